@@ -1,0 +1,94 @@
+"""Spending claim state machine (预算审批限额报帐制). Pure: no I/O.
+
+    draft -> submitted -> committee_signed -> [township_approved, only over the limit] -> paid
+    rejected / withdrawn from any open state, which releases the amount reserved on the line.
+
+The amount is reserved on the budget line when the claim is created, so a draft already holds its
+share of the line; a claim that leaves the open states without being paid gives it back.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from enum import StrEnum
+
+from cunzhi.funds.fsm import Machine
+
+
+class ClaimState(StrEnum):
+    draft = "draft"
+    submitted = "submitted"
+    committee_signed = "committee_signed"
+    township_approved = "township_approved"
+    paid = "paid"
+    rejected = "rejected"
+    withdrawn = "withdrawn"
+
+
+class ClaimAction(StrEnum):
+    submit = "submit"
+    sign = "sign"
+    approve = "approve"
+    pay = "pay"
+    reject = "reject"
+    withdraw = "withdraw"
+
+
+OPEN_STATES: frozenset[ClaimState] = frozenset(
+    {ClaimState.draft, ClaimState.submitted, ClaimState.committee_signed, ClaimState.township_approved}
+)
+"""States in which the claim still holds its reservation on the line."""
+
+RELEASING_ACTIONS: frozenset[ClaimAction] = frozenset({ClaimAction.reject, ClaimAction.withdraw})
+
+ACTION_ROLES: dict[ClaimAction, frozenset[str]] = {
+    ClaimAction.submit: frozenset({"village_committee"}),
+    ClaimAction.withdraw: frozenset({"village_committee"}),
+    ClaimAction.sign: frozenset({"supervision_committee"}),
+    ClaimAction.approve: frozenset({"township_official"}),
+    ClaimAction.pay: frozenset({"township_agency"}),
+    ClaimAction.reject: frozenset({"supervision_committee", "township_official", "township_agency"}),
+}
+"""Which roles may take each action (scope to the claim's village/township is checked apart)."""
+
+
+def _edges(needs_township_approval: bool) -> dict[tuple[ClaimState, ClaimAction], ClaimState]:
+    s, a = ClaimState, ClaimAction
+    edges = {
+        (s.draft, a.submit): s.submitted,
+        (s.submitted, a.sign): s.committee_signed,
+    }
+    if needs_township_approval:
+        edges[(s.committee_signed, a.approve)] = s.township_approved
+        edges[(s.township_approved, a.pay)] = s.paid
+    else:
+        edges[(s.committee_signed, a.pay)] = s.paid
+    for state in (s.draft, s.submitted, s.committee_signed, s.township_approved):
+        if needs_township_approval or state is not s.township_approved:
+            edges[(state, a.reject)] = s.rejected
+            edges[(state, a.withdraw)] = s.withdrawn
+    return edges
+
+
+UNDER_LIMIT = Machine[ClaimState, ClaimAction]("claim", _edges(needs_township_approval=False))
+OVER_LIMIT = Machine[ClaimState, ClaimAction]("claim", _edges(needs_township_approval=True))
+
+
+def needs_township_approval(amount: Decimal, single_claim_limit: Decimal | None) -> bool:
+    """A claim strictly above the township's single-claim limit needs township approval.
+
+    No limit set means every claim needs it (the safe default)."""
+    return single_claim_limit is None or amount > single_claim_limit
+
+
+def machine_for(needs_approval: bool) -> Machine[ClaimState, ClaimAction]:
+    return OVER_LIMIT if needs_approval else UNDER_LIMIT
+
+
+def next_state(state: ClaimState, action: ClaimAction, *, needs_approval: bool) -> ClaimState:
+    """The state after `action`, or IllegalTransition (409 `illegal_transition`)."""
+    return machine_for(needs_approval).next(state, action)
+
+
+def releases_reservation(action: ClaimAction) -> bool:
+    return action in RELEASING_ACTIONS

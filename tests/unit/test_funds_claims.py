@@ -1,0 +1,82 @@
+"""Every edge of the spending-claim state machine, legal and illegal."""
+
+from decimal import Decimal
+from itertools import product
+
+import pytest
+
+from cunzhi.funds.claims import (
+    OPEN_STATES,
+    ClaimAction,
+    ClaimState,
+    needs_township_approval,
+    next_state,
+    releases_reservation,
+)
+from cunzhi.funds.errors import IllegalTransition
+
+S, A = ClaimState, ClaimAction
+
+UNDER = {
+    (S.draft, A.submit): S.submitted,
+    (S.submitted, A.sign): S.committee_signed,
+    (S.committee_signed, A.pay): S.paid,
+    **{(s, A.reject): S.rejected for s in (S.draft, S.submitted, S.committee_signed)},
+    **{(s, A.withdraw): S.withdrawn for s in (S.draft, S.submitted, S.committee_signed)},
+}
+OVER = {
+    (S.draft, A.submit): S.submitted,
+    (S.submitted, A.sign): S.committee_signed,
+    (S.committee_signed, A.approve): S.township_approved,
+    (S.township_approved, A.pay): S.paid,
+    **{(s, A.reject): S.rejected for s in (S.draft, S.submitted, S.committee_signed, S.township_approved)},
+    **{(s, A.withdraw): S.withdrawn for s in (S.draft, S.submitted, S.committee_signed, S.township_approved)},
+}
+
+
+@pytest.mark.parametrize("needs_approval,table", [(False, UNDER), (True, OVER)], ids=["under", "over"])
+@pytest.mark.parametrize("state,action", list(product(S, A)))
+def test_every_edge(needs_approval: bool, table: dict, state: ClaimState, action: ClaimAction) -> None:
+    if (state, action) in table:
+        assert next_state(state, action, needs_approval=needs_approval) is table[(state, action)]
+    else:
+        with pytest.raises(IllegalTransition) as info:
+            next_state(state, action, needs_approval=needs_approval)
+        assert info.value.code == "illegal_transition"
+        assert info.value.status == 409
+        assert (info.value.state, info.value.action) == (state.value, action.value)
+
+
+def test_terminal_states_allow_nothing() -> None:
+    for state in set(S) - OPEN_STATES:
+        for action, needs in product(A, (False, True)):
+            with pytest.raises(IllegalTransition):
+                next_state(state, action, needs_approval=needs)
+
+
+def test_paying_needs_signature_and_over_limit_needs_approval() -> None:
+    for state in (S.draft, S.submitted):
+        for needs in (False, True):
+            with pytest.raises(IllegalTransition):
+                next_state(state, A.pay, needs_approval=needs)
+    with pytest.raises(IllegalTransition):
+        next_state(S.committee_signed, A.pay, needs_approval=True)
+    with pytest.raises(IllegalTransition):
+        next_state(S.committee_signed, A.approve, needs_approval=False)
+
+
+def test_only_reject_and_withdraw_release() -> None:
+    assert {a for a in A if releases_reservation(a)} == {A.reject, A.withdraw}
+
+
+@pytest.mark.parametrize(
+    "amount,limit,expected",
+    [
+        ("4999.99", "5000.00", False),
+        ("5000.00", "5000.00", False),
+        ("5000.01", "5000.00", True),
+        ("0.01", None, True),
+    ],
+)
+def test_single_claim_limit(amount: str, limit: str | None, expected: bool) -> None:
+    assert needs_township_approval(Decimal(amount), None if limit is None else Decimal(limit)) is expected
