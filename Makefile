@@ -1,0 +1,50 @@
+# Cunzhi (村治). `make run` starts everything with demo data; `make test` runs every check.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+PYTHON ?= python3
+UV_VERSION := 0.13.9
+UV := $(PYTHON) -m uv
+VENV := backend/.venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: help run test backend-install backend-test openapi openapi-check lint bench e2e
+
+help:
+	@echo "make run        install, build the SPA and start the API with demo data on http://$(HOST):$(PORT)"
+	@echo "make test       install and run every test (API, units, contract, SPA, browser journeys)"
+	@echo "make openapi    regenerate openapi/openapi.json and the SPA's API types"
+	@echo "make lint       ruff and mypy on the backend"
+	@echo "make bench      benchmarks (not part of make test)"
+	@echo "make e2e        browser journeys only"
+
+$(BIN)/cunzhi: backend/pyproject.toml backend/uv.lock
+	@$(UV) --version >/dev/null 2>&1 || $(PYTHON) -m pip install -q "uv==$(UV_VERSION)"
+	cd backend && UV_PYTHON_DOWNLOADS=never $(UV) sync --frozen --python $(shell command -v $(PYTHON))
+	@touch $@
+
+backend-install: $(BIN)/cunzhi
+
+run: backend-install frontend-build
+	CUNZHI_DEMO=true $(BIN)/cunzhi serve --demo --host $(HOST) --port $(PORT)
+
+backend-test: backend-install
+	$(BIN)/pytest -q
+
+openapi: backend-install
+	$(BIN)/cunzhi export-openapi
+	$(MAKE) frontend-types
+
+openapi-check: backend-install
+	$(BIN)/cunzhi export-openapi --check
+
+lint: backend-install
+	cd backend && .venv/bin/ruff check cunzhi migrations ../tests && .venv/bin/mypy cunzhi
+
+test: backend-install openapi-check backend-test frontend-check e2e
+
+bench: backend-install
+	@for f in tests/bench/bench_*.py; do echo "== $$f"; $(BIN)/python $$f || exit 1; done
+
+-include frontend/frontend.mk

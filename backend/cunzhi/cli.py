@@ -1,0 +1,188 @@
+"""`cunzhi serve | migrate | seed-demo | create-user | export-openapi | audit verify`."""
+
+import asyncio
+import json
+import os
+import sys
+from pathlib import Path
+from collections.abc import Coroutine
+from typing import Annotated, Any, TypeVar
+
+import typer
+
+from cunzhi.config import BACKEND_DIR, REPO_DIR
+
+T = TypeVar("T")
+app = typer.Typer(no_args_is_help=True, add_completion=False, help="Cunzhi (村治) command line")
+audit_app = typer.Typer(no_args_is_help=True, help="The audit log")
+app.add_typer(audit_app, name="audit")
+
+
+def _run(coro: Coroutine[Any, Any, T]) -> T:
+    """asyncio.run, leaving no pool bound to the finished loop."""
+    from cunzhi.db import dispose_engine
+
+    async def wrapped() -> T:
+        try:
+            return await coro
+        finally:
+            await dispose_engine()
+
+    return asyncio.run(wrapped())
+
+
+def _resolve_database() -> str:
+    """Start the embedded PostgreSQL if needed and pin the URL for child processes."""
+    from cunzhi.db import database_url
+
+    url = database_url()
+    os.environ["DATABASE_URL"] = url
+    return url
+
+
+def run_migrations(url: str | None = None) -> None:
+    from alembic import command
+    from alembic.config import Config
+
+    cfg = Config(str(BACKEND_DIR / "alembic.ini"))
+    cfg.set_main_option("script_location", str(BACKEND_DIR / "migrations"))
+    if url:
+        cfg.attributes["url"] = url
+    command.upgrade(cfg, "heads")
+
+
+@app.command()
+def migrate() -> None:
+    """Apply every migration (all heads)."""
+    run_migrations(_resolve_database())
+    typer.echo("database is up to date")
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port")] = 8000,
+    workers: Annotated[int, typer.Option(help="Worker processes (needs DATABASE_URL when > 1)")] = 1,
+    migrate_first: Annotated[bool, typer.Option("--migrate/--no-migrate", help="Apply migrations first")] = False,
+    demo: Annotated[bool, typer.Option("--demo", help="Also load the demo county (implies --migrate)")] = False,
+) -> None:
+    """Run the API (and the built SPA, when present) with uvicorn."""
+    import uvicorn
+
+    from cunzhi.kit.security import SecretKeyMissing, secret_key
+
+    if demo:
+        os.environ["CUNZHI_DEMO"] = "true"
+        from cunzhi.config import get_settings
+
+        get_settings.cache_clear()
+        secret_key.cache_clear()
+
+    try:
+        secret_key()
+    except SecretKeyMissing as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
+    url = _resolve_database()
+    if migrate_first or demo:
+        run_migrations(url)
+    if demo:
+        seed_demo()
+    uvicorn.run("cunzhi.main:create_app", factory=True, host=host, port=port, workers=workers,
+                proxy_headers=True, log_level="info")
+
+
+@app.command("seed-demo")
+def seed_demo() -> None:
+    """Load the demo county (82 villages, 8 townships) and print the demo accounts."""
+    from cunzhi.demo import seed
+
+    _resolve_database()
+    created, accounts = _run(seed())
+    typer.echo("demo data loaded" if created else "demo data already present")
+    typer.echo("demo accounts (password: cunzhi2026):")
+    for username, role, scope in accounts:
+        typer.echo(f"  {username:<14} {role:<22} {scope}")
+
+
+@app.command("create-user")
+def create_user(
+    username: str,
+    role: Annotated[str, typer.Option(help="One of the roles")],
+    scope: Annotated[str | None, typer.Option(help="Division or village code (12 digits) or partner unit code")] = None,
+    display_name: Annotated[str | None, typer.Option(help="Shown in the UI")] = None,
+    phone: Annotated[str | None, typer.Option()] = None,
+    password_stdin: Annotated[bool, typer.Option("--password-stdin", help="Read the password from stdin")] = False,
+) -> None:
+    """Create an account (the first county_admin, typically)."""
+    from pydantic import ValidationError
+
+    from cunzhi.kit.errors import DomainError
+    from cunzhi.users.admin import create_user_from_cli
+
+    if not password_stdin:
+        typer.echo("error: pass the password on stdin with --password-stdin", err=True)
+        raise typer.Exit(2)
+    password = sys.stdin.readline().rstrip("\n")
+    _resolve_database()
+    try:
+        user = _run(create_user_from_cli(username=username, role=role, scope=scope, password=password,
+                                                display_name=display_name or username, phone=phone))
+    except ValidationError as exc:
+        for err in exc.errors():
+            typer.echo(f"error: {'.'.join(str(x) for x in err['loc'])}: {err['msg']}", err=True)
+        raise typer.Exit(2) from None
+    except DomainError as exc:
+        typer.echo(f"error: {exc.code}: {exc.detail}", err=True)
+        raise typer.Exit(2) from None
+    typer.echo(f"created {user.username} ({user.role.value}, {user.scope_kind} {user.scope_code})")
+
+
+@app.command("export-openapi")
+def export_openapi(
+    out: Annotated[Path, typer.Option(help="Where to write the contract")] = REPO_DIR / "openapi" / "openapi.json",
+    check: Annotated[bool, typer.Option("--check", help="Fail if the file differs instead of writing")] = False,
+) -> None:
+    """Write the OpenAPI contract without starting a server."""
+    from cunzhi.main import create_app
+
+    os.environ.setdefault("CUNZHI_STATIC_DIR", "")
+    text = json.dumps(create_app().openapi(), indent=2, ensure_ascii=False, sort_keys=False) + "\n"
+    if check:
+        current = out.read_text() if out.exists() else ""
+        if current != text:
+            typer.echo(f"error: {out} is out of date; run `make openapi` and commit it", err=True)
+            raise typer.Exit(1)
+        typer.echo(f"{out} is up to date")
+        return
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(text)
+    typer.echo(f"wrote {out}")
+
+
+@audit_app.command("verify")
+def audit_verify() -> None:
+    """Walk the hash chain; exit 1 at the first changed or missing event."""
+    from cunzhi.db import get_sessionmaker
+    from cunzhi.kit.audit import verify
+
+    _resolve_database()
+
+    async def run() -> None:
+        async with get_sessionmaker()() as session:
+            result = await verify(session)
+        if result.ok:
+            typer.echo(f"audit chain intact: {result.checked} events")
+        else:
+            typer.echo(f"audit chain BROKEN at event {result.broken_at}: {result.reason}", err=True)
+            raise typer.Exit(1)
+
+    _run(run())
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,52 @@
+"""Settings, read from the environment (prefix CUNZHI_, except DATABASE_URL). Every one is in README."""
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+BACKEND_DIR = Path(__file__).resolve().parent.parent
+REPO_DIR = BACKEND_DIR.parent
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="CUNZHI_", extra="ignore")
+
+    # Unset: an embedded PostgreSQL is started with its data under `data_dir`.
+    database_url: str | None = Field(default=None, validation_alias="DATABASE_URL")
+    data_dir: Path = REPO_DIR / "var" / "pgdata"
+    db_pool_size: int = 10
+    db_max_overflow: int = 10
+
+    # Demo mode allows a generated secret key; any other run must be given one.
+    demo: bool = False
+    secret_key: str | None = None
+    jwt_issuer: str = "cunzhi"
+    jwt_audience: str = "cunzhi-api"
+    access_token_minutes: int = Field(default=15, ge=1, le=24 * 60)
+    refresh_token_days: int = Field(default=14, ge=1, le=365)
+
+    # Login throttling: this many failures within the window answer 429.
+    login_max_failures_per_account: int = 5
+    login_max_failures_per_address: int = 20
+    login_failure_window_seconds: int = 900
+
+    max_body_bytes: int = 2 * 1024 * 1024
+    static_dir: Path | None = REPO_DIR / "frontend" / "dist"
+    cors_origins: list[str] = []
+
+    # Pairing defaults (domain.md): both are settings, not constants.
+    units_per_village: int = Field(default=2, ge=1, le=10)
+    villages_per_unit: int = Field(default=2, ge=1, le=50)
+
+    @model_validator(mode="after")
+    def _secret_required_outside_demo(self) -> "Settings":
+        if self.secret_key is not None and len(self.secret_key) < 32:
+            raise ValueError("CUNZHI_SECRET_KEY must be at least 32 characters")
+        return self
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,51 @@
+"""Money: NUMERIC(14,2) in the database, Decimal in Python, a decimal string in JSON. Never float."""
+
+from decimal import Decimal
+from typing import Annotated
+
+from pydantic import AfterValidator, BeforeValidator, Field, PlainSerializer
+from sqlalchemy import Numeric
+
+MONEY_SQL = Numeric(14, 2)
+MAX_MONEY = Decimal("999999999999.99")
+
+
+def _no_float(v: object) -> object:
+    # A float has already lost cents (0.1 + 0.2); insist on a string or an integer.
+    if isinstance(v, float):
+        raise ValueError("money must be a decimal string such as \"1234.50\", not a JSON number with a fraction")
+    if isinstance(v, bool):
+        raise ValueError("money must be a decimal string")
+    return v
+
+
+def _two_places(v: Decimal) -> Decimal:
+    if not v.is_finite():
+        raise ValueError("money must be a finite number")
+    exp = v.as_tuple().exponent
+    if isinstance(exp, int) and exp < -2:
+        raise ValueError("money has at most two decimal places")
+    if abs(v) > MAX_MONEY:
+        raise ValueError("money is too large")
+    return v.quantize(Decimal("0.01"))
+
+
+_SERIALISE = PlainSerializer(lambda v: f"{v:.2f}", return_type=str, when_used="always")
+
+# Any amount (balances, signed ledger amounts).
+Money = Annotated[
+    Decimal,
+    BeforeValidator(_no_float),
+    AfterValidator(_two_places),
+    _SERIALISE,
+    Field(json_schema_extra={"type": "string", "pattern": r"^-?\d{1,12}(\.\d{1,2})?$", "examples": ["1234.50"]}),
+]
+
+# An amount a user enters: strictly positive.
+PositiveMoney = Annotated[
+    Decimal,
+    BeforeValidator(_no_float),
+    AfterValidator(_two_places),
+    Field(gt=0, json_schema_extra={"type": "string", "pattern": r"^\d{1,12}(\.\d{1,2})?$", "examples": ["1234.50"]}),
+    _SERIALISE,
+]

@@ -1,0 +1,90 @@
+"""Passwords (argon2), access tokens (JWT, HS256 only) and opaque secrets."""
+
+import hashlib
+import secrets
+from datetime import UTC, datetime, timedelta
+from functools import lru_cache
+from typing import Any
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from jose import JWTError, jwt
+
+from cunzhi.config import get_settings
+
+ALGORITHM = "HS256"
+_hasher = PasswordHasher()
+# Verifying against this keeps an unknown username as slow as a wrong password.
+_DUMMY_HASH = _hasher.hash("cunzhi-timing-equaliser")
+
+
+class SecretKeyMissing(RuntimeError):
+    pass
+
+
+@lru_cache
+def secret_key() -> str:
+    settings = get_settings()
+    if settings.secret_key:
+        return settings.secret_key
+    if not settings.demo:
+        raise SecretKeyMissing("CUNZHI_SECRET_KEY is not set; refusing to start without it (only demo runs make one)")
+    # Demo runs keep a generated key beside the embedded database so tokens survive restarts.
+    path = settings.data_dir.parent / "demo_secret_key"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify_password(password: str, password_hash: str | None) -> bool:
+    try:
+        return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def new_opaque_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def sha256_hex(value: str) -> str:
+    return hashlib.sha256(value.encode()).hexdigest()
+
+
+def create_access_token(subject: str, *, extra: dict[str, Any] | None = None) -> tuple[str, int]:
+    settings = get_settings()
+    now = datetime.now(UTC)
+    ttl = timedelta(minutes=settings.access_token_minutes)
+    claims: dict[str, Any] = {
+        "sub": subject,
+        "iat": int(now.timestamp()),
+        "exp": int((now + ttl).timestamp()),
+        "iss": settings.jwt_issuer,
+        "aud": settings.jwt_audience,
+        "jti": secrets.token_hex(8),
+    }
+    claims.update(extra or {})
+    return jwt.encode(claims, secret_key(), algorithm=ALGORITHM), int(ttl.total_seconds())
+
+
+def decode_access_token(token: str) -> dict[str, Any]:
+    """Raises JWTError on anything but a valid, unexpired HS256 token for this issuer and audience."""
+    settings = get_settings()
+    header = jwt.get_unverified_header(token)
+    if header.get("alg") != ALGORITHM:
+        raise JWTError("unexpected algorithm")
+    claims: dict[str, Any] = jwt.decode(
+        token,
+        secret_key(),
+        algorithms=[ALGORITHM],
+        audience=settings.jwt_audience,
+        issuer=settings.jwt_issuer,
+        options={"require_exp": True, "require_iat": True, "require_aud": True, "require_iss": True, "require_sub": True},
+    )
+    return claims

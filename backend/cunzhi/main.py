@@ -1,0 +1,164 @@
+"""create_app(): routers, middleware, error handlers and operation ids."""
+
+import importlib
+import logging
+from pathlib import Path
+
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import FileResponse, JSONResponse, Response
+from fastapi.routing import APIRoute
+from sqlalchemy import text
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from cunzhi import models  # noqa: F401  (every table registered before the first query)
+from cunzhi.config import get_settings
+from cunzhi.db import get_engine
+from cunzhi.kit import errors
+from cunzhi.kit.idempotency import IdempotencyMiddleware
+
+# Domain packages whose `router` module (if present) is mounted, in menu order.
+DOMAINS = (
+    "auth", "users", "divisions", "villages", "rectification", "partners", "cadres", "tasks",
+    "disclosures", "funds", "assets", "dashboard",
+)
+
+
+def operation_id(route: APIRoute) -> str:
+    """`{tag}-{name}` so the generated client reads `villages-list`, `auth-token`."""
+    tag = route.tags[0] if route.tags else "default"
+    return f"{tag}-{route.name}"
+
+
+def domain_routers() -> list[APIRouter]:
+    found: list[APIRouter] = []
+    for name in DOMAINS:
+        module_name = f"cunzhi.{name}.router"
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name in (module_name, f"cunzhi.{name}"):
+                continue
+            raise
+        for attr in dir(module):
+            value = getattr(module, attr)
+            if isinstance(value, APIRouter) and value.routes:
+                found.append(value)
+    return found
+
+
+class BodySizeLimit:
+    """413 before reading more than max_body_bytes, whatever Content-Length says."""
+
+    def __init__(self, app: ASGIApp, limit: int) -> None:
+        self.app, self.limit = app, limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        declared = next((v for k, v in scope["headers"] if k == b"content-length"), None)
+        too_big = errors.problem(413, "payload_too_large", "Request body too large",
+                                 f"The limit is {self.limit} bytes")
+        if declared is not None and declared.isdigit() and int(declared) > self.limit:
+            return await too_big(scope, receive, send)
+        seen = 0
+        started = False
+
+        async def limited() -> Message:
+            nonlocal seen
+            message = await receive()
+            seen += len(message.get("body", b""))
+            if seen > self.limit:
+                raise _TooLarge()
+            return message
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, limited, tracking_send)
+        except _TooLarge:
+            if not started:
+                await too_big(scope, receive, send)
+
+
+class _TooLarge(Exception):
+    pass
+
+
+def _security_headers(app: FastAPI) -> None:
+    @app.middleware("http")
+    async def add_headers(request: Request, call_next):  # type: ignore[no-untyped-def]
+        response = await call_next(request)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        if request.url.path.startswith("/api/"):
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
+
+def _spa(app: FastAPI, static_dir: Path) -> None:
+    """Serve the built SPA with a history fallback; /api paths never fall through to it."""
+    root = static_dir.resolve()
+    index = root / "index.html"
+
+    @app.get("/{path:path}", include_in_schema=False)
+    async def spa(path: str) -> Response:
+        if path.startswith("api/") or path == "api":
+            return errors.problem(404, "not_found", "Not found")
+        candidate = (root / path).resolve()
+        if path and candidate.is_file() and candidate.is_relative_to(root):
+            headers = {"Cache-Control": "public, max-age=31536000, immutable"} if "/assets/" in f"/{path}" else {}
+            return FileResponse(candidate, headers=headers)
+        # Mobile pages have their own entry when the build made one.
+        mobile = root / "m" / "index.html"
+        if (path == "m" or path.startswith("m/")) and mobile.is_file():
+            return FileResponse(mobile, headers={"Cache-Control": "no-cache"})
+        return FileResponse(index, headers={"Cache-Control": "no-cache"})
+
+
+def create_app() -> FastAPI:
+    settings = get_settings()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    app = FastAPI(
+        title="Cunzhi API",
+        version="1.0.0",
+        description="村治: rectifying weak village Party organisations. Errors are application/problem+json "
+                    "with a stable `code`. Money is a decimal string. Updates need If-Match; POSTs accept "
+                    "an Idempotency-Key.",
+        generate_unique_id_function=operation_id,
+        openapi_url="/api/v1/openapi.json",
+        docs_url="/api/docs",
+        redoc_url=None,
+    )
+    errors.install(app)
+
+    @app.get("/healthz", tags=["health"], name="live", summary="The process is alive")
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/readyz", tags=["health"], name="ready", summary="The database answers",
+             responses={503: {"description": "Database unavailable"}})
+    async def readyz(request: Request) -> JSONResponse:
+        try:
+            async with request.app.state.engine_getter().connect() as conn:
+                await conn.execute(text("SELECT 1"))
+        except Exception as exc:  # any failure to reach the database means not ready
+            return errors.problem(503, "database_unavailable", "Database unavailable", str(exc)[:200])
+        return JSONResponse({"status": "ready"})
+
+    for router in domain_routers():
+        app.include_router(router)
+
+    app.state.engine_getter = get_engine
+    app.add_middleware(IdempotencyMiddleware, engine_getter=lambda: app.state.engine_getter())
+    _security_headers(app)
+    if settings.cors_origins:
+        app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_credentials=False,
+                           allow_methods=["*"], allow_headers=["*"], expose_headers=["ETag", "Location", "Retry-After"])
+    app.add_middleware(BodySizeLimit, limit=settings.max_body_bytes)
+    if settings.static_dir and (settings.static_dir / "index.html").is_file():
+        _spa(app, settings.static_dir)
+    return app

@@ -1,0 +1,17 @@
+"""Imports every domain's models so metadata (Alembic, tests) and relationships see all tables."""
+
+import importlib
+
+from cunzhi.auth import models as _auth  # noqa: F401
+from cunzhi.divisions import models as _divisions  # noqa: F401
+from cunzhi.kit import audit as _audit  # noqa: F401
+from cunzhi.kit import idempotency as _idempotency  # noqa: F401
+from cunzhi.partners import models as _partners  # noqa: F401
+from cunzhi.villages import models as _villages  # noqa: F401
+
+for _name in ("rectification", "cadres", "tasks", "disclosures", "funds", "assets"):
+    try:
+        importlib.import_module(f"cunzhi.{_name}.models")
+    except ModuleNotFoundError as exc:
+        if exc.name not in (f"cunzhi.{_name}.models", f"cunzhi.{_name}"):
+            raise

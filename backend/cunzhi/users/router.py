@@ -1,0 +1,56 @@
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path, Query
+
+from cunzhi.kit.codes import Role
+from cunzhi.kit.deps import SessionDep, require_roles
+from cunzhi.kit.pagination import Limit, Offset
+from cunzhi.kit.principal import Principal
+from cunzhi.users import service
+from cunzhi.users.schemas import (
+    ApiClientCreate, ApiClientCreated, ApiClientOut, UserCreate, UserList, UserOut, UserPatch,
+)
+
+Admin = Annotated[Principal, Depends(require_roles(Role.county_admin))]
+router = APIRouter(prefix="/api/v1/users", tags=["users"])
+clients_router = APIRouter(prefix="/api/v1/api-clients", tags=["api-clients"])
+
+
+@router.get("", response_model=UserList, name="list")
+async def list_users(admin: Admin, session: SessionDep, role: Role | None = None,
+                     q: Annotated[str | None, Query(min_length=1, max_length=64)] = None,
+                     limit: Limit = 50, offset: Offset = 0) -> UserList:
+    items, total = await service.list_users(session, admin, role=role, q=q, limit=limit, offset=offset)
+    return UserList(items=items, total=total, limit=limit, offset=offset)
+
+
+@router.post("", response_model=UserOut, status_code=201, name="create")
+async def create_user(body: UserCreate, admin: Admin, session: SessionDep) -> UserOut:
+    return await service.create_user(session, admin, body)
+
+
+@router.get("/{user_id}", response_model=UserOut, name="get")
+async def get_user(user_id: Annotated[int, Path(ge=1, le=2**31 - 1)], admin: Admin, session: SessionDep) -> UserOut:
+    return await service.get_user(session, admin, user_id)
+
+
+@router.patch("/{user_id}", response_model=UserOut, name="update")
+async def update_user(user_id: Annotated[int, Path(ge=1, le=2**31 - 1)], body: UserPatch, admin: Admin,
+                      session: SessionDep) -> UserOut:
+    return await service.update_user(session, admin, user_id, body)
+
+
+@clients_router.get("", response_model=list[ApiClientOut], name="list")
+async def list_api_clients(admin: Admin, session: SessionDep) -> list[ApiClientOut]:
+    return await service.list_api_clients(session, admin)
+
+
+@clients_router.post("", response_model=ApiClientCreated, status_code=201, name="create")
+async def create_api_client(body: ApiClientCreate, admin: Admin, session: SessionDep) -> ApiClientCreated:
+    return await service.create_api_client(session, admin, body)
+
+
+@clients_router.post("/{client_id}/deactivate", response_model=ApiClientOut, name="deactivate")
+async def deactivate_api_client(client_id: Annotated[str, Path(max_length=64)], admin: Admin,
+                                session: SessionDep) -> ApiClientOut:
+    return await service.set_api_client_active(session, admin, client_id, False)

@@ -1,0 +1,184 @@
+"""Accounts of people and township systems, managed by the county organisation department."""
+
+import secrets
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from cunzhi.auth.models import ApiClient, User
+from cunzhi.divisions.models import Division
+from cunzhi.kit import audit
+from cunzhi.kit.codes import DIVISION_ROLES, VILLAGE_ROLES, DivisionLevel, Role
+from cunzhi.kit.errors import Conflict, NotFound, Unprocessable
+from cunzhi.kit.principal import Principal
+from cunzhi.kit.security import hash_password
+from cunzhi.partners.models import PartnerUnit
+from cunzhi.users.schemas import ApiClientCreate, ApiClientCreated, ApiClientOut, UserCreate, UserOut, UserPatch
+from cunzhi.villages.models import Village
+
+# Division roles at township level only: these work for one township.
+TOWNSHIP_ONLY = frozenset({Role.township_official, Role.township_agency, Role.api_client})
+
+
+def _field_error(field: str, msg: str, code: str) -> Unprocessable:
+    return Unprocessable(msg, code=code, errors=[{"loc": ["body", field], "msg": msg, "type": "value_error"}])
+
+
+async def _division_in_county(session: AsyncSession, admin: Principal, code: str, role: Role) -> Division:
+    division = (await session.execute(select(Division).where(Division.code == code))).scalar_one_or_none()
+    if division is None or (division.code != admin.division_code and division.parent_code != admin.division_code):
+        raise _field_error("division_code", "not a division of your county", "unknown_division")
+    if role in TOWNSHIP_ONLY and division.level != DivisionLevel.township.value:
+        raise _field_error("division_code", f"{role.value} works for one township", "scope_mismatch")
+    if role == Role.county_admin and division.level != DivisionLevel.county.value:
+        raise _field_error("division_code", "county_admin is scoped to the county", "scope_mismatch")
+    return division
+
+
+async def _resolve_scope(session: AsyncSession, admin: Principal, data: UserCreate) -> dict[str, object]:
+    given = [k for k in ("division_code", "village_code", "partner_unit_code") if getattr(data, k)]
+    if len(given) != 1:
+        raise Unprocessable("Give exactly one scope: division_code, village_code or partner_unit_code",
+                            code="scope_mismatch")
+    kind = given[0]
+    if data.role in DIVISION_ROLES:
+        if kind != "division_code":
+            raise _field_error(kind, f"{data.role.value} is scoped to a division", "scope_mismatch")
+        return {"division_code": (await _division_in_county(session, admin, data.division_code or "", data.role)).code}
+    if data.role in VILLAGE_ROLES:
+        if kind != "village_code":
+            raise _field_error(kind, f"{data.role.value} is scoped to a village", "scope_mismatch")
+        vid = (await session.execute(select(Village.id).where(
+            Village.code == data.village_code, Village.county_code == admin.division_code))).scalar_one_or_none()
+        if vid is None:
+            raise _field_error("village_code", "not a village of your county", "unknown_village")
+        return {"village_id": vid}
+    if kind != "partner_unit_code":
+        raise _field_error(kind, "partner_unit is scoped to a partner unit", "scope_mismatch")
+    pid = (await session.execute(select(PartnerUnit.id).where(
+        PartnerUnit.code == data.partner_unit_code, PartnerUnit.county_code == admin.division_code))).scalar_one_or_none()
+    if pid is None:
+        raise _field_error("partner_unit_code", "not a partner unit of your county", "unknown_partner_unit")
+    return {"partner_unit_id": pid}
+
+
+async def _out(session: AsyncSession, user: User) -> UserOut:
+    if user.division_code:
+        kind, code = "division", user.division_code
+    elif user.village_id:
+        kind = "village"
+        code = (await session.execute(select(Village.code).where(Village.id == user.village_id))).scalar_one()
+    else:
+        kind = "partner_unit"
+        code = (await session.execute(select(PartnerUnit.code).where(PartnerUnit.id == user.partner_unit_id))).scalar_one()
+    return UserOut(id=user.id, username=user.username, display_name=user.display_name, phone=user.phone,
+                   role=Role(user.role), scope_kind=kind, scope_code=code, is_active=user.is_active,
+                   created_at=user.created_at)
+
+
+def _in_county(admin: Principal):  # type: ignore[no-untyped-def]
+    """Users whose scope lies in the admin's county."""
+    townships = select(Division.code).where(Division.parent_code == admin.division_code)
+    villages = select(Village.id).where(Village.county_code == admin.division_code)
+    units = select(PartnerUnit.id).where(PartnerUnit.county_code == admin.division_code)
+    return (User.division_code == admin.division_code) | User.division_code.in_(townships) | \
+        User.village_id.in_(villages) | User.partner_unit_id.in_(units)
+
+
+async def create_user(session: AsyncSession, admin: Principal, data: UserCreate,
+                      *, audit_actor: Principal | None = None) -> UserOut:
+    scope = await _resolve_scope(session, admin, data)
+    taken = (await session.execute(select(User.id).where(func.lower(User.username) == data.username.lower()))).first()
+    if taken:
+        raise Conflict(f"Username {data.username} is taken", code="username_taken")
+    user = User(username=data.username, password_hash=hash_password(data.password), display_name=data.display_name,
+                phone=data.phone, role=data.role.value, **scope)
+    session.add(user)
+    await session.flush()
+    await session.refresh(user)
+    await audit.record(session, audit_actor or admin, "user.create", "user", user.id,
+                       after=audit.snapshot(user, "password_hash"))
+    return await _out(session, user)
+
+
+async def list_users(session: AsyncSession, admin: Principal, *, role: Role | None, q: str | None,
+                     limit: int, offset: int) -> tuple[list[UserOut], int]:
+    where = [_in_county(admin)]
+    if role:
+        where.append(User.role == role.value)
+    if q:
+        where.append(User.username.ilike(f"%{q}%") | User.display_name.ilike(f"%{q}%"))
+    total = (await session.execute(select(func.count()).select_from(User).where(*where))).scalar_one()
+    users = (await session.execute(select(User).where(*where).order_by(User.username).limit(limit).offset(offset))).scalars()
+    return [await _out(session, u) for u in users], int(total)
+
+
+async def _get(session: AsyncSession, admin: Principal, user_id: int) -> User:
+    user = (await session.execute(select(User).where(User.id == user_id, _in_county(admin)))).scalar_one_or_none()
+    if user is None:
+        raise NotFound("User not found", code="user_not_found")
+    return user
+
+
+async def get_user(session: AsyncSession, admin: Principal, user_id: int) -> UserOut:
+    return await _out(session, await _get(session, admin, user_id))
+
+
+async def update_user(session: AsyncSession, admin: Principal, user_id: int, data: UserPatch) -> UserOut:
+    user = await _get(session, admin, user_id)
+    before = audit.snapshot(user, "password_hash")
+    changes = data.model_dump(exclude_unset=True)
+    if changes.get("is_active") is False and user.id == admin.id and admin.kind == "user":
+        raise Conflict("You cannot disable your own account", code="cannot_disable_self")
+    if "password" in changes:
+        user.password_hash = hash_password(changes.pop("password"))
+    for k, v in changes.items():
+        if k in ("display_name", "is_active") and v is None:
+            raise _field_error(k, "may not be null", "validation_error")
+        setattr(user, k, v)
+    await session.flush()
+    await audit.record(session, admin, "user.update", "user", user.id, before=before,
+                       after=audit.snapshot(user, "password_hash"))
+    return await _out(session, user)
+
+
+def _client_out(c: ApiClient) -> ApiClientOut:
+    return ApiClientOut(id=c.id, client_id=c.client_id, name=c.name, division_code=c.division_code,
+                        is_active=c.is_active, created_at=c.created_at)
+
+
+async def create_api_client(session: AsyncSession, admin: Principal, data: ApiClientCreate,
+                            *, secret: str | None = None) -> ApiClientCreated:
+    await _division_in_county(session, admin, data.division_code, Role.api_client)
+    if (await session.execute(select(ApiClient.id).where(ApiClient.client_id == data.client_id))).first():
+        raise Conflict(f"Client id {data.client_id} is taken", code="client_id_taken")
+    secret = secret or secrets.token_urlsafe(32)
+    client = ApiClient(client_id=data.client_id, secret_hash=hash_password(secret), name=data.name,
+                       division_code=data.division_code)
+    session.add(client)
+    await session.flush()
+    await session.refresh(client)
+    await audit.record(session, admin, "api_client.create", "api_client", client.id,
+                       after=audit.snapshot(client, "secret_hash"))
+    return ApiClientCreated(**_client_out(client).model_dump(), client_secret=secret)
+
+
+async def list_api_clients(session: AsyncSession, admin: Principal) -> list[ApiClientOut]:
+    townships = select(Division.code).where(Division.parent_code == admin.division_code)
+    rows = (await session.execute(select(ApiClient).where(ApiClient.division_code.in_(townships))
+                                  .order_by(ApiClient.client_id))).scalars()
+    return [_client_out(c) for c in rows]
+
+
+async def set_api_client_active(session: AsyncSession, admin: Principal, client_id: str, active: bool) -> ApiClientOut:
+    townships = select(Division.code).where(Division.parent_code == admin.division_code)
+    client = (await session.execute(select(ApiClient).where(ApiClient.client_id == client_id,
+                                                            ApiClient.division_code.in_(townships)))).scalar_one_or_none()
+    if client is None:
+        raise NotFound("API client not found", code="api_client_not_found")
+    before = audit.snapshot(client, "secret_hash")
+    client.is_active = active
+    await session.flush()
+    await audit.record(session, admin, "api_client.update", "api_client", client.id, before=before,
+                       after=audit.snapshot(client, "secret_hash"))
+    return _client_out(client)

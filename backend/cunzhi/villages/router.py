@@ -1,0 +1,58 @@
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Path, Query, Response
+
+from cunzhi.kit.codes import ProblemCategory, RectificationStatus
+from cunzhi.kit.deps import PrincipalDep, SessionDep
+from cunzhi.kit.etag import etag
+from cunzhi.kit.pagination import Limit, Offset
+from cunzhi.villages import service
+from cunzhi.villages.schemas import VillageCreate, VillageList, VillageOut, VillagePatch
+from cunzhi.villages.service import VillageSort
+
+router = APIRouter(prefix="/api/v1/villages", tags=["villages"])
+Code = Annotated[str, Path(pattern=r"^\d{12}$", description="12-digit village code")]
+
+
+@router.get("", response_model=VillageList, name="list")
+async def list_villages(
+    principal: PrincipalDep,
+    session: SessionDep,
+    township_code: Annotated[str | None, Query(pattern=r"^\d{12}$")] = None,
+    status: RectificationStatus | None = None,
+    category: ProblemCategory | None = None,
+    q: Annotated[str | None, Query(min_length=1, max_length=50, description="Name contains, or code starts with")] = None,
+    sort: VillageSort = VillageSort.code,
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> VillageList:
+    items, total = await service.list_villages(session, principal, township_code=township_code, status=status,
+                                               category=category, q=q, sort=sort, limit=limit, offset=offset)
+    return VillageList(items=items, total=total, limit=limit, offset=offset)
+
+
+@router.post("", response_model=VillageOut, status_code=201, name="create")
+async def create_village(body: VillageCreate, principal: PrincipalDep, session: SessionDep,
+                         response: Response) -> VillageOut:
+    village = await service.create(session, principal, body)
+    response.headers["ETag"] = etag(village.version)
+    response.headers["Location"] = f"/api/v1/villages/{village.code}"
+    return village
+
+
+@router.get("/{code}", response_model=VillageOut, name="get")
+async def get_village(code: Code, principal: PrincipalDep, session: SessionDep, response: Response) -> VillageOut:
+    village = await service.get(session, principal, code)
+    response.headers["ETag"] = etag(village.version)
+    return village
+
+
+@router.patch("/{code}", response_model=VillageOut, name="update",
+              responses={412: {"description": "Stale If-Match"}, 428: {"description": "If-Match missing"}})
+async def update_village(
+    code: Code, body: VillagePatch, principal: PrincipalDep, session: SessionDep, response: Response,
+    if_match: Annotated[str | None, Header(description="ETag from GET")] = None,
+) -> VillageOut:
+    village = await service.update(session, principal, code, body, if_match)
+    response.headers["ETag"] = etag(village.version)
+    return village

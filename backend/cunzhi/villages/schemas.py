@@ -1,0 +1,62 @@
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from cunzhi.kit.codes import ProblemCategory, RectificationStatus
+
+VillageCode = Annotated[str, Field(pattern=r"^\d{12}$", description="12-digit village code")]
+Name = Annotated[str, Field(min_length=1, max_length=100)]
+Count = Annotated[int, Field(ge=0, le=10_000_000)]
+PersonName = Annotated[str, Field(min_length=1, max_length=50)]
+
+
+def _unique(v: list[ProblemCategory]) -> list[ProblemCategory]:
+    if len(set(v)) != len(v):
+        raise ValueError("problem categories must not repeat")
+    return sorted(v)
+
+
+class VillageOut(BaseModel):
+    code: str
+    name: str
+    township_code: str
+    township_name: str
+    population: int
+    households: int
+    secretary_name: str | None
+    party_member_count: int
+    status: RectificationStatus
+    problem_categories: list[ProblemCategory]
+    version: int
+
+
+class VillageCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    code: VillageCode
+    name: Name
+    township_code: Annotated[str, Field(pattern=r"^\d{12}$")]
+    population: Count = 0
+    households: Count = 0
+    secretary_name: PersonName | None = None
+    party_member_count: Count = 0
+    problem_categories: list[ProblemCategory] = Field(default_factory=list, max_length=len(ProblemCategory))
+
+    _categories = field_validator("problem_categories")(_unique)
+
+
+class VillagePatch(BaseModel):
+    """Basic facts only: status and problem categories change through screening and rectification."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    name: Name | None = None
+    population: Count | None = None
+    households: Count | None = None
+    secretary_name: PersonName | None = None
+    party_member_count: Count | None = None
+
+
+class VillageList(BaseModel):
+    items: list[VillageOut]
+    total: int
+    limit: int
+    offset: int

@@ -1,0 +1,127 @@
+from enum import StrEnum
+
+from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.exc import StaleDataError
+
+from cunzhi.divisions.models import Division
+from cunzhi.kit import audit
+from cunzhi.kit.codes import DivisionLevel, ProblemCategory, RectificationStatus, Role
+from cunzhi.kit.errors import Conflict, Forbidden, NotFound, PreconditionFailed, Unprocessable
+from cunzhi.kit.etag import expected_version
+from cunzhi.kit.principal import Principal
+from cunzhi.kit.scope import get_village, village_clause
+from cunzhi.villages.models import Village
+from cunzhi.villages.schemas import VillageCreate, VillageOut, VillagePatch
+
+EDITORS = frozenset({Role.county_admin, Role.township_official})
+
+
+class VillageSort(StrEnum):
+    name = "name"
+    name_desc = "-name"
+    code = "code"
+    code_desc = "-code"
+    population = "population"
+    population_desc = "-population"
+    party_member_count = "party_member_count"
+    party_member_count_desc = "-party_member_count"
+    status = "status"
+
+
+def to_out(v: Village, township_name: str) -> VillageOut:
+    return VillageOut(
+        code=v.code, name=v.name, township_code=v.township_code, township_name=township_name,
+        population=v.population, households=v.households, secretary_name=v.secretary_name,
+        party_member_count=v.party_member_count, status=RectificationStatus(v.status),
+        problem_categories=[ProblemCategory(c) for c in v.problem_categories], version=v.version,
+    )
+
+
+async def _township_name(session: AsyncSession, code: str) -> str:
+    return (await session.execute(select(Division.name).where(Division.code == code))).scalar_one()
+
+
+async def list_villages(
+    session: AsyncSession, p: Principal, *, township_code: str | None, status: RectificationStatus | None,
+    category: ProblemCategory | None, q: str | None, sort: VillageSort, limit: int, offset: int,
+) -> tuple[list[VillageOut], int]:
+    where: list[ColumnElement[bool]] = [village_clause(p)]
+    if township_code:
+        where.append(Village.township_code == township_code)
+    if status:
+        where.append(Village.status == status.value)
+    if category:
+        where.append(Village.problem_categories.any(category.value))
+    if q:
+        pattern = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        where.append(or_(Village.name.ilike(pattern, escape="\\"), Village.code.startswith(q, autoescape=True)))
+    total = (await session.execute(select(func.count()).select_from(Village).where(*where))).scalar_one()
+    column = getattr(Village, sort.value.lstrip("-"))
+    order = column.desc() if sort.value.startswith("-") else column.asc()
+    rows = (await session.execute(
+        select(Village, Division.name).join(Division, Division.code == Village.township_code)
+        .where(*where).order_by(order, Village.code).limit(limit).offset(offset)
+    )).all()
+    return [to_out(v, tn) for v, tn in rows], int(total)
+
+
+async def get(session: AsyncSession, p: Principal, code: str) -> VillageOut:
+    village = await get_village(session, p, code)
+    return to_out(village, await _township_name(session, village.township_code))
+
+
+async def create(session: AsyncSession, p: Principal, data: VillageCreate) -> VillageOut:
+    if p.role != Role.county_admin:
+        raise Forbidden("Only the county organisation department adds villages")
+    township = (await session.execute(select(Division).where(
+        Division.code == data.township_code, Division.level == DivisionLevel.township.value))).scalar_one_or_none()
+    if township is None or township.parent_code != p.division_code:
+        raise Unprocessable("Unknown township in your county", code="unknown_township",
+                            errors=[{"loc": ["body", "township_code"], "msg": "not a township of your county",
+                                     "type": "value_error"}])
+    if data.code[:9] != data.township_code[:9]:
+        raise Unprocessable("A village code starts with its township's first 9 digits", code="code_outside_township",
+                            errors=[{"loc": ["body", "code"], "msg": "must start with the township code's first 9 digits",
+                                     "type": "value_error"}])
+    exists = (await session.execute(select(Village.id).where(Village.code == data.code))).scalar_one_or_none()
+    if exists is not None:
+        raise Conflict(f"Village {data.code} already exists", code="village_exists")
+    village = Village(
+        code=data.code, name=data.name, township_code=data.township_code, county_code=township.parent_code,
+        population=data.population, households=data.households, secretary_name=data.secretary_name,
+        party_member_count=data.party_member_count, status=RectificationStatus.normal.value,
+        problem_categories=[c.value for c in data.problem_categories],
+    )
+    session.add(village)
+    try:
+        await session.flush()
+    except IntegrityError:
+        raise Conflict(f"Village {data.code} already exists", code="village_exists") from None
+    await audit.record(session, p, "village.create", "village", village.code, after=audit.snapshot(village))
+    return to_out(village, township.name)
+
+
+async def update(session: AsyncSession, p: Principal, code: str, data: VillagePatch, if_match: str | None) -> VillageOut:
+    village = await get_village(session, p, code)
+    if p.role not in EDITORS:
+        raise Forbidden("Your role may not edit villages")
+    expected_version(if_match, village.version)
+    changes = data.model_dump(exclude_unset=True)
+    for field in ("name", "population", "households", "party_member_count"):
+        if field in changes and changes[field] is None:
+            raise Unprocessable(f"{field} cannot be empty", errors=[
+                {"loc": ["body", field], "msg": "may not be null", "type": "value_error"}])
+    before = audit.snapshot(village)
+    for field, value in changes.items():
+        setattr(village, field, value)
+    try:
+        await session.flush()
+    except StaleDataError:
+        # Someone committed between our read and our write: same answer as a stale If-Match.
+        raise PreconditionFailed() from None
+    await session.refresh(village)
+    await audit.record(session, p, "village.update", "village", village.code, before=before,
+                       after=audit.snapshot(village))
+    return to_out(village, await _township_name(session, village.township_code))

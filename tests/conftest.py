@@ -1,0 +1,144 @@
+"""Test fixtures: a private PostgreSQL database per run, demo data committed once, and a
+transaction per test that is rolled back (requests run in savepoints inside it)."""
+
+import os
+import secrets
+import sys
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "backend"))
+
+_BASE_URL = os.environ.get("DATABASE_URL") or "postgresql://postgres@127.0.0.1:5432/postgres"
+_TEST_DB = f"cunzhi_test_{os.getpid()}_{secrets.token_hex(3)}"
+
+
+def _with_db(url: str, name: str) -> str:
+    head, _, tail = url.partition("?")
+    head = head.rsplit("/", 1)[0] + "/" + name
+    return head + ("?" + tail if tail else "")
+
+
+os.environ["DATABASE_URL"] = _with_db(_BASE_URL, _TEST_DB)
+os.environ.setdefault("CUNZHI_SECRET_KEY", "test-secret-key-" + "x" * 40)
+os.environ["CUNZHI_STATIC_DIR"] = ""
+os.environ.setdefault("CUNZHI_LOGIN_MAX_FAILURES_PER_ADDRESS", "20")
+
+import asyncpg  # noqa: E402
+import httpx  # noqa: E402
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, create_async_engine  # noqa: E402
+
+from cunzhi.db import normalise_url  # noqa: E402
+
+
+def _plain_dsn(url: str) -> str:
+    return normalise_url(url).replace("postgresql+asyncpg://", "postgresql://", 1)
+
+
+async def _admin(sql: str) -> None:
+    conn = await asyncpg.connect(_plain_dsn(_with_db(_BASE_URL, "postgres")))
+    try:
+        await conn.execute(sql)
+    finally:
+        await conn.close()
+
+
+@pytest.fixture(scope="session")
+def database_url() -> str:
+    return os.environ["DATABASE_URL"]
+
+
+@pytest.fixture(scope="session")
+async def engine() -> AsyncIterator[AsyncEngine]:
+    from cunzhi.cli import run_migrations
+    from cunzhi.db import get_engine
+
+    await _admin(f'CREATE DATABASE "{_TEST_DB}"')
+    url = normalise_url(os.environ["DATABASE_URL"])
+    # Alembic runs its own event loop; run it in a thread so ours stays free.
+    import asyncio
+
+    await asyncio.to_thread(run_migrations, url)
+    from cunzhi.demo import seed
+
+    await seed()
+    await get_engine().dispose()
+    eng = create_async_engine(url, pool_size=5, max_overflow=10)
+    yield eng
+    await eng.dispose()
+    await _admin(f'DROP DATABASE IF EXISTS "{_TEST_DB}" WITH (FORCE)')
+
+
+@pytest.fixture
+async def connection(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
+    async with engine.connect() as conn:
+        trans = await conn.begin()
+        yield conn
+        if trans.is_active:
+            await trans.rollback()
+
+
+@pytest.fixture
+async def db(connection: AsyncConnection) -> AsyncIterator[AsyncSession]:
+    """A session inside the test's transaction; everything it does is rolled back."""
+    session = AsyncSession(bind=connection, expire_on_commit=False, autoflush=False,
+                           join_transaction_mode="create_savepoint")
+    yield session
+    await session.close()
+
+
+@pytest.fixture
+def app(db: AsyncSession, engine: AsyncEngine):  # type: ignore[no-untyped-def]
+    from cunzhi.db import session_scope
+    from cunzhi.main import create_app
+
+    application = create_app()
+
+    async def test_session() -> AsyncIterator[AsyncSession]:
+        # Each request in a savepoint: an error rolls back only that request, like production.
+        async with db.begin_nested():
+            yield db
+
+    application.dependency_overrides[session_scope] = test_session
+    application.state.engine_getter = lambda: engine
+    return application
+
+
+def _address() -> tuple[str, int]:
+    return (f"10.{secrets.randbelow(250)}.{secrets.randbelow(250)}.{secrets.randbelow(250) + 1}", 40000)
+
+
+@pytest.fixture
+async def client(app) -> AsyncIterator[httpx.AsyncClient]:  # type: ignore[no-untyped-def]
+    transport = httpx.ASGITransport(app=app, client=_address())
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+        yield c
+
+
+@pytest.fixture
+def token_for(db: AsyncSession):  # type: ignore[no-untyped-def]
+    """Bearer headers for a demo account without going through the (slow, throttled) login."""
+    from sqlalchemy import select
+
+    from cunzhi.auth.models import User
+    from cunzhi.kit.security import create_access_token
+
+    async def make(username: str) -> dict[str, str]:
+        user_id = (await db.execute(select(User.id).where(User.username == username))).scalar_one()
+        token, _ = create_access_token(f"user:{user_id}")
+        return {"Authorization": f"Bearer {token}"}
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def repo_root() -> Path:
+    return ROOT
+
+
+@pytest.fixture
+def anyio_backend() -> Iterator[str]:
+    yield "asyncio"
