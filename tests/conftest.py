@@ -99,8 +99,16 @@ def app(db: AsyncSession, engine: AsyncEngine):  # type: ignore[no-untyped-def]
 
     async def test_session() -> AsyncIterator[AsyncSession]:
         # Each request in a savepoint: an error rolls back only that request, like production.
-        async with db.begin_nested():
+        from cunzhi.db import keeps_writes
+
+        savepoint = await db.begin_nested()
+        try:
             yield db
+        except BaseException as exc:
+            await (savepoint.commit() if keeps_writes(exc) else savepoint.rollback())
+            raise
+        else:
+            await savepoint.commit()
 
     application.dependency_overrides[session_scope] = test_session
     application.state.engine_getter = lambda: engine

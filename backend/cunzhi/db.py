@@ -79,10 +79,23 @@ def get_sessionmaker() -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(get_engine(), expire_on_commit=False, autoflush=False)
 
 
+def keeps_writes(exc: BaseException) -> bool:
+    """Errors that must still commit what was written (a failed login is counted, a reused
+    refresh token's family is revoked) although the client gets an error."""
+    return bool(getattr(exc, "keep_writes", False))
+
+
 async def session_scope() -> AsyncIterator[AsyncSession]:
     """One transaction per request: committed when the handler returns, rolled back on error."""
-    async with get_sessionmaker()() as session, session.begin():
-        yield session
+    async with get_sessionmaker()() as session:
+        await session.begin()
+        try:
+            yield session
+        except BaseException as exc:
+            await (session.commit() if keeps_writes(exc) else session.rollback())
+            raise
+        else:
+            await session.commit()
 
 
 async def dispose_engine() -> None:

@@ -1,12 +1,10 @@
 """Logins, token rotation and throttling. Raises domain errors; never commits the caller's session."""
 
 import uuid
-from contextlib import asynccontextmanager
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import delete, func, insert, or_, select, update
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from cunzhi.auth.models import ApiClient, LoginFailure, RefreshToken, User
 from cunzhi.auth.schemas import Me, Scope, TokenPair
@@ -17,16 +15,6 @@ from cunzhi.kit.principal import Principal
 from cunzhi.kit.security import create_access_token, new_opaque_token, sha256_hex, verify_password
 from cunzhi.partners.models import PartnerUnit
 from cunzhi.villages.models import Village
-
-
-@asynccontextmanager
-async def _autonomous(session: AsyncSession) -> AsyncIterator[AsyncConnection]:
-    """A separate transaction that commits even though the request's one rolls back
-    (failed logins and revoked token families must stick when we answer with an error)."""
-    bind = session.get_bind()
-    engine = getattr(bind, "engine", bind)
-    async with engine.connect() as conn, conn.begin():  # type: ignore[union-attr]
-        yield conn
 
 
 async def _check_throttle(session: AsyncSession, username: str, address: str) -> None:
@@ -53,9 +41,9 @@ async def _check_throttle(session: AsyncSession, username: str, address: str) ->
 
 
 async def _fail(session: AsyncSession, username: str, address: str) -> InvalidCredentials:
-    async with _autonomous(session) as conn:
-        await conn.execute(insert(LoginFailure).values(username=username[:64], address=address[:64]))
-    return InvalidCredentials(headers={"WWW-Authenticate": "Bearer"})
+    session.add(LoginFailure(username=username[:64], address=address[:64]))
+    await session.flush()
+    return InvalidCredentials(headers={"WWW-Authenticate": "Bearer"}, keep_writes=True)
 
 
 async def _issue_refresh(session: AsyncSession, user_id: int, family: uuid.UUID) -> str:
@@ -105,11 +93,10 @@ async def refresh(session: AsyncSession, *, refresh_token: str) -> TokenPair:
             raise InvalidToken("Unknown refresh token")
         if rt.used_at is not None:
             # A rotated token came back: someone holds a copy. End the whole family.
-            async with _autonomous(session) as conn:
-                await conn.execute(update(RefreshToken).where(RefreshToken.family_id == rt.family_id,
-                                                              RefreshToken.revoked_at.is_(None)).values(revoked_at=now))
+            await session.execute(update(RefreshToken).where(RefreshToken.family_id == rt.family_id,
+                                                             RefreshToken.revoked_at.is_(None)).values(revoked_at=now))
             raise InvalidToken("Refresh token was already used; all sessions of this login are revoked",
-                               code="refresh_token_reused")
+                               code="refresh_token_reused", keep_writes=True)
         raise InvalidToken("Refresh token is revoked or expired")
     user_id, family = rotated
     user = (await session.execute(select(User.is_active, User.role).where(User.id == user_id))).one()

@@ -16,6 +16,8 @@ class DomainError(Exception):
     status = 400
     code = "bad_request"
     title = "Bad request"
+    # True: the request's writes so far are committed although the answer is this error.
+    keep_writes = False
 
     def __init__(
         self,
@@ -25,6 +27,7 @@ class DomainError(Exception):
         errors: list[dict[str, Any]] | None = None,
         headers: dict[str, str] | None = None,
         extra: dict[str, Any] | None = None,
+        keep_writes: bool = False,
     ) -> None:
         super().__init__(detail or self.title)
         self.detail = detail or self.title
@@ -33,6 +36,7 @@ class DomainError(Exception):
         self.errors = errors
         self.headers = headers
         self.extra = extra or {}
+        self.keep_writes = keep_writes
 
 
 class NotAuthenticated(DomainError):

@@ -1,6 +1,6 @@
 from enum import StrEnum
 
-from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy import ColumnElement, any_, func, literal, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.exc import StaleDataError
@@ -53,7 +53,7 @@ async def list_villages(
     if status:
         where.append(Village.status == status.value)
     if category:
-        where.append(Village.problem_categories.any(category.value))
+        where.append(literal(category.value) == any_(Village.problem_categories))
     if q:
         pattern = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         where.append(or_(Village.name.ilike(pattern, escape="\\"), Village.code.startswith(q, autoescape=True)))
