@@ -4,8 +4,8 @@ import asyncio
 import json
 import os
 import sys
-from pathlib import Path
 from collections.abc import Coroutine
+from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer

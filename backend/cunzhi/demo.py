@@ -104,7 +104,7 @@ async def _base(session: AsyncSession) -> tuple[DemoContext, list[tuple[str, str
     session.add(Pairing(partner_unit_id=units[0].id, village_id=first_weak.id, start_date=date(2026, 1, 1)))
 
     pw = hash_password(DEMO_PASSWORD)
-    accounts: list[tuple[str, str, str, dict[str, object]]] = [
+    accounts: list[tuple[str, Role, str, dict[str, object]]] = [
         ("admin", Role.county_admin, "县委组织部管理员", {"division_code": COUNTY[0]}),
         ("inspector", Role.discipline_inspector, "县纪委检查员", {"division_code": COUNTY[0]}),
     ]

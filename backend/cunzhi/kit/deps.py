@@ -50,13 +50,13 @@ async def current_principal(
             division_level=level, village_id=user.village_id, partner_unit_id=user.partner_unit_id,
         )
     else:
-        row = (await session.execute(
+        crow = (await session.execute(
             select(ApiClient, Division.level).join(Division, Division.code == ApiClient.division_code)
             .where(ApiClient.id == int(raw_id))
         )).first()
-        if row is None or not row[0].is_active:
+        if crow is None or not crow[0].is_active:
             raise InvalidToken()
-        client, level = row
+        client, level = crow
         principal = Principal(kind="client", id=client.id, name=client.client_id, role=Role.api_client,
                               division_code=client.division_code, division_level=level)
     request.state.principal = principal

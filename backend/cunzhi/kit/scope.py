@@ -40,7 +40,7 @@ def village_clause(p: Principal) -> ColumnElement[bool]:
     return false()
 
 
-def village_ids(p: Principal) -> Select[tuple[int]]:
+def village_ids(p: Principal) -> Select[int]:
     """Ids of the villages `p` may see, for `Model.village_id.in_(village_ids(p))`."""
     return select(Village.id).where(village_clause(p))
 

@@ -36,7 +36,7 @@ async def create_user_from_cli(*, username: str, role: str, scope: str | None, p
             fields["partner_unit_code"] = scope
             county = unit.county_code
         data = UserCreate(username=username, password=password, display_name=display_name, phone=phone,
-                          role=Role(role) if role in Role.__members__ else role, **fields)  # type: ignore[arg-type]
+                          role=Role(role) if role in Role.__members__ else role, **fields)
         operator = Principal(kind="system", id=0, name="cli", role=Role.county_admin, division_code=county,
                              division_level="county")
         return await service.create_user(session, operator, data)

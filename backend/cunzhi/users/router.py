@@ -8,7 +8,13 @@ from cunzhi.kit.pagination import Limit, Offset
 from cunzhi.kit.principal import Principal
 from cunzhi.users import service
 from cunzhi.users.schemas import (
-    ApiClientCreate, ApiClientCreated, ApiClientOut, UserCreate, UserList, UserOut, UserPatch,
+    ApiClientCreate,
+    ApiClientCreated,
+    ApiClientOut,
+    UserCreate,
+    UserList,
+    UserOut,
+    UserPatch,
 )
 
 Admin = Annotated[Principal, Depends(require_roles(Role.county_admin))]

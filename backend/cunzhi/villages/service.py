@@ -8,7 +8,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from cunzhi.divisions.models import Division
 from cunzhi.kit import audit
 from cunzhi.kit.codes import DivisionLevel, ProblemCategory, RectificationStatus, Role
-from cunzhi.kit.errors import Conflict, Forbidden, NotFound, PreconditionFailed, Unprocessable
+from cunzhi.kit.errors import Conflict, Forbidden, PreconditionFailed, Unprocessable
 from cunzhi.kit.etag import expected_version
 from cunzhi.kit.principal import Principal
 from cunzhi.kit.scope import get_village, village_clause
