@@ -68,11 +68,11 @@ async def test_divisions_are_scoped(client, token_for):
 async def test_partner_scope_follows_pairing_period(client, token_for, db):
     from datetime import date
 
-    from sqlalchemy import update
-
-    from cunzhi.partners.models import Pairing
+    from sqlalchemy import text
 
     h = await token_for("partner01")
     assert (await client.get(f"/api/v1/villages/{V_T01}", headers=h)).status_code == 200
-    await db.execute(update(Pairing).values(end_date=date(2026, 6, 30)))
+    # Ending a pairing (history is kept) takes the village out of the unit's scope.
+    await db.execute(text("UPDATE pairings SET end_date = :d, ended_at = now(), ended_reason = 'other' "
+                          "WHERE ended_at IS NULL"), {"d": date(2026, 6, 30)})
     assert (await client.get(f"/api/v1/villages/{V_T01}", headers=h)).status_code == 404
