@@ -3,7 +3,7 @@
 from decimal import Decimal
 from typing import Annotated
 
-from pydantic import AfterValidator, BeforeValidator, Field, PlainSerializer
+from pydantic import AfterValidator, BeforeValidator, Field, PlainSerializer, WithJsonSchema
 from sqlalchemy import Numeric
 
 MONEY_SQL = Numeric(14, 2)
@@ -38,7 +38,8 @@ Money = Annotated[
     BeforeValidator(_no_float),
     AfterValidator(_two_places),
     _SERIALISE,
-    Field(json_schema_extra={"type": "string", "pattern": r"^-?\d{1,12}(\.\d{1,2})?$", "examples": ["1234.50"]}),
+    WithJsonSchema({"type": "string", "pattern": r"^-?\d{1,12}(\.\d{1,2})?$", "examples": ["-1234.50"],
+                    "description": "Amount in yuan as a decimal string, at most two decimals"}),
 ]
 
 # An amount a user enters: strictly positive.
@@ -46,6 +47,8 @@ PositiveMoney = Annotated[
     Decimal,
     BeforeValidator(_no_float),
     AfterValidator(_two_places),
-    Field(gt=0, json_schema_extra={"type": "string", "pattern": r"^\d{1,12}(\.\d{1,2})?$", "examples": ["1234.50"]}),
+    Field(gt=0),
     _SERIALISE,
+    WithJsonSchema({"type": "string", "pattern": r"^\d{1,12}(\.\d{1,2})?$", "examples": ["1234.50"],
+                    "description": "Positive amount in yuan as a decimal string, at most two decimals"}),
 ]
