@@ -57,9 +57,7 @@ MACHINES = [
 def _all_edges():
     for machine, states, events, legal in MACHINES:
         for s, e in itertools.product(states, events):
-            yield pytest.param(
-                machine, s.value, e.value, legal.get((s.value, e.value)), id=f"{machine.name}:{s.value}-{e.value}"
-            )
+            yield pytest.param(machine, s.value, e.value, legal.get((s.value, e.value)), id=f"{machine.name}:{s.value}-{e.value}")
 
 
 @pytest.mark.parametrize(("machine", "state", "event", "expected"), list(_all_edges()))
@@ -140,5 +138,5 @@ def test_case_events_drive_the_village_consistently() -> None:
 
 
 def test_derived_sets() -> None:
-    assert OPEN_CASE_STATES == {"open", "rectifying", "submitted"}
-    assert LISTABLE_VILLAGE_STATES == {"normal", "accepted"}
+    assert {"open", "rectifying", "submitted"} == OPEN_CASE_STATES
+    assert {"normal", "accepted"} == LISTABLE_VILLAGE_STATES

@@ -109,9 +109,7 @@ def validate_criteria(criteria: Sequence[Criterion]) -> list[FieldProblem]:
     for i, c in enumerate(criteria):
         out.extend(validate_criterion(c, loc=("criteria", i)))
         if c.code in seen:
-            out.append(
-                FieldProblem(("criteria", i, "code"), f"criterion {c.code} appears twice", "duplicate_criterion")
-            )
+            out.append(FieldProblem(("criteria", i, "code"), f"criterion {c.code} appears twice", "duplicate_criterion"))
         seen.add(c.code)
     return out
 
@@ -147,11 +145,7 @@ def validate_score(c: Criterion, value: object, *, loc: tuple[str | int, ...] = 
         return [FieldProblem(loc, "score must be a whole number", "score_not_integer")]
     assert isinstance(value, int)
     if value < c.min_score or value > c.max_score:
-        return [
-            FieldProblem(
-                loc, f"score for {c.code} must be between {c.min_score} and {c.max_score}", "score_out_of_range"
-            )
-        ]
+        return [FieldProblem(loc, f"score for {c.code} must be between {c.min_score} and {c.max_score}", "score_out_of_range")]
     return []
 
 
@@ -192,9 +186,7 @@ def severity(c: Criterion, score: int) -> Fraction:
     return Fraction(score - c.min_score, c.max_score - c.min_score)
 
 
-def assess(
-    village: str, criteria: Sequence[Criterion], scores: Mapping[str, int], thresholds: Thresholds
-) -> Assessment:
+def assess(village: str, criteria: Sequence[Criterion], scores: Mapping[str, int], thresholds: Thresholds) -> Assessment:
     """Whether one village is proposed weak, with which categories, and why.
 
     The scores must be valid and complete (see `validate_scores`); otherwise ValueError.
@@ -273,9 +265,7 @@ def assess(
     )
 
 
-def propose(
-    criteria: Sequence[Criterion], sheets: Mapping[str, Mapping[str, int]], thresholds: Thresholds
-) -> list[Assessment]:
+def propose(criteria: Sequence[Criterion], sheets: Mapping[str, Mapping[str, int]], thresholds: Thresholds) -> list[Assessment]:
     """Assess every village (code -> its scores); weak villages first, then by index, then code."""
     out = [assess(v, criteria, s, thresholds) for v, s in sheets.items()]
     out.sort(key=lambda a: (not a.weak, -a.index, a.village))

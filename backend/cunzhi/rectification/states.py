@@ -110,9 +110,7 @@ class Machine:
         return [e for e in self.events if (str(state), e) in self.edges]
 
 
-def _machine(
-    name: str, states: type[StrEnum], events: type[StrEnum], edges: dict[tuple[StrEnum, StrEnum], StrEnum]
-) -> Machine:
+def _machine(name: str, states: type[StrEnum], events: type[StrEnum], edges: dict[tuple[StrEnum, StrEnum], StrEnum]) -> Machine:
     return Machine(
         name=name,
         states=tuple(s.value for s in states),

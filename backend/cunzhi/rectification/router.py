@@ -1,0 +1,325 @@
+"""HTTP for screening rounds, criteria, rectification cases and a village's rectification history."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, Depends, Header, Path, Query, Response
+
+from cunzhi.kit.codes import Role
+from cunzhi.kit.deps import PrincipalDep, SessionDep, require_roles
+from cunzhi.kit.etag import etag
+from cunzhi.kit.pagination import Limit, Offset, Page
+from cunzhi.rectification import schemas as s
+from cunzhi.rectification import service
+from cunzhi.rectification.states import CaseStatus, RoundStatus
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+IfMatch = Annotated[str | None, Header(alias="If-Match", description='ETag from a GET (W/"n")')]
+Code12 = Annotated[str, Path(pattern=r"^\d{12}$")]
+WriterDep = Annotated[object, Depends(require_roles(Role.county_admin, Role.township_official))]
+CountyDep = Annotated[object, Depends(require_roles(Role.county_admin))]
+
+criteria_router = APIRouter(prefix="/api/v1/criteria", tags=["criteria"])
+rounds_router = APIRouter(prefix="/api/v1/screening-rounds", tags=["screening"])
+cases_router = APIRouter(prefix="/api/v1/rectification-cases", tags=["rectification"])
+misc_router = APIRouter(prefix="/api/v1/rectification", tags=["rectification"])
+
+
+def _xlsx(filename: str, body: bytes) -> Response:
+    return Response(
+        content=body,
+        media_type=XLSX,
+        headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename)}"},
+    )
+
+
+_XLSX_RESPONSE: dict[int | str, dict[str, Any]] = {
+    200: {"content": {XLSX: {}}, "description": "An XLSX workbook with Chinese headers"}
+}
+
+
+# -- criteria ---------------------------------------------------------------------------------
+
+
+@criteria_router.get("", response_model=list[s.CriterionOut], name="list", summary="The county's screening criteria")
+async def list_criteria(session: SessionDep, principal: PrincipalDep, include_inactive: bool = False) -> list[s.CriterionOut]:
+    return await service.list_criteria(session, principal, include_inactive=include_inactive)
+
+
+@criteria_router.post("", response_model=s.CriterionOut, status_code=201, name="create", summary="Add a criterion")
+async def create_criterion(
+    body: s.CriterionCreate, session: SessionDep, principal: PrincipalDep, _: CountyDep, response: Response
+) -> s.CriterionOut:
+    out = await service.create_criterion(session, principal, body)
+    response.headers["ETag"] = etag(out.version)
+    return out
+
+
+@criteria_router.patch("/{criterion_id}", response_model=s.CriterionOut, name="update", summary="Change a criterion")
+async def update_criterion(
+    criterion_id: int,
+    body: s.CriterionUpdate,
+    session: SessionDep,
+    principal: PrincipalDep,
+    _: CountyDep,
+    response: Response,
+    if_match: IfMatch = None,
+) -> s.CriterionOut:
+    out = await service.update_criterion(session, principal, criterion_id, body, if_match)
+    response.headers["ETag"] = etag(out.version)
+    return out
+
+
+# -- rounds -----------------------------------------------------------------------------------
+
+
+@rounds_router.get("", response_model=list[s.RoundOut], name="list", summary="Screening rounds the caller can see")
+async def list_rounds(session: SessionDep, principal: PrincipalDep, status: RoundStatus | None = None) -> list[s.RoundOut]:
+    return await service.list_rounds(session, principal, status=status.value if status else None)
+
+
+@rounds_router.post("", response_model=s.RoundDetail, status_code=201, name="open", summary="Open a screening round")
+async def open_round(body: s.RoundCreate, session: SessionDep, principal: PrincipalDep, _: CountyDep) -> s.RoundDetail:
+    return await service.open_round(session, principal, body)
+
+
+@rounds_router.get("/{round_id}", response_model=s.RoundDetail, name="get", summary="A round with its criteria and townships")
+async def get_round(round_id: int, session: SessionDep, principal: PrincipalDep) -> s.RoundDetail:
+    return await service.get_round(session, principal, round_id)
+
+
+@rounds_router.post("/{round_id}/close", response_model=s.RoundOut, name="close", summary="Close a round unconfirmed")
+async def close_round(
+    round_id: int, body: s.RoundClose, session: SessionDep, principal: PrincipalDep, _: CountyDep
+) -> s.RoundOut:
+    return await service.close_round(session, principal, round_id, body)
+
+
+@rounds_router.get(
+    "/{round_id}/scores",
+    response_model=list[s.SheetOut],
+    name="scores",
+    summary="The scoring grid: villages and their scores",
+)
+async def score_grid(
+    round_id: int,
+    session: SessionDep,
+    principal: PrincipalDep,
+    township_code: Annotated[str | None, Query(pattern=r"^\d{12}$")] = None,
+) -> list[s.SheetOut]:
+    return await service.score_sheet_grid(session, principal, round_id, township_code=township_code)
+
+
+@rounds_router.post(
+    "/{round_id}/scores",
+    response_model=list[s.SheetOut],
+    status_code=201,
+    name="enter_scores",
+    summary="Enter whole score sheets for villages (once per village; all or nothing)",
+)
+async def enter_scores(
+    round_id: int, body: s.ScoresIn, session: SessionDep, principal: PrincipalDep, _: WriterDep
+) -> list[s.SheetOut]:
+    return await service.enter_scores(session, principal, round_id, body)
+
+
+@rounds_router.post(
+    "/{round_id}/townships/{township_code}/proposal",
+    response_model=s.RoundDetail,
+    name="propose",
+    summary="Hand in a township: the rules propose its weak villages with reasons",
+)
+async def propose(
+    round_id: int, township_code: Code12, session: SessionDep, principal: PrincipalDep, _: WriterDep
+) -> s.RoundDetail:
+    return await service.propose_township(session, principal, round_id, township_code)
+
+
+@rounds_router.get(
+    "/{round_id}/proposals", response_model=list[s.ProposalOut], name="proposals", summary="The proposal, with reasons"
+)
+async def proposals(
+    round_id: int,
+    session: SessionDep,
+    principal: PrincipalDep,
+    weak: bool | None = None,
+    township_code: Annotated[str | None, Query(pattern=r"^\d{12}$")] = None,
+) -> list[s.ProposalOut]:
+    return await service.list_proposals(session, principal, round_id, weak=weak, township_code=township_code)
+
+
+@rounds_router.post(
+    "/{round_id}/confirm",
+    response_model=s.ConfirmOut,
+    name="confirm",
+    summary="Confirm the proposal: villages become weak and get rectification cases",
+)
+async def confirm(
+    round_id: int, session: SessionDep, principal: PrincipalDep, _: CountyDep, body: s.ConfirmIn | None = None
+) -> s.ConfirmOut:
+    return await service.confirm_round(session, principal, round_id, body or s.ConfirmIn())
+
+
+@rounds_router.get(
+    "/{round_id}/export.xlsx",
+    name="export",
+    summary="The round's results as XLSX",
+    response_class=Response,
+    responses=_XLSX_RESPONSE,
+)
+async def export_round(round_id: int, session: SessionDep, principal: PrincipalDep) -> Response:
+    return _xlsx(*await service.export_round(session, principal, round_id))
+
+
+# -- cases ------------------------------------------------------------------------------------
+
+
+@cases_router.get("", response_model=Page[s.CaseOut], name="list", summary="Rectification cases the caller can see")
+async def list_cases(
+    session: SessionDep,
+    principal: PrincipalDep,
+    status: Annotated[list[CaseStatus] | None, Query()] = None,
+    open: Annotated[bool, Query(description="Only cases not yet accepted")] = False,
+    township_code: Annotated[str | None, Query(pattern=r"^\d{12}$")] = None,
+    village_code: Annotated[str | None, Query(pattern=r"^\d{12}$")] = None,
+    round_id: int | None = None,
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> Page[s.CaseOut]:
+    items, total = await service.list_cases(
+        session,
+        principal,
+        status=[x.value for x in status] if status else None,
+        open_only=open,
+        township_code=township_code,
+        village_code=village_code,
+        round_id=round_id,
+        limit=limit,
+        offset=offset,
+    )
+    return Page(items=items, total=total, limit=limit, offset=offset)
+
+
+@cases_router.get(
+    "/export.xlsx", name="export_open", summary="Open cases as XLSX", response_class=Response, responses=_XLSX_RESPONSE
+)
+async def export_open_cases(session: SessionDep, principal: PrincipalDep) -> Response:
+    return _xlsx(*await service.export_open_cases(session, principal))
+
+
+@cases_router.get("/{case_id}", response_model=s.CaseDetail, name="get", summary="A case with measures and timeline")
+async def get_case(case_id: int, session: SessionDep, principal: PrincipalDep, response: Response) -> s.CaseDetail:
+    out = await service.get_case(session, principal, case_id)
+    response.headers["ETag"] = etag(out.version)
+    return out
+
+
+@cases_router.post(
+    "/{case_id}/problems", response_model=s.ProblemOut, status_code=201, name="add_problem", summary="Add a problem"
+)
+async def add_problem(
+    case_id: int, body: s.ProblemIn, session: SessionDep, principal: PrincipalDep, _: WriterDep
+) -> s.ProblemOut:
+    return await service.add_problem(session, principal, case_id, body)
+
+
+@cases_router.post(
+    "/{case_id}/measures",
+    response_model=s.MeasureOut,
+    status_code=201,
+    name="add_measure",
+    summary="Add a measure (the first one starts the rectification)",
+)
+async def add_measure(
+    case_id: int, body: s.MeasureIn, session: SessionDep, principal: PrincipalDep, _: WriterDep, response: Response
+) -> s.MeasureOut:
+    out = await service.add_measure(session, principal, case_id, body)
+    response.headers["ETag"] = etag(out.version)
+    return out
+
+
+@cases_router.patch(
+    "/{case_id}/measures/{measure_id}",
+    response_model=s.MeasureOut,
+    name="update_measure",
+    summary="Mark a measure done, or change it",
+)
+async def update_measure(
+    case_id: int,
+    measure_id: int,
+    body: s.MeasureUpdate,
+    session: SessionDep,
+    principal: PrincipalDep,
+    _: WriterDep,
+    response: Response,
+    if_match: IfMatch = None,
+) -> s.MeasureOut:
+    out = await service.update_measure(session, principal, case_id, measure_id, body, if_match)
+    response.headers["ETag"] = etag(out.version)
+    return out
+
+
+@cases_router.post(
+    "/{case_id}/notes", response_model=s.NoteOut, status_code=201, name="add_note", summary="Add a dated progress note"
+)
+async def add_note(case_id: int, body: s.NoteIn, session: SessionDep, principal: PrincipalDep, _: WriterDep) -> s.NoteOut:
+    return await service.add_note(session, principal, case_id, body)
+
+
+@cases_router.post(
+    "/{case_id}/submit",
+    response_model=s.CaseDetail,
+    name="submit",
+    summary="Ask the county to accept (all measures done)",
+)
+async def submit(case_id: int, session: SessionDep, principal: PrincipalDep, _: WriterDep) -> s.CaseDetail:
+    return await service.submit_case(session, principal, case_id)
+
+
+@cases_router.post("/{case_id}/accept", response_model=s.CaseDetail, name="accept", summary="Accept the case (销号); county only")
+async def accept(
+    case_id: int, session: SessionDep, principal: PrincipalDep, _: CountyDep, body: s.AcceptIn | None = None
+) -> s.CaseDetail:
+    return await service.accept_case(session, principal, case_id, body or s.AcceptIn())
+
+
+@cases_router.post(
+    "/{case_id}/return",
+    response_model=s.CaseDetail,
+    name="return",
+    summary="Send back to rectifying, with reasons; county only",
+)
+async def return_case(case_id: int, body: s.ReturnIn, session: SessionDep, principal: PrincipalDep, _: CountyDep) -> s.CaseDetail:
+    return await service.return_case(session, principal, case_id, body)
+
+
+# -- village views ----------------------------------------------------------------------------
+
+
+@misc_router.get(
+    "/villages/{village_code}/history",
+    response_model=s.VillageHistory,
+    name="village_history",
+    summary="A village's whole screening and rectification history",
+)
+async def village_history(village_code: Code12, session: SessionDep, principal: PrincipalDep) -> s.VillageHistory:
+    return await service.village_history(session, principal, village_code)
+
+
+@misc_router.get(
+    "/open-measures",
+    response_model=list[s.OpenMeasureOut],
+    name="open_measures",
+    summary="Measures not yet done in the caller's villages (a cadre: its own village)",
+)
+async def open_measures(
+    session: SessionDep,
+    principal: PrincipalDep,
+    village_code: Annotated[str | None, Query(pattern=r"^\d{12}$")] = None,
+) -> list[s.OpenMeasureOut]:
+    return await service.open_measures(session, principal, village_code=village_code)
+
+
+routers = [criteria_router, rounds_router, cases_router, misc_router]

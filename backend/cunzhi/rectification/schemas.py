@@ -1,0 +1,368 @@
+"""API shapes of screening and rectification (never the ORM models)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Annotated, Any
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, StringConstraints
+
+from cunzhi.kit.codes import ProblemCategory, RectificationStatus
+from cunzhi.rectification.states import CaseStatus, RoundStatus
+
+
+def _no_float(v: object) -> object:
+    if isinstance(v, float):
+        raise ValueError('use a decimal string such as "60" or "62.5", not a JSON number with a fraction')
+    if isinstance(v, bool):
+        raise ValueError("must be a decimal string")
+    return v
+
+
+def _fmt(v: Decimal) -> str:
+    s = f"{v:f}"
+    return s.rstrip("0").rstrip(".") if "." in s else s
+
+
+# A share 0..100 (thresholds) or a weight: a decimal string in JSON, at most two places.
+Share = Annotated[
+    Decimal,
+    BeforeValidator(_no_float),
+    Field(gt=0, le=100, max_digits=5, decimal_places=2),
+    PlainSerializer(_fmt, return_type=str, when_used="always"),
+]
+Weight = Annotated[
+    Decimal,
+    BeforeValidator(_no_float),
+    Field(gt=0, le=1000, max_digits=6, decimal_places=2),
+    PlainSerializer(_fmt, return_type=str, when_used="always"),
+]
+Index = Annotated[Decimal, PlainSerializer(_fmt, return_type=str, when_used="always")]
+Code12 = Annotated[str, StringConstraints(pattern=r"^\d{12}$")]
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
+ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+CriterionCode = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{1,39}$")]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+# -- criteria ---------------------------------------------------------------------------------
+
+
+class CriterionOut(BaseModel):
+    id: int
+    county_code: str
+    code: str
+    name: str
+    category: ProblemCategory
+    weight: Weight
+    min_score: int
+    max_score: int
+    position: int
+    active: bool
+    version: int
+
+
+class CriterionCreate(Strict):
+    code: CriterionCode
+    name: ShortText
+    category: ProblemCategory
+    weight: Weight = Decimal(1)
+    min_score: int = Field(0, ge=0, le=1000)
+    max_score: int = Field(10, ge=1, le=1000)
+    position: int | None = Field(None, ge=0, le=1000)
+
+
+class CriterionUpdate(Strict):
+    name: ShortText | None = None
+    category: ProblemCategory | None = None
+    weight: Weight | None = None
+    min_score: int | None = Field(None, ge=0, le=1000)
+    max_score: int | None = Field(None, ge=1, le=1000)
+    position: int | None = Field(None, ge=0, le=1000)
+    active: bool | None = None
+
+
+# -- rounds -----------------------------------------------------------------------------------
+
+
+class RoundCreate(Strict):
+    title: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+    weak_index: Share = Decimal(60)
+    category_share: Share = Decimal(60)
+    veto_share: Share | None = None
+    township_codes: list[Code12] | None = Field(
+        None, description="Townships the round covers; all townships of the county when left out", max_length=500
+    )
+    case_deadline: date | None = Field(None, description="Deadline given to the cases this round opens")
+
+
+class RoundClose(Strict):
+    reason: Text
+
+
+class RoundCriterionOut(BaseModel):
+    code: str
+    name: str
+    category: ProblemCategory
+    weight: Weight
+    min_score: int
+    max_score: int
+
+
+class RoundTownshipOut(BaseModel):
+    code: str
+    name: str
+    villages: int
+    scored: int
+    proposed_by: str | None
+    proposed_at: datetime | None
+
+
+class RoundOut(BaseModel):
+    id: int
+    county_code: str
+    title: str
+    status: RoundStatus
+    weak_index: Share
+    category_share: Share
+    veto_share: Share | None
+    case_deadline: date | None
+    opened_by: str
+    opened_at: datetime
+    proposed_at: datetime | None
+    confirmed_by: str | None
+    confirmed_at: datetime | None
+    closed_by: str | None
+    closed_at: datetime | None
+    close_reason: str | None
+    version: int
+    townships_total: int
+    townships_proposed: int
+
+
+class RoundDetail(RoundOut):
+    criteria: list[RoundCriterionOut]
+    townships: list[RoundTownshipOut]
+    allowed: list[str] = Field(description="Status events allowed now (open rounds: close; proposed: confirm, close)")
+
+
+class SheetIn(Strict):
+    village_code: Code12
+    scores: dict[str, Any] = Field(description="criterion code -> whole-number score in the criterion's range")
+
+
+class ScoresIn(Strict):
+    sheets: list[SheetIn] = Field(min_length=1, max_length=500)
+
+
+class SheetOut(BaseModel):
+    village_code: str
+    village_name: str
+    township_code: str
+    scores: dict[str, int] | None
+    scored_by: str | None
+    scored_at: datetime | None
+
+
+class Reason(BaseModel):
+    kind: str
+    criterion: str | None
+    text: str
+    params: dict[str, str]
+
+
+class ProposalOut(BaseModel):
+    village_code: str
+    village_name: str
+    township_code: str
+    weak: bool
+    index: Index
+    categories: list[ProblemCategory]
+    reasons: list[Reason]
+    village_status: RectificationStatus
+    proposed_by: str
+    proposed_at: datetime
+
+
+class Exclusion(Strict):
+    village_code: Code12
+    reason: Text
+
+
+class ConfirmIn(Strict):
+    excluded: list[Exclusion] = Field(default_factory=list, max_length=500)
+
+
+class Listed(BaseModel):
+    village_code: str
+    village_name: str
+    case_id: int
+    categories: list[ProblemCategory]
+
+
+class Skipped(BaseModel):
+    village_code: str
+    village_name: str
+    reason: str = Field(description="`already_listed` (an open case exists) or `excluded`")
+    detail: str | None = None
+
+
+class ConfirmOut(BaseModel):
+    round: RoundOut
+    listed: list[Listed]
+    skipped: list[Skipped]
+
+
+# -- cases ------------------------------------------------------------------------------------
+
+
+class ProblemIn(Strict):
+    category: ProblemCategory
+    description: Text
+
+
+class ProblemOut(BaseModel):
+    id: int
+    category: ProblemCategory
+    description: str
+    created_by: str
+    created_at: datetime
+
+
+class MeasureIn(Strict):
+    description: Text
+    owner: ShortText
+    deadline: date
+    problem_id: int | None = None
+
+
+class MeasureUpdate(Strict):
+    done: bool | None = None
+    description: Text | None = None
+    owner: ShortText | None = None
+    deadline: date | None = None
+
+
+class MeasureOut(BaseModel):
+    id: int
+    case_id: int
+    problem_id: int | None
+    description: str
+    owner: str
+    deadline: date
+    done: bool
+    done_at: datetime | None
+    done_by: str | None
+    overdue: bool
+    created_by: str
+    created_at: datetime
+    version: int
+
+
+class NoteIn(Strict):
+    on_date: date
+    text: Text
+    measure_id: int | None = None
+
+
+class NoteOut(BaseModel):
+    id: int
+    measure_id: int | None
+    on_date: date
+    text: str
+    author: str
+    created_at: datetime
+
+
+class AcceptIn(Strict):
+    note: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)] | None = None
+
+
+class ReturnIn(Strict):
+    reasons: Text
+
+
+class EventOut(BaseModel):
+    id: int
+    kind: str
+    round_id: int | None
+    case_id: int | None
+    from_status: str | None
+    to_status: str | None
+    detail: dict[str, Any]
+    actor: str
+    actor_name: str
+    at: datetime
+
+
+class CaseOut(BaseModel):
+    id: int
+    village_code: str
+    village_name: str
+    township_code: str
+    round_id: int | None
+    round_title: str | None
+    status: CaseStatus
+    village_status: RectificationStatus
+    categories: list[ProblemCategory]
+    deadline: date | None
+    opened_at: datetime
+    accepted_by: str | None
+    accepted_at: datetime | None
+    measures_total: int
+    measures_open: int
+    version: int
+
+
+class CaseDetail(CaseOut):
+    problems: list[ProblemOut]
+    measures: list[MeasureOut]
+    notes: list[NoteOut]
+    timeline: list[EventOut]
+    allowed: list[str]
+
+
+class OpenMeasureOut(MeasureOut):
+    village_code: str
+    village_name: str
+    case_status: CaseStatus
+
+
+# -- history ----------------------------------------------------------------------------------
+
+
+class HistoryVillage(BaseModel):
+    code: str
+    name: str
+    township_code: str
+    status: RectificationStatus
+    problem_categories: list[ProblemCategory]
+
+
+class HistoryRound(BaseModel):
+    round_id: int
+    title: str
+    round_status: RoundStatus
+    opened_at: datetime
+    scores: dict[str, int] | None
+    scored_by: str | None
+    scored_at: datetime | None
+    proposal: ProposalOut | None
+
+
+class HistoryCase(BaseModel):
+    case: CaseOut
+    problems: list[ProblemOut]
+    measures: list[MeasureOut]
+    notes: list[NoteOut]
+
+
+class VillageHistory(BaseModel):
+    village: HistoryVillage
+    rounds: list[HistoryRound]
+    cases: list[HistoryCase]
+    events: list[EventOut]

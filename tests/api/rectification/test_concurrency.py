@@ -1,0 +1,135 @@
+"""Two confirmations of the same round at the same instant: one wins, the other gets 409.
+
+This needs real transactions that commit, so it runs on a database of its own (migrated, with a
+minimal county) instead of the shared, rolled-back test transaction. Both requests are held at
+the round's row lock until both are waiting there, then released together.
+"""
+
+import asyncio
+import os
+import secrets
+from collections.abc import AsyncIterator
+
+import asyncpg
+import httpx
+import pytest
+from sqlalchemy import func, select, text
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+
+from cunzhi.db import normalise_url
+
+COUNTY, TOWNSHIP = "239999000000", "239999100000"
+VILLAGES = ["239999100201", "239999100202", "239999100203"]
+
+
+def _dsn(url: str, db: str) -> str:
+    head, _, tail = normalise_url(url).replace("postgresql+asyncpg://", "postgresql://", 1).partition("?")
+    return head.rsplit("/", 1)[0] + "/" + db + ("?" + tail if tail else "")
+
+
+@pytest.fixture(scope="module")
+async def own_db(engine: AsyncEngine) -> AsyncIterator[tuple[AsyncEngine, str]]:
+    from cunzhi.auth.models import User
+    from cunzhi.cli import run_migrations
+    from cunzhi.divisions.models import Division
+    from cunzhi.villages.models import Village
+
+    base = os.environ["DATABASE_URL"]
+    name = f"cunzhi_rect_race_{secrets.token_hex(4)}"
+    admin = await asyncpg.connect(_dsn(base, "postgres"))
+    await admin.execute(f'CREATE DATABASE "{name}"')
+    url = normalise_url(_dsn(base, name)).replace("postgresql://", "postgresql+asyncpg://", 1)
+    try:
+        await asyncio.to_thread(run_migrations, url)
+        eng = create_async_engine(url, pool_size=5)
+        async with async_sessionmaker(eng, expire_on_commit=False)() as s, s.begin():
+            s.add(Division(code=COUNTY, name="竞态县", level="county"))
+            await s.flush()
+            s.add(Division(code=TOWNSHIP, name="竞态镇", level="township", parent_code=COUNTY))
+            await s.flush()
+            for i, code in enumerate(VILLAGES):
+                s.add(Village(code=code, name=f"竞态{i}村", township_code=TOWNSHIP, county_code=COUNTY))
+            s.add(
+                User(username="race_admin", password_hash="x", display_name="县管理员", role="county_admin", division_code=COUNTY)
+            )
+        yield eng, url
+        await eng.dispose()
+    finally:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin.close()
+
+
+async def test_two_confirmations_at_once_one_wins(own_db: tuple[AsyncEngine, str]) -> None:
+    from cunzhi.auth.models import User
+    from cunzhi.db import session_scope
+    from cunzhi.kit.audit import AuditEvent
+    from cunzhi.kit.security import create_access_token
+    from cunzhi.main import create_app
+    from cunzhi.rectification.models import Case, Round
+    from cunzhi.villages.models import Village
+
+    eng, _ = own_db
+    maker = async_sessionmaker(eng, expire_on_commit=False, autoflush=False)
+
+    async def real_session() -> AsyncIterator[AsyncSession]:
+        async with maker() as session, session.begin():
+            yield session
+
+    app = create_app()
+    app.dependency_overrides[session_scope] = real_session
+    app.state.engine_getter = lambda: eng
+    async with maker() as s:
+        uid = (await s.execute(select(User.id).where(User.username == "race_admin"))).scalar_one()
+    h = {"Authorization": f"Bearer {create_access_token(f'user:{uid}')[0]}"}
+
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+        r = await client.post("/api/v1/screening-rounds", json={"title": "竞态排查"}, headers=h)
+        assert r.status_code == 201, r.text
+        rid = r.json()["id"]
+        crit = [c["code"] for c in r.json()["criteria"]]
+        sheets = [{"village_code": v, "scores": {c: 9 if v != VILLAGES[2] else 1 for c in crit}} for v in VILLAGES]
+        r = await client.post(f"/api/v1/screening-rounds/{rid}/scores", json={"sheets": sheets}, headers=h)
+        assert r.status_code == 201, r.text
+        r = await client.post(f"/api/v1/screening-rounds/{rid}/townships/{TOWNSHIP}/proposal", headers=h)
+        assert r.status_code == 200 and r.json()["status"] == "proposed"
+
+        # Hold the round's row so both confirmations queue up behind it.
+        async with eng.connect() as holder:
+            tx = await holder.begin()
+            await holder.execute(text("SELECT id FROM screening_rounds WHERE id = :id FOR UPDATE"), {"id": rid})
+            tasks = [asyncio.create_task(client.post(f"/api/v1/screening-rounds/{rid}/confirm", headers=h)) for _ in range(2)]
+            for _ in range(500):
+                # Activity statistics are a snapshot per transaction: take a fresh one each time.
+                await holder.execute(text("SELECT pg_stat_clear_snapshot()"))
+                waiting = (
+                    await holder.execute(
+                        text(
+                            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                            "AND wait_event_type = 'Lock' AND query ILIKE '%screening_rounds%'"
+                        )
+                    )
+                ).scalar_one()
+                if waiting == 2:
+                    break
+                await asyncio.sleep(0.02)
+            assert waiting == 2, "both confirmations should be waiting on the round"
+            await tx.commit()
+            responses = await asyncio.gather(*tasks)
+
+    codes = sorted(r.status_code for r in responses)
+    assert codes == [200, 409], [r.text for r in responses]
+    loser = next(r for r in responses if r.status_code == 409).json()
+    assert loser["code"] == "illegal_transition" and loser["state"] == "confirmed"
+    winner = next(r for r in responses if r.status_code == 200).json()
+    assert {x["village_code"] for x in winner["listed"]} == set(VILLAGES[:2])
+
+    async with maker() as s:
+        assert (await s.execute(select(Round.status).where(Round.id == rid))).scalar_one() == "confirmed"
+        assert (await s.execute(select(func.count()).select_from(Case))).scalar_one() == 2
+        statuses = dict((await s.execute(select(Village.code, Village.status))).all())
+        assert statuses == {VILLAGES[0]: "weak", VILLAGES[1]: "weak", VILLAGES[2]: "normal"}
+        confirms = (
+            await s.execute(select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "screening_round.confirm"))
+        ).scalar_one()
+        assert confirms == 1
