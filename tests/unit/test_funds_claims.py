@@ -44,7 +44,7 @@ def test_every_edge(needs_approval: bool, table: dict, state: ClaimState, action
             next_state(state, action, needs_approval=needs_approval)
         assert info.value.code == "illegal_transition"
         assert info.value.status == 409
-        assert (info.value.state, info.value.action) == (state.value, action.value)
+        assert info.value.extra == {"state": state.value, "action": action.value}
 
 
 def test_terminal_states_allow_nothing() -> None:
@@ -80,3 +80,30 @@ def test_only_reject_and_withdraw_release() -> None:
 )
 def test_single_claim_limit(amount: str, limit: str | None, expected: bool) -> None:
     assert needs_township_approval(Decimal(amount), None if limit is None else Decimal(limit)) is expected
+
+
+# ---- the annual budget workflow -----------------------------------------------------------------
+
+from cunzhi.funds.budgets import BUDGET_MACHINE, EDITABLE, BudgetAction, BudgetStatus  # noqa: E402
+
+BS, BA = BudgetStatus, BudgetAction
+BUDGET_EDGES = {
+    (BS.draft, BA.submit): BS.submitted,
+    (BS.returned, BA.submit): BS.submitted,
+    (BS.submitted, BA.approve): BS.approved,
+    (BS.submitted, BA.return_): BS.returned,
+    (BS.approved, BA.close): BS.closed,
+}
+
+
+@pytest.mark.parametrize("state,action", list(product(BS, BA)))
+def test_budget_edges(state: BudgetStatus, action: BudgetAction) -> None:
+    if (state, action) in BUDGET_EDGES:
+        assert BUDGET_MACHINE.next(state, action) is BUDGET_EDGES[(state, action)]
+    else:
+        with pytest.raises(IllegalTransition):
+            BUDGET_MACHINE.next(state, action)
+
+
+def test_only_unapproved_budgets_are_editable() -> None:
+    assert {BS.draft, BS.returned} == EDITABLE

@@ -1,5 +1,6 @@
 """Statements from the ledger: examples and Hypothesis properties."""
 
+import itertools
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -142,7 +143,7 @@ def test_months_add_up_to_the_year(script: list, year: int) -> None:
     months = [monthly_statement(entries, year, m) for m in range(1, 13)]
     whole = yearly_statement(entries, year)
     assert months[0].opening_balance == whole.opening_balance == balance(entries, before=date(year, 1, 1))
-    for prev, nxt in zip(months, months[1:]):
+    for prev, nxt in itertools.pairwise(months):
         assert prev.closing_balance == nxt.opening_balance
     assert months[-1].closing_balance == whole.closing_balance == balance(entries, before=date(year + 1, 1, 1))
     assert sum(m.income for m in months) == whole.income
@@ -166,3 +167,12 @@ def test_any_month_adds_up(script: list, year: int, month: int) -> None:
     assert s.reversal_count == sum(1 for e in inside if e.kind is REV)
     assert all(x.amount.as_tuple().exponent == -2 for x in entries)
     assert s.closing_balance.as_tuple().exponent == -2
+
+
+@settings(max_examples=100, deadline=None)
+@given(ops, st.integers(min_value=2025, max_value=2027), st.integers(min_value=1, max_value=12))
+def test_carried_balance_equals_the_entries_left_out(script: list, year: int, month: int) -> None:
+    entries, _, _ = build(script)
+    start, end = month_bounds(year, month)
+    inside = [e for e in entries if start <= e.booked_on <= end]
+    assert statement(inside, start, end, carried=balance(entries, before=start)) == statement(entries, start, end)

@@ -51,7 +51,7 @@ ASSET_ACTION_ROLES: dict[AssetAction, frozenset[str]] = {
     AssetAction.value: frozenset({"village_committee", "township_agency"}),
     AssetAction.approve: frozenset({"township_official"}),
     AssetAction.return_: frozenset({"township_official"}),
-    AssetAction.dispose: frozenset({"village_committee", "township_agency"}),
+    AssetAction.dispose: frozenset({"township_agency"}),  # it books the proceeds
 }
 
 

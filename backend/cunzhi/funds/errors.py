@@ -1,25 +1,58 @@
-"""Domain errors of collective funds, assets and resources (三资)."""
+"""Domain errors of collective funds, assets and resources (三资), each with a stable code."""
 
 from __future__ import annotations
 
+from cunzhi.kit.errors import Conflict, Forbidden, IllegalTransition, Unprocessable
 
-class FundsError(Exception):
-    """Base of this domain's errors; `code` is stable, `status` is the HTTP status it maps to."""
+__all__ = [
+    "AccountMissing",
+    "AlreadyReversed",
+    "AttachmentRefused",
+    "BudgetExceeded",
+    "BudgetNotOpen",
+    "IllegalTransition",
+    "InsufficientFunds",
+    "LineNotInVillage",
+    "NotCommittee",
+    "illegal",
+]
 
-    code = "funds_error"
-    status = 400
 
-    def __init__(self, detail: str) -> None:
-        super().__init__(detail)
-        self.detail = detail
+def illegal(machine: str, state: str, action: str) -> IllegalTransition:
+    """409 `illegal_transition`, naming the state and the refused action."""
+    return IllegalTransition(
+        f"{machine}: cannot {action} when {state}", extra={"state": state, "action": action}
+    )
 
 
-class IllegalTransition(FundsError):
-    code = "illegal_transition"
-    status = 409
+class BudgetExceeded(Conflict):
+    code, title = "budget_exceeded", "The budget line has not enough approved amount left"
 
-    def __init__(self, machine: str, state: str, action: str) -> None:
-        super().__init__(f"{machine}: cannot {action} when {state}")
-        self.machine = machine
-        self.state = state
-        self.action = action
+
+class BudgetNotOpen(Conflict):
+    code, title = "budget_not_open", "The budget is not approved for spending or its year is closed"
+
+
+class InsufficientFunds(Conflict):
+    code, title = "insufficient_funds", "The village account has not enough money"
+
+
+class AlreadyReversed(Conflict):
+    code, title = "already_reversed", "This entry has been reversed already"
+
+
+class AccountMissing(Conflict):
+    code, title = "account_missing", "The village has no account with the agency yet"
+
+
+class NotCommittee(Forbidden):
+    code, title = "not_supervision_committee", "Only the village's supervision committee may sign"
+
+
+class LineNotInVillage(Unprocessable):
+    code, title = "line_not_in_village", "The budget line is not a line of this village"
+
+
+class AttachmentRefused(Unprocessable):
+    code, title = "attachment_refused", "The attachment is too large or of a type not accepted"
+

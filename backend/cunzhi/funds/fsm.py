@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Generic, TypeVar
 
-from cunzhi.funds.errors import IllegalTransition
+from cunzhi.funds.errors import illegal
 
 S = TypeVar("S", bound=StrEnum)
 A = TypeVar("A", bound=StrEnum)
@@ -26,7 +26,7 @@ class Machine(Generic[S, A]):
         try:
             return self.edges[(state, action)]
         except KeyError:
-            raise IllegalTransition(self.name, str(state), str(action)) from None
+            raise illegal(self.name, str(state), str(action)) from None
 
     def allows(self, state: S, action: A) -> bool:
         return (state, action) in self.edges

@@ -105,11 +105,16 @@ def balance(entries: Iterable[LedgerItem], *, before: date | None = None) -> Dec
     return sum((e.effect for e in entries if before is None or e.booked_on < before), ZERO)
 
 
-def statement(entries: Iterable[LedgerItem], start: date, end: date) -> Statement:
-    """Statement for the days start..end inclusive. `entries` may hold the whole ledger."""
+def statement(
+    entries: Iterable[LedgerItem], start: date, end: date, *, carried: Decimal = ZERO
+) -> Statement:
+    """Statement for the days start..end inclusive.
+
+    `entries` may hold the whole ledger; those before `start` count into the opening balance, as
+    does `carried` (the balance of entries the caller summed up itself and left out)."""
     if end < start:
         raise ValueError("period ends before it starts")
-    opening = ZERO
+    opening = carried
     income = income_reversed = ZERO
     labels: dict[int, str] = {}
     paid: dict[int, Decimal] = {}
@@ -157,9 +162,13 @@ def month_bounds(year: int, month: int) -> tuple[date, date]:
     return date(year, month, 1), date(year, month, calendar.monthrange(year, month)[1])
 
 
-def monthly_statement(entries: Iterable[LedgerItem], year: int, month: int) -> Statement:
-    return statement(entries, *month_bounds(year, month))
+def year_bounds(year: int) -> tuple[date, date]:
+    return date(year, 1, 1), date(year, 12, 31)
 
 
-def yearly_statement(entries: Iterable[LedgerItem], year: int) -> Statement:
-    return statement(entries, date(year, 1, 1), date(year, 12, 31))
+def monthly_statement(entries: Iterable[LedgerItem], year: int, month: int, *, carried: Decimal = ZERO) -> Statement:
+    return statement(entries, *month_bounds(year, month), carried=carried)
+
+
+def yearly_statement(entries: Iterable[LedgerItem], year: int, *, carried: Decimal = ZERO) -> Statement:
+    return statement(entries, *year_bounds(year), carried=carried)

@@ -1,0 +1,160 @@
+"""HTTP for the asset and resource registries (tags `assets` and `resources`)."""
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Query
+from pydantic import BaseModel
+
+from cunzhi.assets import service
+from cunzhi.assets.schemas import (
+    AssetDetail,
+    AssetIn,
+    AssetList,
+    AssetOut,
+    DisposalIn,
+    LettingIn,
+    NoteIn,
+    ReasonIn,
+    ReserveIn,
+    ResourceDetail,
+    ResourceIn,
+    ResourceList,
+    ResourceOut,
+    SurveyIn,
+    TenderIn,
+    ValuationIn,
+)
+from cunzhi.assets.workflows import (
+    ASSET_MACHINE,
+    RESOURCE_MACHINE,
+    AssetAction,
+    AssetState,
+    ResourceAction,
+    ResourceState,
+)
+from cunzhi.funds.schemas import EventOut
+from cunzhi.kit.deps import PrincipalDep, SessionDep
+from cunzhi.kit.pagination import Limit, Offset
+
+assets_router = APIRouter(prefix="/api/v1/assets", tags=["assets"])
+resources_router = APIRouter(prefix="/api/v1/resources", tags=["resources"])
+
+Id = Annotated[int, Path(ge=1)]
+VillageFilter = Annotated[str | None, Query(pattern=r"^\d{12}$")]
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    403: {"description": "Not allowed for this role"},
+    404: {"description": "Not found or out of scope"},
+    409: {"description": "Refused by the workflow (illegal_transition, below_valuation, below_reserve)"},
+}
+
+
+def _asset_fields(view: service.AssetView) -> dict[str, Any]:
+    a = view.asset
+    return {
+        **{c.key: getattr(a, c.key) for c in a.__table__.columns if c.key != "version"},
+        "village_code": view.village.code, "village_name": view.village.name,
+        "actions": ASSET_MACHINE.actions(AssetState(a.status)),
+    }
+
+
+def _asset_detail(view: service.AssetView) -> AssetDetail:
+    return AssetDetail(**_asset_fields(view), trail=[EventOut.model_validate(e) for e in view.events])
+
+
+def _resource_fields(view: service.ResourceView) -> dict[str, Any]:
+    r = view.resource
+    return {
+        **{c.key: getattr(r, c.key) for c in r.__table__.columns if c.key != "version"},
+        "village_code": view.village.code, "village_name": view.village.name,
+        "actions": RESOURCE_MACHINE.actions(ResourceState(r.status)),
+    }
+
+
+def _resource_detail(view: service.ResourceView) -> ResourceDetail:
+    return ResourceDetail(**_resource_fields(view), trail=[EventOut.model_validate(e) for e in view.events])
+
+
+# ---- assets ---------------------------------------------------------------------------------------
+
+
+@assets_router.get("", response_model=AssetList, name="list", summary="Collective assets in scope")
+async def list_assets(
+    principal: PrincipalDep, session: SessionDep, village_code: VillageFilter = None,
+    status: AssetState | None = None, limit: Limit = 50, offset: Offset = 0,
+) -> AssetList:
+    views, total = await service.list_assets(session, principal, village_code=village_code, status=status,
+                                             limit=limit, offset=offset)
+    return AssetList(items=[AssetOut(**_asset_fields(v)) for v in views], total=total, limit=limit, offset=offset)
+
+
+@assets_router.post("", response_model=AssetDetail, status_code=201, name="create", responses=_ERRORS,
+                    summary="Register an asset (village committee or township agency)")
+async def create_asset(body: AssetIn, principal: PrincipalDep, session: SessionDep) -> AssetDetail:
+    view = await service.register_asset(session, principal, **body.model_dump())
+    return _asset_detail(view)
+
+
+@assets_router.get("/{asset_id}", response_model=AssetDetail, name="get", summary="An asset with its steps")
+async def get_asset(asset_id: Id, principal: PrincipalDep, session: SessionDep) -> AssetDetail:
+    return _asset_detail(await service.get_asset(session, principal, asset_id))
+
+
+def _asset_action(action: AssetAction, body_type: type[BaseModel], summary: str) -> None:
+    async def act(asset_id: Id, body: body_type, principal: PrincipalDep, session: SessionDep) -> AssetDetail:  # type: ignore[valid-type]
+        data = {k: getattr(body, k) for k in body_type.model_fields}
+        return _asset_detail(await service.act_on_asset(session, principal, asset_id, action, data))
+
+    assets_router.add_api_route(f"/{{asset_id}}/{action.value}", act, methods=["POST"], response_model=AssetDetail,
+                                name=action.value, summary=summary, responses=_ERRORS)
+
+
+_asset_action(AssetAction.value, ValuationIn, "Record a valuation (village committee or agency)")
+_asset_action(AssetAction.approve, NoteIn, "Approve the disposal at the recorded valuation (township official)")
+_asset_action(AssetAction.return_, ReasonIn, "Refuse the disposal, with reasons (township official)")
+_asset_action(AssetAction.dispose, DisposalIn, "Record the disposal; a sale's proceeds are booked as income (agency)")
+
+
+# ---- resources ------------------------------------------------------------------------------------
+
+
+@resources_router.get("", response_model=ResourceList, name="list", summary="Collective resources in scope")
+async def list_resources(
+    principal: PrincipalDep, session: SessionDep, village_code: VillageFilter = None,
+    status: ResourceState | None = None, limit: Limit = 50, offset: Offset = 0,
+) -> ResourceList:
+    views, total = await service.list_resources(session, principal, village_code=village_code, status=status,
+                                                limit=limit, offset=offset)
+    return ResourceList(items=[ResourceOut(**_resource_fields(v)) for v in views], total=total, limit=limit,
+                        offset=offset)
+
+
+@resources_router.post("", response_model=ResourceDetail, status_code=201, name="create", responses=_ERRORS,
+                       summary="Register a resource: land, pond, forest (village committee or township agency)")
+async def create_resource(body: ResourceIn, principal: PrincipalDep, session: SessionDep) -> ResourceDetail:
+    return _resource_detail(await service.register_resource(session, principal, **body.model_dump()))
+
+
+@resources_router.get("/{resource_id}", response_model=ResourceDetail, name="get",
+                      summary="A resource with its steps")
+async def get_resource(resource_id: Id, principal: PrincipalDep, session: SessionDep) -> ResourceDetail:
+    return _resource_detail(await service.get_resource(session, principal, resource_id))
+
+
+def _resource_action(action: ResourceAction, body_type: type[BaseModel], summary: str) -> None:
+    async def act(resource_id: Id, body: body_type, principal: PrincipalDep, session: SessionDep) -> ResourceDetail:  # type: ignore[valid-type]
+        data = {k: getattr(body, k) for k in body_type.model_fields}
+        return _resource_detail(await service.act_on_resource(session, principal, resource_id, action, data))
+
+    resources_router.add_api_route(f"/{{resource_id}}/{action.value}", act, methods=["POST"],
+                                   response_model=ResourceDetail, name=action.value, summary=summary,
+                                   responses=_ERRORS)
+
+
+_resource_action(ResourceAction.survey, SurveyIn, "Record the survey: area and boundaries")
+_resource_action(ResourceAction.value, ReserveIn, "Record the valuation: the reserve annual rent")
+_resource_action(ResourceAction.approve, NoteIn, "Approve letting by public tender (township official)")
+_resource_action(ResourceAction.return_, ReasonIn, "Refuse the letting, with reasons (township official)")
+_resource_action(ResourceAction.open_tender, TenderIn, "Publish the tender notice")
+_resource_action(ResourceAction.tender_failed, ReasonIn, "Record a tender without an acceptable bid")
+_resource_action(ResourceAction.record_letting, LettingIn, "Record the tender result and the letting")
+_resource_action(ResourceAction.end_letting, NoteIn, "End the letting; the resource can be let again")

@@ -1,0 +1,214 @@
+"""Rules of the asset and resource registries: each step checked by the workflow, recorded with
+who and when in the funds trail, and audited. A sale's proceeds are booked into the village ledger
+in the same transaction, so income is always booked in full."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import ColumnElement, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from cunzhi.assets.models import Asset, AssetKind, Resource, ResourceKind
+from cunzhi.assets.workflows import (
+    ASSET_ACTION_ROLES,
+    ASSET_MACHINE,
+    RESOURCE_ACTION_ROLES,
+    RESOURCE_MACHINE,
+    AssetAction,
+    AssetState,
+    ResourceAction,
+    ResourceState,
+)
+from cunzhi.funds import service as funds
+from cunzhi.funds.models import Event, EventEntity, IncomeSource
+from cunzhi.kit.codes import Role
+from cunzhi.kit.errors import Conflict, NotFound
+from cunzhi.kit.principal import Principal
+from cunzhi.kit.scope import get_village, village_ids
+from cunzhi.villages.models import Village
+
+REGISTRARS = frozenset({Role.village_committee.value, Role.township_agency.value})
+
+
+@dataclass(frozen=True)
+class AssetView:
+    asset: Asset
+    village: Village
+    events: Sequence[Event] = ()
+
+
+@dataclass(frozen=True)
+class ResourceView:
+    resource: Resource
+    village: Village
+    events: Sequence[Event] = ()
+
+
+# ---- assets ---------------------------------------------------------------------------------------
+
+
+async def register_asset(
+    session: AsyncSession, p: Principal, *, village_code: str, name: str, kind: AssetKind, location: str,
+    acquired_on: Any, book_value: Decimal,
+) -> AssetView:
+    funds.require_role(p, REGISTRARS, "register assets")
+    village = await get_village(session, p, village_code)
+    asset = Asset(village_id=village.id, name=name, kind=kind.value, location=location, acquired_on=acquired_on,
+                  book_value=book_value, status=AssetState.registered.value)
+    session.add(asset)
+    await session.flush()
+    await funds.record_step(session, p, entity=EventEntity.asset, entity_id=asset.id, village_id=village.id,
+                            action="register", from_state=None, to_state=asset.status,
+                            data={"name": name, "kind": kind.value, "book_value": book_value})
+    return await get_asset(session, p, asset.id)
+
+
+async def get_asset(session: AsyncSession, p: Principal, asset_id: int, *, lock: bool = False) -> AssetView:
+    stmt = select(Asset, Village).join(Village, Village.id == Asset.village_id).where(
+        Asset.id == asset_id, Asset.village_id.in_(village_ids(p)))
+    if lock:
+        stmt = stmt.with_for_update(of=Asset)
+    row = (await session.execute(stmt)).first()
+    if row is None:
+        raise NotFound("Asset not found", code="asset_not_found")
+    return AssetView(row[0], row[1], () if lock else await funds.trail(session, EventEntity.asset, asset_id))
+
+
+async def list_assets(
+    session: AsyncSession, p: Principal, *, village_code: str | None, status: AssetState | None, limit: int,
+    offset: int,
+) -> tuple[list[AssetView], int]:
+    where: list[ColumnElement[bool]] = [Asset.village_id.in_(village_ids(p))]
+    if village_code:
+        where.append(Village.code == village_code)
+    if status:
+        where.append(Asset.status == status.value)
+    base = select(Asset, Village).join(Village, Village.id == Asset.village_id).where(*where)
+    total = (await session.execute(select(func.count()).select_from(base.subquery()))).scalar_one()
+    rows = (await session.execute(base.order_by(Village.code, Asset.id).limit(limit).offset(offset))).all()
+    return [AssetView(a, v) for a, v in rows], total
+
+
+async def act_on_asset(
+    session: AsyncSession, p: Principal, asset_id: int, action: AssetAction, data: dict[str, Any]
+) -> AssetView:
+    view = await get_asset(session, p, asset_id, lock=True)
+    asset, village = view.asset, view.village
+    funds.require_role(p, ASSET_ACTION_ROLES[action], f"{action.value} an asset")
+    old = AssetState(asset.status)
+    new = ASSET_MACHINE.next(old, action)
+    reason = data.pop("reason", None)
+    if action is AssetAction.value:
+        asset.valuation, asset.appraiser = data["amount"], data["appraiser"]
+    elif action is AssetAction.return_:
+        asset.valuation = asset.appraiser = None
+    elif action is AssetAction.dispose:
+        proceeds: Decimal | None = data.get("proceeds")
+        if proceeds is not None and asset.valuation is not None and proceeds < asset.valuation:
+            raise Conflict(f"Proceeds {proceeds} are below the approved valuation {asset.valuation}",
+                           code="below_valuation")
+        asset.disposal_method = data["method"].value
+        asset.disposal_proceeds = proceeds
+        asset.counterparty = data.get("counterparty")
+        asset.disposed_on = funds.today()
+        if proceeds is not None:
+            entry = await funds.book_income(session, p, village.code, amount=proceeds, source=IncomeSource.asset_sale,
+                                            description=f"Sale of asset {asset.id}: {asset.name}"[:200])
+            data["entry_id"] = entry.id
+    asset.status = new.value
+    await session.flush()
+    await funds.record_step(session, p, entity=EventEntity.asset, entity_id=asset.id, village_id=village.id,
+                            action=action.value, from_state=old.value, to_state=new.value, reason=reason,
+                            data={k: (v.value if hasattr(v, "value") else v) for k, v in data.items()} or None)
+    return await get_asset(session, p, asset.id)
+
+
+# ---- resources ------------------------------------------------------------------------------------
+
+
+async def register_resource(
+    session: AsyncSession, p: Principal, *, village_code: str, name: str, kind: ResourceKind, area: Decimal,
+    location: str,
+) -> ResourceView:
+    funds.require_role(p, REGISTRARS, "register resources")
+    village = await get_village(session, p, village_code)
+    res = Resource(village_id=village.id, name=name, kind=kind.value, area=area, location=location,
+                   status=ResourceState.registered.value)
+    session.add(res)
+    await session.flush()
+    await funds.record_step(session, p, entity=EventEntity.resource, entity_id=res.id, village_id=village.id,
+                            action="register", from_state=None, to_state=res.status,
+                            data={"name": name, "kind": kind.value, "area": area})
+    return await get_resource(session, p, res.id)
+
+
+async def get_resource(session: AsyncSession, p: Principal, resource_id: int, *, lock: bool = False) -> ResourceView:
+    stmt = select(Resource, Village).join(Village, Village.id == Resource.village_id).where(
+        Resource.id == resource_id, Resource.village_id.in_(village_ids(p)))
+    if lock:
+        stmt = stmt.with_for_update(of=Resource)
+    row = (await session.execute(stmt)).first()
+    if row is None:
+        raise NotFound("Resource not found", code="resource_not_found")
+    return ResourceView(row[0], row[1], () if lock else await funds.trail(session, EventEntity.resource, resource_id))
+
+
+async def list_resources(
+    session: AsyncSession, p: Principal, *, village_code: str | None, status: ResourceState | None, limit: int,
+    offset: int,
+) -> tuple[list[ResourceView], int]:
+    where: list[ColumnElement[bool]] = [Resource.village_id.in_(village_ids(p))]
+    if village_code:
+        where.append(Village.code == village_code)
+    if status:
+        where.append(Resource.status == status.value)
+    base = select(Resource, Village).join(Village, Village.id == Resource.village_id).where(*where)
+    total = (await session.execute(select(func.count()).select_from(base.subquery()))).scalar_one()
+    rows = (await session.execute(base.order_by(Village.code, Resource.id).limit(limit).offset(offset))).all()
+    return [ResourceView(r, v) for r, v in rows], total
+
+
+_LETTING_FIELDS = ("tenant", "annual_rent", "bids", "term_start", "term_end")
+
+
+async def act_on_resource(
+    session: AsyncSession, p: Principal, resource_id: int, action: ResourceAction, data: dict[str, Any]
+) -> ResourceView:
+    view = await get_resource(session, p, resource_id, lock=True)
+    res, village = view.resource, view.village
+    funds.require_role(p, RESOURCE_ACTION_ROLES[action], f"{action.value} a resource")
+    old = ResourceState(res.status)
+    new = RESOURCE_MACHINE.next(old, action)
+    reason = data.pop("reason", None)
+    if action is ResourceAction.survey:
+        res.surveyed_area, res.boundaries = data["surveyed_area"], data["boundaries"]
+    elif action is ResourceAction.value:
+        res.reserve_rent, res.appraiser = data["reserve_rent"], data["appraiser"]
+    elif action is ResourceAction.return_:
+        res.reserve_rent = res.appraiser = None
+    elif action is ResourceAction.open_tender:
+        if data["closes_on"] < funds.today():
+            raise Conflict("The tender cannot close in the past", code="tender_closes_in_past")
+        res.tender_notice, res.tender_closes_on = data["notice"], data["closes_on"]
+    elif action is ResourceAction.record_letting:
+        assert res.reserve_rent is not None  # approved only after valuation
+        if data["annual_rent"] < res.reserve_rent:
+            raise Conflict(f"The winning rent {data['annual_rent']} is below the reserve {res.reserve_rent}",
+                           code="below_reserve")
+        for field in _LETTING_FIELDS:
+            setattr(res, field, data[field])
+    elif action is ResourceAction.end_letting:
+        # The letting stays in the trail; the row is ready for a new survey.
+        for field in (*_LETTING_FIELDS, "tender_notice", "tender_closes_on", "reserve_rent", "appraiser"):
+            setattr(res, field, None)
+    res.status = new.value
+    await session.flush()
+    await funds.record_step(session, p, entity=EventEntity.resource, entity_id=res.id, village_id=village.id,
+                            action=action.value, from_state=old.value, to_state=new.value, reason=reason,
+                            data=data or None)
+    return await get_resource(session, p, res.id)
+

@@ -1,0 +1,443 @@
+"""HTTP for collective funds: parse, call the service, shape the reply. Rules live in service.py."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, File, Header, Path, Query, Response, UploadFile
+from pydantic import BaseModel
+
+from cunzhi.funds import service
+from cunzhi.funds.budgets import BudgetAction, BudgetStatus
+from cunzhi.funds.claims import ClaimAction, ClaimState, machine_for
+from cunzhi.funds.models import Amendment, Attachment, BudgetCategory, Event, EventEntity
+from cunzhi.funds.schemas import (
+    AccountOut,
+    AmendmentIn,
+    AmendmentOut,
+    AttachmentOut,
+    BudgetEditIn,
+    BudgetIn,
+    BudgetOut,
+    BudgetSummary,
+    ClaimDetail,
+    ClaimIn,
+    ClaimOut,
+    EventOut,
+    IncomeIn,
+    LedgerEntryOut,
+    LineOut,
+    LineSpendingOut,
+    ReasonIn,
+    ReverseIn,
+    SettingsIn,
+    SettingsOut,
+    StatementOut,
+)
+from cunzhi.funds.statements import ZERO
+from cunzhi.kit.deps import PrincipalDep, SessionDep
+from cunzhi.kit.etag import etag
+from cunzhi.kit.pagination import Limit, Offset
+
+router = APIRouter(prefix="/api/v1/funds", tags=["funds"])
+
+Code = Annotated[str, Path(pattern=r"^\d{12}$", description="12-digit village code")]
+TownshipCode = Annotated[str, Path(pattern=r"^\d{12}$", description="12-digit township code")]
+Year = Annotated[int, Query(ge=2000, le=2100)]
+
+_CONFLICTS: dict[int | str, dict[str, Any]] = {
+    404: {"description": "Not found or out of scope"},
+    403: {"description": "Not allowed for this role"},
+    409: {"description": "Refused by the current state (illegal_transition, budget_exceeded, ...)"},
+}
+
+
+class AccountList(BaseModel):
+    items: list[AccountOut]
+    total: int
+    limit: int
+    offset: int
+
+
+class LedgerPage(BaseModel):
+    items: list[LedgerEntryOut]
+    next_cursor: str | None
+
+
+class BudgetList(BaseModel):
+    items: list[BudgetSummary]
+    total: int
+    limit: int
+    offset: int
+
+
+class ClaimList(BaseModel):
+    items: list[ClaimOut]
+    total: int
+    limit: int
+    offset: int
+
+
+# ---- shaping --------------------------------------------------------------------------------------
+
+
+def _events(events: Any) -> list[EventOut]:
+    return [EventOut.model_validate(e) for e in events]
+
+
+def _budget_summary(view: service.BudgetView) -> dict[str, Any]:
+    b, v, lines = view.budget, view.village, view.lines
+    return {
+        "id": b.id, "village_id": v.id, "village_code": v.code, "village_name": v.name, "year": b.year,
+        "status": b.status, "version": b.version,
+        "total_planned": sum((x.planned for x in lines), ZERO),
+        "total_approved": sum((x.approved for x in lines), ZERO),
+        "total_committed": sum((x.committed for x in lines), ZERO),
+        "total_paid": sum((x.paid for x in lines), ZERO),
+    }
+
+
+def _budget_out(view: service.BudgetView, response: Response | None = None) -> BudgetOut:
+    if response is not None:
+        response.headers["ETag"] = etag(view.budget.version)
+    lines = [
+        LineOut(id=x.id, position=x.position, category=BudgetCategory(x.category), purpose=x.purpose,
+                planned=x.planned, approved=x.approved, committed=x.committed, paid=x.paid,
+                available=x.approved - x.committed)
+        for x in view.lines
+    ]
+    return BudgetOut(
+        **_budget_summary(view), note=view.budget.note, return_reason=view.budget.return_reason, lines=lines,
+        amendments=[_amendment_out(a) for a in view.amendments], trail=_events(view.events),
+    )
+
+
+def _amendment_out(a: Amendment) -> AmendmentOut:
+    return AmendmentOut.model_validate(a)
+
+
+def _claim_fields(view: service.ClaimView) -> dict[str, Any]:
+    c = view.claim
+    return {
+        "id": c.id, "village_id": c.village_id, "village_code": view.village.code, "village_name": view.village.name,
+        "budget_id": c.budget_id, "year": view.year, "line_id": c.line_id, "line_category": view.line_category,
+        "line_purpose": view.line_purpose, "amount": c.amount, "purpose": c.purpose, "payee": c.payee,
+        "status": c.status, "needs_approval": c.needs_approval, "created_by": c.created_by,
+        "created_at": c.created_at, "updated_at": c.updated_at,
+    }
+
+
+async def _claim_detail(session: Any, view: service.ClaimView) -> ClaimDetail:
+    c = view.claim
+    attachments = await service.list_attachments(session, c.id)
+    events: list[Event] = list(await service.trail(session, EventEntity.claim, c.id))
+    return ClaimDetail(
+        **_claim_fields(view),
+        actions=machine_for(c.needs_approval).actions(ClaimState(c.status)),
+        payment_entry_id=await service.payment_entry_id(session, c.id),
+        attachments=[AttachmentOut.model_validate(a) for a in attachments],
+        trail=_events(events),
+    )
+
+
+def _entry_out(view: service.EntryView) -> LedgerEntryOut:
+    e = view.entry
+    return LedgerEntryOut(
+        id=e.id, village_id=e.village_id, kind=e.kind, amount=e.amount, effect=view.effect, booked_on=e.booked_on,
+        booked_at=e.booked_at, source=e.source, description=e.description, line_id=e.line_id,
+        claim_id=e.claim_id, reverses_id=e.reverses_id, reversed_by_id=view.reversed_by_id, booked_by=e.booked_by,
+    )
+
+
+def _statement_out(view: service.StatementView) -> StatementOut:
+    s = view.statement
+    return StatementOut(
+        village_code=view.village_code, period_start=s.period_start, period_end=s.period_end,
+        opening_balance=s.opening_balance, income=s.income, income_reversed=s.income_reversed,
+        net_income=s.net_income,
+        spending_by_line=[
+            LineSpendingOut(
+                line_id=x.line_id, category=view.lines.get(x.line_id, (None, ""))[0],
+                purpose=view.lines.get(x.line_id, (None, ""))[1], paid=x.paid, reversed=x.reversed, net=x.net,
+            )
+            for x in s.spending_by_line
+        ],
+        spending_paid=s.spending_paid, spending_reversed=s.spending_reversed, net_spending=s.net_spending,
+        reversal_count=s.reversal_count, closing_balance=s.closing_balance,
+    )
+
+
+# ---- settings -------------------------------------------------------------------------------------
+
+
+@router.get("/townships/{township_code}/settings", response_model=SettingsOut, name="settings_get",
+            summary="The township's single-claim limit (claims above it need township approval)")
+async def settings_get(township_code: TownshipCode, principal: PrincipalDep, session: SessionDep) -> SettingsOut:
+    s = await service.get_settings(session, principal, township_code)
+    return SettingsOut(township_code=s.township_code, single_claim_limit=s.single_claim_limit, is_default=s.is_default)
+
+
+@router.put("/townships/{township_code}/settings", response_model=SettingsOut, name="settings_update",
+            responses=_CONFLICTS, summary="Set the township's single-claim limit (township official)")
+async def settings_update(
+    township_code: TownshipCode, body: SettingsIn, principal: PrincipalDep, session: SessionDep
+) -> SettingsOut:
+    s = await service.set_settings(session, principal, township_code, body.single_claim_limit)
+    return SettingsOut(township_code=s.township_code, single_claim_limit=s.single_claim_limit, is_default=s.is_default)
+
+
+# ---- accounts and ledger --------------------------------------------------------------------------
+
+
+@router.get("/accounts", response_model=AccountList, name="accounts_list", summary="Village accounts in scope")
+async def accounts_list(
+    principal: PrincipalDep, session: SessionDep,
+    township_code: Annotated[str | None, Query(pattern=r"^\d{12}$")] = None,
+    limit: Limit = 50, offset: Offset = 0,
+) -> AccountList:
+    items, total = await service.list_accounts(session, principal, township_code=township_code, limit=limit,
+                                               offset=offset)
+    return AccountList(items=[AccountOut.model_validate(a) for a in items], total=total, limit=limit, offset=offset)
+
+
+@router.post("/villages/{code}/account", response_model=AccountOut, status_code=201, name="account_open",
+             responses=_CONFLICTS, summary="Open the village's account (township agency)")
+async def account_open(code: Code, principal: PrincipalDep, session: SessionDep) -> AccountOut:
+    return AccountOut.model_validate(await service.open_account(session, principal, code))
+
+
+@router.get("/villages/{code}/account", response_model=AccountOut, name="account_get",
+            summary="The village's account and balance")
+async def account_get(code: Code, principal: PrincipalDep, session: SessionDep) -> AccountOut:
+    return AccountOut.model_validate(await service.get_account(session, principal, code))
+
+
+@router.post("/villages/{code}/income", response_model=LedgerEntryOut, status_code=201, name="income_book",
+             responses=_CONFLICTS, summary="Book income in full (township agency)")
+async def income_book(code: Code, body: IncomeIn, principal: PrincipalDep, session: SessionDep) -> LedgerEntryOut:
+    entry = await service.book_income(session, principal, code, amount=body.amount, source=body.source,
+                                      description=body.description)
+    return _entry_out(service.EntryView(entry, None, None))
+
+
+@router.get("/villages/{code}/ledger", response_model=LedgerPage, name="ledger_list",
+            summary="The village's ledger, newest first, by cursor")
+async def ledger_list(
+    code: Code, principal: PrincipalDep, session: SessionDep,
+    cursor: Annotated[str | None, Query(pattern=r"^\d{1,18}$", description="next_cursor of the previous page")] = None,
+    limit: Limit = 50,
+) -> LedgerPage:
+    views, next_id = await service.ledger_page(session, principal, code,
+                                               before_id=int(cursor) if cursor else None, limit=limit)
+    return LedgerPage(items=[_entry_out(v) for v in views], next_cursor=str(next_id) if next_id else None)
+
+
+@router.post("/ledger/{entry_id}/reverse", response_model=LedgerEntryOut, status_code=201, name="entry_reverse",
+             responses=_CONFLICTS, summary="Correct an entry by a reversing entry (township agency)")
+async def entry_reverse(
+    entry_id: Annotated[int, Path(ge=1)], body: ReverseIn, principal: PrincipalDep, session: SessionDep
+) -> LedgerEntryOut:
+    entry = await service.reverse_entry(session, principal, entry_id, reason=body.reason)
+    original = await session.get(type(entry), entry_id)
+    return _entry_out(service.EntryView(entry, original.kind if original else None, None))
+
+
+@router.get("/villages/{code}/statements/monthly", response_model=StatementOut, name="statement_monthly",
+            summary="Monthly statement from the ledger")
+async def statement_monthly(
+    code: Code, year: Year, month: Annotated[int, Query(ge=1, le=12)], principal: PrincipalDep, session: SessionDep
+) -> StatementOut:
+    return _statement_out(await service.village_statement(session, principal, code, year=year, month=month))
+
+
+@router.get("/villages/{code}/statements/yearly", response_model=StatementOut, name="statement_yearly",
+            summary="Yearly statement from the ledger")
+async def statement_yearly(code: Code, year: Year, principal: PrincipalDep, session: SessionDep) -> StatementOut:
+    return _statement_out(await service.village_statement(session, principal, code, year=year))
+
+
+# ---- budgets --------------------------------------------------------------------------------------
+
+
+@router.get("/budgets", response_model=BudgetList, name="budgets_list", summary="Budgets in scope")
+async def budgets_list(
+    principal: PrincipalDep, session: SessionDep,
+    village_code: Annotated[str | None, Query(pattern=r"^\d{12}$")] = None,
+    year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
+    status: BudgetStatus | None = None,
+    limit: Limit = 50, offset: Offset = 0,
+) -> BudgetList:
+    views, total = await service.list_budgets(session, principal, village_code=village_code, year=year,
+                                              status=status, limit=limit, offset=offset)
+    return BudgetList(items=[BudgetSummary(**_budget_summary(v)) for v in views], total=total, limit=limit,
+                      offset=offset)
+
+
+@router.post("/villages/{code}/budgets", response_model=BudgetOut, status_code=201, name="budget_create",
+             responses=_CONFLICTS, summary="Draft the village's budget for a year (village committee)")
+async def budget_create(
+    code: Code, body: BudgetIn, principal: PrincipalDep, session: SessionDep, response: Response
+) -> BudgetOut:
+    view = await service.create_budget(session, principal, code, year=body.year, note=body.note, lines=body.lines)
+    response.headers["Location"] = f"/api/v1/funds/budgets/{view.budget.id}"
+    return _budget_out(view, response)
+
+
+@router.get("/budgets/{budget_id}", response_model=BudgetOut, name="budget_get",
+            summary="A budget with its lines, amendments and trail")
+async def budget_get(
+    budget_id: Annotated[int, Path(ge=1)], principal: PrincipalDep, session: SessionDep, response: Response
+) -> BudgetOut:
+    return _budget_out(await service.get_budget(session, principal, budget_id), response)
+
+
+@router.put("/budgets/{budget_id}", response_model=BudgetOut, name="budget_edit",
+            responses={**_CONFLICTS, 412: {"description": "Stale If-Match"}, 428: {"description": "If-Match missing"}},
+            summary="Replace the lines of a draft or returned budget (village committee)")
+async def budget_edit(
+    budget_id: Annotated[int, Path(ge=1)], body: BudgetEditIn, principal: PrincipalDep, session: SessionDep,
+    response: Response, if_match: Annotated[str | None, Header(description="ETag from GET")] = None,
+) -> BudgetOut:
+    view = await service.edit_budget(session, principal, budget_id, if_match=if_match, note=body.note,
+                                     lines=body.lines)
+    return _budget_out(view, response)
+
+
+def _budget_action(action: BudgetAction, summary: str) -> None:
+    async def act(
+        budget_id: Annotated[int, Path(ge=1)], principal: PrincipalDep, session: SessionDep, response: Response,
+        body: ReasonIn | None = None,
+    ) -> BudgetOut:
+        view = await service.act_on_budget(session, principal, budget_id, action,
+                                           reason=body.reason if body else None)
+        return _budget_out(view, response)
+
+    name = "return" if action is BudgetAction.return_ else action.value
+    router.add_api_route(f"/budgets/{{budget_id}}/{name}", act, methods=["POST"], response_model=BudgetOut,
+                         name=f"budget_{name}", summary=summary, responses=_CONFLICTS)
+
+
+_budget_action(BudgetAction.submit, "Submit the budget for township approval (village committee)")
+_budget_action(BudgetAction.approve, "Approve the budget: lines get their approved amounts (township official)")
+_budget_action(BudgetAction.return_, "Return the budget with reasons (township official)")
+_budget_action(BudgetAction.close, "Close the budget year: no more claims (township official)")
+
+
+@router.post("/lines/{line_id}/amendments", response_model=AmendmentOut, status_code=201, name="amendment_request",
+             responses=_CONFLICTS, summary="Ask to change an approved line's amount (village committee)")
+async def amendment_request(
+    line_id: Annotated[int, Path(ge=1)], body: AmendmentIn, principal: PrincipalDep, session: SessionDep
+) -> AmendmentOut:
+    a = await service.request_amendment(session, principal, line_id, new_amount=body.new_amount, reason=body.reason)
+    return _amendment_out(a)
+
+
+@router.post("/amendments/{amendment_id}/approve", response_model=AmendmentOut, name="amendment_approve",
+             responses=_CONFLICTS, summary="Approve an amendment (township official)")
+async def amendment_approve(
+    amendment_id: Annotated[int, Path(ge=1)], principal: PrincipalDep, session: SessionDep,
+    body: ReasonIn | None = None,
+) -> AmendmentOut:
+    a = await service.decide_amendment(session, principal, amendment_id, approve=True,
+                                       reason=body.reason if body else None)
+    return _amendment_out(a)
+
+
+@router.post("/amendments/{amendment_id}/return", response_model=AmendmentOut, name="amendment_return",
+             responses=_CONFLICTS, summary="Return an amendment with reasons (township official)")
+async def amendment_return(
+    amendment_id: Annotated[int, Path(ge=1)], body: ReasonIn, principal: PrincipalDep, session: SessionDep
+) -> AmendmentOut:
+    return _amendment_out(await service.decide_amendment(session, principal, amendment_id, approve=False,
+                                                         reason=body.reason))
+
+
+# ---- claims ---------------------------------------------------------------------------------------
+
+
+@router.get("/claims", response_model=ClaimList, name="claims_list",
+            summary="Claims in scope; the township's queue is status=committee_signed&needs_approval=true")
+async def claims_list(
+    principal: PrincipalDep, session: SessionDep,
+    village_code: Annotated[str | None, Query(pattern=r"^\d{12}$")] = None,
+    status: Annotated[list[ClaimState] | None, Query()] = None,
+    needs_approval: bool | None = None,
+    limit: Limit = 50, offset: Offset = 0,
+) -> ClaimList:
+    views, total = await service.list_claims(session, principal, village_code=village_code, status=status or [],
+                                             needs_approval=needs_approval, limit=limit, offset=offset)
+    return ClaimList(items=[ClaimOut(**_claim_fields(v)) for v in views], total=total, limit=limit, offset=offset)
+
+
+@router.post("/villages/{code}/claims", response_model=ClaimDetail, status_code=201, name="claim_create",
+             responses={**_CONFLICTS, 422: {"description": "Bad amount, or the line is not this village's"}},
+             summary="File a spending claim against a budget line, reserving its amount (village committee)")
+async def claim_create(
+    code: Code, body: ClaimIn, principal: PrincipalDep, session: SessionDep, response: Response
+) -> ClaimDetail:
+    view = await service.create_claim(session, principal, code, line_id=body.line_id, amount=body.amount,
+                                      purpose=body.purpose, payee=body.payee)
+    response.headers["Location"] = f"/api/v1/funds/claims/{view.claim.id}"
+    return await _claim_detail(session, view)
+
+
+@router.get("/claims/{claim_id}", response_model=ClaimDetail, name="claim_get",
+            summary="A claim with its attachments and approval trail")
+async def claim_get(claim_id: Annotated[int, Path(ge=1)], principal: PrincipalDep, session: SessionDep) -> ClaimDetail:
+    return await _claim_detail(session, await service.get_claim(session, principal, claim_id))
+
+
+_CLAIM_SUMMARIES = {
+    ClaimAction.submit: "Submit the claim to the supervision committee (village committee)",
+    ClaimAction.sign: "Sign the claim (the village's supervision committee)",
+    ClaimAction.approve: "Approve a claim above the single-claim limit (township official)",
+    ClaimAction.pay: "Pay the claim, writing the ledger (township agency)",
+    ClaimAction.reject: "Reject the claim with reasons, releasing its reservation",
+    ClaimAction.withdraw: "Withdraw the claim, releasing its reservation (village committee)",
+}
+
+
+def _claim_action(action: ClaimAction) -> None:
+    async def act(
+        claim_id: Annotated[int, Path(ge=1)], principal: PrincipalDep, session: SessionDep,
+        body: ReasonIn | None = None,
+    ) -> ClaimDetail:
+        view = await service.act_on_claim(session, principal, claim_id, action, reason=body.reason if body else None)
+        return await _claim_detail(session, view)
+
+    router.add_api_route(f"/claims/{{claim_id}}/{action.value}", act, methods=["POST"], response_model=ClaimDetail,
+                         name=f"claim_{action.value}", summary=_CLAIM_SUMMARIES[action], responses=_CONFLICTS)
+
+
+for _action in ClaimAction:
+    _claim_action(_action)
+
+
+@router.post("/claims/{claim_id}/attachments", response_model=AttachmentOut, status_code=201,
+             name="attachment_upload",
+             responses={**_CONFLICTS, 413: {"description": "Too large"}, 422: {"description": "Not a PDF/JPEG/PNG"}},
+             summary="Attach an invoice (PDF, JPEG or PNG) to a claim not yet signed (village committee)")
+async def attachment_upload(
+    claim_id: Annotated[int, Path(ge=1)], file: Annotated[UploadFile, File()], principal: PrincipalDep,
+    session: SessionDep,
+) -> AttachmentOut:
+    content = await file.read(service.attachment_limit() + 1)
+    att = await service.add_attachment(session, principal, claim_id, filename=file.filename or "invoice",
+                                       content=content)
+    return AttachmentOut.model_validate(att)
+
+
+@router.get("/attachments/{attachment_id}", name="attachment_download", response_class=Response,
+            responses={200: {"content": {"application/pdf": {}, "image/jpeg": {}, "image/png": {}}}},
+            summary="Download an attachment")
+async def attachment_download(
+    attachment_id: Annotated[int, Path(ge=1)], principal: PrincipalDep, session: SessionDep
+) -> Response:
+    att: Attachment = await service.get_attachment(session, principal, attachment_id)
+    return Response(
+        att.content, media_type=att.content_type,
+        headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(att.filename)}",
+                 "X-Content-SHA256": att.sha256},
+    )
+

@@ -1,0 +1,234 @@
+"""API shapes of collective funds. Money is a decimal string (kit.money)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from cunzhi.funds.budgets import BudgetStatus
+from cunzhi.funds.claims import ClaimAction, ClaimState
+from cunzhi.funds.models import AmendmentStatus, BudgetCategory, IncomeSource
+from cunzhi.funds.statements import EntryKind
+from cunzhi.kit.money import Money, PositiveMoney
+
+Text200 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=2000)]
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class _Out(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+
+# ---- settings and accounts ----------------------------------------------------------------------
+
+
+class SettingsIn(_In):
+    single_claim_limit: PositiveMoney
+
+
+class SettingsOut(_Out):
+    township_code: str
+    single_claim_limit: Money
+    is_default: bool
+
+
+class AccountOut(_Out):
+    village_id: int
+    village_code: str
+    village_name: str
+    balance: Money
+    opened_at: datetime
+    opened_by: str
+
+
+class IncomeIn(_In):
+    amount: PositiveMoney
+    source: IncomeSource
+    description: Text200
+
+
+class ReverseIn(_In):
+    reason: Reason
+
+
+class LedgerEntryOut(_Out):
+    id: int
+    village_id: int
+    kind: EntryKind
+    amount: Money
+    effect: Money = Field(description="Signed change of the balance")
+    booked_on: date
+    booked_at: datetime
+    source: IncomeSource | None
+    description: str
+    line_id: int | None
+    claim_id: int | None
+    reverses_id: int | None
+    reversed_by_id: int | None
+    booked_by: str
+
+
+class LineSpendingOut(BaseModel):
+    line_id: int
+    category: BudgetCategory | None
+    purpose: str
+    paid: Money
+    reversed: Money
+    net: Money
+
+
+class StatementOut(BaseModel):
+    village_code: str
+    period_start: date
+    period_end: date
+    opening_balance: Money
+    income: Money
+    income_reversed: Money
+    net_income: Money
+    spending_by_line: list[LineSpendingOut]
+    spending_paid: Money
+    spending_reversed: Money
+    net_spending: Money
+    reversal_count: int
+    closing_balance: Money
+
+
+# ---- budgets --------------------------------------------------------------------------------------
+
+
+class LineIn(_In):
+    category: BudgetCategory
+    purpose: Text200
+    amount: PositiveMoney
+
+
+class BudgetIn(_In):
+    year: int = Field(ge=2000, le=2100)
+    note: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)] = ""
+    lines: list[LineIn] = Field(min_length=1, max_length=200)
+
+
+class BudgetEditIn(_In):
+    note: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)] = ""
+    lines: list[LineIn] = Field(min_length=1, max_length=200)
+
+
+class LineOut(_Out):
+    id: int
+    position: int
+    category: BudgetCategory
+    purpose: str
+    planned: Money
+    approved: Money
+    committed: Money
+    paid: Money
+    available: Money = Field(description="approved - committed")
+
+
+class EventOut(_Out):
+    id: int
+    action: str
+    from_state: str | None
+    to_state: str
+    actor_name: str
+    actor_role: str
+    at: datetime
+    reason: str | None
+    data: dict[str, Any] | None
+
+
+class AmendmentIn(_In):
+    new_amount: PositiveMoney
+    reason: Reason
+
+
+class AmendmentOut(_Out):
+    id: int
+    line_id: int
+    budget_id: int
+    old_amount: Money
+    new_amount: Money
+    reason: str
+    status: AmendmentStatus
+    decision_reason: str | None
+    created_at: datetime
+
+
+class BudgetSummary(_Out):
+    id: int
+    village_id: int
+    village_code: str
+    village_name: str
+    year: int
+    status: BudgetStatus
+    total_planned: Money
+    total_approved: Money
+    total_committed: Money
+    total_paid: Money
+    version: int
+
+
+class BudgetOut(BudgetSummary):
+    note: str
+    return_reason: str | None
+    lines: list[LineOut]
+    amendments: list[AmendmentOut]
+    trail: list[EventOut]
+
+
+# ---- claims ---------------------------------------------------------------------------------------
+
+
+class ClaimIn(_In):
+    line_id: int
+    amount: PositiveMoney
+    purpose: Text200
+    payee: Text200
+
+
+class ReasonIn(_In):
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)] | None = None
+
+
+class AttachmentOut(_Out):
+    id: int
+    claim_id: int
+    filename: str
+    content_type: str
+    size: int
+    sha256: str
+    uploaded_by: str
+    uploaded_at: datetime
+
+
+class ClaimOut(_Out):
+    id: int
+    village_id: int
+    village_code: str
+    village_name: str
+    budget_id: int
+    year: int
+    line_id: int
+    line_category: BudgetCategory
+    line_purpose: str
+    amount: Money
+    purpose: str
+    payee: str
+    status: ClaimState
+    needs_approval: bool
+    created_by: str
+    created_at: datetime
+    updated_at: datetime
+
+
+class ClaimDetail(ClaimOut):
+    actions: list[ClaimAction] = Field(description="Actions the state allows next (roles apart)")
+    payment_entry_id: int | None
+    attachments: list[AttachmentOut]
+    trail: list[EventOut]
