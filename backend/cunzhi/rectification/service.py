@@ -193,7 +193,7 @@ def _criterion_out(c: Criterion) -> s.CriterionOut:
     )
 
 
-async def ensure_default_criteria(session: AsyncSession, county_code: str) -> None:
+async def ensure_default_criteria(session: AsyncSession, county_code: str, p: Principal | None = None) -> None:
     """A county without criteria gets the six default ones (once; concurrent callers are fine)."""
     have = (
         await session.execute(select(func.count()).select_from(Criterion).where(Criterion.county_code == county_code))
@@ -215,16 +215,22 @@ async def ensure_default_criteria(session: AsyncSession, county_code: str) -> No
         }
         for i, c in enumerate(scoring.DEFAULT_CRITERIA)
     ]
-    await session.execute(
-        pg_insert(Criterion).values(rows).on_conflict_do_nothing(constraint="uq_screening_criteria_county_code_code")
+    result = await session.execute(
+        pg_insert(Criterion)
+        .values(rows)
+        .on_conflict_do_nothing(constraint="uq_screening_criteria_county_code_code")
+        .returning(Criterion.code)
     )
+    added = list(result.scalars())
+    if added:
+        await audit.record(session, p, "screening_criterion.defaults", "county", county_code, after={"criteria": added})
 
 
 async def list_criteria(session: AsyncSession, p: Principal, *, include_inactive: bool = False) -> list[s.CriterionOut]:
     county = await county_of(session, p)
     if county is None:
         return []
-    await ensure_default_criteria(session, county)
+    await ensure_default_criteria(session, county, p)
     stmt = select(Criterion).where(Criterion.county_code == county)
     if not include_inactive:
         stmt = stmt.where(Criterion.active.is_(True))
@@ -243,7 +249,7 @@ def _check_criterion(c: scoring.Criterion) -> None:
 
 async def create_criterion(session: AsyncSession, p: Principal, data: s.CriterionCreate) -> s.CriterionOut:
     county = _county_admin_county(p)
-    await ensure_default_criteria(session, county)
+    await ensure_default_criteria(session, county, p)
     _check_criterion(scoring.Criterion(data.code, data.name, data.category.value, data.weight, data.min_score, data.max_score))
     exists = (
         await session.execute(select(Criterion.id).where(Criterion.county_code == county, Criterion.code == data.code))
@@ -482,7 +488,7 @@ async def get_round(session: AsyncSession, p: Principal, round_id: int) -> s.Rou
 
 async def open_round(session: AsyncSession, p: Principal, data: s.RoundCreate) -> s.RoundDetail:
     county = _county_admin_county(p)
-    await ensure_default_criteria(session, county)
+    await ensure_default_criteria(session, county, p)
     all_townships = (
         (
             await session.execute(
