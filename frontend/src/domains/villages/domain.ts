@@ -1,0 +1,22 @@
+import { defineDomain } from '../types'
+import { en, zhCN } from './i18n'
+
+export default defineDomain({
+  name: 'villages',
+  desktopRoutes: [
+    {
+      path: 'villages',
+      meta: { titleKey: 'villages.title' },
+      children: [
+        { path: '', name: 'villages', component: () => import('./desktop/VillageList.vue') },
+        {
+          path: ':code(\\d{12})',
+          name: 'village-detail',
+          component: () => import('./desktop/VillageDetail.vue'),
+          meta: { titleKey: 'villages.detail' },
+        },
+      ],
+    },
+  ],
+  messages: { 'zh-CN': zhCN, en },
+})

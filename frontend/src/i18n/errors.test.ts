@@ -1,0 +1,50 @@
+import { describe, expect, it } from 'vitest'
+import { ApiError, NetworkError, parseRetryAfter, readApiError } from '@/api/errors'
+import { errorMessage, fieldErrorMessage, setLocale } from '@/i18n'
+
+function problemResponse(status: number, body: unknown, headers: Record<string, string> = {}): Response {
+  return new Response(JSON.stringify(body), { status, headers: { 'Content-Type': 'application/problem+json', ...headers } })
+}
+
+describe('problem+json errors', () => {
+  it('reads code, detail, field errors and Retry-After', async () => {
+    const err = await readApiError(
+      problemResponse(
+        422,
+        { type: 'about:blank', title: 'The request is not valid', status: 422, code: 'validation_error', errors: [{ loc: ['body', 'population'], msg: 'Input should be greater than or equal to 0', type: 'greater_than_equal' }] },
+      ),
+    )
+    expect(err.code).toBe('validation_error')
+    expect(err.fieldMap()).toEqual({ population: { loc: ['body', 'population'], msg: 'Input should be greater than or equal to 0', type: 'greater_than_equal' } })
+    const limited = await readApiError(problemResponse(429, { code: 'too_many_attempts', status: 429, title: 'x' }, { 'Retry-After': '42' }))
+    expect(limited.retryAfter).toBe(42)
+  })
+
+  it('falls back to a code from the status when the body is not a problem', async () => {
+    const err = await readApiError(new Response('<html>bad gateway</html>', { status: 502 }))
+    expect(err.code).toBe('server_error')
+    expect(parseRetryAfter(null)).toBeNull()
+  })
+
+  it('translates codes, never showing raw JSON', () => {
+    setLocale('zh-CN')
+    expect(errorMessage(new ApiError(401, { code: 'invalid_credentials' }))).toBe('用户名或密码错误')
+    expect(errorMessage(new ApiError(412, { code: 'precondition_failed' }))).toBe('此记录已被他人修改，请重新加载后再编辑')
+    expect(errorMessage(new ApiError(429, { code: 'too_many_attempts' }, 30))).toBe('尝试次数过多，请 30 秒后再试')
+    expect(errorMessage(new NetworkError())).toBe('网络连接失败，请检查网络后重试')
+    expect(errorMessage(new ApiError(418, { code: 'teapot', detail: '{"raw": true}' }))).toBe('请求失败（418）')
+    expect(errorMessage(new ApiError(503, { code: 'maintenance' }))).toBe('服务器暂时不可用，请稍后重试')
+    expect(errorMessage(new Error('boom'))).toBe('操作失败，请稍后重试')
+    setLocale('en')
+    expect(errorMessage(new ApiError(401, { code: 'invalid_credentials' }))).toBe('Wrong username or password')
+    expect(errorMessage(new ApiError(409, { code: 'budget_exceeded_unknown', detail: 'Line 3 is exhausted' }))).toBe('Line 3 is exhausted')
+    setLocale('zh-CN')
+  })
+
+  it('translates field errors by type', () => {
+    setLocale('zh-CN')
+    expect(fieldErrorMessage({ msg: 'Input should be greater than or equal to 0', type: 'greater_than_equal' })).toBe('不能小于 0')
+    expect(fieldErrorMessage({ msg: 'Field required', type: 'missing' })).toBe('必填')
+    expect(fieldErrorMessage({ msg: 'Something odd', type: 'odd' })).toBe('Something odd')
+  })
+})

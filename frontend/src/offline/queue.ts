@@ -1,0 +1,313 @@
+/**
+ * Offline write queue for the phone pages. A write that cannot reach the server (no signal, server
+ * unreachable, 5xx/429) is stored in IndexedDB together with its Idempotency-Key and replayed, in
+ * order, when the network returns. The server answers a replay with the same key exactly once, so a
+ * write whose first answer was lost is never applied twice.
+ *
+ *   const result = await submitWrite(queue, sendWrite, { method: 'POST', path: '/api/v1/checkins', body })
+ *   if (result.queued) showToast(t('mobile.offline'))
+ */
+import { withTabLock } from '@/auth/tokens'
+
+export type WriteMethod = 'POST' | 'PUT' | 'PATCH' | 'DELETE'
+
+export interface NewWrite {
+  method: WriteMethod
+  /** Same-origin path with query, e.g. "/api/v1/checkins". */
+  path: string
+  /** JSON body. */
+  body?: unknown
+  /** Extra headers (If-Match, ...). Content-Type and Idempotency-Key are set by the queue. */
+  headers?: Record<string, string>
+  /** Shown to the person in the queue list ("打卡 2026-05-01"). */
+  label?: string
+  /** Given when the caller already sent the write once; generated otherwise. */
+  idempotencyKey?: string
+}
+
+export interface WriteError {
+  status: number | null
+  code: string | null
+  message: string | null
+}
+
+export interface QueuedWrite {
+  seq?: number
+  /** The Idempotency-Key. */
+  key: string
+  method: WriteMethod
+  path: string
+  body: unknown
+  headers: Record<string, string>
+  label: string | null
+  createdAt: number
+  attempts: number
+  /** pending: waits for replay; failed: the server refused it (4xx), kept until discarded. */
+  state: 'pending' | 'failed'
+  lastError: WriteError | null
+}
+
+export type Sender = (write: QueuedWrite) => Promise<Response>
+
+export interface ReplayReport {
+  sent: number
+  failed: number
+  remaining: number
+  /** Why replay stopped early: no network, a retryable server answer, or the session is gone. */
+  stoppedBy: 'network' | 'server' | 'auth' | null
+}
+
+const STORE = 'writes'
+
+/** Statuses worth retrying later rather than giving up on. */
+export function isRetryable(status: number): boolean {
+  return status === 408 || status === 425 || status === 429 || status >= 500
+}
+
+export function newIdempotencyKey(): string {
+  const c = globalThis.crypto
+  if (typeof c?.randomUUID === 'function') return c.randomUUID()
+  const b = new Uint8Array(16)
+  c.getRandomValues(b)
+  b[6] = (b[6]! & 0x0f) | 0x40
+  b[8] = (b[8]! & 0x3f) | 0x80
+  const h = Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('')
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`
+}
+
+function request<T>(req: IDBRequest<T>): Promise<T> {
+  return new Promise((resolve, reject) => {
+    req.onsuccess = () => resolve(req.result)
+    req.onerror = () => reject(req.error)
+  })
+}
+
+function done(tx: IDBTransaction): Promise<void> {
+  return new Promise((resolve, reject) => {
+    tx.oncomplete = () => resolve()
+    tx.onerror = () => reject(tx.error)
+    tx.onabort = () => reject(tx.error ?? new Error('transaction aborted'))
+  })
+}
+
+async function problemOf(response: Response): Promise<WriteError> {
+  let code: string | null = null
+  let message: string | null = null
+  try {
+    const body = (await response.clone().json()) as { code?: unknown; detail?: unknown; title?: unknown }
+    code = typeof body.code === 'string' ? body.code : null
+    message = typeof body.detail === 'string' ? body.detail : typeof body.title === 'string' ? body.title : null
+  } catch {
+    /* not JSON */
+  }
+  return { status: response.status, code, message }
+}
+
+export interface QueueOptions {
+  dbName?: string
+  /** IndexedDB implementation (tests pass fake-indexeddb's). */
+  factory?: IDBFactory
+  now?: () => number
+}
+
+export class OfflineQueue {
+  private readonly dbName: string
+  private readonly factory: IDBFactory
+  private readonly now: () => number
+  private opening: Promise<IDBDatabase> | null = null
+  private readonly listeners = new Set<() => void>()
+  private replaying: Promise<ReplayReport> | null = null
+
+  constructor(options: QueueOptions = {}) {
+    this.dbName = options.dbName ?? 'cunzhi-offline'
+    this.factory = options.factory ?? globalThis.indexedDB
+    this.now = options.now ?? Date.now
+  }
+
+  private db(): Promise<IDBDatabase> {
+    if (!this.opening) {
+      this.opening = new Promise((resolve, reject) => {
+        const req = this.factory.open(this.dbName, 1)
+        req.onupgradeneeded = () => {
+          const store = req.result.createObjectStore(STORE, { keyPath: 'seq', autoIncrement: true })
+          store.createIndex('key', 'key', { unique: true })
+        }
+        req.onsuccess = () => resolve(req.result)
+        req.onerror = () => reject(req.error)
+      })
+      this.opening.catch(() => {
+        this.opening = null
+      })
+    }
+    return this.opening
+  }
+
+  subscribe(listener: () => void): () => void {
+    this.listeners.add(listener)
+    return () => this.listeners.delete(listener)
+  }
+
+  private emit(): void {
+    for (const l of this.listeners) l()
+  }
+
+  /** Stores a write; returns it with its Idempotency-Key. */
+  async enqueue(write: NewWrite): Promise<QueuedWrite> {
+    const item: QueuedWrite = {
+      key: write.idempotencyKey ?? newIdempotencyKey(),
+      method: write.method,
+      path: write.path,
+      body: write.body ?? null,
+      headers: { ...(write.headers ?? {}) },
+      label: write.label ?? null,
+      createdAt: this.now(),
+      attempts: 0,
+      state: 'pending',
+      lastError: null,
+    }
+    const db = await this.db()
+    const tx = db.transaction(STORE, 'readwrite')
+    const existing = await request(tx.objectStore(STORE).index('key').get(item.key))
+    if (existing) {
+      await done(tx)
+      return existing as QueuedWrite
+    }
+    item.seq = (await request(tx.objectStore(STORE).add(item))) as number
+    await done(tx)
+    this.emit()
+    return item
+  }
+
+  /** All stored writes, oldest first. */
+  async list(): Promise<QueuedWrite[]> {
+    const db = await this.db()
+    const tx = db.transaction(STORE, 'readonly')
+    const all = (await request(tx.objectStore(STORE).getAll())) as QueuedWrite[]
+    return all.sort((a, b) => (a.seq ?? 0) - (b.seq ?? 0))
+  }
+
+  async counts(): Promise<{ pending: number; failed: number }> {
+    const all = await this.list()
+    return {
+      pending: all.filter((w) => w.state === 'pending').length,
+      failed: all.filter((w) => w.state === 'failed').length,
+    }
+  }
+
+  async remove(key: string): Promise<void> {
+    const db = await this.db()
+    const tx = db.transaction(STORE, 'readwrite')
+    const store = tx.objectStore(STORE)
+    const seq = await request(store.index('key').getKey(key))
+    if (seq !== undefined) store.delete(seq)
+    await done(tx)
+    this.emit()
+  }
+
+  private async put(item: QueuedWrite): Promise<void> {
+    const db = await this.db()
+    const tx = db.transaction(STORE, 'readwrite')
+    tx.objectStore(STORE).put(item)
+    await done(tx)
+  }
+
+  /**
+   * Sends pending writes oldest first. Success (2xx) removes a write; a refusal (4xx other than
+   * 401/408/425/429) marks it failed and moves on; no network, 401 or a retryable answer stops
+   * the replay and keeps the rest in order for next time. One replay at a time, across tabs too.
+   */
+  replay(send: Sender): Promise<ReplayReport> {
+    if (!this.replaying) {
+      this.replaying = withTabLock(`${this.dbName}-replay`, () => this.replayOnce(send)).finally(() => {
+        this.replaying = null
+      })
+    }
+    return this.replaying
+  }
+
+  private async replayOnce(send: Sender): Promise<ReplayReport> {
+    const report: ReplayReport = { sent: 0, failed: 0, remaining: 0, stoppedBy: null }
+    const pending = (await this.list()).filter((w) => w.state === 'pending')
+    for (const [i, write] of pending.entries()) {
+      let response: Response
+      try {
+        response = await send(write)
+      } catch (e) {
+        write.attempts += 1
+        write.lastError = { status: null, code: 'network_error', message: e instanceof Error ? e.message : null }
+        await this.put(write)
+        report.stoppedBy = 'network'
+        report.remaining = pending.length - i
+        break
+      }
+      if (response.ok) {
+        await this.remove(write.key)
+        report.sent += 1
+        continue
+      }
+      write.attempts += 1
+      write.lastError = await problemOf(response)
+      if (response.status === 401 || isRetryable(response.status)) {
+        await this.put(write)
+        report.stoppedBy = response.status === 401 ? 'auth' : 'server'
+        report.remaining = pending.length - i
+        break
+      }
+      write.state = 'failed'
+      await this.put(write)
+      report.failed += 1
+    }
+    this.emit()
+    return report
+  }
+
+  close(): void {
+    void this.opening?.then((db) => db.close())
+    this.opening = null
+  }
+}
+
+export type SubmitResult = { queued: false; response: Response } | { queued: true; write: QueuedWrite }
+
+/**
+ * Sends a write now when possible; queues it (same Idempotency-Key) when there is no network or
+ * the server answers with a retryable status. Other answers (2xx, 4xx) are returned to the caller.
+ */
+export async function submitWrite(queue: OfflineQueue, send: Sender, write: NewWrite): Promise<SubmitResult> {
+  const key = write.idempotencyKey ?? newIdempotencyKey()
+  const attempt: QueuedWrite = {
+    key,
+    method: write.method,
+    path: write.path,
+    body: write.body ?? null,
+    headers: { ...(write.headers ?? {}) },
+    label: write.label ?? null,
+    createdAt: Date.now(),
+    attempts: 1,
+    state: 'pending',
+    lastError: null,
+  }
+  const offline = typeof navigator !== 'undefined' && navigator.onLine === false
+  if (!offline) {
+    try {
+      const response = await send(attempt)
+      if (!isRetryable(response.status)) return { queued: false, response }
+    } catch {
+      /* no answer: queue it */
+    }
+  }
+  return { queued: true, write: await queue.enqueue({ ...write, idempotencyKey: key }) }
+}
+
+/** Turns a queued write into a same-origin Request carrying its Idempotency-Key. */
+export function toRequest(write: QueuedWrite, origin = globalThis.location?.origin ?? 'http://localhost'): Request {
+  const headers = new Headers(write.headers)
+  headers.set('Idempotency-Key', write.key)
+  const hasBody = write.body !== null && write.body !== undefined
+  if (hasBody) headers.set('Content-Type', 'application/json')
+  return new Request(new URL(write.path, origin), {
+    method: write.method,
+    headers,
+    body: hasBody ? JSON.stringify(write.body) : null,
+  })
+}

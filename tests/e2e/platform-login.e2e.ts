@@ -1,0 +1,57 @@
+/** Platform: a county official logs in (after one wrong password), sees the shell, logs out. */
+import { describe, expect, it } from 'vitest'
+import { field, login, settled, useJourney } from './harness/browser'
+
+describe('login and the desktop shell', () => {
+  const j = useJourney()
+
+  it('refuses a wrong password with a translated message, then logs in and out', async () => {
+    const s = await j.desktop()
+    const { page } = s
+    s.allowHttpError(401, '/api/v1/auth/token')
+
+    await page.goto('/villages')
+    await page.waitForURL(/\/login\?redirect=(%2F|\/)villages/)
+    await expect(page.locator('h1').textContent()).resolves.toBe('村治')
+
+    await field(page, 'username').fill('admin')
+    await field(page, 'password').fill('wrong-password')
+    await page.locator('[data-test=login-submit]').click()
+    const error = page.locator('[data-test=login-error]')
+    await error.waitFor()
+    expect(await error.textContent()).toContain('用户名或密码错误')
+    expect(await error.textContent()).not.toContain('{')
+    await s.shot('platform-login-error')
+
+    await login(page, 'admin')
+    await page.waitForURL(/\/villages$/)
+    expect(await page.locator('[data-test=user-name]').textContent()).toBeTruthy()
+
+    // Only built domains are in the menu; the breadcrumb names the page.
+    await page.goto('/')
+    await settled(page)
+    const menu = await page.locator('[data-test=side-menu] .el-menu-item').allTextContents()
+    expect(menu.map((t) => t.trim())).toEqual(['首页', '村庄管理'])
+    expect(await page.locator('[data-test=welcome]').textContent()).toContain('欢迎回来')
+    expect(Number(await page.locator('[data-test=stat-total] .num').textContent())).toBe(82)
+    await s.shot('platform-home')
+
+    // Language switch: English, Element Plus follows.
+    await page.locator('[data-test=language-switch]').click()
+    await page.locator('[data-test=locale-en]').click()
+    await page.locator('[data-test=welcome]', { hasText: 'Welcome back' }).waitFor()
+    await page.goto('/villages')
+    await settled(page)
+    await page.locator('.el-pagination__total', { hasText: 'Total 82' }).waitFor()
+    await s.shot('platform-english')
+    await page.locator('[data-test=language-switch]').click()
+    await page.locator('[data-test=locale-zh-CN]').click()
+
+    // Logout.
+    await page.locator('[data-test=user-menu]').click()
+    await page.locator('[data-test=logout]').click()
+    await page.waitForURL(/\/login/)
+    await page.goto('/villages')
+    await page.waitForURL(/\/login/)
+  })
+})
