@@ -25,6 +25,8 @@ import statistics
 import sys
 import time
 
+from ortools.sat.python import cp_model
+
 from cunzhi.partners.matching import (
     DEFAULT_PAIRING_WEIGHTS,
     Problem,
@@ -34,7 +36,6 @@ from cunzhi.partners.matching import (
     solve,
     solve_many,
 )
-from ortools.sat.python import cp_model
 
 CATEGORIES = list(DEFAULT_PAIRING_WEIGHTS)
 CATEGORY_ODDS = [

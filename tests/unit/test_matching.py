@@ -6,6 +6,9 @@ import itertools
 import pickle
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
 from cunzhi.partners.matching import (
     DEFAULT_PAIRING_WEIGHTS,
     DEFAULT_POSTING_WEIGHTS,
@@ -20,8 +23,6 @@ from cunzhi.partners.matching import (
     solve,
     solve_many,
 )
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
 CATEGORIES = sorted(DEFAULT_PAIRING_WEIGHTS)
 STRENGTHS = ["economic", "political_legal", "party_mass", "technical"]
@@ -443,7 +444,7 @@ def test_solve_many_matches_serial_and_pickles() -> None:
     ]
     serial = solve_many(probs)
     assert solve_many(probs, workers=2) == serial
-    assert pickle.loads(pickle.dumps(serial[0])) == serial[0]
+    assert pickle.loads(pickle.dumps(serial[0])) == serial[0]  # noqa: S301
 
 
 def test_fingerprint_changes_with_inputs_and_ignores_order() -> None:

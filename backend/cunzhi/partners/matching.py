@@ -427,7 +427,7 @@ def validate(problem: Problem) -> list[InputIssue]:
     pins = list(dict.fromkeys(problem.pins))  # a pin given twice is one pin
     per_village: dict[Id, int] = {}
     per_unit: dict[Id, int] = {}
-    for i, pin in enumerate(pins):
+    for pin in pins:
         if len(pin) != 2:
             continue
         vid, uid = pin

@@ -1,0 +1,166 @@
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Header, Path, Query, Response
+
+from cunzhi.kit.deps import PrincipalDep, SessionDep
+from cunzhi.kit.etag import etag
+from cunzhi.kit.pagination import Limit, Offset
+from cunzhi.partners import service
+from cunzhi.partners.schemas import (
+    ConfirmResult,
+    PairingEnd,
+    PairingList,
+    PairingOut,
+    PairingSettingsIn,
+    PairingSettingsOut,
+    PartnerUnitCreate,
+    PartnerUnitList,
+    PartnerUnitOut,
+    PartnerUnitPatch,
+    ProposalCreate,
+    ProposalList,
+    ProposalOut,
+    ProposalRerun,
+    ProposalStatus,
+    VillagePairingHistory,
+)
+
+CountyCode = Annotated[str | None, Query(pattern=r"^\d{12}$", description="defaults to the caller's county")]
+IfMatch = Annotated[str | None, Header(description="ETag from GET")]
+PRECONDITIONS: dict[int | str, dict[str, Any]] = {
+    412: {"description": "Stale If-Match"},
+    428: {"description": "If-Match missing"},
+}
+
+units = APIRouter(prefix="/api/v1/partner-units", tags=["partner-units"])
+UnitId = Annotated[int, Path(ge=1, le=2_147_483_647)]
+
+
+@units.get("", response_model=PartnerUnitList, name="list")
+async def list_units(
+    principal: PrincipalDep,
+    session: SessionDep,
+    county_code: CountyCode = None,
+    active: bool | None = None,
+    strength: Annotated[str | None, Query(pattern=r"^[a-z][a-z0-9_]{1,31}$")] = None,
+    q: Annotated[str | None, Query(min_length=1, max_length=50, description="name or code contains")] = None,
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> PartnerUnitList:
+    items, total = await service.list_units(session, principal, county_code=county_code, active=active,
+                                            strength=strength, q=q, limit=limit, offset=offset)
+    return PartnerUnitList(items=items, total=total, limit=limit, offset=offset)
+
+
+@units.post("", response_model=PartnerUnitOut, status_code=201, name="create")
+async def create_unit(body: PartnerUnitCreate, principal: PrincipalDep, session: SessionDep,
+                      response: Response) -> PartnerUnitOut:
+    unit = await service.create_unit(session, principal, body)
+    response.headers["ETag"] = etag(unit.version)
+    response.headers["Location"] = f"/api/v1/partner-units/{unit.id}"
+    return unit
+
+
+@units.get("/{unit_id}", response_model=PartnerUnitOut, name="get")
+async def get_unit(unit_id: UnitId, principal: PrincipalDep, session: SessionDep, response: Response) -> PartnerUnitOut:
+    unit = await service.get_unit(session, principal, unit_id)
+    response.headers["ETag"] = etag(unit.version)
+    return unit
+
+
+@units.patch("/{unit_id}", response_model=PartnerUnitOut, name="update", responses=PRECONDITIONS)
+async def update_unit(unit_id: UnitId, body: PartnerUnitPatch, principal: PrincipalDep, session: SessionDep,
+                      response: Response, if_match: IfMatch = None) -> PartnerUnitOut:
+    unit = await service.update_unit(session, principal, unit_id, body, if_match)
+    response.headers["ETag"] = etag(unit.version)
+    return unit
+
+
+settings = APIRouter(prefix="/api/v1/pairing-settings", tags=["pairing-settings"])
+
+
+@settings.get("", response_model=PairingSettingsOut, name="get")
+async def get_settings(principal: PrincipalDep, session: SessionDep, response: Response,
+                       county_code: CountyCode = None) -> PairingSettingsOut:
+    out = await service.get_settings(session, principal, county_code)
+    response.headers["ETag"] = etag(out.version)
+    return out
+
+
+@settings.put("", response_model=PairingSettingsOut, name="update", responses=PRECONDITIONS)
+async def update_settings(body: PairingSettingsIn, principal: PrincipalDep, session: SessionDep,
+                          response: Response, county_code: CountyCode = None,
+                          if_match: IfMatch = None) -> PairingSettingsOut:
+    out = await service.update_settings(session, principal, county_code, body, if_match)
+    response.headers["ETag"] = etag(out.version)
+    return out
+
+
+proposals = APIRouter(prefix="/api/v1/pairing-proposals", tags=["pairing-proposals"])
+ProposalId = Annotated[int, Path(ge=1, le=2_147_483_647)]
+
+
+@proposals.get("", response_model=ProposalList, name="list")
+async def list_proposals(principal: PrincipalDep, session: SessionDep, county_code: CountyCode = None,
+                         status: ProposalStatus | None = None, limit: Limit = 20, offset: Offset = 0) -> ProposalList:
+    items, total = await service.list_proposals(session, principal, county_code=county_code, status=status,
+                                                limit=limit, offset=offset)
+    return ProposalList(items=items, total=total, limit=limit, offset=offset)
+
+
+@proposals.post("", response_model=ProposalOut, status_code=201, name="create")
+async def create_proposal(body: ProposalCreate, principal: PrincipalDep, session: SessionDep,
+                          response: Response) -> ProposalOut:
+    out = await service.create_proposal(session, principal, body)
+    response.headers["Location"] = f"/api/v1/pairing-proposals/{out.id}"
+    return out
+
+
+@proposals.get("/{proposal_id}", response_model=ProposalOut, name="get")
+async def get_proposal(proposal_id: ProposalId, principal: PrincipalDep, session: SessionDep) -> ProposalOut:
+    return await service.get_proposal(session, principal, proposal_id)
+
+
+@proposals.post("/{proposal_id}/rerun", response_model=ProposalOut, status_code=201, name="rerun")
+async def rerun_proposal(proposal_id: ProposalId, body: ProposalRerun, principal: PrincipalDep,
+                         session: SessionDep, response: Response) -> ProposalOut:
+    out = await service.rerun_proposal(session, principal, proposal_id, body)
+    response.headers["Location"] = f"/api/v1/pairing-proposals/{out.id}"
+    return out
+
+
+@proposals.post("/{proposal_id}/confirm", response_model=ConfirmResult, name="confirm",
+                responses={409: {"description": "proposal_stale or proposal_not_open"}})
+async def confirm_proposal(proposal_id: ProposalId, principal: PrincipalDep, session: SessionDep) -> ConfirmResult:
+    return await service.confirm_proposal(session, principal, proposal_id)
+
+
+pairings = APIRouter(prefix="/api/v1/pairings", tags=["pairings"])
+
+
+@pairings.get("", response_model=PairingList, name="list")
+async def list_pairings(
+    principal: PrincipalDep,
+    session: SessionDep,
+    village_code: Annotated[str | None, Query(pattern=r"^\d{12}$")] = None,
+    partner_unit_id: Annotated[int | None, Query(ge=1, le=2_147_483_647)] = None,
+    current: Annotated[bool, Query(description="only pairings in force today")] = True,
+    limit: Limit = 100,
+    offset: Offset = 0,
+) -> PairingList:
+    items, total = await service.list_pairings(session, principal, village_code=village_code,
+                                               partner_unit_id=partner_unit_id, current=current, limit=limit,
+                                               offset=offset)
+    return PairingList(items=items, total=total, limit=limit, offset=offset)
+
+
+@pairings.get("/villages/{village_code}", response_model=VillagePairingHistory, name="village-history")
+async def village_history(village_code: Annotated[str, Path(pattern=r"^\d{12}$")], principal: PrincipalDep,
+                          session: SessionDep) -> VillagePairingHistory:
+    return await service.village_history(session, principal, village_code)
+
+
+@pairings.post("/{pairing_id}/end", response_model=PairingOut, name="end")
+async def end_pairing(pairing_id: Annotated[int, Path(ge=1, le=2_147_483_647)], body: PairingEnd,
+                      principal: PrincipalDep, session: SessionDep) -> PairingOut:
+    return await service.end_pairing(session, principal, pairing_id, body)

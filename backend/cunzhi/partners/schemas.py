@@ -1,0 +1,336 @@
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from cunzhi.kit.codes import ProblemCategory
+
+StrengthCode = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{1,31}$", description="strength code, e.g. economic")]
+UnitCode = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$")]
+VillageCode = Annotated[str, Field(pattern=r"^\d{12}$")]
+CountyCode = Annotated[str, Field(pattern=r"^\d{12}$")]
+Name = Annotated[str, Field(min_length=1, max_length=100)]
+Weight = Annotated[int, Field(ge=0, le=10)]
+
+
+class EndReason(StrEnum):
+    replaced = "replaced"
+    village_accepted = "village_accepted"
+    unit_withdrawn = "unit_withdrawn"
+    other = "other"
+
+
+class ManualEndReason(StrEnum):
+    village_accepted = "village_accepted"
+    unit_withdrawn = "unit_withdrawn"
+    other = "other"
+
+
+class ProposalStatus(StrEnum):
+    open = "open"
+    confirmed = "confirmed"
+    superseded = "superseded"
+
+
+class UncoveredReason(StrEnum):
+    no_capacity = "no_capacity"
+    no_allowed_unit = "no_allowed_unit"
+
+
+class PairingStatus(StrEnum):
+    current = "current"  # in force today
+    upcoming = "upcoming"  # starts later
+    finished = "finished"  # its planned end has passed
+    ended = "ended"  # ended early (replaced, withdrawn, ...)
+    void = "void"  # ended before it began
+
+
+def _unique_sorted(v: list[str]) -> list[str]:
+    if len(set(v)) != len(v):
+        raise ValueError("values must not repeat")
+    return sorted(v)
+
+
+# ------------------------------------------------------------------------------------------
+# Partner units
+# ------------------------------------------------------------------------------------------
+
+
+class VillageRef(BaseModel):
+    code: str
+    name: str
+
+
+class PartnerUnitOut(BaseModel):
+    id: int
+    code: str
+    name: str
+    county_code: str
+    strengths: list[str]
+    capacity: int
+    contact_name: str | None
+    contact_phone: str | None
+    active: bool
+    current_villages: list[VillageRef]
+    version: int
+
+
+class PartnerUnitCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    code: UnitCode
+    name: Name
+    county_code: CountyCode | None = Field(None, description="defaults to the caller's county")
+    strengths: list[StrengthCode] = Field(default_factory=list, max_length=20)
+    capacity: Annotated[int, Field(ge=0, le=50)] = 2
+    contact_name: Annotated[str, Field(min_length=1, max_length=50)] | None = None
+    contact_phone: Annotated[str, Field(pattern=r"^[0-9+\- ]{5,20}$")] | None = None
+    active: bool = True
+
+    _strengths = field_validator("strengths")(_unique_sorted)
+
+
+class PartnerUnitPatch(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    name: Name | None = None
+    strengths: list[StrengthCode] | None = Field(None, max_length=20)
+    capacity: Annotated[int, Field(ge=0, le=50)] | None = None
+    contact_name: Annotated[str, Field(min_length=1, max_length=50)] | None = None
+    contact_phone: Annotated[str, Field(pattern=r"^[0-9+\- ]{5,20}$")] | None = None
+    active: bool | None = None
+
+    @field_validator("strengths")
+    @classmethod
+    def _strengths(cls, v: list[str] | None) -> list[str] | None:
+        return None if v is None else _unique_sorted(v)
+
+
+class PartnerUnitList(BaseModel):
+    items: list[PartnerUnitOut]
+    total: int
+    limit: int
+    offset: int
+
+
+# ------------------------------------------------------------------------------------------
+# Settings (weight table)
+# ------------------------------------------------------------------------------------------
+
+
+class Strength(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    code: StrengthCode
+    label: Annotated[str, Field(min_length=1, max_length=40)]
+
+
+class PairingSettingsIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    slots_per_village: Annotated[int, Field(ge=1, le=10)] = 2
+    strengths: list[Strength] = Field(min_length=1, max_length=20)
+    weights: dict[ProblemCategory, dict[StrengthCode, Weight]] = Field(
+        description="category -> strength -> weight (0..10); missing cells are 0"
+    )
+
+    @model_validator(mode="after")
+    def _known_strengths(self) -> "PairingSettingsIn":
+        codes = [s.code for s in self.strengths]
+        if len(set(codes)) != len(codes):
+            raise ValueError("strength codes must not repeat")
+        for cat, row in self.weights.items():
+            for s in row:
+                if s not in codes:
+                    raise ValueError(f"weights[{cat.value}] names unknown strength {s!r}")
+        return self
+
+
+class PairingSettingsOut(BaseModel):
+    county_code: str
+    slots_per_village: int
+    strengths: list[Strength]
+    weights: dict[str, dict[str, int]]
+    version: int
+    updated_by: str | None
+    updated_at: datetime | None
+
+
+# ------------------------------------------------------------------------------------------
+# Pairings
+# ------------------------------------------------------------------------------------------
+
+
+class PairingOut(BaseModel):
+    id: int
+    village_code: str
+    village_name: str
+    partner_unit_id: int
+    partner_unit_code: str
+    partner_unit_name: str
+    start_date: date
+    end_date: date | None
+    status: PairingStatus
+    proposal_id: int | None
+    created_by: str | None
+    created_at: datetime | None
+    ended_reason: EndReason | None
+    ended_note: str | None
+    ended_by: str | None
+    ended_at: datetime | None
+    ended_by_proposal_id: int | None
+
+
+class PairingList(BaseModel):
+    items: list[PairingOut]
+    total: int
+    limit: int
+    offset: int
+
+
+class PairingEnd(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    end_date: date | None = Field(None, description="last day of the pairing; defaults to yesterday")
+    reason: ManualEndReason
+    note: Annotated[str, Field(min_length=1, max_length=500)] | None = None
+
+
+class VillagePairingHistory(BaseModel):
+    village_code: str
+    village_name: str
+    items: list[PairingOut]
+
+
+# ------------------------------------------------------------------------------------------
+# Proposals
+# ------------------------------------------------------------------------------------------
+
+
+class PairRef(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    village_code: VillageCode
+    partner_unit_id: int
+
+
+class ProposalCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    county_code: CountyCode | None = Field(None, description="defaults to the caller's county")
+    start_date: date | None = Field(None, description="first day of the new pairings; defaults to today")
+    end_date: date | None = None
+    pins: list[PairRef] = Field(default_factory=list, max_length=2000)
+    bans: list[PairRef] = Field(default_factory=list, max_length=2000)
+
+    @model_validator(mode="after")
+    def _period(self) -> "ProposalCreate":
+        if self.end_date and self.start_date and self.end_date < self.start_date:
+            raise ValueError("end_date must not be before start_date")
+        return self
+
+
+class ProposalRerun(BaseModel):
+    """Run again from a proposal; pins/bans default to the parent's."""
+
+    model_config = ConfigDict(extra="forbid")
+    pins: list[PairRef] | None = Field(None, max_length=2000)
+    bans: list[PairRef] | None = Field(None, max_length=2000)
+
+
+class ReasonOut(BaseModel):
+    category: str
+    strength: str
+    weight: int
+
+
+class ProposedUnit(BaseModel):
+    partner_unit_id: int
+    code: str
+    name: str
+    strengths: list[str]
+    score: int
+    reasons: list[ReasonOut]
+    pinned: bool
+    kept: bool
+
+
+class CurrentUnit(BaseModel):
+    pairing_id: int
+    partner_unit_id: int
+    name: str
+    ends: bool = Field(description="confirming ends this pairing")
+
+
+class ProposedVillage(BaseModel):
+    village_code: str
+    village_name: str
+    township_code: str
+    township_name: str
+    categories: list[str]
+    slots: int
+    units: list[ProposedUnit]
+    missing: int
+    uncovered_reason: UncoveredReason | None
+    current: list[CurrentUnit]
+
+
+class UnitLoad(BaseModel):
+    partner_unit_id: int
+    code: str
+    name: str
+    strengths: list[str]
+    capacity: int
+    assigned: int
+
+
+class ProposalTotals(BaseModel):
+    villages: int
+    villages_fully_covered: int
+    slots: int
+    covered: int
+    uncovered: int
+    score: int
+    kept: int
+    existing: int
+    pinned: int
+    ending: int
+    units: int
+    units_used: int
+
+
+class ProposalSummary(BaseModel):
+    id: int
+    county_code: str
+    parent_id: int | None
+    status: ProposalStatus
+    start_date: date
+    end_date: date | None
+    slots: int
+    covered: int
+    score: int
+    kept: int
+    solve_ms: int
+    created_by: str
+    created_at: datetime
+    confirmed_by: str | None
+    confirmed_at: datetime | None
+
+
+class ProposalOut(ProposalSummary):
+    fingerprint: str
+    stale: bool = Field(description="units, villages, weights or pairings changed since the run")
+    slots_per_village: int
+    totals: ProposalTotals
+    pins: list[PairRef]
+    bans: list[PairRef]
+    villages: list[ProposedVillage]
+    units: list[UnitLoad]
+
+
+class ProposalList(BaseModel):
+    items: list[ProposalSummary]
+    total: int
+    limit: int
+    offset: int
+
+
+class ConfirmResult(BaseModel):
+    proposal: ProposalSummary
+    created: int
+    kept: int
+    ended: int
