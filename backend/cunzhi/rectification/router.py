@@ -16,7 +16,7 @@ from cunzhi.rectification import service
 from cunzhi.rectification.states import CaseStatus, RoundStatus
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-IfMatch = Annotated[str | None, Header(alias="If-Match", description='ETag from a GET (W/"n")')]
+IfMatch = Annotated[str | None, Header(description='ETag from a GET (W/"n")')]
 Code12 = Annotated[str, Path(pattern=r"^\d{12}$")]
 WriterDep = Annotated[object, Depends(require_roles(Role.county_admin, Role.township_official))]
 CountyDep = Annotated[object, Depends(require_roles(Role.county_admin))]

@@ -4890,7 +4890,7 @@ export interface operations {
             query?: never;
             header?: {
                 /** @description ETag from a GET (W/"n") */
-                "If-Match"?: string | null;
+                "if-match"?: string | null;
             };
             path: {
                 case_id: number;
@@ -5129,7 +5129,7 @@ export interface operations {
             query?: never;
             header?: {
                 /** @description ETag from a GET (W/"n") */
-                "If-Match"?: string | null;
+                "if-match"?: string | null;
             };
             path: {
                 criterion_id: number;
