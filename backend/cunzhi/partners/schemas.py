@@ -82,7 +82,9 @@ class PartnerUnitCreate(BaseModel):
     name: Name
     county_code: CountyCode | None = Field(None, description="defaults to the caller's county")
     strengths: list[StrengthCode] = Field(default_factory=list, max_length=20)
-    capacity: Annotated[int, Field(ge=0, le=50)] = 2
+    capacity: Annotated[int, Field(ge=0, le=50)] | None = Field(
+        None, description="villages it can help at once; defaults to the CUNZHI_VILLAGES_PER_UNIT setting"
+    )
     contact_name: Annotated[str, Field(min_length=1, max_length=50)] | None = None
     contact_phone: Annotated[str, Field(pattern=r"^[0-9+\- ]{5,20}$")] | None = None
     active: bool = True

@@ -24,6 +24,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.exc import StaleDataError
 
+from cunzhi.config import get_settings as app_settings
 from cunzhi.divisions.models import Division
 from cunzhi.kit import audit
 from cunzhi.kit.codes import DivisionLevel, RectificationStatus, Role
@@ -69,7 +70,6 @@ DEFAULT_STRENGTHS: list[dict[str, str]] = [
     {"code": "party_mass", "label": "党群"},
     {"code": "technical", "label": "专业技术"},
 ]
-DEFAULT_SLOTS = 2
 #: villages that get partner units: listed as weak and not yet accepted
 PAIRED_STATUSES = (RectificationStatus.weak.value, RectificationStatus.rectifying.value)
 _LOCK_NAMESPACE = "cunzhi.pairings."
@@ -179,7 +179,7 @@ class Settings:
 def _default_settings(county_code: str) -> Settings:
     return Settings(
         county_code=county_code,
-        slots_per_village=DEFAULT_SLOTS,
+        slots_per_village=app_settings().units_per_village,
         strengths=[dict(s) for s in DEFAULT_STRENGTHS],
         weights={c: {s: w for s, w in row.items() if w} for c, row in matching.DEFAULT_PAIRING_WEIGHTS.items()},
     )
@@ -341,7 +341,8 @@ async def create_unit(session: AsyncSession, p: Principal, data: PartnerUnitCrea
     if exists is not None:
         raise Conflict(f"Partner unit {data.code} already exists", code="partner_unit_exists")
     unit = PartnerUnit(code=data.code, name=data.name, county_code=county, strengths=data.strengths,
-                       capacity=data.capacity, contact_name=data.contact_name, contact_phone=data.contact_phone,
+                       capacity=app_settings().villages_per_unit if data.capacity is None else data.capacity,
+                       contact_name=data.contact_name, contact_phone=data.contact_phone,
                        active=data.active)
     session.add(unit)
     try:

@@ -65,6 +65,10 @@ async def test_create_and_audit(client: httpx.AsyncClient, auth, db: AsyncSessio
     again = await client.post(URL, json=body, headers=await auth("admin"))
     assert again.status_code == 409 and again.json()["code"] == "partner_unit_exists"
 
+    # capacity defaults to the CUNZHI_VILLAGES_PER_UNIT setting (2)
+    r = await client.post(URL, json={"code": "PU-TJJ", "name": "县统计局"}, headers=await auth("admin"))
+    assert r.status_code == 201 and r.json()["capacity"] == 2 and r.json()["strengths"] == []
+
 
 async def test_create_validation(client: httpx.AsyncClient, auth) -> None:
     h = await auth("admin")
