@@ -2916,9 +2916,9 @@ export interface components {
             strengths?: string[];
             /**
              * Capacity
-             * @default 2
+             * @description villages it can help at once; defaults to the CUNZHI_VILLAGES_PER_UNIT setting
              */
-            capacity: number;
+            capacity?: number | null;
             /** Contact Name */
             contact_name?: string | null;
             /** Contact Phone */
