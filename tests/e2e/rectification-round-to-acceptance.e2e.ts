@@ -130,6 +130,15 @@ describe('rectification: from opening a round to accepting a case', () => {
     expect(timeline).toContain('开始整顿')
     expect(timeline).toContain('验收销号：验收合格')
     await county.shot('rectification-case-accepted', admin)
+
+    // 6. The village's whole story reads back: the round with its proposal, the case, every change.
+    await admin.locator('[data-test=to-village-history]').click()
+    await admin.waitForURL(new RegExp(`/rectification/villages/${WEAK}/history$`))
+    await settled(admin)
+    const history = (await admin.locator('[data-test=village-history]').textContent()) ?? ''
+    expect(history).toContain('2026年宝兴乡软弱涣散村党组织排查')
+    expect(history).toContain('村状态变更：整顿中 → 已销号')
+    expect(history).toContain('评分')
   })
 
   it('shows a cadre the open measures of the village on the phone', async () => {

@@ -42,6 +42,12 @@ export default defineDomain({
           component: () => import('./desktop/CaseDetail.vue'),
           meta: { titleKey: 'rectification.case' },
         },
+        {
+          path: 'villages/:code(\\d{12})/history',
+          name: 'rectification-village-history',
+          component: () => import('./desktop/VillageHistory.vue'),
+          meta: { titleKey: 'rectification.history' },
+        },
       ],
     },
   ],
