@@ -5,6 +5,7 @@
 import './node-polyfills.ts'
 import { fileURLToPath, URL } from 'node:url'
 import { defineConfig } from 'vitest/config'
+import FileNameSequencer from './e2e-sequencer.ts'
 
 const here = (p: string): string => fileURLToPath(new URL(p, import.meta.url))
 
@@ -21,6 +22,7 @@ export default defineConfig({
     globalSetup: [here('../tests/e2e/harness/global-setup.ts')],
     environment: 'node',
     fileParallelism: false,
+    sequence: { sequencer: FileNameSequencer },
     testTimeout: 60_000,
     hookTimeout: 180_000,
     teardownTimeout: 60_000,

@@ -2,7 +2,8 @@
  * Helpers for browser journeys: one Chromium per journey file, a session per viewport, console
  * errors collected (any one fails the journey), screenshots under tests/e2e/screenshots/.
  *
- *   const j = useJourney()                      // in a describe(): launches and closes Chromium
+ *   const j = useJourney('funds')               // in a describe(): its own backend (fresh demo
+ *                                               // database) and Chromium, for this file
  *   const s = await j.desktop()                 // 1366x768, zh-CN
  *   await login(s.page, 'admin')
  *   await s.shot('villages-list')
@@ -12,6 +13,7 @@ import { join } from 'node:path'
 import { afterAll, afterEach, beforeAll, expect, inject } from 'vitest'
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
 import { SCREENSHOTS } from './paths'
+import { startBackend, type RunningBackend } from './backend'
 
 export const PASSWORD = 'cunzhi2026'
 export const DESKTOP = { width: 1366, height: 768 }
@@ -45,7 +47,15 @@ interface Allowed {
   urlPart: string
 }
 
+/** Requests in flight per page, for settled(). */
+const inflight = new WeakMap<Page, Set<unknown>>()
+
 function watch(page: Page, errors: string[], allowed: Allowed[]): void {
+  const pending = new Set<unknown>()
+  inflight.set(page, pending)
+  page.on('request', (r) => pending.add(r))
+  page.on('requestfinished', (r) => pending.delete(r))
+  page.on('requestfailed', (r) => pending.delete(r))
   const failed: { status: number; url: string }[] = []
   page.on('response', (res) => {
     if (res.status() >= 400) failed.push({ status: res.status(), url: res.url() })
@@ -66,12 +76,13 @@ function watch(page: Page, errors: string[], allowed: Allowed[]): void {
   page.on('pageerror', (err) => errors.push(`uncaught: ${err.message}`))
 }
 
-export function useJourney() {
+export function useJourney(name = 'journey') {
   let browser: Browser | null = null
+  let backend: RunningBackend | null = null
   const sessions: Session[] = []
-  const baseURL = inject('baseURL')
 
   beforeAll(async () => {
+    backend = await startBackend(inject('e2e'), name)
     browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS })
   })
 
@@ -91,12 +102,14 @@ export function useJourney() {
 
   afterAll(async () => {
     await browser?.close()
+    await backend?.stop()
   })
 
   async function open(kind: 'desktop' | 'phone', locale = 'zh-CN'): Promise<Session> {
     if (!browser) throw new Error('browser not started')
+    if (!backend) throw new Error('backend not started')
     const context = await browser.newContext({
-      baseURL,
+      baseURL: backend.baseURL,
       locale,
       viewport: kind === 'phone' ? PHONE : DESKTOP,
       ...(kind === 'phone' ? { isMobile: true, hasTouch: true, deviceScaleFactor: 2, userAgent: PHONE_UA } : {}),
@@ -123,7 +136,8 @@ export function useJourney() {
   }
 
   return {
-    baseURL,
+    /** The server's URL (for direct API calls with fetch). */
+    baseURL: () => backend?.baseURL ?? '',
     desktop: (locale?: string) => open('desktop', locale),
     phone: (locale?: string) => open('phone', locale),
   }
@@ -144,8 +158,19 @@ export async function login(page: Page, username: string, password = PASSWORD): 
   await page.locator('[data-test=user-name]').waitFor()
 }
 
-/** Waits until Element Plus tables and loaders are idle. */
-export async function settled(page: Page): Promise<void> {
-  await page.waitForLoadState('networkidle')
-  await page.locator('.el-loading-mask').first().waitFor({ state: 'detached', timeout: 10_000 }).catch(() => undefined)
+/**
+ * Waits until the page has had no request in flight for 300 ms, and no Element Plus loading mask
+ * is shown, then lets Vue render.
+ */
+export async function settled(page: Page, timeout = 15_000): Promise<void> {
+  const pending = inflight.get(page)
+  const deadline = Date.now() + timeout
+  let quietSince = Date.now()
+  while (Date.now() < deadline) {
+    if (pending && pending.size > 0) quietSince = Date.now()
+    else if (Date.now() - quietSince >= 300) break
+    await page.waitForTimeout(50)
+  }
+  await page.locator('.el-loading-mask:visible').first().waitFor({ state: 'detached', timeout }).catch(() => undefined)
+  await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => r(null))))
 }

@@ -9,7 +9,9 @@ export const zhCN = {
     population: '人口',
     households: '户数',
     secretary: '村党组织书记',
+    secretaryShort: '党组织书记',
     partyMembers: '党员数',
+    partyMembersShort: '党员数',
     status: '整顿状态',
     categories: '问题类型',
     filters: {
@@ -32,6 +34,9 @@ export const zhCN = {
     people: '人',
     householdUnit: '户',
   },
+  errors: {
+    village_not_found: '该村不存在或不在您的管辖范围内',
+  },
 }
 
 export const en: typeof zhCN = {
@@ -45,7 +50,9 @@ export const en: typeof zhCN = {
     population: 'Population',
     households: 'Households',
     secretary: 'Branch secretary',
+    secretaryShort: 'Secretary',
     partyMembers: 'Party members',
+    partyMembersShort: 'Members',
     status: 'Status',
     categories: 'Problem categories',
     filters: {
@@ -68,5 +75,8 @@ export const en: typeof zhCN = {
     rectification: 'Rectification',
     people: '',
     householdUnit: '',
+  },
+  errors: {
+    village_not_found: 'The village does not exist or is outside your scope',
   },
 }
