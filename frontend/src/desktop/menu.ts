@@ -29,7 +29,12 @@ function visible(entries: MenuEntry[], role: Role | null, router: Router): Visib
       if (entry.roles && (role === null || !entry.roles.includes(role))) return []
       let path: string | undefined
       if (entry.to) {
-        const target = router.resolve(entry.to)
+        let target: ReturnType<Router['resolve']>
+        try {
+          target = router.resolve(entry.to)
+        } catch {
+          return [] // a route of a domain not built: hidden, never a dead link
+        }
         if (!entry.roles && !roleAllows(target, role)) return []
         path = target.path
       }
