@@ -111,14 +111,14 @@ async def act_on_asset(
         if proceeds is not None and asset.valuation is not None and proceeds < asset.valuation:
             raise Conflict(f"Proceeds {proceeds} are below the approved valuation {asset.valuation}",
                            code="below_valuation")
+        if proceeds is not None:  # first: it refuses when the village has no account
+            entry = await funds.book_income(session, p, village.code, amount=proceeds, source=IncomeSource.asset_sale,
+                                            description=f"Sale of asset {asset.id}: {asset.name}"[:200])
+            data["entry_id"] = entry.id
         asset.disposal_method = data["method"].value
         asset.disposal_proceeds = proceeds
         asset.counterparty = data.get("counterparty")
         asset.disposed_on = funds.today()
-        if proceeds is not None:
-            entry = await funds.book_income(session, p, village.code, amount=proceeds, source=IncomeSource.asset_sale,
-                                            description=f"Sale of asset {asset.id}: {asset.name}"[:200])
-            data["entry_id"] = entry.id
     asset.status = new.value
     await session.flush()
     await funds.record_step(session, p, entity=EventEntity.asset, entity_id=asset.id, village_id=village.id,

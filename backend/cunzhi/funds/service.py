@@ -8,6 +8,8 @@ Exactness under concurrency rests on the database, not on reading then writing:
 - the balance is kept by a ledger trigger under the account's row lock, and never goes negative;
 - a budget is closed under its row lock while claims hold a share lock on it while they reserve.
 Services flush, never commit; every write leaves an event in the trail and one in the audit log.
+Each service checks everything that can refuse before it writes anything, so a refusal leaves the
+transaction as it found it (the request's rollback is not the only safeguard).
 """
 
 from __future__ import annotations
@@ -271,19 +273,19 @@ async def reverse_entry(
     done = (await session.execute(select(LedgerEntry.id).where(LedgerEntry.reverses_id == original.id))).first()
     if done is not None:
         raise AlreadyReversed(f"Entry {original.id} was reversed by entry {done[0]}")
-    if original.kind == EntryKind.payment.value:
-        # The money is back: the line's paid and committed amounts drop with it.
-        await session.execute(
-            update(BudgetLine).where(BudgetLine.id == original.line_id)
-            .values(paid=BudgetLine.paid - original.amount, committed=BudgetLine.committed - original.amount)
-        )
     effect = original.amount if original.kind == EntryKind.payment.value else -original.amount
     entry = LedgerEntry(
         village_id=original.village_id, kind=EntryKind.reversal.value, amount=original.amount,
         booked_on=on or today(), description=f"Reversal of entry {original.id}: {reason}"[:200],
         line_id=original.line_id, claim_id=original.claim_id, reverses_id=original.id, booked_by=p.name,
     )
-    await _append(session, entry, effect)
+    await _append(session, entry, effect)  # first: it refuses when the account cannot give the money back
+    if original.kind == EntryKind.payment.value:
+        # The money is back: the line's paid and committed amounts drop with it.
+        await session.execute(
+            update(BudgetLine).where(BudgetLine.id == original.line_id)
+            .values(paid=BudgetLine.paid - original.amount, committed=BudgetLine.committed - original.amount)
+        )
     await audit.record(session, p, "ledger.reverse", "funds.ledger", entry.id,
                        after={"reverses": original.id, "amount": original.amount, "reason": reason})
     return entry
@@ -733,14 +735,14 @@ async def act_on_claim(
                               .values(committed=BudgetLine.committed - claim.amount))
         data["released"] = claim.amount
     elif action is ClaimAction.pay:
-        await session.execute(update(BudgetLine).where(BudgetLine.id == claim.line_id)
-                              .values(paid=BudgetLine.paid + claim.amount))
         entry = LedgerEntry(
             village_id=claim.village_id, kind=EntryKind.payment.value, amount=claim.amount, booked_on=on or today(),
             description=f"Claim {claim.id}: {claim.purpose}"[:200], line_id=claim.line_id, claim_id=claim.id,
             booked_by=p.name,
         )
-        await _append(session, entry, -claim.amount)
+        await _append(session, entry, -claim.amount)  # first: it refuses when the account cannot pay
+        await session.execute(update(BudgetLine).where(BudgetLine.id == claim.line_id)
+                              .values(paid=BudgetLine.paid + claim.amount))
         data["entry_id"] = entry.id
     claim.status = new.value
     await session.flush()

@@ -1,7 +1,18 @@
 """The ledger: append-only in the database, corrected only by reversals; bad input changes nothing."""
 
 import pytest
-from funds_helpers import API, PDF, Cast, act, approved_budget, balance, file_claim, line, ok, open_with_income
+from funds_helpers import (
+    API,
+    PDF,
+    Cast,
+    act,
+    approved_budget,
+    balance,
+    file_claim,
+    line,
+    ok,
+    open_with_income,
+)
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 

@@ -2,7 +2,15 @@
 reads are open to everyone whose scope holds the village and 404 to the rest."""
 
 import pytest
-from funds_helpers import API, PDF, Cast, approved_budget, file_claim, ok, open_with_income
+from funds_helpers import (
+    API,
+    PDF,
+    Cast,
+    approved_budget,
+    file_claim,
+    ok,
+    open_with_income,
+)
 
 IN_SCOPE = ("agency", "official", "secretary", "committee", "cadre", "inspector", "admin")
 OUT_OF_SCOPE = ("other_secretary", "other_committee", "outsider_agency")
