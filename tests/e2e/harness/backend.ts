@@ -112,6 +112,8 @@ export function stopPid(pid: number, child?: ChildProcess): Promise<void> {
 export interface RunningBackend {
   baseURL: string
   db: string
+  /** The server's recent log (printed when a journey fails). */
+  output(): string
   stop(): Promise<void>
 }
 
@@ -153,6 +155,7 @@ export async function startBackend(config: E2EConfig, name: string): Promise<Run
     return {
       baseURL,
       db,
+      output: () => output,
       stop: async () => {
         if (running.pid) await stopPid(running.pid, running)
         dropDb()

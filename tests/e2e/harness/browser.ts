@@ -88,6 +88,8 @@ export function useJourney(name = 'journey') {
 
   afterEach(async (ctx) => {
     if (ctx.task.result?.state === 'fail') {
+      const log = backend?.output().split('\n').filter((l) => /error|exception|traceback|^\s/i.test(l)).slice(-60).join('\n')
+      if (log) console.error(`server log (${backend?.db}):\n${log}`)
       const name = ctx.task.name.replace(/[^\w\u4e00-\u9fff-]+/g, '-').slice(0, 60)
       for (const [i, s] of sessions.entries()) {
         for (const [k, p] of s.context.pages().entries()) {
