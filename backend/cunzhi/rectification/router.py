@@ -57,6 +57,16 @@ async def create_criterion(
     return out
 
 
+@criteria_router.post(
+    "/defaults",
+    response_model=list[s.CriterionOut],
+    name="save_defaults",
+    summary="Save the county's default criteria so each can be changed (no-op when it has criteria)",
+)
+async def save_default_criteria(session: SessionDep, principal: PrincipalDep, _: CountyDep) -> list[s.CriterionOut]:
+    return await service.save_default_criteria(session, principal)
+
+
 @criteria_router.patch("/{criterion_id}", response_model=s.CriterionOut, name="update", summary="Change a criterion")
 async def update_criterion(
     criterion_id: int,

@@ -53,7 +53,10 @@ class Strict(BaseModel):
 
 
 class CriterionOut(BaseModel):
-    id: int
+    id: int | None = Field(
+        description="null for the county's default criteria while they are not saved yet (they are saved when the "
+        "county opens its first round, adds a criterion, or saves the defaults)"
+    )
     county_code: str
     code: str
     name: str
@@ -63,7 +66,7 @@ class CriterionOut(BaseModel):
     max_score: int
     position: int
     active: bool
-    version: int
+    version: int = Field(description="0 while not saved")
 
 
 class CriterionCreate(Strict):

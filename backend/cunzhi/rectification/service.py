@@ -194,7 +194,10 @@ def _criterion_out(c: Criterion) -> s.CriterionOut:
 
 
 async def ensure_default_criteria(session: AsyncSession, county_code: str, p: Principal | None = None) -> None:
-    """A county without criteria gets the six default ones (once; concurrent callers are fine)."""
+    """A county without criteria gets the six default ones (once; concurrent callers are fine).
+
+    Only writes call this (opening a round, adding or saving criteria, the demo seed): reading the
+    criteria never stores anything."""
     have = (
         await session.execute(select(func.count()).select_from(Criterion).where(Criterion.county_code == county_code))
     ).scalar_one()
@@ -226,16 +229,51 @@ async def ensure_default_criteria(session: AsyncSession, county_code: str, p: Pr
         await audit.record(session, p, "screening_criterion.defaults", "county", county_code, after={"criteria": added})
 
 
+def _unsaved_defaults(county_code: str) -> list[s.CriterionOut]:
+    """The six default criteria as a county without criteria of its own sees them (not stored)."""
+    return [
+        s.CriterionOut(
+            id=None,
+            county_code=county_code,
+            code=c.code,
+            name=c.name,
+            category=c.category,
+            weight=c.weight,
+            min_score=c.min_score,
+            max_score=c.max_score,
+            position=i * 10,
+            active=True,
+            version=0,
+        )
+        for i, c in enumerate(scoring.DEFAULT_CRITERIA)
+    ]
+
+
 async def list_criteria(session: AsyncSession, p: Principal, *, include_inactive: bool = False) -> list[s.CriterionOut]:
+    """The county's criteria. Reading never writes: a county that has none of its own yet sees the
+    defaults unsaved (id null); they are stored when it opens its first round or edits criteria."""
     county = await county_of(session, p)
     if county is None:
         return []
-    await ensure_default_criteria(session, county, p)
     stmt = select(Criterion).where(Criterion.county_code == county)
     if not include_inactive:
         stmt = stmt.where(Criterion.active.is_(True))
     rows = (await session.execute(stmt.order_by(Criterion.position, Criterion.code))).scalars().all()
+    if not rows:
+        have_any = (
+            await session.execute(select(func.count()).select_from(Criterion).where(Criterion.county_code == county))
+        ).scalar_one()
+        if not have_any:
+            return _unsaved_defaults(county)
     return [_criterion_out(c) for c in rows]
+
+
+async def save_default_criteria(session: AsyncSession, p: Principal) -> list[s.CriterionOut]:
+    """Store the county's six default criteria so they can be edited one by one (nothing happens
+    when the county has criteria already). Audited when it writes."""
+    county = _county_admin_county(p)
+    await ensure_default_criteria(session, county, p)
+    return await list_criteria(session, p, include_inactive=True)
 
 
 def _check_criterion(c: scoring.Criterion) -> None:

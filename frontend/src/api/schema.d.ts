@@ -435,6 +435,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/criteria/defaults": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Save the county's default criteria so each can be changed (no-op when it has criteria) */
+        post: operations["criteria-save_defaults"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/criteria/{criterion_id}": {
         parameters: {
             query?: never;
@@ -2297,8 +2314,11 @@ export interface components {
         };
         /** CriterionOut */
         CriterionOut: {
-            /** Id */
-            id: number;
+            /**
+             * Id
+             * @description null for the county's default criteria while they are not saved yet (they are saved when the county opens its first round, adds a criterion, or saves the defaults)
+             */
+            id: number | null;
             /** County Code */
             county_code: string;
             /** Code */
@@ -2316,7 +2336,10 @@ export interface components {
             position: number;
             /** Active */
             active: boolean;
-            /** Version */
+            /**
+             * Version
+             * @description 0 while not saved
+             */
             version: number;
         };
         /** CriterionUpdate */
@@ -5120,6 +5143,26 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    "criteria-save_defaults": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CriterionOut"][];
                 };
             };
         };
