@@ -1,8 +1,9 @@
 """Screening rounds, scores, proposals, rectification cases, measures, notes and the village history.
 
-Scores, proposals, progress notes and history events are append-only (a trigger refuses UPDATE and
-DELETE); rounds, cases and measures carry their current state and a `version`, and every change to
-them is also written to `rectification_events`, so a village's whole story can be read back.
+Score sheets (one row per revision), proposals, progress notes and history events are append-only
+(a trigger refuses UPDATE and DELETE); rounds, cases and measures carry their current state and a
+`version`, and every change to them is also written to `rectification_events`, so a village's whole
+story can be read back.
 """
 
 from datetime import date, datetime
@@ -127,15 +128,27 @@ class RoundTownship(Base):
 
 
 class ScoreSheet(Base):
-    """One village's scores in one round: entered once, never changed (append-only)."""
+    """One revision of a village's scores in one round (append-only).
+
+    The first entry is revision 1. A correction appends the next revision, pointing at the row it
+    supersedes; a row is superseded at most once. The village's current sheet is the row that no
+    other row supersedes (see `service.current_sheet`), and its revision is the sheet's ETag.
+    """
 
     __tablename__ = "screening_score_sheets"
-    __table_args__ = (UniqueConstraint("round_id", "village_id", name="uq_screening_score_sheets_round_id_village_id"),)
+    __table_args__ = (
+        UniqueConstraint("round_id", "village_id", "revision", name="uq_screening_score_sheets_round_village_revision"),
+        UniqueConstraint("supersedes_id", name="uq_screening_score_sheets_supersedes_id"),
+        CheckConstraint("revision >= 1 AND (revision = 1) = (supersedes_id IS NULL)", name="revision_chain"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     round_id: Mapped[int] = mapped_column(ForeignKey("screening_rounds.id"), index=True)
     village_id: Mapped[int] = mapped_column(ForeignKey("villages.id"), index=True)
+    revision: Mapped[int] = mapped_column(Integer, server_default=text("1"), default=1)
+    supersedes_id: Mapped[int | None] = mapped_column(ForeignKey("screening_score_sheets.id"))
     scores: Mapped[dict[str, int]] = mapped_column(JSONB)
+    reason: Mapped[str | None] = mapped_column(Text)
     scored_by: Mapped[str] = mapped_column(String(100))
     scored_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 

@@ -135,6 +135,46 @@ async def enter_scores(
     return await service.enter_scores(session, principal, round_id, body)
 
 
+@rounds_router.get(
+    "/{round_id}/scores/{village_code}",
+    response_model=s.SheetDetail,
+    name="sheet",
+    summary="One village's score sheet with its revisions (ETag for a correction)",
+)
+async def get_sheet(
+    round_id: int, village_code: Code12, session: SessionDep, principal: PrincipalDep, response: Response
+) -> s.SheetDetail:
+    out = await service.get_sheet(session, principal, round_id, village_code)
+    response.headers["ETag"] = etag(out.revision or 0)
+    return out
+
+
+@rounds_router.put(
+    "/{round_id}/scores/{village_code}",
+    response_model=s.SheetOut,
+    name="correct_scores",
+    summary="Correct a saved score sheet (whole sheet; If-Match) until the township hands in",
+    responses={
+        409: {"description": "`township_proposed` (handed in) or `round_not_scoring`"},
+        412: {"description": "The sheet was corrected by someone else since it was read"},
+        428: {"description": "If-Match is missing"},
+    },
+)
+async def correct_scores(
+    round_id: int,
+    village_code: Code12,
+    body: s.SheetCorrection,
+    session: SessionDep,
+    principal: PrincipalDep,
+    _: WriterDep,
+    response: Response,
+    if_match: IfMatch = None,
+) -> s.SheetOut:
+    out = await service.correct_scores(session, principal, round_id, village_code, body, if_match)
+    response.headers["ETag"] = etag(out.revision or 0)
+    return out
+
+
 @rounds_router.post(
     "/{round_id}/townships/{township_code}/proposal",
     response_model=s.RoundDetail,

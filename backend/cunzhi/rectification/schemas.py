@@ -167,8 +167,30 @@ class SheetOut(BaseModel):
     village_name: str
     township_code: str
     scores: dict[str, int] | None
-    scored_by: str | None
+    scored_by: str | None = Field(description="Who entered the current revision")
     scored_at: datetime | None
+    revision: int | None = Field(
+        description='Current revision of the sheet (1 = as first entered; null = not scored). Its ETag is W/"revision".'
+    )
+
+
+class SheetCorrection(Strict):
+    scores: dict[str, Any] = Field(description="The whole corrected sheet: criterion code -> whole-number score in range")
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)] | None = Field(
+        None, description="Why the sheet is corrected (optional)"
+    )
+
+
+class ScoreRevisionOut(BaseModel):
+    revision: int
+    scores: dict[str, int]
+    reason: str | None
+    scored_by: str
+    scored_at: datetime
+
+
+class SheetDetail(SheetOut):
+    revisions: list[ScoreRevisionOut] = Field(description="Every revision, newest first (the first is the current one)")
 
 
 class Reason(BaseModel):
@@ -354,6 +376,7 @@ class HistoryRound(BaseModel):
     scores: dict[str, int] | None
     scored_by: str | None
     scored_at: datetime | None
+    score_revisions: list[ScoreRevisionOut] = Field(description="Every revision of the village's sheet, newest first")
     proposal: ProposalOut | None
 
 

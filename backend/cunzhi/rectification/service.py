@@ -14,15 +14,16 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import and_, func, select, true
+from sqlalchemy import and_, exists, func, select, true
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from cunzhi.divisions.models import Division
 from cunzhi.kit import audit
 from cunzhi.kit.codes import DivisionLevel, Role
-from cunzhi.kit.errors import Conflict, Forbidden, NotFound, Unprocessable
+from cunzhi.kit.errors import Conflict, Forbidden, NotFound, PreconditionFailed, Unprocessable
 from cunzhi.kit.etag import expected_version
 from cunzhi.kit.principal import Principal
 from cunzhi.kit.scope import get_village, village_clause
@@ -151,6 +152,13 @@ async def _set_village_status(
         before=before,
         after={"status": village.status, "problem_categories": list(village.problem_categories or [])},
     )
+
+
+def current_sheet() -> Any:
+    """SQL condition: the `ScoreSheet` row in the query is its village's current revision (no later
+    row supersedes it). Score sheets are append-only; a correction appends a superseding row."""
+    later = aliased(ScoreSheet)
+    return ~exists().where(later.supersedes_id == ScoreSheet.id)
 
 
 async def _lock_villages(session: AsyncSession, ids: Iterable[int]) -> dict[int, Village]:
@@ -485,7 +493,11 @@ async def get_round(session: AsyncSession, p: Principal, round_id: int) -> s.Rou
         select(func.count())
         .select_from(ScoreSheet)
         .join(Village, Village.id == ScoreSheet.village_id)
-        .where(ScoreSheet.round_id == r.id, Village.township_code == RoundTownship.township_code)
+        .where(
+            ScoreSheet.round_id == r.id,
+            ScoreSheet.revision == 1,  # one first revision per scored village
+            Village.township_code == RoundTownship.township_code,
+        )
         .scalar_subquery()
     )
     rows = await session.execute(
@@ -627,6 +639,24 @@ def _scoring_open(r: Round) -> None:
         raise Conflict(f"Round is {r.status}: scoring is over", code="round_not_scoring", extra={"round_status": r.status})
 
 
+def _sheet_out(v: Village, sh: ScoreSheet | None) -> s.SheetOut:
+    return s.SheetOut(
+        village_code=v.code,
+        village_name=v.name,
+        township_code=v.township_code,
+        scores=dict(sh.scores) if sh else None,
+        scored_by=sh.scored_by if sh else None,
+        scored_at=sh.scored_at if sh else None,
+        revision=sh.revision if sh else None,
+    )
+
+
+def _revision_out(sh: ScoreSheet) -> s.ScoreRevisionOut:
+    return s.ScoreRevisionOut(
+        revision=sh.revision, scores=dict(sh.scores), reason=sh.reason, scored_by=sh.scored_by, scored_at=sh.scored_at
+    )
+
+
 async def score_sheet_grid(
     session: AsyncSession, p: Principal, round_id: int, *, township_code: str | None = None
 ) -> list[s.SheetOut]:
@@ -634,24 +664,129 @@ async def score_sheet_grid(
     stmt = (
         select(Village, ScoreSheet)
         .join(RoundTownship, and_(RoundTownship.round_id == r.id, RoundTownship.township_code == Village.township_code))
-        .outerjoin(ScoreSheet, and_(ScoreSheet.round_id == r.id, ScoreSheet.village_id == Village.id))
+        .outerjoin(ScoreSheet, and_(ScoreSheet.round_id == r.id, ScoreSheet.village_id == Village.id, current_sheet()))
         .where(village_clause(p))
         .order_by(Village.township_code, Village.code)
     )
     if township_code:
         stmt = stmt.where(Village.township_code == township_code)
     rows = (await session.execute(stmt)).all()
-    return [
-        s.SheetOut(
-            village_code=v.code,
-            village_name=v.name,
-            township_code=v.township_code,
-            scores=dict(sh.scores) if sh else None,
-            scored_by=sh.scored_by if sh else None,
-            scored_at=sh.scored_at if sh else None,
+    return [_sheet_out(v, sh) for v, sh in rows]
+
+
+async def _sheet_in_round(
+    session: AsyncSession, p: Principal, r: Round, village_code: str
+) -> tuple[Village, RoundTownship, list[ScoreSheet]]:
+    """A village of the round (in the caller's scope) with every revision of its sheet, oldest first;
+    404 when the village is out of scope, not in the round or not scored."""
+    v = await get_village(session, p, village_code)
+    rt = (
+        await session.execute(
+            select(RoundTownship).where(RoundTownship.round_id == r.id, RoundTownship.township_code == v.township_code)
         )
-        for v, sh in rows
-    ]
+    ).scalar_one_or_none()
+    revisions = (
+        (
+            await session.execute(
+                select(ScoreSheet)
+                .where(ScoreSheet.round_id == r.id, ScoreSheet.village_id == v.id)
+                .order_by(ScoreSheet.revision)
+                .execution_options(populate_existing=True)
+            )
+        )
+        .scalars()
+        .all()
+    )
+    if rt is None or not revisions:
+        raise NotFound("This village has no score sheet in the round", code="score_sheet_not_found")
+    return v, rt, list(revisions)
+
+
+async def get_sheet(session: AsyncSession, p: Principal, round_id: int, village_code: str) -> s.SheetDetail:
+    """One village's current sheet with every earlier revision (its ETag is the current revision)."""
+    r = await _round(session, p, round_id)
+    v, _, revisions = await _sheet_in_round(session, p, r, village_code)
+    return s.SheetDetail(**_sheet_out(v, revisions[-1]).model_dump(), revisions=[_revision_out(x) for x in reversed(revisions)])
+
+
+async def correct_scores(
+    session: AsyncSession,
+    p: Principal,
+    round_id: int,
+    village_code: str,
+    data: s.SheetCorrection,
+    if_match: str | None,
+) -> s.SheetOut:
+    """Correct a saved sheet while its township has not handed in. The sheet is replaced whole
+    (same validation as entering it); the earlier revision stays, superseded by the new one."""
+    _require_writer(p)
+    r = await _round(session, p, round_id, for_update=True)  # serialises with entering, handing in
+    v, rt, revisions = await _sheet_in_round(session, p, r, village_code)
+    current = revisions[-1]
+    _scoring_open(r)
+    if rt.proposed_at is not None:
+        raise Conflict(
+            "The township has handed in its proposal: its scores can no longer be corrected",
+            code="township_proposed",
+            extra={"townships": [rt.township_code]},
+        )
+    expected_version(if_match, current.revision)
+    crits = await _round_criteria(session, r.id)
+    problems = scoring.validate_scores(crits, data.scores, complete=True, loc=("body", "scores"))
+    if problems:
+        raise Unprocessable("Some scores are not valid", errors=[x.as_dict() for x in problems])
+    scores = {c.code: int(data.scores[c.code]) for c in crits}
+    if scores == dict(current.scores):
+        return _sheet_out(v, current)  # nothing changed: no new revision
+    row = ScoreSheet(
+        round_id=r.id,
+        village_id=v.id,
+        revision=current.revision + 1,
+        supersedes_id=current.id,
+        scores=scores,
+        reason=data.reason,
+        scored_by=p.name,
+        scored_at=_now(),
+    )
+    session.add(row)
+    try:
+        await session.flush()
+    except IntegrityError:
+        # Another correction of the same revision got there first (the round lock makes this rare).
+        raise PreconditionFailed(extra={"current_version": current.revision + 1}) from None
+    changed = {k: [current.scores.get(k), x] for k, x in scores.items() if current.scores.get(k) != x}
+    await _event(
+        session,
+        p,
+        village_id=v.id,
+        kind="score_corrected",
+        round_id=r.id,
+        detail={"revision": row.revision, "scores": scores, "changed": changed, "reason": data.reason},
+    )
+    await session.flush()
+    await audit.record(
+        session,
+        p,
+        "screening_score_sheet.correct",
+        "screening_score_sheet",
+        row.id,
+        before={
+            "sheet_id": current.id,
+            "round_id": r.id,
+            "village_code": v.code,
+            "revision": current.revision,
+            "scores": dict(current.scores),
+        },
+        after={
+            "sheet_id": row.id,
+            "round_id": r.id,
+            "village_code": v.code,
+            "revision": row.revision,
+            "scores": scores,
+            "reason": data.reason,
+        },
+    )
+    return _sheet_out(v, row)
 
 
 async def enter_scores(session: AsyncSession, p: Principal, round_id: int, data: s.ScoresIn) -> list[s.SheetOut]:
@@ -746,6 +881,7 @@ async def enter_scores(session: AsyncSession, p: Principal, round_id: int, data:
         row = ScoreSheet(
             round_id=r.id,
             village_id=v.id,
+            revision=1,
             scores={k: int(x) for k, x in sh.scores.items()},
             scored_by=p.name,
             scored_at=at,
@@ -766,17 +902,7 @@ async def enter_scores(session: AsyncSession, p: Principal, round_id: int, data:
             row.id,
             after={"round_id": r.id, "village_code": sh.village_code, "scores": row.scores},
         )
-    return [
-        s.SheetOut(
-            village_code=sh.village_code,
-            village_name=villages[sh.village_code].name,
-            township_code=villages[sh.village_code].township_code,
-            scores=row.scores,
-            scored_by=row.scored_by,
-            scored_at=row.scored_at,
-        )
-        for row, sh in zip(sheets, data.sheets, strict=True)
-    ]
+    return [_sheet_out(villages[sh.village_code], row) for row, sh in zip(sheets, data.sheets, strict=True)]
 
 
 async def propose_township(session: AsyncSession, p: Principal, round_id: int, township_code: str) -> s.RoundDetail:
@@ -803,7 +929,7 @@ async def propose_township(session: AsyncSession, p: Principal, round_id: int, t
     rows = (
         await session.execute(
             select(Village, ScoreSheet)
-            .outerjoin(ScoreSheet, and_(ScoreSheet.round_id == r.id, ScoreSheet.village_id == Village.id))
+            .outerjoin(ScoreSheet, and_(ScoreSheet.round_id == r.id, ScoreSheet.village_id == Village.id, current_sheet()))
             .where(Village.township_code == township_code)
             .order_by(Village.code)
         )
@@ -1472,9 +1598,12 @@ async def open_measures(session: AsyncSession, p: Principal, *, village_code: st
 
 async def village_history(session: AsyncSession, p: Principal, village_code: str) -> s.VillageHistory:
     v = await get_village(session, p, village_code)
-    sheets = {
-        sh.round_id: sh for sh in (await session.execute(select(ScoreSheet).where(ScoreSheet.village_id == v.id))).scalars()
-    }
+    revisions: dict[int, list[ScoreSheet]] = defaultdict(list)
+    for sh in (
+        await session.execute(select(ScoreSheet).where(ScoreSheet.village_id == v.id).order_by(ScoreSheet.revision))
+    ).scalars():
+        revisions[sh.round_id].append(sh)
+    sheets = {rid: revs[-1] for rid, revs in revisions.items()}
     props = {pr.round_id: pr for pr in (await session.execute(select(Proposal).where(Proposal.village_id == v.id))).scalars()}
     round_ids = sorted(set(sheets) | set(props))
     rounds = (
@@ -1491,6 +1620,7 @@ async def village_history(session: AsyncSession, p: Principal, village_code: str
             scores=dict(sheets[r.id].scores) if r.id in sheets else None,
             scored_by=sheets[r.id].scored_by if r.id in sheets else None,
             scored_at=sheets[r.id].scored_at if r.id in sheets else None,
+            score_revisions=[_revision_out(x) for x in reversed(revisions.get(r.id, []))],
             proposal=_proposal_out(props[r.id], v) if r.id in props else None,
         )
         for r in rounds
@@ -1537,7 +1667,7 @@ async def export_round(session: AsyncSession, p: Principal, round_id: int) -> tu
                 RoundTownship,
                 and_(RoundTownship.round_id == r.id, RoundTownship.township_code == Village.township_code),
             )
-            .outerjoin(ScoreSheet, and_(ScoreSheet.round_id == r.id, ScoreSheet.village_id == Village.id))
+            .outerjoin(ScoreSheet, and_(ScoreSheet.round_id == r.id, ScoreSheet.village_id == Village.id, current_sheet()))
             .outerjoin(Proposal, and_(Proposal.round_id == r.id, Proposal.village_id == Village.id))
             .where(village_clause(p))
             .order_by(Village.township_code, Village.code)

@@ -573,6 +573,24 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/screening-rounds/{round_id}/scores/{village_code}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One village's score sheet with its revisions (ETag for a correction) */
+        get: operations["screening-sheet"];
+        /** Correct a saved score sheet (whole sheet; If-Match) until the township hands in */
+        put: operations["screening-correct_scores"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/screening-rounds/{round_id}/townships/{township_code}/proposal": {
         parameters: {
             query?: never;
@@ -2464,6 +2482,11 @@ export interface components {
             scored_by: string | null;
             /** Scored At */
             scored_at: string | null;
+            /**
+             * Score Revisions
+             * @description Every revision of the village's sheet, newest first
+             */
+            score_revisions: components["schemas"]["ScoreRevisionOut"][];
             proposal: components["schemas"]["cunzhi__rectification__schemas__ProposalOut"] | null;
         };
         /** HistoryVillage */
@@ -3555,6 +3578,24 @@ export interface components {
             /** Name */
             name: string;
         };
+        /** ScoreRevisionOut */
+        ScoreRevisionOut: {
+            /** Revision */
+            revision: number;
+            /** Scores */
+            scores: {
+                [key: string]: number;
+            };
+            /** Reason */
+            reason: string | null;
+            /** Scored By */
+            scored_by: string;
+            /**
+             * Scored At
+             * Format: date-time
+             */
+            scored_at: string;
+        };
         /** ScoresIn */
         ScoresIn: {
             /** Sheets */
@@ -3582,6 +3623,51 @@ export interface components {
             /** Is Default */
             is_default: boolean;
         };
+        /** SheetCorrection */
+        SheetCorrection: {
+            /**
+             * Scores
+             * @description The whole corrected sheet: criterion code -> whole-number score in range
+             */
+            scores: {
+                [key: string]: unknown;
+            };
+            /**
+             * Reason
+             * @description Why the sheet is corrected (optional)
+             */
+            reason?: string | null;
+        };
+        /** SheetDetail */
+        SheetDetail: {
+            /** Village Code */
+            village_code: string;
+            /** Village Name */
+            village_name: string;
+            /** Township Code */
+            township_code: string;
+            /** Scores */
+            scores: {
+                [key: string]: number;
+            } | null;
+            /**
+             * Scored By
+             * @description Who entered the current revision
+             */
+            scored_by: string | null;
+            /** Scored At */
+            scored_at: string | null;
+            /**
+             * Revision
+             * @description Current revision of the sheet (1 = as first entered; null = not scored). Its ETag is W/"revision".
+             */
+            revision: number | null;
+            /**
+             * Revisions
+             * @description Every revision, newest first (the first is the current one)
+             */
+            revisions: components["schemas"]["ScoreRevisionOut"][];
+        };
         /** SheetIn */
         SheetIn: {
             /** Village Code */
@@ -3606,10 +3692,18 @@ export interface components {
             scores: {
                 [key: string]: number;
             } | null;
-            /** Scored By */
+            /**
+             * Scored By
+             * @description Who entered the current revision
+             */
             scored_by: string | null;
             /** Scored At */
             scored_at: string | null;
+            /**
+             * Revision
+             * @description Current revision of the sheet (1 = as first entered; null = not scored). Its ETag is W/"revision".
+             */
+            revision: number | null;
         };
         /** Skipped */
         Skipped: {
@@ -5462,6 +5556,98 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["HTTPValidationError"];
                 };
+            };
+        };
+    };
+    "screening-sheet": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                round_id: number;
+                village_code: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SheetDetail"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    "screening-correct_scores": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description ETag from a GET (W/"n") */
+                "if-match"?: string | null;
+            };
+            path: {
+                round_id: number;
+                village_code: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SheetCorrection"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SheetOut"];
+                };
+            };
+            /** @description `township_proposed` (handed in) or `round_not_scoring` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The sheet was corrected by someone else since it was read */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description If-Match is missing */
+            428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
         };
     };
