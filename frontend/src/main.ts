@@ -4,6 +4,7 @@ import App from './App.vue'
 import { i18n } from './i18n'
 import { router, isMobileRoute } from './router'
 import { useAuthStore } from './stores/auth'
+import { registerServiceWorker } from './pwa'
 import './styles/base.css'
 
 const app = createApp(App)
@@ -24,6 +25,13 @@ auth.onSessionEnd((reason) => {
 
 app.mount('#app')
 
-if (import.meta.env.PROD && 'serviceWorker' in navigator) {
-  void import('virtual:pwa-register').then(({ registerSW }) => registerSW({ immediate: true }))
-}
+// After a deployment, chunks of the old build are gone: load the page afresh once.
+router.onError((error, to) => {
+  const stale = /Failed to fetch dynamically imported module|Importing a module script failed|error loading dynamically imported module/i
+  if (stale.test(String((error as Error)?.message)) && sessionStorage.getItem('cunzhi.reloaded') !== to.fullPath) {
+    sessionStorage.setItem('cunzhi.reloaded', to.fullPath)
+    window.location.assign(to.fullPath)
+  }
+})
+
+if (import.meta.env.PROD) void registerServiceWorker()

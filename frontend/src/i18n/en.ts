@@ -8,6 +8,8 @@ const en: MessageSchema = {
     subtitle: 'Outside push · Give them work · Oversight',
     mobileVersion: 'Mobile',
     desktopVersion: 'Desktop',
+    updateReady: 'A new version is available',
+    updateNow: 'Reload',
   },
   common: {
     search: 'Search',
@@ -84,6 +86,7 @@ const en: MessageSchema = {
     discardConfirm: 'Discard this item that could not be uploaded?',
     queuedAt: 'Submitted {time}',
     offlineQueue: 'Offline queue',
+    settings: 'Settings',
   },
   enums: {
     status: {

@@ -7,6 +7,8 @@ const zhCN = {
     subtitle: '抓驻村 · 压担子 · 强监管',
     mobileVersion: '手机版',
     desktopVersion: '电脑版',
+    updateReady: '有新版本可用',
+    updateNow: '刷新',
   },
   common: {
     search: '搜索',
@@ -83,6 +85,7 @@ const zhCN = {
     discardConfirm: '放弃这条未能上传的内容？',
     queuedAt: '提交于 {time}',
     offlineQueue: '离线待传',
+    settings: '设置',
   },
   enums: {
     status: {
