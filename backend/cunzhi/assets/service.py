@@ -113,7 +113,7 @@ async def act_on_asset(
                            code="below_valuation")
         if proceeds is not None:  # first: it refuses when the village has no account
             entry = await funds.book_income(session, p, village.code, amount=proceeds, source=IncomeSource.asset_sale,
-                                            description=f"Sale of asset {asset.id}: {asset.name}"[:200])
+                                            description=asset.name)
             data["entry_id"] = entry.id
         asset.disposal_method = data["method"].value
         asset.disposal_proceeds = proceeds

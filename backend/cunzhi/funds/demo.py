@@ -60,19 +60,14 @@ async def seed(session: AsyncSession, ctx: DemoContext) -> None:
     for code in codes:
         await service.open_account(session, agency, code)
 
-    for month, amount, source, text in [
-        (1, "86000.00", IncomeSource.rent, "集体耕地发包租金（上半年）"),
-        (2, "120000.00", IncomeSource.transfer, "村级组织运转经费转移支付"),
-        (3, "45000.00", IncomeSource.subsidy, "樱桃谷鸭养殖产业补助"),
-        (7, "86000.00", IncomeSource.rent, "集体耕地发包租金（下半年）"),
-        (9, "18000.00", IncomeSource.rent, "鱼塘承包租金"),
-    ]:
-        await service.book_income(session, agency, first, amount=D(amount), source=source, description=text,
-                                  on=date(YEAR, month, 12))
-    # A double booking the agency then corrected with a reversing entry.
-    twice = await service.book_income(session, agency, first, amount=D("18000.00"), source=IncomeSource.rent,
-                                      description="鱼塘承包租金（重复录入）", on=date(YEAR, 9, 12))
-    await service.reverse_entry(session, agency, twice.id, reason="重复录入，冲销", on=date(YEAR, 9, 13))
+    async def income(month: int, day: int, amount: str, source: IncomeSource, text: str) -> int:
+        entry = await service.book_income(session, agency, first, amount=D(amount), source=source, description=text,
+                                          on=date(YEAR, month, day))
+        return entry.id
+
+    # The year in the order it happened, so the ledger's order is also the calendar's.
+    await income(1, 12, "86000.00", IncomeSource.rent, "集体耕地发包租金（上半年）")
+    await income(2, 12, "120000.00", IncomeSource.transfer, "村级组织运转经费转移支付")
 
     lines = [
         (BudgetCategory.office, "村委会办公经费", "20000.00"),
@@ -81,7 +76,6 @@ async def seed(session: AsyncSession, ctx: DemoContext) -> None:
         (BudgetCategory.welfare, "困难户临时救助", "15000.00"),
         (BudgetCategory.production, "榛子种苗补贴", "30000.00"),
     ]
-
     budget = await service.create_budget(session, secretary, first, year=YEAR, note="经村民代表会议讨论通过",
                                          lines=[LineIn(category=c, purpose=t, amount=D(a)) for c, t, a in lines])
     bid = budget.budget.id
@@ -98,6 +92,7 @@ async def seed(session: AsyncSession, ctx: DemoContext) -> None:
                                        on=paid_on if action is ClaimAction.pay else None)
 
     sub, sign, appr, pay = ClaimAction.submit, ClaimAction.sign, ClaimAction.approve, ClaimAction.pay
+    await income(3, 12, "45000.00", IncomeSource.subsidy, "樱桃谷鸭养殖产业补助")
     await claim(BudgetCategory.office, "1260.00", "办公用品及打印耗材", "松江镇文具店",
                 [(secretary, sub, None), (committee, sign, None), (agency, pay, None)], date(YEAR, 3, 20))
     await claim(BudgetCategory.allowances, "15000.00", "一季度村干部误工补贴", "村干部（5人）",
@@ -106,8 +101,13 @@ async def seed(session: AsyncSession, ctx: DemoContext) -> None:
     await claim(BudgetCategory.public_works, "36500.00", "村东主路硬化（一期）", "松江县路桥工程队",
                 [(secretary, sub, None), (committee, sign, None), (official, appr, None), (agency, pay, None)],
                 date(YEAR, 6, 30))
+    await income(7, 12, "86000.00", IncomeSource.rent, "集体耕地发包租金（下半年）")
     await claim(BudgetCategory.welfare, "2000.00", "火灾受损户临时救助", "王桂芝",
                 [(secretary, sub, None), (committee, sign, None), (agency, pay, None)], date(YEAR, 8, 5))
+    await income(9, 12, "18000.00", IncomeSource.rent, "鱼塘承包租金")
+    # A double booking the agency corrected the next day with a reversing entry.
+    twice = await income(9, 12, "18000.00", IncomeSource.rent, "鱼塘承包租金（重复录入）")
+    await service.reverse_entry(session, agency, twice, reason="重复录入，冲销", on=date(YEAR, 9, 13))
     # Waiting: the township's queue, the committee's phone, the agency's desk, the secretary's draft.
     await claim(BudgetCategory.public_works, "12800.00", "村东主路硬化（二期）排水沟", "松江县路桥工程队",
                 [(secretary, sub, None), (committee, sign, None)])

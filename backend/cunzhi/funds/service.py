@@ -276,7 +276,7 @@ async def reverse_entry(
     effect = original.amount if original.kind == EntryKind.payment.value else -original.amount
     entry = LedgerEntry(
         village_id=original.village_id, kind=EntryKind.reversal.value, amount=original.amount,
-        booked_on=on or today(), description=f"Reversal of entry {original.id}: {reason}"[:200],
+        booked_on=on or today(), description=reason[:200],
         line_id=original.line_id, claim_id=original.claim_id, reverses_id=original.id, booked_by=p.name,
     )
     await _append(session, entry, effect)  # first: it refuses when the account cannot give the money back
@@ -737,7 +737,7 @@ async def act_on_claim(
     elif action is ClaimAction.pay:
         entry = LedgerEntry(
             village_id=claim.village_id, kind=EntryKind.payment.value, amount=claim.amount, booked_on=on or today(),
-            description=f"Claim {claim.id}: {claim.purpose}"[:200], line_id=claim.line_id, claim_id=claim.id,
+            description=claim.purpose, line_id=claim.line_id, claim_id=claim.id,
             booked_by=p.name,
         )
         await _append(session, entry, -claim.amount)  # first: it refuses when the account cannot pay
