@@ -66,4 +66,23 @@ describe('login and the desktop shell', () => {
     await page.goto('/villages')
     await page.waitForURL(/\/login/)
   })
+
+  it('says how long to wait after too many wrong passwords (429 with Retry-After)', async () => {
+    const s = await j.desktop()
+    const { page } = s
+    s.allowHttpError(401, '/api/v1/auth/token')
+    s.allowHttpError(429, '/api/v1/auth/token')
+    await page.goto('/login')
+    const error = page.locator('[data-test=login-error]')
+    for (let i = 0; i < 8; i++) {
+      await field(page, 'username').fill('township08')
+      await field(page, 'password').fill(`wrong-${i}`)
+      await page.locator('[data-test=login-submit]').click()
+      await error.waitFor()
+      await settled(page)
+      if ((await error.textContent())?.includes('尝试次数过多')) break
+    }
+    expect(await error.textContent()).toMatch(/尝试次数过多，请 \d+ (秒|分钟)后再试/)
+    await s.shot('platform-login-throttled')
+  })
 })

@@ -129,6 +129,7 @@ const en: MessageSchema = {
     invalid_credentials: 'Wrong username or password',
     too_many_attempts: 'Too many attempts; try again in {seconds} s',
     too_many_attempts_later: 'Too many attempts; try again later',
+    too_many_attempts_minutes: 'Too many attempts; try again in {minutes} min',
     forbidden: 'Your role may not do this',
     scope_denied: 'Outside your scope',
     not_found: 'Not found, or outside your scope',

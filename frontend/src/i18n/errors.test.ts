@@ -31,6 +31,8 @@ describe('problem+json errors', () => {
     expect(errorMessage(new ApiError(401, { code: 'invalid_credentials' }))).toBe('用户名或密码错误')
     expect(errorMessage(new ApiError(412, { code: 'precondition_failed' }))).toBe('此记录已被他人修改，请重新加载后再编辑')
     expect(errorMessage(new ApiError(429, { code: 'too_many_attempts' }, 30))).toBe('尝试次数过多，请 30 秒后再试')
+    expect(errorMessage(new ApiError(429, { code: 'too_many_attempts' }, 894))).toBe('尝试次数过多，请 15 分钟后再试')
+    expect(errorMessage(new ApiError(429, { code: 'too_many_attempts' }))).toBe('尝试次数过多，请稍后再试')
     expect(errorMessage(new NetworkError())).toBe('网络连接失败，请检查网络后重试')
     expect(errorMessage(new ApiError(418, { code: 'teapot', detail: '{"raw": true}' }))).toBe('请求失败（418）')
     expect(errorMessage(new ApiError(503, { code: 'maintenance' }))).toBe('服务器暂时不可用，请稍后重试')

@@ -83,9 +83,10 @@ export function errorMessage(error: unknown): string {
   if (error instanceof NetworkError) return t('errors.network_error')
   if (error instanceof ApiError) {
     if (error.code === 'too_many_attempts') {
-      return error.retryAfter != null
-        ? t('errors.too_many_attempts', { seconds: error.retryAfter })
-        : t('errors.too_many_attempts_later')
+      if (error.retryAfter == null) return t('errors.too_many_attempts_later')
+      return error.retryAfter >= 120
+        ? t('errors.too_many_attempts_minutes', { minutes: Math.ceil(error.retryAfter / 60) })
+        : t('errors.too_many_attempts', { seconds: error.retryAfter })
     }
     if (te(`errors.${error.code}`)) return t(`errors.${error.code}`, { status: error.status })
     if (error.status >= 500) return t('errors.server_error')

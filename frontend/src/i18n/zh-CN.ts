@@ -128,6 +128,7 @@ const zhCN = {
     invalid_credentials: '用户名或密码错误',
     too_many_attempts: '尝试次数过多，请 {seconds} 秒后再试',
     too_many_attempts_later: '尝试次数过多，请稍后再试',
+    too_many_attempts_minutes: '尝试次数过多，请 {minutes} 分钟后再试',
     forbidden: '您的角色无权进行此操作',
     scope_denied: '超出您的管辖范围',
     not_found: '记录不存在或不在您的管辖范围内',
