@@ -36,7 +36,7 @@ async def seed(session: AsyncSession, ctx: DemoContext) -> None:
         view = await service.register_asset(session, secretary, village_code=first, name=name, kind=kind,
                                             location=location, acquired_on=acquired, book_value=D(book))
         for who, action, data in steps:
-            await service.act_on_asset(session, who, view.asset.id, action, dict(data))  # type: ignore[arg-type]
+            await service.act_on_asset(session, who, view.item.id, action, dict(data))  # type: ignore[arg-type]
 
     await asset("村委会办公楼", AssetKind.building, "380000.00", "村部", date(2009, 10, 1), [])
     await asset("东方红-802 拖拉机", AssetKind.machinery, "42000.00", "村农机库", date(2004, 5, 1), [
@@ -58,7 +58,7 @@ async def seed(session: AsyncSession, ctx: DemoContext) -> None:
         view = await service.register_resource(session, secretary, village_code=first, name=name, kind=kind,
                                                area=D(area), location=location)
         for who, action, data in steps:
-            await service.act_on_resource(session, who, view.resource.id, action, dict(data))  # type: ignore[arg-type]
+            await service.act_on_resource(session, who, view.item.id, action, dict(data))  # type: ignore[arg-type]
 
     survey = {"surveyed_area": D("36.50"), "boundaries": "东至村路，西至河沟，南至王家地，北至林带", "note": ""}
     value = {"reserve_rent": D("16000.00"), "appraiser": "县农村产权交易中心", "note": ""}

@@ -6,6 +6,7 @@ from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel
 
 from cunzhi.assets import service
+from cunzhi.assets.models import Asset
 from cunzhi.assets.schemas import (
     AssetDetail,
     AssetIn,
@@ -48,30 +49,26 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
 }
 
 
-def _asset_fields(view: service.AssetView) -> dict[str, Any]:
-    a = view.asset
+def _fields(view: service.ItemView) -> dict[str, Any]:
+    item = view.item
+    actions = (ASSET_MACHINE.actions(AssetState(item.status)) if isinstance(item, Asset)
+               else RESOURCE_MACHINE.actions(ResourceState(item.status)))
     return {
-        **{c.key: getattr(a, c.key) for c in a.__table__.columns if c.key != "version"},
-        "village_code": view.village.code, "village_name": view.village.name,
-        "actions": ASSET_MACHINE.actions(AssetState(a.status)),
+        **{c.key: getattr(item, c.key) for c in item.__table__.columns if c.key != "version"},
+        "village_code": view.village.code, "village_name": view.village.name, "actions": actions,
     }
 
 
-def _asset_detail(view: service.AssetView) -> AssetDetail:
-    return AssetDetail(**_asset_fields(view), trail=[EventOut.model_validate(e) for e in view.events])
+def _trail(view: service.ItemView) -> list[EventOut]:
+    return [EventOut.model_validate(e) for e in view.events]
 
 
-def _resource_fields(view: service.ResourceView) -> dict[str, Any]:
-    r = view.resource
-    return {
-        **{c.key: getattr(r, c.key) for c in r.__table__.columns if c.key != "version"},
-        "village_code": view.village.code, "village_name": view.village.name,
-        "actions": RESOURCE_MACHINE.actions(ResourceState(r.status)),
-    }
+def _asset_detail(view: service.ItemView) -> AssetDetail:
+    return AssetDetail(**_fields(view), trail=_trail(view))
 
 
-def _resource_detail(view: service.ResourceView) -> ResourceDetail:
-    return ResourceDetail(**_resource_fields(view), trail=[EventOut.model_validate(e) for e in view.events])
+def _resource_detail(view: service.ItemView) -> ResourceDetail:
+    return ResourceDetail(**_fields(view), trail=_trail(view))
 
 
 # ---- assets ---------------------------------------------------------------------------------------
@@ -84,7 +81,7 @@ async def list_assets(
 ) -> AssetList:
     views, total = await service.list_assets(session, principal, village_code=village_code, status=status,
                                              limit=limit, offset=offset)
-    return AssetList(items=[AssetOut(**_asset_fields(v)) for v in views], total=total, limit=limit, offset=offset)
+    return AssetList(items=[AssetOut(**_fields(v)) for v in views], total=total, limit=limit, offset=offset)
 
 
 @assets_router.post("", response_model=AssetDetail, status_code=201, name="create", responses=_ERRORS,
@@ -124,7 +121,7 @@ async def list_resources(
 ) -> ResourceList:
     views, total = await service.list_resources(session, principal, village_code=village_code, status=status,
                                                 limit=limit, offset=offset)
-    return ResourceList(items=[ResourceOut(**_resource_fields(v)) for v in views], total=total, limit=limit,
+    return ResourceList(items=[ResourceOut(**_fields(v)) for v in views], total=total, limit=limit,
                         offset=offset)
 
 

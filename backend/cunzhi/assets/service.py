@@ -34,18 +34,53 @@ from cunzhi.villages.models import Village
 REGISTRARS = frozenset({Role.village_committee.value, Role.township_agency.value})
 
 
+Item = Asset | Resource
+_ENTITY: dict[type[Item], EventEntity] = {Asset: EventEntity.asset, Resource: EventEntity.resource}
+
+
 @dataclass(frozen=True)
-class AssetView:
-    asset: Asset
+class ItemView:
+    item: Any  # Asset or Resource
     village: Village
     events: Sequence[Event] = ()
 
 
-@dataclass(frozen=True)
-class ResourceView:
-    resource: Resource
-    village: Village
-    events: Sequence[Event] = ()
+async def _register(session: AsyncSession, p: Principal, item: Item, village_code: str, data: dict[str, Any]) -> ItemView:
+    funds.require_role(p, REGISTRARS, f"register {_ENTITY[type(item)].value}s")
+    village = await get_village(session, p, village_code)
+    item.village_id = village.id
+    session.add(item)
+    await session.flush()
+    await funds.record_step(session, p, entity=_ENTITY[type(item)], entity_id=item.id, village_id=village.id,
+                            action="register", from_state=None, to_state=item.status, data=data)
+    return await _get(session, p, type(item), item.id)
+
+
+async def _get(session: AsyncSession, p: Principal, model: type[Item], item_id: int, *, lock: bool = False) -> ItemView:
+    entity = _ENTITY[model]
+    stmt = select(model, Village).join(Village, Village.id == model.village_id).where(
+        model.id == item_id, model.village_id.in_(village_ids(p)))
+    if lock:
+        stmt = stmt.with_for_update(of=model)
+    row = (await session.execute(stmt)).first()
+    if row is None:
+        raise NotFound(f"{entity.value.capitalize()} not found", code=f"{entity.value}_not_found")
+    return ItemView(row[0], row[1], () if lock else await funds.trail(session, entity, item_id))
+
+
+async def _list(
+    session: AsyncSession, p: Principal, model: type[Item], *, village_code: str | None, status: str | None,
+    limit: int, offset: int,
+) -> tuple[list[ItemView], int]:
+    where: list[ColumnElement[bool]] = [model.village_id.in_(village_ids(p))]
+    if village_code:
+        where.append(Village.code == village_code)
+    if status:
+        where.append(model.status == status)
+    base = select(model, Village).join(Village, Village.id == model.village_id).where(*where)
+    total = (await session.execute(select(func.count()).select_from(base.subquery()))).scalar_one()
+    rows = (await session.execute(base.order_by(Village.code, model.id).limit(limit).offset(offset))).all()
+    return [ItemView(item, village) for item, village in rows], total
 
 
 # ---- assets ---------------------------------------------------------------------------------------
@@ -54,50 +89,30 @@ class ResourceView:
 async def register_asset(
     session: AsyncSession, p: Principal, *, village_code: str, name: str, kind: AssetKind, location: str,
     acquired_on: Any, book_value: Decimal,
-) -> AssetView:
-    funds.require_role(p, REGISTRARS, "register assets")
-    village = await get_village(session, p, village_code)
-    asset = Asset(village_id=village.id, name=name, kind=kind.value, location=location, acquired_on=acquired_on,
-                  book_value=book_value, status=AssetState.registered.value)
-    session.add(asset)
-    await session.flush()
-    await funds.record_step(session, p, entity=EventEntity.asset, entity_id=asset.id, village_id=village.id,
-                            action="register", from_state=None, to_state=asset.status,
-                            data={"name": name, "kind": kind.value, "book_value": book_value})
-    return await get_asset(session, p, asset.id)
+) -> ItemView:
+    asset = Asset(name=name, kind=kind.value, location=location, acquired_on=acquired_on, book_value=book_value,
+                  status=AssetState.registered.value)
+    return await _register(session, p, asset, village_code,
+                           {"name": name, "kind": kind.value, "book_value": book_value})
 
 
-async def get_asset(session: AsyncSession, p: Principal, asset_id: int, *, lock: bool = False) -> AssetView:
-    stmt = select(Asset, Village).join(Village, Village.id == Asset.village_id).where(
-        Asset.id == asset_id, Asset.village_id.in_(village_ids(p)))
-    if lock:
-        stmt = stmt.with_for_update(of=Asset)
-    row = (await session.execute(stmt)).first()
-    if row is None:
-        raise NotFound("Asset not found", code="asset_not_found")
-    return AssetView(row[0], row[1], () if lock else await funds.trail(session, EventEntity.asset, asset_id))
+async def get_asset(session: AsyncSession, p: Principal, asset_id: int) -> ItemView:
+    return await _get(session, p, Asset, asset_id)
 
 
 async def list_assets(
     session: AsyncSession, p: Principal, *, village_code: str | None, status: AssetState | None, limit: int,
     offset: int,
-) -> tuple[list[AssetView], int]:
-    where: list[ColumnElement[bool]] = [Asset.village_id.in_(village_ids(p))]
-    if village_code:
-        where.append(Village.code == village_code)
-    if status:
-        where.append(Asset.status == status.value)
-    base = select(Asset, Village).join(Village, Village.id == Asset.village_id).where(*where)
-    total = (await session.execute(select(func.count()).select_from(base.subquery()))).scalar_one()
-    rows = (await session.execute(base.order_by(Village.code, Asset.id).limit(limit).offset(offset))).all()
-    return [AssetView(a, v) for a, v in rows], total
+) -> tuple[list[ItemView], int]:
+    return await _list(session, p, Asset, village_code=village_code, status=status.value if status else None,
+                       limit=limit, offset=offset)
 
 
 async def act_on_asset(
     session: AsyncSession, p: Principal, asset_id: int, action: AssetAction, data: dict[str, Any]
-) -> AssetView:
-    view = await get_asset(session, p, asset_id, lock=True)
-    asset, village = view.asset, view.village
+) -> ItemView:
+    view = await _get(session, p, Asset, asset_id, lock=True)
+    asset, village = view.item, view.village
     funds.require_role(p, ASSET_ACTION_ROLES[action], f"{action.value} an asset")
     old = AssetState(asset.status)
     new = ASSET_MACHINE.next(old, action)
@@ -123,7 +138,7 @@ async def act_on_asset(
     await session.flush()
     await funds.record_step(session, p, entity=EventEntity.asset, entity_id=asset.id, village_id=village.id,
                             action=action.value, from_state=old.value, to_state=new.value, reason=reason,
-                            data={k: (v.value if hasattr(v, "value") else v) for k, v in data.items()} or None)
+                            data=data or None)
     return await get_asset(session, p, asset.id)
 
 
@@ -133,43 +148,21 @@ async def act_on_asset(
 async def register_resource(
     session: AsyncSession, p: Principal, *, village_code: str, name: str, kind: ResourceKind, area: Decimal,
     location: str,
-) -> ResourceView:
-    funds.require_role(p, REGISTRARS, "register resources")
-    village = await get_village(session, p, village_code)
-    res = Resource(village_id=village.id, name=name, kind=kind.value, area=area, location=location,
-                   status=ResourceState.registered.value)
-    session.add(res)
-    await session.flush()
-    await funds.record_step(session, p, entity=EventEntity.resource, entity_id=res.id, village_id=village.id,
-                            action="register", from_state=None, to_state=res.status,
-                            data={"name": name, "kind": kind.value, "area": area})
-    return await get_resource(session, p, res.id)
+) -> ItemView:
+    res = Resource(name=name, kind=kind.value, area=area, location=location, status=ResourceState.registered.value)
+    return await _register(session, p, res, village_code, {"name": name, "kind": kind.value, "area": area})
 
 
-async def get_resource(session: AsyncSession, p: Principal, resource_id: int, *, lock: bool = False) -> ResourceView:
-    stmt = select(Resource, Village).join(Village, Village.id == Resource.village_id).where(
-        Resource.id == resource_id, Resource.village_id.in_(village_ids(p)))
-    if lock:
-        stmt = stmt.with_for_update(of=Resource)
-    row = (await session.execute(stmt)).first()
-    if row is None:
-        raise NotFound("Resource not found", code="resource_not_found")
-    return ResourceView(row[0], row[1], () if lock else await funds.trail(session, EventEntity.resource, resource_id))
+async def get_resource(session: AsyncSession, p: Principal, resource_id: int) -> ItemView:
+    return await _get(session, p, Resource, resource_id)
 
 
 async def list_resources(
     session: AsyncSession, p: Principal, *, village_code: str | None, status: ResourceState | None, limit: int,
     offset: int,
-) -> tuple[list[ResourceView], int]:
-    where: list[ColumnElement[bool]] = [Resource.village_id.in_(village_ids(p))]
-    if village_code:
-        where.append(Village.code == village_code)
-    if status:
-        where.append(Resource.status == status.value)
-    base = select(Resource, Village).join(Village, Village.id == Resource.village_id).where(*where)
-    total = (await session.execute(select(func.count()).select_from(base.subquery()))).scalar_one()
-    rows = (await session.execute(base.order_by(Village.code, Resource.id).limit(limit).offset(offset))).all()
-    return [ResourceView(r, v) for r, v in rows], total
+) -> tuple[list[ItemView], int]:
+    return await _list(session, p, Resource, village_code=village_code, status=status.value if status else None,
+                       limit=limit, offset=offset)
 
 
 _LETTING_FIELDS = ("tenant", "annual_rent", "bids", "term_start", "term_end")
@@ -177,9 +170,9 @@ _LETTING_FIELDS = ("tenant", "annual_rent", "bids", "term_start", "term_end")
 
 async def act_on_resource(
     session: AsyncSession, p: Principal, resource_id: int, action: ResourceAction, data: dict[str, Any]
-) -> ResourceView:
-    view = await get_resource(session, p, resource_id, lock=True)
-    res, village = view.resource, view.village
+) -> ItemView:
+    view = await _get(session, p, Resource, resource_id, lock=True)
+    res, village = view.item, view.village
     funds.require_role(p, RESOURCE_ACTION_ROLES[action], f"{action.value} a resource")
     old = ResourceState(res.status)
     new = RESOURCE_MACHINE.next(old, action)

@@ -22,6 +22,7 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from pydantic_core import to_jsonable_python
 from sqlalchemy import Select, case, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased, undefer
@@ -95,7 +96,7 @@ async def record_step(
     data: dict[str, Any] | None = None,
 ) -> Event:
     """One step in the trail (who, when, why) and the matching audit event."""
-    plain = audit._plain(data) if data else None
+    plain = to_jsonable_python(data) if data else None
     event = Event(
         entity=entity.value, entity_id=entity_id, village_id=village_id, action=action, from_state=from_state,
         to_state=to_state, actor=p.key, actor_name=p.name, actor_role=p.role.value, reason=reason, data=plain,
