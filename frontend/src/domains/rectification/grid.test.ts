@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { firstCell, move, parseScore, readySheets, rowState, type DraftRow, type GridShape } from './grid'
+import { correctedSheets, firstCell, move, parseScore, readySheets, rowState, type DraftRow, type GridShape } from './grid'
 
 const C = { code: 'weak_economy', min_score: 0, max_score: 10 }
 const CRIT = [C, { code: 'weak_branch', min_score: 1, max_score: 5 }]
@@ -75,5 +75,41 @@ describe('rows', () => {
       { village_code: 'a', scores: { weak_economy: 3, weak_branch: 5 } },
       { village_code: 'e', scores: { weak_economy: 0, weak_branch: 1 } },
     ])
+  })
+})
+
+describe('corrections', () => {
+  const saved = { weak_economy: '3', weak_branch: '5' }
+  const row = (values: Record<string, string>, locked = false): DraftRow => ({
+    village_code: 'v',
+    locked,
+    values,
+    saved,
+    revision: 2,
+  })
+  it('knows a saved row unlocked for a correction', () => {
+    expect(rowState(row(saved, true), CRIT)).toBe('saved')
+    expect(rowState(row({ ...saved }), CRIT)).toBe('editing')
+    expect(rowState(row({ weak_economy: ' 3', weak_branch: '05' }), CRIT)).toBe('editing')
+    expect(rowState(row({ ...saved, weak_economy: '4' }), CRIT)).toBe('changed')
+    expect(rowState(row({ ...saved, weak_economy: '' }), CRIT)).toBe('partial')
+    expect(rowState(row({ ...saved, weak_economy: '', weak_branch: '' }), CRIT)).toBe('partial')
+    expect(rowState(row({ ...saved, weak_branch: '6' }), CRIT)).toBe('invalid')
+  })
+  it('sends corrections apart from new rows, with the revision they correct', () => {
+    const rows: DraftRow[] = [
+      row({ ...saved, weak_economy: '4' }),
+      { ...row({ ...saved }), village_code: 'same' },
+      { ...row({ ...saved, weak_economy: '9' }, true), village_code: 'locked' },
+      { village_code: 'new', locked: false, values: { weak_economy: '1', weak_branch: '1' }, saved: null, revision: null },
+    ]
+    expect(correctedSheets(rows, CRIT)).toEqual([{ village_code: 'v', revision: 2, scores: { weak_economy: 4, weak_branch: 5 } }])
+    expect(readySheets(rows, CRIT)).toEqual([{ village_code: 'new', scores: { weak_economy: 1, weak_branch: 1 } }])
+  })
+  it('lets the keyboard into an unlocked saved row', () => {
+    const rows = [row(saved, true), row({ ...saved }), row(saved, true)]
+    const s: GridShape = { rows: 3, cols: 2, locked: (r) => rows[r]?.locked ?? true }
+    expect(firstCell(s)).toEqual({ row: 1, col: 0 })
+    expect(move({ row: 1, col: 1 }, 'Enter', s)).toEqual({ row: 1, col: 1 })
   })
 })

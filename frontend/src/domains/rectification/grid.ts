@@ -1,6 +1,7 @@
 /**
  * The scoring grid's rules, without the DOM: which cell a key moves to, whether a typed value is
- * a valid score, and which rows are ready to save. Rows already saved are locked and skipped.
+ * a valid score, and which rows are ready to save. Rows already saved are locked and skipped by the
+ * keyboard until they are unlocked for a correction.
  */
 
 export interface Cell {
@@ -90,9 +91,22 @@ export interface DraftRow {
   village_code: string
   locked: boolean
   values: Record<string, string>
+  /** The values as saved (a saved row), or null/absent for a village not scored yet. */
+  saved?: Record<string, string> | null
+  /** The saved sheet's revision: its ETag is W/"revision". */
+  revision?: number | null
 }
 
-export type RowState = 'saved' | 'empty' | 'partial' | 'invalid' | 'ready'
+/**
+ * saved: locked, as saved. editing: a saved row unlocked for a correction, not changed yet.
+ * changed: a saved row with a complete, valid correction. The others are for rows not saved yet
+ * (ready = complete and valid) or for any row being typed (partial, invalid).
+ */
+export type RowState = 'saved' | 'empty' | 'partial' | 'invalid' | 'ready' | 'editing' | 'changed'
+
+function isSaved(row: DraftRow): boolean {
+  return row.saved !== null && row.saved !== undefined
+}
 
 export function rowState(row: DraftRow, criteria: CriterionRange[]): RowState {
   if (row.locked) return 'saved'
@@ -102,19 +116,37 @@ export function rowState(row: DraftRow, criteria: CriterionRange[]): RowState {
     if (p.problem) return 'invalid'
     if (p.value !== null) filled += 1
   }
+  if (isSaved(row)) {
+    if (filled < criteria.length) return 'partial'
+    const same = criteria.every(
+      (c) => parseScore(row.values[c.code] ?? '', c).value === parseScore(row.saved?.[c.code] ?? '', c).value,
+    )
+    return same ? 'editing' : 'changed'
+  }
   if (filled === 0) return 'empty'
   return filled === criteria.length ? 'ready' : 'partial'
 }
 
-/** The body of POST .../scores for every row that is complete and valid (nothing else is sent). */
+function scoresOf(row: DraftRow, criteria: CriterionRange[]): Record<string, number> {
+  return Object.fromEntries(criteria.map((c) => [c.code, parseScore(row.values[c.code] ?? '', c).value as number]))
+}
+
+/** The body of POST .../scores for every new row that is complete and valid (nothing else is sent). */
 export function readySheets(
   rows: DraftRow[],
   criteria: CriterionRange[],
 ): { village_code: string; scores: Record<string, number> }[] {
   return rows
     .filter((r) => rowState(r, criteria) === 'ready')
-    .map((r) => ({
-      village_code: r.village_code,
-      scores: Object.fromEntries(criteria.map((c) => [c.code, parseScore(r.values[c.code] ?? '', c).value as number])),
-    }))
+    .map((r) => ({ village_code: r.village_code, scores: scoresOf(r, criteria) }))
+}
+
+/** Corrections to send (PUT .../scores/{village} with If-Match W/"revision"): saved rows changed validly. */
+export function correctedSheets(
+  rows: DraftRow[],
+  criteria: CriterionRange[],
+): { village_code: string; revision: number; scores: Record<string, number> }[] {
+  return rows
+    .filter((r) => rowState(r, criteria) === 'changed')
+    .map((r) => ({ village_code: r.village_code, revision: r.revision ?? 0, scores: scoresOf(r, criteria) }))
 }
