@@ -23,7 +23,7 @@ def test_accepts_and_serialises_as_string(raw, expected):
 
 
 @pytest.mark.parametrize("raw", ["0", "0.00", "-1", "1.234", 1.5, 0.1, "abc", "NaN", "Infinity",
-                                 "1000000000000.00", True, None, ""])
+                                 "1000000000000.00", True, None, "", "1e3", " 12", "+5", "1_000", "١٢"])
 def test_rejects_what_is_not_money(raw):
     with pytest.raises(ValidationError):
         Claim(amount=raw)

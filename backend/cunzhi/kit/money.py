@@ -1,5 +1,6 @@
 """Money: NUMERIC(14,2) in the database, Decimal in Python, a decimal string in JSON. Never float."""
 
+import re
 from decimal import Decimal
 from typing import Annotated
 
@@ -10,12 +11,18 @@ MONEY_SQL = Numeric(14, 2)
 MAX_MONEY = Decimal("999999999999.99")
 
 
+_PLAIN_DECIMAL = re.compile(r"^-?[0-9]{1,13}(\.[0-9]+)?$")
+
+
 def _no_float(v: object) -> object:
     # A float has already lost cents (0.1 + 0.2); insist on a string or an integer.
     if isinstance(v, float):
         raise ValueError("money must be a decimal string such as \"1234.50\", not a JSON number with a fraction")
     if isinstance(v, bool):
         raise ValueError("money must be a decimal string")
+    # Only plain notation, as the contract's pattern says: no "1e3", no spaces, no "+".
+    if isinstance(v, str) and not _PLAIN_DECIMAL.match(v):
+        raise ValueError("money must be written like \"1234.50\"")
     return v
 
 
