@@ -93,6 +93,8 @@ if (offenders.length) {
 }
 if (total > budget) {
   console.error(`over budget by ${((total - budget) / 1000).toFixed(1)} kB`)
+  console.error('keep views lazy, keep UI libraries out of src/domains/*/domain.ts and i18n.ts, and move')
+  console.error('desktop-only strings to src/domains/<name>/desktop-i18n.ts')
   failed = true
 }
 if (failed) process.exit(1)

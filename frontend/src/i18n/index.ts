@@ -60,6 +60,30 @@ export const i18n = createI18n({
   fallbackWarn: false,
 })
 
+/**
+ * Adds messages after start-up. Desktop-only strings of a domain live in
+ * src/domains/<name>/desktop-i18n.ts (`export const zhCN = {...}; export const en: typeof zhCN = {...}`)
+ * and are merged here by the desktop root, so the phone pages never download them.
+ */
+export function mergeMessages(messages: Partial<Record<Locale, Tree>>): void {
+  for (const locale of LOCALES) {
+    const m = messages[locale]
+    if (m) i18n.global.mergeLocaleMessage(locale, m as unknown as MessageTree)
+  }
+}
+
+export interface DomainMessageModule {
+  zhCN: Tree
+  en: Tree
+}
+
+export function mergeDomainModules(modules: Record<string, DomainMessageModule>): void {
+  for (const key of Object.keys(modules).sort()) {
+    const m = modules[key]!
+    mergeMessages({ 'zh-CN': m.zhCN, en: m.en })
+  }
+}
+
 export const currentLocale = computed<Locale>(() => i18n.global.locale.value as Locale)
 
 export function setLocale(locale: Locale): void {

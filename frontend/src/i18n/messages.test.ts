@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { i18n } from '@/i18n'
+import { i18n, mergeDomainModules, type DomainMessageModule } from '@/i18n'
 import { domains } from '@/domains'
 
 function keys(tree: unknown, prefix = ''): string[] {
@@ -7,8 +7,10 @@ function keys(tree: unknown, prefix = ''): string[] {
   return Object.entries(tree).flatMap(([k, v]) => keys(v, prefix ? `${prefix}.${k}` : k))
 }
 
+mergeDomainModules(import.meta.glob<DomainMessageModule>('/src/domains/*/desktop-i18n.ts', { eager: true }))
+
 describe('messages', () => {
-  it('has the same keys in Chinese and English (core and every domain)', () => {
+  it('has the same keys in Chinese and English (core, every domain, desktop-only messages)', () => {
     const zh = new Set(keys(i18n.global.getLocaleMessage('zh-CN')))
     const en = new Set(keys(i18n.global.getLocaleMessage('en')))
     expect([...zh].filter((k) => !en.has(k)), 'missing in en').toEqual([])
