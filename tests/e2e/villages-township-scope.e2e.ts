@@ -22,6 +22,9 @@ describe('township scope', () => {
       expect(row[2]).toBe('松江镇')
       expect(row[0]!.startsWith('230199100')).toBe(true)
     }
+    // Only one township in scope: the township filter shows it and cannot be changed.
+    expect(await page.locator('[data-test=filter-township]').textContent()).toContain('松江镇')
+    expect(await page.locator('[data-test=filter-township].is-disabled, [data-test=filter-township] .is-disabled').count()).toBeGreaterThan(0)
     await s.shot('villages-township-scope')
 
     // A village of township 02 (code 230199101200) is outside the scope: 404, shown as "not found".
