@@ -16,6 +16,7 @@ from cunzhi.config import get_settings
 from cunzhi.db import get_engine
 from cunzhi.kit import errors
 from cunzhi.kit.idempotency import IdempotencyMiddleware
+from cunzhi.kit.inputs import RejectNulText
 
 # Domain packages whose `router` module (if present) is mounted, in menu order.
 DOMAINS = (
@@ -153,6 +154,7 @@ def create_app() -> FastAPI:
         app.include_router(router)
 
     app.state.engine_getter = get_engine
+    app.add_middleware(RejectNulText)  # innermost: sees the body the idempotency layer replays
     app.add_middleware(IdempotencyMiddleware, engine_getter=lambda: app.state.engine_getter())
     _security_headers(app)
     if settings.cors_origins:

@@ -1,10 +1,12 @@
 """Domain errors and their one HTTP shape: application/problem+json (RFC 9457) with a stable code."""
 
+import json
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 PROBLEM_JSON = "application/problem+json"
@@ -120,7 +122,124 @@ def _jsonable_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
     return out
 
 
+# PostgreSQL refusing a value the request carried (SQLSTATE class 22, data exception; 22000 is also
+# what asyncpg raises for a parameter it cannot encode, e.g. an integer beyond int4) or a write that
+# breaks a constraint (class 23). Both are the client's input, so a 4xx, never a 500: the request's
+# transaction is rolled back first, nothing of it is kept.
+_DATA_DETAILS = {
+    "22001": "A text is longer than allowed",
+    "22003": "A number is out of range",
+    "22007": "A date or time is not valid",
+    "22008": "A date or time is out of range",
+    "22021": "A text contains a character that cannot be stored",
+    "22P02": "A value has the wrong form",
+}
+_INTEGRITY_DETAILS = {
+    "23502": "A required value is missing",
+    "23503": "Refers to something that does not exist, or is still referred to",
+    "23505": "Already exists",
+    "23514": "Breaks a rule on the stored data",
+    "23P01": "Overlaps with existing data",
+}
+
+
+def sqlstate(exc: DBAPIError) -> str:
+    orig = exc.orig
+    return str(getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None) or "")
+
+
+def database_problem(exc: DBAPIError) -> JSONResponse | None:
+    """The 4xx for a database error caused by the request's data, or None for a server fault."""
+    state = sqlstate(exc)
+    if state.startswith("22"):
+        return problem(422, "validation_error", "The request is not valid",
+                       _DATA_DETAILS.get(state, "A value is out of range or not valid"))
+    if state.startswith("23"):
+        return problem(409, "conflict", "Conflicts with the current state",
+                       _INTEGRITY_DETAILS.get(state, "Conflicts with stored data"))
+    return None
+
+
+PROBLEM_SCHEMA: dict[str, Any] = {
+    "title": "ProblemDetails",
+    "type": "object",
+    "description": "RFC 9457 problem details with a stable `code`; `errors` lists field problems.",
+    "required": ["type", "title", "status", "code"],
+    "properties": {
+        "type": {"type": "string"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "code": {"type": "string", "description": "Stable error code, e.g. not_found, validation_error"},
+        "detail": {"type": "string"},
+        "errors": {"type": "array", "items": {"$ref": "#/components/schemas/ProblemFieldError"}},
+    },
+    "additionalProperties": True,
+}
+FIELD_ERROR_SCHEMA: dict[str, Any] = {
+    "title": "ProblemFieldError",
+    "type": "object",
+    "required": ["loc", "msg"],
+    "properties": {
+        "loc": {"type": "array", "items": {"anyOf": [{"type": "string"}, {"type": "integer"}]}},
+        "msg": {"type": "string"},
+        "type": {"type": ["string", "null"]},
+    },
+    "additionalProperties": True,
+}
+_PROBLEM_CONTENT = {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/ProblemDetails"}}}
+_METHODS = ("get", "put", "post", "delete", "patch", "head", "options", "trace")
+
+
+def document_problems(spec: dict[str, Any]) -> dict[str, Any]:
+    """Make the contract say what the app does: every error is application/problem+json.
+
+    FastAPI documents 422 as its own `HTTPValidationError` JSON, which the app never sends. Each
+    operation's documented 4xx/5xx get the Problem schema, and `4XX` covers the client errors a
+    route does not list (401, 403, 404, 413, ...). Changes `spec` in place and returns it.
+    """
+    for item in spec.get("paths", {}).values():
+        for method, operation in item.items():
+            if method not in _METHODS:
+                continue
+            responses = operation.setdefault("responses", {})
+            for status, response in responses.items():
+                if status[:1] in ("4", "5") and (status == "422" or "content" not in response):
+                    response["content"] = dict(_PROBLEM_CONTENT)
+                    if status == "422":
+                        response["description"] = "Validation error (field problems in `errors`)"
+            responses.setdefault("4XX", {"description": "Client error: application/problem+json with a stable `code`",
+                                         "content": dict(_PROBLEM_CONTENT)})
+    schemas = spec.setdefault("components", {}).setdefault("schemas", {})
+    schemas["ProblemDetails"] = PROBLEM_SCHEMA
+    schemas["ProblemFieldError"] = FIELD_ERROR_SCHEMA
+    text = json.dumps(spec)
+    for unused in ("HTTPValidationError", "ValidationError"):
+        if unused in schemas and f'"#/components/schemas/{unused}"' not in text:
+            del schemas[unused]
+            text = json.dumps(spec)
+    return spec
+
+
 def install(app: FastAPI) -> None:
+    openapi = app.openapi
+
+    def openapi_with_problems() -> dict[str, Any]:
+        documented = app.openapi_schema is not None
+        spec = openapi()
+        return spec if documented else document_problems(spec)
+
+    app.openapi = openapi_with_problems  # type: ignore[method-assign]
+
+    @app.exception_handler(DBAPIError)
+    async def _database(_: Request, exc: DBAPIError) -> JSONResponse:
+        response = database_problem(exc)
+        if response is None:
+            raise exc
+        import logging
+
+        logging.getLogger("cunzhi").warning("request refused by the database: SQLSTATE %s", sqlstate(exc))
+        return response
+
     @app.exception_handler(DomainError)
     async def _domain(_: Request, exc: DomainError) -> JSONResponse:
         return problem(exc.status, exc.code, exc.title, exc.detail, exc.errors, exc.headers, **exc.extra)

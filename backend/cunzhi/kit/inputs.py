@@ -1,0 +1,135 @@
+"""Text the database can store: PostgreSQL refuses the NUL character (U+0000) in any text value.
+
+`RejectNulText` answers 422 (problem+json, code validation_error, the place in `errors[]`) to a
+request with NUL in its path, its query, a JSON body or a form field, for every route at once, so no
+string input of any domain reaches the database with it. Like malformed JSON, such a request is
+refused before anything else looks at it. File contents in multipart uploads may hold any byte.
+
+`Id` is a row id as a path, query or body value: 1 to 2^31-1, the range of the SERIAL (int4) keys,
+so a larger number is a 422 for the field instead of an error from the database driver.
+"""
+
+import contextlib
+import json
+from collections.abc import Iterator
+from typing import Annotated, Any
+from urllib.parse import parse_qsl
+
+from pydantic import Field
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from cunzhi.kit.errors import problem
+
+INT4_MAX = 2**31 - 1
+Id = Annotated[int, Field(ge=1, le=INT4_MAX)]
+
+NUL = "\x00"
+MESSAGE = "Text must not contain the NUL character (U+0000)"
+
+
+def nul_locations(value: Any, loc: tuple[str, ...] = ()) -> Iterator[tuple[str, ...]]:
+    """Where NUL occurs in a decoded JSON value (in strings and object keys)."""
+    if isinstance(value, str):
+        if NUL in value:
+            yield loc
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            if NUL in key:
+                yield (*loc, key)
+            else:
+                yield from nul_locations(item, (*loc, key))
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            yield from nul_locations(item, (*loc, str(i)))
+
+
+def _pairs_with_nul(text: str, where: str) -> Iterator[tuple[str, ...]]:
+    for name, value in parse_qsl(text, keep_blank_values=True):
+        if NUL in name or NUL in value:
+            yield (where, name.replace(NUL, "\\u0000"))
+
+
+def _multipart_with_nul(content_type: str, body: bytes) -> Iterator[tuple[str, ...]]:
+    boundary = next((p.split("=", 1)[1].strip().strip('"') for p in content_type.split(";")
+                     if p.strip().lower().startswith("boundary=")), "")
+    if not boundary:
+        return
+    for part in body.split(b"--" + boundary.encode("latin-1")):
+        head, sep, content = part.partition(b"\r\n\r\n")
+        if not sep:
+            continue
+        is_file = b"filename" in head.lower()
+        if b"\x00" in head or (not is_file and b"\x00" in content.removesuffix(b"\r\n")):
+            name = head.split(b'name="', 1)[1].split(b'"', 1)[0] if b'name="' in head else b""
+            yield ("body", name.decode("utf-8", "replace").replace(NUL, "\\u0000"))
+
+
+def request_nul_locations(scope: Scope, body: bytes) -> list[tuple[str, ...]]:
+    """Every place of a request (path, query, JSON or form body) whose text holds NUL."""
+    found: list[tuple[str, ...]] = []
+    if NUL in scope.get("path", ""):
+        found.append(("path",))
+    query = scope.get("query_string", b"")
+    if b"%00" in query or b"\x00" in query:
+        found.extend(_pairs_with_nul(query.decode("latin-1"), "query"))
+    if body:
+        content_type = _content_type(scope)
+        media = content_type.split(";", 1)[0].strip().lower()
+        if media == "application/json" or media.endswith("+json"):
+            if b"\\u0000" in body or b"\x00" in body:
+                # Not JSON (or nested too deep to read): the route's own parsing answers 4xx.
+                with contextlib.suppress(ValueError, RecursionError):
+                    found.extend(("body", *loc) for loc in nul_locations(json.loads(body)))
+        elif media == "application/x-www-form-urlencoded":
+            if b"%00" in body or b"\x00" in body:
+                found.extend(_pairs_with_nul(body.decode("latin-1"), "body"))
+        elif media == "multipart/form-data" and b"\x00" in body:
+            found.extend(_multipart_with_nul(content_type, body))
+    return found
+
+
+def _content_type(scope: Scope) -> str:
+    raw = next((v for k, v in scope.get("headers", []) if k == b"content-type"), b"")
+    return raw.decode("latin-1")
+
+
+def _reads_body(scope: Scope) -> bool:
+    media = _content_type(scope).split(";", 1)[0].strip().lower()
+    return media in ("application/json", "application/x-www-form-urlencoded", "multipart/form-data") \
+        or media.endswith("+json")
+
+
+class RejectNulText:
+    """ASGI middleware: 422 for NUL in the path, the query or a JSON/form body."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        body = b""
+        replay = receive
+        if _reads_body(scope):
+            more = True
+            while more:
+                message = await receive()
+                if message["type"] != "http.request":
+                    break
+                body += message.get("body", b"")
+                more = message.get("more_body", False)
+            sent = False
+
+            async def replay_body() -> Message:
+                nonlocal sent
+                if not sent:
+                    sent = True
+                    return {"type": "http.request", "body": body, "more_body": False}
+                return await receive()
+
+            replay = replay_body
+        found = request_nul_locations(scope, body)
+        if found:
+            errors = [{"loc": list(loc), "msg": MESSAGE, "type": "value_error"} for loc in found]
+            return await problem(422, "validation_error", "The request is not valid", errors=errors)(scope, replay, send)
+        await self.app(scope, replay, send)
