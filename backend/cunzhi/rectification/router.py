@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Header, Path, Query, Response
 from cunzhi.kit.codes import Role
 from cunzhi.kit.deps import PrincipalDep, SessionDep, require_roles
 from cunzhi.kit.etag import etag
+from cunzhi.kit.inputs import Id
 from cunzhi.kit.pagination import Limit, Offset, Page
 from cunzhi.rectification import schemas as s
 from cunzhi.rectification import service
@@ -69,7 +70,7 @@ async def save_default_criteria(session: SessionDep, principal: PrincipalDep, _:
 
 @criteria_router.patch("/{criterion_id}", response_model=s.CriterionOut, name="update", summary="Change a criterion")
 async def update_criterion(
-    criterion_id: int,
+    criterion_id: Id,
     body: s.CriterionUpdate,
     session: SessionDep,
     principal: PrincipalDep,
@@ -96,13 +97,13 @@ async def open_round(body: s.RoundCreate, session: SessionDep, principal: Princi
 
 
 @rounds_router.get("/{round_id}", response_model=s.RoundDetail, name="get", summary="A round with its criteria and townships")
-async def get_round(round_id: int, session: SessionDep, principal: PrincipalDep) -> s.RoundDetail:
+async def get_round(round_id: Id, session: SessionDep, principal: PrincipalDep) -> s.RoundDetail:
     return await service.get_round(session, principal, round_id)
 
 
 @rounds_router.post("/{round_id}/close", response_model=s.RoundOut, name="close", summary="Close a round unconfirmed")
 async def close_round(
-    round_id: int, body: s.RoundClose, session: SessionDep, principal: PrincipalDep, _: CountyDep
+    round_id: Id, body: s.RoundClose, session: SessionDep, principal: PrincipalDep, _: CountyDep
 ) -> s.RoundOut:
     return await service.close_round(session, principal, round_id, body)
 
@@ -114,7 +115,7 @@ async def close_round(
     summary="The scoring grid: villages and their scores",
 )
 async def score_grid(
-    round_id: int,
+    round_id: Id,
     session: SessionDep,
     principal: PrincipalDep,
     township_code: Annotated[str | None, Query(pattern=r"^\d{12}$")] = None,
@@ -130,7 +131,7 @@ async def score_grid(
     summary="Enter whole score sheets for villages (once per village; all or nothing)",
 )
 async def enter_scores(
-    round_id: int, body: s.ScoresIn, session: SessionDep, principal: PrincipalDep, _: WriterDep
+    round_id: Id, body: s.ScoresIn, session: SessionDep, principal: PrincipalDep, _: WriterDep
 ) -> list[s.SheetOut]:
     return await service.enter_scores(session, principal, round_id, body)
 
@@ -142,7 +143,7 @@ async def enter_scores(
     summary="One village's score sheet with its revisions (ETag for a correction)",
 )
 async def get_sheet(
-    round_id: int, village_code: Code12, session: SessionDep, principal: PrincipalDep, response: Response
+    round_id: Id, village_code: Code12, session: SessionDep, principal: PrincipalDep, response: Response
 ) -> s.SheetDetail:
     out = await service.get_sheet(session, principal, round_id, village_code)
     response.headers["ETag"] = etag(out.revision or 0)
@@ -161,7 +162,7 @@ async def get_sheet(
     },
 )
 async def correct_scores(
-    round_id: int,
+    round_id: Id,
     village_code: Code12,
     body: s.SheetCorrection,
     session: SessionDep,
@@ -182,7 +183,7 @@ async def correct_scores(
     summary="Hand in a township: the rules propose its weak villages with reasons",
 )
 async def propose(
-    round_id: int, township_code: Code12, session: SessionDep, principal: PrincipalDep, _: WriterDep
+    round_id: Id, township_code: Code12, session: SessionDep, principal: PrincipalDep, _: WriterDep
 ) -> s.RoundDetail:
     return await service.propose_township(session, principal, round_id, township_code)
 
@@ -191,7 +192,7 @@ async def propose(
     "/{round_id}/proposals", response_model=list[s.ProposalOut], name="proposals", summary="The proposal, with reasons"
 )
 async def proposals(
-    round_id: int,
+    round_id: Id,
     session: SessionDep,
     principal: PrincipalDep,
     weak: bool | None = None,
@@ -207,7 +208,7 @@ async def proposals(
     summary="Confirm the proposal: villages become weak and get rectification cases",
 )
 async def confirm(
-    round_id: int, session: SessionDep, principal: PrincipalDep, _: CountyDep, body: s.ConfirmIn | None = None
+    round_id: Id, session: SessionDep, principal: PrincipalDep, _: CountyDep, body: s.ConfirmIn | None = None
 ) -> s.ConfirmOut:
     return await service.confirm_round(session, principal, round_id, body or s.ConfirmIn())
 
@@ -219,7 +220,7 @@ async def confirm(
     response_class=Response,
     responses=_XLSX_RESPONSE,
 )
-async def export_round(round_id: int, session: SessionDep, principal: PrincipalDep) -> Response:
+async def export_round(round_id: Id, session: SessionDep, principal: PrincipalDep) -> Response:
     return _xlsx(*await service.export_round(session, principal, round_id))
 
 
@@ -234,7 +235,7 @@ async def list_cases(
     open: Annotated[bool, Query(description="Only cases not yet accepted")] = False,
     township_code: Annotated[str | None, Query(pattern=r"^\d{12}$")] = None,
     village_code: Annotated[str | None, Query(pattern=r"^\d{12}$")] = None,
-    round_id: int | None = None,
+    round_id: Id | None = None,
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> Page[s.CaseOut]:
@@ -260,7 +261,7 @@ async def export_open_cases(session: SessionDep, principal: PrincipalDep) -> Res
 
 
 @cases_router.get("/{case_id}", response_model=s.CaseDetail, name="get", summary="A case with measures and timeline")
-async def get_case(case_id: int, session: SessionDep, principal: PrincipalDep, response: Response) -> s.CaseDetail:
+async def get_case(case_id: Id, session: SessionDep, principal: PrincipalDep, response: Response) -> s.CaseDetail:
     out = await service.get_case(session, principal, case_id)
     response.headers["ETag"] = etag(out.version)
     return out
@@ -270,7 +271,7 @@ async def get_case(case_id: int, session: SessionDep, principal: PrincipalDep, r
     "/{case_id}/problems", response_model=s.ProblemOut, status_code=201, name="add_problem", summary="Add a problem"
 )
 async def add_problem(
-    case_id: int, body: s.ProblemIn, session: SessionDep, principal: PrincipalDep, _: WriterDep
+    case_id: Id, body: s.ProblemIn, session: SessionDep, principal: PrincipalDep, _: WriterDep
 ) -> s.ProblemOut:
     return await service.add_problem(session, principal, case_id, body)
 
@@ -283,7 +284,7 @@ async def add_problem(
     summary="Add a measure (the first one starts the rectification)",
 )
 async def add_measure(
-    case_id: int, body: s.MeasureIn, session: SessionDep, principal: PrincipalDep, _: WriterDep, response: Response
+    case_id: Id, body: s.MeasureIn, session: SessionDep, principal: PrincipalDep, _: WriterDep, response: Response
 ) -> s.MeasureOut:
     out = await service.add_measure(session, principal, case_id, body)
     response.headers["ETag"] = etag(out.version)
@@ -297,8 +298,8 @@ async def add_measure(
     summary="Mark a measure done, or change it",
 )
 async def update_measure(
-    case_id: int,
-    measure_id: int,
+    case_id: Id,
+    measure_id: Id,
     body: s.MeasureUpdate,
     session: SessionDep,
     principal: PrincipalDep,
@@ -314,7 +315,7 @@ async def update_measure(
 @cases_router.post(
     "/{case_id}/notes", response_model=s.NoteOut, status_code=201, name="add_note", summary="Add a dated progress note"
 )
-async def add_note(case_id: int, body: s.NoteIn, session: SessionDep, principal: PrincipalDep, _: WriterDep) -> s.NoteOut:
+async def add_note(case_id: Id, body: s.NoteIn, session: SessionDep, principal: PrincipalDep, _: WriterDep) -> s.NoteOut:
     return await service.add_note(session, principal, case_id, body)
 
 
@@ -324,13 +325,13 @@ async def add_note(case_id: int, body: s.NoteIn, session: SessionDep, principal:
     name="submit",
     summary="Ask the county to accept (all measures done)",
 )
-async def submit(case_id: int, session: SessionDep, principal: PrincipalDep, _: WriterDep) -> s.CaseDetail:
+async def submit(case_id: Id, session: SessionDep, principal: PrincipalDep, _: WriterDep) -> s.CaseDetail:
     return await service.submit_case(session, principal, case_id)
 
 
 @cases_router.post("/{case_id}/accept", response_model=s.CaseDetail, name="accept", summary="Accept the case (销号); county only")
 async def accept(
-    case_id: int, session: SessionDep, principal: PrincipalDep, _: CountyDep, body: s.AcceptIn | None = None
+    case_id: Id, session: SessionDep, principal: PrincipalDep, _: CountyDep, body: s.AcceptIn | None = None
 ) -> s.CaseDetail:
     return await service.accept_case(session, principal, case_id, body or s.AcceptIn())
 
@@ -341,7 +342,7 @@ async def accept(
     name="return",
     summary="Send back to rectifying, with reasons; county only",
 )
-async def return_case(case_id: int, body: s.ReturnIn, session: SessionDep, principal: PrincipalDep, _: CountyDep) -> s.CaseDetail:
+async def return_case(case_id: Id, body: s.ReturnIn, session: SessionDep, principal: PrincipalDep, _: CountyDep) -> s.CaseDetail:
     return await service.return_case(session, principal, case_id, body)
 
 

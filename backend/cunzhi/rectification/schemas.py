@@ -9,6 +9,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, StringConstraints
 
 from cunzhi.kit.codes import ProblemCategory, RectificationStatus
+from cunzhi.kit.inputs import Id
 from cunzhi.rectification.states import CaseStatus, RoundStatus
 
 
@@ -262,7 +263,7 @@ class MeasureIn(Strict):
     description: Text
     owner: ShortText
     deadline: date
-    problem_id: int | None = None
+    problem_id: Id | None = None
 
 
 class MeasureUpdate(Strict):
@@ -291,7 +292,7 @@ class MeasureOut(BaseModel):
 class NoteIn(Strict):
     on_date: date
     text: Text
-    measure_id: int | None = None
+    measure_id: Id | None = None
 
 
 class NoteOut(BaseModel):
