@@ -1,7 +1,7 @@
 """platform: divisions, villages, accounts, tokens, audit log, idempotency keys
 
 Revision ID: 0001_platform
-Revises: 
+Revises:
 Create Date: 2026-11-27 00:05:45.105053
 """
 from collections.abc import Sequence

@@ -4,6 +4,7 @@ a short public list needs a token, and each one has a `{tag}-{name}` operation i
 import re
 
 import pytest
+
 from cunzhi.main import create_app
 
 PUBLIC = {
