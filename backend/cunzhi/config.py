@@ -40,6 +40,10 @@ class Settings(BaseSettings):
     units_per_village: int = Field(default=2, ge=1, le=10)
     villages_per_unit: int = Field(default=2, ge=1, le=50)
 
+    # Largest photo of a cadre's check-in or work log (phones downscale before upload); the
+    # request body limit above still applies.
+    cadre_photo_max_bytes: int = Field(default=1024 * 1024, ge=1024, le=64 * 1024 * 1024)
+
     @model_validator(mode="after")
     def _secret_required_outside_demo(self) -> "Settings":
         if self.secret_key is not None and len(self.secret_key) < 32:

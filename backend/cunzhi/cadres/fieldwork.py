@@ -1,0 +1,501 @@
+"""A stationed cadre's field work from the phone: check-ins (打卡), work logs (民情日记), their photos,
+the offline batch sync, and the monthly attendance summary. The rules.
+
+* Only an account with the role `cadre`, linked to an active cadre record, writes; it writes for
+  its own village (users.village_id, which follows the cadre's postings). Anyone whose scope holds
+  the village reads (township officials their township, the county all, partner units their
+  paired villages). Out of scope: 404; wrong role: 403.
+* Every write carries the phone's Idempotency-Key, stored with the row (`client_key`, unique per
+  account) together with a hash of the validated body: the same write arriving twice (single POST
+  replayed, or in a batch after a single POST whose answer was lost) is stored once and answered
+  with the stored row; the same key with another body is refused (422 idempotency_key_reused).
+* Check-ins: one per cadre, village and local day (Asia/Shanghai) of the phone's time; a second
+  is 409 already_checked_in, decided by a unique constraint even when two arrive at once.
+"""
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+from sqlalchemy import ColumnElement, func, select, tuple_
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import undefer
+
+from cunzhi.cadres import rules
+from cunzhi.cadres.models import Cadre, Checkin, Photo, Posting, WorkLog
+from cunzhi.cadres.schemas import (
+    AttendanceOut,
+    AttendanceRow,
+    CadreVillageRef,
+    CheckinIn,
+    CheckinOut,
+    CheckinPage,
+    LogIn,
+    LogOut,
+    LogPage,
+    PhotoOut,
+    SevenRole,
+    SyncItem,
+    SyncKind,
+    SyncRequest,
+    SyncResponse,
+    SyncResult,
+    SyncStatus,
+)
+from cunzhi.cadres.service import my_cadre, now, today
+from cunzhi.config import get_settings
+from cunzhi.divisions.models import Division
+from cunzhi.kit import audit
+from cunzhi.kit.codes import Role
+from cunzhi.kit.errors import Conflict, DomainError, Forbidden, NotFound, Unprocessable
+from cunzhi.kit.principal import Principal
+from cunzhi.kit.scope import village_clause, village_ids
+from cunzhi.villages.models import Village
+
+MAX_PHOTOS = {"checkin": 3, "log": 6}
+
+
+class PhotoTooLarge(DomainError):
+    status, code, title = 413, "photo_too_large", "The photo is larger than allowed"
+
+
+class PhotoTypeRefused(Unprocessable):
+    code, title = "photo_type_refused", "Only JPEG, PNG or WebP photos are accepted"
+
+
+def photo_limit() -> int:
+    """Largest photo accepted: the setting, and never more than the request body limit leaves."""
+    s = get_settings()
+    return min(s.cadre_photo_max_bytes, s.max_body_bytes - 16 * 1024)
+
+
+def body_hash(data: BaseModel) -> str:
+    raw = json.dumps(data.model_dump(mode="json"), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+# ------------------------------------------------------------------------------------------
+# Who writes, and where
+# ------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Writer:
+    cadre: Cadre
+    village: Village
+    township_name: str
+
+
+async def writer(session: AsyncSession, p: Principal, village_code: str | None = None) -> Writer:
+    if p.role != Role.cadre or p.kind != "user":
+        raise Forbidden("Only stationed cadres check in and keep work logs")
+    cadre = await my_cadre(session, p)
+    if cadre is None or not cadre.active:
+        raise Forbidden("This account is not linked to an active stationed cadre", code="not_a_stationed_cadre")
+    row = (await session.execute(
+        select(Village, Division.name).join(Division, Division.code == Village.township_code)
+        .where(Village.id == p.village_id))).first() if p.village_id is not None else None
+    if row is None:
+        raise Forbidden("This account has no village", code="not_a_stationed_cadre")
+    village, tn = row
+    if village_code is not None and village_code != village.code:
+        raise NotFound(f"Village {village_code} not found", code="village_not_found")
+    return Writer(cadre, village, tn)
+
+
+def _time_errors(code: str | None, field: str) -> None:
+    if code is None:
+        return
+    msg = {"client_time_in_future": "is later than the server's time",
+           "client_time_too_old": f"is more than {rules.MAX_AGE.days} days old",
+           "log_date_in_future": "is after the day it was written",
+           "log_date_too_old": f"is more than {rules.LOG_BACKDATE_DAYS} days before the day it was written"}[code]
+    raise Unprocessable(f"{field} {msg}", code=code, errors=[{"loc": ["body", field], "msg": msg, "type": code}])
+
+
+# ------------------------------------------------------------------------------------------
+# Shaping
+# ------------------------------------------------------------------------------------------
+
+
+async def _photos(session: AsyncSession, column: Any, ids: list[int]) -> dict[int, list[PhotoOut]]:
+    out: dict[int, list[PhotoOut]] = {i: [] for i in ids}
+    if not ids:
+        return out
+    rows = (await session.execute(select(Photo).where(column.in_(ids)).order_by(Photo.id))).scalars().all()
+    for ph in rows:
+        owner = ph.checkin_id if column is Photo.checkin_id else ph.log_id
+        assert owner is not None
+        out[owner].append(PhotoOut(id=ph.id, content_type=ph.content_type, size=ph.size, sha256=ph.sha256,
+                                   uploaded_at=ph.uploaded_at))
+    return out
+
+
+def _checkin_out(c: Checkin, cadre_name: str, v: Village, photos: list[PhotoOut]) -> CheckinOut:
+    return CheckinOut(id=c.id, cadre_id=c.cadre_id, cadre_name=cadre_name, village_code=v.code, village_name=v.name,
+                      checked_at=c.checked_at, received_at=c.received_at, local_date=c.local_date, lat=c.lat,
+                      lng=c.lng, accuracy_m=c.accuracy_m, note=c.note, client_key=c.client_key, photos=photos)
+
+
+def _log_out(g: WorkLog, cadre_name: str, v: Village, photos: list[PhotoOut]) -> LogOut:
+    return LogOut(id=g.id, cadre_id=g.cadre_id, cadre_name=cadre_name, village_code=v.code, village_name=v.name,
+                  written_at=g.written_at, received_at=g.received_at, log_date=g.log_date, text=g.text,
+                  roles=[SevenRole(r) for r in g.roles], members_recruited=g.members_recruited,
+                  activities_held=g.activities_held, members_active=g.members_active,
+                  policy_issues=g.policy_issues, discipline_issues=g.discipline_issues,
+                  oversight_note=g.oversight_note, client_key=g.client_key, photos=photos)
+
+
+# ------------------------------------------------------------------------------------------
+# Check-ins
+# ------------------------------------------------------------------------------------------
+
+
+async def _checkin_by_key(session: AsyncSession, user_id: int, key: str) -> Checkin | None:
+    return (await session.execute(
+        select(Checkin).where(Checkin.user_id == user_id, Checkin.client_key == key))).scalar_one_or_none()
+
+
+async def _replayed_checkin(session: AsyncSession, w: Writer, existing: Checkin, digest: str) -> CheckinOut:
+    if existing.body_hash != digest:
+        raise Unprocessable("This Idempotency-Key was used with a different check-in", code="idempotency_key_reused")
+    if existing.village_id != w.village.id:
+        raise Conflict("This check-in was recorded for another village", code="idempotency_key_reused")
+    photos = await _photos(session, Photo.checkin_id, [existing.id])
+    return _checkin_out(existing, w.cadre.name, w.village, photos[existing.id])
+
+
+async def create_checkin(session: AsyncSession, p: Principal, data: CheckinIn,
+                         key: str | None) -> tuple[CheckinOut, bool]:
+    """(the check-in, True) when stored now; (the stored one, False) for a replay of the same write."""
+    w = await writer(session, p, data.village_code)
+    digest = body_hash(data)
+    if key is not None and (existing := await _checkin_by_key(session, p.id, key)) is not None:
+        return await _replayed_checkin(session, w, existing, digest), False
+    _time_errors(rules.client_time_problem(data.checked_at, now()), "checked_at")
+    day = rules.local_date(data.checked_at)
+    same_day = (await session.execute(select(Checkin.id).where(
+        Checkin.cadre_id == w.cadre.id, Checkin.village_id == w.village.id, Checkin.local_date == day))).scalar()
+    if same_day is not None:
+        raise _already(day, same_day)
+    row = Checkin(cadre_id=w.cadre.id, village_id=w.village.id, user_id=p.id, client_key=key, body_hash=digest,
+                  checked_at=data.checked_at, lat=data.lat, lng=data.lng, accuracy_m=data.accuracy_m, note=data.note)
+    try:
+        async with session.begin_nested():
+            session.add(row)
+            await session.flush()
+    except IntegrityError as exc:
+        # Lost a race: the same write (same key) or another check-in the same day got in first.
+        if key is not None and (existing := await _checkin_by_key(session, p.id, key)) is not None:
+            return await _replayed_checkin(session, w, existing, digest), False
+        if "uq_cadre_checkins_once_a_day" in str(exc.orig):
+            raise _already(day, None) from None
+        raise
+    await audit.record(session, p, "cadre_checkin.create", "cadre_checkin", row.id,
+                       after=audit.snapshot(row, "body_hash"))
+    return _checkin_out(row, w.cadre.name, w.village, []), True
+
+
+def _already(day: date, checkin_id: int | None) -> Conflict:
+    return Conflict(f"Already checked in on {day.isoformat()}", code="already_checked_in",
+                    extra={"local_date": day.isoformat(), **({"checkin_id": checkin_id} if checkin_id else {})})
+
+
+def _cursor_clause(cursor: str | None, day_col: Any, id_col: Any) -> ColumnElement[bool] | None:
+    if cursor is None:
+        return None
+    try:
+        c = rules.decode_cursor(cursor)
+    except ValueError:
+        raise Unprocessable("Not a cursor from this list", code="invalid_cursor", errors=[
+            {"loc": ["query", "cursor"], "msg": "not a cursor from this list", "type": "value_error"}]) from None
+    return tuple_(day_col, id_col) < tuple_(c.day, c.id)
+
+
+async def _scoped_village(session: AsyncSession, p: Principal, code: str) -> Village:
+    v = (await session.execute(select(Village).where(Village.code == code, village_clause(p)))).scalar_one_or_none()
+    if v is None:
+        raise NotFound(f"Village {code} not found", code="village_not_found")
+    return v
+
+
+async def list_checkins(session: AsyncSession, p: Principal, *, village_code: str | None, cadre_id: int | None,
+                        date_from: date | None, date_to: date | None, mine: bool, cursor: str | None,
+                        limit: int) -> CheckinPage:
+    stmt = (select(Checkin, Cadre.name, Village).join(Cadre, Cadre.id == Checkin.cadre_id)
+            .join(Village, Village.id == Checkin.village_id).where(Checkin.village_id.in_(village_ids(p))))
+    if village_code:
+        stmt = stmt.where(Checkin.village_id == (await _scoped_village(session, p, village_code)).id)
+    if cadre_id is not None:
+        stmt = stmt.where(Checkin.cadre_id == cadre_id)
+    if date_from:
+        stmt = stmt.where(Checkin.local_date >= date_from)
+    if date_to:
+        stmt = stmt.where(Checkin.local_date <= date_to)
+    if mine:
+        stmt = stmt.where(Checkin.user_id == p.id)
+    after = _cursor_clause(cursor, Checkin.local_date, Checkin.id)
+    if after is not None:
+        stmt = stmt.where(after)
+    rows = (await session.execute(
+        stmt.order_by(Checkin.local_date.desc(), Checkin.id.desc()).limit(limit + 1))).all()
+    more = len(rows) > limit
+    rows = rows[:limit]
+    photos = await _photos(session, Photo.checkin_id, [c.id for c, _, _ in rows])
+    items = [_checkin_out(c, name, v, photos[c.id]) for c, name, v in rows]
+    last = rows[-1][0] if rows else None
+    return CheckinPage(items=items, next_cursor=rules.encode_cursor(last.local_date, last.id) if more and last else None)
+
+
+# ------------------------------------------------------------------------------------------
+# Work logs
+# ------------------------------------------------------------------------------------------
+
+
+async def _log_by_key(session: AsyncSession, user_id: int, key: str) -> WorkLog | None:
+    return (await session.execute(
+        select(WorkLog).where(WorkLog.user_id == user_id, WorkLog.client_key == key))).scalar_one_or_none()
+
+
+async def _replayed_log(session: AsyncSession, w: Writer, existing: WorkLog, digest: str) -> LogOut:
+    if existing.body_hash != digest or existing.village_id != w.village.id:
+        raise Unprocessable("This Idempotency-Key was used with a different work log", code="idempotency_key_reused")
+    photos = await _photos(session, Photo.log_id, [existing.id])
+    return _log_out(existing, w.cadre.name, w.village, photos[existing.id])
+
+
+async def create_log(session: AsyncSession, p: Principal, data: LogIn, key: str | None) -> tuple[LogOut, bool]:
+    w = await writer(session, p, data.village_code)
+    digest = body_hash(data)
+    if key is not None and (existing := await _log_by_key(session, p.id, key)) is not None:
+        return await _replayed_log(session, w, existing, digest), False
+    _time_errors(rules.client_time_problem(data.written_at, now()), "written_at")
+    log_day = data.log_date or rules.local_date(data.written_at)
+    _time_errors(rules.log_date_problem(log_day, data.written_at), "log_date")
+    row = WorkLog(cadre_id=w.cadre.id, village_id=w.village.id, user_id=p.id, client_key=key, body_hash=digest,
+                  written_at=data.written_at, log_date=log_day, text=data.text, roles=[r.value for r in data.roles],
+                  members_recruited=data.members_recruited, activities_held=data.activities_held,
+                  members_active=data.members_active, policy_issues=data.policy_issues,
+                  discipline_issues=data.discipline_issues, oversight_note=data.oversight_note)
+    try:
+        async with session.begin_nested():
+            session.add(row)
+            await session.flush()
+    except IntegrityError:
+        if key is not None and (existing := await _log_by_key(session, p.id, key)) is not None:
+            return await _replayed_log(session, w, existing, digest), False
+        raise
+    await audit.record(session, p, "cadre_log.create", "cadre_log", row.id, after=audit.snapshot(row, "body_hash"))
+    return _log_out(row, w.cadre.name, w.village, []), True
+
+
+async def list_logs(session: AsyncSession, p: Principal, *, village_code: str | None, cadre_id: int | None,
+                    role: SevenRole | None, date_from: date | None, date_to: date | None, mine: bool,
+                    cursor: str | None, limit: int) -> LogPage:
+    stmt = (select(WorkLog, Cadre.name, Village).join(Cadre, Cadre.id == WorkLog.cadre_id)
+            .join(Village, Village.id == WorkLog.village_id).where(WorkLog.village_id.in_(village_ids(p))))
+    if village_code:
+        stmt = stmt.where(WorkLog.village_id == (await _scoped_village(session, p, village_code)).id)
+    if cadre_id is not None:
+        stmt = stmt.where(WorkLog.cadre_id == cadre_id)
+    if role is not None:
+        stmt = stmt.where(WorkLog.roles.contains([role.value]))
+    if date_from:
+        stmt = stmt.where(WorkLog.log_date >= date_from)
+    if date_to:
+        stmt = stmt.where(WorkLog.log_date <= date_to)
+    if mine:
+        stmt = stmt.where(WorkLog.user_id == p.id)
+    after = _cursor_clause(cursor, WorkLog.log_date, WorkLog.id)
+    if after is not None:
+        stmt = stmt.where(after)
+    rows = (await session.execute(stmt.order_by(WorkLog.log_date.desc(), WorkLog.id.desc()).limit(limit + 1))).all()
+    more = len(rows) > limit
+    rows = rows[:limit]
+    photos = await _photos(session, Photo.log_id, [g.id for g, _, _ in rows])
+    items = [_log_out(g, name, v, photos[g.id]) for g, name, v in rows]
+    last = rows[-1][0] if rows else None
+    return LogPage(items=items, next_cursor=rules.encode_cursor(last.log_date, last.id) if more and last else None)
+
+
+# ------------------------------------------------------------------------------------------
+# Photos
+# ------------------------------------------------------------------------------------------
+
+
+async def add_photo(session: AsyncSession, p: Principal, kind: str, owner_id: int, content: bytes) -> PhotoOut:
+    owner: Checkin | WorkLog | None
+    if kind == "checkin":
+        owner = (await session.execute(select(Checkin).where(
+            Checkin.id == owner_id, Checkin.village_id.in_(village_ids(p))).with_for_update())).scalar_one_or_none()
+    else:
+        owner = (await session.execute(select(WorkLog).where(
+            WorkLog.id == owner_id, WorkLog.village_id.in_(village_ids(p))).with_for_update())).scalar_one_or_none()
+    if owner is None:
+        raise NotFound(f"{'Check-in' if kind == 'checkin' else 'Work log'} {owner_id} not found",
+                       code="checkin_not_found" if kind == "checkin" else "log_not_found")
+    if p.role != Role.cadre or owner.user_id != p.id:
+        raise Forbidden("Only the cadre who wrote it adds photos")
+    limit = photo_limit()
+    if not content:
+        raise PhotoTypeRefused("The photo is empty", extra={"accepted": ["image/jpeg", "image/png", "image/webp"]})
+    if len(content) > limit:
+        raise PhotoTooLarge(f"A photo holds at most {limit} bytes; shrink it first", extra={"max_bytes": limit})
+    media_type = rules.sniff_image(content)
+    if media_type is None:
+        raise PhotoTypeRefused("Attach a JPEG, PNG or WebP photo",
+                               extra={"accepted": ["image/jpeg", "image/png", "image/webp"]})
+    column = Photo.checkin_id if kind == "checkin" else Photo.log_id
+    count = (await session.execute(select(func.count()).select_from(Photo).where(column == owner.id))).scalar_one()
+    if count >= MAX_PHOTOS[kind]:
+        raise Conflict(f"At most {MAX_PHOTOS[kind]} photos each", code="too_many_photos",
+                       extra={"max_photos": MAX_PHOTOS[kind]})
+    photo = Photo(checkin_id=owner.id if kind == "checkin" else None, log_id=owner.id if kind == "log" else None,
+                  village_id=owner.village_id, user_id=p.id, content_type=media_type, size=len(content),
+                  sha256=hashlib.sha256(content).hexdigest(), content=content, uploaded_by=p.name)
+    session.add(photo)
+    await session.flush()
+    await audit.record(session, p, "cadre_photo.create", "cadre_photo", photo.id,
+                       after=audit.snapshot(photo, "content"))
+    return PhotoOut(id=photo.id, content_type=photo.content_type, size=photo.size, sha256=photo.sha256,
+                    uploaded_at=photo.uploaded_at)
+
+
+async def get_photo(session: AsyncSession, p: Principal, photo_id: int) -> Photo:
+    photo = (await session.execute(
+        select(Photo).where(Photo.id == photo_id, Photo.village_id.in_(village_ids(p)))
+        .options(undefer(Photo.content)))).scalar_one_or_none()
+    if photo is None:
+        raise NotFound("Photo not found", code="photo_not_found")
+    return photo
+
+
+# ------------------------------------------------------------------------------------------
+# Offline batch sync
+# ------------------------------------------------------------------------------------------
+
+
+def _field_errors(exc: ValidationError, index: int) -> list[dict[str, Any]]:
+    return [{"loc": ["body", "items", index, "body", *e["loc"]], "msg": e["msg"], "type": e["type"]}
+            for e in exc.errors(include_url=False, include_context=False, include_input=False)]
+
+
+async def sync(session: AsyncSession, p: Principal, req: SyncRequest) -> SyncResponse:
+    """Applies each queued write on its own (a savepoint each): one refused item never sinks the others."""
+    await writer(session, p)  # the wrong role is refused as a whole (403)
+    results = [await _sync_one(session, p, i, item) for i, item in enumerate(req.items)]
+    return SyncResponse(results=results, created=sum(r.status == SyncStatus.created for r in results),
+                        duplicates=sum(r.status == SyncStatus.duplicate for r in results),
+                        refused=sum(r.status == SyncStatus.refused for r in results))
+
+
+async def _sync_one(session: AsyncSession, p: Principal, index: int, item: SyncItem) -> SyncResult:
+    def refused(status: int, code: str, detail: str, errors: list[dict[str, Any]] | None = None) -> SyncResult:
+        return SyncResult(index=index, key=item.key, kind=item.kind, status=SyncStatus.refused, http_status=status,
+                          code=code, detail=detail, errors=errors)
+
+    if item.kind not in {k.value for k in SyncKind}:
+        return refused(422, "unknown_kind", f"Unknown kind {item.kind!r}: checkin or log")
+    try:
+        data: CheckinIn | LogIn = (CheckinIn if item.kind == SyncKind.checkin else LogIn).model_validate(item.body)
+    except ValidationError as exc:
+        return refused(422, "validation_error", "The request is not valid", _field_errors(exc, index))
+    try:
+        async with session.begin_nested():
+            if isinstance(data, CheckinIn):
+                checkin, created = await create_checkin(session, p, data, item.key)
+                log = None
+            else:
+                log, created = await create_log(session, p, data, item.key)
+                checkin = None
+    except DomainError as exc:
+        errors = [{**e, "loc": ["body", "items", index, *e["loc"]]} for e in exc.errors] if exc.errors else None
+        return refused(exc.status, exc.code, exc.detail, errors)
+    return SyncResult(index=index, key=item.key, kind=item.kind,
+                      status=SyncStatus.created if created else SyncStatus.duplicate,
+                      http_status=201 if created else 200, checkin=checkin, log=log)
+
+
+# ------------------------------------------------------------------------------------------
+# My day (the phone's check-in page) and the monthly attendance summary
+# ------------------------------------------------------------------------------------------
+
+
+async def my_day(session: AsyncSession, p: Principal) -> tuple[Writer, date, CheckinOut | None]:
+    w = await writer(session, p)
+    day = today()
+    row = (await session.execute(select(Checkin).where(
+        Checkin.cadre_id == w.cadre.id, Checkin.village_id == w.village.id, Checkin.local_date == day))).scalar()
+    if row is None:
+        return w, day, None
+    photos = await _photos(session, Photo.checkin_id, [row.id])
+    return w, day, _checkin_out(row, w.cadre.name, w.village, photos[row.id])
+
+
+def village_ref(w: Writer) -> CadreVillageRef:
+    return CadreVillageRef(code=w.village.code, name=w.village.name, township_code=w.village.township_code,
+                      township_name=w.township_name)
+
+
+async def attendance(session: AsyncSession, p: Principal, *, month: str, township_code: str | None,
+                     village_code: str | None) -> AttendanceOut:
+    try:
+        first, last = rules.month_bounds(month)
+    except ValueError:
+        raise Unprocessable("month must be YYYY-MM", code="validation_error", errors=[
+            {"loc": ["query", "month"], "msg": "must be YYYY-MM", "type": "value_error"}]) from None
+    scope: list[ColumnElement[bool]] = [village_clause(p)]
+    if township_code:
+        visible = (await session.execute(select(func.count()).select_from(Village).where(
+            Village.township_code == township_code, village_clause(p)))).scalar_one()
+        if not visible:
+            raise NotFound(f"Township {township_code} not found", code="township_not_found")
+        scope.append(Village.township_code == township_code)
+    if village_code:
+        scope.append(Village.id == (await _scoped_village(session, p, village_code)).id)
+    in_scope = select(Village.id).where(*scope)
+
+    pairs: set[tuple[int, int]] = set()
+    posted = (await session.execute(select(Posting.cadre_id, Posting.village_id).where(
+        Posting.village_id.in_(in_scope), Posting.start_date <= last,
+        Posting.end_date.is_(None) | (Posting.end_date >= first), Posting.end_date.is_(None)
+        | (Posting.end_date >= Posting.start_date)))).all()
+    pairs.update((c, v) for c, v in posted)
+    days: dict[tuple[int, int], list[date]] = {}
+    for c, v, d in (await session.execute(select(Checkin.cadre_id, Checkin.village_id, Checkin.local_date).where(
+            Checkin.village_id.in_(in_scope), Checkin.local_date.between(first, last))
+            .order_by(Checkin.local_date))).all():
+        days.setdefault((c, v), []).append(d)
+    pairs.update(days)
+    sums: dict[tuple[int, int], tuple[int, ...]] = {}
+    for c, v, *vals in (await session.execute(
+            select(WorkLog.cadre_id, WorkLog.village_id, func.count(), func.sum(WorkLog.members_recruited),
+                   func.sum(WorkLog.activities_held), func.sum(WorkLog.members_active),
+                   func.sum(WorkLog.policy_issues), func.sum(WorkLog.discipline_issues))
+            .where(WorkLog.village_id.in_(in_scope), WorkLog.log_date.between(first, last))
+            .group_by(WorkLog.cadre_id, WorkLog.village_id))).all():
+        sums[(c, v)] = tuple(int(x or 0) for x in vals)
+    pairs.update(sums)
+
+    cadres = {c.id: c for c in (await session.execute(
+        select(Cadre).where(Cadre.id.in_({c for c, _ in pairs})))).scalars()} if pairs else {}
+    villages = {v.id: (v, tn) for v, tn in (await session.execute(
+        select(Village, Division.name).join(Division, Division.code == Village.township_code)
+        .where(Village.id.in_({v for _, v in pairs})))).all()} if pairs else {}
+    rows = []
+    for c_id, v_id in pairs:
+        cadre, (village, tn) = cadres[c_id], villages[v_id]
+        checked = days.get((c_id, v_id), [])
+        n, rec, act, mem, pol, dis = sums.get((c_id, v_id), (0, 0, 0, 0, 0, 0))
+        rows.append(AttendanceRow(
+            cadre_id=c_id, cadre_name=cadre.name, home_unit=cadre.home_unit, village_code=village.code,
+            village_name=village.name, township_code=village.township_code, township_name=tn,
+            checkin_days=len(checked), days=checked, logs=n, members_recruited=rec, activities_held=act, members_active=mem,
+            policy_issues=pol, discipline_issues=dis))
+    rows.sort(key=lambda r: (r.township_code, r.village_code, r.cadre_name, r.cadre_id))
+    return AttendanceOut(month=month, first_day=first, last_day=last, days_in_month=(last - first).days + 1,
+                         township_code=township_code, rows=rows)

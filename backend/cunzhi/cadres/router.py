@@ -1,0 +1,325 @@
+"""Stationed cadres (驻村干部): records, postings, posting proposals, settings; check-ins, work logs,
+photos and the phone's offline batch sync; attendance. HTTP only: the rules are in service.py and
+fieldwork.py."""
+
+from datetime import date
+from typing import Annotated, Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, File, Header, Path, Query, Response, UploadFile
+
+from cunzhi.cadres import fieldwork, service
+from cunzhi.cadres.schemas import (
+    AttendanceOut,
+    CadreCreate,
+    CadreDetail,
+    CadreList,
+    CadreOut,
+    CadrePatch,
+    CadreSettingsIn,
+    CadreSettingsOut,
+    CheckinIn,
+    CheckinOut,
+    CheckinPage,
+    LogIn,
+    LogOut,
+    LogPage,
+    MyDay,
+    PhotoOut,
+    PostingConfirmResult,
+    PostingCreate,
+    PostingEnd,
+    PostingList,
+    PostingOut,
+    PostingProposalCreate,
+    PostingProposalList,
+    PostingProposalOut,
+    PostingProposalStatus,
+    SevenRole,
+    SyncRequest,
+    SyncResponse,
+    VillagePostingHistory,
+)
+from cunzhi.kit.deps import PrincipalDep, SessionDep
+from cunzhi.kit.etag import etag
+from cunzhi.kit.pagination import Limit, Offset
+
+router = APIRouter(prefix="/api/v1/cadres", tags=["cadres"])
+
+Id = Annotated[int, Path(ge=1, le=2_147_483_647)]
+CountyCode = Annotated[str | None, Query(pattern=r"^\d{12}$", description="defaults to the caller's county")]
+VillageCodeQ = Annotated[str | None, Query(pattern=r"^\d{12}$")]
+IfMatch = Annotated[str | None, Header(description="ETag from GET")]
+IdemKey = Annotated[str | None, Header(alias="Idempotency-Key", pattern=r"^[!-~]{1,128}$",
+                                       description="the phone's key for this write: a replay is stored once")]
+Cursor = Annotated[str | None, Query(max_length=64, description="next_cursor of the previous page")]
+PRECONDITIONS: dict[int | str, dict[str, Any]] = {412: {"description": "Stale If-Match"},
+                                                  428: {"description": "If-Match missing"}}
+IMAGE_TYPES: dict[str, dict[str, Any]] = {"image/jpeg": {}, "image/png": {}, "image/webp": {}}
+
+
+def _replayed(response: Response, created: bool) -> None:
+    if not created:
+        response.status_code = 200
+        response.headers["Idempotent-Replayed"] = "true"
+
+
+# ---- records ------------------------------------------------------------------------------
+
+
+@router.get("", response_model=CadreList, name="list", summary="Stationed cadres in scope")
+async def list_cadres(
+    principal: PrincipalDep,
+    session: SessionDep,
+    county_code: CountyCode = None,
+    active: bool | None = None,
+    expertise: Annotated[str | None, Query(pattern=r"^[a-z][a-z0-9_]{1,31}$")] = None,
+    posted: Annotated[bool | None, Query(description="true: posted today; false: not posted")] = None,
+    township_code: Annotated[str | None, Query(pattern=r"^\d{12}$", description="posted today in this township")]
+    = None,
+    q: Annotated[str | None, Query(min_length=1, max_length=50, description="name or home unit contains")] = None,
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> CadreList:
+    items, total = await service.list_cadres(session, principal, county_code=county_code, active=active,
+                                             expertise=expertise, posted=posted, township_code=township_code, q=q,
+                                             limit=limit, offset=offset)
+    return CadreList(items=items, total=total, limit=limit, offset=offset)
+
+
+@router.post("", response_model=CadreOut, status_code=201, name="create", summary="Add a stationed cadre (county)")
+async def create_cadre(body: CadreCreate, principal: PrincipalDep, session: SessionDep,
+                       response: Response) -> CadreOut:
+    out = await service.create_cadre(session, principal, body)
+    response.headers["ETag"] = etag(out.version)
+    response.headers["Location"] = f"/api/v1/cadres/{out.id}"
+    return out
+
+
+@router.get("/me/today", response_model=MyDay, name="me-today",
+            summary="The calling cadre's village, posting and today's check-in (phone)")
+async def me_today(principal: PrincipalDep, session: SessionDep) -> MyDay:
+    w, day, checkin = await fieldwork.my_day(session, principal)
+    return MyDay(cadre_id=w.cadre.id, cadre_name=w.cadre.name, village=fieldwork.village_ref(w), today=day,
+                 checkin=checkin)
+
+
+# ---- settings -----------------------------------------------------------------------------
+
+
+@router.get("/settings", response_model=CadreSettingsOut, name="settings-get",
+            summary="Expertise list, weight table and cadres per village of a county")
+async def get_settings(principal: PrincipalDep, session: SessionDep, response: Response,
+                       county_code: CountyCode = None) -> CadreSettingsOut:
+    out = await service.get_settings(session, principal, county_code)
+    response.headers["ETag"] = etag(out.version)
+    return out
+
+
+@router.put("/settings", response_model=CadreSettingsOut, name="settings-update", responses=PRECONDITIONS)
+async def update_settings(body: CadreSettingsIn, principal: PrincipalDep, session: SessionDep, response: Response,
+                          county_code: CountyCode = None, if_match: IfMatch = None) -> CadreSettingsOut:
+    out = await service.update_settings(session, principal, county_code, body, if_match)
+    response.headers["ETag"] = etag(out.version)
+    return out
+
+
+# ---- postings -----------------------------------------------------------------------------
+
+
+@router.get("/postings", response_model=PostingList, name="postings-list")
+async def list_postings(
+    principal: PrincipalDep,
+    session: SessionDep,
+    village_code: VillageCodeQ = None,
+    cadre_id: Annotated[int | None, Query(ge=1, le=2_147_483_647)] = None,
+    township_code: VillageCodeQ = None,
+    current: Annotated[bool, Query(description="only postings in force today")] = True,
+    limit: Limit = 100,
+    offset: Offset = 0,
+) -> PostingList:
+    items, total = await service.list_postings(session, principal, village_code=village_code, cadre_id=cadre_id,
+                                               township_code=township_code, current=current, limit=limit,
+                                               offset=offset)
+    return PostingList(items=items, total=total, limit=limit, offset=offset)
+
+
+@router.post("/postings/{posting_id}/end", response_model=PostingOut, name="postings-end",
+             responses={409: {"description": "posting_ended"}})
+async def end_posting(posting_id: Id, body: PostingEnd, principal: PrincipalDep, session: SessionDep) -> PostingOut:
+    return await service.end_posting(session, principal, posting_id, body)
+
+
+@router.get("/villages/{village_code}/postings", response_model=VillagePostingHistory, name="village-postings",
+            summary="Every cadre ever posted to a village")
+async def village_postings(village_code: Annotated[str, Path(pattern=r"^\d{12}$")], principal: PrincipalDep,
+                           session: SessionDep) -> VillagePostingHistory:
+    return await service.village_history(session, principal, village_code)
+
+
+# ---- proposals ----------------------------------------------------------------------------
+
+
+@router.get("/proposals", response_model=PostingProposalList, name="proposals-list")
+async def list_proposals(principal: PrincipalDep, session: SessionDep, status: PostingProposalStatus | None = None,
+                         limit: Limit = 20, offset: Offset = 0) -> PostingProposalList:
+    items, total = await service.list_proposals(session, principal, status=status, limit=limit, offset=offset)
+    return PostingProposalList(items=items, total=total, limit=limit, offset=offset)
+
+
+@router.post("/proposals", response_model=PostingProposalOut, status_code=201, name="proposals-create",
+             summary="Propose postings: the best cadre for each weak village, with reasons")
+async def create_proposal(body: PostingProposalCreate, principal: PrincipalDep, session: SessionDep,
+                          response: Response) -> PostingProposalOut:
+    out = await service.create_proposal(session, principal, body)
+    response.headers["Location"] = f"/api/v1/cadres/proposals/{out.id}"
+    return out
+
+
+@router.get("/proposals/{proposal_id}", response_model=PostingProposalOut, name="proposals-get")
+async def get_proposal(proposal_id: Id, principal: PrincipalDep, session: SessionDep) -> PostingProposalOut:
+    return await service.get_proposal(session, principal, proposal_id)
+
+
+@router.post("/proposals/{proposal_id}/confirm", response_model=PostingConfirmResult, name="proposals-confirm",
+             responses={409: {"description": "proposal_stale or proposal_not_open"}})
+async def confirm_proposal(proposal_id: Id, principal: PrincipalDep, session: SessionDep) -> PostingConfirmResult:
+    return await service.confirm_proposal(session, principal, proposal_id)
+
+
+# ---- check-ins ----------------------------------------------------------------------------
+
+
+@router.get("/checkins", response_model=CheckinPage, name="checkins-list", summary="Check-ins, newest day first")
+async def list_checkins(
+    principal: PrincipalDep,
+    session: SessionDep,
+    village_code: VillageCodeQ = None,
+    cadre_id: Annotated[int | None, Query(ge=1, le=2_147_483_647)] = None,
+    date_from: date | None = None,
+    date_to: date | None = None,
+    mine: Annotated[bool, Query(description="only the caller's own")] = False,
+    cursor: Cursor = None,
+    limit: Limit = 50,
+) -> CheckinPage:
+    return await fieldwork.list_checkins(session, principal, village_code=village_code, cadre_id=cadre_id,
+                                         date_from=date_from, date_to=date_to, mine=mine, cursor=cursor, limit=limit)
+
+
+@router.post("/checkins", response_model=CheckinOut, status_code=201, name="checkins-create",
+             summary="Check in (cadre, own village; once a day; the phone's time up to 7 days old)",
+             responses={200: {"description": "The same write again (same Idempotency-Key): the stored check-in"},
+                        409: {"description": "already_checked_in"}})
+async def create_checkin(body: CheckinIn, principal: PrincipalDep, session: SessionDep, response: Response,
+                         idempotency_key: IdemKey = None) -> CheckinOut:
+    out, created = await fieldwork.create_checkin(session, principal, body, idempotency_key)
+    _replayed(response, created)
+    return out
+
+
+@router.post("/checkins/{checkin_id}/photos", response_model=PhotoOut, status_code=201, name="checkins-photo-add",
+             responses={413: {"description": "photo_too_large"}, 422: {"description": "photo_type_refused"}},
+             summary="Add a photo (JPEG, PNG or WebP) to one's own check-in")
+async def add_checkin_photo(checkin_id: Id, file: Annotated[UploadFile, File()], principal: PrincipalDep,
+                            session: SessionDep) -> PhotoOut:
+    content = await file.read(fieldwork.photo_limit() + 1)
+    return await fieldwork.add_photo(session, principal, "checkin", checkin_id, content)
+
+
+# ---- work logs ----------------------------------------------------------------------------
+
+
+@router.get("/logs", response_model=LogPage, name="logs-list", summary="Work logs, newest day first")
+async def list_logs(
+    principal: PrincipalDep,
+    session: SessionDep,
+    village_code: VillageCodeQ = None,
+    cadre_id: Annotated[int | None, Query(ge=1, le=2_147_483_647)] = None,
+    role: SevenRole | None = None,
+    date_from: date | None = None,
+    date_to: date | None = None,
+    mine: Annotated[bool, Query(description="only the caller's own")] = False,
+    cursor: Cursor = None,
+    limit: Limit = 50,
+) -> LogPage:
+    return await fieldwork.list_logs(session, principal, village_code=village_code, cadre_id=cadre_id, role=role,
+                                     date_from=date_from, date_to=date_to, mine=mine, cursor=cursor, limit=limit)
+
+
+@router.post("/logs", response_model=LogOut, status_code=201, name="logs-create",
+             summary="Write a work log entry (cadre, own village)",
+             responses={200: {"description": "The same write again (same Idempotency-Key): the stored entry"}})
+async def create_log(body: LogIn, principal: PrincipalDep, session: SessionDep, response: Response,
+                     idempotency_key: IdemKey = None) -> LogOut:
+    out, created = await fieldwork.create_log(session, principal, body, idempotency_key)
+    _replayed(response, created)
+    return out
+
+
+@router.post("/logs/{log_id}/photos", response_model=PhotoOut, status_code=201, name="logs-photo-add",
+             responses={413: {"description": "photo_too_large"}, 422: {"description": "photo_type_refused"}},
+             summary="Add a photo (JPEG, PNG or WebP) to one's own work log")
+async def add_log_photo(log_id: Id, file: Annotated[UploadFile, File()], principal: PrincipalDep,
+                        session: SessionDep) -> PhotoOut:
+    content = await file.read(fieldwork.photo_limit() + 1)
+    return await fieldwork.add_photo(session, principal, "log", log_id, content)
+
+
+@router.get("/photos/{photo_id}", name="photos-get", response_class=Response,
+            responses={200: {"content": IMAGE_TYPES}}, summary="A photo of a check-in or work log")
+async def get_photo(photo_id: Id, principal: PrincipalDep, session: SessionDep) -> Response:
+    photo = await fieldwork.get_photo(session, principal, photo_id)
+    ext = photo.content_type.split("/")[1]
+    return Response(photo.content, media_type=photo.content_type, headers={
+        "Content-Disposition": f"inline; filename*=UTF-8''{quote(f'photo-{photo.id}.{ext}')}",
+        "X-Content-SHA256": photo.sha256, "Cache-Control": "private, max-age=86400, immutable"})
+
+
+# ---- offline batch sync -------------------------------------------------------------------
+
+
+@router.post("/sync", response_model=SyncResponse, name="sync",
+             summary="Apply up to 100 queued check-ins and work logs, each on its own, each with its own key")
+async def sync(body: SyncRequest, principal: PrincipalDep, session: SessionDep) -> SyncResponse:
+    return await fieldwork.sync(session, principal, body)
+
+
+# ---- attendance ---------------------------------------------------------------------------
+
+
+@router.get("/attendance", response_model=AttendanceOut, name="attendance",
+            summary="Check-in days, work logs, promotions and oversights per cadre for a month")
+async def attendance(
+    principal: PrincipalDep,
+    session: SessionDep,
+    month: Annotated[str, Query(pattern=r"^\d{4}-\d{2}$", description="YYYY-MM")],
+    township_code: VillageCodeQ = None,
+    village_code: VillageCodeQ = None,
+) -> AttendanceOut:
+    return await fieldwork.attendance(session, principal, month=month, township_code=township_code,
+                                      village_code=village_code)
+
+
+# ---- one cadre (after the fixed paths) ----------------------------------------------------
+
+
+@router.get("/{cadre_id:int}", response_model=CadreDetail, name="get", summary="A cadre with every posting")
+async def get_cadre(cadre_id: Id, principal: PrincipalDep, session: SessionDep, response: Response) -> CadreDetail:
+    out = await service.get_cadre(session, principal, cadre_id)
+    response.headers["ETag"] = etag(out.version)
+    return out
+
+
+@router.patch("/{cadre_id:int}", response_model=CadreOut, name="update", responses=PRECONDITIONS)
+async def update_cadre(cadre_id: Id, body: CadrePatch, principal: PrincipalDep, session: SessionDep,
+                       response: Response, if_match: IfMatch = None) -> CadreOut:
+    out = await service.update_cadre(session, principal, cadre_id, body, if_match)
+    response.headers["ETag"] = etag(out.version)
+    return out
+
+
+@router.post("/{cadre_id:int}/postings", response_model=PostingOut, status_code=201, name="postings-create",
+             responses={409: {"description": "posting_overlap or cadre_inactive"}},
+             summary="Post a cadre to a village (a current posting ends the day before)")
+async def create_posting(cadre_id: Id, body: PostingCreate, principal: PrincipalDep, session: SessionDep) -> PostingOut:
+    return await service.create_posting(session, principal, cadre_id, body)

@@ -1,0 +1,545 @@
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Annotated, Any
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from cunzhi.kit.codes import ProblemCategory
+
+ExpertiseCode = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{1,31}$", description="expertise code, e.g. mass_work")]
+VillageCode = Annotated[str, Field(pattern=r"^\d{12}$")]
+CountyCode = Annotated[str, Field(pattern=r"^\d{12}$")]
+Phone = Annotated[str, Field(pattern=r"^[0-9+\- ]{5,20}$")]
+Weight = Annotated[int, Field(ge=0, le=10)]
+Count = Annotated[int, Field(ge=0, le=10_000)]
+IdempotencyKey = Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[\x21-\x7e]+$")]
+
+
+class Post(StrEnum):
+    deputy_secretary = "deputy_secretary"  # 副书记
+    committee_member = "committee_member"  # 委员
+
+
+class SevenRole(StrEnum):
+    informant = "informant"  # 信息员
+    mediator = "mediator"  # 调解员
+    supervisor = "supervisor"  # 监督员
+    coordinator = "coordinator"  # 协调员
+    clerk = "clerk"  # 代办员
+    researcher = "researcher"  # 调研员
+    security_officer = "security_officer"  # 治安员
+
+
+class PostingEndReason(StrEnum):
+    replaced = "replaced"
+    village_accepted = "village_accepted"
+    recalled = "recalled"
+    other = "other"
+
+
+class PostingManualEndReason(StrEnum):
+    village_accepted = "village_accepted"
+    recalled = "recalled"
+    other = "other"
+
+
+class PostingStatus(StrEnum):
+    current = "current"
+    upcoming = "upcoming"
+    finished = "finished"
+    ended = "ended"
+    void = "void"
+
+
+class PostingProposalStatus(StrEnum):
+    open = "open"
+    confirmed = "confirmed"
+    superseded = "superseded"
+
+
+class PostingUncoveredReason(StrEnum):
+    no_capacity = "no_capacity"
+    no_allowed_unit = "no_allowed_unit"
+
+
+def _unique_sorted(v: list[str]) -> list[str]:
+    if len(set(v)) != len(v):
+        raise ValueError("values must not repeat")
+    return sorted(v)
+
+
+Text40 = Annotated[str, Field(min_length=1, max_length=40)]
+Text50 = Annotated[str, Field(min_length=1, max_length=50)]
+Text100 = Annotated[str, Field(min_length=1, max_length=100)]
+Text500 = Annotated[str, Field(min_length=1, max_length=500)]
+Text2000 = Annotated[str, Field(min_length=1, max_length=2000)]
+Text5000 = Annotated[str, Field(min_length=1, max_length=5000)]
+
+
+# ------------------------------------------------------------------------------------------
+# Settings
+# ------------------------------------------------------------------------------------------
+
+
+class Expertise(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    code: ExpertiseCode
+    label: Annotated[str, Field(min_length=1, max_length=40)]
+
+
+class CadreSettingsIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    cadres_per_village: Annotated[int, Field(ge=1, le=5)] = 1
+    expertise: list[Expertise] = Field(min_length=1, max_length=20)
+    weights: dict[ProblemCategory, dict[ExpertiseCode, Weight]] = Field(
+        description="category -> expertise -> weight (0..10); missing cells are 0")
+
+    @model_validator(mode="after")
+    def _known_expertise(self) -> "CadreSettingsIn":
+        codes = [e.code for e in self.expertise]
+        if len(set(codes)) != len(codes):
+            raise ValueError("expertise codes must not repeat")
+        for cat, row in self.weights.items():
+            for code in row:
+                if code not in codes:
+                    raise ValueError(f"weights[{cat.value}] names unknown expertise {code!r}")
+        return self
+
+
+class CadreSettingsOut(BaseModel):
+    county_code: str
+    cadres_per_village: int
+    expertise: list[Expertise]
+    weights: dict[str, dict[str, int]]
+    version: int
+    updated_by: str | None
+    updated_at: datetime | None
+
+
+# ------------------------------------------------------------------------------------------
+# Cadres and postings
+# ------------------------------------------------------------------------------------------
+
+
+class CadreVillageRef(BaseModel):
+    code: str
+    name: str
+    township_code: str
+    township_name: str
+
+
+class PostingOut(BaseModel):
+    id: int
+    cadre_id: int
+    cadre_name: str
+    village: CadreVillageRef
+    post: Post
+    start_date: date
+    end_date: date | None
+    status: PostingStatus
+    proposal_id: int | None
+    note: str | None
+    created_by: str | None
+    created_at: datetime | None
+    ended_reason: PostingEndReason | None
+    ended_note: str | None
+    ended_by: str | None
+    ended_at: datetime | None
+
+
+class CadreOut(BaseModel):
+    id: int
+    county_code: str
+    name: str
+    phone: str | None
+    home_unit: str
+    expertise: list[str]
+    active: bool
+    user_id: int | None
+    username: str | None
+    note: str | None
+    current_posting: PostingOut | None
+    version: int
+
+
+class CadreDetail(CadreOut):
+    postings: list[PostingOut]
+
+
+class CadreList(BaseModel):
+    items: list[CadreOut]
+    total: int
+    limit: int
+    offset: int
+
+
+class CadreCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    county_code: CountyCode | None = Field(None, description="defaults to the caller's county")
+    name: Text50
+    phone: Phone | None = None
+    home_unit: Text100
+    expertise: list[ExpertiseCode] = Field(default_factory=list, max_length=20)
+    active: bool = True
+    username: Annotated[str, Field(min_length=1, max_length=64)] | None = Field(
+        None, description="link to this user account (role cadre)")
+    note: Text500 | None = None
+
+    _expertise = field_validator("expertise")(_unique_sorted)
+
+
+class CadrePatch(BaseModel):
+    """Fields to change; `username: null` unlinks the account."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    name: Text50 | None = None
+    phone: Phone | None = None
+    home_unit: Text100 | None = None
+    expertise: list[ExpertiseCode] | None = Field(None, max_length=20)
+    active: bool | None = None
+    username: Annotated[str, Field(min_length=1, max_length=64)] | None = None
+    note: Text500 | None = None
+
+    @field_validator("expertise")
+    @classmethod
+    def _expertise(cls, v: list[str] | None) -> list[str] | None:
+        return None if v is None else _unique_sorted(v)
+
+
+class PostingCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    village_code: VillageCode
+    post: Post
+    start_date: date | None = Field(None, description="defaults to today; a current posting of the cadre "
+                                                      "ends the day before")
+    end_date: date | None = None
+    note: Text500 | None = None
+
+    @model_validator(mode="after")
+    def _period(self) -> "PostingCreate":
+        if self.end_date and self.start_date and self.end_date < self.start_date:
+            raise ValueError("end_date must not be before start_date")
+        return self
+
+
+class PostingEnd(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    end_date: date | None = Field(None, description="last day of the posting; defaults to yesterday")
+    reason: PostingManualEndReason
+    note: Text500 | None = None
+
+
+class PostingList(BaseModel):
+    items: list[PostingOut]
+    total: int
+    limit: int
+    offset: int
+
+
+class VillagePostingHistory(BaseModel):
+    village: CadreVillageRef
+    items: list[PostingOut]
+
+
+# ------------------------------------------------------------------------------------------
+# Proposals
+# ------------------------------------------------------------------------------------------
+
+
+class PostingProposalCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    county_code: CountyCode | None = Field(None, description="defaults to the caller's county")
+    start_date: date | None = Field(None, description="first day of the new postings; defaults to today")
+    end_date: date | None = None
+    post: Post = Post.deputy_secretary
+
+    @model_validator(mode="after")
+    def _period(self) -> "PostingProposalCreate":
+        if self.end_date and self.start_date and self.end_date < self.start_date:
+            raise ValueError("end_date must not be before start_date")
+        return self
+
+
+class PostingReasonOut(BaseModel):
+    category: str
+    expertise: str
+    weight: int
+
+
+class ProposedCadre(BaseModel):
+    cadre_id: int
+    name: str
+    home_unit: str
+    expertise: list[str]
+    score: int
+    reasons: list[PostingReasonOut]
+    kept: bool
+
+
+class CurrentCadre(BaseModel):
+    posting_id: int
+    cadre_id: int
+    name: str
+    ends: bool
+
+
+class PostingProposedVillage(BaseModel):
+    village_code: str
+    village_name: str
+    township_code: str
+    township_name: str
+    categories: list[str]
+    slots: int
+    cadres: list[ProposedCadre]
+    missing: int
+    uncovered_reason: PostingUncoveredReason | None
+    current: list[CurrentCadre]
+
+
+class PostingProposalTotals(BaseModel):
+    villages: int
+    villages_fully_covered: int
+    slots: int
+    covered: int
+    uncovered: int
+    score: int
+    kept: int
+    existing: int
+    ending: int
+    cadres: int
+    cadres_used: int
+
+
+class PostingProposalSummary(BaseModel):
+    id: int
+    county_code: str
+    status: PostingProposalStatus
+    start_date: date
+    end_date: date | None
+    post: Post
+    slots: int
+    covered: int
+    score: int
+    kept: int
+    created_by: str
+    created_at: datetime
+    confirmed_by: str | None
+    confirmed_at: datetime | None
+
+
+class PostingProposalOut(PostingProposalSummary):
+    stale: bool = Field(description="inputs changed since the run: confirming it answers 409 proposal_stale")
+    totals: PostingProposalTotals
+    villages: list[PostingProposedVillage]
+    idle_cadres: list[ProposedCadre] = Field(description="available cadres the proposal does not post")
+
+
+class PostingProposalList(BaseModel):
+    items: list[PostingProposalSummary]
+    total: int
+    limit: int
+    offset: int
+
+
+class PostingConfirmResult(BaseModel):
+    proposal: PostingProposalSummary
+    created: int
+    kept: int
+    ended: int
+    accounts_moved: int = Field(description="linked user accounts whose village now follows the new posting")
+
+
+# ------------------------------------------------------------------------------------------
+# Field work: check-ins, work logs, photos
+# ------------------------------------------------------------------------------------------
+
+Latitude = Annotated[float, Field(ge=-90, le=90, allow_inf_nan=False)]
+Longitude = Annotated[float, Field(ge=-180, le=180, allow_inf_nan=False)]
+Accuracy = Annotated[float, Field(gt=0, le=100_000, allow_inf_nan=False, description="metres (GPS accuracy)")]
+
+
+class CheckinIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    checked_at: AwareDatetime = Field(description="when the cadre checked in, on the phone's clock, with its "
+                                                  "UTC offset; up to 7 days old (offline replay)")
+    lat: Latitude
+    lng: Longitude
+    accuracy_m: Accuracy
+    note: Text500 | None = None
+    village_code: VillageCode | None = Field(None, description="the village the phone believed it was in; "
+                                                               "must be the cadre's village when given")
+
+
+class PhotoOut(BaseModel):
+    id: int
+    content_type: str
+    size: int
+    sha256: str
+    uploaded_at: datetime
+
+
+class CheckinOut(BaseModel):
+    id: int
+    cadre_id: int
+    cadre_name: str
+    village_code: str
+    village_name: str
+    checked_at: datetime
+    received_at: datetime
+    local_date: date
+    lat: float
+    lng: float
+    accuracy_m: float
+    note: str | None
+    client_key: str | None
+    photos: list[PhotoOut]
+
+
+class LogIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    written_at: AwareDatetime = Field(description="when it was written, on the phone's clock, with its UTC offset")
+    log_date: date | None = Field(None, description="the day the entry is about; defaults to the day of written_at")
+    text: Text5000
+    roles: list[SevenRole] = Field(min_length=1, max_length=7, description="the seven roles (七员) this work was in")
+    members_recruited: Count = Field(0, description="三促进: party members recruited (developed)")
+    activities_held: Count = Field(0, description="三促进: organisation activities held")
+    members_active: Count = Field(0, description="三促进: members playing their part")
+    policy_issues: Count = Field(0, description="两监督: problems found with village cadres carrying out policy")
+    discipline_issues: Count = Field(0, description="两监督: problems found with village cadres' discipline and law")
+    oversight_note: Text2000 | None = Field(
+        None, description="what was found; required when an oversight count is above 0")
+    village_code: VillageCode | None = None
+
+    @field_validator("roles")
+    @classmethod
+    def _roles(cls, v: list[SevenRole]) -> list[SevenRole]:
+        if len(set(v)) != len(v):
+            raise ValueError("roles must not repeat")
+        return sorted(v, key=lambda r: list(SevenRole).index(r))
+
+    @model_validator(mode="after")
+    def _oversight(self) -> "LogIn":
+        if (self.policy_issues or self.discipline_issues) and not self.oversight_note:
+            raise ValueError("oversight_note is required when problems were found")
+        return self
+
+
+class LogOut(BaseModel):
+    id: int
+    cadre_id: int
+    cadre_name: str
+    village_code: str
+    village_name: str
+    written_at: datetime
+    received_at: datetime
+    log_date: date
+    text: str
+    roles: list[SevenRole]
+    members_recruited: int
+    activities_held: int
+    members_active: int
+    policy_issues: int
+    discipline_issues: int
+    oversight_note: str | None
+    client_key: str | None
+    photos: list[PhotoOut]
+
+
+class MyDay(BaseModel):
+    """The phone's check-in page: who and where the caller is, and today's check-in if any."""
+
+    cadre_id: int
+    cadre_name: str
+    village: CadreVillageRef
+    today: date = Field(description="today in Asia/Shanghai")
+    checkin: CheckinOut | None
+
+
+class CheckinPage(BaseModel):
+    items: list[CheckinOut]
+    next_cursor: str | None
+
+
+class LogPage(BaseModel):
+    items: list[LogOut]
+    next_cursor: str | None
+
+
+# ------------------------------------------------------------------------------------------
+# Offline batch sync
+# ------------------------------------------------------------------------------------------
+
+
+class SyncKind(StrEnum):
+    checkin = "checkin"
+    log = "log"
+
+
+class SyncItem(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    key: IdempotencyKey = Field(description="the write's own Idempotency-Key (the phone's queue key)")
+    kind: str = Field(max_length=32, description="checkin or log; anything else is refused for this item alone")
+    body: dict[str, Any] = Field(description="the body the single POST would take")
+
+
+class SyncRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    items: list[SyncItem] = Field(min_length=1, max_length=100)
+
+
+class SyncStatus(StrEnum):
+    created = "created"
+    duplicate = "duplicate"
+    refused = "refused"
+
+
+class SyncResult(BaseModel):
+    index: int
+    key: str
+    kind: str
+    status: SyncStatus
+    http_status: int = Field(description="what the single POST would have answered: 201, 200 (duplicate) or 4xx")
+    code: str | None = None
+    detail: str | None = None
+    errors: list[dict[str, Any]] | None = None
+    checkin: CheckinOut | None = None
+    log: LogOut | None = None
+
+
+class SyncResponse(BaseModel):
+    results: list[SyncResult]
+    created: int
+    duplicates: int
+    refused: int
+
+
+# ------------------------------------------------------------------------------------------
+# Attendance
+# ------------------------------------------------------------------------------------------
+
+
+class AttendanceRow(BaseModel):
+    cadre_id: int
+    cadre_name: str
+    home_unit: str
+    village_code: str
+    village_name: str
+    township_code: str
+    township_name: str
+    checkin_days: int
+    days: list[date] = Field(description="the days with a check-in")
+    logs: int
+    members_recruited: int
+    activities_held: int
+    members_active: int
+    policy_issues: int
+    discipline_issues: int
+
+
+class AttendanceOut(BaseModel):
+    month: str
+    first_day: date
+    last_day: date
+    days_in_month: int
+    township_code: str | None
+    rows: list[AttendanceRow]

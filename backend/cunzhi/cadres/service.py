@@ -1,0 +1,832 @@
+"""Stationed cadres: the county's records, posting settings, postings (history kept) and posting
+proposals from the matching engine (partners/matching.py). The rules.
+
+Who may do what
+* The county organisation department (county_admin) of a county keeps its cadres, settings and
+  postings and runs and confirms proposals; county-wide readers (discipline inspectors, city,
+  province) read them.
+* Everyone else sees the cadres ever posted to a village in their scope (township officials their
+  township's, partner units their paired villages', village accounts their village's), and a
+  cadre account its own record.
+Out-of-scope reads answer 404; in-scope writes by other roles 403.
+
+A cadre's user account is scoped to one village (users.village_id). When a posting of a linked
+cadre takes effect on confirmation (it starts today or earlier), the account's village follows it
+(changed through the ORM and audited), so the phone pages show the new village.
+"""
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, false, func, or_, select, text, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.exc import StaleDataError
+
+from cunzhi.auth.models import User
+from cunzhi.cadres.models import Cadre, CadreSettings, Posting, PostingProposal
+from cunzhi.cadres.rules import DEFAULT_EXPERTISE, local_date
+from cunzhi.cadres.schemas import (
+    CadreCreate,
+    CadreDetail,
+    CadreOut,
+    CadrePatch,
+    CadreSettingsIn,
+    CadreSettingsOut,
+    CadreVillageRef,
+    CurrentCadre,
+    Expertise,
+    Post,
+    PostingConfirmResult,
+    PostingCreate,
+    PostingEnd,
+    PostingEndReason,
+    PostingOut,
+    PostingProposalCreate,
+    PostingProposalOut,
+    PostingProposalStatus,
+    PostingProposalSummary,
+    PostingProposalTotals,
+    PostingProposedVillage,
+    PostingReasonOut,
+    PostingStatus,
+    PostingUncoveredReason,
+    ProposedCadre,
+    VillagePostingHistory,
+)
+from cunzhi.divisions.models import Division
+from cunzhi.kit import audit
+from cunzhi.kit.codes import DivisionLevel, RectificationStatus, Role
+from cunzhi.kit.errors import Conflict, Forbidden, NotFound, PreconditionFailed, Unprocessable
+from cunzhi.kit.etag import expected_version
+from cunzhi.kit.principal import Principal
+from cunzhi.kit.scope import get_village, village_clause
+from cunzhi.partners import matching
+from cunzhi.partners.service import principal_county, sees_county
+from cunzhi.villages.models import Village
+
+#: villages that get a stationed cadre: listed as weak and not yet accepted
+POSTED_STATUSES = (RectificationStatus.weak.value, RectificationStatus.rectifying.value)
+_LOCK_NAMESPACE = "cunzhi.cadre-postings."
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def today() -> date:
+    """The county's calendar day (Asia/Shanghai)."""
+    return local_date(now())
+
+
+# ------------------------------------------------------------------------------------------
+# Scope
+# ------------------------------------------------------------------------------------------
+
+
+def _county_prefix(p: Principal) -> str | None:
+    if p.division_code is None:
+        return None
+    if p.division_level == DivisionLevel.county:
+        return p.division_code
+    if p.division_level == DivisionLevel.city:
+        return p.division_code[:4]
+    if p.division_level == DivisionLevel.province:
+        return p.division_code[:2]
+    return None
+
+
+def cadre_clause(p: Principal) -> ColumnElement[bool]:
+    """A WHERE clause over Cadre that keeps what `p` may see."""
+    prefix = _county_prefix(p)
+    if prefix is not None:
+        return Cadre.county_code.startswith(prefix)
+    posted_here = (select(Posting.cadre_id).join(Village, Village.id == Posting.village_id)
+                   .where(village_clause(p)))
+    clause: ColumnElement[bool] = Cadre.id.in_(posted_here)
+    if p.kind == "user":
+        clause = or_(clause, Cadre.user_id == p.id)
+    return clause
+
+
+def _require_admin(p: Principal, county_code: str, what: str) -> None:
+    if p.role != Role.county_admin or not sees_county(p, county_code):
+        raise Forbidden(f"Only the county organisation department {what}")
+
+
+async def _lock_county(session: AsyncSession, county_code: str) -> None:
+    await session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:k))"), {"k": _LOCK_NAMESPACE + county_code})
+
+
+async def _county_for_write(session: AsyncSession, p: Principal, county_code: str | None) -> str:
+    if p.role != Role.county_admin:
+        raise Forbidden("Only the county organisation department manages stationed cadres")
+    code = county_code or await principal_county(session, p)
+    if code is None or not sees_county(p, code):
+        raise Unprocessable("Not a county you manage", code="unknown_county", errors=[
+            {"loc": ["body", "county_code"], "msg": "not a county you manage", "type": "value_error"}])
+    level = (await session.execute(select(Division.level).where(Division.code == code))).scalar_one_or_none()
+    if level != DivisionLevel.county.value:
+        raise Unprocessable("Not a county", code="unknown_county", errors=[
+            {"loc": ["body", "county_code"], "msg": "not a county", "type": "value_error"}])
+    return code
+
+
+async def _own_county(session: AsyncSession, p: Principal) -> str | None:
+    code = await principal_county(session, p)
+    if code is None and p.village_id is not None:
+        code = (await session.execute(select(Village.county_code).where(Village.id == p.village_id))).scalar()
+    return code
+
+
+async def _readable_county(session: AsyncSession, p: Principal, county_code: str | None) -> str:
+    own = await _own_county(session, p)
+    code = county_code or own
+    if code is None or not (sees_county(p, code) or code == own):
+        raise NotFound("County not found", code="county_not_found")
+    return code
+
+
+# ------------------------------------------------------------------------------------------
+# Settings
+# ------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Settings:
+    county_code: str
+    cadres_per_village: int
+    expertise: list[dict[str, str]]
+    weights: dict[str, dict[str, int]]
+    version: int = 0
+    updated_by: str | None = None
+    updated_at: datetime | None = None
+
+    @property
+    def codes(self) -> set[str]:
+        return {e["code"] for e in self.expertise}
+
+
+def _default_settings(county_code: str) -> Settings:
+    return Settings(county_code, 1, [dict(e) for e in DEFAULT_EXPERTISE],
+                    {c: dict(row) for c, row in matching.DEFAULT_POSTING_WEIGHTS.items()})
+
+
+async def load_settings(session: AsyncSession, county_code: str) -> Settings:
+    row = (await session.execute(
+        select(CadreSettings).where(CadreSettings.county_code == county_code))).scalar_one_or_none()
+    if row is None:
+        return _default_settings(county_code)
+    return Settings(county_code, row.cadres_per_village, row.expertise, row.weights, row.version, row.updated_by,
+                    row.updated_at)
+
+
+def _settings_out(s: Settings) -> CadreSettingsOut:
+    return CadreSettingsOut(county_code=s.county_code, cadres_per_village=s.cadres_per_village,
+                            expertise=[Expertise(**e) for e in s.expertise], weights=s.weights, version=s.version,
+                            updated_by=s.updated_by, updated_at=s.updated_at)
+
+
+async def get_settings(session: AsyncSession, p: Principal, county_code: str | None) -> CadreSettingsOut:
+    return _settings_out(await load_settings(session, await _readable_county(session, p, county_code)))
+
+
+async def update_settings(session: AsyncSession, p: Principal, county_code: str | None, data: CadreSettingsIn,
+                          if_match: str | None) -> CadreSettingsOut:
+    code = await _readable_county(session, p, county_code)
+    code = await _county_for_write(session, p, code)
+    await _lock_county(session, code)
+    row = (await session.execute(
+        select(CadreSettings).where(CadreSettings.county_code == code).with_for_update())).scalar_one_or_none()
+    current = await load_settings(session, code)
+    expected_version(if_match, current.version)
+    new_codes = {e.code for e in data.expertise}
+    in_use = (await session.execute(
+        select(func.unnest(Cadre.expertise)).where(Cadre.county_code == code).distinct())).scalars().all()
+    missing = sorted(set(in_use) - new_codes)
+    if missing:
+        raise Conflict(f"Expertise still held by cadres: {', '.join(missing)}", code="expertise_in_use",
+                       extra={"expertise": missing})
+    before = _settings_out(current).model_dump(mode="json")
+    weights = {c.value: {e: w for e, w in sorted(r.items()) if w} for c, r in data.weights.items()}
+    expertise = [e.model_dump() for e in data.expertise]
+    if row is None:
+        session.add(CadreSettings(county_code=code, cadres_per_village=data.cadres_per_village, expertise=expertise,
+                                  weights=weights, updated_by=p.name))
+    else:
+        row.cadres_per_village = data.cadres_per_village
+        row.expertise = expertise
+        row.weights = weights
+        row.updated_by = p.name
+    try:
+        await session.flush()
+    except (StaleDataError, IntegrityError):
+        raise PreconditionFailed() from None
+    out = _settings_out(await load_settings(session, code))
+    await audit.record(session, p, "cadre_settings.update", "cadre_settings", code, before=before,
+                       after=out.model_dump(mode="json"))
+    return out
+
+
+# ------------------------------------------------------------------------------------------
+# Postings: shaping
+# ------------------------------------------------------------------------------------------
+
+
+def posting_status(pg: Posting, day: date) -> PostingStatus:
+    if pg.end_date is not None and pg.end_date < pg.start_date:
+        return PostingStatus.void
+    if pg.start_date > day:
+        return PostingStatus.upcoming
+    if pg.end_date is not None and pg.end_date < day:
+        return PostingStatus.ended if pg.ended_reason else PostingStatus.finished
+    return PostingStatus.current
+
+
+def active_on(day: date) -> ColumnElement[bool]:
+    return (Posting.start_date <= day) & or_(Posting.end_date.is_(None), Posting.end_date >= day)
+
+
+def _village_ref(v: Village, township_name: str) -> CadreVillageRef:
+    return CadreVillageRef(code=v.code, name=v.name, township_code=v.township_code, township_name=township_name)
+
+
+def _posting_out(pg: Posting, cadre_name: str, v: Village, township_name: str, day: date) -> PostingOut:
+    return PostingOut(
+        id=pg.id, cadre_id=pg.cadre_id, cadre_name=cadre_name, village=_village_ref(v, township_name),
+        post=Post(pg.post), start_date=pg.start_date, end_date=pg.end_date, status=posting_status(pg, day),
+        proposal_id=pg.proposal_id, note=pg.note, created_by=pg.created_by, created_at=pg.created_at,
+        ended_reason=PostingEndReason(pg.ended_reason) if pg.ended_reason else None, ended_note=pg.ended_note,
+        ended_by=pg.ended_by, ended_at=pg.ended_at,
+    )
+
+
+def _postings_query() -> Select[Posting, Cadre, Village, str]:
+    return (select(Posting, Cadre, Village, Division.name).join(Cadre, Cadre.id == Posting.cadre_id)
+            .join(Village, Village.id == Posting.village_id).join(Division, Division.code == Village.township_code))
+
+
+async def _current_postings(session: AsyncSession, cadre_ids: list[int], day: date) -> dict[int, PostingOut]:
+    if not cadre_ids:
+        return {}
+    rows = (await session.execute(
+        _postings_query().where(Posting.cadre_id.in_(cadre_ids), active_on(day))
+        .order_by(Posting.start_date.desc(), Posting.id.desc()))).all()
+    out: dict[int, PostingOut] = {}
+    for pg, c, v, tn in rows:
+        out.setdefault(pg.cadre_id, _posting_out(pg, c.name, v, tn, day))
+    return out
+
+
+async def _usernames(session: AsyncSession, user_ids: list[int]) -> dict[int, str]:
+    ids = [u for u in user_ids if u is not None]
+    if not ids:
+        return {}
+    rows = (await session.execute(select(User.id, User.username).where(User.id.in_(ids)))).all()
+    return {uid: name for uid, name in rows}
+
+
+def _cadre_out(c: Cadre, username: str | None, current: PostingOut | None) -> CadreOut:
+    return CadreOut(id=c.id, county_code=c.county_code, name=c.name, phone=c.phone, home_unit=c.home_unit,
+                    expertise=sorted(c.expertise), active=c.active, user_id=c.user_id, username=username,
+                    note=c.note, current_posting=current, version=c.version)
+
+
+# ------------------------------------------------------------------------------------------
+# Cadres
+# ------------------------------------------------------------------------------------------
+
+
+async def list_cadres(session: AsyncSession, p: Principal, *, county_code: str | None, active: bool | None,
+                      expertise: str | None, posted: bool | None, township_code: str | None, q: str | None,
+                      limit: int, offset: int) -> tuple[list[CadreOut], int]:
+    day = today()
+    where: list[ColumnElement[bool]] = [cadre_clause(p)]
+    if county_code:
+        where.append(Cadre.county_code == county_code)
+    if active is not None:
+        where.append(Cadre.active.is_(active))
+    if expertise:
+        where.append(Cadre.expertise.contains([expertise]))
+    current_ids = select(Posting.cadre_id).where(active_on(day))
+    if township_code:
+        current_ids = current_ids.join(Village, Village.id == Posting.village_id).where(
+            Village.township_code == township_code)
+        where.append(Cadre.id.in_(current_ids))
+    if posted is not None:
+        where.append(Cadre.id.in_(select(Posting.cadre_id).where(active_on(day))) if posted
+                     else Cadre.id.not_in(select(Posting.cadre_id).where(active_on(day))))
+    if q:
+        pattern = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        where.append(or_(Cadre.name.ilike(pattern, escape="\\"), Cadre.home_unit.ilike(pattern, escape="\\")))
+    total = (await session.execute(select(func.count()).select_from(Cadre).where(*where))).scalar_one()
+    cadres = (await session.execute(
+        select(Cadre).where(*where).order_by(Cadre.name, Cadre.id).limit(limit).offset(offset))).scalars().all()
+    current = await _current_postings(session, [c.id for c in cadres], day)
+    names = await _usernames(session, [c.user_id for c in cadres if c.user_id])
+    return [_cadre_out(c, names.get(c.user_id) if c.user_id else None, current.get(c.id)) for c in cadres], int(total)
+
+
+async def _get_cadre(session: AsyncSession, p: Principal, cadre_id: int, *, for_update: bool = False) -> Cadre:
+    stmt = select(Cadre).where(Cadre.id == cadre_id, cadre_clause(p))
+    if for_update:
+        stmt = stmt.with_for_update().execution_options(populate_existing=True)
+    cadre = (await session.execute(stmt)).scalar_one_or_none()
+    if cadre is None:
+        raise NotFound(f"Cadre {cadre_id} not found", code="cadre_not_found")
+    return cadre
+
+
+async def _cadre_postings(session: AsyncSession, cadre_id: int, day: date) -> list[PostingOut]:
+    rows = (await session.execute(
+        _postings_query().where(Posting.cadre_id == cadre_id)
+        .order_by(Posting.start_date.desc(), Posting.id.desc()))).all()
+    return [_posting_out(pg, c.name, v, tn, day) for pg, c, v, tn in rows]
+
+
+async def get_cadre(session: AsyncSession, p: Principal, cadre_id: int) -> CadreDetail:
+    cadre = await _get_cadre(session, p, cadre_id)
+    day = today()
+    postings = await _cadre_postings(session, cadre.id, day)
+    current = next((x for x in postings if x.status == PostingStatus.current), None)
+    names = await _usernames(session, [cadre.user_id] if cadre.user_id else [])
+    base = _cadre_out(cadre, names.get(cadre.user_id) if cadre.user_id else None, current)
+    return CadreDetail(**base.model_dump(), postings=postings)
+
+
+async def my_cadre(session: AsyncSession, p: Principal) -> Cadre | None:
+    if p.kind != "user":
+        return None
+    return (await session.execute(select(Cadre).where(Cadre.user_id == p.id))).scalar_one_or_none()
+
+
+def _check_expertise(codes: list[str], settings: Settings) -> None:
+    unknown = sorted(set(codes) - settings.codes)
+    if unknown:
+        raise Unprocessable(f"Unknown expertise: {', '.join(unknown)}", code="unknown_expertise", errors=[
+            {"loc": ["body", "expertise"], "msg": f"unknown expertise {c!r} (see cadre settings)",
+             "type": "value_error"} for c in unknown])
+
+
+async def _user_to_link(session: AsyncSession, username: str, county_code: str, cadre_id: int | None) -> User:
+    def refuse(msg: str) -> Unprocessable:
+        return Unprocessable(msg, code="invalid_cadre_account", errors=[
+            {"loc": ["body", "username"], "msg": msg, "type": "value_error"}])
+
+    user = (await session.execute(
+        select(User).where(func.lower(User.username) == username.lower()))).scalar_one_or_none()
+    if user is None:
+        raise refuse("no such user")
+    if user.role != Role.cadre.value:
+        raise refuse("the account's role is not cadre")
+    if user.village_id is not None:
+        county = (await session.execute(select(Village.county_code).where(Village.id == user.village_id))).scalar()
+        if county != county_code:
+            raise refuse("the account belongs to a village of another county")
+    other = (await session.execute(select(Cadre.id).where(Cadre.user_id == user.id))).scalar_one_or_none()
+    if other is not None and other != cadre_id:
+        raise Conflict(f"User {user.username} is already linked to cadre {other}", code="account_already_linked",
+                       extra={"cadre_id": other})
+    return user
+
+
+async def create_cadre(session: AsyncSession, p: Principal, data: CadreCreate) -> CadreOut:
+    county = await _county_for_write(session, p, data.county_code)
+    _check_expertise(data.expertise, await load_settings(session, county))
+    user = await _user_to_link(session, data.username, county, None) if data.username else None
+    cadre = Cadre(county_code=county, name=data.name, phone=data.phone, home_unit=data.home_unit,
+                  expertise=data.expertise, active=data.active, user_id=user.id if user else None, note=data.note,
+                  created_by=p.name)
+    session.add(cadre)
+    try:
+        await session.flush()
+    except IntegrityError:
+        raise Conflict("That account is already linked to a cadre", code="account_already_linked") from None
+    await session.refresh(cadre)
+    await audit.record(session, p, "cadre.create", "cadre", cadre.id, after=audit.snapshot(cadre))
+    return _cadre_out(cadre, user.username if user else None, None)
+
+
+async def update_cadre(session: AsyncSession, p: Principal, cadre_id: int, data: CadrePatch,
+                       if_match: str | None) -> CadreOut:
+    cadre = await _get_cadre(session, p, cadre_id)
+    _require_admin(p, cadre.county_code, "edits stationed cadres")
+    expected_version(if_match, cadre.version)
+    changes = data.model_dump(exclude_unset=True)
+    for f in ("name", "home_unit", "expertise", "active"):
+        if f in changes and changes[f] is None:
+            raise Unprocessable(f"{f} cannot be empty", errors=[
+                {"loc": ["body", f], "msg": "may not be null", "type": "value_error"}])
+    if "expertise" in changes:
+        _check_expertise(changes["expertise"], await load_settings(session, cadre.county_code))
+    before = audit.snapshot(cadre)
+    if "username" in changes:
+        username = changes.pop("username")
+        cadre.user_id = (await _user_to_link(session, username, cadre.county_code, cadre.id)).id if username else None
+    for f, value in changes.items():
+        setattr(cadre, f, value)
+    try:
+        await session.flush()
+    except StaleDataError:
+        raise PreconditionFailed() from None
+    except IntegrityError:
+        raise Conflict("That account is already linked to a cadre", code="account_already_linked") from None
+    await session.refresh(cadre)
+    await audit.record(session, p, "cadre.update", "cadre", cadre.id, before=before, after=audit.snapshot(cadre))
+    day = today()
+    names = await _usernames(session, [cadre.user_id] if cadre.user_id else [])
+    return _cadre_out(cadre, names.get(cadre.user_id) if cadre.user_id else None,
+                      (await _current_postings(session, [cadre.id], day)).get(cadre.id))
+
+
+# ------------------------------------------------------------------------------------------
+# Postings
+# ------------------------------------------------------------------------------------------
+
+
+async def _follow_posting(session: AsyncSession, p: Principal, cadre: Cadre, village_id: int,
+                          posting_id: int) -> bool:
+    """Moves the cadre's linked account to the village of a posting that is in force today."""
+    if cadre.user_id is None:
+        return False
+    user = (await session.execute(select(User).where(User.id == cadre.user_id).with_for_update())).scalar_one()
+    if user.village_id == village_id or user.role != Role.cadre.value:
+        return False
+    before = {"village_id": user.village_id}
+    user.village_id = village_id
+    await session.flush()
+    await audit.record(session, p, "user.follow_posting", "user", user.id, before=before,
+                       after={"village_id": village_id, "posting_id": posting_id, "cadre_id": cadre.id})
+    return True
+
+
+async def list_postings(session: AsyncSession, p: Principal, *, village_code: str | None, cadre_id: int | None,
+                        township_code: str | None, current: bool, limit: int,
+                        offset: int) -> tuple[list[PostingOut], int]:
+    day = today()
+    stmt = _postings_query().where(village_clause(p))
+    if village_code:
+        stmt = stmt.where(Village.code == village_code)
+    if cadre_id is not None:
+        stmt = stmt.where(Posting.cadre_id == cadre_id)
+    if township_code:
+        stmt = stmt.where(Village.township_code == township_code)
+    if current:
+        stmt = stmt.where(active_on(day))
+    total = (await session.execute(select(func.count()).select_from(stmt.subquery()))).scalar_one()
+    rows = (await session.execute(
+        stmt.order_by(Village.code, Posting.start_date.desc(), Posting.id.desc()).limit(limit).offset(offset))).all()
+    return [_posting_out(pg, c.name, v, tn, day) for pg, c, v, tn in rows], int(total)
+
+
+async def village_history(session: AsyncSession, p: Principal, village_code: str) -> VillagePostingHistory:
+    village = await get_village(session, p, village_code)
+    tn = (await session.execute(select(Division.name).where(Division.code == village.township_code))).scalar_one()
+    day = today()
+    rows = (await session.execute(
+        select(Posting, Cadre).join(Cadre, Cadre.id == Posting.cadre_id).where(Posting.village_id == village.id)
+        .order_by(Posting.start_date.desc(), Posting.id.desc()))).all()
+    return VillagePostingHistory(village=_village_ref(village, tn),
+                                 items=[_posting_out(pg, c.name, village, tn, day) for pg, c in rows])
+
+
+async def create_posting(session: AsyncSession, p: Principal, cadre_id: int, data: PostingCreate) -> PostingOut:
+    cadre = await _get_cadre(session, p, cadre_id)
+    _require_admin(p, cadre.county_code, "posts stationed cadres")
+    village = await get_village(session, p, data.village_code)
+    if village.county_code != cadre.county_code:
+        raise Unprocessable("The village is not in the cadre's county", code="village_outside_county", errors=[
+            {"loc": ["body", "village_code"], "msg": "not a village of the cadre's county", "type": "value_error"}])
+    day = today()
+    start = data.start_date or day
+    await _lock_county(session, cadre.county_code)
+    cadre = await _get_cadre(session, p, cadre_id, for_update=True)
+    if not cadre.active:
+        raise Conflict(f"Cadre {cadre.name} is not active", code="cadre_inactive")
+    others = (await session.execute(
+        select(Posting).where(Posting.cadre_id == cadre.id, Posting.end_date.is_(None) | (Posting.end_date >= start),
+                              Posting.end_date.is_(None) | (Posting.end_date >= Posting.start_date))
+        .with_for_update())).scalars().all()
+    blocking = [o for o in others if o.start_date >= start or o.ended_at is not None]
+    if blocking:
+        raise Conflict("The cadre already has a posting in that period", code="posting_overlap",
+                       extra={"posting_ids": [o.id for o in blocking]})
+    ended: list[int] = []
+    stamp = now()
+    for o in others:  # started before `start`, still open: ends the day before the new one
+        before = audit.snapshot(o)
+        o.end_date = start - timedelta(days=1)
+        o.ended_reason = PostingEndReason.replaced.value
+        o.ended_note = None
+        o.ended_by = p.name
+        o.ended_at = stamp
+        await session.flush()
+        await audit.record(session, p, "cadre_posting.end", "cadre_posting", o.id, before=before,
+                           after=audit.snapshot(o))
+        ended.append(o.id)
+    posting = Posting(cadre_id=cadre.id, village_id=village.id, post=data.post.value, start_date=start,
+                      end_date=data.end_date, note=data.note, created_by=p.name)
+    session.add(posting)
+    try:
+        await session.flush()
+    except IntegrityError:
+        raise Conflict("The cadre already has a posting in that period", code="posting_overlap") from None
+    await session.refresh(posting)
+    await audit.record(session, p, "cadre_posting.create", "cadre_posting", posting.id,
+                       after={**audit.snapshot(posting), "ended": ended})
+    if start <= day and (data.end_date is None or data.end_date >= day):
+        await _follow_posting(session, p, cadre, village.id, posting.id)
+    tn = (await session.execute(select(Division.name).where(Division.code == village.township_code))).scalar_one()
+    return _posting_out(posting, cadre.name, village, tn, day)
+
+
+async def end_posting(session: AsyncSession, p: Principal, posting_id: int, data: PostingEnd) -> PostingOut:
+    row = (await session.execute(_postings_query().where(Posting.id == posting_id, village_clause(p)))).first()
+    if row is None:
+        raise NotFound(f"Posting {posting_id} not found", code="posting_not_found")
+    _, cadre, village, tn = row
+    _require_admin(p, village.county_code, "ends postings")
+    await _lock_county(session, village.county_code)
+    posting = (await session.execute(
+        select(Posting).where(Posting.id == posting_id).with_for_update()
+        .execution_options(populate_existing=True))).scalar_one()
+    if posting.ended_at is not None:
+        raise Conflict(f"Posting {posting_id} has already ended", code="posting_ended")
+    day = today()
+    if posting.end_date is not None and posting.end_date < day:
+        raise Conflict(f"Posting {posting_id} is already over", code="posting_ended")
+    end = data.end_date or day - timedelta(days=1)
+    problems = []
+    if end < posting.start_date - timedelta(days=1):
+        problems.append("must not be more than one day before the start")
+    if posting.end_date is not None and end > posting.end_date:
+        problems.append("must not be after the planned end")
+    if problems:
+        raise Unprocessable("Invalid end date", code="invalid_end_date", errors=[
+            {"loc": ["body", "end_date"], "msg": m, "type": "value_error"} for m in problems])
+    before = audit.snapshot(posting)
+    posting.end_date = end
+    posting.ended_reason = data.reason.value
+    posting.ended_note = data.note
+    posting.ended_by = p.name
+    posting.ended_at = now()
+    await session.flush()
+    await audit.record(session, p, "cadre_posting.end", "cadre_posting", posting.id, before=before,
+                       after=audit.snapshot(posting))
+    return _posting_out(posting, cadre.name, village, tn, day)
+
+
+# ------------------------------------------------------------------------------------------
+# Proposals: the inputs of a run
+# ------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Snapshot:
+    county_code: str
+    day: date
+    post: str
+    settings: Settings
+    villages: list[dict[str, Any]]
+    cadres: list[dict[str, Any]]
+    current: list[dict[str, Any]]  # current postings to the listed villages
+    village_by_id: dict[int, dict[str, Any]] = field(default_factory=dict)
+
+    def problem(self) -> matching.Problem:
+        cadre_ids = {c["id"] for c in self.cadres}
+        existing = [(c["village_id"], c["cadre_id"]) for c in self.current if c["cadre_id"] in cadre_ids]
+        return matching.Problem(
+            [matching.Village(v["id"], v["categories"], self.settings.cadres_per_village) for v in self.villages],
+            [matching.Unit(c["id"], c["expertise"], c["capacity"]) for c in self.cadres],
+            self.settings.weights, existing=existing,
+        )
+
+    def fingerprint(self) -> str:
+        engine_fp = matching.fingerprint(self.problem())
+        current = sorted(c["posting_id"] for c in self.current)
+        raw = f"{engine_fp}|{current}|{self.day.isoformat()}|{self.post}"
+        return hashlib.sha256(raw.encode()).hexdigest()
+
+
+async def snapshot(session: AsyncSession, county_code: str, day: date, post: str) -> Snapshot:
+    settings = await load_settings(session, county_code)
+    vrows = (await session.execute(
+        select(Village.id, Village.code, Village.name, Village.township_code, Division.name,
+               Village.problem_categories)
+        .join(Division, Division.code == Village.township_code)
+        .where(Village.county_code == county_code, Village.status.in_(POSTED_STATUSES))
+        .order_by(Village.code))).all()
+    villages: list[dict[str, Any]] = [{"id": i, "code": c, "name": n, "township_code": t, "township_name": tn,
+                                       "categories": sorted(cats or [])} for i, c, n, t, tn, cats in vrows]
+    village_ids = {v["id"] for v in villages}
+    cadres = (await session.execute(
+        select(Cadre).where(Cadre.county_code == county_code, Cadre.active.is_(True))
+        .order_by(Cadre.name, Cadre.id))).scalars().all()
+    # Postings that are not over by `day` (and not void): in force on `day`, or later.
+    prow = (await session.execute(
+        select(Posting.id, Posting.village_id, Posting.cadre_id, Posting.start_date, Cadre.name)
+        .join(Cadre, Cadre.id == Posting.cadre_id)
+        .where(Cadre.county_code == county_code, Posting.end_date.is_(None) | (Posting.end_date >= day),
+               Posting.end_date.is_(None) | (Posting.end_date >= Posting.start_date))
+        .order_by(Posting.id))).all()
+    busy: set[int] = set()
+    current = []
+    for pid, vid, cid, start, cname in prow:
+        if start <= day and vid in village_ids:
+            current.append({"posting_id": pid, "village_id": vid, "cadre_id": cid, "cadre_name": cname})
+        else:  # posted to a village outside the run, or a posting that starts later
+            busy.add(cid)
+    cadre_dicts = [{"id": c.id, "name": c.name, "home_unit": c.home_unit, "expertise": sorted(c.expertise),
+                    "capacity": 0 if c.id in busy else 1} for c in cadres]
+    return Snapshot(county_code, day, post, settings, villages, cadre_dicts, current,
+                    {v["id"]: v for v in villages})
+
+
+def _result_json(result: matching.Result) -> dict[str, Any]:
+    t = result.totals
+    return {
+        "assignments": [{"village_id": a.village_id, "cadre_id": a.unit_id, "score": a.score, "kept": a.kept,
+                         "reasons": [[r.category, r.strength, r.weight] for r in a.reasons]}
+                        for a in result.assignments],
+        "uncovered": [{"village_id": u.village_id, "missing": u.missing, "reason": u.reason}
+                      for u in result.uncovered],
+        "totals": {"villages": t.villages, "villages_fully_covered": t.villages_fully_covered, "slots": t.slots,
+                   "covered": t.covered, "uncovered": t.uncovered, "score": t.score, "kept": t.kept,
+                   "existing": t.existing},
+    }
+
+
+def _summary(pr: PostingProposal) -> PostingProposalSummary:
+    return PostingProposalSummary(
+        id=pr.id, county_code=pr.county_code, status=PostingProposalStatus(pr.status), start_date=pr.start_date,
+        end_date=pr.end_date, post=Post(pr.post), slots=pr.slots, covered=pr.covered, score=pr.score, kept=pr.kept,
+        created_by=pr.created_by, created_at=pr.created_at, confirmed_by=pr.confirmed_by,
+        confirmed_at=pr.confirmed_at,
+    )
+
+
+def _proposal_out(pr: PostingProposal, *, stale: bool) -> PostingProposalOut:
+    inputs, result = pr.inputs, pr.result
+    cadres = {c["id"]: c for c in inputs["cadres"]}
+    by_village: dict[int, list[dict[str, Any]]] = {}
+    for a in result["assignments"]:
+        by_village.setdefault(a["village_id"], []).append(a)
+    uncovered = {u["village_id"]: u for u in result["uncovered"]}
+    assigned = {(a["village_id"], a["cadre_id"]) for a in result["assignments"]}
+    current_by_village: dict[int, list[dict[str, Any]]] = {}
+    for c in inputs["current"]:
+        current_by_village.setdefault(c["village_id"], []).append(c)
+    used: set[int] = set()
+    ending = 0
+    villages: list[PostingProposedVillage] = []
+    for v in inputs["villages"]:
+        proposed = []
+        for a in by_village.get(v["id"], []):
+            c = cadres[a["cadre_id"]]
+            used.add(c["id"])
+            proposed.append(ProposedCadre(
+                cadre_id=c["id"], name=c["name"], home_unit=c["home_unit"], expertise=c["expertise"],
+                score=a["score"], kept=a["kept"],
+                reasons=[PostingReasonOut(category=cat, expertise=e, weight=w) for cat, e, w in a["reasons"]]))
+        cur = []
+        for c in current_by_village.get(v["id"], []):
+            ends = (c["village_id"], c["cadre_id"]) not in assigned
+            ending += ends
+            cur.append(CurrentCadre(posting_id=c["posting_id"], cadre_id=c["cadre_id"], name=c["cadre_name"],
+                                    ends=ends))
+        unc = uncovered.get(v["id"])
+        villages.append(PostingProposedVillage(
+            village_code=v["code"], village_name=v["name"], township_code=v["township_code"],
+            township_name=v["township_name"], categories=v["categories"], slots=inputs["cadres_per_village"],
+            cadres=proposed, missing=unc["missing"] if unc else 0,
+            uncovered_reason=PostingUncoveredReason(unc["reason"]) if unc else None, current=cur))
+    idle = [ProposedCadre(cadre_id=c["id"], name=c["name"], home_unit=c["home_unit"], expertise=c["expertise"],
+                          score=0, reasons=[], kept=False)
+            for c in inputs["cadres"] if c["id"] not in used and c["capacity"] > 0]
+    totals = PostingProposalTotals(**result["totals"], ending=ending, cadres=len(cadres), cadres_used=len(used))
+    return PostingProposalOut(**_summary(pr).model_dump(), stale=stale, totals=totals, villages=villages, idle_cadres=idle)
+
+
+async def _get_proposal(session: AsyncSession, p: Principal, proposal_id: int, *,
+                        for_update: bool = False) -> PostingProposal:
+    prefix = _county_prefix(p)
+    clause = PostingProposal.county_code.startswith(prefix) if prefix is not None else false()
+    stmt = select(PostingProposal).where(PostingProposal.id == proposal_id, clause)
+    if for_update:
+        stmt = stmt.with_for_update().execution_options(populate_existing=True)
+    pr = (await session.execute(stmt)).scalar_one_or_none()
+    if pr is None:
+        raise NotFound(f"Proposal {proposal_id} not found", code="proposal_not_found")
+    return pr
+
+
+async def _is_stale(session: AsyncSession, pr: PostingProposal) -> bool:
+    if pr.status != PostingProposalStatus.open.value:
+        return False
+    if pr.start_date < today():
+        return True
+    snap = await snapshot(session, pr.county_code, pr.start_date, pr.post)
+    return snap.fingerprint() != pr.fingerprint
+
+
+async def create_proposal(session: AsyncSession, p: Principal, data: PostingProposalCreate) -> PostingProposalOut:
+    county = await _county_for_write(session, p, data.county_code)
+    start = data.start_date or today()
+    if start < today():
+        raise Unprocessable("A proposal cannot start in the past", code="start_in_past", errors=[
+            {"loc": ["body", "start_date"], "msg": "must be today or later", "type": "value_error"}])
+    snap = await snapshot(session, county, start, data.post.value)
+    result = matching.solve(snap.problem())
+    inputs = {"day": start.isoformat(), "cadres_per_village": snap.settings.cadres_per_village,
+              "weights": snap.settings.weights, "settings_version": snap.settings.version,
+              "villages": snap.villages, "cadres": snap.cadres, "current": snap.current}
+    pr = PostingProposal(county_code=county, status=PostingProposalStatus.open.value, start_date=start,
+                         end_date=data.end_date, post=data.post.value, fingerprint=snap.fingerprint(), inputs=inputs,
+                         result=_result_json(result), slots=result.totals.slots, covered=result.totals.covered,
+                         score=result.totals.score, kept=result.totals.kept, created_by=p.name)
+    session.add(pr)
+    await session.flush()
+    await session.refresh(pr)
+    await audit.record(session, p, "cadre_proposal.create", "cadre_proposal", pr.id, after={
+        "county_code": county, "start_date": start.isoformat(), "post": pr.post, "fingerprint": pr.fingerprint,
+        "slots": pr.slots, "covered": pr.covered, "score": pr.score, "kept": pr.kept})
+    return _proposal_out(pr, stale=False)
+
+
+async def get_proposal(session: AsyncSession, p: Principal, proposal_id: int) -> PostingProposalOut:
+    pr = await _get_proposal(session, p, proposal_id)
+    return _proposal_out(pr, stale=await _is_stale(session, pr))
+
+
+async def list_proposals(session: AsyncSession, p: Principal, *, status: PostingProposalStatus | None, limit: int,
+                         offset: int) -> tuple[list[PostingProposalSummary], int]:
+    prefix = _county_prefix(p)
+    where: list[ColumnElement[bool]] = [
+        PostingProposal.county_code.startswith(prefix) if prefix is not None else false()]
+    if status:
+        where.append(PostingProposal.status == status.value)
+    total = (await session.execute(select(func.count()).select_from(PostingProposal).where(*where))).scalar_one()
+    rows = (await session.execute(select(PostingProposal).where(*where).order_by(PostingProposal.id.desc())
+                                  .limit(limit).offset(offset))).scalars().all()
+    return [_summary(r) for r in rows], int(total)
+
+
+async def confirm_proposal(session: AsyncSession, p: Principal, proposal_id: int) -> PostingConfirmResult:
+    pr = await _get_proposal(session, p, proposal_id)
+    county = await _county_for_write(session, p, pr.county_code)
+    await _lock_county(session, county)
+    pr = await _get_proposal(session, p, proposal_id, for_update=True)
+    if pr.status != PostingProposalStatus.open.value:
+        raise Conflict(f"Proposal {pr.id} is {pr.status}", code="proposal_not_open",
+                       extra={"proposal_status": pr.status})
+    if await _is_stale(session, pr):
+        raise Conflict("Cadres, villages, settings or postings changed since this proposal was made; run it again",
+                       code="proposal_stale")
+    day = pr.start_date
+    assigned = {(a["village_id"], a["cadre_id"]) for a in pr.result["assignments"]}
+    current = {(c["village_id"], c["cadre_id"]): c["posting_id"] for c in pr.inputs["current"]}
+    stamp = now()
+    to_end = sorted(pid for pair, pid in current.items() if pair not in assigned)
+    if to_end:
+        rows = (await session.execute(
+            select(Posting).where(Posting.id.in_(to_end)).with_for_update())).scalars().all()
+        for pg in rows:
+            pg.end_date = max(day - timedelta(days=1), pg.start_date - timedelta(days=1))
+            pg.ended_reason = PostingEndReason.replaced.value
+            pg.ended_by = p.name
+            pg.ended_at = stamp
+            pg.ended_by_proposal_id = pr.id
+        await session.flush()
+    created: list[Posting] = []
+    for vid, cid in sorted(assigned - set(current)):
+        pg = Posting(cadre_id=cid, village_id=vid, post=pr.post, start_date=day, end_date=pr.end_date,
+                     proposal_id=pr.id, created_by=p.name)
+        session.add(pg)
+        created.append(pg)
+    try:
+        await session.flush()
+    except IntegrityError:
+        raise Conflict("A proposed posting overlaps one that already exists", code="posting_overlap") from None
+    moved = 0
+    if day <= today():
+        cadres = {c.id: c for c in (await session.execute(
+            select(Cadre).where(Cadre.id.in_([pg.cadre_id for pg in created])))).scalars()}
+        for pg in created:
+            moved += await _follow_posting(session, p, cadres[pg.cadre_id], pg.village_id, pg.id)
+    pr.status = PostingProposalStatus.confirmed.value
+    pr.confirmed_by = p.name
+    pr.confirmed_at = stamp
+    await session.execute(
+        update(PostingProposal)
+        .where(PostingProposal.county_code == county, PostingProposal.status == PostingProposalStatus.open.value,
+               PostingProposal.id != pr.id)
+        .values(status=PostingProposalStatus.superseded.value))
+    await session.flush()
+    kept = len(assigned & set(current))
+    await audit.record(session, p, "cadre_proposal.confirm", "cadre_proposal", pr.id, after={
+        "county_code": county, "start_date": day.isoformat(), "created": [x.id for x in created], "ended": to_end,
+        "kept": kept, "accounts_moved": moved})
+    return PostingConfirmResult(proposal=_summary(pr), created=len(created), kept=kept, ended=len(to_end),
+                         accounts_moved=moved)

@@ -1,0 +1,158 @@
+"""Two check-ins of one cadre at the same instant: one is stored (201), the other is 409.
+
+Real commits are needed, so this runs on a database of its own (migrated to heads, a minimal
+county). Each request has its own session and connection. The test holds a SHARE lock on the
+check-in table, so both requests pass every check and then wait at their INSERT; when the lock is
+released both insert together and the unique constraint on (cadre, village, local day) decides.
+"""
+
+import asyncio
+import os
+import secrets
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+
+import asyncpg
+import httpx
+import pytest
+from sqlalchemy import func, select, text
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+
+from cunzhi.db import normalise_url
+
+COUNTY, TOWNSHIP, VILLAGE = "239997000000", "239997100000", "239997100201"
+
+
+def _dsn(url: str, db: str) -> str:
+    head, _, tail = normalise_url(url).replace("postgresql+asyncpg://", "postgresql://", 1).partition("?")
+    return head.rsplit("/", 1)[0] + "/" + db + ("?" + tail if tail else "")
+
+
+@pytest.fixture(scope="module")
+async def own_db(engine: AsyncEngine) -> AsyncIterator[AsyncEngine]:
+    from cunzhi.auth.models import User
+    from cunzhi.cadres.models import Cadre
+    from cunzhi.cli import run_migrations
+    from cunzhi.divisions.models import Division
+    from cunzhi.villages.models import Village
+
+    base = os.environ["DATABASE_URL"]
+    name = f"cunzhi_checkin_race_{secrets.token_hex(4)}"
+    admin = await asyncpg.connect(_dsn(base, "postgres"))
+    await admin.execute(f'CREATE DATABASE "{name}"')
+    url = normalise_url(_dsn(base, name)).replace("postgresql://", "postgresql+asyncpg://", 1)
+    try:
+        await asyncio.to_thread(run_migrations, url)
+        eng = create_async_engine(url, pool_size=6)
+        async with async_sessionmaker(eng, expire_on_commit=False)() as s, s.begin():
+            s.add(Division(code=COUNTY, name="竞态县", level="county"))
+            await s.flush()
+            s.add(Division(code=TOWNSHIP, name="竞态镇", level="township", parent_code=COUNTY))
+            await s.flush()
+            village = Village(code=VILLAGE, name="竞态村", township_code=TOWNSHIP, county_code=COUNTY, status="weak")
+            s.add(village)
+            await s.flush()
+            user = User(username="race_cadre", password_hash="x", display_name="驻村干部", role="cadre",
+                        village_id=village.id)
+            s.add(user)
+            await s.flush()
+            s.add(Cadre(county_code=COUNTY, name="竞态干部", home_unit="县局", user_id=user.id))
+        yield eng
+        await eng.dispose()
+    finally:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin.close()
+
+
+@pytest.fixture(scope="module")
+async def race(own_db: AsyncEngine) -> AsyncIterator[tuple[list[httpx.AsyncClient], dict[str, str]]]:
+    from cunzhi.auth.models import User
+    from cunzhi.db import session_scope
+    from cunzhi.kit.security import create_access_token
+    from cunzhi.main import create_app
+
+    maker = async_sessionmaker(own_db, expire_on_commit=False, autoflush=False)
+
+    async def real_session() -> AsyncIterator[AsyncSession]:
+        async with maker() as session, session.begin():
+            yield session
+
+    app = create_app()
+    app.dependency_overrides[session_scope] = real_session
+    app.state.engine_getter = lambda: own_db
+    async with maker() as s:
+        uid = (await s.execute(select(User.id).where(User.username == "race_cadre"))).scalar_one()
+    token, _ = create_access_token(f"user:{uid}")
+    headers = {"Authorization": f"Bearer {token}"}
+    clients = [httpx.AsyncClient(transport=httpx.ASGITransport(app=app, client=(f"10.9.1.{i}", 40000)),
+                                 base_url="http://testserver") for i in (1, 2)]
+    yield clients, headers
+    for c in clients:
+        await c.aclose()
+
+
+async def together(eng: AsyncEngine, *requests):  # type: ignore[no-untyped-def]
+    """Hold the check-in table until every request waits at its INSERT, then let them race."""
+    async with eng.connect() as conn:
+        await conn.execute(text("LOCK TABLE cadre_checkins IN SHARE MODE"))
+        tasks = [asyncio.ensure_future(r) for r in requests]
+        waiting = 0
+        for _ in range(500):
+            waiting = (await conn.execute(text(
+                "SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation "
+                "WHERE c.relname = 'cadre_checkins' AND NOT l.granted"))).scalar_one()
+            if waiting == len(tasks):
+                break
+            await asyncio.sleep(0.01)
+        assert waiting == len(tasks), "the requests never met at the table"
+        await conn.commit()  # releases the lock: both inserts go at once
+        return await asyncio.gather(*tasks)
+
+
+async def test_two_check_ins_at_the_same_instant(race, own_db: AsyncEngine) -> None:  # type: ignore[no-untyped-def]
+    (a, b), h = race
+    at = datetime.now(UTC).isoformat()
+    body = {"checked_at": at, "lat": 45.7, "lng": 126.6, "accuracy_m": 10}
+    first, second = await together(
+        own_db,
+        a.post("/api/v1/cadres/checkins", json=body, headers={**h, "Idempotency-Key": "race-a"}),
+        b.post("/api/v1/cadres/checkins", json={**body, "note": "second phone"},
+               headers={**h, "Idempotency-Key": "race-b"}),
+    )
+    assert sorted([first.status_code, second.status_code]) == [201, 409], (first.text, second.text)
+    loser = first if first.status_code == 409 else second
+    assert loser.json()["code"] == "already_checked_in"
+    from cunzhi.cadres.models import Checkin
+    from cunzhi.kit.audit import AuditEvent
+
+    async with async_sessionmaker(own_db)() as s:
+        assert (await s.execute(select(func.count()).select_from(Checkin))).scalar_one() == 1
+        actions = (await s.execute(select(AuditEvent.action))).scalars().all()
+    assert actions.count("cadre_checkin.create") == 1
+
+
+async def test_the_same_write_twice_at_once_is_stored_once(race, own_db: AsyncEngine) -> None:  # type: ignore[no-untyped-def]
+    """A single POST and a batch carrying the same key, at once: one row, and both answers are that row."""
+    (a, b), h = race
+    yesterday = datetime.now(UTC) - timedelta(days=1)
+    body = {"checked_at": yesterday.isoformat(), "lat": 1, "lng": 1, "accuracy_m": 5}
+    from cunzhi.cadres.models import Checkin
+
+    async with async_sessionmaker(own_db)() as s:
+        before = (await s.execute(select(func.count()).select_from(Checkin))).scalar_one()
+    single, batch = await together(
+        own_db,
+        a.post("/api/v1/cadres/checkins", json=body, headers={**h, "Idempotency-Key": "twice"}),
+        b.post("/api/v1/cadres/sync", json={"items": [{"key": "twice", "kind": "checkin", "body": body}]}, headers=h),
+    )
+    async with async_sessionmaker(own_db)() as s:
+        after = (await s.execute(select(func.count()).select_from(Checkin))).scalar_one()
+    assert after == before + 1
+    item = batch.json()["results"][0]
+    assert sorted([single.status_code, item["http_status"]]) == [200, 201], (single.text, item)
+    assert item["checkin"]["id"] == single.json()["id"]

@@ -1,0 +1,104 @@
+"""The phone's offline batch: each item on its own, answered per item, safe to replay."""
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import httpx
+from cadres_helpers import audit_count, checkin_body, log_body, new_key, table_count
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from cunzhi.cadres.models import Checkin, WorkLog
+
+URL = "/api/v1/cadres/sync"
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+def days_ago(n: int, hour: int = 8) -> str:
+    return (datetime.now(SHANGHAI) - timedelta(days=n)).replace(hour=hour, minute=0, second=0,
+                                                                microsecond=0).isoformat()
+
+
+async def test_a_batch_applies_each_item_on_its_own(client: httpx.AsyncClient, auth, db: AsyncSession,
+                                                    fresh_cadre_user) -> None:  # type: ignore[no-untyped-def]
+    h = await auth("cadre_t1")
+    items = [
+        {"key": new_key(), "kind": "checkin", "body": checkin_body(checked_at=days_ago(2))},
+        {"key": new_key(), "kind": "log", "body": log_body(written_at=days_ago(2, 20))},
+        {"key": new_key(), "kind": "checkin", "body": checkin_body(checked_at=days_ago(2, 9))},  # same day
+        {"key": new_key(), "kind": "checkin", "body": checkin_body(lat=123)},  # bad input
+        {"key": new_key(), "kind": "photo", "body": {}},  # unknown kind
+        {"key": new_key(), "kind": "log", "body": log_body(written_at=days_ago(30))},  # too old
+        {"key": new_key(), "kind": "checkin", "body": checkin_body(checked_at=days_ago(1))},
+    ]
+    n_c, n_l, events = await table_count(db, Checkin), await table_count(db, WorkLog), await audit_count(db)
+    r = await client.post(URL, json={"items": items}, headers=h)
+    assert r.status_code == 200, r.text
+    out = r.json()
+    got = [(x["index"], x["key"], x["status"], x["http_status"], x["code"]) for x in out["results"]]
+    assert got == [
+        (0, items[0]["key"], "created", 201, None),
+        (1, items[1]["key"], "created", 201, None),
+        (2, items[2]["key"], "refused", 409, "already_checked_in"),
+        (3, items[3]["key"], "refused", 422, "validation_error"),
+        (4, items[4]["key"], "refused", 422, "unknown_kind"),
+        (5, items[5]["key"], "refused", 422, "client_time_too_old"),
+        (6, items[6]["key"], "created", 201, None),
+    ]
+    assert (out["created"], out["duplicates"], out["refused"]) == (3, 0, 4)
+    assert out["results"][3]["errors"][0]["loc"] == ["body", "items", 3, "body", "lat"]
+    assert out["results"][5]["errors"][0]["loc"] == ["body", "items", 5, "body", "written_at"]
+    assert out["results"][0]["checkin"]["local_date"] == days_ago(2)[:10]
+    assert out["results"][1]["log"]["log_date"] == days_ago(2)[:10]
+    assert await table_count(db, Checkin) == n_c + 2 and await table_count(db, WorkLog) == n_l + 1
+    assert await audit_count(db) == events + 3
+
+    # replaying the whole batch writes nothing more: the stored ones come back as duplicates
+    r = await client.post(URL, json={"items": items}, headers=h)
+    again = r.json()
+    assert [x["status"] for x in again["results"]] == ["duplicate", "duplicate", "refused", "refused", "refused",
+                                                       "refused", "duplicate"]
+    assert [x["http_status"] for x in again["results"][:2]] == [200, 200]
+    assert again["results"][0]["checkin"]["id"] == out["results"][0]["checkin"]["id"]
+    assert await table_count(db, Checkin) == n_c + 2 and await audit_count(db) == events + 3
+
+
+async def test_a_key_sent_alone_first_is_a_duplicate_in_the_batch(client: httpx.AsyncClient, auth,
+                                                                   fresh_cadre_user) -> None:  # type: ignore[no-untyped-def]
+    key, body = new_key(), log_body()
+    single = await client.post("/api/v1/cadres/logs", json=body, headers=await auth("cadre_t1", key))
+    assert single.status_code == 201
+    r = await client.post(URL, json={"items": [{"key": key, "kind": "log", "body": body},
+                                               {"key": key, "kind": "log", "body": {**body, "text": "另一篇"}}]},
+                          headers=await auth("cadre_t1"))
+    res = r.json()["results"]
+    assert res[0]["status"] == "duplicate" and res[0]["log"]["id"] == single.json()["id"]
+    assert res[1]["status"] == "refused" and res[1]["code"] == "idempotency_key_reused"
+
+
+async def test_the_same_key_twice_in_one_batch_is_stored_once(client: httpx.AsyncClient, auth,
+                                                              fresh_cadre_user) -> None:  # type: ignore[no-untyped-def]
+    key, body = new_key(), checkin_body()
+    r = await client.post(URL, json={"items": [{"key": key, "kind": "checkin", "body": body}] * 2},
+                          headers=await auth("cadre_t1"))
+    assert [x["status"] for x in r.json()["results"]] == ["created", "duplicate"]
+
+
+async def test_the_batch_itself_must_be_well_formed(client: httpx.AsyncClient, auth, db: AsyncSession) -> None:
+    h = await auth("cadre01")
+    n = await table_count(db, Checkin)
+    item = {"key": "k", "kind": "checkin", "body": checkin_body()}
+    for body in ({"items": []}, {"items": [item] * 101}, {"items": [{**item, "key": ""}]},
+                 {"items": [{**item, "key": "k" * 129}]}, {"items": [{**item, "key": "with space"}]},
+                 {"items": [{"kind": "checkin", "body": {}}]}, {"items": "all"}, {}):
+        r = await client.post(URL, json=body, headers=h)
+        assert r.status_code == 422, (body, r.text)
+    assert await table_count(db, Checkin) == n
+
+
+async def test_only_cadres_sync(client: httpx.AsyncClient, auth, db: AsyncSession) -> None:
+    n = await table_count(db, Checkin)
+    item = {"key": new_key(), "kind": "checkin", "body": checkin_body()}
+    for username in ("township01", "admin", "partner01", "secretary01"):
+        r = await client.post(URL, json={"items": [item]}, headers=await auth(username))
+        assert r.status_code == 403, username
+    assert await table_count(db, Checkin) == n
