@@ -833,6 +833,318 @@ export interface paths {
         patch: operations["partner-units-update"];
         trace?: never;
     };
+    "/api/v1/cadres": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Stationed cadres in scope */
+        get: operations["cadres-list"];
+        put?: never;
+        /** Add a stationed cadre (county) */
+        post: operations["cadres-create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/cadres/me/today": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The calling cadre's village, posting and today's check-in (phone) */
+        get: operations["cadres-me-today"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/cadres/settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Expertise list, weight table and cadres per village of a county */
+        get: operations["cadres-settings-get"];
+        /** Settings-Update */
+        put: operations["cadres-settings-update"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/cadres/postings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Postings-List */
+        get: operations["cadres-postings-list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/cadres/postings/{posting_id}/end": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Postings-End */
+        post: operations["cadres-postings-end"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/cadres/villages/{village_code}/postings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every cadre ever posted to a village */
+        get: operations["cadres-village-postings"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/cadres/proposals": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Proposals-List */
+        get: operations["cadres-proposals-list"];
+        put?: never;
+        /** Propose postings: the best cadre for each weak village, with reasons */
+        post: operations["cadres-proposals-create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/cadres/proposals/{proposal_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Proposals-Get */
+        get: operations["cadres-proposals-get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/cadres/proposals/{proposal_id}/confirm": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Proposals-Confirm */
+        post: operations["cadres-proposals-confirm"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/cadres/checkins": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Check-ins, newest day first */
+        get: operations["cadres-checkins-list"];
+        put?: never;
+        /** Check in (cadre, own village; once a day; the phone's time up to 7 days old) */
+        post: operations["cadres-checkins-create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/cadres/checkins/{checkin_id}/photos": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Add a photo (JPEG, PNG or WebP) to one's own check-in */
+        post: operations["cadres-checkins-photo-add"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/cadres/logs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Work logs, newest day first */
+        get: operations["cadres-logs-list"];
+        put?: never;
+        /** Write a work log entry (cadre, own village) */
+        post: operations["cadres-logs-create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/cadres/logs/{log_id}/photos": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Add a photo (JPEG, PNG or WebP) to one's own work log */
+        post: operations["cadres-logs-photo-add"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/cadres/photos/{photo_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A photo of a check-in or work log */
+        get: operations["cadres-photos-get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/cadres/sync": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Apply up to 100 queued check-ins and work logs, each on its own, each with its own key */
+        post: operations["cadres-sync"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/cadres/attendance": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Check-in days, work logs, promotions and oversights per cadre for a month */
+        get: operations["cadres-attendance"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/cadres/{cadre_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A cadre with every posting */
+        get: operations["cadres-get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Update */
+        patch: operations["cadres-update"];
+        trace?: never;
+    };
+    "/api/v1/cadres/{cadre_id}/postings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Post a cadre to a village (a current posting ends the day before) */
+        post: operations["cadres-postings-create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/funds/townships/{township_code}/settings": {
         parameters: {
             query?: never;
@@ -1899,6 +2211,63 @@ export interface components {
              */
             uploaded_at: string;
         };
+        /** AttendanceOut */
+        AttendanceOut: {
+            /** Month */
+            month: string;
+            /**
+             * First Day
+             * Format: date
+             */
+            first_day: string;
+            /**
+             * Last Day
+             * Format: date
+             */
+            last_day: string;
+            /** Days In Month */
+            days_in_month: number;
+            /** Township Code */
+            township_code: string | null;
+            /** Rows */
+            rows: components["schemas"]["AttendanceRow"][];
+        };
+        /** AttendanceRow */
+        AttendanceRow: {
+            /** Cadre Id */
+            cadre_id: number;
+            /** Cadre Name */
+            cadre_name: string;
+            /** Home Unit */
+            home_unit: string;
+            /** Village Code */
+            village_code: string;
+            /** Village Name */
+            village_name: string;
+            /** Township Code */
+            township_code: string;
+            /** Township Name */
+            township_name: string;
+            /** Checkin Days */
+            checkin_days: number;
+            /**
+             * Days
+             * @description the days with a check-in
+             */
+            days: string[];
+            /** Logs */
+            logs: number;
+            /** Members Recruited */
+            members_recruited: number;
+            /** Activities Held */
+            activities_held: number;
+            /** Members Active */
+            members_active: number;
+            /** Policy Issues */
+            policy_issues: number;
+            /** Discipline Issues */
+            discipline_issues: number;
+        };
         /** Body_auth-token */
         "Body_auth-token": {
             /**
@@ -1919,6 +2288,16 @@ export interface components {
              * @default
              */
             scope: string;
+        };
+        /** Body_cadres-checkins-photo-add */
+        "Body_cadres-checkins-photo-add": {
+            /** File */
+            file: string;
+        };
+        /** Body_cadres-logs-photo-add */
+        "Body_cadres-logs-photo-add": {
+            /** File */
+            file: string;
         };
         /** Body_funds-attachment_upload */
         "Body_funds-attachment_upload": {
@@ -2058,6 +2437,170 @@ export interface components {
             /** Version */
             version: number;
         };
+        /** CadreCreate */
+        CadreCreate: {
+            /**
+             * County Code
+             * @description defaults to the caller's county
+             */
+            county_code?: string | null;
+            /** Name */
+            name: string;
+            /** Phone */
+            phone?: string | null;
+            /** Home Unit */
+            home_unit: string;
+            /** Expertise */
+            expertise?: string[];
+            /**
+             * Active
+             * @default true
+             */
+            active: boolean;
+            /**
+             * Username
+             * @description link to this user account (role cadre)
+             */
+            username?: string | null;
+            /** Note */
+            note?: string | null;
+        };
+        /** CadreDetail */
+        CadreDetail: {
+            /** Id */
+            id: number;
+            /** County Code */
+            county_code: string;
+            /** Name */
+            name: string;
+            /** Phone */
+            phone: string | null;
+            /** Home Unit */
+            home_unit: string;
+            /** Expertise */
+            expertise: string[];
+            /** Active */
+            active: boolean;
+            /** User Id */
+            user_id: number | null;
+            /** Username */
+            username: string | null;
+            /** Note */
+            note: string | null;
+            current_posting: components["schemas"]["PostingOut"] | null;
+            /** Version */
+            version: number;
+            /** Postings */
+            postings: components["schemas"]["PostingOut"][];
+        };
+        /** CadreList */
+        CadreList: {
+            /** Items */
+            items: components["schemas"]["CadreOut"][];
+            /** Total */
+            total: number;
+            /** Limit */
+            limit: number;
+            /** Offset */
+            offset: number;
+        };
+        /** CadreOut */
+        CadreOut: {
+            /** Id */
+            id: number;
+            /** County Code */
+            county_code: string;
+            /** Name */
+            name: string;
+            /** Phone */
+            phone: string | null;
+            /** Home Unit */
+            home_unit: string;
+            /** Expertise */
+            expertise: string[];
+            /** Active */
+            active: boolean;
+            /** User Id */
+            user_id: number | null;
+            /** Username */
+            username: string | null;
+            /** Note */
+            note: string | null;
+            current_posting: components["schemas"]["PostingOut"] | null;
+            /** Version */
+            version: number;
+        };
+        /**
+         * CadrePatch
+         * @description Fields to change; `username: null` unlinks the account.
+         */
+        CadrePatch: {
+            /** Name */
+            name?: string | null;
+            /** Phone */
+            phone?: string | null;
+            /** Home Unit */
+            home_unit?: string | null;
+            /** Expertise */
+            expertise?: string[] | null;
+            /** Active */
+            active?: boolean | null;
+            /** Username */
+            username?: string | null;
+            /** Note */
+            note?: string | null;
+        };
+        /** CadreSettingsIn */
+        CadreSettingsIn: {
+            /**
+             * Cadres Per Village
+             * @default 1
+             */
+            cadres_per_village: number;
+            /** Expertise */
+            expertise: components["schemas"]["Expertise"][];
+            /**
+             * Weights
+             * @description category -> expertise -> weight (0..10); missing cells are 0
+             */
+            weights: {
+                [key: string]: {
+                    [key: string]: number;
+                };
+            };
+        };
+        /** CadreSettingsOut */
+        CadreSettingsOut: {
+            /** County Code */
+            county_code: string;
+            /** Cadres Per Village */
+            cadres_per_village: number;
+            /** Expertise */
+            expertise: components["schemas"]["Expertise"][];
+            /** Weights */
+            weights: {
+                [key: string]: {
+                    [key: string]: number;
+                };
+            };
+            /** Version */
+            version: number;
+            /** Updated By */
+            updated_by: string | null;
+            /** Updated At */
+            updated_at: string | null;
+        };
+        /** CadreVillageRef */
+        CadreVillageRef: {
+            /** Code */
+            code: string;
+            /** Name */
+            name: string;
+            /** Township Code */
+            township_code: string;
+            /** Township Name */
+            township_name: string;
+        };
         /** CaseDetail */
         CaseDetail: {
             /** Id */
@@ -2145,6 +2688,78 @@ export interface components {
          * @enum {string}
          */
         CaseStatus: "open" | "rectifying" | "submitted" | "accepted";
+        /** CheckinIn */
+        CheckinIn: {
+            /**
+             * Checked At
+             * Format: date-time
+             * @description when the cadre checked in, on the phone's clock, with its UTC offset; up to 7 days old (offline replay)
+             */
+            checked_at: string;
+            /** Lat */
+            lat: number;
+            /** Lng */
+            lng: number;
+            /**
+             * Accuracy M
+             * @description metres (GPS accuracy)
+             */
+            accuracy_m: number;
+            /** Note */
+            note?: string | null;
+            /**
+             * Village Code
+             * @description the village the phone believed it was in; must be the cadre's village when given
+             */
+            village_code?: string | null;
+        };
+        /** CheckinOut */
+        CheckinOut: {
+            /** Id */
+            id: number;
+            /** Cadre Id */
+            cadre_id: number;
+            /** Cadre Name */
+            cadre_name: string;
+            /** Village Code */
+            village_code: string;
+            /** Village Name */
+            village_name: string;
+            /**
+             * Checked At
+             * Format: date-time
+             */
+            checked_at: string;
+            /**
+             * Received At
+             * Format: date-time
+             */
+            received_at: string;
+            /**
+             * Local Date
+             * Format: date
+             */
+            local_date: string;
+            /** Lat */
+            lat: number;
+            /** Lng */
+            lng: number;
+            /** Accuracy M */
+            accuracy_m: number;
+            /** Note */
+            note: string | null;
+            /** Client Key */
+            client_key: string | null;
+            /** Photos */
+            photos: components["schemas"]["PhotoOut"][];
+        };
+        /** CheckinPage */
+        CheckinPage: {
+            /** Items */
+            items: components["schemas"]["CheckinOut"][];
+            /** Next Cursor */
+            next_cursor: string | null;
+        };
         /**
          * ClaimAction
          * @enum {string}
@@ -2376,6 +2991,17 @@ export interface components {
             /** Active */
             active?: boolean | null;
         };
+        /** CurrentCadre */
+        CurrentCadre: {
+            /** Posting Id */
+            posting_id: number;
+            /** Cadre Id */
+            cadre_id: number;
+            /** Name */
+            name: string;
+            /** Ends */
+            ends: boolean;
+        };
         /** CurrentUnit */
         CurrentUnit: {
             /** Pairing Id */
@@ -2446,6 +3072,16 @@ export interface components {
             village_code: string;
             /** Reason */
             reason: string;
+        };
+        /** Expertise */
+        Expertise: {
+            /**
+             * Code
+             * @description expertise code, e.g. mass_work
+             */
+            code: string;
+            /** Label */
+            label: string;
         };
         /** HistoryCase */
         HistoryCase: {
@@ -2680,6 +3316,119 @@ export interface components {
             /** Categories */
             categories: components["schemas"]["ProblemCategory"][];
         };
+        /** LogIn */
+        LogIn: {
+            /**
+             * Written At
+             * Format: date-time
+             * @description when it was written, on the phone's clock, with its UTC offset
+             */
+            written_at: string;
+            /**
+             * Log Date
+             * @description the day the entry is about; defaults to the day of written_at
+             */
+            log_date?: string | null;
+            /** Text */
+            text: string;
+            /**
+             * Roles
+             * @description the seven roles (七员) this work was in
+             */
+            roles: components["schemas"]["SevenRole"][];
+            /**
+             * Members Recruited
+             * @description 三促进: party members recruited (developed)
+             * @default 0
+             */
+            members_recruited: number;
+            /**
+             * Activities Held
+             * @description 三促进: organisation activities held
+             * @default 0
+             */
+            activities_held: number;
+            /**
+             * Members Active
+             * @description 三促进: members playing their part
+             * @default 0
+             */
+            members_active: number;
+            /**
+             * Policy Issues
+             * @description 两监督: problems found with village cadres carrying out policy
+             * @default 0
+             */
+            policy_issues: number;
+            /**
+             * Discipline Issues
+             * @description 两监督: problems found with village cadres' discipline and law
+             * @default 0
+             */
+            discipline_issues: number;
+            /**
+             * Oversight Note
+             * @description what was found; required when an oversight count is above 0
+             */
+            oversight_note?: string | null;
+            /** Village Code */
+            village_code?: string | null;
+        };
+        /** LogOut */
+        LogOut: {
+            /** Id */
+            id: number;
+            /** Cadre Id */
+            cadre_id: number;
+            /** Cadre Name */
+            cadre_name: string;
+            /** Village Code */
+            village_code: string;
+            /** Village Name */
+            village_name: string;
+            /**
+             * Written At
+             * Format: date-time
+             */
+            written_at: string;
+            /**
+             * Received At
+             * Format: date-time
+             */
+            received_at: string;
+            /**
+             * Log Date
+             * Format: date
+             */
+            log_date: string;
+            /** Text */
+            text: string;
+            /** Roles */
+            roles: components["schemas"]["SevenRole"][];
+            /** Members Recruited */
+            members_recruited: number;
+            /** Activities Held */
+            activities_held: number;
+            /** Members Active */
+            members_active: number;
+            /** Policy Issues */
+            policy_issues: number;
+            /** Discipline Issues */
+            discipline_issues: number;
+            /** Oversight Note */
+            oversight_note: string | null;
+            /** Client Key */
+            client_key: string | null;
+            /** Photos */
+            photos: components["schemas"]["PhotoOut"][];
+        };
+        /** LogPage */
+        LogPage: {
+            /** Items */
+            items: components["schemas"]["LogOut"][];
+            /** Next Cursor */
+            next_cursor: string | null;
+        };
         /**
          * ManualEndReason
          * @enum {string}
@@ -2757,6 +3506,24 @@ export interface components {
             owner?: string | null;
             /** Deadline */
             deadline?: string | null;
+        };
+        /**
+         * MyDay
+         * @description The phone's check-in page: who and where the caller is, and today's check-in if any.
+         */
+        MyDay: {
+            /** Cadre Id */
+            cadre_id: number;
+            /** Cadre Name */
+            cadre_name: string;
+            village: components["schemas"]["CadreVillageRef"];
+            /**
+             * Today
+             * Format: date
+             * @description today in Asia/Shanghai
+             */
+            today: string;
+            checkin: components["schemas"]["CheckinOut"] | null;
         };
         /** NoteOut */
         NoteOut: {
@@ -3021,6 +3788,305 @@ export interface components {
             /** Active */
             active?: boolean | null;
         };
+        /** PhotoOut */
+        PhotoOut: {
+            /** Id */
+            id: number;
+            /** Content Type */
+            content_type: string;
+            /** Size */
+            size: number;
+            /** Sha256 */
+            sha256: string;
+            /**
+             * Uploaded At
+             * Format: date-time
+             */
+            uploaded_at: string;
+        };
+        /**
+         * Post
+         * @enum {string}
+         */
+        Post: "deputy_secretary" | "committee_member";
+        /** PostingConfirmResult */
+        PostingConfirmResult: {
+            proposal: components["schemas"]["PostingProposalSummary"];
+            /** Created */
+            created: number;
+            /** Kept */
+            kept: number;
+            /** Ended */
+            ended: number;
+            /**
+             * Accounts Moved
+             * @description linked user accounts whose village now follows the new posting
+             */
+            accounts_moved: number;
+        };
+        /** PostingCreate */
+        PostingCreate: {
+            /** Village Code */
+            village_code: string;
+            post: components["schemas"]["Post"];
+            /**
+             * Start Date
+             * @description defaults to today; a current posting of the cadre ends the day before
+             */
+            start_date?: string | null;
+            /** End Date */
+            end_date?: string | null;
+            /** Note */
+            note?: string | null;
+        };
+        /** PostingEnd */
+        PostingEnd: {
+            /**
+             * End Date
+             * @description last day of the posting; defaults to yesterday
+             */
+            end_date?: string | null;
+            reason: components["schemas"]["PostingManualEndReason"];
+            /** Note */
+            note?: string | null;
+        };
+        /**
+         * PostingEndReason
+         * @enum {string}
+         */
+        PostingEndReason: "replaced" | "village_accepted" | "recalled" | "other";
+        /** PostingList */
+        PostingList: {
+            /** Items */
+            items: components["schemas"]["PostingOut"][];
+            /** Total */
+            total: number;
+            /** Limit */
+            limit: number;
+            /** Offset */
+            offset: number;
+        };
+        /**
+         * PostingManualEndReason
+         * @enum {string}
+         */
+        PostingManualEndReason: "village_accepted" | "recalled" | "other";
+        /** PostingOut */
+        PostingOut: {
+            /** Id */
+            id: number;
+            /** Cadre Id */
+            cadre_id: number;
+            /** Cadre Name */
+            cadre_name: string;
+            village: components["schemas"]["CadreVillageRef"];
+            post: components["schemas"]["Post"];
+            /**
+             * Start Date
+             * Format: date
+             */
+            start_date: string;
+            /** End Date */
+            end_date: string | null;
+            status: components["schemas"]["PostingStatus"];
+            /** Proposal Id */
+            proposal_id: number | null;
+            /** Note */
+            note: string | null;
+            /** Created By */
+            created_by: string | null;
+            /** Created At */
+            created_at: string | null;
+            ended_reason: components["schemas"]["PostingEndReason"] | null;
+            /** Ended Note */
+            ended_note: string | null;
+            /** Ended By */
+            ended_by: string | null;
+            /** Ended At */
+            ended_at: string | null;
+        };
+        /** PostingProposalCreate */
+        PostingProposalCreate: {
+            /**
+             * County Code
+             * @description defaults to the caller's county
+             */
+            county_code?: string | null;
+            /**
+             * Start Date
+             * @description first day of the new postings; defaults to today
+             */
+            start_date?: string | null;
+            /** End Date */
+            end_date?: string | null;
+            /** @default deputy_secretary */
+            post: components["schemas"]["Post"];
+        };
+        /** PostingProposalList */
+        PostingProposalList: {
+            /** Items */
+            items: components["schemas"]["PostingProposalSummary"][];
+            /** Total */
+            total: number;
+            /** Limit */
+            limit: number;
+            /** Offset */
+            offset: number;
+        };
+        /** PostingProposalOut */
+        PostingProposalOut: {
+            /** Id */
+            id: number;
+            /** County Code */
+            county_code: string;
+            status: components["schemas"]["PostingProposalStatus"];
+            /**
+             * Start Date
+             * Format: date
+             */
+            start_date: string;
+            /** End Date */
+            end_date: string | null;
+            post: components["schemas"]["Post"];
+            /** Slots */
+            slots: number;
+            /** Covered */
+            covered: number;
+            /** Score */
+            score: number;
+            /** Kept */
+            kept: number;
+            /** Created By */
+            created_by: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Confirmed By */
+            confirmed_by: string | null;
+            /** Confirmed At */
+            confirmed_at: string | null;
+            /**
+             * Stale
+             * @description inputs changed since the run: confirming it answers 409 proposal_stale
+             */
+            stale: boolean;
+            totals: components["schemas"]["PostingProposalTotals"];
+            /** Villages */
+            villages: components["schemas"]["PostingProposedVillage"][];
+            /**
+             * Idle Cadres
+             * @description available cadres the proposal does not post
+             */
+            idle_cadres: components["schemas"]["ProposedCadre"][];
+        };
+        /**
+         * PostingProposalStatus
+         * @enum {string}
+         */
+        PostingProposalStatus: "open" | "confirmed" | "superseded";
+        /** PostingProposalSummary */
+        PostingProposalSummary: {
+            /** Id */
+            id: number;
+            /** County Code */
+            county_code: string;
+            status: components["schemas"]["PostingProposalStatus"];
+            /**
+             * Start Date
+             * Format: date
+             */
+            start_date: string;
+            /** End Date */
+            end_date: string | null;
+            post: components["schemas"]["Post"];
+            /** Slots */
+            slots: number;
+            /** Covered */
+            covered: number;
+            /** Score */
+            score: number;
+            /** Kept */
+            kept: number;
+            /** Created By */
+            created_by: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Confirmed By */
+            confirmed_by: string | null;
+            /** Confirmed At */
+            confirmed_at: string | null;
+        };
+        /** PostingProposalTotals */
+        PostingProposalTotals: {
+            /** Villages */
+            villages: number;
+            /** Villages Fully Covered */
+            villages_fully_covered: number;
+            /** Slots */
+            slots: number;
+            /** Covered */
+            covered: number;
+            /** Uncovered */
+            uncovered: number;
+            /** Score */
+            score: number;
+            /** Kept */
+            kept: number;
+            /** Existing */
+            existing: number;
+            /** Ending */
+            ending: number;
+            /** Cadres */
+            cadres: number;
+            /** Cadres Used */
+            cadres_used: number;
+        };
+        /** PostingProposedVillage */
+        PostingProposedVillage: {
+            /** Village Code */
+            village_code: string;
+            /** Village Name */
+            village_name: string;
+            /** Township Code */
+            township_code: string;
+            /** Township Name */
+            township_name: string;
+            /** Categories */
+            categories: string[];
+            /** Slots */
+            slots: number;
+            /** Cadres */
+            cadres: components["schemas"]["ProposedCadre"][];
+            /** Missing */
+            missing: number;
+            uncovered_reason: components["schemas"]["PostingUncoveredReason"] | null;
+            /** Current */
+            current: components["schemas"]["CurrentCadre"][];
+        };
+        /** PostingReasonOut */
+        PostingReasonOut: {
+            /** Category */
+            category: string;
+            /** Expertise */
+            expertise: string;
+            /** Weight */
+            weight: number;
+        };
+        /**
+         * PostingStatus
+         * @enum {string}
+         */
+        PostingStatus: "current" | "upcoming" | "finished" | "ended" | "void";
+        /**
+         * PostingUncoveredReason
+         * @enum {string}
+         */
+        PostingUncoveredReason: "no_capacity" | "no_allowed_unit";
         /**
          * ProblemCategory
          * @enum {string}
@@ -3156,6 +4222,23 @@ export interface components {
             units: number;
             /** Units Used */
             units_used: number;
+        };
+        /** ProposedCadre */
+        ProposedCadre: {
+            /** Cadre Id */
+            cadre_id: number;
+            /** Name */
+            name: string;
+            /** Home Unit */
+            home_unit: string;
+            /** Expertise */
+            expertise: string[];
+            /** Score */
+            score: number;
+            /** Reasons */
+            reasons: components["schemas"]["PostingReasonOut"][];
+            /** Kept */
+            kept: boolean;
         };
         /** ProposedUnit */
         ProposedUnit: {
@@ -3618,6 +4701,11 @@ export interface components {
             /** Is Default */
             is_default: boolean;
         };
+        /**
+         * SevenRole
+         * @enum {string}
+         */
+        SevenRole: "informant" | "mediator" | "supervisor" | "coordinator" | "clerk" | "researcher" | "security_officer";
         /** SheetCorrection */
         SheetCorrection: {
             /**
@@ -3803,6 +4891,72 @@ export interface components {
              */
             note: string;
         };
+        /** SyncItem */
+        SyncItem: {
+            /**
+             * Key
+             * @description the write's own Idempotency-Key (the phone's queue key)
+             */
+            key: string;
+            /**
+             * Kind
+             * @description checkin or log; anything else is refused for this item alone
+             */
+            kind: string;
+            /**
+             * Body
+             * @description the body the single POST would take
+             */
+            body: {
+                [key: string]: unknown;
+            };
+        };
+        /** SyncRequest */
+        SyncRequest: {
+            /** Items */
+            items: components["schemas"]["SyncItem"][];
+        };
+        /** SyncResponse */
+        SyncResponse: {
+            /** Results */
+            results: components["schemas"]["SyncResult"][];
+            /** Created */
+            created: number;
+            /** Duplicates */
+            duplicates: number;
+            /** Refused */
+            refused: number;
+        };
+        /** SyncResult */
+        SyncResult: {
+            /** Index */
+            index: number;
+            /** Key */
+            key: string;
+            /** Kind */
+            kind: string;
+            status: components["schemas"]["SyncStatus"];
+            /**
+             * Http Status
+             * @description what the single POST would have answered: 201, 200 (duplicate) or 4xx
+             */
+            http_status: number;
+            /** Code */
+            code?: string | null;
+            /** Detail */
+            detail?: string | null;
+            /** Errors */
+            errors?: {
+                [key: string]: unknown;
+            }[] | null;
+            checkin?: components["schemas"]["CheckinOut"] | null;
+            log?: components["schemas"]["LogOut"] | null;
+        };
+        /**
+         * SyncStatus
+         * @enum {string}
+         */
+        SyncStatus: "created" | "duplicate" | "refused";
         /** TenderIn */
         TenderIn: {
             /** Notice */
@@ -4032,6 +5186,12 @@ export interface components {
             secretary_name?: string | null;
             /** Party Member Count */
             party_member_count?: number | null;
+        };
+        /** VillagePostingHistory */
+        VillagePostingHistory: {
+            village: components["schemas"]["CadreVillageRef"];
+            /** Items */
+            items: components["schemas"]["PostingOut"][];
         };
         /** VillageRef */
         VillageRef: {
@@ -6857,6 +8017,1153 @@ export interface operations {
             };
             /** @description If-Match missing */
             428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Client error: application/problem+json with a stable `code` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    "cadres-list": {
+        parameters: {
+            query?: {
+                /** @description defaults to the caller's county */
+                county_code?: string | null;
+                active?: boolean | null;
+                expertise?: string | null;
+                /** @description true: posted today; false: not posted */
+                posted?: boolean | null;
+                /** @description posted today in this township */
+                township_code?: string | null;
+                /** @description name or home unit contains */
+                q?: string | null;
+                /** @description Page size (1 to 200) */
+                limit?: number;
+                offset?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CadreList"];
+                };
+            };
+            /** @description Validation error (field problems in `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Client error: application/problem+json with a stable `code` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    "cadres-create": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CadreCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CadreOut"];
+                };
+            };
+            /** @description Validation error (field problems in `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Client error: application/problem+json with a stable `code` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    "cadres-me-today": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MyDay"];
+                };
+            };
+            /** @description Client error: application/problem+json with a stable `code` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    "cadres-settings-get": {
+        parameters: {
+            query?: {
+                /** @description defaults to the caller's county */
+                county_code?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CadreSettingsOut"];
+                };
+            };
+            /** @description Validation error (field problems in `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Client error: application/problem+json with a stable `code` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    "cadres-settings-update": {
+        parameters: {
+            query?: {
+                /** @description defaults to the caller's county */
+                county_code?: string | null;
+            };
+            header?: {
+                /** @description ETag from GET */
+                "if-match"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CadreSettingsIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CadreSettingsOut"];
+                };
+            };
+            /** @description Stale If-Match */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Validation error (field problems in `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description If-Match missing */
+            428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Client error: application/problem+json with a stable `code` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    "cadres-postings-list": {
+        parameters: {
+            query?: {
+                village_code?: string | null;
+                cadre_id?: number | null;
+                township_code?: string | null;
+                /** @description only postings in force today */
+                current?: boolean;
+                /** @description Page size (1 to 200) */
+                limit?: number;
+                offset?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PostingList"];
+                };
+            };
+            /** @description Validation error (field problems in `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Client error: application/problem+json with a stable `code` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    "cadres-postings-end": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                posting_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PostingEnd"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PostingOut"];
+                };
+            };
+            /** @description posting_ended */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Validation error (field problems in `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Client error: application/problem+json with a stable `code` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    "cadres-village-postings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                village_code: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VillagePostingHistory"];
+                };
+            };
+            /** @description Validation error (field problems in `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Client error: application/problem+json with a stable `code` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    "cadres-proposals-list": {
+        parameters: {
+            query?: {
+                status?: components["schemas"]["PostingProposalStatus"] | null;
+                /** @description Page size (1 to 200) */
+                limit?: number;
+                offset?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PostingProposalList"];
+                };
+            };
+            /** @description Validation error (field problems in `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Client error: application/problem+json with a stable `code` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    "cadres-proposals-create": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PostingProposalCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PostingProposalOut"];
+                };
+            };
+            /** @description Validation error (field problems in `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Client error: application/problem+json with a stable `code` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    "cadres-proposals-get": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                proposal_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PostingProposalOut"];
+                };
+            };
+            /** @description Validation error (field problems in `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Client error: application/problem+json with a stable `code` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    "cadres-proposals-confirm": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                proposal_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PostingConfirmResult"];
+                };
+            };
+            /** @description proposal_stale or proposal_not_open */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Validation error (field problems in `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Client error: application/problem+json with a stable `code` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    "cadres-checkins-list": {
+        parameters: {
+            query?: {
+                village_code?: string | null;
+                cadre_id?: number | null;
+                date_from?: string | null;
+                date_to?: string | null;
+                /** @description only the caller's own */
+                mine?: boolean;
+                /** @description next_cursor of the previous page */
+                cursor?: string | null;
+                /** @description Page size (1 to 200) */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CheckinPage"];
+                };
+            };
+            /** @description Validation error (field problems in `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Client error: application/problem+json with a stable `code` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    "cadres-checkins-create": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description the phone's key for this write: a replay is stored once */
+                "Idempotency-Key"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CheckinIn"];
+            };
+        };
+        responses: {
+            /** @description The same write again (same Idempotency-Key): the stored check-in */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CheckinOut"];
+                };
+            };
+            /** @description already_checked_in */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Validation error (field problems in `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Client error: application/problem+json with a stable `code` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    "cadres-checkins-photo-add": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                checkin_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": components["schemas"]["Body_cadres-checkins-photo-add"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PhotoOut"];
+                };
+            };
+            /** @description photo_too_large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Validation error (field problems in `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Client error: application/problem+json with a stable `code` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    "cadres-logs-list": {
+        parameters: {
+            query?: {
+                village_code?: string | null;
+                cadre_id?: number | null;
+                role?: components["schemas"]["SevenRole"] | null;
+                date_from?: string | null;
+                date_to?: string | null;
+                /** @description only the caller's own */
+                mine?: boolean;
+                /** @description next_cursor of the previous page */
+                cursor?: string | null;
+                /** @description Page size (1 to 200) */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LogPage"];
+                };
+            };
+            /** @description Validation error (field problems in `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Client error: application/problem+json with a stable `code` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    "cadres-logs-create": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description the phone's key for this write: a replay is stored once */
+                "Idempotency-Key"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LogIn"];
+            };
+        };
+        responses: {
+            /** @description The same write again (same Idempotency-Key): the stored entry */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LogOut"];
+                };
+            };
+            /** @description Validation error (field problems in `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Client error: application/problem+json with a stable `code` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    "cadres-logs-photo-add": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                log_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": components["schemas"]["Body_cadres-logs-photo-add"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PhotoOut"];
+                };
+            };
+            /** @description photo_too_large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Validation error (field problems in `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Client error: application/problem+json with a stable `code` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    "cadres-photos-get": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                photo_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "image/jpeg": unknown;
+                    "image/png": unknown;
+                    "image/webp": unknown;
+                };
+            };
+            /** @description Validation error (field problems in `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Client error: application/problem+json with a stable `code` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    "cadres-sync": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SyncRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SyncResponse"];
+                };
+            };
+            /** @description Validation error (field problems in `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Client error: application/problem+json with a stable `code` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    "cadres-attendance": {
+        parameters: {
+            query: {
+                /** @description YYYY-MM */
+                month: string;
+                township_code?: string | null;
+                village_code?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AttendanceOut"];
+                };
+            };
+            /** @description Validation error (field problems in `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Client error: application/problem+json with a stable `code` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    "cadres-get": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                cadre_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CadreDetail"];
+                };
+            };
+            /** @description Validation error (field problems in `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Client error: application/problem+json with a stable `code` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    "cadres-update": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description ETag from GET */
+                "if-match"?: string | null;
+            };
+            path: {
+                cadre_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CadrePatch"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CadreOut"];
+                };
+            };
+            /** @description Stale If-Match */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Validation error (field problems in `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description If-Match missing */
+            428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Client error: application/problem+json with a stable `code` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    "cadres-postings-create": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                cadre_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PostingCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PostingOut"];
+                };
+            };
+            /** @description posting_overlap or cadre_inactive */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Validation error (field problems in `errors`) */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
