@@ -2,16 +2,19 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, Strict, StrictBool, field_validator, model_validator
 
 from cunzhi.kit.codes import ProblemCategory
+from cunzhi.kit.inputs import Id
 
 StrengthCode = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{1,31}$", description="strength code, e.g. economic")]
 UnitCode = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$")]
 VillageCode = Annotated[str, Field(pattern=r"^\d{12}$")]
 CountyCode = Annotated[str, Field(pattern=r"^\d{12}$")]
 Name = Annotated[str, Field(min_length=1, max_length=100)]
-Weight = Annotated[int, Field(ge=0, le=10)]
+# Numbers and flags in request bodies are JSON numbers and booleans, not "3", "0" or false for 0.
+Weight = Annotated[int, Strict(), Field(ge=0, le=10)]
+Capacity = Annotated[int, Strict(), Field(ge=0, le=50)]
 
 
 class EndReason(StrEnum):
@@ -82,12 +85,12 @@ class PartnerUnitCreate(BaseModel):
     name: Name
     county_code: CountyCode | None = Field(None, description="defaults to the caller's county")
     strengths: list[StrengthCode] = Field(default_factory=list, max_length=20)
-    capacity: Annotated[int, Field(ge=0, le=50)] | None = Field(
+    capacity: Capacity | None = Field(
         None, description="villages it can help at once; defaults to the CUNZHI_VILLAGES_PER_UNIT setting"
     )
     contact_name: Annotated[str, Field(min_length=1, max_length=50)] | None = None
     contact_phone: Annotated[str, Field(pattern=r"^[0-9+\- ]{5,20}$")] | None = None
-    active: bool = True
+    active: StrictBool = True
 
     _strengths = field_validator("strengths")(_unique_sorted)
 
@@ -96,10 +99,10 @@ class PartnerUnitPatch(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
     name: Name | None = None
     strengths: list[StrengthCode] | None = Field(None, max_length=20)
-    capacity: Annotated[int, Field(ge=0, le=50)] | None = None
+    capacity: Capacity | None = None
     contact_name: Annotated[str, Field(min_length=1, max_length=50)] | None = None
     contact_phone: Annotated[str, Field(pattern=r"^[0-9+\- ]{5,20}$")] | None = None
-    active: bool | None = None
+    active: StrictBool | None = None
 
     @field_validator("strengths")
     @classmethod
@@ -127,7 +130,7 @@ class Strength(BaseModel):
 
 class PairingSettingsIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    slots_per_village: Annotated[int, Field(ge=1, le=10)] = 2
+    slots_per_village: Annotated[int, Strict(), Field(ge=1, le=10)] = 2
     strengths: list[Strength] = Field(min_length=1, max_length=20)
     weights: dict[ProblemCategory, dict[StrengthCode, Weight]] = Field(
         description="category -> strength -> weight (0..10); missing cells are 0"
@@ -208,7 +211,7 @@ class VillagePairingHistory(BaseModel):
 class PairRef(BaseModel):
     model_config = ConfigDict(extra="forbid")
     village_code: VillageCode
-    partner_unit_id: int
+    partner_unit_id: Annotated[Id, Strict()]
 
 
 class ProposalCreate(BaseModel):
