@@ -35,12 +35,13 @@ from cunzhi.assets.workflows import (
 )
 from cunzhi.funds.schemas import EventOut
 from cunzhi.kit.deps import PrincipalDep, SessionDep
+from cunzhi.kit.inputs import INT4_MAX
 from cunzhi.kit.pagination import Limit, Offset
 
 assets_router = APIRouter(prefix="/api/v1/assets", tags=["assets"])
 resources_router = APIRouter(prefix="/api/v1/resources", tags=["resources"])
 
-Id = Annotated[int, Path(ge=1)]
+Id = Annotated[int, Path(ge=1, le=INT4_MAX)]
 VillageFilter = Annotated[str | None, Query(pattern=r"^\d{12}$")]
 _ERRORS: dict[int | str, dict[str, Any]] = {
     403: {"description": "Not allowed for this role"},

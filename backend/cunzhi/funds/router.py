@@ -38,6 +38,7 @@ from cunzhi.funds.schemas import (
 from cunzhi.funds.statements import ZERO
 from cunzhi.kit.deps import PrincipalDep, SessionDep
 from cunzhi.kit.etag import etag
+from cunzhi.kit.inputs import INT4_MAX
 from cunzhi.kit.pagination import Limit, Offset
 
 router = APIRouter(prefix="/api/v1/funds", tags=["funds"])
@@ -45,6 +46,8 @@ router = APIRouter(prefix="/api/v1/funds", tags=["funds"])
 Code = Annotated[str, Path(pattern=r"^\d{12}$", description="12-digit village code")]
 TownshipCode = Annotated[str, Path(pattern=r"^\d{12}$", description="12-digit township code")]
 Year = Annotated[int, Query(ge=2000, le=2100)]
+RowId = Annotated[int, Path(ge=1, le=INT4_MAX)]  # int4 keys: larger ids are a 422 for the field
+LEDGER_ID_MAX = 2**63 - 1  # ledger entries have BIGINT keys
 
 _CONFLICTS: dict[int | str, dict[str, Any]] = {
     404: {"description": "Not found or out of scope"},
@@ -236,7 +239,7 @@ async def ledger_list(
 @router.post("/ledger/{entry_id}/reverse", response_model=LedgerEntryOut, status_code=201, name="entry_reverse",
              responses=_CONFLICTS, summary="Correct an entry by a reversing entry (township agency)")
 async def entry_reverse(
-    entry_id: Annotated[int, Path(ge=1)], body: ReverseIn, principal: PrincipalDep, session: SessionDep
+    entry_id: Annotated[int, Path(ge=1, le=LEDGER_ID_MAX)], body: ReverseIn, principal: PrincipalDep, session: SessionDep
 ) -> LedgerEntryOut:
     entry = await service.reverse_entry(session, principal, entry_id, reason=body.reason)
     original = await session.get(type(entry), entry_id)
@@ -287,7 +290,7 @@ async def budget_create(
 @router.get("/budgets/{budget_id}", response_model=BudgetOut, name="budget_get",
             summary="A budget with its lines, amendments and trail")
 async def budget_get(
-    budget_id: Annotated[int, Path(ge=1)], principal: PrincipalDep, session: SessionDep, response: Response
+    budget_id: RowId, principal: PrincipalDep, session: SessionDep, response: Response
 ) -> BudgetOut:
     return _budget_out(await service.get_budget(session, principal, budget_id), response)
 
@@ -296,7 +299,7 @@ async def budget_get(
             responses={**_CONFLICTS, 412: {"description": "Stale If-Match"}, 428: {"description": "If-Match missing"}},
             summary="Replace the lines of a draft or returned budget (village committee)")
 async def budget_edit(
-    budget_id: Annotated[int, Path(ge=1)], body: BudgetEditIn, principal: PrincipalDep, session: SessionDep,
+    budget_id: RowId, body: BudgetEditIn, principal: PrincipalDep, session: SessionDep,
     response: Response, if_match: Annotated[str | None, Header(description="ETag from GET")] = None,
 ) -> BudgetOut:
     view = await service.edit_budget(session, principal, budget_id, if_match=if_match, note=body.note,
@@ -306,7 +309,7 @@ async def budget_edit(
 
 def _budget_action(action: BudgetAction, summary: str) -> None:
     async def act(
-        budget_id: Annotated[int, Path(ge=1)], principal: PrincipalDep, session: SessionDep, response: Response,
+        budget_id: RowId, principal: PrincipalDep, session: SessionDep, response: Response,
         body: ReasonIn | None = None,
     ) -> BudgetOut:
         view = await service.act_on_budget(session, principal, budget_id, action,
@@ -327,7 +330,7 @@ _budget_action(BudgetAction.close, "Close the budget year: no more claims (towns
 @router.post("/lines/{line_id}/amendments", response_model=AmendmentOut, status_code=201, name="amendment_request",
              responses=_CONFLICTS, summary="Ask to change an approved line's amount (village committee)")
 async def amendment_request(
-    line_id: Annotated[int, Path(ge=1)], body: AmendmentIn, principal: PrincipalDep, session: SessionDep
+    line_id: RowId, body: AmendmentIn, principal: PrincipalDep, session: SessionDep
 ) -> AmendmentOut:
     a = await service.request_amendment(session, principal, line_id, new_amount=body.new_amount, reason=body.reason)
     return _amendment_out(a)
@@ -336,7 +339,7 @@ async def amendment_request(
 @router.post("/amendments/{amendment_id}/approve", response_model=AmendmentOut, name="amendment_approve",
              responses=_CONFLICTS, summary="Approve an amendment (township official)")
 async def amendment_approve(
-    amendment_id: Annotated[int, Path(ge=1)], principal: PrincipalDep, session: SessionDep,
+    amendment_id: RowId, principal: PrincipalDep, session: SessionDep,
     body: ReasonIn | None = None,
 ) -> AmendmentOut:
     a = await service.decide_amendment(session, principal, amendment_id, approve=True,
@@ -347,7 +350,7 @@ async def amendment_approve(
 @router.post("/amendments/{amendment_id}/return", response_model=AmendmentOut, name="amendment_return",
              responses=_CONFLICTS, summary="Return an amendment with reasons (township official)")
 async def amendment_return(
-    amendment_id: Annotated[int, Path(ge=1)], body: ReasonIn, principal: PrincipalDep, session: SessionDep
+    amendment_id: RowId, body: ReasonIn, principal: PrincipalDep, session: SessionDep
 ) -> AmendmentOut:
     return _amendment_out(await service.decide_amendment(session, principal, amendment_id, approve=False,
                                                          reason=body.reason))
@@ -384,7 +387,7 @@ async def claim_create(
 
 @router.get("/claims/{claim_id}", response_model=ClaimDetail, name="claim_get",
             summary="A claim with its attachments and approval trail")
-async def claim_get(claim_id: Annotated[int, Path(ge=1)], principal: PrincipalDep, session: SessionDep) -> ClaimDetail:
+async def claim_get(claim_id: RowId, principal: PrincipalDep, session: SessionDep) -> ClaimDetail:
     return await _claim_detail(session, await service.get_claim(session, principal, claim_id))
 
 
@@ -400,7 +403,7 @@ _CLAIM_SUMMARIES = {
 
 def _claim_action(action: ClaimAction) -> None:
     async def act(
-        claim_id: Annotated[int, Path(ge=1)], principal: PrincipalDep, session: SessionDep,
+        claim_id: RowId, principal: PrincipalDep, session: SessionDep,
         body: ReasonIn | None = None,
     ) -> ClaimDetail:
         view = await service.act_on_claim(session, principal, claim_id, action, reason=body.reason if body else None)
@@ -419,7 +422,7 @@ for _action in ClaimAction:
              responses={**_CONFLICTS, 413: {"description": "Too large"}, 422: {"description": "Not a PDF/JPEG/PNG"}},
              summary="Attach an invoice (PDF, JPEG or PNG) to a claim not yet signed (village committee)")
 async def attachment_upload(
-    claim_id: Annotated[int, Path(ge=1)], file: Annotated[UploadFile, File()], principal: PrincipalDep,
+    claim_id: RowId, file: Annotated[UploadFile, File()], principal: PrincipalDep,
     session: SessionDep,
 ) -> AttachmentOut:
     content = await file.read(service.attachment_limit() + 1)
@@ -432,7 +435,7 @@ async def attachment_upload(
             responses={200: {"content": {"application/pdf": {}, "image/jpeg": {}, "image/png": {}}}},
             summary="Download an attachment")
 async def attachment_download(
-    attachment_id: Annotated[int, Path(ge=1)], principal: PrincipalDep, session: SessionDep
+    attachment_id: RowId, principal: PrincipalDep, session: SessionDep
 ) -> Response:
     att: Attachment = await service.get_attachment(session, principal, attachment_id)
     return Response(

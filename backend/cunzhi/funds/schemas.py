@@ -11,6 +11,7 @@ from cunzhi.funds.budgets import BudgetStatus
 from cunzhi.funds.claims import ClaimAction, ClaimState
 from cunzhi.funds.models import AmendmentStatus, BudgetCategory, IncomeSource
 from cunzhi.funds.statements import EntryKind
+from cunzhi.kit.inputs import Id
 from cunzhi.kit.money import Money, PositiveMoney
 
 Text200 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
@@ -186,7 +187,7 @@ class BudgetOut(BudgetSummary):
 
 
 class ClaimIn(_In):
-    line_id: int
+    line_id: Id
     amount: PositiveMoney
     purpose: Text200
     payee: Text200
