@@ -47,9 +47,6 @@ EXAMPLES = int(os.environ.get("CUNZHI_FUZZ_EXAMPLES", "15"))
 ACCOUNTS = ("admin", "township01", "cadre01", "agency01")
 PUBLIC = {"health-live", "health-ready", "auth-token", "auth-refresh", "auth-logout"}
 # Operations left out of the CI run (operationId -> why). Keep it empty: fix the operation instead.
-# TODO(funds, assets): their path ids (and ClaimIn.line_id) have no upper bound, so 2^31 and more pass
-# only through the kit's generic database handler (422 without `errors[]`); declare them with
-# cunzhi.kit.inputs.Id (ledger entry ids: le=2**63 - 1) so the 422 names the field.
 EXCLUDED: dict[str, str] = {}
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance,
           negative_data_rejection]
