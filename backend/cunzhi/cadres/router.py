@@ -182,7 +182,7 @@ async def get_proposal(proposal_id: Id, principal: PrincipalDep, session: Sessio
 
 
 @router.post("/proposals/{proposal_id}/confirm", response_model=PostingConfirmResult, name="proposals-confirm",
-             responses={409: {"description": "proposal_stale or proposal_not_open"}})
+             responses={409: {"description": "posting_proposal_stale or posting_proposal_not_open"}})
 async def confirm_proposal(proposal_id: Id, principal: PrincipalDep, session: SessionDep) -> PostingConfirmResult:
     return await service.confirm_proposal(session, principal, proposal_id)
 
@@ -208,7 +208,8 @@ async def list_checkins(
 
 @router.post("/checkins", response_model=CheckinOut, status_code=201, name="checkins-create",
              summary="Check in (cadre, own village; once a day; the phone's time up to 7 days old)",
-             responses={200: {"description": "The same write again (same Idempotency-Key): the stored check-in"},
+             responses={200: {"model": CheckinOut,
+                              "description": "The same write again (same Idempotency-Key): the stored check-in"},
                         409: {"description": "already_checked_in"}})
 async def create_checkin(body: CheckinIn, principal: PrincipalDep, session: SessionDep, response: Response,
                          idempotency_key: IdemKey = None) -> CheckinOut:
@@ -248,7 +249,8 @@ async def list_logs(
 
 @router.post("/logs", response_model=LogOut, status_code=201, name="logs-create",
              summary="Write a work log entry (cadre, own village)",
-             responses={200: {"description": "The same write again (same Idempotency-Key): the stored entry"}})
+             responses={200: {"model": LogOut,
+                              "description": "The same write again (same Idempotency-Key): the stored entry"}})
 async def create_log(body: LogIn, principal: PrincipalDep, session: SessionDep, response: Response,
                      idempotency_key: IdemKey = None) -> LogOut:
     out, created = await fieldwork.create_log(session, principal, body, idempotency_key)

@@ -328,7 +328,7 @@ class PostingProposalSummary(BaseModel):
 
 
 class PostingProposalOut(PostingProposalSummary):
-    stale: bool = Field(description="inputs changed since the run: confirming it answers 409 proposal_stale")
+    stale: bool = Field(description="inputs changed since the run: confirming it answers 409 posting_proposal_stale")
     totals: PostingProposalTotals
     villages: list[PostingProposedVillage]
     idle_cadres: list[ProposedCadre] = Field(description="available cadres the proposal does not post")

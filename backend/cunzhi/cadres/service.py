@@ -718,7 +718,7 @@ async def _get_proposal(session: AsyncSession, p: Principal, proposal_id: int, *
         stmt = stmt.with_for_update().execution_options(populate_existing=True)
     pr = (await session.execute(stmt)).scalar_one_or_none()
     if pr is None:
-        raise NotFound(f"Proposal {proposal_id} not found", code="proposal_not_found")
+        raise NotFound(f"Proposal {proposal_id} not found", code="posting_proposal_not_found")
     return pr
 
 
@@ -735,7 +735,7 @@ async def create_proposal(session: AsyncSession, p: Principal, data: PostingProp
     county = await _county_for_write(session, p, data.county_code)
     start = data.start_date or today()
     if start < today():
-        raise Unprocessable("A proposal cannot start in the past", code="start_in_past", errors=[
+        raise Unprocessable("A proposal cannot start in the past", code="posting_start_in_past", errors=[
             {"loc": ["body", "start_date"], "msg": "must be today or later", "type": "value_error"}])
     snap = await snapshot(session, county, start, data.post.value)
     result = matching.solve(snap.problem())
@@ -779,11 +779,11 @@ async def confirm_proposal(session: AsyncSession, p: Principal, proposal_id: int
     await _lock_county(session, county)
     pr = await _get_proposal(session, p, proposal_id, for_update=True)
     if pr.status != PostingProposalStatus.open.value:
-        raise Conflict(f"Proposal {pr.id} is {pr.status}", code="proposal_not_open",
+        raise Conflict(f"Proposal {pr.id} is {pr.status}", code="posting_proposal_not_open",
                        extra={"proposal_status": pr.status})
     if await _is_stale(session, pr):
         raise Conflict("Cadres, villages, settings or postings changed since this proposal was made; run it again",
-                       code="proposal_stale")
+                       code="posting_proposal_stale")
     day = pr.start_date
     assigned = {(a["village_id"], a["cadre_id"]) for a in pr.result["assignments"]}
     current = {(c["village_id"], c["cadre_id"]): c["posting_id"] for c in pr.inputs["current"]}

@@ -3969,7 +3969,7 @@ export interface components {
             confirmed_at: string | null;
             /**
              * Stale
-             * @description inputs changed since the run: confirming it answers 409 proposal_stale
+             * @description inputs changed since the run: confirming it answers 409 posting_proposal_stale
              */
             stale: boolean;
             totals: components["schemas"]["PostingProposalTotals"];
@@ -8550,7 +8550,7 @@ export interface operations {
                     "application/json": components["schemas"]["PostingConfirmResult"];
                 };
             };
-            /** @description proposal_stale or proposal_not_open */
+            /** @description posting_proposal_stale or posting_proposal_not_open */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -8649,7 +8649,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["CheckinOut"];
+                };
             };
             /** @description Successful Response */
             201: {
@@ -8813,7 +8815,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["LogOut"];
+                };
             };
             /** @description Successful Response */
             201: {

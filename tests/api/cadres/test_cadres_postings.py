@@ -168,7 +168,7 @@ async def test_confirm_a_proposal_and_a_stale_one_is_refused(client: httpx.Async
     assert (await client.get(f"{URL}/proposals/{stale['id']}", headers=h)).json()["stale"] is True
     before = (await db.execute(select(Posting.id))).scalars().all()
     r = await client.post(f"{URL}/proposals/{stale['id']}/confirm", headers=h)
-    assert r.status_code == 409 and r.json()["code"] == "proposal_stale"
+    assert r.status_code == 409 and r.json()["code"] == "posting_proposal_stale"
     assert (await db.execute(select(Posting.id))).scalars().all() == before
 
     fresh = (await client.post(f"{URL}/proposals", json={"post": "committee_member"}, headers=h)).json()
@@ -188,7 +188,7 @@ async def test_confirm_a_proposal_and_a_stale_one_is_refused(client: httpx.Async
     # the stale one was superseded; confirming again is refused
     assert (await client.get(f"{URL}/proposals/{stale['id']}", headers=h)).json()["status"] == "superseded"
     r = await client.post(f"{URL}/proposals/{fresh['id']}/confirm", headers=h)
-    assert r.status_code == 409 and r.json()["code"] == "proposal_not_open"
+    assert r.status_code == 409 and r.json()["code"] == "posting_proposal_not_open"
 
 
 async def test_proposals_are_the_county_s(client: httpx.AsyncClient, auth) -> None:
@@ -199,7 +199,7 @@ async def test_proposals_are_the_county_s(client: httpx.AsyncClient, auth) -> No
     assert (await client.get(f"{URL}/proposals", headers=await auth("township01"))).json()["items"] == []
     r = await client.post(f"{URL}/proposals", json={"start_date": (date.today() - timedelta(days=3)).isoformat()},
                           headers=await auth("admin"))
-    assert r.status_code == 422 and r.json()["code"] == "start_in_past"
+    assert r.status_code == 422 and r.json()["code"] == "posting_start_in_past"
     r = await client.post(f"{URL}/proposals", json={"county_code": COUNTY, "post": "chair"},
                           headers=await auth("admin"))
     assert r.status_code == 422
