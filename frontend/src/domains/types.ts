@@ -2,6 +2,7 @@ import type { Component } from 'vue'
 import type { RouteLocationRaw, RouteRecordRaw } from 'vue-router'
 import type { Role } from '@/api/types'
 import type { Locale } from '@/i18n/locales'
+import type { BatchSender } from '@/offline/queue'
 
 /** An entry of the desktop side menu. Hidden when the user's role may not open its route. */
 export interface MenuEntry {
@@ -62,6 +63,8 @@ export interface DomainModule {
   mobileShortcuts?: MobileShortcut[]
   /** Messages per locale; merged deeply into the root (put `errors: { your_code: ... }` here too). */
   messages?: Partial<Record<Locale, DomainMessages>>
+  /** Ways to replay several of the domain's queued phone writes in one request (see BatchSender). */
+  offlineBatchers?: BatchSender[]
 }
 
 export function defineDomain(domain: DomainModule): DomainModule {

@@ -49,6 +49,21 @@ export interface QueuedWrite {
 
 export type Sender = (write: QueuedWrite) => Promise<Response>
 
+/**
+ * Sends several queued writes in one request (e.g. a domain's batch endpoint), so a phone that was
+ * offline for days does not replay its queue one request at a time. During a replay, a run of two or
+ * more consecutive pending writes that `accepts` (at most `max`) goes to `send`, which answers one
+ * Response per write, in order, as that write alone would have been answered (each item carries the
+ * write's own Idempotency-Key); each answer is then handled exactly like a single one. `send` returns
+ * null when the batch cannot be used (an older server, a refused batch): those writes then go one by
+ * one. A thrown error means no network, as for a single write.
+ */
+export interface BatchSender {
+  accepts(write: QueuedWrite): boolean
+  max: number
+  send(writes: QueuedWrite[]): Promise<Response[] | null>
+}
+
 export interface ReplayReport {
   sent: number
   failed: number
@@ -216,49 +231,90 @@ export class OfflineQueue {
    * 401/408/425/429) marks it failed and moves on; no network, 401 or a retryable answer stops
    * the replay and keeps the rest in order for next time. One replay at a time, across tabs too.
    */
-  replay(send: Sender): Promise<ReplayReport> {
+  replay(send: Sender, batchers: readonly BatchSender[] = []): Promise<ReplayReport> {
     if (!this.replaying) {
-      this.replaying = withTabLock(`${this.dbName}-replay`, () => this.replayOnce(send)).finally(() => {
+      this.replaying = withTabLock(`${this.dbName}-replay`, () => this.replayOnce(send, batchers)).finally(() => {
         this.replaying = null
       })
     }
     return this.replaying
   }
 
-  private async replayOnce(send: Sender): Promise<ReplayReport> {
+  /** The run of writes from `start` one batch request may carry (empty: send `start` alone). */
+  private batchRun(pending: QueuedWrite[], start: number, batchers: readonly BatchSender[]): [BatchSender, QueuedWrite[]] | null {
+    const first = pending[start]
+    const batcher = first ? batchers.find((b) => b.accepts(first)) : undefined
+    if (!batcher) return null
+    const run: QueuedWrite[] = []
+    for (let j = start; j < pending.length && run.length < batcher.max && batcher.accepts(pending[j]!); j++) run.push(pending[j]!)
+    return run.length >= 2 ? [batcher, run] : null
+  }
+
+  private async replayOnce(send: Sender, batchers: readonly BatchSender[]): Promise<ReplayReport> {
     const report: ReplayReport = { sent: 0, failed: 0, remaining: 0, stoppedBy: null }
     const pending = (await this.list()).filter((w) => w.state === 'pending')
-    for (const [i, write] of pending.entries()) {
+    let i = 0
+    while (i < pending.length && report.stoppedBy === null) {
+      const batch = this.batchRun(pending, i, batchers)
+      let answers: Response[] | null = null
+      if (batch) {
+        try {
+          answers = await batch[0].send(batch[1])
+        } catch (e) {
+          await this.networkFailure(batch[1][0]!, e, report, pending.length - i)
+          break
+        }
+        if (answers && answers.length !== batch[1].length) answers = null
+      }
+      if (batch && answers) {
+        for (const [k, response] of answers.entries()) {
+          await this.settle(batch[1][k]!, response, report, pending.length - i - k)
+          if (report.stoppedBy) break
+        }
+        i += batch[1].length
+        continue
+      }
+      const write = pending[i]!
       let response: Response
       try {
         response = await send(write)
       } catch (e) {
-        write.attempts += 1
-        write.lastError = { status: null, code: 'network_error', message: e instanceof Error ? e.message : null }
-        await this.put(write)
-        report.stoppedBy = 'network'
-        report.remaining = pending.length - i
+        await this.networkFailure(write, e, report, pending.length - i)
         break
       }
-      if (response.ok) {
-        await this.remove(write.key)
-        report.sent += 1
-        continue
-      }
-      write.attempts += 1
-      write.lastError = await problemOf(response)
-      if (response.status === 401 || isRetryable(response.status)) {
-        await this.put(write)
-        report.stoppedBy = response.status === 401 ? 'auth' : 'server'
-        report.remaining = pending.length - i
-        break
-      }
-      write.state = 'failed'
-      await this.put(write)
-      report.failed += 1
+      await this.settle(write, response, report, pending.length - i)
+      i += 1
     }
     this.emit()
     return report
+  }
+
+  private async networkFailure(write: QueuedWrite, e: unknown, report: ReplayReport, remaining: number): Promise<void> {
+    write.attempts += 1
+    write.lastError = { status: null, code: 'network_error', message: e instanceof Error ? e.message : null }
+    await this.put(write)
+    report.stoppedBy = 'network'
+    report.remaining = remaining
+  }
+
+  /** Handles one write's answer; sets `report.stoppedBy` when the replay must stop here. */
+  private async settle(write: QueuedWrite, response: Response, report: ReplayReport, remaining: number): Promise<void> {
+    if (response.ok) {
+      await this.remove(write.key)
+      report.sent += 1
+      return
+    }
+    write.attempts += 1
+    write.lastError = await problemOf(response)
+    if (response.status === 401 || isRetryable(response.status)) {
+      await this.put(write)
+      report.stoppedBy = response.status === 401 ? 'auth' : 'server'
+      report.remaining = remaining
+      return
+    }
+    write.state = 'failed'
+    await this.put(write)
+    report.failed += 1
   }
 
   close(): void {

@@ -6,9 +6,12 @@
 import { defineStore } from 'pinia'
 import { ref } from 'vue'
 import { authFetch } from '@/api/client'
+import { domains } from '@/domains'
 import { OfflineQueue, submitWrite, toRequest, type NewWrite, type QueuedWrite, type ReplayReport, type SubmitResult } from './queue'
 
 export const sendWrite = (write: QueuedWrite): Promise<Response> => authFetch(toRequest(write))
+/** Batch senders the domains offer (`offlineBatchers` in their domain.ts). */
+const batchers = domains.flatMap((d) => d.offlineBatchers ?? [])
 
 export const useOfflineStore = defineStore('offline', () => {
   const queue = new OfflineQueue()
@@ -35,7 +38,7 @@ export const useOfflineStore = defineStore('offline', () => {
     if (!online.value) return null
     syncing.value = true
     try {
-      lastReport.value = await queue.replay(sendWrite)
+      lastReport.value = await queue.replay(sendWrite, batchers)
       return lastReport.value
     } catch {
       return null
