@@ -1,0 +1,141 @@
+/**
+ * Stationed cadres: cadre01 checks in on a phone (390x844) — first without location permission
+ * (a clear message), then with a position and a photo — writes a work log with roles, promotions
+ * and an oversight, writes two more with no signal (kept, then sent together as one batch when the
+ * signal returns); the township official then sees the check-in day and the logs on the desktop.
+ */
+import { describe, expect, it } from 'vitest'
+import type { Page } from 'playwright-core'
+import { login, settled, useJourney, PASSWORD } from './harness/browser'
+
+const VILLAGE = '230199100200'
+// An 8x8 PNG (the phone shrinks it to a JPEG with a canvas before upload).
+const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAgAAAAICAIAAABLbSncAAAAEUlEQVR4nGM4YaOBFTEMLQkAdntLARs7+acAAAAASUVORK5CYII=', 'base64')
+
+function shanghaiToday(): string {
+  return new Date(Date.now() + 8 * 3600 * 1000).toISOString().slice(0, 10)
+}
+
+async function writeLog(page: Page, text: string, roles: string[]): Promise<void> {
+  await page.locator('[data-test=m-log-write]').click()
+  await page.waitForURL(/\/m\/logs\/new$/)
+  await page.locator('[data-test=m-log-text] textarea').fill(text)
+  for (const r of roles) await page.locator(`[data-test=m-log-roles] [data-role=${r}]`).click()
+}
+
+describe('cadres: check in and keep a work log on a phone, read on the desktop', () => {
+  const j = useJourney('cadres-checkin-and-log')
+
+  it('the cadre checks in, writes logs online and offline', async () => {
+    const s = await j.phone()
+    const { page, context } = s
+    await page.goto('/m/login')
+    await page.locator('input[name=username]').fill('cadre01')
+    await page.locator('input[name=password]').fill(PASSWORD)
+    await page.locator('[data-test=m-login-submit]').click()
+    await page.waitForURL((url) => url.pathname === '/m/' || url.pathname === '/m')
+
+    // -- check in: no permission first, a clear message ------------------------------------------
+    await page.locator('[data-test=tab-m-checkin]').click()
+    await page.waitForURL(/\/m\/checkin$/)
+    await page.locator('[data-test=m-checkin-not-yet]').waitFor()
+    expect(await page.locator('[data-test=m-checkin-village]').textContent()).toBeTruthy()
+    await page.locator('[data-test=m-checkin-submit]').click()
+    await page.locator('[data-test=m-geo-error]').waitFor()
+    expect(await page.locator('[data-test=m-geo-error]').textContent()).toContain('定位权限')
+    await s.shot('cadres-phone-geo-denied')
+
+    // -- with a position and a photo -----------------------------------------------------------
+    await context.grantPermissions(['geolocation'], { origin: j.baseURL() })
+    await context.setGeolocation({ latitude: 45.7583, longitude: 126.6421, accuracy: 18 })
+    await page.locator('[data-test=m-checkin-note] textarea').fill('村部值班，走访东屯')
+    await page.locator('[data-test=m-checkin-file]').setInputFiles({ name: 'photo.png', mimeType: 'image/png', buffer: PNG })
+    await page.locator('[data-test=m-checkin-preview]').waitFor()
+    await s.shot('cadres-phone-checkin-form')
+    await page.locator('[data-test=m-checkin-submit]').click()
+    await page.locator('[data-test=m-checkin-done]').waitFor()
+    await page.locator('[data-test=m-checkin-recent] img').first().waitFor()
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390)
+    await s.shot('cadres-phone-checked-in')
+
+    // -- a work log with roles, promotions and an oversight ----------------------------------------
+    await page.locator('[data-test=tab-m-logs]').click()
+    await page.waitForURL(/\/m\/logs$/)
+    await page.locator('[data-test=m-log]').first().waitFor()
+    await writeLog(page, '组织党员开展主题党日，检查村务公开栏', ['informant', 'supervisor'])
+    await page.locator('[data-test=m-log-activities_held] .van-stepper__plus').click()
+    await page.locator('[data-test=m-log-policy_issues] .van-stepper__plus').click()
+    await page.locator('[data-test=m-log-submit]').click()
+    // problems found need a description: the form says so and sends nothing
+    await page.locator('[data-test=m-log-oversight-note] .van-field__error-message').waitFor()
+    await page.locator('[data-test=m-log-oversight-note] textarea').fill('10月财务收支未按时公开')
+    await s.shot('cadres-phone-log-form')
+    await page.locator('[data-test=m-log-submit]').click()
+    await page.waitForURL(/\/m\/logs$/)
+    const first = page.locator('[data-test=m-log]').first()
+    await first.getByText('组织党员开展主题党日').waitFor()
+    expect(await first.textContent()).toContain('监督员')
+    expect(await first.textContent()).toContain('10月财务收支未按时公开')
+
+    // -- no signal: two entries are kept, then sent together --------------------------------------
+    // Chromium fetches the page icon again on route changes; offline that would be a console error
+    // of the browser's own, not of the app: answer it locally.
+    await context.route('**/favicon.svg', (route) =>
+      route.fulfill({ status: 200, contentType: 'image/svg+xml', body: '<svg xmlns="http://www.w3.org/2000/svg"/>' }),
+    )
+    await context.setOffline(true)
+    await page.locator('[data-test=offline-banner]').waitFor()
+    await writeLog(page, '离线：调解邻里用水纠纷', ['mediator'])
+    await page.locator('[data-test=m-log-submit]').click()
+    await page.waitForURL(/\/m\/logs$/)
+    await writeLog(page, '离线：代办低保年审材料3户', ['clerk'])
+    await page.locator('[data-test=m-log-submit]').click()
+    await page.waitForURL(/\/m\/logs$/)
+    await expect.poll(() => page.locator('[data-test=m-log-waiting]').count()).toBe(2)
+    await s.shot('cadres-phone-offline-queue')
+
+    const batches: string[] = []
+    page.on('request', (r) => {
+      if (r.method() === 'POST' && r.url().includes('/api/v1/cadres/')) batches.push(new URL(r.url()).pathname)
+    })
+    await context.setOffline(false)
+    await page.locator('[data-test=offline-banner]').waitFor({ state: 'detached' })
+    await expect.poll(() => page.locator('[data-test=m-log-waiting]').count(), { timeout: 15_000 }).toBe(0)
+    await page.getByText('离线：代办低保年审材料3户').waitFor()
+    await page.getByText('离线：调解邻里用水纠纷').waitFor()
+    expect(batches).toEqual(['/api/v1/cadres/sync'])
+    await s.shot('cadres-phone-logs')
+  })
+
+  it('the township official sees the check-in day and the logs', async () => {
+    const s = await j.desktop()
+    const { page } = s
+    await login(page, 'township01')
+    await page.goto('/cadre-attendance')
+    await page.locator('[data-test=attendance-table]').waitFor()
+    await settled(page)
+    const row = page.locator('[data-test=attendance-table] .el-table__body-wrapper tr', { hasText: '县农业农村局' })
+    expect(Number(await row.locator('[data-days]').getAttribute('data-days'))).toBeGreaterThan(0)
+    await s.shot('cadres-attendance')
+
+    await row.locator('a', { hasText: /村$/ }).first().click()
+    await page.waitForURL(new RegExp(`/cadres/villages/${VILLAGE}`))
+    await page.locator('[data-test=checkin-calendar]').waitFor()
+    await settled(page)
+    await page.locator(`[data-test=checkin-calendar] [data-day="${shanghaiToday()}"]`).first().waitFor()
+    const feed = page.locator('[data-test=log-entry]')
+    await feed.first().waitFor()
+    const texts = (await feed.allTextContents()).join('\n')
+    expect(texts).toContain('组织党员开展主题党日')
+    expect(texts).toContain('离线：代办低保年审材料3户')
+    expect(texts).toContain('10月财务收支未按时公开')
+    await s.shot('cadres-village-field')
+
+    // the cadre's record with the posting
+    await page.goto('/cadres')
+    await page.locator('[data-test=cadre-table]').waitFor()
+    await settled(page)
+    await page.locator('[data-test=cadre-table] a', { hasText: /./ }).first().waitFor()
+    await s.shot('cadres-list-township')
+  })
+})
