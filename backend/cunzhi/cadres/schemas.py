@@ -5,6 +5,7 @@ from typing import Annotated, Any
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from cunzhi.kit.codes import ProblemCategory
+from cunzhi.kit.pagination import CursorPage
 
 ExpertiseCode = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{1,31}$", description="expertise code, e.g. mass_work")]
 VillageCode = Annotated[str, Field(pattern=r"^\d{12}$")]
@@ -455,14 +456,8 @@ class MyDay(BaseModel):
     checkin: CheckinOut | None
 
 
-class CheckinPage(BaseModel):
-    items: list[CheckinOut]
-    next_cursor: str | None
-
-
-class LogPage(BaseModel):
-    items: list[LogOut]
-    next_cursor: str | None
+CheckinPage = CursorPage[CheckinOut]
+LogPage = CursorPage[LogOut]
 
 
 # ------------------------------------------------------------------------------------------

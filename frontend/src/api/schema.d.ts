@@ -2753,13 +2753,6 @@ export interface components {
             /** Photos */
             photos: components["schemas"]["PhotoOut"][];
         };
-        /** CheckinPage */
-        CheckinPage: {
-            /** Items */
-            items: components["schemas"]["CheckinOut"][];
-            /** Next Cursor */
-            next_cursor: string | null;
-        };
         /**
          * ClaimAction
          * @enum {string}
@@ -3015,6 +3008,20 @@ export interface components {
              * @description confirming ends this pairing
              */
             ends: boolean;
+        };
+        /** CursorPage[CheckinOut] */
+        CursorPage_CheckinOut_: {
+            /** Items */
+            items: components["schemas"]["CheckinOut"][];
+            /** Next Cursor */
+            next_cursor: string | null;
+        };
+        /** CursorPage[LogOut] */
+        CursorPage_LogOut_: {
+            /** Items */
+            items: components["schemas"]["LogOut"][];
+            /** Next Cursor */
+            next_cursor: string | null;
         };
         /** DisposalIn */
         DisposalIn: {
@@ -3421,13 +3428,6 @@ export interface components {
             client_key: string | null;
             /** Photos */
             photos: components["schemas"]["PhotoOut"][];
-        };
-        /** LogPage */
-        LogPage: {
-            /** Items */
-            items: components["schemas"]["LogOut"][];
-            /** Next Cursor */
-            next_cursor: string | null;
         };
         /**
          * ManualEndReason
@@ -8605,7 +8605,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["CheckinPage"];
+                    "application/json": components["schemas"]["CursorPage_CheckinOut_"];
                 };
             };
             /** @description Validation error (field problems in `errors`) */
@@ -8771,7 +8771,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["LogPage"];
+                    "application/json": components["schemas"]["CursorPage_LogOut_"];
                 };
             };
             /** @description Validation error (field problems in `errors`) */
