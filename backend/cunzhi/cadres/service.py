@@ -501,6 +501,9 @@ async def create_posting(session: AsyncSession, p: Principal, cadre_id: int, dat
             {"loc": ["body", "village_code"], "msg": "not a village of the cadre's county", "type": "value_error"}])
     day = today()
     start = data.start_date or day
+    if data.end_date is not None and data.end_date < start:
+        raise Unprocessable("The posting ends before it starts", code="validation_error", errors=[
+            {"loc": ["body", "end_date"], "msg": "must not be before start_date", "type": "value_error"}])
     await _lock_county(session, cadre.county_code)
     cadre = await _get_cadre(session, p, cadre_id, for_update=True)
     if not cadre.active:
@@ -737,6 +740,10 @@ async def create_proposal(session: AsyncSession, p: Principal, data: PostingProp
     if start < today():
         raise Unprocessable("A proposal cannot start in the past", code="posting_start_in_past", errors=[
             {"loc": ["body", "start_date"], "msg": "must be today or later", "type": "value_error"}])
+    # The schema checks the two dates when both are given; a start left to default is checked here.
+    if data.end_date is not None and data.end_date < start:
+        raise Unprocessable("The proposal ends before it starts", code="validation_error", errors=[
+            {"loc": ["body", "end_date"], "msg": "must not be before start_date", "type": "value_error"}])
     snap = await snapshot(session, county, start, data.post.value)
     result = matching.solve(snap.problem())
     inputs = {"day": start.isoformat(), "cadres_per_village": snap.settings.cadres_per_village,

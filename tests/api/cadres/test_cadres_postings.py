@@ -203,3 +203,20 @@ async def test_proposals_are_the_county_s(client: httpx.AsyncClient, auth) -> No
     r = await client.post(f"{URL}/proposals", json={"county_code": COUNTY, "post": "chair"},
                           headers=await auth("admin"))
     assert r.status_code == 422
+
+
+async def test_an_end_before_a_defaulted_start_is_a_field_error(client: httpx.AsyncClient, auth,
+                                                                 db: AsyncSession) -> None:
+    h = await auth("admin")
+    yesterday = (today() - timedelta(days=1)).isoformat()
+    before = (await db.execute(text("SELECT count(*) FROM cadre_posting_proposals"))).scalar()
+    r = await client.post(f"{URL}/proposals", json={"end_date": yesterday}, headers=h)
+    assert r.status_code == 422, r.text
+    assert r.json()["errors"][0]["loc"] == ["body", "end_date"]
+    assert (await db.execute(text("SELECT count(*) FROM cadre_posting_proposals"))).scalar() == before
+    cid = await cadre_id(client, auth, "冯凤霞")
+    village = (await weak_without_cadre(client, auth))[0]
+    r = await client.post(f"{URL}/{cid}/postings", json={"village_code": village, "post": "committee_member",
+                                                         "end_date": yesterday}, headers=h)
+    assert r.status_code == 422, r.text
+    assert r.json()["errors"][0]["loc"] == ["body", "end_date"]
