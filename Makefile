@@ -42,7 +42,7 @@ openapi-check: backend-install
 lint: backend-install
 	cd backend && .venv/bin/ruff check cunzhi migrations ../tests && .venv/bin/mypy cunzhi
 
-test: backend-install openapi-check backend-test frontend-check e2e
+test: backend-install lint openapi-check backend-test frontend-check e2e
 
 bench: backend-install
 	@for f in tests/bench/bench_*.py; do echo "== $$f"; $(BIN)/python $$f || exit 1; done
