@@ -14,15 +14,18 @@ MAX_MONEY = Decimal("999999999999.99")
 _PLAIN_DECIMAL = re.compile(r"^-?[0-9]{1,13}(\.[0-9]+)?$")
 
 
-def _no_float(v: object) -> object:
-    # A float has already lost cents (0.1 + 0.2); insist on a string or an integer.
+def plain_decimal(v: object) -> object:
+    """A BeforeValidator for any decimal input (money, shares, weights).
+
+    A float has already lost precision (0.1 + 0.2), so insist on a string or an integer, and on
+    plain notation as the contract's patterns say: no "1e3", no spaces, no "+", ASCII digits only.
+    """
     if isinstance(v, float):
-        raise ValueError("money must be a decimal string such as \"1234.50\", not a JSON number with a fraction")
+        raise ValueError("use a decimal string such as \"1234.50\", not a JSON number with a fraction")
     if isinstance(v, bool):
-        raise ValueError("money must be a decimal string")
-    # Only plain notation, as the contract's pattern says: no "1e3", no spaces, no "+".
+        raise ValueError("must be a decimal string")
     if isinstance(v, str) and not _PLAIN_DECIMAL.match(v):
-        raise ValueError("money must be written like \"1234.50\"")
+        raise ValueError("must be written like \"1234.50\"")
     return v
 
 
@@ -42,7 +45,7 @@ _SERIALISE = PlainSerializer(lambda v: f"{v:.2f}", return_type=str, when_used="a
 # Any amount (balances, signed ledger amounts).
 Money = Annotated[
     Decimal,
-    BeforeValidator(_no_float),
+    BeforeValidator(plain_decimal),
     AfterValidator(_two_places),
     _SERIALISE,
     WithJsonSchema({"type": "string", "pattern": r"^-?\d{1,12}(\.\d{1,2})?$", "examples": ["-1234.50"],
@@ -52,7 +55,7 @@ Money = Annotated[
 # An amount a user enters: strictly positive.
 PositiveMoney = Annotated[
     Decimal,
-    BeforeValidator(_no_float),
+    BeforeValidator(plain_decimal),
     AfterValidator(_two_places),
     Field(gt=0),
     _SERIALISE,

@@ -10,15 +10,8 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSeriali
 
 from cunzhi.kit.codes import ProblemCategory, RectificationStatus
 from cunzhi.kit.inputs import Id
+from cunzhi.kit.money import plain_decimal
 from cunzhi.rectification.states import CaseStatus, RoundStatus
-
-
-def _no_float(v: object) -> object:
-    if isinstance(v, float):
-        raise ValueError('use a decimal string such as "60" or "62.5", not a JSON number with a fraction')
-    if isinstance(v, bool):
-        raise ValueError("must be a decimal string")
-    return v
 
 
 def _fmt(v: Decimal) -> str:
@@ -29,13 +22,13 @@ def _fmt(v: Decimal) -> str:
 # A share 0..100 (thresholds) or a weight: a decimal string in JSON, at most two places.
 Share = Annotated[
     Decimal,
-    BeforeValidator(_no_float),
+    BeforeValidator(plain_decimal),
     Field(gt=0, le=100, max_digits=5, decimal_places=2),
     PlainSerializer(_fmt, return_type=str, when_used="always"),
 ]
 Weight = Annotated[
     Decimal,
-    BeforeValidator(_no_float),
+    BeforeValidator(plain_decimal),
     Field(gt=0, le=1000, max_digits=6, decimal_places=2),
     PlainSerializer(_fmt, return_type=str, when_used="always"),
 ]
