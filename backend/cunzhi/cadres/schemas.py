@@ -6,6 +6,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validato
 
 from cunzhi.kit.codes import ProblemCategory
 from cunzhi.kit.pagination import CursorPage
+from cunzhi.partners.matching import check_weight_table
 
 ExpertiseCode = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{1,31}$", description="expertise code, e.g. mass_work")]
 VillageCode = Annotated[str, Field(pattern=r"^\d{12}$")]
@@ -97,13 +98,7 @@ class CadreSettingsIn(BaseModel):
 
     @model_validator(mode="after")
     def _known_expertise(self) -> "CadreSettingsIn":
-        codes = [e.code for e in self.expertise]
-        if len(set(codes)) != len(codes):
-            raise ValueError("expertise codes must not repeat")
-        for cat, row in self.weights.items():
-            for code in row:
-                if code not in codes:
-                    raise ValueError(f"weights[{cat.value}] names unknown expertise {code!r}")
+        check_weight_table([e.code for e in self.expertise], self.weights, "expertise")
         return self
 
 

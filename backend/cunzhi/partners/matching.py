@@ -49,7 +49,7 @@ import json
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 from ortools.graph.python import min_cost_flow
@@ -276,6 +276,18 @@ class MatchingInputError(ValueError):
 # --------------------------------------------------------------------------------------------
 # Scores and reasons
 # --------------------------------------------------------------------------------------------
+
+
+def check_weight_table(codes: Sequence[str], weights: Mapping[Any, Mapping[str, int]], noun: str) -> None:
+    """A county's weight table names only the codes it defines, each once (strengths for
+    pairing, expertise for postings). Raises ValueError, for use in a request validator."""
+    if len(set(codes)) != len(codes):
+        raise ValueError(f"{noun} codes must not repeat")
+    for cat, row in weights.items():
+        for code in row:
+            if code not in codes:
+                raise ValueError(f"weights[{getattr(cat, 'value', cat)}] names unknown {noun} {code!r}")
+
 
 
 def pair_score(

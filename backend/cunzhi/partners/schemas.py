@@ -6,6 +6,7 @@ from pydantic import BaseModel, ConfigDict, Field, Strict, StrictBool, field_val
 
 from cunzhi.kit.codes import ProblemCategory
 from cunzhi.kit.inputs import Id
+from cunzhi.partners.matching import check_weight_table
 
 StrengthCode = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{1,31}$", description="strength code, e.g. economic")]
 UnitCode = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$")]
@@ -138,13 +139,7 @@ class PairingSettingsIn(BaseModel):
 
     @model_validator(mode="after")
     def _known_strengths(self) -> "PairingSettingsIn":
-        codes = [s.code for s in self.strengths]
-        if len(set(codes)) != len(codes):
-            raise ValueError("strength codes must not repeat")
-        for cat, row in self.weights.items():
-            for s in row:
-                if s not in codes:
-                    raise ValueError(f"weights[{cat.value}] names unknown strength {s!r}")
+        check_weight_table([s.code for s in self.strengths], self.weights, "strength")
         return self
 
 
