@@ -48,12 +48,12 @@ def run_migrations(url: str | None = None) -> None:
     cfg.set_main_option("script_location", str(BACKEND_DIR / "migrations"))
     if url:
         cfg.attributes["url"] = url
-    command.upgrade(cfg, "heads")
+    command.upgrade(cfg, "head")
 
 
 @app.command()
 def migrate() -> None:
-    """Apply every migration (all heads)."""
+    """Apply every migration."""
     run_migrations(_resolve_database())
     typer.echo("database is up to date")
 

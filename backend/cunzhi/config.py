@@ -3,7 +3,7 @@
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 BACKEND_DIR = Path(__file__).resolve().parent.parent
@@ -36,6 +36,9 @@ class Settings(BaseSettings):
     static_dir: Path | None = REPO_DIR / "frontend" / "dist"
     cors_origins: list[str] = []
 
+    # The county's time zone: what "today" means for deadlines, check-ins, postings and pairings.
+    timezone: str = "Asia/Shanghai"
+
     # Pairing defaults (domain.md): both are settings, not constants.
     units_per_village: int = Field(default=2, ge=1, le=10)
     villages_per_unit: int = Field(default=2, ge=1, le=50)
@@ -43,6 +46,17 @@ class Settings(BaseSettings):
     # Largest photo of a cadre's check-in or work log (phones downscale before upload); the
     # request body limit above still applies.
     cadre_photo_max_bytes: int = Field(default=1024 * 1024, ge=1024, le=64 * 1024 * 1024)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r}") from None
+        return value
 
     @model_validator(mode="after")
     def _secret_required_outside_demo(self) -> "Settings":

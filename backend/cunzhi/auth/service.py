@@ -1,7 +1,7 @@
 """Logins, token rotation and throttling. Raises domain errors; never commits the caller's session."""
 
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -10,6 +10,7 @@ from cunzhi.auth.models import ApiClient, LoginFailure, RefreshToken, User
 from cunzhi.auth.schemas import Me, Scope, TokenPair
 from cunzhi.config import get_settings
 from cunzhi.divisions.models import Division
+from cunzhi.kit import clock
 from cunzhi.kit.errors import InvalidCredentials, InvalidToken, TooManyAttempts
 from cunzhi.kit.principal import Principal
 from cunzhi.kit.security import create_access_token, new_opaque_token, sha256_hex, verify_password
@@ -19,7 +20,7 @@ from cunzhi.villages.models import Village
 
 async def _check_throttle(session: AsyncSession, username: str, address: str) -> None:
     s = get_settings()
-    since = datetime.now(UTC) - timedelta(seconds=s.login_failure_window_seconds)
+    since = clock.now() - timedelta(seconds=s.login_failure_window_seconds)
     row = (await session.execute(
         select(
             func.count().filter(func.lower(LoginFailure.username) == username.lower()),
@@ -36,7 +37,7 @@ async def _check_throttle(session: AsyncSession, username: str, address: str) ->
     elif by_address >= s.login_max_failures_per_address:
         blocked_since = first_address
     if blocked_since is not None:
-        retry = int((blocked_since + timedelta(seconds=s.login_failure_window_seconds) - datetime.now(UTC)).total_seconds())
+        retry = int((blocked_since + timedelta(seconds=s.login_failure_window_seconds) - clock.now()).total_seconds())
         raise TooManyAttempts(headers={"Retry-After": str(max(retry, 1))})
 
 
@@ -50,7 +51,7 @@ async def _issue_refresh(session: AsyncSession, user_id: int, family: uuid.UUID)
     token = new_opaque_token()
     session.add(RefreshToken(
         user_id=user_id, family_id=family, token_hash=sha256_hex(token),
-        expires_at=datetime.now(UTC) + timedelta(days=get_settings().refresh_token_days),
+        expires_at=clock.now() + timedelta(days=get_settings().refresh_token_days),
     ))
     await session.flush()
     return token
@@ -78,7 +79,7 @@ async def client_login(session: AsyncSession, *, client_id: str, client_secret: 
 
 async def refresh(session: AsyncSession, *, refresh_token: str) -> TokenPair:
     token_hash = sha256_hex(refresh_token)
-    now = datetime.now(UTC)
+    now = clock.now()
     # Conditional update: of two refreshes racing with one token, exactly one rotates it.
     rotated = (await session.execute(
         update(RefreshToken)
@@ -114,7 +115,7 @@ async def logout(session: AsyncSession, *, refresh_token: str) -> None:
     if family is None:
         return  # logging out twice is not an error
     await session.execute(update(RefreshToken).where(RefreshToken.family_id == family, RefreshToken.revoked_at.is_(None))
-                          .values(revoked_at=datetime.now(UTC)))
+                          .values(revoked_at=clock.now()))
 
 
 async def scope_of(session: AsyncSession, p: Principal) -> Scope:

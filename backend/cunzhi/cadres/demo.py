@@ -5,14 +5,15 @@ and work logs up to yesterday, so today is still open for a check-in. Direct ins
 from __future__ import annotations
 
 import random
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
 from cunzhi.auth.models import User
 from cunzhi.cadres.models import Cadre, Checkin, Posting, WorkLog
-from cunzhi.cadres.rules import TIMEZONE, local_date
+from cunzhi.cadres.rules import TIMEZONE
+from cunzhi.kit import clock
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
@@ -57,7 +58,7 @@ async def seed(session: AsyncSession, ctx: DemoContext) -> None:
         cadres.append(c)
     await session.flush()
 
-    today = local_date(datetime.now(UTC))
+    today = clock.local_today()
     start = date(today.year, 1, 1) if today.month > 2 else today - timedelta(days=60)
     # five of the weak villages have a cadre; the other cadres wait for the next proposal
     for c, code, post in zip(cadres[:5], [first, *weak[1:5]], ["deputy_secretary", "deputy_secretary",

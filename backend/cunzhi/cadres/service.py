@@ -17,7 +17,7 @@ cadre takes effect on confirmation (it starts today or earlier), the account's v
 
 import hashlib
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, false, func, or_, select, text, update
@@ -27,7 +27,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from cunzhi.auth.models import User
 from cunzhi.cadres.models import Cadre, CadreSettings, Posting, PostingProposal
-from cunzhi.cadres.rules import DEFAULT_EXPERTISE, local_date
+from cunzhi.cadres.rules import DEFAULT_EXPERTISE
 from cunzhi.cadres.schemas import (
     CadreCreate,
     CadreDetail,
@@ -57,7 +57,7 @@ from cunzhi.cadres.schemas import (
     VillagePostingHistory,
 )
 from cunzhi.divisions.models import Division
-from cunzhi.kit import audit
+from cunzhi.kit import audit, clock
 from cunzhi.kit.codes import DivisionLevel, RectificationStatus, Role
 from cunzhi.kit.errors import Conflict, Forbidden, NotFound, PreconditionFailed, Unprocessable
 from cunzhi.kit.etag import expected_version
@@ -73,12 +73,12 @@ _LOCK_NAMESPACE = "cunzhi.cadre-postings."
 
 
 def now() -> datetime:
-    return datetime.now(UTC)
+    return clock.now()
 
 
 def today() -> date:
     """The county's calendar day (Asia/Shanghai)."""
-    return local_date(now())
+    return clock.local_today()
 
 
 # ------------------------------------------------------------------------------------------

@@ -57,7 +57,7 @@ from cunzhi.funds.models import (
     LedgerEntry,
 )
 from cunzhi.funds.statements import ZERO, EntryKind, LedgerItem, Statement, month_bounds, statement, year_bounds
-from cunzhi.kit import audit
+from cunzhi.kit import audit, clock
 from cunzhi.kit.codes import Role
 from cunzhi.kit.errors import Conflict, Forbidden, NotFound, Unprocessable
 from cunzhi.kit.etag import expected_version
@@ -71,7 +71,7 @@ DEFAULT_SINGLE_CLAIM_LIMIT = Decimal("5000.00")
 
 
 def today() -> date:
-    return datetime.now(LOCAL_TZ).date()
+    return clock.local_today()
 
 
 # ---- shared helpers -------------------------------------------------------------------------------
@@ -493,7 +493,7 @@ async def edit_budget(
     await session.execute(delete(BudgetLine).where(BudgetLine.budget_id == budget.id))
     session.add_all(_new_lines(budget, lines))
     budget.note = note
-    budget.updated_at = datetime.now(LOCAL_TZ)  # bumps the version even when only the lines changed
+    budget.updated_at = clock.now()  # bumps the version even when only the lines changed
     await session.flush()
     await record_step(session, p, entity=EventEntity.budget, entity_id=budget.id, village_id=village.id,
                       action="edit", from_state=budget.status, to_state=budget.status,

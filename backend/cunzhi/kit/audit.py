@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from cunzhi.db import Base
+from cunzhi.kit import clock
 from cunzhi.kit.principal import Principal
 
 GENESIS = "0" * 64
@@ -82,7 +83,7 @@ async def record(
     await session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _AUDIT_LOCK})
     prev = (await session.execute(select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1))).scalar()
     prev_hash = prev or GENESIS
-    at = datetime.now(UTC)
+    at = clock.now()
     actor_key = actor.key if actor else "system"
     actor_name = actor.name if actor else "system"
     before_p, after_p = _plain(before), _plain(after)

@@ -9,6 +9,7 @@ from datetime import date
 from sqlalchemy import ColumnElement, Select, false, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from cunzhi.kit import clock
 from cunzhi.kit.codes import DivisionLevel
 from cunzhi.kit.errors import NotFound
 from cunzhi.kit.principal import Principal
@@ -34,7 +35,7 @@ def village_clause(p: Principal) -> ColumnElement[bool]:
         return Village.id == p.village_id
     if p.partner_unit_id is not None:
         paired = select(Pairing.village_id).where(
-            Pairing.partner_unit_id == p.partner_unit_id, active_pairings_on(date.today())
+            Pairing.partner_unit_id == p.partner_unit_id, active_pairings_on(clock.local_today())
         )
         return Village.id.in_(paired)
     return false()

@@ -2,7 +2,7 @@
 
 import hashlib
 import secrets
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from functools import lru_cache
 from typing import Any
 
@@ -11,6 +11,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from jose import JWTError, jwt
 
 from cunzhi.config import get_settings
+from cunzhi.kit import clock
 
 ALGORITHM = "HS256"
 _hasher = PasswordHasher()
@@ -59,7 +60,7 @@ def sha256_hex(value: str) -> str:
 
 def create_access_token(subject: str, *, extra: dict[str, Any] | None = None) -> tuple[str, int]:
     settings = get_settings()
-    now = datetime.now(UTC)
+    now = clock.now()
     ttl = timedelta(minutes=settings.access_token_minutes)
     claims: dict[str, Any] = {
         "sub": subject,

@@ -16,7 +16,7 @@ compared with today's inputs (409 proposal_stale when they differ).
 import hashlib
 import time
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, false, func, or_, select, text, true, update
@@ -26,7 +26,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from cunzhi.config import get_settings as app_settings
 from cunzhi.divisions.models import Division
-from cunzhi.kit import audit
+from cunzhi.kit import audit, clock
 from cunzhi.kit.codes import DivisionLevel, RectificationStatus, Role
 from cunzhi.kit.errors import Conflict, Forbidden, NotFound, PreconditionFailed, Unprocessable
 from cunzhi.kit.etag import expected_version
@@ -76,11 +76,11 @@ _LOCK_NAMESPACE = "cunzhi.pairings."
 
 
 def today() -> date:
-    return date.today()
+    return clock.local_today()
 
 
 def _now() -> datetime:
-    return datetime.now(UTC)
+    return clock.now()
 
 
 # ------------------------------------------------------------------------------------------

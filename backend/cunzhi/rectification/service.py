@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from cunzhi.divisions.models import Division
-from cunzhi.kit import audit
+from cunzhi.kit import audit, clock
 from cunzhi.kit.codes import DivisionLevel, Role
 from cunzhi.kit.errors import Conflict, Forbidden, NotFound, PreconditionFailed, Unprocessable
 from cunzhi.kit.etag import expected_version
@@ -54,7 +54,7 @@ WRITERS = frozenset({Role.county_admin, Role.township_official})
 
 
 def _now() -> datetime:
-    return datetime.now(UTC)
+    return clock.now()
 
 
 async def county_of(session: AsyncSession, p: Principal) -> str | None:
@@ -1230,7 +1230,7 @@ async def _case(session: AsyncSession, p: Principal, case_id: int, *, for_update
 
 
 def _measure_out(m: Measure, today: date | None = None) -> s.MeasureOut:
-    today = today or date.today()
+    today = today or clock.local_today()
     return s.MeasureOut(
         id=m.id,
         case_id=m.case_id,
@@ -1318,7 +1318,7 @@ async def get_case(session: AsyncSession, p: Principal, case_id: int) -> s.CaseD
     c = row[0]
     problems, measures, notes = await _case_parts(session, [c.id])
     timeline = (await session.execute(select(Event).where(Event.case_id == c.id).order_by(Event.id))).scalars().all()
-    today = date.today()
+    today = clock.local_today()
     return s.CaseDetail(
         **base.model_dump(),
         problems=[_problem_out(x) for x in problems[c.id]],
@@ -1480,7 +1480,7 @@ async def add_note(session: AsyncSession, p: Principal, case_id: int, data: s.No
     c, v = await _case(session, p, case_id, for_update=True)
     if c.status == states.CaseStatus.accepted.value:
         raise Conflict("The case is accepted", code="case_not_editable", extra={"case_status": c.status})
-    if data.on_date > date.today():
+    if data.on_date > clock.local_today():
         raise Unprocessable(
             "A progress note cannot be dated in the future",
             errors=[{"loc": ["body", "on_date"], "msg": "date is in the future", "type": "future_date"}],
@@ -1585,7 +1585,7 @@ async def open_measures(session: AsyncSession, p: Principal, *, village_code: st
     if village_code is not None:
         await get_village(session, p, village_code)
         stmt = stmt.where(Village.code == village_code)
-    today = date.today()
+    today = clock.local_today()
     return [
         s.OpenMeasureOut(**_measure_out(m, today).model_dump(), village_code=code, village_name=name, case_status=cs)
         for m, cs, code, name in (await session.execute(stmt)).all()
@@ -1627,7 +1627,7 @@ async def village_history(session: AsyncSession, p: Principal, village_code: str
     ]
     case_rows = (await session.execute(_cases_query(p).where(Case.village_id == v.id).order_by(Case.id))).all()
     problems, measures, notes = await _case_parts(session, [row[0].id for row in case_rows])
-    today = date.today()
+    today = clock.local_today()
     cases = [
         s.HistoryCase(
             case=_case_out(*row),
@@ -1731,4 +1731,4 @@ async def export_open_cases(session: AsyncSession, p: Principal) -> tuple[str, b
                 "opened_at": c.opened_at,
             }
         )
-    return f"open-cases-{date.today().isoformat()}.xlsx", export.cases_workbook(data)
+    return f"open-cases-{clock.local_today().isoformat()}.xlsx", export.cases_workbook(data)

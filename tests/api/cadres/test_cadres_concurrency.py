@@ -1,6 +1,6 @@
 """Two check-ins of one cadre at the same instant: one is stored (201), the other is 409.
 
-Real commits are needed, so this runs on a database of its own (migrated to heads, a minimal
+Real commits are needed, so this runs on a database of its own (migrated to head, a minimal
 county). Each request has its own session and connection. The test holds a SHARE lock on the
 check-in table, so both requests pass every check and then wait at their INSERT; when the lock is
 released both insert together and the unique constraint on (cadre, village, local day) decides.

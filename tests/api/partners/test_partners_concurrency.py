@@ -1,7 +1,7 @@
 """Two confirmations at the same instant: one wins, the other gets 409 and writes nothing.
 
 Real transactions that commit are needed, so this runs on a database of its own (migrated to
-heads, with a minimal county) rather than in the shared rolled-back test transaction. Each
+head, with a minimal county) rather than in the shared rolled-back test transaction. Each
 request has its own session and connection; both are held at the county's lock until both
 wait there, then released together.
 """
