@@ -8,9 +8,9 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from cunzhi.rectification.criteria import ensure_default_criteria
 from cunzhi.rectification.export import CATEGORY_ZH
 from cunzhi.rectification.models import Case, Event, Problem
-from cunzhi.rectification.service import ensure_default_criteria
 from cunzhi.villages.models import Village
 
 if TYPE_CHECKING:

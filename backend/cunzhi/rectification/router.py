@@ -12,8 +12,8 @@ from cunzhi.kit.deps import PrincipalDep, SessionDep, require_roles
 from cunzhi.kit.etag import etag
 from cunzhi.kit.inputs import Id
 from cunzhi.kit.pagination import Limit, Offset, Page
+from cunzhi.rectification import cases, criteria, history, proposals, rounds, scores
 from cunzhi.rectification import schemas as s
-from cunzhi.rectification import service
 from cunzhi.rectification.states import CaseStatus, RoundStatus
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -46,14 +46,14 @@ _XLSX_RESPONSE: dict[int | str, dict[str, Any]] = {
 
 @criteria_router.get("", response_model=list[s.CriterionOut], name="list", summary="The county's screening criteria")
 async def list_criteria(session: SessionDep, principal: PrincipalDep, include_inactive: bool = False) -> list[s.CriterionOut]:
-    return await service.list_criteria(session, principal, include_inactive=include_inactive)
+    return await criteria.list_criteria(session, principal, include_inactive=include_inactive)
 
 
 @criteria_router.post("", response_model=s.CriterionOut, status_code=201, name="create", summary="Add a criterion")
 async def create_criterion(
     body: s.CriterionCreate, session: SessionDep, principal: PrincipalDep, _: CountyDep, response: Response
 ) -> s.CriterionOut:
-    out = await service.create_criterion(session, principal, body)
+    out = await criteria.create_criterion(session, principal, body)
     response.headers["ETag"] = etag(out.version)
     return out
 
@@ -65,7 +65,7 @@ async def create_criterion(
     summary="Save the county's default criteria so each can be changed (no-op when it has criteria)",
 )
 async def save_default_criteria(session: SessionDep, principal: PrincipalDep, _: CountyDep) -> list[s.CriterionOut]:
-    return await service.save_default_criteria(session, principal)
+    return await criteria.save_default_criteria(session, principal)
 
 
 @criteria_router.patch("/{criterion_id}", response_model=s.CriterionOut, name="update", summary="Change a criterion")
@@ -78,7 +78,7 @@ async def update_criterion(
     response: Response,
     if_match: IfMatch = None,
 ) -> s.CriterionOut:
-    out = await service.update_criterion(session, principal, criterion_id, body, if_match)
+    out = await criteria.update_criterion(session, principal, criterion_id, body, if_match)
     response.headers["ETag"] = etag(out.version)
     return out
 
@@ -88,24 +88,24 @@ async def update_criterion(
 
 @rounds_router.get("", response_model=list[s.RoundOut], name="list", summary="Screening rounds the caller can see")
 async def list_rounds(session: SessionDep, principal: PrincipalDep, status: RoundStatus | None = None) -> list[s.RoundOut]:
-    return await service.list_rounds(session, principal, status=status.value if status else None)
+    return await rounds.list_rounds(session, principal, status=status.value if status else None)
 
 
 @rounds_router.post("", response_model=s.RoundDetail, status_code=201, name="open", summary="Open a screening round")
 async def open_round(body: s.RoundCreate, session: SessionDep, principal: PrincipalDep, _: CountyDep) -> s.RoundDetail:
-    return await service.open_round(session, principal, body)
+    return await rounds.open_round(session, principal, body)
 
 
 @rounds_router.get("/{round_id}", response_model=s.RoundDetail, name="get", summary="A round with its criteria and townships")
 async def get_round(round_id: Id, session: SessionDep, principal: PrincipalDep) -> s.RoundDetail:
-    return await service.get_round(session, principal, round_id)
+    return await rounds.get_round(session, principal, round_id)
 
 
 @rounds_router.post("/{round_id}/close", response_model=s.RoundOut, name="close", summary="Close a round unconfirmed")
 async def close_round(
     round_id: Id, body: s.RoundClose, session: SessionDep, principal: PrincipalDep, _: CountyDep
 ) -> s.RoundOut:
-    return await service.close_round(session, principal, round_id, body)
+    return await rounds.close_round(session, principal, round_id, body)
 
 
 @rounds_router.get(
@@ -120,7 +120,7 @@ async def score_grid(
     principal: PrincipalDep,
     township_code: Annotated[str | None, Query(pattern=r"^\d{12}$")] = None,
 ) -> list[s.SheetOut]:
-    return await service.score_sheet_grid(session, principal, round_id, township_code=township_code)
+    return await scores.score_sheet_grid(session, principal, round_id, township_code=township_code)
 
 
 @rounds_router.post(
@@ -133,7 +133,7 @@ async def score_grid(
 async def enter_scores(
     round_id: Id, body: s.ScoresIn, session: SessionDep, principal: PrincipalDep, _: WriterDep
 ) -> list[s.SheetOut]:
-    return await service.enter_scores(session, principal, round_id, body)
+    return await scores.enter_scores(session, principal, round_id, body)
 
 
 @rounds_router.get(
@@ -145,7 +145,7 @@ async def enter_scores(
 async def get_sheet(
     round_id: Id, village_code: Code12, session: SessionDep, principal: PrincipalDep, response: Response
 ) -> s.SheetDetail:
-    out = await service.get_sheet(session, principal, round_id, village_code)
+    out = await scores.get_sheet(session, principal, round_id, village_code)
     response.headers["ETag"] = etag(out.revision or 0)
     return out
 
@@ -171,7 +171,7 @@ async def correct_scores(
     response: Response,
     if_match: IfMatch = None,
 ) -> s.SheetOut:
-    out = await service.correct_scores(session, principal, round_id, village_code, body, if_match)
+    out = await scores.correct_scores(session, principal, round_id, village_code, body, if_match)
     response.headers["ETag"] = etag(out.revision or 0)
     return out
 
@@ -185,20 +185,20 @@ async def correct_scores(
 async def propose(
     round_id: Id, township_code: Code12, session: SessionDep, principal: PrincipalDep, _: WriterDep
 ) -> s.RoundDetail:
-    return await service.propose_township(session, principal, round_id, township_code)
+    return await proposals.propose_township(session, principal, round_id, township_code)
 
 
 @rounds_router.get(
     "/{round_id}/proposals", response_model=list[s.ProposalOut], name="proposals", summary="The proposal, with reasons"
 )
-async def proposals(
+async def list_proposals(
     round_id: Id,
     session: SessionDep,
     principal: PrincipalDep,
     weak: bool | None = None,
     township_code: Annotated[str | None, Query(pattern=r"^\d{12}$")] = None,
 ) -> list[s.ProposalOut]:
-    return await service.list_proposals(session, principal, round_id, weak=weak, township_code=township_code)
+    return await proposals.list_proposals(session, principal, round_id, weak=weak, township_code=township_code)
 
 
 @rounds_router.post(
@@ -210,7 +210,7 @@ async def proposals(
 async def confirm(
     round_id: Id, session: SessionDep, principal: PrincipalDep, _: CountyDep, body: s.ConfirmIn | None = None
 ) -> s.ConfirmOut:
-    return await service.confirm_round(session, principal, round_id, body or s.ConfirmIn())
+    return await proposals.confirm_round(session, principal, round_id, body or s.ConfirmIn())
 
 
 @rounds_router.get(
@@ -221,7 +221,7 @@ async def confirm(
     responses=_XLSX_RESPONSE,
 )
 async def export_round(round_id: Id, session: SessionDep, principal: PrincipalDep) -> Response:
-    return _xlsx(*await service.export_round(session, principal, round_id))
+    return _xlsx(*await rounds.export_round(session, principal, round_id))
 
 
 # -- cases ------------------------------------------------------------------------------------
@@ -239,7 +239,7 @@ async def list_cases(
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> Page[s.CaseOut]:
-    items, total = await service.list_cases(
+    items, total = await cases.list_cases(
         session,
         principal,
         status=[x.value for x in status] if status else None,
@@ -257,12 +257,12 @@ async def list_cases(
     "/export.xlsx", name="export_open", summary="Open cases as XLSX", response_class=Response, responses=_XLSX_RESPONSE
 )
 async def export_open_cases(session: SessionDep, principal: PrincipalDep) -> Response:
-    return _xlsx(*await service.export_open_cases(session, principal))
+    return _xlsx(*await cases.export_open_cases(session, principal))
 
 
 @cases_router.get("/{case_id}", response_model=s.CaseDetail, name="get", summary="A case with measures and timeline")
 async def get_case(case_id: Id, session: SessionDep, principal: PrincipalDep, response: Response) -> s.CaseDetail:
-    out = await service.get_case(session, principal, case_id)
+    out = await cases.get_case(session, principal, case_id)
     response.headers["ETag"] = etag(out.version)
     return out
 
@@ -273,7 +273,7 @@ async def get_case(case_id: Id, session: SessionDep, principal: PrincipalDep, re
 async def add_problem(
     case_id: Id, body: s.ProblemIn, session: SessionDep, principal: PrincipalDep, _: WriterDep
 ) -> s.ProblemOut:
-    return await service.add_problem(session, principal, case_id, body)
+    return await cases.add_problem(session, principal, case_id, body)
 
 
 @cases_router.post(
@@ -286,7 +286,7 @@ async def add_problem(
 async def add_measure(
     case_id: Id, body: s.MeasureIn, session: SessionDep, principal: PrincipalDep, _: WriterDep, response: Response
 ) -> s.MeasureOut:
-    out = await service.add_measure(session, principal, case_id, body)
+    out = await cases.add_measure(session, principal, case_id, body)
     response.headers["ETag"] = etag(out.version)
     return out
 
@@ -307,7 +307,7 @@ async def update_measure(
     response: Response,
     if_match: IfMatch = None,
 ) -> s.MeasureOut:
-    out = await service.update_measure(session, principal, case_id, measure_id, body, if_match)
+    out = await cases.update_measure(session, principal, case_id, measure_id, body, if_match)
     response.headers["ETag"] = etag(out.version)
     return out
 
@@ -316,7 +316,7 @@ async def update_measure(
     "/{case_id}/notes", response_model=s.NoteOut, status_code=201, name="add_note", summary="Add a dated progress note"
 )
 async def add_note(case_id: Id, body: s.NoteIn, session: SessionDep, principal: PrincipalDep, _: WriterDep) -> s.NoteOut:
-    return await service.add_note(session, principal, case_id, body)
+    return await cases.add_note(session, principal, case_id, body)
 
 
 @cases_router.post(
@@ -326,14 +326,14 @@ async def add_note(case_id: Id, body: s.NoteIn, session: SessionDep, principal: 
     summary="Ask the county to accept (all measures done)",
 )
 async def submit(case_id: Id, session: SessionDep, principal: PrincipalDep, _: WriterDep) -> s.CaseDetail:
-    return await service.submit_case(session, principal, case_id)
+    return await cases.submit_case(session, principal, case_id)
 
 
 @cases_router.post("/{case_id}/accept", response_model=s.CaseDetail, name="accept", summary="Accept the case (销号); county only")
 async def accept(
     case_id: Id, session: SessionDep, principal: PrincipalDep, _: CountyDep, body: s.AcceptIn | None = None
 ) -> s.CaseDetail:
-    return await service.accept_case(session, principal, case_id, body or s.AcceptIn())
+    return await cases.accept_case(session, principal, case_id, body or s.AcceptIn())
 
 
 @cases_router.post(
@@ -343,7 +343,7 @@ async def accept(
     summary="Send back to rectifying, with reasons; county only",
 )
 async def return_case(case_id: Id, body: s.ReturnIn, session: SessionDep, principal: PrincipalDep, _: CountyDep) -> s.CaseDetail:
-    return await service.return_case(session, principal, case_id, body)
+    return await cases.return_case(session, principal, case_id, body)
 
 
 # -- village views ----------------------------------------------------------------------------
@@ -356,7 +356,7 @@ async def return_case(case_id: Id, body: s.ReturnIn, session: SessionDep, princi
     summary="A village's whole screening and rectification history",
 )
 async def village_history(village_code: Code12, session: SessionDep, principal: PrincipalDep) -> s.VillageHistory:
-    return await service.village_history(session, principal, village_code)
+    return await history.village_history(session, principal, village_code)
 
 
 @misc_router.get(
@@ -370,7 +370,7 @@ async def open_measures(
     principal: PrincipalDep,
     village_code: Annotated[str | None, Query(pattern=r"^\d{12}$")] = None,
 ) -> list[s.OpenMeasureOut]:
-    return await service.open_measures(session, principal, village_code=village_code)
+    return await cases.open_measures(session, principal, village_code=village_code)
 
 
 routers = [criteria_router, rounds_router, cases_router, misc_router]
