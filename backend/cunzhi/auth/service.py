@@ -57,6 +57,19 @@ async def _issue_refresh(session: AsyncSession, user_id: int, family: uuid.UUID)
     return token
 
 
+async def issue_pair(session: AsyncSession, user: User) -> TokenPair:
+    """A new access token and a refresh token of a new family for `user`."""
+    access, ttl = create_access_token(f"user:{user.id}", extra={"role": user.role})
+    refresh = await _issue_refresh(session, user.id, uuid.uuid4())
+    return TokenPair(access_token=access, expires_in=ttl, refresh_token=refresh)
+
+
+async def revoke_all_sessions(session: AsyncSession, user_id: int) -> None:
+    """End every refresh token of an account (a changed or reset password)."""
+    await session.execute(update(RefreshToken).where(RefreshToken.user_id == user_id, RefreshToken.revoked_at.is_(None))
+                          .values(revoked_at=clock.now()))
+
+
 async def login(session: AsyncSession, *, username: str, password: str, address: str) -> TokenPair:
     await _check_throttle(session, username, address)
     user = (await session.execute(select(User).where(func.lower(User.username) == username.lower()))).scalar_one_or_none()

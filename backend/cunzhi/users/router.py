@@ -1,9 +1,11 @@
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Depends, Header, Path, Query, Response
 
+from cunzhi.auth.schemas import TokenPair
 from cunzhi.kit.codes import Role
-from cunzhi.kit.deps import SessionDep, require_roles
+from cunzhi.kit.deps import PrincipalDep, SessionDep, require_roles
+from cunzhi.kit.etag import etag
 from cunzhi.kit.pagination import Limit, Offset
 from cunzhi.kit.principal import Principal
 from cunzhi.users import service
@@ -11,12 +13,14 @@ from cunzhi.users.schemas import (
     ApiClientCreate,
     ApiClientCreated,
     ApiClientOut,
+    PasswordChange,
     UserCreate,
     UserList,
     UserOut,
     UserPatch,
 )
 
+IfMatch = Annotated[str | None, Header(description="ETag from GET")]
 Admin = Annotated[Principal, Depends(require_roles(Role.county_admin))]
 router = APIRouter(prefix="/api/v1/users", tags=["users"])
 clients_router = APIRouter(prefix="/api/v1/api-clients", tags=["api-clients"])
@@ -31,19 +35,33 @@ async def list_users(admin: Admin, session: SessionDep, role: Role | None = None
 
 
 @router.post("", response_model=UserOut, status_code=201, name="create")
-async def create_user(body: UserCreate, admin: Admin, session: SessionDep) -> UserOut:
-    return await service.create_user(session, admin, body)
+async def create_user(body: UserCreate, admin: Admin, session: SessionDep, response: Response) -> UserOut:
+    out = await service.create_user(session, admin, body)
+    response.headers["ETag"] = etag(out.version)
+    return out
+
+
+@router.post("/me/password", response_model=TokenPair, name="change_password",
+             summary="Change your own password: every session ends, this one gets a fresh token pair")
+async def change_password(body: PasswordChange, principal: PrincipalDep, session: SessionDep) -> TokenPair:
+    return await service.change_own_password(session, principal, body)
 
 
 @router.get("/{user_id}", response_model=UserOut, name="get")
-async def get_user(user_id: Annotated[int, Path(ge=1, le=2**31 - 1)], admin: Admin, session: SessionDep) -> UserOut:
-    return await service.get_user(session, admin, user_id)
+async def get_user(user_id: Annotated[int, Path(ge=1, le=2**31 - 1)], admin: Admin, session: SessionDep,
+                   response: Response) -> UserOut:
+    out = await service.get_user(session, admin, user_id)
+    response.headers["ETag"] = etag(out.version)
+    return out
 
 
-@router.patch("/{user_id}", response_model=UserOut, name="update")
+@router.patch("/{user_id}", response_model=UserOut, name="update",
+              summary="Change an account (If-Match required); a new password ends all its sessions")
 async def update_user(user_id: Annotated[int, Path(ge=1, le=2**31 - 1)], body: UserPatch, admin: Admin,
-                      session: SessionDep) -> UserOut:
-    return await service.update_user(session, admin, user_id, body)
+                      session: SessionDep, response: Response, if_match: IfMatch = None) -> UserOut:
+    out = await service.update_user(session, admin, user_id, body, if_match)
+    response.headers["ETag"] = etag(out.version)
+    return out
 
 
 @clients_router.get("", response_model=list[ApiClientOut], name="list")

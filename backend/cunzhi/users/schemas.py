@@ -46,6 +46,15 @@ class UserOut(BaseModel):
     scope_code: str
     is_active: bool
     created_at: datetime
+    version: int
+
+
+class PasswordChange(BaseModel):
+    """A person changes their own password: the current one proves it is them."""
+
+    model_config = ConfigDict(extra="forbid")
+    current_password: Annotated[str, Field(min_length=1, max_length=256)]
+    new_password: Password
 
 
 class UserList(BaseModel):

@@ -5,15 +5,26 @@ import secrets
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from cunzhi.auth import service as auth_service
 from cunzhi.auth.models import ApiClient, User
+from cunzhi.auth.schemas import TokenPair
 from cunzhi.divisions.models import Division
 from cunzhi.kit import audit
 from cunzhi.kit.codes import DIVISION_ROLES, VILLAGE_ROLES, DivisionLevel, Role
-from cunzhi.kit.errors import Conflict, NotFound, Unprocessable
+from cunzhi.kit.errors import Conflict, Forbidden, NotFound, Unprocessable
+from cunzhi.kit.etag import expected_version
 from cunzhi.kit.principal import Principal
-from cunzhi.kit.security import hash_password
+from cunzhi.kit.security import hash_password, verify_password
 from cunzhi.partners.models import PartnerUnit
-from cunzhi.users.schemas import ApiClientCreate, ApiClientCreated, ApiClientOut, UserCreate, UserOut, UserPatch
+from cunzhi.users.schemas import (
+    ApiClientCreate,
+    ApiClientCreated,
+    ApiClientOut,
+    PasswordChange,
+    UserCreate,
+    UserOut,
+    UserPatch,
+)
 from cunzhi.villages.models import Village
 
 # Division roles at township level only: these work for one township.
@@ -73,7 +84,7 @@ async def _out(session: AsyncSession, user: User) -> UserOut:
         code = (await session.execute(select(PartnerUnit.code).where(PartnerUnit.id == user.partner_unit_id))).scalar_one()
     return UserOut(id=user.id, username=user.username, display_name=user.display_name, phone=user.phone,
                    role=Role(user.role), scope_kind=kind, scope_code=code, is_active=user.is_active,
-                   created_at=user.created_at)
+                   created_at=user.created_at, version=user.version)
 
 
 def _in_county(admin: Principal):  # type: ignore[no-untyped-def]
@@ -107,7 +118,9 @@ async def list_users(session: AsyncSession, admin: Principal, *, role: Role | No
     if role:
         where.append(User.role == role.value)
     if q:
-        where.append(User.username.ilike(f"%{q}%") | User.display_name.ilike(f"%{q}%"))
+        # % and _ are letters here, not wildcards (as in every other search).
+        pattern = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        where.append(User.username.ilike(pattern, escape="\\") | User.display_name.ilike(pattern, escape="\\"))
     total = (await session.execute(select(func.count()).select_from(User).where(*where))).scalar_one()
     users = (await session.execute(select(User).where(*where).order_by(User.username).limit(limit).offset(offset))).scalars()
     return [await _out(session, u) for u in users], int(total)
@@ -124,14 +137,20 @@ async def get_user(session: AsyncSession, admin: Principal, user_id: int) -> Use
     return await _out(session, await _get(session, admin, user_id))
 
 
-async def update_user(session: AsyncSession, admin: Principal, user_id: int, data: UserPatch) -> UserOut:
+async def update_user(session: AsyncSession, admin: Principal, user_id: int, data: UserPatch,
+                      if_match: str | None) -> UserOut:
     user = await _get(session, admin, user_id)
+    expected_version(if_match, user.version)
     before = audit.snapshot(user, "password_hash")
     changes = data.model_dump(exclude_unset=True)
     if changes.get("is_active") is False and user.id == admin.id and admin.kind == "user":
         raise Conflict("You cannot disable your own account", code="cannot_disable_self")
     if "password" in changes:
+        if changes["password"] is None:
+            raise _field_error("password", "may not be null", "validation_error")
         user.password_hash = hash_password(changes.pop("password"))
+        # A reset ends every session of the account: whoever held an old refresh token is out.
+        await auth_service.revoke_all_sessions(session, user.id)
     for k, v in changes.items():
         if k in ("display_name", "is_active") and v is None:
             raise _field_error(k, "may not be null", "validation_error")
@@ -140,6 +159,23 @@ async def update_user(session: AsyncSession, admin: Principal, user_id: int, dat
     await audit.record(session, admin, "user.update", "user", user.id, before=before,
                        after=audit.snapshot(user, "password_hash"))
     return await _out(session, user)
+
+
+async def change_own_password(session: AsyncSession, p: Principal, data: PasswordChange) -> TokenPair:
+    """Any person changes their own password. Every session of the account ends; the caller gets a
+    fresh pair so the device it changed the password on stays signed in."""
+    if p.kind != "user":
+        raise Forbidden("Only people have passwords; a township system's secret is reissued by the county")
+    user = (await session.execute(select(User).where(User.id == p.id).with_for_update())).scalar_one()
+    if not verify_password(data.current_password, user.password_hash):
+        raise Unprocessable("The current password is wrong", code="wrong_password",
+                            errors=[{"loc": ["body", "current_password"], "msg": "wrong password",
+                                     "type": "wrong_password"}])
+    user.password_hash = hash_password(data.new_password)
+    await session.flush()
+    await auth_service.revoke_all_sessions(session, user.id)
+    await audit.record(session, p, "user.change_password", "user", user.id)
+    return await auth_service.issue_pair(session, user)
 
 
 def _client_out(c: ApiClient) -> ApiClientOut:

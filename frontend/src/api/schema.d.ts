@@ -159,6 +159,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/users/me/password": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Change your own password: every session ends, this one gets a fresh token pair */
+        post: operations["users-change_password"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/users/{user_id}": {
         parameters: {
             query?: never;
@@ -173,7 +190,7 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        /** Update */
+        /** Change an account (If-Match required); a new password ends all its sessions */
         patch: operations["users-update"];
         trace?: never;
     };
@@ -3788,6 +3805,16 @@ export interface components {
             /** Active */
             active?: boolean | null;
         };
+        /**
+         * PasswordChange
+         * @description A person changes their own password: the current one proves it is them.
+         */
+        PasswordChange: {
+            /** Current Password */
+            current_password: string;
+            /** New Password */
+            new_password: string;
+        };
         /** PhotoOut */
         PhotoOut: {
             /** Id */
@@ -5058,6 +5085,8 @@ export interface components {
              * Format: date-time
              */
             created_at: string;
+            /** Version */
+            version: number;
         };
         /** UserPatch */
         UserPatch: {
@@ -5821,6 +5850,48 @@ export interface operations {
             };
         };
     };
+    "users-change_password": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PasswordChange"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TokenPair"];
+                };
+            };
+            /** @description Validation error (field problems in `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Client error: application/problem+json with a stable `code` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
     "users-get": {
         parameters: {
             query?: never;
@@ -5864,7 +5935,10 @@ export interface operations {
     "users-update": {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description ETag from GET */
+                "if-match"?: string | null;
+            };
             path: {
                 user_id: number;
             };
