@@ -1,9 +1,12 @@
-"""Text the database can store: PostgreSQL refuses the NUL character (U+0000) in any text value.
+"""Text the system can store and hand on: no control characters but tab, LF and CR.
 
-`RejectNulText` answers 422 (problem+json, code validation_error, the place in `errors[]`) to a
-request with NUL in its path, its query, a JSON body or a form field, for every route at once, so no
-string input of any domain reaches the database with it. Like malformed JSON, such a request is
-refused before anything else looks at it. File contents in multipart uploads may hold any byte.
+PostgreSQL refuses the NUL character (U+0000) in any text value, and the other C0 controls and DEL
+(U+0001-U+0008, U+000B, U+000C, U+000E-U+001F, U+007F) are stored but break what reads them later
+(an XLSX export cannot hold them; a printed disclosure shows garbage). `RejectNulText` answers 422
+(problem+json, code validation_error, the place in `errors[]`) to a request with such a character in
+its path, its query, a JSON body or a form field, for every route at once, so no string input of any
+domain reaches the database with it. Like malformed JSON, such a request is refused before anything
+else looks at it. File contents in multipart uploads may hold any byte.
 
 `Id` is a row id as a path, query or body value: 1 to 2^31-1, the range of the SERIAL (int4) keys,
 so a larger number is a 422 for the field instead of an error from the database driver.
@@ -11,6 +14,7 @@ so a larger number is a 422 for the field instead of an error from the database 
 
 import contextlib
 import json
+import re
 from collections.abc import Iterator
 from typing import Annotated, Any
 from urllib.parse import parse_qsl
@@ -24,17 +28,36 @@ INT4_MAX = 2**31 - 1
 Id = Annotated[int, Field(ge=1, le=INT4_MAX)]
 
 NUL = "\x00"
-MESSAGE = "Text must not contain the NUL character (U+0000)"
+MESSAGE = "Text must not contain control characters (U+0000-U+001F other than tab, LF and CR, or U+007F)"
+CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_CONTROL_BYTES = re.compile(b"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# A JSON escape of one of them (\u0000-\u001f, \u007f); a cheap test before decoding the body.
+_JSON_ESCAPED = re.compile(rb"\\u00(?:[01][0-9a-fA-F]|7[fF])")
+_PERCENT_ESCAPED = re.compile(rb"%(?:[01][0-9a-fA-F]|7[fF])")
+
+
+def has_control(text: str) -> bool:
+    return CONTROL.search(text) is not None
+
+
+def strip_control(text: str) -> str:
+    """`text` without the characters refused at the door (for what was stored before they were)."""
+    return CONTROL.sub("", text)
+
+
+def _shown(name: str) -> str:
+    """A field name for `errors[].loc` with its control characters written as \\uXXXX."""
+    return CONTROL.sub(lambda m: f"\\u{ord(m.group()):04x}", name)
 
 
 def nul_locations(value: Any, loc: tuple[str, ...] = ()) -> Iterator[tuple[str, ...]]:
-    """Where NUL occurs in a decoded JSON value (in strings and object keys)."""
+    """Where a refused control character occurs in a decoded JSON value (strings and object keys)."""
     if isinstance(value, str):
-        if NUL in value:
+        if has_control(value):
             yield loc
     elif isinstance(value, dict):
         for key, item in value.items():
-            if NUL in key:
+            if has_control(key):
                 yield (*loc, key)
             else:
                 yield from nul_locations(item, (*loc, key))
@@ -45,8 +68,8 @@ def nul_locations(value: Any, loc: tuple[str, ...] = ()) -> Iterator[tuple[str, 
 
 def _pairs_with_nul(text: str, where: str) -> Iterator[tuple[str, ...]]:
     for name, value in parse_qsl(text, keep_blank_values=True):
-        if NUL in name or NUL in value:
-            yield (where, name.replace(NUL, "\\u0000"))
+        if has_control(name) or has_control(value):
+            yield (where, _shown(name))
 
 
 def _multipart_with_nul(content_type: str, body: bytes) -> Iterator[tuple[str, ...]]:
@@ -59,31 +82,31 @@ def _multipart_with_nul(content_type: str, body: bytes) -> Iterator[tuple[str, .
         if not sep:
             continue
         is_file = b"filename" in head.lower()
-        if b"\x00" in head or (not is_file and b"\x00" in content.removesuffix(b"\r\n")):
+        if _CONTROL_BYTES.search(head) or (not is_file and _CONTROL_BYTES.search(content.removesuffix(b"\r\n"))):
             name = head.split(b'name="', 1)[1].split(b'"', 1)[0] if b'name="' in head else b""
-            yield ("body", name.decode("utf-8", "replace").replace(NUL, "\\u0000"))
+            yield ("body", _shown(name.decode("utf-8", "replace")))
 
 
 def request_nul_locations(scope: Scope, body: bytes) -> list[tuple[str, ...]]:
-    """Every place of a request (path, query, JSON or form body) whose text holds NUL."""
+    """Every place of a request (path, query, JSON or form body) whose text holds a refused control."""
     found: list[tuple[str, ...]] = []
-    if NUL in scope.get("path", ""):
+    if has_control(scope.get("path", "")):
         found.append(("path",))
     query = scope.get("query_string", b"")
-    if b"%00" in query or b"\x00" in query:
+    if _PERCENT_ESCAPED.search(query) or _CONTROL_BYTES.search(query):
         found.extend(_pairs_with_nul(query.decode("latin-1"), "query"))
     if body:
         content_type = _content_type(scope)
         media = content_type.split(";", 1)[0].strip().lower()
         if media == "application/json" or media.endswith("+json"):
-            if b"\\u0000" in body or b"\x00" in body:
+            if _JSON_ESCAPED.search(body) or _CONTROL_BYTES.search(body):
                 # Not JSON (or nested too deep to read): the route's own parsing answers 4xx.
                 with contextlib.suppress(ValueError, RecursionError):
                     found.extend(("body", *loc) for loc in nul_locations(json.loads(body)))
         elif media == "application/x-www-form-urlencoded":
-            if b"%00" in body or b"\x00" in body:
+            if _PERCENT_ESCAPED.search(body) or _CONTROL_BYTES.search(body):
                 found.extend(_pairs_with_nul(body.decode("latin-1"), "body"))
-        elif media == "multipart/form-data" and b"\x00" in body:
+        elif media == "multipart/form-data" and _CONTROL_BYTES.search(body):
             found.extend(_multipart_with_nul(content_type, body))
     return found
 
@@ -100,7 +123,7 @@ def _reads_body(scope: Scope) -> bool:
 
 
 class RejectNulText:
-    """ASGI middleware: 422 for NUL in the path, the query or a JSON/form body."""
+    """ASGI middleware: 422 for a control character in the path, the query or a JSON/form body."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app

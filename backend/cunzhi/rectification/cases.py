@@ -490,7 +490,8 @@ async def open_measures(session: AsyncSession, p: Principal, *, village_code: st
     ]
 
 
-async def export_open_cases(session: AsyncSession, p: Principal) -> tuple[str, bytes]:
+async def export_open_cases(session: AsyncSession, p: Principal) -> tuple[str, str, bytes]:
+    """(file name, ASCII fallback name, workbook) of the open cases the caller sees."""
     stmt = (
         cases_query(p)
         .add_columns(Division.name)
@@ -519,4 +520,5 @@ async def export_open_cases(session: AsyncSession, p: Principal) -> tuple[str, b
                 "opened_at": c.opened_at,
             }
         )
-    return f"open-cases-{clock.local_today().isoformat()}.xlsx", export.cases_workbook(data)
+    today = clock.local_today().isoformat()
+    return export.filename("未销号整顿村", today), f"open-cases-{today}.xlsx", export.cases_workbook(data)

@@ -296,7 +296,8 @@ async def close_round(session: AsyncSession, p: Principal, round_id: int, data: 
     return await round_out(session, r)
 
 
-async def export_round(session: AsyncSession, p: Principal, round_id: int) -> tuple[str, bytes]:
+async def export_round(session: AsyncSession, p: Principal, round_id: int) -> tuple[str, str, bytes]:
+    """(file name, ASCII fallback name, workbook) of a round's results."""
     r = await find_round(session, p, round_id)
     crits = await round_criteria(session, r.id)
     rows = (
@@ -339,4 +340,4 @@ async def export_round(session: AsyncSession, p: Principal, round_id: int) -> tu
             "veto_share": s._fmt(r.veto_share) if r.veto_share is not None else "",
         },
     )
-    return f"screening-round-{r.id}.xlsx", body
+    return export.filename("排查结果", r.title), f"screening-round-{r.id}.xlsx", body

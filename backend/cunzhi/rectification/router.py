@@ -28,11 +28,12 @@ cases_router = APIRouter(prefix="/api/v1/rectification-cases", tags=["rectificat
 misc_router = APIRouter(prefix="/api/v1/rectification", tags=["rectification"])
 
 
-def _xlsx(filename: str, body: bytes) -> Response:
+def _xlsx(filename: str, fallback: str, body: bytes) -> Response:
+    """RFC 6266: the Chinese name in `filename*`, an ASCII one for clients that do not read it."""
     return Response(
         content=body,
         media_type=XLSX,
-        headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename)}"},
+        headers={"Content-Disposition": f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename)}"},
     )
 
 

@@ -74,7 +74,7 @@ def _problem(r: httpx.Response, status: int, code: str) -> dict:  # type: ignore
 async def test_nul_in_a_json_field_is_422_with_its_place_and_writes_nothing(client, token_for, db):
     r = await client.post("/api/v1/villages", json=_village("230199100291", "坏\x00村"), headers=await token_for("admin"))
     body = _problem(r, 422, "validation_error")
-    assert body["errors"] == [{"loc": ["body", "name"], "msg": "Text must not contain the NUL character (U+0000)",
+    assert body["errors"] == [{"loc": ["body", "name"], "msg": "Text must not contain control characters (U+0000-U+001F other than tab, LF and CR, or U+007F)",
                                "type": "value_error"}]
     count = (await db.execute(text("SELECT count(*) FROM villages WHERE code = '230199100291'"))).scalar()
     assert count == 0
