@@ -263,16 +263,27 @@ def _posting_out(pg: Posting, cadre_name: str, v: Village, township_name: str, d
     )
 
 
+def postings_seen(p: Principal) -> ColumnElement[bool]:
+    """Which postings of a cadre `p` reads: those in its villages (a township reading a cadre who
+    moved on to another township sees the postings it had, not where the cadre went), and all of
+    the cadre's own when `p` is that cadre."""
+    clause = village_clause(p)
+    if p.kind == "user":
+        clause = or_(clause, Cadre.user_id == p.id)
+    return clause
+
+
 def _postings_query() -> Select[Posting, Cadre, Village, str]:
     return (select(Posting, Cadre, Village, Division.name).join(Cadre, Cadre.id == Posting.cadre_id)
             .join(Village, Village.id == Posting.village_id).join(Division, Division.code == Village.township_code))
 
 
-async def _current_postings(session: AsyncSession, cadre_ids: list[int], day: date) -> dict[int, PostingOut]:
+async def _current_postings(session: AsyncSession, p: Principal, cadre_ids: list[int],
+                            day: date) -> dict[int, PostingOut]:
     if not cadre_ids:
         return {}
     rows = (await session.execute(
-        _postings_query().where(Posting.cadre_id.in_(cadre_ids), active_on(day))
+        _postings_query().where(Posting.cadre_id.in_(cadre_ids), active_on(day), postings_seen(p))
         .order_by(Posting.start_date.desc(), Posting.id.desc()))).all()
     out: dict[int, PostingOut] = {}
     for pg, c, v, tn in rows:
@@ -313,7 +324,7 @@ async def list_cadres(session: AsyncSession, p: Principal, *, county_code: str |
     current_ids = select(Posting.cadre_id).where(active_on(day))
     if township_code:
         current_ids = current_ids.join(Village, Village.id == Posting.village_id).where(
-            Village.township_code == township_code)
+            Village.township_code == township_code, village_clause(p))
         where.append(Cadre.id.in_(current_ids))
     if posted is not None:
         where.append(Cadre.id.in_(select(Posting.cadre_id).where(active_on(day))) if posted
@@ -324,7 +335,7 @@ async def list_cadres(session: AsyncSession, p: Principal, *, county_code: str |
     total = (await session.execute(select(func.count()).select_from(Cadre).where(*where))).scalar_one()
     cadres = (await session.execute(
         select(Cadre).where(*where).order_by(Cadre.name, Cadre.id).limit(limit).offset(offset))).scalars().all()
-    current = await _current_postings(session, [c.id for c in cadres], day)
+    current = await _current_postings(session, p, [c.id for c in cadres], day)
     names = await _usernames(session, [c.user_id for c in cadres if c.user_id])
     return [_cadre_out(c, names.get(c.user_id) if c.user_id else None, current.get(c.id)) for c in cadres], int(total)
 
@@ -339,9 +350,9 @@ async def _get_cadre(session: AsyncSession, p: Principal, cadre_id: int, *, for_
     return cadre
 
 
-async def _cadre_postings(session: AsyncSession, cadre_id: int, day: date) -> list[PostingOut]:
+async def _cadre_postings(session: AsyncSession, p: Principal, cadre_id: int, day: date) -> list[PostingOut]:
     rows = (await session.execute(
-        _postings_query().where(Posting.cadre_id == cadre_id)
+        _postings_query().where(Posting.cadre_id == cadre_id, postings_seen(p))
         .order_by(Posting.start_date.desc(), Posting.id.desc()))).all()
     return [_posting_out(pg, c.name, v, tn, day) for pg, c, v, tn in rows]
 
@@ -349,7 +360,7 @@ async def _cadre_postings(session: AsyncSession, cadre_id: int, day: date) -> li
 async def get_cadre(session: AsyncSession, p: Principal, cadre_id: int) -> CadreDetail:
     cadre = await _get_cadre(session, p, cadre_id)
     day = today()
-    postings = await _cadre_postings(session, cadre.id, day)
+    postings = await _cadre_postings(session, p, cadre.id, day)
     current = next((x for x in postings if x.status == PostingStatus.current), None)
     names = await _usernames(session, [cadre.user_id] if cadre.user_id else [])
     base = _cadre_out(cadre, names.get(cadre.user_id) if cadre.user_id else None, current)
@@ -438,7 +449,7 @@ async def update_cadre(session: AsyncSession, p: Principal, cadre_id: int, data:
     day = today()
     names = await _usernames(session, [cadre.user_id] if cadre.user_id else [])
     return _cadre_out(cadre, names.get(cadre.user_id) if cadre.user_id else None,
-                      (await _current_postings(session, [cadre.id], day)).get(cadre.id))
+                      (await _current_postings(session, p, [cadre.id], day)).get(cadre.id))
 
 
 # ------------------------------------------------------------------------------------------

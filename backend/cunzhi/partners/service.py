@@ -269,13 +269,15 @@ async def update_settings(session: AsyncSession, p: Principal, county_code: str 
 # ------------------------------------------------------------------------------------------
 
 
-async def _current_villages(session: AsyncSession, unit_ids: list[int]) -> dict[int, list[VillageRef]]:
+async def _current_villages(session: AsyncSession, p: Principal, unit_ids: list[int]) -> dict[int, list[VillageRef]]:
+    """Each unit's villages today, only those `p` sees (a township reads another township's unit
+    without learning which of that township's villages are weak)."""
     out: dict[int, list[VillageRef]] = {u: [] for u in unit_ids}
     if not unit_ids:
         return out
     rows = (await session.execute(
         select(Pairing.partner_unit_id, Village.code, Village.name).join(Village, Village.id == Pairing.village_id)
-        .where(Pairing.partner_unit_id.in_(unit_ids), active_pairings_on(today()))
+        .where(Pairing.partner_unit_id.in_(unit_ids), active_pairings_on(today()), village_clause(p))
         .order_by(Village.code)
     )).all()
     for uid, code, name in rows:
@@ -307,7 +309,7 @@ async def list_units(session: AsyncSession, p: Principal, *, county_code: str | 
     units = (await session.execute(
         select(PartnerUnit).where(*where).order_by(PartnerUnit.code).limit(limit).offset(offset)
     )).scalars().all()
-    villages = await _current_villages(session, [u.id for u in units])
+    villages = await _current_villages(session, p, [u.id for u in units])
     return [_unit_out(u, villages[u.id]) for u in units], int(total)
 
 
@@ -323,7 +325,7 @@ async def _get_unit(session: AsyncSession, p: Principal, unit_id: int, *, for_up
 
 async def get_unit(session: AsyncSession, p: Principal, unit_id: int) -> PartnerUnitOut:
     unit = await _get_unit(session, p, unit_id)
-    return _unit_out(unit, (await _current_villages(session, [unit.id]))[unit.id])
+    return _unit_out(unit, (await _current_villages(session, p, [unit.id]))[unit.id])
 
 
 def _check_strengths(strengths: list[str], settings: Settings) -> None:
@@ -377,7 +379,7 @@ async def update_unit(session: AsyncSession, p: Principal, unit_id: int, data: P
     await session.refresh(unit)
     await audit.record(session, p, "partner_unit.update", "partner_unit", unit.id, before=before,
                        after=audit.snapshot(unit))
-    return _unit_out(unit, (await _current_villages(session, [unit.id]))[unit.id])
+    return _unit_out(unit, (await _current_villages(session, p, [unit.id]))[unit.id])
 
 
 # ------------------------------------------------------------------------------------------

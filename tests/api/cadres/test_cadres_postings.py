@@ -5,7 +5,7 @@ from datetime import date, timedelta
 
 import httpx
 import pytest
-from cadres_helpers import COUNTY, VILLAGE, checkin_body, new_key
+from cadres_helpers import COUNTY, OTHER_T01_VILLAGE, T02_VILLAGE, VILLAGE, checkin_body, new_key
 from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -220,3 +220,28 @@ async def test_an_end_before_a_defaulted_start_is_a_field_error(client: httpx.As
                                                          "end_date": yesterday}, headers=h)
     assert r.status_code == 422, r.text
     assert r.json()["errors"][0]["loc"] == ["body", "end_date"]
+
+
+async def test_a_township_sees_a_cadre_s_postings_in_its_own_villages_only(client: httpx.AsyncClient, auth) -> None:
+    cid = await cadre_id(client, auth, "冯凤霞")
+    t01, t02 = OTHER_T01_VILLAGE, T02_VILLAGE
+    h = await auth("admin")
+    r = await client.post(f"{URL}/{cid}/postings", headers=h, json={
+        "village_code": t02, "post": "committee_member", "start_date": (today() - timedelta(days=10)).isoformat()})
+    assert r.status_code == 201, r.text
+    r = await client.post(f"{URL}/{cid}/postings", json={"village_code": t01, "post": "deputy_secretary"}, headers=h)
+    assert r.status_code == 201, r.text
+
+    left = await auth("township02")
+    detail = (await client.get(f"{URL}/{cid}", headers=left)).json()
+    assert [p["village"]["code"] for p in detail["postings"]] == [t02]
+    assert detail["current_posting"] is None
+    listed = (await client.get(URL, params={"q": "冯凤霞"}, headers=left)).json()["items"]
+    assert [c["current_posting"] for c in listed] == [None]
+
+    joined = await auth("township01")
+    detail = (await client.get(f"{URL}/{cid}", headers=joined)).json()
+    assert [p["village"]["code"] for p in detail["postings"]] == [t01]
+    assert detail["current_posting"]["village"]["code"] == t01
+    county = (await client.get(f"{URL}/{cid}", headers=h)).json()
+    assert [p["village"]["code"] for p in county["postings"]] == [t01, t02]

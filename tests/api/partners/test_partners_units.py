@@ -112,3 +112,34 @@ async def test_update_with_etag(client: httpx.AsyncClient, auth, unit_ids) -> No
     assert stale.status_code == 412
     r = await client.patch(url, json={"capacity": None}, headers={**h, "If-Match": r.headers["ETag"]})
     assert r.status_code == 422
+
+
+async def test_nested_villages_follow_the_caller_s_scope(client: httpx.AsyncClient, auth, unit_ids) -> None:
+    ids = await unit_ids()
+    h = await auth("admin")
+    # Township 02's official, an agency account and a township system of township 02.
+    r = await client.post("/api/v1/users", headers=h, json={
+        "username": "agency02", "password": "a-strong-password", "display_name": "二镇代理中心",
+        "role": "township_agency", "division_code": "230199101000"})
+    assert r.status_code == 201, r.text
+    r = await client.post("/api/v1/api-clients", headers=h, json={
+        "client_id": "t02-system", "name": "二镇系统", "division_code": "230199101000"})
+    secret = r.json()["client_secret"]
+    tok = (await client.post("/api/v1/auth/token", data={
+        "grant_type": "client_credentials", "client_id": "t02-system", "client_secret": secret})).json()
+    agency = (await client.post("/api/v1/auth/token", data={"username": "agency02", "password": "a-strong-password"})).json()
+    callers = {
+        "township02": await auth("township02"),
+        "agency02": {"Authorization": f"Bearer {agency['access_token']}"},
+        "t02-system": {"Authorization": f"Bearer {tok['access_token']}"},
+    }
+    for who, headers in callers.items():
+        r = await client.get(f"{URL}/{ids['PU-CZJ']}", headers=headers)
+        assert r.status_code == 200, (who, r.text)
+        assert r.json()["current_villages"] == [], who  # its village lies in township 01
+        listed = (await client.get(URL, params={"limit": 200}, headers=headers)).json()["items"]
+        assert next(u for u in listed if u["code"] == "PU-CZJ")["current_villages"] == [], who
+        seen = {v["code"] for u in listed for v in u["current_villages"]}
+        assert all(c.startswith("230199101") for c in seen), who
+    r = await client.get(f"{URL}/{ids['PU-CZJ']}", headers=await auth("township01"))
+    assert [v["code"] for v in r.json()["current_villages"]] == ["230199100200"]
