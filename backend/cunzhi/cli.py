@@ -88,8 +88,12 @@ def serve(
         run_migrations(url)
     if demo:
         seed_demo()
+    # The app itself believes forwarded headers from CUNZHI_TRUSTED_PROXIES only (main.py), the same
+    # under any server and in tests; uvicorn is told the same addresses for its own access log.
+    from cunzhi.config import get_settings as _settings
+
     uvicorn.run("cunzhi.main:create_app", factory=True, host=host, port=port, workers=workers,
-                proxy_headers=True, log_level="info")
+                proxy_headers=True, forwarded_allow_ips=_settings().trusted_proxies, log_level="info")
 
 
 @app.command("seed-demo")

@@ -27,10 +27,18 @@ class Settings(BaseSettings):
     access_token_minutes: int = Field(default=15, ge=1, le=24 * 60)
     refresh_token_days: int = Field(default=14, ge=1, le=365)
 
-    # Login throttling: this many failures within the window answer 429.
-    login_max_failures_per_account: int = 5
-    login_max_failures_per_address: int = 20
-    login_failure_window_seconds: int = 900
+    # Login throttling. An account tried from one address: after this many failures within the
+    # window each further try waits, the wait doubling from `login_delay_seconds` (capped at the
+    # window); failures from other addresses never lock the owner out. One address: this many
+    # failures over all accounts within the window answer 429 until the window has passed.
+    login_max_failures_per_account: int = Field(default=5, ge=1)
+    login_delay_seconds: int = Field(default=30, ge=1)
+    login_max_failures_per_address: int = Field(default=20, ge=1)
+    login_failure_window_seconds: int = Field(default=900, ge=1)
+    # Addresses (or networks) of the reverse proxies whose X-Forwarded-For/-Proto are believed:
+    # comma-separated, like uvicorn's --forwarded-allow-ips. Anyone else's forwarded header is ignored,
+    # so a client cannot pick the address the login throttle counts.
+    trusted_proxies: str = "127.0.0.1"
 
     max_body_bytes: int = 2 * 1024 * 1024
     static_dir: Path | None = REPO_DIR / "frontend" / "dist"
@@ -57,6 +65,21 @@ class Settings(BaseSettings):
         except (ZoneInfoNotFoundError, ValueError):
             raise ValueError(f"unknown time zone {value!r}") from None
         return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxy_addresses(cls, value: str) -> str:
+        import ipaddress
+
+        items = [x.strip() for x in value.split(",") if x.strip()]
+        for item in items:
+            if item == "*":
+                continue
+            try:
+                ipaddress.ip_network(item, strict=False)
+            except ValueError:
+                raise ValueError(f"not an address or network: {item!r}") from None
+        return ",".join(items)
 
     @model_validator(mode="after")
     def _secret_required_outside_demo(self) -> "Settings":

@@ -10,6 +10,7 @@ from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.routing import APIRoute
 from sqlalchemy import text
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from cunzhi import models  # noqa: F401  (every table registered before the first query)
 from cunzhi.config import get_settings
@@ -178,6 +179,9 @@ def create_app() -> FastAPI:
         app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_credentials=False,
                            allow_methods=["*"], allow_headers=["*"], expose_headers=["ETag", "Location", "Retry-After"])
     app.add_middleware(BodySizeLimit, limit=settings.max_body_bytes)
+    # Outermost: the client's address (throttling, audit) is the proxy's X-Forwarded-For only when the
+    # peer is one of CUNZHI_TRUSTED_PROXIES; anyone else's header is ignored.
+    app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)
     if settings.static_dir and (settings.static_dir / "index.html").is_file():
         _spa(app, settings.static_dir)
     return app

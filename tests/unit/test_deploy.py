@@ -84,3 +84,20 @@ def test_nginx_proxies_the_api_and_falls_back_to_the_spa():
     conf = (DEPLOY / "nginx.conf").read_text()
     assert "location /api/" in conf and "proxy_pass http://cunzhi_api" in conf
     assert "try_files $uri $uri/ /index.html" in conf
+
+
+def test_the_api_trusts_exactly_the_proxies_in_front_of_it():
+    import ipaddress
+
+    compose = dict(_documents())["compose.yaml"]
+    web_ip = compose["services"]["web"]["networks"]["default"]["ipv4_address"]
+    subnet = compose["networks"]["default"]["ipam"]["config"][0]["subnet"]
+    assert ipaddress.ip_address(web_ip) in ipaddress.ip_network(subnet)
+    for service in ("api", "migrate"):
+        assert compose["services"][service]["environment"]["CUNZHI_TRUSTED_PROXIES"] == web_ip
+    api = next(d for name, d in _documents() if name == "api.yaml" and d["kind"] == "Deployment")
+    env = {e["name"]: e["value"] for e in api["spec"]["template"]["spec"]["containers"][0]["env"]}
+    Settings(trusted_proxies=env["CUNZHI_TRUSTED_PROXIES"])  # a valid list of networks
+    assert "*" not in env["CUNZHI_TRUSTED_PROXIES"]
+    nginx = (DEPLOY / "nginx.conf").read_text()
+    assert "proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;" in nginx

@@ -3,7 +3,7 @@
 import uuid
 from datetime import timedelta
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cunzhi.auth.models import ApiClient, LoginFailure, RefreshToken, User
@@ -18,31 +18,47 @@ from cunzhi.partners.models import PartnerUnit
 from cunzhi.villages.models import Village
 
 
+def pair_delay(failures: int, *, allowed: int, base_seconds: int, cap_seconds: int) -> int:
+    """Seconds an account must wait after its last failure from one address: none for the first
+    `allowed` failures, then `base_seconds`, doubling with each further one, at most `cap_seconds`."""
+    if failures < allowed:
+        return 0
+    return min(base_seconds * 2 ** min(failures - allowed, 30), cap_seconds)
+
+
 async def _check_throttle(session: AsyncSession, username: str, address: str) -> None:
+    """Refuse (429) a login from `address` to `username` while it is throttled.
+
+    Failures are counted per account *and address*: guessing one account from one place slows
+    down (a growing wait), but failures from elsewhere never lock the owner out of their own
+    account. One address failing on many accounts is stopped for the rest of the window."""
     s = get_settings()
-    since = clock.now() - timedelta(seconds=s.login_failure_window_seconds)
-    row = (await session.execute(
+    now = clock.now()
+    since = now - timedelta(seconds=s.login_failure_window_seconds)
+    pair = (func.lower(LoginFailure.username) == username.lower()) & (LoginFailure.address == address)
+    by_pair, last_pair, by_address, first_address = (await session.execute(
         select(
-            func.count().filter(func.lower(LoginFailure.username) == username.lower()),
-            func.min(LoginFailure.at).filter(func.lower(LoginFailure.username) == username.lower()),
+            func.count().filter(pair),
+            func.max(LoginFailure.at).filter(pair),
             func.count().filter(LoginFailure.address == address),
             func.min(LoginFailure.at).filter(LoginFailure.address == address),
-        ).where(LoginFailure.at >= since,
-                or_(func.lower(LoginFailure.username) == username.lower(), LoginFailure.address == address))
+        ).where(LoginFailure.at >= since, LoginFailure.address == address)
     )).one()
-    by_account, first_account, by_address, first_address = row
-    blocked_since = None
-    if by_account >= s.login_max_failures_per_account:
-        blocked_since = first_account
-    elif by_address >= s.login_max_failures_per_address:
-        blocked_since = first_address
-    if blocked_since is not None:
-        retry = int((blocked_since + timedelta(seconds=s.login_failure_window_seconds) - clock.now()).total_seconds())
+    wait_until = None
+    if by_address >= s.login_max_failures_per_address:
+        wait_until = first_address + timedelta(seconds=s.login_failure_window_seconds)
+    else:
+        delay = pair_delay(by_pair, allowed=s.login_max_failures_per_account, base_seconds=s.login_delay_seconds,
+                           cap_seconds=s.login_failure_window_seconds)
+        if delay and last_pair + timedelta(seconds=delay) > now:
+            wait_until = last_pair + timedelta(seconds=delay)
+    if wait_until is not None:
+        retry = int((wait_until - now).total_seconds()) + 1
         raise TooManyAttempts(headers={"Retry-After": str(max(retry, 1))})
 
 
 async def _fail(session: AsyncSession, username: str, address: str) -> InvalidCredentials:
-    session.add(LoginFailure(username=username[:64], address=address[:64]))
+    session.add(LoginFailure(username=username[:64], address=address[:64], at=clock.now()))
     await session.flush()
     return InvalidCredentials(headers={"WWW-Authenticate": "Bearer"}, keep_writes=True)
 
@@ -75,7 +91,9 @@ async def login(session: AsyncSession, *, username: str, password: str, address:
     user = (await session.execute(select(User).where(func.lower(User.username) == username.lower()))).scalar_one_or_none()
     if not verify_password(password, user.password_hash if user else None) or user is None or not user.is_active:
         raise await _fail(session, username, address)
-    await session.execute(delete(LoginFailure).where(func.lower(LoginFailure.username) == username.lower()))
+    # Only this address's failures: an attacker elsewhere keeps waiting after the owner logs in.
+    await session.execute(delete(LoginFailure).where(func.lower(LoginFailure.username) == username.lower(),
+                                                     LoginFailure.address == address))
     access, ttl = create_access_token(f"user:{user.id}", extra={"role": user.role})
     refresh = await _issue_refresh(session, user.id, uuid.uuid4())
     return TokenPair(access_token=access, expires_in=ttl, refresh_token=refresh)

@@ -171,3 +171,72 @@ async def test_api_client_must_be_township_scoped(client, token_for):
     r = await client.post("/api/v1/api-clients", headers=await token_for("admin"),
                           json={"client_id": "county-sys", "name": "x", "division_code": "230199000000"})
     assert r.status_code == 422 and r.json()["code"] == "scope_mismatch"
+
+
+def _client_at(app, address, **headers):  # type: ignore[no-untyped-def]
+    import httpx
+
+    transport = httpx.ASGITransport(app=app, client=(address, 5000))
+    return httpx.AsyncClient(transport=transport, base_url="http://t", headers=headers)
+
+
+async def test_failures_from_elsewhere_do_not_lock_the_owner_out(app):
+    async with _client_at(app, "10.252.0.1") as attacker:
+        for _ in range(get_settings().login_max_failures_per_account + 2):
+            assert (await login(attacker, "township07", "bad-password-1")).status_code in (401, 429)
+        assert (await login(attacker, "township07")).status_code == 429
+    async with _client_at(app, "10.252.0.2") as owner:
+        assert (await login(owner, "township07")).status_code == 200
+
+
+async def test_the_wait_grows_with_each_further_failure(app):
+    from datetime import timedelta
+
+    from cunzhi.kit import clock
+
+    s = get_settings()
+    async with _client_at(app, "10.252.0.3") as c:
+        with clock.travel(frozen=True):
+            for _ in range(s.login_max_failures_per_account):
+                assert (await login(c, "township06", "bad-password-1")).status_code == 401
+            r = await login(c, "township06")
+            assert r.status_code == 429 and int(r.headers["Retry-After"]) <= s.login_delay_seconds + 1
+        with clock.travel(by=timedelta(seconds=s.login_delay_seconds + 1), frozen=True):
+            assert (await login(c, "township06", "bad-password-1")).status_code == 401
+            r = await login(c, "township06")
+            assert r.status_code == 429
+            assert s.login_delay_seconds + 1 < int(r.headers["Retry-After"]) <= 2 * s.login_delay_seconds + 1
+        with clock.travel(by=timedelta(seconds=3 * s.login_delay_seconds + 5), frozen=True):
+            assert (await login(c, "township06")).status_code == 200
+
+
+async def test_a_forwarded_address_from_an_untrusted_peer_is_ignored(app):
+    # Twenty failures from one peer that claims a new address each time: still one address.
+    async with _client_at(app, "10.252.0.4") as c:
+        for i in range(get_settings().login_max_failures_per_address):
+            r = await c.post("/api/v1/auth/token", data={"username": f"ghost{i}", "password": "x" * 8},
+                             headers={"X-Forwarded-For": f"198.51.100.{i + 1}"})
+            assert r.status_code == 401
+        r = await login(c, "admin")
+        assert r.status_code == 429
+
+
+async def test_behind_a_trusted_proxy_each_client_is_throttled_alone(app):
+    # 127.0.0.1 is the default trusted proxy: its X-Forwarded-For names the client.
+    async with _client_at(app, "127.0.0.1", **{"X-Forwarded-For": "203.0.113.9"}) as noisy:
+        for i in range(get_settings().login_max_failures_per_address):
+            assert (await noisy.post("/api/v1/auth/token",
+                                     data={"username": f"ghost{i}", "password": "x" * 8})).status_code == 401
+        assert (await login(noisy, "admin")).status_code == 429
+    async with _client_at(app, "127.0.0.1", **{"X-Forwarded-For": "203.0.113.10"}) as other:
+        assert (await login(other, "admin")).status_code == 200
+
+
+def test_trusted_proxies_setting_is_checked():
+    from pydantic import ValidationError
+
+    from cunzhi.config import Settings
+
+    assert Settings(trusted_proxies=" 10.0.0.0/8, 172.30.0.10 ").trusted_proxies == "10.0.0.0/8,172.30.0.10"
+    with pytest.raises(ValidationError):
+        Settings(trusted_proxies="nginx")
