@@ -50,6 +50,9 @@ class Settings(BaseSettings):
     # Pairing defaults (domain.md): both are settings, not constants.
     units_per_village: int = Field(default=2, ge=1, le=10)
     villages_per_unit: int = Field(default=2, ge=1, le=50)
+    # Accepting a case (销号) ends the village's pairings and postings: by default on the last day
+    # this many days after acceptance (a handover); the county may choose another day or end them now.
+    accepted_release_days: int = Field(default=30, ge=0, le=365)
 
     # Largest photo of a cadre's check-in or work log (phones downscale before upload); the
     # request body limit above still applies.

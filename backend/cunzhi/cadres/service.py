@@ -556,6 +556,44 @@ async def create_posting(session: AsyncSession, p: Principal, cadre_id: int, dat
     return _posting_out(posting, cadre.name, village, tn, day)
 
 
+async def village_postings_now(session: AsyncSession, village: Village) -> list[PostingOut]:
+    """The village's current and coming postings (what accepting its case would end)."""
+    day = today()
+    rows = (await session.execute(
+        _postings_query().where(Posting.village_id == village.id, Posting.ended_at.is_(None),
+                                or_(Posting.end_date.is_(None), Posting.end_date >= day))
+        .order_by(Posting.start_date, Posting.id))).all()
+    return [_posting_out(pg, c.name, v, tn, day) for pg, c, v, tn in rows]
+
+
+async def end_village_postings(session: AsyncSession, p: Principal, village: Village, last_day: date,
+                               *, note: str | None = None) -> list[PostingOut]:
+    """End the village's current and coming postings on `last_day` (reason village_accepted), for
+    the county accepting its case. A posting planned to end earlier keeps its end."""
+    await _lock_county(session, village.county_code)
+    day = today()
+    rows = (await session.execute(
+        _postings_query().where(Posting.village_id == village.id, Posting.ended_at.is_(None),
+                                or_(Posting.end_date.is_(None), Posting.end_date >= day))
+        .order_by(Posting.id).with_for_update(of=Posting).execution_options(populate_existing=True))).all()
+    out = []
+    for posting, cadre, v, tn in rows:
+        end = max(last_day, posting.start_date - timedelta(days=1))
+        if posting.end_date is not None and posting.end_date <= end:
+            continue
+        before = audit.snapshot(posting)
+        posting.end_date = end
+        posting.ended_reason = PostingEndReason.village_accepted.value
+        posting.ended_note = note
+        posting.ended_by = p.name
+        posting.ended_at = now()
+        await session.flush()
+        await audit.record(session, p, "cadre_posting.end", "cadre_posting", posting.id, before=before,
+                           after=audit.snapshot(posting))
+        out.append(_posting_out(posting, cadre.name, v, tn, day))
+    return out
+
+
 async def end_posting(session: AsyncSession, p: Principal, posting_id: int, data: PostingEnd) -> PostingOut:
     row = (await session.execute(_postings_query().where(Posting.id == posting_id, village_clause(p)))).first()
     if row is None:

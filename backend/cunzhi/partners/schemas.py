@@ -269,13 +269,24 @@ class ProposedVillage(BaseModel):
     current: list[CurrentUnit]
 
 
+class HeldVillage(BaseModel):
+    """A village outside the run (an accepted one, say) that still holds one of the unit's places."""
+
+    pairing_id: int
+    village_code: str
+    village_name: str
+    village_status: str
+    end_date: date | None
+
+
 class UnitLoad(BaseModel):
     partner_unit_id: int
     code: str
     name: str
     strengths: list[str]
-    capacity: int
+    capacity: int = Field(description="places left for this run: the unit's capacity less those held_by uses")
     assigned: int
+    held_by: list[HeldVillage] = []
 
 
 class ProposalTotals(BaseModel):

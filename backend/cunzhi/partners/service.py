@@ -38,6 +38,7 @@ from cunzhi.partners.schemas import (
     ConfirmResult,
     CurrentUnit,
     EndReason,
+    HeldVillage,
     PairingEnd,
     PairingOut,
     PairingSettingsIn,
@@ -430,22 +431,26 @@ async def snapshot(session: AsyncSession, county_code: str, day: date) -> Snapsh
         .order_by(PartnerUnit.code)
     )).scalars().all()
     prow = (await session.execute(
-        select(Pairing.id, Pairing.village_id, Pairing.partner_unit_id, PartnerUnit.name)
+        select(Pairing.id, Pairing.village_id, Pairing.partner_unit_id, PartnerUnit.name, Pairing.end_date,
+               Village.code, Village.name, Village.status)
         .join(PartnerUnit, PartnerUnit.id == Pairing.partner_unit_id)
         .join(Village, Village.id == Pairing.village_id)
         .where(Village.county_code == county_code, active_pairings_on(day))
         .order_by(Pairing.id)
     )).all()
-    # Capacity already used by pairings with villages outside this run (e.g. accepted villages).
-    used_elsewhere: dict[int, int] = {}
+    # Capacity already used by pairings with villages outside this run (e.g. accepted villages):
+    # reported with the proposal, so the county sees which units a finished village still holds.
+    held: dict[int, list[dict[str, Any]]] = {}
     current = []
-    for pid, vid, uid, uname in prow:
+    for pid, vid, uid, uname, end, vcode, vname, vstatus in prow:
         if vid in village_ids:
             current.append({"pairing_id": pid, "village_id": vid, "unit_id": uid, "unit_name": uname})
         else:
-            used_elsewhere[uid] = used_elsewhere.get(uid, 0) + 1
+            held.setdefault(uid, []).append({"pairing_id": pid, "village_code": vcode, "village_name": vname,
+                                             "village_status": vstatus, "end_date": end.isoformat() if end else None})
     unit_dicts = [{"id": u.id, "code": u.code, "name": u.name, "strengths": sorted(u.strengths),
-                   "capacity": max(u.capacity - used_elsewhere.get(u.id, 0), 0), "nominal_capacity": u.capacity}
+                   "capacity": max(u.capacity - len(held.get(u.id, [])), 0), "nominal_capacity": u.capacity,
+                   "held_by": held.get(u.id, [])}
                   for u in units]
     return Snapshot(county_code, day, settings, villages, unit_dicts, current,
                     {v["code"]: v["id"] for v in villages})
@@ -630,7 +635,8 @@ def _proposal_out(pr: PairingProposal, *, stale: bool) -> ProposalOut:
         pins=[PairRef(**x) for x in inputs["pins"]], bans=[PairRef(**x) for x in inputs["bans"]],
         villages=villages,
         units=[UnitLoad(partner_unit_id=u["id"], code=u["code"], name=u["name"], strengths=u["strengths"],
-                        capacity=u["capacity"], assigned=load.get(u["id"], 0)) for u in inputs["units"]],
+                        capacity=u["capacity"], assigned=load.get(u["id"], 0),
+                        held_by=[HeldVillage(**h) for h in u.get("held_by", [])]) for u in inputs["units"]],
     )
 
 
@@ -778,6 +784,49 @@ async def village_history(session: AsyncSession, p: Principal, village_code: str
     )).all()
     return VillagePairingHistory(village_code=village.code, village_name=village.name,
                                  items=[_pairing_out(pg, village, u, day) for pg, u in rows])
+
+
+async def end_village_pairings(session: AsyncSession, p: Principal, village: Village, last_day: date,
+                               *, note: str | None = None) -> list[PairingOut]:
+    """End the village's current and coming pairings on `last_day` (reason village_accepted), for
+    the county accepting its case: the units' places go back to weak villages. A pairing planned
+    to end earlier keeps its end; one not yet begun by then ends before it starts."""
+    await _lock_county(session, village.county_code)
+    day = today()
+    rows = (await session.execute(
+        select(Pairing, PartnerUnit).join(PartnerUnit, PartnerUnit.id == Pairing.partner_unit_id)
+        .where(Pairing.village_id == village.id, Pairing.ended_at.is_(None),
+               or_(Pairing.end_date.is_(None), Pairing.end_date >= day))
+        .order_by(Pairing.id).with_for_update(of=Pairing).execution_options(populate_existing=True)
+    )).all()
+    out = []
+    for pairing, unit in rows:
+        end = max(last_day, pairing.start_date - timedelta(days=1))
+        if pairing.end_date is not None and pairing.end_date <= end:
+            continue
+        before = audit.snapshot(pairing)
+        pairing.end_date = end
+        pairing.ended_reason = EndReason.village_accepted.value
+        pairing.ended_note = note
+        pairing.ended_by = p.name
+        pairing.ended_at = _now()
+        await session.flush()
+        await audit.record(session, p, "pairing.end", "pairing", pairing.id, before=before,
+                           after=audit.snapshot(pairing))
+        out.append(_pairing_out(pairing, village, unit, day))
+    return out
+
+
+async def village_pairings_now(session: AsyncSession, village: Village) -> list[PairingOut]:
+    """The village's current and coming pairings (what accepting its case would end)."""
+    day = today()
+    rows = (await session.execute(
+        select(Pairing, PartnerUnit).join(PartnerUnit, PartnerUnit.id == Pairing.partner_unit_id)
+        .where(Pairing.village_id == village.id, Pairing.ended_at.is_(None),
+               or_(Pairing.end_date.is_(None), Pairing.end_date >= day))
+        .order_by(Pairing.start_date, Pairing.id)
+    )).all()
+    return [_pairing_out(pg, village, u, day) for pg, u in rows]
 
 
 async def end_pairing(session: AsyncSession, p: Principal, pairing_id: int, data: PairingEnd) -> PairingOut:

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from cunzhi.cadres import service as cadres_service
+from cunzhi.config import get_settings
 from cunzhi.divisions.models import Division
 from cunzhi.kit import audit, clock
 from cunzhi.kit.codes import Role
@@ -17,6 +19,7 @@ from cunzhi.kit.errors import Conflict, NotFound, Unprocessable
 from cunzhi.kit.etag import expected_version
 from cunzhi.kit.principal import Principal
 from cunzhi.kit.scope import get_village, village_clause
+from cunzhi.partners import service as partners_service
 from cunzhi.rectification import export, states
 from cunzhi.rectification import schemas as s
 from cunzhi.rectification.common import (
@@ -202,7 +205,8 @@ def _case_allowed(p: Principal, c: Case, open_measures: int) -> list[str]:
         out.append("submit")
     if p.role == Role.county_admin:
         if CASE.can(c.status, CaseEvent.accept) and open_measures == 0:
-            out.append("accept")
+            # Without the township's hand-in the county overrides, with a reason.
+            out.append("accept" if c.status == states.CaseStatus.submitted.value else "accept_override")
         if CASE.can(c.status, CaseEvent.return_):
             out.append("return")
     return out
@@ -431,19 +435,73 @@ async def submit_case(session: AsyncSession, p: Principal, case_id: int) -> s.Ca
     return await get_case(session, p, c.id)
 
 
+def _release_default() -> date:
+    return clock.local_today() + timedelta(days=get_settings().accepted_release_days)
+
+
+async def acceptance_plan(session: AsyncSession, p: Principal, case_id: int) -> s.AcceptancePlan:
+    """What accepting the case would do: the village's pairings and postings it ends, and the
+    default last day (CUNZHI_ACCEPTED_RELEASE_DAYS from today)."""
+    county_admin_county(p)
+    c, v = await _case(session, p, case_id)
+    today = clock.local_today()
+    return s.AcceptancePlan(
+        case_id=c.id,
+        case_status=c.status,
+        needs_override=c.status != states.CaseStatus.submitted.value,
+        open_measures=len(await _open_measures(session, c.id)),
+        default_release_on=_release_default(),
+        earliest_release_on=today - timedelta(days=1),
+        pairings=await partners_service.village_pairings_now(session, v),
+        postings=await cadres_service.village_postings_now(session, v),
+    )
+
+
 async def accept_case(session: AsyncSession, p: Principal, case_id: int, data: s.AcceptIn) -> s.CaseDetail:
-    """销号: only the county, only when every measure is done."""
+    """销号: only the county, only when every measure is done and the township has handed the case
+    in (or the county overrides, with a reason). The village's pairings and postings end on the
+    chosen day, so its partner units' places go back to weak villages."""
     county_admin_county(p)
     c, v = await _case(session, p, case_id, for_update=True)
     CASE.next(c.status, CaseEvent.accept)
+    if c.status != states.CaseStatus.submitted.value and not data.override_reason:
+        raise Conflict(
+            "The township has not handed this case in: accept it with an override reason, or wait for the hand-in",
+            code="case_not_submitted",
+            extra={"case_status": c.status},
+        )
     open_ids = await _open_measures(session, c.id)
     if open_ids:
         raise Conflict("Some measures are not done", code="open_measures", extra={"measures": open_ids})
+    release_on = data.release_on or _release_default()
+    if release_on < clock.local_today() - timedelta(days=1):
+        raise Unprocessable(
+            "The pairings and postings cannot end before yesterday",
+            errors=[{"loc": ["body", "release_on"], "msg": "before yesterday", "type": "past_date"}],
+        )
     before = audit.snapshot(c)
+    # The counties' pairing and posting locks before the village's row lock (the order proposals take).
+    pairings = await partners_service.end_village_pairings(session, p, v, release_on, note="销号")
+    postings = await cadres_service.end_village_postings(session, p, v, release_on, note="销号")
     c.accepted_by, c.accepted_at = p.name, now()
-    await _move_case(session, p, c, v, CaseEvent.accept, detail={"note": data.note} if data.note else None)
+    detail: dict[str, Any] = {
+        "release_on": release_on,
+        "pairings_ended": [x.id for x in pairings],
+        "postings_ended": [x.id for x in postings],
+    }
+    if data.note:
+        detail["note"] = data.note
+    if data.override_reason:
+        detail["override_reason"] = data.override_reason
+    await _move_case(session, p, c, v, CaseEvent.accept, detail=detail)
     await audit.record(
-        session, p, "rectification_case.accept", "rectification_case", c.id, before=before, after=audit.snapshot(c)
+        session,
+        p,
+        "rectification_case.accept",
+        "rectification_case",
+        c.id,
+        before=before,
+        after={**audit.snapshot(c), **detail},
     )
     return await get_case(session, p, c.id)
 

@@ -330,7 +330,22 @@ async def submit(case_id: Id, session: SessionDep, principal: PrincipalDep, _: W
     return await cases.submit_case(session, principal, case_id)
 
 
-@cases_router.post("/{case_id}/accept", response_model=s.CaseDetail, name="accept", summary="Accept the case (销号); county only")
+@cases_router.get(
+    "/{case_id}/acceptance",
+    response_model=s.AcceptancePlan,
+    name="acceptance",
+    summary="What accepting the case would do: the pairings and postings it ends, and the default last day",
+)
+async def acceptance(case_id: Id, session: SessionDep, principal: PrincipalDep, _: CountyDep) -> s.AcceptancePlan:
+    return await cases.acceptance_plan(session, principal, case_id)
+
+
+@cases_router.post(
+    "/{case_id}/accept",
+    response_model=s.CaseDetail,
+    name="accept",
+    summary="Accept the case (销号); county only, after the township's hand-in or with an override reason",
+)
 async def accept(
     case_id: Id, session: SessionDep, principal: PrincipalDep, _: CountyDep, body: s.AcceptIn | None = None
 ) -> s.CaseDetail:

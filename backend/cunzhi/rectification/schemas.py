@@ -8,9 +8,11 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, StringConstraints
 
+from cunzhi.cadres.schemas import PostingOut
 from cunzhi.kit.codes import ProblemCategory, RectificationStatus
 from cunzhi.kit.inputs import Id
 from cunzhi.kit.money import plain_decimal
+from cunzhi.partners.schemas import PairingOut
 from cunzhi.rectification.states import CaseStatus, RoundStatus
 
 
@@ -299,6 +301,28 @@ class NoteOut(BaseModel):
 
 class AcceptIn(Strict):
     note: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)] | None = None
+    override_reason: Text | None = Field(
+        None,
+        description="Accepting a case the township has not handed in (still rectifying) needs the county's reason",
+    )
+    release_on: date | None = Field(
+        None,
+        description="Last day of the village's pairings and postings; yesterday ends them now. Omitted: "
+        "today + CUNZHI_ACCEPTED_RELEASE_DAYS",
+    )
+
+
+class AcceptancePlan(BaseModel):
+    """What accepting the case does: the pairings and postings it ends, and from when."""
+
+    case_id: int
+    case_status: CaseStatus
+    needs_override: bool = Field(description="the township has not handed the case in: accepting needs a reason")
+    open_measures: int
+    default_release_on: date
+    earliest_release_on: date = Field(description="yesterday: ending them now")
+    pairings: list[PairingOut]
+    postings: list[PostingOut]
 
 
 class ReturnIn(Strict):

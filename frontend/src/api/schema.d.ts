@@ -400,6 +400,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/rectification-cases/{case_id}/acceptance": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** What accepting the case would do: the pairings and postings it ends, and the default last day */
+        get: operations["rectification-acceptance"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/rectification-cases/{case_id}/accept": {
         parameters: {
             query?: never;
@@ -409,7 +426,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Accept the case (销号); county only */
+        /** Accept the case (销号); county only, after the township's hand-in or with an override reason */
         post: operations["rectification-accept"];
         delete?: never;
         options?: never;
@@ -1940,6 +1957,47 @@ export interface components {
         AcceptIn: {
             /** Note */
             note?: string | null;
+            /**
+             * Override Reason
+             * @description Accepting a case the township has not handed in (still rectifying) needs the county's reason
+             */
+            override_reason?: string | null;
+            /**
+             * Release On
+             * @description Last day of the village's pairings and postings; yesterday ends them now. Omitted: today + CUNZHI_ACCEPTED_RELEASE_DAYS
+             */
+            release_on?: string | null;
+        };
+        /**
+         * AcceptancePlan
+         * @description What accepting the case does: the pairings and postings it ends, and from when.
+         */
+        AcceptancePlan: {
+            /** Case Id */
+            case_id: number;
+            case_status: components["schemas"]["CaseStatus"];
+            /**
+             * Needs Override
+             * @description the township has not handed the case in: accepting needs a reason
+             */
+            needs_override: boolean;
+            /** Open Measures */
+            open_measures: number;
+            /**
+             * Default Release On
+             * Format: date
+             */
+            default_release_on: string;
+            /**
+             * Earliest Release On
+             * Format: date
+             * @description yesterday: ending them now
+             */
+            earliest_release_on: string;
+            /** Pairings */
+            pairings: components["schemas"]["PairingOut"][];
+            /** Postings */
+            postings: components["schemas"]["PostingOut"][];
         };
         /** AccountList */
         AccountList: {
@@ -3106,6 +3164,22 @@ export interface components {
             code: string;
             /** Label */
             label: string;
+        };
+        /**
+         * HeldVillage
+         * @description A village outside the run (an accepted one, say) that still holds one of the unit's places.
+         */
+        HeldVillage: {
+            /** Pairing Id */
+            pairing_id: number;
+            /** Village Code */
+            village_code: string;
+            /** Village Name */
+            village_name: string;
+            /** Village Status */
+            village_status: string;
+            /** End Date */
+            end_date: string | null;
         };
         /** HistoryCase */
         HistoryCase: {
@@ -5029,10 +5103,18 @@ export interface components {
             name: string;
             /** Strengths */
             strengths: string[];
-            /** Capacity */
+            /**
+             * Capacity
+             * @description places left for this run: the unit's capacity less those held_by uses
+             */
             capacity: number;
             /** Assigned */
             assigned: number;
+            /**
+             * Held By
+             * @default []
+             */
+            held_by: components["schemas"]["HeldVillage"][];
         };
         /** UserCreate */
         UserCreate: {
@@ -6573,6 +6655,46 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["CaseDetail"];
+                };
+            };
+            /** @description Validation error (field problems in `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Client error: application/problem+json with a stable `code` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    "rectification-acceptance": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                case_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AcceptancePlan"];
                 };
             };
             /** @description Validation error (field problems in `errors`) */

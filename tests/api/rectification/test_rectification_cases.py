@@ -59,7 +59,7 @@ async def test_accepting_with_open_measures_is_409_and_changes_nothing(client, a
     await _done(client, t, case_id, m1, e1)
     before_case = (await client.get(f"{C}/{case_id}", headers=a)).json()
     before_audit = (await db.execute(select(func.count()).select_from(AuditEvent))).scalar_one()
-    r = await client.post(f"{C}/{case_id}/accept", headers=a)
+    r = await client.post(f"{C}/{case_id}/accept", json={"override_reason": "乡镇未报，县里直接验收"}, headers=a)
     assert r.status_code == 409 and r.json()["code"] == "open_measures"
     assert len(r.json()["measures"]) == 1
     r = await client.post(f"{C}/{case_id}/submit", headers=t)
@@ -113,10 +113,12 @@ async def test_full_case_submit_return_accept_reopen(client, auth, confirmed_t02
     assert ret["kind"] == "case_return" and ret["detail"]["reasons"] == "集体经济收入未达标"
     assert ret["actor_name"] == "admin"
 
-    # Back at work: a new measure, done, then the county accepts straight from rectifying.
+    # Back at work: a new measure, done; the county accepts straight from rectifying only with a reason.
     m2, e2 = await _measure(client, t, case_id, description="发展榛子产业", owner="村委会")
     await _done(client, t, case_id, m2, e2)
     r = await client.post(f"{C}/{case_id}/accept", json={"note": "验收合格"}, headers=a)
+    assert r.status_code == 409 and r.json()["code"] == "case_not_submitted"
+    r = await client.post(f"{C}/{case_id}/accept", json={"note": "验收合格", "override_reason": "现场验收已通过"}, headers=a)
     assert r.status_code == 200, r.text
     case = r.json()
     assert case["status"] == "accepted" and case["accepted_by"] == "admin" and case["village_status"] == "accepted"
@@ -202,7 +204,8 @@ async def test_history_is_complete_and_append_only(client, auth, confirmed_t02, 
     a = await auth("admin")
     m, etag = await _measure(client, t, case_id)
     await _done(client, t, case_id, m, etag)
-    await client.post(f"{C}/{case_id}/accept", headers=a)
+    assert (await client.post(f"{C}/{case_id}/submit", headers=t)).status_code == 200
+    assert (await client.post(f"{C}/{case_id}/accept", headers=a)).status_code == 200
     r = await client.get(f"/api/v1/rectification/villages/{V200}/history", headers=t)
     assert r.status_code == 200
     h = r.json()
@@ -222,6 +225,7 @@ async def test_history_is_complete_and_append_only(client, auth, confirmed_t02, 
         "village_status",
         "case_start",
         "measure_done",
+        "case_submit",
         "village_status",
         "case_accept",
     ]
