@@ -29,6 +29,7 @@ from cunzhi.rectification.common import (
     now,
     record_event,
     require_writer,
+    set_village_categories,
     set_village_status,
 )
 from cunzhi.rectification.models import (
@@ -248,6 +249,8 @@ async def add_problem(session: AsyncSession, p: Principal, case_id: int, data: s
     session.add(pr)
     if pr.category not in c.categories:
         c.categories = [*c.categories, pr.category]
+        [locked] = (await lock_villages(session, [v.id])).values()
+        await set_village_categories(session, p, locked, list(c.categories), case_id=c.id)
     await session.flush()
     await record_event(
         session,

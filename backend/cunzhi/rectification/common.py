@@ -163,3 +163,39 @@ async def lock_villages(session: AsyncSession, ids: Iterable[int]) -> dict[int, 
         .all()
     )
     return {v.id: v for v in rows}
+
+
+async def set_village_categories(
+    session: AsyncSession,
+    p: Principal,
+    village: Village,
+    categories: list[str],
+    *,
+    round_id: int | None = None,
+    case_id: int | None = None,
+) -> None:
+    """A (row-locked) village's problem categories follow its open case: a problem found later
+    reaches the village, and so pairing and posting proposals. Recorded and audited; no status change."""
+    old = list(village.problem_categories or [])
+    if old == list(categories):
+        return
+    village.problem_categories = list(categories)
+    await record_event(
+        session,
+        p,
+        village_id=village.id,
+        kind="village_categories",
+        round_id=round_id,
+        case_id=case_id,
+        detail={"before": old, "problem_categories": list(categories)},
+    )
+    await session.flush()
+    await audit.record(
+        session,
+        p,
+        "village.categories",
+        "village",
+        village.code,
+        before={"problem_categories": old},
+        after={"problem_categories": list(categories)},
+    )

@@ -23,6 +23,7 @@ from cunzhi.rectification.common import (
     now,
     record_event,
     require_writer,
+    set_village_categories,
     set_village_status,
 )
 from cunzhi.rectification.models import (
@@ -179,6 +180,53 @@ def _problem_texts(reasons: list[dict[str, Any]], crits: dict[str, scoring.Crite
     return {k: "；".join(v) for k, v in out.items()}
 
 
+async def _add_findings(
+    session: AsyncSession,
+    p: Principal,
+    v: Village,
+    round_id: int,
+    pr: Proposal,
+    crits: dict[str, scoring.Criterion],
+) -> s.Listed | None:
+    """A village already on the list is found weak again: its open case gains the round's new
+    categories as problems (history kept), and the village's categories follow the case."""
+    c = (
+        await session.execute(
+            select(Case)
+            .where(Case.village_id == v.id, Case.status.in_(states.OPEN_CASE_STATES))
+            .order_by(Case.id.desc())
+            .limit(1)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+    ).scalar_one_or_none()
+    if c is None:
+        return None
+    new = [cat for cat in pr.categories if cat not in c.categories]
+    if not new:
+        return None
+    texts = _problem_texts(pr.reasons, crits)
+    for cat in new:
+        prob = Problem(case_id=c.id, category=cat, description=texts.get(cat, cat), created_by=p.name)
+        session.add(prob)
+        await session.flush()
+        await record_event(
+            session,
+            p,
+            village_id=v.id,
+            kind="problem_added",
+            round_id=round_id,
+            case_id=c.id,
+            detail={"problem_id": prob.id, "category": cat, "description": prob.description},
+        )
+        await audit.record(session, p, "rectification_problem.create", "rectification_problem", prob.id,
+                           after=audit.snapshot(prob))
+    c.categories = [*c.categories, *new]
+    await session.flush()
+    await set_village_categories(session, p, v, list(c.categories), round_id=round_id, case_id=c.id)
+    return s.Listed(village_code=v.code, village_name=v.name, case_id=c.id, categories=new)
+
+
 async def confirm_round(session: AsyncSession, p: Principal, round_id: int, data: s.ConfirmIn) -> s.ConfirmOut:
     """The county confirms the proposal: each weak village (not excluded, not already on the list)
     becomes `weak` with its categories and gets a case. Serialised on the round's row lock, so of
@@ -212,11 +260,19 @@ async def confirm_round(session: AsyncSession, p: Principal, round_id: int, data
         raise Unprocessable("Only proposed villages can be excluded", errors=errors)
 
     crits = {c.code: c for c in await round_criteria(session, r.id)}
+    # Open cases before villages: the order every case write takes its locks in.
+    await session.execute(
+        select(Case.id)
+        .where(Case.village_id.in_([pr.village_id for pr, _ in rows]), Case.status.in_(states.OPEN_CASE_STATES))
+        .order_by(Case.id)
+        .with_for_update()
+    )
     locked = await lock_villages(session, [pr.village_id for pr, _ in rows])
     r.status = new_status
     r.confirmed_by, r.confirmed_at = p.name, now()
     listed: list[s.Listed] = []
     skipped: list[s.Skipped] = []
+    updated: list[s.Listed] = []
     for pr, code in rows:
         v = locked[pr.village_id]
         if code in excluded:
@@ -226,6 +282,9 @@ async def confirm_round(session: AsyncSession, p: Principal, round_id: int, data
         if v.status not in states.LISTABLE_VILLAGE_STATES:
             skipped.append(s.Skipped(village_code=code, village_name=v.name, reason="already_listed", detail=v.status))
             await record_event(session, p, village_id=v.id, kind="already_listed", round_id=r.id, detail={"status": v.status})
+            gained = await _add_findings(session, p, v, r.id, pr, crits)
+            if gained is not None:
+                updated.append(gained)
             continue
         c = Case(
             village_id=v.id,
@@ -265,6 +324,7 @@ async def confirm_round(session: AsyncSession, p: Principal, round_id: int, data
             **audit.snapshot(r),
             "listed": [x.village_code for x in listed],
             "skipped": [{"village": x.village_code, "reason": x.reason} for x in skipped],
+            "updated": [{"village": x.village_code, "categories": x.categories} for x in updated],
         },
     )
-    return s.ConfirmOut(round=await round_out(session, r), listed=listed, skipped=skipped)
+    return s.ConfirmOut(round=await round_out(session, r), listed=listed, skipped=skipped, updated=updated)

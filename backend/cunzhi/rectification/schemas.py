@@ -236,6 +236,11 @@ class ConfirmOut(BaseModel):
     round: RoundOut
     listed: list[Listed]
     skipped: list[Skipped]
+    updated: list[Listed] = Field(
+        default=[],
+        description="villages already on the list whose open case gained this round's new findings "
+        "(`categories`: the categories added)",
+    )
 
 
 # -- cases ------------------------------------------------------------------------------------

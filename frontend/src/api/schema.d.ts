@@ -2977,6 +2977,12 @@ export interface components {
             listed: components["schemas"]["Listed"][];
             /** Skipped */
             skipped: components["schemas"]["Skipped"][];
+            /**
+             * Updated
+             * @description villages already on the list whose open case gained this round's new findings (`categories`: the categories added)
+             * @default []
+             */
+            updated: components["schemas"]["Listed"][];
         };
         /** ConfirmResult */
         ConfirmResult: {
