@@ -114,15 +114,25 @@ describe('rectification: from opening a round to accepting a case', () => {
     await tw.locator('[data-test^=measure-toggle-]').first().click()
     await tw.locator('[data-test^=measure-done-]').first().waitFor()
 
-    // 5. Accepting is the county's: the township has no such button; the county accepts (销号).
+    // 5. The township hands the case in; accepting is the county's: the township has no such button.
     expect(await tw.locator('[data-test=case-accept]').count()).toBe(0)
+    await tw.locator('[data-test=case-submit]').click()
+    await tw.locator('.el-message-box .el-message-box__btns .el-button--primary').click()
+    await tw.locator('[data-case-status=submitted]').first().waitFor()
+    // The county's dialog takes the note and shows the village's pairings and postings, ended now.
     await admin.reload()
     await settled(admin)
     await admin.locator('[data-test=case-accept]').click()
-    const box = admin.locator('.el-message-box')
-    await box.waitFor()
-    await box.locator('input, textarea').first().fill('验收合格')
-    await box.locator('.el-message-box__btns .el-button--primary').click()
+    const dialog = admin.locator('.el-dialog').filter({ hasText: '验收意见' })
+    const note = dialog.locator('textarea[data-test=accept-note], [data-test=accept-note] textarea').first()
+    await note.waitFor()
+    expect(await dialog.locator('[data-test=accept-not-handed-in]').count()).toBe(0)
+    await note.fill('验收合格')
+    if (await dialog.locator('[data-test=accept-release-now]').count()) {
+      await dialog.locator('[data-test=accept-release-now]').click()
+    }
+    await county.shot('rectification-accept-dialog', admin)
+    await dialog.locator('[data-test=accept-confirm]').click()
     await admin.locator('[data-case-status=accepted]').first().waitFor()
     await admin.locator('[data-test=case-timeline] [data-kind=case_accept]').waitFor()
     const timeline = (await admin.locator('[data-test=case-timeline]').textContent()) ?? ''

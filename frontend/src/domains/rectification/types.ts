@@ -15,6 +15,7 @@ export type CaseSummary = CasePage['items'][number]
 export type CaseQuery = QueryOf<'/api/v1/rectification-cases', 'get'>
 export type CaseDetail = ResponseBody<'/api/v1/rectification-cases/{case_id}', 'get'>
 export type CaseStatus = CaseDetail['status']
+export type AcceptancePlan = ResponseBody<'/api/v1/rectification-cases/{case_id}/acceptance', 'get'>
 export type Measure = CaseDetail['measures'][number]
 export type TimelineEvent = CaseDetail['timeline'][number]
 export type OpenMeasure = ResponseBody<'/api/v1/rectification/open-measures', 'get'>[number]
