@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import MetaData
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase
+from starlette.requests import Request
 
 from cunzhi.config import get_settings
 
@@ -85,8 +86,28 @@ def keeps_writes(exc: BaseException) -> bool:
     return bool(getattr(exc, "keep_writes", False))
 
 
-async def session_scope() -> AsyncIterator[AsyncSession]:
-    """One transaction per request: committed when the handler returns, rolled back on error."""
+# Where the idempotency layer leaves the session whose transaction it owns (see kit/idempotency.py).
+REQUEST_SESSION = "cunzhi.session"
+
+
+async def session_scope(request: Request) -> AsyncIterator[AsyncSession]:
+    """One transaction per request: committed when the handler returns, rolled back on error.
+
+    When the idempotency layer already opened the request's transaction (a POST with an
+    Idempotency-Key), the handler works in a savepoint of it instead: its writes are undone on
+    error (kept for keeps_writes), and the layer commits them together with the stored answer.
+    """
+    shared: AsyncSession | None = request.scope.get(REQUEST_SESSION)
+    if shared is not None:
+        savepoint = await shared.begin_nested()
+        try:
+            yield shared
+        except BaseException as exc:
+            await (savepoint.commit() if keeps_writes(exc) else savepoint.rollback())
+            raise
+        else:
+            await savepoint.commit()
+        return
     async with get_sessionmaker()() as session:
         await session.begin()
         try:
