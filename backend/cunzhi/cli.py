@@ -162,17 +162,21 @@ def export_openapi(
 
 @audit_app.command("verify")
 def audit_verify() -> None:
-    """Walk the hash chain; exit 1 at the first changed or missing event."""
+    """Seal the events not sealed yet, then walk the hash chain; exit 1 at the first changed,
+    inserted or missing event."""
     from cunzhi.db import get_sessionmaker
-    from cunzhi.kit.audit import verify
+    from cunzhi.kit.audit import seal, verify
 
     _resolve_database()
 
     async def run() -> None:
         async with get_sessionmaker()() as session:
+            async with session.begin():
+                sealed = await seal(session)
             result = await verify(session)
         if result.ok:
-            typer.echo(f"audit chain intact: {result.checked} events")
+            typer.echo(f"audit chain intact: {result.checked} events ({sealed} sealed now, "
+                       f"{result.unsealed} still unsealed)")
         else:
             typer.echo(f"audit chain BROKEN at event {result.broken_at}: {result.reason}", err=True)
             raise typer.Exit(1)
