@@ -1,5 +1,6 @@
 """Engine, sessions and the embedded PostgreSQL used when DATABASE_URL is unset."""
 
+import atexit
 import json
 import os
 from collections.abc import AsyncIterator
@@ -85,6 +86,7 @@ def stop_embedded() -> None:
     if _embedded is not None:
         server, _embedded = _embedded, None
         server._cleanup()
+        atexit.unregister(server._cleanup)  # done; at exit it would only recreate its lock file
 
 
 def normalise_url(url: str) -> str:
