@@ -2,6 +2,7 @@
 
 import importlib
 import logging
+import mimetypes
 from pathlib import Path
 
 from fastapi import APIRouter, FastAPI, Request
@@ -114,24 +115,62 @@ class SecurityHeaders:
         await self.app(scope, receive, with_headers)
 
 
+# Precompressed siblings written by the build (vite-plugin-compression2), best first.
+_ENCODINGS = (("br", ".br"), ("gzip", ".gz"))
+
+
+def accepted_encodings(header: str) -> set[str]:
+    """Which of our precompressed codings an Accept-Encoding header allows (q=0 refuses; `*` stands in)."""
+    weights: dict[str, float] = {}
+    for part in header.split(","):
+        coding, *params = (x.strip() for x in part.split(";"))
+        weight = 1.0
+        for param in params:
+            if param.startswith("q="):
+                try:
+                    weight = float(param[2:])
+                except ValueError:
+                    weight = 0.0
+        if coding:
+            weights[coding.lower()] = weight
+    star = weights.get("*", 0.0)
+    return {name for name, _ in _ENCODINGS if weights.get(name, star) > 0}
+
+
+def static_file(request: Request, path: Path, headers: dict[str, str]) -> FileResponse:
+    """The file, or its brotli or gzip sibling when the client takes it (the same bytes it would unpack)."""
+    siblings = [(name, path.with_name(path.name + suffix)) for name, suffix in _ENCODINGS]
+    present = [(name, p) for name, p in siblings if p.is_file()]
+    if not present:
+        return FileResponse(path, headers=headers)
+    headers = {**headers, "Vary": "Accept-Encoding"}
+    accepted = accepted_encodings(request.headers.get("accept-encoding", ""))
+    for name, compressed in present:
+        if name in accepted:
+            media_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+            return FileResponse(compressed, media_type=media_type, headers={**headers, "Content-Encoding": name})
+    return FileResponse(path, headers=headers)
+
+
 def _spa(app: FastAPI, static_dir: Path) -> None:
     """Serve the built SPA with a history fallback; /api paths never fall through to it."""
     root = static_dir.resolve()
     index = root / "index.html"
 
     @app.get("/{path:path}", include_in_schema=False)
-    async def spa(path: str) -> Response:
+    async def spa(path: str, request: Request) -> Response:
         if path.startswith("api/") or path == "api":
             return errors.problem(404, "not_found", "Not found")
         candidate = (root / path).resolve()
         if path and candidate.is_file() and candidate.is_relative_to(root):
+            # Hashed names under assets/ never change content: cached for a year, never revalidated.
             headers = {"Cache-Control": "public, max-age=31536000, immutable"} if "/assets/" in f"/{path}" else {}
-            return FileResponse(candidate, headers=headers)
+            return static_file(request, candidate, headers)
         # Mobile pages have their own entry when the build made one.
         mobile = root / "m" / "index.html"
         if (path == "m" or path.startswith("m/")) and mobile.is_file():
-            return FileResponse(mobile, headers={"Cache-Control": "no-cache"})
-        return FileResponse(index, headers={"Cache-Control": "no-cache"})
+            return static_file(request, mobile, {"Cache-Control": "no-cache"})
+        return static_file(request, index, {"Cache-Control": "no-cache"})
 
 
 def create_app() -> FastAPI:
