@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.orm import DeclarativeBase
 
 from cunzhi.config import get_settings
+from cunzhi.kit.uow import keeps_writes  # noqa: F401  (re-exported for the test fixtures)
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -79,23 +80,13 @@ def get_sessionmaker() -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(get_engine(), expire_on_commit=False, autoflush=False)
 
 
-def keeps_writes(exc: BaseException) -> bool:
-    """Errors that must still commit what was written (a failed login is counted, a reused
-    refresh token's family is revoked) although the client gets an error."""
-    return bool(getattr(exc, "keep_writes", False))
-
-
 async def session_scope() -> AsyncIterator[AsyncSession]:
-    """One transaction per request: committed when the handler returns, rolled back on error."""
-    async with get_sessionmaker()() as session:
-        await session.begin()
-        try:
-            yield session
-        except BaseException as exc:
-            await (session.commit() if keeps_writes(exc) else session.rollback())
-            raise
-        else:
-            await session.commit()
+    """One transaction per request: committed when the handler returns, rolled back on error
+    (the unit of work in kit/uow.py, which also runs the after-commit hooks)."""
+    from cunzhi.kit.uow import unit_of_work
+
+    async with unit_of_work(get_sessionmaker()) as session:
+        yield session
 
 
 async def dispose_engine() -> None:
