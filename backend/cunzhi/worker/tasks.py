@@ -13,6 +13,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cunzhi.kit import audit, events, jobs
@@ -63,6 +64,21 @@ async def _seal_audit() -> Any:
         return {"sealed": await seal(session)}
 
 
+KEEP_DONE = "7 days"
+
+
+async def _clean_up() -> Any:
+    """Succeeded jobs and relayed outbox rows older than a week go; failed jobs stay to be read."""
+    async with unit_of_work() as session:
+        jobs_gone = len((await session.execute(text(
+            "DELETE FROM procrastinate_jobs j WHERE j.status = 'succeeded' AND EXISTS (SELECT 1 FROM "
+            "procrastinate_events e WHERE e.job_id = j.id AND e.type = 'succeeded' "
+            f"AND e.at < now() - interval '{KEEP_DONE}') RETURNING j.id"))).all())
+        outbox_gone = len((await session.execute(text(
+            f"DELETE FROM outbox_events WHERE relayed_at < now() - interval '{KEEP_DONE}' RETURNING id"))).all())
+    return {"jobs": jobs_gone, "outbox": outbox_gone}
+
+
 async def relay_outbox(max_rows: int = 1000) -> int:
     """Relay committed outbox rows in order, one unit of work per row (see kit/events.py)."""
     relayed = 0
@@ -87,6 +103,8 @@ JOBS: dict[str, Job] = {j.name: j for j in (
         summary="delete Idempotency-Keys past their retention"),
     Job("audit.seal", _seal_audit, cron="* * * * *", lock="audit.seal",
         summary="seal appended audit events in order (when the audit log needs it)"),
+    Job("worker.clean_up", _clean_up, cron="41 3 * * *", lock="worker.clean_up",
+        summary="forget succeeded jobs and relayed outbox rows after a week"),
     Job(jobs.RELAY_TASK, _relay, cron="* * * * *", lock=jobs.RELAY_LOCK,
         summary="hand committed outbox events to their consumers, in order"),
 )}
