@@ -38,7 +38,8 @@ async def _record_failure(job_id: int, attempt: int, task_name: str, error: str)
     async with get_engine().begin() as conn:
         await conn.execute(text(
             "INSERT INTO job_failures (job_id, attempt, task_name, error) VALUES (:j, :a, :t, :e) "
-            "ON CONFLICT DO NOTHING"), {"j": job_id, "a": attempt, "t": task_name, "e": error[:4000]})
+            "ON CONFLICT (job_id, attempt) DO UPDATE SET error = EXCLUDED.error, failed_at = now()"),
+            {"j": job_id, "a": attempt, "t": task_name, "e": error[:4000]})
 
 
 async def report(call_next: Callable[[], Any], context: JobContext, worker: Any) -> Any:

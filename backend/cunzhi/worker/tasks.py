@@ -76,6 +76,8 @@ async def _clean_up() -> Any:
             f"AND e.at < now() - interval '{KEEP_DONE}') RETURNING j.id"))).all())
         outbox_gone = len((await session.execute(text(
             f"DELETE FROM outbox_events WHERE relayed_at < now() - interval '{KEEP_DONE}' RETURNING id"))).all())
+        await session.execute(text(  # errors of jobs removed (here, or by hand)
+            "DELETE FROM job_failures f WHERE NOT EXISTS (SELECT 1 FROM procrastinate_jobs j WHERE j.id = f.job_id)"))
     return {"jobs": jobs_gone, "outbox": outbox_gone}
 
 

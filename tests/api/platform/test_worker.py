@@ -22,6 +22,8 @@ from cunzhi.kit.uow import after_commit, unit_of_work
 
 async def _delete_jobs(engine: AsyncEngine, queue: str) -> None:
     async with engine.begin() as conn:
+        await conn.execute(text("DELETE FROM job_failures WHERE job_id IN (SELECT id FROM procrastinate_jobs "
+                                "WHERE queue_name = :q)"), {"q": queue})
         await conn.execute(text("DELETE FROM procrastinate_jobs WHERE queue_name = :q"), {"q": queue})
 
 
@@ -113,6 +115,43 @@ async def test_a_job_deferred_by_a_request_that_fails_is_never_run(engine: Async
         await _delete_jobs(engine, queue)
     assert ran == ["ok"]
     assert queued == [("ok", "succeeded")]  # the failed request's job never existed
+
+
+async def test_a_failed_job_keeps_its_error_for_the_jobs_list(engine: AsyncEngine, ticks: str) -> None:
+    from cunzhi.worker import service
+    from cunzhi.worker.app import make_app
+    from cunzhi.worker.schemas import JobStatus
+
+    queue = f"q_{ticks}"
+    worker = make_app(jobs=[])
+
+    @worker.task(name="test.boom", queue=queue)
+    async def boom() -> None:
+        raise RuntimeError("the township system did not answer")
+
+    async with unit_of_work() as session:
+        job_id = await jobs.defer(session, "test.boom", queue=queue)
+    try:
+        await _run_workers([worker], queue, 1.5)
+        async with unit_of_work() as session:
+            admin = await _admin(session)
+            job = await service.get_job(session, admin, job_id or 0)
+    finally:
+        await _delete_jobs(engine, queue)
+    assert job.status is JobStatus.failed and job.finished_at is not None
+    assert job.error == "RuntimeError: the township system did not answer"
+
+
+async def _admin(session: Any) -> Any:
+    from sqlalchemy import select
+
+    from cunzhi.auth.models import User
+    from cunzhi.kit.codes import Role
+    from cunzhi.kit.principal import Principal
+
+    uid = (await session.execute(select(User.id).where(User.username == "admin"))).scalar_one()
+    return Principal(kind="user", id=uid, name="admin", role=Role.county_admin, division_code="230199000000",
+                     division_level="county")
 
 
 async def test_the_unit_of_work_runs_after_commit_hooks_only_after_a_commit() -> None:
