@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from pydantic_core import to_jsonable_python
 from sqlalchemy import BigInteger, DateTime, Index, String, func, select, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -69,7 +70,7 @@ async def emit(
         await session.flush()
     event = await audit.record(session, principal, event_type, audit_entity or entity, entity_id,
                                before=before, after=after)
-    body = audit._plain(payload if payload is not None else (after or {}))
+    body = to_jsonable_python(payload if payload is not None else (after or {}))  # Decimal as a string
     row = OutboxEvent(event_type=event_type, entity=entity, entity_id=str(entity_id),
                       actor=principal.key if principal else "system", payload=body,
                       audit_event_id=event.id, created_at=clock.now())

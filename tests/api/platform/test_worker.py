@@ -259,3 +259,19 @@ async def test_a_posting_event_defers_its_day_job_once(engine: AsyncEngine) -> N
         await conn.execute(text("DELETE FROM procrastinate_jobs WHERE task_name = 'cadres.posting_days' "
                                 "AND status = 'todo'"))
     assert waiting == 1
+
+
+async def test_the_purge_job_forgets_idempotency_keys_past_retention(engine: AsyncEngine) -> None:
+    from cunzhi.worker.tasks import JOBS
+
+    caller = f"test:{uuid.uuid4().hex[:8]}"
+    async with engine.begin() as conn:
+        await conn.execute(text(
+            "INSERT INTO idempotency_keys (caller, key, request_hash, state, created_at) VALUES "
+            "(:c, 'old', 'h', 'done', now() - interval '3 days'), (:c, 'new', 'h', 'done', now())"), {"c": caller})
+    result = await JOBS["idempotency.purge"].run()
+    async with engine.begin() as conn:
+        left = (await conn.execute(text("SELECT key FROM idempotency_keys WHERE caller = :c"), {"c": caller})).scalars()
+        assert list(left) == ["new"]
+        await conn.execute(text("DELETE FROM idempotency_keys WHERE caller = :c"), {"c": caller})
+    assert result["purged"] >= 1
