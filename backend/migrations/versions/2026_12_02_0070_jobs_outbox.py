@@ -1,7 +1,7 @@
 """jobs and events: Procrastinate's schema, the outbox, job failures and day effects
 
 Revision ID: 0070_jobs_outbox
-Revises: 0050_merge_heads
+Revises: 0060_audit_sealing
 """
 
 from collections.abc import Sequence
@@ -13,7 +13,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.util import await_only
 
 revision: str = "0070_jobs_outbox"
-down_revision: str | Sequence[str] | None = "0050_merge_heads"
+down_revision: str | Sequence[str] | None = "0060_audit_sealing"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

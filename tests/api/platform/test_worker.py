@@ -275,3 +275,19 @@ async def test_the_purge_job_forgets_idempotency_keys_past_retention(engine: Asy
         assert list(left) == ["new"]
         await conn.execute(text("DELETE FROM idempotency_keys WHERE caller = :c"), {"c": caller})
     assert result["purged"] >= 1
+
+
+async def test_the_seal_job_chains_committed_audit_events(engine: AsyncEngine) -> None:
+    from cunzhi.kit import audit
+    from cunzhi.worker.tasks import JOBS
+
+    async with unit_of_work() as session:
+        event = await audit.record(session, None, "test.sealed_by_job", "test", uuid.uuid4().hex[:8])
+    async with engine.connect() as conn:
+        assert (await conn.execute(text("SELECT seq FROM audit_events WHERE id = :i"), {"i": event.id})).scalar() is None
+    result = await JOBS["audit.seal"].run()
+    assert result["sealed"] >= 1
+    async with engine.connect() as conn:
+        assert (await conn.execute(text("SELECT seq FROM audit_events WHERE id = :i"), {"i": event.id})).scalar() is not None
+    async with unit_of_work() as session:
+        assert (await audit.verify(session)).ok
