@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
 from cunzhi.config import get_settings
-from cunzhi.db import auth_session_scope, read_session_scope, session_scope
+from cunzhi.db import auth_session_scope, read_session_scope, release, session_scope
 from cunzhi.kit.codes import Role
 from cunzhi.kit.errors import Forbidden, InvalidToken, NotAuthenticated
 from cunzhi.kit.principal import Principal
@@ -111,7 +111,10 @@ async def current_principal(
     principal = principals.get(subject)
     if principal is None:
         generation = principals.generation
-        principal = await _look_up(session, subject)
+        try:
+            principal = await _look_up(session, subject)
+        finally:
+            await release(session)
         principals.put(subject, principal, generation)
     request.state.principal = principal
     return principal

@@ -27,8 +27,14 @@ async def test_models_and_migrations_agree(engine: AsyncEngine) -> None:
     """compare_metadata against the session's freshly migrated database: any difference is a model
     changed without a migration (or a migration the models do not reflect)."""
 
+    def ours(obj, name, type_, reflected, compare_to):  # type: ignore[no-untyped-def]
+        # The job queue's tables come from procrastinate's own schema file (migration 0070), not models.
+        table = name if type_ == "table" else getattr(getattr(obj, "table", None), "name", "")
+        return not str(table or "").startswith("procrastinate_")
+
     def diff(connection):  # type: ignore[no-untyped-def]
-        context = MigrationContext.configure(connection, opts={"compare_type": True, "compare_server_default": False})
+        context = MigrationContext.configure(connection, opts={
+            "compare_type": True, "compare_server_default": False, "include_object": ours})
         return compare_metadata(context, Base.metadata)
 
     async with engine.connect() as conn:
