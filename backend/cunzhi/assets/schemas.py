@@ -85,6 +85,7 @@ class AssetOut(BaseModel):
     disposed_on: date | None
     created_at: datetime
     actions: list[AssetAction]
+    allowed_actions: list[AssetAction] = Field(description="Of `actions`, those the caller may take")
 
 
 class AssetDetail(AssetOut):
@@ -163,6 +164,7 @@ class ResourceOut(BaseModel):
     term_end: date | None
     created_at: datetime
     actions: list[ResourceAction]
+    allowed_actions: list[ResourceAction] = Field(description="Of `actions`, those the caller may take")
 
 
 class ResourceDetail(ResourceOut):
