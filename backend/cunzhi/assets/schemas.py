@@ -12,6 +12,7 @@ from cunzhi.assets.models import AssetKind, DisposalMethod, ResourceKind
 from cunzhi.assets.workflows import AssetAction, AssetState, ResourceAction, ResourceState
 from cunzhi.funds.schemas import EventOut
 from cunzhi.kit.money import Money, PositiveMoney
+from cunzhi.kit.pagination import Page
 
 Text200 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Note = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)]
@@ -92,11 +93,7 @@ class AssetDetail(AssetOut):
     trail: list[EventOut]
 
 
-class AssetList(BaseModel):
-    items: list[AssetOut]
-    total: int
-    limit: int
-    offset: int
+AssetList = Page[AssetOut]
 
 
 class ResourceIn(_In):
@@ -171,8 +168,4 @@ class ResourceDetail(ResourceOut):
     trail: list[EventOut]
 
 
-class ResourceList(BaseModel):
-    items: list[ResourceOut]
-    total: int
-    limit: int
-    offset: int
+ResourceList = Page[ResourceOut]

@@ -88,16 +88,12 @@ RESOURCE_MACHINE = Machine(
 
 
 # The role tables live in permissions.py; these names stay for code that imported them from here.
-from cunzhi.assets.permissions import ASSET as ASSET_ACTION_ROLES  # noqa: E402
-from cunzhi.assets.permissions import RESOURCE as RESOURCE_ACTION_ROLES  # noqa: E402
+_MOVED = {"ASSET_ACTION_ROLES": "ASSET", "RESOURCE_ACTION_ROLES": "RESOURCE"}
 
-__all__ = [
-    "ASSET_ACTION_ROLES",
-    "ASSET_MACHINE",
-    "RESOURCE_ACTION_ROLES",
-    "RESOURCE_MACHINE",
-    "AssetAction",
-    "AssetState",
-    "ResourceAction",
-    "ResourceState",
-]
+
+def __getattr__(name: str) -> object:
+    if name in _MOVED:
+        from cunzhi.assets import permissions
+
+        return getattr(permissions, _MOVED[name])
+    raise AttributeError(name)

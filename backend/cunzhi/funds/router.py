@@ -7,7 +7,6 @@ from typing import Annotated, Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, File, Header, Path, Query, Response, UploadFile
-from pydantic import BaseModel
 
 from cunzhi.funds import service
 from cunzhi.funds.budgets import BudgetAction, BudgetStatus
@@ -41,7 +40,7 @@ from cunzhi.funds.statements import ZERO
 from cunzhi.kit.deps import PrincipalDep, SessionDep
 from cunzhi.kit.etag import etag
 from cunzhi.kit.inputs import INT4_MAX
-from cunzhi.kit.pagination import Limit, Offset
+from cunzhi.kit.pagination import CursorPage, Limit, Offset, Page
 from cunzhi.kit.principal import Principal
 
 router = APIRouter(prefix="/api/v1/funds", tags=["funds"])
@@ -59,30 +58,10 @@ _CONFLICTS: dict[int | str, dict[str, Any]] = {
 }
 
 
-class AccountList(BaseModel):
-    items: list[AccountOut]
-    total: int
-    limit: int
-    offset: int
-
-
-class LedgerPage(BaseModel):
-    items: list[LedgerEntryOut]
-    next_cursor: str | None
-
-
-class BudgetList(BaseModel):
-    items: list[BudgetSummary]
-    total: int
-    limit: int
-    offset: int
-
-
-class ClaimList(BaseModel):
-    items: list[ClaimOut]
-    total: int
-    limit: int
-    offset: int
+AccountList = Page[AccountOut]
+LedgerPage = CursorPage[LedgerEntryOut]
+BudgetList = Page[BudgetSummary]
+ClaimList = Page[ClaimOut]
 
 
 # ---- shaping --------------------------------------------------------------------------------------

@@ -1924,17 +1924,6 @@ export interface components {
             /** Note */
             note?: string | null;
         };
-        /** AccountList */
-        AccountList: {
-            /** Items */
-            items: components["schemas"]["AccountOut"][];
-            /** Total */
-            total: number;
-            /** Limit */
-            limit: number;
-            /** Offset */
-            offset: number;
-        };
         /** AccountOut */
         AccountOut: {
             /** Village Id */
@@ -1956,6 +1945,11 @@ export interface components {
             opened_at: string;
             /** Opened By */
             opened_by: string;
+            /**
+             * Allowed Actions
+             * @description What the caller may do with it now (its role and the state)
+             */
+            allowed_actions: string[];
         };
         /** AmendmentIn */
         AmendmentIn: {
@@ -2101,6 +2095,11 @@ export interface components {
             created_at: string;
             /** Actions */
             actions: components["schemas"]["AssetAction"][];
+            /**
+             * Allowed Actions
+             * @description Of `actions`, those the caller may take
+             */
+            allowed_actions: components["schemas"]["AssetAction"][];
             /** Trail */
             trail: components["schemas"]["cunzhi__funds__schemas__EventOut"][];
         };
@@ -2130,17 +2129,6 @@ export interface components {
          * @enum {string}
          */
         AssetKind: "building" | "machinery" | "vehicle" | "facility" | "other";
-        /** AssetList */
-        AssetList: {
-            /** Items */
-            items: components["schemas"]["AssetOut"][];
-            /** Total */
-            total: number;
-            /** Limit */
-            limit: number;
-            /** Offset */
-            offset: number;
-        };
         /** AssetOut */
         AssetOut: {
             /** Id */
@@ -2183,6 +2171,11 @@ export interface components {
             created_at: string;
             /** Actions */
             actions: components["schemas"]["AssetAction"][];
+            /**
+             * Allowed Actions
+             * @description Of `actions`, those the caller may take
+             */
+            allowed_actions: components["schemas"]["AssetAction"][];
         };
         /**
          * AssetState
@@ -2331,17 +2324,6 @@ export interface components {
             /** Lines */
             lines: components["schemas"]["LineIn"][];
         };
-        /** BudgetList */
-        BudgetList: {
-            /** Items */
-            items: components["schemas"]["BudgetSummary"][];
-            /** Total */
-            total: number;
-            /** Limit */
-            limit: number;
-            /** Offset */
-            offset: number;
-        };
         /** BudgetOut */
         BudgetOut: {
             /** Id */
@@ -2391,6 +2373,11 @@ export interface components {
             amendments: components["schemas"]["AmendmentOut"][];
             /** Trail */
             trail: components["schemas"]["cunzhi__funds__schemas__EventOut"][];
+            /**
+             * Allowed Actions
+             * @description What the caller may do with it now (its role and the state)
+             */
+            allowed_actions: string[];
         };
         /**
          * BudgetStatus
@@ -2492,17 +2479,6 @@ export interface components {
             version: number;
             /** Postings */
             postings: components["schemas"]["PostingOut"][];
-        };
-        /** CadreList */
-        CadreList: {
-            /** Items */
-            items: components["schemas"]["CadreOut"][];
-            /** Total */
-            total: number;
-            /** Limit */
-            limit: number;
-            /** Offset */
-            offset: number;
         };
         /** CadreOut */
         CadreOut: {
@@ -2644,8 +2620,16 @@ export interface components {
             notes: components["schemas"]["NoteOut"][];
             /** Timeline */
             timeline: components["schemas"]["cunzhi__rectification__schemas__EventOut"][];
-            /** Allowed */
+            /**
+             * Allowed
+             * @description Same as allowed_actions (the older name)
+             */
             allowed: string[];
+            /**
+             * Allowed Actions
+             * @description What the caller may do with the case now (its role, the status, open measures)
+             */
+            readonly allowed_actions: string[];
         };
         /** CaseOut */
         CaseOut: {
@@ -2807,6 +2791,11 @@ export interface components {
              * @description Actions the state allows next (roles apart)
              */
             actions: components["schemas"]["ClaimAction"][];
+            /**
+             * Allowed Actions
+             * @description What the caller may do with it now (its role and the state)
+             */
+            allowed_actions: string[];
             /** Payment Entry Id */
             payment_entry_id: number | null;
             /** Attachments */
@@ -2828,17 +2817,6 @@ export interface components {
             purpose: string;
             /** Payee */
             payee: string;
-        };
-        /** ClaimList */
-        ClaimList: {
-            /** Items */
-            items: components["schemas"]["ClaimOut"][];
-            /** Total */
-            total: number;
-            /** Limit */
-            limit: number;
-            /** Offset */
-            offset: number;
         };
         /** ClaimOut */
         ClaimOut: {
@@ -3013,6 +2991,13 @@ export interface components {
         CursorPage_CheckinOut_: {
             /** Items */
             items: components["schemas"]["CheckinOut"][];
+            /** Next Cursor */
+            next_cursor: string | null;
+        };
+        /** CursorPage[LedgerEntryOut] */
+        CursorPage_LedgerEntryOut_: {
+            /** Items */
+            items: components["schemas"]["LedgerEntryOut"][];
             /** Next Cursor */
             next_cursor: string | null;
         };
@@ -3198,13 +3183,6 @@ export interface components {
             reversed_by_id: number | null;
             /** Booked By */
             booked_by: string;
-        };
-        /** LedgerPage */
-        LedgerPage: {
-            /** Items */
-            items: components["schemas"]["LedgerEntryOut"][];
-            /** Next Cursor */
-            next_cursor: string | null;
         };
         /** LettingIn */
         LettingIn: {
@@ -3586,10 +3564,153 @@ export interface components {
             village_name: string;
             case_status: components["schemas"]["CaseStatus"];
         };
+        /** Page[AccountOut] */
+        Page_AccountOut_: {
+            /** Items */
+            items: components["schemas"]["AccountOut"][];
+            /** Total */
+            total: number;
+            /** Limit */
+            limit: number;
+            /** Offset */
+            offset: number;
+        };
+        /** Page[AssetOut] */
+        Page_AssetOut_: {
+            /** Items */
+            items: components["schemas"]["AssetOut"][];
+            /** Total */
+            total: number;
+            /** Limit */
+            limit: number;
+            /** Offset */
+            offset: number;
+        };
+        /** Page[BudgetSummary] */
+        Page_BudgetSummary_: {
+            /** Items */
+            items: components["schemas"]["BudgetSummary"][];
+            /** Total */
+            total: number;
+            /** Limit */
+            limit: number;
+            /** Offset */
+            offset: number;
+        };
+        /** Page[CadreOut] */
+        Page_CadreOut_: {
+            /** Items */
+            items: components["schemas"]["CadreOut"][];
+            /** Total */
+            total: number;
+            /** Limit */
+            limit: number;
+            /** Offset */
+            offset: number;
+        };
         /** Page[CaseOut] */
         Page_CaseOut_: {
             /** Items */
             items: components["schemas"]["CaseOut"][];
+            /** Total */
+            total: number;
+            /** Limit */
+            limit: number;
+            /** Offset */
+            offset: number;
+        };
+        /** Page[ClaimOut] */
+        Page_ClaimOut_: {
+            /** Items */
+            items: components["schemas"]["ClaimOut"][];
+            /** Total */
+            total: number;
+            /** Limit */
+            limit: number;
+            /** Offset */
+            offset: number;
+        };
+        /** Page[PairingOut] */
+        Page_PairingOut_: {
+            /** Items */
+            items: components["schemas"]["PairingOut"][];
+            /** Total */
+            total: number;
+            /** Limit */
+            limit: number;
+            /** Offset */
+            offset: number;
+        };
+        /** Page[PartnerUnitOut] */
+        Page_PartnerUnitOut_: {
+            /** Items */
+            items: components["schemas"]["PartnerUnitOut"][];
+            /** Total */
+            total: number;
+            /** Limit */
+            limit: number;
+            /** Offset */
+            offset: number;
+        };
+        /** Page[PostingOut] */
+        Page_PostingOut_: {
+            /** Items */
+            items: components["schemas"]["PostingOut"][];
+            /** Total */
+            total: number;
+            /** Limit */
+            limit: number;
+            /** Offset */
+            offset: number;
+        };
+        /** Page[PostingProposalSummary] */
+        Page_PostingProposalSummary_: {
+            /** Items */
+            items: components["schemas"]["PostingProposalSummary"][];
+            /** Total */
+            total: number;
+            /** Limit */
+            limit: number;
+            /** Offset */
+            offset: number;
+        };
+        /** Page[ProposalSummary] */
+        Page_ProposalSummary_: {
+            /** Items */
+            items: components["schemas"]["ProposalSummary"][];
+            /** Total */
+            total: number;
+            /** Limit */
+            limit: number;
+            /** Offset */
+            offset: number;
+        };
+        /** Page[ResourceOut] */
+        Page_ResourceOut_: {
+            /** Items */
+            items: components["schemas"]["ResourceOut"][];
+            /** Total */
+            total: number;
+            /** Limit */
+            limit: number;
+            /** Offset */
+            offset: number;
+        };
+        /** Page[UserOut] */
+        Page_UserOut_: {
+            /** Items */
+            items: components["schemas"]["UserOut"][];
+            /** Total */
+            total: number;
+            /** Limit */
+            limit: number;
+            /** Offset */
+            offset: number;
+        };
+        /** Page[VillageOut] */
+        Page_VillageOut_: {
+            /** Items */
+            items: components["schemas"]["VillageOut"][];
             /** Total */
             total: number;
             /** Limit */
@@ -3614,17 +3735,6 @@ export interface components {
             reason: components["schemas"]["ManualEndReason"];
             /** Note */
             note?: string | null;
-        };
-        /** PairingList */
-        PairingList: {
-            /** Items */
-            items: components["schemas"]["PairingOut"][];
-            /** Total */
-            total: number;
-            /** Limit */
-            limit: number;
-            /** Offset */
-            offset: number;
         };
         /** PairingOut */
         PairingOut: {
@@ -3663,6 +3773,11 @@ export interface components {
             ended_at: string | null;
             /** Ended By Proposal Id */
             ended_by_proposal_id: number | null;
+            /**
+             * Allowed Actions
+             * @description What the caller may do with it now (its role and the state)
+             */
+            allowed_actions: string[];
         };
         /** PairingSettingsIn */
         PairingSettingsIn: {
@@ -3736,17 +3851,6 @@ export interface components {
              * @default true
              */
             active: boolean;
-        };
-        /** PartnerUnitList */
-        PartnerUnitList: {
-            /** Items */
-            items: components["schemas"]["PartnerUnitOut"][];
-            /** Total */
-            total: number;
-            /** Limit */
-            limit: number;
-            /** Offset */
-            offset: number;
         };
         /** PartnerUnitOut */
         PartnerUnitOut: {
@@ -3855,17 +3959,6 @@ export interface components {
          * @enum {string}
          */
         PostingEndReason: "replaced" | "village_accepted" | "recalled" | "other";
-        /** PostingList */
-        PostingList: {
-            /** Items */
-            items: components["schemas"]["PostingOut"][];
-            /** Total */
-            total: number;
-            /** Limit */
-            limit: number;
-            /** Offset */
-            offset: number;
-        };
         /**
          * PostingManualEndReason
          * @enum {string}
@@ -3904,6 +3997,11 @@ export interface components {
             ended_by: string | null;
             /** Ended At */
             ended_at: string | null;
+            /**
+             * Allowed Actions
+             * @description What the caller may do with it now (its role and the state)
+             */
+            allowed_actions: string[];
         };
         /** PostingProposalCreate */
         PostingProposalCreate: {
@@ -3921,17 +4019,6 @@ export interface components {
             end_date?: string | null;
             /** @default deputy_secretary */
             post: components["schemas"]["Post"];
-        };
-        /** PostingProposalList */
-        PostingProposalList: {
-            /** Items */
-            items: components["schemas"]["PostingProposalSummary"][];
-            /** Total */
-            total: number;
-            /** Limit */
-            limit: number;
-            /** Offset */
-            offset: number;
         };
         /** PostingProposalOut */
         PostingProposalOut: {
@@ -3980,6 +4067,11 @@ export interface components {
              * @description available cadres the proposal does not post
              */
             idle_cadres: components["schemas"]["ProposedCadre"][];
+            /**
+             * Allowed Actions
+             * @description What the caller may do with it now (its role and the state)
+             */
+            allowed_actions: string[];
         };
         /**
          * PostingProposalStatus
@@ -4131,17 +4223,6 @@ export interface components {
             pins?: components["schemas"]["PairRef"][];
             /** Bans */
             bans?: components["schemas"]["PairRef"][];
-        };
-        /** ProposalList */
-        ProposalList: {
-            /** Items */
-            items: components["schemas"]["ProposalSummary"][];
-            /** Total */
-            total: number;
-            /** Limit */
-            limit: number;
-            /** Offset */
-            offset: number;
         };
         /**
          * ProposalRerun
@@ -4381,6 +4462,11 @@ export interface components {
             created_at: string;
             /** Actions */
             actions: components["schemas"]["ResourceAction"][];
+            /**
+             * Allowed Actions
+             * @description Of `actions`, those the caller may take
+             */
+            allowed_actions: components["schemas"]["ResourceAction"][];
             /** Trail */
             trail: components["schemas"]["cunzhi__funds__schemas__EventOut"][];
         };
@@ -4404,17 +4490,6 @@ export interface components {
          * @enum {string}
          */
         ResourceKind: "land" | "pond" | "forest" | "grassland" | "other";
-        /** ResourceList */
-        ResourceList: {
-            /** Items */
-            items: components["schemas"]["ResourceOut"][];
-            /** Total */
-            total: number;
-            /** Limit */
-            limit: number;
-            /** Offset */
-            offset: number;
-        };
         /** ResourceOut */
         ResourceOut: {
             /** Id */
@@ -4462,6 +4537,11 @@ export interface components {
             created_at: string;
             /** Actions */
             actions: components["schemas"]["ResourceAction"][];
+            /**
+             * Allowed Actions
+             * @description Of `actions`, those the caller may take
+             */
+            allowed_actions: components["schemas"]["ResourceAction"][];
         };
         /**
          * ResourceState
@@ -4577,9 +4657,14 @@ export interface components {
             townships: components["schemas"]["RoundTownshipOut"][];
             /**
              * Allowed
-             * @description Status events allowed now (open rounds: close; proposed: confirm, close)
+             * @description Same as allowed_actions (the older name)
              */
             allowed: string[];
+            /**
+             * Allowed Actions
+             * @description What the caller may do with the round now (open: close; proposed: confirm, close)
+             */
+            readonly allowed_actions: string[];
         };
         /** RoundOut */
         RoundOut: {
@@ -5025,17 +5110,6 @@ export interface components {
             phone?: string | null;
             role: components["schemas"]["Role"];
         };
-        /** UserList */
-        UserList: {
-            /** Items */
-            items: components["schemas"]["UserOut"][];
-            /** Total */
-            total: number;
-            /** Limit */
-            limit: number;
-            /** Offset */
-            offset: number;
-        };
         /** UserOut */
         UserOut: {
             /** Id */
@@ -5117,6 +5191,35 @@ export interface components {
             /** Problem Categories */
             problem_categories?: components["schemas"]["ProblemCategory"][];
         };
+        /** VillageDetail */
+        VillageDetail: {
+            /** Code */
+            code: string;
+            /** Name */
+            name: string;
+            /** Township Code */
+            township_code: string;
+            /** Township Name */
+            township_name: string;
+            /** Population */
+            population: number;
+            /** Households */
+            households: number;
+            /** Secretary Name */
+            secretary_name: string | null;
+            /** Party Member Count */
+            party_member_count: number;
+            status: components["schemas"]["RectificationStatus"];
+            /** Problem Categories */
+            problem_categories: components["schemas"]["ProblemCategory"][];
+            /** Version */
+            version: number;
+            /**
+             * Allowed Actions
+             * @description What the caller may do with the village (edit)
+             */
+            allowed_actions: string[];
+        };
         /** VillageHistory */
         VillageHistory: {
             village: components["schemas"]["HistoryVillage"];
@@ -5126,17 +5229,6 @@ export interface components {
             cases: components["schemas"]["HistoryCase"][];
             /** Events */
             events: components["schemas"]["cunzhi__rectification__schemas__EventOut"][];
-        };
-        /** VillageList */
-        VillageList: {
-            /** Items */
-            items: components["schemas"]["VillageOut"][];
-            /** Total */
-            total: number;
-            /** Limit */
-            limit: number;
-            /** Offset */
-            offset: number;
         };
         /** VillageOut */
         VillageOut: {
@@ -5304,6 +5396,11 @@ export interface components {
             villages: components["schemas"]["ProposedVillage"][];
             /** Units */
             units: components["schemas"]["UnitLoad"][];
+            /**
+             * Allowed Actions
+             * @description What the caller may do with it now (its role and the state)
+             */
+            allowed_actions: string[];
         };
         /** EventOut */
         cunzhi__rectification__schemas__EventOut: {
@@ -5756,7 +5853,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["UserList"];
+                    "application/json": components["schemas"]["Page_UserOut_"];
                 };
             };
             /** @description Validation error (field problems in `errors`) */
@@ -6012,7 +6109,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["VillageList"];
+                    "application/json": components["schemas"]["Page_VillageOut_"];
                 };
             };
             /** @description Validation error (field problems in `errors`) */
@@ -6054,7 +6151,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["VillageOut"];
+                    "application/json": components["schemas"]["VillageDetail"];
                 };
             };
             /** @description Validation error (field problems in `errors`) */
@@ -6095,7 +6192,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["VillageOut"];
+                    "application/json": components["schemas"]["VillageDetail"];
                 };
             };
             /** @description Validation error (field problems in `errors`) */
@@ -6143,7 +6240,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["VillageOut"];
+                    "application/json": components["schemas"]["VillageDetail"];
                 };
             };
             /** @description Stale If-Match */
@@ -7406,7 +7503,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["PairingList"];
+                    "application/json": components["schemas"]["Page_PairingOut_"];
                 };
             };
             /** @description Validation error (field problems in `errors`) */
@@ -7535,7 +7632,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProposalList"];
+                    "application/json": components["schemas"]["Page_ProposalSummary_"];
                 };
             };
             /** @description Validation error (field problems in `errors`) */
@@ -7865,7 +7962,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["PartnerUnitList"];
+                    "application/json": components["schemas"]["Page_PartnerUnitOut_"];
                 };
             };
             /** @description Validation error (field problems in `errors`) */
@@ -8064,7 +8161,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["CadreList"];
+                    "application/json": components["schemas"]["Page_CadreOut_"];
                 };
             };
             /** @description Validation error (field problems in `errors`) */
@@ -8289,7 +8386,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["PostingList"];
+                    "application/json": components["schemas"]["Page_PostingOut_"];
                 };
             };
             /** @description Validation error (field problems in `errors`) */
@@ -8425,7 +8522,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["PostingProposalList"];
+                    "application/json": components["schemas"]["Page_PostingProposalSummary_"];
                 };
             };
             /** @description Validation error (field problems in `errors`) */
@@ -9319,7 +9416,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["AccountList"];
+                    "application/json": components["schemas"]["Page_AccountOut_"];
                 };
             };
             /** @description Validation error (field problems in `errors`) */
@@ -9546,7 +9643,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["LedgerPage"];
+                    "application/json": components["schemas"]["CursorPage_LedgerEntryOut_"];
                 };
             };
             /** @description Validation error (field problems in `errors`) */
@@ -9749,7 +9846,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["BudgetList"];
+                    "application/json": components["schemas"]["Page_BudgetSummary_"];
                 };
             };
             /** @description Validation error (field problems in `errors`) */
@@ -10495,7 +10592,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ClaimList"];
+                    "application/json": components["schemas"]["Page_ClaimOut_"];
                 };
             };
             /** @description Validation error (field problems in `errors`) */
@@ -11199,7 +11296,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["AssetList"];
+                    "application/json": components["schemas"]["Page_AssetOut_"];
                 };
             };
             /** @description Validation error (field problems in `errors`) */
@@ -11636,7 +11733,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ResourceList"];
+                    "application/json": components["schemas"]["Page_ResourceOut_"];
                 };
             };
             /** @description Validation error (field problems in `errors`) */
