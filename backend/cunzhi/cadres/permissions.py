@@ -31,6 +31,14 @@ CADRES: dict[CadreAction, frozenset[Role]] = {
 }
 
 
+def cadre_actions(p: Principal, *, county_code: str, active: bool) -> list[str]:
+    """The desk edits a cadre of a county it sees, and posts an active one."""
+    if not sees_county(p, county_code):
+        return []
+    candidates = [CadreAction.edit_cadre] + ([CadreAction.post] if active else [])
+    return [a.value for a in allowed(p, CADRES, candidates)]
+
+
 def posting_actions(p: Principal, *, county_code: str, open_: bool) -> list[str]:
     """A posting not ended yet and not over may be ended."""
     if not open_ or not sees_county(p, county_code):
@@ -39,7 +47,9 @@ def posting_actions(p: Principal, *, county_code: str, open_: bool) -> list[str]
 
 
 def proposal_actions(p: Principal, *, county_code: str, open_: bool, stale: bool) -> list[str]:
-    """A proposal is confirmed while open and still matching today's inputs."""
-    if not open_ or stale or not sees_county(p, county_code):
+    """While a proposal is open the desk may run it again (a new proposal from today) and confirm it,
+    the latter only while it still matches today's inputs."""
+    if not open_ or not sees_county(p, county_code):
         return []
-    return [a.value for a in allowed(p, CADRES, [CadreAction.confirm])]
+    candidates = [CadreAction.propose] + ([CadreAction.confirm] if not stale else [])
+    return [a.value for a in allowed(p, CADRES, candidates)]

@@ -161,6 +161,7 @@ class CadreOut(BaseModel):
 
 class CadreDetail(CadreOut):
     postings: list[PostingOut]
+    allowed_actions: list[str] = Field(description="What the caller may do with the cadre (edit_cadre, post)")
 
 
 CadreList = Page[CadreOut]

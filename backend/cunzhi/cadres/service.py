@@ -27,7 +27,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from cunzhi.auth.models import User
 from cunzhi.cadres.models import Cadre, CadreSettings, Posting, PostingProposal
-from cunzhi.cadres.permissions import CADRES, CadreAction, posting_actions, proposal_actions
+from cunzhi.cadres.permissions import CADRES, CadreAction, cadre_actions, posting_actions, proposal_actions
 from cunzhi.cadres.rules import DEFAULT_EXPERTISE
 from cunzhi.cadres.schemas import (
     CadreCreate,
@@ -336,7 +336,8 @@ async def get_cadre(session: AsyncSession, p: Principal, cadre_id: int) -> Cadre
     current = next((x for x in postings if x.status == PostingStatus.current), None)
     names = await _usernames(session, [cadre.user_id] if cadre.user_id else [])
     base = _cadre_out(cadre, names.get(cadre.user_id) if cadre.user_id else None, current)
-    return CadreDetail(**base.model_dump(), postings=postings)
+    return CadreDetail(**base.model_dump(), postings=postings,
+                       allowed_actions=cadre_actions(p, county_code=cadre.county_code, active=cadre.active))
 
 
 async def my_cadre(session: AsyncSession, p: Principal) -> Cadre | None:

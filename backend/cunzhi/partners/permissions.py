@@ -26,7 +26,8 @@ PARTNERS: dict[PartnerAction, frozenset[Role]] = {a: roles(Role.county_admin) fo
 
 
 def proposal_actions(p: Principal, *, county_code: str, open_: bool, stale: bool) -> list[str]:
-    """A proposal runs again whenever; it is confirmed while open and still matching today's inputs."""
+    """The desk may run any proposal again (with its pins and bans); it confirms one while it is open
+    and still matches today's inputs."""
     if not sees_county(p, county_code):
         return []
     candidates = [PartnerAction.rerun] + ([PartnerAction.confirm] if open_ and not stale else [])

@@ -2479,6 +2479,11 @@ export interface components {
             version: number;
             /** Postings */
             postings: components["schemas"]["PostingOut"][];
+            /**
+             * Allowed Actions
+             * @description What the caller may do with the cadre (edit_cadre, post)
+             */
+            allowed_actions: string[];
         };
         /** CadreOut */
         CadreOut: {

@@ -20,9 +20,22 @@ async def test_posting_proposal_allowed_actions(client, token_for):
     r = await client.post("/api/v1/cadres/proposals", json={}, headers=admin)
     assert r.status_code == 201, r.text
     p = r.json()
-    assert p["allowed_actions"] == ["confirm"]
+    assert p["allowed_actions"] == ["propose", "confirm"]
     assert (await client.get(f"/api/v1/cadres/proposals/{p['id']}", headers=inspector)).json()["allowed_actions"] == []
     assert (await client.post(f"/api/v1/cadres/proposals/{p['id']}/confirm", headers=inspector)).status_code == 403
     r = await client.post(f"/api/v1/cadres/proposals/{p['id']}/confirm", headers=admin)
     assert r.status_code == 200, r.text
     assert (await client.get(f"/api/v1/cadres/proposals/{p['id']}", headers=admin)).json()["allowed_actions"] == []
+
+
+async def test_cadre_allowed_actions(client, token_for):
+    admin, township = await token_for("admin"), await token_for("township01")
+    cadres = (await client.get("/api/v1/cadres", params={"active": True}, headers=admin)).json()["items"]
+    one = (await client.get(f"/api/v1/cadres/{cadres[0]['id']}", headers=admin)).json()
+    assert one["allowed_actions"] == ["edit_cadre", "post"]
+    mine = (await client.get("/api/v1/cadres/postings", params={"current": True}, headers=township)).json()["items"]
+    seen = (await client.get(f"/api/v1/cadres/{mine[0]['cadre_id']}", headers=township)).json()
+    assert seen["allowed_actions"] == []
+    r = await client.patch(f"/api/v1/cadres/{mine[0]['cadre_id']}", json={"note": "x"},
+                           headers={**township, "If-Match": f'W/"{seen["version"]}"'})
+    assert r.status_code == 403
