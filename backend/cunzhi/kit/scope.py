@@ -9,6 +9,7 @@ from datetime import date
 from sqlalchemy import ColumnElement, Select, false, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from cunzhi.divisions.models import Division
 from cunzhi.kit import clock
 from cunzhi.kit.codes import DivisionLevel
 from cunzhi.kit.errors import NotFound, Unprocessable
@@ -95,8 +96,6 @@ def sees_county(p: Principal, county_code: str) -> bool:
 async def principal_county(session: AsyncSession, p: Principal, *, via_village: bool = False) -> str | None:
     """The one county `p` belongs to: its county, its township's county, its partner unit's county, and
     with `via_village` its village's county. None for a city or province scope."""
-    from cunzhi.divisions.models import Division
-
     if p.division_code is not None:
         if p.division_level == DivisionLevel.county:
             return p.division_code
@@ -127,8 +126,6 @@ async def readable_county(session: AsyncSession, p: Principal, county_code: str 
 async def managed_county(session: AsyncSession, p: Principal, county_code: str | None) -> str:
     """The county a county-wide writer names (default: its own): 422 `unknown_county` when it is not a
     county `p` sees county-wide. The role is checked apart, by the domain's permission table."""
-    from cunzhi.divisions.models import Division
-
     code = county_code or await principal_county(session, p)
     if code is None or not sees_county(p, code):
         raise Unprocessable("Not a county you manage", code="unknown_county", errors=[
