@@ -12,7 +12,7 @@ PORT ?= 8000
 .PHONY: help run test backend-install backend-test openapi openapi-check lint bench e2e
 
 help:
-	@echo "make run        install, build the SPA and start the API with demo data on http://$(HOST):$(PORT)"
+	@echo "make run        install, build the SPA and start the API and the job worker with demo data on http://$(HOST):$(PORT)"
 	@echo "make test       install and run every test (API, units, contract, SPA, browser journeys)"
 	@echo "make openapi    regenerate openapi/openapi.json and the SPA's API types"
 	@echo "make lint       ruff and mypy on the backend"
@@ -27,7 +27,7 @@ $(BIN)/cunzhi: backend/pyproject.toml backend/uv.lock
 backend-install: $(BIN)/cunzhi
 
 run: backend-install frontend-build
-	CUNZHI_DEMO=true $(BIN)/cunzhi serve --demo --host $(HOST) --port $(PORT)
+	CUNZHI_DEMO=true $(BIN)/cunzhi serve --demo --with-worker --host $(HOST) --port $(PORT)
 
 backend-test: backend-install
 	$(BIN)/pytest -q

@@ -14,6 +14,7 @@ from sqlalchemy.orm import DeclarativeBase
 from starlette.requests import Request
 
 from cunzhi.config import get_settings
+from cunzhi.kit.uow import keeps_writes
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -122,18 +123,13 @@ def get_sessionmaker() -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(get_engine(), expire_on_commit=False, autoflush=False)
 
 
-def keeps_writes(exc: BaseException) -> bool:
-    """Errors that must still commit what was written (a failed login is counted, a reused
-    refresh token's family is revoked) although the client gets an error."""
-    return bool(getattr(exc, "keep_writes", False))
-
-
 # Where the idempotency layer leaves the session whose transaction it owns (see kit/idempotency.py).
 REQUEST_SESSION = "cunzhi.session"
 
 
 async def session_scope(request: Request) -> AsyncIterator[AsyncSession]:
-    """One transaction per request: committed when the handler returns, rolled back on error.
+    """One transaction per request: committed when the handler returns, rolled back on error
+    (the unit of work in kit/uow.py, which also runs the after-commit hooks).
 
     When the idempotency layer already opened the request's transaction (a POST with an
     Idempotency-Key), the handler works in a savepoint of it instead: its writes are undone on
@@ -150,15 +146,10 @@ async def session_scope(request: Request) -> AsyncIterator[AsyncSession]:
         else:
             await savepoint.commit()
         return
-    async with get_sessionmaker()() as session:
-        await session.begin()
-        try:
-            yield session
-        except BaseException as exc:
-            await (session.commit() if keeps_writes(exc) else session.rollback())
-            raise
-        else:
-            await session.commit()
+    from cunzhi.kit.uow import unit_of_work
+
+    async with unit_of_work(get_sessionmaker()) as session:
+        yield session
 
 
 async def dispose_engine() -> None:

@@ -63,6 +63,7 @@ def _tables():  # type: ignore[no-untyped-def]
     from cunzhi.rectification import permissions as rect
     from cunzhi.users import permissions as users
     from cunzhi.villages import permissions as villages
+    from cunzhi.worker import permissions as worker
 
     return [
         ("funds.CLAIM", funds.CLAIM, ClaimAction), ("funds.BUDGET", funds.BUDGET, BudgetAction),
@@ -71,7 +72,7 @@ def _tables():  # type: ignore[no-untyped-def]
         ("assets.REGISTRY", assets.REGISTRY, assets.RegistryAction),
         ("partners", partners.PARTNERS, partners.PartnerAction), ("cadres", cadres.CADRES, cadres.CadreAction),
         ("rectification", rect.RECT, rect.RectAction), ("villages", villages.VILLAGES, villages.VillageAction),
-        ("users", users.USERS, users.UserAction),
+        ("users", users.USERS, users.UserAction), ("worker", worker.JOBS, worker.JobAction),
     ]
 
 
@@ -120,7 +121,7 @@ def test_case_and_round_actions() -> None:
 
 
 SERVICES = ["funds/service.py", "assets/service.py", "partners/service.py", "cadres/service.py", "cadres/fieldwork.py",
-            "rectification/service.py", "villages/service.py", "users/service.py"]
+            "rectification/service.py", "villages/service.py", "users/service.py", "worker/service.py"]
 
 
 @pytest.mark.parametrize("path", SERVICES)

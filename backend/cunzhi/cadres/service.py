@@ -58,7 +58,7 @@ from cunzhi.cadres.schemas import (
     VillagePostingHistory,
 )
 from cunzhi.divisions.models import Division
-from cunzhi.kit import audit, clock
+from cunzhi.kit import audit, clock, events
 from cunzhi.kit.codes import RectificationStatus, Role
 from cunzhi.kit.errors import Conflict, Forbidden, NotFound, PreconditionFailed, Unprocessable
 from cunzhi.kit.etag import expected_version
@@ -430,7 +430,7 @@ async def update_cadre(session: AsyncSession, p: Principal, cadre_id: int, data:
 # ------------------------------------------------------------------------------------------
 
 
-async def _follow_posting(session: AsyncSession, p: Principal, cadre: Cadre, village_id: int,
+async def follow_posting(session: AsyncSession, p: Principal | None, cadre: Cadre, village_id: int,
                           posting_id: int) -> bool:
     """Moves the cadre's linked account to the village of a posting that is in force today."""
     if cadre.user_id is None:
@@ -521,10 +521,10 @@ async def create_posting(session: AsyncSession, p: Principal, cadre_id: int, dat
     except IntegrityError:
         raise Conflict("The cadre already has a posting in that period", code="posting_overlap") from None
     await session.refresh(posting)
-    await audit.record(session, p, "cadre_posting.create", "cadre_posting", posting.id,
+    await events.emit(session, p, "cadre_posting.create", "cadre_posting", posting.id,
                        after={**audit.snapshot(posting), "ended": ended})
     if start <= day and (data.end_date is None or data.end_date >= day):
-        await _follow_posting(session, p, cadre, village.id, posting.id)
+        await follow_posting(session, p, cadre, village.id, posting.id)
     tn = (await session.execute(select(Division.name).where(Division.code == village.township_code))).scalar_one()
     return _posting_out(posting, cadre.name, village, tn, day, p)
 
@@ -560,8 +560,8 @@ async def end_posting(session: AsyncSession, p: Principal, posting_id: int, data
     posting.ended_by = p.name
     posting.ended_at = now()
     await session.flush()
-    await audit.record(session, p, "cadre_posting.end", "cadre_posting", posting.id, before=before,
-                       after=audit.snapshot(posting))
+    await events.emit(session, p, "cadre_posting.end", "cadre_posting", posting.id, before=before,
+                      after=audit.snapshot(posting))
     return _posting_out(posting, cadre.name, village, tn, day, p)
 
 
@@ -808,7 +808,7 @@ async def confirm_proposal(session: AsyncSession, p: Principal, proposal_id: int
         cadres = {c.id: c for c in (await session.execute(
             select(Cadre).where(Cadre.id.in_([pg.cadre_id for pg in created])))).scalars()}
         for pg in created:
-            moved += await _follow_posting(session, p, cadres[pg.cadre_id], pg.village_id, pg.id)
+            moved += await follow_posting(session, p, cadres[pg.cadre_id], pg.village_id, pg.id)
     pr.status = PostingProposalStatus.confirmed.value
     pr.confirmed_by = p.name
     pr.confirmed_at = stamp
@@ -819,7 +819,7 @@ async def confirm_proposal(session: AsyncSession, p: Principal, proposal_id: int
         .values(status=PostingProposalStatus.superseded.value))
     await session.flush()
     kept = len(assigned & set(current))
-    await audit.record(session, p, "cadre_proposal.confirm", "cadre_proposal", pr.id, after={
+    await events.emit(session, p, "cadre_proposal.confirm", "cadre_proposal", pr.id, after={
         "county_code": county, "start_date": day.isoformat(), "created": [x.id for x in created], "ended": to_end,
         "kept": kept, "accounts_moved": moved})
     return PostingConfirmResult(proposal=_summary(pr), created=len(created), kept=kept, ended=len(to_end),

@@ -58,7 +58,7 @@ from cunzhi.funds.models import (
 )
 from cunzhi.funds.permissions import ATTACHABLE, BUDGET, CLAIM, FUNDS, FundsAction
 from cunzhi.funds.statements import ZERO, EntryKind, LedgerItem, Statement, month_bounds, statement, year_bounds
-from cunzhi.kit import audit, clock
+from cunzhi.kit import audit, clock, events
 from cunzhi.kit.errors import Conflict, NotFound, Unprocessable
 from cunzhi.kit.etag import expected_version
 from cunzhi.kit.permissions import require
@@ -97,11 +97,11 @@ async def record_step(
         entity=entity.value, entity_id=entity_id, village_id=village_id, action=action, from_state=from_state,
         to_state=to_state, actor=p.key, actor_name=p.name, actor_role=p.role.value, reason=reason, data=plain,
     )
-    session.add(event)
-    await session.flush()
     after = {"state": to_state, **({"reason": reason} if reason else {}), **(plain or {})}
-    await audit.record(session, p, f"{entity.value}.{action}", f"funds.{entity.value}", entity_id,
-                       before={"state": from_state} if from_state else None, after=after)
+    # The trail row, the audit event and the outbox row, in this transaction (kit/events.py).
+    await events.emit(session, p, f"{entity.value}.{action}", entity.value, entity_id, trail=event,
+                      audit_entity=f"funds.{entity.value}", before={"state": from_state} if from_state else None,
+                      after=after, payload={"village_id": village_id, **after})
     return event
 
 

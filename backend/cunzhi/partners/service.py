@@ -26,7 +26,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from cunzhi.config import get_settings as app_settings
 from cunzhi.divisions.models import Division
-from cunzhi.kit import audit, clock
+from cunzhi.kit import audit, clock, events
 from cunzhi.kit.codes import DivisionLevel, RectificationStatus
 from cunzhi.kit.errors import Conflict, Forbidden, NotFound, PreconditionFailed, Unprocessable
 from cunzhi.kit.etag import expected_version
@@ -679,7 +679,7 @@ async def confirm_proposal(session: AsyncSession, p: Principal, proposal_id: int
     )
     await session.flush()
     kept = len(assigned & set(current_pairs))
-    await audit.record(session, p, "pairing_proposal.confirm", "pairing_proposal", pr.id, after={
+    await events.emit(session, p, "pairing_proposal.confirm", "pairing_proposal", pr.id, after={
         "county_code": county, "start_date": day.isoformat(), "created": [x.id for x in created],
         "ended": sorted(to_end), "kept": kept,
     })
@@ -782,6 +782,6 @@ async def end_pairing(session: AsyncSession, p: Principal, pairing_id: int, data
     pairing.ended_by = p.name
     pairing.ended_at = _now()
     await session.flush()
-    await audit.record(session, p, "pairing.end", "pairing", pairing.id, before=before, after=audit.snapshot(pairing))
+    await events.emit(session, p, "pairing.end", "pairing", pairing.id, before=before, after=audit.snapshot(pairing))
     return _pairing_out(pairing, village, unit, day, p)
 

@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from cunzhi.divisions.models import Division
-from cunzhi.kit import audit, clock
+from cunzhi.kit import audit, clock, events
 from cunzhi.kit.codes import DivisionLevel
 from cunzhi.kit.errors import Conflict, Forbidden, NotFound, PreconditionFailed, Unprocessable
 from cunzhi.kit.etag import expected_version
@@ -1514,8 +1514,9 @@ async def accept_case(session: AsyncSession, p: Principal, case_id: int, data: s
     before = audit.snapshot(c)
     c.accepted_by, c.accepted_at = p.name, _now()
     await _move_case(session, p, c, v, CaseEvent.accept, detail={"note": data.note} if data.note else None)
-    await audit.record(
-        session, p, "rectification_case.accept", "rectification_case", c.id, before=before, after=audit.snapshot(c)
+    await events.emit(
+        session, p, "rectification_case.accept", "rectification_case", c.id, before=before, after=audit.snapshot(c),
+        payload={"village_id": v.id, "village_code": v.code, "case_id": c.id},
     )
     return await get_case(session, p, c.id)
 

@@ -1915,6 +1915,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/jobs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** What the worker ran, runs and will run (county admin only), newest first */
+        get: operations["jobs-list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/jobs/{job_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One job, with the error of its last failure */
+        get: operations["jobs-get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -3146,6 +3180,54 @@ export interface components {
          * @enum {string}
          */
         IncomeSource: "rent" | "subsidy" | "transfer" | "asset_sale" | "other";
+        /** JobOut */
+        JobOut: {
+            /** Id */
+            id: number;
+            /**
+             * Task
+             * @description What runs, e.g. `cadres.posting_days`, `outbox.relay`
+             */
+            task: string;
+            /** Queue */
+            queue: string;
+            status: components["schemas"]["JobStatus"];
+            /** Attempts */
+            attempts: number;
+            /** Lock */
+            lock: string | null;
+            /**
+             * Args
+             * @description The job's arguments (a periodic job's `timestamp` is its tick)
+             */
+            args: {
+                [key: string]: unknown;
+            };
+            /**
+             * Scheduled At
+             * @description Not to run before this moment
+             */
+            scheduled_at: string | null;
+            /** Deferred At */
+            deferred_at: string | null;
+            /**
+             * Started At
+             * @description When its last attempt started
+             */
+            started_at: string | null;
+            /** Finished At */
+            finished_at: string | null;
+            /**
+             * Error
+             * @description The error of the last failed attempt
+             */
+            error: string | null;
+        };
+        /**
+         * JobStatus
+         * @enum {string}
+         */
+        JobStatus: "queued" | "running" | "succeeded" | "failed" | "cancelled" | "aborted";
         /** LedgerEntryOut */
         LedgerEntryOut: {
             /** Id */
@@ -3628,6 +3710,17 @@ export interface components {
         Page_ClaimOut_: {
             /** Items */
             items: components["schemas"]["ClaimOut"][];
+            /** Total */
+            total: number;
+            /** Limit */
+            limit: number;
+            /** Offset */
+            offset: number;
+        };
+        /** Page[JobOut] */
+        Page_JobOut_: {
+            /** Items */
+            items: components["schemas"]["JobOut"][];
             /** Total */
             total: number;
             /** Limit */
@@ -12411,6 +12504,117 @@ export interface operations {
             };
             /** @description Refused by the workflow (illegal_transition, below_valuation, below_reserve) */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Validation error (field problems in `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Client error: application/problem+json with a stable `code` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    "jobs-list": {
+        parameters: {
+            query?: {
+                status?: components["schemas"]["JobStatus"] | null;
+                task?: string | null;
+                /** @description Page size (1 to 200) */
+                limit?: number;
+                offset?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_JobOut_"];
+                };
+            };
+            /** @description Only the county organisation department reads jobs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Validation error (field problems in `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Client error: application/problem+json with a stable `code` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    "jobs-get": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                job_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobOut"];
+                };
+            };
+            /** @description Only the county organisation department reads jobs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such job */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
