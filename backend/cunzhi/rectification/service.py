@@ -22,12 +22,12 @@ from sqlalchemy.orm import aliased
 
 from cunzhi.divisions.models import Division
 from cunzhi.kit import audit, clock, events
-from cunzhi.kit.codes import DivisionLevel, Role
+from cunzhi.kit.codes import DivisionLevel
 from cunzhi.kit.errors import Conflict, Forbidden, NotFound, PreconditionFailed, Unprocessable
 from cunzhi.kit.etag import expected_version
+from cunzhi.kit.permissions import require
 from cunzhi.kit.principal import Principal
-from cunzhi.kit.scope import get_village, village_clause
-from cunzhi.partners.models import PartnerUnit
+from cunzhi.kit.scope import get_village, principal_county, village_clause
 from cunzhi.rectification import export, scoring, states
 from cunzhi.rectification import schemas as s
 from cunzhi.rectification.models import (
@@ -43,11 +43,9 @@ from cunzhi.rectification.models import (
     RoundTownship,
     ScoreSheet,
 )
+from cunzhi.rectification.permissions import RECT, RectAction, case_actions, round_actions
 from cunzhi.rectification.states import CASE, ROUND, VILLAGE, CaseEvent, RoundEvent, VillageEvent
 from cunzhi.villages.models import Village
-
-WRITERS = frozenset({Role.county_admin, Role.township_official})
-
 
 # ---------------------------------------------------------------------------------------------
 # Helpers
@@ -59,30 +57,18 @@ def _now() -> datetime:
 
 async def county_of(session: AsyncSession, p: Principal) -> str | None:
     """The county a principal belongs to (None when it has none, e.g. a province-level user)."""
-    if p.division_code is not None:
-        if p.division_level == DivisionLevel.county:
-            return p.division_code
-        if p.division_level == DivisionLevel.township:
-            return (
-                await session.execute(select(Division.parent_code).where(Division.code == p.division_code))
-            ).scalar_one_or_none()
-        return None
-    if p.village_id is not None:
-        return (await session.execute(select(Village.county_code).where(Village.id == p.village_id))).scalar()
-    if p.partner_unit_id is not None:
-        return (await session.execute(select(PartnerUnit.county_code).where(PartnerUnit.id == p.partner_unit_id))).scalar()
-    return None
+    return await principal_county(session, p, via_village=True)
 
 
 def _county_admin_county(p: Principal) -> str:
-    if p.role != Role.county_admin or p.division_level != DivisionLevel.county or p.division_code is None:
+    require(p, RECT, RectAction.county_desk, detail="Only the county organisation department may do this")
+    if p.division_level != DivisionLevel.county or p.division_code is None:
         raise Forbidden("Only the county organisation department may do this")
     return p.division_code
 
 
 def _require_writer(p: Principal) -> None:
-    if p.role not in WRITERS:
-        raise Forbidden(f"Role {p.role.value} may not do this")
+    require(p, RECT, RectAction.write, detail=f"Role {p.role.value} may not do this")
 
 
 async def _event(
@@ -478,9 +464,7 @@ def _thresholds(r: Round) -> scoring.Thresholds:
 
 
 def _round_allowed(p: Principal, r: Round) -> list[str]:
-    if p.role != Role.county_admin:
-        return []
-    return [e for e in ROUND.allowed(r.status) if e in (RoundEvent.confirm.value, RoundEvent.close.value)]
+    return round_actions(p, r.status)
 
 
 async def get_round(session: AsyncSession, p: Principal, round_id: int) -> s.RoundDetail:
@@ -1293,21 +1277,7 @@ async def _case_parts(
 
 
 def _case_allowed(p: Principal, c: Case, open_measures: int) -> list[str]:
-    out: list[str] = []
-    if p.role not in WRITERS:
-        return out
-    if c.status in (states.CaseStatus.open.value, states.CaseStatus.rectifying.value):
-        out += ["add_measure", "add_problem"]
-    if c.status != states.CaseStatus.accepted.value:
-        out.append("add_note")
-    if CASE.can(c.status, CaseEvent.submit) and open_measures == 0:
-        out.append("submit")
-    if p.role == Role.county_admin:
-        if CASE.can(c.status, CaseEvent.accept) and open_measures == 0:
-            out.append("accept")
-        if CASE.can(c.status, CaseEvent.return_):
-            out.append("return")
-    return out
+    return case_actions(p, c.status, open_measures=open_measures)
 
 
 async def get_case(session: AsyncSession, p: Principal, case_id: int) -> s.CaseDetail:

@@ -3,10 +3,12 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, Query
 
 from cunzhi.kit.codes import Role
-from cunzhi.kit.deps import SessionDep, require_roles
+from cunzhi.kit.deps import SessionDep
 from cunzhi.kit.pagination import Limit, Offset
+from cunzhi.kit.permissions import gate
 from cunzhi.kit.principal import Principal
 from cunzhi.users import service
+from cunzhi.users.permissions import USERS, UserAction
 from cunzhi.users.schemas import (
     ApiClientCreate,
     ApiClientCreated,
@@ -17,7 +19,8 @@ from cunzhi.users.schemas import (
     UserPatch,
 )
 
-Admin = Annotated[Principal, Depends(require_roles(Role.county_admin))]
+# A gate in front of the services, which check the same table (jobs and the CLI pass it there).
+Admin = Annotated[Principal, Depends(gate(USERS, UserAction.manage_accounts, UserAction.manage_clients))]
 router = APIRouter(prefix="/api/v1/users", tags=["users"])
 clients_router = APIRouter(prefix="/api/v1/api-clients", tags=["api-clients"])
 

@@ -10,9 +10,11 @@ from cunzhi.divisions.models import Division
 from cunzhi.kit import audit
 from cunzhi.kit.codes import DIVISION_ROLES, VILLAGE_ROLES, DivisionLevel, Role
 from cunzhi.kit.errors import Conflict, NotFound, Unprocessable
+from cunzhi.kit.permissions import require
 from cunzhi.kit.principal import Principal
 from cunzhi.kit.security import hash_password
 from cunzhi.partners.models import PartnerUnit
+from cunzhi.users.permissions import USERS, UserAction
 from cunzhi.users.schemas import ApiClientCreate, ApiClientCreated, ApiClientOut, UserCreate, UserOut, UserPatch
 from cunzhi.villages.models import Village
 
@@ -87,6 +89,7 @@ def _in_county(admin: Principal):  # type: ignore[no-untyped-def]
 
 async def create_user(session: AsyncSession, admin: Principal, data: UserCreate,
                       *, audit_actor: Principal | None = None) -> UserOut:
+    require(admin, USERS, UserAction.manage_accounts, detail=f"Role {admin.role.value} may not do this")
     scope = await _resolve_scope(session, admin, data)
     taken = (await session.execute(select(User.id).where(func.lower(User.username) == data.username.lower()))).first()
     if taken:
@@ -103,6 +106,7 @@ async def create_user(session: AsyncSession, admin: Principal, data: UserCreate,
 
 async def list_users(session: AsyncSession, admin: Principal, *, role: Role | None, q: str | None,
                      limit: int, offset: int) -> tuple[list[UserOut], int]:
+    require(admin, USERS, UserAction.manage_accounts, detail=f"Role {admin.role.value} may not do this")
     where = [_in_county(admin)]
     if role:
         where.append(User.role == role.value)
@@ -121,10 +125,12 @@ async def _get(session: AsyncSession, admin: Principal, user_id: int) -> User:
 
 
 async def get_user(session: AsyncSession, admin: Principal, user_id: int) -> UserOut:
+    require(admin, USERS, UserAction.manage_accounts, detail=f"Role {admin.role.value} may not do this")
     return await _out(session, await _get(session, admin, user_id))
 
 
 async def update_user(session: AsyncSession, admin: Principal, user_id: int, data: UserPatch) -> UserOut:
+    require(admin, USERS, UserAction.manage_accounts, detail=f"Role {admin.role.value} may not do this")
     user = await _get(session, admin, user_id)
     before = audit.snapshot(user, "password_hash")
     changes = data.model_dump(exclude_unset=True)
@@ -149,6 +155,7 @@ def _client_out(c: ApiClient) -> ApiClientOut:
 
 async def create_api_client(session: AsyncSession, admin: Principal, data: ApiClientCreate,
                             *, secret: str | None = None) -> ApiClientCreated:
+    require(admin, USERS, UserAction.manage_clients, detail=f"Role {admin.role.value} may not do this")
     await _division_in_county(session, admin, data.division_code, Role.api_client)
     if (await session.execute(select(ApiClient.id).where(ApiClient.client_id == data.client_id))).first():
         raise Conflict(f"Client id {data.client_id} is taken", code="client_id_taken")
@@ -164,6 +171,7 @@ async def create_api_client(session: AsyncSession, admin: Principal, data: ApiCl
 
 
 async def list_api_clients(session: AsyncSession, admin: Principal) -> list[ApiClientOut]:
+    require(admin, USERS, UserAction.manage_clients, detail=f"Role {admin.role.value} may not do this")
     townships = select(Division.code).where(Division.parent_code == admin.division_code)
     rows = (await session.execute(select(ApiClient).where(ApiClient.division_code.in_(townships))
                                   .order_by(ApiClient.client_id))).scalars()
@@ -171,6 +179,7 @@ async def list_api_clients(session: AsyncSession, admin: Principal) -> list[ApiC
 
 
 async def set_api_client_active(session: AsyncSession, admin: Principal, client_id: str, active: bool) -> ApiClientOut:
+    require(admin, USERS, UserAction.manage_clients, detail=f"Role {admin.role.value} may not do this")
     townships = select(Division.code).where(Division.parent_code == admin.division_code)
     client = (await session.execute(select(ApiClient).where(ApiClient.client_id == client_id,
                                                             ApiClient.division_code.in_(townships)))).scalar_one_or_none()

@@ -8,15 +8,15 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from cunzhi.divisions.models import Division
 from cunzhi.kit import audit
-from cunzhi.kit.codes import DivisionLevel, ProblemCategory, RectificationStatus, Role
-from cunzhi.kit.errors import Conflict, Forbidden, NotFound, PreconditionFailed, Unprocessable
+from cunzhi.kit.codes import DivisionLevel, ProblemCategory, RectificationStatus
+from cunzhi.kit.errors import Conflict, NotFound, PreconditionFailed, Unprocessable
 from cunzhi.kit.etag import expected_version
+from cunzhi.kit.permissions import require
 from cunzhi.kit.principal import Principal
 from cunzhi.kit.scope import get_village, village_clause
 from cunzhi.villages.models import Village
+from cunzhi.villages.permissions import VILLAGES, VillageAction
 from cunzhi.villages.schemas import VillageCreate, VillageOut, VillagePatch
-
-EDITORS = frozenset({Role.county_admin, Role.township_official})
 
 
 class VillageSort(StrEnum):
@@ -98,8 +98,7 @@ async def get(session: AsyncSession, p: Principal, code: str) -> RowMapping:
 
 
 async def create(session: AsyncSession, p: Principal, data: VillageCreate) -> VillageOut:
-    if p.role != Role.county_admin:
-        raise Forbidden("Only the county organisation department adds villages")
+    require(p, VILLAGES, VillageAction.add, detail="Only the county organisation department adds villages")
     township = (await session.execute(select(Division).where(
         Division.code == data.township_code, Division.level == DivisionLevel.township.value))).scalar_one_or_none()
     if township is None or township.parent_code != p.division_code:
@@ -130,8 +129,7 @@ async def create(session: AsyncSession, p: Principal, data: VillageCreate) -> Vi
 
 async def update(session: AsyncSession, p: Principal, code: str, data: VillagePatch, if_match: str | None) -> VillageOut:
     village = await get_village(session, p, code)
-    if p.role not in EDITORS:
-        raise Forbidden("Your role may not edit villages")
+    require(p, VILLAGES, VillageAction.edit, detail="Your role may not edit villages")
     expected_version(if_match, village.version)
     changes = data.model_dump(exclude_unset=True)
     for field in ("name", "population", "households", "party_member_count"):

@@ -31,5 +31,4 @@ class JobOut(BaseModel):
     error: str | None = Field(description="The error of the last failed attempt")
 
 
-class JobList(Page[JobOut]):
-    pass
+JobList = Page[JobOut]

@@ -7,9 +7,10 @@ county organisation department reads them; every other role gets 403.
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from cunzhi.kit.codes import Role
-from cunzhi.kit.errors import Forbidden, NotFound
+from cunzhi.kit.errors import NotFound
+from cunzhi.kit.permissions import require
 from cunzhi.kit.principal import Principal
+from cunzhi.worker.permissions import JOBS, JobAction
 from cunzhi.worker.schemas import JobOut, JobStatus
 
 # Procrastinate's statuses as the API names them ('aborting' is a legacy spelling of aborted).
@@ -31,8 +32,7 @@ FROM procrastinate_jobs j
 
 
 def _require_reader(p: Principal) -> None:
-    if p.role is not Role.county_admin:
-        raise Forbidden(f"Role {p.role.value} may not read the worker's jobs")
+    require(p, JOBS, JobAction.read_jobs, what="read the worker's jobs")
 
 
 def _out(row: object) -> JobOut:

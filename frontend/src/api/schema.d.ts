@@ -1958,17 +1958,6 @@ export interface components {
             /** Note */
             note?: string | null;
         };
-        /** AccountList */
-        AccountList: {
-            /** Items */
-            items: components["schemas"]["AccountOut"][];
-            /** Total */
-            total: number;
-            /** Limit */
-            limit: number;
-            /** Offset */
-            offset: number;
-        };
         /** AccountOut */
         AccountOut: {
             /** Village Id */
@@ -1990,6 +1979,11 @@ export interface components {
             opened_at: string;
             /** Opened By */
             opened_by: string;
+            /**
+             * Allowed Actions
+             * @description What the caller may do with it now (its role and the state)
+             */
+            allowed_actions: string[];
         };
         /** AmendmentIn */
         AmendmentIn: {
@@ -2135,6 +2129,11 @@ export interface components {
             created_at: string;
             /** Actions */
             actions: components["schemas"]["AssetAction"][];
+            /**
+             * Allowed Actions
+             * @description Of `actions`, those the caller may take
+             */
+            allowed_actions: components["schemas"]["AssetAction"][];
             /** Trail */
             trail: components["schemas"]["cunzhi__funds__schemas__EventOut"][];
         };
@@ -2164,17 +2163,6 @@ export interface components {
          * @enum {string}
          */
         AssetKind: "building" | "machinery" | "vehicle" | "facility" | "other";
-        /** AssetList */
-        AssetList: {
-            /** Items */
-            items: components["schemas"]["AssetOut"][];
-            /** Total */
-            total: number;
-            /** Limit */
-            limit: number;
-            /** Offset */
-            offset: number;
-        };
         /** AssetOut */
         AssetOut: {
             /** Id */
@@ -2217,6 +2205,11 @@ export interface components {
             created_at: string;
             /** Actions */
             actions: components["schemas"]["AssetAction"][];
+            /**
+             * Allowed Actions
+             * @description Of `actions`, those the caller may take
+             */
+            allowed_actions: components["schemas"]["AssetAction"][];
         };
         /**
          * AssetState
@@ -2365,17 +2358,6 @@ export interface components {
             /** Lines */
             lines: components["schemas"]["LineIn"][];
         };
-        /** BudgetList */
-        BudgetList: {
-            /** Items */
-            items: components["schemas"]["BudgetSummary"][];
-            /** Total */
-            total: number;
-            /** Limit */
-            limit: number;
-            /** Offset */
-            offset: number;
-        };
         /** BudgetOut */
         BudgetOut: {
             /** Id */
@@ -2425,6 +2407,11 @@ export interface components {
             amendments: components["schemas"]["AmendmentOut"][];
             /** Trail */
             trail: components["schemas"]["cunzhi__funds__schemas__EventOut"][];
+            /**
+             * Allowed Actions
+             * @description What the caller may do with it now (its role and the state)
+             */
+            allowed_actions: string[];
         };
         /**
          * BudgetStatus
@@ -2526,17 +2513,11 @@ export interface components {
             version: number;
             /** Postings */
             postings: components["schemas"]["PostingOut"][];
-        };
-        /** CadreList */
-        CadreList: {
-            /** Items */
-            items: components["schemas"]["CadreOut"][];
-            /** Total */
-            total: number;
-            /** Limit */
-            limit: number;
-            /** Offset */
-            offset: number;
+            /**
+             * Allowed Actions
+             * @description What the caller may do with the cadre (edit_cadre, post)
+             */
+            allowed_actions: string[];
         };
         /** CadreOut */
         CadreOut: {
@@ -2678,8 +2659,16 @@ export interface components {
             notes: components["schemas"]["NoteOut"][];
             /** Timeline */
             timeline: components["schemas"]["cunzhi__rectification__schemas__EventOut"][];
-            /** Allowed */
+            /**
+             * Allowed
+             * @description Same as allowed_actions (the older name)
+             */
             allowed: string[];
+            /**
+             * Allowed Actions
+             * @description What the caller may do with the case now (its role, the status, open measures)
+             */
+            readonly allowed_actions: string[];
         };
         /** CaseOut */
         CaseOut: {
@@ -2841,6 +2830,11 @@ export interface components {
              * @description Actions the state allows next (roles apart)
              */
             actions: components["schemas"]["ClaimAction"][];
+            /**
+             * Allowed Actions
+             * @description What the caller may do with it now (its role and the state)
+             */
+            allowed_actions: string[];
             /** Payment Entry Id */
             payment_entry_id: number | null;
             /** Attachments */
@@ -2862,17 +2856,6 @@ export interface components {
             purpose: string;
             /** Payee */
             payee: string;
-        };
-        /** ClaimList */
-        ClaimList: {
-            /** Items */
-            items: components["schemas"]["ClaimOut"][];
-            /** Total */
-            total: number;
-            /** Limit */
-            limit: number;
-            /** Offset */
-            offset: number;
         };
         /** ClaimOut */
         ClaimOut: {
@@ -3050,6 +3033,13 @@ export interface components {
             /** Next Cursor */
             next_cursor: string | null;
         };
+        /** CursorPage[LedgerEntryOut] */
+        CursorPage_LedgerEntryOut_: {
+            /** Items */
+            items: components["schemas"]["LedgerEntryOut"][];
+            /** Next Cursor */
+            next_cursor: string | null;
+        };
         /** CursorPage[LogOut] */
         CursorPage_LogOut_: {
             /** Items */
@@ -3190,17 +3180,6 @@ export interface components {
          * @enum {string}
          */
         IncomeSource: "rent" | "subsidy" | "transfer" | "asset_sale" | "other";
-        /** JobList */
-        JobList: {
-            /** Items */
-            items: components["schemas"]["JobOut"][];
-            /** Total */
-            total: number;
-            /** Limit */
-            limit: number;
-            /** Offset */
-            offset: number;
-        };
         /** JobOut */
         JobOut: {
             /** Id */
@@ -3291,13 +3270,6 @@ export interface components {
             reversed_by_id: number | null;
             /** Booked By */
             booked_by: string;
-        };
-        /** LedgerPage */
-        LedgerPage: {
-            /** Items */
-            items: components["schemas"]["LedgerEntryOut"][];
-            /** Next Cursor */
-            next_cursor: string | null;
         };
         /** LettingIn */
         LettingIn: {
@@ -3679,10 +3651,164 @@ export interface components {
             village_name: string;
             case_status: components["schemas"]["CaseStatus"];
         };
+        /** Page[AccountOut] */
+        Page_AccountOut_: {
+            /** Items */
+            items: components["schemas"]["AccountOut"][];
+            /** Total */
+            total: number;
+            /** Limit */
+            limit: number;
+            /** Offset */
+            offset: number;
+        };
+        /** Page[AssetOut] */
+        Page_AssetOut_: {
+            /** Items */
+            items: components["schemas"]["AssetOut"][];
+            /** Total */
+            total: number;
+            /** Limit */
+            limit: number;
+            /** Offset */
+            offset: number;
+        };
+        /** Page[BudgetSummary] */
+        Page_BudgetSummary_: {
+            /** Items */
+            items: components["schemas"]["BudgetSummary"][];
+            /** Total */
+            total: number;
+            /** Limit */
+            limit: number;
+            /** Offset */
+            offset: number;
+        };
+        /** Page[CadreOut] */
+        Page_CadreOut_: {
+            /** Items */
+            items: components["schemas"]["CadreOut"][];
+            /** Total */
+            total: number;
+            /** Limit */
+            limit: number;
+            /** Offset */
+            offset: number;
+        };
         /** Page[CaseOut] */
         Page_CaseOut_: {
             /** Items */
             items: components["schemas"]["CaseOut"][];
+            /** Total */
+            total: number;
+            /** Limit */
+            limit: number;
+            /** Offset */
+            offset: number;
+        };
+        /** Page[ClaimOut] */
+        Page_ClaimOut_: {
+            /** Items */
+            items: components["schemas"]["ClaimOut"][];
+            /** Total */
+            total: number;
+            /** Limit */
+            limit: number;
+            /** Offset */
+            offset: number;
+        };
+        /** Page[JobOut] */
+        Page_JobOut_: {
+            /** Items */
+            items: components["schemas"]["JobOut"][];
+            /** Total */
+            total: number;
+            /** Limit */
+            limit: number;
+            /** Offset */
+            offset: number;
+        };
+        /** Page[PairingOut] */
+        Page_PairingOut_: {
+            /** Items */
+            items: components["schemas"]["PairingOut"][];
+            /** Total */
+            total: number;
+            /** Limit */
+            limit: number;
+            /** Offset */
+            offset: number;
+        };
+        /** Page[PartnerUnitOut] */
+        Page_PartnerUnitOut_: {
+            /** Items */
+            items: components["schemas"]["PartnerUnitOut"][];
+            /** Total */
+            total: number;
+            /** Limit */
+            limit: number;
+            /** Offset */
+            offset: number;
+        };
+        /** Page[PostingOut] */
+        Page_PostingOut_: {
+            /** Items */
+            items: components["schemas"]["PostingOut"][];
+            /** Total */
+            total: number;
+            /** Limit */
+            limit: number;
+            /** Offset */
+            offset: number;
+        };
+        /** Page[PostingProposalSummary] */
+        Page_PostingProposalSummary_: {
+            /** Items */
+            items: components["schemas"]["PostingProposalSummary"][];
+            /** Total */
+            total: number;
+            /** Limit */
+            limit: number;
+            /** Offset */
+            offset: number;
+        };
+        /** Page[ProposalSummary] */
+        Page_ProposalSummary_: {
+            /** Items */
+            items: components["schemas"]["ProposalSummary"][];
+            /** Total */
+            total: number;
+            /** Limit */
+            limit: number;
+            /** Offset */
+            offset: number;
+        };
+        /** Page[ResourceOut] */
+        Page_ResourceOut_: {
+            /** Items */
+            items: components["schemas"]["ResourceOut"][];
+            /** Total */
+            total: number;
+            /** Limit */
+            limit: number;
+            /** Offset */
+            offset: number;
+        };
+        /** Page[UserOut] */
+        Page_UserOut_: {
+            /** Items */
+            items: components["schemas"]["UserOut"][];
+            /** Total */
+            total: number;
+            /** Limit */
+            limit: number;
+            /** Offset */
+            offset: number;
+        };
+        /** Page[VillageOut] */
+        Page_VillageOut_: {
+            /** Items */
+            items: components["schemas"]["VillageOut"][];
             /** Total */
             total: number;
             /** Limit */
@@ -3707,17 +3833,6 @@ export interface components {
             reason: components["schemas"]["ManualEndReason"];
             /** Note */
             note?: string | null;
-        };
-        /** PairingList */
-        PairingList: {
-            /** Items */
-            items: components["schemas"]["PairingOut"][];
-            /** Total */
-            total: number;
-            /** Limit */
-            limit: number;
-            /** Offset */
-            offset: number;
         };
         /** PairingOut */
         PairingOut: {
@@ -3756,6 +3871,11 @@ export interface components {
             ended_at: string | null;
             /** Ended By Proposal Id */
             ended_by_proposal_id: number | null;
+            /**
+             * Allowed Actions
+             * @description What the caller may do with it now (its role and the state)
+             */
+            allowed_actions: string[];
         };
         /** PairingSettingsIn */
         PairingSettingsIn: {
@@ -3829,17 +3949,6 @@ export interface components {
              * @default true
              */
             active: boolean;
-        };
-        /** PartnerUnitList */
-        PartnerUnitList: {
-            /** Items */
-            items: components["schemas"]["PartnerUnitOut"][];
-            /** Total */
-            total: number;
-            /** Limit */
-            limit: number;
-            /** Offset */
-            offset: number;
         };
         /** PartnerUnitOut */
         PartnerUnitOut: {
@@ -3948,17 +4057,6 @@ export interface components {
          * @enum {string}
          */
         PostingEndReason: "replaced" | "village_accepted" | "recalled" | "other";
-        /** PostingList */
-        PostingList: {
-            /** Items */
-            items: components["schemas"]["PostingOut"][];
-            /** Total */
-            total: number;
-            /** Limit */
-            limit: number;
-            /** Offset */
-            offset: number;
-        };
         /**
          * PostingManualEndReason
          * @enum {string}
@@ -3997,6 +4095,11 @@ export interface components {
             ended_by: string | null;
             /** Ended At */
             ended_at: string | null;
+            /**
+             * Allowed Actions
+             * @description What the caller may do with it now (its role and the state)
+             */
+            allowed_actions: string[];
         };
         /** PostingProposalCreate */
         PostingProposalCreate: {
@@ -4014,17 +4117,6 @@ export interface components {
             end_date?: string | null;
             /** @default deputy_secretary */
             post: components["schemas"]["Post"];
-        };
-        /** PostingProposalList */
-        PostingProposalList: {
-            /** Items */
-            items: components["schemas"]["PostingProposalSummary"][];
-            /** Total */
-            total: number;
-            /** Limit */
-            limit: number;
-            /** Offset */
-            offset: number;
         };
         /** PostingProposalOut */
         PostingProposalOut: {
@@ -4073,6 +4165,11 @@ export interface components {
              * @description available cadres the proposal does not post
              */
             idle_cadres: components["schemas"]["ProposedCadre"][];
+            /**
+             * Allowed Actions
+             * @description What the caller may do with it now (its role and the state)
+             */
+            allowed_actions: string[];
         };
         /**
          * PostingProposalStatus
@@ -4224,17 +4321,6 @@ export interface components {
             pins?: components["schemas"]["PairRef"][];
             /** Bans */
             bans?: components["schemas"]["PairRef"][];
-        };
-        /** ProposalList */
-        ProposalList: {
-            /** Items */
-            items: components["schemas"]["ProposalSummary"][];
-            /** Total */
-            total: number;
-            /** Limit */
-            limit: number;
-            /** Offset */
-            offset: number;
         };
         /**
          * ProposalRerun
@@ -4474,6 +4560,11 @@ export interface components {
             created_at: string;
             /** Actions */
             actions: components["schemas"]["ResourceAction"][];
+            /**
+             * Allowed Actions
+             * @description Of `actions`, those the caller may take
+             */
+            allowed_actions: components["schemas"]["ResourceAction"][];
             /** Trail */
             trail: components["schemas"]["cunzhi__funds__schemas__EventOut"][];
         };
@@ -4497,17 +4588,6 @@ export interface components {
          * @enum {string}
          */
         ResourceKind: "land" | "pond" | "forest" | "grassland" | "other";
-        /** ResourceList */
-        ResourceList: {
-            /** Items */
-            items: components["schemas"]["ResourceOut"][];
-            /** Total */
-            total: number;
-            /** Limit */
-            limit: number;
-            /** Offset */
-            offset: number;
-        };
         /** ResourceOut */
         ResourceOut: {
             /** Id */
@@ -4555,6 +4635,11 @@ export interface components {
             created_at: string;
             /** Actions */
             actions: components["schemas"]["ResourceAction"][];
+            /**
+             * Allowed Actions
+             * @description Of `actions`, those the caller may take
+             */
+            allowed_actions: components["schemas"]["ResourceAction"][];
         };
         /**
          * ResourceState
@@ -4670,9 +4755,14 @@ export interface components {
             townships: components["schemas"]["RoundTownshipOut"][];
             /**
              * Allowed
-             * @description Status events allowed now (open rounds: close; proposed: confirm, close)
+             * @description Same as allowed_actions (the older name)
              */
             allowed: string[];
+            /**
+             * Allowed Actions
+             * @description What the caller may do with the round now (open: close; proposed: confirm, close)
+             */
+            readonly allowed_actions: string[];
         };
         /** RoundOut */
         RoundOut: {
@@ -5118,17 +5208,6 @@ export interface components {
             phone?: string | null;
             role: components["schemas"]["Role"];
         };
-        /** UserList */
-        UserList: {
-            /** Items */
-            items: components["schemas"]["UserOut"][];
-            /** Total */
-            total: number;
-            /** Limit */
-            limit: number;
-            /** Offset */
-            offset: number;
-        };
         /** UserOut */
         UserOut: {
             /** Id */
@@ -5210,6 +5289,35 @@ export interface components {
             /** Problem Categories */
             problem_categories?: components["schemas"]["ProblemCategory"][];
         };
+        /** VillageDetail */
+        VillageDetail: {
+            /** Code */
+            code: string;
+            /** Name */
+            name: string;
+            /** Township Code */
+            township_code: string;
+            /** Township Name */
+            township_name: string;
+            /** Population */
+            population: number;
+            /** Households */
+            households: number;
+            /** Secretary Name */
+            secretary_name: string | null;
+            /** Party Member Count */
+            party_member_count: number;
+            status: components["schemas"]["RectificationStatus"];
+            /** Problem Categories */
+            problem_categories: components["schemas"]["ProblemCategory"][];
+            /** Version */
+            version: number;
+            /**
+             * Allowed Actions
+             * @description What the caller may do with the village (edit)
+             */
+            allowed_actions: string[];
+        };
         /** VillageHistory */
         VillageHistory: {
             village: components["schemas"]["HistoryVillage"];
@@ -5219,17 +5327,6 @@ export interface components {
             cases: components["schemas"]["HistoryCase"][];
             /** Events */
             events: components["schemas"]["cunzhi__rectification__schemas__EventOut"][];
-        };
-        /** VillageList */
-        VillageList: {
-            /** Items */
-            items: components["schemas"]["VillageOut"][];
-            /** Total */
-            total: number;
-            /** Limit */
-            limit: number;
-            /** Offset */
-            offset: number;
         };
         /** VillageOut */
         VillageOut: {
@@ -5397,6 +5494,11 @@ export interface components {
             villages: components["schemas"]["ProposedVillage"][];
             /** Units */
             units: components["schemas"]["UnitLoad"][];
+            /**
+             * Allowed Actions
+             * @description What the caller may do with it now (its role and the state)
+             */
+            allowed_actions: string[];
         };
         /** EventOut */
         cunzhi__rectification__schemas__EventOut: {
@@ -5849,7 +5951,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["UserList"];
+                    "application/json": components["schemas"]["Page_UserOut_"];
                 };
             };
             /** @description Validation error (field problems in `errors`) */
@@ -6105,7 +6207,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["VillageList"];
+                    "application/json": components["schemas"]["Page_VillageOut_"];
                 };
             };
             /** @description Validation error (field problems in `errors`) */
@@ -6147,7 +6249,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["VillageOut"];
+                    "application/json": components["schemas"]["VillageDetail"];
                 };
             };
             /** @description Validation error (field problems in `errors`) */
@@ -6188,7 +6290,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["VillageOut"];
+                    "application/json": components["schemas"]["VillageDetail"];
                 };
             };
             /** @description Validation error (field problems in `errors`) */
@@ -6236,7 +6338,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["VillageOut"];
+                    "application/json": components["schemas"]["VillageDetail"];
                 };
             };
             /** @description Stale If-Match */
@@ -7499,7 +7601,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["PairingList"];
+                    "application/json": components["schemas"]["Page_PairingOut_"];
                 };
             };
             /** @description Validation error (field problems in `errors`) */
@@ -7628,7 +7730,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProposalList"];
+                    "application/json": components["schemas"]["Page_ProposalSummary_"];
                 };
             };
             /** @description Validation error (field problems in `errors`) */
@@ -7958,7 +8060,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["PartnerUnitList"];
+                    "application/json": components["schemas"]["Page_PartnerUnitOut_"];
                 };
             };
             /** @description Validation error (field problems in `errors`) */
@@ -8157,7 +8259,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["CadreList"];
+                    "application/json": components["schemas"]["Page_CadreOut_"];
                 };
             };
             /** @description Validation error (field problems in `errors`) */
@@ -8382,7 +8484,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["PostingList"];
+                    "application/json": components["schemas"]["Page_PostingOut_"];
                 };
             };
             /** @description Validation error (field problems in `errors`) */
@@ -8518,7 +8620,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["PostingProposalList"];
+                    "application/json": components["schemas"]["Page_PostingProposalSummary_"];
                 };
             };
             /** @description Validation error (field problems in `errors`) */
@@ -9412,7 +9514,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["AccountList"];
+                    "application/json": components["schemas"]["Page_AccountOut_"];
                 };
             };
             /** @description Validation error (field problems in `errors`) */
@@ -9639,7 +9741,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["LedgerPage"];
+                    "application/json": components["schemas"]["CursorPage_LedgerEntryOut_"];
                 };
             };
             /** @description Validation error (field problems in `errors`) */
@@ -9842,7 +9944,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["BudgetList"];
+                    "application/json": components["schemas"]["Page_BudgetSummary_"];
                 };
             };
             /** @description Validation error (field problems in `errors`) */
@@ -10588,7 +10690,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ClaimList"];
+                    "application/json": components["schemas"]["Page_ClaimOut_"];
                 };
             };
             /** @description Validation error (field problems in `errors`) */
@@ -11292,7 +11394,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["AssetList"];
+                    "application/json": components["schemas"]["Page_AssetOut_"];
                 };
             };
             /** @description Validation error (field problems in `errors`) */
@@ -11729,7 +11831,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ResourceList"];
+                    "application/json": components["schemas"]["Page_ResourceOut_"];
                 };
             };
             /** @description Validation error (field problems in `errors`) */
@@ -12450,7 +12552,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["JobList"];
+                    "application/json": components["schemas"]["Page_JobOut_"];
                 };
             };
             /** @description Only the county organisation department reads jobs */
