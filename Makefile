@@ -9,10 +9,10 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: help run test backend-install backend-test openapi openapi-check lint bench e2e
+.PHONY: help run test backend-install backend-test openapi openapi-check lint bench bench-tools e2e
 
 help:
-	@echo "make run        install, build the SPA and start the API with demo data on http://$(HOST):$(PORT)"
+	@echo "make run        install, build the SPA and start the API and the job worker with demo data on http://$(HOST):$(PORT)"
 	@echo "make test       install and run every test (API, units, contract, SPA, browser journeys)"
 	@echo "make openapi    regenerate openapi/openapi.json and the SPA's API types"
 	@echo "make lint       ruff and mypy on the backend"
@@ -27,10 +27,13 @@ $(BIN)/cunzhi: backend/pyproject.toml backend/uv.lock
 backend-install: $(BIN)/cunzhi
 
 run: backend-install frontend-build
-	CUNZHI_DEMO=true $(BIN)/cunzhi serve --demo --host $(HOST) --port $(PORT)
+	CUNZHI_DEMO=true $(BIN)/cunzhi serve --demo --with-worker --host $(HOST) --port $(PORT)
 
-backend-test: backend-install
-	$(BIN)/pytest -q
+# Two xdist workers (each with its own database, see tests/conftest.py): the machines have two cores.
+PYTEST_WORKERS ?= 2
+
+backend-test: backend-install bench-tools
+	$(BIN)/pytest -q -n $(PYTEST_WORKERS)
 
 openapi: backend-install
 	$(BIN)/cunzhi export-openapi
@@ -42,9 +45,15 @@ openapi-check: backend-install
 lint: backend-install
 	cd backend && .venv/bin/ruff check cunzhi migrations ../tests && .venv/bin/mypy cunzhi
 
-test: backend-install lint openapi-check backend-test frontend-check e2e
+# frontend-check before backend-test: it builds frontend/dist, which the static-file tests serve.
+test: backend-install lint openapi-check frontend-check backend-test e2e
 
-bench: backend-install
+# wrk drives the HTTP benchmarks (tests/bench/bench_read_path.py; its smoke run is in backend-test).
+bench-tools:
+	@command -v wrk >/dev/null || (apt-get update && apt-get install -y wrk) || \
+		echo "wrk could not be installed: the read-path bench and its smoke test are skipped"
+
+bench: backend-install bench-tools
 	@for f in tests/bench/bench_*.py; do echo "== $$f"; $(BIN)/python $$f || exit 1; done
 
 -include frontend/frontend.mk

@@ -5,6 +5,7 @@ import { fileURLToPath, URL } from 'node:url'
 import { defineConfig, type Plugin } from 'vite'
 import vue from '@vitejs/plugin-vue'
 import { VitePWA } from 'vite-plugin-pwa'
+import { compression } from 'vite-plugin-compression2'
 
 /** Modules that only the desktop screens may load; the phone pages must never pull them in. */
 export const DESKTOP_ONLY = /[\\/]node_modules[\\/](element-plus|@element-plus|echarts|zrender|vue-echarts)[\\/]/
@@ -71,6 +72,8 @@ export default defineConfig({
       },
     }),
     chunkGraph(),
+    // gzip and brotli next to each file: the API (cunzhi/main.py) sends the one Accept-Encoding allows.
+    compression({ algorithms: ['gzip', 'brotliCompress'], logLevel: 'silent' }),
   ],
   resolve: {
     alias: { '@': fileURLToPath(new URL('./src', import.meta.url)) },

@@ -141,7 +141,7 @@ async def db(connection: AsyncConnection) -> AsyncIterator[AsyncSession]:
 
 @pytest.fixture
 def app(db: AsyncSession, engine: AsyncEngine):  # type: ignore[no-untyped-def]
-    from cunzhi.db import session_scope
+    from cunzhi.db import SESSION_SCOPES
     from cunzhi.main import create_app
 
     application = create_app()
@@ -154,14 +154,28 @@ def app(db: AsyncSession, engine: AsyncEngine):  # type: ignore[no-untyped-def]
         try:
             yield db
         except BaseException as exc:
-            await (savepoint.commit() if keeps_writes(exc) else savepoint.rollback())
+            # A request's read and write sessions nest here; the outer one may have ended the inner.
+            if savepoint.is_active:
+                await (savepoint.commit() if keeps_writes(exc) else savepoint.rollback())
             raise
         else:
-            await savepoint.commit()
+            if savepoint.is_active:
+                await savepoint.commit()
 
-    application.dependency_overrides[session_scope] = test_session
+    for scope in SESSION_SCOPES:
+        application.dependency_overrides[scope] = test_session
     application.state.engine_getter = lambda: engine
     return application
+
+
+@pytest.fixture(autouse=True)
+def _fresh_principals() -> Iterator[None]:
+    """Each test starts with no cached callers: a test's accounts vanish with its rollback."""
+    from cunzhi.kit.deps import principals
+
+    principals.clear()
+    yield
+    principals.clear()
 
 
 def _address() -> tuple[str, int]:

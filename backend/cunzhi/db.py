@@ -3,17 +3,20 @@
 import atexit
 import json
 import os
+import time
 from collections.abc import AsyncIterator
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import MetaData
+from sqlalchemy import MetaData, event
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase
 from starlette.requests import Request
 
 from cunzhi.config import get_settings
+from cunzhi.kit.uow import keeps_writes
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -104,12 +107,36 @@ def database_url() -> str:
     return embedded_url(settings.data_dir)
 
 
+# A pooled connection idle longer than this is pinged before use (one after a database restart is
+# replaced instead of failing the request). SQLAlchemy's pool_pre_ping would ping on every checkout:
+# with asyncpg that is BEGIN, a statement and ROLLBACK, three round trips around a one-query read.
+PING_AFTER_IDLE_SECONDS = 10.0
+
+
+def _ping_idle_connections(engine: AsyncEngine) -> None:
+    @event.listens_for(engine.sync_engine.pool, "checkin")
+    def _checked_in(_dbapi_connection: Any, record: Any) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine.sync_engine.pool, "checkout")
+    def _checked_out(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        idle_since = record.info.get("idle_since")
+        if idle_since is None or time.monotonic() - idle_since < PING_AFTER_IDLE_SECONDS:
+            return
+        try:
+            dbapi_connection.ping()
+        except Exception as exc:  # any failure: the pool discards it and checks out another
+            raise DisconnectionError() from exc
+
+
 def make_engine(url: str | None = None, **kw: Any) -> AsyncEngine:
     settings = get_settings()
     kw.setdefault("pool_size", settings.db_pool_size)
     kw.setdefault("max_overflow", settings.db_max_overflow)
-    kw.setdefault("pool_pre_ping", True)
-    return create_async_engine(url or database_url(), **kw)
+    engine = create_async_engine(url or database_url(), **kw)
+    if not kw.get("pool_pre_ping"):
+        _ping_idle_connections(engine)
+    return engine
 
 
 @lru_cache
@@ -122,10 +149,31 @@ def get_sessionmaker() -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(get_engine(), expire_on_commit=False, autoflush=False)
 
 
-def keeps_writes(exc: BaseException) -> bool:
-    """Errors that must still commit what was written (a failed login is counted, a reused
-    refresh token's family is revoked) although the client gets an error."""
-    return bool(getattr(exc, "keep_writes", False))
+@lru_cache
+def get_read_engine() -> AsyncEngine:
+    """Where pure reads go: CUNZHI_DATABASE_READ_URL (a replica) or else the primary's pool."""
+    url = get_settings().database_read_url
+    return make_engine(normalise_url(url)) if url else get_engine()
+
+
+@lru_cache
+def _autocommit_sessionmaker(primary: bool) -> async_sessionmaker[AsyncSession]:
+    # AUTOCOMMIT: each SELECT runs on its own, without a BEGIN and COMMIT round trip around it.
+    engine = get_engine() if primary else get_read_engine()
+    return async_sessionmaker(engine.execution_options(isolation_level="AUTOCOMMIT"),
+                              expire_on_commit=False, autoflush=False, info={RELEASE_EARLY: True})
+
+
+# Marks the sessions above: done with, they give their connection back at once (see release()).
+RELEASE_EARLY = "cunzhi.release_early"
+
+
+async def release(session: AsyncSession) -> None:
+    """Hand a transaction-less session's connection back to the pool before the request ends: the
+    caller lookup must not hold one while the handler waits for its own (a full pool would wait on
+    itself). Other sessions (a test's, a transaction's) are left alone."""
+    if session.info.get(RELEASE_EARLY):
+        await session.close()
 
 
 # Where the idempotency layer leaves the session whose transaction it owns (see kit/idempotency.py).
@@ -133,7 +181,8 @@ REQUEST_SESSION = "cunzhi.session"
 
 
 async def session_scope(request: Request) -> AsyncIterator[AsyncSession]:
-    """One transaction per request: committed when the handler returns, rolled back on error.
+    """One transaction per request: committed when the handler returns, rolled back on error
+    (the unit of work in kit/uow.py, which also runs the after-commit hooks).
 
     When the idempotency layer already opened the request's transaction (a POST with an
     Idempotency-Key), the handler works in a savepoint of it instead: its writes are undone on
@@ -150,20 +199,39 @@ async def session_scope(request: Request) -> AsyncIterator[AsyncSession]:
         else:
             await savepoint.commit()
         return
-    async with get_sessionmaker()() as session:
-        await session.begin()
-        try:
-            yield session
-        except BaseException as exc:
-            await (session.commit() if keeps_writes(exc) else session.rollback())
-            raise
-        else:
-            await session.commit()
+    from cunzhi.kit.uow import unit_of_work
+
+    async with unit_of_work(get_sessionmaker()) as session:
+        yield session
+
+
+async def read_session_scope() -> AsyncIterator[AsyncSession]:
+    """A session for handlers that only read: no transaction, and a replica when one is set.
+
+    Statements may see different snapshots (a page and its total may disagree by a concurrent write);
+    anything that reads to decide a write uses session_scope instead."""
+    async with _autocommit_sessionmaker(False)() as session:
+        yield session
+
+
+async def auth_session_scope() -> AsyncIterator[AsyncSession]:
+    """Looking up the caller: on the primary (a just-deactivated account is never read from a lagging
+    replica), without a transaction."""
+    async with _autocommit_sessionmaker(True)() as session:
+        yield session
+
+
+# Every way a request gets a session: tests that give requests their own session override all three.
+SESSION_SCOPES = (session_scope, read_session_scope, auth_session_scope)
 
 
 async def dispose_engine() -> None:
     """Close the pool and forget it: the next event loop (e.g. uvicorn's after a CLI step) makes its own."""
+    if get_read_engine.cache_info().currsize and get_read_engine() is not get_engine():
+        await get_read_engine().dispose()
     if get_engine.cache_info().currsize:
         await get_engine().dispose()
     get_engine.cache_clear()
+    get_read_engine.cache_clear()
     get_sessionmaker.cache_clear()
+    _autocommit_sessionmaker.cache_clear()

@@ -14,11 +14,11 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cunzhi.auth.models import User
-from cunzhi.db import get_sessionmaker
 from cunzhi.divisions.models import Division
 from cunzhi.kit import audit
 from cunzhi.kit.codes import ProblemCategory, Role
 from cunzhi.kit.security import hash_password
+from cunzhi.kit.uow import unit_of_work
 from cunzhi.main import DOMAINS
 from cunzhi.partners.models import Pairing, PartnerUnit
 from cunzhi.villages.models import Village
@@ -133,7 +133,7 @@ async def _base(session: AsyncSession) -> tuple[DemoContext, list[tuple[str, str
 
 
 async def seed() -> tuple[bool, list[tuple[str, str, str]]]:
-    async with get_sessionmaker()() as session, session.begin():
+    async with unit_of_work() as session:
         exists = (await session.execute(select(Division.code).where(Division.code == COUNTY[0]))).first()
         if exists:
             rows = (await session.execute(select(User.username, User.role).order_by(User.id))).all()

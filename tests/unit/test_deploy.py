@@ -77,7 +77,7 @@ def test_manifests_parse_with_kinds():
     kinds = [d.get("kind") for name, d in _documents() if name != "compose.yaml"]
     assert {"Deployment", "Service", "Job", "Ingress"} <= set(kinds)
     compose = dict(_documents())["compose.yaml"]
-    assert {"db", "migrate", "api", "web"} <= set(compose["services"])
+    assert {"db", "migrate", "api", "worker", "web"} <= set(compose["services"])
 
 
 def test_nginx_proxies_the_api_and_falls_back_to_the_spa():

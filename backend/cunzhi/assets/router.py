@@ -7,6 +7,7 @@ from pydantic import BaseModel
 
 from cunzhi.assets import service
 from cunzhi.assets.models import Asset
+from cunzhi.assets.permissions import asset_actions, resource_actions
 from cunzhi.assets.schemas import (
     AssetDetail,
     AssetIn,
@@ -37,6 +38,7 @@ from cunzhi.funds.schemas import EventOut
 from cunzhi.kit.deps import PrincipalDep, SessionDep
 from cunzhi.kit.inputs import INT4_MAX
 from cunzhi.kit.pagination import Limit, Offset
+from cunzhi.kit.principal import Principal
 
 assets_router = APIRouter(prefix="/api/v1/assets", tags=["assets"])
 resources_router = APIRouter(prefix="/api/v1/resources", tags=["resources"])
@@ -50,13 +52,15 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
 }
 
 
-def _fields(view: service.ItemView) -> dict[str, Any]:
+def _fields(view: service.ItemView, p: Principal) -> dict[str, Any]:
     item = view.item
-    actions = (ASSET_MACHINE.actions(AssetState(item.status)) if isinstance(item, Asset)
-               else RESOURCE_MACHINE.actions(ResourceState(item.status)))
+    is_asset = isinstance(item, Asset)
+    actions = ASSET_MACHINE.actions(item.status) if is_asset else RESOURCE_MACHINE.actions(item.status)
+    mine = asset_actions(p, item.status) if is_asset else resource_actions(p, item.status)
     return {
         **{c.key: getattr(item, c.key) for c in item.__table__.columns if c.key != "version"},
         "village_code": view.village.code, "village_name": view.village.name, "actions": actions,
+        "allowed_actions": mine,
     }
 
 
@@ -64,12 +68,12 @@ def _trail(view: service.ItemView) -> list[EventOut]:
     return [EventOut.model_validate(e) for e in view.events]
 
 
-def _asset_detail(view: service.ItemView) -> AssetDetail:
-    return AssetDetail(**_fields(view), trail=_trail(view))
+def _asset_detail(view: service.ItemView, p: Principal) -> AssetDetail:
+    return AssetDetail(**_fields(view, p), trail=_trail(view))
 
 
-def _resource_detail(view: service.ItemView) -> ResourceDetail:
-    return ResourceDetail(**_fields(view), trail=_trail(view))
+def _resource_detail(view: service.ItemView, p: Principal) -> ResourceDetail:
+    return ResourceDetail(**_fields(view, p), trail=_trail(view))
 
 
 # ---- assets ---------------------------------------------------------------------------------------
@@ -82,25 +86,25 @@ async def list_assets(
 ) -> AssetList:
     views, total = await service.list_assets(session, principal, village_code=village_code, status=status,
                                              limit=limit, offset=offset)
-    return AssetList(items=[AssetOut(**_fields(v)) for v in views], total=total, limit=limit, offset=offset)
+    return AssetList(items=[AssetOut(**_fields(v, principal)) for v in views], total=total, limit=limit, offset=offset)
 
 
 @assets_router.post("", response_model=AssetDetail, status_code=201, name="create", responses=_ERRORS,
                     summary="Register an asset (village committee or township agency)")
 async def create_asset(body: AssetIn, principal: PrincipalDep, session: SessionDep) -> AssetDetail:
     view = await service.register_asset(session, principal, **body.model_dump())
-    return _asset_detail(view)
+    return _asset_detail(view, principal)
 
 
 @assets_router.get("/{asset_id}", response_model=AssetDetail, name="get", summary="An asset with its steps")
 async def get_asset(asset_id: Id, principal: PrincipalDep, session: SessionDep) -> AssetDetail:
-    return _asset_detail(await service.get_asset(session, principal, asset_id))
+    return _asset_detail(await service.get_asset(session, principal, asset_id), principal)
 
 
 def _asset_action(action: AssetAction, body_type: type[BaseModel], summary: str) -> None:
     async def act(asset_id: Id, body: body_type, principal: PrincipalDep, session: SessionDep) -> AssetDetail:  # type: ignore[valid-type]
         data = {k: getattr(body, k) for k in body_type.model_fields}
-        return _asset_detail(await service.act_on_asset(session, principal, asset_id, action, data))
+        return _asset_detail(await service.act_on_asset(session, principal, asset_id, action, data), principal)
 
     assets_router.add_api_route(f"/{{asset_id}}/{action.value}", act, methods=["POST"], response_model=AssetDetail,
                                 name=action.value, summary=summary, responses=_ERRORS)
@@ -122,26 +126,26 @@ async def list_resources(
 ) -> ResourceList:
     views, total = await service.list_resources(session, principal, village_code=village_code, status=status,
                                                 limit=limit, offset=offset)
-    return ResourceList(items=[ResourceOut(**_fields(v)) for v in views], total=total, limit=limit,
+    return ResourceList(items=[ResourceOut(**_fields(v, principal)) for v in views], total=total, limit=limit,
                         offset=offset)
 
 
 @resources_router.post("", response_model=ResourceDetail, status_code=201, name="create", responses=_ERRORS,
                        summary="Register a resource: land, pond, forest (village committee or township agency)")
 async def create_resource(body: ResourceIn, principal: PrincipalDep, session: SessionDep) -> ResourceDetail:
-    return _resource_detail(await service.register_resource(session, principal, **body.model_dump()))
+    return _resource_detail(await service.register_resource(session, principal, **body.model_dump()), principal)
 
 
 @resources_router.get("/{resource_id}", response_model=ResourceDetail, name="get",
                       summary="A resource with its steps")
 async def get_resource(resource_id: Id, principal: PrincipalDep, session: SessionDep) -> ResourceDetail:
-    return _resource_detail(await service.get_resource(session, principal, resource_id))
+    return _resource_detail(await service.get_resource(session, principal, resource_id), principal)
 
 
 def _resource_action(action: ResourceAction, body_type: type[BaseModel], summary: str) -> None:
     async def act(resource_id: Id, body: body_type, principal: PrincipalDep, session: SessionDep) -> ResourceDetail:  # type: ignore[valid-type]
         data = {k: getattr(body, k) for k in body_type.model_fields}
-        return _resource_detail(await service.act_on_resource(session, principal, resource_id, action, data))
+        return _resource_detail(await service.act_on_resource(session, principal, resource_id, action, data), principal)
 
     resources_router.add_api_route(f"/{{resource_id}}/{action.value}", act, methods=["POST"],
                                    response_model=ResourceDetail, name=action.value, summary=summary,

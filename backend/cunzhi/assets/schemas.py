@@ -12,6 +12,7 @@ from cunzhi.assets.models import AssetKind, DisposalMethod, ResourceKind
 from cunzhi.assets.workflows import AssetAction, AssetState, ResourceAction, ResourceState
 from cunzhi.funds.schemas import EventOut
 from cunzhi.kit.money import Money, PositiveMoney
+from cunzhi.kit.pagination import Page
 
 Text200 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Note = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)]
@@ -85,17 +86,14 @@ class AssetOut(BaseModel):
     disposed_on: date | None
     created_at: datetime
     actions: list[AssetAction]
+    allowed_actions: list[AssetAction] = Field(description="Of `actions`, those the caller may take")
 
 
 class AssetDetail(AssetOut):
     trail: list[EventOut]
 
 
-class AssetList(BaseModel):
-    items: list[AssetOut]
-    total: int
-    limit: int
-    offset: int
+AssetList = Page[AssetOut]
 
 
 class ResourceIn(_In):
@@ -163,14 +161,11 @@ class ResourceOut(BaseModel):
     term_end: date | None
     created_at: datetime
     actions: list[ResourceAction]
+    allowed_actions: list[ResourceAction] = Field(description="Of `actions`, those the caller may take")
 
 
 class ResourceDetail(ResourceOut):
     trail: list[EventOut]
 
 
-class ResourceList(BaseModel):
-    items: list[ResourceOut]
-    total: int
-    limit: int
-    offset: int
+ResourceList = Page[ResourceOut]

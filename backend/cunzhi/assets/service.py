@@ -13,10 +13,9 @@ from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cunzhi.assets.models import Asset, AssetKind, Resource, ResourceKind
+from cunzhi.assets.permissions import ASSET, REGISTRY, RESOURCE, RegistryAction
 from cunzhi.assets.workflows import (
-    ASSET_ACTION_ROLES,
     ASSET_MACHINE,
-    RESOURCE_ACTION_ROLES,
     RESOURCE_MACHINE,
     AssetAction,
     AssetState,
@@ -25,14 +24,11 @@ from cunzhi.assets.workflows import (
 )
 from cunzhi.funds import service as funds
 from cunzhi.funds.models import Event, EventEntity, IncomeSource
-from cunzhi.kit.codes import Role
 from cunzhi.kit.errors import Conflict, NotFound
+from cunzhi.kit.permissions import require
 from cunzhi.kit.principal import Principal
 from cunzhi.kit.scope import get_village, village_ids
 from cunzhi.villages.models import Village
-
-REGISTRARS = frozenset({Role.village_committee.value, Role.township_agency.value})
-
 
 Item = Asset | Resource
 _ENTITY: dict[type[Item], EventEntity] = {Asset: EventEntity.asset, Resource: EventEntity.resource}
@@ -46,7 +42,7 @@ class ItemView:
 
 
 async def _register(session: AsyncSession, p: Principal, item: Item, village_code: str, data: dict[str, Any]) -> ItemView:
-    funds.require_role(p, REGISTRARS, f"register {_ENTITY[type(item)].value}s")
+    require(p, REGISTRY, RegistryAction.register, what=f"register {_ENTITY[type(item)].value}s")
     village = await get_village(session, p, village_code)
     item.village_id = village.id
     session.add(item)
@@ -113,7 +109,7 @@ async def act_on_asset(
 ) -> ItemView:
     view = await _get(session, p, Asset, asset_id, lock=True)
     asset, village = view.item, view.village
-    funds.require_role(p, ASSET_ACTION_ROLES[action], f"{action.value} an asset")
+    require(p, ASSET, action, what=f"{action.value} an asset")
     old = AssetState(asset.status)
     new = ASSET_MACHINE.next(old, action)
     reason = data.pop("reason", None)
@@ -173,7 +169,7 @@ async def act_on_resource(
 ) -> ItemView:
     view = await _get(session, p, Resource, resource_id, lock=True)
     res, village = view.item, view.village
-    funds.require_role(p, RESOURCE_ACTION_ROLES[action], f"{action.value} a resource")
+    require(p, RESOURCE, action, what=f"{action.value} a resource")
     old = ResourceState(res.status)
     new = RESOURCE_MACHINE.next(old, action)
     reason = data.pop("reason", None)

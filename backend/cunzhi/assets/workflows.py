@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from cunzhi.funds.fsm import Machine
+from cunzhi.kit.states import Machine
 
 
 class AssetState(StrEnum):
@@ -36,8 +36,10 @@ class AssetAction(StrEnum):
     dispose = "dispose"
 
 
-ASSET_MACHINE = Machine[AssetState, AssetAction](
+ASSET_MACHINE = Machine(
     "asset",
+    AssetState,
+    AssetAction,
     {
         (AssetState.registered, AssetAction.value): AssetState.valued,
         (AssetState.valued, AssetAction.value): AssetState.valued,
@@ -46,13 +48,6 @@ ASSET_MACHINE = Machine[AssetState, AssetAction](
         (AssetState.approved, AssetAction.dispose): AssetState.disposed,
     },
 )
-
-ASSET_ACTION_ROLES: dict[AssetAction, frozenset[str]] = {
-    AssetAction.value: frozenset({"village_committee", "township_agency"}),
-    AssetAction.approve: frozenset({"township_official"}),
-    AssetAction.return_: frozenset({"township_official"}),
-    AssetAction.dispose: frozenset({"township_agency"}),  # it books the proceeds
-}
 
 
 class ResourceState(StrEnum):
@@ -75,8 +70,10 @@ class ResourceAction(StrEnum):
     end_letting = "end_letting"
 
 
-RESOURCE_MACHINE = Machine[ResourceState, ResourceAction](
+RESOURCE_MACHINE = Machine(
     "resource",
+    ResourceState,
+    ResourceAction,
     {
         (ResourceState.registered, ResourceAction.survey): ResourceState.surveyed,
         (ResourceState.surveyed, ResourceAction.value): ResourceState.valued,
@@ -89,13 +86,14 @@ RESOURCE_MACHINE = Machine[ResourceState, ResourceAction](
     },
 )
 
-RESOURCE_ACTION_ROLES: dict[ResourceAction, frozenset[str]] = {
-    ResourceAction.survey: frozenset({"village_committee", "township_agency"}),
-    ResourceAction.value: frozenset({"village_committee", "township_agency"}),
-    ResourceAction.approve: frozenset({"township_official"}),
-    ResourceAction.return_: frozenset({"township_official"}),
-    ResourceAction.open_tender: frozenset({"village_committee", "township_agency"}),
-    ResourceAction.tender_failed: frozenset({"village_committee", "township_agency"}),
-    ResourceAction.record_letting: frozenset({"village_committee", "township_agency"}),
-    ResourceAction.end_letting: frozenset({"village_committee", "township_agency"}),
-}
+
+# The role tables live in permissions.py; these names stay for code that imported them from here.
+_MOVED = {"ASSET_ACTION_ROLES": "ASSET", "RESOURCE_ACTION_ROLES": "RESOURCE"}
+
+
+def __getattr__(name: str) -> object:
+    if name in _MOVED:
+        from cunzhi.assets import permissions
+
+        return getattr(permissions, _MOVED[name])
+    raise AttributeError(name)

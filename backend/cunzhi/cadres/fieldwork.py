@@ -27,6 +27,7 @@ from sqlalchemy.orm import undefer
 
 from cunzhi.cadres import rules
 from cunzhi.cadres.models import Cadre, Checkin, Photo, Posting, WorkLog
+from cunzhi.cadres.permissions import CADRES, CadreAction
 from cunzhi.cadres.schemas import (
     AttendanceOut,
     AttendanceRow,
@@ -50,8 +51,8 @@ from cunzhi.cadres.service import my_cadre, now, today
 from cunzhi.config import get_settings
 from cunzhi.divisions.models import Division
 from cunzhi.kit import audit
-from cunzhi.kit.codes import Role
 from cunzhi.kit.errors import Conflict, DomainError, Forbidden, NotFound, Unprocessable
+from cunzhi.kit.permissions import require
 from cunzhi.kit.principal import Principal
 from cunzhi.kit.scope import village_clause, village_ids
 from cunzhi.villages.models import Village
@@ -91,7 +92,8 @@ class Writer:
 
 
 async def writer(session: AsyncSession, p: Principal, village_code: str | None = None) -> Writer:
-    if p.role != Role.cadre or p.kind != "user":
+    require(p, CADRES, CadreAction.fieldwork, detail="Only stationed cadres check in and keep work logs")
+    if p.kind != "user":
         raise Forbidden("Only stationed cadres check in and keep work logs")
     cadre = await my_cadre(session, p)
     if cadre is None or not cadre.active:
@@ -338,7 +340,8 @@ async def add_photo(session: AsyncSession, p: Principal, kind: str, owner_id: in
     if owner is None:
         raise NotFound(f"{'Check-in' if kind == 'checkin' else 'Work log'} {owner_id} not found",
                        code="checkin_not_found" if kind == "checkin" else "log_not_found")
-    if p.role != Role.cadre or owner.user_id != p.id:
+    require(p, CADRES, CadreAction.fieldwork, detail="Only the cadre who wrote it adds photos")
+    if owner.user_id != p.id:
         raise Forbidden("Only the cadre who wrote it adds photos")
     limit = photo_limit()
     if not content:

@@ -5,7 +5,7 @@ from typing import Annotated, Any
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from cunzhi.kit.codes import ProblemCategory
-from cunzhi.kit.pagination import CursorPage
+from cunzhi.kit.pagination import CursorPage, Page
 from cunzhi.partners.matching import check_weight_table
 
 ExpertiseCode = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{1,31}$", description="expertise code, e.g. mass_work")]
@@ -141,6 +141,7 @@ class PostingOut(BaseModel):
     ended_note: str | None
     ended_by: str | None
     ended_at: datetime | None
+    allowed_actions: list[str] = Field(description="What the caller may do with it now (its role and the state)")
 
 
 class CadreOut(BaseModel):
@@ -160,13 +161,10 @@ class CadreOut(BaseModel):
 
 class CadreDetail(CadreOut):
     postings: list[PostingOut]
+    allowed_actions: list[str] = Field(description="What the caller may do with the cadre (edit_cadre, post)")
 
 
-class CadreList(BaseModel):
-    items: list[CadreOut]
-    total: int
-    limit: int
-    offset: int
+CadreList = Page[CadreOut]
 
 
 class CadreCreate(BaseModel):
@@ -225,11 +223,7 @@ class PostingEnd(BaseModel):
     note: Text500 | None = None
 
 
-class PostingList(BaseModel):
-    items: list[PostingOut]
-    total: int
-    limit: int
-    offset: int
+PostingList = Page[PostingOut]
 
 
 class VillagePostingHistory(BaseModel):
@@ -328,13 +322,10 @@ class PostingProposalOut(PostingProposalSummary):
     totals: PostingProposalTotals
     villages: list[PostingProposedVillage]
     idle_cadres: list[ProposedCadre] = Field(description="available cadres the proposal does not post")
+    allowed_actions: list[str] = Field(description="What the caller may do with it now (its role and the state)")
 
 
-class PostingProposalList(BaseModel):
-    items: list[PostingProposalSummary]
-    total: int
-    limit: int
-    offset: int
+PostingProposalList = Page[PostingProposalSummary]
 
 
 class PostingConfirmResult(BaseModel):

@@ -20,13 +20,14 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, false, func, or_, select, text, update
+from sqlalchemy import ColumnElement, Select, false, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.exc import StaleDataError
 
 from cunzhi.auth.models import User
 from cunzhi.cadres.models import Cadre, CadreSettings, Posting, PostingProposal
+from cunzhi.cadres.permissions import CADRES, CadreAction, cadre_actions, posting_actions, proposal_actions
 from cunzhi.cadres.rules import DEFAULT_EXPERTISE
 from cunzhi.cadres.schemas import (
     CadreCreate,
@@ -57,14 +58,22 @@ from cunzhi.cadres.schemas import (
     VillagePostingHistory,
 )
 from cunzhi.divisions.models import Division
-from cunzhi.kit import audit, clock
-from cunzhi.kit.codes import DivisionLevel, RectificationStatus, Role
+from cunzhi.kit import audit, clock, events
+from cunzhi.kit.codes import RectificationStatus, Role
 from cunzhi.kit.errors import Conflict, Forbidden, NotFound, PreconditionFailed, Unprocessable
 from cunzhi.kit.etag import expected_version
+from cunzhi.kit.permissions import require
 from cunzhi.kit.principal import Principal
-from cunzhi.kit.scope import get_village, village_clause
+from cunzhi.kit.scope import (
+    county_prefix,
+    get_village,
+    lock_county,
+    managed_county,
+    readable_county,
+    sees_county,
+    village_clause,
+)
 from cunzhi.partners import matching
-from cunzhi.partners.service import principal_county, sees_county
 from cunzhi.villages.models import Village
 
 #: villages that get a stationed cadre: listed as weak and not yet accepted
@@ -86,21 +95,9 @@ def today() -> date:
 # ------------------------------------------------------------------------------------------
 
 
-def _county_prefix(p: Principal) -> str | None:
-    if p.division_code is None:
-        return None
-    if p.division_level == DivisionLevel.county:
-        return p.division_code
-    if p.division_level == DivisionLevel.city:
-        return p.division_code[:4]
-    if p.division_level == DivisionLevel.province:
-        return p.division_code[:2]
-    return None
-
-
 def cadre_clause(p: Principal) -> ColumnElement[bool]:
     """A WHERE clause over Cadre that keeps what `p` may see."""
-    prefix = _county_prefix(p)
+    prefix = county_prefix(p)
     if prefix is not None:
         return Cadre.county_code.startswith(prefix)
     posted_here = (select(Posting.cadre_id).join(Village, Village.id == Posting.village_id)
@@ -111,42 +108,24 @@ def cadre_clause(p: Principal) -> ColumnElement[bool]:
     return clause
 
 
-def _require_admin(p: Principal, county_code: str, what: str) -> None:
-    if p.role != Role.county_admin or not sees_county(p, county_code):
-        raise Forbidden(f"Only the county organisation department {what}")
+def _require_admin(p: Principal, action: CadreAction, county_code: str, what: str) -> None:
+    detail = f"Only the county organisation department {what}"
+    require(p, CADRES, action, detail=detail)
+    if not sees_county(p, county_code):
+        raise Forbidden(detail)
 
 
 async def _lock_county(session: AsyncSession, county_code: str) -> None:
-    await session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:k))"), {"k": _LOCK_NAMESPACE + county_code})
+    await lock_county(session, _LOCK_NAMESPACE, county_code)
 
 
-async def _county_for_write(session: AsyncSession, p: Principal, county_code: str | None) -> str:
-    if p.role != Role.county_admin:
-        raise Forbidden("Only the county organisation department manages stationed cadres")
-    code = county_code or await principal_county(session, p)
-    if code is None or not sees_county(p, code):
-        raise Unprocessable("Not a county you manage", code="unknown_county", errors=[
-            {"loc": ["body", "county_code"], "msg": "not a county you manage", "type": "value_error"}])
-    level = (await session.execute(select(Division.level).where(Division.code == code))).scalar_one_or_none()
-    if level != DivisionLevel.county.value:
-        raise Unprocessable("Not a county", code="unknown_county", errors=[
-            {"loc": ["body", "county_code"], "msg": "not a county", "type": "value_error"}])
-    return code
-
-
-async def _own_county(session: AsyncSession, p: Principal) -> str | None:
-    code = await principal_county(session, p)
-    if code is None and p.village_id is not None:
-        code = (await session.execute(select(Village.county_code).where(Village.id == p.village_id))).scalar()
-    return code
+async def _county_for_write(session: AsyncSession, p: Principal, action: CadreAction, county_code: str | None) -> str:
+    require(p, CADRES, action, detail="Only the county organisation department manages stationed cadres")
+    return await managed_county(session, p, county_code)
 
 
 async def _readable_county(session: AsyncSession, p: Principal, county_code: str | None) -> str:
-    own = await _own_county(session, p)
-    code = county_code or own
-    if code is None or not (sees_county(p, code) or code == own):
-        raise NotFound("County not found", code="county_not_found")
-    return code
+    return await readable_county(session, p, county_code, via_village=True)
 
 
 # ------------------------------------------------------------------------------------------
@@ -196,7 +175,7 @@ async def get_settings(session: AsyncSession, p: Principal, county_code: str | N
 async def update_settings(session: AsyncSession, p: Principal, county_code: str | None, data: CadreSettingsIn,
                           if_match: str | None) -> CadreSettingsOut:
     code = await _readable_county(session, p, county_code)
-    code = await _county_for_write(session, p, code)
+    code = await _county_for_write(session, p, CadreAction.edit_settings, code)
     await _lock_county(session, code)
     row = (await session.execute(
         select(CadreSettings).where(CadreSettings.county_code == code).with_for_update())).scalar_one_or_none()
@@ -253,13 +232,16 @@ def _village_ref(v: Village, township_name: str) -> CadreVillageRef:
     return CadreVillageRef(code=v.code, name=v.name, township_code=v.township_code, township_name=township_name)
 
 
-def _posting_out(pg: Posting, cadre_name: str, v: Village, township_name: str, day: date) -> PostingOut:
+def _posting_out(pg: Posting, cadre_name: str, v: Village, township_name: str, day: date, p: Principal) -> PostingOut:
+    status = posting_status(pg, day)
+    open_ = pg.ended_at is None and status in (PostingStatus.current, PostingStatus.upcoming)
     return PostingOut(
         id=pg.id, cadre_id=pg.cadre_id, cadre_name=cadre_name, village=_village_ref(v, township_name),
-        post=Post(pg.post), start_date=pg.start_date, end_date=pg.end_date, status=posting_status(pg, day),
+        post=Post(pg.post), start_date=pg.start_date, end_date=pg.end_date, status=status,
         proposal_id=pg.proposal_id, note=pg.note, created_by=pg.created_by, created_at=pg.created_at,
         ended_reason=PostingEndReason(pg.ended_reason) if pg.ended_reason else None, ended_note=pg.ended_note,
         ended_by=pg.ended_by, ended_at=pg.ended_at,
+        allowed_actions=posting_actions(p, county_code=v.county_code, open_=open_),
     )
 
 
@@ -287,7 +269,7 @@ async def _current_postings(session: AsyncSession, p: Principal, cadre_ids: list
         .order_by(Posting.start_date.desc(), Posting.id.desc()))).all()
     out: dict[int, PostingOut] = {}
     for pg, c, v, tn in rows:
-        out.setdefault(pg.cadre_id, _posting_out(pg, c.name, v, tn, day))
+        out.setdefault(pg.cadre_id, _posting_out(pg, c.name, v, tn, day, p))
     return out
 
 
@@ -354,7 +336,7 @@ async def _cadre_postings(session: AsyncSession, p: Principal, cadre_id: int, da
     rows = (await session.execute(
         _postings_query().where(Posting.cadre_id == cadre_id, postings_seen(p))
         .order_by(Posting.start_date.desc(), Posting.id.desc()))).all()
-    return [_posting_out(pg, c.name, v, tn, day) for pg, c, v, tn in rows]
+    return [_posting_out(pg, c.name, v, tn, day, p) for pg, c, v, tn in rows]
 
 
 async def get_cadre(session: AsyncSession, p: Principal, cadre_id: int) -> CadreDetail:
@@ -364,7 +346,8 @@ async def get_cadre(session: AsyncSession, p: Principal, cadre_id: int) -> Cadre
     current = next((x for x in postings if x.status == PostingStatus.current), None)
     names = await _usernames(session, [cadre.user_id] if cadre.user_id else [])
     base = _cadre_out(cadre, names.get(cadre.user_id) if cadre.user_id else None, current)
-    return CadreDetail(**base.model_dump(), postings=postings)
+    return CadreDetail(**base.model_dump(), postings=postings,
+                       allowed_actions=cadre_actions(p, county_code=cadre.county_code, active=cadre.active))
 
 
 async def my_cadre(session: AsyncSession, p: Principal) -> Cadre | None:
@@ -404,7 +387,7 @@ async def _user_to_link(session: AsyncSession, username: str, county_code: str, 
 
 
 async def create_cadre(session: AsyncSession, p: Principal, data: CadreCreate) -> CadreOut:
-    county = await _county_for_write(session, p, data.county_code)
+    county = await _county_for_write(session, p, CadreAction.add_cadre, data.county_code)
     _check_expertise(data.expertise, await load_settings(session, county))
     user = await _user_to_link(session, data.username, county, None) if data.username else None
     cadre = Cadre(county_code=county, name=data.name, phone=data.phone, home_unit=data.home_unit,
@@ -423,7 +406,7 @@ async def create_cadre(session: AsyncSession, p: Principal, data: CadreCreate) -
 async def update_cadre(session: AsyncSession, p: Principal, cadre_id: int, data: CadrePatch,
                        if_match: str | None) -> CadreOut:
     cadre = await _get_cadre(session, p, cadre_id)
-    _require_admin(p, cadre.county_code, "edits stationed cadres")
+    _require_admin(p, CadreAction.edit_cadre, cadre.county_code, "edits stationed cadres")
     expected_version(if_match, cadre.version)
     changes = data.model_dump(exclude_unset=True)
     for f in ("name", "home_unit", "expertise", "active"):
@@ -457,7 +440,7 @@ async def update_cadre(session: AsyncSession, p: Principal, cadre_id: int, data:
 # ------------------------------------------------------------------------------------------
 
 
-async def _follow_posting(session: AsyncSession, p: Principal, cadre: Cadre, village_id: int,
+async def follow_posting(session: AsyncSession, p: Principal | None, cadre: Cadre, village_id: int,
                           posting_id: int) -> bool:
     """Moves the cadre's linked account to the village of a posting that is in force today."""
     if cadre.user_id is None:
@@ -489,7 +472,7 @@ async def list_postings(session: AsyncSession, p: Principal, *, village_code: st
     total = (await session.execute(select(func.count()).select_from(stmt.subquery()))).scalar_one()
     rows = (await session.execute(
         stmt.order_by(Village.code, Posting.start_date.desc(), Posting.id.desc()).limit(limit).offset(offset))).all()
-    return [_posting_out(pg, c.name, v, tn, day) for pg, c, v, tn in rows], int(total)
+    return [_posting_out(pg, c.name, v, tn, day, p) for pg, c, v, tn in rows], int(total)
 
 
 async def village_history(session: AsyncSession, p: Principal, village_code: str) -> VillagePostingHistory:
@@ -500,12 +483,12 @@ async def village_history(session: AsyncSession, p: Principal, village_code: str
         select(Posting, Cadre).join(Cadre, Cadre.id == Posting.cadre_id).where(Posting.village_id == village.id)
         .order_by(Posting.start_date.desc(), Posting.id.desc()))).all()
     return VillagePostingHistory(village=_village_ref(village, tn),
-                                 items=[_posting_out(pg, c.name, village, tn, day) for pg, c in rows])
+                                 items=[_posting_out(pg, c.name, village, tn, day, p) for pg, c in rows])
 
 
 async def create_posting(session: AsyncSession, p: Principal, cadre_id: int, data: PostingCreate) -> PostingOut:
     cadre = await _get_cadre(session, p, cadre_id)
-    _require_admin(p, cadre.county_code, "posts stationed cadres")
+    _require_admin(p, CadreAction.post, cadre.county_code, "posts stationed cadres")
     village = await get_village(session, p, data.village_code)
     if village.county_code != cadre.county_code:
         raise Unprocessable("The village is not in the cadre's county", code="village_outside_county", errors=[
@@ -548,22 +531,22 @@ async def create_posting(session: AsyncSession, p: Principal, cadre_id: int, dat
     except IntegrityError:
         raise Conflict("The cadre already has a posting in that period", code="posting_overlap") from None
     await session.refresh(posting)
-    await audit.record(session, p, "cadre_posting.create", "cadre_posting", posting.id,
+    await events.emit(session, p, "cadre_posting.create", "cadre_posting", posting.id,
                        after={**audit.snapshot(posting), "ended": ended})
     if start <= day and (data.end_date is None or data.end_date >= day):
-        await _follow_posting(session, p, cadre, village.id, posting.id)
+        await follow_posting(session, p, cadre, village.id, posting.id)
     tn = (await session.execute(select(Division.name).where(Division.code == village.township_code))).scalar_one()
-    return _posting_out(posting, cadre.name, village, tn, day)
+    return _posting_out(posting, cadre.name, village, tn, day, p)
 
 
-async def village_postings_now(session: AsyncSession, village: Village) -> list[PostingOut]:
+async def village_postings_now(session: AsyncSession, p: Principal, village: Village) -> list[PostingOut]:
     """The village's current and coming postings (what accepting its case would end)."""
     day = today()
     rows = (await session.execute(
         _postings_query().where(Posting.village_id == village.id, Posting.ended_at.is_(None),
                                 or_(Posting.end_date.is_(None), Posting.end_date >= day))
         .order_by(Posting.start_date, Posting.id))).all()
-    return [_posting_out(pg, c.name, v, tn, day) for pg, c, v, tn in rows]
+    return [_posting_out(pg, c.name, v, tn, day, p) for pg, c, v, tn in rows]
 
 
 async def end_village_postings(session: AsyncSession, p: Principal, village: Village, last_day: date,
@@ -590,7 +573,7 @@ async def end_village_postings(session: AsyncSession, p: Principal, village: Vil
         await session.flush()
         await audit.record(session, p, "cadre_posting.end", "cadre_posting", posting.id, before=before,
                            after=audit.snapshot(posting))
-        out.append(_posting_out(posting, cadre.name, v, tn, day))
+        out.append(_posting_out(posting, cadre.name, v, tn, day, p))
     return out
 
 
@@ -599,7 +582,7 @@ async def end_posting(session: AsyncSession, p: Principal, posting_id: int, data
     if row is None:
         raise NotFound(f"Posting {posting_id} not found", code="posting_not_found")
     _, cadre, village, tn = row
-    _require_admin(p, village.county_code, "ends postings")
+    _require_admin(p, CadreAction.end_posting, village.county_code, "ends postings")
     await _lock_county(session, village.county_code)
     posting = (await session.execute(
         select(Posting).where(Posting.id == posting_id).with_for_update()
@@ -625,9 +608,9 @@ async def end_posting(session: AsyncSession, p: Principal, posting_id: int, data
     posting.ended_by = p.name
     posting.ended_at = now()
     await session.flush()
-    await audit.record(session, p, "cadre_posting.end", "cadre_posting", posting.id, before=before,
-                       after=audit.snapshot(posting))
-    return _posting_out(posting, cadre.name, village, tn, day)
+    await events.emit(session, p, "cadre_posting.end", "cadre_posting", posting.id, before=before,
+                      after=audit.snapshot(posting))
+    return _posting_out(posting, cadre.name, village, tn, day, p)
 
 
 # ------------------------------------------------------------------------------------------
@@ -719,7 +702,7 @@ def _summary(pr: PostingProposal) -> PostingProposalSummary:
     )
 
 
-def _proposal_out(pr: PostingProposal, *, stale: bool) -> PostingProposalOut:
+def _proposal_out(pr: PostingProposal, p: Principal, *, stale: bool) -> PostingProposalOut:
     inputs, result = pr.inputs, pr.result
     cadres = {c["id"]: c for c in inputs["cadres"]}
     by_village: dict[int, list[dict[str, Any]]] = {}
@@ -758,12 +741,15 @@ def _proposal_out(pr: PostingProposal, *, stale: bool) -> PostingProposalOut:
                           score=0, reasons=[], kept=False)
             for c in inputs["cadres"] if c["id"] not in used and c["capacity"] > 0]
     totals = PostingProposalTotals(**result["totals"], ending=ending, cadres=len(cadres), cadres_used=len(used))
-    return PostingProposalOut(**_summary(pr).model_dump(), stale=stale, totals=totals, villages=villages, idle_cadres=idle)
+    mine = proposal_actions(p, county_code=pr.county_code, open_=pr.status == PostingProposalStatus.open.value,
+                            stale=stale)
+    return PostingProposalOut(**_summary(pr).model_dump(), stale=stale, totals=totals, villages=villages, idle_cadres=idle,
+                              allowed_actions=mine)
 
 
 async def _get_proposal(session: AsyncSession, p: Principal, proposal_id: int, *,
                         for_update: bool = False) -> PostingProposal:
-    prefix = _county_prefix(p)
+    prefix = county_prefix(p)
     clause = PostingProposal.county_code.startswith(prefix) if prefix is not None else false()
     stmt = select(PostingProposal).where(PostingProposal.id == proposal_id, clause)
     if for_update:
@@ -784,7 +770,7 @@ async def _is_stale(session: AsyncSession, pr: PostingProposal) -> bool:
 
 
 async def create_proposal(session: AsyncSession, p: Principal, data: PostingProposalCreate) -> PostingProposalOut:
-    county = await _county_for_write(session, p, data.county_code)
+    county = await _county_for_write(session, p, CadreAction.propose, data.county_code)
     start = data.start_date or today()
     if start < today():
         raise Unprocessable("A proposal cannot start in the past", code="posting_start_in_past", errors=[
@@ -808,17 +794,17 @@ async def create_proposal(session: AsyncSession, p: Principal, data: PostingProp
     await audit.record(session, p, "cadre_proposal.create", "cadre_proposal", pr.id, after={
         "county_code": county, "start_date": start.isoformat(), "post": pr.post, "fingerprint": pr.fingerprint,
         "slots": pr.slots, "covered": pr.covered, "score": pr.score, "kept": pr.kept})
-    return _proposal_out(pr, stale=False)
+    return _proposal_out(pr, p, stale=False)
 
 
 async def get_proposal(session: AsyncSession, p: Principal, proposal_id: int) -> PostingProposalOut:
     pr = await _get_proposal(session, p, proposal_id)
-    return _proposal_out(pr, stale=await _is_stale(session, pr))
+    return _proposal_out(pr, p, stale=await _is_stale(session, pr))
 
 
 async def list_proposals(session: AsyncSession, p: Principal, *, status: PostingProposalStatus | None, limit: int,
                          offset: int) -> tuple[list[PostingProposalSummary], int]:
-    prefix = _county_prefix(p)
+    prefix = county_prefix(p)
     where: list[ColumnElement[bool]] = [
         PostingProposal.county_code.startswith(prefix) if prefix is not None else false()]
     if status:
@@ -831,7 +817,7 @@ async def list_proposals(session: AsyncSession, p: Principal, *, status: Posting
 
 async def confirm_proposal(session: AsyncSession, p: Principal, proposal_id: int) -> PostingConfirmResult:
     pr = await _get_proposal(session, p, proposal_id)
-    county = await _county_for_write(session, p, pr.county_code)
+    county = await _county_for_write(session, p, CadreAction.confirm, pr.county_code)
     await _lock_county(session, county)
     pr = await _get_proposal(session, p, proposal_id, for_update=True)
     if pr.status != PostingProposalStatus.open.value:
@@ -870,7 +856,7 @@ async def confirm_proposal(session: AsyncSession, p: Principal, proposal_id: int
         cadres = {c.id: c for c in (await session.execute(
             select(Cadre).where(Cadre.id.in_([pg.cadre_id for pg in created])))).scalars()}
         for pg in created:
-            moved += await _follow_posting(session, p, cadres[pg.cadre_id], pg.village_id, pg.id)
+            moved += await follow_posting(session, p, cadres[pg.cadre_id], pg.village_id, pg.id)
     pr.status = PostingProposalStatus.confirmed.value
     pr.confirmed_by = p.name
     pr.confirmed_at = stamp
@@ -881,7 +867,7 @@ async def confirm_proposal(session: AsyncSession, p: Principal, proposal_id: int
         .values(status=PostingProposalStatus.superseded.value))
     await session.flush()
     kept = len(assigned & set(current))
-    await audit.record(session, p, "cadre_proposal.confirm", "cadre_proposal", pr.id, after={
+    await events.emit(session, p, "cadre_proposal.confirm", "cadre_proposal", pr.id, after={
         "county_code": county, "start_date": day.isoformat(), "created": [x.id for x in created], "ended": to_end,
         "kept": kept, "accounts_moved": moved})
     return PostingConfirmResult(proposal=_summary(pr), created=len(created), kept=kept, ended=len(to_end),

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from cunzhi.funds.fsm import Machine
+from cunzhi.kit.states import Machine
 
 
 class BudgetStatus(StrEnum):
@@ -31,8 +31,10 @@ class BudgetAction(StrEnum):
 
 EDITABLE: frozenset[BudgetStatus] = frozenset({BudgetStatus.draft, BudgetStatus.returned})
 
-BUDGET_MACHINE = Machine[BudgetStatus, BudgetAction](
+BUDGET_MACHINE = Machine(
     "budget",
+    BudgetStatus,
+    BudgetAction,
     {
         (BudgetStatus.draft, BudgetAction.submit): BudgetStatus.submitted,
         (BudgetStatus.returned, BudgetAction.submit): BudgetStatus.submitted,
@@ -41,10 +43,3 @@ BUDGET_MACHINE = Machine[BudgetStatus, BudgetAction](
         (BudgetStatus.approved, BudgetAction.close): BudgetStatus.closed,
     },
 )
-
-BUDGET_ACTION_ROLES: dict[BudgetAction, frozenset[str]] = {
-    BudgetAction.submit: frozenset({"village_committee"}),
-    BudgetAction.approve: frozenset({"township_official"}),
-    BudgetAction.return_: frozenset({"township_official"}),
-    BudgetAction.close: frozenset({"township_official"}),
-}

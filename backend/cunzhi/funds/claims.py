@@ -12,7 +12,7 @@ from __future__ import annotations
 from decimal import Decimal
 from enum import StrEnum
 
-from cunzhi.funds.fsm import Machine
+from cunzhi.kit.states import Machine
 
 
 class ClaimState(StrEnum):
@@ -41,17 +41,6 @@ OPEN_STATES: frozenset[ClaimState] = frozenset(
 
 RELEASING_ACTIONS: frozenset[ClaimAction] = frozenset({ClaimAction.reject, ClaimAction.withdraw})
 
-ACTION_ROLES: dict[ClaimAction, frozenset[str]] = {
-    ClaimAction.submit: frozenset({"village_committee"}),
-    ClaimAction.withdraw: frozenset({"village_committee"}),
-    ClaimAction.sign: frozenset({"supervision_committee"}),
-    ClaimAction.approve: frozenset({"township_official"}),
-    ClaimAction.pay: frozenset({"township_agency"}),
-    ClaimAction.reject: frozenset({"supervision_committee", "township_official", "township_agency"}),
-}
-"""Which roles may take each action (scope to the claim's village/township is checked apart)."""
-
-
 def _edges(needs_township_approval: bool) -> dict[tuple[ClaimState, ClaimAction], ClaimState]:
     s, a = ClaimState, ClaimAction
     edges = {
@@ -70,8 +59,8 @@ def _edges(needs_township_approval: bool) -> dict[tuple[ClaimState, ClaimAction]
     return edges
 
 
-UNDER_LIMIT = Machine[ClaimState, ClaimAction]("claim", _edges(needs_township_approval=False))
-OVER_LIMIT = Machine[ClaimState, ClaimAction]("claim", _edges(needs_township_approval=True))
+UNDER_LIMIT = Machine("claim", ClaimState, ClaimAction, _edges(needs_township_approval=False))
+OVER_LIMIT = Machine("claim", ClaimState, ClaimAction, _edges(needs_township_approval=True))
 
 
 def needs_township_approval(amount: Decimal, single_claim_limit: Decimal | None) -> bool:

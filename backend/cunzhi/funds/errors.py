@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from cunzhi.kit.errors import Conflict, Forbidden, IllegalTransition, Unprocessable
+from cunzhi.kit.states import illegal
 
 __all__ = [
     "AccountMissing",
@@ -16,13 +17,6 @@ __all__ = [
     "NotCommittee",
     "illegal",
 ]
-
-
-def illegal(machine: str, state: str, action: str) -> IllegalTransition:
-    """409 `illegal_transition`, naming the state and the refused action."""
-    return IllegalTransition(
-        f"{machine}: cannot {action} when {state}", extra={"state": state, "action": action}
-    )
 
 
 class BudgetExceeded(Conflict):

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Annotated, Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, File, Header, Path, Query, Response, UploadFile
-from pydantic import BaseModel
 
 from cunzhi.funds import service
 from cunzhi.funds.budgets import BudgetAction, BudgetStatus
 from cunzhi.funds.claims import ClaimAction, ClaimState, machine_for
-from cunzhi.funds.models import Amendment, Attachment, BudgetCategory, Event, EventEntity
+from cunzhi.funds.models import Amendment, AmendmentStatus, Attachment, BudgetCategory, Event, EventEntity
+from cunzhi.funds.permissions import account_actions, budget_actions, claim_actions
 from cunzhi.funds.schemas import (
     AccountOut,
     AmendmentIn,
@@ -39,7 +40,8 @@ from cunzhi.funds.statements import ZERO
 from cunzhi.kit.deps import PrincipalDep, SessionDep
 from cunzhi.kit.etag import etag
 from cunzhi.kit.inputs import INT4_MAX
-from cunzhi.kit.pagination import Limit, Offset
+from cunzhi.kit.pagination import CursorPage, Limit, Offset, Page
+from cunzhi.kit.principal import Principal
 
 router = APIRouter(prefix="/api/v1/funds", tags=["funds"])
 
@@ -56,30 +58,10 @@ _CONFLICTS: dict[int | str, dict[str, Any]] = {
 }
 
 
-class AccountList(BaseModel):
-    items: list[AccountOut]
-    total: int
-    limit: int
-    offset: int
-
-
-class LedgerPage(BaseModel):
-    items: list[LedgerEntryOut]
-    next_cursor: str | None
-
-
-class BudgetList(BaseModel):
-    items: list[BudgetSummary]
-    total: int
-    limit: int
-    offset: int
-
-
-class ClaimList(BaseModel):
-    items: list[ClaimOut]
-    total: int
-    limit: int
-    offset: int
+AccountList = Page[AccountOut]
+LedgerPage = CursorPage[LedgerEntryOut]
+BudgetList = Page[BudgetSummary]
+ClaimList = Page[ClaimOut]
 
 
 # ---- shaping --------------------------------------------------------------------------------------
@@ -101,7 +83,7 @@ def _budget_summary(view: service.BudgetView) -> dict[str, Any]:
     }
 
 
-def _budget_out(view: service.BudgetView, response: Response | None = None) -> BudgetOut:
+def _budget_out(view: service.BudgetView, p: Principal, response: Response | None = None) -> BudgetOut:
     if response is not None:
         response.headers["ETag"] = etag(view.budget.version)
     lines = [
@@ -113,7 +95,13 @@ def _budget_out(view: service.BudgetView, response: Response | None = None) -> B
     return BudgetOut(
         **_budget_summary(view), note=view.budget.note, return_reason=view.budget.return_reason, lines=lines,
         amendments=[_amendment_out(a) for a in view.amendments], trail=_events(view.events),
+        allowed_actions=budget_actions(p, view.budget.status, pending_amendments=any(
+            a.status == AmendmentStatus.pending.value for a in view.amendments)),
     )
+
+
+def _account_out(view: service.AccountView, p: Principal) -> AccountOut:
+    return AccountOut(**dataclasses.asdict(view), allowed_actions=account_actions(p))
 
 
 def _amendment_out(a: Amendment) -> AmendmentOut:
@@ -131,13 +119,14 @@ def _claim_fields(view: service.ClaimView) -> dict[str, Any]:
     }
 
 
-async def _claim_detail(session: Any, view: service.ClaimView) -> ClaimDetail:
+async def _claim_detail(session: Any, view: service.ClaimView, p: Principal) -> ClaimDetail:
     c = view.claim
     attachments = await service.list_attachments(session, c.id)
     events: list[Event] = list(await service.trail(session, EventEntity.claim, c.id))
     return ClaimDetail(
         **_claim_fields(view),
-        actions=machine_for(c.needs_approval).actions(ClaimState(c.status)),
+        actions=machine_for(c.needs_approval).actions(c.status),
+        allowed_actions=claim_actions(p, c.status, needs_approval=c.needs_approval),
         payment_entry_id=await service.payment_entry_id(session, c.id),
         attachments=[AttachmentOut.model_validate(a) for a in attachments],
         trail=_events(events),
@@ -201,19 +190,19 @@ async def accounts_list(
 ) -> AccountList:
     items, total = await service.list_accounts(session, principal, township_code=township_code, limit=limit,
                                                offset=offset)
-    return AccountList(items=[AccountOut.model_validate(a) for a in items], total=total, limit=limit, offset=offset)
+    return AccountList(items=[_account_out(a, principal) for a in items], total=total, limit=limit, offset=offset)
 
 
 @router.post("/villages/{code}/account", response_model=AccountOut, status_code=201, name="account_open",
              responses=_CONFLICTS, summary="Open the village's account (township agency)")
 async def account_open(code: Code, principal: PrincipalDep, session: SessionDep) -> AccountOut:
-    return AccountOut.model_validate(await service.open_account(session, principal, code))
+    return _account_out(await service.open_account(session, principal, code), principal)
 
 
 @router.get("/villages/{code}/account", response_model=AccountOut, name="account_get",
             summary="The village's account and balance")
 async def account_get(code: Code, principal: PrincipalDep, session: SessionDep) -> AccountOut:
-    return AccountOut.model_validate(await service.get_account(session, principal, code))
+    return _account_out(await service.get_account(session, principal, code), principal)
 
 
 @router.post("/villages/{code}/income", response_model=LedgerEntryOut, status_code=201, name="income_book",
@@ -284,7 +273,7 @@ async def budget_create(
 ) -> BudgetOut:
     view = await service.create_budget(session, principal, code, year=body.year, note=body.note, lines=body.lines)
     response.headers["Location"] = f"/api/v1/funds/budgets/{view.budget.id}"
-    return _budget_out(view, response)
+    return _budget_out(view, principal, response)
 
 
 @router.get("/budgets/{budget_id}", response_model=BudgetOut, name="budget_get",
@@ -292,7 +281,7 @@ async def budget_create(
 async def budget_get(
     budget_id: RowId, principal: PrincipalDep, session: SessionDep, response: Response
 ) -> BudgetOut:
-    return _budget_out(await service.get_budget(session, principal, budget_id), response)
+    return _budget_out(await service.get_budget(session, principal, budget_id), principal, response)
 
 
 @router.put("/budgets/{budget_id}", response_model=BudgetOut, name="budget_edit",
@@ -304,7 +293,7 @@ async def budget_edit(
 ) -> BudgetOut:
     view = await service.edit_budget(session, principal, budget_id, if_match=if_match, note=body.note,
                                      lines=body.lines)
-    return _budget_out(view, response)
+    return _budget_out(view, principal, response)
 
 
 def _budget_action(action: BudgetAction, summary: str) -> None:
@@ -314,7 +303,7 @@ def _budget_action(action: BudgetAction, summary: str) -> None:
     ) -> BudgetOut:
         view = await service.act_on_budget(session, principal, budget_id, action,
                                            reason=body.reason if body else None)
-        return _budget_out(view, response)
+        return _budget_out(view, principal, response)
 
     name = "return" if action is BudgetAction.return_ else action.value
     router.add_api_route(f"/budgets/{{budget_id}}/{name}", act, methods=["POST"], response_model=BudgetOut,
@@ -382,13 +371,13 @@ async def claim_create(
     view = await service.create_claim(session, principal, code, line_id=body.line_id, amount=body.amount,
                                       purpose=body.purpose, payee=body.payee)
     response.headers["Location"] = f"/api/v1/funds/claims/{view.claim.id}"
-    return await _claim_detail(session, view)
+    return await _claim_detail(session, view, principal)
 
 
 @router.get("/claims/{claim_id}", response_model=ClaimDetail, name="claim_get",
             summary="A claim with its attachments and approval trail")
 async def claim_get(claim_id: RowId, principal: PrincipalDep, session: SessionDep) -> ClaimDetail:
-    return await _claim_detail(session, await service.get_claim(session, principal, claim_id))
+    return await _claim_detail(session, await service.get_claim(session, principal, claim_id), principal)
 
 
 _CLAIM_SUMMARIES = {
@@ -407,7 +396,7 @@ def _claim_action(action: ClaimAction) -> None:
         body: ReasonIn | None = None,
     ) -> ClaimDetail:
         view = await service.act_on_claim(session, principal, claim_id, action, reason=body.reason if body else None)
-        return await _claim_detail(session, view)
+        return await _claim_detail(session, view, principal)
 
     router.add_api_route(f"/claims/{{claim_id}}/{action.value}", act, methods=["POST"], response_model=ClaimDetail,
                          name=f"claim_{action.value}", summary=_CLAIM_SUMMARIES[action], responses=_CONFLICTS)

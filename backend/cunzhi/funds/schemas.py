@@ -46,6 +46,7 @@ class AccountOut(_Out):
     balance: Money
     opened_at: datetime
     opened_by: str
+    allowed_actions: list[str] = Field(description="What the caller may do with it now (its role and the state)")
 
 
 class IncomeIn(_In):
@@ -181,6 +182,7 @@ class BudgetOut(BudgetSummary):
     lines: list[LineOut]
     amendments: list[AmendmentOut]
     trail: list[EventOut]
+    allowed_actions: list[str] = Field(description="What the caller may do with it now (its role and the state)")
 
 
 # ---- claims ---------------------------------------------------------------------------------------
@@ -230,6 +232,7 @@ class ClaimOut(_Out):
 
 class ClaimDetail(ClaimOut):
     actions: list[ClaimAction] = Field(description="Actions the state allows next (roles apart)")
+    allowed_actions: list[str] = Field(description="What the caller may do with it now (its role and the state)")
     payment_entry_id: int | None
     attachments: list[AttachmentOut]
     trail: list[EventOut]

@@ -29,8 +29,8 @@ from sqlalchemy.orm import aliased, undefer
 
 from cunzhi.config import get_settings as get_app_settings
 from cunzhi.funds import claims as claim_rules
-from cunzhi.funds.budgets import BUDGET_ACTION_ROLES, BUDGET_MACHINE, EDITABLE, BudgetAction, BudgetStatus
-from cunzhi.funds.claims import ACTION_ROLES, ClaimAction, ClaimState
+from cunzhi.funds.budgets import BUDGET_MACHINE, EDITABLE, BudgetAction, BudgetStatus
+from cunzhi.funds.claims import ClaimAction, ClaimState
 from cunzhi.funds.errors import (
     AccountMissing,
     AlreadyReversed,
@@ -56,11 +56,12 @@ from cunzhi.funds.models import (
     IncomeSource,
     LedgerEntry,
 )
+from cunzhi.funds.permissions import ATTACHABLE, BUDGET, CLAIM, FUNDS, FundsAction
 from cunzhi.funds.statements import ZERO, EntryKind, LedgerItem, Statement, month_bounds, statement, year_bounds
-from cunzhi.kit import audit, clock
-from cunzhi.kit.codes import Role
-from cunzhi.kit.errors import Conflict, Forbidden, NotFound, Unprocessable
+from cunzhi.kit import audit, clock, events
+from cunzhi.kit.errors import Conflict, NotFound, Unprocessable
 from cunzhi.kit.etag import expected_version
+from cunzhi.kit.permissions import require
 from cunzhi.kit.principal import Principal
 from cunzhi.kit.scope import get_village, village_ids
 from cunzhi.villages.models import Village
@@ -75,11 +76,6 @@ def today() -> date:
 
 
 # ---- shared helpers -------------------------------------------------------------------------------
-
-
-def require_role(p: Principal, roles: frozenset[str] | set[str], what: str) -> None:
-    if p.role.value not in roles:
-        raise Forbidden(f"Role {p.role.value} may not {what}")
 
 
 async def record_step(
@@ -101,11 +97,11 @@ async def record_step(
         entity=entity.value, entity_id=entity_id, village_id=village_id, action=action, from_state=from_state,
         to_state=to_state, actor=p.key, actor_name=p.name, actor_role=p.role.value, reason=reason, data=plain,
     )
-    session.add(event)
-    await session.flush()
     after = {"state": to_state, **({"reason": reason} if reason else {}), **(plain or {})}
-    await audit.record(session, p, f"{entity.value}.{action}", f"funds.{entity.value}", entity_id,
-                       before={"state": from_state} if from_state else None, after=after)
+    # The trail row, the audit event and the outbox row, in this transaction (kit/events.py).
+    await events.emit(session, p, f"{entity.value}.{action}", entity.value, entity_id, trail=event,
+                      audit_entity=f"funds.{entity.value}", before={"state": from_state} if from_state else None,
+                      after=after, payload={"village_id": village_id, **after})
     return event
 
 
@@ -145,7 +141,7 @@ async def get_settings(session: AsyncSession, p: Principal, township_code: str) 
 
 
 async def set_settings(session: AsyncSession, p: Principal, township_code: str, limit: Decimal) -> LimitSetting:
-    require_role(p, {Role.township_official.value, Role.county_admin.value}, "set the single-claim limit")
+    require(p, FUNDS, FundsAction.set_limit, what="set the single-claim limit")
     before = await get_settings(session, p, township_code)
     row = await session.get(FundsSetting, township_code, with_for_update=True)
     if row is None:
@@ -182,7 +178,7 @@ def _account_view(row: Any) -> AccountView:
 
 
 async def open_account(session: AsyncSession, p: Principal, village_code: str) -> AccountView:
-    require_role(p, {Role.township_agency.value}, "open a village account")
+    require(p, FUNDS, FundsAction.open_account, what="open a village account")
     village = await get_village(session, p, village_code)
     exists = (await session.execute(select(Account.id).where(Account.village_id == village.id))).first()
     if exists:
@@ -247,7 +243,7 @@ async def book_income(
     on: date | None = None,
 ) -> LedgerEntry:
     """Income is booked in full, as it arrived; nothing is spent straight from it."""
-    require_role(p, {Role.township_agency.value}, "book income")
+    require(p, FUNDS, FundsAction.book_income, what="book income")
     village = await get_village(session, p, village_code)
     entry = LedgerEntry(
         village_id=village.id, kind=EntryKind.income.value, amount=amount, booked_on=on or today(),
@@ -263,7 +259,7 @@ async def reverse_entry(
     session: AsyncSession, p: Principal, entry_id: int, *, reason: str, on: date | None = None
 ) -> LedgerEntry:
     """Undo an entry by a reversing one that points at it. Each entry is reversed at most once."""
-    require_role(p, {Role.township_agency.value}, "reverse a ledger entry")
+    require(p, FUNDS, FundsAction.reverse_entry, what="reverse a ledger entry")
     original = (await session.execute(
         select(LedgerEntry).where(LedgerEntry.id == entry_id, _in_scope(p, LedgerEntry.village_id)).with_for_update()
     )).scalar_one_or_none()
@@ -466,7 +462,7 @@ def _new_lines(budget: Budget, lines: Sequence[Any]) -> list[BudgetLine]:
 async def create_budget(
     session: AsyncSession, p: Principal, village_code: str, *, year: int, note: str, lines: Sequence[Any]
 ) -> BudgetView:
-    require_role(p, {Role.village_committee.value}, "draft a budget")
+    require(p, FUNDS, FundsAction.draft_budget, what="draft a budget")
     village = await get_village(session, p, village_code)
     if (await session.execute(select(Budget.id).where(Budget.village_id == village.id, Budget.year == year))).first():
         raise Conflict(f"The village already has a budget for {year}", code="budget_exists")
@@ -485,7 +481,7 @@ async def edit_budget(
     session: AsyncSession, p: Principal, budget_id: int, *, if_match: str | None, note: str, lines: Sequence[Any]
 ) -> BudgetView:
     """Replace the note and lines of a draft or returned budget (If-Match: the ETag read)."""
-    require_role(p, {Role.village_committee.value}, "edit a budget")
+    require(p, FUNDS, FundsAction.edit_budget, what="edit a budget")
     budget, village = await _budget(session, p, budget_id, lock=True)
     expected_version(if_match, budget.version)
     if BudgetStatus(budget.status) not in EDITABLE:
@@ -505,7 +501,7 @@ async def act_on_budget(
     session: AsyncSession, p: Principal, budget_id: int, action: BudgetAction, *, reason: str | None = None
 ) -> BudgetView:
     budget, village = await _budget(session, p, budget_id, lock=True)
-    require_role(p, BUDGET_ACTION_ROLES[action], f"{action.value} a budget")
+    require(p, BUDGET, action, what=f"{action.value} a budget")
     old = BudgetStatus(budget.status)
     new = BUDGET_MACHINE.next(old, action)
     if action is BudgetAction.return_ and not reason:
@@ -536,7 +532,7 @@ async def act_on_budget(
 async def request_amendment(
     session: AsyncSession, p: Principal, line_id: int, *, new_amount: Decimal, reason: str
 ) -> Amendment:
-    require_role(p, {Role.village_committee.value}, "request an amendment")
+    require(p, FUNDS, FundsAction.request_amendment, what="request an amendment")
     row = (await session.execute(
         select(BudgetLine, Budget).join(Budget, Budget.id == BudgetLine.budget_id)
         .where(BudgetLine.id == line_id, _in_scope(p, BudgetLine.village_id))
@@ -568,7 +564,7 @@ async def request_amendment(
 async def decide_amendment(
     session: AsyncSession, p: Principal, amendment_id: int, *, approve: bool, reason: str | None
 ) -> Amendment:
-    require_role(p, {Role.township_official.value}, "decide an amendment")
+    require(p, FUNDS, FundsAction.decide_amendment, what="decide an amendment")
     amendment = (await session.execute(
         select(Amendment).where(Amendment.id == amendment_id, _in_scope(p, Amendment.village_id)).with_for_update()
     )).scalar_one_or_none()
@@ -667,7 +663,7 @@ async def create_claim(
     payee: str,
 ) -> ClaimView:
     """File a claim against a line of the village's open budget, reserving its amount at once."""
-    require_role(p, ACTION_ROLES[ClaimAction.submit], "file a claim")
+    require(p, FUNDS, FundsAction.file_claim, what="file a claim")
     village = await get_village(session, p, village_code)
     # A share lock on the budget: closing it waits for claims being filed, and they see it closed after.
     row = (await session.execute(
@@ -721,10 +717,9 @@ async def act_on_claim(
     )).scalar_one_or_none()
     if claim is None:
         raise NotFound("Claim not found", code="claim_not_found")
-    if p.role.value not in ACTION_ROLES[action]:
-        if action is ClaimAction.sign:
-            raise NotCommittee("Only the village's supervision committee signs claims")
-        raise Forbidden(f"Role {p.role.value} may not {action.value} a claim")
+    if action is ClaimAction.sign:
+        require(p, CLAIM, action, error=NotCommittee, detail="Only the village's supervision committee signs claims")
+    require(p, CLAIM, action, what=f"{action.value} a claim")
     old = ClaimState(claim.status)
     new = claim_rules.next_state(old, action, needs_approval=claim.needs_approval)
     if action is ClaimAction.reject and not reason:
@@ -790,13 +785,13 @@ async def add_attachment(
     transaction as its trail event, backed up with the books, and append-only like them. Invoices
     are small (the limit above), and the column is deferred so listing claims never loads it.
     """
-    require_role(p, {Role.village_committee.value}, "attach invoices")
+    require(p, FUNDS, FundsAction.attach, what="attach invoices")
     claim = (await session.execute(
         select(Claim).where(Claim.id == claim_id, _in_scope(p, Claim.village_id)).with_for_update()
     )).scalar_one_or_none()
     if claim is None:
         raise NotFound("Claim not found", code="claim_not_found")
-    if claim.status not in (ClaimState.draft.value, ClaimState.submitted.value):
+    if claim.status not in ATTACHABLE:
         raise illegal("claim", claim.status, "attach")
     limit = attachment_limit()
     if not content or len(content) > limit:

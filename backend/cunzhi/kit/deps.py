@@ -1,15 +1,18 @@
 """Annotated dependencies every router uses: the request's session and the caller."""
 
+import time
 from collections.abc import Callable, Coroutine
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from fastapi.security import OAuth2PasswordBearer
 from jose import JWTError
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
-from cunzhi.db import session_scope
+from cunzhi.config import get_settings
+from cunzhi.db import auth_session_scope, read_session_scope, release, session_scope
 from cunzhi.kit.codes import Role
 from cunzhi.kit.errors import Forbidden, InvalidToken, NotAuthenticated
 from cunzhi.kit.principal import Principal
@@ -18,23 +21,110 @@ from cunzhi.kit.security import decode_access_token
 # scope="function": the transaction commits before the response is sent, so a failed
 # commit is reported to the client instead of a success that did not happen.
 SessionDep = Annotated[AsyncSession, Depends(session_scope, scope="function")]
+# For handlers that only read: no transaction around the statements, and a replica when configured.
+ReadSessionDep = Annotated[AsyncSession, Depends(read_session_scope)]
+_AuthSessionDep = Annotated[AsyncSession, Depends(auth_session_scope)]
+
+
+class PrincipalCache:
+    """Callers found from tokens, by subject, for a few seconds: most requests need no lookup.
+
+    Any flush that changes an account or API client forgets it here (and again after the commit, so
+    a lookup racing the write cannot keep the old state); other processes see the change when their
+    entry expires, CUNZHI_PRINCIPAL_CACHE_SECONDS at most."""
+
+    MAX_ENTRIES = 10_000
+
+    def __init__(self) -> None:
+        self._entries: dict[str, tuple[float, Principal]] = {}
+        # Bumped by every forget: a lookup that started before one does not store what it read.
+        self.generation = 0
+
+    def get(self, subject: str) -> Principal | None:
+        entry = self._entries.get(subject)
+        if entry is None:
+            return None
+        if entry[0] <= time.monotonic():
+            self._entries.pop(subject, None)
+            return None
+        return entry[1]
+
+    def put(self, subject: str, principal: Principal, generation: int) -> None:
+        ttl = get_settings().principal_cache_seconds
+        if ttl <= 0 or generation != self.generation:
+            return
+        if len(self._entries) >= self.MAX_ENTRIES:
+            self._entries.clear()
+        self._entries[subject] = (time.monotonic() + ttl, principal)
+
+    def forget(self, subject: str) -> None:
+        self.generation += 1
+        self._entries.pop(subject, None)
+
+    def clear(self) -> None:
+        self.generation += 1
+        self._entries.clear()
+
+
+principals = PrincipalCache()
+
+
+def _changed_subjects(session: Session) -> set[str]:
+    from cunzhi.auth.models import ApiClient, User
+
+    found = set()
+    for obj in (*session.dirty, *session.deleted):
+        if isinstance(obj, User):
+            found.add(f"user:{obj.id}")
+        elif isinstance(obj, ApiClient):
+            found.add(f"client:{obj.id}")
+    return found
+
+
+@event.listens_for(Session, "after_flush")
+def _forget_changed(session: Session, _flush_context: Any) -> None:
+    subjects = _changed_subjects(session)
+    for subject in subjects:
+        principals.forget(subject)
+    if subjects:
+        session.info.setdefault("principals_changed", set()).update(subjects)
+
+
+@event.listens_for(Session, "after_commit")
+def _forget_committed(session: Session) -> None:
+    for subject in session.info.pop("principals_changed", ()):
+        principals.forget(subject)
 
 _bearer = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
 
 
 async def current_principal(
-    request: Request, session: SessionDep, token: Annotated[str | None, Depends(_bearer)]
+    request: Request, session: _AuthSessionDep, token: Annotated[str | None, Depends(_bearer)]
 ) -> Principal:
-    from cunzhi.auth.models import ApiClient, User
-    from cunzhi.divisions.models import Division
-
     if not token:
         raise NotAuthenticated(headers={"WWW-Authenticate": "Bearer"})
     try:
         claims = decode_access_token(token)
     except (JWTError, KeyError, ValueError):
         raise InvalidToken(headers={"WWW-Authenticate": 'Bearer error="invalid_token"'}) from None
-    kind, _, raw_id = str(claims["sub"]).partition(":")
+    subject = str(claims["sub"])
+    principal = principals.get(subject)
+    if principal is None:
+        generation = principals.generation
+        try:
+            principal = await _look_up(session, subject)
+        finally:
+            await release(session)
+        principals.put(subject, principal, generation)
+    request.state.principal = principal
+    return principal
+
+
+async def _look_up(session: AsyncSession, subject: str) -> Principal:
+    from cunzhi.auth.models import ApiClient, User
+    from cunzhi.divisions.models import Division
+
+    kind, _, raw_id = subject.partition(":")
     if not raw_id.isdigit() or kind not in ("user", "client"):
         raise InvalidToken()
     if kind == "user":
@@ -59,7 +149,6 @@ async def current_principal(
         client, level = crow
         principal = Principal(kind="client", id=client.id, name=client.client_id, role=Role.api_client,
                               division_code=client.division_code, division_level=level)
-    request.state.principal = principal
     return principal
 
 

@@ -28,6 +28,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from cunzhi.db import REQUEST_SESSION, Base
+from cunzhi.kit import uow
 from cunzhi.kit.errors import problem
 from cunzhi.kit.security import decode_access_token
 
@@ -165,7 +166,7 @@ class IdempotencyMiddleware:
                 {**params, "h": digest, "s": status, "hd": json.dumps(resp_headers), "b": answer})
             _crash_point("before_commit")
             try:
-                await session.commit()
+                await uow.finish(session, None)  # commits, then runs the after-commit hooks
             except Exception:
                 # Whether it committed is unknown (the connection may have dropped mid-commit): the
                 # client retries with the same key and gets the stored answer or a first run.

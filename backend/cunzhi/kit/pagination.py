@@ -10,6 +10,9 @@ Offset = Annotated[int, Query(ge=0, le=1_000_000)]
 
 
 class Page(BaseModel, Generic[T]):
+    """One page of a list: every list route answers this (`Page[VillageOut]` is `Page_VillageOut_` in
+    the contract). `total` counts every row that matches the filters."""
+
     items: list[T]
     total: int
     limit: int

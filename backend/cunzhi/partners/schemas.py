@@ -6,6 +6,7 @@ from pydantic import BaseModel, ConfigDict, Field, Strict, StrictBool, field_val
 
 from cunzhi.kit.codes import ProblemCategory
 from cunzhi.kit.inputs import Id
+from cunzhi.kit.pagination import Page
 from cunzhi.partners.matching import check_weight_table
 
 StrengthCode = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{1,31}$", description="strength code, e.g. economic")]
@@ -111,11 +112,7 @@ class PartnerUnitPatch(BaseModel):
         return None if v is None else _unique_sorted(v)
 
 
-class PartnerUnitList(BaseModel):
-    items: list[PartnerUnitOut]
-    total: int
-    limit: int
-    offset: int
+PartnerUnitList = Page[PartnerUnitOut]
 
 
 # ------------------------------------------------------------------------------------------
@@ -176,13 +173,10 @@ class PairingOut(BaseModel):
     ended_by: str | None
     ended_at: datetime | None
     ended_by_proposal_id: int | None
+    allowed_actions: list[str] = Field(description="What the caller may do with it now (its role and the state)")
 
 
-class PairingList(BaseModel):
-    items: list[PairingOut]
-    total: int
-    limit: int
-    offset: int
+PairingList = Page[PairingOut]
 
 
 class PairingEnd(BaseModel):
@@ -331,13 +325,10 @@ class ProposalOut(ProposalSummary):
     bans: list[PairRef]
     villages: list[ProposedVillage]
     units: list[UnitLoad]
+    allowed_actions: list[str] = Field(description="What the caller may do with it now (its role and the state)")
 
 
-class ProposalList(BaseModel):
-    items: list[ProposalSummary]
-    total: int
-    limit: int
-    offset: int
+ProposalList = Page[ProposalSummary]
 
 
 class ConfirmResult(BaseModel):

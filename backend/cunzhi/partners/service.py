@@ -19,21 +19,33 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, false, func, or_, select, text, true, update
+from sqlalchemy import ColumnElement, Select, false, func, or_, select, true, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.exc import StaleDataError
 
 from cunzhi.config import get_settings as app_settings
 from cunzhi.divisions.models import Division
-from cunzhi.kit import audit, clock
-from cunzhi.kit.codes import DivisionLevel, RectificationStatus, Role
+from cunzhi.kit import audit, clock, events
+from cunzhi.kit.codes import DivisionLevel, RectificationStatus
 from cunzhi.kit.errors import Conflict, Forbidden, NotFound, PreconditionFailed, Unprocessable
 from cunzhi.kit.etag import expected_version
+from cunzhi.kit.permissions import require
 from cunzhi.kit.principal import Principal
-from cunzhi.kit.scope import active_pairings_on, get_village, village_clause
+from cunzhi.kit.scope import (
+    active_pairings_on,
+    county_prefix,
+    get_village,
+    lock_county,
+    managed_county,
+    principal_county,
+    readable_county,
+    sees_county,
+    village_clause,
+)
 from cunzhi.partners import matching
 from cunzhi.partners.models import Pairing, PairingProposal, PairingSettings, PartnerUnit
+from cunzhi.partners.permissions import PARTNERS, PartnerAction, pairing_actions, proposal_actions
 from cunzhi.partners.schemas import (
     ConfirmResult,
     CurrentUnit,
@@ -89,60 +101,24 @@ def _now() -> datetime:
 # ------------------------------------------------------------------------------------------
 
 
-def _prefix(p: Principal) -> str | None:
-    """Code prefix of the counties a division principal sees county-wide; None if not county-wide."""
-    if p.division_code is None:
-        return None
-    if p.division_level == DivisionLevel.county:
-        return p.division_code
-    if p.division_level == DivisionLevel.city:
-        return p.division_code[:4]
-    if p.division_level == DivisionLevel.province:
-        return p.division_code[:2]
-    return None
-
-
-def sees_county(p: Principal, county_code: str) -> bool:
-    prefix = _prefix(p)
-    return prefix is not None and county_code.startswith(prefix)
-
-
-async def principal_county(session: AsyncSession, p: Principal) -> str | None:
-    if p.division_level == DivisionLevel.county:
-        return p.division_code
-    if p.division_level == DivisionLevel.township and p.division_code:
-        return (await session.execute(
-            select(Division.parent_code).where(Division.code == p.division_code)
-        )).scalar_one_or_none()
-    if p.partner_unit_id is not None:
-        return (await session.execute(
-            select(PartnerUnit.county_code).where(PartnerUnit.id == p.partner_unit_id)
-        )).scalar_one_or_none()
-    return None
-
-
-async def _county_for_write(session: AsyncSession, p: Principal, county_code: str | None) -> str:
-    if p.role != Role.county_admin:
-        raise Forbidden("Only the county organisation department manages pairing")
-    code = county_code or await principal_county(session, p)
-    if code is None or not sees_county(p, code):
-        raise Unprocessable("Not a county you manage", code="unknown_county", errors=[
-            {"loc": ["body", "county_code"], "msg": "not a county you manage", "type": "value_error"}])
-    level = (await session.execute(select(Division.level).where(Division.code == code))).scalar_one_or_none()
-    if level != DivisionLevel.county.value:
-        raise Unprocessable("Not a county", code="unknown_county", errors=[
-            {"loc": ["body", "county_code"], "msg": "not a county", "type": "value_error"}])
-    return code
+async def _county_for_write(session: AsyncSession, p: Principal, action: PartnerAction, county_code: str | None) -> str:
+    require(p, PARTNERS, action, detail="Only the county organisation department manages pairing")
+    return await managed_county(session, p, county_code)
 
 
 async def _lock_county(session: AsyncSession, county_code: str) -> None:
-    await session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:k))"),
-                          {"k": _LOCK_NAMESPACE + county_code})
+    await lock_county(session, _LOCK_NAMESPACE, county_code)
+
+
+def _require_desk(p: Principal, action: PartnerAction, county_code: str, detail: str) -> None:
+    require(p, PARTNERS, action, detail=detail)
+    if not sees_county(p, county_code):
+        raise Forbidden(detail)
 
 
 async def unit_clause(session: AsyncSession, p: Principal) -> ColumnElement[bool]:
     """A WHERE clause over PartnerUnit that keeps what `p` may see."""
-    prefix = _prefix(p)
+    prefix = county_prefix(p)
     if prefix is not None:
         return PartnerUnit.county_code.startswith(prefix)
     if p.division_level == DivisionLevel.township:
@@ -206,15 +182,8 @@ def _settings_out(s: Settings) -> PairingSettingsOut:
 
 
 async def _readable_county(session: AsyncSession, p: Principal, county_code: str | None) -> str:
-    code = county_code or await principal_county(session, p)
-    if code is None:
-        raise NotFound("County not found", code="county_not_found")
-    if sees_county(p, code):
-        return code
     # township officials and partner units may read their own county's settings (strength labels)
-    if code == await principal_county(session, p):
-        return code
-    raise NotFound("County not found", code="county_not_found")
+    return await readable_county(session, p, county_code)
 
 
 async def get_settings(session: AsyncSession, p: Principal, county_code: str | None) -> PairingSettingsOut:
@@ -225,7 +194,7 @@ async def get_settings(session: AsyncSession, p: Principal, county_code: str | N
 async def update_settings(session: AsyncSession, p: Principal, county_code: str | None, data: PairingSettingsIn,
                           if_match: str | None) -> PairingSettingsOut:
     code = await _readable_county(session, p, county_code)
-    code = await _county_for_write(session, p, code)
+    code = await _county_for_write(session, p, PartnerAction.edit_settings, code)
     await _lock_county(session, code)
     row = (await session.execute(
         select(PairingSettings).where(PairingSettings.county_code == code).with_for_update()
@@ -338,7 +307,7 @@ def _check_strengths(strengths: list[str], settings: Settings) -> None:
 
 
 async def create_unit(session: AsyncSession, p: Principal, data: PartnerUnitCreate) -> PartnerUnitOut:
-    county = await _county_for_write(session, p, data.county_code)
+    county = await _county_for_write(session, p, PartnerAction.add_unit, data.county_code)
     _check_strengths(data.strengths, await load_settings(session, county))
     exists = (await session.execute(select(PartnerUnit.id).where(PartnerUnit.code == data.code))).scalar_one_or_none()
     if exists is not None:
@@ -360,8 +329,7 @@ async def create_unit(session: AsyncSession, p: Principal, data: PartnerUnitCrea
 async def update_unit(session: AsyncSession, p: Principal, unit_id: int, data: PartnerUnitPatch,
                       if_match: str | None) -> PartnerUnitOut:
     unit = await _get_unit(session, p, unit_id)
-    if p.role != Role.county_admin or not sees_county(p, unit.county_code):
-        raise Forbidden("Only the county organisation department edits partner units")
+    _require_desk(p, PartnerAction.edit_unit, unit.county_code, "Only the county organisation department edits partner units")
     expected_version(if_match, unit.version)
     changes = data.model_dump(exclude_unset=True)
     for f in ("name", "strengths", "capacity", "active"):
@@ -546,11 +514,11 @@ async def _run(session: AsyncSession, p: Principal, county: str, start: date, en
         "score": proposal.score, "kept": proposal.kept,
         "pins": inputs["pins"], "bans": inputs["bans"],
     })
-    return _proposal_out(proposal, stale=False)
+    return _proposal_out(proposal, p, stale=False)
 
 
 async def create_proposal(session: AsyncSession, p: Principal, data: ProposalCreate) -> ProposalOut:
-    county = await _county_for_write(session, p, data.county_code)
+    county = await _county_for_write(session, p, PartnerAction.propose, data.county_code)
     start = data.start_date or today()
     if start < today():
         raise Unprocessable("A proposal cannot start in the past", code="start_in_past", errors=[
@@ -560,7 +528,7 @@ async def create_proposal(session: AsyncSession, p: Principal, data: ProposalCre
 
 async def rerun_proposal(session: AsyncSession, p: Principal, proposal_id: int, data: ProposalRerun) -> ProposalOut:
     parent = await _get_proposal(session, p, proposal_id)
-    county = await _county_for_write(session, p, parent.county_code)
+    county = await _county_for_write(session, p, PartnerAction.rerun, parent.county_code)
     pins = data.pins if data.pins is not None else [PairRef(**x) for x in parent.inputs["pins"]]
     bans = data.bans if data.bans is not None else [PairRef(**x) for x in parent.inputs["bans"]]
     start = max(parent.start_date, today())
@@ -570,7 +538,7 @@ async def rerun_proposal(session: AsyncSession, p: Principal, proposal_id: int, 
 
 async def _get_proposal(session: AsyncSession, p: Principal, proposal_id: int, *,
                         for_update: bool = False) -> PairingProposal:
-    prefix = _prefix(p)
+    prefix = county_prefix(p)
     clause = PairingProposal.county_code.startswith(prefix) if prefix is not None else false()
     stmt = select(PairingProposal).where(PairingProposal.id == proposal_id, clause)
     if for_update:
@@ -590,7 +558,7 @@ def _summary(pr: PairingProposal) -> ProposalSummary:
     )
 
 
-def _proposal_out(pr: PairingProposal, *, stale: bool) -> ProposalOut:
+def _proposal_out(pr: PairingProposal, p: Principal, *, stale: bool) -> ProposalOut:
     inputs, result = pr.inputs, pr.result
     units = {u["id"]: u for u in inputs["units"]}
     by_village: dict[int, list[dict[str, Any]]] = {}
@@ -633,6 +601,8 @@ def _proposal_out(pr: PairingProposal, *, stale: bool) -> ProposalOut:
         **_summary(pr).model_dump(), fingerprint=pr.fingerprint, stale=stale,
         slots_per_village=inputs["slots_per_village"], totals=totals,
         pins=[PairRef(**x) for x in inputs["pins"]], bans=[PairRef(**x) for x in inputs["bans"]],
+        allowed_actions=proposal_actions(p, county_code=pr.county_code,
+                                         open_=pr.status == ProposalStatus.open.value, stale=stale),
         villages=villages,
         units=[UnitLoad(partner_unit_id=u["id"], code=u["code"], name=u["name"], strengths=u["strengths"],
                         capacity=u["capacity"], assigned=load.get(u["id"], 0),
@@ -653,12 +623,12 @@ async def _is_stale(session: AsyncSession, pr: PairingProposal) -> bool:
 
 async def get_proposal(session: AsyncSession, p: Principal, proposal_id: int) -> ProposalOut:
     pr = await _get_proposal(session, p, proposal_id)
-    return _proposal_out(pr, stale=await _is_stale(session, pr))
+    return _proposal_out(pr, p, stale=await _is_stale(session, pr))
 
 
 async def list_proposals(session: AsyncSession, p: Principal, *, county_code: str | None,
                          status: ProposalStatus | None, limit: int, offset: int) -> tuple[list[ProposalSummary], int]:
-    prefix = _prefix(p)
+    prefix = county_prefix(p)
     where: list[ColumnElement[bool]] = [
         PairingProposal.county_code.startswith(prefix) if prefix is not None else false()]
     if county_code:
@@ -674,7 +644,7 @@ async def list_proposals(session: AsyncSession, p: Principal, *, county_code: st
 
 async def confirm_proposal(session: AsyncSession, p: Principal, proposal_id: int) -> ConfirmResult:
     pr = await _get_proposal(session, p, proposal_id)
-    county = await _county_for_write(session, p, pr.county_code)
+    county = await _county_for_write(session, p, PartnerAction.confirm, pr.county_code)
     await _lock_county(session, county)
     pr = await _get_proposal(session, p, proposal_id, for_update=True)
     if pr.status != ProposalStatus.open.value:
@@ -717,7 +687,7 @@ async def confirm_proposal(session: AsyncSession, p: Principal, proposal_id: int
     )
     await session.flush()
     kept = len(assigned & set(current_pairs))
-    await audit.record(session, p, "pairing_proposal.confirm", "pairing_proposal", pr.id, after={
+    await events.emit(session, p, "pairing_proposal.confirm", "pairing_proposal", pr.id, after={
         "county_code": county, "start_date": day.isoformat(), "created": [x.id for x in created],
         "ended": sorted(to_end), "kept": kept,
     })
@@ -739,13 +709,16 @@ def pairing_status(pg: Pairing, day: date) -> PairingStatus:
     return PairingStatus.current
 
 
-def _pairing_out(pg: Pairing, v: Village, u: PartnerUnit, day: date) -> PairingOut:
+def _pairing_out(pg: Pairing, v: Village, u: PartnerUnit, day: date, p: Principal) -> PairingOut:
+    status = pairing_status(pg, day)
+    open_ = pg.ended_at is None and status in (PairingStatus.current, PairingStatus.upcoming)
     return PairingOut(
         id=pg.id, village_code=v.code, village_name=v.name, partner_unit_id=u.id, partner_unit_code=u.code,
-        partner_unit_name=u.name, start_date=pg.start_date, end_date=pg.end_date, status=pairing_status(pg, day),
+        partner_unit_name=u.name, start_date=pg.start_date, end_date=pg.end_date, status=status,
         proposal_id=pg.proposal_id, created_by=pg.created_by, created_at=pg.created_at,
         ended_reason=EndReason(pg.ended_reason) if pg.ended_reason else None, ended_note=pg.ended_note,
         ended_by=pg.ended_by, ended_at=pg.ended_at, ended_by_proposal_id=pg.ended_by_proposal_id,
+        allowed_actions=pairing_actions(p, county_code=v.county_code, open_=open_),
     )
 
 
@@ -771,7 +744,7 @@ async def list_pairings(session: AsyncSession, p: Principal, *, village_code: st
     rows = (await session.execute(
         stmt.order_by(Village.code, Pairing.start_date.desc(), Pairing.id.desc()).limit(limit).offset(offset)
     )).all()
-    return [_pairing_out(pg, v, u, day) for pg, v, u in rows], int(total)
+    return [_pairing_out(pg, v, u, day, p) for pg, v, u in rows], int(total)
 
 
 async def village_history(session: AsyncSession, p: Principal, village_code: str) -> VillagePairingHistory:
@@ -783,7 +756,7 @@ async def village_history(session: AsyncSession, p: Principal, village_code: str
         .order_by(Pairing.start_date.desc(), Pairing.id.desc())
     )).all()
     return VillagePairingHistory(village_code=village.code, village_name=village.name,
-                                 items=[_pairing_out(pg, village, u, day) for pg, u in rows])
+                                 items=[_pairing_out(pg, village, u, day, p) for pg, u in rows])
 
 
 async def end_village_pairings(session: AsyncSession, p: Principal, village: Village, last_day: date,
@@ -813,11 +786,11 @@ async def end_village_pairings(session: AsyncSession, p: Principal, village: Vil
         await session.flush()
         await audit.record(session, p, "pairing.end", "pairing", pairing.id, before=before,
                            after=audit.snapshot(pairing))
-        out.append(_pairing_out(pairing, village, unit, day))
+        out.append(_pairing_out(pairing, village, unit, day, p))
     return out
 
 
-async def village_pairings_now(session: AsyncSession, village: Village) -> list[PairingOut]:
+async def village_pairings_now(session: AsyncSession, p: Principal, village: Village) -> list[PairingOut]:
     """The village's current and coming pairings (what accepting its case would end)."""
     day = today()
     rows = (await session.execute(
@@ -826,7 +799,7 @@ async def village_pairings_now(session: AsyncSession, village: Village) -> list[
                or_(Pairing.end_date.is_(None), Pairing.end_date >= day))
         .order_by(Pairing.start_date, Pairing.id)
     )).all()
-    return [_pairing_out(pg, village, u, day) for pg, u in rows]
+    return [_pairing_out(pg, village, u, day, p) for pg, u in rows]
 
 
 async def end_pairing(session: AsyncSession, p: Principal, pairing_id: int, data: PairingEnd) -> PairingOut:
@@ -834,8 +807,7 @@ async def end_pairing(session: AsyncSession, p: Principal, pairing_id: int, data
     if row is None:
         raise NotFound(f"Pairing {pairing_id} not found", code="pairing_not_found")
     _, village, unit = row
-    if p.role != Role.county_admin or not sees_county(p, village.county_code):
-        raise Forbidden("Only the county organisation department ends pairings")
+    _require_desk(p, PartnerAction.end_pairing, village.county_code, "Only the county organisation department ends pairings")
     await _lock_county(session, village.county_code)
     pairing = (await session.execute(
         select(Pairing).where(Pairing.id == pairing_id).with_for_update().execution_options(populate_existing=True)
@@ -861,6 +833,6 @@ async def end_pairing(session: AsyncSession, p: Principal, pairing_id: int, data
     pairing.ended_by = p.name
     pairing.ended_at = _now()
     await session.flush()
-    await audit.record(session, p, "pairing.end", "pairing", pairing.id, before=before, after=audit.snapshot(pairing))
-    return _pairing_out(pairing, village, unit, day)
+    await events.emit(session, p, "pairing.end", "pairing", pairing.id, before=before, after=audit.snapshot(pairing))
+    return _pairing_out(pairing, village, unit, day, p)
 

@@ -13,8 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from cunzhi.cadres import service as cadres_service
 from cunzhi.config import get_settings
 from cunzhi.divisions.models import Division
-from cunzhi.kit import audit, clock
-from cunzhi.kit.codes import Role
+from cunzhi.kit import audit, clock, events
 from cunzhi.kit.errors import Conflict, NotFound, Unprocessable
 from cunzhi.kit.etag import expected_version
 from cunzhi.kit.principal import Principal
@@ -23,7 +22,6 @@ from cunzhi.partners import service as partners_service
 from cunzhi.rectification import export, states
 from cunzhi.rectification import schemas as s
 from cunzhi.rectification.common import (
-    WRITERS,
     county_admin_county,
     lock_villages,
     now,
@@ -40,6 +38,7 @@ from cunzhi.rectification.models import (
     Problem,
     Round,
 )
+from cunzhi.rectification.permissions import case_actions
 from cunzhi.rectification.states import CASE, CaseEvent, VillageEvent
 from cunzhi.villages.models import Village
 
@@ -195,22 +194,7 @@ async def case_parts(
 
 
 def _case_allowed(p: Principal, c: Case, open_measures: int) -> list[str]:
-    out: list[str] = []
-    if p.role not in WRITERS:
-        return out
-    if c.status in (states.CaseStatus.open.value, states.CaseStatus.rectifying.value):
-        out += ["add_measure", "add_problem"]
-    if c.status != states.CaseStatus.accepted.value:
-        out.append("add_note")
-    if CASE.can(c.status, CaseEvent.submit) and open_measures == 0:
-        out.append("submit")
-    if p.role == Role.county_admin:
-        if CASE.can(c.status, CaseEvent.accept) and open_measures == 0:
-            # Without the township's hand-in the county overrides, with a reason.
-            out.append("accept" if c.status == states.CaseStatus.submitted.value else "accept_override")
-        if CASE.can(c.status, CaseEvent.return_):
-            out.append("return")
-    return out
+    return case_actions(p, c.status, open_measures=open_measures)
 
 
 async def get_case(session: AsyncSession, p: Principal, case_id: int) -> s.CaseDetail:
@@ -455,8 +439,8 @@ async def acceptance_plan(session: AsyncSession, p: Principal, case_id: int) -> 
         open_measures=len(await _open_measures(session, c.id)),
         default_release_on=_release_default(),
         earliest_release_on=today - timedelta(days=1),
-        pairings=await partners_service.village_pairings_now(session, v),
-        postings=await cadres_service.village_postings_now(session, v),
+        pairings=await partners_service.village_pairings_now(session, p, v),
+        postings=await cadres_service.village_postings_now(session, p, v),
     )
 
 
@@ -497,14 +481,10 @@ async def accept_case(session: AsyncSession, p: Principal, case_id: int, data: s
     if data.override_reason:
         detail["override_reason"] = data.override_reason
     await _move_case(session, p, c, v, CaseEvent.accept, detail=detail)
-    await audit.record(
-        session,
-        p,
-        "rectification_case.accept",
-        "rectification_case",
-        c.id,
-        before=before,
+    await events.emit(
+        session, p, "rectification_case.accept", "rectification_case", c.id, before=before,
         after={**audit.snapshot(c), **detail},
+        payload={"village_id": v.id, "village_code": v.code, "case_id": c.id},
     )
     return await get_case(session, p, c.id)
 

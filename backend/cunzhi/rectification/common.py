@@ -17,21 +17,19 @@ from sqlalchemy import exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from cunzhi.divisions.models import Division
 from cunzhi.kit import audit, clock
-from cunzhi.kit.codes import DivisionLevel, Role
+from cunzhi.kit.codes import DivisionLevel
 from cunzhi.kit.errors import Forbidden
+from cunzhi.kit.permissions import require
 from cunzhi.kit.principal import Principal
-from cunzhi.partners.models import PartnerUnit
+from cunzhi.kit.scope import principal_county
 from cunzhi.rectification.models import (
     Event,
     ScoreSheet,
 )
+from cunzhi.rectification.permissions import RECT, RectAction
 from cunzhi.rectification.states import VILLAGE
 from cunzhi.villages.models import Village
-
-WRITERS = frozenset({Role.county_admin, Role.township_official})
-
 
 # ---------------------------------------------------------------------------------------------
 # Helpers
@@ -43,30 +41,18 @@ def now() -> datetime:
 
 async def county_of(session: AsyncSession, p: Principal) -> str | None:
     """The county a principal belongs to (None when it has none, e.g. a province-level user)."""
-    if p.division_code is not None:
-        if p.division_level == DivisionLevel.county:
-            return p.division_code
-        if p.division_level == DivisionLevel.township:
-            return (
-                await session.execute(select(Division.parent_code).where(Division.code == p.division_code))
-            ).scalar_one_or_none()
-        return None
-    if p.village_id is not None:
-        return (await session.execute(select(Village.county_code).where(Village.id == p.village_id))).scalar()
-    if p.partner_unit_id is not None:
-        return (await session.execute(select(PartnerUnit.county_code).where(PartnerUnit.id == p.partner_unit_id))).scalar()
-    return None
+    return await principal_county(session, p, via_village=True)
 
 
 def county_admin_county(p: Principal) -> str:
-    if p.role != Role.county_admin or p.division_level != DivisionLevel.county or p.division_code is None:
+    require(p, RECT, RectAction.county_desk, detail="Only the county organisation department may do this")
+    if p.division_level != DivisionLevel.county or p.division_code is None:
         raise Forbidden("Only the county organisation department may do this")
     return p.division_code
 
 
 def require_writer(p: Principal) -> None:
-    if p.role not in WRITERS:
-        raise Forbidden(f"Role {p.role.value} may not do this")
+    require(p, RECT, RectAction.write, detail=f"Role {p.role.value} may not do this")
 
 
 async def record_event(

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from cunzhi.divisions.models import Division
 from cunzhi.kit import audit
-from cunzhi.kit.codes import DivisionLevel, Role
+from cunzhi.kit.codes import DivisionLevel
 from cunzhi.kit.errors import Conflict, NotFound, Unprocessable
 from cunzhi.kit.principal import Principal
 from cunzhi.kit.scope import village_clause
@@ -26,6 +26,7 @@ from cunzhi.rectification.models import (
     RoundTownship,
     ScoreSheet,
 )
+from cunzhi.rectification.permissions import round_actions
 from cunzhi.rectification.states import ROUND, RoundEvent
 from cunzhi.villages.models import Village
 
@@ -140,9 +141,7 @@ def thresholds(r: Round) -> scoring.Thresholds:
 
 
 def _round_allowed(p: Principal, r: Round) -> list[str]:
-    if p.role != Role.county_admin:
-        return []
-    return [e for e in ROUND.allowed(r.status) if e in (RoundEvent.confirm.value, RoundEvent.close.value)]
+    return round_actions(p, r.status)
 
 
 async def get_round(session: AsyncSession, p: Principal, round_id: int) -> s.RoundDetail:

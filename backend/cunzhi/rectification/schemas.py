@@ -6,7 +6,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, StringConstraints
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, StringConstraints, computed_field
 
 from cunzhi.cadres.schemas import PostingOut
 from cunzhi.kit.codes import ProblemCategory, RectificationStatus
@@ -146,7 +146,11 @@ class RoundOut(BaseModel):
 class RoundDetail(RoundOut):
     criteria: list[RoundCriterionOut]
     townships: list[RoundTownshipOut]
-    allowed: list[str] = Field(description="Status events allowed now (open rounds: close; proposed: confirm, close)")
+    allowed: list[str] = Field(description="Same as allowed_actions (the older name)")
+
+    @computed_field(description="What the caller may do with the round now (open: close; proposed: confirm, close)")
+    def allowed_actions(self) -> list[str]:
+        return self.allowed
 
 
 class SheetIn(Strict):
@@ -371,7 +375,11 @@ class CaseDetail(CaseOut):
     measures: list[MeasureOut]
     notes: list[NoteOut]
     timeline: list[EventOut]
-    allowed: list[str]
+    allowed: list[str] = Field(description="Same as allowed_actions (the older name)")
+
+    @computed_field(description="What the caller may do with the case now (its role, the status, open measures)")
+    def allowed_actions(self) -> list[str]:
+        return self.allowed
 
 
 class OpenMeasureOut(MeasureOut):

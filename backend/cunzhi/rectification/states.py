@@ -28,11 +28,11 @@ Screening round::
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from enum import StrEnum
+from typing import TypeVar
 
 from cunzhi.kit.codes import RectificationStatus as VillageStatus
-from cunzhi.kit.errors import IllegalTransition
+from cunzhi.kit.states import IllegalTransition, Machine
 
 __all__ = [
     "CASE",
@@ -47,6 +47,10 @@ __all__ = [
     "VillageEvent",
     "VillageStatus",
 ]
+
+
+S = TypeVar("S", bound=StrEnum)
+E = TypeVar("E", bound=StrEnum)
 
 
 class VillageEvent(StrEnum):
@@ -85,38 +89,9 @@ class RoundEvent(StrEnum):
     close = "close"
 
 
-@dataclass(frozen=True)
-class Machine:
-    name: str
-    states: tuple[str, ...]
-    events: tuple[str, ...]
-    edges: Mapping[tuple[str, str], str]
-
-    def next(self, state: str, event: str) -> str:
-        """The state after `event` in `state`, or IllegalTransition."""
-        try:
-            return self.edges[(str(state), str(event))]
-        except KeyError:
-            raise IllegalTransition(
-                f"{self.name}: cannot {event} when {state}",
-                extra={"machine": self.name, "state": str(state), "event": str(event)},
-            ) from None
-
-    def can(self, state: str, event: str) -> bool:
-        return (str(state), str(event)) in self.edges
-
-    def allowed(self, state: str) -> list[str]:
-        """Events allowed in `state`, in declaration order (for the UI's buttons)."""
-        return [e for e in self.events if (str(state), e) in self.edges]
-
-
-def _machine(name: str, states: type[StrEnum], events: type[StrEnum], edges: dict[tuple[StrEnum, StrEnum], StrEnum]) -> Machine:
-    return Machine(
-        name=name,
-        states=tuple(s.value for s in states),
-        events=tuple(e.value for e in events),
-        edges={(s.value, e.value): t.value for (s, e), t in edges.items()},
-    )
+def _machine(name: str, states: type[S], events: type[E], edges: dict[tuple[S, E], S]) -> Machine[S, E]:
+    # A refused step is named `event` in the answer: these machines move on events.
+    return Machine(name, states, events, edges, verb="event", named=True)
 
 
 VILLAGE = _machine(

@@ -2,11 +2,11 @@
 
 from sqlalchemy import select
 
-from cunzhi.db import get_sessionmaker
 from cunzhi.divisions.models import Division
 from cunzhi.kit.codes import Role
 from cunzhi.kit.errors import NotFound
 from cunzhi.kit.principal import Principal
+from cunzhi.kit.uow import unit_of_work
 from cunzhi.partners.models import PartnerUnit
 from cunzhi.users import service
 from cunzhi.users.schemas import UserCreate, UserOut
@@ -15,7 +15,7 @@ from cunzhi.villages.models import Village
 
 async def create_user_from_cli(*, username: str, role: str, scope: str | None, password: str,
                                display_name: str, phone: str | None) -> UserOut:
-    async with get_sessionmaker()() as session, session.begin():
+    async with unit_of_work() as session:
         fields: dict[str, str] = {}
         county: str | None = None
         if scope and scope.isdigit() and len(scope) == 12:

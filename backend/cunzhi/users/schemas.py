@@ -4,6 +4,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field
 
 from cunzhi.kit.codes import Role
+from cunzhi.kit.pagination import Page
 
 Username = Annotated[str, Field(pattern=r"^[A-Za-z0-9_.-]{3,64}$")]
 Password = Annotated[str, Field(min_length=8, max_length=256)]
@@ -57,11 +58,7 @@ class PasswordChange(BaseModel):
     new_password: Password
 
 
-class UserList(BaseModel):
-    items: list[UserOut]
-    total: int
-    limit: int
-    offset: int
+UserList = Page[UserOut]
 
 
 class ApiClientCreate(BaseModel):

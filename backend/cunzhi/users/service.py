@@ -13,9 +13,11 @@ from cunzhi.kit import audit
 from cunzhi.kit.codes import DIVISION_ROLES, VILLAGE_ROLES, DivisionLevel, Role
 from cunzhi.kit.errors import Conflict, Forbidden, NotFound, Unprocessable
 from cunzhi.kit.etag import expected_version
+from cunzhi.kit.permissions import require
 from cunzhi.kit.principal import Principal
 from cunzhi.kit.security import hash_password, verify_password
 from cunzhi.partners.models import PartnerUnit
+from cunzhi.users.permissions import USERS, UserAction
 from cunzhi.users.schemas import (
     ApiClientCreate,
     ApiClientCreated,
@@ -98,6 +100,7 @@ def _in_county(admin: Principal):  # type: ignore[no-untyped-def]
 
 async def create_user(session: AsyncSession, admin: Principal, data: UserCreate,
                       *, audit_actor: Principal | None = None) -> UserOut:
+    require(admin, USERS, UserAction.manage_accounts, detail=f"Role {admin.role.value} may not do this")
     scope = await _resolve_scope(session, admin, data)
     taken = (await session.execute(select(User.id).where(func.lower(User.username) == data.username.lower()))).first()
     if taken:
@@ -114,6 +117,7 @@ async def create_user(session: AsyncSession, admin: Principal, data: UserCreate,
 
 async def list_users(session: AsyncSession, admin: Principal, *, role: Role | None, q: str | None,
                      limit: int, offset: int) -> tuple[list[UserOut], int]:
+    require(admin, USERS, UserAction.manage_accounts, detail=f"Role {admin.role.value} may not do this")
     where = [_in_county(admin)]
     if role:
         where.append(User.role == role.value)
@@ -134,11 +138,13 @@ async def _get(session: AsyncSession, admin: Principal, user_id: int) -> User:
 
 
 async def get_user(session: AsyncSession, admin: Principal, user_id: int) -> UserOut:
+    require(admin, USERS, UserAction.manage_accounts, detail=f"Role {admin.role.value} may not do this")
     return await _out(session, await _get(session, admin, user_id))
 
 
 async def update_user(session: AsyncSession, admin: Principal, user_id: int, data: UserPatch,
                       if_match: str | None) -> UserOut:
+    require(admin, USERS, UserAction.manage_accounts, detail=f"Role {admin.role.value} may not do this")
     user = await _get(session, admin, user_id)
     expected_version(if_match, user.version)
     before = audit.snapshot(user, "password_hash")
@@ -185,6 +191,7 @@ def _client_out(c: ApiClient) -> ApiClientOut:
 
 async def create_api_client(session: AsyncSession, admin: Principal, data: ApiClientCreate,
                             *, secret: str | None = None) -> ApiClientCreated:
+    require(admin, USERS, UserAction.manage_clients, detail=f"Role {admin.role.value} may not do this")
     await _division_in_county(session, admin, data.division_code, Role.api_client)
     if (await session.execute(select(ApiClient.id).where(ApiClient.client_id == data.client_id))).first():
         raise Conflict(f"Client id {data.client_id} is taken", code="client_id_taken")
@@ -200,6 +207,7 @@ async def create_api_client(session: AsyncSession, admin: Principal, data: ApiCl
 
 
 async def list_api_clients(session: AsyncSession, admin: Principal) -> list[ApiClientOut]:
+    require(admin, USERS, UserAction.manage_clients, detail=f"Role {admin.role.value} may not do this")
     townships = select(Division.code).where(Division.parent_code == admin.division_code)
     rows = (await session.execute(select(ApiClient).where(ApiClient.division_code.in_(townships))
                                   .order_by(ApiClient.client_id))).scalars()
@@ -207,6 +215,7 @@ async def list_api_clients(session: AsyncSession, admin: Principal) -> list[ApiC
 
 
 async def set_api_client_active(session: AsyncSession, admin: Principal, client_id: str, active: bool) -> ApiClientOut:
+    require(admin, USERS, UserAction.manage_clients, detail=f"Role {admin.role.value} may not do this")
     townships = select(Division.code).where(Division.parent_code == admin.division_code)
     client = (await session.execute(select(ApiClient).where(ApiClient.client_id == client_id,
                                                             ApiClient.division_code.in_(townships)))).scalar_one_or_none()

@@ -3,6 +3,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from cunzhi.kit.codes import ProblemCategory, RectificationStatus
+from cunzhi.kit.pagination import Page
 
 VillageCode = Annotated[str, Field(pattern=r"^\d{12}$", description="12-digit village code")]
 Name = Annotated[str, Field(min_length=1, max_length=100)]
@@ -55,8 +56,8 @@ class VillagePatch(BaseModel):
     party_member_count: Count | None = None
 
 
-class VillageList(BaseModel):
-    items: list[VillageOut]
-    total: int
-    limit: int
-    offset: int
+class VillageDetail(VillageOut):
+    allowed_actions: list[str] = Field(description="What the caller may do with the village (edit)")
+
+
+VillageList = Page[VillageOut]

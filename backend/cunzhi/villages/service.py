@@ -1,21 +1,22 @@
 from enum import StrEnum
+from typing import Any
 
-from sqlalchemy import ColumnElement, any_, func, literal, or_, select
+from sqlalchemy import ColumnElement, RowMapping, any_, func, literal, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.exc import StaleDataError
 
 from cunzhi.divisions.models import Division
 from cunzhi.kit import audit
-from cunzhi.kit.codes import DivisionLevel, ProblemCategory, RectificationStatus, Role
-from cunzhi.kit.errors import Conflict, Forbidden, NotFound, PreconditionFailed, Unprocessable
+from cunzhi.kit.codes import DivisionLevel, ProblemCategory, RectificationStatus
+from cunzhi.kit.errors import Conflict, NotFound, PreconditionFailed, Unprocessable
 from cunzhi.kit.etag import expected_version
+from cunzhi.kit.permissions import require
 from cunzhi.kit.principal import Principal
 from cunzhi.kit.scope import get_village, village_clause
 from cunzhi.villages.models import Village
+from cunzhi.villages.permissions import VILLAGES, VillageAction
 from cunzhi.villages.schemas import VillageCreate, VillageOut, VillagePatch
-
-EDITORS = frozenset({Role.county_admin, Role.township_official})
 
 
 class VillageSort(StrEnum):
@@ -39,6 +40,26 @@ def to_out(v: Village, township_name: str) -> VillageOut:
     )
 
 
+# The columns of VillageOut, in its order: reads select exactly these (no entity loading) and the
+# rows are serialised as they are, the database's constraints keeping them within the schema.
+OUT_COLUMNS = (
+    Village.code, Village.name, Village.township_code, Division.name.label("township_name"), Village.population,
+    Village.households, Village.secretary_name, Village.party_member_count, Village.status,
+    Village.problem_categories, Village.version,
+)
+
+
+_OUT_SELECT: Any = None
+
+
+def _out_select() -> Any:
+    # Built once: a Select is immutable, each .where() below makes a new one from it.
+    global _OUT_SELECT
+    if _OUT_SELECT is None:
+        _OUT_SELECT = select(*OUT_COLUMNS).join(Division, Division.code == Village.township_code)
+    return _OUT_SELECT
+
+
 async def _township_name(session: AsyncSession, code: str) -> str:
     return (await session.execute(select(Division.name).where(Division.code == code))).scalar_one()
 
@@ -46,7 +67,8 @@ async def _township_name(session: AsyncSession, code: str) -> str:
 async def list_villages(
     session: AsyncSession, p: Principal, *, township_code: str | None, status: RectificationStatus | None,
     category: ProblemCategory | None, q: str | None, sort: VillageSort, limit: int, offset: int,
-) -> tuple[list[VillageOut], int]:
+) -> tuple[list[RowMapping], int]:
+    """A page of villages in `p`'s scope as rows shaped like VillageOut, and the total."""
     where: list[ColumnElement[bool]] = [village_clause(p)]
     if township_code:
         where.append(Village.township_code == township_code)
@@ -61,26 +83,22 @@ async def list_villages(
     column = getattr(Village, sort.value.lstrip("-"))
     order = column.desc() if sort.value.startswith("-") else column.asc()
     rows = (await session.execute(
-        select(Village, Division.name).join(Division, Division.code == Village.township_code)
-        .where(*where).order_by(order, Village.code).limit(limit).offset(offset)
-    )).all()
-    return [to_out(v, tn) for v, tn in rows], int(total)
+        _out_select().where(*where).order_by(order, Village.code).limit(limit).offset(offset)
+    )).mappings().all()
+    return list(rows), int(total)
 
 
-async def get(session: AsyncSession, p: Principal, code: str) -> VillageOut:
+async def get(session: AsyncSession, p: Principal, code: str) -> RowMapping:
+    """One village in `p`'s scope as a row shaped like VillageOut (404 outside it)."""
     # One round trip with the township's name: this is the most frequent read of all.
-    row = (await session.execute(
-        select(Village, Division.name).join(Division, Division.code == Village.township_code)
-        .where(Village.code == code, village_clause(p))
-    )).first()
+    row = (await session.execute(_out_select().where(Village.code == code, village_clause(p)))).mappings().first()
     if row is None:
         raise NotFound(f"Village {code} not found", code="village_not_found")
-    return to_out(row[0], row[1])
+    return row
 
 
 async def create(session: AsyncSession, p: Principal, data: VillageCreate) -> VillageOut:
-    if p.role != Role.county_admin:
-        raise Forbidden("Only the county organisation department adds villages")
+    require(p, VILLAGES, VillageAction.add, detail="Only the county organisation department adds villages")
     township = (await session.execute(select(Division).where(
         Division.code == data.township_code, Division.level == DivisionLevel.township.value))).scalar_one_or_none()
     if township is None or township.parent_code != p.division_code:
@@ -111,8 +129,7 @@ async def create(session: AsyncSession, p: Principal, data: VillageCreate) -> Vi
 
 async def update(session: AsyncSession, p: Principal, code: str, data: VillagePatch, if_match: str | None) -> VillageOut:
     village = await get_village(session, p, code)
-    if p.role not in EDITORS:
-        raise Forbidden("Your role may not edit villages")
+    require(p, VILLAGES, VillageAction.edit, detail="Your role may not edit villages")
     expected_version(if_match, village.version)
     changes = data.model_dump(exclude_unset=True)
     for field in ("name", "population", "households", "party_member_count"):

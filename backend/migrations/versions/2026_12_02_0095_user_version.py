@@ -1,7 +1,7 @@
 """users: a row version, so updates of an account take If-Match like every other update
 
 Revision ID: 0095_user_version
-Revises: 0060_audit_sealing
+Revises: 0070_jobs_outbox
 Create Date: 2026-12-02 01:00:00
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0095_user_version"
-down_revision: str | Sequence[str] | None = "0060_audit_sealing"
+down_revision: str | Sequence[str] | None = "0070_jobs_outbox"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

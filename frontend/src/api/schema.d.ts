@@ -1949,6 +1949,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/jobs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** What the worker ran, runs and will run (county admin only), newest first */
+        get: operations["jobs-list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/jobs/{job_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One job, with the error of its last failure */
+        get: operations["jobs-get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1999,17 +2033,6 @@ export interface components {
             /** Postings */
             postings: components["schemas"]["PostingOut"][];
         };
-        /** AccountList */
-        AccountList: {
-            /** Items */
-            items: components["schemas"]["AccountOut"][];
-            /** Total */
-            total: number;
-            /** Limit */
-            limit: number;
-            /** Offset */
-            offset: number;
-        };
         /** AccountOut */
         AccountOut: {
             /** Village Id */
@@ -2031,6 +2054,11 @@ export interface components {
             opened_at: string;
             /** Opened By */
             opened_by: string;
+            /**
+             * Allowed Actions
+             * @description What the caller may do with it now (its role and the state)
+             */
+            allowed_actions: string[];
         };
         /** AmendmentIn */
         AmendmentIn: {
@@ -2176,6 +2204,11 @@ export interface components {
             created_at: string;
             /** Actions */
             actions: components["schemas"]["AssetAction"][];
+            /**
+             * Allowed Actions
+             * @description Of `actions`, those the caller may take
+             */
+            allowed_actions: components["schemas"]["AssetAction"][];
             /** Trail */
             trail: components["schemas"]["cunzhi__funds__schemas__EventOut"][];
         };
@@ -2205,17 +2238,6 @@ export interface components {
          * @enum {string}
          */
         AssetKind: "building" | "machinery" | "vehicle" | "facility" | "other";
-        /** AssetList */
-        AssetList: {
-            /** Items */
-            items: components["schemas"]["AssetOut"][];
-            /** Total */
-            total: number;
-            /** Limit */
-            limit: number;
-            /** Offset */
-            offset: number;
-        };
         /** AssetOut */
         AssetOut: {
             /** Id */
@@ -2258,6 +2280,11 @@ export interface components {
             created_at: string;
             /** Actions */
             actions: components["schemas"]["AssetAction"][];
+            /**
+             * Allowed Actions
+             * @description Of `actions`, those the caller may take
+             */
+            allowed_actions: components["schemas"]["AssetAction"][];
         };
         /**
          * AssetState
@@ -2406,17 +2433,6 @@ export interface components {
             /** Lines */
             lines: components["schemas"]["LineIn"][];
         };
-        /** BudgetList */
-        BudgetList: {
-            /** Items */
-            items: components["schemas"]["BudgetSummary"][];
-            /** Total */
-            total: number;
-            /** Limit */
-            limit: number;
-            /** Offset */
-            offset: number;
-        };
         /** BudgetOut */
         BudgetOut: {
             /** Id */
@@ -2466,6 +2482,11 @@ export interface components {
             amendments: components["schemas"]["AmendmentOut"][];
             /** Trail */
             trail: components["schemas"]["cunzhi__funds__schemas__EventOut"][];
+            /**
+             * Allowed Actions
+             * @description What the caller may do with it now (its role and the state)
+             */
+            allowed_actions: string[];
         };
         /**
          * BudgetStatus
@@ -2567,17 +2588,11 @@ export interface components {
             version: number;
             /** Postings */
             postings: components["schemas"]["PostingOut"][];
-        };
-        /** CadreList */
-        CadreList: {
-            /** Items */
-            items: components["schemas"]["CadreOut"][];
-            /** Total */
-            total: number;
-            /** Limit */
-            limit: number;
-            /** Offset */
-            offset: number;
+            /**
+             * Allowed Actions
+             * @description What the caller may do with the cadre (edit_cadre, post)
+             */
+            allowed_actions: string[];
         };
         /** CadreOut */
         CadreOut: {
@@ -2719,8 +2734,16 @@ export interface components {
             notes: components["schemas"]["NoteOut"][];
             /** Timeline */
             timeline: components["schemas"]["cunzhi__rectification__schemas__EventOut"][];
-            /** Allowed */
+            /**
+             * Allowed
+             * @description Same as allowed_actions (the older name)
+             */
             allowed: string[];
+            /**
+             * Allowed Actions
+             * @description What the caller may do with the case now (its role, the status, open measures)
+             */
+            readonly allowed_actions: string[];
         };
         /** CaseOut */
         CaseOut: {
@@ -2882,6 +2905,11 @@ export interface components {
              * @description Actions the state allows next (roles apart)
              */
             actions: components["schemas"]["ClaimAction"][];
+            /**
+             * Allowed Actions
+             * @description What the caller may do with it now (its role and the state)
+             */
+            allowed_actions: string[];
             /** Payment Entry Id */
             payment_entry_id: number | null;
             /** Attachments */
@@ -2903,17 +2931,6 @@ export interface components {
             purpose: string;
             /** Payee */
             payee: string;
-        };
-        /** ClaimList */
-        ClaimList: {
-            /** Items */
-            items: components["schemas"]["ClaimOut"][];
-            /** Total */
-            total: number;
-            /** Limit */
-            limit: number;
-            /** Offset */
-            offset: number;
         };
         /** ClaimOut */
         ClaimOut: {
@@ -3097,6 +3114,13 @@ export interface components {
             /** Next Cursor */
             next_cursor: string | null;
         };
+        /** CursorPage[LedgerEntryOut] */
+        CursorPage_LedgerEntryOut_: {
+            /** Items */
+            items: components["schemas"]["LedgerEntryOut"][];
+            /** Next Cursor */
+            next_cursor: string | null;
+        };
         /** CursorPage[LogOut] */
         CursorPage_LogOut_: {
             /** Items */
@@ -3253,6 +3277,54 @@ export interface components {
          * @enum {string}
          */
         IncomeSource: "rent" | "subsidy" | "transfer" | "asset_sale" | "other";
+        /** JobOut */
+        JobOut: {
+            /** Id */
+            id: number;
+            /**
+             * Task
+             * @description What runs, e.g. `cadres.posting_days`, `outbox.relay`
+             */
+            task: string;
+            /** Queue */
+            queue: string;
+            status: components["schemas"]["JobStatus"];
+            /** Attempts */
+            attempts: number;
+            /** Lock */
+            lock: string | null;
+            /**
+             * Args
+             * @description The job's arguments (a periodic job's `timestamp` is its tick)
+             */
+            args: {
+                [key: string]: unknown;
+            };
+            /**
+             * Scheduled At
+             * @description Not to run before this moment
+             */
+            scheduled_at: string | null;
+            /** Deferred At */
+            deferred_at: string | null;
+            /**
+             * Started At
+             * @description When its last attempt started
+             */
+            started_at: string | null;
+            /** Finished At */
+            finished_at: string | null;
+            /**
+             * Error
+             * @description The error of the last failed attempt
+             */
+            error: string | null;
+        };
+        /**
+         * JobStatus
+         * @enum {string}
+         */
+        JobStatus: "queued" | "running" | "succeeded" | "failed" | "cancelled" | "aborted";
         /** LedgerEntryOut */
         LedgerEntryOut: {
             /** Id */
@@ -3295,13 +3367,6 @@ export interface components {
             reversed_by_id: number | null;
             /** Booked By */
             booked_by: string;
-        };
-        /** LedgerPage */
-        LedgerPage: {
-            /** Items */
-            items: components["schemas"]["LedgerEntryOut"][];
-            /** Next Cursor */
-            next_cursor: string | null;
         };
         /** LettingIn */
         LettingIn: {
@@ -3683,10 +3748,164 @@ export interface components {
             village_name: string;
             case_status: components["schemas"]["CaseStatus"];
         };
+        /** Page[AccountOut] */
+        Page_AccountOut_: {
+            /** Items */
+            items: components["schemas"]["AccountOut"][];
+            /** Total */
+            total: number;
+            /** Limit */
+            limit: number;
+            /** Offset */
+            offset: number;
+        };
+        /** Page[AssetOut] */
+        Page_AssetOut_: {
+            /** Items */
+            items: components["schemas"]["AssetOut"][];
+            /** Total */
+            total: number;
+            /** Limit */
+            limit: number;
+            /** Offset */
+            offset: number;
+        };
+        /** Page[BudgetSummary] */
+        Page_BudgetSummary_: {
+            /** Items */
+            items: components["schemas"]["BudgetSummary"][];
+            /** Total */
+            total: number;
+            /** Limit */
+            limit: number;
+            /** Offset */
+            offset: number;
+        };
+        /** Page[CadreOut] */
+        Page_CadreOut_: {
+            /** Items */
+            items: components["schemas"]["CadreOut"][];
+            /** Total */
+            total: number;
+            /** Limit */
+            limit: number;
+            /** Offset */
+            offset: number;
+        };
         /** Page[CaseOut] */
         Page_CaseOut_: {
             /** Items */
             items: components["schemas"]["CaseOut"][];
+            /** Total */
+            total: number;
+            /** Limit */
+            limit: number;
+            /** Offset */
+            offset: number;
+        };
+        /** Page[ClaimOut] */
+        Page_ClaimOut_: {
+            /** Items */
+            items: components["schemas"]["ClaimOut"][];
+            /** Total */
+            total: number;
+            /** Limit */
+            limit: number;
+            /** Offset */
+            offset: number;
+        };
+        /** Page[JobOut] */
+        Page_JobOut_: {
+            /** Items */
+            items: components["schemas"]["JobOut"][];
+            /** Total */
+            total: number;
+            /** Limit */
+            limit: number;
+            /** Offset */
+            offset: number;
+        };
+        /** Page[PairingOut] */
+        Page_PairingOut_: {
+            /** Items */
+            items: components["schemas"]["PairingOut"][];
+            /** Total */
+            total: number;
+            /** Limit */
+            limit: number;
+            /** Offset */
+            offset: number;
+        };
+        /** Page[PartnerUnitOut] */
+        Page_PartnerUnitOut_: {
+            /** Items */
+            items: components["schemas"]["PartnerUnitOut"][];
+            /** Total */
+            total: number;
+            /** Limit */
+            limit: number;
+            /** Offset */
+            offset: number;
+        };
+        /** Page[PostingOut] */
+        Page_PostingOut_: {
+            /** Items */
+            items: components["schemas"]["PostingOut"][];
+            /** Total */
+            total: number;
+            /** Limit */
+            limit: number;
+            /** Offset */
+            offset: number;
+        };
+        /** Page[PostingProposalSummary] */
+        Page_PostingProposalSummary_: {
+            /** Items */
+            items: components["schemas"]["PostingProposalSummary"][];
+            /** Total */
+            total: number;
+            /** Limit */
+            limit: number;
+            /** Offset */
+            offset: number;
+        };
+        /** Page[ProposalSummary] */
+        Page_ProposalSummary_: {
+            /** Items */
+            items: components["schemas"]["ProposalSummary"][];
+            /** Total */
+            total: number;
+            /** Limit */
+            limit: number;
+            /** Offset */
+            offset: number;
+        };
+        /** Page[ResourceOut] */
+        Page_ResourceOut_: {
+            /** Items */
+            items: components["schemas"]["ResourceOut"][];
+            /** Total */
+            total: number;
+            /** Limit */
+            limit: number;
+            /** Offset */
+            offset: number;
+        };
+        /** Page[UserOut] */
+        Page_UserOut_: {
+            /** Items */
+            items: components["schemas"]["UserOut"][];
+            /** Total */
+            total: number;
+            /** Limit */
+            limit: number;
+            /** Offset */
+            offset: number;
+        };
+        /** Page[VillageOut] */
+        Page_VillageOut_: {
+            /** Items */
+            items: components["schemas"]["VillageOut"][];
             /** Total */
             total: number;
             /** Limit */
@@ -3711,17 +3930,6 @@ export interface components {
             reason: components["schemas"]["ManualEndReason"];
             /** Note */
             note?: string | null;
-        };
-        /** PairingList */
-        PairingList: {
-            /** Items */
-            items: components["schemas"]["PairingOut"][];
-            /** Total */
-            total: number;
-            /** Limit */
-            limit: number;
-            /** Offset */
-            offset: number;
         };
         /** PairingOut */
         PairingOut: {
@@ -3760,6 +3968,11 @@ export interface components {
             ended_at: string | null;
             /** Ended By Proposal Id */
             ended_by_proposal_id: number | null;
+            /**
+             * Allowed Actions
+             * @description What the caller may do with it now (its role and the state)
+             */
+            allowed_actions: string[];
         };
         /** PairingSettingsIn */
         PairingSettingsIn: {
@@ -3833,17 +4046,6 @@ export interface components {
              * @default true
              */
             active: boolean;
-        };
-        /** PartnerUnitList */
-        PartnerUnitList: {
-            /** Items */
-            items: components["schemas"]["PartnerUnitOut"][];
-            /** Total */
-            total: number;
-            /** Limit */
-            limit: number;
-            /** Offset */
-            offset: number;
         };
         /** PartnerUnitOut */
         PartnerUnitOut: {
@@ -3962,17 +4164,6 @@ export interface components {
          * @enum {string}
          */
         PostingEndReason: "replaced" | "village_accepted" | "recalled" | "other";
-        /** PostingList */
-        PostingList: {
-            /** Items */
-            items: components["schemas"]["PostingOut"][];
-            /** Total */
-            total: number;
-            /** Limit */
-            limit: number;
-            /** Offset */
-            offset: number;
-        };
         /**
          * PostingManualEndReason
          * @enum {string}
@@ -4011,6 +4202,11 @@ export interface components {
             ended_by: string | null;
             /** Ended At */
             ended_at: string | null;
+            /**
+             * Allowed Actions
+             * @description What the caller may do with it now (its role and the state)
+             */
+            allowed_actions: string[];
         };
         /** PostingProposalCreate */
         PostingProposalCreate: {
@@ -4028,17 +4224,6 @@ export interface components {
             end_date?: string | null;
             /** @default deputy_secretary */
             post: components["schemas"]["Post"];
-        };
-        /** PostingProposalList */
-        PostingProposalList: {
-            /** Items */
-            items: components["schemas"]["PostingProposalSummary"][];
-            /** Total */
-            total: number;
-            /** Limit */
-            limit: number;
-            /** Offset */
-            offset: number;
         };
         /** PostingProposalOut */
         PostingProposalOut: {
@@ -4087,6 +4272,11 @@ export interface components {
              * @description available cadres the proposal does not post
              */
             idle_cadres: components["schemas"]["ProposedCadre"][];
+            /**
+             * Allowed Actions
+             * @description What the caller may do with it now (its role and the state)
+             */
+            allowed_actions: string[];
         };
         /**
          * PostingProposalStatus
@@ -4238,17 +4428,6 @@ export interface components {
             pins?: components["schemas"]["PairRef"][];
             /** Bans */
             bans?: components["schemas"]["PairRef"][];
-        };
-        /** ProposalList */
-        ProposalList: {
-            /** Items */
-            items: components["schemas"]["ProposalSummary"][];
-            /** Total */
-            total: number;
-            /** Limit */
-            limit: number;
-            /** Offset */
-            offset: number;
         };
         /**
          * ProposalRerun
@@ -4488,6 +4667,11 @@ export interface components {
             created_at: string;
             /** Actions */
             actions: components["schemas"]["ResourceAction"][];
+            /**
+             * Allowed Actions
+             * @description Of `actions`, those the caller may take
+             */
+            allowed_actions: components["schemas"]["ResourceAction"][];
             /** Trail */
             trail: components["schemas"]["cunzhi__funds__schemas__EventOut"][];
         };
@@ -4511,17 +4695,6 @@ export interface components {
          * @enum {string}
          */
         ResourceKind: "land" | "pond" | "forest" | "grassland" | "other";
-        /** ResourceList */
-        ResourceList: {
-            /** Items */
-            items: components["schemas"]["ResourceOut"][];
-            /** Total */
-            total: number;
-            /** Limit */
-            limit: number;
-            /** Offset */
-            offset: number;
-        };
         /** ResourceOut */
         ResourceOut: {
             /** Id */
@@ -4569,6 +4742,11 @@ export interface components {
             created_at: string;
             /** Actions */
             actions: components["schemas"]["ResourceAction"][];
+            /**
+             * Allowed Actions
+             * @description Of `actions`, those the caller may take
+             */
+            allowed_actions: components["schemas"]["ResourceAction"][];
         };
         /**
          * ResourceState
@@ -4684,9 +4862,14 @@ export interface components {
             townships: components["schemas"]["RoundTownshipOut"][];
             /**
              * Allowed
-             * @description Status events allowed now (open rounds: close; proposed: confirm, close)
+             * @description Same as allowed_actions (the older name)
              */
             allowed: string[];
+            /**
+             * Allowed Actions
+             * @description What the caller may do with the round now (open: close; proposed: confirm, close)
+             */
+            readonly allowed_actions: string[];
         };
         /** RoundOut */
         RoundOut: {
@@ -5140,17 +5323,6 @@ export interface components {
             phone?: string | null;
             role: components["schemas"]["Role"];
         };
-        /** UserList */
-        UserList: {
-            /** Items */
-            items: components["schemas"]["UserOut"][];
-            /** Total */
-            total: number;
-            /** Limit */
-            limit: number;
-            /** Offset */
-            offset: number;
-        };
         /** UserOut */
         UserOut: {
             /** Id */
@@ -5234,6 +5406,35 @@ export interface components {
             /** Problem Categories */
             problem_categories?: components["schemas"]["ProblemCategory"][];
         };
+        /** VillageDetail */
+        VillageDetail: {
+            /** Code */
+            code: string;
+            /** Name */
+            name: string;
+            /** Township Code */
+            township_code: string;
+            /** Township Name */
+            township_name: string;
+            /** Population */
+            population: number;
+            /** Households */
+            households: number;
+            /** Secretary Name */
+            secretary_name: string | null;
+            /** Party Member Count */
+            party_member_count: number;
+            status: components["schemas"]["RectificationStatus"];
+            /** Problem Categories */
+            problem_categories: components["schemas"]["ProblemCategory"][];
+            /** Version */
+            version: number;
+            /**
+             * Allowed Actions
+             * @description What the caller may do with the village (edit)
+             */
+            allowed_actions: string[];
+        };
         /** VillageHistory */
         VillageHistory: {
             village: components["schemas"]["HistoryVillage"];
@@ -5243,17 +5444,6 @@ export interface components {
             cases: components["schemas"]["HistoryCase"][];
             /** Events */
             events: components["schemas"]["cunzhi__rectification__schemas__EventOut"][];
-        };
-        /** VillageList */
-        VillageList: {
-            /** Items */
-            items: components["schemas"]["VillageOut"][];
-            /** Total */
-            total: number;
-            /** Limit */
-            limit: number;
-            /** Offset */
-            offset: number;
         };
         /** VillageOut */
         VillageOut: {
@@ -5421,6 +5611,11 @@ export interface components {
             villages: components["schemas"]["ProposedVillage"][];
             /** Units */
             units: components["schemas"]["UnitLoad"][];
+            /**
+             * Allowed Actions
+             * @description What the caller may do with it now (its role and the state)
+             */
+            allowed_actions: string[];
         };
         /** EventOut */
         cunzhi__rectification__schemas__EventOut: {
@@ -5873,7 +6068,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["UserList"];
+                    "application/json": components["schemas"]["Page_UserOut_"];
                 };
             };
             /** @description Validation error (field problems in `errors`) */
@@ -6174,7 +6369,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["VillageList"];
+                    "application/json": components["schemas"]["Page_VillageOut_"];
                 };
             };
             /** @description Validation error (field problems in `errors`) */
@@ -6216,7 +6411,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["VillageOut"];
+                    "application/json": components["schemas"]["VillageDetail"];
                 };
             };
             /** @description Validation error (field problems in `errors`) */
@@ -6257,7 +6452,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["VillageOut"];
+                    "application/json": components["schemas"]["VillageDetail"];
                 };
             };
             /** @description Validation error (field problems in `errors`) */
@@ -6305,7 +6500,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["VillageOut"];
+                    "application/json": components["schemas"]["VillageDetail"];
                 };
             };
             /** @description Stale If-Match */
@@ -7608,7 +7803,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["PairingList"];
+                    "application/json": components["schemas"]["Page_PairingOut_"];
                 };
             };
             /** @description Validation error (field problems in `errors`) */
@@ -7737,7 +7932,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProposalList"];
+                    "application/json": components["schemas"]["Page_ProposalSummary_"];
                 };
             };
             /** @description Validation error (field problems in `errors`) */
@@ -8067,7 +8262,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["PartnerUnitList"];
+                    "application/json": components["schemas"]["Page_PartnerUnitOut_"];
                 };
             };
             /** @description Validation error (field problems in `errors`) */
@@ -8266,7 +8461,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["CadreList"];
+                    "application/json": components["schemas"]["Page_CadreOut_"];
                 };
             };
             /** @description Validation error (field problems in `errors`) */
@@ -8491,7 +8686,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["PostingList"];
+                    "application/json": components["schemas"]["Page_PostingOut_"];
                 };
             };
             /** @description Validation error (field problems in `errors`) */
@@ -8627,7 +8822,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["PostingProposalList"];
+                    "application/json": components["schemas"]["Page_PostingProposalSummary_"];
                 };
             };
             /** @description Validation error (field problems in `errors`) */
@@ -9521,7 +9716,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["AccountList"];
+                    "application/json": components["schemas"]["Page_AccountOut_"];
                 };
             };
             /** @description Validation error (field problems in `errors`) */
@@ -9748,7 +9943,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["LedgerPage"];
+                    "application/json": components["schemas"]["CursorPage_LedgerEntryOut_"];
                 };
             };
             /** @description Validation error (field problems in `errors`) */
@@ -9951,7 +10146,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["BudgetList"];
+                    "application/json": components["schemas"]["Page_BudgetSummary_"];
                 };
             };
             /** @description Validation error (field problems in `errors`) */
@@ -10697,7 +10892,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ClaimList"];
+                    "application/json": components["schemas"]["Page_ClaimOut_"];
                 };
             };
             /** @description Validation error (field problems in `errors`) */
@@ -11401,7 +11596,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["AssetList"];
+                    "application/json": components["schemas"]["Page_AssetOut_"];
                 };
             };
             /** @description Validation error (field problems in `errors`) */
@@ -11838,7 +12033,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ResourceList"];
+                    "application/json": components["schemas"]["Page_ResourceOut_"];
                 };
             };
             /** @description Validation error (field problems in `errors`) */
@@ -12511,6 +12706,117 @@ export interface operations {
             };
             /** @description Refused by the workflow (illegal_transition, below_valuation, below_reserve) */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Validation error (field problems in `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Client error: application/problem+json with a stable `code` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    "jobs-list": {
+        parameters: {
+            query?: {
+                status?: components["schemas"]["JobStatus"] | null;
+                task?: string | null;
+                /** @description Page size (1 to 200) */
+                limit?: number;
+                offset?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_JobOut_"];
+                };
+            };
+            /** @description Only the county organisation department reads jobs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Validation error (field problems in `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Client error: application/problem+json with a stable `code` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    "jobs-get": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                job_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobOut"];
+                };
+            };
+            /** @description Only the county organisation department reads jobs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such job */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

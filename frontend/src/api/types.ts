@@ -31,8 +31,10 @@ export type QueryOf<P extends keyof paths, M extends keyof paths[P]> = paths[P][
 export type TokenPair = ResponseBody<'/api/v1/auth/token', 'post'>
 export type Me = ResponseBody<'/api/v1/auth/me', 'get'>
 export type Role = Me['role']
-export type Village = ResponseBody<'/api/v1/villages/{code}', 'get'>
 export type VillagePage = ResponseBody<'/api/v1/villages', 'get'>
+export type Village = VillagePage['items'][number]
+/** One village as its own read answers it: with the actions the caller may take on it. */
+export type VillageDetail = ResponseBody<'/api/v1/villages/{code}', 'get'>
 export type VillageQuery = QueryOf<'/api/v1/villages', 'get'>
 export type VillageUpdate = RequestBody<'/api/v1/villages/{code}', 'patch'>
 export type VillageStatus = Village['status']

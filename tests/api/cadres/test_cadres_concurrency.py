@@ -72,7 +72,7 @@ async def own_db(engine: AsyncEngine) -> AsyncIterator[AsyncEngine]:
 @pytest.fixture(scope="module")
 async def race(own_db: AsyncEngine) -> AsyncIterator[tuple[list[httpx.AsyncClient], dict[str, str]]]:
     from cunzhi.auth.models import User
-    from cunzhi.db import session_scope
+    from cunzhi.db import SESSION_SCOPES
     from cunzhi.kit.security import create_access_token
     from cunzhi.main import create_app
 
@@ -83,7 +83,8 @@ async def race(own_db: AsyncEngine) -> AsyncIterator[tuple[list[httpx.AsyncClien
             yield session
 
     app = create_app()
-    app.dependency_overrides[session_scope] = real_session
+    for scope in SESSION_SCOPES:
+        app.dependency_overrides[scope] = real_session
     app.state.engine_getter = lambda: own_db
     async with maker() as s:
         uid = (await s.execute(select(User.id).where(User.username == "race_cadre"))).scalar_one()

@@ -104,7 +104,7 @@ def fuzz_app():  # type: ignore[no-untyped-def]
 
 @pytest.fixture
 async def fuzz_client(fuzz_app, db: AsyncSession, engine: AsyncEngine) -> AsyncIterator[httpx.AsyncClient]:
-    from cunzhi.db import keeps_writes, session_scope
+    from cunzhi.db import SESSION_SCOPES, keeps_writes
 
     async def test_session() -> AsyncIterator[AsyncSession]:
         # As in the `app` fixture: each request in a savepoint of the test's transaction.
@@ -112,12 +112,16 @@ async def fuzz_client(fuzz_app, db: AsyncSession, engine: AsyncEngine) -> AsyncI
         try:
             yield db
         except BaseException as exc:
-            await (savepoint.commit() if keeps_writes(exc) else savepoint.rollback())
+            # A request's read and write sessions nest here; the outer one may have ended the inner.
+            if savepoint.is_active:
+                await (savepoint.commit() if keeps_writes(exc) else savepoint.rollback())
             raise
         else:
-            await savepoint.commit()
+            if savepoint.is_active:
+                await savepoint.commit()
 
-    fuzz_app.dependency_overrides[session_scope] = test_session
+    for scope in SESSION_SCOPES:
+        fuzz_app.dependency_overrides[scope] = test_session
     fuzz_app.state.engine_getter = lambda: engine
     # raise_app_exceptions=False: an unhandled error comes back as the 500 a client would see.
     transport = httpx.ASGITransport(app=fuzz_app, raise_app_exceptions=False, client=("10.9.8.7", 40000))

@@ -3,8 +3,10 @@ the default address, the test suite starts the embedded PostgreSQL itself (data 
 folder) and stops it and removes the folder at the end."""
 
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import psutil
@@ -13,7 +15,16 @@ from test_smoke_embedded import _free_port
 ROOT = Path(__file__).resolve().parents[3]
 
 
-def test_a_run_without_a_server_starts_and_stops_its_own(tmp_path: Path) -> None:
+def test_a_run_without_a_server_starts_and_stops_its_own() -> None:
+    # A short folder: under pytest-xdist tmp_path is too deep for PostgreSQL's socket path (107 bytes).
+    tmp_path = Path(tempfile.mkdtemp(prefix="cz-", dir="/tmp"))
+    try:
+        _run_without_a_server(tmp_path)
+    finally:
+        shutil.rmtree(tmp_path, ignore_errors=True)
+
+
+def _run_without_a_server(tmp_path: Path) -> None:
     nothing_there = f"postgresql://postgres@127.0.0.1:{_free_port()}/postgres"
     env = {**os.environ, "DATABASE_URL": "", "CUNZHI_TEST_DEFAULT_DATABASE_URL": nothing_there,
            "TMPDIR": str(tmp_path)}

@@ -115,10 +115,11 @@ async def test_concurrent_patches_same_version_one_wins(app, engine, token_for):
     transaction: exactly one succeeds, the other is 412."""
     import httpx
 
-    from cunzhi.db import session_scope
+    from cunzhi.db import SESSION_SCOPES
 
     # Real transactions for this test: undo the per-test savepoint override.
-    app.dependency_overrides.pop(session_scope)
+    for scope in SESSION_SCOPES:
+        app.dependency_overrides.pop(scope)
     app.state.engine_getter = lambda: engine
     import cunzhi.db as dbmod
 

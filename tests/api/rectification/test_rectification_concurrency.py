@@ -97,7 +97,7 @@ async def _race(eng: AsyncEngine, rid: int, *requests: Callable[[], Awaitable[ht
 
 async def test_two_corrections_with_the_same_etag_one_wins(own_db: tuple[AsyncEngine, str]) -> None:
     from cunzhi.auth.models import User
-    from cunzhi.db import session_scope
+    from cunzhi.db import SESSION_SCOPES
     from cunzhi.kit.audit import AuditEvent
     from cunzhi.kit.security import create_access_token
     from cunzhi.main import create_app
@@ -112,7 +112,8 @@ async def test_two_corrections_with_the_same_etag_one_wins(own_db: tuple[AsyncEn
             yield session
 
     app = create_app()
-    app.dependency_overrides[session_scope] = real_session
+    for scope in SESSION_SCOPES:
+        app.dependency_overrides[scope] = real_session
     app.state.engine_getter = lambda: eng
     async with maker() as s:
         ids = dict((await s.execute(select(User.username, User.id))).all())
@@ -176,7 +177,7 @@ async def test_two_corrections_with_the_same_etag_one_wins(own_db: tuple[AsyncEn
 
 async def test_two_confirmations_at_once_one_wins(own_db: tuple[AsyncEngine, str]) -> None:
     from cunzhi.auth.models import User
-    from cunzhi.db import session_scope
+    from cunzhi.db import SESSION_SCOPES
     from cunzhi.kit.audit import AuditEvent
     from cunzhi.kit.security import create_access_token
     from cunzhi.main import create_app
@@ -191,7 +192,8 @@ async def test_two_confirmations_at_once_one_wins(own_db: tuple[AsyncEngine, str
             yield session
 
     app = create_app()
-    app.dependency_overrides[session_scope] = real_session
+    for scope in SESSION_SCOPES:
+        app.dependency_overrides[scope] = real_session
     app.state.engine_getter = lambda: eng
     async with maker() as s:
         uid = (await s.execute(select(User.id).where(User.username == "race_admin"))).scalar_one()

@@ -28,7 +28,7 @@ describe('registry step forms', () => {
   })
 
   it('has a form for every step each registry knows', () => {
-    expect(Object.keys(REGISTRIES.asset.steps).sort()).toEqual(Object.keys(REGISTRIES.asset.roles).sort())
-    expect(Object.keys(REGISTRIES.resource.steps).sort()).toEqual(Object.keys(REGISTRIES.resource.roles).sort())
+    expect(Object.keys(REGISTRIES.asset.steps).sort()).toEqual([...REGISTRIES.asset.actions].sort())
+    expect(Object.keys(REGISTRIES.resource.steps).sort()).toEqual([...REGISTRIES.resource.actions].sort())
   })
 })

@@ -2,9 +2,7 @@
  * The asset and resource registries share one list and one detail screen; what differs (paths,
  * columns, the form of each workflow step) is described here.
  */
-import type { Role } from '@/api/types'
-import { ASSET_ACTION_ROLES, RESOURCE_ACTION_ROLES } from './roles'
-import { ASSET_KINDS, DISPOSAL_METHODS, RESOURCE_KINDS } from './types'
+import { ASSET_ACTIONS, ASSET_KINDS, DISPOSAL_METHODS, RESOURCE_ACTIONS, RESOURCE_KINDS } from './types'
 
 export type RegistryKind = 'asset' | 'resource'
 
@@ -28,7 +26,8 @@ export interface RegistrySpec {
   statusPrefix: string
   kindPrefix: string
   actionPrefix: string
-  roles: Record<string, Role[]>
+  /** every workflow step (which of them the caller may take comes from the API's allowed_actions) */
+  actions: readonly string[]
   /** the registration form */
   register: FieldSpec[]
   /** each workflow step's form */
@@ -50,7 +49,7 @@ export const REGISTRIES: Record<RegistryKind, RegistrySpec> = {
     statusPrefix: 'funds.registry.assetStatuses',
     kindPrefix: 'funds.registry.assetKinds',
     actionPrefix: 'funds.registry.assetActions',
-    roles: ASSET_ACTION_ROLES,
+    actions: ASSET_ACTIONS,
     register: [
       { key: 'name', label: 'name', type: 'text', required: true },
       { key: 'kind', label: 'kind', type: 'select', required: true, options: ASSET_KINDS, optionPrefix: 'funds.registry.assetKinds' },
@@ -101,7 +100,7 @@ export const REGISTRIES: Record<RegistryKind, RegistrySpec> = {
     statusPrefix: 'funds.registry.resourceStatuses',
     kindPrefix: 'funds.registry.resourceKinds',
     actionPrefix: 'funds.registry.resourceActions',
-    roles: RESOURCE_ACTION_ROLES,
+    actions: RESOURCE_ACTIONS,
     register: [
       { key: 'name', label: 'name', type: 'text', required: true },
       {

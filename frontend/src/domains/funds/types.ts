@@ -57,3 +57,14 @@ export const CLAIM_STATUSES: ClaimStatus[] = [
 export const ASSET_KINDS: AssetKind[] = ['building', 'machinery', 'vehicle', 'facility', 'other']
 export const RESOURCE_KINDS: ResourceKind[] = ['land', 'pond', 'forest', 'grassland', 'other']
 export const DISPOSAL_METHODS: DisposalMethod[] = ['sale', 'auction', 'scrap', 'transfer']
+export const ASSET_ACTIONS: AssetAction[] = ['value', 'approve', 'return', 'dispose']
+export const RESOURCE_ACTIONS: ResourceAction[] = [
+  'survey',
+  'value',
+  'approve',
+  'return',
+  'open_tender',
+  'tender_failed',
+  'record_letting',
+  'end_letting',
+]

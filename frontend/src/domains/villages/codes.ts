@@ -1,4 +1,4 @@
-import type { ProblemCategory, Role, VillageStatus } from '@/api/types'
+import type { ProblemCategory, VillageStatus } from '@/api/types'
 
 export const STATUSES: VillageStatus[] = ['normal', 'weak', 'rectifying', 'accepted']
 export const CATEGORIES: ProblemCategory[] = [
@@ -10,8 +10,5 @@ export const CATEGORIES: ProblemCategory[] = [
   'weak_branch',
   'specialty_farming',
 ]
-/** Roles the API lets edit a village's basic facts. */
-export const VILLAGE_EDITORS: Role[] = ['county_admin', 'township_official']
-
 export const SORTABLE = ['code', 'name', 'population', 'party_member_count', 'status'] as const
 export type SortField = (typeof SORTABLE)[number]

@@ -1,0 +1,55 @@
+"""Who may manage stationed cadres and who does fieldwork. Keyed by `Role`; checked with `kit.permissions`.
+
+Desk work is the county organisation department's, in a county it sees (`kit.scope.sees_county`);
+check-ins and work logs are the stationed cadre's own."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from cunzhi.kit.codes import Role
+from cunzhi.kit.permissions import allowed, roles
+from cunzhi.kit.principal import Principal
+from cunzhi.kit.scope import sees_county
+
+
+class CadreAction(StrEnum):
+    edit_settings = "edit_settings"
+    add_cadre = "add_cadre"
+    edit_cadre = "edit_cadre"
+    post = "post"
+    end_posting = "end_posting"
+    propose = "propose"
+    confirm = "confirm"
+    fieldwork = "fieldwork"  # check in, keep the work log, add photos to one's own entries
+
+
+_DESK = roles(Role.county_admin)
+CADRES: dict[CadreAction, frozenset[Role]] = {
+    **{a: _DESK for a in CadreAction if a is not CadreAction.fieldwork},
+    CadreAction.fieldwork: roles(Role.cadre),
+}
+
+
+def cadre_actions(p: Principal, *, county_code: str, active: bool) -> list[str]:
+    """The desk edits a cadre of a county it sees, and posts an active one."""
+    if not sees_county(p, county_code):
+        return []
+    candidates = [CadreAction.edit_cadre] + ([CadreAction.post] if active else [])
+    return [a.value for a in allowed(p, CADRES, candidates)]
+
+
+def posting_actions(p: Principal, *, county_code: str, open_: bool) -> list[str]:
+    """A posting not ended yet and not over may be ended."""
+    if not open_ or not sees_county(p, county_code):
+        return []
+    return [a.value for a in allowed(p, CADRES, [CadreAction.end_posting])]
+
+
+def proposal_actions(p: Principal, *, county_code: str, open_: bool, stale: bool) -> list[str]:
+    """While a proposal is open the desk may run it again (a new proposal from today) and confirm it,
+    the latter only while it still matches today's inputs."""
+    if not open_ or not sees_county(p, county_code):
+        return []
+    candidates = [CadreAction.propose] + ([CadreAction.confirm] if not stale else [])
+    return [a.value for a in allowed(p, CADRES, candidates)]

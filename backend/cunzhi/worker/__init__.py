@@ -1,0 +1,1 @@
+"""The job worker: Procrastinate on the same PostgreSQL (see app.py and tasks.py)."""

@@ -1,0 +1,25 @@
+"""The read-path benchmark's quickest run, so it cannot rot: it starts both servers, loads with COPY,
+drives them with wrk and prints its figures. Not a timing check: the figures are only looked for."""
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+@pytest.mark.skipif(shutil.which("wrk") is None, reason="wrk is not installed (`make bench-tools` installs it)")
+def test_read_path_bench_quick_run_prints_figures() -> None:
+    r = subprocess.run([sys.executable, str(ROOT / "tests" / "bench" / "bench_read_path.py"), "--quick"],
+                       capture_output=True, text=True, timeout=300, env=os.environ.copy(), check=False)
+    assert r.returncode == 0, r.stdout + r.stderr
+    for op in ("list", "one"):
+        for side in ("api", "bare"):
+            assert re.search(rf"^{op}\s+\d+\s+1\s+{side}\s+\d+\s+[\d.]+\s+[\d.]+\s+[\d.]+$", r.stdout, re.M), r.stdout
+        # The summary: req/s of both sides, both p95 and the ratio.
+        assert re.search(rf"^{op}\s+\d+\s+\d+\s+\d+\s+[\d.]+\s+[\d.]+\s+\d+\.\d\d\s+0\.\d0$", r.stdout, re.M), r.stdout
