@@ -40,7 +40,9 @@ async def test_deactivated_here_refused_at_once(client, token_for, short_cache):
     h = await token_for("township03")
     assert (await client.get("/api/v1/villages", headers=h)).status_code == 200
     users = (await client.get("/api/v1/users", params={"q": "township03"}, headers=admin)).json()["items"]
-    r = await client.patch(f"/api/v1/users/{users[0]['id']}", json={"is_active": False}, headers=admin)
+    tag = (await client.get(f"/api/v1/users/{users[0]['id']}", headers=admin)).headers["ETag"]
+    r = await client.patch(f"/api/v1/users/{users[0]['id']}", json={"is_active": False},
+                           headers={**admin, "If-Match": tag})
     assert r.status_code == 200
     assert (await client.get("/api/v1/villages", headers=h)).status_code == 401
 
