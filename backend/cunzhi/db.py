@@ -161,19 +161,12 @@ def _autocommit_sessionmaker(primary: bool) -> async_sessionmaker[AsyncSession]:
     # AUTOCOMMIT: each SELECT runs on its own, without a BEGIN and COMMIT round trip around it.
     engine = get_engine() if primary else get_read_engine()
     return async_sessionmaker(engine.execution_options(isolation_level="AUTOCOMMIT"),
-                              expire_on_commit=False, autoflush=False, info={RELEASE_EARLY: True})
+                              expire_on_commit=False, autoflush=False, info={NO_TRANSACTION: True})
 
 
-# Marks the sessions above: done with, they give their connection back at once (see release()).
-RELEASE_EARLY = "cunzhi.release_early"
-
-
-async def release(session: AsyncSession) -> None:
-    """Hand a transaction-less session's connection back to the pool before the request ends: the
-    caller lookup must not hold one while the handler waits for its own (a full pool would wait on
-    itself). Other sessions (a test's, a transaction's) are left alone."""
-    if session.info.get(RELEASE_EARLY):
-        await session.close()
+# Marks the sessions above: nothing is begun on them, so a statement needs only a pooled connection,
+# which kit.prepared.Reader takes from the pool itself instead of through the session.
+NO_TRANSACTION = "cunzhi.no_transaction"
 
 
 # Where the idempotency layer leaves the session whose transaction it owns (see kit/idempotency.py).

@@ -1,7 +1,8 @@
 """Annotated dependencies every router uses: the request's session and the caller."""
 
 import time
-from collections.abc import Callable, Coroutine
+from collections.abc import AsyncIterator, Callable, Coroutine
+from contextlib import asynccontextmanager
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
@@ -12,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
 from cunzhi.config import get_settings
-from cunzhi.db import auth_session_scope, read_session_scope, release, session_scope
+from cunzhi.db import auth_session_scope, read_session_scope, session_scope
 from cunzhi.kit.codes import Role
 from cunzhi.kit.errors import Forbidden, InvalidToken, NotAuthenticated
 from cunzhi.kit.principal import Principal
@@ -23,7 +24,6 @@ from cunzhi.kit.security import decode_access_token
 SessionDep = Annotated[AsyncSession, Depends(session_scope, scope="function")]
 # For handlers that only read: no transaction around the statements, and a replica when configured.
 ReadSessionDep = Annotated[AsyncSession, Depends(read_session_scope)]
-_AuthSessionDep = Annotated[AsyncSession, Depends(auth_session_scope)]
 
 
 class PrincipalCache:
@@ -98,9 +98,7 @@ def _forget_committed(session: Session) -> None:
 _bearer = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
 
 
-async def current_principal(
-    request: Request, session: _AuthSessionDep, token: Annotated[str | None, Depends(_bearer)]
-) -> Principal:
+async def current_principal(request: Request, token: Annotated[str | None, Depends(_bearer)]) -> Principal:
     if not token:
         raise NotAuthenticated(headers={"WWW-Authenticate": "Bearer"})
     try:
@@ -111,13 +109,22 @@ async def current_principal(
     principal = principals.get(subject)
     if principal is None:
         generation = principals.generation
-        try:
+        async with _auth_session(request) as session:
             principal = await _look_up(session, subject)
-        finally:
-            await release(session)
         principals.put(subject, principal, generation)
     request.state.principal = principal
     return principal
+
+
+@asynccontextmanager
+async def _auth_session(request: Request) -> AsyncIterator[AsyncSession]:
+    """The session for looking the caller up, opened only when the cache has no answer (most requests
+    need none), and closed before the handler runs: it must not hold a connection while the handler
+    waits for its own (a full pool would wait on itself). An override of auth_session_scope (a test's
+    session) is used as FastAPI would use it for a dependency."""
+    factory = request.app.dependency_overrides.get(auth_session_scope, auth_session_scope)
+    async with asynccontextmanager(factory)() as session:
+        yield session
 
 
 async def _look_up(session: AsyncSession, subject: str) -> Principal:

@@ -42,6 +42,13 @@ def village_clause(p: Principal) -> ColumnElement[bool]:
     return false()
 
 
+def village_clause_key(p: Principal) -> tuple[object, ...]:
+    """Everything `village_clause(p)` is made of: equal keys, equal clauses (kit.prepared caches
+    statements compiled with the clause under it). Keep the two side by side."""
+    day = clock.local_today() if p.partner_unit_id is not None else None  # pairings active today
+    return (p.division_code, p.division_level, p.village_id, p.partner_unit_id, day)
+
+
 def village_ids(p: Principal) -> Select[int]:
     """Ids of the villages `p` may see, for `Model.village_id.in_(village_ids(p))`."""
     return select(Village.id).where(village_clause(p))

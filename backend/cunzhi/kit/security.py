@@ -2,6 +2,7 @@
 
 import hashlib
 import secrets
+import time
 from datetime import timedelta
 from functools import lru_cache
 from typing import Any
@@ -74,8 +75,51 @@ def create_access_token(subject: str, *, extra: dict[str, Any] | None = None) ->
     return jwt.encode(claims, secret_key(), algorithm=ALGORITHM), int(ttl.total_seconds())
 
 
+class _VerifiedTokens:
+    """Tokens whose signature and claims were checked, with their claims: a caller sends the same token
+    with every request, and checking an HMAC and parsing JSON each time costs more than the lookup.
+
+    Keyed by the token and what it was checked against (key, issuer, audience). Only expiry can make
+    a checked token invalid later, so a hit is re-checked against `exp` with the same clock jose uses."""
+
+    MAX_ENTRIES = 10_000
+
+    def __init__(self) -> None:
+        self._entries: dict[tuple[str, str, str, str], dict[str, Any]] = {}
+
+    def get(self, key: tuple[str, str, str, str]) -> dict[str, Any] | None:
+        claims = self._entries.get(key)
+        if claims is None:
+            return None
+        if claims["exp"] < time.time():  # jose refuses exp < now (no leeway)
+            self._entries.pop(key, None)
+            return None
+        return claims
+
+    def put(self, key: tuple[str, str, str, str], claims: dict[str, Any]) -> None:
+        if len(self._entries) >= self.MAX_ENTRIES:
+            self._entries.clear()
+        self._entries[key] = claims
+
+
+_verified = _VerifiedTokens()
+
+
 def decode_access_token(token: str) -> dict[str, Any]:
-    """Raises JWTError on anything but a valid, unexpired HS256 token for this issuer and audience."""
+    """Raises JWTError on anything but a valid, unexpired HS256 token for this issuer and audience.
+
+    The claims are the caller's to read, not to change (they are shared by every request with the token)."""
+    settings = get_settings()
+    key = (token, secret_key(), settings.jwt_issuer, settings.jwt_audience)
+    known = _verified.get(key)
+    if known is not None:
+        return known
+    claims = _check_access_token(token)
+    _verified.put(key, claims)
+    return claims
+
+
+def _check_access_token(token: str) -> dict[str, Any]:
     settings = get_settings()
     header = jwt.get_unverified_header(token)
     if header.get("alg") != ALGORITHM:

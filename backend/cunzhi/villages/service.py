@@ -1,7 +1,8 @@
+from collections.abc import Mapping
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ColumnElement, RowMapping, any_, func, literal, or_, select
+from sqlalchemy import ColumnElement, Integer, String, any_, bindparam, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.exc import StaleDataError
@@ -12,8 +13,9 @@ from cunzhi.kit.codes import DivisionLevel, ProblemCategory, RectificationStatus
 from cunzhi.kit.errors import Conflict, NotFound, PreconditionFailed, Unprocessable
 from cunzhi.kit.etag import expected_version
 from cunzhi.kit.permissions import require
+from cunzhi.kit.prepared import Reader, Statements
 from cunzhi.kit.principal import Principal
-from cunzhi.kit.scope import get_village, village_clause
+from cunzhi.kit.scope import get_village, village_clause, village_clause_key
 from cunzhi.villages.models import Village
 from cunzhi.villages.permissions import VILLAGES, VillageAction
 from cunzhi.villages.schemas import VillageCreate, VillageOut, VillagePatch
@@ -64,37 +66,76 @@ async def _township_name(session: AsyncSession, code: str) -> str:
     return (await session.execute(select(Division.name).where(Division.code == code))).scalar_one()
 
 
+# The two most frequent reads of all, compiled once per shape (kit.prepared): the scope's key, which
+# filters are set and the sort; the filter values, the page and the code are bound per request.
+_STATEMENTS = Statements()
+
+
+def _filter_values(township_code: str | None, status: RectificationStatus | None,
+                   category: ProblemCategory | None, q: str | None) -> dict[str, Any]:
+    """The bound values of the filters that are set (their names are the bindparams below)."""
+    values: dict[str, Any] = {}
+    if township_code:
+        values["township_code"] = township_code
+    if status:
+        values["status"] = status.value
+    if category:
+        values["category"] = category.value
+    if q:
+        escaped = q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        values["q_contains"], values["q_prefix"] = f"%{escaped}%", f"{escaped}%"
+    return values
+
+
+def _filter_clauses(values: Mapping[str, Any]) -> list[ColumnElement[bool]]:
+    where: list[ColumnElement[bool]] = []
+    if "township_code" in values:
+        where.append(Village.township_code == bindparam("township_code", type_=String))
+    if "status" in values:
+        where.append(Village.status == bindparam("status", type_=String))
+    if "category" in values:
+        where.append(bindparam("category", type_=String) == any_(Village.problem_categories))
+    if "q_contains" in values:
+        # Name contains q, or code starts with it (q's wildcards escaped above).
+        where.append(or_(Village.name.ilike(bindparam("q_contains", type_=String), escape="\\"),
+                         Village.code.like(bindparam("q_prefix", type_=String), escape="\\")))
+    return where
+
+
 async def list_villages(
     session: AsyncSession, p: Principal, *, township_code: str | None, status: RectificationStatus | None,
     category: ProblemCategory | None, q: str | None, sort: VillageSort, limit: int, offset: int,
-) -> tuple[list[RowMapping], int]:
+) -> tuple[list[Mapping[str, Any]], int]:
     """A page of villages in `p`'s scope as rows shaped like VillageOut, and the total."""
-    where: list[ColumnElement[bool]] = [village_clause(p)]
-    if township_code:
-        where.append(Village.township_code == township_code)
-    if status:
-        where.append(Village.status == status.value)
-    if category:
-        where.append(literal(category.value) == any_(Village.problem_categories))
-    if q:
-        pattern = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        where.append(or_(Village.name.ilike(pattern, escape="\\"), Village.code.startswith(q, autoescape=True)))
-    total = (await session.execute(select(func.count()).select_from(Village).where(*where))).scalar_one()
-    column = getattr(Village, sort.value.lstrip("-"))
-    order = column.desc() if sort.value.startswith("-") else column.asc()
-    rows = (await session.execute(
-        _out_select().where(*where).order_by(order, Village.code).limit(limit).offset(offset)
-    )).mappings().all()
-    return list(rows), int(total)
+    values = _filter_values(township_code, status, category, q)
+    shape = (village_clause_key(p), *sorted(values))
+
+    def count() -> Any:
+        return select(func.count()).select_from(Village).where(village_clause(p), *_filter_clauses(values))
+
+    def page() -> Any:
+        column = getattr(Village, sort.value.lstrip("-"))
+        order = column.desc() if sort.value.startswith("-") else column.asc()
+        return (_out_select().where(village_clause(p), *_filter_clauses(values)).order_by(order, Village.code)
+                .limit(bindparam("limit", type_=Integer)).offset(bindparam("offset", type_=Integer)))
+
+    async with Reader(session) as reader:
+        total = await reader.fetchval(_STATEMENTS.get(("count", *shape), count), values)
+        rows = await reader.fetch(_STATEMENTS.get(("page", sort, *shape), page),
+                                  {**values, "limit": limit, "offset": offset})
+    return rows, int(total)  # asyncpg Records are mappings
 
 
-async def get(session: AsyncSession, p: Principal, code: str) -> RowMapping:
+async def get(session: AsyncSession, p: Principal, code: str) -> Mapping[str, Any]:
     """One village in `p`'s scope as a row shaped like VillageOut (404 outside it)."""
-    # One round trip with the township's name: this is the most frequent read of all.
-    row = (await session.execute(_out_select().where(Village.code == code, village_clause(p)))).mappings().first()
+    # One round trip with the township's name.
+    statement = _STATEMENTS.get(("one", village_clause_key(p)), lambda: _out_select().where(
+        Village.code == bindparam("code", type_=String), village_clause(p)))
+    async with Reader(session) as reader:
+        row = await reader.fetchrow(statement, {"code": code})
     if row is None:
         raise NotFound(f"Village {code} not found", code="village_not_found")
-    return row
+    return row  # an asyncpg Record is a mapping
 
 
 async def create(session: AsyncSession, p: Principal, data: VillageCreate) -> VillageOut:
