@@ -1,0 +1,100 @@
+"""The lean read path: statements compiled once per shape, verified tokens remembered, and neither
+loosens authentication or scope."""
+
+import asyncio
+import time
+
+from jose import jwt
+
+from cunzhi.config import get_settings
+from cunzhi.kit import prepared
+from cunzhi.kit.security import ALGORITHM, secret_key
+from cunzhi.villages import service
+
+T01 = "230199100000"
+V_T01 = "230199100200"  # a village of township 01
+V_T02 = "230199101200"  # a village of township 02
+
+
+async def test_each_scope_gets_its_own_statement(client, token_for):
+    """The county's list is compiled first; a township official's list and read of the same shape
+    keep to the township (the county's compiled scope is not reused for it)."""
+    county, township = await token_for("admin"), await token_for("township01")
+    everything = (await client.get("/api/v1/villages?limit=50&sort=code", headers=county)).json()
+    assert {v["township_code"] for v in everything["items"]} != {T01}
+    assert (await client.get(f"/api/v1/villages/{V_T02}", headers=county)).status_code == 200
+
+    mine = (await client.get("/api/v1/villages?limit=50&sort=code", headers=township)).json()
+    assert mine["total"] < everything["total"] and mine["items"]
+    assert {v["township_code"] for v in mine["items"]} == {T01}
+    r = await client.get(f"/api/v1/villages/{V_T02}", headers=township)
+    assert r.status_code == 404 and r.json()["code"] == "village_not_found"
+    assert (await client.get(f"/api/v1/villages/{V_T01}", headers=township)).status_code == 200
+    # And back: the county still sees the other township's village.
+    assert (await client.get(f"/api/v1/villages/{V_T02}", headers=county)).status_code == 200
+
+
+async def test_a_shape_is_compiled_once(client, token_for):
+    h = await token_for("admin")
+    await client.get("/api/v1/villages", params={"status": "weak"}, headers=h)
+    size = len(service._STATEMENTS)
+    for _ in range(3):
+        r = await client.get("/api/v1/villages", params={"status": "normal", "offset": 1}, headers=h)
+        assert r.status_code == 200 and all(v["status"] == "normal" for v in r.json()["items"])
+    assert len(service._STATEMENTS) == size  # the same shape, other values: nothing new compiled
+
+
+async def test_read_path_sees_the_requests_transaction(client, token_for):
+    """A village created in this test's (uncommitted) transaction is read back through the
+    prepared statements: they run on the session's own connection."""
+    h = await token_for("admin")
+    body = {"code": "230199101297", "name": "读回村", "township_code": "230199101000"}
+    assert (await client.post("/api/v1/villages", json=body, headers=h)).status_code == 201
+    r = await client.get("/api/v1/villages/230199101297", headers=h)
+    assert r.status_code == 200 and r.json()["name"] == "读回村" and r.headers["ETag"] == 'W/"1"'
+    found = (await client.get("/api/v1/villages", params={"q": "读回"}, headers=h)).json()
+    assert [v["code"] for v in found["items"]] == ["230199101297"] and found["total"] == 1
+
+
+async def test_statement_cache_forgets_the_least_recent() -> None:
+    from sqlalchemy import literal, select
+
+    cache = prepared.Statements(maxsize=2)
+    for key in ("a", "b", "a", "c"):
+        cache.get(key, lambda k=key: select(literal(k)))
+    assert len(cache) == 2
+    assert cache.get("a", lambda: select(literal("x"))).fixed == {"param_1": "a"}  # kept: used recently
+    assert cache.get("b", lambda: select(literal("y"))).fixed == {"param_1": "y"}  # forgotten, compiled anew
+
+
+def _token(subject: str, exp: int, key: str | None = None) -> str:
+    s = get_settings()
+    claims = {"sub": subject, "iat": int(time.time()), "exp": exp, "iss": s.jwt_issuer, "aud": s.jwt_audience}
+    return jwt.encode(claims, key or secret_key(), algorithm=ALGORITHM)
+
+
+async def test_remembered_token_is_refused_once_expired(client, token_for, db):
+    from sqlalchemy import select
+
+    from cunzhi.auth.models import User
+
+    user_id = (await db.execute(select(User.id).where(User.username == "admin"))).scalar_one()
+    token = _token(f"user:{user_id}", int(time.time()) + 1)
+    h = {"Authorization": f"Bearer {token}"}
+    assert (await client.get("/api/v1/villages", headers=h)).status_code == 200
+    await asyncio.sleep(2.1)
+    r = await client.get("/api/v1/villages", headers=h)
+    assert r.status_code == 401 and r.json()["code"] == "invalid_token"
+
+
+async def test_token_signed_with_another_key_is_refused_after_a_good_one(client, db):
+    from sqlalchemy import select
+
+    from cunzhi.auth.models import User
+
+    user_id = (await db.execute(select(User.id).where(User.username == "admin"))).scalar_one()
+    good = _token(f"user:{user_id}", int(time.time()) + 600)
+    assert (await client.get("/api/v1/villages", headers={"Authorization": f"Bearer {good}"})).status_code == 200
+    forged = _token(f"user:{user_id}", int(time.time()) + 600, key="another-key-" + "x" * 40)
+    r = await client.get("/api/v1/villages", headers={"Authorization": f"Bearer {forged}"})
+    assert r.status_code == 401
