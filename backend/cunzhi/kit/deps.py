@@ -13,9 +13,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
 from cunzhi.config import get_settings
-from cunzhi.db import auth_session_scope, read_session_scope, session_scope
+from cunzhi.db import auth_session_scope, get_read_engine, read_session_scope, session_scope
 from cunzhi.kit.codes import Role
 from cunzhi.kit.errors import Forbidden, InvalidToken, NotAuthenticated
+from cunzhi.kit.prepared import Reader
 from cunzhi.kit.principal import Principal
 from cunzhi.kit.security import decode_access_token
 
@@ -94,6 +95,22 @@ def _forget_changed(session: Session, _flush_context: Any) -> None:
 def _forget_committed(session: Session) -> None:
     for subject in session.info.pop("principals_changed", ()):
         principals.forget(subject)
+
+
+async def _reader(request: Request) -> AsyncIterator[Reader]:
+    """For the hottest reads (kit.prepared): a connection from the read engine's pool when the first
+    statement runs, with no session around it. Where requests get their own session (an override of
+    read_session_scope, as in tests), the statements run on that session instead."""
+    override = request.app.dependency_overrides.get(read_session_scope)
+    if override is None:
+        async with Reader(engine=get_read_engine()) as reader:
+            yield reader
+    else:
+        async with asynccontextmanager(override)() as session, Reader(session) as reader:
+            yield reader
+
+
+ReaderDep = Annotated[Reader, Depends(_reader)]
 
 _bearer = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
 

@@ -80,17 +80,20 @@ class Statements:
 
 
 class Reader:
-    """One session's asyncpg connection for statements from `Statements`; `async with` it.
+    """An asyncpg connection for statements from `Statements`; `async with` it.
 
-    A session with nothing begun on it (a production read session, see cunzhi.db) lends the reader
-    its engine's pool: a connection is checked out and back in directly, without the session's
-    transaction and connection objects around it. Any other session (a test's, one in a
-    transaction) lends its own connection, so the statements see what it sees."""
+    On an engine (`Reader(engine=...)`, the read path's dependency in kit.deps), or on a session with
+    nothing begun on it (a production read session, see cunzhi.db), a connection is checked out of
+    the pool when the first statement runs and back in at the end, without a session's transaction
+    and connection objects around it. On any other session (a test's, one in a transaction) the
+    statements run on the session's own connection and see what it sees."""
 
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
+    def __init__(self, session: AsyncSession | None = None, *, engine: AsyncEngine | None = None) -> None:
+        if (session is None) == (engine is None):
+            raise TypeError("a Reader reads through a session or an engine")
+        self.session, self.engine = session, engine
         self._conn: AsyncConnection | None = None  # the session's
-        self._pooled: PoolProxiedConnection | None = None  # or our own from its engine's pool
+        self._pooled: PoolProxiedConnection | None = None  # or our own from the pool
         self._driver: asyncpg.Connection | None = None
 
     async def __aenter__(self) -> Reader:
@@ -101,14 +104,23 @@ class Reader:
         if pooled is not None:
             await greenlet_spawn(pooled.close)
 
+    def _pool_owner(self) -> AsyncEngine | None:
+        if self.engine is not None:
+            return self.engine
+        assert self.session is not None
+        bind = self.session.bind
+        if self.session.info.get(NO_TRANSACTION) and isinstance(bind, AsyncEngine) and not self.session.in_transaction():
+            return bind
+        return None
+
     async def _connection(self) -> asyncpg.Connection:
         if self._driver is None:
-            bind = self.session.bind
-            if self.session.info.get(NO_TRANSACTION) and isinstance(bind, AsyncEngine) \
-                    and not self.session.in_transaction():
-                self._pooled = await bind.raw_connection()
+            engine = self._pool_owner()
+            if engine is not None:
+                self._pooled = await engine.raw_connection()
                 self._driver = self._pooled.driver_connection
             else:
+                assert self.session is not None
                 self._conn = await self.session.connection()
                 self._driver = (await self._conn.get_raw_connection()).driver_connection
         return self._driver

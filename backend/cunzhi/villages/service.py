@@ -103,7 +103,7 @@ def _filter_clauses(values: Mapping[str, Any]) -> list[ColumnElement[bool]]:
 
 
 async def list_villages(
-    session: AsyncSession, p: Principal, *, township_code: str | None, status: RectificationStatus | None,
+    reader: Reader, p: Principal, *, township_code: str | None, status: RectificationStatus | None,
     category: ProblemCategory | None, q: str | None, sort: VillageSort, limit: int, offset: int,
 ) -> tuple[list[Mapping[str, Any]], int]:
     """A page of villages in `p`'s scope as rows shaped like VillageOut, and the total."""
@@ -119,20 +119,17 @@ async def list_villages(
         return (_out_select().where(village_clause(p), *_filter_clauses(values)).order_by(order, Village.code)
                 .limit(bindparam("limit", type_=Integer)).offset(bindparam("offset", type_=Integer)))
 
-    async with Reader(session) as reader:
-        total = await reader.fetchval(_STATEMENTS.get(("count", *shape), count), values)
-        rows = await reader.fetch(_STATEMENTS.get(("page", sort, *shape), page),
-                                  {**values, "limit": limit, "offset": offset})
+    total = await reader.fetchval(_STATEMENTS.get(("count", *shape), count), values)
+    rows = await reader.fetch(_STATEMENTS.get(("page", sort, *shape), page), {**values, "limit": limit, "offset": offset})
     return rows, int(total)  # asyncpg Records are mappings
 
 
-async def get(session: AsyncSession, p: Principal, code: str) -> Mapping[str, Any]:
+async def get(reader: Reader, p: Principal, code: str) -> Mapping[str, Any]:
     """One village in `p`'s scope as a row shaped like VillageOut (404 outside it)."""
     # One round trip with the township's name.
     statement = _STATEMENTS.get(("one", village_clause_key(p)), lambda: _out_select().where(
         Village.code == bindparam("code", type_=String), village_clause(p)))
-    async with Reader(session) as reader:
-        row = await reader.fetchrow(statement, {"code": code})
+    row = await reader.fetchrow(statement, {"code": code})
     if row is None:
         raise NotFound(f"Village {code} not found", code="village_not_found")
     return row  # an asyncpg Record is a mapping
