@@ -153,7 +153,7 @@ export const zhCN = {
       township_approved: '乡镇已审批',
       paid: '已支付',
       rejected: '已驳回',
-      withdrawn: '已撤回',
+      withdrawn: '已撤销',
     },
     claimActions: {
       submit: '提交',
@@ -161,7 +161,8 @@ export const zhCN = {
       approve: '乡镇审批通过',
       pay: '支付',
       reject: '驳回',
-      withdraw: '撤回',
+      withdraw: '撤销',
+      recall: '撤回修改',
     },
     trail: {
       actions: {
@@ -173,7 +174,8 @@ export const zhCN = {
         approve: '批准',
         pay: '支付',
         reject: '驳回',
-        withdraw: '撤回',
+        withdraw: '撤销',
+        recall: '撤回为草稿',
         return: '退回',
         close: '结账',
         request: '申请调整',
@@ -459,6 +461,7 @@ export const en: typeof zhCN = {
       pay: 'Pay',
       reject: 'Reject',
       withdraw: 'Withdraw',
+      recall: 'Take back to draft',
     },
     trail: {
       actions: {
@@ -471,6 +474,7 @@ export const en: typeof zhCN = {
         pay: 'Paid',
         reject: 'Rejected',
         withdraw: 'Withdrawn',
+        recall: 'Taken back to draft',
         return: 'Returned',
         close: 'Closed',
         request: 'Amendment requested',
