@@ -23,7 +23,7 @@ describe('multipart writes', () => {
     const [x, y] = [await bytesOf(a), await bytesOf(b)]
     expect(x).toEqual(y)
     // The server's own parser reads it back as one text field and one file.
-    const form = await new Request('http://127.0.0.1', { method: 'POST', body: x, headers: { 'Content-Type': a.headers.get('Content-Type')! } }).formData()
+    const form = await new Request('http://127.0.0.1', { method: 'POST', body: new Blob([x as BlobPart]), headers: { 'Content-Type': a.headers.get('Content-Type')! } }).formData()
     expect(form.get('note')).toBe('发票')
     const file = form.get('file') as File
     expect(file.name).toBe('invoice-1.jpg')
