@@ -63,6 +63,12 @@ describe('cadres: check in and keep a work log on a phone, read on the desktop',
     await page.waitForURL(/\/m\/logs$/)
     await page.locator('[data-test=m-log]').first().waitFor()
     await writeLog(page, '组织党员开展主题党日，检查村务公开栏', ['informant', 'supervisor'])
+    // A finger's tap target: the 七员 chips and the steppers' buttons are at least 44 px high.
+    for (const target of ['[data-test=m-log-roles] [data-role=informant]', '[data-test=m-log-activities_held] .van-stepper__plus',
+      '[data-test=m-log-activities_held] .van-stepper__minus']) {
+      const box = await page.locator(target).boundingBox()
+      expect(box && Math.min(box.width, box.height), target).toBeGreaterThanOrEqual(44)
+    }
     await page.locator('[data-test=m-log-activities_held] .van-stepper__plus').click()
     await page.locator('[data-test=m-log-policy_issues] .van-stepper__plus').click()
     await page.locator('[data-test=m-log-submit]').click()

@@ -20,6 +20,7 @@ S, A = ClaimState, ClaimAction
 UNDER = {
     (S.draft, A.submit): S.submitted,
     (S.submitted, A.sign): S.committee_signed,
+    (S.submitted, A.recall): S.draft,
     (S.committee_signed, A.pay): S.paid,
     **{(s, A.reject): S.rejected for s in (S.draft, S.submitted, S.committee_signed)},
     **{(s, A.withdraw): S.withdrawn for s in (S.draft, S.submitted, S.committee_signed)},
@@ -27,6 +28,7 @@ UNDER = {
 OVER = {
     (S.draft, A.submit): S.submitted,
     (S.submitted, A.sign): S.committee_signed,
+    (S.submitted, A.recall): S.draft,
     (S.committee_signed, A.approve): S.township_approved,
     (S.township_approved, A.pay): S.paid,
     **{(s, A.reject): S.rejected for s in (S.draft, S.submitted, S.committee_signed, S.township_approved)},

@@ -2,6 +2,7 @@
 
     draft -> submitted -> committee_signed -> [township_approved, only over the limit] -> paid
     rejected / withdrawn from any open state, which releases the amount reserved on the line.
+    submitted -> draft (recall): the secretary takes back a claim the committee has not signed yet.
 
 The amount is reserved on the budget line when the claim is created, so a draft already holds its
 share of the line; a claim that leaves the open states without being paid gives it back.
@@ -32,6 +33,7 @@ class ClaimAction(StrEnum):
     pay = "pay"
     reject = "reject"
     withdraw = "withdraw"
+    recall = "recall"
 
 
 OPEN_STATES: frozenset[ClaimState] = frozenset(
@@ -46,6 +48,7 @@ def _edges(needs_township_approval: bool) -> dict[tuple[ClaimState, ClaimAction]
     edges = {
         (s.draft, a.submit): s.submitted,
         (s.submitted, a.sign): s.committee_signed,
+        (s.submitted, a.recall): s.draft,
     }
     if needs_township_approval:
         edges[(s.committee_signed, a.approve)] = s.township_approved

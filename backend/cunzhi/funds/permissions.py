@@ -14,6 +14,8 @@ from cunzhi.kit.principal import Principal
 
 #: a claim takes invoices until the committee signs it
 ATTACHABLE = frozenset({ClaimState.draft, ClaimState.submitted})
+#: a claim's line, amount, purpose and payee change only while it is a draft (PATCH, funds/drafts.py)
+EDITABLE_CLAIMS = frozenset({ClaimState.draft})
 
 
 class FundsAction(StrEnum):
@@ -29,11 +31,13 @@ class FundsAction(StrEnum):
     decide_amendment = "decide_amendment"
     file_claim = "file_claim"
     attach = "attach"
+    edit_claim = "edit_claim"
 
 
 CLAIM: dict[ClaimAction, frozenset[Role]] = {
     ClaimAction.submit: roles(Role.village_committee),
     ClaimAction.withdraw: roles(Role.village_committee),
+    ClaimAction.recall: roles(Role.village_committee),
     ClaimAction.sign: roles(Role.supervision_committee),
     ClaimAction.approve: roles(Role.township_official),
     ClaimAction.pay: roles(Role.township_agency),
@@ -58,6 +62,7 @@ FUNDS: dict[FundsAction, frozenset[Role]] = {
     FundsAction.decide_amendment: roles(Role.township_official),
     FundsAction.file_claim: CLAIM[ClaimAction.submit],
     FundsAction.attach: roles(Role.village_committee),
+    FundsAction.edit_claim: roles(Role.village_committee),
 }
 
 
@@ -66,6 +71,8 @@ def claim_actions(p: Principal, status: str, *, needs_approval: bool) -> list[st
     out = [a.value for a in allowed(p, CLAIM, machine_for(needs_approval).actions(status))]
     if status in ATTACHABLE and may(p, FUNDS, FundsAction.attach):
         out.append(FundsAction.attach.value)
+    if status in EDITABLE_CLAIMS and may(p, FUNDS, FundsAction.edit_claim):
+        out.append(FundsAction.edit_claim.value)
     return out
 
 

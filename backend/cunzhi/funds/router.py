@@ -8,7 +8,7 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, File, Header, Path, Query, Response, UploadFile
 
-from cunzhi.funds import service
+from cunzhi.funds import drafts, service
 from cunzhi.funds.budgets import BudgetAction, BudgetStatus
 from cunzhi.funds.claims import ClaimAction, ClaimState, machine_for
 from cunzhi.funds.models import Amendment, AmendmentStatus, Attachment, BudgetCategory, Event, EventEntity
@@ -23,6 +23,7 @@ from cunzhi.funds.schemas import (
     BudgetOut,
     BudgetSummary,
     ClaimDetail,
+    ClaimEditIn,
     ClaimIn,
     ClaimOut,
     EventOut,
@@ -375,9 +376,25 @@ async def claim_create(
 
 
 @router.get("/claims/{claim_id}", response_model=ClaimDetail, name="claim_get",
-            summary="A claim with its attachments and approval trail")
-async def claim_get(claim_id: RowId, principal: PrincipalDep, session: SessionDep) -> ClaimDetail:
-    return await _claim_detail(session, await service.get_claim(session, principal, claim_id), principal)
+            summary="A claim with its attachments and approval trail; its ETag changes with every step")
+async def claim_get(claim_id: RowId, principal: PrincipalDep, session: SessionDep, response: Response) -> ClaimDetail:
+    view = await service.get_claim(session, principal, claim_id)
+    response.headers["ETag"] = await drafts.claim_etag(session, claim_id)
+    return await _claim_detail(session, view, principal)
+
+
+@router.patch("/claims/{claim_id}", response_model=ClaimDetail, name="claim_edit",
+              responses={**_CONFLICTS, 412: {"description": "Stale If-Match"}, 428: {"description": "If-Match missing"},
+                         422: {"description": "Bad field, or nothing to change"}},
+              summary="Change a draft claim's purpose or payee (village committee)")
+async def claim_edit(
+    claim_id: RowId, body: ClaimEditIn, principal: PrincipalDep, session: SessionDep, response: Response,
+    if_match: Annotated[str | None, Header(description="ETag from GET")] = None,
+) -> ClaimDetail:
+    view = await drafts.edit_claim(session, principal, claim_id, if_match=if_match,
+                                   changes={k: v for k, v in body if v is not None})
+    response.headers["ETag"] = await drafts.claim_etag(session, claim_id)
+    return await _claim_detail(session, view, principal)
 
 
 _CLAIM_SUMMARIES = {
@@ -387,6 +404,7 @@ _CLAIM_SUMMARIES = {
     ClaimAction.pay: "Pay the claim, writing the ledger (township agency)",
     ClaimAction.reject: "Reject the claim with reasons, releasing its reservation",
     ClaimAction.withdraw: "Withdraw the claim, releasing its reservation (village committee)",
+    ClaimAction.recall: "Take a submitted claim not yet signed back to draft, to change it (village committee)",
 }
 
 

@@ -195,6 +195,14 @@ class ClaimIn(_In):
     payee: Text200
 
 
+class ClaimEditIn(_In):
+    """The fields of a draft claim to change; those left out stay as they are. The amount and the line
+    stay as filed (withdraw the draft and file it anew to change them)."""
+
+    purpose: Text200 | None = None
+    payee: Text200 | None = None
+
+
 class ReasonIn(_In):
     reason: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)] | None = None
 

@@ -1529,14 +1529,15 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A claim with its attachments and approval trail */
+        /** A claim with its attachments and approval trail; its ETag changes with every step */
         get: operations["funds-claim_get"];
         put?: never;
         post?: never;
         delete?: never;
         options?: never;
         head?: never;
-        patch?: never;
+        /** Change a draft claim's purpose or payee (village committee) */
+        patch: operations["funds-claim_edit"];
         trace?: never;
     };
     "/api/v1/funds/claims/{claim_id}/submit": {
@@ -1635,6 +1636,23 @@ export interface paths {
         put?: never;
         /** Withdraw the claim, releasing its reservation (village committee) */
         post: operations["funds-claim_withdraw"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/funds/claims/{claim_id}/recall": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Take a submitted claim not yet signed back to draft, to change it (village committee) */
+        post: operations["funds-claim_recall"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2855,7 +2873,7 @@ export interface components {
          * ClaimAction
          * @enum {string}
          */
-        ClaimAction: "submit" | "sign" | "approve" | "pay" | "reject" | "withdraw";
+        ClaimAction: "submit" | "sign" | "approve" | "pay" | "reject" | "withdraw" | "recall";
         /** ClaimDetail */
         ClaimDetail: {
             /** Id */
@@ -2916,6 +2934,17 @@ export interface components {
             attachments: components["schemas"]["AttachmentOut"][];
             /** Trail */
             trail: components["schemas"]["cunzhi__funds__schemas__EventOut"][];
+        };
+        /**
+         * ClaimEditIn
+         * @description The fields of a draft claim to change; those left out stay as they are. The amount and the line
+         *     stay as filed (withdraw the draft and file it anew to change them).
+         */
+        ClaimEditIn: {
+            /** Purpose */
+            purpose?: string | null;
+            /** Payee */
+            payee?: string | null;
         };
         /** ClaimIn */
         ClaimIn: {
@@ -11027,6 +11056,98 @@ export interface operations {
             };
         };
     };
+    "funds-claim_edit": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description ETag from GET */
+                "if-match"?: string | null;
+            };
+            path: {
+                claim_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ClaimEditIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ClaimDetail"];
+                };
+            };
+            /** @description Not allowed for this role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not found or out of scope */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Refused by the current state (illegal_transition, budget_exceeded, ...) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Stale If-Match */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Validation error (field problems in `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description If-Match missing */
+            428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Client error: application/problem+json with a stable `code` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
     "funds-claim_submit": {
         parameters: {
             query?: never;
@@ -11383,6 +11504,77 @@ export interface operations {
         };
     };
     "funds-claim_withdraw": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                claim_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["cunzhi__funds__schemas__ReasonIn"] | null;
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ClaimDetail"];
+                };
+            };
+            /** @description Not allowed for this role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not found or out of scope */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Refused by the current state (illegal_transition, budget_exceeded, ...) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Validation error (field problems in `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Client error: application/problem+json with a stable `code` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    "funds-claim_recall": {
         parameters: {
             query?: never;
             header?: never;

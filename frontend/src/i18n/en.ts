@@ -69,6 +69,7 @@ const en: MessageSchema = {
   },
   mobile: {
     home: 'Home',
+    back: 'Back',
     me: 'Me',
     hello: 'Hello, {name}',
     myVillage: 'My village',

@@ -68,6 +68,7 @@ const zhCN = {
   },
   mobile: {
     home: '首页',
+    back: '返回',
     me: '我的',
     hello: '{name}，您好',
     myVillage: '驻点村',

@@ -23,6 +23,21 @@ export interface NewWrite {
   label?: string
   /** Given when the caller already sent the write once; generated otherwise. */
   idempotencyKey?: string
+  /** Files: the write goes as multipart/form-data, `body`'s fields as text parts beside them. */
+  files?: FilePart[]
+  /**
+   * Writes to send once this one succeeded, in order (attach the photos, then submit). "{id}" in
+   * their path becomes the `id` of this write's answer, so they can follow a create made offline.
+   */
+  then?: NewWrite[]
+}
+
+/** A file of a multipart write, kept as bytes so IndexedDB stores it with the write. */
+export interface FilePart {
+  field: string
+  filename: string
+  type: string
+  data: ArrayBuffer
 }
 
 export interface WriteError {
@@ -45,6 +60,9 @@ export interface QueuedWrite {
   /** pending: waits for replay; failed: the server refused it (4xx), kept until discarded. */
   state: 'pending' | 'failed'
   lastError: WriteError | null
+  /** Absent on writes stored before files and follow-ups existed. */
+  files?: FilePart[] | null
+  then?: NewWrite[] | null
 }
 
 export type Sender = (write: QueuedWrite) => Promise<Response>
@@ -179,6 +197,8 @@ export class OfflineQueue {
       attempts: 0,
       state: 'pending',
       lastError: null,
+      files: write.files ?? null,
+      then: keyed(write.then),
     }
     const db = await this.db()
     const tx = db.transaction(STORE, 'readwrite')
@@ -217,6 +237,14 @@ export class OfflineQueue {
     if (seq !== undefined) store.delete(seq)
     await done(tx)
     this.emit()
+  }
+
+  /** Stores the follow-ups of `write` after its answer `response` (2xx); returns them. */
+  async enqueueFollowUps(write: Pick<QueuedWrite, 'then'>, response: Response): Promise<QueuedWrite[]> {
+    const next = await followUps(write, response)
+    const out: QueuedWrite[] = []
+    for (const w of next) out.push(await this.enqueue(w))
+    return out
   }
 
   private async put(item: QueuedWrite): Promise<void> {
@@ -267,11 +295,13 @@ export class OfflineQueue {
         if (answers && answers.length !== batch[1].length) answers = null
       }
       if (batch && answers) {
+        const next: QueuedWrite[] = []
         for (const [k, response] of answers.entries()) {
-          await this.settle(batch[1][k]!, response, report, pending.length - i - k)
+          next.push(...(await this.settle(batch[1][k]!, response, report, pending.length - i - k)))
           if (report.stoppedBy) break
         }
         i += batch[1].length
+        pending.splice(i, 0, ...next)
         continue
       }
       const write = pending[i]!
@@ -282,8 +312,9 @@ export class OfflineQueue {
         await this.networkFailure(write, e, report, pending.length - i)
         break
       }
-      await this.settle(write, response, report, pending.length - i)
+      const next = await this.settle(write, response, report, pending.length - i)
       i += 1
+      pending.splice(i, 0, ...next)
     }
     this.emit()
     return report
@@ -298,11 +329,12 @@ export class OfflineQueue {
   }
 
   /** Handles one write's answer; sets `report.stoppedBy` when the replay must stop here. */
-  private async settle(write: QueuedWrite, response: Response, report: ReplayReport, remaining: number): Promise<void> {
+  private async settle(write: QueuedWrite, response: Response, report: ReplayReport, remaining: number): Promise<QueuedWrite[]> {
     if (response.ok) {
+      const next = await this.enqueueFollowUps(write, response)
       await this.remove(write.key)
       report.sent += 1
-      return
+      return next
     }
     write.attempts += 1
     write.lastError = await problemOf(response)
@@ -310,11 +342,12 @@ export class OfflineQueue {
       await this.put(write)
       report.stoppedBy = response.status === 401 ? 'auth' : 'server'
       report.remaining = remaining
-      return
+      return []
     }
     write.state = 'failed'
     await this.put(write)
     report.failed += 1
+    return []
   }
 
   close(): void {
@@ -323,7 +356,30 @@ export class OfflineQueue {
   }
 }
 
-export type SubmitResult = { queued: false; response: Response } | { queued: true; write: QueuedWrite }
+export type SubmitResult =
+  | { queued: false; response: Response; followUps?: SubmitResult[] }
+  | { queued: true; write: QueuedWrite }
+
+/** Gives every follow-up (and theirs) its Idempotency-Key now, so storing one twice keeps one. */
+function keyed(writes: NewWrite[] | undefined | null): NewWrite[] | null {
+  if (!writes?.length) return null
+  return writes.map((w) => ({ ...w, idempotencyKey: w.idempotencyKey ?? newIdempotencyKey(), then: keyed(w.then) ?? undefined }))
+}
+
+/** The follow-ups of a write that succeeded with `response`, "{id}" replaced by the answer's id. */
+export async function followUps(write: Pick<QueuedWrite, 'then'>, response: Response): Promise<NewWrite[]> {
+  if (!write.then?.length) return []
+  let id: string | null = null
+  try {
+    const body = (await response.clone().json()) as { id?: unknown }
+    if (typeof body.id === 'number' || typeof body.id === 'string') id = String(body.id)
+  } catch {
+    /* no JSON answer */
+  }
+  return write.then
+    .filter((w) => id !== null || !w.path.includes('{id}'))
+    .map((w) => ({ ...w, path: id === null ? w.path : w.path.split('{id}').join(encodeURIComponent(id)) }))
+}
 
 /**
  * Sends a write now when possible; queues it (same Idempotency-Key) when there is no network or
@@ -331,6 +387,7 @@ export type SubmitResult = { queued: false; response: Response } | { queued: tru
  */
 export async function submitWrite(queue: OfflineQueue, send: Sender, write: NewWrite): Promise<SubmitResult> {
   const key = write.idempotencyKey ?? newIdempotencyKey()
+  write = { ...write, then: keyed(write.then) ?? undefined }
   const attempt: QueuedWrite = {
     key,
     method: write.method,
@@ -342,12 +399,19 @@ export async function submitWrite(queue: OfflineQueue, send: Sender, write: NewW
     attempts: 1,
     state: 'pending',
     lastError: null,
+    files: write.files ?? null,
+    then: write.then ?? null,
   }
   const offline = typeof navigator !== 'undefined' && navigator.onLine === false
   if (!offline) {
     try {
       const response = await send(attempt)
-      if (!isRetryable(response.status)) return { queued: false, response }
+      if (!isRetryable(response.status)) {
+        if (!response.ok || !write.then?.length) return { queued: false, response }
+        const results: SubmitResult[] = []
+        for (const next of await followUps(write, response)) results.push(await submitWrite(queue, send, next))
+        return { queued: false, response, followUps: results }
+      }
     } catch {
       /* no answer: queue it */
     }
@@ -355,10 +419,43 @@ export async function submitWrite(queue: OfflineQueue, send: Sender, write: NewW
   return { queued: true, write: await queue.enqueue({ ...write, idempotencyKey: key }) }
 }
 
+/** A header value's quoted-string: quotes, backslashes and line breaks cannot be in a part's name. */
+const quoted = (s: string): string => `"${s.replace(/["\\\r\n]/g, '_')}"`
+
+/**
+ * The multipart/form-data body of a write with files. Its boundary comes from the Idempotency-Key,
+ * so a replay sends the very same bytes and the server recognises it (FormData would pick a new
+ * random boundary each time, and the server would take the replay for another request).
+ */
+export function multipartBody(write: Pick<QueuedWrite, 'key' | 'body' | 'files'>): { body: Blob; contentType: string } {
+  const boundary = `----cunzhi-${write.key.replace(/[^0-9A-Za-z-]/g, '')}`
+  const parts: BlobPart[] = []
+  const fields = write.body && typeof write.body === 'object' ? Object.entries(write.body as Record<string, unknown>) : []
+  for (const [name, value] of fields) {
+    if (value === null || value === undefined) continue
+    parts.push(`--${boundary}\r\nContent-Disposition: form-data; name=${quoted(name)}\r\n\r\n${String(value)}\r\n`)
+  }
+  for (const f of write.files ?? []) {
+    parts.push(
+      `--${boundary}\r\nContent-Disposition: form-data; name=${quoted(f.field)}; filename=${quoted(f.filename)}\r\n` +
+        `Content-Type: ${f.type || 'application/octet-stream'}\r\n\r\n`,
+      f.data,
+      '\r\n',
+    )
+  }
+  parts.push(`--${boundary}--\r\n`)
+  return { body: new Blob(parts), contentType: `multipart/form-data; boundary=${boundary}` }
+}
+
 /** Turns a queued write into a same-origin Request carrying its Idempotency-Key. */
 export function toRequest(write: QueuedWrite, origin = globalThis.location?.origin ?? 'http://localhost'): Request {
   const headers = new Headers(write.headers)
   headers.set('Idempotency-Key', write.key)
+  if (write.files?.length) {
+    const { body, contentType } = multipartBody(write)
+    headers.set('Content-Type', contentType)
+    return new Request(new URL(write.path, origin), { method: write.method, headers, body })
+  }
   const hasBody = write.body !== null && write.body !== undefined
   if (hasBody) headers.set('Content-Type', 'application/json')
   return new Request(new URL(write.path, origin), {

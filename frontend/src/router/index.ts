@@ -71,6 +71,22 @@ export function roleAllows(route: Pick<RouteLocationNormalized, 'matched'>, role
   return route.matched.every((r) => !r.meta.roles || (role !== null && r.meta.roles.includes(role)))
 }
 
+/**
+ * Where a phone opening a desktop page goes: the home and the pages with a phone twin go to /m/
+ * (unless the person chose the desktop pages, see utils/device). Other desktop pages stay, with
+ * the menu folded.
+ */
+export function phoneTwin(
+  to: Pick<RouteLocationNormalized, 'path' | 'matched' | 'params' | 'query'>,
+  phone: () => boolean = prefersMobile,
+): { path: string } | { name: string; params: RouteLocationNormalized['params']; query: RouteLocationNormalized['query'] } | null {
+  if (isMobileRoute(to)) return null
+  const name = [...to.matched].reverse().find((r) => r.meta.mobileTwin)?.meta.mobileTwin
+  if (to.path !== '/' && !name) return null
+  if (!phone()) return null
+  return name ? { name, params: to.params, query: to.query } : { path: '/m/' }
+}
+
 export const router = createRouter({
   history: createWebHistory(import.meta.env.BASE_URL),
   routes,
@@ -80,7 +96,8 @@ export const router = createRouter({
 router.beforeEach(async (to) => {
   const auth = useAuthStore()
   const mobile = isMobileRoute(to)
-  if (to.path === '/' && prefersMobile()) return { path: '/m/' }
+  const twin = phoneTwin(to)
+  if (twin && 'path' in twin) return twin
   if (to.meta.public) {
     if (auth.isAuthenticated && (to.name === 'login' || to.name === 'm-login')) {
       const target = typeof to.query.redirect === 'string' ? to.query.redirect : mobile ? '/m/' : '/'
@@ -98,6 +115,8 @@ router.beforeEach(async (to) => {
     // No network and nothing cached: let the page show its own error.
   }
   if (!roleAllows(to, auth.role)) return mobile ? { name: 'm-home' } : { name: 'forbidden' }
+  // A phone twin only for those who may open it (the committee's claim page, not the township's).
+  if (twin && roleAllows(router.resolve(twin), auth.role)) return twin
   return true
 })
 

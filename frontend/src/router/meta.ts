@@ -10,6 +10,8 @@ declare module 'vue-router' {
     public?: boolean
     /** Part of the phone pages under /m/. */
     mobile?: boolean
+    /** A desktop page's phone twin (a route name under /m/, same params): phones are sent there. */
+    mobileTwin?: string
   }
 }
 

@@ -24,7 +24,7 @@ async def test_claim_allowed_actions_match_what_each_role_may_do(client, cast: C
 
     seen = await _seen(client, cast, f"{API}/claims/{claim['id']}")
     assert seen["committee"]["allowed_actions"] == ["sign", "reject"]
-    assert seen["secretary"]["allowed_actions"] == ["withdraw", "attach"]
+    assert seen["secretary"]["allowed_actions"] == ["recall", "withdraw", "attach"]
     assert seen["agency"]["allowed_actions"] == ["reject"]
     assert seen["inspector"]["allowed_actions"] == []
     for who, body in seen.items():
