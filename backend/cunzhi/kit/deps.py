@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from cunzhi.config import get_settings
 from cunzhi.db import auth_session_scope, read_session_scope, release, session_scope
+from cunzhi.kit import client_scopes, rate_limit
 from cunzhi.kit.codes import Role
 from cunzhi.kit.errors import Forbidden, InvalidToken, NotAuthenticated
 from cunzhi.kit.principal import Principal
@@ -109,13 +110,22 @@ async def current_principal(
         raise InvalidToken(headers={"WWW-Authenticate": 'Bearer error="invalid_token"'}) from None
     subject = str(claims["sub"])
     principal = principals.get(subject)
-    if principal is None:
-        generation = principals.generation
-        try:
+    try:
+        if principal is not None and principal.kind == "client" and claims.get("sv") != principal.secret_version:
+            principal = None  # a token of a newer secret than the one cached here: read the client again
+        if principal is None:
+            generation = principals.generation
             principal = await _look_up(session, subject)
-        finally:
-            await release(session)
-        principals.put(subject, principal, generation)
+            principals.put(subject, principal, generation)
+        if principal.kind == "client":
+            # A token from before the secret was rotated or revoked is over.
+            if claims.get("sv") != principal.secret_version:
+                raise InvalidToken("The client's secret has changed since this token was issued",
+                                   headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})
+            client_scopes.check(principal, request.scope.get("route"))
+            await rate_limit.hit(session, principal)
+    finally:
+        await release(session)
     request.state.principal = principal
     return principal
 
@@ -144,11 +154,12 @@ async def _look_up(session: AsyncSession, subject: str) -> Principal:
             select(ApiClient, Division.level).join(Division, Division.code == ApiClient.division_code)
             .where(ApiClient.id == int(raw_id))
         )).first()
-        if crow is None or not crow[0].is_active:
+        if crow is None or not crow[0].is_active or crow[0].secret_revoked_at is not None:
             raise InvalidToken()
         client, level = crow
         principal = Principal(kind="client", id=client.id, name=client.client_id, role=Role.api_client,
-                              division_code=client.division_code, division_level=level)
+                              division_code=client.division_code, division_level=level,
+                              scopes=frozenset(client.scopes or ()), secret_version=client.secret_version)
     return principal
 
 

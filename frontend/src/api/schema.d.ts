@@ -116,8 +116,77 @@ export interface paths {
         /** List */
         get: operations["api-clients-list"];
         put?: never;
-        /** Create */
+        /** Register a township system; its secret is in this answer only */
         post: operations["api-clients-create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/api-clients/scopes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every scope an API client may be given (from the route table) */
+        get: operations["api-clients-scopes"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/api-clients/{client_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get */
+        get: operations["api-clients-get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Rename a client or change its scopes (If-Match required) */
+        patch: operations["api-clients-update"];
+        trace?: never;
+    };
+    "/api/v1/api-clients/{client_id}/rotate-secret": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** A new secret, shown once: the old one and its tokens stop working */
+        post: operations["api-clients-rotate_secret"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/api-clients/{client_id}/revoke-secret": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Revoke the secret and its tokens at once; rotating makes a new one */
+        post: operations["api-clients-revoke_secret"];
         delete?: never;
         options?: never;
         head?: never;
@@ -204,7 +273,25 @@ export interface paths {
         /** List */
         get: operations["divisions-list"];
         put?: never;
-        post?: never;
+        /** Add a township to your county */
+        post: operations["divisions-create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/divisions/import": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Load townships and villages from a CSV or XLSX file of 12-digit codes (bulk upsert by code) */
+        post: operations["divisions-import"];
         delete?: never;
         options?: never;
         head?: never;
@@ -225,7 +312,8 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        patch?: never;
+        /** Rename a division (If-Match required) */
+        patch: operations["divisions-update"];
         trace?: never;
     };
     "/api/v1/villages": {
@@ -2115,6 +2203,11 @@ export interface components {
             name: string;
             /** Division Code */
             division_code: string;
+            /**
+             * Scopes
+             * @description What it may call (GET /api/v1/api-clients/scopes); omitted: every read scope
+             */
+            scopes?: string[] | null;
         };
         /** ApiClientCreated */
         ApiClientCreated: {
@@ -2133,6 +2226,27 @@ export interface components {
              * Format: date-time
              */
             created_at: string;
+            /** Scopes */
+            scopes: string[];
+            /**
+             * Last Used At
+             * @description Its last token or request
+             */
+            last_used_at: string | null;
+            /** Secret Rotated At */
+            secret_rotated_at: string | null;
+            /**
+             * Secret Revoked At
+             * @description Set while its secret is revoked: no token is issued
+             */
+            secret_revoked_at: string | null;
+            /** Version */
+            version: number;
+            /**
+             * Allowed Actions
+             * @description edit, rotate_secret, revoke_secret, deactivate
+             */
+            allowed_actions: string[];
             /**
              * Client Secret
              * @description Shown once; only its hash is kept
@@ -2156,6 +2270,34 @@ export interface components {
              * Format: date-time
              */
             created_at: string;
+            /** Scopes */
+            scopes: string[];
+            /**
+             * Last Used At
+             * @description Its last token or request
+             */
+            last_used_at: string | null;
+            /** Secret Rotated At */
+            secret_rotated_at: string | null;
+            /**
+             * Secret Revoked At
+             * @description Set while its secret is revoked: no token is issued
+             */
+            secret_revoked_at: string | null;
+            /** Version */
+            version: number;
+            /**
+             * Allowed Actions
+             * @description edit, rotate_secret, revoke_secret, deactivate
+             */
+            allowed_actions: string[];
+        };
+        /** ApiClientPatch */
+        ApiClientPatch: {
+            /** Name */
+            name?: string | null;
+            /** Scopes */
+            scopes?: string[] | null;
         };
         /**
          * AssetAction
@@ -2399,6 +2541,14 @@ export interface components {
         /** Body_cadres-logs-photo-add */
         "Body_cadres-logs-photo-add": {
             /** File */
+            file: string;
+        };
+        /** Body_divisions-import */
+        "Body_divisions-import": {
+            /**
+             * File
+             * @description CSV (UTF-8 or GB18030) or XLSX with columns code, name
+             */
             file: string;
         };
         /** Body_funds-attachment_upload */
@@ -3167,6 +3317,18 @@ export interface components {
             level: components["schemas"]["DivisionLevel"];
             /** Parent Code */
             parent_code: string | null;
+            /** Version */
+            version: number;
+            /**
+             * Allowed Actions
+             * @description rename
+             */
+            allowed_actions?: string[];
+        };
+        /** DivisionPatch */
+        DivisionPatch: {
+            /** Name */
+            name: string;
         };
         /**
          * EndReason
@@ -3259,6 +3421,72 @@ export interface components {
             status: components["schemas"]["RectificationStatus"];
             /** Problem Categories */
             problem_categories: components["schemas"]["ProblemCategory"][];
+        };
+        /** ImportError_ */
+        ImportError_: {
+            /** Row */
+            row: number;
+            /** Column */
+            column: string;
+            /**
+             * Reason
+             * @description In Chinese, for the person who prepared the file
+             */
+            reason: string;
+        };
+        /** ImportReport */
+        ImportReport: {
+            /** Dry Run */
+            dry_run: boolean;
+            /**
+             * Applied
+             * @description False for a dry run: nothing was written
+             */
+            applied: boolean;
+            summary: components["schemas"]["ImportSummary"];
+            /** Rows */
+            rows: components["schemas"]["ImportRow"][];
+            /** Errors */
+            errors: components["schemas"]["ImportError_"][];
+        };
+        /** ImportRow */
+        ImportRow: {
+            /**
+             * Row
+             * @description Row number in the file (the header is row 1)
+             */
+            row: number;
+            /** Code */
+            code: string;
+            /** Name */
+            name: string;
+            /**
+             * Level
+             * @description province, city, county, township or village
+             */
+            level: string;
+            /** Parent Code */
+            parent_code: string | null;
+            /**
+             * Action
+             * @description created, renamed or unchanged
+             */
+            action: string;
+            /** Old Name */
+            old_name: string | null;
+        };
+        /** ImportSummary */
+        ImportSummary: {
+            /** Rows */
+            rows: number;
+            /** Created */
+            created: number;
+            /** Renamed */
+            renamed: number;
+            /** Unchanged */
+            unchanged: number;
+            /** Errors */
+            errors: number;
         };
         /** IncomeIn */
         IncomeIn: {
@@ -4946,6 +5174,14 @@ export interface components {
             /** Name */
             name: string;
         };
+        /** ScopeList */
+        ScopeList: {
+            /**
+             * Items
+             * @description Every scope some operation needs (x-required-scope in the contract)
+             */
+            items: string[];
+        };
         /** ScoreRevisionOut */
         ScoreRevisionOut: {
             /** Revision */
@@ -5276,6 +5512,16 @@ export interface components {
              * @description Absent for client credentials
              */
             refresh_token?: string | null;
+        };
+        /**
+         * TownshipCreate
+         * @description A new township of the caller's county: its 12-digit code starts with the county's first 6 digits.
+         */
+        TownshipCreate: {
+            /** Code */
+            code: string;
+            /** Name */
+            name: string;
         };
         /**
          * UncoveredReason
@@ -6007,6 +6253,202 @@ export interface operations {
             };
         };
     };
+    "api-clients-scopes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ScopeList"];
+                };
+            };
+            /** @description Client error: application/problem+json with a stable `code` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    "api-clients-get": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                client_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiClientOut"];
+                };
+            };
+            /** @description Validation error (field problems in `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Client error: application/problem+json with a stable `code` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    "api-clients-update": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description ETag from GET */
+                "if-match"?: string | null;
+            };
+            path: {
+                client_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ApiClientPatch"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiClientOut"];
+                };
+            };
+            /** @description Validation error (field problems in `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Client error: application/problem+json with a stable `code` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    "api-clients-rotate_secret": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                client_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiClientCreated"];
+                };
+            };
+            /** @description Validation error (field problems in `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Client error: application/problem+json with a stable `code` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    "api-clients-revoke_secret": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                client_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiClientOut"];
+                };
+            };
+            /** @description Validation error (field problems in `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Client error: application/problem+json with a stable `code` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
     "api-clients-deactivate": {
         parameters: {
             query?: never;
@@ -6303,6 +6745,93 @@ export interface operations {
             };
         };
     };
+    "divisions-create": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TownshipCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DivisionOut"];
+                };
+            };
+            /** @description Validation error (field problems in `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Client error: application/problem+json with a stable `code` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    "divisions-import": {
+        parameters: {
+            query?: {
+                /** @description Check and report only; write nothing */
+                dry_run?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": components["schemas"]["Body_divisions-import"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportReport"];
+                };
+            };
+            /** @description Validation error (field problems in `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Client error: application/problem+json with a stable `code` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
     "divisions-get": {
         parameters: {
             query?: never;
@@ -6326,6 +6855,72 @@ export interface operations {
             };
             /** @description Validation error (field problems in `errors`) */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Client error: application/problem+json with a stable `code` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    "divisions-update": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description ETag from GET */
+                "if-match"?: string | null;
+            };
+            path: {
+                /** @description 12-digit division code */
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DivisionPatch"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DivisionOut"];
+                };
+            };
+            /** @description Stale If-Match */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Validation error (field problems in `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description If-Match missing */
+            428: {
                 headers: {
                     [name: string]: unknown;
                 };
