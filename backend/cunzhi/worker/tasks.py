@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from cunzhi.kit import audit, events, jobs
+from cunzhi.kit import audit, events, jobs, rate_limit
 from cunzhi.kit.uow import unit_of_work
 
 log = logging.getLogger("cunzhi.worker")
@@ -75,7 +75,8 @@ async def _clean_up() -> Any:
             f"DELETE FROM outbox_events WHERE relayed_at < now() - interval '{KEEP_DONE}' RETURNING id"))).all())
         await session.execute(text(  # errors of jobs removed (here, or by hand)
             "DELETE FROM job_failures f WHERE NOT EXISTS (SELECT 1 FROM procrastinate_jobs j WHERE j.id = f.job_id)"))
-    return {"jobs": jobs_gone, "outbox": outbox_gone}
+        windows_gone = await rate_limit.purge(session)  # API clients' request counts of past hours
+    return {"jobs": jobs_gone, "outbox": outbox_gone, "rate_windows": windows_gone}
 
 
 async def relay_outbox(max_rows: int = 1000) -> int:
@@ -103,7 +104,7 @@ JOBS: dict[str, Job] = {j.name: j for j in (
     Job("audit.seal", _seal_audit, cron="* * * * *", lock="audit.seal",
         summary="seal appended audit events into the hash chain, in order"),
     Job("worker.clean_up", _clean_up, cron="41 3 * * *", lock="worker.clean_up",
-        summary="forget succeeded jobs and relayed outbox rows after a week"),
+        summary="forget succeeded jobs and relayed outbox rows after a week, and past rate-limit windows"),
     Job(jobs.RELAY_TASK, _relay, cron="* * * * *", lock=jobs.RELAY_LOCK,
         summary="hand committed outbox events to their consumers, in order"),
 )}

@@ -153,3 +153,14 @@ async def test_limit_holds_across_two_processes_under_concurrent_requests(two_se
     # Both processes refused some: the count is shared, not per process.
     assert {i % 2 for i, a in enumerate(answers) if a.status_code == 429} == {0, 1}
     assert all(1 <= int(a.headers["Retry-After"]) <= 60 for a in answers if a.status_code == 429)
+
+
+async def test_past_windows_are_purged(db):
+    from sqlalchemy import text
+
+    from cunzhi.kit import rate_limit
+
+    await db.execute(text("INSERT INTO client_rate_windows VALUES (999999, now() - interval '2 hours', 5, now()),"
+                          " (999999, now(), 1, now())"))
+    assert await rate_limit.purge(db) == 1
+    assert (await db.execute(text("SELECT count(*) FROM client_rate_windows WHERE client_id = 999999"))).scalar() == 1
