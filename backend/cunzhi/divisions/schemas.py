@@ -14,7 +14,8 @@ class DivisionOut(BaseModel):
     level: DivisionLevel
     parent_code: str | None
     version: int
-    allowed_actions: list[str] = Field(default_factory=list, description="rename")
+    allowed_actions: list[str] = Field(
+        default_factory=list, description="rename; on a county also add, import_tree; on a township add_village")
 
 
 class DivisionList(BaseModel):

@@ -13,10 +13,11 @@ from cunzhi.kit import audit
 from cunzhi.kit.codes import DivisionLevel
 from cunzhi.kit.errors import Conflict, Forbidden, NotFound, PreconditionFailed, Unprocessable
 from cunzhi.kit.etag import expected_version
-from cunzhi.kit.permissions import may, require
+from cunzhi.kit.permissions import allowed, may, require
 from cunzhi.kit.principal import Principal
 from cunzhi.kit.scope import village_clause
 from cunzhi.villages.models import Village
+from cunzhi.villages.permissions import VILLAGES, VillageAction
 
 
 def _visible(p: Principal):  # type: ignore[no-untyped-def]
@@ -38,7 +39,15 @@ def _manages(p: Principal, d: Division) -> bool:
 
 
 def to_out(p: Principal, d: Division) -> DivisionOut:
-    actions = [DivisionAction.rename.value] if may(p, DIVISIONS, DivisionAction.rename) and _manages(p, d) else []
+    """With what `p` may do here: rename its county or a township; on the county, add a township and
+    import the tree; on a township, add a village (the villages' table)."""
+    actions: list[str] = []
+    if _manages(p, d):
+        actions = [a.value for a in allowed(p, DIVISIONS, [DivisionAction.rename])]
+        if d.level == DivisionLevel.county.value:
+            actions += [a.value for a in allowed(p, DIVISIONS, [DivisionAction.add, DivisionAction.import_tree])]
+        elif d.level == DivisionLevel.township.value and may(p, VILLAGES, VillageAction.add):
+            actions.append("add_village")
     return DivisionOut(code=d.code, name=d.name, level=DivisionLevel(d.level), parent_code=d.parent_code,
                        version=d.version, allowed_actions=actions)
 

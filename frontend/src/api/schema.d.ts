@@ -3321,7 +3321,7 @@ export interface components {
             version: number;
             /**
              * Allowed Actions
-             * @description rename
+             * @description rename; on a county also add, import_tree; on a township add_village
              */
             allowed_actions?: string[];
         };

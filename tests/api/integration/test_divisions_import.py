@@ -168,7 +168,9 @@ async def test_add_and_rename_a_township_with_if_match(client, token_for, db):
     h = await token_for("admin")
     r = await client.post("/api/v1/divisions", json={"code": NEW_TOWNSHIP, "name": "新发镇"}, headers=h)
     assert r.status_code == 201, r.text
-    assert r.headers["ETag"] == 'W/"1"' and r.json()["allowed_actions"] == ["rename"]
+    assert r.headers["ETag"] == 'W/"1"' and r.json()["allowed_actions"] == ["rename", "add_village"]
+    county = (await client.get(f"/api/v1/divisions/{COUNTY}", headers=h)).json()
+    assert county["allowed_actions"] == ["rename", "add", "import_tree"]
     assert (await client.post("/api/v1/divisions", json={"code": NEW_TOWNSHIP, "name": "x"}, headers=h)).status_code == 409
     for code, err in (("230299200000", "code_outside_county"), ("230199200201", "not_a_township_code")):
         r = await client.post("/api/v1/divisions", json={"code": code, "name": "x"}, headers=h)
