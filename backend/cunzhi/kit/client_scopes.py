@@ -22,7 +22,7 @@ from cunzhi.kit.errors import Forbidden
 from cunzhi.kit.principal import Principal
 
 FREE = frozenset({"auth"})
-CLOSED = frozenset({"users", "worker"})
+CLOSED = frozenset({"users", "worker", "webhooks"})
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 EXTRA_KEY = "x-required-scope"
 # Marks a route no client may call.
