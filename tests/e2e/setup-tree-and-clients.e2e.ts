@@ -41,6 +41,15 @@ describe('county set-up', () => {
     expect(await token(j.baseURL(), 'songjiang-sys', second)).toBe(200)
     await settled(page)
     expect(await page.locator('[data-test=client-table]').textContent()).not.toContain('从未使用')
+
+    // Webhooks: subscribe a URL to claim events; the signing secret is shown once.
+    await page.locator('[data-test=client-webhooks-songjiang-sys]').click()
+    await field(page, 'webhook-url').fill('https://songjiang.example.org/hooks')
+    await field(page, 'webhook-types').fill('claim. rectification_case.accept')
+    await page.locator('[data-test=webhook-add]').click()
+    await page.locator('[data-test=webhook-secret]').getByText('whsec_').waitFor()
+    expect(await page.locator('[data-test=webhook-table]').textContent()).toContain('claim., rectification_case.accept')
+    await s.shot('setup-webhooks')
   })
 
   it('loads townships and villages from a file after a dry run, and explains bad rows', async () => {

@@ -87,6 +87,8 @@ def check(principal: Principal, route: Any) -> None:
     if needed is None:
         return
     if needed == NEVER:
-        raise ScopeMissing("API clients may not call this operation")
+        raise ScopeMissing("API clients may not call this operation", keep_writes=True)
     if needed not in (principal.scopes or ()):
-        raise ScopeMissing(f"This operation needs the scope {needed}", extra={"required_scope": needed})
+        # keep_writes: the rate-limit count of this refused call stays (nothing else was written yet).
+        raise ScopeMissing(f"This operation needs the scope {needed}", extra={"required_scope": needed},
+                           keep_writes=True)

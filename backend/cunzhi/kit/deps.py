@@ -122,8 +122,9 @@ async def current_principal(
             if claims.get("sv") != principal.secret_version:
                 raise InvalidToken("The client's secret has changed since this token was issued",
                                    headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})
-            client_scopes.check(principal, request.scope.get("route"))
+            # Counted first: refused calls (out of scope) count against the limit too.
             await rate_limit.hit(session, principal)
+            client_scopes.check(principal, request.scope.get("route"))
     finally:
         await release(session)
     request.state.principal = principal

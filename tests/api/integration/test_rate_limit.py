@@ -40,6 +40,16 @@ async def test_429_with_retry_after_per_client_people_unaffected(client, new_cli
     assert (await client.get("/api/v1/villages", headers=a)).status_code == 429
 
 
+async def test_refused_calls_count_too(client, new_client, monkeypatch):
+    monkeypatch.setattr(get_settings(), "client_rate_limit_per_minute", 2)
+    _, a = await new_client("rl-scope", scopes=["villages:read"])
+    for _ in range(2):
+        r = await client.get("/api/v1/partner-units", headers=a)
+        assert r.json()["code"] == "scope_missing"
+    r = await client.get("/api/v1/villages", headers=a)
+    assert r.status_code == 429
+
+
 async def test_no_limit_when_zero(client, new_client, monkeypatch):
     monkeypatch.setattr(get_settings(), "client_rate_limit_per_minute", 0)
     _, a = await new_client("rl-off", scopes=["villages:read"])

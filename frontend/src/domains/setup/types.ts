@@ -8,3 +8,6 @@ export type VillageRow = ResponseBody<'/api/v1/villages', 'get'>['items'][number
 export type ApiClient = ResponseBody<'/api/v1/api-clients/{client_id}', 'get'>
 export type ApiClientCreated = ResponseBody<'/api/v1/api-clients', 'post'>
 export type ApiClientCreate = RequestBody<'/api/v1/api-clients', 'post'>
+export type Subscription = ResponseBody<'/api/v1/api-clients/{client_id}/webhooks', 'get'>[number]
+export type SubscriptionCreated = ResponseBody<'/api/v1/api-clients/{client_id}/webhooks', 'post'>
+export type Delivery = ResponseBody<'/api/v1/api-clients/{client_id}/webhooks/{subscription_id}/deliveries', 'get'>[number]
