@@ -21,6 +21,8 @@ T = TypeVar("T")
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="Cunzhi (村治) command line")
 audit_app = typer.Typer(no_args_is_help=True, help="The audit log")
 app.add_typer(audit_app, name="audit")
+divisions_app = typer.Typer(no_args_is_help=True, help="The administrative tree")
+app.add_typer(divisions_app, name="divisions")
 
 
 def _run(coro: Coroutine[Any, Any, T]) -> T:
@@ -258,6 +260,45 @@ def audit_verify() -> None:
             raise typer.Exit(1)
 
     _run(run())
+
+
+@divisions_app.command("import")
+def divisions_import(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True,
+                                         help="CSV or XLSX with columns code (代码) and name (名称)")],
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Check and report only; write nothing")] = False,
+) -> None:
+    """Load provinces, cities, counties, townships and villages from a file of 12-digit codes: a
+    bulk upsert by code (importing the same file again changes nothing). Prints one line per row;
+    exit 1 when a row is bad (then nothing is written)."""
+    from cunzhi.divisions import importer
+    from cunzhi.kit.errors import DomainError
+    from cunzhi.kit.uow import unit_of_work
+
+    _resolve_database()
+    from cunzhi import models  # noqa: F401
+
+    async def run() -> dict[str, Any]:
+        async with unit_of_work() as session:
+            return await importer.run(session, None, file.name, file.read_bytes(), dry_run=dry_run)
+
+    try:
+        report = _run(run())
+    except DomainError as exc:
+        typer.echo(f"error: {exc.code}: {exc.detail}", err=True)
+        bad = exc.extra.get("report", {}).get("errors", []) if exc.extra else []
+        for e in bad:
+            typer.echo(f"  第{e['row']}行 {e['column']}: {e['reason']}", err=True)
+        for e in exc.errors or []:
+            if not bad:
+                typer.echo(f"  {e['msg']}", err=True)
+        raise typer.Exit(1) from None
+    for r in report["rows"]:
+        extra = f" (原名 {r['old_name']})" if r["old_name"] else ""
+        typer.echo(f"  第{r['row']}行 {r['code']} {r['level']:<8} {r['action']:<9} {r['name']}{extra}")
+    s = report["summary"]
+    what = "dry run, nothing written" if dry_run else "written"
+    typer.echo(f"{s['rows']} rows: {s['created']} created, {s['renamed']} renamed, {s['unchanged']} unchanged ({what})")
 
 
 def main() -> None:

@@ -46,6 +46,10 @@ class Settings(BaseSettings):
     # client is forgotten at once in the process that changed it, and within this time in the others.
     principal_cache_seconds: float = Field(default=5.0, ge=0, le=60)
 
+    # Requests each API client (township system) may make per minute, over all API processes
+    # (counted in PostgreSQL); past it 429 with Retry-After. 0: no limit.
+    client_rate_limit_per_minute: int = Field(default=120, ge=0, le=1_000_000)
+
     max_body_bytes: int = 2 * 1024 * 1024
     static_dir: Path | None = REPO_DIR / "frontend" / "dist"
     cors_origins: list[str] = []

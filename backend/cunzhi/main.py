@@ -18,7 +18,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 from cunzhi import models  # noqa: F401  (every table registered before the first query)
 from cunzhi.config import get_settings
 from cunzhi.db import get_engine
-from cunzhi.kit import errors
+from cunzhi.kit import client_scopes, errors
 from cunzhi.kit.errors import PROBLEM_JSON
 from cunzhi.kit.idempotency import IdempotencyMiddleware
 from cunzhi.kit.inputs import RejectNulText
@@ -26,7 +26,7 @@ from cunzhi.kit.inputs import RejectNulText
 # Domain packages whose `router` module (if present) is mounted, in menu order.
 DOMAINS = (
     "auth", "users", "divisions", "villages", "rectification", "partners", "cadres", "tasks",
-    "disclosures", "funds", "assets", "dashboard", "worker",
+    "disclosures", "funds", "assets", "dashboard", "worker", "webhooks",
 )
 
 
@@ -231,6 +231,7 @@ def create_app() -> FastAPI:
         return JSONResponse({"status": "ready"})
 
     for router in domain_routers():
+        client_scopes.install(router)  # the scope each operation needs, from the route table
         app.include_router(router)
 
     app.state.engine_getter = get_engine

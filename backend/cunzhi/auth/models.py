@@ -1,7 +1,7 @@
 import uuid
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Boolean, CheckConstraint, DateTime, ForeignKey, Index, Integer, String, Uuid, func
+from sqlalchemy import ARRAY, BigInteger, Boolean, CheckConstraint, DateTime, ForeignKey, Index, Integer, String, Uuid, func
 from sqlalchemy.orm import Mapped, mapped_column
 
 from cunzhi.db import Base
@@ -53,6 +53,18 @@ class ApiClient(Base):
     division_code: Mapped[str] = mapped_column(ForeignKey("divisions.code"), index=True)
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    # What it may call (kit/client_scopes.py): "villages:read", "funds:write", ...
+    scopes: Mapped[list[str]] = mapped_column(ARRAY(String(32)), server_default="{}")
+    # Tokens carry the secret's version: rotating or revoking the secret ends the tokens issued before.
+    secret_version: Mapped[int] = mapped_column(Integer, server_default="1")
+    secret_rotated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Set when the secret is revoked: no token is issued until a new secret is made (rotate).
+    secret_revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # The last token issued to it (requests since then: the rate-limit windows, see the service).
+    last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    version: Mapped[int] = mapped_column(Integer, nullable=False, server_default="1")
+
+    __mapper_args__ = {"version_id_col": version}
 
 
 class RefreshToken(Base):

@@ -102,9 +102,14 @@ async def login(session: AsyncSession, *, username: str, password: str, address:
 async def client_login(session: AsyncSession, *, client_id: str, client_secret: str, address: str) -> TokenPair:
     await _check_throttle(session, client_id, address)
     client = (await session.execute(select(ApiClient).where(ApiClient.client_id == client_id))).scalar_one_or_none()
-    if not verify_password(client_secret, client.secret_hash if client else None) or client is None or not client.is_active:
+    if not verify_password(client_secret, client.secret_hash if client else None) or client is None \
+            or not client.is_active or client.secret_revoked_at is not None:
         raise await _fail(session, client_id, address)
-    access, ttl = create_access_token(f"client:{client.id}", extra={"role": "api_client"})
+    # A plain UPDATE: the client's row version (its ETag) counts the county's changes, not logins.
+    await session.execute(update(ApiClient).where(ApiClient.id == client.id).values(last_used_at=clock.now())
+                          .execution_options(synchronize_session=False))
+    access, ttl = create_access_token(f"client:{client.id}", extra={
+        "role": "api_client", "sv": client.secret_version, "scope": " ".join(sorted(client.scopes or ()))})
     return TokenPair(access_token=access, expires_in=ttl, refresh_token=None)
 
 

@@ -1,4 +1,4 @@
-from sqlalchemy import CheckConstraint, ForeignKey, String
+from sqlalchemy import CheckConstraint, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from cunzhi.db import Base
@@ -18,3 +18,7 @@ class Division(Base):
     name: Mapped[str] = mapped_column(String(100))
     level: Mapped[str] = mapped_column(String(16), index=True)
     parent_code: Mapped[str | None] = mapped_column(ForeignKey("divisions.code"), index=True)
+    # The ETag of a division: renames take If-Match like every other update.
+    version: Mapped[int] = mapped_column(Integer, nullable=False, server_default="1")
+
+    __mapper_args__ = {"version_id_col": version}

@@ -1,14 +1,17 @@
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, File, Header, Path, Query, Response, UploadFile
 
 from cunzhi.divisions import service
-from cunzhi.divisions.schemas import DivisionList, DivisionOut
+from cunzhi.divisions.schemas import DivisionList, DivisionOut, DivisionPatch, ImportReport, TownshipCreate
 from cunzhi.kit.codes import DivisionLevel
 from cunzhi.kit.deps import PrincipalDep, SessionDep
+from cunzhi.kit.errors import Unprocessable
+from cunzhi.kit.etag import etag
 
 router = APIRouter(prefix="/api/v1/divisions", tags=["divisions"])
 DivisionCode = Annotated[str, Path(pattern=r"^\d{12}$", description="12-digit division code")]
+MAX_IMPORT_BYTES = 2 * 1024 * 1024
 
 
 @router.get("", response_model=DivisionList, name="list")
@@ -19,9 +22,50 @@ async def list_divisions(
     parent_code: Annotated[str | None, Query(pattern=r"^\d{12}$")] = None,
 ) -> DivisionList:
     items = await service.list_divisions(session, principal, level=level, parent_code=parent_code)
-    return DivisionList(items=[DivisionOut.model_validate(d) for d in items], total=len(items))
+    return DivisionList(items=[service.to_out(principal, d) for d in items], total=len(items))
+
+
+@router.post("", response_model=DivisionOut, status_code=201, name="create",
+             summary="Add a township to your county")
+async def create_township(body: TownshipCreate, principal: PrincipalDep, session: SessionDep,
+                          response: Response) -> DivisionOut:
+    division = await service.create_township(session, principal, body)
+    response.headers["ETag"] = etag(division.version)
+    response.headers["Location"] = f"/api/v1/divisions/{division.code}"
+    return service.to_out(principal, division)
+
+
+@router.post("/import", response_model=ImportReport, name="import",
+             summary="Load townships and villages from a CSV or XLSX file of 12-digit codes (bulk upsert by code)",
+             responses={422: {"description": "A bad file (import_file_invalid) or bad rows (import_rows_invalid, "
+                                             "errors[] with loc [\"file\", row, column]); nothing is written"}})
+async def import_divisions(
+    file: Annotated[UploadFile, File(description="CSV (UTF-8 or GB18030) or XLSX with columns code, name")],
+    principal: PrincipalDep,
+    session: SessionDep,
+    dry_run: Annotated[bool, Query(description="Check and report only; write nothing")] = False,
+) -> ImportReport:
+    data = await file.read(MAX_IMPORT_BYTES + 1)
+    if len(data) > MAX_IMPORT_BYTES:
+        raise Unprocessable(f"The file is larger than {MAX_IMPORT_BYTES} bytes", code="import_file_invalid")
+    report = await service.import_tree(session, principal, file.filename or "", data, dry_run=dry_run)
+    return ImportReport.model_validate(report)
 
 
 @router.get("/{code}", response_model=DivisionOut, name="get")
-async def get_division(code: DivisionCode, principal: PrincipalDep, session: SessionDep) -> DivisionOut:
-    return DivisionOut.model_validate(await service.get_division(session, principal, code))
+async def get_division(code: DivisionCode, principal: PrincipalDep, session: SessionDep,
+                       response: Response) -> DivisionOut:
+    division = await service.get_division(session, principal, code)
+    response.headers["ETag"] = etag(division.version)
+    return service.to_out(principal, division)
+
+
+@router.patch("/{code}", response_model=DivisionOut, name="update", summary="Rename a division (If-Match required)",
+              responses={412: {"description": "Stale If-Match"}, 428: {"description": "If-Match missing"}})
+async def rename_division(
+    code: DivisionCode, body: DivisionPatch, principal: PrincipalDep, session: SessionDep, response: Response,
+    if_match: Annotated[str | None, Header(description="ETag from GET")] = None,
+) -> DivisionOut:
+    division = await service.rename(session, principal, code, body, if_match)
+    response.headers["ETag"] = etag(division.version)
+    return service.to_out(principal, division)

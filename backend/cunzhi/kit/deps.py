@@ -13,7 +13,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
 from cunzhi.config import get_settings
+<<<<<<< HEAD
 from cunzhi.db import auth_session_scope, get_read_engine, read_session_scope, session_scope
+=======
+from cunzhi.db import auth_session_scope, read_session_scope, release, session_scope
+from cunzhi.kit import client_scopes, rate_limit
+>>>>>>> integration
 from cunzhi.kit.codes import Role
 from cunzhi.kit.errors import Forbidden, InvalidToken, NotAuthenticated
 from cunzhi.kit.prepared import Reader
@@ -124,11 +129,31 @@ async def current_principal(request: Request, token: Annotated[str | None, Depen
         raise InvalidToken(headers={"WWW-Authenticate": 'Bearer error="invalid_token"'}) from None
     subject = str(claims["sub"])
     principal = principals.get(subject)
+<<<<<<< HEAD
     if principal is None:
         generation = principals.generation
         async with _auth_session(request) as session:
             principal = await _look_up(session, subject)
         principals.put(subject, principal, generation)
+=======
+    try:
+        if principal is not None and principal.kind == "client" and claims.get("sv") != principal.secret_version:
+            principal = None  # a token of a newer secret than the one cached here: read the client again
+        if principal is None:
+            generation = principals.generation
+            principal = await _look_up(session, subject)
+            principals.put(subject, principal, generation)
+        if principal.kind == "client":
+            # A token from before the secret was rotated or revoked is over.
+            if claims.get("sv") != principal.secret_version:
+                raise InvalidToken("The client's secret has changed since this token was issued",
+                                   headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})
+            # Counted first: refused calls (out of scope) count against the limit too.
+            await rate_limit.hit(session, principal)
+            client_scopes.check(principal, request.scope.get("route"))
+    finally:
+        await release(session)
+>>>>>>> integration
     request.state.principal = principal
     return principal
 
@@ -168,11 +193,12 @@ async def _look_up(session: AsyncSession, subject: str) -> Principal:
             select(ApiClient, Division.level).join(Division, Division.code == ApiClient.division_code)
             .where(ApiClient.id == int(raw_id))
         )).first()
-        if crow is None or not crow[0].is_active:
+        if crow is None or not crow[0].is_active or crow[0].secret_revoked_at is not None:
             raise InvalidToken()
         client, level = crow
         principal = Principal(kind="client", id=client.id, name=client.client_id, role=Role.api_client,
-                              division_code=client.division_code, division_level=level)
+                              division_code=client.division_code, division_level=level,
+                              scopes=frozenset(client.scopes or ()), secret_version=client.secret_version)
     return principal
 
 

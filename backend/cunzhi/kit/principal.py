@@ -15,6 +15,9 @@ class Principal:
     division_level: str | None = None
     village_id: int | None = None
     partner_unit_id: int | None = None
+    # An API client's scopes (kit/client_scopes.py) and the version of its secret its tokens carry.
+    scopes: frozenset[str] | None = None
+    secret_version: int | None = None
 
     @property
     def key(self) -> str:

@@ -3,6 +3,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Header, Path, Query, Response
 
 from cunzhi.auth.schemas import TokenPair
+from cunzhi.kit import client_scopes
 from cunzhi.kit.codes import Role
 from cunzhi.kit.deps import PrincipalDep, SessionDep
 from cunzhi.kit.etag import etag
@@ -15,7 +16,9 @@ from cunzhi.users.schemas import (
     ApiClientCreate,
     ApiClientCreated,
     ApiClientOut,
+    ApiClientPatch,
     PasswordChange,
+    ScopeList,
     UserCreate,
     UserList,
     UserOut,
@@ -67,17 +70,57 @@ async def update_user(user_id: Annotated[int, Path(ge=1, le=2**31 - 1)], body: U
     return out
 
 
+ClientId = Annotated[str, Path(max_length=64)]
+
+
 @clients_router.get("", response_model=list[ApiClientOut], name="list")
 async def list_api_clients(admin: Admin, session: SessionDep) -> list[ApiClientOut]:
     return await service.list_api_clients(session, admin)
 
 
-@clients_router.post("", response_model=ApiClientCreated, status_code=201, name="create")
-async def create_api_client(body: ApiClientCreate, admin: Admin, session: SessionDep) -> ApiClientCreated:
-    return await service.create_api_client(session, admin, body)
+@clients_router.get("/scopes", response_model=ScopeList, name="scopes",
+                    summary="Every scope an API client may be given (from the route table)")
+async def list_scopes(admin: Admin) -> ScopeList:
+    return ScopeList(items=client_scopes.known_scopes())
+
+
+@clients_router.post("", response_model=ApiClientCreated, status_code=201, name="create",
+                     summary="Register a township system; its secret is in this answer only")
+async def create_api_client(body: ApiClientCreate, admin: Admin, session: SessionDep,
+                            response: Response) -> ApiClientCreated:
+    out = await service.create_api_client(session, admin, body)
+    response.headers["ETag"] = etag(out.version)
+    return out
+
+
+@clients_router.get("/{client_id}", response_model=ApiClientOut, name="get")
+async def get_api_client(client_id: ClientId, admin: Admin, session: SessionDep, response: Response) -> ApiClientOut:
+    out = await service.get_api_client(session, admin, client_id)
+    response.headers["ETag"] = etag(out.version)
+    return out
+
+
+@clients_router.patch("/{client_id}", response_model=ApiClientOut, name="update",
+                      summary="Rename a client or change its scopes (If-Match required)")
+async def update_api_client(client_id: ClientId, body: ApiClientPatch, admin: Admin, session: SessionDep,
+                            response: Response, if_match: IfMatch = None) -> ApiClientOut:
+    out = await service.update_api_client(session, admin, client_id, body, if_match)
+    response.headers["ETag"] = etag(out.version)
+    return out
+
+
+@clients_router.post("/{client_id}/rotate-secret", response_model=ApiClientCreated, name="rotate_secret",
+                     summary="A new secret, shown once: the old one and its tokens stop working")
+async def rotate_secret(client_id: ClientId, admin: Admin, session: SessionDep) -> ApiClientCreated:
+    return await service.rotate_api_client_secret(session, admin, client_id)
+
+
+@clients_router.post("/{client_id}/revoke-secret", response_model=ApiClientOut, name="revoke_secret",
+                     summary="Revoke the secret and its tokens at once; rotating makes a new one")
+async def revoke_secret(client_id: ClientId, admin: Admin, session: SessionDep) -> ApiClientOut:
+    return await service.revoke_api_client_secret(session, admin, client_id)
 
 
 @clients_router.post("/{client_id}/deactivate", response_model=ApiClientOut, name="deactivate")
-async def deactivate_api_client(client_id: Annotated[str, Path(max_length=64)], admin: Admin,
-                                session: SessionDep) -> ApiClientOut:
+async def deactivate_api_client(client_id: ClientId, admin: Admin, session: SessionDep) -> ApiClientOut:
     return await service.set_api_client_active(session, admin, client_id, False)

@@ -61,11 +61,22 @@ class PasswordChange(BaseModel):
 UserList = Page[UserOut]
 
 
+ScopeName = Annotated[str, Field(pattern=r"^[a-z_]{1,24}:(read|write)$")]
+
+
 class ApiClientCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
     client_id: Username
     name: Annotated[str, Field(min_length=1, max_length=100)]
     division_code: Annotated[str, Field(pattern=r"^\d{12}$")]
+    scopes: list[ScopeName] | None = Field(
+        None, max_length=64, description="What it may call (GET /api/v1/api-clients/scopes); omitted: every read scope")
+
+
+class ApiClientPatch(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: Annotated[str, Field(min_length=1, max_length=100)] | None = None
+    scopes: list[ScopeName] | None = Field(None, max_length=64)
 
 
 class ApiClientOut(BaseModel):
@@ -75,7 +86,17 @@ class ApiClientOut(BaseModel):
     division_code: str
     is_active: bool
     created_at: datetime
+    scopes: list[str]
+    last_used_at: datetime | None = Field(description="Its last token or request")
+    secret_rotated_at: datetime | None
+    secret_revoked_at: datetime | None = Field(description="Set while its secret is revoked: no token is issued")
+    version: int
+    allowed_actions: list[str] = Field(description="edit, rotate_secret, revoke_secret, deactivate")
 
 
 class ApiClientCreated(ApiClientOut):
     client_secret: str = Field(description="Shown once; only its hash is kept")
+
+
+class ScopeList(BaseModel):
+    items: list[str] = Field(description="Every scope some operation needs (x-required-scope in the contract)")

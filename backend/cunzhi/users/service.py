@@ -1,20 +1,23 @@
 """Accounts of people and township systems, managed by the county organisation department."""
 
 import secrets
+from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.exc import StaleDataError
 
 from cunzhi.auth import service as auth_service
 from cunzhi.auth.models import ApiClient, User
 from cunzhi.auth.schemas import TokenPair
 from cunzhi.divisions.models import Division
-from cunzhi.kit import audit
+from cunzhi.kit import audit, client_scopes, clock
 from cunzhi.kit.codes import DIVISION_ROLES, VILLAGE_ROLES, DivisionLevel, Role
-from cunzhi.kit.errors import Conflict, Forbidden, NotFound, Unprocessable
+from cunzhi.kit.errors import Conflict, Forbidden, NotFound, PreconditionFailed, Unprocessable
 from cunzhi.kit.etag import expected_version
-from cunzhi.kit.permissions import require
+from cunzhi.kit.permissions import may, require
 from cunzhi.kit.principal import Principal
+from cunzhi.kit.rate_limit import ClientRateWindow
 from cunzhi.kit.security import hash_password, verify_password
 from cunzhi.partners.models import PartnerUnit
 from cunzhi.users.permissions import USERS, UserAction
@@ -22,6 +25,7 @@ from cunzhi.users.schemas import (
     ApiClientCreate,
     ApiClientCreated,
     ApiClientOut,
+    ApiClientPatch,
     PasswordChange,
     UserCreate,
     UserOut,
@@ -184,46 +188,146 @@ async def change_own_password(session: AsyncSession, p: Principal, data: Passwor
     return await auth_service.issue_pair(session, user)
 
 
-def _client_out(c: ApiClient) -> ApiClientOut:
+CLIENT_ACTIONS = ("edit", "rotate_secret", "revoke_secret", "deactivate")
+
+
+def _client_actions(admin: Principal, c: ApiClient) -> list[str]:
+    if not may(admin, USERS, UserAction.manage_clients):
+        return []
+    if not c.is_active:
+        return []
+    return [a for a in CLIENT_ACTIONS if not (a == "revoke_secret" and c.secret_revoked_at is not None)]
+
+
+def _client_out(admin: Principal, c: ApiClient, last_request: datetime | None = None) -> ApiClientOut:
+    last = max((t for t in (c.last_used_at, last_request) if t is not None), default=None)
     return ApiClientOut(id=c.id, client_id=c.client_id, name=c.name, division_code=c.division_code,
-                        is_active=c.is_active, created_at=c.created_at)
+                        is_active=c.is_active, created_at=c.created_at, scopes=list(c.scopes or []),
+                        last_used_at=last, secret_rotated_at=c.secret_rotated_at,
+                        secret_revoked_at=c.secret_revoked_at, version=c.version,
+                        allowed_actions=_client_actions(admin, c))
+
+
+def _checked_scopes(scopes: list[str]) -> list[str]:
+    known = set(client_scopes.known_scopes())
+    bad = [i for i, s in enumerate(scopes) if s not in known]
+    if bad:
+        raise Unprocessable("Unknown scope", code="unknown_scope", errors=[
+            {"loc": ["body", "scopes", i], "msg": f"unknown scope {scopes[i]}", "type": "unknown_scope"} for i in bad])
+    return sorted(set(scopes))
+
+
+def _townships(admin: Principal):  # type: ignore[no-untyped-def]
+    return select(Division.code).where(Division.parent_code == admin.division_code)
+
+
+async def _last_requests(session: AsyncSession, ids: list[int]) -> dict[int, datetime]:
+    if not ids:
+        return {}
+    rows = await session.execute(select(ClientRateWindow.client_id, func.max(ClientRateWindow.last_at))
+                                 .where(ClientRateWindow.client_id.in_(ids)).group_by(ClientRateWindow.client_id))
+    return {cid: at for cid, at in rows.all()}
 
 
 async def create_api_client(session: AsyncSession, admin: Principal, data: ApiClientCreate,
                             *, secret: str | None = None) -> ApiClientCreated:
     require(admin, USERS, UserAction.manage_clients, detail=f"Role {admin.role.value} may not do this")
     await _division_in_county(session, admin, data.division_code, Role.api_client)
+    scopes = _checked_scopes(data.scopes if data.scopes is not None else client_scopes.default_scopes())
     if (await session.execute(select(ApiClient.id).where(ApiClient.client_id == data.client_id))).first():
         raise Conflict(f"Client id {data.client_id} is taken", code="client_id_taken")
     secret = secret or secrets.token_urlsafe(32)
     client = ApiClient(client_id=data.client_id, secret_hash=hash_password(secret), name=data.name,
-                       division_code=data.division_code)
+                       division_code=data.division_code, scopes=scopes)
     session.add(client)
     await session.flush()
     await session.refresh(client)
     await audit.record(session, admin, "api_client.create", "api_client", client.id,
                        after=audit.snapshot(client, "secret_hash"))
-    return ApiClientCreated(**_client_out(client).model_dump(), client_secret=secret)
+    return ApiClientCreated(**_client_out(admin, client).model_dump(), client_secret=secret)
 
 
 async def list_api_clients(session: AsyncSession, admin: Principal) -> list[ApiClientOut]:
     require(admin, USERS, UserAction.manage_clients, detail=f"Role {admin.role.value} may not do this")
-    townships = select(Division.code).where(Division.parent_code == admin.division_code)
-    rows = (await session.execute(select(ApiClient).where(ApiClient.division_code.in_(townships))
-                                  .order_by(ApiClient.client_id))).scalars()
-    return [_client_out(c) for c in rows]
+    rows = list((await session.execute(select(ApiClient).where(ApiClient.division_code.in_(_townships(admin)))
+                                       .order_by(ApiClient.client_id))).scalars())
+    last = await _last_requests(session, [c.id for c in rows])
+    return [_client_out(admin, c, last.get(c.id)) for c in rows]
+
+
+async def _get_client(session: AsyncSession, admin: Principal, client_id: str) -> ApiClient:
+    require(admin, USERS, UserAction.manage_clients, detail=f"Role {admin.role.value} may not do this")
+    client = (await session.execute(select(ApiClient).where(
+        ApiClient.client_id == client_id, ApiClient.division_code.in_(_townships(admin))))).scalar_one_or_none()
+    if client is None:
+        raise NotFound("API client not found", code="api_client_not_found")
+    return client
+
+
+async def get_api_client(session: AsyncSession, admin: Principal, client_id: str) -> ApiClientOut:
+    client = await _get_client(session, admin, client_id)
+    return _client_out(admin, client, (await _last_requests(session, [client.id])).get(client.id))
+
+
+async def _changed(session: AsyncSession, admin: Principal, client: ApiClient, before: dict[str, object],
+                   action: str) -> ApiClientOut:
+    try:
+        await session.flush()
+    except StaleDataError:
+        raise PreconditionFailed() from None
+    await session.refresh(client)
+    await audit.record(session, admin, action, "api_client", client.id, before=before,
+                       after=audit.snapshot(client, "secret_hash"))
+    return _client_out(admin, client, (await _last_requests(session, [client.id])).get(client.id))
+
+
+async def update_api_client(session: AsyncSession, admin: Principal, client_id: str, data: ApiClientPatch,
+                            if_match: str | None) -> ApiClientOut:
+    client = await _get_client(session, admin, client_id)
+    expected_version(if_match, client.version)
+    if not client.is_active:
+        raise Conflict("A deactivated client cannot be changed", code="api_client_inactive")
+    before = audit.snapshot(client, "secret_hash")
+    changes = data.model_dump(exclude_unset=True)
+    for k in ("name", "scopes"):
+        if k in changes and changes[k] is None:
+            raise _field_error(k, "may not be null", "validation_error")
+    if "name" in changes:
+        client.name = changes["name"]
+    if "scopes" in changes:
+        client.scopes = _checked_scopes(changes["scopes"])
+    return await _changed(session, admin, client, before, "api_client.update")
+
+
+async def rotate_api_client_secret(session: AsyncSession, admin: Principal, client_id: str,
+                                   *, secret: str | None = None) -> ApiClientCreated:
+    """A new secret, shown once; the old one and every token issued with it stop working."""
+    client = await _get_client(session, admin, client_id)
+    if not client.is_active:
+        raise Conflict("A deactivated client gets no new secret", code="api_client_inactive")
+    before = audit.snapshot(client, "secret_hash")
+    secret = secret or secrets.token_urlsafe(32)
+    client.secret_hash = hash_password(secret)
+    client.secret_version += 1
+    client.secret_rotated_at = clock.now()
+    client.secret_revoked_at = None
+    out = await _changed(session, admin, client, before, "api_client.rotate_secret")
+    return ApiClientCreated(**out.model_dump(), client_secret=secret)
+
+
+async def revoke_api_client_secret(session: AsyncSession, admin: Principal, client_id: str) -> ApiClientOut:
+    """The secret and its tokens stop working at once; a rotation makes a new one."""
+    client = await _get_client(session, admin, client_id)
+    if client.secret_revoked_at is not None:
+        raise Conflict("The secret is already revoked", code="secret_already_revoked")
+    before = audit.snapshot(client, "secret_hash")
+    client.secret_version += 1
+    client.secret_revoked_at = clock.now()
+    return await _changed(session, admin, client, before, "api_client.revoke_secret")
 
 
 async def set_api_client_active(session: AsyncSession, admin: Principal, client_id: str, active: bool) -> ApiClientOut:
-    require(admin, USERS, UserAction.manage_clients, detail=f"Role {admin.role.value} may not do this")
-    townships = select(Division.code).where(Division.parent_code == admin.division_code)
-    client = (await session.execute(select(ApiClient).where(ApiClient.client_id == client_id,
-                                                            ApiClient.division_code.in_(townships)))).scalar_one_or_none()
-    if client is None:
-        raise NotFound("API client not found", code="api_client_not_found")
+    client = await _get_client(session, admin, client_id)
     before = audit.snapshot(client, "secret_hash")
     client.is_active = active
-    await session.flush()
-    await audit.record(session, admin, "api_client.update", "api_client", client.id, before=before,
-                       after=audit.snapshot(client, "secret_hash"))
-    return _client_out(client)
+    return await _changed(session, admin, client, before, "api_client.update")

@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from cunzhi.kit import audit, events, jobs
+from cunzhi.kit import audit, events, jobs, rate_limit
 from cunzhi.kit.uow import unit_of_work
 
 log = logging.getLogger("cunzhi.worker")
@@ -61,6 +61,23 @@ async def _seal_audit() -> Any:
         return {"sealed": await audit.seal(session)}
 
 
+async def _deliver_webhooks() -> Any:
+    """Send the due webhook deliveries, each try logged; a failed one waits for its next try."""
+    import httpx
+
+    from cunzhi.webhooks.service import deliver_due
+
+    done = {"delivered": 0, "retrying": 0, "failed": 0}
+    async with httpx.AsyncClient(follow_redirects=False) as http:
+        while True:
+            async with unit_of_work() as session:
+                batch = await deliver_due(session, http)
+            for k, v in batch.items():
+                done[k] += v
+            if sum(batch.values()) == 0:
+                return done
+
+
 KEEP_DONE = "7 days"
 
 
@@ -75,7 +92,8 @@ async def _clean_up() -> Any:
             f"DELETE FROM outbox_events WHERE relayed_at < now() - interval '{KEEP_DONE}' RETURNING id"))).all())
         await session.execute(text(  # errors of jobs removed (here, or by hand)
             "DELETE FROM job_failures f WHERE NOT EXISTS (SELECT 1 FROM procrastinate_jobs j WHERE j.id = f.job_id)"))
-    return {"jobs": jobs_gone, "outbox": outbox_gone}
+        windows_gone = await rate_limit.purge(session)  # API clients' request counts of past hours
+    return {"jobs": jobs_gone, "outbox": outbox_gone, "rate_windows": windows_gone}
 
 
 async def relay_outbox(max_rows: int = 1000) -> int:
@@ -103,13 +121,17 @@ JOBS: dict[str, Job] = {j.name: j for j in (
     Job("audit.seal", _seal_audit, cron="* * * * *", lock="audit.seal",
         summary="seal appended audit events into the hash chain, in order"),
     Job("worker.clean_up", _clean_up, cron="41 3 * * *", lock="worker.clean_up",
-        summary="forget succeeded jobs and relayed outbox rows after a week"),
+        summary="forget succeeded jobs and relayed outbox rows after a week, and past rate-limit windows"),
+    Job("webhooks.deliver", _deliver_webhooks, cron="* * * * *", lock="webhooks.deliver",
+        summary="send due webhook deliveries, signed; retry with backoff"),
     Job(jobs.RELAY_TASK, _relay, cron="* * * * *", lock=jobs.RELAY_LOCK,
         summary="hand committed outbox events to their consumers, in order"),
 )}
 
 
 # ---- consumers of events ---------------------------------------------------------------------
+
+from cunzhi.webhooks import service as _webhooks  # noqa: E402, F401  (registers the `webhooks` consumer)
 
 _DAY_JOBS = {
     "cadre_posting.create": "cadres.posting_days",

@@ -116,8 +116,77 @@ export interface paths {
         /** List */
         get: operations["api-clients-list"];
         put?: never;
-        /** Create */
+        /** Register a township system; its secret is in this answer only */
         post: operations["api-clients-create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/api-clients/scopes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every scope an API client may be given (from the route table) */
+        get: operations["api-clients-scopes"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/api-clients/{client_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get */
+        get: operations["api-clients-get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Rename a client or change its scopes (If-Match required) */
+        patch: operations["api-clients-update"];
+        trace?: never;
+    };
+    "/api/v1/api-clients/{client_id}/rotate-secret": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** A new secret, shown once: the old one and its tokens stop working */
+        post: operations["api-clients-rotate_secret"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/api-clients/{client_id}/revoke-secret": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Revoke the secret and its tokens at once; rotating makes a new one */
+        post: operations["api-clients-revoke_secret"];
         delete?: never;
         options?: never;
         head?: never;
@@ -204,7 +273,25 @@ export interface paths {
         /** List */
         get: operations["divisions-list"];
         put?: never;
-        post?: never;
+        /** Add a township to your county */
+        post: operations["divisions-create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/divisions/import": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Load townships and villages from a CSV or XLSX file of 12-digit codes (bulk upsert by code) */
+        post: operations["divisions-import"];
         delete?: never;
         options?: never;
         head?: never;
@@ -225,7 +312,8 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        patch?: never;
+        /** Rename a division (If-Match required) */
+        patch: operations["divisions-update"];
         trace?: never;
     };
     "/api/v1/villages": {
@@ -2001,6 +2089,75 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/api-clients/{client_id}/webhooks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List */
+        get: operations["webhooks-list"];
+        put?: never;
+        /** Subscribe the client's URL to event types; the signing secret is in this answer only */
+        post: operations["webhooks-create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/api-clients/{client_id}/webhooks/{subscription_id}/deactivate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Deactivate */
+        post: operations["webhooks-deactivate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/api-clients/{client_id}/webhooks/{subscription_id}/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The delivery log, newest first: attempts, status codes, response excerpts */
+        get: operations["webhooks-deliveries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/api-clients/{client_id}/webhooks/{subscription_id}/deliveries/{delivery_id}/replay": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Send a delivery again (queued at once, with fresh attempts) */
+        post: operations["webhooks-replay"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -2133,6 +2290,11 @@ export interface components {
             name: string;
             /** Division Code */
             division_code: string;
+            /**
+             * Scopes
+             * @description What it may call (GET /api/v1/api-clients/scopes); omitted: every read scope
+             */
+            scopes?: string[] | null;
         };
         /** ApiClientCreated */
         ApiClientCreated: {
@@ -2151,6 +2313,27 @@ export interface components {
              * Format: date-time
              */
             created_at: string;
+            /** Scopes */
+            scopes: string[];
+            /**
+             * Last Used At
+             * @description Its last token or request
+             */
+            last_used_at: string | null;
+            /** Secret Rotated At */
+            secret_rotated_at: string | null;
+            /**
+             * Secret Revoked At
+             * @description Set while its secret is revoked: no token is issued
+             */
+            secret_revoked_at: string | null;
+            /** Version */
+            version: number;
+            /**
+             * Allowed Actions
+             * @description edit, rotate_secret, revoke_secret, deactivate
+             */
+            allowed_actions: string[];
             /**
              * Client Secret
              * @description Shown once; only its hash is kept
@@ -2174,6 +2357,34 @@ export interface components {
              * Format: date-time
              */
             created_at: string;
+            /** Scopes */
+            scopes: string[];
+            /**
+             * Last Used At
+             * @description Its last token or request
+             */
+            last_used_at: string | null;
+            /** Secret Rotated At */
+            secret_rotated_at: string | null;
+            /**
+             * Secret Revoked At
+             * @description Set while its secret is revoked: no token is issued
+             */
+            secret_revoked_at: string | null;
+            /** Version */
+            version: number;
+            /**
+             * Allowed Actions
+             * @description edit, rotate_secret, revoke_secret, deactivate
+             */
+            allowed_actions: string[];
+        };
+        /** ApiClientPatch */
+        ApiClientPatch: {
+            /** Name */
+            name?: string | null;
+            /** Scopes */
+            scopes?: string[] | null;
         };
         /**
          * AssetAction
@@ -2331,6 +2542,28 @@ export interface components {
              */
             uploaded_at: string;
         };
+        /** AttemptOut */
+        AttemptOut: {
+            /**
+             * At
+             * Format: date-time
+             */
+            at: string;
+            /** Status Code */
+            status_code: number | null;
+            /**
+             * Response Excerpt
+             * @description The first 500 characters of the answer
+             */
+            response_excerpt: string | null;
+            /**
+             * Error
+             * @description Why no answer came (timeout, refused connection)
+             */
+            error: string | null;
+            /** Duration Ms */
+            duration_ms: number;
+        };
         /** AttendanceOut */
         AttendanceOut: {
             /** Month */
@@ -2417,6 +2650,14 @@ export interface components {
         /** Body_cadres-logs-photo-add */
         "Body_cadres-logs-photo-add": {
             /** File */
+            file: string;
+        };
+        /** Body_divisions-import */
+        "Body_divisions-import": {
+            /**
+             * File
+             * @description CSV (UTF-8 or GB18030) or XLSX with columns code, name
+             */
             file: string;
         };
         /** Body_funds-attachment_upload */
@@ -3157,6 +3398,42 @@ export interface components {
             /** Next Cursor */
             next_cursor: string | null;
         };
+        /** DeliveryOut */
+        DeliveryOut: {
+            /** Id */
+            id: number;
+            /**
+             * Message Id
+             * @description The webhook-id header
+             */
+            message_id: string;
+            /** Event Type */
+            event_type: string;
+            /**
+             * Status
+             * @description pending, succeeded or failed
+             */
+            status: string;
+            /** Attempts */
+            attempts: number;
+            /** Last Status Code */
+            last_status_code: number | null;
+            /** Next Attempt At */
+            next_attempt_at: string | null;
+            /** Delivered At */
+            delivered_at: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Payload */
+            payload: {
+                [key: string]: unknown;
+            };
+            /** Log */
+            log: components["schemas"]["AttemptOut"][];
+        };
         /** DisposalIn */
         DisposalIn: {
             method: components["schemas"]["DisposalMethod"];
@@ -3196,6 +3473,18 @@ export interface components {
             level: components["schemas"]["DivisionLevel"];
             /** Parent Code */
             parent_code: string | null;
+            /** Version */
+            version: number;
+            /**
+             * Allowed Actions
+             * @description rename; on a county also add, import_tree; on a township add_village
+             */
+            allowed_actions?: string[];
+        };
+        /** DivisionPatch */
+        DivisionPatch: {
+            /** Name */
+            name: string;
         };
         /**
          * EndReason
@@ -3288,6 +3577,72 @@ export interface components {
             status: components["schemas"]["RectificationStatus"];
             /** Problem Categories */
             problem_categories: components["schemas"]["ProblemCategory"][];
+        };
+        /** ImportError_ */
+        ImportError_: {
+            /** Row */
+            row: number;
+            /** Column */
+            column: string;
+            /**
+             * Reason
+             * @description In Chinese, for the person who prepared the file
+             */
+            reason: string;
+        };
+        /** ImportReport */
+        ImportReport: {
+            /** Dry Run */
+            dry_run: boolean;
+            /**
+             * Applied
+             * @description False for a dry run: nothing was written
+             */
+            applied: boolean;
+            summary: components["schemas"]["ImportSummary"];
+            /** Rows */
+            rows: components["schemas"]["ImportRow"][];
+            /** Errors */
+            errors: components["schemas"]["ImportError_"][];
+        };
+        /** ImportRow */
+        ImportRow: {
+            /**
+             * Row
+             * @description Row number in the file (the header is row 1)
+             */
+            row: number;
+            /** Code */
+            code: string;
+            /** Name */
+            name: string;
+            /**
+             * Level
+             * @description province, city, county, township or village
+             */
+            level: string;
+            /** Parent Code */
+            parent_code: string | null;
+            /**
+             * Action
+             * @description created, renamed or unchanged
+             */
+            action: string;
+            /** Old Name */
+            old_name: string | null;
+        };
+        /** ImportSummary */
+        ImportSummary: {
+            /** Rows */
+            rows: number;
+            /** Created */
+            created: number;
+            /** Renamed */
+            renamed: number;
+            /** Unchanged */
+            unchanged: number;
+            /** Errors */
+            errors: number;
         };
         /** IncomeIn */
         IncomeIn: {
@@ -4975,6 +5330,14 @@ export interface components {
             /** Name */
             name: string;
         };
+        /** ScopeList */
+        ScopeList: {
+            /**
+             * Items
+             * @description Every scope some operation needs (x-required-scope in the contract)
+             */
+            items: string[];
+        };
         /** ScoreRevisionOut */
         ScoreRevisionOut: {
             /** Revision */
@@ -5198,6 +5561,53 @@ export interface components {
             /** Label */
             label: string;
         };
+        /** SubscriptionCreate */
+        SubscriptionCreate: {
+            /**
+             * Url
+             * Format: uri
+             */
+            url: string;
+            /** Event Types */
+            event_types: string[];
+        };
+        /** SubscriptionCreated */
+        SubscriptionCreated: {
+            /** Id */
+            id: number;
+            /** Url */
+            url: string;
+            /** Event Types */
+            event_types: string[];
+            /** Is Active */
+            is_active: boolean;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Secret
+             * @description The Standard Webhooks signing secret (whsec_...); shown once
+             */
+            secret: string;
+        };
+        /** SubscriptionOut */
+        SubscriptionOut: {
+            /** Id */
+            id: number;
+            /** Url */
+            url: string;
+            /** Event Types */
+            event_types: string[];
+            /** Is Active */
+            is_active: boolean;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+        };
         /** SurveyIn */
         SurveyIn: {
             /** Surveyed Area */
@@ -5305,6 +5715,16 @@ export interface components {
              * @description Absent for client credentials
              */
             refresh_token?: string | null;
+        };
+        /**
+         * TownshipCreate
+         * @description A new township of the caller's county: its 12-digit code starts with the county's first 6 digits.
+         */
+        TownshipCreate: {
+            /** Code */
+            code: string;
+            /** Name */
+            name: string;
         };
         /**
          * UncoveredReason
@@ -6036,6 +6456,202 @@ export interface operations {
             };
         };
     };
+    "api-clients-scopes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ScopeList"];
+                };
+            };
+            /** @description Client error: application/problem+json with a stable `code` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    "api-clients-get": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                client_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiClientOut"];
+                };
+            };
+            /** @description Validation error (field problems in `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Client error: application/problem+json with a stable `code` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    "api-clients-update": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description ETag from GET */
+                "if-match"?: string | null;
+            };
+            path: {
+                client_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ApiClientPatch"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiClientOut"];
+                };
+            };
+            /** @description Validation error (field problems in `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Client error: application/problem+json with a stable `code` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    "api-clients-rotate_secret": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                client_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiClientCreated"];
+                };
+            };
+            /** @description Validation error (field problems in `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Client error: application/problem+json with a stable `code` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    "api-clients-revoke_secret": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                client_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiClientOut"];
+                };
+            };
+            /** @description Validation error (field problems in `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Client error: application/problem+json with a stable `code` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
     "api-clients-deactivate": {
         parameters: {
             query?: never;
@@ -6332,6 +6948,93 @@ export interface operations {
             };
         };
     };
+    "divisions-create": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TownshipCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DivisionOut"];
+                };
+            };
+            /** @description Validation error (field problems in `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Client error: application/problem+json with a stable `code` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    "divisions-import": {
+        parameters: {
+            query?: {
+                /** @description Check and report only; write nothing */
+                dry_run?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": components["schemas"]["Body_divisions-import"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportReport"];
+                };
+            };
+            /** @description Validation error (field problems in `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Client error: application/problem+json with a stable `code` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
     "divisions-get": {
         parameters: {
             query?: never;
@@ -6355,6 +7058,72 @@ export interface operations {
             };
             /** @description Validation error (field problems in `errors`) */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Client error: application/problem+json with a stable `code` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    "divisions-update": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description ETag from GET */
+                "if-match"?: string | null;
+            };
+            path: {
+                /** @description 12-digit division code */
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DivisionPatch"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DivisionOut"];
+                };
+            };
+            /** @description Stale If-Match */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Validation error (field problems in `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description If-Match missing */
+            428: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -13014,6 +13783,216 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Validation error (field problems in `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Client error: application/problem+json with a stable `code` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    "webhooks-list": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                client_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SubscriptionOut"][];
+                };
+            };
+            /** @description Validation error (field problems in `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Client error: application/problem+json with a stable `code` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    "webhooks-create": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                client_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SubscriptionCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SubscriptionCreated"];
+                };
+            };
+            /** @description Validation error (field problems in `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Client error: application/problem+json with a stable `code` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    "webhooks-deactivate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                client_id: string;
+                subscription_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SubscriptionOut"];
+                };
+            };
+            /** @description Validation error (field problems in `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Client error: application/problem+json with a stable `code` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    "webhooks-deliveries": {
+        parameters: {
+            query?: {
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                client_id: string;
+                subscription_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeliveryOut"][];
+                };
+            };
+            /** @description Validation error (field problems in `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Client error: application/problem+json with a stable `code` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    "webhooks-replay": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                client_id: string;
+                subscription_id: number;
+                delivery_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeliveryOut"];
                 };
             };
             /** @description Validation error (field problems in `errors`) */

@@ -1,0 +1,94 @@
+"""Scopes of township systems (API clients), derived from the route table.
+
+Every route belongs to the domain package its endpoint lives in (`cunzhi.villages.router` ->
+`villages`). A client calling it needs `<domain>:read` for GET and HEAD, `<domain>:write` for any
+other method. So no route is hand-listed: a new domain's routes need its scopes the day they are
+mounted. Routes of `auth` (who am I) need none; routes of the domains in `CLOSED` (accounts and
+clients, jobs) are never open to a client, whatever its scopes. People are not affected: their
+role and scope decide.
+
+`install(router)` writes the scope each operation needs into the contract (`x-required-scope`) and
+remembers the known scopes; `current_principal` (kit/deps.py) checks them on every request.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+from fastapi.routing import APIRoute
+
+from cunzhi.kit.errors import Forbidden
+from cunzhi.kit.principal import Principal
+
+FREE = frozenset({"auth"})
+CLOSED = frozenset({"users", "worker", "webhooks"})
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+EXTRA_KEY = "x-required-scope"
+# Marks a route no client may call.
+NEVER = "none"
+
+_known: set[str] = set()
+
+
+class ScopeMissing(Forbidden):
+    code, title = "scope_missing", "The API client lacks the scope this operation needs"
+
+
+def area_of(route: APIRoute) -> str:
+    parts = getattr(route.endpoint, "__module__", "").split(".")
+    return parts[1] if len(parts) > 1 and parts[0] == "cunzhi" else "default"
+
+
+def required_scope(route: APIRoute) -> str | None:
+    """The scope a client needs for `route`; None when none is needed, NEVER when no client may."""
+    area = area_of(route)
+    if area in FREE:
+        return None
+    if area in CLOSED or area == "default":
+        return NEVER
+    kind = "read" if set(route.methods or ()) <= READ_METHODS else "write"
+    return f"{area}:{kind}"
+
+
+def install(router: APIRouter) -> None:
+    """Record each of `router`'s API routes' scope on the route (checked per request, where the
+    route is the router's own) and in the contract. Called for every domain router as it is mounted."""
+    for route in router.routes:
+        if not isinstance(route, APIRoute) or not route.path.startswith("/api/"):
+            continue
+        scope = required_scope(route)
+        extra: dict[str, Any] = dict(route.openapi_extra or {})
+        extra[EXTRA_KEY] = scope
+        route.openapi_extra = extra
+        if scope and scope != NEVER:
+            _known.add(scope)
+
+
+def known_scopes() -> list[str]:
+    """Every scope some route needs, sorted (the app is built once to learn them when needed)."""
+    if not _known:
+        from cunzhi.main import create_app
+
+        create_app()
+    return sorted(_known)
+
+
+def default_scopes() -> list[str]:
+    """What a client gets when none are named: every read scope."""
+    return [s for s in known_scopes() if s.endswith(":read")]
+
+
+def check(principal: Principal, route: Any) -> None:
+    """403 `scope_missing` when a client calls a route its scopes do not cover."""
+    if principal.kind != "client" or not isinstance(route, APIRoute):
+        return
+    needed = (route.openapi_extra or {}).get(EXTRA_KEY, NEVER) if route.path.startswith("/api/") else NEVER
+    if needed is None:
+        return
+    if needed == NEVER:
+        raise ScopeMissing("API clients may not call this operation", keep_writes=True)
+    if needed not in (principal.scopes or ()):
+        # keep_writes: the rate-limit count of this refused call stays (nothing else was written yet).
+        raise ScopeMissing(f"This operation needs the scope {needed}", extra={"required_scope": needed},
+                           keep_writes=True)

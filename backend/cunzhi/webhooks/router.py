@@ -1,0 +1,48 @@
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path, Query
+
+from cunzhi.kit.deps import SessionDep
+from cunzhi.kit.permissions import gate
+from cunzhi.kit.principal import Principal
+from cunzhi.users.permissions import USERS, UserAction
+from cunzhi.webhooks import service
+from cunzhi.webhooks.schemas import DeliveryOut, SubscriptionCreate, SubscriptionCreated, SubscriptionOut
+
+Admin = Annotated[Principal, Depends(gate(USERS, UserAction.manage_clients))]
+ClientId = Annotated[str, Path(max_length=64)]
+Id = Annotated[int, Path(ge=1, le=2**31 - 1)]
+BigId = Annotated[int, Path(ge=1, le=2**63 - 1)]
+router = APIRouter(prefix="/api/v1/api-clients/{client_id}/webhooks", tags=["webhooks"])
+
+
+@router.get("", response_model=list[SubscriptionOut], name="list")
+async def list_subscriptions(client_id: ClientId, admin: Admin, session: SessionDep) -> list[SubscriptionOut]:
+    return await service.list_subscriptions(session, admin, client_id)
+
+
+@router.post("", response_model=SubscriptionCreated, status_code=201, name="create",
+             summary="Subscribe the client's URL to event types; the signing secret is in this answer only")
+async def create_subscription(client_id: ClientId, body: SubscriptionCreate, admin: Admin,
+                              session: SessionDep) -> SubscriptionCreated:
+    return await service.create_subscription(session, admin, client_id, body)
+
+
+@router.post("/{subscription_id}/deactivate", response_model=SubscriptionOut, name="deactivate")
+async def deactivate_subscription(client_id: ClientId, subscription_id: Id, admin: Admin,
+                                  session: SessionDep) -> SubscriptionOut:
+    return await service.deactivate_subscription(session, admin, client_id, subscription_id)
+
+
+@router.get("/{subscription_id}/deliveries", response_model=list[DeliveryOut], name="deliveries",
+            summary="The delivery log, newest first: attempts, status codes, response excerpts")
+async def list_deliveries(client_id: ClientId, subscription_id: Id, admin: Admin, session: SessionDep,
+                          limit: Annotated[int, Query(ge=1, le=200)] = 50) -> list[DeliveryOut]:
+    return await service.list_deliveries(session, admin, client_id, subscription_id, limit=limit)
+
+
+@router.post("/{subscription_id}/deliveries/{delivery_id}/replay", response_model=DeliveryOut, name="replay",
+             summary="Send a delivery again (queued at once, with fresh attempts)")
+async def replay(client_id: ClientId, subscription_id: Id, delivery_id: BigId, admin: Admin,
+                 session: SessionDep) -> DeliveryOut:
+    return await service.replay(session, admin, client_id, subscription_id, delivery_id)

@@ -1,0 +1,21 @@
+import { defineDomain } from '../types'
+import { en, zhCN } from './i18n'
+
+export default defineDomain({
+  name: 'setup',
+  desktopRoutes: [
+    {
+      path: 'setup/divisions',
+      name: 'setup-divisions',
+      component: () => import('./desktop/DivisionTree.vue'),
+      meta: { titleKey: 'setup.divisions', roles: ['county_admin'] },
+    },
+    {
+      path: 'setup/api-clients',
+      name: 'setup-api-clients',
+      component: () => import('./desktop/ApiClientList.vue'),
+      meta: { titleKey: 'setup.apiClients', roles: ['county_admin'] },
+    },
+  ],
+  messages: { 'zh-CN': zhCN, en },
+})

@@ -1,0 +1,15 @@
+import { Connection, Setting, Share } from '@element-plus/icons-vue'
+import { defineMenu } from '../types'
+
+export default defineMenu([
+  {
+    key: 'setup',
+    labelKey: 'setup.menu',
+    icon: Setting,
+    order: 90,
+    children: [
+      { key: 'setup-divisions', labelKey: 'setup.divisions', icon: Share, to: { name: 'setup-divisions' } },
+      { key: 'setup-api-clients', labelKey: 'setup.apiClients', icon: Connection, to: { name: 'setup-api-clients' } },
+    ],
+  },
+])
