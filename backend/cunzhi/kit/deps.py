@@ -13,12 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
 from cunzhi.config import get_settings
-<<<<<<< HEAD
 from cunzhi.db import auth_session_scope, get_read_engine, read_session_scope, session_scope
-=======
-from cunzhi.db import auth_session_scope, read_session_scope, release, session_scope
 from cunzhi.kit import client_scopes, rate_limit
->>>>>>> integration
 from cunzhi.kit.codes import Role
 from cunzhi.kit.errors import Forbidden, InvalidToken, NotAuthenticated
 from cunzhi.kit.prepared import Reader
@@ -129,31 +125,22 @@ async def current_principal(request: Request, token: Annotated[str | None, Depen
         raise InvalidToken(headers={"WWW-Authenticate": 'Bearer error="invalid_token"'}) from None
     subject = str(claims["sub"])
     principal = principals.get(subject)
-<<<<<<< HEAD
+    if principal is not None and principal.kind == "client" and claims.get("sv") != principal.secret_version:
+        principal = None  # a token of a newer secret than the one cached here: read the client again
     if principal is None:
         generation = principals.generation
         async with _auth_session(request) as session:
             principal = await _look_up(session, subject)
         principals.put(subject, principal, generation)
-=======
-    try:
-        if principal is not None and principal.kind == "client" and claims.get("sv") != principal.secret_version:
-            principal = None  # a token of a newer secret than the one cached here: read the client again
-        if principal is None:
-            generation = principals.generation
-            principal = await _look_up(session, subject)
-            principals.put(subject, principal, generation)
-        if principal.kind == "client":
-            # A token from before the secret was rotated or revoked is over.
-            if claims.get("sv") != principal.secret_version:
-                raise InvalidToken("The client's secret has changed since this token was issued",
-                                   headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})
-            # Counted first: refused calls (out of scope) count against the limit too.
+    if principal.kind == "client":
+        # A token from before the secret was rotated or revoked is over.
+        if claims.get("sv") != principal.secret_version:
+            raise InvalidToken("The client's secret has changed since this token was issued",
+                               headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})
+        # Counted first: refused calls (out of scope) count against the limit too.
+        async with _auth_session(request) as session:
             await rate_limit.hit(session, principal)
-            client_scopes.check(principal, request.scope.get("route"))
-    finally:
-        await release(session)
->>>>>>> integration
+        client_scopes.check(principal, request.scope.get("route"))
     request.state.principal = principal
     return principal
 
