@@ -187,7 +187,8 @@ def _settings_out(s: service.LimitSetting) -> SettingsOut:
 
 
 @router.put("/townships/{township_code}/settings", response_model=SettingsOut, name="settings_update",
-            responses=_CONFLICTS, summary="Set the township's single-claim limit and whether claims may name another year's lines "
+            responses=_CONFLICTS,
+            summary="Set the township's single-claim limit and whether claims may name another year's lines "
                     "(township official)")
 async def settings_update(
     township_code: TownshipCode, body: SettingsIn, principal: PrincipalDep, session: SessionDep
