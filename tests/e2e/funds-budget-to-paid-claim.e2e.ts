@@ -1,7 +1,9 @@
 /**
- * Collective funds: the village drafts next year's budget, the township approves it; the village
- * files a claim above the single-claim limit with its invoice; the supervision committee signs it
- * on a phone; the township approves it; the agency pays it, and the ledger and balance show it.
+ * Collective funds: the village drafts next year's budget, the township approves it with one line
+ * cut (and the reason); the village files a claim above the single-claim limit with its invoice on
+ * this year's budget (next year's lines are not offered); the supervision committee signs it on a
+ * phone after confirming what it signs; the township approves it; the agency pays it, each after a
+ * confirmation, and the ledger and balance show it.
  */
 import { describe, expect, it } from 'vitest'
 import { login, settled, useJourney, PASSWORD } from './harness/browser'
@@ -10,9 +12,12 @@ import { chooseOption } from './harness/element'
 const VILLAGE = '230199100200' // 永平村, the demo village (balance 313,840.00 after the demo data)
 const INVOICE = Buffer.from('%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n')
 
-async function confirmBox(page: import('playwright-core').Page): Promise<void> {
+/** Confirms the open Element Plus message box and returns what it asked. */
+async function confirmBox(page: import('playwright-core').Page): Promise<string> {
   await page.locator('.el-message-box').waitFor()
+  const asked = (await page.locator('.el-message-box__message').textContent()) ?? ''
   await page.locator('.el-message-box__btns .el-button--primary').click()
+  return asked
 }
 
 describe('funds: from budget to paid claim', () => {
@@ -51,18 +56,31 @@ describe('funds: from budget to paid claim', () => {
     await login(town.page, 'township01')
     await town.page.goto(budgetUrl)
     await town.page.locator('[data-test=budget-approve]').click()
+    await town.page.locator('[data-test=approve-lines]').waitFor()
+    await town.page.locator('input[name=approve-amount-1]').fill('3000')
+    await town.page.locator('[data-test=approve-confirm]').click()
+    // A cut needs its reason: the dialog says so and stays open.
+    await town.page.locator('[data-test=approve-lines] .el-form-item__error').waitFor()
+    await town.page.locator('input[name=approve-reason-1]').fill('取暖费按标准核定')
+    expect(await town.page.locator('[data-test=approve-total]').textContent()).toContain('15,000.00')
+    await town.shot('funds-budget-approve-dialog')
+    await town.page.locator('[data-test=approve-confirm]').click()
     await town.page.locator('[data-test=budget-status][data-status=approved]').waitFor()
     await settled(town.page)
     const lines = await town.page.locator('[data-test=budget-lines]').textContent()
     expect(lines).toContain('村西桥梁维修')
     expect(lines).toContain('12,000.00')
+    expect(lines).toContain('3,000.00')
+    expect(lines).toContain('取暖费按标准核定')
     await town.shot('funds-budget-approved')
 
     // -- the village files a claim over the 5,000 limit, with its invoice ------------------------
     await sec.page.goto(`/funds/villages/${VILLAGE}/claims/new`)
     await sec.page.locator('[data-test=claim-line]').waitFor()
     await settled(sec.page)
-    await chooseOption(sec.page, 'claim-line', '村西桥梁维修')
+    await chooseOption(sec.page, 'claim-line', '村内道路硬化维修')
+    // Claims name this year's lines only: next year's budget is not offered.
+    expect(await sec.page.locator('.el-select-dropdown__item', { hasText: '村西桥梁维修' }).count()).toBe(0)
     await sec.page.locator('input[name=claim-amount]').fill('6800')
     await sec.page.locator('input[name=claim-purpose]').fill('桥面修补及护栏更换')
     await sec.page.locator('input[name=claim-payee]').fill('松江县路桥工程队')
@@ -92,7 +110,13 @@ describe('funds: from budget to paid claim', () => {
     expect(await phone.page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390)
     await phone.shot('funds-phone-claim')
     await phone.page.locator('[data-test=m-sign]').click()
+    await phone.page.locator('.m-sign-confirm').waitFor()
+    const asked = await phone.page.locator('.m-sign-confirm').textContent()
+    expect(asked).toContain('6,800.00')
+    expect(asked).toContain('发票.pdf')
+    await phone.page.locator('.m-sign-confirm .van-dialog__confirm').click()
     await phone.page.locator('[data-test=m-claim-status]', { hasText: '监委会已签字' }).waitFor()
+    expect(await phone.page.locator('[data-test=m-sign]').count()).toBe(0)
     await phone.shot('funds-phone-signed')
 
     // -- the township approves it from its queue -------------------------------------------------
@@ -114,7 +138,8 @@ describe('funds: from budget to paid claim', () => {
     await settled(agency.page)
     await agency.page.locator('[data-test=claims-table] .el-table__row', { hasText: '桥面修补及护栏更换' }).click()
     await agency.page.locator('[data-test=claim-pay]').click()
-    await confirmBox(agency.page)
+    const payAsked = await confirmBox(agency.page)
+    for (const what of ["6,800.00", "松江县路桥工程队", "村内道路硬化维修", "发票.pdf"]) expect(payAsked).toContain(what)
     await agency.page.locator('[data-test=claim-status][data-status=paid]').waitFor()
     await settled(agency.page)
     const trail = await agency.page.locator('[data-test=trail]').textContent()

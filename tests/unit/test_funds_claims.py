@@ -24,6 +24,7 @@ UNDER = {
     (S.committee_signed, A.pay): S.paid,
     **{(s, A.reject): S.rejected for s in (S.draft, S.submitted, S.committee_signed)},
     **{(s, A.withdraw): S.withdrawn for s in (S.draft, S.submitted, S.committee_signed)},
+    (S.paid, A.reverse): S.reversed,
 }
 OVER = {
     (S.draft, A.submit): S.submitted,
@@ -33,6 +34,7 @@ OVER = {
     (S.township_approved, A.pay): S.paid,
     **{(s, A.reject): S.rejected for s in (S.draft, S.submitted, S.committee_signed, S.township_approved)},
     **{(s, A.withdraw): S.withdrawn for s in (S.draft, S.submitted, S.committee_signed, S.township_approved)},
+    (S.paid, A.reverse): S.reversed,
 }
 
 
@@ -50,10 +52,39 @@ def test_every_edge(needs_approval: bool, table: dict, state: ClaimState, action
 
 
 def test_terminal_states_allow_nothing() -> None:
-    for state in set(S) - OPEN_STATES:
+    for state in set(S) - OPEN_STATES - {S.paid}:
         for action, needs in product(A, (False, True)):
             with pytest.raises(IllegalTransition):
                 next_state(state, action, needs_approval=needs)
+
+
+def test_a_paid_claim_is_only_ever_reversed() -> None:
+    for needs in (False, True):
+        assert next_state(S.paid, A.reverse, needs_approval=needs) is S.reversed
+        for action in set(A) - {A.reverse}:
+            with pytest.raises(IllegalTransition):
+                next_state(S.paid, action, needs_approval=needs)
+        for state in set(S) - {S.paid}:
+            with pytest.raises(IllegalTransition):
+                next_state(state, A.reverse, needs_approval=needs)
+
+
+def test_without_an_invoice_the_steps_needing_one_are_not_offered() -> None:
+    from cunzhi.funds.permissions import claim_actions
+    from cunzhi.kit.codes import Role
+    from cunzhi.kit.principal import Principal
+
+    def who(role: Role) -> Principal:
+        return Principal(kind="user", id=1, name="x", role=role)
+
+    sec, com, off = who(Role.village_committee), who(Role.supervision_committee), who(Role.township_official)
+    assert claim_actions(sec, "draft", needs_approval=False, has_invoice=False) == ["withdraw", "attach"]
+    assert claim_actions(sec, "draft", needs_approval=False, has_invoice=True) == ["submit", "withdraw", "attach"]
+    assert claim_actions(sec, "draft", needs_approval=False, has_invoice=False, exempted=True)[0] == "submit"
+    assert claim_actions(com, "submitted", needs_approval=False, has_invoice=False) == ["reject"]
+    assert claim_actions(off, "submitted", needs_approval=True, has_invoice=False) == ["reject", "exempt_invoice"]
+    assert claim_actions(off, "submitted", needs_approval=True, has_invoice=True) == ["reject"]
+    assert "exempt_invoice" not in claim_actions(off, "paid", needs_approval=True, has_invoice=False)
 
 
 def test_paying_needs_signature_and_over_limit_needs_approval() -> None:

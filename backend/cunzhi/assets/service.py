@@ -124,7 +124,7 @@ async def act_on_asset(
                            code="below_valuation")
         if proceeds is not None:  # first: it refuses when the village has no account
             entry = await funds.book_income(session, p, village.code, amount=proceeds, source=IncomeSource.asset_sale,
-                                            description=asset.name)
+                                            description=asset.name, payer=data.get("counterparty"))
             data["entry_id"] = entry.id
         asset.disposal_method = data["method"].value
         asset.disposal_proceeds = proceeds

@@ -3,6 +3,11 @@
     draft -> submitted -> committee_signed -> [township_approved, only over the limit] -> paid
     rejected / withdrawn from any open state, which releases the amount reserved on the line.
     submitted -> draft (recall): the secretary takes back a claim the committee has not signed yet.
+    paid -reverse-> reversed, when the agency reverses the payment's ledger entry (the money is back
+    and the line's paid and committed amounts drop with it).
+
+Submitting, signing, approving and paying need at least one invoice attached, or an invoice
+exemption the township granted with a reason (service.invoice_check).
 
 The amount is reserved on the budget line when the claim is created, so a draft already holds its
 share of the line; a claim that leaves the open states without being paid gives it back.
@@ -24,6 +29,7 @@ class ClaimState(StrEnum):
     paid = "paid"
     rejected = "rejected"
     withdrawn = "withdrawn"
+    reversed = "reversed"
 
 
 class ClaimAction(StrEnum):
@@ -34,6 +40,7 @@ class ClaimAction(StrEnum):
     reject = "reject"
     withdraw = "withdraw"
     recall = "recall"
+    reverse = "reverse"
 
 
 OPEN_STATES: frozenset[ClaimState] = frozenset(
@@ -42,6 +49,14 @@ OPEN_STATES: frozenset[ClaimState] = frozenset(
 """States in which the claim still holds its reservation on the line."""
 
 RELEASING_ACTIONS: frozenset[ClaimAction] = frozenset({ClaimAction.reject, ClaimAction.withdraw})
+
+NEEDS_INVOICE: frozenset[ClaimAction] = frozenset(
+    {ClaimAction.submit, ClaimAction.sign, ClaimAction.approve, ClaimAction.pay}
+)
+"""Steps refused (409 `invoice_required`) while the claim has no invoice and no granted exemption."""
+
+ROUTED_ACTIONS: tuple[ClaimAction, ...] = tuple(a for a in ClaimAction if a is not ClaimAction.reverse)
+"""Actions taken at /claims/{id}/{action}; a payment is reversed at its ledger entry instead."""
 
 def _edges(needs_township_approval: bool) -> dict[tuple[ClaimState, ClaimAction], ClaimState]:
     s, a = ClaimState, ClaimAction
@@ -59,6 +74,7 @@ def _edges(needs_township_approval: bool) -> dict[tuple[ClaimState, ClaimAction]
         if needs_township_approval or state is not s.township_approved:
             edges[(state, a.reject)] = s.rejected
             edges[(state, a.withdraw)] = s.withdrawn
+    edges[(s.paid, a.reverse)] = s.reversed
     return edges
 
 

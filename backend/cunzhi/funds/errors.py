@@ -10,9 +10,11 @@ __all__ = [
     "AlreadyReversed",
     "AttachmentRefused",
     "BudgetExceeded",
+    "BudgetNotCurrentYear",
     "BudgetNotOpen",
     "IllegalTransition",
     "InsufficientFunds",
+    "InvoiceRequired",
     "LineNotInVillage",
     "NotCommittee",
     "illegal",
@@ -50,3 +52,11 @@ class LineNotInVillage(Unprocessable):
 class AttachmentRefused(Unprocessable):
     code, title = "attachment_refused", "The attachment is too large or of a type not accepted"
 
+
+
+class BudgetNotCurrentYear(Conflict):
+    code, title = "budget_not_current_year", "Claims name lines of the current year's budget only"
+
+
+class InvoiceRequired(Conflict):
+    code, title = "invoice_required", "The claim has no invoice attached and no exemption from the township"

@@ -4,7 +4,10 @@ The rules that must hold even when the application is wrong live here, in the da
 - a budget line never commits more than approved, nor pays more than committed (CHECK);
 - the ledger and the trail are append-only (triggers refuse UPDATE, DELETE and TRUNCATE);
 - an entry is reversed at most once, by an entry of the same amount and village (UNIQUE + trigger);
-- the account balance is kept by a trigger on the ledger and never goes below zero (CHECK).
+- the account balance is kept by a trigger on the ledger and never goes below zero (CHECK); a
+  trigger on the account refuses any balance other than the sum of its ledger entries, so nothing
+  but a ledger entry moves it;
+- a paid claim becomes reversed only once its payment's entry is reversed, and is frozen after.
 """
 
 from __future__ import annotations
@@ -82,12 +85,15 @@ class FundsSetting(Base):
 
     township_code: Mapped[str] = mapped_column(ForeignKey("divisions.code"), primary_key=True)
     single_claim_limit: Mapped[Decimal] = mapped_column(MONEY_SQL)
+    # Claims are filed against the current year's budget only, unless the township allows others.
+    other_year_claims: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     updated_by: Mapped[str] = mapped_column(String(100))
 
 
 class Account(Base):
-    """A village's account kept by the township agency. `balance` is kept by a ledger trigger."""
+    """A village's account kept by the township agency. `balance` is kept by a ledger trigger and
+    always equals the sum of the village's ledger entries (funds_accounts_guard refuses anything else)."""
 
     __tablename__ = "funds_accounts"
     __table_args__ = (CheckConstraint("balance >= 0", name="balance_not_negative"),)
@@ -142,6 +148,8 @@ class BudgetLine(Base):
     approved: Mapped[Decimal] = mapped_column(MONEY_SQL, server_default=text("0"))
     committed: Mapped[Decimal] = mapped_column(MONEY_SQL, server_default=text("0"))
     paid: Mapped[Decimal] = mapped_column(MONEY_SQL, server_default=text("0"))
+    # Why the township approved less than planned (required then, see service.act_on_budget).
+    approval_reason: Mapped[str | None] = mapped_column(Text)
 
 
 class Amendment(Base):
@@ -186,6 +194,12 @@ class Claim(Base):
     created_by: Mapped[str] = mapped_column(String(100))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now(), onupdate=func.now())
+    # Set when the village first submits it: the supervision committee sees submitted claims only.
+    submitted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # A claim with no invoice goes on only with the township's recorded exemption (its reason).
+    invoice_exemption_reason: Mapped[str | None] = mapped_column(Text)
+    invoice_exempted_by: Mapped[str | None] = mapped_column(String(100))
+    invoice_exempted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class Attachment(Base):
@@ -236,6 +250,10 @@ class LedgerEntry(Base):
     claim_id: Mapped[int | None] = mapped_column(ForeignKey("funds_claims.id"), index=True)
     reverses_id: Mapped[int | None] = mapped_column(ForeignKey("funds_ledger_entries.id"), unique=True)
     booked_by: Mapped[str] = mapped_column(String(100))
+    # Income: the day the money arrived, who paid it and the voucher it was booked on.
+    received_on: Mapped[date | None] = mapped_column(Date)
+    payer: Mapped[str | None] = mapped_column(String(200))
+    voucher_no: Mapped[str | None] = mapped_column(String(40))
 
 
 class Event(Base):

@@ -7,7 +7,7 @@ from __future__ import annotations
 from enum import StrEnum
 
 from cunzhi.funds.budgets import BUDGET_MACHINE, EDITABLE, BudgetAction, BudgetStatus
-from cunzhi.funds.claims import ClaimAction, ClaimState, machine_for
+from cunzhi.funds.claims import NEEDS_INVOICE, OPEN_STATES, ClaimAction, ClaimState, machine_for
 from cunzhi.kit.codes import Role
 from cunzhi.kit.permissions import allowed, may, roles
 from cunzhi.kit.principal import Principal
@@ -16,6 +16,8 @@ from cunzhi.kit.principal import Principal
 ATTACHABLE = frozenset({ClaimState.draft, ClaimState.submitted})
 #: a claim's line, amount, purpose and payee change only while it is a draft (PATCH, funds/drafts.py)
 EDITABLE_CLAIMS = frozenset({ClaimState.draft})
+#: the township may exempt a claim from invoices while it is open
+EXEMPTABLE = OPEN_STATES
 
 
 class FundsAction(StrEnum):
@@ -32,6 +34,7 @@ class FundsAction(StrEnum):
     file_claim = "file_claim"
     attach = "attach"
     edit_claim = "edit_claim"
+    exempt_invoice = "exempt_invoice"
 
 
 CLAIM: dict[ClaimAction, frozenset[Role]] = {
@@ -42,6 +45,7 @@ CLAIM: dict[ClaimAction, frozenset[Role]] = {
     ClaimAction.approve: roles(Role.township_official),
     ClaimAction.pay: roles(Role.township_agency),
     ClaimAction.reject: roles(Role.supervision_committee, Role.township_official, Role.township_agency),
+    ClaimAction.reverse: roles(Role.township_agency),
 }
 
 BUDGET: dict[BudgetAction, frozenset[Role]] = {
@@ -63,20 +67,30 @@ FUNDS: dict[FundsAction, frozenset[Role]] = {
     FundsAction.file_claim: CLAIM[ClaimAction.submit],
     FundsAction.attach: roles(Role.village_committee),
     FundsAction.edit_claim: roles(Role.village_committee),
+    FundsAction.exempt_invoice: roles(Role.township_official),
 }
 
 
-def claim_actions(p: Principal, status: str, *, needs_approval: bool) -> list[str]:
-    """What `p` may do with a claim in `status`: its open steps, and attaching invoices before signing."""
-    out = [a.value for a in allowed(p, CLAIM, machine_for(needs_approval).actions(status))]
+def claim_actions(p: Principal, status: str, *, needs_approval: bool, has_invoice: bool = True,
+                  exempted: bool = False) -> list[str]:
+    """What `p` may do with a claim in `status`: its open steps, attaching invoices before signing and,
+    for the township, exempting a claim with no invoice. Without an invoice or an exemption the steps
+    that need one are left out (the service refuses them with `invoice_required`)."""
+    steps = machine_for(needs_approval).actions(status)
+    if not (has_invoice or exempted):
+        steps = [a for a in steps if a not in NEEDS_INVOICE]
+    out = [a.value for a in allowed(p, CLAIM, steps)]
     if status in ATTACHABLE and may(p, FUNDS, FundsAction.attach):
         out.append(FundsAction.attach.value)
     if status in EDITABLE_CLAIMS and may(p, FUNDS, FundsAction.edit_claim):
         out.append(FundsAction.edit_claim.value)
+    if status in EXEMPTABLE and not has_invoice and not exempted and may(p, FUNDS, FundsAction.exempt_invoice):
+        out.append(FundsAction.exempt_invoice.value)
     return out
 
 
-def budget_actions(p: Principal, status: str, *, pending_amendments: bool = False) -> list[str]:
+def budget_actions(p: Principal, status: str, *, pending_amendments: bool = False, claimable: bool = True) -> list[str]:
+    """`claimable`: the budget's year takes claims now (the current year, or the township allows others)."""
     out = [a.value for a in allowed(p, BUDGET, BUDGET_MACHINE.actions(status))]
     if status in EDITABLE and may(p, FUNDS, FundsAction.edit_budget):
         out.append(FundsAction.edit_budget.value)
@@ -85,7 +99,7 @@ def budget_actions(p: Principal, status: str, *, pending_amendments: bool = Fals
             out.append(FundsAction.request_amendment.value)
         if pending_amendments and may(p, FUNDS, FundsAction.decide_amendment):
             out.append(FundsAction.decide_amendment.value)
-        if may(p, FUNDS, FundsAction.file_claim):
+        if claimable and may(p, FUNDS, FundsAction.file_claim):
             out.append(FundsAction.file_claim.value)
     return out
 

@@ -10,7 +10,7 @@ from fastapi import APIRouter, File, Header, Path, Query, Response, UploadFile
 
 from cunzhi.funds import drafts, service
 from cunzhi.funds.budgets import BudgetAction, BudgetStatus
-from cunzhi.funds.claims import ClaimAction, ClaimState, machine_for
+from cunzhi.funds.claims import ROUTED_ACTIONS, ClaimAction, ClaimState, machine_for
 from cunzhi.funds.models import Amendment, AmendmentStatus, Attachment, BudgetCategory, Event, EventEntity
 from cunzhi.funds.permissions import account_actions, budget_actions, claim_actions
 from cunzhi.funds.schemas import (
@@ -18,6 +18,7 @@ from cunzhi.funds.schemas import (
     AmendmentIn,
     AmendmentOut,
     AttachmentOut,
+    BudgetApproveIn,
     BudgetEditIn,
     BudgetIn,
     BudgetOut,
@@ -26,8 +27,11 @@ from cunzhi.funds.schemas import (
     ClaimEditIn,
     ClaimIn,
     ClaimOut,
+    ClaimReversalOut,
     EventOut,
+    ExemptionIn,
     IncomeIn,
+    InvoiceExemptionOut,
     LedgerEntryOut,
     LineOut,
     LineSpendingOut,
@@ -90,14 +94,14 @@ def _budget_out(view: service.BudgetView, p: Principal, response: Response | Non
     lines = [
         LineOut(id=x.id, position=x.position, category=BudgetCategory(x.category), purpose=x.purpose,
                 planned=x.planned, approved=x.approved, committed=x.committed, paid=x.paid,
-                available=x.approved - x.committed)
+                available=x.approved - x.committed, approval_reason=x.approval_reason)
         for x in view.lines
     ]
     return BudgetOut(
         **_budget_summary(view), note=view.budget.note, return_reason=view.budget.return_reason, lines=lines,
         amendments=[_amendment_out(a) for a in view.amendments], trail=_events(view.events),
         allowed_actions=budget_actions(p, view.budget.status, pending_amendments=any(
-            a.status == AmendmentStatus.pending.value for a in view.amendments)),
+            a.status == AmendmentStatus.pending.value for a in view.amendments), claimable=view.claims_open),
     )
 
 
@@ -116,7 +120,7 @@ def _claim_fields(view: service.ClaimView) -> dict[str, Any]:
         "budget_id": c.budget_id, "year": view.year, "line_id": c.line_id, "line_category": view.line_category,
         "line_purpose": view.line_purpose, "amount": c.amount, "purpose": c.purpose, "payee": c.payee,
         "status": c.status, "needs_approval": c.needs_approval, "created_by": c.created_by,
-        "created_at": c.created_at, "updated_at": c.updated_at,
+        "created_at": c.created_at, "updated_at": c.updated_at, "submitted_at": c.submitted_at,
     }
 
 
@@ -124,12 +128,19 @@ async def _claim_detail(session: Any, view: service.ClaimView, p: Principal) -> 
     c = view.claim
     attachments = await service.list_attachments(session, c.id)
     events: list[Event] = list(await service.trail(session, EventEntity.claim, c.id))
+    reversal = await service.claim_reversal(session, c, events)
+    exempted = c.invoice_exemption_reason is not None
     return ClaimDetail(
         **_claim_fields(view),
         actions=machine_for(c.needs_approval).actions(c.status),
-        allowed_actions=claim_actions(p, c.status, needs_approval=c.needs_approval),
+        allowed_actions=claim_actions(p, c.status, needs_approval=c.needs_approval, has_invoice=bool(attachments),
+                                      exempted=exempted),
         payment_entry_id=await service.payment_entry_id(session, c.id),
         attachments=[AttachmentOut.model_validate(a) for a in attachments],
+        invoice_exemption=InvoiceExemptionOut(
+            reason=c.invoice_exemption_reason, granted_by=c.invoice_exempted_by or "",
+            granted_at=c.invoice_exempted_at or c.updated_at) if c.invoice_exemption_reason is not None else None,
+        reversal=ClaimReversalOut(**dataclasses.asdict(reversal)) if reversal else None,
         trail=_events(events),
     )
 
@@ -140,6 +151,7 @@ def _entry_out(view: service.EntryView) -> LedgerEntryOut:
         id=e.id, village_id=e.village_id, kind=e.kind, amount=e.amount, effect=view.effect, booked_on=e.booked_on,
         booked_at=e.booked_at, source=e.source, description=e.description, line_id=e.line_id,
         claim_id=e.claim_id, reverses_id=e.reverses_id, reversed_by_id=view.reversed_by_id, booked_by=e.booked_by,
+        received_on=e.received_on, payer=e.payer, voucher_no=e.voucher_no,
     )
 
 
@@ -167,17 +179,24 @@ def _statement_out(view: service.StatementView) -> StatementOut:
 @router.get("/townships/{township_code}/settings", response_model=SettingsOut, name="settings_get",
             summary="The township's single-claim limit (claims above it need township approval)")
 async def settings_get(township_code: TownshipCode, principal: PrincipalDep, session: SessionDep) -> SettingsOut:
-    s = await service.get_settings(session, principal, township_code)
-    return SettingsOut(township_code=s.township_code, single_claim_limit=s.single_claim_limit, is_default=s.is_default)
+    return _settings_out(await service.get_settings(session, principal, township_code))
+
+
+def _settings_out(s: service.LimitSetting) -> SettingsOut:
+    return SettingsOut(township_code=s.township_code, single_claim_limit=s.single_claim_limit, is_default=s.is_default,
+                       other_year_claims=s.other_year_claims)
 
 
 @router.put("/townships/{township_code}/settings", response_model=SettingsOut, name="settings_update",
-            responses=_CONFLICTS, summary="Set the township's single-claim limit (township official)")
+            responses=_CONFLICTS,
+            summary="Set the township's single-claim limit and whether claims may name another year's lines "
+                    "(township official)")
 async def settings_update(
     township_code: TownshipCode, body: SettingsIn, principal: PrincipalDep, session: SessionDep
 ) -> SettingsOut:
-    s = await service.set_settings(session, principal, township_code, body.single_claim_limit)
-    return SettingsOut(township_code=s.township_code, single_claim_limit=s.single_claim_limit, is_default=s.is_default)
+    s = await service.set_settings(session, principal, township_code, body.single_claim_limit,
+                                   other_year_claims=body.other_year_claims)
+    return _settings_out(s)
 
 
 # ---- accounts and ledger --------------------------------------------------------------------------
@@ -210,7 +229,8 @@ async def account_get(code: Code, principal: PrincipalDep, session: SessionDep) 
              responses=_CONFLICTS, summary="Book income in full (township agency)")
 async def income_book(code: Code, body: IncomeIn, principal: PrincipalDep, session: SessionDep) -> LedgerEntryOut:
     entry = await service.book_income(session, principal, code, amount=body.amount, source=body.source,
-                                      description=body.description)
+                                      description=body.description, received_on=body.received_on,
+                                      payer=body.payer, voucher_no=body.voucher_no)
     return _entry_out(service.EntryView(entry, None, None))
 
 
@@ -312,7 +332,23 @@ def _budget_action(action: BudgetAction, summary: str) -> None:
 
 
 _budget_action(BudgetAction.submit, "Submit the budget for township approval (village committee)")
-_budget_action(BudgetAction.approve, "Approve the budget: lines get their approved amounts (township official)")
+
+
+@router.post("/budgets/{budget_id}/approve", response_model=BudgetOut, name="budget_approve", responses=_CONFLICTS,
+             summary="Approve the budget, setting each line's approved amount (township official)",
+             description="Each named line gets its approved amount: never above what was planned, with a reason "
+                         "when lower (422 `validation_error` naming the line otherwise). Lines not named are "
+                         "approved as planned.")
+async def budget_approve(
+    budget_id: RowId, principal: PrincipalDep, session: SessionDep, response: Response,
+    body: BudgetApproveIn | None = None,
+) -> BudgetOut:
+    approvals = [service.LineApproval(x.line_id, x.approved, x.reason) for x in (body.lines if body else [])]
+    view = await service.act_on_budget(session, principal, budget_id, BudgetAction.approve,
+                                       reason=body.reason if body else None, approvals=approvals)
+    return _budget_out(view, principal, response)
+
+
 _budget_action(BudgetAction.return_, "Return the budget with reasons (township official)")
 _budget_action(BudgetAction.close, "Close the budget year: no more claims (township official)")
 
@@ -420,8 +456,18 @@ def _claim_action(action: ClaimAction) -> None:
                          name=f"claim_{action.value}", summary=_CLAIM_SUMMARIES[action], responses=_CONFLICTS)
 
 
-for _action in ClaimAction:
+for _action in ROUTED_ACTIONS:
     _claim_action(_action)
+
+
+@router.post("/claims/{claim_id}/invoice-exemption", response_model=ClaimDetail, name="claim_exempt_invoice",
+             responses=_CONFLICTS,
+             summary="Let a claim with no invoice go on, recording why (township official)")
+async def claim_exempt_invoice(
+    claim_id: RowId, body: ExemptionIn, principal: PrincipalDep, session: SessionDep
+) -> ClaimDetail:
+    view = await service.exempt_invoice(session, principal, claim_id, reason=body.reason)
+    return await _claim_detail(session, view, principal)
 
 
 @router.post("/claims/{claim_id}/attachments", response_model=AttachmentOut, status_code=201,

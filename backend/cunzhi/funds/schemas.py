@@ -16,6 +16,11 @@ from cunzhi.kit.money import Money, PositiveMoney
 
 Text200 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=2000)]
+Voucher = Annotated[str, StringConstraints(
+    strip_whitespace=True, min_length=1, max_length=40,
+    pattern=r"^[0-9A-Za-z\u4e00-\u9fff][0-9A-Za-z\u4e00-\u9fff\-_/#.()（）]*$",
+)]
+"""A voucher number as the agency writes it: 记-2026-015, 收字第15号; letters, digits, Chinese, - _ / # . ()."""
 
 
 class _In(BaseModel):
@@ -31,12 +36,16 @@ class _Out(BaseModel):
 
 class SettingsIn(_In):
     single_claim_limit: PositiveMoney
+    other_year_claims: bool = Field(
+        False, description="Let claims name lines of another year's approved budget (by default only the current "
+                           "year's, in the county's calendar)")
 
 
 class SettingsOut(_Out):
     township_code: str
     single_claim_limit: Money
     is_default: bool
+    other_year_claims: bool
 
 
 class AccountOut(_Out):
@@ -53,6 +62,9 @@ class IncomeIn(_In):
     amount: PositiveMoney
     source: IncomeSource
     description: Text200
+    received_on: date = Field(description="The day the money arrived: not after today (the county's calendar)")
+    payer: Text200 = Field(description="Who paid it (tenant, the county finance bureau, ...)")
+    voucher_no: Voucher = Field(description="The number of the voucher it is booked on")
 
 
 class ReverseIn(_In):
@@ -74,6 +86,9 @@ class LedgerEntryOut(_Out):
     reverses_id: int | None
     reversed_by_id: int | None
     booked_by: str
+    received_on: date | None = Field(description="Income: the day the money arrived")
+    payer: str | None = Field(description="Income: who paid it")
+    voucher_no: str | None = Field(description="Income: the voucher number")
 
 
 class LineSpendingOut(BaseModel):
@@ -131,6 +146,21 @@ class LineOut(_Out):
     committed: Money
     paid: Money
     available: Money = Field(description="approved - committed")
+    approval_reason: str | None = Field(description="Why the township approved less than planned")
+
+
+class LineApprovalIn(_In):
+    line_id: Id
+    approved: Money = Field(description="Between 0.00 and the line's planned amount")
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)] | None = Field(
+        None, description="Required when lower than planned")
+
+
+class BudgetApproveIn(_In):
+    lines: list[LineApprovalIn] = Field(
+        default_factory=list, max_length=200,
+        description="The approved amount of each line; lines not named are approved as planned")
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)] | None = None
 
 
 class EventOut(_Out):
@@ -207,6 +237,25 @@ class ReasonIn(_In):
     reason: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)] | None = None
 
 
+class ExemptionIn(_In):
+    reason: Reason = Field(description="Why the expense has no invoice")
+
+
+class InvoiceExemptionOut(BaseModel):
+    reason: str
+    granted_by: str
+    granted_at: datetime
+
+
+class ClaimReversalOut(BaseModel):
+    entry_id: int = Field(description="The reversing ledger entry")
+    reverses_id: int = Field(description="The payment entry it undoes")
+    booked_on: date
+    booked_by: str
+    at: datetime
+    reason: str
+
+
 class AttachmentOut(_Out):
     id: int
     claim_id: int
@@ -236,6 +285,7 @@ class ClaimOut(_Out):
     created_by: str
     created_at: datetime
     updated_at: datetime
+    submitted_at: datetime | None
 
 
 class ClaimDetail(ClaimOut):
@@ -243,4 +293,7 @@ class ClaimDetail(ClaimOut):
     allowed_actions: list[str] = Field(description="What the caller may do with it now (its role and the state)")
     payment_entry_id: int | None
     attachments: list[AttachmentOut]
+    invoice_exemption: InvoiceExemptionOut | None = Field(
+        description="The township's exemption, for a claim with no invoice")
+    reversal: ClaimReversalOut | None = Field(description="A reversed claim: who reversed its payment, when, why")
     trail: list[EventOut]

@@ -36,8 +36,10 @@ from cunzhi.funds.errors import (
     AlreadyReversed,
     AttachmentRefused,
     BudgetExceeded,
+    BudgetNotCurrentYear,
     BudgetNotOpen,
     InsufficientFunds,
+    InvoiceRequired,
     LineNotInVillage,
     NotCommittee,
     illegal,
@@ -59,6 +61,7 @@ from cunzhi.funds.models import (
 from cunzhi.funds.permissions import ATTACHABLE, BUDGET, CLAIM, FUNDS, FundsAction
 from cunzhi.funds.statements import ZERO, EntryKind, LedgerItem, Statement, month_bounds, statement, year_bounds
 from cunzhi.kit import audit, clock, events
+from cunzhi.kit.codes import Role
 from cunzhi.kit.errors import Conflict, NotFound, Unprocessable
 from cunzhi.kit.etag import expected_version
 from cunzhi.kit.permissions import require
@@ -122,13 +125,21 @@ class LimitSetting:
     township_code: str
     single_claim_limit: Decimal
     is_default: bool
+    other_year_claims: bool = False
+    """Claims may name lines of another year's approved budget (by default only the current year's)."""
 
 
 async def single_claim_limit(session: AsyncSession, township_code: str) -> LimitSetting:
     row = await session.get(FundsSetting, township_code)
     if row is None:
         return LimitSetting(township_code, DEFAULT_SINGLE_CLAIM_LIMIT, True)
-    return LimitSetting(township_code, row.single_claim_limit, False)
+    return LimitSetting(township_code, row.single_claim_limit, False, row.other_year_claims)
+
+
+def claims_open_for_year(year: int, setting: LimitSetting) -> bool:
+    """A budget takes claims in its own year only (the county's calendar), unless the township
+    set `other_year_claims` (for instance to let next year's works start in December)."""
+    return year == today().year or setting.other_year_claims
 
 
 async def get_settings(session: AsyncSession, p: Principal, township_code: str) -> LimitSetting:
@@ -140,19 +151,25 @@ async def get_settings(session: AsyncSession, p: Principal, township_code: str) 
     return await single_claim_limit(session, township_code)
 
 
-async def set_settings(session: AsyncSession, p: Principal, township_code: str, limit: Decimal) -> LimitSetting:
+async def set_settings(
+    session: AsyncSession, p: Principal, township_code: str, limit: Decimal, *, other_year_claims: bool = False
+) -> LimitSetting:
     require(p, FUNDS, FundsAction.set_limit, what="set the single-claim limit")
     before = await get_settings(session, p, township_code)
     row = await session.get(FundsSetting, township_code, with_for_update=True)
     if row is None:
-        row = FundsSetting(township_code=township_code, single_claim_limit=limit, updated_by=p.name)
+        row = FundsSetting(township_code=township_code, single_claim_limit=limit, other_year_claims=other_year_claims,
+                           updated_by=p.name)
         session.add(row)
     else:
-        row.single_claim_limit, row.updated_by, row.updated_at = limit, p.name, func.now()
+        row.single_claim_limit, row.other_year_claims = limit, other_year_claims
+        row.updated_by, row.updated_at = p.name, func.now()
     await session.flush()
     await audit.record(session, p, "settings.update", "funds.settings", township_code,
-                       before={"single_claim_limit": before.single_claim_limit}, after={"single_claim_limit": limit})
-    return LimitSetting(township_code, limit, False)
+                       before={"single_claim_limit": before.single_claim_limit,
+                               "other_year_claims": before.other_year_claims},
+                       after={"single_claim_limit": limit, "other_year_claims": other_year_claims})
+    return LimitSetting(township_code, limit, False, other_year_claims)
 
 
 # ---- accounts, income, ledger ---------------------------------------------------------------------
@@ -241,17 +258,31 @@ async def book_income(
     source: IncomeSource,
     description: str,
     on: date | None = None,
+    received_on: date | None = None,
+    payer: str | None = None,
+    voucher_no: str | None = None,
 ) -> LedgerEntry:
-    """Income is booked in full, as it arrived; nothing is spent straight from it."""
+    """Income is booked in full, as it arrived; nothing is spent straight from it.
+
+    The API always gives the day the money arrived, the payer and the voucher number; the day is
+    neither after the booking day nor in the future."""
     require(p, FUNDS, FundsAction.book_income, what="book income")
     village = await get_village(session, p, village_code)
+    booked_on = on or today()
+    received_on = received_on or booked_on
+    if received_on > booked_on:
+        raise Unprocessable("The money cannot have arrived after the day it is booked",
+                            errors=[{"loc": ["body", "received_on"], "msg": f"must be on or before {booked_on}",
+                                     "type": "date_in_future"}])
     entry = LedgerEntry(
-        village_id=village.id, kind=EntryKind.income.value, amount=amount, booked_on=on or today(),
+        village_id=village.id, kind=EntryKind.income.value, amount=amount, booked_on=booked_on,
         source=source.value, description=description, booked_by=p.name,
+        received_on=received_on, payer=payer, voucher_no=voucher_no,
     )
     await _append(session, entry, amount)
     await audit.record(session, p, "ledger.income", "funds.ledger", entry.id,
-                       after={"village": village.code, "amount": amount, "source": source.value})
+                       after={"village": village.code, "amount": amount, "source": source.value,
+                              "received_on": received_on, "payer": payer, "voucher_no": voucher_no})
     return entry
 
 
@@ -276,13 +307,24 @@ async def reverse_entry(
         booked_on=on or today(), description=reason[:200],
         line_id=original.line_id, claim_id=original.claim_id, reverses_id=original.id, booked_by=p.name,
     )
-    await _append(session, entry, effect)  # first: it refuses when the account cannot give the money back
+    claim: Claim | None = None
     if original.kind == EntryKind.payment.value:
-        # The money is back: the line's paid and committed amounts drop with it.
+        claim = (await session.execute(select(Claim).where(Claim.id == original.claim_id).with_for_update())
+                 ).scalar_one()
+        claim_rules.next_state(ClaimState(claim.status), ClaimAction.reverse, needs_approval=claim.needs_approval)
+    await _append(session, entry, effect)  # first: it refuses when the account cannot give the money back
+    if claim is not None:
+        # The money is back: the line's paid and committed amounts drop with it, and the claim says so.
         await session.execute(
             update(BudgetLine).where(BudgetLine.id == original.line_id)
             .values(paid=BudgetLine.paid - original.amount, committed=BudgetLine.committed - original.amount)
         )
+        claim.status = ClaimState.reversed.value
+        await session.flush()
+        await record_step(session, p, entity=EventEntity.claim, entity_id=claim.id, village_id=claim.village_id,
+                          action=ClaimAction.reverse.value, from_state=ClaimState.paid.value,
+                          to_state=ClaimState.reversed.value, reason=reason,
+                          data={"entry_id": entry.id, "reverses_id": original.id, "amount": original.amount})
     await audit.record(session, p, "ledger.reverse", "funds.ledger", entry.id,
                        after={"reverses": original.id, "amount": original.amount, "reason": reason})
     return entry
@@ -395,6 +437,8 @@ class BudgetView:
     lines: Sequence[BudgetLine]
     amendments: Sequence[Amendment] = ()
     events: Sequence[Event] = ()
+    claims_open: bool = True
+    """Its year takes claims now (claims_open_for_year); only then is `file_claim` offered."""
 
 
 async def _budget(session: AsyncSession, p: Principal, budget_id: int, *, lock: bool = False) -> tuple[Budget, Village]:
@@ -419,8 +463,10 @@ async def get_budget(session: AsyncSession, p: Principal, budget_id: int) -> Bud
     amendments = (await session.execute(
         select(Amendment).where(Amendment.budget_id == budget.id).order_by(Amendment.id)
     )).scalars().all()
+    setting = await single_claim_limit(session, village.township_code)
     return BudgetView(budget, village, await _lines(session, budget.id), amendments,
-                      await trail(session, EventEntity.budget, budget.id))
+                      await trail(session, EventEntity.budget, budget.id),
+                      claims_open=claims_open_for_year(budget.year, setting))
 
 
 async def list_budgets(
@@ -497,9 +543,52 @@ async def edit_budget(
     return await get_budget(session, p, budget.id)
 
 
+@dataclass(frozen=True)
+class LineApproval:
+    """The township's approved amount for one line: never above the planned one, with a reason when lower."""
+
+    line_id: int
+    approved: Decimal
+    reason: str | None = None
+
+
+def _approved_amounts(
+    lines: Sequence[BudgetLine], approvals: Sequence[LineApproval]
+) -> dict[int, tuple[Decimal, str | None]]:
+    """line id -> (approved, reason); lines not named are approved as planned. Every problem at once."""
+    by_id = {line.id: line for line in lines}
+    out: dict[int, tuple[Decimal, str | None]] = {line.id: (line.planned, None) for line in lines}
+    errors: list[dict[str, Any]] = []
+    seen: set[int] = set()
+    for i, a in enumerate(approvals):
+        loc = ["body", "lines", i]
+        line = by_id.get(a.line_id)
+        if line is None or a.line_id in seen:
+            errors.append({"loc": [*loc, "line_id"], "msg": "not a line of this budget, or named twice",
+                           "type": "line_not_in_budget"})
+            continue
+        seen.add(a.line_id)
+        reason = (a.reason or "").strip() or None
+        if a.approved < 0:
+            errors.append({"loc": [*loc, "approved"], "msg": "must not be negative", "type": "greater_than_equal"})
+        elif a.approved > line.planned:
+            errors.append({"loc": [*loc, "approved"], "msg": f"must not exceed the requested {line.planned:.2f}",
+                           "type": "approved_above_planned"})
+        elif a.approved < line.planned and (reason is None or len(reason) < 2):
+            errors.append({"loc": [*loc, "reason"], "msg": "give the reason for approving less than requested",
+                           "type": "reason_required"})
+        else:
+            out[line.id] = (a.approved, reason if a.approved < line.planned else None)
+    if errors:
+        raise Unprocessable("The approved amounts are not acceptable", errors=errors)
+    return out
+
+
 async def act_on_budget(
-    session: AsyncSession, p: Principal, budget_id: int, action: BudgetAction, *, reason: str | None = None
+    session: AsyncSession, p: Principal, budget_id: int, action: BudgetAction, *, reason: str | None = None,
+    approvals: Sequence[LineApproval] = (),
 ) -> BudgetView:
+    """`approvals` (approve only): the township's amount per line; lines not named get what was planned."""
     budget, village = await _budget(session, p, budget_id, lock=True)
     require(p, BUDGET, action, what=f"{action.value} a budget")
     old = BudgetStatus(budget.status)
@@ -507,9 +596,16 @@ async def act_on_budget(
     if action is BudgetAction.return_ and not reason:
         raise Unprocessable("Give the reasons for returning the budget",
                             errors=[{"loc": ["body", "reason"], "msg": "required when returning"}])
+    data: dict[str, Any] | None = None
     if action is BudgetAction.approve:
-        await session.execute(update(BudgetLine).where(BudgetLine.budget_id == budget.id)
-                              .values(approved=BudgetLine.planned))
+        lines = await _lines(session, budget.id)
+        amounts = _approved_amounts(lines, approvals)
+        for line in lines:
+            line.approved, line.approval_reason = amounts[line.id]
+        reduced = [{"line_id": line.id, "planned": line.planned, "approved": line.approved,
+                    "reason": line.approval_reason} for line in lines if line.approved < line.planned]
+        data = {"total_approved": sum((line.approved for line in lines), ZERO),
+                **({"reduced": reduced} if reduced else {})}
         budget.return_reason = None
     elif action is BudgetAction.return_:
         budget.return_reason = reason
@@ -522,7 +618,7 @@ async def act_on_budget(
     budget.status = new.value
     await session.flush()
     await record_step(session, p, entity=EventEntity.budget, entity_id=budget.id, village_id=village.id,
-                      action=action.value, from_state=old.value, to_state=new.value, reason=reason)
+                      action=action.value, from_state=old.value, to_state=new.value, reason=reason, data=data)
     return await get_budget(session, p, budget.id)
 
 
@@ -621,8 +717,17 @@ def _claims_query() -> Select[Claim, Village, int, str, str]:
     )
 
 
+def _claims_visible(p: Principal) -> list[Any]:
+    """The claims `p` may read: those of villages in scope; the supervision committee sees a claim only
+    once the village has submitted it (never the secretary's drafts, nor a draft withdrawn unsubmitted)."""
+    where = [_in_scope(p, Claim.village_id)]
+    if p.role is Role.supervision_committee:
+        where.append(Claim.submitted_at.is_not(None))
+    return where
+
+
 async def get_claim(session: AsyncSession, p: Principal, claim_id: int) -> ClaimView:
-    row = (await session.execute(_claims_query().where(Claim.id == claim_id, _in_scope(p, Claim.village_id)))).first()
+    row = (await session.execute(_claims_query().where(Claim.id == claim_id, *_claims_visible(p)))).first()
     if row is None:
         raise NotFound("Claim not found", code="claim_not_found")
     return ClaimView(*row)
@@ -638,7 +743,7 @@ async def list_claims(
     limit: int,
     offset: int,
 ) -> tuple[list[ClaimView], int]:
-    where = [_in_scope(p, Claim.village_id)]
+    where = _claims_visible(p)
     if village_code:
         where.append(Village.code == village_code)
     if status:
@@ -678,6 +783,13 @@ async def create_claim(
     if budget_status != BudgetStatus.approved.value:
         raise BudgetNotOpen(f"The {year} budget is {budget_status}: no claims against it",
                             extra={"budget_status": budget_status})
+    limit = await single_claim_limit(session, village.township_code)
+    if not claims_open_for_year(year, limit):
+        raise BudgetNotCurrentYear(
+            f"Claims name lines of the {today().year} budget; the township has not allowed claims on {year}'s",
+            extra={"budget_year": year, "current_year": today().year},
+            errors=[{"loc": ["body", "line_id"], "msg": f"a line of the {year} budget, not the current year's",
+                     "type": "budget_not_current_year"}])
     reserved = (await session.execute(
         update(BudgetLine)
         .where(BudgetLine.id == line_id, BudgetLine.committed + amount <= BudgetLine.approved)
@@ -688,7 +800,6 @@ async def create_claim(
         left = (await session.execute(select(BudgetLine.approved - BudgetLine.committed)
                                       .where(BudgetLine.id == line_id))).scalar_one()
         raise BudgetExceeded(f"Only {left:.2f} is left on this line", extra={"available": f"{left:.2f}"})
-    limit = await single_claim_limit(session, village.township_code)
     claim = Claim(
         village_id=village.id, budget_id=budget_id, line_id=line_id, amount=amount, purpose=purpose, payee=payee,
         status=ClaimState.draft.value, created_by=p.name,
@@ -715,8 +826,11 @@ async def act_on_claim(
     claim = (await session.execute(
         select(Claim).where(Claim.id == claim_id, _in_scope(p, Claim.village_id)).with_for_update()
     )).scalar_one_or_none()
-    if claim is None:
+    if claim is None or (p.role is Role.supervision_committee and claim.submitted_at is None):
         raise NotFound("Claim not found", code="claim_not_found")
+    if action is ClaimAction.reverse:
+        raise Conflict("A payment is reversed at its ledger entry (POST /ledger/{id}/reverse)",
+                       code="reverse_at_ledger")
     if action is ClaimAction.sign:
         require(p, CLAIM, action, error=NotCommittee, detail="Only the village's supervision committee signs claims")
     require(p, CLAIM, action, what=f"{action.value} a claim")
@@ -725,6 +839,13 @@ async def act_on_claim(
     if action is ClaimAction.reject and not reason:
         raise Unprocessable("Give the reasons for rejecting the claim",
                             errors=[{"loc": ["body", "reason"], "msg": "required when rejecting"}])
+    if action in claim_rules.NEEDS_INVOICE and claim.invoice_exemption_reason is None:
+        invoices = await attachment_count(session, claim.id)
+        if not invoices:
+            raise InvoiceRequired("Attach the invoice first, or ask the township for an exemption",
+                                  extra={"action": action.value})
+    if action is ClaimAction.submit and claim.submitted_at is None:
+        claim.submitted_at = clock.now()
     data: dict[str, Any] = {}
     if claim_rules.releases_reservation(action):
         await session.execute(update(BudgetLine).where(BudgetLine.id == claim.line_id)
@@ -750,6 +871,61 @@ async def act_on_claim(
 async def payment_entry_id(session: AsyncSession, claim_id: int) -> int | None:
     return (await session.execute(select(LedgerEntry.id).where(
         LedgerEntry.claim_id == claim_id, LedgerEntry.kind == EntryKind.payment.value))).scalar_one_or_none()
+
+
+@dataclass(frozen=True)
+class ClaimReversal:
+    """How a paid claim's payment was undone: the reversing entry, who booked it, when and why."""
+
+    entry_id: int
+    reverses_id: int
+    booked_on: date
+    booked_by: str
+    at: datetime
+    reason: str
+
+
+async def claim_reversal(session: AsyncSession, claim: Claim, events: Sequence[Event]) -> ClaimReversal | None:
+    if claim.status != ClaimState.reversed.value:
+        return None
+    entry = (await session.execute(select(LedgerEntry).where(
+        LedgerEntry.claim_id == claim.id, LedgerEntry.kind == EntryKind.reversal.value))).scalar_one_or_none()
+    if entry is None or entry.reverses_id is None:
+        return None
+    step = next((e for e in reversed(events) if e.action == ClaimAction.reverse.value), None)
+    return ClaimReversal(entry_id=entry.id, reverses_id=entry.reverses_id, booked_on=entry.booked_on,
+                         booked_by=step.actor_name if step else entry.booked_by,
+                         at=step.at if step else entry.booked_at,
+                         reason=(step.reason if step and step.reason else entry.description))
+
+
+async def exempt_invoice(session: AsyncSession, p: Principal, claim_id: int, *, reason: str) -> ClaimView:
+    """The township lets an open claim go on without an invoice, for the few expenses that have none
+    (a hardship grant paid in cash, a fee with no receipt). The reason is kept on the claim and in the
+    trail; it is granted once and never changed."""
+    require(p, FUNDS, FundsAction.exempt_invoice, what="exempt a claim from invoices")
+    claim = (await session.execute(
+        select(Claim).where(Claim.id == claim_id, _in_scope(p, Claim.village_id)).with_for_update()
+    )).scalar_one_or_none()
+    if claim is None:
+        raise NotFound("Claim not found", code="claim_not_found")
+    if ClaimState(claim.status) not in claim_rules.OPEN_STATES:
+        raise illegal("claim", claim.status, FundsAction.exempt_invoice.value)
+    if claim.invoice_exemption_reason is not None:
+        raise Conflict("The claim is exempted already", code="already_exempted")
+    if await attachment_count(session, claim.id):
+        raise Conflict("The claim has its invoice: no exemption needed", code="invoice_present")
+    claim.invoice_exemption_reason, claim.invoice_exempted_by, claim.invoice_exempted_at = reason, p.name, clock.now()
+    await session.flush()
+    await record_step(session, p, entity=EventEntity.claim, entity_id=claim.id, village_id=claim.village_id,
+                      action=FundsAction.exempt_invoice.value, from_state=claim.status, to_state=claim.status,
+                      reason=reason)
+    return await get_claim(session, p, claim.id)
+
+
+async def attachment_count(session: AsyncSession, claim_id: int) -> int:
+    return (await session.execute(select(func.count()).select_from(Attachment)
+                                  .where(Attachment.claim_id == claim_id))).scalar_one()
 
 
 # ---- attachments ----------------------------------------------------------------------------------

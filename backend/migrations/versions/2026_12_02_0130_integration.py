@@ -3,7 +3,7 @@ last use, the per-client rate-limit windows shared by every API process, and web
 (subscriptions, deliveries and their attempts)
 
 Revision ID: 0130_integration
-Revises: 0095_user_version
+Revises: 0100_funds_invoices_reversals
 Create Date: 2026-12-02 04:10:00
 """
 
@@ -14,7 +14,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = "0130_integration"
-down_revision: str | Sequence[str] | None = "0095_user_version"
+down_revision: str | Sequence[str] | None = "0100_funds_invoices_reversals"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1276,7 +1276,7 @@ export interface paths {
         };
         /** The township's single-claim limit (claims above it need township approval) */
         get: operations["funds-settings_get"];
-        /** Set the township's single-claim limit (township official) */
+        /** Set the township's single-claim limit and whether claims may name another year's lines (township official) */
         put: operations["funds-settings_update"];
         post?: never;
         delete?: never;
@@ -1483,7 +1483,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Approve the budget: lines get their approved amounts (township official) */
+        /**
+         * Approve the budget, setting each line's approved amount (township official)
+         * @description Each named line gets its approved amount: never above what was planned, with a reason when lower (422 `validation_error` naming the line otherwise). Lines not named are approved as planned.
+         */
         post: operations["funds-budget_approve"];
         delete?: never;
         options?: never;
@@ -1741,6 +1744,23 @@ export interface paths {
         put?: never;
         /** Take a submitted claim not yet signed back to draft, to change it (village committee) */
         post: operations["funds-claim_recall"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/funds/claims/{claim_id}/invoice-exemption": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Let a claim with no invoice go on, recording why (township official) */
+        post: operations["funds-claim_exempt_invoice"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2665,6 +2685,16 @@ export interface components {
             /** File */
             file: string;
         };
+        /** BudgetApproveIn */
+        BudgetApproveIn: {
+            /**
+             * Lines
+             * @description The approved amount of each line; lines not named are approved as planned
+             */
+            lines?: components["schemas"]["LineApprovalIn"][];
+            /** Reason */
+            reason?: string | null;
+        };
         /**
          * BudgetCategory
          * @enum {string}
@@ -3114,7 +3144,7 @@ export interface components {
          * ClaimAction
          * @enum {string}
          */
-        ClaimAction: "submit" | "sign" | "approve" | "pay" | "reject" | "withdraw" | "recall";
+        ClaimAction: "submit" | "sign" | "approve" | "pay" | "reject" | "withdraw" | "recall" | "reverse";
         /** ClaimDetail */
         ClaimDetail: {
             /** Id */
@@ -3159,6 +3189,8 @@ export interface components {
              * Format: date-time
              */
             updated_at: string;
+            /** Submitted At */
+            submitted_at: string | null;
             /**
              * Actions
              * @description Actions the state allows next (roles apart)
@@ -3173,6 +3205,10 @@ export interface components {
             payment_entry_id: number | null;
             /** Attachments */
             attachments: components["schemas"]["AttachmentOut"][];
+            /** @description The township's exemption, for a claim with no invoice */
+            invoice_exemption: components["schemas"]["InvoiceExemptionOut"] | null;
+            /** @description A reversed claim: who reversed its payment, when, why */
+            reversal: components["schemas"]["ClaimReversalOut"] | null;
             /** Trail */
             trail: components["schemas"]["cunzhi__funds__schemas__EventOut"][];
         };
@@ -3246,12 +3282,41 @@ export interface components {
              * Format: date-time
              */
             updated_at: string;
+            /** Submitted At */
+            submitted_at: string | null;
+        };
+        /** ClaimReversalOut */
+        ClaimReversalOut: {
+            /**
+             * Entry Id
+             * @description The reversing ledger entry
+             */
+            entry_id: number;
+            /**
+             * Reverses Id
+             * @description The payment entry it undoes
+             */
+            reverses_id: number;
+            /**
+             * Booked On
+             * Format: date
+             */
+            booked_on: string;
+            /** Booked By */
+            booked_by: string;
+            /**
+             * At
+             * Format: date-time
+             */
+            at: string;
+            /** Reason */
+            reason: string;
         };
         /**
          * ClaimState
          * @enum {string}
          */
-        ClaimState: "draft" | "submitted" | "committee_signed" | "township_approved" | "paid" | "rejected" | "withdrawn";
+        ClaimState: "draft" | "submitted" | "committee_signed" | "township_approved" | "paid" | "rejected" | "withdrawn" | "reversed";
         /** ConfirmIn */
         ConfirmIn: {
             /** Excluded */
@@ -3503,6 +3568,14 @@ export interface components {
             /** Reason */
             reason: string;
         };
+        /** ExemptionIn */
+        ExemptionIn: {
+            /**
+             * Reason
+             * @description Why the expense has no invoice
+             */
+            reason: string;
+        };
         /** Expertise */
         Expertise: {
             /**
@@ -3655,12 +3728,40 @@ export interface components {
             source: components["schemas"]["IncomeSource"];
             /** Description */
             description: string;
+            /**
+             * Received On
+             * Format: date
+             * @description The day the money arrived: not after today (the county's calendar)
+             */
+            received_on: string;
+            /**
+             * Payer
+             * @description Who paid it (tenant, the county finance bureau, ...)
+             */
+            payer: string;
+            /**
+             * Voucher No
+             * @description The number of the voucher it is booked on
+             */
+            voucher_no: string;
         };
         /**
          * IncomeSource
          * @enum {string}
          */
         IncomeSource: "rent" | "subsidy" | "transfer" | "asset_sale" | "other";
+        /** InvoiceExemptionOut */
+        InvoiceExemptionOut: {
+            /** Reason */
+            reason: string;
+            /** Granted By */
+            granted_by: string;
+            /**
+             * Granted At
+             * Format: date-time
+             */
+            granted_at: string;
+        };
         /** JobOut */
         JobOut: {
             /** Id */
@@ -3751,6 +3852,21 @@ export interface components {
             reversed_by_id: number | null;
             /** Booked By */
             booked_by: string;
+            /**
+             * Received On
+             * @description Income: the day the money arrived
+             */
+            received_on: string | null;
+            /**
+             * Payer
+             * @description Income: who paid it
+             */
+            payer: string | null;
+            /**
+             * Voucher No
+             * @description Income: the voucher number
+             */
+            voucher_no: string | null;
         };
         /** LettingIn */
         LettingIn: {
@@ -3779,6 +3895,22 @@ export interface components {
              * @default
              */
             note: string;
+        };
+        /** LineApprovalIn */
+        LineApprovalIn: {
+            /** Line Id */
+            line_id: number;
+            /**
+             * Approved
+             * @description Between 0.00 and the line's planned amount
+             * @example -1234.50
+             */
+            approved: string;
+            /**
+             * Reason
+             * @description Required when lower than planned
+             */
+            reason?: string | null;
         };
         /** LineIn */
         LineIn: {
@@ -3831,6 +3963,11 @@ export interface components {
              * @example -1234.50
              */
             available: string;
+            /**
+             * Approval Reason
+             * @description Why the township approved less than planned
+             */
+            approval_reason: string | null;
         };
         /** LineSpendingOut */
         LineSpendingOut: {
@@ -5369,6 +5506,12 @@ export interface components {
              * @example 1234.50
              */
             single_claim_limit: string;
+            /**
+             * Other Year Claims
+             * @description Let claims name lines of another year's approved budget (by default only the current year's, in the county's calendar)
+             * @default false
+             */
+            other_year_claims: boolean;
         };
         /** SettingsOut */
         SettingsOut: {
@@ -5382,6 +5525,8 @@ export interface components {
             single_claim_limit: string;
             /** Is Default */
             is_default: boolean;
+            /** Other Year Claims */
+            other_year_claims: boolean;
         };
         /**
          * SevenRole
@@ -11253,7 +11398,7 @@ export interface operations {
         };
         requestBody?: {
             content: {
-                "application/json": components["schemas"]["cunzhi__funds__schemas__ReasonIn"] | null;
+                "application/json": components["schemas"]["BudgetApproveIn"] | null;
             };
         };
         responses: {
@@ -12355,6 +12500,77 @@ export interface operations {
         requestBody?: {
             content: {
                 "application/json": components["schemas"]["cunzhi__funds__schemas__ReasonIn"] | null;
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ClaimDetail"];
+                };
+            };
+            /** @description Not allowed for this role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not found or out of scope */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Refused by the current state (illegal_transition, budget_exceeded, ...) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Validation error (field problems in `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Client error: application/problem+json with a stable `code` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    "funds-claim_exempt_invoice": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                claim_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ExemptionIn"];
             };
         };
         responses: {

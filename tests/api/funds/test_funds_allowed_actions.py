@@ -1,7 +1,7 @@
 """`allowed_actions` on claims, budgets and accounts is what the caller can really do: every listed
 step goes through, every step the state allows but the list leaves out is refused with 403."""
 
-from funds_helpers import API, ROLES, Cast, act, approved_budget, file_claim, ok, open_with_income
+from funds_helpers import API, ROLES, Cast, act, approved_budget, file_claim, income_body, ok, open_with_income, this_year
 
 
 async def _seen(client, cast: Cast, path: str) -> dict[str, dict]:  # type: ignore[no-untyped-def]
@@ -41,7 +41,7 @@ async def test_claim_allowed_actions_match_what_each_role_may_do(client, cast: C
 
 
 async def test_budget_allowed_actions_follow_the_status_and_the_role(client, cast: Cast):
-    body = {"year": 2032, "lines": [{"category": "office", "purpose": "办公", "amount": "100.00"}]}
+    body = {"year": this_year(), "lines": [{"category": "office", "purpose": "办公", "amount": "100.00"}]}
     budget = await ok(await client.post(f"{API}/villages/{cast.village.code}/budgets", json=body,
                                         headers=cast.headers["secretary"]), 201)
     assert budget["allowed_actions"] == ["submit", "edit_budget"]
@@ -68,7 +68,7 @@ async def test_account_allowed_actions(client, cast: Cast):
     assert seen["secretary"]["allowed_actions"] == ["file_claim", "draft_budget"]
     assert seen["committee"]["allowed_actions"] == [] and seen["official"]["allowed_actions"] == []
     r = await client.post(f"{API}/villages/{cast.village.code}/income", headers=cast.headers["secretary"],
-                          json={"amount": "1.00", "source": "transfer", "description": "x"})
+                          json=income_body("1.00"))
     assert r.status_code == 403
     listed = await ok(await client.get(f"{API}/accounts", headers=cast.headers["agency"],
                                        params={"township_code": cast.village.township_code}))

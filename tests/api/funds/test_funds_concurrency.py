@@ -16,6 +16,7 @@ import httpx
 
 from cunzhi.cli import run_migrations
 from cunzhi.db import normalise_url
+from cunzhi.kit.clock import local_today
 
 ROOT = Path(__file__).resolve().parents[3]
 CUNZHI = Path(sys.executable).parent / "cunzhi"
@@ -60,7 +61,8 @@ async def _seed(url: str) -> tuple[int, int]:
             "INSERT INTO users (username, password_hash, display_name, role, village_id, is_active) "
             "VALUES ('race', 'x', 'race', 'village_committee', $1, true) RETURNING id", village)
         budget = await conn.fetchval("INSERT INTO funds_budgets (village_id, year, status, note, version) "
-                                     "VALUES ($1, 2031, 'approved', '', 1) RETURNING id", village)
+                                     "VALUES ($1, $2, 'approved', '', 1) RETURNING id", village,
+                                     local_today().year)
         line = await conn.fetchval(
             "INSERT INTO funds_budget_lines (budget_id, village_id, position, category, purpose, planned, approved) "
             "VALUES ($1, $2, 0, 'public_works', '道路', $3, $3) RETURNING id", budget, village, APPROVED)

@@ -21,3 +21,17 @@ async def test_demo_books_and_queues(client, token_for):
     mine = await ok(await client.get(f"{API}/claims", headers=await token_for("secretary01")))
     statuses = {c["status"] for c in mine["items"]}
     assert statuses == {"draft", "submitted", "committee_signed", "paid", "rejected"}
+
+
+async def test_demo_claims_past_their_draft_have_an_invoice_or_an_exemption(client, token_for):
+    township = await token_for("township01")
+    claims = await ok(await client.get(f"{API}/claims", headers=township, params={"village_code": V}))
+    for c in claims["items"]:
+        if c["status"] == "draft":
+            continue
+        detail = await ok(await client.get(f"{API}/claims/{c['id']}", headers=township))
+        assert detail["attachments"] or detail["invoice_exemption"], c["purpose"]
+    ledger = await ok(await client.get(f"{API}/villages/{V}/ledger", headers=township))
+    # (an asset sale books its proceeds from the disposal, which names the buyer but no voucher yet)
+    assert all(e["voucher_no"] and e["payer"] for e in ledger["items"] if e["kind"] == "income"
+               and e["source"] != "asset_sale")

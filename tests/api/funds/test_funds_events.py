@@ -23,7 +23,7 @@ async def test_claim_steps_leave_an_outbox_row_with_their_audit_event(client, ca
         select(OutboxEvent, AuditEvent).join(AuditEvent, AuditEvent.id == OutboxEvent.audit_event_id)
         .where(OutboxEvent.entity == "claim", OutboxEvent.entity_id == str(claim["id"])).order_by(OutboxEvent.id)
     )).all()
-    assert [o.event_type for o, _ in rows] == ["claim.create", "claim.submit", "claim.sign", "claim.approve",
+    assert [o.event_type for o, _ in rows] == ["claim.create", "claim.attach", "claim.submit", "claim.sign", "claim.approve",
                                                "claim.pay"]
     assert all(a.action == o.event_type and a.entity == "funds.claim" for o, a in rows)
     paid = rows[-1][0]

@@ -8,6 +8,7 @@ from funds_helpers import (
     Cast,
     approved_budget,
     file_claim,
+    income_body,
     ok,
     open_with_income,
 )
@@ -19,7 +20,7 @@ OUT_OF_SCOPE = ("other_secretary", "other_committee", "outsider_agency")
 WRITES = [
     ("open account", "POST", "/villages/{v}/account", None, {"agency"}),
     ("book income", "POST", "/villages/{v}/income",
-     {"amount": "1.00", "source": "rent", "description": "x"}, {"agency"}),
+     income_body("1.00"), {"agency"}),
     ("reverse entry", "POST", "/ledger/{entry}/reverse", {"reason": "错账"}, {"agency"}),
     ("draft budget", "POST", "/villages/{v}/budgets",
      {"year": 2040, "lines": [{"category": "office", "purpose": "x", "amount": "1.00"}]}, {"secretary"}),
@@ -40,6 +41,7 @@ WRITES = [
     ("pay claim", "POST", "/claims/{claim}/pay", None, {"agency"}),
     ("reject claim", "POST", "/claims/{claim}/reject", {"reason": "不合规"}, {"committee", "official", "agency"}),
     ("withdraw claim", "POST", "/claims/{claim}/withdraw", None, {"secretary"}),
+    ("exempt invoice", "POST", "/claims/{claim}/invoice-exemption", {"reason": "无发票"}, {"official"}),
 ]
 READS = ["/villages/{v}/account", "/villages/{v}/ledger", "/villages/{v}/statements/yearly?year=2031",
          "/budgets/{budget}", "/claims/{claim}", "/attachments/{attachment}"]
@@ -54,6 +56,8 @@ async def world(client, cast: Cast):  # type: ignore[no-untyped-def]
     claim = await ok(await file_claim(client, cast, line, "10.00"), 201)
     attachment = await ok(await client.post(f"{API}/claims/{claim['id']}/attachments", headers=sec,
                                             files={"file": ("a.pdf", PDF, "application/pdf")}), 201)
+    # Submitted, so the supervision committee sees it (it never sees drafts).
+    await ok(await client.post(f"{API}/claims/{claim['id']}/submit", headers=sec))
     amendment = await ok(await client.post(f"{API}/lines/{line}/amendments", headers=sec,
                                            json={"new_amount": "12000.00", "reason": "增加"}), 201)
     draft = await ok(await client.post(f"{API}/villages/{cast.village.code}/budgets", headers=sec, json={
@@ -126,7 +130,8 @@ async def test_lists_never_leak_other_villages(client, cast: Cast, world):  # ty
 async def test_settings_are_the_township_officials(client, cast: Cast):
     url = f"{API}/townships/230199101000/settings"
     got = await ok(await client.get(url, headers=cast.headers["secretary"]))
-    assert got == {"township_code": "230199101000", "single_claim_limit": "5000.00", "is_default": True}
+    assert got == {"township_code": "230199101000", "single_claim_limit": "5000.00", "is_default": True,
+                   "other_year_claims": False}
     for role in ("agency", "secretary", "committee", "inspector"):
         r = await client.put(url, headers=cast.headers[role], json={"single_claim_limit": "1.00"})
         assert r.status_code == 403, role

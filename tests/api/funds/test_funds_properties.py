@@ -17,9 +17,11 @@ from cunzhi.funds.claims import OPEN_STATES, ClaimAction, ClaimState
 from cunzhi.funds.models import Account, BudgetLine, Claim, IncomeSource
 from cunzhi.funds.schemas import LineIn
 from cunzhi.funds.statements import balance
+from cunzhi.kit.clock import local_today
 from cunzhi.kit.errors import DomainError
 
-YEAR = 2030
+YEAR = local_today().year  # claims name lines of the current year's budget
+PDF = b"%PDF-1.4\n%%EOF\n"
 ZERO = Decimal("0.00")
 amounts = st.decimals(min_value=Decimal("0.01"), max_value=Decimal("9000.00"), places=2)
 advance = st.tuples(st.just("advance"), st.integers(0, 50))
@@ -77,6 +79,7 @@ async def _run(db, cast: Cast, ops) -> None:  # type: ignore[no-untyped-def]
             elif kind == "claim":
                 view = await service.create_claim(db, p["secretary"], code, line_id=lines[args[0]], amount=args[1],
                                                   purpose="x", payee="y")
+                await service.add_attachment(db, p["secretary"], view.claim.id, filename="f.pdf", content=PDF)
                 claims.append(view.claim.id)
             elif kind == "amend":
                 a = await service.request_amendment(db, p["secretary"], lines[args[0]], new_amount=args[1],
@@ -110,7 +113,8 @@ async def _run(db, cast: Cast, ops) -> None:  # type: ignore[no-untyped-def]
                     paid -= amount
         except DomainError as exc:
             assert exc.code in {"budget_exceeded", "illegal_transition", "insufficient_funds", "already_reversed",
-                                "amendment_below_committed", "validation_error"}, exc.code
+                                "amendment_below_committed", "validation_error",
+                                "claim_not_found"}, exc.code  # the committee does not see drafts
         await _check(db, vid, lines, income - paid)
 
     # Statements: every month adds up, months chain, and the year ends on the balance.

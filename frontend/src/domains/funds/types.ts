@@ -53,6 +53,7 @@ export const CLAIM_STATUSES: ClaimStatus[] = [
   'paid',
   'rejected',
   'withdrawn',
+  'reversed',
 ]
 export const ASSET_KINDS: AssetKind[] = ['building', 'machinery', 'vehicle', 'facility', 'other']
 export const RESOURCE_KINDS: ResourceKind[] = ['land', 'pond', 'forest', 'grassland', 'other']
