@@ -2064,7 +2064,7 @@ export interface components {
         AmendmentIn: {
             /**
              * New Amount
-             * @description Positive amount in yuan as a decimal string, at most two decimals
+             * @description Positive amount in yuan as a decimal string, at most two decimals, not 0.00
              * @example 1234.50
              */
             new_amount: string;
@@ -2228,7 +2228,7 @@ export interface components {
             acquired_on?: string | null;
             /**
              * Book Value
-             * @description Positive amount in yuan as a decimal string, at most two decimals
+             * @description Positive amount in yuan as a decimal string, at most two decimals, not 0.00
              * @example 1234.50
              */
             book_value: string;
@@ -2923,7 +2923,7 @@ export interface components {
             line_id: number;
             /**
              * Amount
-             * @description Positive amount in yuan as a decimal string, at most two decimals
+             * @description Positive amount in yuan as a decimal string, at most two decimals, not 0.00
              * @example 1234.50
              */
             amount: string;
@@ -3020,9 +3020,11 @@ export interface components {
             category: components["schemas"]["ProblemCategory"];
             /**
              * Weight
+             * @description A weight as a decimal string: more than 0, at most 1000, two decimals
              * @default 1
+             * @example 1.5
              */
-            weight: number | string;
+            weight: string;
             /**
              * Min Score
              * @default 0
@@ -3050,7 +3052,11 @@ export interface components {
             /** Name */
             name: string;
             category: components["schemas"]["ProblemCategory"];
-            /** Weight */
+            /**
+             * Weight
+             * @description A weight as a decimal string: more than 0, at most 1000, two decimals
+             * @example 1.5
+             */
             weight: string;
             /** Min Score */
             min_score: number;
@@ -3072,7 +3078,7 @@ export interface components {
             name?: string | null;
             category?: components["schemas"]["ProblemCategory"] | null;
             /** Weight */
-            weight?: (number | string) | null;
+            weight?: string | null;
             /** Min Score */
             min_score?: number | null;
             /** Max Score */
@@ -3264,7 +3270,7 @@ export interface components {
         IncomeIn: {
             /**
              * Amount
-             * @description Positive amount in yuan as a decimal string, at most two decimals
+             * @description Positive amount in yuan as a decimal string, at most two decimals, not 0.00
              * @example 1234.50
              */
             amount: string;
@@ -3374,7 +3380,7 @@ export interface components {
             tenant: string;
             /**
              * Annual Rent
-             * @description Positive amount in yuan as a decimal string, at most two decimals
+             * @description Positive amount in yuan as a decimal string, at most two decimals, not 0.00
              * @example 1234.50
              */
             annual_rent: string;
@@ -3403,7 +3409,7 @@ export interface components {
             purpose: string;
             /**
              * Amount
-             * @description Positive amount in yuan as a decimal string, at most two decimals
+             * @description Positive amount in yuan as a decimal string, at most two decimals, not 0.00
              * @example 1234.50
              */
             amount: string;
@@ -4682,8 +4688,11 @@ export interface components {
             /** Name */
             name: string;
             kind: components["schemas"]["ResourceKind"];
-            /** Area */
-            area: string | number;
+            /**
+             * Area
+             * @description Area in square metres as a decimal string, more than 0
+             */
+            area: string;
             /**
              * Location
              * @default
@@ -4779,16 +4788,20 @@ export interface components {
             title: string;
             /**
              * Weak Index
+             * @description A share in per cent as a decimal string: more than 0, at most 100, two decimals
              * @default 60
+             * @example 60
              */
-            weak_index: number | string;
+            weak_index: string;
             /**
              * Category Share
+             * @description A share in per cent as a decimal string: more than 0, at most 100, two decimals
              * @default 60
+             * @example 60
              */
-            category_share: number | string;
+            category_share: string;
             /** Veto Share */
-            veto_share?: (number | string) | null;
+            veto_share?: string | null;
             /**
              * Township Codes
              * @description Townships the round covers; all townships of the county when left out
@@ -4807,7 +4820,11 @@ export interface components {
             /** Name */
             name: string;
             category: components["schemas"]["ProblemCategory"];
-            /** Weight */
+            /**
+             * Weight
+             * @description A weight as a decimal string: more than 0, at most 1000, two decimals
+             * @example 1.5
+             */
             weight: string;
             /** Min Score */
             min_score: number;
@@ -4823,9 +4840,17 @@ export interface components {
             /** Title */
             title: string;
             status: components["schemas"]["RoundStatus"];
-            /** Weak Index */
+            /**
+             * Weak Index
+             * @description A share in per cent as a decimal string: more than 0, at most 100, two decimals
+             * @example 60
+             */
             weak_index: string;
-            /** Category Share */
+            /**
+             * Category Share
+             * @description A share in per cent as a decimal string: more than 0, at most 100, two decimals
+             * @example 60
+             */
             category_share: string;
             /** Veto Share */
             veto_share: string | null;
@@ -4880,9 +4905,17 @@ export interface components {
             /** Title */
             title: string;
             status: components["schemas"]["RoundStatus"];
-            /** Weak Index */
+            /**
+             * Weak Index
+             * @description A share in per cent as a decimal string: more than 0, at most 100, two decimals
+             * @example 60
+             */
             weak_index: string;
-            /** Category Share */
+            /**
+             * Category Share
+             * @description A share in per cent as a decimal string: more than 0, at most 100, two decimals
+             * @example 60
+             */
             category_share: string;
             /** Veto Share */
             veto_share: string | null;
@@ -4973,7 +5006,7 @@ export interface components {
         SettingsIn: {
             /**
              * Single Claim Limit
-             * @description Positive amount in yuan as a decimal string, at most two decimals
+             * @description Positive amount in yuan as a decimal string, at most two decimals, not 0.00
              * @example 1234.50
              */
             single_claim_limit: string;
@@ -5171,8 +5204,11 @@ export interface components {
         };
         /** SurveyIn */
         SurveyIn: {
-            /** Surveyed Area */
-            surveyed_area: string | number;
+            /**
+             * Surveyed Area
+             * @description Area in square metres as a decimal string, more than 0
+             */
+            surveyed_area: string;
             /** Boundaries */
             boundaries: string;
             /**
@@ -5363,7 +5399,7 @@ export interface components {
         ValuationIn: {
             /**
              * Amount
-             * @description Positive amount in yuan as a decimal string, at most two decimals
+             * @description Positive amount in yuan as a decimal string, at most two decimals, not 0.00
              * @example 1234.50
              */
             amount: string;
@@ -6218,9 +6254,9 @@ export interface operations {
     "users-update": {
         parameters: {
             query?: never;
-            header?: {
+            header: {
                 /** @description ETag from GET */
-                "if-match"?: string | null;
+                "if-match": string;
             };
             path: {
                 user_id: number;
@@ -6242,8 +6278,26 @@ export interface operations {
                     "application/json": components["schemas"]["UserOut"];
                 };
             };
+            /** @description Stale If-Match */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
             /** @description Validation error (field problems in `errors`) */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description If-Match missing */
+            428: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6478,9 +6532,9 @@ export interface operations {
     "villages-update": {
         parameters: {
             query?: never;
-            header?: {
+            header: {
                 /** @description ETag from GET */
-                "if-match"?: string | null;
+                "if-match": string;
             };
             path: {
                 /** @description 12-digit village code */
@@ -6749,9 +6803,9 @@ export interface operations {
     "rectification-update_measure": {
         parameters: {
             query?: never;
-            header?: {
+            header: {
                 /** @description ETag from a GET (W/"n") */
-                "if-match"?: string | null;
+                "if-match": string;
             };
             path: {
                 case_id: number;
@@ -6774,8 +6828,26 @@ export interface operations {
                     "application/json": components["schemas"]["MeasureOut"];
                 };
             };
+            /** @description Stale If-Match */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
             /** @description Validation error (field problems in `errors`) */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description If-Match missing */
+            428: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7120,9 +7192,9 @@ export interface operations {
     "criteria-update": {
         parameters: {
             query?: never;
-            header?: {
+            header: {
                 /** @description ETag from a GET (W/"n") */
-                "if-match"?: string | null;
+                "if-match": string;
             };
             path: {
                 criterion_id: number;
@@ -7144,8 +7216,26 @@ export interface operations {
                     "application/json": components["schemas"]["CriterionOut"];
                 };
             };
+            /** @description Stale If-Match */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
             /** @description Validation error (field problems in `errors`) */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description If-Match missing */
+            428: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7540,9 +7630,9 @@ export interface operations {
     "screening-correct_scores": {
         parameters: {
             query?: never;
-            header?: {
+            header: {
                 /** @description ETag from a GET (W/"n") */
-                "if-match"?: string | null;
+                "if-match": string;
             };
             path: {
                 round_id: number;
@@ -8177,9 +8267,9 @@ export interface operations {
                 /** @description defaults to the caller's county */
                 county_code?: string | null;
             };
-            header?: {
+            header: {
                 /** @description ETag from GET */
-                "if-match"?: string | null;
+                "if-match": string;
             };
             path?: never;
             cookie?: never;
@@ -8370,9 +8460,9 @@ export interface operations {
     "partner-units-update": {
         parameters: {
             query?: never;
-            header?: {
+            header: {
                 /** @description ETag from GET */
-                "if-match"?: string | null;
+                "if-match": string;
             };
             path: {
                 unit_id: number;
@@ -8602,9 +8692,9 @@ export interface operations {
                 /** @description defaults to the caller's county */
                 county_code?: string | null;
             };
-            header?: {
+            header: {
                 /** @description ETag from GET */
-                "if-match"?: string | null;
+                "if-match": string;
             };
             path?: never;
             cookie?: never;
@@ -9468,9 +9558,9 @@ export interface operations {
     "cadres-update": {
         parameters: {
             query?: never;
-            header?: {
+            header: {
                 /** @description ETag from GET */
-                "if-match"?: string | null;
+                "if-match": string;
             };
             path: {
                 cadre_id: number;
@@ -10284,9 +10374,9 @@ export interface operations {
     "funds-budget_edit": {
         parameters: {
             query?: never;
-            header?: {
+            header: {
                 /** @description ETag from GET */
-                "if-match"?: string | null;
+                "if-match": string;
             };
             path: {
                 budget_id: number;
