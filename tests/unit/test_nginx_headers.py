@@ -16,6 +16,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+
 from cunzhi.main import CONTENT_SECURITY_POLICY
 
 DEPLOY = Path(__file__).resolve().parents[2] / "deploy"
@@ -55,7 +56,7 @@ class _FakeApi(http.server.BaseHTTPRequestHandler):
 def nginx(tmp_path_factory) -> Iterator[str]:  # type: ignore[no-untyped-def]
     tmp = tmp_path_factory.mktemp("nginx")
     # nginx's worker may run as another user (nobody) and must read the files.
-    os.chmod(tmp, 0o755)
+    os.chmod(tmp, 0o755)  # noqa: S103
     html = tmp / "html"
     (html / "assets").mkdir(parents=True)
     (html / "m").mkdir()
