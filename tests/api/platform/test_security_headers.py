@@ -2,6 +2,9 @@
 no framing (frame-ancestors and X-Frame-Options), nosniff, same-origin referrers; HSTS only over
 TLS (directly or through a trusted proxy). /readyz tells an anonymous caller nothing of the driver."""
 
+import re
+from pathlib import Path
+
 import httpx
 import pytest
 
@@ -83,3 +86,18 @@ async def test_readyz_hides_the_driver_text(spa):
     for secret in ("db.internal", "cunzhi_owner", "hunter2", "OSError"):
         assert secret not in r.text
     assert r.headers["content-security-policy"] == CONTENT_SECURITY_POLICY
+
+
+DIST = Path(__file__).resolve().parents[3] / "frontend" / "dist"
+
+
+@pytest.mark.skipif(not (DIST / "index.html").is_file(), reason="frontend/dist not built (`make frontend-build`)")
+def test_the_built_spa_needs_nothing_the_policy_refuses():
+    """No inline script in the entry pages and no font, style or script from another host (Vant's icon
+    font falls back to a CDN unless the build drops it)."""
+    for page in DIST.rglob("index.html"):
+        html = page.read_text()
+        assert re.findall(r"<script(?![^>]*\bsrc=)[^>]*>", html) == [], page
+    for css in (DIST / "assets").glob("*.css"):
+        external = re.findall(r"url\(\s*['\"]?((?:https?:)?//[^)'\"]+)", css.read_text())
+        assert external == [], (css.name, external)
