@@ -9,7 +9,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: help run test backend-install backend-test openapi openapi-check lint bench bench-tools e2e
+.PHONY: help run test backend-install backend-test openapi openapi-check lint bench bench-tools nginx-tools e2e
 
 help:
 	@echo "make run        install, build the SPA and start the API and the job worker with demo data on http://$(HOST):$(PORT)"
@@ -32,7 +32,7 @@ run: backend-install frontend-build
 # Two xdist workers (each with its own database, see tests/conftest.py): the machines have two cores.
 PYTEST_WORKERS ?= 2
 
-backend-test: backend-install bench-tools
+backend-test: backend-install bench-tools nginx-tools
 	$(BIN)/pytest -q -n $(PYTEST_WORKERS)
 
 openapi: backend-install
@@ -52,6 +52,11 @@ test: backend-install lint openapi-check frontend-check backend-test e2e
 bench-tools:
 	@command -v wrk >/dev/null || (apt-get update && apt-get install -y wrk) || \
 		echo "wrk could not be installed: the read-path bench and its smoke test are skipped"
+
+# nginx runs deploy/nginx.conf in tests/unit/test_nginx_headers.py (the security headers it really sends).
+nginx-tools:
+	@command -v nginx >/dev/null || test -x /usr/sbin/nginx || (apt-get update && apt-get install -y nginx-light) || \
+		echo "nginx could not be installed: the nginx header tests are skipped"
 
 bench: backend-install bench-tools
 	@for f in tests/bench/bench_*.py; do echo "== $$f"; $(BIN)/python $$f || exit 1; done

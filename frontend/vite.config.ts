@@ -39,8 +39,26 @@ function chunkGraph(): Plugin {
   }
 }
 
+/**
+ * Vant's icon font is inlined (woff2 as a data: URL) with a fallback fetched from a public CDN
+ * (at.alicdn.com). The Content-Security-Policy allows fonts from this origin and data: only, and an
+ * intranet cannot reach the CDN anyway: drop the fallback so the inlined font is the only source.
+ */
+export function noCdnFonts(): Plugin {
+  const CDN_SOURCE = /,\s*url\(\s*["']?(?:https?:)?\/\/at\.alicdn\.com\/[^)]*\)\s*format\(\s*["']?woff["']?\s*\)/g
+  return {
+    name: 'cunzhi-no-cdn-fonts',
+    enforce: 'pre',
+    transform(code, id) {
+      if (!/[\\/]node_modules[\\/]vant[\\/].*\.css$/.test(id.split('?')[0]) || !code.includes('alicdn')) return null
+      return { code: code.replace(CDN_SOURCE, ''), map: null }
+    },
+  }
+}
+
 export default defineConfig({
   plugins: [
+    noCdnFonts(),
     vue(),
     VitePWA({
       registerType: 'prompt',

@@ -6,24 +6,26 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, WithJsonSchema, model_validator
 
 from cunzhi.assets.models import AssetKind, DisposalMethod, ResourceKind
 from cunzhi.assets.workflows import AssetAction, AssetState, ResourceAction, ResourceState
 from cunzhi.funds.schemas import EventOut
-from cunzhi.kit.money import Money, PositiveMoney
+from cunzhi.kit.inputs import Body, StrictInt
+from cunzhi.kit.money import Money, PositiveMoney, plain_decimal
 from cunzhi.kit.pagination import Page
 
 Text200 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Note = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)]
 Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=2000)]
-Area = Annotated[Decimal, Field(gt=0, le=Decimal("9999999999.99"), decimal_places=2,
-                                json_schema_extra={"type": "string", "pattern": r"^\d{1,10}(\.\d{1,2})?$"})]
+Area = Annotated[Decimal, BeforeValidator(plain_decimal), Field(gt=0, le=Decimal("9999999999.99"), decimal_places=2),
+                 WithJsonSchema({"type": "string", "pattern": r"^(?!0+(\.0{1,2})?$)[0-9]{1,10}(\.[0-9]{1,2})?$",
+                                 "description": "Area in square metres as a decimal string, more than 0"})]
 VillageCode = Annotated[str, StringConstraints(pattern=r"^\d{12}$")]
 
 
-class _In(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class _In(Body):
+    pass
 
 
 class AssetIn(_In):
@@ -124,7 +126,7 @@ class TenderIn(_In):
 class LettingIn(_In):
     tenant: Text200
     annual_rent: PositiveMoney
-    bids: int = Field(ge=1, le=1000)
+    bids: StrictInt = Field(ge=1, le=1000)
     term_start: date
     term_end: date
     note: Note = ""

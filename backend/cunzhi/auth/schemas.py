@@ -1,6 +1,7 @@
 from pydantic import BaseModel, ConfigDict, Field
 
 from cunzhi.kit.codes import Role
+from cunzhi.kit.inputs import Body
 
 
 class TokenPair(BaseModel):
@@ -10,7 +11,7 @@ class TokenPair(BaseModel):
     refresh_token: str | None = Field(None, description="Absent for client credentials")
 
 
-class RefreshIn(BaseModel):
+class RefreshIn(Body):
     model_config = ConfigDict(extra="forbid")
     refresh_token: str = Field(min_length=16, max_length=128)
 

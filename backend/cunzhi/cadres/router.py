@@ -294,7 +294,7 @@ async def sync(body: SyncRequest, principal: PrincipalDep, session: SessionDep) 
 async def attendance(
     principal: PrincipalDep,
     session: SessionDep,
-    month: Annotated[str, Query(pattern=r"^\d{4}-\d{2}$", description="YYYY-MM")],
+    month: Annotated[str, Query(pattern=r"^[1-9][0-9]{3}-(0[1-9]|1[0-2])$", description="YYYY-MM")],
     township_code: VillageCodeQ = None,
     village_code: VillageCodeQ = None,
 ) -> AttendanceOut:

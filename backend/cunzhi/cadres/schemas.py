@@ -5,6 +5,7 @@ from typing import Annotated, Any
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from cunzhi.kit.codes import ProblemCategory
+from cunzhi.kit.inputs import Body, StrictBool, StrictFloat, StrictInt, UniqueList
 from cunzhi.kit.pagination import CursorPage, Page
 from cunzhi.partners.matching import check_weight_table
 
@@ -12,8 +13,8 @@ ExpertiseCode = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{1,31}$", descript
 VillageCode = Annotated[str, Field(pattern=r"^\d{12}$")]
 CountyCode = Annotated[str, Field(pattern=r"^\d{12}$")]
 Phone = Annotated[str, Field(pattern=r"^[0-9+\- ]{5,20}$")]
-Weight = Annotated[int, Field(ge=0, le=10)]
-Count = Annotated[int, Field(ge=0, le=10_000)]
+Weight = Annotated[StrictInt, Field(ge=0, le=10)]
+Count = Annotated[StrictInt, Field(ge=0, le=10_000)]
 IdempotencyKey = Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[\x21-\x7e]+$")]
 
 
@@ -83,15 +84,15 @@ Text5000 = Annotated[str, Field(min_length=1, max_length=5000)]
 # ------------------------------------------------------------------------------------------
 
 
-class Expertise(BaseModel):
+class Expertise(Body):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
     code: ExpertiseCode
     label: Annotated[str, Field(min_length=1, max_length=40)]
 
 
-class CadreSettingsIn(BaseModel):
+class CadreSettingsIn(Body):
     model_config = ConfigDict(extra="forbid")
-    cadres_per_village: Annotated[int, Field(ge=1, le=5)] = 1
+    cadres_per_village: Annotated[StrictInt, Field(ge=1, le=5)] = 1
     expertise: list[Expertise] = Field(min_length=1, max_length=20)
     weights: dict[ProblemCategory, dict[ExpertiseCode, Weight]] = Field(
         description="category -> expertise -> weight (0..10); missing cells are 0")
@@ -167,14 +168,14 @@ class CadreDetail(CadreOut):
 CadreList = Page[CadreOut]
 
 
-class CadreCreate(BaseModel):
+class CadreCreate(Body):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
     county_code: CountyCode | None = Field(None, description="defaults to the caller's county")
     name: Text50
     phone: Phone | None = None
     home_unit: Text100
-    expertise: list[ExpertiseCode] = Field(default_factory=list, max_length=20)
-    active: bool = True
+    expertise: UniqueList[ExpertiseCode] = Field(default_factory=list, max_length=20)
+    active: StrictBool = True
     username: Annotated[str, Field(min_length=1, max_length=64)] | None = Field(
         None, description="link to this user account (role cadre)")
     note: Text500 | None = None
@@ -182,15 +183,15 @@ class CadreCreate(BaseModel):
     _expertise = field_validator("expertise")(_unique_sorted)
 
 
-class CadrePatch(BaseModel):
+class CadrePatch(Body):
     """Fields to change; `username: null` unlinks the account."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
     name: Text50 | None = None
     phone: Phone | None = None
     home_unit: Text100 | None = None
-    expertise: list[ExpertiseCode] | None = Field(None, max_length=20)
-    active: bool | None = None
+    expertise: UniqueList[ExpertiseCode] | None = Field(None, max_length=20)
+    active: StrictBool | None = None
     username: Annotated[str, Field(min_length=1, max_length=64)] | None = None
     note: Text500 | None = None
 
@@ -200,7 +201,7 @@ class CadrePatch(BaseModel):
         return None if v is None else _unique_sorted(v)
 
 
-class PostingCreate(BaseModel):
+class PostingCreate(Body):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
     village_code: VillageCode
     post: Post
@@ -216,7 +217,7 @@ class PostingCreate(BaseModel):
         return self
 
 
-class PostingEnd(BaseModel):
+class PostingEnd(Body):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
     end_date: date | None = Field(None, description="last day of the posting; defaults to yesterday")
     reason: PostingManualEndReason
@@ -236,7 +237,7 @@ class VillagePostingHistory(BaseModel):
 # ------------------------------------------------------------------------------------------
 
 
-class PostingProposalCreate(BaseModel):
+class PostingProposalCreate(Body):
     model_config = ConfigDict(extra="forbid")
     county_code: CountyCode | None = Field(None, description="defaults to the caller's county")
     start_date: date | None = Field(None, description="first day of the new postings; defaults to today")
@@ -340,12 +341,12 @@ class PostingConfirmResult(BaseModel):
 # Field work: check-ins, work logs, photos
 # ------------------------------------------------------------------------------------------
 
-Latitude = Annotated[float, Field(ge=-90, le=90, allow_inf_nan=False)]
-Longitude = Annotated[float, Field(ge=-180, le=180, allow_inf_nan=False)]
-Accuracy = Annotated[float, Field(gt=0, le=100_000, allow_inf_nan=False, description="metres (GPS accuracy)")]
+Latitude = Annotated[StrictFloat, Field(ge=-90, le=90, allow_inf_nan=False)]
+Longitude = Annotated[StrictFloat, Field(ge=-180, le=180, allow_inf_nan=False)]
+Accuracy = Annotated[StrictFloat, Field(gt=0, le=100_000, allow_inf_nan=False, description="metres (GPS accuracy)")]
 
 
-class CheckinIn(BaseModel):
+class CheckinIn(Body):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
     checked_at: AwareDatetime = Field(description="when the cadre checked in, on the phone's clock, with its "
                                                   "UTC offset; up to 7 days old (offline replay)")
@@ -382,12 +383,12 @@ class CheckinOut(BaseModel):
     photos: list[PhotoOut]
 
 
-class LogIn(BaseModel):
+class LogIn(Body):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
     written_at: AwareDatetime = Field(description="when it was written, on the phone's clock, with its UTC offset")
     log_date: date | None = Field(None, description="the day the entry is about; defaults to the day of written_at")
     text: Text5000
-    roles: list[SevenRole] = Field(min_length=1, max_length=7, description="the seven roles (七员) this work was in")
+    roles: UniqueList[SevenRole] = Field(min_length=1, max_length=7, description="the seven roles (七员) this work was in")
     members_recruited: Count = Field(0, description="三促进: party members recruited (developed)")
     activities_held: Count = Field(0, description="三促进: organisation activities held")
     members_active: Count = Field(0, description="三促进: members playing their part")
@@ -456,14 +457,14 @@ class SyncKind(StrEnum):
     log = "log"
 
 
-class SyncItem(BaseModel):
+class SyncItem(Body):
     model_config = ConfigDict(extra="forbid")
     key: IdempotencyKey = Field(description="the write's own Idempotency-Key (the phone's queue key)")
     kind: str = Field(max_length=32, description="checkin or log; anything else is refused for this item alone")
     body: dict[str, Any] = Field(description="the body the single POST would take")
 
 
-class SyncRequest(BaseModel):
+class SyncRequest(Body):
     model_config = ConfigDict(extra="forbid")
     items: list[SyncItem] = Field(min_length=1, max_length=100)
 

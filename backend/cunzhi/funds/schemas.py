@@ -11,7 +11,7 @@ from cunzhi.funds.budgets import BudgetStatus
 from cunzhi.funds.claims import ClaimAction, ClaimState
 from cunzhi.funds.models import AmendmentStatus, BudgetCategory, IncomeSource
 from cunzhi.funds.statements import EntryKind
-from cunzhi.kit.inputs import Id
+from cunzhi.kit.inputs import Body, BodyId, StrictInt
 from cunzhi.kit.money import Money, PositiveMoney
 
 Text200 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
@@ -23,8 +23,8 @@ Voucher = Annotated[str, StringConstraints(
 """A voucher number as the agency writes it: 记-2026-015, 收字第15号; letters, digits, Chinese, - _ / # . ()."""
 
 
-class _In(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class _In(Body):
+    pass
 
 
 class _Out(BaseModel):
@@ -126,7 +126,7 @@ class LineIn(_In):
 
 
 class BudgetIn(_In):
-    year: int = Field(ge=2000, le=2100)
+    year: StrictInt = Field(ge=2000, le=2100)
     note: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)] = ""
     lines: list[LineIn] = Field(min_length=1, max_length=200)
 
@@ -219,7 +219,7 @@ class BudgetOut(BudgetSummary):
 
 
 class ClaimIn(_In):
-    line_id: Id
+    line_id: BodyId
     amount: PositiveMoney
     purpose: Text200
     payee: Text200

@@ -190,6 +190,18 @@ _PROBLEM_CONTENT = {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Prob
 _METHODS = ("get", "put", "post", "delete", "patch", "head", "options", "trace")
 
 
+def _require_if_match(operation: dict[str, Any], responses: dict[str, Any]) -> None:
+    """An update taking If-Match answers 428 without it (kit.etag.expected_version): the header is
+    optional for FastAPI only so that its absence is our 428 rather than a 422. The contract says
+    what a client must send."""
+    for parameter in operation.get("parameters", []):
+        if parameter.get("in") == "header" and parameter.get("name", "").lower() == "if-match":
+            parameter["required"] = True
+            parameter["schema"] = {"type": "string", "title": "If-Match", "examples": ['W/"1"']}
+            responses.setdefault("428", {"description": "If-Match missing"})
+            responses.setdefault("412", {"description": "Stale If-Match"})
+
+
 def document_problems(spec: dict[str, Any]) -> dict[str, Any]:
     """Make the contract say what the app does: every error is application/problem+json.
 
@@ -202,6 +214,7 @@ def document_problems(spec: dict[str, Any]) -> dict[str, Any]:
             if method not in _METHODS:
                 continue
             responses = operation.setdefault("responses", {})
+            _require_if_match(operation, responses)
             for status, response in responses.items():
                 if status[:1] in ("4", "5") and (status == "422" or "content" not in response):
                     response["content"] = dict(_PROBLEM_CONTENT)

@@ -10,22 +10,57 @@ else looks at it. File contents in multipart uploads may hold any byte.
 
 `Id` is a row id as a path, query or body value: 1 to 2^31-1, the range of the SERIAL (int4) keys,
 so a larger number is a 422 for the field instead of an error from the database driver.
+
+`Body` is the base of every request body: an unknown field is refused (a typo is not silently
+dropped). Its numbers and flags are JSON numbers and booleans only, never "3", "0", 4.0 or 1 for
+true: `StrictInt`, `StrictBool`, `StrictFloat`, `BodyId` (or pydantic's `Strict()`), and money is
+`kit.money.Money`/`PositiveMoney`, a decimal string. Lists whose items must not repeat use
+`UniqueList[X]` (refused with type `unique_items`, and `uniqueItems` in the contract).
+tests/unit/test_request_contract.py walks every route's body to keep this so.
 """
 
 import contextlib
 import json
 import re
 from collections.abc import Iterator
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 from urllib.parse import parse_qsl
 
-from pydantic import Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, Strict, StrictBool, StrictFloat, StrictInt
+from pydantic_core import PydanticCustomError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from cunzhi.kit.errors import problem
 
+T = TypeVar("T")
 INT4_MAX = 2**31 - 1
 Id = Annotated[int, Field(ge=1, le=INT4_MAX)]
+# A row id in a JSON body: a JSON integer, never "5" or 5.0.
+BodyId = Annotated[int, Strict(), Field(ge=1, le=INT4_MAX)]
+
+__all__ = ["INT4_MAX", "Body", "BodyId", "Id", "StrictBool", "StrictFloat", "StrictInt", "UniqueList"]
+
+
+class Body(BaseModel):
+    """The base of every request body (see the module's docstring)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+def _no_repeats(v: list[Any] | None) -> list[Any] | None:
+    if v is not None and len(set(map(_hashable, v))) != len(v):
+        raise PydanticCustomError("unique_items", "values must not repeat")
+    return v
+
+
+def _hashable(item: Any) -> Any:
+    if isinstance(item, BaseModel):
+        return json.dumps(item.model_dump(mode="json"), sort_keys=True)
+    return item
+
+
+# `items: UniqueList[X] = ...`: refused when an item repeats; the contract says so.
+UniqueList = Annotated[list[T], AfterValidator(_no_repeats), Field(json_schema_extra={"uniqueItems": True})]
 
 NUL = "\x00"
 MESSAGE = "Text must not contain control characters (U+0000-U+001F other than tab, LF and CR, or U+007F)"

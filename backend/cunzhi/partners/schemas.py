@@ -5,7 +5,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, Strict, StrictBool, field_validator, model_validator
 
 from cunzhi.kit.codes import ProblemCategory
-from cunzhi.kit.inputs import Id
+from cunzhi.kit.inputs import Body, Id, UniqueList
 from cunzhi.kit.pagination import Page
 from cunzhi.partners.matching import check_weight_table
 
@@ -81,12 +81,12 @@ class PartnerUnitOut(BaseModel):
     version: int
 
 
-class PartnerUnitCreate(BaseModel):
+class PartnerUnitCreate(Body):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
     code: UnitCode
     name: Name
     county_code: CountyCode | None = Field(None, description="defaults to the caller's county")
-    strengths: list[StrengthCode] = Field(default_factory=list, max_length=20)
+    strengths: UniqueList[StrengthCode] = Field(default_factory=list, max_length=20)
     capacity: Capacity | None = Field(
         None, description="villages it can help at once; defaults to the CUNZHI_VILLAGES_PER_UNIT setting"
     )
@@ -97,10 +97,10 @@ class PartnerUnitCreate(BaseModel):
     _strengths = field_validator("strengths")(_unique_sorted)
 
 
-class PartnerUnitPatch(BaseModel):
+class PartnerUnitPatch(Body):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
     name: Name | None = None
-    strengths: list[StrengthCode] | None = Field(None, max_length=20)
+    strengths: UniqueList[StrengthCode] | None = Field(None, max_length=20)
     capacity: Capacity | None = None
     contact_name: Annotated[str, Field(min_length=1, max_length=50)] | None = None
     contact_phone: Annotated[str, Field(pattern=r"^[0-9+\- ]{5,20}$")] | None = None
@@ -120,13 +120,13 @@ PartnerUnitList = Page[PartnerUnitOut]
 # ------------------------------------------------------------------------------------------
 
 
-class Strength(BaseModel):
+class Strength(Body):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
     code: StrengthCode
     label: Annotated[str, Field(min_length=1, max_length=40)]
 
 
-class PairingSettingsIn(BaseModel):
+class PairingSettingsIn(Body):
     model_config = ConfigDict(extra="forbid")
     slots_per_village: Annotated[int, Strict(), Field(ge=1, le=10)] = 2
     strengths: list[Strength] = Field(min_length=1, max_length=20)
@@ -179,7 +179,7 @@ class PairingOut(BaseModel):
 PairingList = Page[PairingOut]
 
 
-class PairingEnd(BaseModel):
+class PairingEnd(Body):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
     end_date: date | None = Field(None, description="last day of the pairing; defaults to yesterday")
     reason: ManualEndReason
@@ -197,13 +197,13 @@ class VillagePairingHistory(BaseModel):
 # ------------------------------------------------------------------------------------------
 
 
-class PairRef(BaseModel):
+class PairRef(Body):
     model_config = ConfigDict(extra="forbid")
     village_code: VillageCode
     partner_unit_id: Annotated[Id, Strict()]
 
 
-class ProposalCreate(BaseModel):
+class ProposalCreate(Body):
     model_config = ConfigDict(extra="forbid")
     county_code: CountyCode | None = Field(None, description="defaults to the caller's county")
     start_date: date | None = Field(None, description="first day of the new pairings; defaults to today")
@@ -218,7 +218,7 @@ class ProposalCreate(BaseModel):
         return self
 
 
-class ProposalRerun(BaseModel):
+class ProposalRerun(Body):
     """Run again from a proposal; pins/bans default to the parent's."""
 
     model_config = ConfigDict(extra="forbid")

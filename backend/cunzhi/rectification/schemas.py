@@ -6,11 +6,11 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, StringConstraints, computed_field
+from pydantic import BaseModel, BeforeValidator, Field, PlainSerializer, StringConstraints, WithJsonSchema, computed_field
 
 from cunzhi.cadres.schemas import PostingOut
 from cunzhi.kit.codes import ProblemCategory, RectificationStatus
-from cunzhi.kit.inputs import Id
+from cunzhi.kit.inputs import Body, BodyId, StrictBool, StrictInt
 from cunzhi.kit.money import plain_decimal
 from cunzhi.partners.schemas import PairingOut
 from cunzhi.rectification.states import CaseStatus, RoundStatus
@@ -27,12 +27,18 @@ Share = Annotated[
     BeforeValidator(plain_decimal),
     Field(gt=0, le=100, max_digits=5, decimal_places=2),
     PlainSerializer(_fmt, return_type=str, when_used="always"),
+    WithJsonSchema({"type": "string", "examples": ["60"],
+                    "pattern": r"^(?!0+(\.0{1,2})?$)(100(\.0{1,2})?|[0-9]{1,2}(\.[0-9]{1,2})?)$",
+                    "description": "A share in per cent as a decimal string: more than 0, at most 100, two decimals"}),
 ]
 Weight = Annotated[
     Decimal,
     BeforeValidator(plain_decimal),
     Field(gt=0, le=1000, max_digits=6, decimal_places=2),
     PlainSerializer(_fmt, return_type=str, when_used="always"),
+    WithJsonSchema({"type": "string", "examples": ["1.5"],
+                    "pattern": r"^(?!0+(\.0{1,2})?$)(1000(\.0{1,2})?|[0-9]{1,3}(\.[0-9]{1,2})?)$",
+                    "description": "A weight as a decimal string: more than 0, at most 1000, two decimals"}),
 ]
 Index = Annotated[Decimal, PlainSerializer(_fmt, return_type=str, when_used="always")]
 Code12 = Annotated[str, StringConstraints(pattern=r"^\d{12}$")]
@@ -41,8 +47,8 @@ ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1
 CriterionCode = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{1,39}$")]
 
 
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class Strict(Body):
+    pass
 
 
 # -- criteria ---------------------------------------------------------------------------------
@@ -70,19 +76,19 @@ class CriterionCreate(Strict):
     name: ShortText
     category: ProblemCategory
     weight: Weight = Decimal(1)
-    min_score: int = Field(0, ge=0, le=1000)
-    max_score: int = Field(10, ge=1, le=1000)
-    position: int | None = Field(None, ge=0, le=1000)
+    min_score: StrictInt = Field(0, ge=0, le=1000)
+    max_score: StrictInt = Field(10, ge=1, le=1000)
+    position: StrictInt | None = Field(None, ge=0, le=1000)
 
 
 class CriterionUpdate(Strict):
     name: ShortText | None = None
     category: ProblemCategory | None = None
     weight: Weight | None = None
-    min_score: int | None = Field(None, ge=0, le=1000)
-    max_score: int | None = Field(None, ge=1, le=1000)
-    position: int | None = Field(None, ge=0, le=1000)
-    active: bool | None = None
+    min_score: StrictInt | None = Field(None, ge=0, le=1000)
+    max_score: StrictInt | None = Field(None, ge=1, le=1000)
+    position: StrictInt | None = Field(None, ge=0, le=1000)
+    active: StrictBool | None = None
 
 
 # -- rounds -----------------------------------------------------------------------------------
@@ -267,11 +273,11 @@ class MeasureIn(Strict):
     description: Text
     owner: ShortText
     deadline: date
-    problem_id: Id | None = None
+    problem_id: BodyId | None = None
 
 
 class MeasureUpdate(Strict):
-    done: bool | None = None
+    done: StrictBool | None = None
     description: Text | None = None
     owner: ShortText | None = None
     deadline: date | None = None
@@ -296,7 +302,7 @@ class MeasureOut(BaseModel):
 class NoteIn(Strict):
     on_date: date
     text: Text
-    measure_id: Id | None = None
+    measure_id: BodyId | None = None
 
 
 class NoteOut(BaseModel):

@@ -4,6 +4,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field
 
 from cunzhi.kit.codes import Role
+from cunzhi.kit.inputs import Body, StrictBool
 from cunzhi.kit.pagination import Page
 
 Username = Annotated[str, Field(pattern=r"^[A-Za-z0-9_.-]{3,64}$")]
@@ -11,7 +12,7 @@ Password = Annotated[str, Field(min_length=8, max_length=256)]
 Phone = Annotated[str, Field(pattern=r"^\+?[0-9-]{5,20}$")]
 
 
-class UserScopeIn(BaseModel):
+class UserScopeIn(Body):
     """Exactly one of these, matching the role: a division (county or township) code,
     a village code, or a partner unit code."""
 
@@ -29,11 +30,11 @@ class UserCreate(UserScopeIn):
     role: Role
 
 
-class UserPatch(BaseModel):
+class UserPatch(Body):
     model_config = ConfigDict(extra="forbid")
     display_name: Annotated[str, Field(min_length=1, max_length=100)] | None = None
     phone: Phone | None = None
-    is_active: bool | None = None
+    is_active: StrictBool | None = None
     password: Password | None = None
 
 
@@ -50,7 +51,7 @@ class UserOut(BaseModel):
     version: int
 
 
-class PasswordChange(BaseModel):
+class PasswordChange(Body):
     """A person changes their own password: the current one proves it is them."""
 
     model_config = ConfigDict(extra="forbid")
@@ -64,7 +65,7 @@ UserList = Page[UserOut]
 ScopeName = Annotated[str, Field(pattern=r"^[a-z_]{1,24}:(read|write)$")]
 
 
-class ApiClientCreate(BaseModel):
+class ApiClientCreate(Body):
     model_config = ConfigDict(extra="forbid")
     client_id: Username
     name: Annotated[str, Field(min_length=1, max_length=100)]

@@ -3,11 +3,12 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from cunzhi.kit.codes import ProblemCategory, RectificationStatus
+from cunzhi.kit.inputs import Body, StrictInt, UniqueList
 from cunzhi.kit.pagination import Page
 
 VillageCode = Annotated[str, Field(pattern=r"^\d{12}$", description="12-digit village code")]
 Name = Annotated[str, Field(min_length=1, max_length=100)]
-Count = Annotated[int, Field(ge=0, le=10_000_000)]
+Count = Annotated[StrictInt, Field(ge=0, le=10_000_000)]
 PersonName = Annotated[str, Field(min_length=1, max_length=50)]
 
 
@@ -31,7 +32,7 @@ class VillageOut(BaseModel):
     version: int
 
 
-class VillageCreate(BaseModel):
+class VillageCreate(Body):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
     code: VillageCode
     name: Name
@@ -40,12 +41,12 @@ class VillageCreate(BaseModel):
     households: Count = 0
     secretary_name: PersonName | None = None
     party_member_count: Count = 0
-    problem_categories: list[ProblemCategory] = Field(default_factory=list, max_length=len(ProblemCategory))
+    problem_categories: UniqueList[ProblemCategory] = Field(default_factory=list, max_length=len(ProblemCategory))
 
     _categories = field_validator("problem_categories")(_unique)
 
 
-class VillagePatch(BaseModel):
+class VillagePatch(Body):
     """Basic facts only: status and problem categories change through screening and rectification."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)

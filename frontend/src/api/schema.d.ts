@@ -2259,7 +2259,7 @@ export interface components {
         AmendmentIn: {
             /**
              * New Amount
-             * @description Positive amount in yuan as a decimal string, at most two decimals
+             * @description Positive amount in yuan as a decimal string, at most two decimals, not 0.00
              * @example 1234.50
              */
             new_amount: string;
@@ -2477,7 +2477,7 @@ export interface components {
             acquired_on?: string | null;
             /**
              * Book Value
-             * @description Positive amount in yuan as a decimal string, at most two decimals
+             * @description Positive amount in yuan as a decimal string, at most two decimals, not 0.00
              * @example 1234.50
              */
             book_value: string;
@@ -3229,7 +3229,7 @@ export interface components {
             line_id: number;
             /**
              * Amount
-             * @description Positive amount in yuan as a decimal string, at most two decimals
+             * @description Positive amount in yuan as a decimal string, at most two decimals, not 0.00
              * @example 1234.50
              */
             amount: string;
@@ -3355,9 +3355,11 @@ export interface components {
             category: components["schemas"]["ProblemCategory"];
             /**
              * Weight
+             * @description A weight as a decimal string: more than 0, at most 1000, two decimals
              * @default 1
+             * @example 1.5
              */
-            weight: number | string;
+            weight: string;
             /**
              * Min Score
              * @default 0
@@ -3385,7 +3387,11 @@ export interface components {
             /** Name */
             name: string;
             category: components["schemas"]["ProblemCategory"];
-            /** Weight */
+            /**
+             * Weight
+             * @description A weight as a decimal string: more than 0, at most 1000, two decimals
+             * @example 1.5
+             */
             weight: string;
             /** Min Score */
             min_score: number;
@@ -3407,7 +3413,7 @@ export interface components {
             name?: string | null;
             category?: components["schemas"]["ProblemCategory"] | null;
             /** Weight */
-            weight?: (number | string) | null;
+            weight?: string | null;
             /** Min Score */
             min_score?: number | null;
             /** Max Score */
@@ -3721,7 +3727,7 @@ export interface components {
         IncomeIn: {
             /**
              * Amount
-             * @description Positive amount in yuan as a decimal string, at most two decimals
+             * @description Positive amount in yuan as a decimal string, at most two decimals, not 0.00
              * @example 1234.50
              */
             amount: string;
@@ -3874,7 +3880,7 @@ export interface components {
             tenant: string;
             /**
              * Annual Rent
-             * @description Positive amount in yuan as a decimal string, at most two decimals
+             * @description Positive amount in yuan as a decimal string, at most two decimals, not 0.00
              * @example 1234.50
              */
             annual_rent: string;
@@ -3919,7 +3925,7 @@ export interface components {
             purpose: string;
             /**
              * Amount
-             * @description Positive amount in yuan as a decimal string, at most two decimals
+             * @description Positive amount in yuan as a decimal string, at most two decimals, not 0.00
              * @example 1234.50
              */
             amount: string;
@@ -5203,8 +5209,11 @@ export interface components {
             /** Name */
             name: string;
             kind: components["schemas"]["ResourceKind"];
-            /** Area */
-            area: string | number;
+            /**
+             * Area
+             * @description Area in square metres as a decimal string, more than 0
+             */
+            area: string;
             /**
              * Location
              * @default
@@ -5300,16 +5309,20 @@ export interface components {
             title: string;
             /**
              * Weak Index
+             * @description A share in per cent as a decimal string: more than 0, at most 100, two decimals
              * @default 60
+             * @example 60
              */
-            weak_index: number | string;
+            weak_index: string;
             /**
              * Category Share
+             * @description A share in per cent as a decimal string: more than 0, at most 100, two decimals
              * @default 60
+             * @example 60
              */
-            category_share: number | string;
+            category_share: string;
             /** Veto Share */
-            veto_share?: (number | string) | null;
+            veto_share?: string | null;
             /**
              * Township Codes
              * @description Townships the round covers; all townships of the county when left out
@@ -5328,7 +5341,11 @@ export interface components {
             /** Name */
             name: string;
             category: components["schemas"]["ProblemCategory"];
-            /** Weight */
+            /**
+             * Weight
+             * @description A weight as a decimal string: more than 0, at most 1000, two decimals
+             * @example 1.5
+             */
             weight: string;
             /** Min Score */
             min_score: number;
@@ -5344,9 +5361,17 @@ export interface components {
             /** Title */
             title: string;
             status: components["schemas"]["RoundStatus"];
-            /** Weak Index */
+            /**
+             * Weak Index
+             * @description A share in per cent as a decimal string: more than 0, at most 100, two decimals
+             * @example 60
+             */
             weak_index: string;
-            /** Category Share */
+            /**
+             * Category Share
+             * @description A share in per cent as a decimal string: more than 0, at most 100, two decimals
+             * @example 60
+             */
             category_share: string;
             /** Veto Share */
             veto_share: string | null;
@@ -5401,9 +5426,17 @@ export interface components {
             /** Title */
             title: string;
             status: components["schemas"]["RoundStatus"];
-            /** Weak Index */
+            /**
+             * Weak Index
+             * @description A share in per cent as a decimal string: more than 0, at most 100, two decimals
+             * @example 60
+             */
             weak_index: string;
-            /** Category Share */
+            /**
+             * Category Share
+             * @description A share in per cent as a decimal string: more than 0, at most 100, two decimals
+             * @example 60
+             */
             category_share: string;
             /** Veto Share */
             veto_share: string | null;
@@ -5502,7 +5535,7 @@ export interface components {
         SettingsIn: {
             /**
              * Single Claim Limit
-             * @description Positive amount in yuan as a decimal string, at most two decimals
+             * @description Positive amount in yuan as a decimal string, at most two decimals, not 0.00
              * @example 1234.50
              */
             single_claim_limit: string;
@@ -5755,8 +5788,11 @@ export interface components {
         };
         /** SurveyIn */
         SurveyIn: {
-            /** Surveyed Area */
-            surveyed_area: string | number;
+            /**
+             * Surveyed Area
+             * @description Area in square metres as a decimal string, more than 0
+             */
+            surveyed_area: string;
             /** Boundaries */
             boundaries: string;
             /**
@@ -5957,7 +5993,7 @@ export interface components {
         ValuationIn: {
             /**
              * Amount
-             * @description Positive amount in yuan as a decimal string, at most two decimals
+             * @description Positive amount in yuan as a decimal string, at most two decimals, not 0.00
              * @example 1234.50
              */
             amount: string;
@@ -7008,9 +7044,9 @@ export interface operations {
     "users-update": {
         parameters: {
             query?: never;
-            header?: {
+            header: {
                 /** @description ETag from GET */
-                "if-match"?: string | null;
+                "if-match": string;
             };
             path: {
                 user_id: number;
@@ -7032,8 +7068,26 @@ export interface operations {
                     "application/json": components["schemas"]["UserOut"];
                 };
             };
+            /** @description Stale If-Match */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
             /** @description Validation error (field problems in `errors`) */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description If-Match missing */
+            428: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7421,9 +7475,9 @@ export interface operations {
     "villages-update": {
         parameters: {
             query?: never;
-            header?: {
+            header: {
                 /** @description ETag from GET */
-                "if-match"?: string | null;
+                "if-match": string;
             };
             path: {
                 /** @description 12-digit village code */
@@ -7692,9 +7746,9 @@ export interface operations {
     "rectification-update_measure": {
         parameters: {
             query?: never;
-            header?: {
+            header: {
                 /** @description ETag from a GET (W/"n") */
-                "if-match"?: string | null;
+                "if-match": string;
             };
             path: {
                 case_id: number;
@@ -7717,8 +7771,26 @@ export interface operations {
                     "application/json": components["schemas"]["MeasureOut"];
                 };
             };
+            /** @description Stale If-Match */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
             /** @description Validation error (field problems in `errors`) */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description If-Match missing */
+            428: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8063,9 +8135,9 @@ export interface operations {
     "criteria-update": {
         parameters: {
             query?: never;
-            header?: {
+            header: {
                 /** @description ETag from a GET (W/"n") */
-                "if-match"?: string | null;
+                "if-match": string;
             };
             path: {
                 criterion_id: number;
@@ -8087,8 +8159,26 @@ export interface operations {
                     "application/json": components["schemas"]["CriterionOut"];
                 };
             };
+            /** @description Stale If-Match */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
             /** @description Validation error (field problems in `errors`) */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description If-Match missing */
+            428: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8483,9 +8573,9 @@ export interface operations {
     "screening-correct_scores": {
         parameters: {
             query?: never;
-            header?: {
+            header: {
                 /** @description ETag from a GET (W/"n") */
-                "if-match"?: string | null;
+                "if-match": string;
             };
             path: {
                 round_id: number;
@@ -9120,9 +9210,9 @@ export interface operations {
                 /** @description defaults to the caller's county */
                 county_code?: string | null;
             };
-            header?: {
+            header: {
                 /** @description ETag from GET */
-                "if-match"?: string | null;
+                "if-match": string;
             };
             path?: never;
             cookie?: never;
@@ -9313,9 +9403,9 @@ export interface operations {
     "partner-units-update": {
         parameters: {
             query?: never;
-            header?: {
+            header: {
                 /** @description ETag from GET */
-                "if-match"?: string | null;
+                "if-match": string;
             };
             path: {
                 unit_id: number;
@@ -9545,9 +9635,9 @@ export interface operations {
                 /** @description defaults to the caller's county */
                 county_code?: string | null;
             };
-            header?: {
+            header: {
                 /** @description ETag from GET */
-                "if-match"?: string | null;
+                "if-match": string;
             };
             path?: never;
             cookie?: never;
@@ -10411,9 +10501,9 @@ export interface operations {
     "cadres-update": {
         parameters: {
             query?: never;
-            header?: {
+            header: {
                 /** @description ETag from GET */
-                "if-match"?: string | null;
+                "if-match": string;
             };
             path: {
                 cadre_id: number;
@@ -11227,9 +11317,9 @@ export interface operations {
     "funds-budget_edit": {
         parameters: {
             query?: never;
-            header?: {
+            header: {
                 /** @description ETag from GET */
-                "if-match"?: string | null;
+                "if-match": string;
             };
             path: {
                 budget_id: number;
