@@ -3,6 +3,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field
 
 from cunzhi.kit.codes import DivisionLevel
+from cunzhi.kit.inputs import Body
 
 Name = Annotated[str, Field(min_length=1, max_length=100)]
 
@@ -23,7 +24,7 @@ class DivisionList(BaseModel):
     total: int
 
 
-class TownshipCreate(BaseModel):
+class TownshipCreate(Body):
     """A new township of the caller's county: its 12-digit code starts with the county's first 6 digits."""
 
     model_config = ConfigDict(extra="forbid")
@@ -31,7 +32,7 @@ class TownshipCreate(BaseModel):
     name: Name
 
 
-class DivisionPatch(BaseModel):
+class DivisionPatch(Body):
     model_config = ConfigDict(extra="forbid")
     name: Name
 

@@ -11,7 +11,7 @@ from cunzhi.funds.budgets import BudgetStatus
 from cunzhi.funds.claims import ClaimAction, ClaimState
 from cunzhi.funds.models import AmendmentStatus, BudgetCategory, IncomeSource
 from cunzhi.funds.statements import EntryKind
-from cunzhi.kit.inputs import Body, BodyId, StrictInt
+from cunzhi.kit.inputs import Body, BodyId, StrictBool, StrictInt
 from cunzhi.kit.money import Money, PositiveMoney
 
 Text200 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
@@ -36,7 +36,7 @@ class _Out(BaseModel):
 
 class SettingsIn(_In):
     single_claim_limit: PositiveMoney
-    other_year_claims: bool = Field(
+    other_year_claims: StrictBool = Field(
         False, description="Let claims name lines of another year's approved budget (by default only the current "
                            "year's, in the county's calendar)")
 
@@ -150,7 +150,7 @@ class LineOut(_Out):
 
 
 class LineApprovalIn(_In):
-    line_id: Id
+    line_id: BodyId
     approved: Money = Field(description="Between 0.00 and the line's planned amount")
     reason: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)] | None = Field(
         None, description="Required when lower than planned")

@@ -74,7 +74,7 @@ class ApiClientCreate(Body):
         None, max_length=64, description="What it may call (GET /api/v1/api-clients/scopes); omitted: every read scope")
 
 
-class ApiClientPatch(BaseModel):
+class ApiClientPatch(Body):
     model_config = ConfigDict(extra="forbid")
     name: Annotated[str, Field(min_length=1, max_length=100)] | None = None
     scopes: list[ScopeName] | None = Field(None, max_length=64)

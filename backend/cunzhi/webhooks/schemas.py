@@ -3,11 +3,13 @@ from typing import Annotated, Any
 
 from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field
 
+from cunzhi.kit.inputs import Body
+
 EventPattern = Annotated[str, Field(pattern=r"^(\*|[a-z_]{1,40}\.([a-z_]{1,20})?)$",
                                     description='"claim.submit", a prefix such as "claim.", or "*"')]
 
 
-class SubscriptionCreate(BaseModel):
+class SubscriptionCreate(Body):
     model_config = ConfigDict(extra="forbid")
     url: Annotated[AnyHttpUrl, Field(max_length=500)]
     event_types: list[EventPattern] = Field(min_length=1, max_length=32)

@@ -6709,9 +6709,9 @@ export interface operations {
     "api-clients-update": {
         parameters: {
             query?: never;
-            header?: {
+            header: {
                 /** @description ETag from GET */
-                "if-match"?: string | null;
+                "if-match": string;
             };
             path: {
                 client_id: string;
@@ -6733,8 +6733,26 @@ export interface operations {
                     "application/json": components["schemas"]["ApiClientOut"];
                 };
             };
+            /** @description Stale If-Match */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
             /** @description Validation error (field problems in `errors`) */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description If-Match missing */
+            428: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7278,9 +7296,9 @@ export interface operations {
     "divisions-update": {
         parameters: {
             query?: never;
-            header?: {
+            header: {
                 /** @description ETag from GET */
-                "if-match"?: string | null;
+                "if-match": string;
             };
             path: {
                 /** @description 12-digit division code */
@@ -12063,9 +12081,9 @@ export interface operations {
     "funds-claim_edit": {
         parameters: {
             query?: never;
-            header?: {
+            header: {
                 /** @description ETag from GET */
-                "if-match"?: string | null;
+                "if-match": string;
             };
             path: {
                 claim_id: number;
