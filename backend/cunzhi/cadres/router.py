@@ -21,6 +21,7 @@ from cunzhi.cadres.schemas import (
     CheckinIn,
     CheckinOut,
     CheckinPage,
+    CheckinReviewIn,
     LogIn,
     LogOut,
     LogPage,
@@ -199,11 +200,23 @@ async def list_checkins(
     date_from: date | None = None,
     date_to: date | None = None,
     mine: Annotated[bool, Query(description="only the caller's own")] = False,
+    township_code: Annotated[str | None, Query(pattern=r"^\d{12}$")] = None,
+    flagged: Annotated[bool | None, Query(description="true: only flagged ones (held for review)")] = None,
+    reviewed: Annotated[bool | None, Query(description="false: not reviewed yet")] = None,
     cursor: Cursor = None,
     limit: Limit = 50,
 ) -> CheckinPage:
     return await fieldwork.list_checkins(session, principal, village_code=village_code, cadre_id=cadre_id,
-                                         date_from=date_from, date_to=date_to, mine=mine, cursor=cursor, limit=limit)
+                                         date_from=date_from, date_to=date_to, mine=mine, cursor=cursor, limit=limit,
+                                         flagged=flagged, reviewed=reviewed, township_code=township_code)
+
+
+@router.post("/checkins/{checkin_id}/review", response_model=CheckinOut, name="checkins-review",
+             summary="Accept or reject a flagged check-in (county or township; once)",
+             responses={409: {"description": "checkin_not_flagged, checkin_already_reviewed"}})
+async def review_checkin(checkin_id: Id, body: CheckinReviewIn, principal: PrincipalDep,
+                         session: SessionDep) -> CheckinOut:
+    return await fieldwork.review_checkin(session, principal, checkin_id, body)
 
 
 @router.post("/checkins", response_model=CheckinOut, status_code=201, name="checkins-create",

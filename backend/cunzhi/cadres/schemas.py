@@ -365,6 +365,38 @@ class PhotoOut(BaseModel):
     uploaded_at: datetime
 
 
+class CheckinFlag(StrEnum):
+    far_from_village = "far_from_village"
+    poor_accuracy = "poor_accuracy"
+    late_upload = "late_upload"
+    village_unlocated = "village_unlocated"
+
+
+class ReviewDecision(StrEnum):
+    accepted = "accepted"
+    rejected = "rejected"
+
+
+class CheckinReviewIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    decision: ReviewDecision
+    note: Annotated[str, Field(min_length=1, max_length=500)] | None = Field(
+        None, description="why; required to reject")
+
+    @model_validator(mode="after")
+    def _note(self) -> "CheckinReviewIn":
+        if self.decision is ReviewDecision.rejected and not self.note:
+            raise ValueError("a rejection needs a note")
+        return self
+
+
+class CheckinReviewOut(BaseModel):
+    decision: ReviewDecision
+    note: str | None
+    reviewed_by: str
+    reviewed_at: datetime
+
+
 class CheckinOut(BaseModel):
     id: int
     cadre_id: int
@@ -380,6 +412,12 @@ class CheckinOut(BaseModel):
     note: str | None
     client_key: str | None
     photos: list[PhotoOut]
+    distance_m: float | None = Field(None, description="metres from the posted village's position on arrival")
+    flags: list[CheckinFlag] = Field(default_factory=list,
+                                     description="why it is held for review; empty: a plain day of presence")
+    review: CheckinReviewOut | None = None
+    counts: bool = Field(True, description="whether it counts as a day of presence (not flagged, or accepted)")
+    allowed_actions: list[str] = Field(default_factory=list, description="review, for the county or township")
 
 
 class LogIn(BaseModel):
@@ -499,6 +537,13 @@ class SyncResponse(BaseModel):
 # ------------------------------------------------------------------------------------------
 
 
+class FlaggedDay(BaseModel):
+    day: date
+    checkin_id: int
+    flags: list[CheckinFlag]
+    review: ReviewDecision | None = Field(description="None: waiting for review")
+
+
 class AttendanceRow(BaseModel):
     cadre_id: int
     cadre_name: str
@@ -507,8 +552,12 @@ class AttendanceRow(BaseModel):
     village_name: str
     township_code: str
     township_name: str
-    checkin_days: int
-    days: list[date] = Field(description="the days with a check-in")
+    checkin_days: int = Field(description="days of presence that count: check-ins not flagged, or accepted")
+    days: list[date] = Field(description="the days that count")
+    posted_days: int = Field(description="days of the month the cadre was posted here, up to today")
+    flagged_days: int = Field(description="days whose only check-in is flagged and not accepted (pending or "
+                                          "rejected): not counted")
+    flagged: list[FlaggedDay] = Field(description="those days, and why")
     logs: int
     members_recruited: int
     activities_held: int
@@ -522,5 +571,6 @@ class AttendanceOut(BaseModel):
     first_day: date
     last_day: date
     days_in_month: int
+    counted_until: date = Field(description="the last day counted: the month's last day, or today")
     township_code: str | None
     rows: list[AttendanceRow]

@@ -9,6 +9,8 @@ VillageCode = Annotated[str, Field(pattern=r"^\d{12}$", description="12-digit vi
 Name = Annotated[str, Field(min_length=1, max_length=100)]
 Count = Annotated[int, Field(ge=0, le=10_000_000)]
 PersonName = Annotated[str, Field(min_length=1, max_length=50)]
+Lat = Annotated[float, Field(ge=-90, le=90, allow_inf_nan=False, description="WGS-84 latitude of the village office")]
+Lng = Annotated[float, Field(ge=-180, le=180, allow_inf_nan=False, description="WGS-84 longitude")]
 
 
 def _unique(v: list[ProblemCategory]) -> list[ProblemCategory]:
@@ -29,6 +31,8 @@ class VillageOut(BaseModel):
     status: RectificationStatus
     problem_categories: list[ProblemCategory]
     version: int
+    lat: float | None = None
+    lng: float | None = None
 
 
 class VillageCreate(BaseModel):
@@ -41,6 +45,8 @@ class VillageCreate(BaseModel):
     secretary_name: PersonName | None = None
     party_member_count: Count = 0
     problem_categories: list[ProblemCategory] = Field(default_factory=list, max_length=len(ProblemCategory))
+    lat: Lat | None = None
+    lng: Lng | None = None
 
     _categories = field_validator("problem_categories")(_unique)
 
@@ -54,6 +60,8 @@ class VillagePatch(BaseModel):
     households: Count | None = None
     secretary_name: PersonName | None = None
     party_member_count: Count | None = None
+    lat: Lat | None = Field(None, description="set with lng (both, or both null to clear)")
+    lng: Lng | None = None
 
 
 class VillageDetail(VillageOut):

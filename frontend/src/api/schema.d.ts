@@ -1041,6 +1041,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/cadres/checkins/{checkin_id}/review": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Accept or reject a flagged check-in (county or township; once) */
+        post: operations["cadres-checkins-review"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/cadres/checkins/{checkin_id}/photos": {
         parameters: {
             query?: never;
@@ -2329,6 +2346,12 @@ export interface components {
             last_day: string;
             /** Days In Month */
             days_in_month: number;
+            /**
+             * Counted Until
+             * Format: date
+             * @description the last day counted: the month's last day, or today
+             */
+            counted_until: string;
             /** Township Code */
             township_code: string | null;
             /** Rows */
@@ -2350,13 +2373,31 @@ export interface components {
             township_code: string;
             /** Township Name */
             township_name: string;
-            /** Checkin Days */
+            /**
+             * Checkin Days
+             * @description days of presence that count: check-ins not flagged, or accepted
+             */
             checkin_days: number;
             /**
              * Days
-             * @description the days with a check-in
+             * @description the days that count
              */
             days: string[];
+            /**
+             * Posted Days
+             * @description days of the month the cadre was posted here, up to today
+             */
+            posted_days: number;
+            /**
+             * Flagged Days
+             * @description days whose only check-in is flagged and not accepted (pending or rejected): not counted
+             */
+            flagged_days: number;
+            /**
+             * Flagged
+             * @description those days, and why
+             */
+            flagged: components["schemas"]["FlaggedDay"][];
             /** Logs */
             logs: number;
             /** Members Recruited */
@@ -2786,6 +2827,11 @@ export interface components {
          * @enum {string}
          */
         CaseStatus: "open" | "rectifying" | "submitted" | "accepted";
+        /**
+         * CheckinFlag
+         * @enum {string}
+         */
+        CheckinFlag: "far_from_village" | "poor_accuracy" | "late_upload" | "village_unlocated";
         /** CheckinIn */
         CheckinIn: {
             /**
@@ -2850,6 +2896,50 @@ export interface components {
             client_key: string | null;
             /** Photos */
             photos: components["schemas"]["PhotoOut"][];
+            /**
+             * Distance M
+             * @description metres from the posted village's position on arrival
+             */
+            distance_m?: number | null;
+            /**
+             * Flags
+             * @description why it is held for review; empty: a plain day of presence
+             */
+            flags?: components["schemas"]["CheckinFlag"][];
+            review?: components["schemas"]["CheckinReviewOut"] | null;
+            /**
+             * Counts
+             * @description whether it counts as a day of presence (not flagged, or accepted)
+             * @default true
+             */
+            counts: boolean;
+            /**
+             * Allowed Actions
+             * @description review, for the county or township
+             */
+            allowed_actions?: string[];
+        };
+        /** CheckinReviewIn */
+        CheckinReviewIn: {
+            decision: components["schemas"]["ReviewDecision"];
+            /**
+             * Note
+             * @description why; required to reject
+             */
+            note?: string | null;
+        };
+        /** CheckinReviewOut */
+        CheckinReviewOut: {
+            decision: components["schemas"]["ReviewDecision"];
+            /** Note */
+            note: string | null;
+            /** Reviewed By */
+            reviewed_by: string;
+            /**
+             * Reviewed At
+             * Format: date-time
+             */
+            reviewed_at: string;
         };
         /**
          * ClaimAction
@@ -3194,6 +3284,20 @@ export interface components {
             code: string;
             /** Label */
             label: string;
+        };
+        /** FlaggedDay */
+        FlaggedDay: {
+            /**
+             * Day
+             * Format: date
+             */
+            day: string;
+            /** Checkin Id */
+            checkin_id: number;
+            /** Flags */
+            flags: components["schemas"]["CheckinFlag"][];
+            /** @description None: waiting for review */
+            review: components["schemas"]["ReviewDecision"] | null;
         };
         /**
          * HeldVillage
@@ -4764,6 +4868,11 @@ export interface components {
             reason: string;
         };
         /**
+         * ReviewDecision
+         * @enum {string}
+         */
+        ReviewDecision: "accepted" | "rejected";
+        /**
          * Role
          * @enum {string}
          */
@@ -5405,6 +5514,10 @@ export interface components {
             party_member_count: number;
             /** Problem Categories */
             problem_categories?: components["schemas"]["ProblemCategory"][];
+            /** Lat */
+            lat?: number | null;
+            /** Lng */
+            lng?: number | null;
         };
         /** VillageDetail */
         VillageDetail: {
@@ -5429,6 +5542,10 @@ export interface components {
             problem_categories: components["schemas"]["ProblemCategory"][];
             /** Version */
             version: number;
+            /** Lat */
+            lat?: number | null;
+            /** Lng */
+            lng?: number | null;
             /**
              * Allowed Actions
              * @description What the caller may do with the village (edit)
@@ -5468,6 +5585,10 @@ export interface components {
             problem_categories: components["schemas"]["ProblemCategory"][];
             /** Version */
             version: number;
+            /** Lat */
+            lat?: number | null;
+            /** Lng */
+            lng?: number | null;
         };
         /** VillagePairingHistory */
         VillagePairingHistory: {
@@ -5493,6 +5614,13 @@ export interface components {
             secretary_name?: string | null;
             /** Party Member Count */
             party_member_count?: number | null;
+            /**
+             * Lat
+             * @description set with lng (both, or both null to clear)
+             */
+            lat?: number | null;
+            /** Lng */
+            lng?: number | null;
         };
         /** VillagePostingHistory */
         VillagePostingHistory: {
@@ -8985,6 +9113,11 @@ export interface operations {
                 date_to?: string | null;
                 /** @description only the caller's own */
                 mine?: boolean;
+                township_code?: string | null;
+                /** @description true: only flagged ones (held for review) */
+                flagged?: boolean | null;
+                /** @description false: not reviewed yet */
+                reviewed?: boolean | null;
                 /** @description next_cursor of the previous page */
                 cursor?: string | null;
                 /** @description Page size (1 to 200) */
@@ -9060,6 +9193,59 @@ export interface operations {
                 };
             };
             /** @description already_checked_in */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Validation error (field problems in `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Client error: application/problem+json with a stable `code` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    "cadres-checkins-review": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                checkin_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CheckinReviewIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CheckinOut"];
+                };
+            };
+            /** @description checkin_not_flagged, checkin_already_reviewed */
             409: {
                 headers: {
                     [name: string]: unknown;
