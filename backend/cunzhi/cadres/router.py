@@ -35,6 +35,7 @@ from cunzhi.cadres.schemas import (
     PostingProposalCreate,
     PostingProposalList,
     PostingProposalOut,
+    PostingProposalRerun,
     PostingProposalStatus,
     SevenRole,
     SyncRequest,
@@ -173,6 +174,16 @@ async def list_proposals(principal: PrincipalDep, session: SessionDep, status: P
 async def create_proposal(body: PostingProposalCreate, principal: PrincipalDep, session: SessionDep,
                           response: Response) -> PostingProposalOut:
     out = await service.create_proposal(session, principal, body)
+    response.headers["Location"] = f"/api/v1/cadres/proposals/{out.id}"
+    return out
+
+
+@router.post("/proposals/{proposal_id}/rerun", response_model=PostingProposalOut, status_code=201,
+             name="proposals-rerun", summary="Run a proposal again (changed pins, bans or moves), from today at the "
+                                             "earliest")
+async def rerun_proposal(proposal_id: Id, body: PostingProposalRerun, principal: PrincipalDep, session: SessionDep,
+                         response: Response) -> PostingProposalOut:
+    out = await service.rerun_proposal(session, principal, proposal_id, body)
     response.headers["Location"] = f"/api/v1/cadres/proposals/{out.id}"
     return out
 

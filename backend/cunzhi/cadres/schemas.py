@@ -95,6 +95,8 @@ class CadreSettingsIn(BaseModel):
     expertise: list[Expertise] = Field(min_length=1, max_length=20)
     weights: dict[ProblemCategory, dict[ExpertiseCode, Weight]] = Field(
         description="category -> expertise -> weight (0..10); missing cells are 0")
+    allow_moves: bool | None = Field(
+        None, description="whether proposals may end current postings to raise the score; omitted: unchanged")
 
     @model_validator(mode="after")
     def _known_expertise(self) -> "CadreSettingsIn":
@@ -107,6 +109,7 @@ class CadreSettingsOut(BaseModel):
     cadres_per_village: int
     expertise: list[Expertise]
     weights: dict[str, dict[str, int]]
+    allow_moves: bool = Field(description="proposals may end current postings (off: current postings are kept)")
     version: int
     updated_by: str | None
     updated_at: datetime | None
@@ -236,18 +239,58 @@ class VillagePostingHistory(BaseModel):
 # ------------------------------------------------------------------------------------------
 
 
+class PostingPairRef(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    village_code: VillageCode
+    cadre_id: Annotated[int, Field(ge=1, le=2_147_483_647)]
+
+
+class PostingEndingReason(StrEnum):
+    """Why a current posting would end if the proposal is confirmed."""
+
+    moved = "moved"  # moves allowed: the cadre goes to another village, where the match is better
+    replaced = "replaced"  # moves allowed: another cadre matches the village better
+    banned = "banned"  # the county banned this cadre for this village
+    pinned_elsewhere = "pinned_elsewhere"  # the county pinned the cadre to another village
+    replaced_by_pin = "replaced_by_pin"  # the county pinned other cadres to all of the village's places
+    over_slots = "over_slots"  # the village has more cadres than the setting's cadres per village
+    cadre_inactive = "cadre_inactive"  # the cadre is no longer active
+
+
 class PostingProposalCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
     county_code: CountyCode | None = Field(None, description="defaults to the caller's county")
     start_date: date | None = Field(None, description="first day of the new postings; defaults to today")
     end_date: date | None = None
     post: Post = Post.deputy_secretary
+    allow_moves: bool | None = Field(None, description="may current postings end to raise the score; "
+                                                       "omitted: the county's setting")
+    pins: list[PostingPairRef] = Field(default_factory=list, max_length=2000,
+                                       description="cadre-village pairs that must be made")
+    bans: list[PostingPairRef] = Field(default_factory=list, max_length=2000,
+                                       description="cadre-village pairs that must never be made")
 
     @model_validator(mode="after")
     def _period(self) -> "PostingProposalCreate":
         if self.end_date and self.start_date and self.end_date < self.start_date:
             raise ValueError("end_date must not be before start_date")
         return self
+
+
+class PostingProposalRerun(BaseModel):
+    """Run again from a proposal (from today at the earliest); what is omitted is the parent's."""
+
+    model_config = ConfigDict(extra="forbid")
+    allow_moves: bool | None = None
+    pins: list[PostingPairRef] | None = Field(None, max_length=2000)
+    bans: list[PostingPairRef] | None = Field(None, max_length=2000)
+
+
+class MatchBasis(StrEnum):
+    pinned = "pinned"  # the county pinned it
+    kept = "kept"  # a current posting, kept
+    expertise = "expertise"  # the cadre's expertise meets the village's problems (see reasons)
+    coverage = "coverage"  # no expertise fits, but it fills a place no better cadre could
 
 
 class PostingReasonOut(BaseModel):
@@ -264,6 +307,8 @@ class ProposedCadre(BaseModel):
     score: int
     reasons: list[PostingReasonOut]
     kept: bool
+    pinned: bool = False
+    basis: MatchBasis | None = Field(None, description="why this match: pinned, kept, expertise or coverage")
 
 
 class CurrentCadre(BaseModel):
@@ -271,6 +316,24 @@ class CurrentCadre(BaseModel):
     cadre_id: int
     name: str
     ends: bool
+    end_reason: PostingEndingReason | None = None
+    moved_to_village_code: str | None = None
+
+
+class EndingPosting(BaseModel):
+    """A current posting the proposal would end, and why."""
+
+    posting_id: int
+    cadre_id: int
+    cadre_name: str
+    village_code: str
+    village_name: str
+    reason: PostingEndingReason
+    last_day: date = Field(description="the day before the proposal starts")
+    moved_to_village_code: str | None = None
+    moved_to_village_name: str | None = None
+    score_now: int = Field(description="the current posting's match score")
+    score_after: int | None = Field(None, description="the cadre's match score in the new village, when moved")
 
 
 class PostingProposedVillage(BaseModel):
@@ -298,6 +361,8 @@ class PostingProposalTotals(BaseModel):
     ending: int
     cadres: int
     cadres_used: int
+    pinned: int = 0
+    moved: int = 0
 
 
 class PostingProposalSummary(BaseModel):
@@ -311,6 +376,8 @@ class PostingProposalSummary(BaseModel):
     covered: int
     score: int
     kept: int
+    allow_moves: bool = False
+    parent_id: int | None = None
     created_by: str
     created_at: datetime
     confirmed_by: str | None
@@ -319,6 +386,10 @@ class PostingProposalSummary(BaseModel):
 
 class PostingProposalOut(PostingProposalSummary):
     stale: bool = Field(description="inputs changed since the run: confirming it answers 409 posting_proposal_stale")
+    pins: list[PostingPairRef] = Field(default_factory=list)
+    bans: list[PostingPairRef] = Field(default_factory=list)
+    ending: list[EndingPosting] = Field(default_factory=list,
+                                        description="the current postings confirming it would end, and why")
     totals: PostingProposalTotals
     villages: list[PostingProposedVillage]
     idle_cadres: list[ProposedCadre] = Field(description="available cadres the proposal does not post")

@@ -989,6 +989,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/cadres/proposals/{proposal_id}/rerun": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Run a proposal again (changed pins, bans or moves), from today at the earliest */
+        post: operations["cadres-proposals-rerun"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/cadres/proposals/{proposal_id}": {
         parameters: {
             query?: never;
@@ -2699,6 +2716,11 @@ export interface components {
                     [key: string]: number;
                 };
             };
+            /**
+             * Allow Moves
+             * @description whether proposals may end current postings to raise the score; omitted: unchanged
+             */
+            allow_moves?: boolean | null;
         };
         /** CadreSettingsOut */
         CadreSettingsOut: {
@@ -2714,6 +2736,11 @@ export interface components {
                     [key: string]: number;
                 };
             };
+            /**
+             * Allow Moves
+             * @description proposals may end current postings (off: current postings are kept)
+             */
+            allow_moves: boolean;
             /** Version */
             version: number;
             /** Updated By */
@@ -3182,6 +3209,9 @@ export interface components {
             name: string;
             /** Ends */
             ends: boolean;
+            end_reason?: components["schemas"]["PostingEndingReason"] | null;
+            /** Moved To Village Code */
+            moved_to_village_code?: string | null;
         };
         /** CurrentUnit */
         CurrentUnit: {
@@ -3263,6 +3293,43 @@ export interface components {
          * @enum {string}
          */
         EndReason: "replaced" | "village_accepted" | "unit_withdrawn" | "other";
+        /**
+         * EndingPosting
+         * @description A current posting the proposal would end, and why.
+         */
+        EndingPosting: {
+            /** Posting Id */
+            posting_id: number;
+            /** Cadre Id */
+            cadre_id: number;
+            /** Cadre Name */
+            cadre_name: string;
+            /** Village Code */
+            village_code: string;
+            /** Village Name */
+            village_name: string;
+            reason: components["schemas"]["PostingEndingReason"];
+            /**
+             * Last Day
+             * Format: date
+             * @description the day before the proposal starts
+             */
+            last_day: string;
+            /** Moved To Village Code */
+            moved_to_village_code?: string | null;
+            /** Moved To Village Name */
+            moved_to_village_name?: string | null;
+            /**
+             * Score Now
+             * @description the current posting's match score
+             */
+            score_now: number;
+            /**
+             * Score After
+             * @description the cadre's match score in the new village, when moved
+             */
+            score_after?: number | null;
+        };
         /**
          * EntryKind
          * @enum {string}
@@ -3700,6 +3767,11 @@ export interface components {
          * @enum {string}
          */
         ManualEndReason: "village_accepted" | "unit_withdrawn" | "other";
+        /**
+         * MatchBasis
+         * @enum {string}
+         */
+        MatchBasis: "pinned" | "kept" | "expertise" | "coverage";
         /** Me */
         Me: {
             /** Id */
@@ -4269,6 +4341,12 @@ export interface components {
          */
         PostingEndReason: "replaced" | "village_accepted" | "recalled" | "other";
         /**
+         * PostingEndingReason
+         * @description Why a current posting would end if the proposal is confirmed.
+         * @enum {string}
+         */
+        PostingEndingReason: "moved" | "replaced" | "banned" | "pinned_elsewhere" | "replaced_by_pin" | "over_slots" | "cadre_inactive";
+        /**
          * PostingManualEndReason
          * @enum {string}
          */
@@ -4312,6 +4390,13 @@ export interface components {
              */
             allowed_actions: string[];
         };
+        /** PostingPairRef */
+        PostingPairRef: {
+            /** Village Code */
+            village_code: string;
+            /** Cadre Id */
+            cadre_id: number;
+        };
         /** PostingProposalCreate */
         PostingProposalCreate: {
             /**
@@ -4328,6 +4413,21 @@ export interface components {
             end_date?: string | null;
             /** @default deputy_secretary */
             post: components["schemas"]["Post"];
+            /**
+             * Allow Moves
+             * @description may current postings end to raise the score; omitted: the county's setting
+             */
+            allow_moves?: boolean | null;
+            /**
+             * Pins
+             * @description cadre-village pairs that must be made
+             */
+            pins?: components["schemas"]["PostingPairRef"][];
+            /**
+             * Bans
+             * @description cadre-village pairs that must never be made
+             */
+            bans?: components["schemas"]["PostingPairRef"][];
         };
         /** PostingProposalOut */
         PostingProposalOut: {
@@ -4352,6 +4452,13 @@ export interface components {
             score: number;
             /** Kept */
             kept: number;
+            /**
+             * Allow Moves
+             * @default false
+             */
+            allow_moves: boolean;
+            /** Parent Id */
+            parent_id?: number | null;
             /** Created By */
             created_by: string;
             /**
@@ -4368,6 +4475,15 @@ export interface components {
              * @description inputs changed since the run: confirming it answers 409 posting_proposal_stale
              */
             stale: boolean;
+            /** Pins */
+            pins?: components["schemas"]["PostingPairRef"][];
+            /** Bans */
+            bans?: components["schemas"]["PostingPairRef"][];
+            /**
+             * Ending
+             * @description the current postings confirming it would end, and why
+             */
+            ending?: components["schemas"]["EndingPosting"][];
             totals: components["schemas"]["PostingProposalTotals"];
             /** Villages */
             villages: components["schemas"]["PostingProposedVillage"][];
@@ -4381,6 +4497,18 @@ export interface components {
              * @description What the caller may do with it now (its role and the state)
              */
             allowed_actions: string[];
+        };
+        /**
+         * PostingProposalRerun
+         * @description Run again from a proposal (from today at the earliest); what is omitted is the parent's.
+         */
+        PostingProposalRerun: {
+            /** Allow Moves */
+            allow_moves?: boolean | null;
+            /** Pins */
+            pins?: components["schemas"]["PostingPairRef"][] | null;
+            /** Bans */
+            bans?: components["schemas"]["PostingPairRef"][] | null;
         };
         /**
          * PostingProposalStatus
@@ -4410,6 +4538,13 @@ export interface components {
             score: number;
             /** Kept */
             kept: number;
+            /**
+             * Allow Moves
+             * @default false
+             */
+            allow_moves: boolean;
+            /** Parent Id */
+            parent_id?: number | null;
             /** Created By */
             created_by: string;
             /**
@@ -4446,6 +4581,16 @@ export interface components {
             cadres: number;
             /** Cadres Used */
             cadres_used: number;
+            /**
+             * Pinned
+             * @default 0
+             */
+            pinned: number;
+            /**
+             * Moved
+             * @default 0
+             */
+            moved: number;
         };
         /** PostingProposedVillage */
         PostingProposedVillage: {
@@ -4629,6 +4774,13 @@ export interface components {
             reasons: components["schemas"]["PostingReasonOut"][];
             /** Kept */
             kept: boolean;
+            /**
+             * Pinned
+             * @default false
+             */
+            pinned: boolean;
+            /** @description why this match: pinned, kept, expertise or coverage */
+            basis?: components["schemas"]["MatchBasis"] | null;
         };
         /** ProposedUnit */
         ProposedUnit: {
@@ -8983,6 +9135,50 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["PostingProposalCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PostingProposalOut"];
+                };
+            };
+            /** @description Validation error (field problems in `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Client error: application/problem+json with a stable `code` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    "cadres-proposals-rerun": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                proposal_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PostingProposalRerun"];
             };
         };
         responses: {
