@@ -71,7 +71,7 @@ async def test_the_county_setting_allows_moves_and_a_proposal_may_switch_it_off(
 async def test_pins_and_bans_with_a_reason_for_each_end(client: httpx.AsyncClient, auth) -> None:
     h = await auth("admin")
     base = await _propose(client, h)
-    (v1, c1, p1), (v2, c2, p2), (v3, c3, p3) = _staffed(base)[:3]
+    (v1, c1, p1), (v2, c2, p2), (v3, _c3, p3) = _staffed(base)[:3]
     idle = base["idle_cadres"][0]["cadre_id"] if base["idle_cadres"] else None
     unstaffed = next(v["village_code"] for v in base["villages"] if not v["current"])
     pins = [{"village_code": unstaffed, "cadre_id": c1}]  # moves c1 away from v1
