@@ -67,6 +67,12 @@ class Settings(BaseSettings):
     # Largest photo of a cadre's check-in or work log (phones downscale before upload); the
     # request body limit above still applies.
     cadre_photo_max_bytes: int = Field(default=1024 * 1024, ge=1024, le=64 * 1024 * 1024)
+    # A check-in is kept but flagged for review when it is farther than this from the posted
+    # village's position, when the phone's GPS accuracy is worse than the second setting, or when it
+    # reaches the server more than the third setting's hours after it was made (offline tolerance).
+    checkin_max_distance_meters: int = Field(default=2000, ge=50, le=100_000)
+    checkin_max_accuracy_meters: int = Field(default=500, ge=10, le=100_000)
+    checkin_offline_tolerance_hours: int = Field(default=48, ge=1, le=24 * 7)
 
     @field_validator("timezone")
     @classmethod

@@ -98,6 +98,10 @@ describe('cadres: check in and keep a work log on a phone, read on the desktop',
     await page.locator('[data-test=m-log-submit]').click()
     await page.waitForURL(/\/m\/logs$/)
     await expect.poll(() => page.locator('[data-test=m-log-waiting]').count()).toBe(2)
+    // the entries loaded before the signal went stay listed, with a quiet badge and no error
+    await page.locator('[data-test=m-logs-offline]').waitFor()
+    expect(await page.locator('[data-test=m-log]').count()).toBeGreaterThan(0)
+    expect(await page.locator('.m-logs .error').count()).toBe(0)
     await s.shot('cadres-phone-offline-queue')
 
     const batches: string[] = []

@@ -121,3 +121,51 @@ def test_bad_cursors(token: str) -> None:
 ])
 def test_photo_types_come_from_the_bytes(content: bytes, media_type: str | None) -> None:
     assert sniff_image(content) == media_type
+
+
+# ---- presence: distance, flags, posted days -----------------------------------------------
+
+def test_distance_is_great_circle_metres() -> None:
+    from cunzhi.cadres.rules import distance_m
+
+    assert distance_m(45.7581, 126.6425, 45.7581, 126.6425) == 0
+    # one thousandth of a degree of latitude is about 111 m
+    assert 110 < distance_m(45.0, 126.0, 45.001, 126.0) < 112
+    # Harbin to Beijing: about 1,050 km
+    assert 1_000_000 < distance_m(45.7581, 126.6425, 39.9042, 116.4074) < 1_100_000
+
+
+def test_checkin_flags() -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from cunzhi.cadres.rules import checkin_flags
+
+    at = datetime(2026, 12, 2, 1, tzinfo=UTC)
+    kw = {"max_distance_m": 2000, "max_accuracy_m": 500, "offline_tolerance": timedelta(hours=48)}
+    home = (45.7581, 126.6425)
+    dist, flags = checkin_flags(lat=45.7590, lng=126.6430, accuracy_m=15, checked_at=at, received_at=at,
+                                village=home, **kw)
+    assert flags == [] and dist is not None and dist < 200
+    _, flags = checkin_flags(lat=39.9, lng=116.4, accuracy_m=900, checked_at=at,
+                             received_at=at + timedelta(hours=48, seconds=1), village=home, **kw)
+    assert flags == ["far_from_village", "poor_accuracy", "late_upload"]
+    _, flags = checkin_flags(lat=45.77, lng=126.6425, accuracy_m=10, checked_at=at,
+                             received_at=at + timedelta(hours=48), village=home, **kw)
+    assert flags == []  # 1.3 km and exactly 48 h late: within both
+    dist, flags = checkin_flags(lat=45.7, lng=126.6, accuracy_m=10, checked_at=at, received_at=at, village=None, **kw)
+    assert dist is None and flags == ["village_unlocated"]
+
+
+def test_posted_days_count_only_days_that_have_happened() -> None:
+    from datetime import date
+
+    from cunzhi.cadres.rules import posted_days
+
+    first, last = date(2026, 12, 1), date(2026, 12, 31)
+    assert posted_days([(date(2026, 1, 1), None)], first, last, date(2026, 12, 2)) == 2
+    assert posted_days([(date(2026, 1, 1), None)], first, last, date(2027, 1, 5)) == 31
+    assert posted_days([(date(2026, 1, 1), None)], first, last, date(2026, 11, 30)) == 0
+    # ended on the 10th, a new one from the 20th, today the 25th; overlaps are counted once
+    periods = [(date(2026, 1, 1), date(2026, 12, 10)), (date(2026, 12, 20), None), (date(2026, 12, 21), None)]
+    assert posted_days(periods, first, last, date(2026, 12, 25)) == 10 + 6
+    assert posted_days([(date(2026, 12, 5), date(2026, 12, 4))], first, last, date(2026, 12, 25)) == 0  # void

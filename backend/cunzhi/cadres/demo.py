@@ -8,12 +8,13 @@ import random
 from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from cunzhi.auth.models import User
 from cunzhi.cadres.models import Cadre, Checkin, Posting, WorkLog
-from cunzhi.cadres.rules import TIMEZONE
+from cunzhi.cadres.rules import TIMEZONE, distance_m
 from cunzhi.kit import clock
+from cunzhi.villages.models import Village
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
@@ -48,6 +49,12 @@ async def seed(session: AsyncSession, ctx: DemoContext) -> None:
     rng = random.Random(2008)
     weak = sorted(ctx.weak_village_codes)
     first = weak[0]  # township 01's first village: cadre01, secretary01, committee01
+    # every village office gets a position: cadre01's near HOME, the others spread over the county
+    spread = random.Random(4507)
+    for code, vid in sorted(ctx.village_ids.items()):
+        lat, lng = HOME if code == first else (HOME[0] + spread.uniform(-0.35, 0.35),
+                                               HOME[1] + spread.uniform(-0.5, 0.5))
+        await session.execute(update(Village).where(Village.id == vid).values(lat=round(lat, 6), lng=round(lng, 6)))
     user = (await session.execute(select(User).where(User.username == "cadre01"))).scalar_one()
     cadres: list[Cadre] = []
     for name, unit, expertise in CADRES:
@@ -80,11 +87,12 @@ async def seed(session: AsyncSession, ctx: DemoContext) -> None:
         if rng.random() < 0.2:  # some days away (meetings in the county)
             continue
         at = datetime.combine(day, time(8, rng.randrange(0, 50), rng.randrange(60)), TIMEZONE)
+        lat, lng = HOME[0] + rng.uniform(-0.002, 0.002), HOME[1] + rng.uniform(-0.002, 0.002)
         session.add(Checkin(
             cadre_id=me.id, village_id=village_id, user_id=user.id, client_key=f"demo-checkin-{back}",
             body_hash="demo", checked_at=at, received_at=at + timedelta(seconds=rng.randrange(1, 900)),
-            lat=HOME[0] + rng.uniform(-0.002, 0.002), lng=HOME[1] + rng.uniform(-0.002, 0.002),
-            accuracy_m=float(rng.randrange(5, 40)), note=None))
+            lat=lat, lng=lng, accuracy_m=float(rng.randrange(5, 40)), note=None,
+            distance_m=round(distance_m(lat, lng, *HOME), 1), flags=[]))
     for i, (text, roles, rec, act, mem, pol, dis, note) in enumerate(LOGS):
         day = today - timedelta(days=19 - i * 2 - (i % 2))
         at = datetime.combine(day, time(20, rng.randrange(60)), TIMEZONE)

@@ -11,12 +11,17 @@ the offline batch sync, and the monthly attendance summary. The rules.
   with the stored row; the same key with another body is refused (422 idempotency_key_reused).
 * Check-ins: one per cadre, village and local day (Asia/Shanghai) of the phone's time; a second
   is 409 already_checked_in, decided by a unique constraint even when two arrive at once.
+* Presence is checked, not assumed: a check-in farther from the posted village's position than
+  CUNZHI_CHECKIN_MAX_DISTANCE_METERS, with GPS accuracy worse than CUNZHI_CHECKIN_MAX_ACCURACY_METERS,
+  reaching the server more than CUNZHI_CHECKIN_OFFLINE_TOLERANCE_HOURS after it was made, or for a
+  village without a position, is kept with its flags. A flagged check-in does not count in attendance
+  until the county or the village's township reviews it and accepts it (once; audited event).
 """
 
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
@@ -26,19 +31,24 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import undefer
 
 from cunzhi.cadres import rules
-from cunzhi.cadres.models import Cadre, Checkin, Photo, Posting, WorkLog
-from cunzhi.cadres.permissions import CADRES, CadreAction
+from cunzhi.cadres.models import Cadre, Checkin, CheckinReview, Photo, Posting, WorkLog
+from cunzhi.cadres.permissions import CADRES, CadreAction, checkin_actions
 from cunzhi.cadres.schemas import (
     AttendanceOut,
     AttendanceRow,
     CadreVillageRef,
+    CheckinFlag,
     CheckinIn,
     CheckinOut,
     CheckinPage,
+    CheckinReviewIn,
+    CheckinReviewOut,
+    FlaggedDay,
     LogIn,
     LogOut,
     LogPage,
     PhotoOut,
+    ReviewDecision,
     SevenRole,
     SyncItem,
     SyncKind,
@@ -50,7 +60,7 @@ from cunzhi.cadres.schemas import (
 from cunzhi.cadres.service import my_cadre, now, today
 from cunzhi.config import get_settings
 from cunzhi.divisions.models import Division
-from cunzhi.kit import audit
+from cunzhi.kit import audit, events
 from cunzhi.kit.errors import Conflict, DomainError, Forbidden, NotFound, Unprocessable
 from cunzhi.kit.permissions import require
 from cunzhi.kit.principal import Principal
@@ -137,10 +147,35 @@ async def _photos(session: AsyncSession, column: Any, ids: list[int]) -> dict[in
     return out
 
 
-def _checkin_out(c: Checkin, cadre_name: str, v: Village, photos: list[PhotoOut]) -> CheckinOut:
+def _review_out(r: CheckinReview | None) -> CheckinReviewOut | None:
+    if r is None:
+        return None
+    return CheckinReviewOut(decision=ReviewDecision(r.decision), note=r.note, reviewed_by=r.reviewed_by,
+                            reviewed_at=r.reviewed_at)
+
+
+def counts(flags: list[str], decision: str | None) -> bool:
+    """A check-in counts as a day of presence when nothing is flagged or a reviewer accepted it."""
+    return not flags or decision == ReviewDecision.accepted.value
+
+
+def _checkin_out(c: Checkin, cadre_name: str, v: Village, photos: list[PhotoOut],
+                 review: CheckinReview | None = None, p: Principal | None = None) -> CheckinOut:
+    flags = list(c.flags or [])
     return CheckinOut(id=c.id, cadre_id=c.cadre_id, cadre_name=cadre_name, village_code=v.code, village_name=v.name,
                       checked_at=c.checked_at, received_at=c.received_at, local_date=c.local_date, lat=c.lat,
-                      lng=c.lng, accuracy_m=c.accuracy_m, note=c.note, client_key=c.client_key, photos=photos)
+                      lng=c.lng, accuracy_m=c.accuracy_m, note=c.note, client_key=c.client_key, photos=photos,
+                      distance_m=c.distance_m, flags=[CheckinFlag(f) for f in flags], review=_review_out(review),
+                      counts=counts(flags, review.decision if review else None),
+                      allowed_actions=checkin_actions(p, flagged=bool(flags), reviewed=review is not None)
+                      if p is not None else [])
+
+
+async def _reviews(session: AsyncSession, ids: list[int]) -> dict[int, CheckinReview]:
+    if not ids:
+        return {}
+    rows = (await session.execute(select(CheckinReview).where(CheckinReview.checkin_id.in_(ids)))).scalars()
+    return {r.checkin_id: r for r in rows}
 
 
 def _log_out(g: WorkLog, cadre_name: str, v: Village, photos: list[PhotoOut]) -> LogOut:
@@ -168,7 +203,8 @@ async def _replayed_checkin(session: AsyncSession, w: Writer, existing: Checkin,
     if existing.village_id != w.village.id:
         raise Conflict("This check-in was recorded for another village", code="idempotency_key_reused")
     photos = await _photos(session, Photo.checkin_id, [existing.id])
-    return _checkin_out(existing, w.cadre.name, w.village, photos[existing.id])
+    review = (await _reviews(session, [existing.id])).get(existing.id)
+    return _checkin_out(existing, w.cadre.name, w.village, photos[existing.id], review)
 
 
 async def create_checkin(session: AsyncSession, p: Principal, data: CheckinIn,
@@ -178,14 +214,23 @@ async def create_checkin(session: AsyncSession, p: Principal, data: CheckinIn,
     digest = body_hash(data)
     if key is not None and (existing := await _checkin_by_key(session, p.id, key)) is not None:
         return await _replayed_checkin(session, w, existing, digest), False
-    _time_errors(rules.client_time_problem(data.checked_at, now()), "checked_at")
+    received = now()
+    _time_errors(rules.client_time_problem(data.checked_at, received), "checked_at")
     day = rules.local_date(data.checked_at)
     same_day = (await session.execute(select(Checkin.id).where(
         Checkin.cadre_id == w.cadre.id, Checkin.village_id == w.village.id, Checkin.local_date == day))).scalar()
     if same_day is not None:
         raise _already(day, same_day)
+    s = get_settings()
+    position = (w.village.lat, w.village.lng) if w.village.lat is not None and w.village.lng is not None else None
+    distance, flags = rules.checkin_flags(
+        lat=data.lat, lng=data.lng, accuracy_m=data.accuracy_m, checked_at=data.checked_at, received_at=received,
+        village=position, max_distance_m=s.checkin_max_distance_meters,
+        max_accuracy_m=s.checkin_max_accuracy_meters,
+        offline_tolerance=timedelta(hours=s.checkin_offline_tolerance_hours))
     row = Checkin(cadre_id=w.cadre.id, village_id=w.village.id, user_id=p.id, client_key=key, body_hash=digest,
-                  checked_at=data.checked_at, lat=data.lat, lng=data.lng, accuracy_m=data.accuracy_m, note=data.note)
+                  checked_at=data.checked_at, received_at=received, lat=data.lat, lng=data.lng,
+                  accuracy_m=data.accuracy_m, note=data.note, distance_m=distance, flags=flags)
     try:
         async with session.begin_nested():
             session.add(row)
@@ -227,7 +272,8 @@ async def _scoped_village(session: AsyncSession, p: Principal, code: str) -> Vil
 
 async def list_checkins(session: AsyncSession, p: Principal, *, village_code: str | None, cadre_id: int | None,
                         date_from: date | None, date_to: date | None, mine: bool, cursor: str | None,
-                        limit: int) -> CheckinPage:
+                        limit: int, flagged: bool | None = None, reviewed: bool | None = None,
+                        township_code: str | None = None) -> CheckinPage:
     stmt = (select(Checkin, Cadre.name, Village).join(Cadre, Cadre.id == Checkin.cadre_id)
             .join(Village, Village.id == Checkin.village_id).where(Checkin.village_id.in_(village_ids(p))))
     if village_code:
@@ -240,6 +286,13 @@ async def list_checkins(session: AsyncSession, p: Principal, *, village_code: st
         stmt = stmt.where(Checkin.local_date <= date_to)
     if mine:
         stmt = stmt.where(Checkin.user_id == p.id)
+    if township_code:
+        stmt = stmt.where(Village.township_code == township_code)
+    if flagged is not None:
+        stmt = stmt.where(func.cardinality(Checkin.flags) > 0 if flagged else func.cardinality(Checkin.flags) == 0)
+    if reviewed is not None:
+        has_review = Checkin.id.in_(select(CheckinReview.checkin_id))
+        stmt = stmt.where(has_review if reviewed else ~has_review)
     after = _cursor_clause(cursor, Checkin.local_date, Checkin.id)
     if after is not None:
         stmt = stmt.where(after)
@@ -248,9 +301,47 @@ async def list_checkins(session: AsyncSession, p: Principal, *, village_code: st
     more = len(rows) > limit
     rows = rows[:limit]
     photos = await _photos(session, Photo.checkin_id, [c.id for c, _, _ in rows])
-    items = [_checkin_out(c, name, v, photos[c.id]) for c, name, v in rows]
+    reviews = await _reviews(session, [c.id for c, _, _ in rows])
+    items = [_checkin_out(c, name, v, photos[c.id], reviews.get(c.id), p) for c, name, v in rows]
     last = rows[-1][0] if rows else None
     return CheckinPage(items=items, next_cursor=rules.encode_cursor(last.local_date, last.id) if more and last else None)
+
+
+async def review_checkin(session: AsyncSession, p: Principal, checkin_id: int, data: CheckinReviewIn) -> CheckinOut:
+    """Accept or reject a flagged check-in, once. Two reviews at once: one wins, the other is 409."""
+    row = (await session.execute(
+        select(Checkin, Cadre.name, Village).join(Cadre, Cadre.id == Checkin.cadre_id)
+        .join(Village, Village.id == Checkin.village_id)
+        .where(Checkin.id == checkin_id, village_clause(p)))).first()
+    if row is None:
+        raise NotFound(f"Check-in {checkin_id} not found", code="checkin_not_found")
+    checkin, cadre_name, village = row
+    require(p, CADRES, CadreAction.review_checkin,
+            detail="Only the county organisation department or the township reviews check-ins")
+    if not checkin.flags:
+        raise Conflict("This check-in is not flagged: there is nothing to review", code="checkin_not_flagged")
+    existing = (await _reviews(session, [checkin.id])).get(checkin.id)
+    if existing is not None:
+        raise _reviewed(existing)
+    review = CheckinReview(checkin_id=checkin.id, village_id=checkin.village_id, decision=data.decision.value,
+                           note=data.note, reviewed_by=p.name, reviewed_at=now())
+    try:
+        async with session.begin_nested():
+            session.add(review)
+            await session.flush()
+    except IntegrityError:
+        raise _reviewed((await _reviews(session, [checkin.id]))[checkin.id]) from None
+    await events.emit(session, p, "cadre_checkin.review", "cadre_checkin", checkin.id, after={
+        "checkin_id": checkin.id, "cadre_id": checkin.cadre_id, "village_code": village.code,
+        "local_date": checkin.local_date.isoformat(), "flags": list(checkin.flags), "decision": review.decision,
+        "note": review.note})
+    photos = await _photos(session, Photo.checkin_id, [checkin.id])
+    return _checkin_out(checkin, cadre_name, village, photos[checkin.id], review, p)
+
+
+def _reviewed(r: CheckinReview) -> Conflict:
+    return Conflict(f"This check-in was already {r.decision} by {r.reviewed_by}", code="checkin_already_reviewed",
+                    extra={"decision": r.decision, "reviewed_by": r.reviewed_by})
 
 
 # ------------------------------------------------------------------------------------------
@@ -436,7 +527,8 @@ async def my_day(session: AsyncSession, p: Principal) -> tuple[Writer, date, Che
     if row is None:
         return w, day, None
     photos = await _photos(session, Photo.checkin_id, [row.id])
-    return w, day, _checkin_out(row, w.cadre.name, w.village, photos[row.id])
+    review = (await _reviews(session, [row.id])).get(row.id)
+    return w, day, _checkin_out(row, w.cadre.name, w.village, photos[row.id], review)
 
 
 def village_ref(w: Writer) -> CadreVillageRef:
@@ -463,17 +555,31 @@ async def attendance(session: AsyncSession, p: Principal, *, month: str, townshi
     in_scope = select(Village.id).where(*scope)
 
     pairs: set[tuple[int, int]] = set()
-    posted = (await session.execute(select(Posting.cadre_id, Posting.village_id).where(
+    posted = (await session.execute(select(Posting.cadre_id, Posting.village_id, Posting.start_date,
+                                           Posting.end_date).where(
         Posting.village_id.in_(in_scope), Posting.start_date <= last,
         Posting.end_date.is_(None) | (Posting.end_date >= first), Posting.end_date.is_(None)
         | (Posting.end_date >= Posting.start_date)))).all()
-    pairs.update((c, v) for c, v in posted)
+    periods: dict[tuple[int, int], list[tuple[date, date | None]]] = {}
+    for c, v, start, end in posted:
+        periods.setdefault((c, v), []).append((start, end))
+    pairs.update(periods)
+    day_now = today()
     days: dict[tuple[int, int], list[date]] = {}
-    for c, v, d in (await session.execute(select(Checkin.cadre_id, Checkin.village_id, Checkin.local_date).where(
-            Checkin.village_id.in_(in_scope), Checkin.local_date.between(first, last))
+    flagged: dict[tuple[int, int], list[FlaggedDay]] = {}
+    for c, v, d, cid, flags, decision in (await session.execute(
+            select(Checkin.cadre_id, Checkin.village_id, Checkin.local_date, Checkin.id, Checkin.flags,
+                   CheckinReview.decision)
+            .outerjoin(CheckinReview, CheckinReview.checkin_id == Checkin.id)
+            .where(Checkin.village_id.in_(in_scope), Checkin.local_date.between(first, last))
             .order_by(Checkin.local_date))).all():
-        days.setdefault((c, v), []).append(d)
-    pairs.update(days)
+        if counts(flags, decision):
+            days.setdefault((c, v), []).append(d)
+        else:
+            flagged.setdefault((c, v), []).append(FlaggedDay(
+                day=d, checkin_id=cid, flags=[CheckinFlag(f) for f in flags],
+                review=ReviewDecision(decision) if decision else None))
+        pairs.add((c, v))
     sums: dict[tuple[int, int], tuple[int, ...]] = {}
     for c, v, *vals in (await session.execute(
             select(WorkLog.cadre_id, WorkLog.village_id, func.count(), func.sum(WorkLog.members_recruited),
@@ -497,8 +603,12 @@ async def attendance(session: AsyncSession, p: Principal, *, month: str, townshi
         rows.append(AttendanceRow(
             cadre_id=c_id, cadre_name=cadre.name, home_unit=cadre.home_unit, village_code=village.code,
             village_name=village.name, township_code=village.township_code, township_name=tn,
-            checkin_days=len(checked), days=checked, logs=n, members_recruited=rec, activities_held=act, members_active=mem,
+            checkin_days=len(checked), days=checked,
+            posted_days=rules.posted_days(periods.get((c_id, v_id), []), first, last, day_now),
+            flagged_days=len(flagged.get((c_id, v_id), [])), flagged=flagged.get((c_id, v_id), []),
+            logs=n, members_recruited=rec, activities_held=act, members_active=mem,
             policy_issues=pol, discipline_issues=dis))
     rows.sort(key=lambda r: (r.township_code, r.village_code, r.cadre_name, r.cadre_id))
     return AttendanceOut(month=month, first_day=first, last_day=last, days_in_month=(last - first).days + 1,
+                         counted_until=max(min(last, day_now), first - timedelta(days=1)),
                          township_code=township_code, rows=rows)

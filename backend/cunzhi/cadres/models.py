@@ -19,6 +19,7 @@ from sqlalchemy import (
     String,
     UniqueConstraint,
     func,
+    text,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import Mapped, deferred, mapped_column
@@ -27,6 +28,8 @@ from cunzhi.cadres.rules import POSTS, SEVEN_ROLES, TIMEZONE_NAME
 from cunzhi.db import Base
 
 END_REASONS = ("replaced", "village_accepted", "recalled", "other")
+CHECKIN_FLAGS = ("far_from_village", "poor_accuracy", "late_upload", "village_unlocated")
+REVIEW_DECISIONS = ("accepted", "rejected")
 PROPOSAL_STATUSES = ("open", "confirmed", "superseded")
 _CODES_RE = "^([a-z][a-z0-9_]{1,31}(,|$))*$"
 
@@ -43,6 +46,8 @@ class CadreSettings(Base):
 
     county_code: Mapped[str] = mapped_column(ForeignKey("divisions.code"), primary_key=True)
     cadres_per_village: Mapped[int] = mapped_column(Integer)
+    #: whether proposals may end current postings to raise the score (off: current postings are kept)
+    allow_moves: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
     # [{"code": "mass_work", "label": "群众工作"}, ...]
     expertise: Mapped[list[dict[str, str]]] = mapped_column(JSONB)
     # {"many_petitions": {"mass_work": 3}, ...}
@@ -105,6 +110,8 @@ class PostingProposal(Base):
     covered: Mapped[int] = mapped_column(Integer)
     score: Mapped[int] = mapped_column(Integer)
     kept: Mapped[int] = mapped_column(Integer)
+    allow_moves: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("cadre_posting_proposals.id"))
     created_by: Mapped[str] = mapped_column(String(100))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     confirmed_by: Mapped[str | None] = mapped_column(String(100))
@@ -164,6 +171,8 @@ class Checkin(Base):
         CheckConstraint("lng BETWEEN -180 AND 180", name="lng_range"),
         CheckConstraint("accuracy_m > 0 AND accuracy_m <= 100000", name="accuracy_range"),
         Index("ix_cadre_checkins_village_day", "village_id", "local_date", "id"),
+        CheckConstraint(f"flags <@ ARRAY[{_in(CHECKIN_FLAGS)}]::varchar[]", name="flags"),
+        Index("ix_cadre_checkins_flagged", "village_id", "local_date", postgresql_where=text("cardinality(flags) > 0")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -180,6 +189,31 @@ class Checkin(Base):
     lng: Mapped[float] = mapped_column(Double)
     accuracy_m: Mapped[float] = mapped_column(Double)
     note: Mapped[str | None] = mapped_column(String(500))
+    #: metres from the posted village's position when it arrived (None: the village has no position)
+    distance_m: Mapped[float | None] = mapped_column(Double)
+    #: why it does not count as a plain day of presence (decided on arrival; see CHECKIN_FLAGS)
+    flags: Mapped[list[str]] = mapped_column(ARRAY(String(32)), default=list, server_default="{}")
+
+    __mapper_args__ = {"eager_defaults": True}
+
+
+class CheckinReview(Base):
+    """The county's or township's decision on a flagged check-in (accepted: it counts). Once each;
+    append-only."""
+
+    __tablename__ = "cadre_checkin_reviews"
+    __table_args__ = (
+        CheckConstraint(f"decision IN ({_in(REVIEW_DECISIONS)})", name="decision"),
+        CheckConstraint("decision = 'accepted' OR note IS NOT NULL", name="reject_note"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    checkin_id: Mapped[int] = mapped_column(ForeignKey("cadre_checkins.id"), unique=True)
+    village_id: Mapped[int] = mapped_column(ForeignKey("villages.id"), index=True)
+    decision: Mapped[str] = mapped_column(String(16))
+    note: Mapped[str | None] = mapped_column(String(500))
+    reviewed_by: Mapped[str] = mapped_column(String(100))
+    reviewed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
     __mapper_args__ = {"eager_defaults": True}
 

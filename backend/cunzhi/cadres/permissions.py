@@ -1,7 +1,8 @@
 """Who may manage stationed cadres and who does fieldwork. Keyed by `Role`; checked with `kit.permissions`.
 
 Desk work is the county organisation department's, in a county it sees (`kit.scope.sees_county`);
-check-ins and work logs are the stationed cadre's own."""
+check-ins and work logs are the stationed cadre's own. Flagged check-ins are reviewed by the county
+and by the township officials of the village (scope: the check-in's village is in theirs)."""
 
 from __future__ import annotations
 
@@ -22,12 +23,14 @@ class CadreAction(StrEnum):
     propose = "propose"
     confirm = "confirm"
     fieldwork = "fieldwork"  # check in, keep the work log, add photos to one's own entries
+    review_checkin = "review_checkin"  # accept or reject a flagged check-in
 
 
 _DESK = roles(Role.county_admin)
 CADRES: dict[CadreAction, frozenset[Role]] = {
-    **{a: _DESK for a in CadreAction if a is not CadreAction.fieldwork},
+    **{a: _DESK for a in CadreAction if a not in (CadreAction.fieldwork, CadreAction.review_checkin)},
     CadreAction.fieldwork: roles(Role.cadre),
+    CadreAction.review_checkin: roles(Role.county_admin, Role.township_official),
 }
 
 
@@ -53,3 +56,10 @@ def proposal_actions(p: Principal, *, county_code: str, open_: bool, stale: bool
         return []
     candidates = [CadreAction.propose] + ([CadreAction.confirm] if not stale else [])
     return [a.value for a in allowed(p, CADRES, candidates)]
+
+
+def checkin_actions(p: Principal, *, flagged: bool, reviewed: bool) -> list[str]:
+    """A flagged check-in not reviewed yet may be reviewed (the caller already reads its village)."""
+    if not flagged or reviewed:
+        return []
+    return [a.value for a in allowed(p, CADRES, [CadreAction.review_checkin])]

@@ -21,6 +21,7 @@ from cunzhi.cadres.schemas import (
     CheckinIn,
     CheckinOut,
     CheckinPage,
+    CheckinReviewIn,
     LogIn,
     LogOut,
     LogPage,
@@ -34,6 +35,7 @@ from cunzhi.cadres.schemas import (
     PostingProposalCreate,
     PostingProposalList,
     PostingProposalOut,
+    PostingProposalRerun,
     PostingProposalStatus,
     SevenRole,
     SyncRequest,
@@ -176,6 +178,16 @@ async def create_proposal(body: PostingProposalCreate, principal: PrincipalDep, 
     return out
 
 
+@router.post("/proposals/{proposal_id}/rerun", response_model=PostingProposalOut, status_code=201,
+             name="proposals-rerun", summary="Run a proposal again (changed pins, bans or moves), from today at the "
+                                             "earliest")
+async def rerun_proposal(proposal_id: Id, body: PostingProposalRerun, principal: PrincipalDep, session: SessionDep,
+                         response: Response) -> PostingProposalOut:
+    out = await service.rerun_proposal(session, principal, proposal_id, body)
+    response.headers["Location"] = f"/api/v1/cadres/proposals/{out.id}"
+    return out
+
+
 @router.get("/proposals/{proposal_id}", response_model=PostingProposalOut, name="proposals-get")
 async def get_proposal(proposal_id: Id, principal: PrincipalDep, session: SessionDep) -> PostingProposalOut:
     return await service.get_proposal(session, principal, proposal_id)
@@ -199,11 +211,23 @@ async def list_checkins(
     date_from: date | None = None,
     date_to: date | None = None,
     mine: Annotated[bool, Query(description="only the caller's own")] = False,
+    township_code: Annotated[str | None, Query(pattern=r"^\d{12}$")] = None,
+    flagged: Annotated[bool | None, Query(description="true: only flagged ones (held for review)")] = None,
+    reviewed: Annotated[bool | None, Query(description="false: not reviewed yet")] = None,
     cursor: Cursor = None,
     limit: Limit = 50,
 ) -> CheckinPage:
     return await fieldwork.list_checkins(session, principal, village_code=village_code, cadre_id=cadre_id,
-                                         date_from=date_from, date_to=date_to, mine=mine, cursor=cursor, limit=limit)
+                                         date_from=date_from, date_to=date_to, mine=mine, cursor=cursor, limit=limit,
+                                         flagged=flagged, reviewed=reviewed, township_code=township_code)
+
+
+@router.post("/checkins/{checkin_id}/review", response_model=CheckinOut, name="checkins-review",
+             summary="Accept or reject a flagged check-in (county or township; once)",
+             responses={409: {"description": "checkin_not_flagged, checkin_already_reviewed"}})
+async def review_checkin(checkin_id: Id, body: CheckinReviewIn, principal: PrincipalDep,
+                         session: SessionDep) -> CheckinOut:
+    return await fieldwork.review_checkin(session, principal, checkin_id, body)
 
 
 @router.post("/checkins", response_model=CheckinOut, status_code=201, name="checkins-create",

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import math
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -69,6 +70,58 @@ def log_date_problem(log_day: date, written: datetime, *, backdate_days: int = L
     if log_day < day - timedelta(days=backdate_days):
         return "log_date_too_old"
     return None
+
+
+EARTH_RADIUS_M = 6_371_008.8
+
+
+def distance_m(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
+    """Great-circle distance in metres between two WGS-84 points (haversine; ample for 2 km checks)."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lng2 - lng1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(a)))
+
+
+def checkin_flags(*, lat: float, lng: float, accuracy_m: float, checked_at: datetime, received_at: datetime,
+                  village: tuple[float, float] | None, max_distance_m: float, max_accuracy_m: float,
+                  offline_tolerance: timedelta) -> tuple[float | None, list[str]]:
+    """(distance from the village, flags) of a check-in when it arrives. The check-in is kept either
+    way; a flagged one counts in attendance only once reviewed and accepted.
+
+    * `village_unlocated`: the posted village has no position, so presence cannot be checked;
+    * `far_from_village`: farther than `max_distance_m` from it;
+    * `poor_accuracy`: the phone's GPS accuracy is worse than `max_accuracy_m`;
+    * `late_upload`: it reached the server more than `offline_tolerance` after it was made.
+    """
+    flags: list[str] = []
+    dist: float | None = None
+    if village is None:
+        flags.append("village_unlocated")
+    else:
+        dist = round(distance_m(lat, lng, village[0], village[1]), 1)
+        if dist > max_distance_m:
+            flags.append("far_from_village")
+    if accuracy_m > max_accuracy_m:
+        flags.append("poor_accuracy")
+    if received_at - checked_at > offline_tolerance:
+        flags.append("late_upload")
+    return dist, flags
+
+
+def posted_days(periods: list[tuple[date, date | None]], first: date, last: date, today: date) -> int:
+    """How many days of [first, last] up to `today` fall in at least one posting period (start, end
+    inclusive; end None: open). Days that have not happened yet are not counted."""
+    upto = min(last, today)
+    days: set[date] = set()
+    for start, end in periods:
+        lo = max(start, first)
+        hi = upto if end is None else min(end, upto)
+        d = lo
+        while d <= hi:
+            days.add(d)
+            d += timedelta(days=1)
+    return len(days)
 
 
 def month_bounds(month: str) -> tuple[date, date]:

@@ -96,6 +96,8 @@ class CadreSettingsIn(Body):
     expertise: list[Expertise] = Field(min_length=1, max_length=20)
     weights: dict[ProblemCategory, dict[ExpertiseCode, Weight]] = Field(
         description="category -> expertise -> weight (0..10); missing cells are 0")
+    allow_moves: StrictBool | None = Field(
+        None, description="whether proposals may end current postings to raise the score; omitted: unchanged")
 
     @model_validator(mode="after")
     def _known_expertise(self) -> "CadreSettingsIn":
@@ -108,6 +110,7 @@ class CadreSettingsOut(BaseModel):
     cadres_per_village: int
     expertise: list[Expertise]
     weights: dict[str, dict[str, int]]
+    allow_moves: bool = Field(description="proposals may end current postings (off: current postings are kept)")
     version: int
     updated_by: str | None
     updated_at: datetime | None
@@ -237,18 +240,58 @@ class VillagePostingHistory(BaseModel):
 # ------------------------------------------------------------------------------------------
 
 
+class PostingPairRef(Body):
+    model_config = ConfigDict(extra="forbid")
+    village_code: VillageCode
+    cadre_id: Annotated[StrictInt, Field(ge=1, le=2_147_483_647)]
+
+
+class PostingEndingReason(StrEnum):
+    """Why a current posting would end if the proposal is confirmed."""
+
+    moved = "moved"  # moves allowed: the cadre goes to another village, where the match is better
+    replaced = "replaced"  # moves allowed: another cadre matches the village better
+    banned = "banned"  # the county banned this cadre for this village
+    pinned_elsewhere = "pinned_elsewhere"  # the county pinned the cadre to another village
+    replaced_by_pin = "replaced_by_pin"  # the county pinned other cadres to all of the village's places
+    over_slots = "over_slots"  # the village has more cadres than the setting's cadres per village
+    cadre_inactive = "cadre_inactive"  # the cadre is no longer active
+
+
 class PostingProposalCreate(Body):
     model_config = ConfigDict(extra="forbid")
     county_code: CountyCode | None = Field(None, description="defaults to the caller's county")
     start_date: date | None = Field(None, description="first day of the new postings; defaults to today")
     end_date: date | None = None
     post: Post = Post.deputy_secretary
+    allow_moves: StrictBool | None = Field(None, description="may current postings end to raise the score; "
+                                                       "omitted: the county's setting")
+    pins: list[PostingPairRef] = Field(default_factory=list, max_length=2000,
+                                       description="cadre-village pairs that must be made")
+    bans: list[PostingPairRef] = Field(default_factory=list, max_length=2000,
+                                       description="cadre-village pairs that must never be made")
 
     @model_validator(mode="after")
     def _period(self) -> "PostingProposalCreate":
         if self.end_date and self.start_date and self.end_date < self.start_date:
             raise ValueError("end_date must not be before start_date")
         return self
+
+
+class PostingProposalRerun(Body):
+    """Run again from a proposal (from today at the earliest); what is omitted is the parent's."""
+
+    model_config = ConfigDict(extra="forbid")
+    allow_moves: StrictBool | None = None
+    pins: list[PostingPairRef] | None = Field(None, max_length=2000)
+    bans: list[PostingPairRef] | None = Field(None, max_length=2000)
+
+
+class MatchBasis(StrEnum):
+    pinned = "pinned"  # the county pinned it
+    kept = "kept"  # a current posting, kept
+    expertise = "expertise"  # the cadre's expertise meets the village's problems (see reasons)
+    coverage = "coverage"  # no expertise fits, but it fills a place no better cadre could
 
 
 class PostingReasonOut(BaseModel):
@@ -265,6 +308,8 @@ class ProposedCadre(BaseModel):
     score: int
     reasons: list[PostingReasonOut]
     kept: bool
+    pinned: bool = False
+    basis: MatchBasis | None = Field(None, description="why this match: pinned, kept, expertise or coverage")
 
 
 class CurrentCadre(BaseModel):
@@ -272,6 +317,24 @@ class CurrentCadre(BaseModel):
     cadre_id: int
     name: str
     ends: bool
+    end_reason: PostingEndingReason | None = None
+    moved_to_village_code: str | None = None
+
+
+class EndingPosting(BaseModel):
+    """A current posting the proposal would end, and why."""
+
+    posting_id: int
+    cadre_id: int
+    cadre_name: str
+    village_code: str
+    village_name: str
+    reason: PostingEndingReason
+    last_day: date = Field(description="the day before the proposal starts")
+    moved_to_village_code: str | None = None
+    moved_to_village_name: str | None = None
+    score_now: int = Field(description="the current posting's match score")
+    score_after: int | None = Field(None, description="the cadre's match score in the new village, when moved")
 
 
 class PostingProposedVillage(BaseModel):
@@ -299,6 +362,8 @@ class PostingProposalTotals(BaseModel):
     ending: int
     cadres: int
     cadres_used: int
+    pinned: int = 0
+    moved: int = 0
 
 
 class PostingProposalSummary(BaseModel):
@@ -312,6 +377,8 @@ class PostingProposalSummary(BaseModel):
     covered: int
     score: int
     kept: int
+    allow_moves: bool = False
+    parent_id: int | None = None
     created_by: str
     created_at: datetime
     confirmed_by: str | None
@@ -320,6 +387,10 @@ class PostingProposalSummary(BaseModel):
 
 class PostingProposalOut(PostingProposalSummary):
     stale: bool = Field(description="inputs changed since the run: confirming it answers 409 posting_proposal_stale")
+    pins: list[PostingPairRef] = Field(default_factory=list)
+    bans: list[PostingPairRef] = Field(default_factory=list)
+    ending: list[EndingPosting] = Field(default_factory=list,
+                                        description="the current postings confirming it would end, and why")
     totals: PostingProposalTotals
     villages: list[PostingProposedVillage]
     idle_cadres: list[ProposedCadre] = Field(description="available cadres the proposal does not post")
@@ -366,6 +437,38 @@ class PhotoOut(BaseModel):
     uploaded_at: datetime
 
 
+class CheckinFlag(StrEnum):
+    far_from_village = "far_from_village"
+    poor_accuracy = "poor_accuracy"
+    late_upload = "late_upload"
+    village_unlocated = "village_unlocated"
+
+
+class ReviewDecision(StrEnum):
+    accepted = "accepted"
+    rejected = "rejected"
+
+
+class CheckinReviewIn(Body):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    decision: ReviewDecision
+    note: Annotated[str, Field(min_length=1, max_length=500)] | None = Field(
+        None, description="why; required to reject")
+
+    @model_validator(mode="after")
+    def _note(self) -> "CheckinReviewIn":
+        if self.decision is ReviewDecision.rejected and not self.note:
+            raise ValueError("a rejection needs a note")
+        return self
+
+
+class CheckinReviewOut(BaseModel):
+    decision: ReviewDecision
+    note: str | None
+    reviewed_by: str
+    reviewed_at: datetime
+
+
 class CheckinOut(BaseModel):
     id: int
     cadre_id: int
@@ -381,6 +484,12 @@ class CheckinOut(BaseModel):
     note: str | None
     client_key: str | None
     photos: list[PhotoOut]
+    distance_m: float | None = Field(None, description="metres from the posted village's position on arrival")
+    flags: list[CheckinFlag] = Field(default_factory=list,
+                                     description="why it is held for review; empty: a plain day of presence")
+    review: CheckinReviewOut | None = None
+    counts: bool = Field(True, description="whether it counts as a day of presence (not flagged, or accepted)")
+    allowed_actions: list[str] = Field(default_factory=list, description="review, for the county or township")
 
 
 class LogIn(Body):
@@ -500,6 +609,13 @@ class SyncResponse(BaseModel):
 # ------------------------------------------------------------------------------------------
 
 
+class FlaggedDay(BaseModel):
+    day: date
+    checkin_id: int
+    flags: list[CheckinFlag]
+    review: ReviewDecision | None = Field(description="None: waiting for review")
+
+
 class AttendanceRow(BaseModel):
     cadre_id: int
     cadre_name: str
@@ -508,8 +624,12 @@ class AttendanceRow(BaseModel):
     village_name: str
     township_code: str
     township_name: str
-    checkin_days: int
-    days: list[date] = Field(description="the days with a check-in")
+    checkin_days: int = Field(description="days of presence that count: check-ins not flagged, or accepted")
+    days: list[date] = Field(description="the days that count")
+    posted_days: int = Field(description="days of the month the cadre was posted here, up to today")
+    flagged_days: int = Field(description="days whose only check-in is flagged and not accepted (pending or "
+                                          "rejected): not counted")
+    flagged: list[FlaggedDay] = Field(description="those days, and why")
     logs: int
     members_recruited: int
     activities_held: int
@@ -523,5 +643,6 @@ class AttendanceOut(BaseModel):
     first_day: date
     last_day: date
     days_in_month: int
+    counted_until: date = Field(description="the last day counted: the month's last day, or today")
     township_code: str | None
     rows: list[AttendanceRow]

@@ -16,6 +16,7 @@ cadre takes effect on confirmation (it starts today or earlier), the account's v
 """
 
 import hashlib
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -38,15 +39,20 @@ from cunzhi.cadres.schemas import (
     CadreSettingsOut,
     CadreVillageRef,
     CurrentCadre,
+    EndingPosting,
     Expertise,
+    MatchBasis,
     Post,
     PostingConfirmResult,
     PostingCreate,
     PostingEnd,
+    PostingEndingReason,
     PostingEndReason,
     PostingOut,
+    PostingPairRef,
     PostingProposalCreate,
     PostingProposalOut,
+    PostingProposalRerun,
     PostingProposalStatus,
     PostingProposalSummary,
     PostingProposalTotals,
@@ -142,6 +148,7 @@ class Settings:
     version: int = 0
     updated_by: str | None = None
     updated_at: datetime | None = None
+    allow_moves: bool = False
 
     @property
     def codes(self) -> set[str]:
@@ -159,12 +166,13 @@ async def load_settings(session: AsyncSession, county_code: str) -> Settings:
     if row is None:
         return _default_settings(county_code)
     return Settings(county_code, row.cadres_per_village, row.expertise, row.weights, row.version, row.updated_by,
-                    row.updated_at)
+                    row.updated_at, row.allow_moves)
 
 
 def _settings_out(s: Settings) -> CadreSettingsOut:
     return CadreSettingsOut(county_code=s.county_code, cadres_per_village=s.cadres_per_village,
-                            expertise=[Expertise(**e) for e in s.expertise], weights=s.weights, version=s.version,
+                            expertise=[Expertise(**e) for e in s.expertise], weights=s.weights,
+                            allow_moves=s.allow_moves, version=s.version,
                             updated_by=s.updated_by, updated_at=s.updated_at)
 
 
@@ -191,10 +199,12 @@ async def update_settings(session: AsyncSession, p: Principal, county_code: str 
     before = _settings_out(current).model_dump(mode="json")
     weights = {c.value: {e: w for e, w in sorted(r.items()) if w} for c, r in data.weights.items()}
     expertise = [e.model_dump() for e in data.expertise]
+    allow_moves = current.allow_moves if data.allow_moves is None else data.allow_moves
     if row is None:
         session.add(CadreSettings(county_code=code, cadres_per_village=data.cadres_per_village, expertise=expertise,
-                                  weights=weights, updated_by=p.name))
+                                  weights=weights, allow_moves=allow_moves, updated_by=p.name))
     else:
+        row.allow_moves = allow_moves
         row.cadres_per_village = data.cadres_per_village
         row.expertise = expertise
         row.weights = weights
@@ -628,20 +638,48 @@ class Snapshot:
     cadres: list[dict[str, Any]]
     current: list[dict[str, Any]]  # current postings to the listed villages
     village_by_id: dict[int, dict[str, Any]] = field(default_factory=dict)
+    village_by_code: dict[str, int] = field(default_factory=dict)
 
-    def problem(self) -> matching.Problem:
+    def keeps(self, pins: list[tuple[int, int]], bans: list[tuple[int, int]], allow_moves: bool) -> list[tuple[int, int]]:
+        """The current postings kept as they are when moves are not allowed: every one of an active
+        cadre, except those the county banned, whose cadre it pinned elsewhere, or whose village's
+        places its pins (or earlier postings, when the setting was lowered) already fill."""
+        if allow_moves:
+            return []
+        cadre_ids = {c["id"] for c in self.cadres if c["capacity"] > 0}
+        banned, pinned = set(bans), set(pins)
+        pinned_cadres = {u for _, u in pins}
+        per_village = Counter(v for v, _ in pins)
+        out = []
+        for c in self.current:  # oldest posting first
+            pair = (c["village_id"], c["cadre_id"])
+            if c["cadre_id"] not in cadre_ids or pair in banned or pair in pinned or c["cadre_id"] in pinned_cadres:
+                continue
+            if per_village[pair[0]] >= self.settings.cadres_per_village:
+                continue
+            out.append(pair)
+            per_village[pair[0]] += 1
+            pinned_cadres.add(pair[1])
+        return out
+
+    def problem(self, pins: list[tuple[int, int]] = (), bans: list[tuple[int, int]] = (),  # type: ignore[assignment]
+                allow_moves: bool = True) -> matching.Problem:
+        """The engine's problem (partners/matching.py): pins, bans, and, unless moves are allowed,
+        the current postings pinned too, so they are kept whatever another match would score."""
         cadre_ids = {c["id"] for c in self.cadres}
         existing = [(c["village_id"], c["cadre_id"]) for c in self.current if c["cadre_id"] in cadre_ids]
         return matching.Problem(
             [matching.Village(v["id"], v["categories"], self.settings.cadres_per_village) for v in self.villages],
             [matching.Unit(c["id"], c["expertise"], c["capacity"]) for c in self.cadres],
-            self.settings.weights, existing=existing,
+            self.settings.weights, pins=[*pins, *self.keeps(list(pins), list(bans), allow_moves)], bans=bans,
+            existing=existing,
         )
 
-    def fingerprint(self) -> str:
-        engine_fp = matching.fingerprint(self.problem())
+    def fingerprint(self, pins: list[tuple[int, int]] = (), bans: list[tuple[int, int]] = (),  # type: ignore[assignment]
+                    allow_moves: bool = True) -> str:
+        engine_fp = matching.fingerprint(self.problem(pins, bans, allow_moves))
         current = sorted(c["posting_id"] for c in self.current)
-        raw = f"{engine_fp}|{current}|{self.day.isoformat()}|{self.post}"
+        raw = f"{engine_fp}|{current}|{self.day.isoformat()}|{self.post}|{allow_moves}"
         return hashlib.sha256(raw.encode()).hexdigest()
 
 
@@ -670,19 +708,67 @@ async def snapshot(session: AsyncSession, county_code: str, day: date, post: str
     current = []
     for pid, vid, cid, start, cname in prow:
         if start <= day and vid in village_ids:
-            current.append({"posting_id": pid, "village_id": vid, "cadre_id": cid, "cadre_name": cname})
+            current.append({"posting_id": pid, "village_id": vid, "cadre_id": cid, "cadre_name": cname,
+                            "start_date": start.isoformat()})
         else:  # posted to a village outside the run, or a posting that starts later
             busy.add(cid)
     cadre_dicts = [{"id": c.id, "name": c.name, "home_unit": c.home_unit, "expertise": sorted(c.expertise),
                     "capacity": 0 if c.id in busy else 1} for c in cadres]
     return Snapshot(county_code, day, post, settings, villages, cadre_dicts, current,
-                    {v["id"]: v for v in villages})
+                    {v["id"]: v for v in villages}, {v["code"]: v["id"] for v in villages})
 
 
-def _result_json(result: matching.Result) -> dict[str, Any]:
+def _ending(snap: Snapshot, result: matching.Result, pins: list[tuple[int, int]], bans: list[tuple[int, int]],
+            allow_moves: bool) -> list[dict[str, Any]]:
+    """Each current posting the result ends, with the reason (decided here, stored with the run)."""
+    assigned = {(a.village_id, a.unit_id) for a in result.assignments}
+    goes_to = {a.unit_id: a for a in result.assignments}
+    active = {c["id"]: c for c in snap.cadres}
+    banned, pinned_cadres = set(bans), {u for _, u in pins}
+    pinned_villages = Counter(v for v, _ in pins)
+    out = []
+    for c in snap.current:
+        pair = (c["village_id"], c["cadre_id"])
+        if pair in assigned:
+            continue
+        cadre = active.get(c["cadre_id"])
+        village = snap.village_by_id[c["village_id"]]
+        now_score = matching.pair_score(village["categories"], cadre["expertise"] if cadre else [],
+                                        snap.settings.weights)[0]
+        new = goes_to.get(c["cadre_id"])
+        if cadre is None:
+            reason = PostingEndingReason.cadre_inactive
+        elif pair in banned:
+            reason = PostingEndingReason.banned
+        elif c["cadre_id"] in pinned_cadres:
+            reason = PostingEndingReason.pinned_elsewhere
+        elif pinned_villages[c["village_id"]] >= snap.settings.cadres_per_village:
+            reason = PostingEndingReason.replaced_by_pin
+        elif not allow_moves:
+            reason = PostingEndingReason.over_slots
+        elif new is not None:
+            reason = PostingEndingReason.moved
+        else:
+            reason = PostingEndingReason.replaced
+        out.append({"posting_id": c["posting_id"], "reason": reason.value, "score_now": now_score,
+                    "moved_to": new.village_id if new is not None else None,
+                    "score_after": new.score if new is not None else None})
+    return out
+
+
+def _basis(a: dict[str, Any]) -> MatchBasis:
+    if a.get("pinned") and not a["kept"]:
+        return MatchBasis.pinned
+    if a["kept"]:
+        return MatchBasis.kept
+    return MatchBasis.expertise if a["score"] > 0 else MatchBasis.coverage
+
+
+def _result_json(result: matching.Result, explicit_pins: set[tuple[int, int]] = set()) -> dict[str, Any]:  # noqa: B006
     t = result.totals
     return {
         "assignments": [{"village_id": a.village_id, "cadre_id": a.unit_id, "score": a.score, "kept": a.kept,
+                         "pinned": (a.village_id, a.unit_id) in explicit_pins,
                          "reasons": [[r.category, r.strength, r.weight] for r in a.reasons]}
                         for a in result.assignments],
         "uncovered": [{"village_id": u.village_id, "missing": u.missing, "reason": u.reason}
@@ -697,6 +783,7 @@ def _summary(pr: PostingProposal) -> PostingProposalSummary:
     return PostingProposalSummary(
         id=pr.id, county_code=pr.county_code, status=PostingProposalStatus(pr.status), start_date=pr.start_date,
         end_date=pr.end_date, post=Post(pr.post), slots=pr.slots, covered=pr.covered, score=pr.score, kept=pr.kept,
+        allow_moves=pr.allow_moves, parent_id=pr.parent_id,
         created_by=pr.created_by, created_at=pr.created_at, confirmed_by=pr.confirmed_by,
         confirmed_at=pr.confirmed_at,
     )
@@ -716,6 +803,8 @@ def _proposal_out(pr: PostingProposal, p: Principal, *, stale: bool) -> PostingP
     used: set[int] = set()
     ending = 0
     villages: list[PostingProposedVillage] = []
+    vcode = {v["id"]: v for v in inputs["villages"]}
+    ends = {e["posting_id"]: e for e in result.get("ending", [])}
     for v in inputs["villages"]:
         proposed = []
         for a in by_village.get(v["id"], []):
@@ -723,14 +812,17 @@ def _proposal_out(pr: PostingProposal, p: Principal, *, stale: bool) -> PostingP
             used.add(c["id"])
             proposed.append(ProposedCadre(
                 cadre_id=c["id"], name=c["name"], home_unit=c["home_unit"], expertise=c["expertise"],
-                score=a["score"], kept=a["kept"],
+                score=a["score"], kept=a["kept"], pinned=bool(a.get("pinned")), basis=_basis(a),
                 reasons=[PostingReasonOut(category=cat, expertise=e, weight=w) for cat, e, w in a["reasons"]]))
         cur = []
         for c in current_by_village.get(v["id"], []):
-            ends = (c["village_id"], c["cadre_id"]) not in assigned
-            ending += ends
+            end = (c["village_id"], c["cadre_id"]) not in assigned
+            ending += end
+            why = ends.get(c["posting_id"])
+            moved_to = vcode.get(why["moved_to"]) if why and why["moved_to"] is not None else None
             cur.append(CurrentCadre(posting_id=c["posting_id"], cadre_id=c["cadre_id"], name=c["cadre_name"],
-                                    ends=ends))
+                                    ends=end, end_reason=PostingEndingReason(why["reason"]) if why else None,
+                                    moved_to_village_code=moved_to["code"] if moved_to else None))
         unc = uncovered.get(v["id"])
         villages.append(PostingProposedVillage(
             village_code=v["code"], village_name=v["name"], township_code=v["township_code"],
@@ -740,11 +832,28 @@ def _proposal_out(pr: PostingProposal, p: Principal, *, stale: bool) -> PostingP
     idle = [ProposedCadre(cadre_id=c["id"], name=c["name"], home_unit=c["home_unit"], expertise=c["expertise"],
                           score=0, reasons=[], kept=False)
             for c in inputs["cadres"] if c["id"] not in used and c["capacity"] > 0]
-    totals = PostingProposalTotals(**result["totals"], ending=ending, cadres=len(cadres), cadres_used=len(used))
+    current = {c["posting_id"]: c for c in inputs["current"]}
+    last_day = pr.start_date - timedelta(days=1)
+    ending_list = []
+    for e in result.get("ending", []):
+        c = current[e["posting_id"]]
+        v = vcode[c["village_id"]]
+        to = vcode.get(e["moved_to"]) if e["moved_to"] is not None else None
+        ending_list.append(EndingPosting(
+            posting_id=c["posting_id"], cadre_id=c["cadre_id"], cadre_name=c["cadre_name"], village_code=v["code"],
+            village_name=v["name"], reason=PostingEndingReason(e["reason"]), last_day=last_day,
+            moved_to_village_code=to["code"] if to else None, moved_to_village_name=to["name"] if to else None,
+            score_now=e["score_now"], score_after=e["score_after"]))
+    totals_in = {k: v for k, v in result["totals"].items() if k != "pinned"}
+    totals = PostingProposalTotals(**totals_in, ending=ending, cadres=len(cadres), cadres_used=len(used),
+                                   pinned=sum(1 for a in result["assignments"] if a.get("pinned")),
+                                   moved=sum(1 for e in ending_list if e.moved_to_village_code))
     mine = proposal_actions(p, county_code=pr.county_code, open_=pr.status == PostingProposalStatus.open.value,
                             stale=stale)
     return PostingProposalOut(**_summary(pr).model_dump(), stale=stale, totals=totals, villages=villages, idle_cadres=idle,
-                              allowed_actions=mine)
+                              pins=[PostingPairRef(**x) for x in inputs.get("pins", [])],
+                              bans=[PostingPairRef(**x) for x in inputs.get("bans", [])],
+                              ending=ending_list, allowed_actions=mine)
 
 
 async def _get_proposal(session: AsyncSession, p: Principal, proposal_id: int, *,
@@ -766,7 +875,43 @@ async def _is_stale(session: AsyncSession, pr: PostingProposal) -> bool:
     if pr.start_date < today():
         return True
     snap = await snapshot(session, pr.county_code, pr.start_date, pr.post)
-    return snap.fingerprint() != pr.fingerprint
+    pins = _stored_pairs(snap, pr.inputs.get("pins", []))
+    bans = _stored_pairs(snap, pr.inputs.get("bans", []))
+    return snap.fingerprint(pins, bans, pr.allow_moves) != pr.fingerprint
+
+
+def _stored_pairs(snap: Snapshot, pairs: list[dict[str, Any]]) -> list[tuple[int, int]]:
+    """Stored pins or bans on today's inputs: a village no longer in the run changes the fingerprint."""
+    return [(snap.village_by_code.get(x["village_code"], -1), x["cadre_id"]) for x in pairs]
+
+
+def _resolve_pairs(snap: Snapshot, pairs: list[PostingPairRef], kind: str) -> list[tuple[int, int]]:
+    cadre_ids = {c["id"] for c in snap.cadres}
+    errors: list[dict[str, Any]] = []
+    out: list[tuple[int, int]] = []
+    for i, pr in enumerate(pairs):
+        vid = snap.village_by_code.get(pr.village_code)
+        if vid is None:
+            errors.append({"loc": ["body", kind, i, "village_code"],
+                           "msg": "not a weak village of this county", "type": "value_error"})
+        if pr.cadre_id not in cadre_ids:
+            errors.append({"loc": ["body", kind, i, "cadre_id"],
+                           "msg": "not an active cadre of this county", "type": "value_error"})
+        if vid is not None and pr.cadre_id in cadre_ids:
+            out.append((vid, pr.cadre_id))
+    if errors:
+        raise Unprocessable(f"Some {kind} do not name a weak village and an active cadre of the county",
+                            code="invalid_pairs", errors=errors)
+    return out
+
+
+def _solve(problem: matching.Problem) -> matching.Result:
+    try:
+        return matching.solve(problem)
+    except matching.MatchingInputError as exc:
+        errors = [{"loc": ["body", *issue.loc[:2]], "msg": issue.message, "type": issue.code} for issue in exc.issues]
+        raise Unprocessable("The pins and bans cannot all be honoured", code="posting_input_conflict",
+                            errors=errors) from None
 
 
 async def create_proposal(session: AsyncSession, p: Principal, data: PostingProposalCreate) -> PostingProposalOut:
@@ -779,22 +924,50 @@ async def create_proposal(session: AsyncSession, p: Principal, data: PostingProp
     if data.end_date is not None and data.end_date < start:
         raise Unprocessable("The proposal ends before it starts", code="validation_error", errors=[
             {"loc": ["body", "end_date"], "msg": "must not be before start_date", "type": "value_error"}])
-    snap = await snapshot(session, county, start, data.post.value)
-    result = matching.solve(snap.problem())
+    return await _run(session, p, county, start, data.end_date, data.post.value, data.allow_moves, data.pins,
+                      data.bans, None)
+
+
+async def _run(session: AsyncSession, p: Principal, county: str, start: date, end: date | None, post: str,
+               allow_moves: bool | None, pins: list[PostingPairRef], bans: list[PostingPairRef],
+               parent_id: int | None) -> PostingProposalOut:
+    snap = await snapshot(session, county, start, post)
+    moves = snap.settings.allow_moves if allow_moves is None else allow_moves
+    pin_ids = _resolve_pairs(snap, pins, "pins")
+    ban_ids = _resolve_pairs(snap, bans, "bans")
+    result = _solve(snap.problem(pin_ids, ban_ids, moves))
+    stored = _result_json(result, set(pin_ids))
+    stored["ending"] = _ending(snap, result, pin_ids, ban_ids, moves)
     inputs = {"day": start.isoformat(), "cadres_per_village": snap.settings.cadres_per_village,
               "weights": snap.settings.weights, "settings_version": snap.settings.version,
-              "villages": snap.villages, "cadres": snap.cadres, "current": snap.current}
+              "villages": snap.villages, "cadres": snap.cadres, "current": snap.current,
+              "pins": [x.model_dump() for x in pins], "bans": [x.model_dump() for x in bans]}
     pr = PostingProposal(county_code=county, status=PostingProposalStatus.open.value, start_date=start,
-                         end_date=data.end_date, post=data.post.value, fingerprint=snap.fingerprint(), inputs=inputs,
-                         result=_result_json(result), slots=result.totals.slots, covered=result.totals.covered,
-                         score=result.totals.score, kept=result.totals.kept, created_by=p.name)
+                         end_date=end, post=post, fingerprint=snap.fingerprint(pin_ids, ban_ids, moves),
+                         inputs=inputs, result=stored, slots=result.totals.slots, covered=result.totals.covered,
+                         score=result.totals.score, kept=result.totals.kept, allow_moves=moves, parent_id=parent_id,
+                         created_by=p.name)
     session.add(pr)
     await session.flush()
     await session.refresh(pr)
     await audit.record(session, p, "cadre_proposal.create", "cadre_proposal", pr.id, after={
-        "county_code": county, "start_date": start.isoformat(), "post": pr.post, "fingerprint": pr.fingerprint,
-        "slots": pr.slots, "covered": pr.covered, "score": pr.score, "kept": pr.kept})
+        "county_code": county, "parent_id": parent_id, "start_date": start.isoformat(), "post": pr.post,
+        "fingerprint": pr.fingerprint, "slots": pr.slots, "covered": pr.covered, "score": pr.score, "kept": pr.kept,
+        "allow_moves": moves, "pins": inputs["pins"], "bans": inputs["bans"],
+        "ending": [e["posting_id"] for e in stored["ending"]]})
     return _proposal_out(pr, p, stale=False)
+
+
+async def rerun_proposal(session: AsyncSession, p: Principal, proposal_id: int,
+                         data: PostingProposalRerun) -> PostingProposalOut:
+    parent = await _get_proposal(session, p, proposal_id)
+    county = await _county_for_write(session, p, CadreAction.propose, parent.county_code)
+    pins = data.pins if data.pins is not None else [PostingPairRef(**x) for x in parent.inputs.get("pins", [])]
+    bans = data.bans if data.bans is not None else [PostingPairRef(**x) for x in parent.inputs.get("bans", [])]
+    moves = parent.allow_moves if data.allow_moves is None else data.allow_moves
+    start = max(parent.start_date, today())
+    end = parent.end_date if parent.end_date is None or parent.end_date >= start else None
+    return await _run(session, p, county, start, end, parent.post, moves, pins, bans, parent.id)
 
 
 async def get_proposal(session: AsyncSession, p: Principal, proposal_id: int) -> PostingProposalOut:

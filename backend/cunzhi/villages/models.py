@@ -1,6 +1,6 @@
 from datetime import datetime
 
-from sqlalchemy import ARRAY, CheckConstraint, DateTime, ForeignKey, Integer, String, func
+from sqlalchemy import ARRAY, CheckConstraint, DateTime, Double, ForeignKey, Integer, String, func
 from sqlalchemy.orm import Mapped, mapped_column
 
 from cunzhi.db import Base
@@ -14,6 +14,8 @@ class Village(Base):
         CheckConstraint(f"status IN ({sql_in(RectificationStatus)})", name="status"),
         CheckConstraint(f"problem_categories <@ ARRAY[{sql_in(ProblemCategory)}]::varchar[]", name="categories"),
         CheckConstraint("population >= 0 AND households >= 0 AND party_member_count >= 0", name="counts"),
+        CheckConstraint("(lat IS NULL) = (lng IS NULL) AND (lat IS NULL OR (lat BETWEEN -90 AND 90 "
+                        "AND lng BETWEEN -180 AND 180))", name="position"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -28,6 +30,9 @@ class Village(Base):
     party_member_count: Mapped[int] = mapped_column(Integer, default=0)
     status: Mapped[str] = mapped_column(String(16), default=RectificationStatus.normal.value, index=True)
     problem_categories: Mapped[list[str]] = mapped_column(ARRAY(String(32)), default=list)
+    # the village office's position (WGS-84), for checking where cadres check in; both or neither
+    lat: Mapped[float | None] = mapped_column(Double)
+    lng: Mapped[float | None] = mapped_column(Double)
     version: Mapped[int] = mapped_column(Integer, nullable=False)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now(), onupdate=func.now())

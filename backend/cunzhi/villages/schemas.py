@@ -3,13 +3,15 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from cunzhi.kit.codes import ProblemCategory, RectificationStatus
-from cunzhi.kit.inputs import Body, StrictInt, UniqueList
+from cunzhi.kit.inputs import Body, StrictFloat, StrictInt, UniqueList
 from cunzhi.kit.pagination import Page
 
 VillageCode = Annotated[str, Field(pattern=r"^\d{12}$", description="12-digit village code")]
 Name = Annotated[str, Field(min_length=1, max_length=100)]
 Count = Annotated[StrictInt, Field(ge=0, le=10_000_000)]
 PersonName = Annotated[str, Field(min_length=1, max_length=50)]
+Lat = Annotated[StrictFloat, Field(ge=-90, le=90, allow_inf_nan=False, description="WGS-84 latitude of the village office")]
+Lng = Annotated[StrictFloat, Field(ge=-180, le=180, allow_inf_nan=False, description="WGS-84 longitude")]
 
 
 def _unique(v: list[ProblemCategory]) -> list[ProblemCategory]:
@@ -30,6 +32,8 @@ class VillageOut(BaseModel):
     status: RectificationStatus
     problem_categories: list[ProblemCategory]
     version: int
+    lat: float | None = None
+    lng: float | None = None
 
 
 class VillageCreate(Body):
@@ -42,6 +46,8 @@ class VillageCreate(Body):
     secretary_name: PersonName | None = None
     party_member_count: Count = 0
     problem_categories: UniqueList[ProblemCategory] = Field(default_factory=list, max_length=len(ProblemCategory))
+    lat: Lat | None = None
+    lng: Lng | None = None
 
     _categories = field_validator("problem_categories")(_unique)
 
@@ -55,6 +61,8 @@ class VillagePatch(Body):
     households: Count | None = None
     secretary_name: PersonName | None = None
     party_member_count: Count | None = None
+    lat: Lat | None = Field(None, description="set with lng (both, or both null to clear)")
+    lng: Lng | None = None
 
 
 class VillageDetail(VillageOut):

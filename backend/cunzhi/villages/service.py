@@ -39,6 +39,7 @@ def to_out(v: Village, township_name: str) -> VillageOut:
         population=v.population, households=v.households, secretary_name=v.secretary_name,
         party_member_count=v.party_member_count, status=RectificationStatus(v.status),
         problem_categories=[ProblemCategory(c) for c in v.problem_categories], version=v.version,
+        lat=v.lat, lng=v.lng,
     )
 
 
@@ -47,7 +48,7 @@ def to_out(v: Village, township_name: str) -> VillageOut:
 OUT_COLUMNS = (
     Village.code, Village.name, Village.township_code, Division.name.label("township_name"), Village.population,
     Village.households, Village.secretary_name, Village.party_member_count, Village.status,
-    Village.problem_categories, Village.version,
+    Village.problem_categories, Village.version, Village.lat, Village.lng,
 )
 
 
@@ -60,6 +61,14 @@ def _out_select() -> Any:
     if _OUT_SELECT is None:
         _OUT_SELECT = select(*OUT_COLUMNS).join(Division, Division.code == Village.township_code)
     return _OUT_SELECT
+
+
+def _check_position(lat: float | None, lng: float | None) -> None:
+    """A position is both coordinates or neither."""
+    if (lat is None) != (lng is None):
+        missing = "lng" if lng is None else "lat"
+        raise Unprocessable("A position needs both lat and lng", code="incomplete_position", errors=[
+            {"loc": ["body", missing], "msg": "give lat and lng together", "type": "value_error"}])
 
 
 async def _township_name(session: AsyncSession, code: str) -> str:
@@ -137,6 +146,7 @@ async def get(reader: Reader, p: Principal, code: str) -> Mapping[str, Any]:
 
 async def create(session: AsyncSession, p: Principal, data: VillageCreate) -> VillageOut:
     require(p, VILLAGES, VillageAction.add, detail="Only the county organisation department adds villages")
+    _check_position(data.lat, data.lng)
     township = (await session.execute(select(Division).where(
         Division.code == data.township_code, Division.level == DivisionLevel.township.value))).scalar_one_or_none()
     if township is None or township.parent_code != p.division_code:
@@ -154,7 +164,7 @@ async def create(session: AsyncSession, p: Principal, data: VillageCreate) -> Vi
         code=data.code, name=data.name, township_code=data.township_code, county_code=township.parent_code,
         population=data.population, households=data.households, secretary_name=data.secretary_name,
         party_member_count=data.party_member_count, status=RectificationStatus.normal.value,
-        problem_categories=[c.value for c in data.problem_categories],
+        problem_categories=[c.value for c in data.problem_categories], lat=data.lat, lng=data.lng,
     )
     session.add(village)
     try:
@@ -174,6 +184,8 @@ async def update(session: AsyncSession, p: Principal, code: str, data: VillagePa
         if field in changes and changes[field] is None:
             raise Unprocessable(f"{field} cannot be empty", errors=[
                 {"loc": ["body", field], "msg": "may not be null", "type": "value_error"}])
+    if "lat" in changes or "lng" in changes:
+        _check_position(changes.get("lat", village.lat), changes.get("lng", village.lng))
     before = audit.snapshot(village)
     for field, value in changes.items():
         setattr(village, field, value)

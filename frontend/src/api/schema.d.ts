@@ -1077,6 +1077,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/cadres/proposals/{proposal_id}/rerun": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Run a proposal again (changed pins, bans or moves), from today at the earliest */
+        post: operations["cadres-proposals-rerun"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/cadres/proposals/{proposal_id}": {
         parameters: {
             query?: never;
@@ -1123,6 +1140,23 @@ export interface paths {
         put?: never;
         /** Check in (cadre, own village; once a day; the phone's time up to 7 days old) */
         post: operations["cadres-checkins-create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/cadres/checkins/{checkin_id}/review": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Accept or reject a flagged check-in (county or township; once) */
+        post: operations["cadres-checkins-review"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2600,6 +2634,12 @@ export interface components {
             last_day: string;
             /** Days In Month */
             days_in_month: number;
+            /**
+             * Counted Until
+             * Format: date
+             * @description the last day counted: the month's last day, or today
+             */
+            counted_until: string;
             /** Township Code */
             township_code: string | null;
             /** Rows */
@@ -2621,13 +2661,31 @@ export interface components {
             township_code: string;
             /** Township Name */
             township_name: string;
-            /** Checkin Days */
+            /**
+             * Checkin Days
+             * @description days of presence that count: check-ins not flagged, or accepted
+             */
             checkin_days: number;
             /**
              * Days
-             * @description the days with a check-in
+             * @description the days that count
              */
             days: string[];
+            /**
+             * Posted Days
+             * @description days of the month the cadre was posted here, up to today
+             */
+            posted_days: number;
+            /**
+             * Flagged Days
+             * @description days whose only check-in is flagged and not accepted (pending or rejected): not counted
+             */
+            flagged_days: number;
+            /**
+             * Flagged
+             * @description those days, and why
+             */
+            flagged: components["schemas"]["FlaggedDay"][];
             /** Logs */
             logs: number;
             /** Members Recruited */
@@ -2947,6 +3005,11 @@ export interface components {
                     [key: string]: number;
                 };
             };
+            /**
+             * Allow Moves
+             * @description whether proposals may end current postings to raise the score; omitted: unchanged
+             */
+            allow_moves?: boolean | null;
         };
         /** CadreSettingsOut */
         CadreSettingsOut: {
@@ -2962,6 +3025,11 @@ export interface components {
                     [key: string]: number;
                 };
             };
+            /**
+             * Allow Moves
+             * @description proposals may end current postings (off: current postings are kept)
+             */
+            allow_moves: boolean;
             /** Version */
             version: number;
             /** Updated By */
@@ -3075,6 +3143,11 @@ export interface components {
          * @enum {string}
          */
         CaseStatus: "open" | "rectifying" | "submitted" | "accepted";
+        /**
+         * CheckinFlag
+         * @enum {string}
+         */
+        CheckinFlag: "far_from_village" | "poor_accuracy" | "late_upload" | "village_unlocated";
         /** CheckinIn */
         CheckinIn: {
             /**
@@ -3139,6 +3212,50 @@ export interface components {
             client_key: string | null;
             /** Photos */
             photos: components["schemas"]["PhotoOut"][];
+            /**
+             * Distance M
+             * @description metres from the posted village's position on arrival
+             */
+            distance_m?: number | null;
+            /**
+             * Flags
+             * @description why it is held for review; empty: a plain day of presence
+             */
+            flags?: components["schemas"]["CheckinFlag"][];
+            review?: components["schemas"]["CheckinReviewOut"] | null;
+            /**
+             * Counts
+             * @description whether it counts as a day of presence (not flagged, or accepted)
+             * @default true
+             */
+            counts: boolean;
+            /**
+             * Allowed Actions
+             * @description review, for the county or township
+             */
+            allowed_actions?: string[];
+        };
+        /** CheckinReviewIn */
+        CheckinReviewIn: {
+            decision: components["schemas"]["ReviewDecision"];
+            /**
+             * Note
+             * @description why; required to reject
+             */
+            note?: string | null;
+        };
+        /** CheckinReviewOut */
+        CheckinReviewOut: {
+            decision: components["schemas"]["ReviewDecision"];
+            /** Note */
+            note: string | null;
+            /** Reviewed By */
+            reviewed_by: string;
+            /**
+             * Reviewed At
+             * Format: date-time
+             */
+            reviewed_at: string;
         };
         /**
          * ClaimAction
@@ -3433,6 +3550,9 @@ export interface components {
             name: string;
             /** Ends */
             ends: boolean;
+            end_reason?: components["schemas"]["PostingEndingReason"] | null;
+            /** Moved To Village Code */
+            moved_to_village_code?: string | null;
         };
         /** CurrentUnit */
         CurrentUnit: {
@@ -3563,6 +3683,43 @@ export interface components {
          */
         EndReason: "replaced" | "village_accepted" | "unit_withdrawn" | "other";
         /**
+         * EndingPosting
+         * @description A current posting the proposal would end, and why.
+         */
+        EndingPosting: {
+            /** Posting Id */
+            posting_id: number;
+            /** Cadre Id */
+            cadre_id: number;
+            /** Cadre Name */
+            cadre_name: string;
+            /** Village Code */
+            village_code: string;
+            /** Village Name */
+            village_name: string;
+            reason: components["schemas"]["PostingEndingReason"];
+            /**
+             * Last Day
+             * Format: date
+             * @description the day before the proposal starts
+             */
+            last_day: string;
+            /** Moved To Village Code */
+            moved_to_village_code?: string | null;
+            /** Moved To Village Name */
+            moved_to_village_name?: string | null;
+            /**
+             * Score Now
+             * @description the current posting's match score
+             */
+            score_now: number;
+            /**
+             * Score After
+             * @description the cadre's match score in the new village, when moved
+             */
+            score_after?: number | null;
+        };
+        /**
          * EntryKind
          * @enum {string}
          */
@@ -3591,6 +3748,20 @@ export interface components {
             code: string;
             /** Label */
             label: string;
+        };
+        /** FlaggedDay */
+        FlaggedDay: {
+            /**
+             * Day
+             * Format: date
+             */
+            day: string;
+            /** Checkin Id */
+            checkin_id: number;
+            /** Flags */
+            flags: components["schemas"]["CheckinFlag"][];
+            /** @description None: waiting for review */
+            review: components["schemas"]["ReviewDecision"] | null;
         };
         /**
          * HeldVillage
@@ -4123,6 +4294,11 @@ export interface components {
          * @enum {string}
          */
         ManualEndReason: "village_accepted" | "unit_withdrawn" | "other";
+        /**
+         * MatchBasis
+         * @enum {string}
+         */
+        MatchBasis: "pinned" | "kept" | "expertise" | "coverage";
         /** Me */
         Me: {
             /** Id */
@@ -4692,6 +4868,12 @@ export interface components {
          */
         PostingEndReason: "replaced" | "village_accepted" | "recalled" | "other";
         /**
+         * PostingEndingReason
+         * @description Why a current posting would end if the proposal is confirmed.
+         * @enum {string}
+         */
+        PostingEndingReason: "moved" | "replaced" | "banned" | "pinned_elsewhere" | "replaced_by_pin" | "over_slots" | "cadre_inactive";
+        /**
          * PostingManualEndReason
          * @enum {string}
          */
@@ -4735,6 +4917,13 @@ export interface components {
              */
             allowed_actions: string[];
         };
+        /** PostingPairRef */
+        PostingPairRef: {
+            /** Village Code */
+            village_code: string;
+            /** Cadre Id */
+            cadre_id: number;
+        };
         /** PostingProposalCreate */
         PostingProposalCreate: {
             /**
@@ -4751,6 +4940,21 @@ export interface components {
             end_date?: string | null;
             /** @default deputy_secretary */
             post: components["schemas"]["Post"];
+            /**
+             * Allow Moves
+             * @description may current postings end to raise the score; omitted: the county's setting
+             */
+            allow_moves?: boolean | null;
+            /**
+             * Pins
+             * @description cadre-village pairs that must be made
+             */
+            pins?: components["schemas"]["PostingPairRef"][];
+            /**
+             * Bans
+             * @description cadre-village pairs that must never be made
+             */
+            bans?: components["schemas"]["PostingPairRef"][];
         };
         /** PostingProposalOut */
         PostingProposalOut: {
@@ -4775,6 +4979,13 @@ export interface components {
             score: number;
             /** Kept */
             kept: number;
+            /**
+             * Allow Moves
+             * @default false
+             */
+            allow_moves: boolean;
+            /** Parent Id */
+            parent_id?: number | null;
             /** Created By */
             created_by: string;
             /**
@@ -4791,6 +5002,15 @@ export interface components {
              * @description inputs changed since the run: confirming it answers 409 posting_proposal_stale
              */
             stale: boolean;
+            /** Pins */
+            pins?: components["schemas"]["PostingPairRef"][];
+            /** Bans */
+            bans?: components["schemas"]["PostingPairRef"][];
+            /**
+             * Ending
+             * @description the current postings confirming it would end, and why
+             */
+            ending?: components["schemas"]["EndingPosting"][];
             totals: components["schemas"]["PostingProposalTotals"];
             /** Villages */
             villages: components["schemas"]["PostingProposedVillage"][];
@@ -4804,6 +5024,18 @@ export interface components {
              * @description What the caller may do with it now (its role and the state)
              */
             allowed_actions: string[];
+        };
+        /**
+         * PostingProposalRerun
+         * @description Run again from a proposal (from today at the earliest); what is omitted is the parent's.
+         */
+        PostingProposalRerun: {
+            /** Allow Moves */
+            allow_moves?: boolean | null;
+            /** Pins */
+            pins?: components["schemas"]["PostingPairRef"][] | null;
+            /** Bans */
+            bans?: components["schemas"]["PostingPairRef"][] | null;
         };
         /**
          * PostingProposalStatus
@@ -4833,6 +5065,13 @@ export interface components {
             score: number;
             /** Kept */
             kept: number;
+            /**
+             * Allow Moves
+             * @default false
+             */
+            allow_moves: boolean;
+            /** Parent Id */
+            parent_id?: number | null;
             /** Created By */
             created_by: string;
             /**
@@ -4869,6 +5108,16 @@ export interface components {
             cadres: number;
             /** Cadres Used */
             cadres_used: number;
+            /**
+             * Pinned
+             * @default 0
+             */
+            pinned: number;
+            /**
+             * Moved
+             * @default 0
+             */
+            moved: number;
         };
         /** PostingProposedVillage */
         PostingProposedVillage: {
@@ -5052,6 +5301,13 @@ export interface components {
             reasons: components["schemas"]["PostingReasonOut"][];
             /** Kept */
             kept: boolean;
+            /**
+             * Pinned
+             * @default false
+             */
+            pinned: boolean;
+            /** @description why this match: pinned, kept, expertise or coverage */
+            basis?: components["schemas"]["MatchBasis"] | null;
         };
         /** ProposedUnit */
         ProposedUnit: {
@@ -5293,6 +5549,11 @@ export interface components {
             /** Reason */
             reason: string;
         };
+        /**
+         * ReviewDecision
+         * @enum {string}
+         */
+        ReviewDecision: "accepted" | "rejected";
         /**
          * Role
          * @enum {string}
@@ -6035,6 +6296,10 @@ export interface components {
             party_member_count: number;
             /** Problem Categories */
             problem_categories?: components["schemas"]["ProblemCategory"][];
+            /** Lat */
+            lat?: number | null;
+            /** Lng */
+            lng?: number | null;
         };
         /** VillageDetail */
         VillageDetail: {
@@ -6059,6 +6324,10 @@ export interface components {
             problem_categories: components["schemas"]["ProblemCategory"][];
             /** Version */
             version: number;
+            /** Lat */
+            lat?: number | null;
+            /** Lng */
+            lng?: number | null;
             /**
              * Allowed Actions
              * @description What the caller may do with the village (edit)
@@ -6098,6 +6367,10 @@ export interface components {
             problem_categories: components["schemas"]["ProblemCategory"][];
             /** Version */
             version: number;
+            /** Lat */
+            lat?: number | null;
+            /** Lng */
+            lng?: number | null;
         };
         /** VillagePairingHistory */
         VillagePairingHistory: {
@@ -6123,6 +6396,13 @@ export interface components {
             secretary_name?: string | null;
             /** Party Member Count */
             party_member_count?: number | null;
+            /**
+             * Lat
+             * @description set with lng (both, or both null to clear)
+             */
+            lat?: number | null;
+            /** Lng */
+            lng?: number | null;
         };
         /** VillagePostingHistory */
         VillagePostingHistory: {
@@ -9938,6 +10218,50 @@ export interface operations {
             };
         };
     };
+    "cadres-proposals-rerun": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                proposal_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PostingProposalRerun"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PostingProposalOut"];
+                };
+            };
+            /** @description Validation error (field problems in `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Client error: application/problem+json with a stable `code` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
     "cadres-proposals-get": {
         parameters: {
             query?: never;
@@ -10036,6 +10360,11 @@ export interface operations {
                 date_to?: string | null;
                 /** @description only the caller's own */
                 mine?: boolean;
+                township_code?: string | null;
+                /** @description true: only flagged ones (held for review) */
+                flagged?: boolean | null;
+                /** @description false: not reviewed yet */
+                reviewed?: boolean | null;
                 /** @description next_cursor of the previous page */
                 cursor?: string | null;
                 /** @description Page size (1 to 200) */
@@ -10111,6 +10440,59 @@ export interface operations {
                 };
             };
             /** @description already_checked_in */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Validation error (field problems in `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Client error: application/problem+json with a stable `code` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    "cadres-checkins-review": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                checkin_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CheckinReviewIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CheckinOut"];
+                };
+            };
+            /** @description checkin_not_flagged, checkin_already_reviewed */
             409: {
                 headers: {
                     [name: string]: unknown;

@@ -73,6 +73,8 @@ const en: MessageSchema = {
     me: 'Me',
     hello: 'Hello, {name}',
     myVillage: 'My village',
+    ownVillage: 'Our village',
+    useDesktop: 'Administration is done on the desktop: sign in from a computer\'s browser.',
     myScope: 'My scope',
     noVillage: 'No village assigned yet',
     offline: 'Offline: what you submit is uploaded when the network returns',

@@ -97,16 +97,16 @@ async def race(own_db: AsyncEngine) -> AsyncIterator[tuple[list[httpx.AsyncClien
         await c.aclose()
 
 
-async def together(eng: AsyncEngine, *requests):  # type: ignore[no-untyped-def]
-    """Hold the check-in table until every request waits at its INSERT, then let them race."""
+async def together(eng: AsyncEngine, *requests, table: str = "cadre_checkins"):  # type: ignore[no-untyped-def]
+    """Hold the table until every request waits at its INSERT, then let them race."""
     async with eng.connect() as conn:
-        await conn.execute(text("LOCK TABLE cadre_checkins IN SHARE MODE"))
+        await conn.execute(text(f"LOCK TABLE {table} IN SHARE MODE"))
         tasks = [asyncio.ensure_future(r) for r in requests]
         waiting = 0
         for _ in range(500):
             waiting = (await conn.execute(text(
                 "SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation "
-                "WHERE c.relname = 'cadre_checkins' AND NOT l.granted"))).scalar_one()
+                "WHERE c.relname = :t AND NOT l.granted"), {"t": table})).scalar_one()
             if waiting == len(tasks):
                 break
             await asyncio.sleep(0.01)
@@ -157,3 +157,42 @@ async def test_the_same_write_twice_at_once_is_stored_once(race, own_db: AsyncEn
     item = batch.json()["results"][0]
     assert sorted([single.status_code, item["http_status"]]) == [200, 201], (single.text, item)
     assert item["checkin"]["id"] == single.json()["id"]
+
+
+async def test_two_reviews_of_one_flagged_check_in_at_once(race, own_db: AsyncEngine) -> None:  # type: ignore[no-untyped-def]
+    """The race village has no position, so its check-ins are flagged; two officials review the same
+    one at the same instant: one decision is stored (200), the other is 409, and one event is emitted."""
+    from cunzhi.auth.models import User
+    from cunzhi.cadres.models import CheckinReview
+    from cunzhi.kit.events import OutboxEvent
+    from cunzhi.kit.security import create_access_token
+
+    (a, b), h = race
+    at = (datetime.now(UTC) - timedelta(days=2, hours=1)).isoformat()
+    r = await a.post("/api/v1/cadres/checkins", json={"checked_at": at, "lat": 45.7, "lng": 126.6, "accuracy_m": 10},
+                     headers={**h, "Idempotency-Key": "review-race"})
+    assert r.status_code == 201 and "village_unlocated" in r.json()["flags"], r.text
+    cid = r.json()["id"]
+    async with async_sessionmaker(own_db, expire_on_commit=False)() as s, s.begin():
+        officials = [User(username=f"race_t{i}", password_hash="x", display_name="镇干部", role="township_official",
+                          division_code=TOWNSHIP) for i in (1, 2)]
+        s.add_all(officials)
+        await s.flush()
+        tokens = [create_access_token(f"user:{u.id}")[0] for u in officials]
+    first, second = await together(
+        own_db,
+        a.post(f"/api/v1/cadres/checkins/{cid}/review", json={"decision": "accepted", "note": "核实在村"},
+               headers={"Authorization": f"Bearer {tokens[0]}"}),
+        b.post(f"/api/v1/cadres/checkins/{cid}/review", json={"decision": "rejected", "note": "不在村"},
+               headers={"Authorization": f"Bearer {tokens[1]}"}),
+        table="cadre_checkin_reviews",
+    )
+    assert sorted([first.status_code, second.status_code]) == [200, 409], (first.text, second.text)
+    winner, loser = (first, second) if first.status_code == 200 else (second, first)
+    assert loser.json()["code"] == "checkin_already_reviewed"
+    async with async_sessionmaker(own_db)() as s:
+        reviews = (await s.execute(select(CheckinReview).where(CheckinReview.checkin_id == cid))).scalars().all()
+        events = (await s.execute(select(OutboxEvent).where(OutboxEvent.event_type == "cadre_checkin.review"))
+                  ).scalars().all()
+    assert len(reviews) == 1 and reviews[0].decision == winner.json()["review"]["decision"]
+    assert len(events) == 1

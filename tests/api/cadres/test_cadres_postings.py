@@ -149,13 +149,19 @@ async def test_a_proposal_posts_the_best_cadre_to_each_weak_village(client: http
                 assert (reason["category"], reason["expertise"]) in {
                     ("many_petitions", "mass_work"), ("specialty_farming", "technical"),
                     ("irregular_activity", "organising")}
-    # the same optimum as the engine over the same inputs
-    cadres = {c["cadre_id"]: c for v in p["villages"] for c in v["cadres"]}
-    problem = matching.posting_problem([(v["village_code"], v["categories"]) for v in p["villages"]],
+    # moves are not allowed by default: every current posting is kept, whatever a move would score
+    assert p["allow_moves"] is False and t["kept"] == 5 and p["ending"] == [] and t["ending"] == 0
+    assert all(not c["ends"] for v in p["villages"] for c in v["current"])
+    # with moves allowed: the same optimum as the engine over the same inputs, each end explained
+    free = (await client.post(f"{URL}/proposals", json={"allow_moves": True}, headers=h)).json()
+    cadres = {c["cadre_id"]: c for v in free["villages"] for c in v["cadres"]}
+    problem = matching.posting_problem([(v["village_code"], v["categories"]) for v in free["villages"]],
                                        [(i, c["expertise"]) for i, c in cadres.items()])
-    assert matching.solve(problem).totals.score == p["score"]
+    assert matching.solve(problem).totals.score == free["score"] >= p["score"]
+    assert free["allow_moves"] is True and len(free["ending"]) == free["totals"]["ending"]
+    assert all(e["reason"] in ("moved", "replaced") for e in free["ending"])
     r = await client.get(f"{URL}/proposals", headers=h)
-    assert r.json()["items"][0]["id"] == p["id"]
+    assert r.json()["items"][0]["id"] == free["id"]
 
 
 async def test_confirm_a_proposal_and_a_stale_one_is_refused(client: httpx.AsyncClient, auth,

@@ -7,6 +7,7 @@ import { makeCadresBatcher } from './sync'
 const READERS: Role[] = ['county_admin', 'discipline_inspector', 'township_official', 'township_agency', 'partner_unit']
 const COUNTY: Role[] = ['county_admin', 'discipline_inspector']
 const ATTENDANCE: Role[] = ['county_admin', 'discipline_inspector', 'township_official', 'township_agency']
+const REVIEWERS: Role[] = ['county_admin', 'discipline_inspector', 'township_official']
 
 export default defineDomain({
   name: 'cadres',
@@ -35,6 +36,12 @@ export default defineDomain({
       name: 'cadre-attendance',
       component: () => import('./desktop/Attendance.vue'),
       meta: { titleKey: 'cadres.desk.attendance', roles: ATTENDANCE },
+    },
+    {
+      path: 'cadre-flagged-checkins',
+      name: 'cadre-flagged-checkins',
+      component: () => import('./desktop/FlaggedCheckins.vue'),
+      meta: { titleKey: 'cadres.desk.flaggedCheckins', roles: REVIEWERS },
     },
     {
       path: 'cadre-proposals',

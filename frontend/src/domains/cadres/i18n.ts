@@ -1,6 +1,15 @@
 /** Stationed-cadre strings shared by the phone pages and the desktop (desktop-only ones: desktop-i18n.ts). */
 export const zhCN = {
   cadres: {
+    flag: {
+      far_from_village: '距驻点村过远',
+      poor_accuracy: '定位精度差',
+      late_upload: '补传超时',
+      village_unlocated: '村未标注位置',
+    },
+    review: { accepted: '已认可', rejected: '不予认可' },
+    offlineBadge: '离线',
+    offlineShowing: '离线中，显示已加载的内容',
     title: '驻村干部',
     checkin: '打卡',
     checkinTab: '打卡',
@@ -114,6 +123,15 @@ export const zhCN = {
 
 export const en: typeof zhCN = {
   cadres: {
+    flag: {
+      far_from_village: 'Far from the village',
+      poor_accuracy: 'Poor GPS accuracy',
+      late_upload: 'Uploaded late',
+      village_unlocated: 'Village has no position',
+    },
+    review: { accepted: 'Accepted', rejected: 'Rejected' },
+    offlineBadge: 'Offline',
+    offlineShowing: 'Offline: showing what was loaded',
     title: 'Stationed cadres',
     checkin: 'Check in',
     checkinTab: 'Check in',
