@@ -63,6 +63,8 @@ class Settings(BaseSettings):
     # Largest photo of a cadre's check-in or work log (phones downscale before upload); the
     # request body limit above still applies.
     cadre_photo_max_bytes: int = Field(default=1024 * 1024, ge=1024, le=64 * 1024 * 1024)
+    # How many days before a task's due date the due-soon reminder goes out (once per task and date).
+    task_remind_days: int = Field(default=3, ge=0, le=60)
 
     @field_validator("timezone")
     @classmethod
