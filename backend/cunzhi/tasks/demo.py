@@ -14,6 +14,7 @@ from sqlalchemy import select
 from cunzhi.cadres.models import Cadre
 from cunzhi.kit import clock
 from cunzhi.tasks.models import Task, TaskHistory, TaskItem, TaskUnit
+from cunzhi.tasks.rules import row_key
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
@@ -88,7 +89,8 @@ async def seed(session: AsyncSession, ctx: DemoContext) -> None:
                  due_date=today + timedelta(days=due), responsible_kind=kind,
                  partner_unit_id=pu if kind == "partner_unit" else None,
                  cadre_id=cadre_id if kind == "cadre" else None, status=status, assigned_level="township",
-                 assigned_by="township01", done_at=now if status == "done" else None)
+                 assigned_by="township01", done_at=now if status == "done" else None,
+                 import_key=row_key(village, item, title, today + timedelta(days=due)))
         if kind == "cadre" and cadre_id is None:
             t.responsible_kind, t.cadre_id = "village_committee", None
         session.add(t)

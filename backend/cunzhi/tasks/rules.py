@@ -149,6 +149,7 @@ class Lookups:
     partner_units: dict[str, int]  # code -> id
     cadres: dict[str, int]  # str(id) or name -> id
     earliest_due: date | None = None
+    existing_keys: set[str] = field(default_factory=set)  # rows already in the county: skipped, not refused
 
 
 @dataclass
@@ -266,8 +267,6 @@ def validate_row(n: int, values: dict[str, Any], lk: Lookups, errors: list[RowEr
         due = parse_date(values.get("due_date"))
         if due is None:
             bad("due_date", "日期无效（格式：2026-06-30）")
-        elif lk.earliest_due and due < lk.earliest_due:
-            bad("due_date", "截止日期不能早于今天")
     kind = _ZH_TO_RESP.get(v["responsible_kind"], v["responsible_kind"]) if v["responsible_kind"] else ""
     partner_unit_id = cadre_id = None
     if kind and kind not in RESPONSIBLE_ZH:
@@ -308,6 +307,9 @@ def validate_rows(rows: list[tuple[int, dict[str, Any]]], lk: Lookups) -> tuple[
             continue
         if parsed.key in seen:
             errors.append(RowError(n, COLUMNS[2], f"与第{seen[parsed.key]}行重复"))
+            continue
+        if lk.earliest_due and parsed.due_date < lk.earliest_due and parsed.key not in lk.existing_keys:
+            errors.append(RowError(n, COLUMNS[6], "截止日期不能早于今天"))
             continue
         seen[parsed.key] = n
         good.append(parsed)

@@ -346,9 +346,9 @@ async def create_task(session: AsyncSession, p: Principal, data: TaskCreate) -> 
                 duties=[d.value for d in data.duties], note=data.note, target=data.target, unit=data.unit,
                 due_date=data.due_date, responsible_kind=data.responsible_kind.value,
                 partner_unit_id=data.partner_unit_id, cadre_id=data.cadre_id, status=TaskStatus.planned.value,
-                progress=Decimal("0"), assigned_level=assigning_level(p), assigned_by=p.name)
-    session.add(task)
-    await session.flush()
+                progress=Decimal("0"), assigned_level=assigning_level(p), assigned_by=p.name,
+                import_key=await _key(session, village.code, data.item_id, data.title, data.due_date))
+    await _add_task(session, task)
     await events.emit(session, p, "task.create", ENTITY, task.id, after=audit.snapshot(task),
                       trail=_history(task, "create", None, p))
     return await _read_task(session, p, task.id)
@@ -389,13 +389,32 @@ async def update_task(session: AsyncSession, p: Principal, task_id: int, data: T
     diff = {k: [rules_json(getattr(task, k)), rules_json(v)] for k, v in merged.items() if getattr(task, k) != v}
     for key, value in merged.items():
         setattr(task, key, value)
+    task.import_key = await _key(session, village.code, task.item_id, task.title, task.due_date)
     status_before = task.status
     if task.status == TaskStatus.overdue and task.due_date >= clock.local_today():
         task.status = TaskStatus.in_progress.value if task.progress > 0 else TaskStatus.planned.value
-    await session.flush()
+    await _add_task(session, task)
     await events.emit(session, p, "task.edit", ENTITY, task.id, before=before, after=audit.snapshot(task),
                       trail=_history(task, "edit", status_before, p, changes=diff))
     return await _read_task(session, p, task.id)
+
+
+async def _key(session: AsyncSession, village_code: str, item_id: int, title: str, due: date) -> str:
+    """The task's row key, as an import computes it: a file exported and imported again adds nothing."""
+    code = (await session.execute(select(TaskItem.code).where(TaskItem.id == item_id))).scalar_one()
+    return rules.row_key(village_code, code, title, due)
+
+
+async def _add_task(session: AsyncSession, task: Task) -> None:
+    try:
+        async with session.begin_nested():
+            session.add(task)
+            await session.flush()
+    except IntegrityError as exc:
+        if "uq_tasks_import_key" in str(exc.orig):
+            raise Conflict("The village already has this task (same item, title and due date)",
+                           code="task_exists") from None
+        raise
 
 
 def rules_json(v: Any) -> Any:

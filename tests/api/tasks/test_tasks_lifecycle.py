@@ -185,3 +185,10 @@ async def test_filters(client: httpx.AsyncClient, auth, new_task, items) -> None
     assert r.json()["total"] == 0
     r = await client.get("/api/v1/tasks", params={"status": "bogus"}, headers=h)
     assert r.status_code == 422
+
+
+async def test_the_same_task_twice_is_a_conflict(client: httpx.AsyncClient, auth, new_task, items) -> None:  # type: ignore[no-untyped-def]
+    t = await new_task(title="唯一任务")
+    r = await client.post("/api/v1/tasks", json=task_body(items["road"], title="唯一任务", due_date=t["due_date"]),
+                          headers=await auth("township01"))
+    assert r.status_code == 409 and r.json()["code"] == "task_exists"
