@@ -24,14 +24,14 @@ def test_status_transitions() -> None:
 
 
 def test_progress_checks() -> None:
-    assert rules.check_progress(Decimal("1"), Decimal("2.5"), Decimal("10")) == Decimal("3.5")
-    assert rules.progress_event(Decimal("10"), Decimal("10")) == TaskEvent.complete
-    assert rules.progress_event(Decimal("9.99"), Decimal("10")) == TaskEvent.progress
+    assert rules.check_progress(Decimal(1), Decimal("2.5"), Decimal(10)) == Decimal("3.5")
+    assert rules.progress_event(Decimal(10), Decimal(10)) == TaskEvent.complete
+    assert rules.progress_event(Decimal("9.99"), Decimal(10)) == TaskEvent.progress
     with pytest.raises(rules.ProgressError) as above:
-        rules.check_progress(Decimal("9"), Decimal("1.01"), Decimal("10"))
+        rules.check_progress(Decimal(9), Decimal("1.01"), Decimal(10))
     assert above.value.code == "progress_above_target"
     with pytest.raises(rules.ProgressError) as negative:
-        rules.check_progress(Decimal("9"), Decimal("-1"), Decimal("10"))
+        rules.check_progress(Decimal(9), Decimal(-1), Decimal(10))
     assert negative.value.code == "progress_negative"
 
 

@@ -10,7 +10,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, func, or_, select
+from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased, undefer
@@ -74,7 +74,7 @@ def field_error(loc: str, msg: str, code: str) -> Unprocessable:
 # ---- catalogue ------------------------------------------------------------------------------
 
 def _item_out(i: TaskItem) -> ItemOut:
-    return ItemOut(id=i.id, category=i.category, code=i.code, name=i.name, default_unit=i.default_unit,  # type: ignore[arg-type]
+    return ItemOut(id=i.id, category=i.category, code=i.code, name=i.name, default_unit=i.default_unit,
                    description=i.description, sort=i.sort, active=i.active, version=i.version)
 
 
@@ -158,7 +158,7 @@ async def create_unit(session: AsyncSession, p: Principal, county_code: str | No
 Township = aliased(Division)
 
 
-def _task_query() -> Select[Any]:
+def _task_query() -> Any:
     return (select(Task, Village.code, Village.name, Village.township_code, Township.name, TaskItem.code,
                    TaskItem.name, TaskItem.category, TaskUnit.name, PartnerUnit.name, Cadre.name)
             .join(Village, Village.id == Task.village_id)
@@ -176,10 +176,10 @@ def _task_out(row: Any, p: Principal) -> TaskOut:
     return TaskOut(
         id=t.id, village=TaskVillage(code=vcode, name=vname, township_code=tcode, township_name=tname),
         item_id=t.item_id, item_code=icode, item_name=iname, category=category, title=t.title,
-        duties=t.duties, note=t.note, target=t.target, unit=t.unit, unit_name=uname or t.unit,  # type: ignore[arg-type]
+        duties=t.duties, note=t.note, target=t.target, unit=t.unit, unit_name=uname or t.unit,
         progress=t.progress, share_done=round(share, 4), due_date=t.due_date,
-        responsible_kind=t.responsible_kind, partner_unit_id=t.partner_unit_id, partner_unit_name=pname,  # type: ignore[arg-type]
-        cadre_id=t.cadre_id, cadre_name=cname, status=t.status, assigned_level=t.assigned_level,  # type: ignore[arg-type]
+        responsible_kind=t.responsible_kind, partner_unit_id=t.partner_unit_id, partner_unit_name=pname,
+        cadre_id=t.cadre_id, cadre_name=cname, status=t.status, assigned_level=t.assigned_level,
         assigned_by=t.assigned_by, done_at=t.done_at, accepted_at=t.accepted_at, created_at=t.created_at,
         version=t.version, allowed_actions=task_actions(p, status=t.status, assigned_level=t.assigned_level))
 

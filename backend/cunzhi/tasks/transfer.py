@@ -93,8 +93,8 @@ async def lookups(session: AsyncSession, p: Principal, county: str) -> rules.Loo
         cadres[str(cid)] = cid
         names.setdefault(name, []).append(cid)
     cadres.update({n: ids[0] for n, ids in names.items() if len(ids) == 1 and n not in cadres})
-    existing = set((await session.execute(select(Task.import_key).where(
-        Task.county_code == county, Task.import_key.is_not(None)))).scalars())
+    existing: set[str] = set((await session.execute(select(Task.import_key).where(
+        Task.county_code == county, Task.import_key.is_not(None)))).scalars())  # type: ignore[arg-type]
     return rules.Lookups(villages=villages, items=items, units=units, partner_units=pus, cadres=cadres,
                          earliest_due=clock.local_today(), existing_keys=existing)
 

@@ -14,7 +14,12 @@ import asyncpg
 import httpx
 import pytest
 from sqlalchemy import select, text
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
 
 from cunzhi.db import normalise_url
 from cunzhi.kit import clock
@@ -56,7 +61,7 @@ async def own_db(engine: AsyncEngine) -> AsyncIterator[tuple[AsyncEngine, int]]:
             item = TaskItem(county_code=COUNTY, category="construction", code="road", name="改路")
             s.add(item)
             await s.flush()
-            task = Task(county_code=COUNTY, village_id=village.id, item_id=item.id, title="修路", target=Decimal("5"),
+            task = Task(county_code=COUNTY, village_id=village.id, item_id=item.id, title="修路", target=Decimal(5),
                         unit="km", due_date=clock.local_today() + timedelta(days=30),
                         responsible_kind="village_committee", status="planned", assigned_level="township",
                         assigned_by="race_township")

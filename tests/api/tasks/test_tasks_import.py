@@ -6,10 +6,10 @@ import io
 import httpx
 from openpyxl import Workbook, load_workbook
 from sqlalchemy import func, select
+from tasks_helpers import T02_VILLAGE, VILLAGE, due
 
 from cunzhi.tasks.models import Task
 from cunzhi.tasks.rules import COLUMNS
-from tasks_helpers import T02_VILLAGE, VILLAGE, due
 
 GOOD = [
     [VILLAGE, "road", "导入道路", "发动群众、监督质量", "2.5", "km", due(30), "村委会", "", ""],

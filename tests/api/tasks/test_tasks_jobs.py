@@ -4,12 +4,12 @@ from datetime import timedelta
 
 import httpx
 from sqlalchemy import select
+from tasks_helpers import due
 
 from cunzhi.kit import clock
 from cunzhi.kit.events import OutboxEvent
 from cunzhi.tasks.jobs import remind_due_soon, sweep_overdue
 from cunzhi.tasks.models import TaskHistory
-from tasks_helpers import due
 
 
 async def test_the_sweep_flags_a_task_the_day_after_it_falls_due(client: httpx.AsyncClient, auth, db,  # type: ignore[no-untyped-def]
