@@ -73,6 +73,8 @@ class Settings(BaseSettings):
     checkin_max_distance_meters: int = Field(default=2000, ge=50, le=100_000)
     checkin_max_accuracy_meters: int = Field(default=500, ge=10, le=100_000)
     checkin_offline_tolerance_hours: int = Field(default=48, ge=1, le=24 * 7)
+    # How many days before a task's due date the due-soon reminder goes out (once per task and date).
+    task_remind_days: int = Field(default=3, ge=0, le=60)
 
     @field_validator("timezone")
     @classmethod

@@ -47,6 +47,20 @@ async def _pairing_days() -> Any:
         return await apply_pairing_days(session)
 
 
+async def _task_overdue() -> Any:
+    from cunzhi.tasks.jobs import sweep_overdue
+
+    async with unit_of_work() as session:
+        return {"overdue": await sweep_overdue(session)}
+
+
+async def _task_reminders() -> Any:
+    from cunzhi.tasks.jobs import remind_due_soon
+
+    async with unit_of_work() as session:
+        return {"reminded": await remind_due_soon(session)}
+
+
 async def _purge_idempotency_keys() -> Any:
     from cunzhi.db import get_engine
     from cunzhi.kit.idempotency import purge_expired
@@ -116,6 +130,10 @@ JOBS: dict[str, Job] = {j.name: j for j in (
         summary="postings whose start or end day has come: move the linked accounts, emit started/ended"),
     Job("partners.pairing_days", _pairing_days, cron="*/10 * * * *", lock="partners.pairing_days",
         summary="pairings whose start or end day has come: emit started/ended"),
+    Job("tasks.overdue_sweep", _task_overdue, cron="1 * * * *", lock="tasks.overdue_sweep",
+        summary="flag open tasks whose due date has passed as overdue (history row and task.mark_overdue)"),
+    Job("tasks.due_soon", _task_reminders, cron="7 * * * *", lock="tasks.due_soon",
+        summary="emit task.due_soon once for open tasks due within CUNZHI_TASK_REMIND_DAYS"),
     Job("idempotency.purge", _purge_idempotency_keys, cron="17 * * * *", lock="idempotency.purge",
         summary="delete Idempotency-Keys past their retention"),
     Job("audit.seal", _seal_audit, cron="* * * * *", lock="audit.seal",

@@ -1301,6 +1301,229 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/tasks/catalogue": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The county's task catalogue: items of the four categories and units of measure */
+        get: operations["tasks-catalogue-get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tasks/catalogue/items": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Catalogue-Item-Create */
+        post: operations["tasks-catalogue-item-create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tasks/catalogue/items/{item_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Catalogue-Item-Update */
+        patch: operations["tasks-catalogue-item-update"];
+        trace?: never;
+    };
+    "/api/v1/tasks/catalogue/units": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Catalogue-Unit-Create */
+        post: operations["tasks-catalogue-unit-create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tasks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Tasks in scope, soonest due first */
+        get: operations["tasks-list"];
+        put?: never;
+        /** Give a village a task */
+        post: operations["tasks-create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tasks/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Tasks in scope, in the import's format */
+        get: operations["tasks-export"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tasks/import": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Import tasks from XLSX or CSV: a dry run reports every bad row; the import writes all or none */
+        post: operations["tasks-import"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tasks/photos/{photo_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An evidence photo of a progress update */
+        get: operations["tasks-photos-get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tasks/{task_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A task with its history and photos */
+        get: operations["tasks-get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Update */
+        patch: operations["tasks-update"];
+        trace?: never;
+    };
+    "/api/v1/tasks/{task_id}/progress": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Post a progress update (the phone may replay it with its Idempotency-Key) */
+        post: operations["tasks-progress"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tasks/{task_id}/progress/{update_id}/photos": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Add an evidence photo (JPEG, PNG or WebP) to one's own progress update */
+        post: operations["tasks-progress-photo-add"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tasks/{task_id}/accept": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Accept a finished task (the level that gave it) */
+        post: operations["tasks-accept"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tasks/{task_id}/send-back": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Send a finished task back, with reasons */
+        post: operations["tasks-send-back"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/funds/townships/{township_code}/settings": {
         parameters: {
             query?: never;
@@ -2743,6 +2966,21 @@ export interface components {
             /** File */
             file: string;
         };
+        /** Body_tasks-import */
+        "Body_tasks-import": {
+            /** File */
+            file: string;
+            /**
+             * Dry Run
+             * @default true
+             */
+            dry_run: boolean;
+        };
+        /** Body_tasks-progress-photo-add */
+        "Body_tasks-progress-photo-add": {
+            /** File */
+            file: string;
+        };
         /** BudgetApproveIn */
         BudgetApproveIn: {
             /**
@@ -3143,6 +3381,26 @@ export interface components {
          * @enum {string}
          */
         CaseStatus: "open" | "rectifying" | "submitted" | "accepted";
+        /** CatalogueOut */
+        CatalogueOut: {
+            /** County Code */
+            county_code: string;
+            /** Items */
+            items: components["schemas"]["ItemOut"][];
+            /** Units */
+            units: components["schemas"]["UnitOut"][];
+            /**
+             * Allowed Actions
+             * @description What the caller may do with the catalogue
+             */
+            allowed_actions: string[];
+        };
+        /**
+         * Category
+         * @description The four sources of tasks (domain.md, "Tasks for village cadres").
+         * @enum {string}
+         */
+        Category: "seven_helps" | "construction" | "poverty_relief" | "industry";
         /**
          * CheckinFlag
          * @enum {string}
@@ -3678,6 +3936,12 @@ export interface components {
             name: string;
         };
         /**
+         * Duty
+         * @description What the village cadres must do for a task.
+         * @enum {string}
+         */
+        Duty: "mobilise" | "supervise_quality" | "settle_disputes";
+        /**
          * EndReason
          * @enum {string}
          */
@@ -3789,6 +4053,40 @@ export interface components {
             /** Notes */
             notes: components["schemas"]["NoteOut"][];
         };
+        /** HistoryOut */
+        HistoryOut: {
+            /** Id */
+            id: number;
+            /** Kind */
+            kind: string;
+            /** Status Before */
+            status_before: string | null;
+            /** Status After */
+            status_after: string;
+            /** Amount */
+            amount: string | null;
+            /** Progress After */
+            progress_after: string | null;
+            /** Text */
+            text: string | null;
+            /** Reasons */
+            reasons: string[] | null;
+            /** Changes */
+            changes: {
+                [key: string]: unknown;
+            } | null;
+            /** Actor */
+            actor: string;
+            /**
+             * At
+             * Format: date-time
+             */
+            at: string;
+            /** Client Key */
+            client_key: string | null;
+            /** Photos */
+            photos: components["schemas"]["TaskPhotoOut"][];
+        };
         /** HistoryRound */
         HistoryRound: {
             /** Round Id */
@@ -3840,21 +4138,6 @@ export interface components {
              */
             reason: string;
         };
-        /** ImportReport */
-        ImportReport: {
-            /** Dry Run */
-            dry_run: boolean;
-            /**
-             * Applied
-             * @description False for a dry run: nothing was written
-             */
-            applied: boolean;
-            summary: components["schemas"]["ImportSummary"];
-            /** Rows */
-            rows: components["schemas"]["ImportRow"][];
-            /** Errors */
-            errors: components["schemas"]["ImportError_"][];
-        };
         /** ImportRow */
         ImportRow: {
             /**
@@ -3880,6 +4163,24 @@ export interface components {
             action: string;
             /** Old Name */
             old_name: string | null;
+        };
+        /** ImportRowError */
+        ImportRowError: {
+            /**
+             * Row
+             * @description Row number in the file (the header is row 1)
+             */
+            row: number;
+            /**
+             * Column
+             * @description The column's header, in Chinese
+             */
+            column: string;
+            /**
+             * Reason
+             * @description What is wrong, in Chinese
+             */
+            reason: string;
         };
         /** ImportSummary */
         ImportSummary: {
@@ -3939,6 +4240,61 @@ export interface components {
              */
             granted_at: string;
         };
+        /** ItemIn */
+        ItemIn: {
+            category: components["schemas"]["Category"];
+            /** Code */
+            code: string;
+            /** Name */
+            name: string;
+            /** Default Unit */
+            default_unit?: string | null;
+            /** Description */
+            description?: string | null;
+            /**
+             * Sort
+             * @default 0
+             */
+            sort: number;
+            /**
+             * Active
+             * @default true
+             */
+            active: boolean;
+        };
+        /** ItemOut */
+        ItemOut: {
+            /** Id */
+            id: number;
+            category: components["schemas"]["Category"];
+            /** Code */
+            code: string;
+            /** Name */
+            name: string;
+            /** Default Unit */
+            default_unit: string | null;
+            /** Description */
+            description: string | null;
+            /** Sort */
+            sort: number;
+            /** Active */
+            active: boolean;
+            /** Version */
+            version: number;
+        };
+        /** ItemPatch */
+        ItemPatch: {
+            /** Name */
+            name?: string | null;
+            /** Default Unit */
+            default_unit?: string | null;
+            /** Description */
+            description?: string | null;
+            /** Sort */
+            sort?: number | null;
+            /** Active */
+            active?: boolean | null;
+        };
         /** JobOut */
         JobOut: {
             /** Id */
@@ -3987,6 +4343,11 @@ export interface components {
          * @enum {string}
          */
         JobStatus: "queued" | "running" | "succeeded" | "failed" | "cancelled" | "aborted";
+        /** JudgeIn */
+        JudgeIn: {
+            /** Note */
+            note?: string | null;
+        };
         /** LedgerEntryOut */
         LedgerEntryOut: {
             /** Id */
@@ -4594,6 +4955,17 @@ export interface components {
             /** Offset */
             offset: number;
         };
+        /** Page[TaskOut] */
+        Page_TaskOut_: {
+            /** Items */
+            items: components["schemas"]["TaskOut"][];
+            /** Total */
+            total: number;
+            /** Limit */
+            limit: number;
+            /** Offset */
+            offset: number;
+        };
         /** Page[UserOut] */
         Page_UserOut_: {
             /** Items */
@@ -5186,6 +5558,27 @@ export interface components {
              */
             created_at: string;
         };
+        /** ProgressIn */
+        ProgressIn: {
+            /**
+             * Amount
+             * @description How much was done since the last update (added to the progress)
+             * @example 12.50
+             */
+            amount: string;
+            /** Text */
+            text: string;
+            /**
+             * At
+             * @description When it was written (the phone's clock, offline)
+             */
+            at?: string | null;
+        };
+        /** ProgressOut */
+        ProgressOut: {
+            task: components["schemas"]["TaskOut"];
+            update: components["schemas"]["HistoryOut"];
+        };
         /** ProposalCreate */
         ProposalCreate: {
             /**
@@ -5539,6 +5932,11 @@ export interface components {
          * @enum {string}
          */
         ResourceState: "registered" | "surveyed" | "valued" | "approved" | "tendering" | "let";
+        /**
+         * Responsible
+         * @enum {string}
+         */
+        Responsible: "village_committee" | "partner_unit" | "cadre";
         /** ReturnIn */
         ReturnIn: {
             /** Reasons */
@@ -5791,6 +6189,13 @@ export interface components {
         ScoresIn: {
             /** Sheets */
             sheets: components["schemas"]["SheetIn"][];
+        };
+        /** SendBackIn */
+        SendBackIn: {
+            /** Reasons */
+            reasons: string[];
+            /** Note */
+            note?: string | null;
         };
         /** SettingsIn */
         SettingsIn: {
@@ -6128,6 +6533,241 @@ export interface components {
          * @enum {string}
          */
         SyncStatus: "created" | "duplicate" | "refused";
+        /** TaskCreate */
+        TaskCreate: {
+            /** Village Code */
+            village_code: string;
+            /** Item Id */
+            item_id: number;
+            /** Title */
+            title: string;
+            /** Duties */
+            duties?: components["schemas"]["Duty"][];
+            /** Note */
+            note?: string | null;
+            /**
+             * Target
+             * @description A positive quantity
+             * @example 3.5
+             */
+            target: string;
+            /** Unit */
+            unit: string;
+            /**
+             * Due Date
+             * Format: date
+             */
+            due_date: string;
+            responsible_kind: components["schemas"]["Responsible"];
+            /** Partner Unit Id */
+            partner_unit_id?: number | null;
+            /** Cadre Id */
+            cadre_id?: number | null;
+        };
+        /** TaskDetail */
+        TaskDetail: {
+            /** Id */
+            id: number;
+            village: components["schemas"]["TaskVillage"];
+            /** Item Id */
+            item_id: number;
+            /** Item Code */
+            item_code: string;
+            /** Item Name */
+            item_name: string;
+            category: components["schemas"]["Category"];
+            /** Title */
+            title: string;
+            /** Duties */
+            duties: components["schemas"]["Duty"][];
+            /** Note */
+            note: string | null;
+            /**
+             * Target
+             * @description A quantity as a decimal string, at most two decimals
+             * @example 12.50
+             */
+            target: string;
+            /** Unit */
+            unit: string;
+            /** Unit Name */
+            unit_name: string;
+            /**
+             * Progress
+             * @description A quantity as a decimal string, at most two decimals
+             * @example 12.50
+             */
+            progress: string;
+            /**
+             * Share Done
+             * @description progress / target, 0 to 1 (for a bar; the quantities are exact)
+             */
+            share_done: number;
+            /**
+             * Due Date
+             * Format: date
+             */
+            due_date: string;
+            responsible_kind: components["schemas"]["Responsible"];
+            /** Partner Unit Id */
+            partner_unit_id: number | null;
+            /** Partner Unit Name */
+            partner_unit_name: string | null;
+            /** Cadre Id */
+            cadre_id: number | null;
+            /** Cadre Name */
+            cadre_name: string | null;
+            status: components["schemas"]["TaskStatus"];
+            /** Assigned Level */
+            assigned_level: string;
+            /** Assigned By */
+            assigned_by: string;
+            /** Done At */
+            done_at: string | null;
+            /** Accepted At */
+            accepted_at: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Version */
+            version: number;
+            /**
+             * Allowed Actions
+             * @description What the caller may do with it now (its role and the state)
+             */
+            allowed_actions: string[];
+            /** History */
+            history: components["schemas"]["HistoryOut"][];
+        };
+        /** TaskOut */
+        TaskOut: {
+            /** Id */
+            id: number;
+            village: components["schemas"]["TaskVillage"];
+            /** Item Id */
+            item_id: number;
+            /** Item Code */
+            item_code: string;
+            /** Item Name */
+            item_name: string;
+            category: components["schemas"]["Category"];
+            /** Title */
+            title: string;
+            /** Duties */
+            duties: components["schemas"]["Duty"][];
+            /** Note */
+            note: string | null;
+            /**
+             * Target
+             * @description A quantity as a decimal string, at most two decimals
+             * @example 12.50
+             */
+            target: string;
+            /** Unit */
+            unit: string;
+            /** Unit Name */
+            unit_name: string;
+            /**
+             * Progress
+             * @description A quantity as a decimal string, at most two decimals
+             * @example 12.50
+             */
+            progress: string;
+            /**
+             * Share Done
+             * @description progress / target, 0 to 1 (for a bar; the quantities are exact)
+             */
+            share_done: number;
+            /**
+             * Due Date
+             * Format: date
+             */
+            due_date: string;
+            responsible_kind: components["schemas"]["Responsible"];
+            /** Partner Unit Id */
+            partner_unit_id: number | null;
+            /** Partner Unit Name */
+            partner_unit_name: string | null;
+            /** Cadre Id */
+            cadre_id: number | null;
+            /** Cadre Name */
+            cadre_name: string | null;
+            status: components["schemas"]["TaskStatus"];
+            /** Assigned Level */
+            assigned_level: string;
+            /** Assigned By */
+            assigned_by: string;
+            /** Done At */
+            done_at: string | null;
+            /** Accepted At */
+            accepted_at: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Version */
+            version: number;
+            /**
+             * Allowed Actions
+             * @description What the caller may do with it now (its role and the state)
+             */
+            allowed_actions: string[];
+        };
+        /** TaskPatch */
+        TaskPatch: {
+            /** Title */
+            title?: string | null;
+            /** Duties */
+            duties?: components["schemas"]["Duty"][] | null;
+            /** Note */
+            note?: string | null;
+            /** Target */
+            target?: string | null;
+            /** Unit */
+            unit?: string | null;
+            /** Due Date */
+            due_date?: string | null;
+            responsible_kind?: components["schemas"]["Responsible"] | null;
+            /** Partner Unit Id */
+            partner_unit_id?: number | null;
+            /** Cadre Id */
+            cadre_id?: number | null;
+        };
+        /** TaskPhotoOut */
+        TaskPhotoOut: {
+            /** Id */
+            id: number;
+            /** Content Type */
+            content_type: string;
+            /** Size */
+            size: number;
+            /** Sha256 */
+            sha256: string;
+            /**
+             * Uploaded At
+             * Format: date-time
+             */
+            uploaded_at: string;
+        };
+        /**
+         * TaskStatus
+         * @enum {string}
+         */
+        TaskStatus: "planned" | "in_progress" | "done" | "overdue" | "accepted";
+        /** TaskVillage */
+        TaskVillage: {
+            /** Code */
+            code: string;
+            /** Name */
+            name: string;
+            /** Township Code */
+            township_code: string;
+            /** Township Name */
+            township_name: string;
+        };
         /** TenderIn */
         TenderIn: {
             /** Notice */
@@ -6173,6 +6813,18 @@ export interface components {
          * @enum {string}
          */
         UncoveredReason: "no_capacity" | "no_allowed_unit";
+        /** UnitIn */
+        UnitIn: {
+            /** Code */
+            code: string;
+            /** Name */
+            name: string;
+            /**
+             * Active
+             * @default true
+             */
+            active: boolean;
+        };
         /** UnitLoad */
         UnitLoad: {
             /** Partner Unit Id */
@@ -6195,6 +6847,19 @@ export interface components {
              * @default []
              */
             held_by: components["schemas"]["HeldVillage"][];
+        };
+        /** UnitOut */
+        UnitOut: {
+            /** Id */
+            id: number;
+            /** Code */
+            code: string;
+            /** Name */
+            name: string;
+            /** Active */
+            active: boolean;
+            /** Version */
+            version: number;
         };
         /** UserCreate */
         UserCreate: {
@@ -6435,6 +7100,21 @@ export interface components {
             /** Reason */
             reason: string;
         };
+        /** ImportReport */
+        cunzhi__divisions__schemas__ImportReport: {
+            /** Dry Run */
+            dry_run: boolean;
+            /**
+             * Applied
+             * @description False for a dry run: nothing was written
+             */
+            applied: boolean;
+            summary: components["schemas"]["ImportSummary"];
+            /** Rows */
+            rows: components["schemas"]["ImportRow"][];
+            /** Errors */
+            errors: components["schemas"]["ImportError_"][];
+        };
         /** EventOut */
         cunzhi__funds__schemas__EventOut: {
             /** Id */
@@ -6591,6 +7271,28 @@ export interface components {
              * Format: date-time
              */
             proposed_at: string;
+        };
+        /** ImportReport */
+        cunzhi__tasks__schemas__ImportReport: {
+            /** Dry Run */
+            dry_run: boolean;
+            /** Rows */
+            rows: number;
+            /** Valid */
+            valid: number;
+            /** Errors */
+            errors: components["schemas"]["ImportRowError"][];
+            /**
+             * Created
+             * @default 0
+             */
+            created: number;
+            /**
+             * Skipped
+             * @description Rows already imported before (the same file twice adds nothing)
+             * @default 0
+             */
+            skipped: number;
         };
         /**
          * ProblemDetails
@@ -7509,7 +8211,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ImportReport"];
+                    "application/json": components["schemas"]["cunzhi__divisions__schemas__ImportReport"];
                 };
             };
             /** @description Validation error (field problems in `errors`) */
@@ -10998,6 +11700,763 @@ export interface operations {
             };
             /** @description Validation error (field problems in `errors`) */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Client error: application/problem+json with a stable `code` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    "tasks-catalogue-get": {
+        parameters: {
+            query?: {
+                /** @description defaults to the caller's county */
+                county_code?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CatalogueOut"];
+                };
+            };
+            /** @description Validation error (field problems in `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Client error: application/problem+json with a stable `code` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    "tasks-catalogue-item-create": {
+        parameters: {
+            query?: {
+                /** @description defaults to the caller's county */
+                county_code?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ItemIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ItemOut"];
+                };
+            };
+            /** @description Validation error (field problems in `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Client error: application/problem+json with a stable `code` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    "tasks-catalogue-item-update": {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description ETag from GET */
+                "if-match": string;
+            };
+            path: {
+                item_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ItemPatch"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ItemOut"];
+                };
+            };
+            /** @description Stale If-Match */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Validation error (field problems in `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description If-Match missing */
+            428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Client error: application/problem+json with a stable `code` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    "tasks-catalogue-unit-create": {
+        parameters: {
+            query?: {
+                /** @description defaults to the caller's county */
+                county_code?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UnitIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UnitOut"];
+                };
+            };
+            /** @description Validation error (field problems in `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Client error: application/problem+json with a stable `code` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    "tasks-list": {
+        parameters: {
+            query?: {
+                village_code?: string | null;
+                township_code?: string | null;
+                category?: components["schemas"]["Category"] | null;
+                item_id?: number | null;
+                status?: components["schemas"]["TaskStatus"] | null;
+                responsible_kind?: components["schemas"]["Responsible"] | null;
+                partner_unit_id?: number | null;
+                cadre_id?: number | null;
+                due_from?: string | null;
+                due_to?: string | null;
+                /** @description title or village name contains */
+                q?: string | null;
+                /** @description Page size (1 to 200) */
+                limit?: number;
+                offset?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_TaskOut_"];
+                };
+            };
+            /** @description Validation error (field problems in `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Client error: application/problem+json with a stable `code` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    "tasks-create": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TaskCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TaskOut"];
+                };
+            };
+            /** @description Validation error (field problems in `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Client error: application/problem+json with a stable `code` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    "tasks-export": {
+        parameters: {
+            query?: {
+                format?: string;
+                village_code?: string | null;
+                township_code?: string | null;
+                category?: components["schemas"]["Category"] | null;
+                status?: components["schemas"]["TaskStatus"] | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": unknown;
+                    "text/csv": unknown;
+                };
+            };
+            /** @description Validation error (field problems in `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Client error: application/problem+json with a stable `code` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    "tasks-import": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": components["schemas"]["Body_tasks-import"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["cunzhi__tasks__schemas__ImportReport"];
+                };
+            };
+            /** @description Validation error (field problems in `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Client error: application/problem+json with a stable `code` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    "tasks-photos-get": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                photo_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "image/jpeg": unknown;
+                    "image/png": unknown;
+                    "image/webp": unknown;
+                };
+            };
+            /** @description Validation error (field problems in `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Client error: application/problem+json with a stable `code` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    "tasks-get": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                task_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TaskDetail"];
+                };
+            };
+            /** @description Validation error (field problems in `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Client error: application/problem+json with a stable `code` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    "tasks-update": {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description ETag from GET */
+                "if-match": string;
+            };
+            path: {
+                task_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TaskPatch"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TaskOut"];
+                };
+            };
+            /** @description Stale If-Match */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Validation error (field problems in `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description If-Match missing */
+            428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Client error: application/problem+json with a stable `code` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    "tasks-progress": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description the phone's key for this update: a replay is stored once */
+                "Idempotency-Key"?: string | null;
+            };
+            path: {
+                task_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ProgressIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProgressOut"];
+                };
+            };
+            /** @description Validation error (field problems in `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Client error: application/problem+json with a stable `code` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    "tasks-progress-photo-add": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                task_id: number;
+                update_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": components["schemas"]["Body_tasks-progress-photo-add"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TaskPhotoOut"];
+                };
+            };
+            /** @description photo_too_large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Validation error (field problems in `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Client error: application/problem+json with a stable `code` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    "tasks-accept": {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description ETag from GET */
+                "if-match": string;
+            };
+            path: {
+                task_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["JudgeIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TaskOut"];
+                };
+            };
+            /** @description Stale If-Match */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Validation error (field problems in `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description If-Match missing */
+            428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Client error: application/problem+json with a stable `code` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    "tasks-send-back": {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description ETag from GET */
+                "if-match": string;
+            };
+            path: {
+                task_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SendBackIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TaskOut"];
+                };
+            };
+            /** @description Stale If-Match */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Validation error (field problems in `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description If-Match missing */
+            428: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -1,0 +1,176 @@
+"""Tasks for village cadres (压担子): the county's catalogue (items of the four categories, units of
+measure), tasks given to villages, their history (progress updates, acceptance, returns, the sweep's
+flags; append-only) and the evidence photos of progress updates (append-only)."""
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    Numeric,
+    String,
+    UniqueConstraint,
+    func,
+)
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
+from sqlalchemy.orm import Mapped, deferred, mapped_column
+
+from cunzhi.db import Base
+from cunzhi.kit.codes import sql_in
+from cunzhi.tasks.rules import Category, Responsible, TaskStatus
+
+EVENT_KINDS = ("create", "edit", "progress", "complete", "mark_overdue", "accept", "send_back", "due_soon")
+CODE_RE = "^[a-z0-9][a-z0-9_-]{0,31}$"
+
+
+class TaskUnit(Base):
+    """A unit of measure the county's tasks count in (km, households, ducks, bags, mu)."""
+
+    __tablename__ = "task_units"
+    __table_args__ = (UniqueConstraint("county_code", "code", name="uq_task_units_code"),
+                      CheckConstraint(f"code ~ '{CODE_RE}'", name="code_form"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    county_code: Mapped[str] = mapped_column(ForeignKey("divisions.code"))
+    code: Mapped[str] = mapped_column(String(32))
+    name: Mapped[str] = mapped_column(String(20))
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default="true")
+    version: Mapped[int] = mapped_column(Integer, nullable=False, server_default="1")
+
+    __mapper_args__ = {"version_id_col": version, "eager_defaults": True}
+
+
+class TaskItem(Base):
+    """An entry of the county's catalogue: one of the seven helps, a construction item, a poverty-relief
+    policy measure or an industry programme."""
+
+    __tablename__ = "task_items"
+    __table_args__ = (UniqueConstraint("county_code", "code", name="uq_task_items_code"),
+                      CheckConstraint(f"code ~ '{CODE_RE}'", name="code_form"),
+                      CheckConstraint(f"category IN ({sql_in(Category)})", name="category"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    county_code: Mapped[str] = mapped_column(ForeignKey("divisions.code"))
+    category: Mapped[str] = mapped_column(String(20))
+    code: Mapped[str] = mapped_column(String(32))
+    name: Mapped[str] = mapped_column(String(100))
+    default_unit: Mapped[str | None] = mapped_column(String(32))
+    description: Mapped[str | None] = mapped_column(String(1000))
+    sort: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default="true")
+    version: Mapped[int] = mapped_column(Integer, nullable=False, server_default="1")
+    updated_by: Mapped[str | None] = mapped_column(String(100))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now(),
+                                                 onupdate=func.now())
+
+    __mapper_args__ = {"version_id_col": version, "eager_defaults": True}
+
+
+class Task(Base):
+    """A concrete task given to a village, with a target, a due date and who is responsible."""
+
+    __tablename__ = "tasks"
+    __table_args__ = (
+        CheckConstraint(f"status IN ({sql_in(TaskStatus)})", name="status"),
+        CheckConstraint(f"responsible_kind IN ({sql_in(Responsible)})", name="responsible_kind"),
+        CheckConstraint("target > 0", name="target_positive"),
+        CheckConstraint("progress >= 0 AND progress <= target", name="progress_range"),
+        CheckConstraint("(responsible_kind = 'partner_unit') = (partner_unit_id IS NOT NULL)", name="partner_unit"),
+        CheckConstraint("(responsible_kind = 'cadre') = (cadre_id IS NOT NULL)", name="cadre"),
+        CheckConstraint("assigned_level IN ('county', 'township')", name="assigned_level"),
+        CheckConstraint("duties <@ ARRAY['mobilise', 'supervise_quality', 'settle_disputes']::varchar[]",
+                        name="duties"),
+        UniqueConstraint("county_code", "import_key", name="uq_tasks_import_key"),
+        Index("ix_tasks_village_status", "village_id", "status"),
+        Index("ix_tasks_open_due", "due_date", postgresql_where="status IN ('planned', 'in_progress')"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    county_code: Mapped[str] = mapped_column(ForeignKey("divisions.code"))
+    village_id: Mapped[int] = mapped_column(ForeignKey("villages.id"))
+    item_id: Mapped[int] = mapped_column(ForeignKey("task_items.id"), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    duties: Mapped[list[str]] = mapped_column(ARRAY(String(32)), default=list, server_default="{}")
+    note: Mapped[str | None] = mapped_column(String(2000))
+    target: Mapped[Decimal] = mapped_column(Numeric(14, 2))
+    unit: Mapped[str] = mapped_column(String(32))
+    progress: Mapped[Decimal] = mapped_column(Numeric(14, 2), default=Decimal("0"), server_default="0")
+    due_date: Mapped[date] = mapped_column(Date)
+    responsible_kind: Mapped[str] = mapped_column(String(20))
+    partner_unit_id: Mapped[int | None] = mapped_column(ForeignKey("partner_units.id"))
+    cadre_id: Mapped[int | None] = mapped_column(ForeignKey("cadres.id"))
+    status: Mapped[str] = mapped_column(String(16), default=TaskStatus.planned.value)
+    assigned_level: Mapped[str] = mapped_column(String(10))
+    assigned_by: Mapped[str] = mapped_column(String(100))
+    import_key: Mapped[str | None] = mapped_column(String(64))
+    done_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    accepted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    reminded_for: Mapped[date | None] = mapped_column(Date)
+    version: Mapped[int] = mapped_column(Integer, nullable=False, server_default="1")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now(),
+                                                 onupdate=func.now())
+
+    __mapper_args__ = {"version_id_col": version, "eager_defaults": True}
+
+
+class TaskHistory(Base):
+    """What happened to a task, one row per event, never changed (trigger). A progress update carries
+    the amount added and the progress after; a return carries its reasons."""
+
+    __tablename__ = "task_history"
+    __table_args__ = (
+        CheckConstraint(f"kind IN ({', '.join(repr(k) for k in EVENT_KINDS)})", name="kind"),
+        CheckConstraint("amount IS NULL OR amount >= 0", name="amount"),
+        UniqueConstraint("user_id", "client_key", name="uq_task_history_client_key"),
+        Index("ix_task_history_task", "task_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    task_id: Mapped[int] = mapped_column(ForeignKey("tasks.id"))
+    kind: Mapped[str] = mapped_column(String(16))
+    status_before: Mapped[str | None] = mapped_column(String(16))
+    status_after: Mapped[str] = mapped_column(String(16))
+    amount: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
+    progress_after: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
+    text: Mapped[str | None] = mapped_column(String(2000))
+    reasons: Mapped[list[str] | None] = mapped_column(ARRAY(String(500)))
+    changes: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    client_key: Mapped[str | None] = mapped_column(String(128))
+    body_hash: Mapped[str | None] = mapped_column(String(64))
+    actor: Mapped[str] = mapped_column(String(100))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    __mapper_args__ = {"eager_defaults": True}
+
+
+class TaskPhoto(Base):
+    """Evidence photo of a progress update, kept in the database like the cadres' photos. Append-only."""
+
+    __tablename__ = "task_photos"
+    __table_args__ = (
+        CheckConstraint("size > 0", name="size_positive"),
+        CheckConstraint("content_type IN ('image/jpeg', 'image/png', 'image/webp')", name="content_type"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    history_id: Mapped[int] = mapped_column(ForeignKey("task_history.id"), index=True)
+    task_id: Mapped[int] = mapped_column(ForeignKey("tasks.id"), index=True)
+    village_id: Mapped[int] = mapped_column(ForeignKey("villages.id"))
+    content_type: Mapped[str] = mapped_column(String(32))
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    content: Mapped[bytes] = deferred(mapped_column(LargeBinary, nullable=False))
+    uploaded_by: Mapped[str] = mapped_column(String(100))
+    uploaded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+    __mapper_args__ = {"eager_defaults": True}

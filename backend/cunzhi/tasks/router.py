@@ -1,0 +1,198 @@
+"""Tasks for village cadres (压担子): the county's catalogue, tasks, progress with evidence photos,
+acceptance and return, import and export. HTTP only: the rules are in service.py and transfer.py."""
+
+from datetime import date
+from typing import Annotated, Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, File, Form, Header, Path, Query, Response, UploadFile
+
+from cunzhi.kit.deps import PrincipalDep, SessionDep
+from cunzhi.kit.etag import etag
+from cunzhi.kit.pagination import Limit, Offset
+from cunzhi.tasks import service, transfer
+from cunzhi.tasks.rules import Category, Responsible, TaskStatus
+from cunzhi.tasks.schemas import (
+    CatalogueOut,
+    ImportReport,
+    ItemIn,
+    ItemOut,
+    ItemPatch,
+    JudgeIn,
+    ProgressIn,
+    ProgressOut,
+    SendBackIn,
+    TaskCreate,
+    TaskDetail,
+    TaskList,
+    TaskOut,
+    TaskPatch,
+    TaskPhotoOut,
+    UnitIn,
+    UnitOut,
+)
+
+router = APIRouter(prefix="/api/v1/tasks", tags=["tasks"])
+
+Id = Annotated[int, Path(ge=1, le=2_147_483_647)]
+CountyCode = Annotated[str | None, Query(pattern=r"^\d{12}$", description="defaults to the caller's county")]
+Code12 = Annotated[str | None, Query(pattern=r"^\d{12}$")]
+IfMatch = Annotated[str | None, Header(description="ETag from GET")]
+IdemKey = Annotated[str | None, Header(alias="Idempotency-Key", pattern=r"^[!-~]{1,128}$",
+                                       description="the phone's key for this update: a replay is stored once")]
+PRECONDITIONS: dict[int | str, dict[str, Any]] = {412: {"description": "Stale If-Match"},
+                                                  428: {"description": "If-Match missing"}}
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+IMAGE_TYPES: dict[str, dict[str, Any]] = {"image/jpeg": {}, "image/png": {}, "image/webp": {}}
+
+
+def _with_etag(response: Response, out: TaskOut) -> TaskOut:
+    response.headers["ETag"] = etag(out.version)
+    return out
+
+
+# ---- catalogue ------------------------------------------------------------------------------
+
+@router.get("/catalogue", response_model=CatalogueOut, name="catalogue-get",
+            summary="The county's task catalogue: items of the four categories and units of measure")
+async def get_catalogue(principal: PrincipalDep, session: SessionDep, county_code: CountyCode = None) -> CatalogueOut:
+    return await service.get_catalogue(session, principal, county_code)
+
+
+@router.post("/catalogue/items", response_model=ItemOut, status_code=201, name="catalogue-item-create")
+async def create_item(body: ItemIn, principal: PrincipalDep, session: SessionDep, response: Response,
+                      county_code: CountyCode = None) -> ItemOut:
+    out = await service.create_item(session, principal, county_code, body)
+    response.headers["ETag"] = etag(out.version)
+    return out
+
+
+@router.patch("/catalogue/items/{item_id}", response_model=ItemOut, name="catalogue-item-update",
+              responses=PRECONDITIONS)
+async def update_item(item_id: Id, body: ItemPatch, principal: PrincipalDep, session: SessionDep,
+                      response: Response, if_match: IfMatch = None) -> ItemOut:
+    out = await service.update_item(session, principal, item_id, body, if_match)
+    response.headers["ETag"] = etag(out.version)
+    return out
+
+
+@router.post("/catalogue/units", response_model=UnitOut, status_code=201, name="catalogue-unit-create")
+async def create_unit(body: UnitIn, principal: PrincipalDep, session: SessionDep,
+                      county_code: CountyCode = None) -> UnitOut:
+    return await service.create_unit(session, principal, county_code, body)
+
+
+# ---- tasks ----------------------------------------------------------------------------------
+
+def _filter(village_code: str | None, township_code: str | None, category: Category | None, item_id: int | None,
+            status: TaskStatus | None, responsible_kind: Responsible | None, partner_unit_id: int | None,
+            cadre_id: int | None, due_from: date | None, due_to: date | None, q: str | None) -> service.TaskFilter:
+    return service.TaskFilter(village_code=village_code, township_code=township_code,
+                              category=category.value if category else None, item_id=item_id,
+                              status=status.value if status else None,
+                              responsible_kind=responsible_kind.value if responsible_kind else None,
+                              partner_unit_id=partner_unit_id, cadre_id=cadre_id, due_from=due_from, due_to=due_to,
+                              q=q)
+
+
+OptId = Annotated[int | None, Query(ge=1, le=2_147_483_647)]
+Q = Annotated[str | None, Query(min_length=1, max_length=50, description="title or village name contains")]
+
+
+@router.get("", response_model=TaskList, name="list", summary="Tasks in scope, soonest due first")
+async def list_tasks(principal: PrincipalDep, session: SessionDep, village_code: Code12 = None,
+                     township_code: Code12 = None, category: Category | None = None, item_id: OptId = None,
+                     status: TaskStatus | None = None, responsible_kind: Responsible | None = None,
+                     partner_unit_id: OptId = None, cadre_id: OptId = None, due_from: date | None = None,
+                     due_to: date | None = None, q: Q = None, limit: Limit = 50, offset: Offset = 0) -> TaskList:
+    f = _filter(village_code, township_code, category, item_id, status, responsible_kind, partner_unit_id, cadre_id,
+                due_from, due_to, q)
+    items, total = await service.list_tasks(session, principal, f, limit=limit, offset=offset)
+    return TaskList(items=items, total=total, limit=limit, offset=offset)
+
+
+@router.post("", response_model=TaskOut, status_code=201, name="create", summary="Give a village a task")
+async def create_task(body: TaskCreate, principal: PrincipalDep, session: SessionDep, response: Response) -> TaskOut:
+    out = await service.create_task(session, principal, body)
+    response.headers["Location"] = f"/api/v1/tasks/{out.id}"
+    return _with_etag(response, out)
+
+
+@router.get("/export", name="export", response_class=Response, summary="Tasks in scope, in the import's format",
+            responses={200: {"content": {XLSX: {}, "text/csv": {}}}})
+async def export_tasks(principal: PrincipalDep, session: SessionDep,
+                       format: Annotated[str, Query(pattern="^(xlsx|csv)$")] = "xlsx",
+                       village_code: Code12 = None, township_code: Code12 = None, category: Category | None = None,
+                       status: TaskStatus | None = None) -> Response:
+    f = _filter(village_code, township_code, category, None, status, None, None, None, None, None, None)
+    name, fallback, body = await transfer.export(session, principal, f, fmt=format)
+    media = XLSX if format == "xlsx" else "text/csv; charset=utf-8"
+    return Response(body, media_type=media, headers={
+        "Content-Disposition": f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(name)}"})
+
+
+@router.post("/import", response_model=ImportReport, name="import",
+             summary="Import tasks from XLSX or CSV: a dry run reports every bad row; the import writes all or none")
+async def import_tasks(principal: PrincipalDep, session: SessionDep, file: Annotated[UploadFile, File()],
+                       dry_run: Annotated[bool, Form()] = True) -> ImportReport:
+    content = await file.read()
+    return await transfer.run_import(session, principal, content, file.filename, dry_run=dry_run)
+
+
+@router.get("/photos/{photo_id}", name="photos-get", response_class=Response,
+            responses={200: {"content": IMAGE_TYPES}}, summary="An evidence photo of a progress update")
+async def get_photo(photo_id: Id, principal: PrincipalDep, session: SessionDep) -> Response:
+    photo = await service.get_photo(session, principal, photo_id)
+    ext = photo.content_type.split("/")[1]
+    return Response(photo.content, media_type=photo.content_type, headers={
+        "Content-Disposition": f"inline; filename*=UTF-8''{quote(f'task-photo-{photo.id}.{ext}')}",
+        "Cache-Control": "private, max-age=86400, immutable"})
+
+
+@router.get("/{task_id}", response_model=TaskDetail, name="get", summary="A task with its history and photos")
+async def get_task(task_id: Id, principal: PrincipalDep, session: SessionDep, response: Response) -> TaskDetail:
+    out = await service.get_task(session, principal, task_id)
+    response.headers["ETag"] = etag(out.version)
+    return out
+
+
+@router.patch("/{task_id}", response_model=TaskOut, name="update", responses=PRECONDITIONS)
+async def update_task(task_id: Id, body: TaskPatch, principal: PrincipalDep, session: SessionDep,
+                      response: Response, if_match: IfMatch = None) -> TaskOut:
+    return _with_etag(response, await service.update_task(session, principal, task_id, body, if_match))
+
+
+@router.post("/{task_id}/progress", response_model=ProgressOut, status_code=201, name="progress",
+             summary="Post a progress update (the phone may replay it with its Idempotency-Key)")
+async def post_progress(task_id: Id, body: ProgressIn, principal: PrincipalDep, session: SessionDep,
+                        response: Response, key: IdemKey = None) -> ProgressOut:
+    task, update, created = await service.post_progress(session, principal, task_id, body, key)
+    if not created:
+        response.status_code = 200
+        response.headers["Idempotent-Replayed"] = "true"
+    _with_etag(response, task)
+    return ProgressOut(task=task, update=update)
+
+
+@router.post("/{task_id}/progress/{update_id}/photos", response_model=TaskPhotoOut, status_code=201,
+             name="progress-photo-add",
+             responses={413: {"description": "photo_too_large"}, 422: {"description": "photo_type_refused"}},
+             summary="Add an evidence photo (JPEG, PNG or WebP) to one's own progress update")
+async def add_photo(task_id: Id, update_id: Id, file: Annotated[UploadFile, File()], principal: PrincipalDep,
+                    session: SessionDep) -> TaskPhotoOut:
+    content = await file.read(service.photo_limit() + 1)
+    return await service.add_photo(session, principal, task_id, update_id, content)
+
+
+@router.post("/{task_id}/accept", response_model=TaskOut, name="accept", responses=PRECONDITIONS,
+             summary="Accept a finished task (the level that gave it)")
+async def accept(task_id: Id, body: JudgeIn, principal: PrincipalDep, session: SessionDep, response: Response,
+                 if_match: IfMatch = None) -> TaskOut:
+    return _with_etag(response, await service.accept_task(session, principal, task_id, body, if_match))
+
+
+@router.post("/{task_id}/send-back", response_model=TaskOut, name="send-back", responses=PRECONDITIONS,
+             summary="Send a finished task back, with reasons")
+async def send_back(task_id: Id, body: SendBackIn, principal: PrincipalDep, session: SessionDep,
+                    response: Response, if_match: IfMatch = None) -> TaskOut:
+    return _with_etag(response, await service.send_back(session, principal, task_id, body, if_match))

@@ -1,0 +1,187 @@
+"""Import and export of tasks: one format both ways (the columns of rules.COLUMNS, Chinese headers),
+as XLSX (openpyxl) or CSV (UTF-8, with or without BOM; GB18030 as written by older Excel).
+
+A dry run validates every row and writes nothing; the import validates the same way and writes all
+rows or none, in the request's transaction. Each row's key (village, item, title, due date) is unique
+per county, so the same file imported twice adds nothing the second time."""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+from openpyxl import load_workbook
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from cunzhi.cadres.models import Cadre
+from cunzhi.kit import clock, events
+from cunzhi.kit.errors import Unprocessable
+from cunzhi.kit.permissions import require
+from cunzhi.kit.principal import Principal
+from cunzhi.kit.scope import principal_county, village_clause
+from cunzhi.partners.models import PartnerUnit
+from cunzhi.rectification.export import _sheet, filename
+from cunzhi.tasks import rules
+from cunzhi.tasks.models import Task, TaskHistory, TaskItem, TaskUnit
+from cunzhi.tasks.permissions import TASKS, TaskAction, assigning_level
+from cunzhi.tasks.schemas import ImportReport, ImportRowError
+from cunzhi.tasks.service import TaskFilter, all_tasks
+from cunzhi.villages.models import Village
+
+MAX_ROWS = 50_000
+XLSX_MAGIC = b"PK\x03\x04"
+
+
+def _refuse(msg: str, code: str = "import_unreadable") -> Unprocessable:
+    return Unprocessable(msg, code=code, errors=[{"loc": ["body", "file"], "msg": msg, "type": "value_error"}])
+
+
+def read_rows(content: bytes, name: str | None) -> tuple[list[Any], list[tuple[int, list[Any]]]]:
+    """(header, [(row number, cells)]) of the first sheet or the CSV; blank rows are left out."""
+    rows: list[tuple[int, list[Any]]] = []
+    if content.startswith(XLSX_MAGIC):
+        try:
+            wb = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+        except Exception:  # a damaged or foreign zip: the client's file, not our fault
+            raise _refuse("文件无法读取：不是有效的XLSX文件") from None
+        ws = wb.worksheets[0]
+        it = ws.iter_rows(values_only=True)
+        header = list(next(it, ()) or ())
+        for n, cells in enumerate(it, start=2):
+            if any(c not in (None, "") for c in cells):
+                rows.append((n, list(cells)))
+                if len(rows) > MAX_ROWS:
+                    raise _refuse(f"一次最多导入{MAX_ROWS}行", "import_too_large")
+        wb.close()
+        return header, rows
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            text = content.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        raise _refuse("文件无法读取：请使用XLSX或UTF-8编码的CSV")
+    reader = csv.reader(io.StringIO(text))
+    header = next(reader, [])
+    for n, cells in enumerate(reader, start=2):
+        if any(c.strip() for c in cells):
+            rows.append((n, cells))
+            if len(rows) > MAX_ROWS:
+                raise _refuse(f"一次最多导入{MAX_ROWS}行", "import_too_large")
+    return header, rows
+
+
+async def lookups(session: AsyncSession, p: Principal, county: str) -> rules.Lookups:
+    villages = dict((await session.execute(select(Village.code, Village.id).where(
+        village_clause(p), Village.county_code == county))).all())
+    items = {code: (i, cat) for code, i, cat in (await session.execute(select(
+        TaskItem.code, TaskItem.id, TaskItem.category).where(TaskItem.county_code == county, TaskItem.active))).all()}
+    units = set((await session.execute(select(TaskUnit.code).where(
+        TaskUnit.county_code == county, TaskUnit.active))).scalars())
+    units |= set((await session.execute(select(TaskUnit.name).where(
+        TaskUnit.county_code == county, TaskUnit.active))).scalars())
+    pus = dict((await session.execute(select(PartnerUnit.code, PartnerUnit.id).where(
+        PartnerUnit.county_code == county))).all())
+    cadres: dict[str, int] = {}
+    names: dict[str, list[int]] = {}
+    for cid, name in (await session.execute(select(Cadre.id, Cadre.name).where(
+            Cadre.county_code == county, Cadre.active))).all():
+        cadres[str(cid)] = cid
+        names.setdefault(name, []).append(cid)
+    cadres.update({n: ids[0] for n, ids in names.items() if len(ids) == 1 and n not in cadres})
+    existing: set[str] = set((await session.execute(select(Task.import_key).where(
+        Task.county_code == county, Task.import_key.is_not(None)))).scalars())  # type: ignore[arg-type]
+    return rules.Lookups(villages=villages, items=items, units=units, partner_units=pus, cadres=cadres,
+                         earliest_due=clock.local_today(), existing_keys=existing)
+
+
+async def _unit_codes_by_name(session: AsyncSession, county: str) -> dict[str, str]:
+    return dict((await session.execute(select(TaskUnit.name, TaskUnit.code).where(
+        TaskUnit.county_code == county))).all())
+
+
+async def run_import(session: AsyncSession, p: Principal, content: bytes, name: str | None, *,
+                     dry_run: bool) -> ImportReport:
+    require(p, TASKS, TaskAction.import_, what="import tasks")
+    county = await principal_county(session, p)
+    if county is None:
+        raise _refuse("请以县或乡镇账号导入", "unknown_county")
+    header, raw = read_rows(content, name)
+    index, errors = rules.header_map(header)
+    if errors:
+        return ImportReport(dry_run=dry_run, rows=len(raw), valid=0,
+                            errors=[ImportRowError(row=e.row, column=e.column, reason=e.reason) for e in errors])
+    values = [(n, {key: cells[i] if i < len(cells) else None for i, key in index.items()}) for n, cells in raw]
+    lk = await lookups(session, p, county)
+    good, bad = rules.validate_rows(values, lk)
+    report = ImportReport(dry_run=dry_run, rows=len(raw), valid=len(good),
+                          errors=[ImportRowError(row=e.row, column=e.column, reason=e.reason) for e in bad])
+    if dry_run or bad or not good:
+        return report
+    by_name = await _unit_codes_by_name(session, county)
+    level = assigning_level(p)
+    created_ids: list[int] = []
+    for start in range(0, len(good), 1000):
+        chunk = good[start:start + 1000]
+        stmt = insert(Task).values([{
+            "county_code": county, "village_id": r.village_id, "item_id": r.item_id, "title": r.title,
+            "duties": r.duties, "note": r.note, "target": r.target, "unit": by_name.get(r.unit, r.unit),
+            "progress": 0, "due_date": r.due_date, "responsible_kind": r.responsible_kind,
+            "partner_unit_id": r.partner_unit_id, "cadre_id": r.cadre_id, "status": "planned",
+            "assigned_level": level, "assigned_by": p.name, "import_key": r.key, "version": 1,
+        } for r in chunk]).on_conflict_do_nothing(constraint="uq_tasks_import_key").returning(Task.id)
+        created_ids += list((await session.execute(stmt)).scalars())
+    now = clock.now()
+    for start in range(0, len(created_ids), 1000):
+        await session.execute(insert(TaskHistory).values([{
+            "task_id": i, "kind": "create", "status_after": "planned", "actor": p.name,
+            "user_id": p.id if p.kind == "user" else None, "at": now, "text": "批量导入"}
+            for i in created_ids[start:start + 1000]]))
+    report.created = len(created_ids)
+    report.skipped = len(good) - len(created_ids)
+    await events.emit(session, p, "task.import", "task_import", county,
+                      after={"rows": len(good), "created": report.created, "skipped": report.skipped,
+                             "file": (name or "")[:200]})
+    return report
+
+
+def _fmt(v: Any) -> str:
+    return f"{v:.2f}" if v is not None else ""
+
+
+async def export(session: AsyncSession, p: Principal, f: TaskFilter, *, fmt: str) -> tuple[str, str, bytes]:
+    """(Chinese file name, ASCII fallback, body) in the import's format, the same columns."""
+    rows = await all_tasks(session, p, f)
+    pu_codes: dict[int, str] = dict((await session.execute(select(PartnerUnit.id, PartnerUnit.code))).all()) \
+        if any(r[0].partner_unit_id for r in rows) else {}
+    out: list[list[Any]] = []
+    for r in rows:
+        t: Task = r[0]
+        responsible = ""
+        if t.partner_unit_id:
+            responsible = pu_codes.get(t.partner_unit_id, "")
+        elif t.cadre_id:
+            responsible = str(t.cadre_id)
+        out.append([r[1], r[5], t.title, "、".join(rules.DUTY_ZH[d] for d in t.duties), _fmt(t.target), t.unit,
+                    t.due_date.isoformat(), rules.RESPONSIBLE_ZH[t.responsible_kind], responsible, t.note or ""])
+    day = clock.local_today().isoformat()
+    if fmt == "csv":
+        buf = io.StringIO()
+        w = csv.writer(buf)
+        w.writerow(rules.COLUMNS)
+        for row in out:
+            # A cell a spreadsheet would read as a formula is written with a leading quote.
+            w.writerow([("'" + c) if isinstance(c, str) and c.startswith(("=", "+", "-", "@")) else c for c in row])
+        return f"任务-{day}.csv", f"tasks-{day}.csv", ("\ufeff" + buf.getvalue()).encode("utf-8")
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    _sheet(wb, "任务", rules.COLUMNS, out, first=True)
+    bio = io.BytesIO()
+    wb.save(bio)
+    return filename("任务", day), f"tasks-{day}.xlsx", bio.getvalue()
+
