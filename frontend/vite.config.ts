@@ -50,7 +50,7 @@ export function noCdnFonts(): Plugin {
     name: 'cunzhi-no-cdn-fonts',
     enforce: 'pre',
     transform(code, id) {
-      if (!/[\\/]node_modules[\\/]vant[\\/].*\.css$/.test(id.split('?')[0]) || !code.includes('alicdn')) return null
+      if (!/[\\/]node_modules[\\/]vant[\\/].*\.css$/.test(id.split('?')[0] ?? '') || !code.includes('alicdn')) return null
       return { code: code.replace(CDN_SOURCE, ''), map: null }
     },
   }

@@ -14,7 +14,7 @@ from cunzhi.tasks import service, transfer
 from cunzhi.tasks.rules import Category, Responsible, TaskStatus
 from cunzhi.tasks.schemas import (
     CatalogueOut,
-    ImportReport,
+    TaskImportReport,
     ItemIn,
     ItemOut,
     ItemPatch,
@@ -131,10 +131,10 @@ async def export_tasks(principal: PrincipalDep, session: SessionDep,
         "Content-Disposition": f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(name)}"})
 
 
-@router.post("/import", response_model=ImportReport, name="import",
+@router.post("/import", response_model=TaskImportReport, name="import",
              summary="Import tasks from XLSX or CSV: a dry run reports every bad row; the import writes all or none")
 async def import_tasks(principal: PrincipalDep, session: SessionDep, file: Annotated[UploadFile, File()],
-                       dry_run: Annotated[bool, Form()] = True) -> ImportReport:
+                       dry_run: Annotated[bool, Form()] = True) -> TaskImportReport:
     content = await file.read()
     return await transfer.run_import(session, principal, content, file.filename, dry_run=dry_run)
 

@@ -213,17 +213,17 @@ class SweepOut(BaseModel):
 
 # ---- import ---------------------------------------------------------------------------------
 
-class ImportRowError(BaseModel):
+class TaskImportRowError(BaseModel):
     row: int = Field(description="Row number in the file (the header is row 1)")
     column: str = Field(description="The column's header, in Chinese")
     reason: str = Field(description="What is wrong, in Chinese")
 
 
-class ImportReport(BaseModel):
+class TaskImportReport(BaseModel):
     dry_run: bool
     rows: int
     valid: int
-    errors: list[ImportRowError]
+    errors: list[TaskImportRowError]
     created: int = 0
     skipped: int = Field(0, description="Rows already imported before (the same file twice adds nothing)")
 

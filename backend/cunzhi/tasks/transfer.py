@@ -27,7 +27,7 @@ from cunzhi.rectification.export import _sheet, filename
 from cunzhi.tasks import rules
 from cunzhi.tasks.models import Task, TaskHistory, TaskItem, TaskUnit
 from cunzhi.tasks.permissions import TASKS, TaskAction, assigning_level
-from cunzhi.tasks.schemas import ImportReport, ImportRowError
+from cunzhi.tasks.schemas import TaskImportReport, TaskImportRowError
 from cunzhi.tasks.service import TaskFilter, all_tasks
 from cunzhi.villages.models import Village
 
@@ -105,7 +105,7 @@ async def _unit_codes_by_name(session: AsyncSession, county: str) -> dict[str, s
 
 
 async def run_import(session: AsyncSession, p: Principal, content: bytes, name: str | None, *,
-                     dry_run: bool) -> ImportReport:
+                     dry_run: bool) -> TaskImportReport:
     require(p, TASKS, TaskAction.import_, what="import tasks")
     county = await principal_county(session, p)
     if county is None:
@@ -113,13 +113,13 @@ async def run_import(session: AsyncSession, p: Principal, content: bytes, name: 
     header, raw = read_rows(content, name)
     index, errors = rules.header_map(header)
     if errors:
-        return ImportReport(dry_run=dry_run, rows=len(raw), valid=0,
-                            errors=[ImportRowError(row=e.row, column=e.column, reason=e.reason) for e in errors])
+        return TaskImportReport(dry_run=dry_run, rows=len(raw), valid=0,
+                            errors=[TaskImportRowError(row=e.row, column=e.column, reason=e.reason) for e in errors])
     values = [(n, {key: cells[i] if i < len(cells) else None for i, key in index.items()}) for n, cells in raw]
     lk = await lookups(session, p, county)
     good, bad = rules.validate_rows(values, lk)
-    report = ImportReport(dry_run=dry_run, rows=len(raw), valid=len(good),
-                          errors=[ImportRowError(row=e.row, column=e.column, reason=e.reason) for e in bad])
+    report = TaskImportReport(dry_run=dry_run, rows=len(raw), valid=len(good),
+                          errors=[TaskImportRowError(row=e.row, column=e.column, reason=e.reason) for e in bad])
     if dry_run or bad or not good:
         return report
     by_name = await _unit_codes_by_name(session, county)

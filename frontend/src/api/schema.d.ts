@@ -4138,6 +4138,21 @@ export interface components {
              */
             reason: string;
         };
+        /** ImportReport */
+        ImportReport: {
+            /** Dry Run */
+            dry_run: boolean;
+            /**
+             * Applied
+             * @description False for a dry run: nothing was written
+             */
+            applied: boolean;
+            summary: components["schemas"]["ImportSummary"];
+            /** Rows */
+            rows: components["schemas"]["ImportRow"][];
+            /** Errors */
+            errors: components["schemas"]["ImportError_"][];
+        };
         /** ImportRow */
         ImportRow: {
             /**
@@ -4163,24 +4178,6 @@ export interface components {
             action: string;
             /** Old Name */
             old_name: string | null;
-        };
-        /** ImportRowError */
-        ImportRowError: {
-            /**
-             * Row
-             * @description Row number in the file (the header is row 1)
-             */
-            row: number;
-            /**
-             * Column
-             * @description The column's header, in Chinese
-             */
-            column: string;
-            /**
-             * Reason
-             * @description What is wrong, in Chinese
-             */
-            reason: string;
         };
         /** ImportSummary */
         ImportSummary: {
@@ -6641,6 +6638,46 @@ export interface components {
             /** History */
             history: components["schemas"]["HistoryOut"][];
         };
+        /** TaskImportReport */
+        TaskImportReport: {
+            /** Dry Run */
+            dry_run: boolean;
+            /** Rows */
+            rows: number;
+            /** Valid */
+            valid: number;
+            /** Errors */
+            errors: components["schemas"]["TaskImportRowError"][];
+            /**
+             * Created
+             * @default 0
+             */
+            created: number;
+            /**
+             * Skipped
+             * @description Rows already imported before (the same file twice adds nothing)
+             * @default 0
+             */
+            skipped: number;
+        };
+        /** TaskImportRowError */
+        TaskImportRowError: {
+            /**
+             * Row
+             * @description Row number in the file (the header is row 1)
+             */
+            row: number;
+            /**
+             * Column
+             * @description The column's header, in Chinese
+             */
+            column: string;
+            /**
+             * Reason
+             * @description What is wrong, in Chinese
+             */
+            reason: string;
+        };
         /** TaskOut */
         TaskOut: {
             /** Id */
@@ -7100,21 +7137,6 @@ export interface components {
             /** Reason */
             reason: string;
         };
-        /** ImportReport */
-        cunzhi__divisions__schemas__ImportReport: {
-            /** Dry Run */
-            dry_run: boolean;
-            /**
-             * Applied
-             * @description False for a dry run: nothing was written
-             */
-            applied: boolean;
-            summary: components["schemas"]["ImportSummary"];
-            /** Rows */
-            rows: components["schemas"]["ImportRow"][];
-            /** Errors */
-            errors: components["schemas"]["ImportError_"][];
-        };
         /** EventOut */
         cunzhi__funds__schemas__EventOut: {
             /** Id */
@@ -7271,28 +7293,6 @@ export interface components {
              * Format: date-time
              */
             proposed_at: string;
-        };
-        /** ImportReport */
-        cunzhi__tasks__schemas__ImportReport: {
-            /** Dry Run */
-            dry_run: boolean;
-            /** Rows */
-            rows: number;
-            /** Valid */
-            valid: number;
-            /** Errors */
-            errors: components["schemas"]["ImportRowError"][];
-            /**
-             * Created
-             * @default 0
-             */
-            created: number;
-            /**
-             * Skipped
-             * @description Rows already imported before (the same file twice adds nothing)
-             * @default 0
-             */
-            skipped: number;
         };
         /**
          * ProblemDetails
@@ -8211,7 +8211,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["cunzhi__divisions__schemas__ImportReport"];
+                    "application/json": components["schemas"]["ImportReport"];
                 };
             };
             /** @description Validation error (field problems in `errors`) */
@@ -12074,7 +12074,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["cunzhi__tasks__schemas__ImportReport"];
+                    "application/json": components["schemas"]["TaskImportReport"];
                 };
             };
             /** @description Validation error (field problems in `errors`) */

@@ -6,7 +6,7 @@ export type TaskDetail = S['TaskDetail']
 export type History = S['HistoryOut']
 export type Catalogue = S['CatalogueOut']
 export type CatalogueItem = S['ItemOut']
-export type ImportReport = S['ImportReport']
+export type ImportReport = S['TaskImportReport']
 export type ProgressIn = S['ProgressIn']
 export type TaskQuery = NonNullable<operations['tasks-list']['parameters']['query']>
 
