@@ -1,21 +1,23 @@
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Path, Query, Response
+from pydantic import Field
 
 from cunzhi.auth.schemas import TokenPair
 from cunzhi.kit.codes import Role
-from cunzhi.kit.deps import PrincipalDep, SessionDep
+from cunzhi.kit.deps import PrincipalDep, ReadSessionDep, SessionDep
 from cunzhi.kit.etag import etag
 from cunzhi.kit.pagination import Limit, Offset
 from cunzhi.kit.permissions import gate
 from cunzhi.kit.principal import Principal
-from cunzhi.users import service
+from cunzhi.users import people, service
 from cunzhi.users.permissions import USERS, UserAction
 from cunzhi.users.schemas import (
     ApiClientCreate,
     ApiClientCreated,
     ApiClientOut,
     PasswordChange,
+    PeopleNames,
     UserCreate,
     UserList,
     UserOut,
@@ -27,6 +29,22 @@ IfMatch = Annotated[str | None, Header(description="ETag from GET")]
 Admin = Annotated[Principal, Depends(gate(USERS, UserAction.manage_accounts, UserAction.manage_clients))]
 router = APIRouter(prefix="/api/v1/users", tags=["users"])
 clients_router = APIRouter(prefix="/api/v1/api-clients", tags=["api-clients"])
+people_router = APIRouter(prefix="/api/v1/people", tags=["people"])
+
+Usernames = Annotated[
+    list[Annotated[str, Field(min_length=1, max_length=100)]],
+    Query(alias="username", min_length=1, max_length=100, description="A user name as records show it; repeat for more"),
+]
+
+
+@people_router.get("/names", response_model=PeopleNames, name="names",
+                   summary="Display names for user names shown in records",
+                   description="Records name the person who acted by user name (`opened_by`, `scored_by`, "
+                               "`booked_by`, `actor_name` ...). This answers the display names of those the caller "
+                               "works with: the county's staff, and the accounts of the caller's own township, "
+                               "village or partner unit (a county account: the whole county). Others are left out.")
+async def people_names(usernames: Usernames, principal: PrincipalDep, session: ReadSessionDep) -> PeopleNames:
+    return await people.names(session, principal, usernames)
 
 
 @router.get("", response_model=UserList, name="list")

@@ -79,3 +79,14 @@ class ApiClientOut(BaseModel):
 
 class ApiClientCreated(ApiClientOut):
     client_secret: str = Field(description="Shown once; only its hash is kept")
+
+
+class PersonName(BaseModel):
+    username: str
+    display_name: str
+
+
+class PeopleNames(BaseModel):
+    """The display names of the asked accounts the caller may know; others are left out."""
+
+    items: list[PersonName]

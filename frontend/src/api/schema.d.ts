@@ -141,6 +141,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/people/names": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Display names for user names shown in records
+         * @description Records name the person who acted by user name (`opened_by`, `scored_by`, `booked_by`, `actor_name` ...). This answers the display names of those the caller works with: the county's staff, and the accounts of the caller's own township, village or partner unit (a county account: the whole county). Others are left out.
+         */
+        get: operations["people-names"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/users": {
         parameters: {
             query?: never;
@@ -4097,6 +4117,21 @@ export interface components {
             /** New Password */
             new_password: string;
         };
+        /**
+         * PeopleNames
+         * @description The display names of the asked accounts the caller may know; others are left out.
+         */
+        PeopleNames: {
+            /** Items */
+            items: components["schemas"]["PersonName"][];
+        };
+        /** PersonName */
+        PersonName: {
+            /** Username */
+            username: string;
+            /** Display Name */
+            display_name: string;
+        };
         /** PhotoOut */
         PhotoOut: {
             /** Id */
@@ -6025,6 +6060,47 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ApiClientOut"];
+                };
+            };
+            /** @description Validation error (field problems in `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Client error: application/problem+json with a stable `code` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    "people-names": {
+        parameters: {
+            query: {
+                /** @description A user name as records show it; repeat for more */
+                username: string[];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PeopleNames"];
                 };
             };
             /** @description Validation error (field problems in `errors`) */
