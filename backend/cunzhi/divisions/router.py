@@ -11,7 +11,7 @@ router = APIRouter(prefix="/api/v1/divisions", tags=["divisions"])
 DivisionCode = Annotated[str, Path(pattern=r"^\d{12}$", description="12-digit division code")]
 
 
-@router.get("", response_model=DivisionList, name="list")
+@router.get("", response_model=DivisionList, name="list", summary="Townships (and the county) in scope")
 async def list_divisions(
     principal: PrincipalDep,
     session: SessionDep,
@@ -22,6 +22,6 @@ async def list_divisions(
     return DivisionList(items=[DivisionOut.model_validate(d) for d in items], total=len(items))
 
 
-@router.get("/{code}", response_model=DivisionOut, name="get")
+@router.get("/{code}", response_model=DivisionOut, name="get", summary="A division: county or township")
 async def get_division(code: DivisionCode, principal: PrincipalDep, session: SessionDep) -> DivisionOut:
     return DivisionOut.model_validate(await service.get_division(session, principal, code))

@@ -47,7 +47,7 @@ async def people_names(usernames: Usernames, principal: PrincipalDep, session: R
     return await people.names(session, principal, usernames)
 
 
-@router.get("", response_model=UserList, name="list")
+@router.get("", response_model=UserList, name="list", summary="Accounts of the county, searchable by name")
 async def list_users(admin: Admin, session: SessionDep, role: Role | None = None,
                      q: Annotated[str | None, Query(min_length=1, max_length=64)] = None,
                      limit: Limit = 50, offset: Offset = 0) -> UserList:
@@ -55,7 +55,7 @@ async def list_users(admin: Admin, session: SessionDep, role: Role | None = None
     return UserList(items=items, total=total, limit=limit, offset=offset)
 
 
-@router.post("", response_model=UserOut, status_code=201, name="create")
+@router.post("", response_model=UserOut, status_code=201, name="create", summary="Create an account with a role and a scope")
 async def create_user(body: UserCreate, admin: Admin, session: SessionDep, response: Response) -> UserOut:
     out = await service.create_user(session, admin, body)
     response.headers["ETag"] = etag(out.version)
@@ -68,7 +68,7 @@ async def change_password(body: PasswordChange, principal: PrincipalDep, session
     return await service.change_own_password(session, principal, body)
 
 
-@router.get("/{user_id}", response_model=UserOut, name="get")
+@router.get("/{user_id}", response_model=UserOut, name="get", summary="An account, with its ETag")
 async def get_user(user_id: Annotated[int, Path(ge=1, le=2**31 - 1)], admin: Admin, session: SessionDep,
                    response: Response) -> UserOut:
     out = await service.get_user(session, admin, user_id)
@@ -85,17 +85,19 @@ async def update_user(user_id: Annotated[int, Path(ge=1, le=2**31 - 1)], body: U
     return out
 
 
-@clients_router.get("", response_model=list[ApiClientOut], name="list")
+@clients_router.get("", response_model=list[ApiClientOut], name="list", summary="Township systems' API clients of the county")
 async def list_api_clients(admin: Admin, session: SessionDep) -> list[ApiClientOut]:
     return await service.list_api_clients(session, admin)
 
 
-@clients_router.post("", response_model=ApiClientCreated, status_code=201, name="create")
+@clients_router.post("", response_model=ApiClientCreated, status_code=201, name="create",
+                     summary="Create an API client for a township system; the secret is shown once")
 async def create_api_client(body: ApiClientCreate, admin: Admin, session: SessionDep) -> ApiClientCreated:
     return await service.create_api_client(session, admin, body)
 
 
-@clients_router.post("/{client_id}/deactivate", response_model=ApiClientOut, name="deactivate")
+@clients_router.post("/{client_id}/deactivate", response_model=ApiClientOut, name="deactivate",
+                     summary="Deactivate an API client: its tokens stop working")
 async def deactivate_api_client(client_id: Annotated[str, Path(max_length=64)], admin: Admin,
                                 session: SessionDep) -> ApiClientOut:
     return await service.set_api_client_active(session, admin, client_id, False)

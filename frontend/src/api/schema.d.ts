@@ -113,10 +113,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List */
+        /** Township systems' API clients of the county */
         get: operations["api-clients-list"];
         put?: never;
-        /** Create */
+        /** Create an API client for a township system; the secret is shown once */
         post: operations["api-clients-create"];
         delete?: never;
         options?: never;
@@ -133,7 +133,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Deactivate */
+        /** Deactivate an API client: its tokens stop working */
         post: operations["api-clients-deactivate"];
         delete?: never;
         options?: never;
@@ -168,10 +168,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List */
+        /** Accounts of the county, searchable by name */
         get: operations["users-list"];
         put?: never;
-        /** Create */
+        /** Create an account with a role and a scope */
         post: operations["users-create"];
         delete?: never;
         options?: never;
@@ -203,7 +203,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get */
+        /** An account, with its ETag */
         get: operations["users-get"];
         put?: never;
         post?: never;
@@ -221,7 +221,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List */
+        /** Townships (and the county) in scope */
         get: operations["divisions-list"];
         put?: never;
         post?: never;
@@ -238,7 +238,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get */
+        /** A division: county or township */
         get: operations["divisions-get"];
         put?: never;
         post?: never;
@@ -255,10 +255,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List */
+        /** Villages in scope, filtered and sorted */
         get: operations["villages-list"];
         put?: never;
-        /** Create */
+        /** Register a village (county admin) */
         post: operations["villages-create"];
         delete?: never;
         options?: never;
@@ -273,14 +273,14 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get */
+        /** A village's facts and rectification status, with its ETag */
         get: operations["villages-get"];
         put?: never;
         post?: never;
         delete?: never;
         options?: never;
         head?: never;
-        /** Update */
+        /** Change a village's facts (If-Match required) */
         patch: operations["villages-update"];
         trace?: never;
     };
@@ -720,7 +720,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List */
+        /** Pairings of partner units and villages in scope */
         get: operations["pairings-list"];
         put?: never;
         post?: never;
@@ -737,7 +737,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Village-History */
+        /** A village's pairings, current and past */
         get: operations["pairings-village-history"];
         put?: never;
         post?: never;
@@ -756,7 +756,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** End */
+        /** End a pairing early, with a reason */
         post: operations["pairings-end"];
         delete?: never;
         options?: never;
@@ -771,10 +771,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List */
+        /** Pairing proposals of the county */
         get: operations["pairing-proposals-list"];
         put?: never;
-        /** Create */
+        /** Compute an optimal county-wide pairing proposal */
         post: operations["pairing-proposals-create"];
         delete?: never;
         options?: never;
@@ -789,7 +789,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get */
+        /** A pairing proposal with the reason for every match */
         get: operations["pairing-proposals-get"];
         put?: never;
         post?: never;
@@ -808,7 +808,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Rerun */
+        /** Re-run a proposal with pins and bans */
         post: operations["pairing-proposals-rerun"];
         delete?: never;
         options?: never;
@@ -825,7 +825,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Confirm */
+        /** Confirm a proposal: its matches become pairings */
         post: operations["pairing-proposals-confirm"];
         delete?: never;
         options?: never;
@@ -840,9 +840,9 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get */
+        /** The county's pairing settings */
         get: operations["pairing-settings-get"];
-        /** Update */
+        /** Change the county's pairing settings */
         put: operations["pairing-settings-update"];
         post?: never;
         delete?: never;
@@ -858,10 +858,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List */
+        /** Partner units in scope, with their current villages */
         get: operations["partner-units-list"];
         put?: never;
-        /** Create */
+        /** Register a partner unit with its strengths and capacity */
         post: operations["partner-units-create"];
         delete?: never;
         options?: never;
@@ -876,14 +876,14 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get */
+        /** A partner unit with its current villages, with its ETag */
         get: operations["partner-units-get"];
         put?: never;
         post?: never;
         delete?: never;
         options?: never;
         head?: never;
-        /** Update */
+        /** Change a partner unit (If-Match required) */
         patch: operations["partner-units-update"];
         trace?: never;
     };
@@ -931,7 +931,7 @@ export interface paths {
         };
         /** Expertise list, weight table and cadres per village of a county */
         get: operations["cadres-settings-get"];
-        /** Settings-Update */
+        /** Change the county's cadre posting settings */
         put: operations["cadres-settings-update"];
         post?: never;
         delete?: never;
@@ -947,7 +947,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Postings-List */
+        /** Postings of cadres to villages in scope */
         get: operations["cadres-postings-list"];
         put?: never;
         post?: never;
@@ -966,7 +966,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Postings-End */
+        /** End a posting early, with a reason */
         post: operations["cadres-postings-end"];
         delete?: never;
         options?: never;
@@ -998,7 +998,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Proposals-List */
+        /** Posting proposals of the county */
         get: operations["cadres-proposals-list"];
         put?: never;
         /** Propose postings: the best cadre for each weak village, with reasons */
@@ -1016,7 +1016,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Proposals-Get */
+        /** A posting proposal with the reason for every match */
         get: operations["cadres-proposals-get"];
         put?: never;
         post?: never;
@@ -1035,7 +1035,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Proposals-Confirm */
+        /** Confirm a posting proposal: its matches become postings */
         post: operations["cadres-proposals-confirm"];
         delete?: never;
         options?: never;
@@ -1901,7 +1901,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/v1/resources/{resource_id}/open_tender": {
+    "/api/v1/resources/{resource_id}/open-tender": {
         parameters: {
             query?: never;
             header?: never;
@@ -1918,7 +1918,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/v1/resources/{resource_id}/tender_failed": {
+    "/api/v1/resources/{resource_id}/tender-failed": {
         parameters: {
             query?: never;
             header?: never;
@@ -1935,7 +1935,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/v1/resources/{resource_id}/record_letting": {
+    "/api/v1/resources/{resource_id}/record-letting": {
         parameters: {
             query?: never;
             header?: never;
@@ -1952,7 +1952,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/v1/resources/{resource_id}/end_letting": {
+    "/api/v1/resources/{resource_id}/end-letting": {
         parameters: {
             query?: never;
             header?: never;
