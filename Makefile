@@ -19,14 +19,26 @@ help:
 	@echo "make bench      benchmarks (not part of make test)"
 	@echo "make e2e        browser journeys only"
 
-$(BIN)/cunzhi: backend/pyproject.toml backend/uv.lock
+# Two stamps over one environment: the server's runtime dependencies (make run), and those plus the
+# test and lint tools (make test, lint, openapi). `make run` never installs the test tools; a run after
+# a test keeps them (--inexact), so neither undoes the other.
+DEV_STAMP := $(VENV)/.installed-dev
+RUN_STAMP := $(VENV)/.installed-runtime
+
+$(DEV_STAMP): backend/pyproject.toml backend/uv.lock
 	@$(UV) --version >/dev/null 2>&1 || $(PYTHON) -m pip install -q "uv==$(UV_VERSION)"
 	cd backend && UV_PYTHON_DOWNLOADS=never $(UV) sync --frozen --python $(shell command -v $(PYTHON))
+	@touch $@ $(RUN_STAMP)
+
+$(RUN_STAMP): backend/pyproject.toml backend/uv.lock
+	@$(UV) --version >/dev/null 2>&1 || $(PYTHON) -m pip install -q "uv==$(UV_VERSION)"
+	cd backend && UV_PYTHON_DOWNLOADS=never $(UV) sync --frozen --no-dev --inexact --python $(shell command -v $(PYTHON))
 	@touch $@
 
-backend-install: $(BIN)/cunzhi
+backend-install: $(DEV_STAMP)
 
-run: backend-install frontend-build
+# The SPA is rebuilt only when its sources changed (frontend-dist, a stamp in frontend/dist).
+run: $(RUN_STAMP) frontend-dist
 	CUNZHI_DEMO=true $(BIN)/cunzhi serve --demo --with-worker --host $(HOST) --port $(PORT)
 
 # Two xdist workers (each with its own database, see tests/conftest.py): the machines have two cores.

@@ -1,6 +1,7 @@
 # Frontend targets, included by the top-level Makefile (`-include frontend/frontend.mk`).
 # frontend-install  npm ci (only when package-lock.json changed)
 # frontend-build    vite build into frontend/dist (served by `cunzhi serve`)
+# frontend-dist     the same, only when a source changed since the last build (make run)
 # frontend-types    src/api/schema.d.ts from openapi/openapi.json (part of `make openapi`)
 # frontend-check    vue-tsc, Vitest, the /m/ bundle budget, API types drift (part of `make test`)
 # e2e               browser journeys against the real backend with demo data (part of `make test`)
@@ -10,7 +11,10 @@ FE_BIN := $(FE)/node_modules/.bin
 FE_STAMP := $(FE)/node_modules/.package-lock.json
 CJK_FONT := /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc
 
-.PHONY: frontend-install frontend-build frontend-types frontend-check e2e e2e-browser
+FE_DIST_STAMP := $(FE)/dist/.built
+FE_SOURCES := $(shell find $(FE)/src $(FE)/public -type f 2>/dev/null) $(wildcard $(FE)/*.html $(FE)/*.ts $(FE)/*.json)
+
+.PHONY: frontend-install frontend-build frontend-dist frontend-types frontend-check e2e e2e-browser
 
 $(FE_STAMP): $(FE)/package.json $(FE)/package-lock.json
 	cd $(FE) && npm ci --no-audit --no-fund --loglevel=error
@@ -20,6 +24,13 @@ frontend-install: $(FE_STAMP)
 
 frontend-build: frontend-install
 	cd $(FE) && node_modules/.bin/vite build
+	@touch $(FE_DIST_STAMP)
+
+$(FE_DIST_STAMP): $(FE_STAMP) $(FE_SOURCES)
+	cd $(FE) && node_modules/.bin/vite build
+	@touch $@
+
+frontend-dist: $(FE_DIST_STAMP)
 
 frontend-types: frontend-install
 	cd $(FE) && node_modules/.bin/openapi-typescript ../openapi/openapi.json -o src/api/schema.d.ts

@@ -132,12 +132,26 @@ async def _base(session: AsyncSession) -> tuple[DemoContext, list[tuple[str, str
     return ctx, printed
 
 
+async def accounts_with_scope(session: AsyncSession) -> list[tuple[str, str, str]]:
+    """Every account with the name of its scope (a division, a village or a partner unit), as the
+    first start printed them."""
+    rows = (
+        await session.execute(
+            select(User.username, User.role, Division.name, Village.name, PartnerUnit.name)
+            .outerjoin(Division, Division.code == User.division_code)
+            .outerjoin(Village, Village.id == User.village_id)
+            .outerjoin(PartnerUnit, PartnerUnit.id == User.partner_unit_id)
+            .order_by(User.id)
+        )
+    ).all()
+    return [(u, r, d or v or pu or "") for u, r, d, v, pu in rows]
+
+
 async def seed() -> tuple[bool, list[tuple[str, str, str]]]:
     async with unit_of_work() as session:
         exists = (await session.execute(select(Division.code).where(Division.code == COUNTY[0]))).first()
         if exists:
-            rows = (await session.execute(select(User.username, User.role).order_by(User.id))).all()
-            return False, [(u, r, "") for u, r in rows]
+            return False, await accounts_with_scope(session)
         ctx, printed = await _base(session)
         for name in DOMAINS:
             try:

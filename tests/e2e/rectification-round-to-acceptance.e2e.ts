@@ -101,12 +101,22 @@ describe('rectification: from opening a round to accepting a case', () => {
     await tw.goto(caseUrl)
     await settled(tw)
     await tw.locator('[data-test=add-measure]').click()
+    // Saving the empty form marks its three required fields in the form and sends nothing.
+    let measurePosts = 0
+    tw.on('request', (r) => {
+      if (r.method() === 'POST' && r.url().endsWith('/measures')) measurePosts += 1
+    })
+    await tw.locator('[data-test=measure-save]').click()
+    await tw.locator('[data-test=measure-form] .el-form-item.is-error').nth(2).waitFor()
+    expect(await tw.locator('[data-test=measure-form] .el-form-item.is-error').count()).toBe(3)
+    expect(measurePosts).toBe(0)
     await tw.locator('textarea[data-test=measure-description], [data-test=measure-description] textarea').first().fill('调整充实村党支部班子，选派第一书记')
     await field(tw, 'measure-owner').fill('宝兴乡党委')
-    await field(tw, 'measure-deadline').fill('2026-12-31')
+    await field(tw, 'measure-deadline').fill('2030-12-31')
     await tw.keyboard.press('Enter')
     await tw.locator('[data-test=measure-save]').click()
     await tw.locator('[data-test=measures-table]').waitFor()
+    expect(measurePosts).toBe(1)
     await tw.locator('[data-case-status=rectifying]').first().waitFor()
     await tw.locator('textarea[data-test=note-text], [data-test=note-text] textarea').first().fill('召开支部党员大会，补选支部委员两名')
     await tw.locator('[data-test=note-save]').click()

@@ -147,7 +147,8 @@ def _resource_action(action: ResourceAction, body_type: type[BaseModel], summary
         data = {k: getattr(body, k) for k in body_type.model_fields}
         return _resource_detail(await service.act_on_resource(session, principal, resource_id, action, data), principal)
 
-    resources_router.add_api_route(f"/{{resource_id}}/{action.value}", act, methods=["POST"],
+    # Paths use hyphens like every other resource path (the action keeps its name in the trail).
+    resources_router.add_api_route(f"/{{resource_id}}/{action.value.replace('_', '-')}", act, methods=["POST"],
                                    response_model=ResourceDetail, name=action.value, summary=summary,
                                    responses=_ERRORS)
 

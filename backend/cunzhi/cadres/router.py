@@ -118,7 +118,8 @@ async def get_settings(principal: PrincipalDep, session: SessionDep, response: R
     return out
 
 
-@router.put("/settings", response_model=CadreSettingsOut, name="settings-update", responses=PRECONDITIONS)
+@router.put("/settings", response_model=CadreSettingsOut, name="settings-update", responses=PRECONDITIONS,
+            summary="Change the county's cadre posting settings")
 async def update_settings(body: CadreSettingsIn, principal: PrincipalDep, session: SessionDep, response: Response,
                           county_code: CountyCode = None, if_match: IfMatch = None) -> CadreSettingsOut:
     out = await service.update_settings(session, principal, county_code, body, if_match)
@@ -129,7 +130,7 @@ async def update_settings(body: CadreSettingsIn, principal: PrincipalDep, sessio
 # ---- postings -----------------------------------------------------------------------------
 
 
-@router.get("/postings", response_model=PostingList, name="postings-list")
+@router.get("/postings", response_model=PostingList, name="postings-list", summary="Postings of cadres to villages in scope")
 async def list_postings(
     principal: PrincipalDep,
     session: SessionDep,
@@ -147,7 +148,7 @@ async def list_postings(
 
 
 @router.post("/postings/{posting_id}/end", response_model=PostingOut, name="postings-end",
-             responses={409: {"description": "posting_ended"}})
+             responses={409: {"description": "posting_ended"}}, summary="End a posting early, with a reason")
 async def end_posting(posting_id: Id, body: PostingEnd, principal: PrincipalDep, session: SessionDep) -> PostingOut:
     return await service.end_posting(session, principal, posting_id, body)
 
@@ -162,7 +163,7 @@ async def village_postings(village_code: Annotated[str, Path(pattern=r"^\d{12}$"
 # ---- proposals ----------------------------------------------------------------------------
 
 
-@router.get("/proposals", response_model=PostingProposalList, name="proposals-list")
+@router.get("/proposals", response_model=PostingProposalList, name="proposals-list", summary="Posting proposals of the county")
 async def list_proposals(principal: PrincipalDep, session: SessionDep, status: PostingProposalStatus | None = None,
                          limit: Limit = 20, offset: Offset = 0) -> PostingProposalList:
     items, total = await service.list_proposals(session, principal, status=status, limit=limit, offset=offset)
@@ -188,13 +189,15 @@ async def rerun_proposal(proposal_id: Id, body: PostingProposalRerun, principal:
     return out
 
 
-@router.get("/proposals/{proposal_id}", response_model=PostingProposalOut, name="proposals-get")
+@router.get("/proposals/{proposal_id}", response_model=PostingProposalOut, name="proposals-get",
+            summary="A posting proposal with the reason for every match")
 async def get_proposal(proposal_id: Id, principal: PrincipalDep, session: SessionDep) -> PostingProposalOut:
     return await service.get_proposal(session, principal, proposal_id)
 
 
 @router.post("/proposals/{proposal_id}/confirm", response_model=PostingConfirmResult, name="proposals-confirm",
-             responses={409: {"description": "posting_proposal_stale or posting_proposal_not_open"}})
+             responses={409: {"description": "posting_proposal_stale or posting_proposal_not_open"}},
+             summary="Confirm a posting proposal: its matches become postings")
 async def confirm_proposal(proposal_id: Id, principal: PrincipalDep, session: SessionDep) -> PostingConfirmResult:
     return await service.confirm_proposal(session, principal, proposal_id)
 

@@ -14,7 +14,7 @@ DivisionCode = Annotated[str, Path(pattern=r"^\d{12}$", description="12-digit di
 MAX_IMPORT_BYTES = 2 * 1024 * 1024
 
 
-@router.get("", response_model=DivisionList, name="list")
+@router.get("", response_model=DivisionList, name="list", summary="Townships (and the county) in scope")
 async def list_divisions(
     principal: PrincipalDep,
     session: SessionDep,
@@ -52,7 +52,7 @@ async def import_divisions(
     return ImportReport.model_validate(report)
 
 
-@router.get("/{code}", response_model=DivisionOut, name="get")
+@router.get("/{code}", response_model=DivisionOut, name="get", summary="A division: county or township")
 async def get_division(code: DivisionCode, principal: PrincipalDep, session: SessionDep,
                        response: Response) -> DivisionOut:
     division = await service.get_division(session, principal, code)

@@ -36,7 +36,7 @@ units = APIRouter(prefix="/api/v1/partner-units", tags=["partner-units"])
 UnitId = Annotated[int, Path(ge=1, le=2_147_483_647)]
 
 
-@units.get("", response_model=PartnerUnitList, name="list")
+@units.get("", response_model=PartnerUnitList, name="list", summary="Partner units in scope, with their current villages")
 async def list_units(
     principal: PrincipalDep,
     session: SessionDep,
@@ -52,7 +52,8 @@ async def list_units(
     return PartnerUnitList(items=items, total=total, limit=limit, offset=offset)
 
 
-@units.post("", response_model=PartnerUnitOut, status_code=201, name="create")
+@units.post("", response_model=PartnerUnitOut, status_code=201, name="create",
+            summary="Register a partner unit with its strengths and capacity")
 async def create_unit(body: PartnerUnitCreate, principal: PrincipalDep, session: SessionDep,
                       response: Response) -> PartnerUnitOut:
     unit = await service.create_unit(session, principal, body)
@@ -61,14 +62,16 @@ async def create_unit(body: PartnerUnitCreate, principal: PrincipalDep, session:
     return unit
 
 
-@units.get("/{unit_id}", response_model=PartnerUnitOut, name="get")
+@units.get("/{unit_id}", response_model=PartnerUnitOut, name="get",
+           summary="A partner unit with its current villages, with its ETag")
 async def get_unit(unit_id: UnitId, principal: PrincipalDep, session: SessionDep, response: Response) -> PartnerUnitOut:
     unit = await service.get_unit(session, principal, unit_id)
     response.headers["ETag"] = etag(unit.version)
     return unit
 
 
-@units.patch("/{unit_id}", response_model=PartnerUnitOut, name="update", responses=PRECONDITIONS)
+@units.patch("/{unit_id}", response_model=PartnerUnitOut, name="update", responses=PRECONDITIONS,
+             summary="Change a partner unit (If-Match required)")
 async def update_unit(unit_id: UnitId, body: PartnerUnitPatch, principal: PrincipalDep, session: SessionDep,
                       response: Response, if_match: IfMatch = None) -> PartnerUnitOut:
     unit = await service.update_unit(session, principal, unit_id, body, if_match)
@@ -79,7 +82,7 @@ async def update_unit(unit_id: UnitId, body: PartnerUnitPatch, principal: Princi
 settings = APIRouter(prefix="/api/v1/pairing-settings", tags=["pairing-settings"])
 
 
-@settings.get("", response_model=PairingSettingsOut, name="get")
+@settings.get("", response_model=PairingSettingsOut, name="get", summary="The county's pairing settings")
 async def get_settings(principal: PrincipalDep, session: SessionDep, response: Response,
                        county_code: CountyCode = None) -> PairingSettingsOut:
     out = await service.get_settings(session, principal, county_code)
@@ -87,7 +90,8 @@ async def get_settings(principal: PrincipalDep, session: SessionDep, response: R
     return out
 
 
-@settings.put("", response_model=PairingSettingsOut, name="update", responses=PRECONDITIONS)
+@settings.put("", response_model=PairingSettingsOut, name="update", responses=PRECONDITIONS,
+              summary="Change the county's pairing settings")
 async def update_settings(body: PairingSettingsIn, principal: PrincipalDep, session: SessionDep,
                           response: Response, county_code: CountyCode = None,
                           if_match: IfMatch = None) -> PairingSettingsOut:
@@ -100,7 +104,7 @@ proposals = APIRouter(prefix="/api/v1/pairing-proposals", tags=["pairing-proposa
 ProposalId = Annotated[int, Path(ge=1, le=2_147_483_647)]
 
 
-@proposals.get("", response_model=ProposalList, name="list")
+@proposals.get("", response_model=ProposalList, name="list", summary="Pairing proposals of the county")
 async def list_proposals(principal: PrincipalDep, session: SessionDep, county_code: CountyCode = None,
                          status: ProposalStatus | None = None, limit: Limit = 20, offset: Offset = 0) -> ProposalList:
     items, total = await service.list_proposals(session, principal, county_code=county_code, status=status,
@@ -108,7 +112,8 @@ async def list_proposals(principal: PrincipalDep, session: SessionDep, county_co
     return ProposalList(items=items, total=total, limit=limit, offset=offset)
 
 
-@proposals.post("", response_model=ProposalOut, status_code=201, name="create")
+@proposals.post("", response_model=ProposalOut, status_code=201, name="create",
+                summary="Compute an optimal county-wide pairing proposal")
 async def create_proposal(body: ProposalCreate, principal: PrincipalDep, session: SessionDep,
                           response: Response) -> ProposalOut:
     out = await service.create_proposal(session, principal, body)
@@ -116,12 +121,14 @@ async def create_proposal(body: ProposalCreate, principal: PrincipalDep, session
     return out
 
 
-@proposals.get("/{proposal_id}", response_model=ProposalOut, name="get")
+@proposals.get("/{proposal_id}", response_model=ProposalOut, name="get",
+               summary="A pairing proposal with the reason for every match")
 async def get_proposal(proposal_id: ProposalId, principal: PrincipalDep, session: SessionDep) -> ProposalOut:
     return await service.get_proposal(session, principal, proposal_id)
 
 
-@proposals.post("/{proposal_id}/rerun", response_model=ProposalOut, status_code=201, name="rerun")
+@proposals.post("/{proposal_id}/rerun", response_model=ProposalOut, status_code=201, name="rerun",
+                summary="Re-run a proposal with pins and bans")
 async def rerun_proposal(proposal_id: ProposalId, body: ProposalRerun, principal: PrincipalDep,
                          session: SessionDep, response: Response) -> ProposalOut:
     out = await service.rerun_proposal(session, principal, proposal_id, body)
@@ -130,7 +137,8 @@ async def rerun_proposal(proposal_id: ProposalId, body: ProposalRerun, principal
 
 
 @proposals.post("/{proposal_id}/confirm", response_model=ConfirmResult, name="confirm",
-                responses={409: {"description": "proposal_stale or proposal_not_open"}})
+                responses={409: {"description": "proposal_stale or proposal_not_open"}},
+                summary="Confirm a proposal: its matches become pairings")
 async def confirm_proposal(proposal_id: ProposalId, principal: PrincipalDep, session: SessionDep) -> ConfirmResult:
     return await service.confirm_proposal(session, principal, proposal_id)
 
@@ -138,7 +146,7 @@ async def confirm_proposal(proposal_id: ProposalId, principal: PrincipalDep, ses
 pairings = APIRouter(prefix="/api/v1/pairings", tags=["pairings"])
 
 
-@pairings.get("", response_model=PairingList, name="list")
+@pairings.get("", response_model=PairingList, name="list", summary="Pairings of partner units and villages in scope")
 async def list_pairings(
     principal: PrincipalDep,
     session: SessionDep,
@@ -154,13 +162,14 @@ async def list_pairings(
     return PairingList(items=items, total=total, limit=limit, offset=offset)
 
 
-@pairings.get("/villages/{village_code}", response_model=VillagePairingHistory, name="village-history")
+@pairings.get("/villages/{village_code}", response_model=VillagePairingHistory, name="village-history",
+              summary="A village's pairings, current and past")
 async def village_history(village_code: Annotated[str, Path(pattern=r"^\d{12}$")], principal: PrincipalDep,
                           session: SessionDep) -> VillagePairingHistory:
     return await service.village_history(session, principal, village_code)
 
 
-@pairings.post("/{pairing_id}/end", response_model=PairingOut, name="end")
+@pairings.post("/{pairing_id}/end", response_model=PairingOut, name="end", summary="End a pairing early, with a reason")
 async def end_pairing(pairing_id: Annotated[int, Path(ge=1, le=2_147_483_647)], body: PairingEnd,
                       principal: PrincipalDep, session: SessionDep) -> PairingOut:
     return await service.end_pairing(session, principal, pairing_id, body)

@@ -291,6 +291,7 @@ async def add_measure(session: AsyncSession, p: Principal, case_id: int, data: s
                 "No such problem in this case",
                 errors=[{"loc": ["body", "problem_id"], "msg": "not a problem of this case", "type": "unknown_problem"}],
             )
+    _deadline_not_past(data.deadline)
     m = Measure(
         case_id=c.id,
         problem_id=data.problem_id,
@@ -320,6 +321,16 @@ async def add_measure(session: AsyncSession, p: Principal, case_id: int, data: s
     return measure_out(m)
 
 
+def _deadline_not_past(deadline: date) -> None:
+    """A measure's deadline is today or later (the county's calendar day): one already past would
+    read as overdue the moment it is saved."""
+    if deadline < clock.local_today():
+        raise Unprocessable(
+            "The deadline is already past",
+            errors=[{"loc": ["body", "deadline"], "msg": "must be today or later", "type": "past_date"}],
+        )
+
+
 async def update_measure(
     session: AsyncSession, p: Principal, case_id: int, measure_id: int, data: s.MeasureUpdate, if_match: str | None
 ) -> s.MeasureOut:
@@ -341,6 +352,8 @@ async def update_measure(
     changes = {k: val for k, val in data.model_dump(exclude_unset=True).items() if val is not None}
     if not changes:
         raise Unprocessable("Nothing to change", errors=[{"loc": ["body"], "msg": "no fields given", "type": "empty"}])
+    if "deadline" in changes and changes["deadline"] != m.deadline:
+        _deadline_not_past(changes["deadline"])
     kind = "measure_updated"
     if "done" in changes and changes["done"] != m.done:
         kind = "measure_done" if changes["done"] else "measure_reopened"

@@ -58,6 +58,9 @@ async def score_sheet_grid(
     if township_code:
         stmt = stmt.where(Village.township_code == township_code)
     rows = (await session.execute(stmt)).all()
+    if township_code and not rows:
+        # Not a township of this round, or not the caller's: no grid with a half title, a 404.
+        raise NotFound("Township not found in this round", code="township_not_found")
     return [sheet_out(v, sh) for v, sh in rows]
 
 

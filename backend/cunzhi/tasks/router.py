@@ -14,7 +14,6 @@ from cunzhi.tasks import service, transfer
 from cunzhi.tasks.rules import Category, Responsible, TaskStatus
 from cunzhi.tasks.schemas import (
     CatalogueOut,
-    TaskImportReport,
     ItemIn,
     ItemOut,
     ItemPatch,
@@ -24,6 +23,7 @@ from cunzhi.tasks.schemas import (
     SendBackIn,
     TaskCreate,
     TaskDetail,
+    TaskImportReport,
     TaskList,
     TaskOut,
     TaskPatch,

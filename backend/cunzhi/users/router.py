@@ -1,16 +1,17 @@
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Path, Query, Response
+from pydantic import Field
 
 from cunzhi.auth.schemas import TokenPair
 from cunzhi.kit import client_scopes
 from cunzhi.kit.codes import Role
-from cunzhi.kit.deps import PrincipalDep, SessionDep
+from cunzhi.kit.deps import PrincipalDep, ReadSessionDep, SessionDep
 from cunzhi.kit.etag import etag
 from cunzhi.kit.pagination import Limit, Offset
 from cunzhi.kit.permissions import gate
 from cunzhi.kit.principal import Principal
-from cunzhi.users import service
+from cunzhi.users import people, service
 from cunzhi.users.permissions import USERS, UserAction
 from cunzhi.users.schemas import (
     ApiClientCreate,
@@ -18,6 +19,7 @@ from cunzhi.users.schemas import (
     ApiClientOut,
     ApiClientPatch,
     PasswordChange,
+    PeopleNames,
     ScopeList,
     UserCreate,
     UserList,
@@ -30,9 +32,25 @@ IfMatch = Annotated[str | None, Header(description="ETag from GET")]
 Admin = Annotated[Principal, Depends(gate(USERS, UserAction.manage_accounts, UserAction.manage_clients))]
 router = APIRouter(prefix="/api/v1/users", tags=["users"])
 clients_router = APIRouter(prefix="/api/v1/api-clients", tags=["api-clients"])
+people_router = APIRouter(prefix="/api/v1/people", tags=["people"])
+
+Usernames = Annotated[
+    list[Annotated[str, Field(min_length=1, max_length=100)]],
+    Query(alias="username", min_length=1, max_length=100, description="A user name as records show it; repeat for more"),
+]
 
 
-@router.get("", response_model=UserList, name="list")
+@people_router.get("/names", response_model=PeopleNames, name="names",
+                   summary="Display names for user names shown in records",
+                   description="Records name the person who acted by user name (`opened_by`, `scored_by`, "
+                               "`booked_by`, `actor_name` ...). This answers the display names of those the caller "
+                               "works with: the county's staff, and the accounts of the caller's own township, "
+                               "village or partner unit (a county account: the whole county). Others are left out.")
+async def people_names(usernames: Usernames, principal: PrincipalDep, session: ReadSessionDep) -> PeopleNames:
+    return await people.names(session, principal, usernames)
+
+
+@router.get("", response_model=UserList, name="list", summary="Accounts of the county, searchable by name")
 async def list_users(admin: Admin, session: SessionDep, role: Role | None = None,
                      q: Annotated[str | None, Query(min_length=1, max_length=64)] = None,
                      limit: Limit = 50, offset: Offset = 0) -> UserList:
@@ -40,7 +58,7 @@ async def list_users(admin: Admin, session: SessionDep, role: Role | None = None
     return UserList(items=items, total=total, limit=limit, offset=offset)
 
 
-@router.post("", response_model=UserOut, status_code=201, name="create")
+@router.post("", response_model=UserOut, status_code=201, name="create", summary="Create an account with a role and a scope")
 async def create_user(body: UserCreate, admin: Admin, session: SessionDep, response: Response) -> UserOut:
     out = await service.create_user(session, admin, body)
     response.headers["ETag"] = etag(out.version)
@@ -53,7 +71,7 @@ async def change_password(body: PasswordChange, principal: PrincipalDep, session
     return await service.change_own_password(session, principal, body)
 
 
-@router.get("/{user_id}", response_model=UserOut, name="get")
+@router.get("/{user_id}", response_model=UserOut, name="get", summary="An account, with its ETag")
 async def get_user(user_id: Annotated[int, Path(ge=1, le=2**31 - 1)], admin: Admin, session: SessionDep,
                    response: Response) -> UserOut:
     out = await service.get_user(session, admin, user_id)
@@ -73,7 +91,7 @@ async def update_user(user_id: Annotated[int, Path(ge=1, le=2**31 - 1)], body: U
 ClientId = Annotated[str, Path(max_length=64)]
 
 
-@clients_router.get("", response_model=list[ApiClientOut], name="list")
+@clients_router.get("", response_model=list[ApiClientOut], name="list", summary="Township systems' API clients of the county")
 async def list_api_clients(admin: Admin, session: SessionDep) -> list[ApiClientOut]:
     return await service.list_api_clients(session, admin)
 
@@ -93,7 +111,7 @@ async def create_api_client(body: ApiClientCreate, admin: Admin, session: Sessio
     return out
 
 
-@clients_router.get("/{client_id}", response_model=ApiClientOut, name="get")
+@clients_router.get("/{client_id}", response_model=ApiClientOut, name="get", summary="An API client with its scopes and last use")
 async def get_api_client(client_id: ClientId, admin: Admin, session: SessionDep, response: Response) -> ApiClientOut:
     out = await service.get_api_client(session, admin, client_id)
     response.headers["ETag"] = etag(out.version)
@@ -121,6 +139,7 @@ async def revoke_secret(client_id: ClientId, admin: Admin, session: SessionDep) 
     return await service.revoke_api_client_secret(session, admin, client_id)
 
 
-@clients_router.post("/{client_id}/deactivate", response_model=ApiClientOut, name="deactivate")
+@clients_router.post("/{client_id}/deactivate", response_model=ApiClientOut, name="deactivate",
+                     summary="Deactivate an API client: its tokens stop working")
 async def deactivate_api_client(client_id: ClientId, admin: Admin, session: SessionDep) -> ApiClientOut:
     return await service.set_api_client_active(session, admin, client_id, False)

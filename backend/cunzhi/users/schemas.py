@@ -101,3 +101,14 @@ class ApiClientCreated(ApiClientOut):
 
 class ScopeList(BaseModel):
     items: list[str] = Field(description="Every scope some operation needs (x-required-scope in the contract)")
+
+
+class PersonName(BaseModel):
+    username: str
+    display_name: str
+
+
+class PeopleNames(BaseModel):
+    """The display names of the asked accounts the caller may know; others are left out."""
+
+    items: list[PersonName]

@@ -17,7 +17,7 @@ router = APIRouter(prefix="/api/v1/villages", tags=["villages"])
 Code = Annotated[str, Path(pattern=r"^\d{12}$", description="12-digit village code")]
 
 
-@router.get("", response_model=VillageList, name="list")
+@router.get("", response_model=VillageList, name="list", summary="Villages in scope, filtered and sorted")
 async def list_villages(
     principal: PrincipalDep,
     reader: ReaderDep,
@@ -40,7 +40,7 @@ def _detail(village: VillageOut, principal: Principal) -> VillageDetail:
     return VillageDetail(**village.model_dump(), allowed_actions=village_actions(principal))
 
 
-@router.post("", response_model=VillageDetail, status_code=201, name="create")
+@router.post("", response_model=VillageDetail, status_code=201, name="create", summary="Register a village (county admin)")
 async def create_village(body: VillageCreate, principal: PrincipalDep, session: SessionDep,
                          response: Response) -> VillageDetail:
     village = await service.create(session, principal, body)
@@ -49,7 +49,8 @@ async def create_village(body: VillageCreate, principal: PrincipalDep, session: 
     return _detail(village, principal)
 
 
-@router.get("/{code}", response_model=VillageDetail, name="get")
+@router.get("/{code}", response_model=VillageDetail, name="get",
+            summary="A village's facts and rectification status, with its ETag")
 async def get_village(code: Code, principal: PrincipalDep, reader: ReaderDep) -> Response:
     row = await service.get(reader, principal, code)
     body = {**row, "allowed_actions": village_actions(principal)}
@@ -57,7 +58,8 @@ async def get_village(code: Code, principal: PrincipalDep, reader: ReaderDep) ->
 
 
 @router.patch("/{code}", response_model=VillageDetail, name="update",
-              responses={412: {"description": "Stale If-Match"}, 428: {"description": "If-Match missing"}})
+              responses={412: {"description": "Stale If-Match"}, 428: {"description": "If-Match missing"}},
+              summary="Change a village's facts (If-Match required)")
 async def update_village(
     code: Code, body: VillagePatch, principal: PrincipalDep, session: SessionDep, response: Response,
     if_match: Annotated[str | None, Header(description="ETag from GET")] = None,

@@ -62,6 +62,17 @@ export class NetworkError extends Error {
   }
 }
 
+/**
+ * An error the SPA raises itself with a message already written for a person (e.g. "give a
+ * reason for every excluded village"); `errorMessage()` shows its message as it is.
+ */
+export class UserError extends Error {
+  constructor(message: string) {
+    super(message)
+    this.name = 'UserError'
+  }
+}
+
 export function codeForStatus(status: number): string {
   switch (status) {
     case 400: return 'bad_request'

@@ -113,7 +113,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List */
+        /** Township systems' API clients of the county */
         get: operations["api-clients-list"];
         put?: never;
         /** Register a township system; its secret is in this answer only */
@@ -148,7 +148,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get */
+        /** An API client with its scopes and last use */
         get: operations["api-clients-get"];
         put?: never;
         post?: never;
@@ -202,8 +202,28 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Deactivate */
+        /** Deactivate an API client: its tokens stop working */
         post: operations["api-clients-deactivate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/people/names": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Display names for user names shown in records
+         * @description Records name the person who acted by user name (`opened_by`, `scored_by`, `booked_by`, `actor_name` ...). This answers the display names of those the caller works with: the county's staff, and the accounts of the caller's own township, village or partner unit (a county account: the whole county). Others are left out.
+         */
+        get: operations["people-names"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -217,10 +237,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List */
+        /** Accounts of the county, searchable by name */
         get: operations["users-list"];
         put?: never;
-        /** Create */
+        /** Create an account with a role and a scope */
         post: operations["users-create"];
         delete?: never;
         options?: never;
@@ -252,7 +272,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get */
+        /** An account, with its ETag */
         get: operations["users-get"];
         put?: never;
         post?: never;
@@ -270,7 +290,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List */
+        /** Townships (and the county) in scope */
         get: operations["divisions-list"];
         put?: never;
         /** Add a township to your county */
@@ -305,7 +325,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get */
+        /** A division: county or township */
         get: operations["divisions-get"];
         put?: never;
         post?: never;
@@ -323,10 +343,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List */
+        /** Villages in scope, filtered and sorted */
         get: operations["villages-list"];
         put?: never;
-        /** Create */
+        /** Register a village (county admin) */
         post: operations["villages-create"];
         delete?: never;
         options?: never;
@@ -341,14 +361,14 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get */
+        /** A village's facts and rectification status, with its ETag */
         get: operations["villages-get"];
         put?: never;
         post?: never;
         delete?: never;
         options?: never;
         head?: never;
-        /** Update */
+        /** Change a village's facts (If-Match required) */
         patch: operations["villages-update"];
         trace?: never;
     };
@@ -788,7 +808,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List */
+        /** Pairings of partner units and villages in scope */
         get: operations["pairings-list"];
         put?: never;
         post?: never;
@@ -805,7 +825,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Village-History */
+        /** A village's pairings, current and past */
         get: operations["pairings-village-history"];
         put?: never;
         post?: never;
@@ -824,7 +844,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** End */
+        /** End a pairing early, with a reason */
         post: operations["pairings-end"];
         delete?: never;
         options?: never;
@@ -839,10 +859,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List */
+        /** Pairing proposals of the county */
         get: operations["pairing-proposals-list"];
         put?: never;
-        /** Create */
+        /** Compute an optimal county-wide pairing proposal */
         post: operations["pairing-proposals-create"];
         delete?: never;
         options?: never;
@@ -857,7 +877,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get */
+        /** A pairing proposal with the reason for every match */
         get: operations["pairing-proposals-get"];
         put?: never;
         post?: never;
@@ -876,7 +896,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Rerun */
+        /** Re-run a proposal with pins and bans */
         post: operations["pairing-proposals-rerun"];
         delete?: never;
         options?: never;
@@ -893,7 +913,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Confirm */
+        /** Confirm a proposal: its matches become pairings */
         post: operations["pairing-proposals-confirm"];
         delete?: never;
         options?: never;
@@ -908,9 +928,9 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get */
+        /** The county's pairing settings */
         get: operations["pairing-settings-get"];
-        /** Update */
+        /** Change the county's pairing settings */
         put: operations["pairing-settings-update"];
         post?: never;
         delete?: never;
@@ -926,10 +946,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List */
+        /** Partner units in scope, with their current villages */
         get: operations["partner-units-list"];
         put?: never;
-        /** Create */
+        /** Register a partner unit with its strengths and capacity */
         post: operations["partner-units-create"];
         delete?: never;
         options?: never;
@@ -944,14 +964,14 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get */
+        /** A partner unit with its current villages, with its ETag */
         get: operations["partner-units-get"];
         put?: never;
         post?: never;
         delete?: never;
         options?: never;
         head?: never;
-        /** Update */
+        /** Change a partner unit (If-Match required) */
         patch: operations["partner-units-update"];
         trace?: never;
     };
@@ -999,7 +1019,7 @@ export interface paths {
         };
         /** Expertise list, weight table and cadres per village of a county */
         get: operations["cadres-settings-get"];
-        /** Settings-Update */
+        /** Change the county's cadre posting settings */
         put: operations["cadres-settings-update"];
         post?: never;
         delete?: never;
@@ -1015,7 +1035,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Postings-List */
+        /** Postings of cadres to villages in scope */
         get: operations["cadres-postings-list"];
         put?: never;
         post?: never;
@@ -1034,7 +1054,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Postings-End */
+        /** End a posting early, with a reason */
         post: operations["cadres-postings-end"];
         delete?: never;
         options?: never;
@@ -1066,7 +1086,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Proposals-List */
+        /** Posting proposals of the county */
         get: operations["cadres-proposals-list"];
         put?: never;
         /** Propose postings: the best cadre for each weak village, with reasons */
@@ -1101,7 +1121,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Proposals-Get */
+        /** A posting proposal with the reason for every match */
         get: operations["cadres-proposals-get"];
         put?: never;
         post?: never;
@@ -1120,7 +1140,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Proposals-Confirm */
+        /** Confirm a posting proposal: its matches become postings */
         post: operations["cadres-proposals-confirm"];
         delete?: never;
         options?: never;
@@ -2264,7 +2284,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/v1/resources/{resource_id}/open_tender": {
+    "/api/v1/resources/{resource_id}/open-tender": {
         parameters: {
             query?: never;
             header?: never;
@@ -2281,7 +2301,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/v1/resources/{resource_id}/tender_failed": {
+    "/api/v1/resources/{resource_id}/tender-failed": {
         parameters: {
             query?: never;
             header?: never;
@@ -2298,7 +2318,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/v1/resources/{resource_id}/record_letting": {
+    "/api/v1/resources/{resource_id}/record-letting": {
         parameters: {
             query?: never;
             header?: never;
@@ -2315,7 +2335,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/v1/resources/{resource_id}/end_letting": {
+    "/api/v1/resources/{resource_id}/end-letting": {
         parameters: {
             query?: never;
             header?: never;
@@ -5169,6 +5189,21 @@ export interface components {
             /** New Password */
             new_password: string;
         };
+        /**
+         * PeopleNames
+         * @description The display names of the asked accounts the caller may know; others are left out.
+         */
+        PeopleNames: {
+            /** Items */
+            items: components["schemas"]["PersonName"][];
+        };
+        /** PersonName */
+        PersonName: {
+            /** Username */
+            username: string;
+            /** Display Name */
+            display_name: string;
+        };
         /** PhotoOut */
         PhotoOut: {
             /** Id */
@@ -7851,6 +7886,47 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ApiClientOut"];
+                };
+            };
+            /** @description Validation error (field problems in `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Client error: application/problem+json with a stable `code` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    "people-names": {
+        parameters: {
+            query: {
+                /** @description A user name as records show it; repeat for more */
+                username: string[];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PeopleNames"];
                 };
             };
             /** @description Validation error (field problems in `errors`) */

@@ -29,6 +29,7 @@ const en: MessageSchema = {
     confirm: 'OK',
     actions: 'Actions',
     none: 'None',
+    system: 'System',
   },
   auth: {
     login: 'Log in',

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { ApiError, NetworkError, parseRetryAfter, readApiError } from '@/api/errors'
+import { ApiError, NetworkError, UserError, parseRetryAfter, readApiError } from '@/api/errors'
 import { errorMessage, fieldErrorMessage, setLocale } from '@/i18n'
 
 function problemResponse(status: number, body: unknown, headers: Record<string, string> = {}): Response {
@@ -37,6 +37,7 @@ describe('problem+json errors', () => {
     expect(errorMessage(new ApiError(418, { code: 'teapot', detail: '{"raw": true}' }))).toBe('请求失败（418）')
     expect(errorMessage(new ApiError(503, { code: 'maintenance' }))).toBe('服务器暂时不可用，请稍后重试')
     expect(errorMessage(new Error('boom'))).toBe('操作失败，请稍后重试')
+    expect(errorMessage(new UserError('请为每个排除的村填写理由'))).toBe('请为每个排除的村填写理由')
     setLocale('en')
     expect(errorMessage(new ApiError(401, { code: 'invalid_credentials' }))).toBe('Wrong username or password')
     expect(errorMessage(new ApiError(409, { code: 'budget_exceeded_unknown', detail: 'Line 3 is exhausted' }))).toBe('Line 3 is exhausted')

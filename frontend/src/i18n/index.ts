@@ -1,7 +1,7 @@
 import { computed } from 'vue'
 import { createI18n } from 'vue-i18n'
 import { domains } from '@/domains'
-import { ApiError, NetworkError } from '@/api/errors'
+import { ApiError, NetworkError, UserError } from '@/api/errors'
 import zhCN from './zh-CN'
 import en from './en'
 import { DEFAULT_LOCALE, isLocale, LOCALES, type Locale } from './locales'
@@ -104,6 +104,7 @@ document.documentElement.lang = currentLocale.value
  */
 export function errorMessage(error: unknown): string {
   const { t, te } = i18n.global
+  if (error instanceof UserError) return error.message
   if (error instanceof NetworkError) return t('errors.network_error')
   if (error instanceof ApiError) {
     if (error.code === 'too_many_attempts') {

@@ -28,6 +28,7 @@ const zhCN = {
     confirm: '确定',
     actions: '操作',
     none: '无',
+    system: '系统',
   },
   auth: {
     login: '登录',

@@ -63,6 +63,8 @@ export const useAuthStore = defineStore('auth', () => {
     if (timer) clearTimeout(timer)
     timer = null
     if (reason !== 'other_tab') clearSession()
+    // The next person may know other people: forget the display names looked up so far.
+    void import('@/utils/people').then((m) => m.forgetPeople())
     if (had && onEnd) onEnd(reason)
   }
 

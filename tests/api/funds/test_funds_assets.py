@@ -54,7 +54,7 @@ async def test_resource_let_only_after_survey_valuation_approval_and_tender(clie
                "term_end": "2031-12-31"}
     for action, body in [("record_letting", letting), ("open_tender", {"notice": "公告", "closes_on": "2099-01-01"}),
                          ("approve", {}), ("value", {"reserve_rent": "1.00", "appraiser": "x"})]:
-        r = await client.post(f"{RESOURCES}/{rid}/{action}", headers=off if action == "approve" else sec, json=body)
+        r = await client.post(f"{RESOURCES}/{rid}/{action.replace('_', '-')}", headers=off if action == "approve" else sec, json=body)
         assert r.status_code == 409 and r.json()["code"] == "illegal_transition", action
     await ok(await client.post(f"{RESOURCES}/{rid}/survey", headers=sec,
                                json={"surveyed_area": "36.50", "boundaries": "东至村路，西至河沟"}))
@@ -63,26 +63,26 @@ async def test_resource_let_only_after_survey_valuation_approval_and_tender(clie
     r = await client.post(f"{RESOURCES}/{rid}/approve", headers=agy, json={})
     assert r.status_code == 403
     await ok(await client.post(f"{RESOURCES}/{rid}/approve", headers=off, json={}))
-    past = await client.post(f"{RESOURCES}/{rid}/open_tender", headers=sec,
+    past = await client.post(f"{RESOURCES}/{rid}/open-tender", headers=sec,
                              json={"notice": "公告", "closes_on": "2000-01-01"})
     assert past.status_code == 409 and past.json()["code"] == "tender_closes_in_past"
-    await ok(await client.post(f"{RESOURCES}/{rid}/open_tender", headers=sec,
+    await ok(await client.post(f"{RESOURCES}/{rid}/open-tender", headers=sec,
                                json={"notice": "南洼鱼塘承包经营权公开招标", "closes_on": "2099-01-01"}))
-    await ok(await client.post(f"{RESOURCES}/{rid}/tender_failed", headers=sec, json={"reason": "无人投标"}))
-    await ok(await client.post(f"{RESOURCES}/{rid}/open_tender", headers=sec,
+    await ok(await client.post(f"{RESOURCES}/{rid}/tender-failed", headers=sec, json={"reason": "无人投标"}))
+    await ok(await client.post(f"{RESOURCES}/{rid}/open-tender", headers=sec,
                                json={"notice": "第二次招标", "closes_on": "2099-01-01"}))
-    low = await client.post(f"{RESOURCES}/{rid}/record_letting", headers=agy,
+    low = await client.post(f"{RESOURCES}/{rid}/record-letting", headers=agy,
                             json={**letting, "annual_rent": "15999.99"})
     assert low.status_code == 409 and low.json()["code"] == "below_reserve"
-    backwards = await client.post(f"{RESOURCES}/{rid}/record_letting", headers=agy,
+    backwards = await client.post(f"{RESOURCES}/{rid}/record-letting", headers=agy,
                                   json={**letting, "term_end": "2026-01-01"})
     assert backwards.status_code == 422
-    let = await ok(await client.post(f"{RESOURCES}/{rid}/record_letting", headers=agy, json=letting))
+    let = await ok(await client.post(f"{RESOURCES}/{rid}/record-letting", headers=agy, json=letting))
     assert let["status"] == "let" and let["tenant"] == "孙金山" and let["annual_rent"] == "18000.00"
     assert [s["action"] for s in let["trail"]] == ["register", "survey", "value", "approve", "open_tender",
                                                    "tender_failed", "open_tender", "record_letting"]
     assert let["trail"][-1]["data"]["bids"] == 3 and let["trail"][-1]["actor_role"] == "township_agency"
-    ended = await ok(await client.post(f"{RESOURCES}/{rid}/end_letting", headers=sec, json={"note": "到期"}))
+    ended = await ok(await client.post(f"{RESOURCES}/{rid}/end-letting", headers=sec, json={"note": "到期"}))
     assert ended["status"] == "registered" and ended["tenant"] is None and ended["actions"] == ["survey"]
     for role in ("committee", "cadre", "inspector"):
         r = await client.post(f"{RESOURCES}/{rid}/survey", headers=cast.headers[role],

@@ -11,7 +11,7 @@ V = "230199101200"
 PATH_IDS = [
     ("GET", f"{C}/{BIG}", None, "case_id"),
     ("POST", f"{C}/{BIG}/problems", {"category": "weak_branch", "description": "x"}, "case_id"),
-    ("POST", f"{C}/{BIG}/measures", {"description": "x", "owner": "y", "deadline": "2026-12-31"}, "case_id"),
+    ("POST", f"{C}/{BIG}/measures", {"description": "x", "owner": "y", "deadline": "2030-12-31"}, "case_id"),
     ("PATCH", f"{C}/1/measures/{BIG}", {"done": True}, "measure_id"),
     ("POST", f"{C}/{BIG}/notes", {"on_date": "2026-01-01", "text": "x"}, "case_id"),
     ("POST", f"{C}/{BIG}/submit", None, "case_id"),
@@ -45,7 +45,7 @@ async def test_rectification_query_and_body_ids_beyond_int4_are_422(client, toke
     assert r.status_code == 422 and r.json()["errors"][0]["loc"] == ["query", "round_id"]
     r = await client.post(f"{C}/1/notes", json={"on_date": "2026-01-01", "text": "x", "measure_id": BIG}, headers=h)
     assert r.status_code == 422 and r.json()["errors"][0]["loc"] == ["body", "measure_id"]
-    r = await client.post(f"{C}/1/measures", json={"description": "x", "owner": "y", "deadline": "2026-12-31",
+    r = await client.post(f"{C}/1/measures", json={"description": "x", "owner": "y", "deadline": "2030-12-31",
                                                     "problem_id": BIG}, headers=h)
     assert r.status_code == 422 and r.json()["errors"][0]["loc"] == ["body", "problem_id"]
 

@@ -19,7 +19,7 @@ async def _case_of(client, auth, confirmed_t02, village=V200):  # type: ignore[n
 
 
 async def _measure(client, h, case_id, **extra):  # type: ignore[no-untyped-def]
-    body = {"description": "选优配强村党支部书记", "owner": "会发镇党委", "deadline": "2026-12-31", **extra}
+    body = {"description": "选优配强村党支部书记", "owner": "会发镇党委", "deadline": "2030-12-31", **extra}
     r = await client.post(f"{C}/{case_id}/measures", json=body, headers=h)
     assert r.status_code == 201, r.text
     return r.json(), r.headers["etag"]
@@ -286,3 +286,26 @@ async def test_open_cases_export(client, auth, confirmed_t02):
     r = await client.get(f"{C}/export.xlsx", headers=await auth("admin"))
     wb = openpyxl.load_workbook(io.BytesIO(r.content))
     assert wb.active.max_row - 1 >= 4 + 10  # the county sees every township's open cases
+
+
+async def test_a_measure_deadline_already_past_is_a_field_error(client, auth, confirmed_t02):
+    """A deadline before the county's today is refused on create and on change; today is fine."""
+    from cunzhi.kit import clock
+
+    case_id = await _case_of(client, auth, confirmed_t02)
+    h = await auth("township02")
+    today = clock.local_today()
+    yesterday = (today - timedelta(days=1)).isoformat()
+    r = await client.post(f"{C}/{case_id}/measures", json={"description": "x", "owner": "y", "deadline": yesterday}, headers=h)
+    assert r.status_code == 422, r.text
+    assert [(e["loc"], e["type"]) for e in r.json()["errors"]] == [(["body", "deadline"], "past_date")]
+    case = (await client.get(f"{C}/{case_id}", headers=h)).json()
+    assert case["measures_total"] == 0 and case["status"] == "open"
+    m, etag = await _measure(client, h, case_id, deadline=today.isoformat())
+    assert m["overdue"] is False
+    r = await client.patch(f"{C}/{case_id}/measures/{m['id']}", json={"deadline": yesterday}, headers={**h, "If-Match": etag})
+    assert r.status_code == 422 and r.json()["errors"][0]["type"] == "past_date"
+    # Marking it done leaves the deadline alone, and a future one can still be set.
+    later = (today + timedelta(days=30)).isoformat()
+    r = await client.patch(f"{C}/{case_id}/measures/{m['id']}", json={"deadline": later}, headers={**h, "If-Match": etag})
+    assert r.status_code == 200 and r.json()["deadline"] == later

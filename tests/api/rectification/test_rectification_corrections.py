@@ -200,3 +200,18 @@ async def test_bad_input_is_422_naming_the_cell_and_changes_nothing(client, auth
     assert await _counts(db) == before
     r = await client.get(_url(rid), headers=h)
     assert r.json()["scores"] == sheet(3) and r.json()["revision"] == 1
+
+
+async def test_another_townships_grid_is_not_found_not_empty(client, auth, open_round):
+    rnd = await open_round([T01, T02])
+    url = f"{R}/{rnd['id']}/scores"
+    r = await client.get(url, params={"township_code": T02}, headers=await auth("township01"))
+    assert r.status_code == 404 and r.json()["code"] == "township_not_found"
+    r = await client.get(url, params={"township_code": T01}, headers=await auth("township01"))
+    assert r.status_code == 200 and len(r.json()) > 0
+    rnd2 = await open_round([T02])
+    r = await client.get(f"{R}/{rnd2['id']}/scores", params={"township_code": T01}, headers=await auth("admin"))
+    assert r.status_code == 404 and r.json()["code"] == "township_not_found"
+    # Without a township the grid is the caller's whole part of the round.
+    r = await client.get(f"{R}/{rnd['id']}/scores", headers=await auth("township01"))
+    assert r.status_code == 200 and {x["village_code"][:9] for x in r.json()} == {T01[:9]}

@@ -30,7 +30,7 @@ async def test_both_exports_write_formula_like_text_as_text(client, auth, confir
     await db.execute(text("UPDATE villages SET name = :n WHERE code = :c"), {"n": INJECTIONS[0], "c": V200})
     for desc in INJECTIONS[1:]:
         r = await client.post(f"{C}/{case_id}/measures", headers=t,
-                              json={"description": desc, "owner": "@镇党委", "deadline": "2026-12-31"})
+                              json={"description": desc, "owner": "@镇党委", "deadline": "2030-12-31"})
         assert r.status_code == 201, r.text
     for url, sheet in ((f"{C}/export.xlsx", "未销号整顿村"), (f"{R}/{out['round']['id']}/export.xlsx", "排查结果")):
         r = await client.get(url, headers=t)
@@ -48,7 +48,7 @@ async def test_a_stored_control_character_does_not_break_the_export(client, auth
     _, case_id = await _case(confirmed_t02)
     t = await auth("township02")
     r = await client.post(f"{C}/{case_id}/measures", headers=t,
-                          json={"description": "清理", "owner": "镇党委", "deadline": "2026-12-31"})
+                          json={"description": "清理", "owner": "镇党委", "deadline": "2030-12-31"})
     assert r.status_code == 201
     # Stored before such text was refused at the door.
     await db.execute(text("UPDATE rectification_measures SET description = :d WHERE id = :i"),
@@ -74,7 +74,7 @@ async def test_export_file_names_are_chinese_with_an_ascii_fallback(client, auth
 async def test_control_characters_are_refused_at_the_door(client, auth, confirmed_t02, bad):
     _, case_id = await _case(confirmed_t02)
     r = await client.post(f"{C}/{case_id}/measures", headers=await auth("township02"),
-                          json={"description": bad, "owner": "镇党委", "deadline": "2026-12-31"})
+                          json={"description": bad, "owner": "镇党委", "deadline": "2030-12-31"})
     assert r.status_code == 422, r.text
     assert r.json()["code"] == "validation_error"
     assert r.json()["errors"][0]["loc"] == ["body", "description"]
@@ -83,7 +83,7 @@ async def test_control_characters_are_refused_at_the_door(client, auth, confirme
 async def test_tab_and_newlines_stay_allowed(client, auth, confirmed_t02):
     _, case_id = await _case(confirmed_t02)
     r = await client.post(f"{C}/{case_id}/measures", headers=await auth("township02"),
-                          json={"description": "一、选书记\r\n二、\t建制度", "owner": "镇党委", "deadline": "2026-12-31"})
+                          json={"description": "一、选书记\r\n二、\t建制度", "owner": "镇党委", "deadline": "2030-12-31"})
     assert r.status_code == 201, r.text
 
 
