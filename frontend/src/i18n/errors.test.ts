@@ -48,6 +48,25 @@ describe('problem+json errors', () => {
     setLocale('zh-CN')
     expect(fieldErrorMessage({ msg: 'Input should be greater than or equal to 0', type: 'greater_than_equal' })).toBe('不能小于 0')
     expect(fieldErrorMessage({ msg: 'Field required', type: 'missing' })).toBe('必填')
+    // The server's own English text never reaches the Chinese interface, whatever the type.
+    expect(fieldErrorMessage({ msg: 'Something odd', type: 'odd' })).toBe('取值不正确')
+    expect(fieldErrorMessage({ msg: 'Value error, must be written like "1234.50"', type: 'money_format' }))
+      .toBe('请输入金额，最多两位小数，如 1234.50')
+    expect(fieldErrorMessage({ msg: 'must be a decimal string', type: 'decimal_format' })).toBe('请输入数字，如 12.5')
+    expect(fieldErrorMessage({ msg: 'must be today or later', type: 'past_date' })).toBe('日期已过，请选择今天或以后的日期')
+    expect(fieldErrorMessage({ msg: 'repeated', type: 'unique_items' })).toBe('不能重复')
+    setLocale('en')
     expect(fieldErrorMessage({ msg: 'Something odd', type: 'odd' })).toBe('Something odd')
+    expect(fieldErrorMessage({ msg: 'x', type: 'money_range' })).toBe('Amount out of range')
+    setLocale('zh-CN')
+  })
+
+  it('has a Chinese and an English message for every field error type the server raises itself', async () => {
+    const { default: zh } = await import('./zh-CN')
+    const { default: en } = await import('./en')
+    for (const type of ['money_format', 'money_range', 'decimal_format', 'unique_items', 'bool_type', 'float_type']) {
+      expect((zh.errors.field as Record<string, string>)[type], type).toBeTruthy()
+      expect((en.errors.field as Record<string, string>)[type], type).toBeTruthy()
+    }
   })
 })

@@ -130,5 +130,6 @@ export function fieldErrorMessage(e: { msg: string; type?: string; ctx?: unknown
     const fromMsg = /(-?\d+(?:\.\d+)?)\D*$/.exec(e.msg)?.[1]
     return t(key, { limit: String(fromCtx ?? fromMsg ?? '') })
   }
-  return e.msg
+  // A type with no message of its own: the server's English text only in the English interface.
+  return i18n.global.locale.value === 'en' && e.msg ? e.msg : t('errors.field.invalid')
 }
