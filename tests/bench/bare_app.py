@@ -17,7 +17,7 @@ from starlette.routing import Route
 
 COUNTY = os.environ.get("BARE_COUNTY", "")
 COLUMNS = ("v.code, v.name, v.township_code, d.name AS township_name, v.population, v.households, "
-           "v.secretary_name, v.party_member_count, v.status, v.problem_categories, v.version")
+           "v.secretary_name, v.party_member_count, v.status, v.problem_categories, v.version, v.lat, v.lng")
 COUNT_SQL = "SELECT count(*) FROM villages v WHERE v.county_code = $1"
 PAGE_SQL = (f"SELECT {COLUMNS} FROM villages v JOIN divisions d ON d.code = v.township_code "
             "WHERE v.county_code = $1 ORDER BY v.code ASC, v.code LIMIT $2 OFFSET $3")

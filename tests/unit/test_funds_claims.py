@@ -78,8 +78,8 @@ def test_without_an_invoice_the_steps_needing_one_are_not_offered() -> None:
         return Principal(kind="user", id=1, name="x", role=role)
 
     sec, com, off = who(Role.village_committee), who(Role.supervision_committee), who(Role.township_official)
-    assert claim_actions(sec, "draft", needs_approval=False, has_invoice=False) == ["withdraw", "attach"]
-    assert claim_actions(sec, "draft", needs_approval=False, has_invoice=True) == ["submit", "withdraw", "attach"]
+    assert claim_actions(sec, "draft", needs_approval=False, has_invoice=False) == ["withdraw", "attach", "edit_claim"]
+    assert claim_actions(sec, "draft", needs_approval=False, has_invoice=True) == ["submit", "withdraw", "attach", "edit_claim"]
     assert claim_actions(sec, "draft", needs_approval=False, has_invoice=False, exempted=True)[0] == "submit"
     assert claim_actions(com, "submitted", needs_approval=False, has_invoice=False) == ["reject"]
     assert claim_actions(off, "submitted", needs_approval=True, has_invoice=False) == ["reject", "exempt_invoice"]

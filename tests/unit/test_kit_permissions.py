@@ -102,10 +102,12 @@ def test_claim_actions_cross_the_table_with_the_state() -> None:
 
     assert claim_actions(who(Role.supervision_committee), "submitted", needs_approval=False) == ["sign", "reject"]
     assert claim_actions(who(Role.township_agency), "submitted", needs_approval=False) == ["reject"]
-    assert claim_actions(who(Role.village_committee), "draft", needs_approval=True) == ["submit", "withdraw", "attach"]
+    assert claim_actions(who(Role.village_committee), "draft", needs_approval=True) == ["submit", "withdraw", "attach", "edit_claim"]
     assert claim_actions(who(Role.township_official), "committee_signed", needs_approval=True) == ["approve", "reject"]
     assert claim_actions(who(Role.township_official), "committee_signed", needs_approval=False) == ["reject"]
-    assert claim_actions(who(Role.township_agency), "paid", needs_approval=False) == []
+    # the agency reverses a payment (at its ledger entry; the claim page offers it)
+    assert claim_actions(who(Role.township_agency), "paid", needs_approval=False) == ["reverse"]
+    assert claim_actions(who(Role.village_committee), "paid", needs_approval=False) == []
 
 
 def test_case_and_round_actions() -> None:

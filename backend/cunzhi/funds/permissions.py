@@ -35,6 +35,7 @@ class FundsAction(StrEnum):
     attach = "attach"
     edit_claim = "edit_claim"
     exempt_invoice = "exempt_invoice"
+    read_drafts = "read_drafts"
 
 
 CLAIM: dict[ClaimAction, frozenset[Role]] = {
@@ -68,6 +69,9 @@ FUNDS: dict[FundsAction, frozenset[Role]] = {
     FundsAction.attach: roles(Role.village_committee),
     FundsAction.edit_claim: roles(Role.village_committee),
     FundsAction.exempt_invoice: roles(Role.township_official),
+    # The supervision committee watches what the village has handed in: never a draft, nor a
+    # claim the secretary took back to draft.
+    FundsAction.read_drafts: frozenset(Role) - {Role.supervision_committee},
 }
 
 

@@ -61,10 +61,9 @@ from cunzhi.funds.models import (
 from cunzhi.funds.permissions import ATTACHABLE, BUDGET, CLAIM, FUNDS, FundsAction
 from cunzhi.funds.statements import ZERO, EntryKind, LedgerItem, Statement, month_bounds, statement, year_bounds
 from cunzhi.kit import audit, clock, events
-from cunzhi.kit.codes import Role
 from cunzhi.kit.errors import Conflict, NotFound, Unprocessable
 from cunzhi.kit.etag import expected_version
-from cunzhi.kit.permissions import require
+from cunzhi.kit.permissions import may, require
 from cunzhi.kit.principal import Principal
 from cunzhi.kit.scope import get_village, village_ids
 from cunzhi.villages.models import Village
@@ -721,8 +720,8 @@ def _claims_visible(p: Principal) -> list[Any]:
     """The claims `p` may read: those of villages in scope; the supervision committee sees a claim only
     once the village has submitted it (never the secretary's drafts, nor a draft withdrawn unsubmitted)."""
     where = [_in_scope(p, Claim.village_id)]
-    if p.role is Role.supervision_committee:
-        where.append(Claim.submitted_at.is_not(None))
+    if not may(p, FUNDS, FundsAction.read_drafts):
+        where += [Claim.submitted_at.is_not(None), Claim.status != ClaimState.draft]
     return where
 
 
@@ -826,7 +825,9 @@ async def act_on_claim(
     claim = (await session.execute(
         select(Claim).where(Claim.id == claim_id, _in_scope(p, Claim.village_id)).with_for_update()
     )).scalar_one_or_none()
-    if claim is None or (p.role is Role.supervision_committee and claim.submitted_at is None):
+    hidden = claim is not None and not may(p, FUNDS, FundsAction.read_drafts) and (
+        claim.submitted_at is None or claim.status == ClaimState.draft)
+    if claim is None or hidden:
         raise NotFound("Claim not found", code="claim_not_found")
     if action is ClaimAction.reverse:
         raise Conflict("A payment is reversed at its ledger entry (POST /ledger/{id}/reverse)",

@@ -24,7 +24,7 @@ async def test_editing_a_draft_changes_its_text_and_leaves_a_step(client, cast: 
     await open_with_income(client, cast)
     budget = await approved_budget(client, cast)
     road = budget["lines"][0]["id"]
-    claim = await ok(await file_claim(client, cast, road, "800.00"), 201)
+    claim = await ok(await file_claim(client, cast, road, "800.00", invoice=False), 201)
     body, etag = await _read(client, cast, claim["id"])
     assert etag == 'W/"1"' and "edit_claim" in body["allowed_actions"]
 
@@ -50,7 +50,7 @@ async def test_editing_a_draft_changes_its_text_and_leaves_a_step(client, cast: 
 async def test_an_edit_needs_the_current_etag(client, cast: Cast) -> None:  # type: ignore[no-untyped-def]
     await open_with_income(client, cast)
     budget = await approved_budget(client, cast)
-    claim = await ok(await file_claim(client, cast, budget["lines"][0]["id"], "800.00"), 201)
+    claim = await ok(await file_claim(client, cast, budget["lines"][0]["id"], "800.00", invoice=False), 201)
     assert (await _patch(client, cast, claim["id"], {"payee": "甲"}, None)).status_code == 428
     assert (await _patch(client, cast, claim["id"], {"payee": "甲"}, "7")).status_code == 412
     await ok(await _patch(client, cast, claim["id"], {"payee": "甲"}, 'W/"1"'))
@@ -63,7 +63,7 @@ async def test_an_edit_with_bad_fields_changes_nothing(client, cast: Cast) -> No
     await open_with_income(client, cast)
     budget = await approved_budget(client, cast)
     road = budget["lines"][0]["id"]
-    claim = await ok(await file_claim(client, cast, road, "800.00"), 201)
+    claim = await ok(await file_claim(client, cast, road, "800.00", invoice=False), 201)
     # The amount and the line stay as filed (their reservation is made then); so do the rest.
     for bad in ({"amount": "900.00"}, {"line_id": budget["lines"][1]["id"]}, {"purpose": ""}, {"purpose": "   "},
                 {"payee": "x" * 201}, {"payee": 5}, {"status": "paid"}, []):
@@ -95,7 +95,8 @@ async def test_only_the_secretary_edits_and_only_drafts(client, cast: Cast) -> N
 
     submitted = await ok(await act(client, cast, "secretary", claim["id"], "submit"))
     assert "edit_claim" not in submitted["allowed_actions"]
-    r = await _patch(client, cast, claim["id"], {"payee": "甲"}, 'W/"2"')
+    _, current = await _read(client, cast, claim["id"])
+    r = await _patch(client, cast, claim["id"], {"payee": "甲"}, current)
     assert r.status_code == 409 and r.json()["code"] == "illegal_transition"
 
 
@@ -116,6 +117,8 @@ async def test_recall_takes_a_submitted_claim_back_to_draft_until_it_is_signed(c
     recalled = await ok(await act(client, cast, "secretary", claim["id"], "recall"))
     assert recalled["status"] == "draft" and recalled["trail"][-1]["action"] == "recall"
     assert "edit_claim" in recalled["allowed_actions"] and "submit" in recalled["allowed_actions"]
+    # Back to draft, it leaves the committee's sight until it is submitted again.
+    assert (await client.get(f"{API}/claims/{claim['id']}", headers=cast.headers["committee"])).status_code == 404
     assert (await line(client, cast, budget["id"], road))["committed"] == "800.00"  # still held by the draft
     _, etag = await _read(client, cast, claim["id"])
     await ok(await _patch(client, cast, claim["id"], {"purpose": "材料费（补）"}, etag))
