@@ -48,7 +48,8 @@ describe('county set-up', () => {
     await field(page, 'webhook-types').fill('claim. rectification_case.accept')
     await page.locator('[data-test=webhook-add]').click()
     await page.locator('[data-test=webhook-secret]').getByText('whsec_').waitFor()
-    expect(await page.locator('[data-test=webhook-table]').textContent()).toContain('claim., rectification_case.accept')
+    // The list reloads after the secret is shown: wait for the new row rather than read it at once.
+    await page.locator('[data-test=webhook-table]').getByText('claim., rectification_case.accept').waitFor()
     await s.shot('setup-webhooks')
   })
 

@@ -206,10 +206,12 @@ async def settings_update(
 async def accounts_list(
     principal: PrincipalDep, session: SessionDep,
     township_code: Annotated[str | None, Query(pattern=r"^\d{12}$")] = None,
+    village_code: Annotated[str | None, Query(pattern=r"^\d{12}$",
+                                              description="one village's account (an empty list when none is open)")] = None,
     limit: Limit = 50, offset: Offset = 0,
 ) -> AccountList:
     items, total = await service.list_accounts(session, principal, township_code=township_code, limit=limit,
-                                               offset=offset)
+                                               offset=offset, village_code=village_code)
     return AccountList(items=[_account_out(a, principal) for a in items], total=total, limit=limit, offset=offset)
 
 

@@ -214,11 +214,14 @@ async def get_account(session: AsyncSession, p: Principal, village_code: str) ->
 
 
 async def list_accounts(
-    session: AsyncSession, p: Principal, *, township_code: str | None, limit: int, offset: int
+    session: AsyncSession, p: Principal, *, township_code: str | None, limit: int, offset: int,
+    village_code: str | None = None,
 ) -> tuple[list[AccountView], int]:
     where = [_in_scope(p, Account.village_id)]
     if township_code:
         where.append(Village.township_code == township_code)
+    if village_code:
+        where.append(Village.code == village_code)
     total = (await session.execute(
         select(func.count()).select_from(Account).join(Village, Village.id == Account.village_id).where(*where)
     )).scalar_one()

@@ -12668,6 +12668,8 @@ export interface operations {
         parameters: {
             query?: {
                 township_code?: string | null;
+                /** @description one village's account (an empty list when none is open) */
+                village_code?: string | null;
                 /** @description Page size (1 to 200) */
                 limit?: number;
                 offset?: number;
