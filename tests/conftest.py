@@ -12,7 +12,7 @@ import shutil
 import socket
 import sys
 import tempfile
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -119,6 +119,35 @@ async def engine() -> AsyncIterator[AsyncEngine]:
     yield eng
     await eng.dispose()
     await _admin(f'DROP DATABASE IF EXISTS "{_TEST_DB}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="module")
+async def own_database(engine: AsyncEngine) -> AsyncIterator[Callable[..., Awaitable[AsyncEngine]]]:
+    """Databases of a module's own, migrated to head, for tests that need real commits (races between
+    requests): `eng = await own_database("cunzhi_task_race")`. Each is dropped when the module ends."""
+    import asyncio
+
+    from cunzhi.cli import run_migrations
+
+    made: list[tuple[str, AsyncEngine]] = []
+
+    async def make(prefix: str, *, pool_size: int = 6) -> AsyncEngine:
+        name = f"{prefix}_{secrets.token_hex(4)}"
+        await _admin(f'CREATE DATABASE "{name}"')
+        url = normalise_url(_with_db(_BASE_URL, name))
+        try:
+            await asyncio.to_thread(run_migrations, url)
+        except BaseException:
+            await _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            raise
+        eng = create_async_engine(url, pool_size=pool_size)
+        made.append((name, eng))
+        return eng
+
+    yield make
+    for name, eng in made:
+        await eng.dispose()
+        await _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @pytest.fixture

@@ -424,7 +424,7 @@ async def claim_get(claim_id: RowId, principal: PrincipalDep, session: SessionDe
 @router.patch("/claims/{claim_id}", response_model=ClaimDetail, name="claim_edit",
               responses={**_CONFLICTS, 412: {"description": "Stale If-Match"}, 428: {"description": "If-Match missing"},
                          422: {"description": "Bad field, or nothing to change"}},
-              summary="Change a draft claim's purpose or payee (village committee)")
+              summary="Change a draft claim's purpose, payee, amount or line (village committee)")
 async def claim_edit(
     claim_id: RowId, body: ClaimEditIn, principal: PrincipalDep, session: SessionDep, response: Response,
     if_match: Annotated[str | None, Header(description="ETag from GET")] = None,

@@ -226,11 +226,14 @@ class ClaimIn(_In):
 
 
 class ClaimEditIn(_In):
-    """The fields of a draft claim to change; those left out stay as they are. The amount and the line
-    stay as filed (withdraw the draft and file it anew to change them)."""
+    """The fields of a draft claim to change; those left out stay as they are. A new amount or line
+    moves the draft's reservation (409 budget_exceeded when the line has not that much left); once the
+    claim is submitted nothing changes any more."""
 
     purpose: Text200 | None = None
     payee: Text200 | None = None
+    amount: PositiveMoney | None = None
+    line_id: BodyId | None = Field(None, description="Another line of the village's current approved budget")
 
 
 class ReasonIn(_In):

@@ -759,20 +759,10 @@ async def list_claims(
     return [ClaimView(*r) for r in rows], total
 
 
-async def create_claim(
-    session: AsyncSession,
-    p: Principal,
-    village_code: str,
-    *,
-    line_id: int,
-    amount: Decimal,
-    purpose: str,
-    payee: str,
-) -> ClaimView:
-    """File a claim against a line of the village's open budget, reserving its amount at once."""
-    require(p, FUNDS, FundsAction.file_claim, what="file a claim")
-    village = await get_village(session, p, village_code)
-    # A share lock on the budget: closing it waits for claims being filed, and they see it closed after.
+async def claimable_line(session: AsyncSession, village: Village, line_id: int) -> tuple[int, LimitSetting]:
+    """The budget of a line a claim of `village` may name (its approved budget, of the current year unless
+    the township allows others), and the township's limit setting. The budget is share-locked: closing
+    it waits for claims being filed or moved onto it, and they see it closed after."""
     row = (await session.execute(
         select(Budget.id, Budget.status, Budget.year).join(BudgetLine, BudgetLine.budget_id == Budget.id)
         .where(BudgetLine.id == line_id, BudgetLine.village_id == village.id)
@@ -792,16 +782,45 @@ async def create_claim(
             extra={"budget_year": year, "current_year": today().year},
             errors=[{"loc": ["body", "line_id"], "msg": f"a line of the {year} budget, not the current year's",
                      "type": "budget_not_current_year"}])
+    return budget_id, limit
+
+
+async def reserve(session: AsyncSession, line_id: int, amount: Decimal, *, releasing: Decimal = ZERO) -> None:
+    """Reserve `amount` more on the line (less `releasing`, what the same claim held there already) in one
+    conditional UPDATE, so two claims at the same instant can never take the line past its approved amount."""
+    delta = amount - releasing
     reserved = (await session.execute(
         update(BudgetLine)
-        .where(BudgetLine.id == line_id, BudgetLine.committed + amount <= BudgetLine.approved)
-        .values(committed=BudgetLine.committed + amount)
+        .where(BudgetLine.id == line_id, BudgetLine.committed + delta <= BudgetLine.approved)
+        .values(committed=BudgetLine.committed + delta)
         .returning(BudgetLine.committed)
     )).first()
     if reserved is None:
-        left = (await session.execute(select(BudgetLine.approved - BudgetLine.committed)
+        left = (await session.execute(select(BudgetLine.approved - BudgetLine.committed + releasing)
                                       .where(BudgetLine.id == line_id))).scalar_one()
         raise BudgetExceeded(f"Only {left:.2f} is left on this line", extra={"available": f"{left:.2f}"})
+
+
+async def release(session: AsyncSession, line_id: int, amount: Decimal) -> None:
+    await session.execute(update(BudgetLine).where(BudgetLine.id == line_id)
+                          .values(committed=BudgetLine.committed - amount))
+
+
+async def create_claim(
+    session: AsyncSession,
+    p: Principal,
+    village_code: str,
+    *,
+    line_id: int,
+    amount: Decimal,
+    purpose: str,
+    payee: str,
+) -> ClaimView:
+    """File a claim against a line of the village's open budget, reserving its amount at once."""
+    require(p, FUNDS, FundsAction.file_claim, what="file a claim")
+    village = await get_village(session, p, village_code)
+    budget_id, limit = await claimable_line(session, village, line_id)
+    await reserve(session, line_id, amount)
     claim = Claim(
         village_id=village.id, budget_id=budget_id, line_id=line_id, amount=amount, purpose=purpose, payee=payee,
         status=ClaimState.draft.value, created_by=p.name,

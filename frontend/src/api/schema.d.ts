@@ -1904,7 +1904,7 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        /** Change a draft claim's purpose or payee (village committee) */
+        /** Change a draft claim's purpose, payee, amount or line (village committee) */
         patch: operations["funds-claim_edit"];
         trace?: never;
     };
@@ -3609,14 +3609,22 @@ export interface components {
         };
         /**
          * ClaimEditIn
-         * @description The fields of a draft claim to change; those left out stay as they are. The amount and the line
-         *     stay as filed (withdraw the draft and file it anew to change them).
+         * @description The fields of a draft claim to change; those left out stay as they are. A new amount or line
+         *     moves the draft's reservation (409 budget_exceeded when the line has not that much left); once the
+         *     claim is submitted nothing changes any more.
          */
         ClaimEditIn: {
             /** Purpose */
             purpose?: string | null;
             /** Payee */
             payee?: string | null;
+            /** Amount */
+            amount?: string | null;
+            /**
+             * Line Id
+             * @description Another line of the village's current approved budget
+             */
+            line_id?: number | null;
         };
         /** ClaimIn */
         ClaimIn: {

@@ -3,6 +3,7 @@ back to draft: reservations follow the amount and the line, every change is a st
 and everyone else, or any later state, is refused."""
 
 from funds_helpers import API, Cast, act, approved_budget, file_claim, line, ok, open_with_income
+import pytest
 from sqlalchemy import select
 
 from cunzhi.kit.audit import AuditEvent
@@ -64,8 +65,9 @@ async def test_an_edit_with_bad_fields_changes_nothing(client, cast: Cast) -> No
     budget = await approved_budget(client, cast)
     road = budget["lines"][0]["id"]
     claim = await ok(await file_claim(client, cast, road, "800.00", invoice=False), 201)
-    # The amount and the line stay as filed (their reservation is made then); so do the rest.
-    for bad in ({"amount": "900.00"}, {"line_id": budget["lines"][1]["id"]}, {"purpose": ""}, {"purpose": "   "},
+    # A bad amount or line is refused like any other bad field.
+    for bad in ({"amount": "0.00"}, {"amount": 900}, {"amount": "9.999"}, {"line_id": "x"}, {"line_id": 0},
+                {"purpose": ""}, {"purpose": "   "},
                 {"payee": "x" * 201}, {"payee": 5}, {"status": "paid"}, []):
         r = await _patch(client, cast, claim["id"], bad, 'W/"1"')
         assert r.status_code == 422, (bad, r.text)
@@ -126,3 +128,63 @@ async def test_recall_takes_a_submitted_claim_back_to_draft_until_it_is_signed(c
     await ok(await act(client, cast, "committee", claim["id"], "sign"))
     late = await act(client, cast, "secretary", claim["id"], "recall")
     assert late.status_code == 409 and late.json()["code"] == "illegal_transition"
+
+
+async def test_a_draft_s_amount_and_line_change_and_the_reservations_follow(client, cast: Cast) -> None:  # type: ignore[no-untyped-def]
+    await open_with_income(client, cast)
+    budget = await approved_budget(client, cast)
+    road, office = budget["lines"][0]["id"], budget["lines"][1]["id"]
+    claim = await ok(await file_claim(client, cast, road, "800.00", invoice=False), 201)
+    assert claim["needs_approval"] is False
+
+    raised = await ok(await _patch(client, cast, claim["id"], {"amount": "6000.00"}, 'W/"1"'))
+    assert raised["amount"] == "6000.00" and raised["line_id"] == road
+    assert raised["needs_approval"] is True  # above the single-claim limit now
+    assert raised["trail"][-1]["data"] == {"before": {"amount": "800.00"}, "after": {"amount": "6000.00"}}
+    assert (await line(client, cast, budget["id"], road))["committed"] == "6000.00"
+
+    moved = await ok(await _patch(client, cast, claim["id"], {"line_id": office, "amount": "2500.00"}, 'W/"2"'))
+    assert moved["line_id"] == office and moved["amount"] == "2500.00" and moved["needs_approval"] is False
+    assert (await line(client, cast, budget["id"], road))["committed"] == "0.00"
+    assert (await line(client, cast, budget["id"], office))["committed"] == "2500.00"
+
+    # Still within the line: 3000 approved on the office line.
+    over = await _patch(client, cast, claim["id"], {"amount": "3000.01"}, 'W/"3"')
+    assert over.status_code == 409 and over.json()["code"] == "budget_exceeded", over.text
+    assert over.json()["available"] == "3000.00"  # what this claim may hold on the line
+    too_big = await _patch(client, cast, claim["id"], {"line_id": road, "amount": "10000.01"}, 'W/"3"')
+    assert too_big.status_code == 409 and too_big.json()["code"] == "budget_exceeded"
+    body, etag = await _read(client, cast, claim["id"])
+    assert etag == 'W/"3"' and body["line_id"] == office and body["amount"] == "2500.00"
+    assert (await line(client, cast, budget["id"], office))["committed"] == "2500.00"
+    assert (await line(client, cast, budget["id"], road))["committed"] == "0.00"
+    await ok(await _patch(client, cast, claim["id"], {"amount": "3000.00"}, 'W/"3"'))  # exactly what is left
+
+    other = await ok(await file_claim(client, cast, road, "100.00", invoice=False), 201)
+    assert (await _patch(client, cast, other["id"], {"line_id": 999999}, 'W/"1"')).status_code == 422
+
+
+async def test_a_submitted_claim_s_amount_and_line_stay_frozen(client, cast: Cast, db) -> None:  # type: ignore[no-untyped-def]
+    from sqlalchemy import text
+    from sqlalchemy.exc import DBAPIError
+
+    await open_with_income(client, cast)
+    budget = await approved_budget(client, cast)
+    road, office = budget["lines"][0]["id"], budget["lines"][1]["id"]
+    draft = await ok(await file_claim(client, cast, road, "800.00", invoice=False), 201)
+    # The database lets a draft's amount and line move (the service moves the reservations with them) ...
+    async with db.begin_nested() as sp:
+        await db.execute(text("UPDATE funds_claims SET amount = 801 WHERE id = :i"), {"i": draft["id"]})
+        await sp.rollback()
+    claim = await ok(await file_claim(client, cast, road, "800.00"), 201)
+    await ok(await act(client, cast, "secretary", claim["id"], "submit"))
+    _, etag = await _read(client, cast, claim["id"])
+    r = await _patch(client, cast, claim["id"], {"amount": "900.00"}, etag)
+    assert r.status_code == 409 and r.json()["code"] == "illegal_transition"
+    # ... and refuses to move a submitted claim's, whoever asks.
+    for change in ("amount = 900", f"line_id = {office}", "needs_approval = true", "status = 'draft', amount = 1"):
+        with pytest.raises(DBAPIError, match="fixed"):
+            async with db.begin_nested():
+                await db.execute(text(f"UPDATE funds_claims SET {change} WHERE id = :i"), {"i": claim["id"]})
+    body, _ = await _read(client, cast, claim["id"])
+    assert body["amount"] == "800.00" and body["line_id"] == road

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import type { Budget, ClaimSummary } from '../types'
 import type { QueuedWrite } from '@/offline/queue'
-import { checkForm, fileClaimWrite, lineChoices, listTitleKey, photoPart, sections, waitingClaims } from './claims'
+import { checkForm, draftChanges, editChoices, fileClaimWrite, lineChoices, listTitleKey, photoPart, sections, waitingClaims } from './claims'
 
 const claim = (id: number, status: ClaimSummary['status']): ClaimSummary => ({ id, status, amount: '10.00', purpose: `c${id}` }) as ClaimSummary
 
@@ -103,5 +103,43 @@ describe('the claim form', () => {
     const other = { ...w, key: 'o', path: '/api/v1/cadres/logs' } as QueuedWrite
     expect(waitingClaims([w, other], '230199100200')).toEqual([{ key: 'k', purpose: '水泥', amount: '12.50', photos: 1, failed: false }])
     expect(waitingClaims([w], null)).toEqual([])
+  })
+})
+
+describe('editing a draft on the phone', () => {
+  const budget = {
+    id: 1,
+    year: 2026,
+    status: 'approved',
+    lines: [
+      { id: 11, category: 'public_works', purpose: '道路', available: '0.00' },
+      { id: 12, category: 'office', purpose: '办公', available: '500.00' },
+      { id: 13, category: 'other', purpose: '其他', available: '0.00' },
+    ],
+  } as unknown as Budget
+  const draft = { line_id: 11, amount: '800.00', purpose: '材料费', payee: '县建材站' }
+
+  it('offers the draft’s own line with what it holds there, and other lines with something left', () => {
+    const choices = editChoices([budget], draft)
+    expect(choices.map((c) => [c.line.id, c.line.available])).toEqual([
+      [11, '800.00'],
+      [12, '500.00'],
+    ])
+  })
+
+  it('sends only what changed, amount and line included', () => {
+    const choices = editChoices([budget], draft)
+    const form = { line: 11, amount: '800', purpose: '材料费', payee: '县建材站' }
+    expect(draftChanges(form, draft, choices).body).toEqual({})
+    expect(draftChanges({ ...form, amount: '750.5' }, draft, choices).body).toEqual({ amount: '750.50' })
+    expect(draftChanges({ ...form, line: 12, amount: '500' }, draft, choices).body).toEqual({ line_id: 12, amount: '500.00' })
+  })
+
+  it('checks the amount against the line before sending', () => {
+    const choices = editChoices([budget], draft)
+    const form = { line: 11, amount: '800.01', purpose: '材料费', payee: '县建材站' }
+    expect(draftChanges(form, draft, choices)).toEqual({ problems: { amount: 'funds.mobile.problems.overLine' }, body: {} })
+    expect(draftChanges({ ...form, amount: 'abc' }, draft, choices).problems.amount).toBe('funds.amountProblem.format')
+    expect(draftChanges({ ...form, line: 13, amount: '1' }, draft, choices).problems.line).toBe('funds.mobile.problems.line')
   })
 })

@@ -5,7 +5,7 @@
  */
 import type { Role } from '@/api/types'
 import type { FilePart, NewWrite, QueuedWrite } from '@/offline/queue'
-import { amountProblem, compareMoney, normaliseAmount } from '../money'
+import { amountProblem, compareMoney, normaliseAmount, sumMoney } from '../money'
 import type { Budget, BudgetLine, ClaimStatus, ClaimSummary } from '../types'
 
 /** The secretary files claims; the supervision committee signs them. */
@@ -81,6 +81,52 @@ export function checkForm(form: ClaimForm, choices: LineChoice[]): FormProblems 
   if (!form.payee.trim()) out.payee = 'funds.mobile.problems.payee'
   else if (form.payee.trim().length > 200) out.payee = 'funds.mobile.problems.tooLong'
   return out
+}
+
+export interface DraftEdit {
+  line: number | null
+  amount: string
+  purpose: string
+  payee: string
+}
+
+interface DraftLike {
+  line_id: number
+  amount: string
+  purpose: string
+  payee: string
+}
+
+/** The lines a draft may move to: its own line offers back what the draft holds there. */
+export function editChoices(budgets: Budget[], draft: DraftLike): LineChoice[] {
+  return budgets
+    .filter((b) => b.status === 'approved')
+    .flatMap((b) =>
+      b.lines.map((line) => ({
+        line: line.id === draft.line_id ? { ...line, available: sumMoney([line.available, draft.amount]) } : line,
+        year: b.year,
+      })),
+    )
+    .filter((x) => x.line.id === draft.line_id || compareMoney(x.line.available, '0') > 0)
+}
+
+/**
+ * What the edit of a draft sends: only the fields that changed (amount and line move the draft's
+ * reservation on the server), and the form's problems (the same checks as filing one).
+ */
+export function draftChanges(form: DraftEdit, draft: DraftLike, choices: LineChoice[]): {
+  problems: FormProblems
+  body: Record<string, string | number>
+} {
+  const problems = checkForm(form, choices)
+  const body: Record<string, string | number> = {}
+  if (Object.keys(problems).length) return { problems, body }
+  if (form.purpose.trim() !== draft.purpose) body.purpose = form.purpose.trim()
+  if (form.payee.trim() !== draft.payee) body.payee = form.payee.trim()
+  const amount = normaliseAmount(form.amount)
+  if (compareMoney(amount, draft.amount) !== 0) body.amount = amount
+  if (form.line !== null && form.line !== draft.line_id) body.line_id = form.line
+  return { problems, body }
 }
 
 export const attachmentPath = (claimId: number | string): string => `/api/v1/funds/claims/${claimId}/attachments`

@@ -1,0 +1,138 @@
+"""Two drafts on one budget line raised at the same instant, each to an amount that fits alone but not
+together: one edit wins, the other is refused with budget_exceeded, and the line holds exactly the drafts'
+sum. And two drafts moving between two lines in opposite directions at once both succeed (no deadlock).
+
+Real commits are needed, so this runs on a database of its own (migrated to head, one village). The test
+holds the line's row lock until both edits wait for it, then lets them go together."""
+
+import asyncio
+from collections.abc import AsyncIterator
+from decimal import Decimal
+
+import httpx
+import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from cunzhi.kit.clock import local_today
+
+API = "/api/v1/funds"
+VILLAGE = "239995100201"
+
+
+@pytest.fixture(scope="module")
+async def own_db(own_database) -> AsyncEngine:  # type: ignore[no-untyped-def]
+    eng = await own_database("cunzhi_draft_race")
+    async with eng.begin() as conn:
+        for sql in ("INSERT INTO divisions (code, name, level) VALUES ('239995000000', '竞态县', 'county')",
+                    "INSERT INTO divisions (code, name, level, parent_code)"
+                    " VALUES ('239995100000', '竞态镇', 'township', '239995000000')",
+                    "INSERT INTO villages (code, name, township_code, county_code, population, households,"
+                    " party_member_count, status, problem_categories, version) VALUES ('239995100201', '竞态村',"
+                    " '239995100000', '239995000000', 1, 1, 1, 'normal', '{}', 1)"):
+            await conn.execute(text(sql))
+        village = (await conn.execute(text("SELECT id FROM villages WHERE code = :c"), {"c": VILLAGE})).scalar_one()
+        await conn.execute(text("INSERT INTO users (username, password_hash, display_name, role, village_id, is_active)"
+                                " VALUES ('race_secretary', 'x', '村书记', 'village_committee', :v, true)"),
+                           {"v": village})
+        budget = (await conn.execute(text("INSERT INTO funds_budgets (village_id, year, status, note, version) "
+                                          "VALUES (:v, :y, 'approved', '', 1) RETURNING id"),
+                                     {"v": village, "y": local_today().year})).scalar_one()
+        for pos, purpose in enumerate(("道路", "办公")):
+            await conn.execute(text(
+                "INSERT INTO funds_budget_lines (budget_id, village_id, position, category, purpose, planned, approved)"
+                " VALUES (:b, :v, :p, 'public_works', :u, 1000, 1000)"), {"b": budget, "v": village, "p": pos, "u": purpose})
+    return eng
+
+
+@pytest.fixture(scope="module")
+async def race(own_db: AsyncEngine) -> AsyncIterator[tuple[list[httpx.AsyncClient], dict[str, str]]]:
+    from cunzhi.db import SESSION_SCOPES
+    from cunzhi.kit.security import create_access_token
+    from cunzhi.main import create_app
+
+    maker = async_sessionmaker(own_db, expire_on_commit=False, autoflush=False)
+
+    async def real_session() -> AsyncIterator[AsyncSession]:
+        async with maker() as session, session.begin():
+            yield session
+
+    app = create_app()
+    for scope in SESSION_SCOPES:
+        app.dependency_overrides[scope] = real_session
+    app.state.engine_getter = lambda: own_db
+    async with own_db.connect() as conn:
+        uid = (await conn.execute(text("SELECT id FROM users WHERE username = 'race_secretary'"))).scalar_one()
+    token, _ = create_access_token(f"user:{uid}")
+    clients = [httpx.AsyncClient(transport=httpx.ASGITransport(app=app, client=(f"10.9.3.{i}", 40000)),
+                                 base_url="http://testserver") for i in (1, 2)]
+    yield clients, {"Authorization": f"Bearer {token}"}
+    for c in clients:
+        await c.aclose()
+
+
+async def _lines(eng: AsyncEngine) -> list[tuple[int, Decimal]]:
+    async with eng.connect() as conn:
+        return [(r[0], r[1]) for r in await conn.execute(
+            text("SELECT id, committed FROM funds_budget_lines ORDER BY id"))]
+
+
+async def _draft(client: httpx.AsyncClient, h: dict[str, str], line_id: int, amount: str) -> int:
+    r = await client.post(f"{API}/villages/{VILLAGE}/claims", headers=h,
+                          json={"line_id": line_id, "amount": amount, "purpose": "材料", "payee": "甲"})
+    assert r.status_code == 201, r.text
+    return int(r.json()["id"])
+
+
+async def _together(eng: AsyncEngine, lock_sql: str, *calls):  # type: ignore[no-untyped-def]
+    async with eng.connect() as conn:
+        await conn.execute(text(lock_sql))
+        futures = [asyncio.ensure_future(c) for c in calls]
+        waiting = 0
+        for _ in range(500):
+            waiting = (await conn.execute(text("SELECT count(*) FROM pg_locks WHERE NOT granted"))).scalar_one()
+            if waiting >= len(calls):
+                break
+            await asyncio.sleep(0.01)
+        assert waiting >= len(calls), "the edits never met at the line"
+        await conn.commit()
+    return await asyncio.gather(*futures)
+
+
+async def _etag(client: httpx.AsyncClient, h: dict[str, str], claim_id: int) -> str:
+    r = await client.get(f"{API}/claims/{claim_id}", headers=h)
+    return r.headers["ETag"]
+
+
+async def test_two_drafts_raised_at_once_never_pass_the_line(race, own_db: AsyncEngine) -> None:  # type: ignore[no-untyped-def]
+    (a, b), h = race
+    (road, _), _ = await _lines(own_db)
+    first, second = await _draft(a, h, road, "100.00"), await _draft(a, h, road, "100.00")
+    ea, eb = await _etag(a, h, first), await _etag(a, h, second)
+    one, two = await _together(
+        own_db, f"SELECT 1 FROM funds_budget_lines WHERE id = {road} FOR UPDATE",
+        a.patch(f"{API}/claims/{first}", headers={**h, "If-Match": ea}, json={"amount": "600.00"}),
+        b.patch(f"{API}/claims/{second}", headers={**h, "If-Match": eb}, json={"amount": "600.00"}))
+    codes = sorted([one.status_code, two.status_code])
+    assert codes == [200, 409], (one.text, two.text)
+    loser = one if one.status_code == 409 else two
+    assert loser.json()["code"] == "budget_exceeded"
+    async with own_db.connect() as conn:
+        held = (await conn.execute(text("SELECT sum(amount) FROM funds_claims WHERE line_id = :l AND status = 'draft'"),
+                                   {"l": road})).scalar_one()
+    assert held == Decimal("700.00")
+    assert (await _lines(own_db))[0][1] == Decimal("700.00")
+
+
+async def test_two_drafts_swapping_lines_at_once_both_move(race, own_db: AsyncEngine) -> None:  # type: ignore[no-untyped-def]
+    (a, b), h = race
+    (road, road_before), (office, office_before) = await _lines(own_db)
+    on_road, on_office = await _draft(a, h, road, "10.00"), await _draft(a, h, office, "20.00")
+    ea, eb = await _etag(a, h, on_road), await _etag(a, h, on_office)
+    one, two = await _together(
+        own_db, "SELECT 1 FROM funds_budget_lines FOR UPDATE",
+        a.patch(f"{API}/claims/{on_road}", headers={**h, "If-Match": ea}, json={"line_id": office}),
+        b.patch(f"{API}/claims/{on_office}", headers={**h, "If-Match": eb}, json={"line_id": road}))
+    assert one.status_code == two.status_code == 200, (one.text, two.text)
+    # road held 10 and office 20; now road holds the 20 and office the 10
+    assert await _lines(own_db) == [(road, road_before + Decimal("20.00")), (office, office_before + Decimal("10.00"))]
