@@ -86,7 +86,8 @@ class PartnerUnitCreate(Body):
     code: UnitCode
     name: Name
     county_code: CountyCode | None = Field(None, description="defaults to the caller's county")
-    strengths: UniqueList[StrengthCode] = Field(default_factory=list, max_length=20)
+    strengths: UniqueList[StrengthCode] = Field(
+        min_length=1, max_length=20, description="what the unit brings (at least one): pairing matches on them")
     capacity: Capacity | None = Field(
         None, description="villages it can help at once; defaults to the CUNZHI_VILLAGES_PER_UNIT setting"
     )
@@ -100,7 +101,8 @@ class PartnerUnitCreate(Body):
 class PartnerUnitPatch(Body):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
     name: Name | None = None
-    strengths: UniqueList[StrengthCode] | None = Field(None, max_length=20)
+    strengths: UniqueList[StrengthCode] | None = Field(
+        None, min_length=1, max_length=20, description="left out: unchanged; never empty")
     capacity: Capacity | None = None
     contact_name: Annotated[str, Field(min_length=1, max_length=50)] | None = None
     contact_phone: Annotated[str, Field(pattern=r"^[0-9+\- ]{5,20}$")] | None = None

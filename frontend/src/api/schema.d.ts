@@ -5130,8 +5130,11 @@ export interface components {
              * @description defaults to the caller's county
              */
             county_code?: string | null;
-            /** Strengths */
-            strengths?: string[];
+            /**
+             * Strengths
+             * @description what the unit brings (at least one): pairing matches on them
+             */
+            strengths: string[];
             /**
              * Capacity
              * @description villages it can help at once; defaults to the CUNZHI_VILLAGES_PER_UNIT setting
@@ -5176,7 +5179,10 @@ export interface components {
         PartnerUnitPatch: {
             /** Name */
             name?: string | null;
-            /** Strengths */
+            /**
+             * Strengths
+             * @description left out: unchanged; never empty
+             */
             strengths?: string[] | null;
             /** Capacity */
             capacity?: number | null;

@@ -13,7 +13,7 @@ URL = "/api/v1/partner-units"
     ("capacity", False), ("capacity", "3"), ("capacity", 3.0),
 ])
 async def test_unit_create_refuses_coerced_numbers_and_flags_and_writes_nothing(client, token_for, db, field, value):
-    body = {"code": "PU-FUZZ", "name": "模糊测试单位", field: value}
+    body = {"code": "PU-FUZZ", "name": "模糊测试单位", "strengths": ["economic"], field: value}
     r = await client.post(URL, json=body, headers=await token_for("admin"))
     assert r.status_code == 422, r.text
     assert r.json()["errors"][0]["loc"] == ["body", field]
@@ -22,7 +22,8 @@ async def test_unit_create_refuses_coerced_numbers_and_flags_and_writes_nothing(
 
 async def test_unit_create_and_patch_still_take_real_numbers_and_booleans(client, token_for):
     h = await token_for("admin")
-    r = await client.post(URL, json={"code": "PU-FUZZ", "name": "模糊测试单位", "capacity": 3, "active": False}, headers=h)
+    r = await client.post(URL, json={"code": "PU-FUZZ", "name": "模糊测试单位", "strengths": ["economic"], "capacity": 3,
+                                       "active": False}, headers=h)
     assert r.status_code == 201, r.text
     assert r.json()["capacity"] == 3 and r.json()["active"] is False
     r = await client.patch(f"{URL}/{r.json()['id']}", json={"active": "1"},

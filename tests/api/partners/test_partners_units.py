@@ -1,10 +1,11 @@
 """Partner units: list, create, edit, scope and validation."""
 
 import httpx
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cunzhi.kit.audit import AuditEvent
+from cunzhi.partners.models import PartnerUnit
 
 URL = "/api/v1/partner-units"
 
@@ -66,8 +67,29 @@ async def test_create_and_audit(client: httpx.AsyncClient, auth, db: AsyncSessio
     assert again.status_code == 409 and again.json()["code"] == "partner_unit_exists"
 
     # capacity defaults to the CUNZHI_VILLAGES_PER_UNIT setting (2)
-    r = await client.post(URL, json={"code": "PU-TJJ", "name": "县统计局"}, headers=await auth("admin"))
-    assert r.status_code == 201 and r.json()["capacity"] == 2 and r.json()["strengths"] == []
+    r = await client.post(URL, json={"code": "PU-TJJ", "name": "县统计局", "strengths": ["economic"]},
+                          headers=await auth("admin"))
+    assert r.status_code == 201 and r.json()["capacity"] == 2 and r.json()["strengths"] == ["economic"]
+
+
+async def test_a_unit_needs_a_strength(client: httpx.AsyncClient, auth, unit_ids, db: AsyncSession) -> None:
+    h = await auth("admin")
+    for body in ({"code": "PU-NONE", "name": "无优势单位"}, {"code": "PU-NONE", "name": "无优势单位", "strengths": []}):
+        r = await client.post(URL, json=body, headers=h)
+        assert r.status_code == 422, r.text
+        assert r.json()["errors"][0]["loc"] == ["body", "strengths"]
+    assert (await db.execute(select(func.count()).select_from(PartnerUnit).where(PartnerUnit.code == "PU-NONE"))
+            ).scalar_one() == 0
+    ids = await unit_ids()
+    url = f"{URL}/{ids['PU-CZJ']}"
+    r = await client.get(url, headers=h)
+    emptied = await client.patch(url, json={"strengths": []}, headers={**h, "If-Match": r.headers["ETag"]})
+    assert emptied.status_code == 422 and emptied.json()["errors"][0]["loc"] == ["body", "strengths"]
+    assert (await client.get(url, headers=h)).json()["strengths"] == r.json()["strengths"]
+    # the contract says so
+    schema = (await client.get("/api/v1/openapi.json")).json()["components"]["schemas"]
+    assert "strengths" in schema["PartnerUnitCreate"]["required"]
+    assert schema["PartnerUnitCreate"]["properties"]["strengths"]["minItems"] == 1
 
 
 async def test_create_validation(client: httpx.AsyncClient, auth) -> None:
@@ -75,11 +97,11 @@ async def test_create_validation(client: httpx.AsyncClient, auth) -> None:
     r = await client.post(URL, json={"code": "PU-X", "name": "x", "strengths": ["cooking"]}, headers=h)
     assert r.status_code == 422 and r.json()["code"] == "unknown_strength"
     assert r.json()["errors"][0]["loc"] == ["body", "strengths"]
-    r = await client.post(URL, json={"code": "PU-X", "name": "x", "capacity": -1}, headers=h)
+    r = await client.post(URL, json={"code": "PU-X", "name": "x", "strengths": ["economic"], "capacity": -1}, headers=h)
     assert r.status_code == 422 and r.json()["code"] == "validation_error"
     r = await client.post(URL, json={"code": "PU-X", "name": "x", "strengths": ["economic", "economic"]}, headers=h)
     assert r.status_code == 422
-    r = await client.post(URL, json={"code": "PU X!", "name": "x"}, headers=h)
+    r = await client.post(URL, json={"code": "PU X!", "name": "x", "strengths": ["economic"]}, headers=h)
     assert r.status_code == 422
     r = await client.post(URL, json={"code": "PU-X", "name": "x", "surprise": 1}, headers=h)
     assert r.status_code == 422
@@ -88,7 +110,8 @@ async def test_create_validation(client: httpx.AsyncClient, auth) -> None:
 async def test_only_county_admin_writes(client: httpx.AsyncClient, auth, unit_ids) -> None:
     ids = await unit_ids()
     for user in ("township01", "inspector", "partner01"):
-        r = await client.post(URL, json={"code": "PU-NO", "name": "不行"}, headers=await auth(user))
+        r = await client.post(URL, json={"code": "PU-NO", "name": "不行", "strengths": ["economic"]},
+                              headers=await auth(user))
         assert r.status_code == 403, (user, r.text)
     r = await client.patch(f"{URL}/{ids['PU-CZJ']}", json={"capacity": 5},
                            headers={**await auth("partner01"), "If-Match": 'W/"1"'})
