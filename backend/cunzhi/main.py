@@ -193,12 +193,30 @@ DOCS_URL = "/api/docs"
 DOCS_ASSETS = "/api/docs/assets"
 
 
+def _policy_with_inline_scripts(html: str) -> str:
+    """The CSP with the hash of each inline script of this page (and no other inline script) allowed."""
+    hashes = " ".join(
+        "'sha256-" + base64.b64encode(hashlib.sha256(script.encode()).digest()).decode() + "'"
+        for script in re.findall(r"<script(?![^>]*\bsrc=)[^>]*>(.*?)</script>", html, flags=re.S))
+    return CONTENT_SECURITY_POLICY.replace("script-src 'self'", f"script-src 'self' {hashes}".rstrip())
+
+
 def _docs(app: FastAPI) -> None:
     """Swagger UI at /api/docs with every asset served from the pinned swagger-ui-bundle-v2
     package, the OAuth2 redirect page beside them: the docs work on an intranet without internet."""
     from swagger_ui_bundle import swagger_ui_path
 
-    app.mount(DOCS_ASSETS, StaticFiles(directory=Path(str(swagger_ui_path))), name="docs-assets")
+    assets = Path(str(swagger_ui_path))
+
+    # The OAuth2 redirect page, before the assets' mount so this route answers it: whatever inline
+    # script the pinned bundle's page holds is allowed by its hash, for this page only.
+    @app.get(f"{DOCS_ASSETS}/oauth2-redirect.html", include_in_schema=False)
+    async def docs_oauth2_redirect() -> HTMLResponse:
+        html = (assets / "oauth2-redirect.html").read_text(encoding="utf-8")
+        return HTMLResponse(html, headers={"Content-Security-Policy": _policy_with_inline_scripts(html),
+                                           "Cache-Control": "no-cache"})
+
+    app.mount(DOCS_ASSETS, StaticFiles(directory=assets), name="docs-assets")
 
     @app.get(DOCS_URL, include_in_schema=False)
     async def docs() -> HTMLResponse:
@@ -211,11 +229,7 @@ def _docs(app: FastAPI) -> None:
             swagger_ui_parameters={"validatorUrl": None},
         )
         # Swagger UI starts from one inline script: allowed by its hash, no other inline script is.
-        hashes = " ".join(
-            "'sha256-" + base64.b64encode(hashlib.sha256(script.encode()).digest()).decode() + "'"
-            for script in re.findall(r"<script>(.*?)</script>", bytes(page.body).decode(), flags=re.S))
-        page.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY.replace(
-            "script-src 'self'", f"script-src 'self' {hashes}")
+        page.headers["Content-Security-Policy"] = _policy_with_inline_scripts(bytes(page.body).decode())
         return page
 
 

@@ -2,6 +2,8 @@
 no framing (frame-ancestors and X-Frame-Options), nosniff, same-origin referrers; HSTS only over
 TLS (directly or through a trusted proxy). /readyz tells an anonymous caller nothing of the driver."""
 
+import base64
+import hashlib
 import re
 from pathlib import Path
 
@@ -72,6 +74,45 @@ async def test_the_docs_page_allows_only_its_own_inline_script_by_hash(spa):
     assert "'unsafe-inline'" not in script_src
     assert [s for s in script_src if s.startswith("'sha256-")]
     assert r.headers.get_list("content-security-policy") == [r.headers["content-security-policy"]]
+
+
+async def test_the_oauth2_redirect_page_runs_under_the_policy(spa, monkeypatch, tmp_path):
+    """Swagger UI's "Authorize" returns to its redirect page, which must run its script under our CSP:
+    an inline script is allowed by its hash on that page only, a script file is served from our origin."""
+    import re
+
+    docs = (await spa.get("/api/docs")).text
+    url = re.search(r"oauth2RedirectUrl: window.location.origin \+ '([^']+)'", docs).group(1)
+    r = await spa.get(url)
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/html")
+    script_src = _directives(r.headers["content-security-policy"])["script-src"]
+    assert "'unsafe-inline'" not in script_src and "'self'" in script_src
+    assert r.headers.get_list("content-security-policy") == [r.headers["content-security-policy"]]
+    for attrs, body in re.findall(r"<script([^>]*)>(.*?)</script>", r.text, flags=re.S):
+        src = re.search(r'src="([^"]+)"', attrs)
+        if src:  # a file of our own origin, served as JavaScript
+            assert "//" not in src.group(1)
+            js = await spa.get(url.rsplit("/", 1)[0] + "/" + src.group(1))
+            assert js.status_code == 200 and "javascript" in js.headers["content-type"]
+        else:
+            digest = base64.b64encode(hashlib.sha256(body.encode()).digest()).decode()
+            assert f"'sha256-{digest}'" in script_src
+    assert not re.search(r"\son[a-z]+=", r.text), "inline event handlers never run under the policy"
+
+    # A bundle whose redirect page carries its script inline (as Swagger UI's did) works too.
+    import swagger_ui_bundle
+
+    (tmp_path / "oauth2-redirect.html").write_text(
+        "<!doctype html><body><script>window.opener.swaggerUIRedirectOauth2.callback({})</script></body>")
+    monkeypatch.setattr(swagger_ui_bundle, "swagger_ui_path", str(tmp_path))
+    from cunzhi.main import create_app
+
+    inline = create_app()
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=inline), base_url="http://t") as c:
+        page = await c.get(url)
+    digest = base64.b64encode(hashlib.sha256(b"window.opener.swaggerUIRedirectOauth2.callback({})").digest()).decode()
+    assert f"'sha256-{digest}'" in _directives(page.headers["content-security-policy"])["script-src"]
+    assert "window.opener" in page.text
 
 
 async def test_readyz_hides_the_driver_text(spa):
