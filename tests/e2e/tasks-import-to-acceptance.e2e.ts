@@ -1,5 +1,6 @@
 /**
- * Tasks: township01 imports a task file (a dry run first, then the import), cadre01 posts the
+ * Tasks: township01 imports a task file (a dry run first, then the import), the village committee
+ * (secretary01, responsible for the imported task) posts the
  * progress on a phone with no signal (kept, then sent once when the signal returns), and the
  * township official accepts the finished task on the desktop.
  */
@@ -51,11 +52,11 @@ describe('tasks: import, a phone update offline, acceptance', () => {
     await s.shot('tasks-board')
   })
 
-  it('the cadre posts the progress with no signal; it is sent once when the signal returns', async () => {
+  it('the committee posts the progress with no signal; it is sent once when the signal returns', async () => {
     const s = await j.phone()
     const { page, context } = s
     await page.goto('/m/login')
-    await page.locator('input[name=username]').fill('cadre01')
+    await page.locator('input[name=username]').fill('secretary01')
     await page.locator('input[name=password]').fill(PASSWORD)
     await page.locator('[data-test=m-login-submit]').click()
     await page.waitForURL((url) => url.pathname === '/m/' || url.pathname === '/m')
