@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any
 
 from openpyxl import load_workbook
@@ -32,6 +34,7 @@ from cunzhi.tasks.service import TaskFilter, all_tasks
 from cunzhi.villages.models import Village
 
 MAX_ROWS = 50_000
+CHUNK = 1000
 XLSX_MAGIC = b"PK\x03\x04"
 
 
@@ -104,8 +107,16 @@ async def _unit_codes_by_name(session: AsyncSession, county: str) -> dict[str, s
         TaskUnit.county_code == county))).all())
 
 
-async def run_import(session: AsyncSession, p: Principal, content: bytes, name: str | None, *,
-                     dry_run: bool) -> TaskImportReport:
+@dataclass
+class Prepared:
+    county: str
+    report: TaskImportReport
+    good: list[rules.ParsedRow]
+
+
+async def prepare(session: AsyncSession, p: Principal, content: bytes, name: str | None, *,
+                  dry_run: bool) -> Prepared:
+    """Read and validate every row (writes nothing): the report, and the rows to write when all are good."""
     require(p, TASKS, TaskAction.import_, what="import tasks")
     county = await principal_county(session, p)
     if county is None:
@@ -113,20 +124,29 @@ async def run_import(session: AsyncSession, p: Principal, content: bytes, name: 
     header, raw = read_rows(content, name)
     index, errors = rules.header_map(header)
     if errors:
-        return TaskImportReport(dry_run=dry_run, rows=len(raw), valid=0,
-                            errors=[TaskImportRowError(row=e.row, column=e.column, reason=e.reason) for e in errors])
+        return Prepared(county, TaskImportReport(dry_run=dry_run, rows=len(raw), valid=0, errors=[
+            TaskImportRowError(row=e.row, column=e.column, reason=e.reason) for e in errors]), [])
     values = [(n, {key: cells[i] if i < len(cells) else None for i, key in index.items()}) for n, cells in raw]
     lk = await lookups(session, p, county)
     good, bad = rules.validate_rows(values, lk)
     report = TaskImportReport(dry_run=dry_run, rows=len(raw), valid=len(good),
-                          errors=[TaskImportRowError(row=e.row, column=e.column, reason=e.reason) for e in bad])
-    if dry_run or bad or not good:
-        return report
+                              errors=[TaskImportRowError(row=e.row, column=e.column, reason=e.reason) for e in bad])
+    return Prepared(county, report, good if not bad else [])
+
+
+Progress = Callable[[int], Awaitable[None]]
+
+
+async def write(session: AsyncSession, p: Principal, prepared: Prepared, name: str | None, *,
+                progress: Progress | None = None) -> TaskImportReport:
+    """Insert the good rows (all in the caller's transaction), `progress(rows done)` after each chunk."""
+    report, good, county = prepared.report, prepared.good, prepared.county
     by_name = await _unit_codes_by_name(session, county)
     level = assigning_level(p)
-    created_ids: list[int] = []
-    for start in range(0, len(good), 1000):
-        chunk = good[start:start + 1000]
+    now = clock.now()
+    created = 0
+    for start in range(0, len(good), CHUNK):
+        chunk = good[start:start + CHUNK]
         stmt = insert(Task).values([{
             "county_code": county, "village_id": r.village_id, "item_id": r.item_id, "title": r.title,
             "duties": r.duties, "note": r.note, "target": r.target, "unit": by_name.get(r.unit, r.unit),
@@ -134,19 +154,28 @@ async def run_import(session: AsyncSession, p: Principal, content: bytes, name: 
             "partner_unit_id": r.partner_unit_id, "cadre_id": r.cadre_id, "status": "planned",
             "assigned_level": level, "assigned_by": p.name, "import_key": r.key, "version": 1,
         } for r in chunk]).on_conflict_do_nothing(constraint="uq_tasks_import_key").returning(Task.id)
-        created_ids += list((await session.execute(stmt)).scalars())
-    now = clock.now()
-    for start in range(0, len(created_ids), 1000):
-        await session.execute(insert(TaskHistory).values([{
-            "task_id": i, "kind": "create", "status_after": "planned", "actor": p.name,
-            "user_id": p.id if p.kind == "user" else None, "at": now, "text": "批量导入"}
-            for i in created_ids[start:start + 1000]]))
-    report.created = len(created_ids)
-    report.skipped = len(good) - len(created_ids)
+        ids = list((await session.execute(stmt)).scalars())
+        if ids:
+            await session.execute(insert(TaskHistory).values([{
+                "task_id": i, "kind": "create", "status_after": "planned", "actor": p.name,
+                "user_id": p.id if p.kind == "user" else None, "at": now, "text": "批量导入"} for i in ids]))
+        created += len(ids)
+        if progress is not None:
+            await progress(start + len(chunk))
+    report.created = created
+    report.skipped = len(good) - created
     await events.emit(session, p, "task.import", "task_import", county,
                       after={"rows": len(good), "created": report.created, "skipped": report.skipped,
                              "file": (name or "")[:200]})
     return report
+
+
+async def run_import(session: AsyncSession, p: Principal, content: bytes, name: str | None, *,
+                     dry_run: bool) -> TaskImportReport:
+    prepared = await prepare(session, p, content, name, dry_run=dry_run)
+    if dry_run or not prepared.good:
+        return prepared.report
+    return await write(session, p, prepared, name)
 
 
 def _fmt(v: Any) -> str:
