@@ -19,7 +19,7 @@ const GOOD = `${VILLAGE},toilet,${TITLE},发动群众、监督质量,12,户,${in
 const BAD = `${VILLAGE},nope,坏事项,,12,户,2026-13-40,村委会,,`
 
 describe('tasks: import, a phone update offline, acceptance', () => {
-  const j = useJourney('tasks-import-to-acceptance')
+  const j = useJourney('tasks-import-to-acceptance', { worker: true })
 
   it('the township imports a file after a dry run that reports the bad rows', async () => {
     const s = await j.desktop()
@@ -42,7 +42,9 @@ describe('tasks: import, a phone update offline, acceptance', () => {
     await page.getByText('全部行校验通过').or(page.locator('[data-test=task-import-summary]')).first().waitFor()
     await expect.poll(() => page.locator('[data-test=task-import-run]').isDisabled()).toBe(false)
     await page.locator('[data-test=task-import-run]').click()
-    await page.getByText('已导入1条').first().waitFor()
+    await page.locator('[data-test=task-import-progress]').waitFor()
+    await page.getByText('已导入1条').first().waitFor({ timeout: 30_000 })
+    expect(await page.locator('[data-test=task-import-progress]').textContent()).toContain('100%')
     await s.shot('tasks-imported')
 
     await page.goto('/tasks')
