@@ -354,6 +354,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/villages/positions/import": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Villages' positions from a CSV (村代码, 纬度, 经度): a dry run reports every bad row; the import writes all rows or none */
+        post: operations["villages-positions-import"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/villages/{code}": {
         parameters: {
             query?: never;
@@ -3040,6 +3057,16 @@ export interface components {
             /** File */
             file: string;
         };
+        /** Body_villages-positions-import */
+        "Body_villages-positions-import": {
+            /** File */
+            file: string;
+            /**
+             * Dry Run
+             * @default true
+             */
+            dry_run: boolean;
+        };
         /** BudgetApproveIn */
         BudgetApproveIn: {
             /**
@@ -5258,6 +5285,47 @@ export interface components {
              * Format: date-time
              */
             uploaded_at: string;
+        };
+        /** PositionImportReport */
+        PositionImportReport: {
+            /** Dry Run */
+            dry_run: boolean;
+            /** Rows */
+            rows: number;
+            /** Valid */
+            valid: number;
+            /** Errors */
+            errors: components["schemas"]["PositionRowError"][];
+            /**
+             * Updated
+             * @description Villages whose position changed
+             * @default 0
+             */
+            updated: number;
+            /**
+             * Unchanged
+             * @description Rows that gave a village the position it had
+             * @default 0
+             */
+            unchanged: number;
+        };
+        /** PositionRowError */
+        PositionRowError: {
+            /**
+             * Row
+             * @description Row number in the file (the header is row 1)
+             */
+            row: number;
+            /**
+             * Column
+             * @description The column's header, in Chinese
+             */
+            column: string;
+            /**
+             * Reason
+             * @description What is wrong, in Chinese
+             */
+            reason: string;
         };
         /**
          * Post
@@ -8587,6 +8655,48 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["VillageDetail"];
+                };
+            };
+            /** @description Validation error (field problems in `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Client error: application/problem+json with a stable `code` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    "villages-positions-import": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": components["schemas"]["Body_villages-positions-import"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PositionImportReport"];
                 };
             };
             /** @description Validation error (field problems in `errors`) */
