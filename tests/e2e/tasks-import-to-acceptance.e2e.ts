@@ -1,5 +1,6 @@
 /**
- * Tasks: township01 imports a task file (a dry run first, then the import), cadre01 posts the
+ * Tasks: township01 imports a task file (a dry run first, then the import), the village committee
+ * (secretary01, responsible for the imported task) posts the
  * progress on a phone with no signal (kept, then sent once when the signal returns), and the
  * township official accepts the finished task on the desktop.
  */
@@ -18,7 +19,7 @@ const GOOD = `${VILLAGE},toilet,${TITLE},发动群众、监督质量,12,户,${in
 const BAD = `${VILLAGE},nope,坏事项,,12,户,2026-13-40,村委会,,`
 
 describe('tasks: import, a phone update offline, acceptance', () => {
-  const j = useJourney('tasks-import-to-acceptance')
+  const j = useJourney('tasks-import-to-acceptance', { worker: true })
 
   it('the township imports a file after a dry run that reports the bad rows', async () => {
     const s = await j.desktop()
@@ -41,7 +42,9 @@ describe('tasks: import, a phone update offline, acceptance', () => {
     await page.getByText('全部行校验通过').or(page.locator('[data-test=task-import-summary]')).first().waitFor()
     await expect.poll(() => page.locator('[data-test=task-import-run]').isDisabled()).toBe(false)
     await page.locator('[data-test=task-import-run]').click()
-    await page.getByText('已导入1条').first().waitFor()
+    await page.locator('[data-test=task-import-progress]').waitFor()
+    await page.getByText('已导入1条').first().waitFor({ timeout: 30_000 })
+    expect(await page.locator('[data-test=task-import-progress]').textContent()).toContain('100%')
     await s.shot('tasks-imported')
 
     await page.goto('/tasks')
@@ -51,11 +54,11 @@ describe('tasks: import, a phone update offline, acceptance', () => {
     await s.shot('tasks-board')
   })
 
-  it('the cadre posts the progress with no signal; it is sent once when the signal returns', async () => {
+  it('the committee posts the progress with no signal; it is sent once when the signal returns', async () => {
     const s = await j.phone()
     const { page, context } = s
     await page.goto('/m/login')
-    await page.locator('input[name=username]').fill('cadre01')
+    await page.locator('input[name=username]').fill('secretary01')
     await page.locator('input[name=password]').fill(PASSWORD)
     await page.locator('[data-test=m-login-submit]').click()
     await page.waitForURL((url) => url.pathname === '/m/' || url.pathname === '/m')

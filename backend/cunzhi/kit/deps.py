@@ -189,6 +189,11 @@ async def _look_up(session: AsyncSession, subject: str) -> Principal:
     return principal
 
 
+async def look_up_principal(session: AsyncSession, subject: str) -> Principal:
+    """The caller behind `subject` ("user:7"), as a request would see it: for a job acting for a person."""
+    return await _look_up(session, subject)
+
+
 PrincipalDep = Annotated[Principal, Depends(current_principal)]
 
 

@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     CheckConstraint,
     Date,
@@ -172,5 +173,41 @@ class TaskPhoto(Base):
     content: Mapped[bytes] = deferred(mapped_column(LargeBinary, nullable=False))
     uploaded_by: Mapped[str] = mapped_column(String(100))
     uploaded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+    __mapper_args__ = {"eager_defaults": True}
+
+
+IMPORT_STATUSES = ("queued", "validating", "writing", "done", "rejected", "failed")
+
+
+class TaskImport(Base):
+    """A task file handed to the worker: the file itself, then the job's progress and outcome. The job
+    writes its progress on a connection of its own (so the screen sees it while the import's single
+    transaction is still open) and its outcome with the tasks, in that transaction."""
+
+    __tablename__ = "task_imports"
+    __table_args__ = (
+        CheckConstraint(f"status IN ({', '.join(repr(s) for s in IMPORT_STATUSES)})", name="status"),
+        CheckConstraint("written >= 0 AND written <= rows", name="written"),
+        Index("ix_task_imports_user", "user_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    county_code: Mapped[str] = mapped_column(ForeignKey("divisions.code"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    actor: Mapped[str] = mapped_column(String(100))
+    file_name: Mapped[str] = mapped_column(String(200))
+    content: Mapped[bytes] = deferred(mapped_column(LargeBinary, nullable=False))
+    status: Mapped[str] = mapped_column(String(16), default="queued", server_default="queued")
+    rows: Mapped[int] = mapped_column(Integer)
+    written: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    created: Mapped[int | None] = mapped_column(Integer)
+    skipped: Mapped[int | None] = mapped_column(Integer)
+    errors: Mapped[list[dict[str, Any]] | None] = mapped_column(JSONB)
+    error: Mapped[str | None] = mapped_column(String(2000))
+    job_id: Mapped[int | None] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     __mapper_args__ = {"eager_defaults": True}

@@ -10,7 +10,7 @@ from fastapi import APIRouter, File, Form, Header, Path, Query, Response, Upload
 from cunzhi.kit.deps import PrincipalDep, SessionDep
 from cunzhi.kit.etag import etag
 from cunzhi.kit.pagination import Limit, Offset
-from cunzhi.tasks import service, transfer
+from cunzhi.tasks import imports, service, transfer
 from cunzhi.tasks.rules import Category, Responsible, TaskStatus
 from cunzhi.tasks.schemas import (
     CatalogueOut,
@@ -23,6 +23,7 @@ from cunzhi.tasks.schemas import (
     SendBackIn,
     TaskCreate,
     TaskDetail,
+    TaskImportJob,
     TaskImportReport,
     TaskList,
     TaskOut,
@@ -137,6 +138,23 @@ async def import_tasks(principal: PrincipalDep, session: SessionDep, file: Annot
                        dry_run: Annotated[bool, Form()] = True) -> TaskImportReport:
     content = await file.read()
     return await transfer.run_import(session, principal, content, file.filename, dry_run=dry_run)
+
+
+@router.post("/imports", response_model=TaskImportJob, status_code=202, name="import-start",
+             responses={422: {"description": "import_unreadable, import_header_missing, import_empty, import_too_large"}},
+             summary="Hand a task file (checked first with the dry run) to the worker; poll the import for progress")
+async def start_import(principal: PrincipalDep, session: SessionDep, response: Response,
+                       file: Annotated[UploadFile, File()]) -> TaskImportJob:
+    content = await file.read()
+    out = await imports.start(session, principal, content, file.filename)
+    response.headers["Location"] = f"/api/v1/tasks/imports/{out.id}"
+    return out
+
+
+@router.get("/imports/{import_id}", response_model=TaskImportJob, name="import-get",
+            summary="An import's progress and outcome (whoever started it, or the county)")
+async def get_import(import_id: Id, principal: PrincipalDep, session: SessionDep) -> TaskImportJob:
+    return await imports.get(session, principal, import_id)
 
 
 @router.get("/photos/{photo_id}", name="photos-get", response_class=Response,

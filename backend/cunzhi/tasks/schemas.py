@@ -2,6 +2,7 @@
 
 from datetime import date, datetime
 from decimal import Decimal
+from enum import StrEnum
 from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, PlainSerializer, WithJsonSchema
@@ -226,6 +227,35 @@ class TaskImportReport(BaseModel):
     errors: list[TaskImportRowError]
     created: int = 0
     skipped: int = Field(0, description="Rows already imported before (the same file twice adds nothing)")
+
+
+class TaskImportStatus(StrEnum):
+    queued = "queued"
+    validating = "validating"
+    writing = "writing"
+    done = "done"
+    rejected = "rejected"
+    failed = "failed"
+
+
+class TaskImportJob(BaseModel):
+    """An import run by the worker: poll it until `status` is done, rejected or failed."""
+
+    id: int
+    status: TaskImportStatus = Field(description="queued → validating → writing → done; rejected: bad rows, "
+                                                 "nothing written; failed: the job broke, nothing written")
+    file_name: str
+    rows: int = Field(description="Task rows in the file")
+    written: int = Field(description="Rows handled so far by the writing step")
+    share: float = Field(description="written / rows, for the progress bar")
+    created: int | None = Field(description="Tasks created (when done)")
+    skipped: int | None = Field(description="Rows already imported before (when done)")
+    errors: list[TaskImportRowError] = Field(description="Every bad row (when rejected)")
+    error: str | None = Field(description="Why the job failed, in Chinese")
+    actor: str
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
 
 
 __all__ = ["TaskStatus"]

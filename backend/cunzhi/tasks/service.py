@@ -19,6 +19,7 @@ from cunzhi.cadres.models import Cadre
 from cunzhi.cadres.rules import sniff_image
 from cunzhi.divisions.models import Division
 from cunzhi.kit import audit, clock, events
+from cunzhi.kit.codes import Role
 from cunzhi.kit.errors import Conflict, DomainError, Forbidden, NotFound, Unprocessable
 from cunzhi.kit.etag import expected_version
 from cunzhi.kit.permissions import allowed, require
@@ -27,7 +28,7 @@ from cunzhi.kit.scope import managed_county, readable_county, village_clause
 from cunzhi.partners.models import PartnerUnit
 from cunzhi.tasks import rules
 from cunzhi.tasks.models import Task, TaskHistory, TaskItem, TaskPhoto, TaskUnit
-from cunzhi.tasks.permissions import TASKS, TaskAction, assigning_level, may_judge, task_actions
+from cunzhi.tasks.permissions import TASKS, TaskAction, assigning_level, is_responsible, may_judge, task_actions
 from cunzhi.tasks.rules import TASK_MACHINE, Responsible, TaskEvent, TaskStatus
 from cunzhi.tasks.schemas import (
     CatalogueOut,
@@ -169,7 +170,19 @@ def _task_query() -> Any:
             .outerjoin(Cadre, Cadre.id == Task.cadre_id))
 
 
-def _task_out(row: Any, p: Principal) -> TaskOut:
+async def my_cadre_id(session: AsyncSession, p: Principal) -> int | None:
+    """The cadre record of a cadre's account (tasks name cadres, accounts are users)."""
+    if p.kind != "user" or p.role != Role.cadre:
+        return None
+    return (await session.execute(select(Cadre.id).where(Cadre.user_id == p.id))).scalar_one_or_none()
+
+
+def _responsible(p: Principal, t: Task, my_cadre: int | None) -> bool:
+    return is_responsible(p, responsible_kind=t.responsible_kind, village_id=t.village_id,
+                          partner_unit_id=t.partner_unit_id, cadre_id=t.cadre_id, my_cadre_id=my_cadre)
+
+
+def _task_out(row: Any, p: Principal, my_cadre: int | None) -> TaskOut:
     t: Task = row[0]
     vcode, vname, tcode, tname, icode, iname, category, uname, pname, cname = row[1:]
     share = float(t.progress / t.target) if t.target else 0.0
@@ -181,7 +194,8 @@ def _task_out(row: Any, p: Principal) -> TaskOut:
         responsible_kind=t.responsible_kind, partner_unit_id=t.partner_unit_id, partner_unit_name=pname,
         cadre_id=t.cadre_id, cadre_name=cname, status=t.status, assigned_level=t.assigned_level,
         assigned_by=t.assigned_by, done_at=t.done_at, accepted_at=t.accepted_at, created_at=t.created_at,
-        version=t.version, allowed_actions=task_actions(p, status=t.status, assigned_level=t.assigned_level))
+        version=t.version, allowed_actions=task_actions(p, status=t.status, assigned_level=t.assigned_level,
+                                                     responsible=_responsible(p, t, my_cadre)))
 
 
 @dataclass
@@ -235,7 +249,8 @@ async def list_tasks(session: AsyncSession, p: Principal, f: TaskFilter, *, limi
         .join(TaskItem, TaskItem.id == Task.item_id).where(*where))).scalar_one()
     rows = (await session.execute(_task_query().where(*where).order_by(Task.due_date, Task.id)
                                   .limit(limit).offset(offset))).all()
-    return [_task_out(r, p) for r in rows], int(total)
+    me = await my_cadre_id(session, p)
+    return [_task_out(r, p, me) for r in rows], int(total)
 
 
 async def all_tasks(session: AsyncSession, p: Principal, f: TaskFilter, cap: int = 50_000) -> list[Any]:
@@ -257,7 +272,7 @@ async def _read_task(session: AsyncSession, p: Principal, task_id: int) -> TaskO
     row = (await session.execute(_task_query().where(Task.id == task_id, village_clause(p)))).first()
     if row is None:
         raise NotFound("Task not found", code="task_not_found")
-    return _task_out(row, p)
+    return _task_out(row, p, await my_cadre_id(session, p))
 
 
 def _history_out(h: TaskHistory, photos: list[TaskPhotoOut]) -> HistoryOut:
@@ -449,6 +464,8 @@ async def post_progress(session: AsyncSession, p: Principal, task_id: int, data:
     """(task, update, True) when recorded now; the stored update and False for a replay of the same key."""
     task = await _locked_task(session, p, task_id)
     require(p, TASKS, TaskAction.report, what="post progress")
+    if not _responsible(p, task, await my_cadre_id(session, p)):
+        raise Forbidden("Only the party responsible for this task posts its progress", code="not_responsible")
     digest = progress_hash(data)
     if key is not None and p.kind == "user" and (existing := await _by_key(session, p.id, key)) is not None:
         t, h = await _replay(session, p, existing, task_id, digest)

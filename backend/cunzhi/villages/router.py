@@ -1,6 +1,6 @@
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Path, Query, Response
+from fastapi import APIRouter, File, Form, Header, Path, Query, Response, UploadFile
 from pydantic_core import to_json
 
 from cunzhi.kit.codes import ProblemCategory, RectificationStatus
@@ -8,9 +8,16 @@ from cunzhi.kit.deps import PrincipalDep, ReaderDep, SessionDep
 from cunzhi.kit.etag import etag
 from cunzhi.kit.pagination import Limit, Offset
 from cunzhi.kit.principal import Principal
-from cunzhi.villages import service
+from cunzhi.villages import positions, service
 from cunzhi.villages.permissions import village_actions
-from cunzhi.villages.schemas import VillageCreate, VillageDetail, VillageList, VillageOut, VillagePatch
+from cunzhi.villages.schemas import (
+    PositionImportReport,
+    VillageCreate,
+    VillageDetail,
+    VillageList,
+    VillageOut,
+    VillagePatch,
+)
 from cunzhi.villages.service import VillageSort
 
 router = APIRouter(prefix="/api/v1/villages", tags=["villages"])
@@ -38,6 +45,14 @@ async def list_villages(
 
 def _detail(village: VillageOut, principal: Principal) -> VillageDetail:
     return VillageDetail(**village.model_dump(), allowed_actions=village_actions(principal))
+
+
+@router.post("/positions/import", response_model=PositionImportReport, name="positions-import",
+             summary="Villages' positions from a CSV (村代码, 纬度, 经度): a dry run reports every bad row; "
+                     "the import writes all rows or none")
+async def import_positions(principal: PrincipalDep, session: SessionDep, file: Annotated[UploadFile, File()],
+                           dry_run: Annotated[bool, Form()] = True) -> PositionImportReport:
+    return await positions.run_import(session, principal, await file.read(), dry_run=dry_run)
 
 
 @router.post("", response_model=VillageDetail, status_code=201, name="create", summary="Register a village (county admin)")

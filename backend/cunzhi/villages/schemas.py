@@ -70,3 +70,18 @@ class VillageDetail(VillageOut):
 
 
 VillageList = Page[VillageOut]
+
+
+class PositionRowError(BaseModel):
+    row: int = Field(description="Row number in the file (the header is row 1)")
+    column: str = Field(description="The column's header, in Chinese")
+    reason: str = Field(description="What is wrong, in Chinese")
+
+
+class PositionImportReport(BaseModel):
+    dry_run: bool
+    rows: int
+    valid: int
+    errors: list[PositionRowError]
+    updated: int = Field(0, description="Villages whose position changed")
+    unchanged: int = Field(0, description="Rows that gave a village the position it had")

@@ -63,8 +63,8 @@ async def report(call_next: Callable[[], Any], context: JobContext, worker: Any)
 
 
 def _register(app: App, job: Job) -> None:
-    async def task(timestamp: int | None = None) -> Any:
-        return await job.run()
+    async def task(timestamp: int | None = None, **kwargs: Any) -> Any:
+        return await job.run(**kwargs)
 
     task.__name__ = job.name.replace(".", "_")
     registered = app.task(name=job.name, lock=job.lock)(task)

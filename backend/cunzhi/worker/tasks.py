@@ -21,7 +21,7 @@ from cunzhi.kit.uow import unit_of_work
 
 log = logging.getLogger("cunzhi.worker")
 
-RunFn = Callable[[], Awaitable[Any]]
+RunFn = Callable[..., Awaitable[Any]]  # called with the job's arguments (none for periodic ones)
 
 
 @dataclass(frozen=True)
@@ -59,6 +59,17 @@ async def _task_reminders() -> Any:
 
     async with unit_of_work() as session:
         return {"reminded": await remind_due_soon(session)}
+
+
+async def _task_import(import_id: int) -> Any:
+    from cunzhi.tasks import imports
+
+    try:
+        async with unit_of_work() as session:
+            return await imports.run(session, import_id)
+    except Exception as exc:
+        await imports.fail(import_id, exc)
+        raise
 
 
 async def _purge_idempotency_keys() -> Any:
@@ -134,6 +145,8 @@ JOBS: dict[str, Job] = {j.name: j for j in (
         summary="flag open tasks whose due date has passed as overdue (history row and task.mark_overdue)"),
     Job("tasks.due_soon", _task_reminders, cron="7 * * * *", lock="tasks.due_soon",
         summary="emit task.due_soon once for open tasks due within CUNZHI_TASK_REMIND_DAYS"),
+    Job("tasks.import", _task_import,
+        summary="import a task file kept by POST /api/v1/tasks/imports, all rows or none, with progress"),
     Job("idempotency.purge", _purge_idempotency_keys, cron="17 * * * *", lock="idempotency.purge",
         summary="delete Idempotency-Keys past their retention"),
     Job("audit.seal", _seal_audit, cron="* * * * *", lock="audit.seal",

@@ -354,6 +354,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/villages/positions/import": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Villages' positions from a CSV (村代码, 纬度, 经度): a dry run reports every bad row; the import writes all rows or none */
+        post: operations["villages-positions-import"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/villages/{code}": {
         parameters: {
             query?: never;
@@ -1435,6 +1452,40 @@ export interface paths {
         put?: never;
         /** Import tasks from XLSX or CSV: a dry run reports every bad row; the import writes all or none */
         post: operations["tasks-import"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tasks/imports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Hand a task file (checked first with the dry run) to the worker; poll the import for progress */
+        post: operations["tasks-import-start"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tasks/imports/{import_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An import's progress and outcome (whoever started it, or the county) */
+        get: operations["tasks-import-get"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -2996,10 +3047,25 @@ export interface components {
              */
             dry_run: boolean;
         };
+        /** Body_tasks-import-start */
+        "Body_tasks-import-start": {
+            /** File */
+            file: string;
+        };
         /** Body_tasks-progress-photo-add */
         "Body_tasks-progress-photo-add": {
             /** File */
             file: string;
+        };
+        /** Body_villages-positions-import */
+        "Body_villages-positions-import": {
+            /** File */
+            file: string;
+            /**
+             * Dry Run
+             * @default true
+             */
+            dry_run: boolean;
         };
         /** BudgetApproveIn */
         BudgetApproveIn: {
@@ -5234,6 +5300,47 @@ export interface components {
              */
             uploaded_at: string;
         };
+        /** PositionImportReport */
+        PositionImportReport: {
+            /** Dry Run */
+            dry_run: boolean;
+            /** Rows */
+            rows: number;
+            /** Valid */
+            valid: number;
+            /** Errors */
+            errors: components["schemas"]["PositionRowError"][];
+            /**
+             * Updated
+             * @description Villages whose position changed
+             * @default 0
+             */
+            updated: number;
+            /**
+             * Unchanged
+             * @description Rows that gave a village the position it had
+             * @default 0
+             */
+            unchanged: number;
+        };
+        /** PositionRowError */
+        PositionRowError: {
+            /**
+             * Row
+             * @description Row number in the file (the header is row 1)
+             */
+            row: number;
+            /**
+             * Column
+             * @description The column's header, in Chinese
+             */
+            column: string;
+            /**
+             * Reason
+             * @description What is wrong, in Chinese
+             */
+            reason: string;
+        };
         /**
          * Post
          * @enum {string}
@@ -6687,6 +6794,64 @@ export interface components {
             /** History */
             history: components["schemas"]["HistoryOut"][];
         };
+        /**
+         * TaskImportJob
+         * @description An import run by the worker: poll it until `status` is done, rejected or failed.
+         */
+        TaskImportJob: {
+            /** Id */
+            id: number;
+            /** @description queued → validating → writing → done; rejected: bad rows, nothing written; failed: the job broke, nothing written */
+            status: components["schemas"]["TaskImportStatus"];
+            /** File Name */
+            file_name: string;
+            /**
+             * Rows
+             * @description Task rows in the file
+             */
+            rows: number;
+            /**
+             * Written
+             * @description Rows handled so far by the writing step
+             */
+            written: number;
+            /**
+             * Share
+             * @description written / rows, for the progress bar
+             */
+            share: number;
+            /**
+             * Created
+             * @description Tasks created (when done)
+             */
+            created: number | null;
+            /**
+             * Skipped
+             * @description Rows already imported before (when done)
+             */
+            skipped: number | null;
+            /**
+             * Errors
+             * @description Every bad row (when rejected)
+             */
+            errors: components["schemas"]["TaskImportRowError"][];
+            /**
+             * Error
+             * @description Why the job failed, in Chinese
+             */
+            error: string | null;
+            /** Actor */
+            actor: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Started At */
+            started_at: string | null;
+            /** Finished At */
+            finished_at: string | null;
+        };
         /** TaskImportReport */
         TaskImportReport: {
             /** Dry Run */
@@ -6727,6 +6892,11 @@ export interface components {
              */
             reason: string;
         };
+        /**
+         * TaskImportStatus
+         * @enum {string}
+         */
+        TaskImportStatus: "queued" | "validating" | "writing" | "done" | "rejected" | "failed";
         /** TaskOut */
         TaskOut: {
             /** Id */
@@ -8499,6 +8669,48 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["VillageDetail"];
+                };
+            };
+            /** @description Validation error (field problems in `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Client error: application/problem+json with a stable `code` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    "villages-positions-import": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": components["schemas"]["Body_villages-positions-import"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PositionImportReport"];
                 };
             };
             /** @description Validation error (field problems in `errors`) */
@@ -12165,6 +12377,88 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["TaskImportReport"];
+                };
+            };
+            /** @description Validation error (field problems in `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Client error: application/problem+json with a stable `code` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    "tasks-import-start": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": components["schemas"]["Body_tasks-import-start"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TaskImportJob"];
+                };
+            };
+            /** @description Validation error (field problems in `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Client error: application/problem+json with a stable `code` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    "tasks-import-get": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                import_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TaskImportJob"];
                 };
             };
             /** @description Validation error (field problems in `errors`) */

@@ -76,6 +76,8 @@ const en: MessageSchema = {
     myVillage: 'My village',
     ownVillage: 'Our village',
     useDesktop: 'Administration is done on the desktop: sign in from a computer\'s browser.',
+    useDesktopRole: 'Your work is done on the desktop: sign in from a computer\'s browser.',
+    openDesktop: 'Open the desktop version',
     myScope: 'My scope',
     noVillage: 'No village assigned yet',
     offline: 'Offline: what you submit is uploaded when the network returns',

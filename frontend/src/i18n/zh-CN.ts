@@ -75,6 +75,8 @@ const zhCN = {
     myVillage: '驻点村',
     ownVillage: '本村',
     useDesktop: '管理员的工作在电脑端完成，请用电脑浏览器登录本系统。',
+    useDesktopRole: '您的工作在电脑端完成，请用电脑浏览器登录本系统。',
+    openDesktop: '打开电脑版',
     myScope: '工作范围',
     noVillage: '尚未分配驻点村',
     offline: '当前离线，提交的内容将在联网后自动上传',

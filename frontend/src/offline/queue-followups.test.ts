@@ -123,3 +123,54 @@ describe('follow-ups', () => {
     expect(paths).toEqual(['/c'])
   })
 })
+
+describe('follow-ups of a task progress update', () => {
+  it('take a nested id of the answer ("{update.id}") and drop what the answer cannot fill', async () => {
+    const answer = new Response(JSON.stringify({ task: { id: 7 }, update: { id: 91 } }), { status: 201 })
+    const next = await followUps({ then: [{ method: 'POST', path: '/api/v1/tasks/7/progress/{update.id}/photos' }] }, answer)
+    expect(next.map((w) => w.path)).toEqual(['/api/v1/tasks/7/progress/91/photos'])
+    const none = await followUps({ then: [{ method: 'POST', path: '/x/{update.id}' }] }, created(3))
+    expect(none).toEqual([])
+  })
+
+  it('a photo written offline waits in IndexedDB with its update and goes once the update is in', async () => {
+    const queue = new OfflineQueue({ factory: new IDBFactory(), dbName: 'progress-photos' })
+    const offline = async (): Promise<Response> => {
+      throw new TypeError('Failed to fetch')
+    }
+    await submitWrite(queue, offline, {
+      method: 'POST',
+      path: '/api/v1/tasks/7/progress',
+      body: { amount: '1', text: '完工' },
+      then: [{ method: 'POST', path: '/api/v1/tasks/7/progress/{update.id}/photos', files: [photo([0xff, 0xd8, 0xff])] }],
+    })
+    const sent: string[] = []
+    const keys: string[] = []
+    const online = async (w: QueuedWrite): Promise<Response> => {
+      sent.push(w.path)
+      keys.push(w.key)
+      return w.path.endsWith('/progress')
+        ? new Response(JSON.stringify({ task: { id: 7 }, update: { id: 91 } }), { status: 201 })
+        : new Response('{}', { status: 201 })
+    }
+    await queue.replay(online)
+    expect(sent).toEqual(['/api/v1/tasks/7/progress', '/api/v1/tasks/7/progress/91/photos'])
+    expect(await queue.list()).toEqual([])
+    expect(new Set(keys).size).toBe(2)
+  })
+})
+
+describe('the outbox screen', () => {
+  it('sends a refused write again when the person retries it', async () => {
+    const queue = new OfflineQueue({ factory: new IDBFactory(), dbName: 'retry' })
+    await queue.enqueue({ method: 'POST', path: '/a', idempotencyKey: 'k-a' })
+    await queue.replay(async () => new Response(JSON.stringify({ code: 'task_closed' }), { status: 409 }))
+    expect((await queue.list()).map((w) => w.state)).toEqual(['failed'])
+    await queue.retry('k-a')
+    const [w] = await queue.list()
+    expect(w!.state).toBe('pending')
+    expect(w!.lastError).toBeNull()
+    await queue.replay(async () => new Response('{}', { status: 201 }))
+    expect(await queue.list()).toEqual([])
+  })
+})

@@ -239,6 +239,17 @@ export class OfflineQueue {
     this.emit()
   }
 
+  /** A refused write sent again at the next replay (the person fixed what was wrong, or wants another try). */
+  async retry(key: string): Promise<void> {
+    const db = await this.db()
+    const tx = db.transaction(STORE, 'readwrite')
+    const store = tx.objectStore(STORE)
+    const item = (await request(store.index('key').get(key))) as QueuedWrite | undefined
+    if (item && item.state === 'failed') store.put({ ...item, state: 'pending', lastError: null })
+    await done(tx)
+    this.emit()
+  }
+
   /** Stores the follow-ups of `write` after its answer `response` (2xx); returns them. */
   async enqueueFollowUps(write: Pick<QueuedWrite, 'then'>, response: Response): Promise<QueuedWrite[]> {
     const next = await followUps(write, response)
@@ -366,19 +377,42 @@ function keyed(writes: NewWrite[] | undefined | null): NewWrite[] | null {
   return writes.map((w) => ({ ...w, idempotencyKey: w.idempotencyKey ?? newIdempotencyKey(), then: keyed(w.then) ?? undefined }))
 }
 
-/** The follow-ups of a write that succeeded with `response`, "{id}" replaced by the answer's id. */
+/** A value of the answer by dotted path ("id", "update.id"), as text; null when absent. */
+function pick(body: unknown, path: string): string | null {
+  let v: unknown = body
+  for (const part of path.split('.')) {
+    if (v === null || typeof v !== 'object') return null
+    v = (v as Record<string, unknown>)[part]
+  }
+  return typeof v === 'number' || typeof v === 'string' ? String(v) : null
+}
+
+const PLACEHOLDER = /\{([a-z_][\w.]*)\}/gi
+
+/**
+ * The follow-ups of a write that succeeded with `response`: "{id}" in their path becomes the
+ * answer's id, "{update.id}" a nested field (a progress update's answer carries the task and the
+ * update). A follow-up whose placeholder the answer cannot fill is dropped.
+ */
 export async function followUps(write: Pick<QueuedWrite, 'then'>, response: Response): Promise<NewWrite[]> {
   if (!write.then?.length) return []
-  let id: string | null = null
+  let body: unknown = null
   try {
-    const body = (await response.clone().json()) as { id?: unknown }
-    if (typeof body.id === 'number' || typeof body.id === 'string') id = String(body.id)
+    body = await response.clone().json()
   } catch {
     /* no JSON answer */
   }
-  return write.then
-    .filter((w) => id !== null || !w.path.includes('{id}'))
-    .map((w) => ({ ...w, path: id === null ? w.path : w.path.split('{id}').join(encodeURIComponent(id)) }))
+  const out: NewWrite[] = []
+  for (const w of write.then) {
+    let missing = false
+    const path = w.path.replace(PLACEHOLDER, (_m, name: string) => {
+      const v = pick(body, name)
+      if (v === null) missing = true
+      return v === null ? '' : encodeURIComponent(v)
+    })
+    if (!missing) out.push({ ...w, path })
+  }
+  return out
 }
 
 /**

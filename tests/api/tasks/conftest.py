@@ -34,3 +34,15 @@ def new_task(client: httpx.AsyncClient, auth, items):  # type: ignore[no-untyped
         return {**r.json(), "etag": r.headers["ETag"]}
 
     return make
+
+
+@pytest.fixture
+async def cadre01(db) -> int:  # type: ignore[no-untyped-def]
+    """The cadre record of the demo account cadre01 (a task names the cadre, not the account)."""
+    from sqlalchemy import select
+
+    from cunzhi.cadres.models import Cadre
+    from cunzhi.auth.models import User
+
+    return (await db.execute(select(Cadre.id).join(User, User.id == Cadre.user_id)
+                             .where(User.username == "cadre01"))).scalar_one()

@@ -13,8 +13,8 @@ from cunzhi.tasks.models import TaskHistory
 
 
 async def test_the_sweep_flags_a_task_the_day_after_it_falls_due(client: httpx.AsyncClient, auth, db,  # type: ignore[no-untyped-def]
-                                                                new_task) -> None:
-    t = await new_task(due_date=due(2))
+                                                                new_task, cadre01) -> None:
+    t = await new_task(due_date=due(2), responsible_kind="cadre", cadre_id=cadre01)
     today = clock.local_today()
     with clock.travel(today + timedelta(days=2)):  # the due day itself: still open
         await sweep_overdue(db)
@@ -39,8 +39,8 @@ async def test_the_sweep_flags_a_task_the_day_after_it_falls_due(client: httpx.A
         assert r.status_code == 201 and r.json()["task"]["status"] == "done"
 
 
-async def test_done_tasks_are_not_flagged(client: httpx.AsyncClient, auth, db, new_task) -> None:  # type: ignore[no-untyped-def]
-    t = await new_task(due_date=due(1), target="1")
+async def test_done_tasks_are_not_flagged(client: httpx.AsyncClient, auth, db, new_task, cadre01) -> None:  # type: ignore[no-untyped-def]
+    t = await new_task(due_date=due(1), target="1", responsible_kind="cadre", cadre_id=cadre01)
     await client.post(f"/api/v1/tasks/{t['id']}/progress", headers=await auth("cadre01"), json={"amount": "1", "text": "完成"})
     with clock.travel(clock.local_today() + timedelta(days=5)):
         await sweep_overdue(db)

@@ -21,8 +21,10 @@ async def test_a_township_gives_a_task_and_another_township_does_not_see_it(clie
                                  json={"title": "x"})
     assert patched.status_code == 404
     mine = await client.get(f"/api/v1/tasks/{t['id']}", headers=await auth("cadre01"))
-    assert mine.status_code == 200 and mine.json()["allowed_actions"] == ["report"]
+    assert mine.status_code == 200 and mine.json()["allowed_actions"] == []
     assert [h["kind"] for h in mine.json()["history"]] == ["create"]
+    committee = await client.get(f"/api/v1/tasks/{t['id']}", headers=await auth("secretary01"))
+    assert committee.json()["allowed_actions"] == ["report"]
 
 
 async def test_a_task_for_a_village_out_of_scope_is_not_found(client: httpx.AsyncClient, auth, items) -> None:  # type: ignore[no-untyped-def]
@@ -74,8 +76,8 @@ async def test_updates_need_the_current_etag(client: httpx.AsyncClient, auth, ne
     assert hist[-1]["kind"] == "edit" and hist[-1]["changes"]["title"] == ["硬化村东道路", "新名称"]
 
 
-async def test_progress_to_done_then_accepted(client: httpx.AsyncClient, auth, new_task) -> None:  # type: ignore[no-untyped-def]
-    t = await new_task()
+async def test_progress_to_done_then_accepted(client: httpx.AsyncClient, auth, new_task, cadre01) -> None:  # type: ignore[no-untyped-def]
+    t = await new_task(responsible_kind="cadre", cadre_id=cadre01)
     url = f"/api/v1/tasks/{t['id']}"
     cadre = await auth("cadre01")
     r = await client.post(f"{url}/progress", headers=cadre, json={"amount": "4", "text": "完成路基"})
@@ -136,8 +138,8 @@ async def test_send_back_needs_reasons_and_reopens(client: httpx.AsyncClient, au
     assert again.status_code == 409 and again.json()["code"] == "illegal_transition"
 
 
-async def test_a_township_does_not_accept_a_county_task(client: httpx.AsyncClient, auth, new_task) -> None:  # type: ignore[no-untyped-def]
-    t = await new_task("admin", target="1")
+async def test_a_township_does_not_accept_a_county_task(client: httpx.AsyncClient, auth, new_task, cadre01) -> None:  # type: ignore[no-untyped-def]
+    t = await new_task("admin", target="1", responsible_kind="cadre", cadre_id=cadre01)
     url = f"/api/v1/tasks/{t['id']}"
     done = await client.post(f"{url}/progress", headers=await auth("cadre01"), json={"amount": "1", "text": "完成"})
     etag = done.headers["ETag"]
@@ -148,8 +150,8 @@ async def test_a_township_does_not_accept_a_county_task(client: httpx.AsyncClien
     assert ok.status_code == 200 and ok.json()["status"] == "accepted"
 
 
-async def test_a_phone_update_replayed_is_stored_once(client: httpx.AsyncClient, auth, new_task) -> None:  # type: ignore[no-untyped-def]
-    t = await new_task()
+async def test_a_phone_update_replayed_is_stored_once(client: httpx.AsyncClient, auth, new_task, cadre01) -> None:  # type: ignore[no-untyped-def]
+    t = await new_task(responsible_kind="cadre", cadre_id=cadre01)
     url = f"/api/v1/tasks/{t['id']}/progress"
     body = {"amount": "1.5", "text": "离线记录", "at": "2026-01-01T08:00:00+08:00"}
     # a phone key the platform's Idempotency-Key layer would also honour; the domain keeps it for good
@@ -192,3 +194,49 @@ async def test_the_same_task_twice_is_a_conflict(client: httpx.AsyncClient, auth
     r = await client.post("/api/v1/tasks", json=task_body(items["road"], title="唯一任务", due_date=t["due_date"]),
                           headers=await auth("township01"))
     assert r.status_code == 409 and r.json()["code"] == "task_exists"
+
+
+async def _someone_elses(client: httpx.AsyncClient, auth, new_task, user: str, **task: object) -> httpx.Response:  # type: ignore[no-untyped-def]
+    t = await new_task(**task)
+    return await client.post(f"/api/v1/tasks/{t['id']}/progress", headers=await auth(user),
+                             json={"amount": "1", "text": "不是我的任务"})
+
+
+async def test_only_the_responsible_party_posts_progress(client: httpx.AsyncClient, auth, new_task, cadre01,  # type: ignore[no-untyped-def]
+                                                         db) -> None:
+    from sqlalchemy import select
+
+    from cunzhi.partners.models import PartnerUnit
+
+    from cunzhi.auth.models import User
+
+    partner01_unit = (await db.execute(select(User.partner_unit_id).where(User.username == "partner01"))).scalar_one()
+    other_unit = (await db.execute(select(PartnerUnit.id).where(PartnerUnit.id != partner01_unit)
+                                   .order_by(PartnerUnit.id).limit(1))).scalar_one()
+    # a committee's task: the cadre and the partner unit posted in / paired with the village are refused
+    for user in ("cadre01", "partner01"):
+        r = await _someone_elses(client, auth, new_task, user, title=f"村委会的{user}")
+        assert r.status_code == 403 and r.json()["code"] == "not_responsible", (user, r.text)
+    # a partner unit's task: only that unit's users, not the committee nor the cadre
+    for user in ("secretary01", "cadre01"):
+        r = await _someone_elses(client, auth, new_task, user, responsible_kind="partner_unit",
+                                 partner_unit_id=partner01_unit, title=f"帮扶{user}")
+        assert r.status_code == 403 and r.json()["code"] == "not_responsible", (user, r.text)
+    mine = await _someone_elses(client, auth, new_task, "partner01", responsible_kind="partner_unit",
+                                partner_unit_id=partner01_unit, title="本单位任务")
+    assert mine.status_code == 201, mine.text
+    # another unit's task in the same village: partner01 is refused (if that unit is paired it may read it)
+    t = await new_task(responsible_kind="partner_unit", partner_unit_id=other_unit, title="别的单位")
+    r = await client.post(f"/api/v1/tasks/{t['id']}/progress", headers=await auth("partner01"),
+                          json={"amount": "1", "text": "x"})
+    assert r.status_code in (403, 404) and r.json()["code"] in ("not_responsible", "task_not_found")
+    # a cadre's task: the cadre assigned, not the committee
+    r = await _someone_elses(client, auth, new_task, "secretary01", responsible_kind="cadre", cadre_id=cadre01,
+                             title="干部任务一")
+    assert r.status_code == 403 and r.json()["code"] == "not_responsible"
+    r = await _someone_elses(client, auth, new_task, "cadre01", responsible_kind="cadre", cadre_id=cadre01,
+                             title="干部任务二")
+    assert r.status_code == 201, r.text
+    # the committee on its own task
+    r = await _someone_elses(client, auth, new_task, "secretary01", title="村委会任务")
+    assert r.status_code == 201, r.text

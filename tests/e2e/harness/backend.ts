@@ -117,8 +117,9 @@ export interface RunningBackend {
   stop(): Promise<void>
 }
 
-/** A fresh copy of the demo database and a server on a free port. */
-export async function startBackend(config: E2EConfig, name: string): Promise<RunningBackend> {
+/** A fresh copy of the demo database and a server on a free port (with the job worker beside it
+ * when a journey needs deferred jobs to run, e.g. a task import). */
+export async function startBackend(config: E2EConfig, name: string, options: { worker?: boolean } = {}): Promise<RunningBackend> {
   const db = `${config.prefix}_${name.replace(/[^a-z0-9]+/gi, '_').toLowerCase().slice(0, 24)}_${randomBytes(3).toString('hex')}`
   const t0 = Date.now()
   admin(config.adminUrl, `CREATE DATABASE "${db}" TEMPLATE "${config.templateDb}"`)
@@ -130,7 +131,8 @@ export async function startBackend(config: E2EConfig, name: string): Promise<Run
   try {
     const port = await freePort()
     let output = ''
-    server = spawn(CLI, ['serve', '--host', '127.0.0.1', '--port', String(port)], {
+    const args = ['serve', '--host', '127.0.0.1', '--port', String(port), ...(options.worker ? ['--with-worker'] : [])]
+    server = spawn(CLI, args, {
       cwd: BACKEND,
       env: serverEnv(config, db),
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -76,13 +76,13 @@ function watch(page: Page, errors: string[], allowed: Allowed[]): void {
   page.on('pageerror', (err) => errors.push(`uncaught: ${err.message}`))
 }
 
-export function useJourney(name = 'journey') {
+export function useJourney(name = 'journey', options: { worker?: boolean } = {}) {
   let browser: Browser | null = null
   let backend: RunningBackend | null = null
   const sessions: Session[] = []
 
   beforeAll(async () => {
-    backend = await startBackend(inject('e2e'), name)
+    backend = await startBackend(inject('e2e'), name, options)
     browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS })
   })
 

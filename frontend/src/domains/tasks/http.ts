@@ -1,7 +1,7 @@
 /** Calls outside the typed client: multipart uploads, downloads and photos as object URLs. */
 import { authFetch } from '@/api/client'
 import { readApiError } from '@/api/errors'
-import type { ImportReport } from './types'
+import type { ImportJob, ImportReport } from './types'
 
 export async function uploadEvidence(taskId: number, updateId: number, photo: Blob): Promise<void> {
   const form = new FormData()
@@ -17,6 +17,15 @@ export async function importFile(file: File, dryRun: boolean): Promise<ImportRep
   const r = await authFetch(new Request('/api/v1/tasks/import', { method: 'POST', body: form }))
   if (!r.ok) throw await readApiError(r)
   return (await r.json()) as ImportReport
+}
+
+/** Hand a file (already checked by a dry run) to the worker; poll `importJob` for its progress. */
+export async function startImport(file: File): Promise<ImportJob> {
+  const form = new FormData()
+  form.append('file', file, file.name)
+  const r = await authFetch(new Request('/api/v1/tasks/imports', { method: 'POST', body: form }))
+  if (!r.ok) throw await readApiError(r)
+  return (await r.json()) as ImportJob
 }
 
 export async function photoUrl(id: number): Promise<string> {

@@ -7,6 +7,7 @@ export type History = S['HistoryOut']
 export type Catalogue = S['CatalogueOut']
 export type CatalogueItem = S['ItemOut']
 export type ImportReport = S['TaskImportReport']
+export type ImportJob = S['TaskImportJob']
 export type ProgressIn = S['ProgressIn']
 export type TaskQuery = NonNullable<operations['tasks-list']['parameters']['query']>
 

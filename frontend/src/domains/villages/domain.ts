@@ -10,6 +10,12 @@ export default defineDomain({
       children: [
         { path: '', name: 'villages', component: () => import('./desktop/VillageList.vue') },
         {
+          path: 'positions',
+          name: 'village-positions',
+          component: () => import('./desktop/PositionImport.vue'),
+          meta: { titleKey: 'villages.positionImport', roles: ['county_admin', 'township_official'] },
+        },
+        {
           path: ':code(\\d{12})',
           name: 'village-detail',
           component: () => import('./desktop/VillageDetail.vue'),
