@@ -1,7 +1,7 @@
 """tasks: imports run by the worker (the file, the job's progress and outcome)
 
 Revision ID: 0180_fieldwork
-Revises: 0120_tasks
+Revises: 0190_defects
 Create Date: 2026-12-02 10:05:00
 """
 from collections.abc import Sequence
@@ -11,7 +11,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = '0180_fieldwork'
-down_revision: str | Sequence[str] | None = '0120_tasks'
+down_revision: str | Sequence[str] | None = '0190_defects'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
