@@ -12,11 +12,13 @@ from cunzhi.kit.principal import Principal
 class VillageAction(StrEnum):
     add = "add"
     edit = "edit"
+    sync = "sync"  # bulk upserts of a township system's villages
 
 
 VILLAGES: dict[VillageAction, frozenset[Role]] = {
     VillageAction.add: roles(Role.county_admin),
     VillageAction.edit: roles(Role.county_admin, Role.township_official),
+    VillageAction.sync: roles(Role.api_client),
 }
 
 

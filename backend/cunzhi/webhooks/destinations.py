@@ -87,12 +87,12 @@ async def check(url: str) -> Destination:
 
 
 async def post(http: httpx.AsyncClient, url: str, *, content: bytes, headers: dict[str, str],
-               timeout: float) -> httpx.Response:
+               timeout_seconds: float) -> httpx.Response:
     """POST to `url` after `check`, connected to the address checked (DestinationRefused otherwise)."""
     dest = await check(url)
     if dest.host is None:
-        return await http.post(url, content=content, headers=headers, timeout=timeout)
+        return await http.post(url, content=content, headers=headers, timeout=timeout_seconds)
     host_header = dest.host if httpx.URL(url).port is None else f"{dest.host}:{httpx.URL(url).port}"
     request = http.build_request("POST", dest.url, content=content, headers={**headers, "host": host_header},
-                                 timeout=timeout, extensions={"sni_hostname": dest.host})
+                                 timeout=timeout_seconds, extensions={"sni_hostname": dest.host})
     return await http.send(request, follow_redirects=False)

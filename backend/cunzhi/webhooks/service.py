@@ -222,7 +222,7 @@ async def deliver_due(session: AsyncSession, http: httpx.AsyncClient, *, limit: 
         try:
             headers = signed_headers(crypto.decrypt(sub.secret_encrypted), d.message_id, body, at)
             answer = await destinations.post(http, sub.url, content=body.encode(), headers=headers,
-                                             timeout=TIMEOUT_SECONDS)
+                                             timeout_seconds=TIMEOUT_SECONDS)
             status, excerpt = answer.status_code, answer.text[:500]
         except httpx.HTTPError as exc:
             error = f"{type(exc).__name__}: {exc}"[:500]

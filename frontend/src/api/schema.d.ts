@@ -354,6 +354,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/villages/bulk": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Upsert up to 200 villages of the client's township by code, one result per item */
+        post: operations["villages-bulk_upsert"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/villages/{code}": {
         parameters: {
             query?: never;
@@ -993,6 +1010,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/cadres/bulk": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Upsert up to 200 cadres by the township system's ids, one result per item */
+        post: operations["cadres-bulk_upsert"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/cadres/me/today": {
         parameters: {
             query?: never;
@@ -1418,6 +1452,23 @@ export interface paths {
         get: operations["tasks-export"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tasks/bulk": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Upsert up to 200 tasks by the township system's ids, one result per item */
+        post: operations["tasks-bulk_upsert"];
         delete?: never;
         options?: never;
         head?: never;
@@ -3138,6 +3189,17 @@ export interface components {
             /** Version */
             version: number;
         };
+        /** BulkReport */
+        BulkReport: {
+            summary: components["schemas"]["Summary"];
+            /** Items */
+            items: components["schemas"]["ItemResult"][];
+        };
+        /** CadreBulk */
+        CadreBulk: {
+            /** Items */
+            items: components["schemas"]["CadreUpsert"][];
+        };
         /** CadreCreate */
         CadreCreate: {
             /**
@@ -3294,6 +3356,33 @@ export interface components {
             updated_by: string | null;
             /** Updated At */
             updated_at: string | null;
+        };
+        /**
+         * CadreUpsert
+         * @description One cadre the township system keeps, by its own id. Fields left out keep their value (on a
+         *     new cadre: their default).
+         */
+        CadreUpsert: {
+            /**
+             * External Id
+             * @description The township system's own id (1 to 64 of A-Z a-z 0-9 . _ : / -)
+             */
+            external_id: string;
+            /** Name */
+            name: string;
+            /** Phone */
+            phone?: string | null;
+            /** Home Unit */
+            home_unit: string;
+            /** Expertise */
+            expertise?: string[];
+            /**
+             * Active
+             * @default true
+             */
+            active: boolean;
+            /** Note */
+            note?: string | null;
         };
         /** CadreVillageRef */
         CadreVillageRef: {
@@ -4257,6 +4346,25 @@ export interface components {
              */
             granted_at: string;
         };
+        /** ItemError */
+        ItemError: {
+            /**
+             * Status
+             * @description The HTTP status a single write would have answered
+             */
+            status: number;
+            /** Code */
+            code: string;
+            /** Detail */
+            detail: string;
+            /**
+             * Errors
+             * @description Field problems: loc (from the item), msg, type
+             */
+            errors?: {
+                [key: string]: unknown;
+            }[] | null;
+        };
         /** ItemIn */
         ItemIn: {
             category: components["schemas"]["Category"];
@@ -4311,6 +4419,28 @@ export interface components {
             sort?: number | null;
             /** Active */
             active?: boolean | null;
+        };
+        /** ItemResult */
+        ItemResult: {
+            /**
+             * Index
+             * @description Position of the item in the request (from 0)
+             */
+            index: number;
+            /** External Id */
+            external_id: string;
+            result: components["schemas"]["Outcome"];
+            /**
+             * Id
+             * @description The record's id in Cunzhi (a village's code)
+             */
+            id?: string | null;
+            /**
+             * Version
+             * @description The record's version (its ETag) after the upsert
+             */
+            version?: number | null;
+            error?: components["schemas"]["ItemError"] | null;
         };
         /** JobOut */
         JobOut: {
@@ -4829,6 +4959,11 @@ export interface components {
             village_name: string;
             case_status: components["schemas"]["CaseStatus"];
         };
+        /**
+         * Outcome
+         * @enum {string}
+         */
+        Outcome: "created" | "updated" | "unchanged" | "error";
         /** Page[AccountOut] */
         Page_AccountOut_: {
             /** Items */
@@ -6484,6 +6619,29 @@ export interface components {
              */
             created_at: string;
         };
+        /** Summary */
+        Summary: {
+            /**
+             * Created
+             * @default 0
+             */
+            created: number;
+            /**
+             * Updated
+             * @default 0
+             */
+            updated: number;
+            /**
+             * Unchanged
+             * @default 0
+             */
+            unchanged: number;
+            /**
+             * Errors
+             * @default 0
+             */
+            errors: number;
+        };
         /** SurveyIn */
         SurveyIn: {
             /**
@@ -6565,6 +6723,11 @@ export interface components {
          * @enum {string}
          */
         SyncStatus: "created" | "duplicate" | "refused";
+        /** TaskBulk */
+        TaskBulk: {
+            /** Items */
+            items: components["schemas"]["TaskUpsert"][];
+        };
         /** TaskCreate */
         TaskCreate: {
             /** Village Code */
@@ -6829,6 +6992,46 @@ export interface components {
          * @enum {string}
          */
         TaskStatus: "planned" | "in_progress" | "done" | "overdue" | "accepted";
+        /**
+         * TaskUpsert
+         * @description One task the township system gives, by its own id: the fields of a new task. On an existing
+         *     one, the village and the item must stay as they are; the other fields are edited when they differ.
+         */
+        TaskUpsert: {
+            /** Village Code */
+            village_code: string;
+            /** Item Id */
+            item_id: number;
+            /** Title */
+            title: string;
+            /** Duties */
+            duties?: components["schemas"]["Duty"][];
+            /** Note */
+            note?: string | null;
+            /**
+             * Target
+             * @description A positive quantity
+             * @example 3.5
+             */
+            target: string;
+            /** Unit */
+            unit: string;
+            /**
+             * Due Date
+             * Format: date
+             */
+            due_date: string;
+            responsible_kind: components["schemas"]["Responsible"];
+            /** Partner Unit Id */
+            partner_unit_id?: number | null;
+            /** Cadre Id */
+            cadre_id?: number | null;
+            /**
+             * External Id
+             * @description The township system's own id (1 to 64 of A-Z a-z 0-9 . _ : / -)
+             */
+            external_id: string;
+        };
         /** TaskVillage */
         TaskVillage: {
             /** Code */
@@ -7003,6 +7206,11 @@ export interface components {
              */
             note: string;
         };
+        /** VillageBulk */
+        VillageBulk: {
+            /** Items */
+            items: components["schemas"]["VillageUpsert"][];
+        };
         /** VillageCreate */
         VillageCreate: {
             /**
@@ -7159,6 +7367,41 @@ export interface components {
          * @enum {string}
          */
         VillageSort: "name" | "-name" | "code" | "-code" | "population" | "-population" | "party_member_count" | "-party_member_count" | "status";
+        /**
+         * VillageUpsert
+         * @description One village of the caller's township, by its code (the external id). Fields left out keep
+         *     their value (on a new village: their default).
+         */
+        VillageUpsert: {
+            /**
+             * Code
+             * @description 12-digit village code
+             */
+            code: string;
+            /** Name */
+            name: string;
+            /**
+             * Population
+             * @default 0
+             */
+            population: number;
+            /**
+             * Households
+             * @default 0
+             */
+            households: number;
+            /** Secretary Name */
+            secretary_name?: string | null;
+            /**
+             * Party Member Count
+             * @default 0
+             */
+            party_member_count: number;
+            /** Lat */
+            lat?: number | null;
+            /** Lng */
+            lng?: number | null;
+        };
         /** NoteIn */
         cunzhi__assets__schemas__NoteIn: {
             /**
@@ -8485,6 +8728,48 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["VillageDetail"];
+                };
+            };
+            /** @description Validation error (field problems in `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Client error: application/problem+json with a stable `code` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    "villages-bulk_upsert": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["VillageBulk"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BulkReport"];
                 };
             };
             /** @description Validation error (field problems in `errors`) */
@@ -10635,6 +10920,48 @@ export interface operations {
             };
         };
     };
+    "cadres-bulk_upsert": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CadreBulk"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BulkReport"];
+                };
+            };
+            /** @description Validation error (field problems in `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Client error: application/problem+json with a stable `code` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
     "cadres-me-today": {
         parameters: {
             query?: never;
@@ -12109,6 +12436,48 @@ export interface operations {
                 content: {
                     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": unknown;
                     "text/csv": unknown;
+                };
+            };
+            /** @description Validation error (field problems in `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Client error: application/problem+json with a stable `code` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    "tasks-bulk_upsert": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TaskBulk"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BulkReport"];
                 };
             };
             /** @description Validation error (field problems in `errors`) */
