@@ -17,7 +17,8 @@ class VillageAction(StrEnum):
 
 VILLAGES: dict[VillageAction, frozenset[Role]] = {
     VillageAction.add: roles(Role.county_admin),
-    VillageAction.edit: roles(Role.county_admin, Role.township_official),
+    # township systems (API clients, with villages:write) keep their villages' facts as a township official does
+    VillageAction.edit: roles(Role.county_admin, Role.township_official, Role.api_client),
     VillageAction.sync: roles(Role.api_client),
 }
 

@@ -50,6 +50,11 @@ async def test_villages_by_code_idempotent_with_per_item_results(client, new_cli
     assert [i["version"] for i in again.json()["items"][:3]] == [1, before["version"] + 1, 1]
     assert (await db.execute(text(audit_count))).scalar() == n_audit
     assert (await db.execute(text("SELECT count(*) FROM villages WHERE code = '230199100901'"))).scalar() == 1
+    # A single change by the same client, with If-Match, as a township official would.
+    got = await client.get("/api/v1/villages/230199100901", headers=h)
+    r = await client.patch("/api/v1/villages/230199100901", json={"households": 250},
+                           headers={**h, "If-Match": got.headers["ETag"]})
+    assert r.status_code == 200 and r.json()["version"] == 2, r.text
     # What a person reads of township 02 is untouched.
     assert (await db.execute(text("SELECT name FROM villages WHERE code = :c"), {"c": VILLAGE_02})).scalar() != "别镇的村"
 
