@@ -106,6 +106,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/audit-events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The county's audit log, newest first: filter by actor, entity and time; by cursor */
+        get: operations["audit-list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/api-clients": {
         parameters: {
             query?: never;
@@ -2992,6 +3009,52 @@ export interface components {
             policy_issues: number;
             /** Discipline Issues */
             discipline_issues: number;
+        };
+        /** AuditEventOut */
+        AuditEventOut: {
+            /** Id */
+            id: number;
+            /**
+             * At
+             * Format: date-time
+             */
+            at: string;
+            /**
+             * Actor
+             * @description user:<id> or client:<id>
+             */
+            actor: string;
+            /** Actor Name */
+            actor_name: string;
+            /**
+             * Action
+             * @description e.g. village.update, claim.approve
+             */
+            action: string;
+            /** Entity */
+            entity: string;
+            /** Entity Id */
+            entity_id: string;
+            /** Before */
+            before: {
+                [key: string]: unknown;
+            } | null;
+            /** After */
+            after: {
+                [key: string]: unknown;
+            } | null;
+            /**
+             * Sealed
+             * @description Chained into the hash chain already (cunzhi audit verify)
+             */
+            sealed: boolean;
+        };
+        /** AuditPage */
+        AuditPage: {
+            /** Items */
+            items: components["schemas"]["AuditEventOut"][];
+            /** Next Cursor */
+            next_cursor: string | null;
         };
         /** Body_auth-token */
         "Body_auth-token": {
@@ -7813,6 +7876,60 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Me"];
+                };
+            };
+            /** @description Client error: application/problem+json with a stable `code` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    "audit-list": {
+        parameters: {
+            query?: {
+                /** @description user:<id>, client:<id>, or part of the actor's name */
+                actor?: string | null;
+                /** @description e.g. village, claim */
+                entity?: string | null;
+                entity_id?: string | null;
+                /** @description an action or its prefix */
+                action?: string | null;
+                /** @description from this instant (inclusive) */
+                since?: string | null;
+                /** @description before this instant */
+                until?: string | null;
+                /** @description next_cursor of the previous page */
+                cursor?: number | null;
+                /** @description Page size (1 to 200) */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuditPage"];
+                };
+            };
+            /** @description Validation error (field problems in `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
             /** @description Client error: application/problem+json with a stable `code` */
