@@ -50,6 +50,11 @@ class Settings(BaseSettings):
     # (counted in PostgreSQL); past it 429 with Retry-After. 0: no limit.
     client_rate_limit_per_minute: int = Field(default=120, ge=0, le=1_000_000)
 
+    # Webhooks may be sent to loopback, private and link-local addresses (tests, a development
+    # receiver, township systems on the county's LAN). False: only public addresses, checked when
+    # subscribing and again at every delivery (webhooks/destinations.py).
+    webhook_allow_private: bool = False
+
     max_body_bytes: int = 2 * 1024 * 1024
     static_dir: Path | None = REPO_DIR / "frontend" / "dist"
     cors_origins: list[str] = []

@@ -51,6 +51,20 @@ describe('county set-up', () => {
     // The list reloads after the secret is shown: wait for the new row rather than read it at once.
     await page.locator('[data-test=webhook-table]').getByText('claim., rectification_case.accept').waitFor()
     await s.shot('setup-webhooks')
+
+    // The audit log shows the registration, filtered to API clients, with who did it.
+    await page.goto('/setup/audit-log')
+    await settled(page)
+    await field(page, 'audit-entity').fill('api_client')
+    await page.locator('[data-test=audit-search]').click()
+    const audit = page.locator('[data-test=audit-table]')
+    await audit.getByText('api_client.create').waitFor()
+    expect(await audit.textContent()).toContain('songjiang-sys')
+    expect(await audit.textContent()).not.toContain('village.update')
+    await field(page, 'audit-entity').fill('no_such_thing')
+    await page.locator('[data-test=audit-search]').click()
+    await audit.getByText('没有符合条件的记录').waitFor()
+    await s.shot('setup-audit-log')
   })
 
   it('loads townships and villages from a file after a dry run, and explains bad rows', async () => {

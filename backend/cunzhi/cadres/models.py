@@ -66,6 +66,8 @@ class Cadre(Base):
     __tablename__ = "cadres"
     __table_args__ = (
         CheckConstraint(f"array_to_string(expertise, ',') ~ '{_CODES_RE}'", name="expertise_codes"),
+        UniqueConstraint("external_source", "external_id", name="uq_cadres_external"),
+        CheckConstraint("(external_source IS NULL) = (external_id IS NULL)", name="external_pair"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -77,6 +79,9 @@ class Cadre(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True, server_default="true")
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), unique=True)
     note: Mapped[str | None] = mapped_column(String(500))
+    # A township system's own id for the cadre (bulk upserts): the township's code and that id.
+    external_source: Mapped[str | None] = mapped_column(String(12))
+    external_id: Mapped[str | None] = mapped_column(String(64))
     version: Mapped[int] = mapped_column(Integer, nullable=False, server_default="1")
     created_by: Mapped[str | None] = mapped_column(String(100))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

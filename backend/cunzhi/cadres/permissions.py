@@ -24,11 +24,14 @@ class CadreAction(StrEnum):
     confirm = "confirm"
     fieldwork = "fieldwork"  # check in, keep the work log, add photos to one's own entries
     review_checkin = "review_checkin"  # accept or reject a flagged check-in
+    sync = "sync"  # bulk upserts of the cadres a township system keeps
 
 
 _DESK = roles(Role.county_admin)
 CADRES: dict[CadreAction, frozenset[Role]] = {
-    **{a: _DESK for a in CadreAction if a not in (CadreAction.fieldwork, CadreAction.review_checkin)},
+    **{a: _DESK for a in CadreAction if a not in (CadreAction.fieldwork, CadreAction.review_checkin,
+                                                 CadreAction.sync)},
+    CadreAction.sync: roles(Role.api_client),
     CadreAction.fieldwork: roles(Role.cadre),
     CadreAction.review_checkin: roles(Role.county_admin, Role.township_official),
 }

@@ -11,6 +11,7 @@ from fastapi import APIRouter, File, Header, Path, Query, Response, UploadFile
 from cunzhi.cadres import fieldwork, service
 from cunzhi.cadres.schemas import (
     AttendanceOut,
+    CadreBulk,
     CadreCreate,
     CadreDetail,
     CadreList,
@@ -42,6 +43,7 @@ from cunzhi.cadres.schemas import (
     SyncResponse,
     VillagePostingHistory,
 )
+from cunzhi.kit.bulk import BulkReport
 from cunzhi.kit.deps import PrincipalDep, SessionDep
 from cunzhi.kit.etag import etag
 from cunzhi.kit.pagination import Limit, Offset
@@ -96,6 +98,12 @@ async def create_cadre(body: CadreCreate, principal: PrincipalDep, session: Sess
     response.headers["ETag"] = etag(out.version)
     response.headers["Location"] = f"/api/v1/cadres/{out.id}"
     return out
+
+
+@router.post("/bulk", response_model=BulkReport, name="bulk_upsert",
+             summary="Upsert up to 200 cadres by the township system's ids, one result per item")
+async def bulk_upsert(body: CadreBulk, principal: PrincipalDep, session: SessionDep) -> BulkReport:
+    return await service.bulk_upsert(session, principal, body.items)
 
 
 @router.get("/me/today", response_model=MyDay, name="me-today",

@@ -4,6 +4,7 @@ from typing import Annotated, Any
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from cunzhi.kit import bulk
 from cunzhi.kit.codes import ProblemCategory
 from cunzhi.kit.inputs import Body, StrictBool, StrictFloat, StrictInt, UniqueList
 from cunzhi.kit.pagination import CursorPage, Page
@@ -184,6 +185,32 @@ class CadreCreate(Body):
     note: Text500 | None = None
 
     _expertise = field_validator("expertise")(_unique_sorted)
+
+
+class CadreUpsert(Body):
+    """One cadre the township system keeps, by its own id. Fields left out keep their value (on a
+    new cadre: their default)."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    external_id: bulk.ExternalId
+    name: Text50
+    phone: Phone | None = None
+    home_unit: Text100
+    expertise: UniqueList[ExpertiseCode] = Field(default_factory=list, max_length=20)
+    active: StrictBool = True
+    note: Text500 | None = None
+
+    _expertise = field_validator("expertise")(_unique_sorted)
+
+
+class CadreBulk(Body):
+    items: list[CadreUpsert] = Field(min_length=1, max_length=bulk.MAX_ITEMS)
+
+    @field_validator("items")
+    @classmethod
+    def _unique_ids(cls, v: list[CadreUpsert]) -> list[CadreUpsert]:
+        bulk.unique_keys(v, lambda i: i.external_id)
+        return v
 
 
 class CadrePatch(Body):

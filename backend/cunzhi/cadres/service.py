@@ -37,6 +37,7 @@ from cunzhi.cadres.schemas import (
     CadrePatch,
     CadreSettingsIn,
     CadreSettingsOut,
+    CadreUpsert,
     CadreVillageRef,
     CurrentCadre,
     EndingPosting,
@@ -64,7 +65,7 @@ from cunzhi.cadres.schemas import (
     VillagePostingHistory,
 )
 from cunzhi.divisions.models import Division
-from cunzhi.kit import audit, clock, events
+from cunzhi.kit import audit, bulk, clock, events
 from cunzhi.kit.codes import RectificationStatus, Role
 from cunzhi.kit.errors import Conflict, Forbidden, NotFound, PreconditionFailed, Unprocessable
 from cunzhi.kit.etag import expected_version
@@ -398,11 +399,19 @@ async def _user_to_link(session: AsyncSession, username: str, county_code: str, 
 
 async def create_cadre(session: AsyncSession, p: Principal, data: CadreCreate) -> CadreOut:
     county = await _county_for_write(session, p, CadreAction.add_cadre, data.county_code)
+    return await _insert_cadre(session, p, county, data)
+
+
+async def _insert_cadre(session: AsyncSession, p: Principal, county: str, data: CadreCreate,
+                        external: tuple[str, str] | None = None) -> CadreOut:
+    """Add a cadre to `county` (the caller's right to has been checked); `external`: the township and
+    its system's id for the cadre."""
     _check_expertise(data.expertise, await load_settings(session, county))
     user = await _user_to_link(session, data.username, county, None) if data.username else None
     cadre = Cadre(county_code=county, name=data.name, phone=data.phone, home_unit=data.home_unit,
                   expertise=data.expertise, active=data.active, user_id=user.id if user else None, note=data.note,
-                  created_by=p.name)
+                  created_by=p.name, external_source=external[0] if external else None,
+                  external_id=external[1] if external else None)
     session.add(cadre)
     try:
         await session.flush()
@@ -418,7 +427,11 @@ async def update_cadre(session: AsyncSession, p: Principal, cadre_id: int, data:
     cadre = await _get_cadre(session, p, cadre_id)
     _require_admin(p, CadreAction.edit_cadre, cadre.county_code, "edits stationed cadres")
     expected_version(if_match, cadre.version)
-    changes = data.model_dump(exclude_unset=True)
+    return await _apply_cadre(session, p, cadre, data.model_dump(exclude_unset=True))
+
+
+async def _apply_cadre(session: AsyncSession, p: Principal, cadre: Cadre, changes: dict[str, Any]) -> CadreOut:
+    """Change `cadre` (the caller's right to and the version have been checked)."""
     for f in ("name", "home_unit", "expertise", "active"):
         if f in changes and changes[f] is None:
             raise Unprocessable(f"{f} cannot be empty", errors=[
@@ -1045,3 +1058,37 @@ async def confirm_proposal(session: AsyncSession, p: Principal, proposal_id: int
         "kept": kept, "accounts_moved": moved})
     return PostingConfirmResult(proposal=_summary(pr), created=len(created), kept=kept, ended=len(to_end),
                          accounts_moved=moved)
+
+
+# ------------------------------------------------------------------------------------------
+# Bulk upserts by township systems (kit/bulk.py)
+# ------------------------------------------------------------------------------------------
+
+
+async def bulk_upsert(session: AsyncSession, p: Principal, items: list[CadreUpsert]) -> bulk.BulkReport:
+    """Cadres a township system keeps, by its own id: they belong to the township's county, and a
+    system sees and changes only the cadres it named (its township's external ids). Accounts are not
+    linked here (that stays the county's)."""
+    require(p, CADRES, CadreAction.sync, detail="Only township systems upsert cadres in bulk")
+    township = bulk.township_of(p)
+    county = (await session.execute(select(Division.parent_code).where(Division.code == township))).scalar_one()
+    if county is None:
+        raise Forbidden("The client's township belongs to no county")
+    await bulk.lock_keys(session, f"cadre:{township}", [i.external_id for i in items])
+
+    async def apply(item: CadreUpsert) -> bulk.Applied:
+        fields = item.model_dump(exclude_unset=True, exclude={"external_id"})
+        cadre = (await session.execute(select(Cadre).where(
+            Cadre.external_source == township, Cadre.external_id == item.external_id).with_for_update())
+        ).scalar_one_or_none()
+        if cadre is None:
+            out = await _insert_cadre(session, p, county, CadreCreate(county_code=county, **fields),
+                                      external=(township, item.external_id))
+            return bulk.Outcome.created, str(out.id), out.version
+        diff = bulk.changed(cadre, fields)
+        if not diff:
+            return bulk.Outcome.unchanged, str(cadre.id), cadre.version
+        out = await _apply_cadre(session, p, cadre, diff)
+        return bulk.Outcome.updated, str(out.id), out.version
+
+    return await bulk.run(session, items, lambda i: i.external_id, apply)

@@ -90,6 +90,8 @@ class Task(Base):
         CheckConstraint("duties <@ ARRAY['mobilise', 'supervise_quality', 'settle_disputes']::varchar[]",
                         name="duties"),
         UniqueConstraint("county_code", "import_key", name="uq_tasks_import_key"),
+        UniqueConstraint("external_source", "external_id", name="uq_tasks_external"),
+        CheckConstraint("(external_source IS NULL) = (external_id IS NULL)", name="external_pair"),
         Index("ix_tasks_village_status", "village_id", "status"),
         Index("ix_tasks_open_due", "due_date", postgresql_where="status IN ('planned', 'in_progress')"),
     )
@@ -112,6 +114,9 @@ class Task(Base):
     assigned_level: Mapped[str] = mapped_column(String(10))
     assigned_by: Mapped[str] = mapped_column(String(100))
     import_key: Mapped[str | None] = mapped_column(String(64))
+    # A township system's own id for the task (bulk upserts): the township's code and that id.
+    external_source: Mapped[str | None] = mapped_column(String(12))
+    external_id: Mapped[str | None] = mapped_column(String(64))
     done_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     accepted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     reminded_for: Mapped[date | None] = mapped_column(Date)

@@ -24,6 +24,7 @@ class TaskAction(StrEnum):
     report = "report"  # post a progress update with evidence
     accept = "accept"
     send_back = "send_back"
+    sync = "sync"  # bulk upserts of the tasks a township system gives
 
 
 _ASSIGNERS = roles(Role.county_admin, Role.township_official)
@@ -35,6 +36,7 @@ TASKS: dict[TaskAction, frozenset[Role]] = {
     TaskAction.report: roles(Role.cadre, Role.village_committee, Role.partner_unit),
     TaskAction.accept: _ASSIGNERS,
     TaskAction.send_back: _ASSIGNERS,
+    TaskAction.sync: roles(Role.api_client),
 }
 
 

@@ -7,6 +7,7 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, File, Form, Header, Path, Query, Response, UploadFile
 
+from cunzhi.kit.bulk import BulkReport
 from cunzhi.kit.deps import PrincipalDep, SessionDep
 from cunzhi.kit.etag import etag
 from cunzhi.kit.pagination import Limit, Offset
@@ -21,6 +22,7 @@ from cunzhi.tasks.schemas import (
     ProgressIn,
     ProgressOut,
     SendBackIn,
+    TaskBulk,
     TaskCreate,
     TaskDetail,
     TaskImportJob,
@@ -130,6 +132,12 @@ async def export_tasks(principal: PrincipalDep, session: SessionDep,
     media = XLSX if format == "xlsx" else "text/csv; charset=utf-8"
     return Response(body, media_type=media, headers={
         "Content-Disposition": f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(name)}"})
+
+
+@router.post("/bulk", response_model=BulkReport, name="bulk_upsert",
+             summary="Upsert up to 200 tasks by the township system's ids, one result per item")
+async def bulk_upsert(body: TaskBulk, principal: PrincipalDep, session: SessionDep) -> BulkReport:
+    return await service.bulk_upsert(session, principal, body.items)
 
 
 @router.post("/import", response_model=TaskImportReport, name="import",

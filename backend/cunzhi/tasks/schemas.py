@@ -5,8 +5,9 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, PlainSerializer, WithJsonSchema
+from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, PlainSerializer, WithJsonSchema, field_validator
 
+from cunzhi.kit import bulk
 from cunzhi.kit.inputs import Body, BodyId, StrictBool, StrictInt
 from cunzhi.kit.money import MONEY_PATTERN, POSITIVE_MONEY_PATTERN, plain_decimal
 from cunzhi.kit.pagination import Page
@@ -104,6 +105,23 @@ class TaskCreate(Body):
     responsible_kind: Responsible
     partner_unit_id: BodyId | None = None
     cadre_id: BodyId | None = None
+
+
+class TaskUpsert(TaskCreate):
+    """One task the township system gives, by its own id: the fields of a new task. On an existing
+    one, the village and the item must stay as they are; the other fields are edited when they differ."""
+
+    external_id: bulk.ExternalId
+
+
+class TaskBulk(Body):
+    items: list[TaskUpsert] = Field(min_length=1, max_length=bulk.MAX_ITEMS)
+
+    @field_validator("items")
+    @classmethod
+    def _unique_ids(cls, v: list[TaskUpsert]) -> list[TaskUpsert]:
+        bulk.unique_keys(v, lambda i: i.external_id)
+        return v
 
 
 class TaskPatch(Body):

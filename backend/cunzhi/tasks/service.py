@@ -18,7 +18,7 @@ from sqlalchemy.orm import aliased, undefer
 from cunzhi.cadres.models import Cadre
 from cunzhi.cadres.rules import sniff_image
 from cunzhi.divisions.models import Division
-from cunzhi.kit import audit, clock, events
+from cunzhi.kit import audit, bulk, clock, events
 from cunzhi.kit.codes import Role
 from cunzhi.kit.errors import Conflict, DomainError, Forbidden, NotFound, Unprocessable
 from cunzhi.kit.etag import expected_version
@@ -44,6 +44,7 @@ from cunzhi.tasks.schemas import (
     TaskOut,
     TaskPatch,
     TaskPhotoOut,
+    TaskUpsert,
     TaskVillage,
     UnitIn,
     UnitOut,
@@ -353,6 +354,13 @@ def _history(task: Task, kind: str, before: str | None, p: Principal | None, **k
 
 async def create_task(session: AsyncSession, p: Principal, data: TaskCreate) -> TaskOut:
     require(p, TASKS, TaskAction.create, what="give tasks")
+    return await _insert_task(session, p, data)
+
+
+async def _insert_task(session: AsyncSession, p: Principal, data: TaskCreate,
+                       external: tuple[str, str] | None = None) -> TaskOut:
+    """Give a village in `p`'s scope a task (the role has been checked); `external`: the township and
+    its system's id for the task."""
     village = await _scoped_village(session, p, data.village_code)
     await _check_refs(session, village.county_code, village, item_id=data.item_id, unit=data.unit,
                       kind=data.responsible_kind, partner_unit_id=data.partner_unit_id, cadre_id=data.cadre_id)
@@ -362,7 +370,8 @@ async def create_task(session: AsyncSession, p: Principal, data: TaskCreate) -> 
                 due_date=data.due_date, responsible_kind=data.responsible_kind.value,
                 partner_unit_id=data.partner_unit_id, cadre_id=data.cadre_id, status=TaskStatus.planned.value,
                 progress=Decimal("0"), assigned_level=assigning_level(p), assigned_by=p.name,
-                import_key=await _key(session, village.code, data.item_id, data.title, data.due_date))
+                import_key=await _key(session, village.code, data.item_id, data.title, data.due_date),
+                external_source=external[0] if external else None, external_id=external[1] if external else None)
     await _add_task(session, task)
     await events.emit(session, p, "task.create", ENTITY, task.id, after=audit.snapshot(task),
                       trail=_history(task, "create", None, p))
@@ -378,10 +387,15 @@ async def update_task(session: AsyncSession, p: Principal, task_id: int, data: T
     task = await _locked_task(session, p, task_id)
     require(p, TASKS, TaskAction.edit, what="edit tasks")
     expected_version(if_match, task.version)
+    # the values, not their JSON form
+    return await _edit_task(session, p, task, {k: getattr(data, k) for k in data.model_fields_set})
+
+
+async def _edit_task(session: AsyncSession, p: Principal, task: Task, changes: dict[str, Any]) -> TaskOut:
+    """Change a locked task (the role and the version have been checked)."""
     if task.status not in rules.EDITABLE:
         raise Conflict(f"A task that is {task.status} is not edited", code="task_not_editable",
                        extra={"state": task.status})
-    changes = {k: getattr(data, k) for k in data.model_fields_set}  # the values, not their JSON form
     for key in ("title", "target", "unit", "due_date", "responsible_kind", "duties"):
         if key in changes and changes[key] is None:
             raise field_error(key, "may not be null", "validation_error")
@@ -575,3 +589,39 @@ async def send_back(session: AsyncSession, p: Principal, task_id: int, data: Sen
                       trail=_history(task, "send_back", before, p, reasons=data.reasons, text=data.note))
     return await _read_task(session, p, task.id)
 
+
+
+# ---- bulk upserts by township systems (kit/bulk.py) ----------------------------------------------
+
+
+async def bulk_upsert(session: AsyncSession, p: Principal, items: list[TaskUpsert]) -> bulk.BulkReport:
+    """Tasks a township system gives its villages, by its own id: new ids are given (as a single
+    create would), changed ones edited (as a single edit would: only while the task is editable),
+    equal ones left alone. A task keeps its village and catalogue item."""
+    require(p, TASKS, TaskAction.sync, what="upsert tasks in bulk")
+    township = bulk.township_of(p)
+    await bulk.lock_keys(session, f"task:{township}", [i.external_id for i in items])
+    fixed = {"village_code": "task_village_fixed", "item_id": "task_item_fixed"}
+
+    async def apply(item: TaskUpsert) -> bulk.Applied:
+        fields = {k: getattr(item, k) for k in item.model_fields_set if k != "external_id"}
+        row = (await session.execute(
+            select(Task, Village.code).join(Village, Village.id == Task.village_id)
+            .where(Task.external_source == township, Task.external_id == item.external_id, village_clause(p))
+            .with_for_update(of=Task))).first()
+        if row is None:
+            out = await _insert_task(session, p, TaskCreate(**item.model_dump(exclude={"external_id"})),
+                                     external=(township, item.external_id))
+            return bulk.Outcome.created, str(out.id), out.version
+        task, village_code = row
+        current = {"village_code": village_code, "item_id": task.item_id}
+        for key, code in fixed.items():
+            if fields.get(key, current[key]) != current[key]:
+                raise field_error(key, f"a task keeps its {key.split('_')[0]} (give a new external id instead)", code)
+        diff = bulk.changed(task, {k: v for k, v in fields.items() if k not in fixed})
+        if not diff:
+            return bulk.Outcome.unchanged, str(task.id), task.version
+        out = await _edit_task(session, p, task, diff)
+        return bulk.Outcome.updated, str(out.id), out.version
+
+    return await bulk.run(session, items, lambda i: i.external_id, apply)

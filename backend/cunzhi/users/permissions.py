@@ -11,9 +11,11 @@ from cunzhi.kit.permissions import roles
 class UserAction(StrEnum):
     manage_accounts = "manage_accounts"  # people's accounts
     manage_clients = "manage_clients"  # township systems' API clients
+    read_audit = "read_audit"  # the county's audit log
 
 
 USERS: dict[UserAction, frozenset[Role]] = {
     UserAction.manage_accounts: roles(Role.county_admin),
     UserAction.manage_clients: roles(Role.county_admin),
+    UserAction.read_audit: roles(Role.county_admin, Role.discipline_inspector),
 }

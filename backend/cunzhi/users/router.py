@@ -1,7 +1,7 @@
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Path, Query, Response
-from pydantic import Field
+from pydantic import AwareDatetime, Field
 
 from cunzhi.auth.schemas import TokenPair
 from cunzhi.kit import client_scopes
@@ -11,13 +11,14 @@ from cunzhi.kit.etag import etag
 from cunzhi.kit.pagination import Limit, Offset
 from cunzhi.kit.permissions import gate
 from cunzhi.kit.principal import Principal
-from cunzhi.users import people, service
+from cunzhi.users import audit_log, people, service
 from cunzhi.users.permissions import USERS, UserAction
 from cunzhi.users.schemas import (
     ApiClientCreate,
     ApiClientCreated,
     ApiClientOut,
     ApiClientPatch,
+    AuditPage,
     PasswordChange,
     PeopleNames,
     ScopeList,
@@ -33,6 +34,7 @@ Admin = Annotated[Principal, Depends(gate(USERS, UserAction.manage_accounts, Use
 router = APIRouter(prefix="/api/v1/users", tags=["users"])
 clients_router = APIRouter(prefix="/api/v1/api-clients", tags=["api-clients"])
 people_router = APIRouter(prefix="/api/v1/people", tags=["people"])
+audit_router = APIRouter(prefix="/api/v1/audit-events", tags=["audit"])
 
 Usernames = Annotated[
     list[Annotated[str, Field(min_length=1, max_length=100)]],
@@ -143,3 +145,21 @@ async def revoke_secret(client_id: ClientId, admin: Admin, session: SessionDep) 
                      summary="Deactivate an API client: its tokens stop working")
 async def deactivate_api_client(client_id: ClientId, admin: Admin, session: SessionDep) -> ApiClientOut:
     return await service.set_api_client_active(session, admin, client_id, False)
+
+
+@audit_router.get("", response_model=AuditPage, name="list",
+                  summary="The county's audit log, newest first: filter by actor, entity and time; by cursor")
+async def list_audit_events(
+    principal: PrincipalDep, session: ReadSessionDep,
+    actor: Annotated[str | None, Query(min_length=1, max_length=64,
+                                       description="user:<id>, client:<id>, or part of the actor's name")] = None,
+    entity: Annotated[str | None, Query(pattern=r"^[a-z_.]{1,64}$", description="e.g. village, claim")] = None,
+    entity_id: Annotated[str | None, Query(min_length=1, max_length=64)] = None,
+    action: Annotated[str | None, Query(pattern=r"^[a-z_.]{1,64}$", description="an action or its prefix")] = None,
+    since: Annotated[AwareDatetime | None, Query(description="from this instant (inclusive)")] = None,
+    until: Annotated[AwareDatetime | None, Query(description="before this instant")] = None,
+    cursor: Annotated[int | None, Query(ge=1, le=2**63 - 1, description="next_cursor of the previous page")] = None,
+    limit: Limit = 50,
+) -> AuditPage:
+    return await audit_log.list_events(session, principal, actor=actor, entity=entity, entity_id=entity_id,
+                                       action=action, since=since, until=until, cursor=cursor, limit=limit)

@@ -1,11 +1,11 @@
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from cunzhi.kit.codes import Role
 from cunzhi.kit.inputs import Body, StrictBool
-from cunzhi.kit.pagination import Page
+from cunzhi.kit.pagination import CursorPage, Page
 
 Username = Annotated[str, Field(pattern=r"^[A-Za-z0-9_.-]{3,64}$")]
 Password = Annotated[str, Field(min_length=8, max_length=256)]
@@ -112,3 +112,20 @@ class PeopleNames(BaseModel):
     """The display names of the asked accounts the caller may know; others are left out."""
 
     items: list[PersonName]
+
+
+class AuditEventOut(BaseModel):
+    id: int
+    at: datetime
+    actor: str = Field(description="user:<id> or client:<id>")
+    actor_name: str
+    action: str = Field(description="e.g. village.update, claim.approve")
+    entity: str
+    entity_id: str
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+    sealed: bool = Field(description="Chained into the hash chain already (cunzhi audit verify)")
+
+
+class AuditPage(CursorPage[AuditEventOut]):
+    pass

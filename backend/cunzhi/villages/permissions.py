@@ -12,11 +12,14 @@ from cunzhi.kit.principal import Principal
 class VillageAction(StrEnum):
     add = "add"
     edit = "edit"
+    sync = "sync"  # bulk upserts of a township system's villages
 
 
 VILLAGES: dict[VillageAction, frozenset[Role]] = {
     VillageAction.add: roles(Role.county_admin),
-    VillageAction.edit: roles(Role.county_admin, Role.township_official),
+    # township systems (API clients, with villages:write) keep their villages' facts as a township official does
+    VillageAction.edit: roles(Role.county_admin, Role.township_official, Role.api_client),
+    VillageAction.sync: roles(Role.api_client),
 }
 
 

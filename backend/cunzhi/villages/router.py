@@ -3,6 +3,7 @@ from typing import Annotated
 from fastapi import APIRouter, File, Form, Header, Path, Query, Response, UploadFile
 from pydantic_core import to_json
 
+from cunzhi.kit.bulk import BulkReport
 from cunzhi.kit.codes import ProblemCategory, RectificationStatus
 from cunzhi.kit.deps import PrincipalDep, ReaderDep, SessionDep
 from cunzhi.kit.etag import etag
@@ -12,6 +13,7 @@ from cunzhi.villages import positions, service
 from cunzhi.villages.permissions import village_actions
 from cunzhi.villages.schemas import (
     PositionImportReport,
+    VillageBulk,
     VillageCreate,
     VillageDetail,
     VillageList,
@@ -62,6 +64,12 @@ async def create_village(body: VillageCreate, principal: PrincipalDep, session: 
     response.headers["ETag"] = etag(village.version)
     response.headers["Location"] = f"/api/v1/villages/{village.code}"
     return _detail(village, principal)
+
+
+@router.post("/bulk", response_model=BulkReport, name="bulk_upsert",
+             summary="Upsert up to 200 villages of the client's township by code, one result per item")
+async def bulk_upsert(body: VillageBulk, principal: PrincipalDep, session: SessionDep) -> BulkReport:
+    return await service.bulk_upsert(session, principal, body.items)
 
 
 @router.get("/{code}", response_model=VillageDetail, name="get",

@@ -2,6 +2,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from cunzhi.kit import bulk
 from cunzhi.kit.codes import ProblemCategory, RectificationStatus
 from cunzhi.kit.inputs import Body, StrictFloat, StrictInt, UniqueList
 from cunzhi.kit.pagination import Page
@@ -85,3 +86,28 @@ class PositionImportReport(BaseModel):
     errors: list[PositionRowError]
     updated: int = Field(0, description="Villages whose position changed")
     unchanged: int = Field(0, description="Rows that gave a village the position it had")
+
+
+class VillageUpsert(Body):
+    """One village of the caller's township, by its code (the external id). Fields left out keep
+    their value (on a new village: their default)."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    code: VillageCode
+    name: Name
+    population: Count = 0
+    households: Count = 0
+    secretary_name: PersonName | None = None
+    party_member_count: Count = 0
+    lat: Lat | None = None
+    lng: Lng | None = None
+
+
+class VillageBulk(Body):
+    items: list[VillageUpsert] = Field(min_length=1, max_length=bulk.MAX_ITEMS)
+
+    @field_validator("items")
+    @classmethod
+    def _unique_codes(cls, v: list[VillageUpsert]) -> list[VillageUpsert]:
+        bulk.unique_keys(v, lambda i: i.code)
+        return v

@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.exc import StaleDataError
 
 from cunzhi.divisions.models import Division
-from cunzhi.kit import audit
+from cunzhi.kit import audit, bulk
 from cunzhi.kit.codes import DivisionLevel, ProblemCategory, RectificationStatus
 from cunzhi.kit.errors import Conflict, NotFound, PreconditionFailed, Unprocessable
 from cunzhi.kit.etag import expected_version
@@ -18,7 +18,7 @@ from cunzhi.kit.principal import Principal
 from cunzhi.kit.scope import get_village, village_clause, village_clause_key
 from cunzhi.villages.models import Village
 from cunzhi.villages.permissions import VILLAGES, VillageAction
-from cunzhi.villages.schemas import VillageCreate, VillageOut, VillagePatch
+from cunzhi.villages.schemas import VillageCreate, VillageOut, VillagePatch, VillageUpsert
 
 
 class VillageSort(StrEnum):
@@ -146,13 +146,18 @@ async def get(reader: Reader, p: Principal, code: str) -> Mapping[str, Any]:
 
 async def create(session: AsyncSession, p: Principal, data: VillageCreate) -> VillageOut:
     require(p, VILLAGES, VillageAction.add, detail="Only the county organisation department adds villages")
-    _check_position(data.lat, data.lng)
     township = (await session.execute(select(Division).where(
         Division.code == data.township_code, Division.level == DivisionLevel.township.value))).scalar_one_or_none()
     if township is None or township.parent_code != p.division_code:
         raise Unprocessable("Unknown township in your county", code="unknown_township",
                             errors=[{"loc": ["body", "township_code"], "msg": "not a township of your county",
                                      "type": "value_error"}])
+    return await _insert(session, p, data, township)
+
+
+async def _insert(session: AsyncSession, p: Principal, data: VillageCreate, township: Division) -> VillageOut:
+    """Add a village to `township` (the caller's right to has been checked)."""
+    _check_position(data.lat, data.lng)
     if data.code[:9] != data.township_code[:9]:
         raise Unprocessable("A village code starts with its township's first 9 digits", code="code_outside_township",
                             errors=[{"loc": ["body", "code"], "msg": "must start with the township code's first 9 digits",
@@ -179,7 +184,11 @@ async def update(session: AsyncSession, p: Principal, code: str, data: VillagePa
     village = await get_village(session, p, code)
     require(p, VILLAGES, VillageAction.edit, detail="Your role may not edit villages")
     expected_version(if_match, village.version)
-    changes = data.model_dump(exclude_unset=True)
+    return await _apply(session, p, village, data.model_dump(exclude_unset=True))
+
+
+async def _apply(session: AsyncSession, p: Principal, village: Village, changes: dict[str, Any]) -> VillageOut:
+    """Change `village`'s facts (the caller's right to and the version have been checked)."""
     for field in ("name", "population", "households", "party_member_count"):
         if field in changes and changes[field] is None:
             raise Unprocessable(f"{field} cannot be empty", errors=[
@@ -198,3 +207,36 @@ async def update(session: AsyncSession, p: Principal, code: str, data: VillagePa
     await audit.record(session, p, "village.update", "village", village.code, before=before,
                        after=audit.snapshot(village))
     return to_out(village, await _township_name(session, village.township_code))
+
+
+# ---- bulk upserts by township systems (kit/bulk.py) ------------------------------------------------
+
+
+async def bulk_upsert(session: AsyncSession, p: Principal, items: list[VillageUpsert]) -> bulk.BulkReport:
+    """Villages of the client's township by code: new codes are added, changed facts written, equal
+    ones left alone. Status and problem categories are not upserted (screening and rectification)."""
+    require(p, VILLAGES, VillageAction.sync, detail="Only township systems upsert villages in bulk")
+    township_code = bulk.township_of(p)
+    township = (await session.execute(select(Division).where(Division.code == township_code))).scalar_one()
+    await bulk.lock_keys(session, "village", [i.code for i in items])
+
+    async def apply(item: VillageUpsert) -> bulk.Applied:
+        fields = item.model_dump(exclude_unset=True, exclude={"code"})
+        if item.code[:9] != township_code[:9]:
+            raise Unprocessable("A village code starts with its township's first 9 digits",
+                                code="code_outside_township", errors=[
+                                    {"loc": ["body", "code"], "msg": "must start with your township code's first 9 digits",
+                                     "type": "value_error"}])
+        village = (await session.execute(select(Village).where(Village.code == item.code, village_clause(p))
+                                         .with_for_update())).scalar_one_or_none()
+        if village is None:
+            out = await _insert(session, p, VillageCreate(code=item.code, township_code=township_code, **fields),
+                                township)
+            return bulk.Outcome.created, out.code, out.version
+        diff = bulk.changed(village, fields)
+        if not diff:
+            return bulk.Outcome.unchanged, village.code, village.version
+        out = await _apply(session, p, village, diff)
+        return bulk.Outcome.updated, out.code, out.version
+
+    return await bulk.run(session, items, lambda i: i.code, apply)

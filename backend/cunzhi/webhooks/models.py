@@ -9,8 +9,9 @@ from cunzhi.db import Base
 
 
 class WebhookSubscription(Base):
-    """A township system's endpoint for events of its township. The signing secret is kept as it
-    is (Standard Webhooks signs with it); it is shown to the county once, at creation."""
+    """A township system's endpoint for events of its township. The signing secret is shown to the
+    county once, at creation, and kept encrypted (kit/crypto.py): Standard Webhooks signs with it,
+    so it cannot be hashed."""
 
     __tablename__ = "webhook_subscriptions"
 
@@ -19,7 +20,7 @@ class WebhookSubscription(Base):
     url: Mapped[str] = mapped_column(String(500))
     # Exact types ("claim.submit"), prefixes ending in "." ("claim."), or "*".
     event_types: Mapped[list[str]] = mapped_column(ARRAY(String(64)))
-    secret: Mapped[str] = mapped_column(String(80))
+    secret_encrypted: Mapped[str] = mapped_column(String(400))
     is_active: Mapped[bool] = mapped_column(Boolean, server_default="true")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 

@@ -29,12 +29,13 @@ from standardwebhooks.webhooks import Webhook
 
 from cunzhi.auth.models import ApiClient
 from cunzhi.divisions.models import Division
-from cunzhi.kit import audit, clock, events, jobs
-from cunzhi.kit.errors import Conflict, NotFound
+from cunzhi.kit import audit, clock, crypto, events, jobs
+from cunzhi.kit.errors import Conflict, NotFound, Unprocessable
 from cunzhi.kit.permissions import require
 from cunzhi.kit.principal import Principal
 from cunzhi.users.permissions import USERS, UserAction
 from cunzhi.villages.models import Village
+from cunzhi.webhooks import destinations
 from cunzhi.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookSubscription
 from cunzhi.webhooks.schemas import AttemptOut, DeliveryOut, SubscriptionCreate, SubscriptionCreated, SubscriptionOut
 
@@ -78,14 +79,19 @@ async def create_subscription(session: AsyncSession, admin: Principal, client_id
     client = await _client(session, admin, client_id)
     if not client.is_active:
         raise Conflict("A deactivated client gets no webhooks", code="api_client_inactive")
+    try:
+        await destinations.check(str(data.url))
+    except destinations.DestinationRefused as exc:
+        raise Unprocessable(exc.detail, code=f"webhook_url_{exc.reason}", errors=[
+            {"loc": ["body", "url"], "msg": exc.detail, "type": f"webhook_url_{exc.reason}"}]) from None
     secret = "whsec_" + base64.b64encode(secrets.token_bytes(24)).decode()
     sub = WebhookSubscription(api_client_id=client.id, url=str(data.url), event_types=sorted(set(data.event_types)),
-                              secret=secret)
+                              secret_encrypted=crypto.encrypt(secret))
     session.add(sub)
     await session.flush()
     await session.refresh(sub)
     await audit.record(session, admin, "webhook_subscription.create", "webhook_subscription", sub.id,
-                       after=audit.snapshot(sub, "secret"))
+                       after=audit.snapshot(sub, "secret_encrypted"))
     return SubscriptionCreated(**_sub_out(sub).model_dump(), secret=secret)
 
 
@@ -107,11 +113,11 @@ async def _subscription(session: AsyncSession, admin: Principal, client_id: str,
 
 async def deactivate_subscription(session: AsyncSession, admin: Principal, client_id: str, sub_id: int) -> SubscriptionOut:
     sub = await _subscription(session, admin, client_id, sub_id)
-    before = audit.snapshot(sub, "secret")
+    before = audit.snapshot(sub, "secret_encrypted")
     sub.is_active = False
     await session.flush()
     await audit.record(session, admin, "webhook_subscription.deactivate", "webhook_subscription", sub.id,
-                       before=before, after=audit.snapshot(sub, "secret"))
+                       before=before, after=audit.snapshot(sub, "secret_encrypted"))
     return _sub_out(sub)
 
 
@@ -214,11 +220,14 @@ async def deliver_due(session: AsyncSession, http: httpx.AsyncClient, *, limit: 
         error: str | None = None
         started = time.monotonic()
         try:
-            answer = await http.post(sub.url, content=body.encode(), headers=signed_headers(sub.secret, d.message_id, body, at),
-                                     timeout=TIMEOUT_SECONDS)
+            headers = signed_headers(crypto.decrypt(sub.secret_encrypted), d.message_id, body, at)
+            answer = await destinations.post(http, sub.url, content=body.encode(), headers=headers,
+                                             timeout_seconds=TIMEOUT_SECONDS)
             status, excerpt = answer.status_code, answer.text[:500]
         except httpx.HTTPError as exc:
             error = f"{type(exc).__name__}: {exc}"[:500]
+        except destinations.DestinationRefused as exc:
+            error = f"refused: {exc.detail}"[:500]
         took = int((time.monotonic() - started) * 1000)
         session.add(WebhookAttempt(delivery_id=d.id, at=at, status_code=status, response_excerpt=excerpt,
                                    error=error, duration_ms=took))

@@ -106,6 +106,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/audit-events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The county's audit log, newest first: filter by actor, entity and time; by cursor */
+        get: operations["audit-list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/api-clients": {
         parameters: {
             query?: never;
@@ -365,6 +382,23 @@ export interface paths {
         put?: never;
         /** Villages' positions from a CSV (村代码, 纬度, 经度): a dry run reports every bad row; the import writes all rows or none */
         post: operations["villages-positions-import"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/villages/bulk": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Upsert up to 200 villages of the client's township by code, one result per item */
+        post: operations["villages-bulk_upsert"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1010,6 +1044,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/cadres/bulk": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Upsert up to 200 cadres by the township system's ids, one result per item */
+        post: operations["cadres-bulk_upsert"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/cadres/me/today": {
         parameters: {
             query?: never;
@@ -1435,6 +1486,23 @@ export interface paths {
         get: operations["tasks-export"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tasks/bulk": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Upsert up to 200 tasks by the township system's ids, one result per item */
+        post: operations["tasks-bulk_upsert"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2993,6 +3061,52 @@ export interface components {
             /** Discipline Issues */
             discipline_issues: number;
         };
+        /** AuditEventOut */
+        AuditEventOut: {
+            /** Id */
+            id: number;
+            /**
+             * At
+             * Format: date-time
+             */
+            at: string;
+            /**
+             * Actor
+             * @description user:<id> or client:<id>
+             */
+            actor: string;
+            /** Actor Name */
+            actor_name: string;
+            /**
+             * Action
+             * @description e.g. village.update, claim.approve
+             */
+            action: string;
+            /** Entity */
+            entity: string;
+            /** Entity Id */
+            entity_id: string;
+            /** Before */
+            before: {
+                [key: string]: unknown;
+            } | null;
+            /** After */
+            after: {
+                [key: string]: unknown;
+            } | null;
+            /**
+             * Sealed
+             * @description Chained into the hash chain already (cunzhi audit verify)
+             */
+            sealed: boolean;
+        };
+        /** AuditPage */
+        AuditPage: {
+            /** Items */
+            items: components["schemas"]["AuditEventOut"][];
+            /** Next Cursor */
+            next_cursor: string | null;
+        };
         /** Body_auth-token */
         "Body_auth-token": {
             /**
@@ -3204,6 +3318,17 @@ export interface components {
             /** Version */
             version: number;
         };
+        /** BulkReport */
+        BulkReport: {
+            summary: components["schemas"]["Summary"];
+            /** Items */
+            items: components["schemas"]["ItemResult"][];
+        };
+        /** CadreBulk */
+        CadreBulk: {
+            /** Items */
+            items: components["schemas"]["CadreUpsert"][];
+        };
         /** CadreCreate */
         CadreCreate: {
             /**
@@ -3360,6 +3485,33 @@ export interface components {
             updated_by: string | null;
             /** Updated At */
             updated_at: string | null;
+        };
+        /**
+         * CadreUpsert
+         * @description One cadre the township system keeps, by its own id. Fields left out keep their value (on a
+         *     new cadre: their default).
+         */
+        CadreUpsert: {
+            /**
+             * External Id
+             * @description The township system's own id (1 to 64 of A-Z a-z 0-9 . _ : / -)
+             */
+            external_id: string;
+            /** Name */
+            name: string;
+            /** Phone */
+            phone?: string | null;
+            /** Home Unit */
+            home_unit: string;
+            /** Expertise */
+            expertise?: string[];
+            /**
+             * Active
+             * @default true
+             */
+            active: boolean;
+            /** Note */
+            note?: string | null;
         };
         /** CadreVillageRef */
         CadreVillageRef: {
@@ -4331,6 +4483,25 @@ export interface components {
              */
             granted_at: string;
         };
+        /** ItemError */
+        ItemError: {
+            /**
+             * Status
+             * @description The HTTP status a single write would have answered
+             */
+            status: number;
+            /** Code */
+            code: string;
+            /** Detail */
+            detail: string;
+            /**
+             * Errors
+             * @description Field problems: loc (from the item), msg, type
+             */
+            errors?: {
+                [key: string]: unknown;
+            }[] | null;
+        };
         /** ItemIn */
         ItemIn: {
             category: components["schemas"]["Category"];
@@ -4385,6 +4556,28 @@ export interface components {
             sort?: number | null;
             /** Active */
             active?: boolean | null;
+        };
+        /** ItemResult */
+        ItemResult: {
+            /**
+             * Index
+             * @description Position of the item in the request (from 0)
+             */
+            index: number;
+            /** External Id */
+            external_id: string;
+            result: components["schemas"]["Outcome"];
+            /**
+             * Id
+             * @description The record's id in Cunzhi (a village's code)
+             */
+            id?: string | null;
+            /**
+             * Version
+             * @description The record's version (its ETag) after the upsert
+             */
+            version?: number | null;
+            error?: components["schemas"]["ItemError"] | null;
         };
         /** JobOut */
         JobOut: {
@@ -4903,6 +5096,11 @@ export interface components {
             village_name: string;
             case_status: components["schemas"]["CaseStatus"];
         };
+        /**
+         * Outcome
+         * @enum {string}
+         */
+        Outcome: "created" | "updated" | "unchanged" | "error";
         /** Page[AccountOut] */
         Page_AccountOut_: {
             /** Items */
@@ -6605,6 +6803,29 @@ export interface components {
              */
             created_at: string;
         };
+        /** Summary */
+        Summary: {
+            /**
+             * Created
+             * @default 0
+             */
+            created: number;
+            /**
+             * Updated
+             * @default 0
+             */
+            updated: number;
+            /**
+             * Unchanged
+             * @default 0
+             */
+            unchanged: number;
+            /**
+             * Errors
+             * @default 0
+             */
+            errors: number;
+        };
         /** SurveyIn */
         SurveyIn: {
             /**
@@ -6686,6 +6907,11 @@ export interface components {
          * @enum {string}
          */
         SyncStatus: "created" | "duplicate" | "refused";
+        /** TaskBulk */
+        TaskBulk: {
+            /** Items */
+            items: components["schemas"]["TaskUpsert"][];
+        };
         /** TaskCreate */
         TaskCreate: {
             /** Village Code */
@@ -7013,6 +7239,46 @@ export interface components {
          * @enum {string}
          */
         TaskStatus: "planned" | "in_progress" | "done" | "overdue" | "accepted";
+        /**
+         * TaskUpsert
+         * @description One task the township system gives, by its own id: the fields of a new task. On an existing
+         *     one, the village and the item must stay as they are; the other fields are edited when they differ.
+         */
+        TaskUpsert: {
+            /** Village Code */
+            village_code: string;
+            /** Item Id */
+            item_id: number;
+            /** Title */
+            title: string;
+            /** Duties */
+            duties?: components["schemas"]["Duty"][];
+            /** Note */
+            note?: string | null;
+            /**
+             * Target
+             * @description A positive quantity
+             * @example 3.5
+             */
+            target: string;
+            /** Unit */
+            unit: string;
+            /**
+             * Due Date
+             * Format: date
+             */
+            due_date: string;
+            responsible_kind: components["schemas"]["Responsible"];
+            /** Partner Unit Id */
+            partner_unit_id?: number | null;
+            /** Cadre Id */
+            cadre_id?: number | null;
+            /**
+             * External Id
+             * @description The township system's own id (1 to 64 of A-Z a-z 0-9 . _ : / -)
+             */
+            external_id: string;
+        };
         /** TaskVillage */
         TaskVillage: {
             /** Code */
@@ -7187,6 +7453,11 @@ export interface components {
              */
             note: string;
         };
+        /** VillageBulk */
+        VillageBulk: {
+            /** Items */
+            items: components["schemas"]["VillageUpsert"][];
+        };
         /** VillageCreate */
         VillageCreate: {
             /**
@@ -7343,6 +7614,41 @@ export interface components {
          * @enum {string}
          */
         VillageSort: "name" | "-name" | "code" | "-code" | "population" | "-population" | "party_member_count" | "-party_member_count" | "status";
+        /**
+         * VillageUpsert
+         * @description One village of the caller's township, by its code (the external id). Fields left out keep
+         *     their value (on a new village: their default).
+         */
+        VillageUpsert: {
+            /**
+             * Code
+             * @description 12-digit village code
+             */
+            code: string;
+            /** Name */
+            name: string;
+            /**
+             * Population
+             * @default 0
+             */
+            population: number;
+            /**
+             * Households
+             * @default 0
+             */
+            households: number;
+            /** Secretary Name */
+            secretary_name?: string | null;
+            /**
+             * Party Member Count
+             * @default 0
+             */
+            party_member_count: number;
+            /** Lat */
+            lat?: number | null;
+            /** Lng */
+            lng?: number | null;
+        };
         /** NoteIn */
         cunzhi__assets__schemas__NoteIn: {
             /**
@@ -7754,6 +8060,60 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Me"];
+                };
+            };
+            /** @description Client error: application/problem+json with a stable `code` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    "audit-list": {
+        parameters: {
+            query?: {
+                /** @description user:<id>, client:<id>, or part of the actor's name */
+                actor?: string | null;
+                /** @description e.g. village, claim */
+                entity?: string | null;
+                entity_id?: string | null;
+                /** @description an action or its prefix */
+                action?: string | null;
+                /** @description from this instant (inclusive) */
+                since?: string | null;
+                /** @description before this instant */
+                until?: string | null;
+                /** @description next_cursor of the previous page */
+                cursor?: number | null;
+                /** @description Page size (1 to 200) */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuditPage"];
+                };
+            };
+            /** @description Validation error (field problems in `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
             /** @description Client error: application/problem+json with a stable `code` */
@@ -8711,6 +9071,48 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["PositionImportReport"];
+                };
+            };
+            /** @description Validation error (field problems in `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Client error: application/problem+json with a stable `code` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    "villages-bulk_upsert": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["VillageBulk"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BulkReport"];
                 };
             };
             /** @description Validation error (field problems in `errors`) */
@@ -10861,6 +11263,48 @@ export interface operations {
             };
         };
     };
+    "cadres-bulk_upsert": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CadreBulk"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BulkReport"];
+                };
+            };
+            /** @description Validation error (field problems in `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Client error: application/problem+json with a stable `code` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
     "cadres-me-today": {
         parameters: {
             query?: never;
@@ -12335,6 +12779,48 @@ export interface operations {
                 content: {
                     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": unknown;
                     "text/csv": unknown;
+                };
+            };
+            /** @description Validation error (field problems in `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Client error: application/problem+json with a stable `code` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    "tasks-bulk_upsert": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TaskBulk"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BulkReport"];
                 };
             };
             /** @description Validation error (field problems in `errors`) */

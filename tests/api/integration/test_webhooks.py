@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import select, text
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
+from cunzhi.config import get_settings
 from cunzhi.kit import clock, events
 from cunzhi.webhooks import service
 from cunzhi.webhooks.models import WebhookDelivery
@@ -46,6 +47,12 @@ class Receiver:
     def close(self) -> None:
         self.server.shutdown()
         self.server.server_close()
+
+
+@pytest.fixture(autouse=True)
+def _private_allowed(monkeypatch):  # type: ignore[no-untyped-def]
+    """These tests deliver to 127.0.0.1 (test_webhook_safety.py covers the refusal)."""
+    monkeypatch.setattr(get_settings(), "webhook_allow_private", True)
 
 
 @pytest.fixture

@@ -53,6 +53,8 @@ export function serverEnv(config: E2EConfig, db: string): NodeJS.ProcessEnv {
     CUNZHI_SECRET_KEY: config.secretKey,
     CUNZHI_STATIC_DIR: config.staticDir,
     CUNZHI_DEMO: 'false',
+    // Journeys subscribe example URLs that do not resolve here; the refusal is tested in the API tests.
+    CUNZHI_WEBHOOK_ALLOW_PRIVATE: 'true',
   }
 }
 

@@ -16,6 +16,12 @@ export default defineDomain({
       component: () => import('./desktop/ApiClientList.vue'),
       meta: { titleKey: 'setup.apiClients', roles: ['county_admin'] },
     },
+    {
+      path: 'setup/audit-log',
+      name: 'setup-audit-log',
+      component: () => import('./desktop/AuditLog.vue'),
+      meta: { titleKey: 'setup.auditLog', roles: ['county_admin', 'discipline_inspector'] },
+    },
   ],
   messages: { 'zh-CN': zhCN, en },
 })

@@ -11,3 +11,4 @@ export type ApiClientCreate = RequestBody<'/api/v1/api-clients', 'post'>
 export type Subscription = ResponseBody<'/api/v1/api-clients/{client_id}/webhooks', 'get'>[number]
 export type SubscriptionCreated = ResponseBody<'/api/v1/api-clients/{client_id}/webhooks', 'post'>
 export type Delivery = ResponseBody<'/api/v1/api-clients/{client_id}/webhooks/{subscription_id}/deliveries', 'get'>[number]
+export type AuditEvent = ResponseBody<'/api/v1/audit-events', 'get'>['items'][number]
