@@ -2352,6 +2352,159 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/dashboards": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The panels there are, with their exports */
+        get: operations["dashboards-overview"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/dashboards/rectification": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Weak villages by problem category and status, and the trend of cases */
+        get: operations["dashboards-rectification"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/dashboards/pairing": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Pairing coverage: villages short of units, units over capacity, accepted villages holding units */
+        get: operations["dashboards-pairing"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/dashboards/cadres": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Cadre presence in the month: days in village, cadres below the required days, flagged check-ins */
+        get: operations["dashboards-cadres"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/dashboards/tasks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Task load and completion per village beside its rectification outcome */
+        get: operations["dashboards-tasks"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/dashboards/funds": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Budget execution by line category, and claims waiting at each step */
+        get: operations["dashboards-funds"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/dashboards/rows": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The rows behind one figure of a panel */
+        get: operations["dashboards-rows"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/dashboards/todo": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The caller's to-do counts, each with its list */
+        get: operations["dashboards-todo"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/dashboards/{panel}/export.xlsx": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One panel as XLSX with Chinese headers */
+        get: operations["dashboards-export"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/jobs": {
         parameters: {
             query?: never;
@@ -3199,6 +3352,42 @@ export interface components {
              */
             allowed_actions: string[];
         };
+        /** CadreDrill */
+        CadreDrill: {
+            /** Attendance */
+            attendance: string;
+            /** Below Required */
+            below_required: string;
+            /** Flagged */
+            flagged: string;
+            /** Flagged Pending */
+            flagged_pending: string;
+        };
+        /** CadreFigures */
+        CadreFigures: {
+            /**
+             * Cadres
+             * @description cadre and village pairs of the month (posted or checked in)
+             */
+            cadres: number;
+            /** Posted */
+            posted: number;
+            /**
+             * Days
+             * @description days present that count (not flagged, or accepted)
+             */
+            days: number;
+            /** Posted Days */
+            posted_days: number;
+            /** Below Required */
+            below_required: number;
+            /** Flagged Pending */
+            flagged_pending: number;
+            /** Flagged Accepted */
+            flagged_accepted: number;
+            /** Flagged Rejected */
+            flagged_rejected: number;
+        };
         /** CadreOut */
         CadreOut: {
             /** Id */
@@ -3224,6 +3413,24 @@ export interface components {
             current_posting: components["schemas"]["PostingOut"] | null;
             /** Version */
             version: number;
+        };
+        /** CadrePanel */
+        CadrePanel: {
+            /** Month */
+            month: string;
+            /**
+             * As Of
+             * Format: date
+             */
+            as_of: string;
+            /** Township Code */
+            township_code: string | null;
+            /** Required Days */
+            required_days: number;
+            totals: components["schemas"]["CadreFigures"];
+            /** By Township */
+            by_township: components["schemas"]["CadreTownship"][];
+            drill: components["schemas"]["CadreDrill"];
         };
         /**
          * CadrePatch
@@ -3294,6 +3501,35 @@ export interface components {
             updated_by: string | null;
             /** Updated At */
             updated_at: string | null;
+        };
+        /** CadreTownship */
+        CadreTownship: {
+            /**
+             * Cadres
+             * @description cadre and village pairs of the month (posted or checked in)
+             */
+            cadres: number;
+            /** Posted */
+            posted: number;
+            /**
+             * Days
+             * @description days present that count (not flagged, or accepted)
+             */
+            days: number;
+            /** Posted Days */
+            posted_days: number;
+            /** Below Required */
+            below_required: number;
+            /** Flagged Pending */
+            flagged_pending: number;
+            /** Flagged Accepted */
+            flagged_accepted: number;
+            /** Flagged Rejected */
+            flagged_rejected: number;
+            /** Township Code */
+            township_code: string;
+            /** Township Name */
+            township_name: string;
         };
         /** CadreVillageRef */
         CadreVillageRef: {
@@ -3421,6 +3657,15 @@ export interface components {
          * @enum {string}
          */
         Category: "seven_helps" | "construction" | "poverty_relief" | "industry";
+        /** CategoryCount */
+        CategoryCount: {
+            category: components["schemas"]["ProblemCategory"];
+            status: components["schemas"]["RectificationStatus"];
+            /** Villages */
+            villages: number;
+            /** Drill */
+            drill: string;
+        };
         /**
          * CheckinFlag
          * @enum {string}
@@ -3712,6 +3957,11 @@ export interface components {
          * @enum {string}
          */
         ClaimState: "draft" | "submitted" | "committee_signed" | "township_approved" | "paid" | "rejected" | "withdrawn" | "reversed";
+        /**
+         * ClaimStep
+         * @enum {string}
+         */
+        ClaimStep: "sign" | "approve" | "pay_direct" | "pay";
         /** ConfirmIn */
         ConfirmIn: {
             /** Excluded */
@@ -4033,6 +4283,25 @@ export interface components {
             /** Label */
             label: string;
         };
+        /**
+         * Figure
+         * @enum {string}
+         */
+        Figure: "villages_below_units" | "accepted_holding" | "units_over_capacity" | "cadres_below_required" | "task_load" | "claims_waiting" | "measures_overdue" | "scores_missing";
+        /** FigureRows */
+        FigureRows: {
+            figure: components["schemas"]["Figure"];
+            /** Items */
+            items: {
+                [key: string]: unknown;
+            }[];
+            /** Total */
+            total: number;
+            /** Limit */
+            limit: number;
+            /** Offset */
+            offset: number;
+        };
         /** FlaggedDay */
         FlaggedDay: {
             /**
@@ -4046,6 +4315,21 @@ export interface components {
             flags: components["schemas"]["CheckinFlag"][];
             /** @description None: waiting for review */
             review: components["schemas"]["ReviewDecision"] | null;
+        };
+        /** FundsPanel */
+        FundsPanel: {
+            /** Month */
+            month: string;
+            /** Year */
+            year: number;
+            /** Township Code */
+            township_code: string | null;
+            /** Wait Days */
+            wait_days: number;
+            /** By Category */
+            by_category: components["schemas"]["LineCategory"][];
+            /** Claims Waiting */
+            claims_waiting: components["schemas"]["WaitingStep"][];
         };
         /**
          * HeldVillage
@@ -4467,6 +4751,23 @@ export interface components {
              */
             reason?: string | null;
         };
+        /** LineCategory */
+        LineCategory: {
+            /** Category */
+            category: string;
+            /** Lines */
+            lines: number;
+            /** Planned */
+            planned: string;
+            /** Approved */
+            approved: string;
+            /** Committed */
+            committed: string;
+            /** Paid */
+            paid: string;
+            /** Drill */
+            drill: string;
+        };
         /** LineIn */
         LineIn: {
             category: components["schemas"]["BudgetCategory"];
@@ -4561,6 +4862,11 @@ export interface components {
             /** Categories */
             categories: components["schemas"]["ProblemCategory"][];
         };
+        /**
+         * LoadBucket
+         * @enum {string}
+         */
+        LoadBucket: "0" | "1-2" | "3-5" | "6-10" | "11+";
         /** LogIn */
         LogIn: {
             /**
@@ -4829,6 +5135,18 @@ export interface components {
             village_name: string;
             case_status: components["schemas"]["CaseStatus"];
         };
+        /** Overview */
+        Overview: {
+            /** Month */
+            month: string;
+            /** Township Code */
+            township_code: string | null;
+            /**
+             * Panels
+             * @description the panels this build has (disclosure and discipline come later)
+             */
+            panels: components["schemas"]["PanelInfo"][];
+        };
         /** Page[AccountOut] */
         Page_AccountOut_: {
             /** Items */
@@ -5012,6 +5330,17 @@ export interface components {
             /** Partner Unit Id */
             partner_unit_id: number;
         };
+        /** PairingDrill */
+        PairingDrill: {
+            /** Below Required */
+            below_required: string;
+            /** Over Capacity */
+            over_capacity: string;
+            /** Accepted Holding */
+            accepted_holding: string;
+            /** Pairings */
+            pairings: string;
+        };
         /** PairingEnd */
         PairingEnd: {
             /**
@@ -5066,6 +5395,22 @@ export interface components {
              */
             allowed_actions: string[];
         };
+        /** PairingPanel */
+        PairingPanel: {
+            /** Month */
+            month: string;
+            /**
+             * As Of
+             * Format: date
+             */
+            as_of: string;
+            /** Township Code */
+            township_code: string | null;
+            totals: components["schemas"]["PairingTotals"];
+            /** By Township */
+            by_township: components["schemas"]["PairingTownship"][];
+            drill: components["schemas"]["PairingDrill"];
+        };
         /** PairingSettingsIn */
         PairingSettingsIn: {
             /**
@@ -5111,6 +5456,66 @@ export interface components {
          * @enum {string}
          */
         PairingStatus: "current" | "upcoming" | "finished" | "ended" | "void";
+        /** PairingTotals */
+        PairingTotals: {
+            /**
+             * Listed
+             * @description weak and rectifying villages
+             */
+            listed: number;
+            /**
+             * Covered
+             * @description of those, with at least the required partner units
+             */
+            covered: number;
+            /** Below Required */
+            below_required: number;
+            /** Missing Units */
+            missing_units: number;
+            /**
+             * Accepted Holding
+             * @description accepted villages still paired with a unit
+             */
+            accepted_holding: number;
+            /** Units Paired */
+            units_paired: number;
+            /**
+             * Over Capacity
+             * @description units paired with more villages than their capacity
+             */
+            over_capacity: number;
+            /** Pairings */
+            pairings: number;
+        };
+        /** PairingTownship */
+        PairingTownship: {
+            /** Township Code */
+            township_code: string;
+            /** Township Name */
+            township_name: string;
+            /** Listed */
+            listed: number;
+            /** Covered */
+            covered: number;
+            /** Below Required */
+            below_required: number;
+            /** Missing Units */
+            missing_units: number;
+            /** Accepted Holding */
+            accepted_holding: number;
+        };
+        /** PanelInfo */
+        PanelInfo: {
+            /** Name */
+            name: string;
+            /** Export */
+            export: string;
+        };
+        /**
+         * PanelName
+         * @enum {string}
+         */
+        PanelName: "rectification" | "pairing" | "cadres" | "tasks" | "funds";
         /** PartnerUnitCreate */
         PartnerUnitCreate: {
             /** Code */
@@ -5797,6 +6202,22 @@ export interface components {
             /** Weight */
             weight: number;
         };
+        /** RectificationPanel */
+        RectificationPanel: {
+            /** Month */
+            month: string;
+            /** Township Code */
+            township_code: string | null;
+            /** By Status */
+            by_status: components["schemas"]["StatusCount"][];
+            /** By Category */
+            by_category: components["schemas"]["CategoryCount"][];
+            /**
+             * Trend
+             * @description the twelve months up to the chosen one
+             */
+            trend: components["schemas"]["TrendMonth"][];
+        };
         /**
          * RectificationStatus
          * @enum {string}
@@ -6427,6 +6848,14 @@ export interface components {
              */
             closing_balance: string;
         };
+        /** StatusCount */
+        StatusCount: {
+            status: components["schemas"]["RectificationStatus"];
+            /** Villages */
+            villages: number;
+            /** Drill */
+            drill: string;
+        };
         /** Strength */
         Strength: {
             /**
@@ -6565,6 +6994,22 @@ export interface components {
          * @enum {string}
          */
         SyncStatus: "created" | "duplicate" | "refused";
+        /** TaskCaveat */
+        TaskCaveat: {
+            /**
+             * Thin
+             * @description too few villages to read the comparison as evidence
+             */
+            thin: boolean;
+            /** Villages With Tasks */
+            villages_with_tasks: number;
+            /** Accepted With Tasks */
+            accepted_with_tasks: number;
+            /** Min Villages */
+            min_villages: number;
+            /** Min Accepted */
+            min_accepted: number;
+        };
         /** TaskCreate */
         TaskCreate: {
             /** Village Code */
@@ -6672,6 +7117,28 @@ export interface components {
             allowed_actions: string[];
             /** History */
             history: components["schemas"]["HistoryOut"][];
+        };
+        /** TaskDrill */
+        TaskDrill: {
+            /** Villages */
+            villages: string;
+            /** Tasks */
+            tasks: string;
+        };
+        /** TaskGroup */
+        TaskGroup: {
+            status: components["schemas"]["RectificationStatus"];
+            load: components["schemas"]["LoadBucket"];
+            /** Villages */
+            villages: number;
+            /** Tasks */
+            tasks: number;
+            /** Completed */
+            completed: number;
+            /** Overdue */
+            overdue: number;
+            /** Drill */
+            drill: string;
         };
         /** TaskImportReport */
         TaskImportReport: {
@@ -6788,6 +7255,21 @@ export interface components {
              */
             allowed_actions: string[];
         };
+        /** TaskPanel */
+        TaskPanel: {
+            /** Month */
+            month: string;
+            /** Township Code */
+            township_code: string | null;
+            /** Groups */
+            groups: components["schemas"]["TaskGroup"][];
+            /** By Status */
+            by_status: components["schemas"]["TaskStatusGroup"][];
+            /** Villages With Tasks */
+            villages_with_tasks: number;
+            caveat: components["schemas"]["TaskCaveat"];
+            drill: components["schemas"]["TaskDrill"];
+        };
         /** TaskPatch */
         TaskPatch: {
             /** Title */
@@ -6829,6 +7311,22 @@ export interface components {
          * @enum {string}
          */
         TaskStatus: "planned" | "in_progress" | "done" | "overdue" | "accepted";
+        /** TaskStatusGroup */
+        TaskStatusGroup: {
+            status: components["schemas"]["RectificationStatus"];
+            /** Villages */
+            villages: number;
+            /** With Tasks */
+            with_tasks: number;
+            /** Tasks */
+            tasks: number;
+            /** Completed */
+            completed: number;
+            /** Overdue */
+            overdue: number;
+            /** Drill */
+            drill: string;
+        };
         /** TaskVillage */
         TaskVillage: {
             /** Code */
@@ -6849,6 +7347,25 @@ export interface components {
              * Format: date
              */
             closes_on: string;
+        };
+        /** TodoItem */
+        TodoItem: {
+            /** Key */
+            key: string;
+            /** Count */
+            count: number;
+            /**
+             * Link
+             * @description the list whose total is this count
+             */
+            link: string;
+        };
+        /** TodoList */
+        TodoList: {
+            /** Role */
+            role: string;
+            /** Items */
+            items: components["schemas"]["TodoItem"][];
         };
         /** TokenPair */
         TokenPair: {
@@ -6879,6 +7396,25 @@ export interface components {
             code: string;
             /** Name */
             name: string;
+        };
+        /** TrendMonth */
+        TrendMonth: {
+            /** Month */
+            month: string;
+            /**
+             * Listed
+             * @description cases opened by the month's end
+             */
+            listed: number;
+            /**
+             * Accepted
+             * @description cases accepted (销号) by the month's end
+             */
+            accepted: number;
+            /** Open */
+            open: number;
+            /** Drill */
+            drill: string;
         };
         /**
          * UncoveredReason
@@ -7159,6 +7695,24 @@ export interface components {
          * @enum {string}
          */
         VillageSort: "name" | "-name" | "code" | "-code" | "population" | "-population" | "party_member_count" | "-party_member_count" | "status";
+        /** WaitingStep */
+        WaitingStep: {
+            step: components["schemas"]["ClaimStep"];
+            /** Status */
+            status: string;
+            /** Waiting */
+            waiting: number;
+            /** Amount */
+            amount: string;
+            /** Too Long */
+            too_long: number;
+            /** Oldest Since */
+            oldest_since: string | null;
+            /** Drill */
+            drill: string;
+            /** Drill Too Long */
+            drill_too_long: string;
+        };
         /** NoteIn */
         cunzhi__assets__schemas__NoteIn: {
             /**
@@ -13846,6 +14400,7 @@ export interface operations {
                 village_code?: string | null;
                 status?: components["schemas"]["ClaimState"][] | null;
                 needs_approval?: boolean | null;
+                township_code?: string | null;
                 /** @description Page size (1 to 200) */
                 limit?: number;
                 offset?: number;
@@ -15915,6 +16470,391 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Validation error (field problems in `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Client error: application/problem+json with a stable `code` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    "dashboards-overview": {
+        parameters: {
+            query?: {
+                /** @description YYYY-MM; default: this month */
+                month?: string | null;
+                /** @description one township (default: the whole scope) */
+                township_code?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Overview"];
+                };
+            };
+            /** @description Validation error (field problems in `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Client error: application/problem+json with a stable `code` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    "dashboards-rectification": {
+        parameters: {
+            query?: {
+                /** @description YYYY-MM; default: this month */
+                month?: string | null;
+                /** @description one township (default: the whole scope) */
+                township_code?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RectificationPanel"];
+                };
+            };
+            /** @description Validation error (field problems in `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Client error: application/problem+json with a stable `code` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    "dashboards-pairing": {
+        parameters: {
+            query?: {
+                /** @description YYYY-MM; default: this month */
+                month?: string | null;
+                /** @description one township (default: the whole scope) */
+                township_code?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PairingPanel"];
+                };
+            };
+            /** @description Validation error (field problems in `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Client error: application/problem+json with a stable `code` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    "dashboards-cadres": {
+        parameters: {
+            query?: {
+                /** @description YYYY-MM; default: this month */
+                month?: string | null;
+                /** @description one township (default: the whole scope) */
+                township_code?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CadrePanel"];
+                };
+            };
+            /** @description Validation error (field problems in `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Client error: application/problem+json with a stable `code` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    "dashboards-tasks": {
+        parameters: {
+            query?: {
+                /** @description YYYY-MM; default: this month */
+                month?: string | null;
+                /** @description one township (default: the whole scope) */
+                township_code?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TaskPanel"];
+                };
+            };
+            /** @description Validation error (field problems in `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Client error: application/problem+json with a stable `code` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    "dashboards-funds": {
+        parameters: {
+            query?: {
+                /** @description YYYY-MM; default: this month */
+                month?: string | null;
+                /** @description one township (default: the whole scope) */
+                township_code?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FundsPanel"];
+                };
+            };
+            /** @description Validation error (field problems in `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Client error: application/problem+json with a stable `code` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    "dashboards-rows": {
+        parameters: {
+            query: {
+                figure: components["schemas"]["Figure"];
+                /** @description YYYY-MM; default: this month */
+                month?: string | null;
+                /** @description one township (default: the whole scope) */
+                township_code?: string | null;
+                /** @description task_load: the village's status */
+                status?: components["schemas"]["RectificationStatus"] | null;
+                /** @description task_load: the load bucket */
+                load?: components["schemas"]["LoadBucket"] | null;
+                /** @description claims_waiting: the step */
+                step?: components["schemas"]["ClaimStep"] | null;
+                /** @description Page size (1 to 200) */
+                limit?: number;
+                offset?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FigureRows"];
+                };
+            };
+            /** @description Validation error (field problems in `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Client error: application/problem+json with a stable `code` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    "dashboards-todo": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TodoList"];
+                };
+            };
+            /** @description Client error: application/problem+json with a stable `code` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    "dashboards-export": {
+        parameters: {
+            query?: {
+                /** @description YYYY-MM; default: this month */
+                month?: string | null;
+                /** @description one township (default: the whole scope) */
+                township_code?: string | null;
+            };
+            header?: never;
+            path: {
+                panel: components["schemas"]["PanelName"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description An XLSX workbook with Chinese headers */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": unknown;
                 };
             };
             /** @description Validation error (field problems in `errors`) */
