@@ -8,9 +8,9 @@ export default defineDomain({
   desktopRoutes: [
     {
       path: 'dashboard',
-      meta: { titleKey: 'dashboards.title', roles: [...DESK_ROLES] },
+      meta: { titleKey: 'dashboards.title' },
       children: [
-        { path: '', name: 'dashboard', component: () => import('./desktop/DashboardView.vue') },
+        { path: '', name: 'dashboard', component: () => import('./desktop/DashboardView.vue'), meta: { roles: [...DESK_ROLES] } },
         {
           path: 'rows',
           name: 'dashboard-rows',
@@ -21,7 +21,7 @@ export default defineDomain({
           path: 'report',
           name: 'dashboard-report',
           component: () => import('./desktop/MonthlyReport.vue'),
-          meta: { titleKey: 'dashboards.report' },
+          meta: { titleKey: 'dashboards.report', roles: [...DESK_ROLES] },
         },
       ],
     },
