@@ -80,6 +80,11 @@ class Settings(BaseSettings):
     checkin_offline_tolerance_hours: int = Field(default=48, ge=1, le=24 * 7)
     # How many days before a task's due date the due-soon reminder goes out (once per task and date).
     task_remind_days: int = Field(default=3, ge=0, le=60)
+    # Dashboards: days a stationed cadre must be present in the village per month (fewer posted days
+    # that month lower it to those days), and how long a claim may wait at one step before it counts
+    # as waiting too long.
+    cadre_required_days: int = Field(default=20, ge=1, le=31)
+    claim_wait_days: int = Field(default=7, ge=1, le=365)
 
     @field_validator("timezone")
     @classmethod

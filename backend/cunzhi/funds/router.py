@@ -394,9 +394,11 @@ async def claims_list(
     village_code: Annotated[str | None, Query(pattern=r"^\d{12}$")] = None,
     status: Annotated[list[ClaimState] | None, Query()] = None,
     needs_approval: bool | None = None,
+    township_code: Annotated[str | None, Query(pattern=r"^\d{12}$")] = None,
     limit: Limit = 50, offset: Offset = 0,
 ) -> ClaimList:
     views, total = await service.list_claims(session, principal, village_code=village_code, status=status or [],
+                                             township_code=township_code,
                                              needs_approval=needs_approval, limit=limit, offset=offset)
     return ClaimList(items=[ClaimOut(**_claim_fields(v)) for v in views], total=total, limit=limit, offset=offset)
 

@@ -744,10 +744,13 @@ async def list_claims(
     needs_approval: bool | None,
     limit: int,
     offset: int,
+    township_code: str | None = None,
 ) -> tuple[list[ClaimView], int]:
     where = _claims_visible(p)
     if village_code:
         where.append(Village.code == village_code)
+    if township_code:
+        where.append(Village.township_code == township_code)
     if status:
         where.append(Claim.status.in_([s.value for s in status]))
     if needs_approval is not None:

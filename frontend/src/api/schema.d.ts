@@ -106,23 +106,6 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/v1/audit-events": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** The county's audit log, newest first: filter by actor, entity and time; by cursor */
-        get: operations["audit-list"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/api/v1/api-clients": {
         parameters: {
             query?: never;
@@ -365,40 +348,6 @@ export interface paths {
         put?: never;
         /** Register a village (county admin) */
         post: operations["villages-create"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/villages/positions/import": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Villages' positions from a CSV (村代码, 纬度, 经度): a dry run reports every bad row; the import writes all rows or none */
-        post: operations["villages-positions-import"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/villages/bulk": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Upsert up to 200 villages of the client's township by code, one result per item */
-        post: operations["villages-bulk_upsert"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1044,23 +993,6 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/v1/cadres/bulk": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Upsert up to 200 cadres by the township system's ids, one result per item */
-        post: operations["cadres-bulk_upsert"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/api/v1/cadres/me/today": {
         parameters: {
             query?: never;
@@ -1492,23 +1424,6 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/v1/tasks/bulk": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Upsert up to 200 tasks by the township system's ids, one result per item */
-        post: operations["tasks-bulk_upsert"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/api/v1/tasks/import": {
         parameters: {
             query?: never;
@@ -1520,40 +1435,6 @@ export interface paths {
         put?: never;
         /** Import tasks from XLSX or CSV: a dry run reports every bad row; the import writes all or none */
         post: operations["tasks-import"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/tasks/imports": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Hand a task file (checked first with the dry run) to the worker; poll the import for progress */
-        post: operations["tasks-import-start"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/tasks/imports/{import_id}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** An import's progress and outcome (whoever started it, or the county) */
-        get: operations["tasks-import-get"];
-        put?: never;
-        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -2023,7 +1904,7 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        /** Change a draft claim's purpose, payee, amount or line (village committee) */
+        /** Change a draft claim's purpose or payee (village committee) */
         patch: operations["funds-claim_edit"];
         trace?: never;
     };
@@ -2465,6 +2346,159 @@ export interface paths {
         put?: never;
         /** End the letting; the resource can be let again */
         post: operations["resources-end_letting"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/dashboards": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The panels there are, with their exports */
+        get: operations["dashboards-overview"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/dashboards/rectification": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Weak villages by problem category and status, and the trend of cases */
+        get: operations["dashboards-rectification"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/dashboards/pairing": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Pairing coverage: villages short of units, units over capacity, accepted villages holding units */
+        get: operations["dashboards-pairing"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/dashboards/cadres": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Cadre presence in the month: days in village, cadres below the required days, flagged check-ins */
+        get: operations["dashboards-cadres"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/dashboards/tasks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Task load and completion per village beside its rectification outcome */
+        get: operations["dashboards-tasks"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/dashboards/funds": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Budget execution by line category, and claims waiting at each step */
+        get: operations["dashboards-funds"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/dashboards/rows": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The rows behind one figure of a panel */
+        get: operations["dashboards-rows"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/dashboards/todo": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The caller's to-do counts, each with its list */
+        get: operations["dashboards-todo"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/dashboards/{panel}/export.xlsx": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One panel as XLSX with Chinese headers */
+        get: operations["dashboards-export"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -3061,52 +3095,6 @@ export interface components {
             /** Discipline Issues */
             discipline_issues: number;
         };
-        /** AuditEventOut */
-        AuditEventOut: {
-            /** Id */
-            id: number;
-            /**
-             * At
-             * Format: date-time
-             */
-            at: string;
-            /**
-             * Actor
-             * @description user:<id> or client:<id>
-             */
-            actor: string;
-            /** Actor Name */
-            actor_name: string;
-            /**
-             * Action
-             * @description e.g. village.update, claim.approve
-             */
-            action: string;
-            /** Entity */
-            entity: string;
-            /** Entity Id */
-            entity_id: string;
-            /** Before */
-            before: {
-                [key: string]: unknown;
-            } | null;
-            /** After */
-            after: {
-                [key: string]: unknown;
-            } | null;
-            /**
-             * Sealed
-             * @description Chained into the hash chain already (cunzhi audit verify)
-             */
-            sealed: boolean;
-        };
-        /** AuditPage */
-        AuditPage: {
-            /** Items */
-            items: components["schemas"]["AuditEventOut"][];
-            /** Next Cursor */
-            next_cursor: string | null;
-        };
         /** Body_auth-token */
         "Body_auth-token": {
             /**
@@ -3161,25 +3149,10 @@ export interface components {
              */
             dry_run: boolean;
         };
-        /** Body_tasks-import-start */
-        "Body_tasks-import-start": {
-            /** File */
-            file: string;
-        };
         /** Body_tasks-progress-photo-add */
         "Body_tasks-progress-photo-add": {
             /** File */
             file: string;
-        };
-        /** Body_villages-positions-import */
-        "Body_villages-positions-import": {
-            /** File */
-            file: string;
-            /**
-             * Dry Run
-             * @default true
-             */
-            dry_run: boolean;
         };
         /** BudgetApproveIn */
         BudgetApproveIn: {
@@ -3318,17 +3291,6 @@ export interface components {
             /** Version */
             version: number;
         };
-        /** BulkReport */
-        BulkReport: {
-            summary: components["schemas"]["Summary"];
-            /** Items */
-            items: components["schemas"]["ItemResult"][];
-        };
-        /** CadreBulk */
-        CadreBulk: {
-            /** Items */
-            items: components["schemas"]["CadreUpsert"][];
-        };
         /** CadreCreate */
         CadreCreate: {
             /**
@@ -3390,6 +3352,42 @@ export interface components {
              */
             allowed_actions: string[];
         };
+        /** CadreDrill */
+        CadreDrill: {
+            /** Attendance */
+            attendance: string;
+            /** Below Required */
+            below_required: string;
+            /** Flagged */
+            flagged: string;
+            /** Flagged Pending */
+            flagged_pending: string;
+        };
+        /** CadreFigures */
+        CadreFigures: {
+            /**
+             * Cadres
+             * @description cadre and village pairs of the month (posted or checked in)
+             */
+            cadres: number;
+            /** Posted */
+            posted: number;
+            /**
+             * Days
+             * @description days present that count (not flagged, or accepted)
+             */
+            days: number;
+            /** Posted Days */
+            posted_days: number;
+            /** Below Required */
+            below_required: number;
+            /** Flagged Pending */
+            flagged_pending: number;
+            /** Flagged Accepted */
+            flagged_accepted: number;
+            /** Flagged Rejected */
+            flagged_rejected: number;
+        };
         /** CadreOut */
         CadreOut: {
             /** Id */
@@ -3415,6 +3413,24 @@ export interface components {
             current_posting: components["schemas"]["PostingOut"] | null;
             /** Version */
             version: number;
+        };
+        /** CadrePanel */
+        CadrePanel: {
+            /** Month */
+            month: string;
+            /**
+             * As Of
+             * Format: date
+             */
+            as_of: string;
+            /** Township Code */
+            township_code: string | null;
+            /** Required Days */
+            required_days: number;
+            totals: components["schemas"]["CadreFigures"];
+            /** By Township */
+            by_township: components["schemas"]["CadreTownship"][];
+            drill: components["schemas"]["CadreDrill"];
         };
         /**
          * CadrePatch
@@ -3486,32 +3502,34 @@ export interface components {
             /** Updated At */
             updated_at: string | null;
         };
-        /**
-         * CadreUpsert
-         * @description One cadre the township system keeps, by its own id. Fields left out keep their value (on a
-         *     new cadre: their default).
-         */
-        CadreUpsert: {
+        /** CadreTownship */
+        CadreTownship: {
             /**
-             * External Id
-             * @description The township system's own id (1 to 64 of A-Z a-z 0-9 . _ : / -)
+             * Cadres
+             * @description cadre and village pairs of the month (posted or checked in)
              */
-            external_id: string;
-            /** Name */
-            name: string;
-            /** Phone */
-            phone?: string | null;
-            /** Home Unit */
-            home_unit: string;
-            /** Expertise */
-            expertise?: string[];
+            cadres: number;
+            /** Posted */
+            posted: number;
             /**
-             * Active
-             * @default true
+             * Days
+             * @description days present that count (not flagged, or accepted)
              */
-            active: boolean;
-            /** Note */
-            note?: string | null;
+            days: number;
+            /** Posted Days */
+            posted_days: number;
+            /** Below Required */
+            below_required: number;
+            /** Flagged Pending */
+            flagged_pending: number;
+            /** Flagged Accepted */
+            flagged_accepted: number;
+            /** Flagged Rejected */
+            flagged_rejected: number;
+            /** Township Code */
+            township_code: string;
+            /** Township Name */
+            township_name: string;
         };
         /** CadreVillageRef */
         CadreVillageRef: {
@@ -3639,6 +3657,15 @@ export interface components {
          * @enum {string}
          */
         Category: "seven_helps" | "construction" | "poverty_relief" | "industry";
+        /** CategoryCount */
+        CategoryCount: {
+            category: components["schemas"]["ProblemCategory"];
+            status: components["schemas"]["RectificationStatus"];
+            /** Villages */
+            villages: number;
+            /** Drill */
+            drill: string;
+        };
         /**
          * CheckinFlag
          * @enum {string}
@@ -3827,22 +3854,14 @@ export interface components {
         };
         /**
          * ClaimEditIn
-         * @description The fields of a draft claim to change; those left out stay as they are. A new amount or line
-         *     moves the draft's reservation (409 budget_exceeded when the line has not that much left); once the
-         *     claim is submitted nothing changes any more.
+         * @description The fields of a draft claim to change; those left out stay as they are. The amount and the line
+         *     stay as filed (withdraw the draft and file it anew to change them).
          */
         ClaimEditIn: {
             /** Purpose */
             purpose?: string | null;
             /** Payee */
             payee?: string | null;
-            /** Amount */
-            amount?: string | null;
-            /**
-             * Line Id
-             * @description Another line of the village's current approved budget
-             */
-            line_id?: number | null;
         };
         /** ClaimIn */
         ClaimIn: {
@@ -3938,6 +3957,11 @@ export interface components {
          * @enum {string}
          */
         ClaimState: "draft" | "submitted" | "committee_signed" | "township_approved" | "paid" | "rejected" | "withdrawn" | "reversed";
+        /**
+         * ClaimStep
+         * @enum {string}
+         */
+        ClaimStep: "sign" | "approve" | "pay_direct" | "pay";
         /** ConfirmIn */
         ConfirmIn: {
             /** Excluded */
@@ -4259,6 +4283,25 @@ export interface components {
             /** Label */
             label: string;
         };
+        /**
+         * Figure
+         * @enum {string}
+         */
+        Figure: "villages_below_units" | "accepted_holding" | "units_over_capacity" | "cadres_below_required" | "task_load" | "claims_waiting" | "measures_overdue" | "scores_missing";
+        /** FigureRows */
+        FigureRows: {
+            figure: components["schemas"]["Figure"];
+            /** Items */
+            items: {
+                [key: string]: unknown;
+            }[];
+            /** Total */
+            total: number;
+            /** Limit */
+            limit: number;
+            /** Offset */
+            offset: number;
+        };
         /** FlaggedDay */
         FlaggedDay: {
             /**
@@ -4272,6 +4315,21 @@ export interface components {
             flags: components["schemas"]["CheckinFlag"][];
             /** @description None: waiting for review */
             review: components["schemas"]["ReviewDecision"] | null;
+        };
+        /** FundsPanel */
+        FundsPanel: {
+            /** Month */
+            month: string;
+            /** Year */
+            year: number;
+            /** Township Code */
+            township_code: string | null;
+            /** Wait Days */
+            wait_days: number;
+            /** By Category */
+            by_category: components["schemas"]["LineCategory"][];
+            /** Claims Waiting */
+            claims_waiting: components["schemas"]["WaitingStep"][];
         };
         /**
          * HeldVillage
@@ -4483,25 +4541,6 @@ export interface components {
              */
             granted_at: string;
         };
-        /** ItemError */
-        ItemError: {
-            /**
-             * Status
-             * @description The HTTP status a single write would have answered
-             */
-            status: number;
-            /** Code */
-            code: string;
-            /** Detail */
-            detail: string;
-            /**
-             * Errors
-             * @description Field problems: loc (from the item), msg, type
-             */
-            errors?: {
-                [key: string]: unknown;
-            }[] | null;
-        };
         /** ItemIn */
         ItemIn: {
             category: components["schemas"]["Category"];
@@ -4556,28 +4595,6 @@ export interface components {
             sort?: number | null;
             /** Active */
             active?: boolean | null;
-        };
-        /** ItemResult */
-        ItemResult: {
-            /**
-             * Index
-             * @description Position of the item in the request (from 0)
-             */
-            index: number;
-            /** External Id */
-            external_id: string;
-            result: components["schemas"]["Outcome"];
-            /**
-             * Id
-             * @description The record's id in Cunzhi (a village's code)
-             */
-            id?: string | null;
-            /**
-             * Version
-             * @description The record's version (its ETag) after the upsert
-             */
-            version?: number | null;
-            error?: components["schemas"]["ItemError"] | null;
         };
         /** JobOut */
         JobOut: {
@@ -4734,6 +4751,23 @@ export interface components {
              */
             reason?: string | null;
         };
+        /** LineCategory */
+        LineCategory: {
+            /** Category */
+            category: string;
+            /** Lines */
+            lines: number;
+            /** Planned */
+            planned: string;
+            /** Approved */
+            approved: string;
+            /** Committed */
+            committed: string;
+            /** Paid */
+            paid: string;
+            /** Drill */
+            drill: string;
+        };
         /** LineIn */
         LineIn: {
             category: components["schemas"]["BudgetCategory"];
@@ -4828,6 +4862,11 @@ export interface components {
             /** Categories */
             categories: components["schemas"]["ProblemCategory"][];
         };
+        /**
+         * LoadBucket
+         * @enum {string}
+         */
+        LoadBucket: "0" | "1-2" | "3-5" | "6-10" | "11+";
         /** LogIn */
         LogIn: {
             /**
@@ -5096,11 +5135,18 @@ export interface components {
             village_name: string;
             case_status: components["schemas"]["CaseStatus"];
         };
-        /**
-         * Outcome
-         * @enum {string}
-         */
-        Outcome: "created" | "updated" | "unchanged" | "error";
+        /** Overview */
+        Overview: {
+            /** Month */
+            month: string;
+            /** Township Code */
+            township_code: string | null;
+            /**
+             * Panels
+             * @description the panels this build has (disclosure and discipline come later)
+             */
+            panels: components["schemas"]["PanelInfo"][];
+        };
         /** Page[AccountOut] */
         Page_AccountOut_: {
             /** Items */
@@ -5284,6 +5330,17 @@ export interface components {
             /** Partner Unit Id */
             partner_unit_id: number;
         };
+        /** PairingDrill */
+        PairingDrill: {
+            /** Below Required */
+            below_required: string;
+            /** Over Capacity */
+            over_capacity: string;
+            /** Accepted Holding */
+            accepted_holding: string;
+            /** Pairings */
+            pairings: string;
+        };
         /** PairingEnd */
         PairingEnd: {
             /**
@@ -5338,6 +5395,22 @@ export interface components {
              */
             allowed_actions: string[];
         };
+        /** PairingPanel */
+        PairingPanel: {
+            /** Month */
+            month: string;
+            /**
+             * As Of
+             * Format: date
+             */
+            as_of: string;
+            /** Township Code */
+            township_code: string | null;
+            totals: components["schemas"]["PairingTotals"];
+            /** By Township */
+            by_township: components["schemas"]["PairingTownship"][];
+            drill: components["schemas"]["PairingDrill"];
+        };
         /** PairingSettingsIn */
         PairingSettingsIn: {
             /**
@@ -5383,6 +5456,66 @@ export interface components {
          * @enum {string}
          */
         PairingStatus: "current" | "upcoming" | "finished" | "ended" | "void";
+        /** PairingTotals */
+        PairingTotals: {
+            /**
+             * Listed
+             * @description weak and rectifying villages
+             */
+            listed: number;
+            /**
+             * Covered
+             * @description of those, with at least the required partner units
+             */
+            covered: number;
+            /** Below Required */
+            below_required: number;
+            /** Missing Units */
+            missing_units: number;
+            /**
+             * Accepted Holding
+             * @description accepted villages still paired with a unit
+             */
+            accepted_holding: number;
+            /** Units Paired */
+            units_paired: number;
+            /**
+             * Over Capacity
+             * @description units paired with more villages than their capacity
+             */
+            over_capacity: number;
+            /** Pairings */
+            pairings: number;
+        };
+        /** PairingTownship */
+        PairingTownship: {
+            /** Township Code */
+            township_code: string;
+            /** Township Name */
+            township_name: string;
+            /** Listed */
+            listed: number;
+            /** Covered */
+            covered: number;
+            /** Below Required */
+            below_required: number;
+            /** Missing Units */
+            missing_units: number;
+            /** Accepted Holding */
+            accepted_holding: number;
+        };
+        /** PanelInfo */
+        PanelInfo: {
+            /** Name */
+            name: string;
+            /** Export */
+            export: string;
+        };
+        /**
+         * PanelName
+         * @enum {string}
+         */
+        PanelName: "rectification" | "pairing" | "cadres" | "tasks" | "funds";
         /** PartnerUnitCreate */
         PartnerUnitCreate: {
             /** Code */
@@ -5394,11 +5527,8 @@ export interface components {
              * @description defaults to the caller's county
              */
             county_code?: string | null;
-            /**
-             * Strengths
-             * @description what the unit brings (at least one): pairing matches on them
-             */
-            strengths: string[];
+            /** Strengths */
+            strengths?: string[];
             /**
              * Capacity
              * @description villages it can help at once; defaults to the CUNZHI_VILLAGES_PER_UNIT setting
@@ -5443,10 +5573,7 @@ export interface components {
         PartnerUnitPatch: {
             /** Name */
             name?: string | null;
-            /**
-             * Strengths
-             * @description left out: unchanged; never empty
-             */
+            /** Strengths */
             strengths?: string[] | null;
             /** Capacity */
             capacity?: number | null;
@@ -5497,47 +5624,6 @@ export interface components {
              * Format: date-time
              */
             uploaded_at: string;
-        };
-        /** PositionImportReport */
-        PositionImportReport: {
-            /** Dry Run */
-            dry_run: boolean;
-            /** Rows */
-            rows: number;
-            /** Valid */
-            valid: number;
-            /** Errors */
-            errors: components["schemas"]["PositionRowError"][];
-            /**
-             * Updated
-             * @description Villages whose position changed
-             * @default 0
-             */
-            updated: number;
-            /**
-             * Unchanged
-             * @description Rows that gave a village the position it had
-             * @default 0
-             */
-            unchanged: number;
-        };
-        /** PositionRowError */
-        PositionRowError: {
-            /**
-             * Row
-             * @description Row number in the file (the header is row 1)
-             */
-            row: number;
-            /**
-             * Column
-             * @description The column's header, in Chinese
-             */
-            column: string;
-            /**
-             * Reason
-             * @description What is wrong, in Chinese
-             */
-            reason: string;
         };
         /**
          * Post
@@ -6115,6 +6201,22 @@ export interface components {
             strength: string;
             /** Weight */
             weight: number;
+        };
+        /** RectificationPanel */
+        RectificationPanel: {
+            /** Month */
+            month: string;
+            /** Township Code */
+            township_code: string | null;
+            /** By Status */
+            by_status: components["schemas"]["StatusCount"][];
+            /** By Category */
+            by_category: components["schemas"]["CategoryCount"][];
+            /**
+             * Trend
+             * @description the twelve months up to the chosen one
+             */
+            trend: components["schemas"]["TrendMonth"][];
         };
         /**
          * RectificationStatus
@@ -6746,6 +6848,14 @@ export interface components {
              */
             closing_balance: string;
         };
+        /** StatusCount */
+        StatusCount: {
+            status: components["schemas"]["RectificationStatus"];
+            /** Villages */
+            villages: number;
+            /** Drill */
+            drill: string;
+        };
         /** Strength */
         Strength: {
             /**
@@ -6802,29 +6912,6 @@ export interface components {
              * Format: date-time
              */
             created_at: string;
-        };
-        /** Summary */
-        Summary: {
-            /**
-             * Created
-             * @default 0
-             */
-            created: number;
-            /**
-             * Updated
-             * @default 0
-             */
-            updated: number;
-            /**
-             * Unchanged
-             * @default 0
-             */
-            unchanged: number;
-            /**
-             * Errors
-             * @default 0
-             */
-            errors: number;
         };
         /** SurveyIn */
         SurveyIn: {
@@ -6907,10 +6994,21 @@ export interface components {
          * @enum {string}
          */
         SyncStatus: "created" | "duplicate" | "refused";
-        /** TaskBulk */
-        TaskBulk: {
-            /** Items */
-            items: components["schemas"]["TaskUpsert"][];
+        /** TaskCaveat */
+        TaskCaveat: {
+            /**
+             * Thin
+             * @description too few villages to read the comparison as evidence
+             */
+            thin: boolean;
+            /** Villages With Tasks */
+            villages_with_tasks: number;
+            /** Accepted With Tasks */
+            accepted_with_tasks: number;
+            /** Min Villages */
+            min_villages: number;
+            /** Min Accepted */
+            min_accepted: number;
         };
         /** TaskCreate */
         TaskCreate: {
@@ -7020,63 +7118,27 @@ export interface components {
             /** History */
             history: components["schemas"]["HistoryOut"][];
         };
-        /**
-         * TaskImportJob
-         * @description An import run by the worker: poll it until `status` is done, rejected or failed.
-         */
-        TaskImportJob: {
-            /** Id */
-            id: number;
-            /** @description queued → validating → writing → done; rejected: bad rows, nothing written; failed: the job broke, nothing written */
-            status: components["schemas"]["TaskImportStatus"];
-            /** File Name */
-            file_name: string;
-            /**
-             * Rows
-             * @description Task rows in the file
-             */
-            rows: number;
-            /**
-             * Written
-             * @description Rows handled so far by the writing step
-             */
-            written: number;
-            /**
-             * Share
-             * @description written / rows, for the progress bar
-             */
-            share: number;
-            /**
-             * Created
-             * @description Tasks created (when done)
-             */
-            created: number | null;
-            /**
-             * Skipped
-             * @description Rows already imported before (when done)
-             */
-            skipped: number | null;
-            /**
-             * Errors
-             * @description Every bad row (when rejected)
-             */
-            errors: components["schemas"]["TaskImportRowError"][];
-            /**
-             * Error
-             * @description Why the job failed, in Chinese
-             */
-            error: string | null;
-            /** Actor */
-            actor: string;
-            /**
-             * Created At
-             * Format: date-time
-             */
-            created_at: string;
-            /** Started At */
-            started_at: string | null;
-            /** Finished At */
-            finished_at: string | null;
+        /** TaskDrill */
+        TaskDrill: {
+            /** Villages */
+            villages: string;
+            /** Tasks */
+            tasks: string;
+        };
+        /** TaskGroup */
+        TaskGroup: {
+            status: components["schemas"]["RectificationStatus"];
+            load: components["schemas"]["LoadBucket"];
+            /** Villages */
+            villages: number;
+            /** Tasks */
+            tasks: number;
+            /** Completed */
+            completed: number;
+            /** Overdue */
+            overdue: number;
+            /** Drill */
+            drill: string;
         };
         /** TaskImportReport */
         TaskImportReport: {
@@ -7118,11 +7180,6 @@ export interface components {
              */
             reason: string;
         };
-        /**
-         * TaskImportStatus
-         * @enum {string}
-         */
-        TaskImportStatus: "queued" | "validating" | "writing" | "done" | "rejected" | "failed";
         /** TaskOut */
         TaskOut: {
             /** Id */
@@ -7198,6 +7255,21 @@ export interface components {
              */
             allowed_actions: string[];
         };
+        /** TaskPanel */
+        TaskPanel: {
+            /** Month */
+            month: string;
+            /** Township Code */
+            township_code: string | null;
+            /** Groups */
+            groups: components["schemas"]["TaskGroup"][];
+            /** By Status */
+            by_status: components["schemas"]["TaskStatusGroup"][];
+            /** Villages With Tasks */
+            villages_with_tasks: number;
+            caveat: components["schemas"]["TaskCaveat"];
+            drill: components["schemas"]["TaskDrill"];
+        };
         /** TaskPatch */
         TaskPatch: {
             /** Title */
@@ -7239,45 +7311,21 @@ export interface components {
          * @enum {string}
          */
         TaskStatus: "planned" | "in_progress" | "done" | "overdue" | "accepted";
-        /**
-         * TaskUpsert
-         * @description One task the township system gives, by its own id: the fields of a new task. On an existing
-         *     one, the village and the item must stay as they are; the other fields are edited when they differ.
-         */
-        TaskUpsert: {
-            /** Village Code */
-            village_code: string;
-            /** Item Id */
-            item_id: number;
-            /** Title */
-            title: string;
-            /** Duties */
-            duties?: components["schemas"]["Duty"][];
-            /** Note */
-            note?: string | null;
-            /**
-             * Target
-             * @description A positive quantity
-             * @example 3.5
-             */
-            target: string;
-            /** Unit */
-            unit: string;
-            /**
-             * Due Date
-             * Format: date
-             */
-            due_date: string;
-            responsible_kind: components["schemas"]["Responsible"];
-            /** Partner Unit Id */
-            partner_unit_id?: number | null;
-            /** Cadre Id */
-            cadre_id?: number | null;
-            /**
-             * External Id
-             * @description The township system's own id (1 to 64 of A-Z a-z 0-9 . _ : / -)
-             */
-            external_id: string;
+        /** TaskStatusGroup */
+        TaskStatusGroup: {
+            status: components["schemas"]["RectificationStatus"];
+            /** Villages */
+            villages: number;
+            /** With Tasks */
+            with_tasks: number;
+            /** Tasks */
+            tasks: number;
+            /** Completed */
+            completed: number;
+            /** Overdue */
+            overdue: number;
+            /** Drill */
+            drill: string;
         };
         /** TaskVillage */
         TaskVillage: {
@@ -7299,6 +7347,25 @@ export interface components {
              * Format: date
              */
             closes_on: string;
+        };
+        /** TodoItem */
+        TodoItem: {
+            /** Key */
+            key: string;
+            /** Count */
+            count: number;
+            /**
+             * Link
+             * @description the list whose total is this count
+             */
+            link: string;
+        };
+        /** TodoList */
+        TodoList: {
+            /** Role */
+            role: string;
+            /** Items */
+            items: components["schemas"]["TodoItem"][];
         };
         /** TokenPair */
         TokenPair: {
@@ -7329,6 +7396,25 @@ export interface components {
             code: string;
             /** Name */
             name: string;
+        };
+        /** TrendMonth */
+        TrendMonth: {
+            /** Month */
+            month: string;
+            /**
+             * Listed
+             * @description cases opened by the month's end
+             */
+            listed: number;
+            /**
+             * Accepted
+             * @description cases accepted (销号) by the month's end
+             */
+            accepted: number;
+            /** Open */
+            open: number;
+            /** Drill */
+            drill: string;
         };
         /**
          * UncoveredReason
@@ -7452,11 +7538,6 @@ export interface components {
              * @default
              */
             note: string;
-        };
-        /** VillageBulk */
-        VillageBulk: {
-            /** Items */
-            items: components["schemas"]["VillageUpsert"][];
         };
         /** VillageCreate */
         VillageCreate: {
@@ -7614,40 +7695,23 @@ export interface components {
          * @enum {string}
          */
         VillageSort: "name" | "-name" | "code" | "-code" | "population" | "-population" | "party_member_count" | "-party_member_count" | "status";
-        /**
-         * VillageUpsert
-         * @description One village of the caller's township, by its code (the external id). Fields left out keep
-         *     their value (on a new village: their default).
-         */
-        VillageUpsert: {
-            /**
-             * Code
-             * @description 12-digit village code
-             */
-            code: string;
-            /** Name */
-            name: string;
-            /**
-             * Population
-             * @default 0
-             */
-            population: number;
-            /**
-             * Households
-             * @default 0
-             */
-            households: number;
-            /** Secretary Name */
-            secretary_name?: string | null;
-            /**
-             * Party Member Count
-             * @default 0
-             */
-            party_member_count: number;
-            /** Lat */
-            lat?: number | null;
-            /** Lng */
-            lng?: number | null;
+        /** WaitingStep */
+        WaitingStep: {
+            step: components["schemas"]["ClaimStep"];
+            /** Status */
+            status: string;
+            /** Waiting */
+            waiting: number;
+            /** Amount */
+            amount: string;
+            /** Too Long */
+            too_long: number;
+            /** Oldest Since */
+            oldest_since: string | null;
+            /** Drill */
+            drill: string;
+            /** Drill Too Long */
+            drill_too_long: string;
         };
         /** NoteIn */
         cunzhi__assets__schemas__NoteIn: {
@@ -8060,60 +8124,6 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Me"];
-                };
-            };
-            /** @description Client error: application/problem+json with a stable `code` */
-            "4XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"];
-                };
-            };
-        };
-    };
-    "audit-list": {
-        parameters: {
-            query?: {
-                /** @description user:<id>, client:<id>, or part of the actor's name */
-                actor?: string | null;
-                /** @description e.g. village, claim */
-                entity?: string | null;
-                entity_id?: string | null;
-                /** @description an action or its prefix */
-                action?: string | null;
-                /** @description from this instant (inclusive) */
-                since?: string | null;
-                /** @description before this instant */
-                until?: string | null;
-                /** @description next_cursor of the previous page */
-                cursor?: number | null;
-                /** @description Page size (1 to 200) */
-                limit?: number;
-            };
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AuditPage"];
-                };
-            };
-            /** @description Validation error (field problems in `errors`) */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
             /** @description Client error: application/problem+json with a stable `code` */
@@ -9029,90 +9039,6 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["VillageDetail"];
-                };
-            };
-            /** @description Validation error (field problems in `errors`) */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"];
-                };
-            };
-            /** @description Client error: application/problem+json with a stable `code` */
-            "4XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"];
-                };
-            };
-        };
-    };
-    "villages-positions-import": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "multipart/form-data": components["schemas"]["Body_villages-positions-import"];
-            };
-        };
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["PositionImportReport"];
-                };
-            };
-            /** @description Validation error (field problems in `errors`) */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"];
-                };
-            };
-            /** @description Client error: application/problem+json with a stable `code` */
-            "4XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"];
-                };
-            };
-        };
-    };
-    "villages-bulk_upsert": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["VillageBulk"];
-            };
-        };
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["BulkReport"];
                 };
             };
             /** @description Validation error (field problems in `errors`) */
@@ -11263,48 +11189,6 @@ export interface operations {
             };
         };
     };
-    "cadres-bulk_upsert": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["CadreBulk"];
-            };
-        };
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["BulkReport"];
-                };
-            };
-            /** @description Validation error (field problems in `errors`) */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"];
-                };
-            };
-            /** @description Client error: application/problem+json with a stable `code` */
-            "4XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"];
-                };
-            };
-        };
-    };
     "cadres-me-today": {
         parameters: {
             query?: never;
@@ -12801,48 +12685,6 @@ export interface operations {
             };
         };
     };
-    "tasks-bulk_upsert": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["TaskBulk"];
-            };
-        };
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["BulkReport"];
-                };
-            };
-            /** @description Validation error (field problems in `errors`) */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"];
-                };
-            };
-            /** @description Client error: application/problem+json with a stable `code` */
-            "4XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"];
-                };
-            };
-        };
-    };
     "tasks-import": {
         parameters: {
             query?: never;
@@ -12863,88 +12705,6 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["TaskImportReport"];
-                };
-            };
-            /** @description Validation error (field problems in `errors`) */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"];
-                };
-            };
-            /** @description Client error: application/problem+json with a stable `code` */
-            "4XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"];
-                };
-            };
-        };
-    };
-    "tasks-import-start": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "multipart/form-data": components["schemas"]["Body_tasks-import-start"];
-            };
-        };
-        responses: {
-            /** @description Successful Response */
-            202: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["TaskImportJob"];
-                };
-            };
-            /** @description Validation error (field problems in `errors`) */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"];
-                };
-            };
-            /** @description Client error: application/problem+json with a stable `code` */
-            "4XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"];
-                };
-            };
-        };
-    };
-    "tasks-import-get": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                import_id: number;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["TaskImportJob"];
                 };
             };
             /** @description Validation error (field problems in `errors`) */
@@ -14640,6 +14400,7 @@ export interface operations {
                 village_code?: string | null;
                 status?: components["schemas"]["ClaimState"][] | null;
                 needs_approval?: boolean | null;
+                township_code?: string | null;
                 /** @description Page size (1 to 200) */
                 limit?: number;
                 offset?: number;
@@ -16709,6 +16470,391 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Validation error (field problems in `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Client error: application/problem+json with a stable `code` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    "dashboards-overview": {
+        parameters: {
+            query?: {
+                /** @description YYYY-MM; default: this month */
+                month?: string | null;
+                /** @description one township (default: the whole scope) */
+                township_code?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Overview"];
+                };
+            };
+            /** @description Validation error (field problems in `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Client error: application/problem+json with a stable `code` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    "dashboards-rectification": {
+        parameters: {
+            query?: {
+                /** @description YYYY-MM; default: this month */
+                month?: string | null;
+                /** @description one township (default: the whole scope) */
+                township_code?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RectificationPanel"];
+                };
+            };
+            /** @description Validation error (field problems in `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Client error: application/problem+json with a stable `code` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    "dashboards-pairing": {
+        parameters: {
+            query?: {
+                /** @description YYYY-MM; default: this month */
+                month?: string | null;
+                /** @description one township (default: the whole scope) */
+                township_code?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PairingPanel"];
+                };
+            };
+            /** @description Validation error (field problems in `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Client error: application/problem+json with a stable `code` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    "dashboards-cadres": {
+        parameters: {
+            query?: {
+                /** @description YYYY-MM; default: this month */
+                month?: string | null;
+                /** @description one township (default: the whole scope) */
+                township_code?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CadrePanel"];
+                };
+            };
+            /** @description Validation error (field problems in `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Client error: application/problem+json with a stable `code` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    "dashboards-tasks": {
+        parameters: {
+            query?: {
+                /** @description YYYY-MM; default: this month */
+                month?: string | null;
+                /** @description one township (default: the whole scope) */
+                township_code?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TaskPanel"];
+                };
+            };
+            /** @description Validation error (field problems in `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Client error: application/problem+json with a stable `code` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    "dashboards-funds": {
+        parameters: {
+            query?: {
+                /** @description YYYY-MM; default: this month */
+                month?: string | null;
+                /** @description one township (default: the whole scope) */
+                township_code?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FundsPanel"];
+                };
+            };
+            /** @description Validation error (field problems in `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Client error: application/problem+json with a stable `code` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    "dashboards-rows": {
+        parameters: {
+            query: {
+                figure: components["schemas"]["Figure"];
+                /** @description YYYY-MM; default: this month */
+                month?: string | null;
+                /** @description one township (default: the whole scope) */
+                township_code?: string | null;
+                /** @description task_load: the village's status */
+                status?: components["schemas"]["RectificationStatus"] | null;
+                /** @description task_load: the load bucket */
+                load?: components["schemas"]["LoadBucket"] | null;
+                /** @description claims_waiting: the step */
+                step?: components["schemas"]["ClaimStep"] | null;
+                /** @description Page size (1 to 200) */
+                limit?: number;
+                offset?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FigureRows"];
+                };
+            };
+            /** @description Validation error (field problems in `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Client error: application/problem+json with a stable `code` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    "dashboards-todo": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TodoList"];
+                };
+            };
+            /** @description Client error: application/problem+json with a stable `code` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    "dashboards-export": {
+        parameters: {
+            query?: {
+                /** @description YYYY-MM; default: this month */
+                month?: string | null;
+                /** @description one township (default: the whole scope) */
+                township_code?: string | null;
+            };
+            header?: never;
+            path: {
+                panel: components["schemas"]["PanelName"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description An XLSX workbook with Chinese headers */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": unknown;
                 };
             };
             /** @description Validation error (field problems in `errors`) */

@@ -1,0 +1,130 @@
+"""Dashboards: panels of aggregates, the rows behind each figure, XLSX exports and each role's to-do
+counts. HTTP only; the SQL is in service.py. Every read is on the read path (ReaderDep)."""
+
+from typing import Annotated, Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, Query, Response
+from pydantic_core import to_json
+from sqlalchemy import String, bindparam, select
+
+from cunzhi.dashboards import export, service
+from cunzhi.dashboards.schemas import (
+    CadrePanel,
+    ClaimStep,
+    Figure,
+    FigureRows,
+    FundsPanel,
+    LoadBucket,
+    Overview,
+    PairingPanel,
+    PanelInfo,
+    PanelName,
+    RectificationPanel,
+    TaskPanel,
+    TodoList,
+)
+from cunzhi.divisions.models import Division
+from cunzhi.kit.codes import RectificationStatus
+from cunzhi.kit.deps import PrincipalDep, ReaderDep
+from cunzhi.kit.pagination import Limit, Offset
+from cunzhi.kit.prepared import Reader
+from cunzhi.kit.principal import Principal
+
+router = APIRouter(prefix="/api/v1/dashboards", tags=["dashboards"])
+
+Month = Annotated[str | None, Query(pattern=r"^\d{4}-\d{2}$", description="YYYY-MM; default: this month")]
+Township = Annotated[str | None, Query(pattern=r"^\d{12}$", description="one township (default: the whole scope)")]
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+_XLSX_RESPONSE: dict[int | str, dict[str, Any]] = {
+    200: {"content": {XLSX: {}}, "description": "An XLSX workbook with Chinese headers"}}
+
+
+def _json(body: Any) -> Response:
+    return Response(to_json(body), media_type="application/json")
+
+
+async def _panel(name: str, reader: Reader, p: Principal, township: str | None, month: str | None) -> Any:
+    per = service.period(month)
+    await service.check_township(reader, p, township)
+    return await service.PANELS[name](reader, p, township, per)
+
+
+@router.get("", response_model=Overview, name="overview", summary="The panels there are, with their exports")
+async def overview(principal: PrincipalDep, reader: ReaderDep, month: Month = None,
+                   township_code: Township = None) -> Overview:
+    per = service.period(month)
+    await service.check_township(reader, principal, township_code)
+    return Overview(month=per.month, township_code=township_code, panels=[
+        PanelInfo(name=n, export=f"/api/v1/dashboards/{n}/export.xlsx") for n in service.PANELS])
+
+
+@router.get("/rectification", response_model=RectificationPanel, name="rectification",
+            summary="Weak villages by problem category and status, and the trend of cases")
+async def rectification(principal: PrincipalDep, reader: ReaderDep, month: Month = None,
+                        township_code: Township = None) -> Response:
+    return _json(await _panel("rectification", reader, principal, township_code, month))
+
+
+@router.get("/pairing", response_model=PairingPanel, name="pairing",
+            summary="Pairing coverage: villages short of units, units over capacity, accepted villages holding units")
+async def pairing(principal: PrincipalDep, reader: ReaderDep, month: Month = None,
+                  township_code: Township = None) -> Response:
+    return _json(await _panel("pairing", reader, principal, township_code, month))
+
+
+@router.get("/cadres", response_model=CadrePanel, name="cadres",
+            summary="Cadre presence in the month: days in village, cadres below the required days, flagged check-ins")
+async def cadres(principal: PrincipalDep, reader: ReaderDep, month: Month = None,
+                 township_code: Township = None) -> Response:
+    return _json(await _panel("cadres", reader, principal, township_code, month))
+
+
+@router.get("/tasks", response_model=TaskPanel, name="tasks",
+            summary="Task load and completion per village beside its rectification outcome")
+async def tasks(principal: PrincipalDep, reader: ReaderDep, month: Month = None,
+                township_code: Township = None) -> Response:
+    return _json(await _panel("tasks", reader, principal, township_code, month))
+
+
+@router.get("/funds", response_model=FundsPanel, name="funds",
+            summary="Budget execution by line category, and claims waiting at each step")
+async def funds(principal: PrincipalDep, reader: ReaderDep, month: Month = None,
+                township_code: Township = None) -> Response:
+    return _json(await _panel("funds", reader, principal, township_code, month))
+
+
+@router.get("/rows", response_model=FigureRows, name="rows", summary="The rows behind one figure of a panel")
+async def rows(
+    principal: PrincipalDep, reader: ReaderDep, figure: Figure, month: Month = None, township_code: Township = None,
+    status: Annotated[RectificationStatus | None, Query(description="task_load: the village's status")] = None,
+    load: Annotated[LoadBucket | None, Query(description="task_load: the load bucket")] = None,
+    step: Annotated[ClaimStep | None, Query(description="claims_waiting: the step")] = None,
+    limit: Limit = 50, offset: Offset = 0,
+) -> Response:
+    per = service.period(month)
+    await service.check_township(reader, principal, township_code)
+    items, total = await service.figure_rows(
+        reader, principal, figure.value, township=township_code, per=per, status=status.value if status else None,
+        load=load.value if load else None, step=step.value if step else None, limit=limit, offset=offset)
+    return _json({"figure": figure.value, "items": items, "total": total, "limit": limit, "offset": offset})
+
+
+@router.get("/todo", response_model=TodoList, name="todo", summary="The caller's to-do counts, each with its list")
+async def todo(principal: PrincipalDep, reader: ReaderDep) -> Response:
+    return _json({"role": principal.role.value, "items": await service.todo(reader, principal)})
+
+
+_TOWNSHIP_NAME = service._STATEMENTS.get(("township_name",), lambda: select(Division.name).where(
+    Division.code == bindparam("code", type_=String)))
+
+
+@router.get("/{panel}/export.xlsx", name="export", summary="One panel as XLSX with Chinese headers",
+            response_class=Response, responses=_XLSX_RESPONSE)
+async def export_panel(panel: PanelName, principal: PrincipalDep, reader: ReaderDep, month: Month = None,
+                       township_code: Township = None) -> Response:
+    data = await _panel(panel.value, reader, principal, township_code, month)
+    scope_name = (await reader.fetchval(_TOWNSHIP_NAME, {"code": township_code})) if township_code else "全部范围"
+    name, fallback, body = export.workbook(panel.value, data, scope_name)
+    return Response(body, media_type=XLSX, headers={
+        "Content-Disposition": f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(name)}"})

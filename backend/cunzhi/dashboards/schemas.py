@@ -1,0 +1,264 @@
+"""The dashboards' answers. Every `drill` is the path and query of the list behind the figure."""
+
+from datetime import date, datetime
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from cunzhi.kit.codes import ProblemCategory, RectificationStatus
+
+
+class PanelName(StrEnum):
+    rectification = "rectification"
+    pairing = "pairing"
+    cadres = "cadres"
+    tasks = "tasks"
+    funds = "funds"
+
+
+class Figure(StrEnum):
+    villages_below_units = "villages_below_units"
+    accepted_holding = "accepted_holding"
+    units_over_capacity = "units_over_capacity"
+    cadres_below_required = "cadres_below_required"
+    task_load = "task_load"
+    claims_waiting = "claims_waiting"
+    measures_overdue = "measures_overdue"
+    scores_missing = "scores_missing"
+
+
+class LoadBucket(StrEnum):
+    none = "0"
+    few = "1-2"
+    some = "3-5"
+    many = "6-10"
+    most = "11+"
+
+
+class ClaimStep(StrEnum):
+    sign = "sign"
+    approve = "approve"
+    pay_direct = "pay_direct"
+    pay = "pay"
+
+
+# ---- rectification ----
+
+
+class StatusCount(BaseModel):
+    status: RectificationStatus
+    villages: int
+    drill: str
+
+
+class CategoryCount(BaseModel):
+    category: ProblemCategory
+    status: RectificationStatus
+    villages: int
+    drill: str
+
+
+class TrendMonth(BaseModel):
+    month: str
+    listed: int = Field(description="cases opened by the month's end")
+    accepted: int = Field(description="cases accepted (销号) by the month's end")
+    open: int
+    drill: str
+
+
+class RectificationPanel(BaseModel):
+    month: str
+    township_code: str | None
+    by_status: list[StatusCount]
+    by_category: list[CategoryCount]
+    trend: list[TrendMonth] = Field(description="the twelve months up to the chosen one")
+
+
+# ---- pairing ----
+
+
+class PairingTotals(BaseModel):
+    listed: int = Field(description="weak and rectifying villages")
+    covered: int = Field(description="of those, with at least the required partner units")
+    below_required: int
+    missing_units: int
+    accepted_holding: int = Field(description="accepted villages still paired with a unit")
+    units_paired: int
+    over_capacity: int = Field(description="units paired with more villages than their capacity")
+    pairings: int
+
+
+class PairingTownship(BaseModel):
+    township_code: str
+    township_name: str
+    listed: int
+    covered: int
+    below_required: int
+    missing_units: int
+    accepted_holding: int
+
+
+class PairingDrill(BaseModel):
+    below_required: str
+    over_capacity: str
+    accepted_holding: str
+    pairings: str
+
+
+class PairingPanel(BaseModel):
+    month: str
+    as_of: date
+    township_code: str | None
+    totals: PairingTotals
+    by_township: list[PairingTownship]
+    drill: PairingDrill
+
+
+# ---- cadres ----
+
+
+class CadreFigures(BaseModel):
+    cadres: int = Field(description="cadre and village pairs of the month (posted or checked in)")
+    posted: int
+    days: int = Field(description="days present that count (not flagged, or accepted)")
+    posted_days: int
+    below_required: int
+    flagged_pending: int
+    flagged_accepted: int
+    flagged_rejected: int
+
+
+class CadreTownship(CadreFigures):
+    township_code: str
+    township_name: str
+
+
+class CadreDrill(BaseModel):
+    attendance: str
+    below_required: str
+    flagged: str
+    flagged_pending: str
+
+
+class CadrePanel(BaseModel):
+    month: str
+    as_of: date
+    township_code: str | None
+    required_days: int
+    totals: CadreFigures
+    by_township: list[CadreTownship]
+    drill: CadreDrill
+
+
+# ---- tasks ----
+
+
+class TaskGroup(BaseModel):
+    status: RectificationStatus
+    load: LoadBucket
+    villages: int
+    tasks: int
+    completed: int
+    overdue: int
+    drill: str
+
+
+class TaskStatusGroup(BaseModel):
+    status: RectificationStatus
+    villages: int
+    with_tasks: int
+    tasks: int
+    completed: int
+    overdue: int
+    drill: str
+
+
+class TaskCaveat(BaseModel):
+    thin: bool = Field(description="too few villages to read the comparison as evidence")
+    villages_with_tasks: int
+    accepted_with_tasks: int
+    min_villages: int
+    min_accepted: int
+
+
+class TaskDrill(BaseModel):
+    villages: str
+    tasks: str
+
+
+class TaskPanel(BaseModel):
+    month: str
+    township_code: str | None
+    groups: list[TaskGroup]
+    by_status: list[TaskStatusGroup]
+    villages_with_tasks: int
+    caveat: TaskCaveat
+    drill: TaskDrill
+
+
+# ---- funds ----
+
+
+class LineCategory(BaseModel):
+    category: str
+    lines: int
+    planned: Decimal
+    approved: Decimal
+    committed: Decimal
+    paid: Decimal
+    drill: str
+
+
+class WaitingStep(BaseModel):
+    step: ClaimStep
+    status: str
+    waiting: int
+    amount: Decimal
+    too_long: int
+    oldest_since: datetime | None
+    drill: str
+    drill_too_long: str
+
+
+class FundsPanel(BaseModel):
+    month: str
+    year: int
+    township_code: str | None
+    wait_days: int
+    by_category: list[LineCategory]
+    claims_waiting: list[WaitingStep]
+
+
+# ---- rows and to-do ----
+
+
+class FigureRows(BaseModel):
+    figure: Figure
+    items: list[dict[str, Any]]
+    total: int
+    limit: int
+    offset: int
+
+
+class TodoItem(BaseModel):
+    key: str
+    count: int
+    link: str = Field(description="the list whose total is this count")
+
+
+class TodoList(BaseModel):
+    role: str
+    items: list[TodoItem]
+
+
+class PanelInfo(BaseModel):
+    name: str
+    export: str
+
+
+class Overview(BaseModel):
+    month: str
+    township_code: str | None
+    panels: list[PanelInfo] = Field(description="the panels this build has (disclosure and discipline come later)")

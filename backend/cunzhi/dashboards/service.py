@@ -1,0 +1,711 @@
+"""Dashboard panels: aggregates computed by PostgreSQL, never by loading rows into Python.
+
+Every statement is built once per shape (kit.prepared: whose scope, whether a township is chosen)
+and runs on the read path (ReaderDep: the replica when CUNZHI_DATABASE_READ_URL is set). The scope
+is kit.scope's `village_clause`, so a township official sees its township, a partner unit the
+villages it is paired with today, a village account its village.
+
+Each panel answers figures and, for each figure, a drill-down: the path and query of the list that
+returns the rows behind it (an existing list endpoint with its own filters where one exists, else
+`GET /api/v1/dashboards/rows?figure=...`, whose filters are exactly the figure's).
+
+Extension points (marked EXTENSION below): disclosure compliance and discipline cases are built by
+their own domains; they add a panel to `PANELS` and their to-do items to `TODO_SOURCES`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from urllib.parse import urlencode
+
+from sqlalchemy import (
+    ARRAY,
+    ColumnElement,
+    Date,
+    DateTime,
+    Integer,
+    String,
+    and_,
+    bindparam,
+    case,
+    cast,
+    exists,
+    func,
+    literal_column,
+    not_,
+    or_,
+    select,
+    true,
+)
+
+from cunzhi.cadres.models import Cadre, Checkin, CheckinReview, Posting
+from cunzhi.config import get_settings
+from cunzhi.divisions.models import Division
+from cunzhi.funds.models import Budget, BudgetLine, Claim
+from cunzhi.funds.models import Event as FundsEvent
+from cunzhi.funds.service import _claims_visible
+from cunzhi.kit import clock
+from cunzhi.kit.codes import Role
+from cunzhi.kit.errors import NotFound, Unprocessable
+from cunzhi.kit.prepared import Reader, Statements
+from cunzhi.kit.principal import Principal
+from cunzhi.kit.scope import village_clause, village_clause_key
+from cunzhi.partners.models import Pairing, PairingSettings, PartnerUnit
+from cunzhi.rectification.models import Case, Measure, Round, RoundTownship, ScoreSheet
+from cunzhi.tasks.models import Task
+from cunzhi.villages.models import Village
+
+_STATEMENTS = Statements()
+API = "/api/v1"
+# Fewer villages with tasks than this (or fewer accepted villages than THIN_ACCEPTED) and the
+# task-load panel says its comparison is thin.
+THIN_VILLAGES = 10
+THIN_ACCEPTED = 3
+TREND_MONTHS = 12
+OPEN_CASES = ("open", "rectifying", "submitted")
+LISTED = ("weak", "rectifying")  # villages that need partner units and cadres
+WAITING_STEPS = {  # claim step -> the status it waits in (and needs_approval, when it matters)
+    "sign": ("submitted", None),
+    "approve": ("committee_signed", True),
+    "pay_direct": ("committee_signed", False),
+    "pay": ("township_approved", None),
+}
+LOAD_BUCKETS = ("0", "1-2", "3-5", "6-10", "11+")
+
+
+# ---- the period and the filter ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Period:
+    month: str
+    first: date
+    last: date
+    asof: date  # the month's last day, or today within the current month
+    end_at: datetime  # the moment the month ends (the county's midnight), for timestamps
+
+    @property
+    def year(self) -> int:
+        return self.first.year
+
+
+def period(month: str | None) -> Period:
+    today = clock.local_today()
+    if month is None:
+        month = f"{today.year:04d}-{today.month:02d}"
+    try:
+        year_s, _, month_s = month.partition("-")
+        first = date(int(year_s), int(month_s), 1)
+        if len(month) != 7 or not (2000 <= first.year <= 2100):
+            raise ValueError(month)
+    except ValueError:
+        raise Unprocessable("month must be YYYY-MM", code="validation_error", errors=[
+            {"loc": ["query", "month"], "msg": "must be YYYY-MM", "type": "value_error"}]) from None
+    nxt = date(first.year + (first.month == 12), first.month % 12 + 1, 1)
+    last = nxt - timedelta(days=1)
+    return Period(month, first, last, max(min(last, today), first - timedelta(days=1)),
+                  datetime.combine(nxt, time(0), tzinfo=clock.zone()))
+
+
+def _month_ends(p: Period, months: int) -> list[datetime]:
+    out, y, m = [], p.first.year, p.first.month
+    for _ in range(months):
+        nxt = date(y + (m == 12), m % 12 + 1, 1)
+        out.append(datetime.combine(nxt, time(0), tzinfo=clock.zone()))
+        y, m = (y - 1, 12) if m == 1 else (y, m - 1)
+    return out[::-1]
+
+
+def _isum(col: Any) -> Any:
+    """A sum of counts as an integer (PostgreSQL sums bigints as numeric)."""
+    return cast(func.coalesce(func.sum(col), 0), Integer)
+
+
+def _one_of(col: Any, values: Any) -> ColumnElement[bool]:
+    """`col` equal to one of these constants (written out, so the statement compiles once: kit.prepared
+    cannot expand an IN list)."""
+    return or_(*(col == v for v in values))
+
+
+def _where(p: Principal, township: bool) -> list[ColumnElement[bool]]:
+    """The scope over `Village`, and the chosen township (bound as `township_code`)."""
+    where = [village_clause(p)]
+    if township:
+        where.append(Village.township_code == bindparam("township_code", type_=String))
+    return where
+
+
+def _key(name: str, p: Principal, township: str | None, *extra: object) -> tuple[object, ...]:
+    return (name, village_clause_key(p), township is not None, *extra)
+
+
+async def _fetch(reader: Reader, key: tuple[object, ...], build: Callable[[], Any],
+                 values: Mapping[str, Any]) -> list[Any]:
+    return await reader.fetch(_STATEMENTS.get(key, build), values)
+
+
+async def check_township(reader: Reader, p: Principal, township: str | None) -> None:
+    """404 for a township none of whose villages `p` sees (existence does not leak)."""
+    if township is None:
+        return
+    found = await reader.fetchval(_STATEMENTS.get(_key("township", p, township), lambda: select(
+        exists().where(*_where(p, True)))), {"township_code": township})
+    if not found:
+        raise NotFound(f"Township {township} not found", code="township_not_found")
+
+
+def _link(path: str, **query: object) -> str:
+    q = {k: ("true" if v is True else "false" if v is False else v) for k, v in query.items() if v is not None}
+    return f"{API}{path}" + (f"?{urlencode(q, doseq=True)}" if q else "")
+
+
+def _rows_link(figure: str, township: str | None, **query: object) -> str:
+    return _link("/dashboards/rows", figure=figure, township_code=township, **query)
+
+
+def _d(r: Any) -> dict[str, Any]:
+    return dict(r)
+
+
+# ---- rectification ------------------------------------------------------------------------------
+
+
+async def rectification(reader: Reader, p: Principal, township: str | None, per: Period) -> dict[str, Any]:
+    values = {"township_code": township} if township else {}
+
+    def by_status() -> Any:
+        return (select(Village.status, func.count().label("villages")).where(*_where(p, bool(township)))
+                .group_by(Village.status).order_by(Village.status))
+
+    def by_category() -> Any:
+        cat = func.unnest(Village.problem_categories).table_valued("category").render_derived()
+        return (select(cat.c.category, Village.status, func.count().label("villages"))
+                .select_from(Village).join(cat, true())
+                .where(*_where(p, bool(township)), Village.status != "normal")
+                .group_by(cat.c.category, Village.status).order_by(cat.c.category, Village.status))
+
+    def trend() -> Any:
+        months = (func.unnest(bindparam("ends", type_=ARRAY(DateTime(timezone=True))))
+                  .table_valued("month_end").render_derived(name="m"))
+        ends = months.c.month_end
+        cases = (select(Case.opened_at, Case.accepted_at).join(Village, Village.id == Case.village_id)
+                 .where(*_where(p, bool(township))).subquery("c"))
+        return (select(ends.label("month_end"),
+                       func.count(cases.c.opened_at).filter(cases.c.opened_at < ends).label("listed"),
+                       func.count(cases.c.accepted_at).filter(cases.c.accepted_at < ends).label("accepted"))
+                .select_from(months).outerjoin(cases, true()).group_by(ends).order_by(ends))
+
+    status_rows = await _fetch(reader, _key("rect_status", p, township), by_status, values)
+    cat_rows = await _fetch(reader, _key("rect_cat", p, township), by_category, values)
+    ends = _month_ends(per, TREND_MONTHS)
+    trend_rows = await _fetch(reader, _key("rect_trend", p, township), trend, {**values, "ends": ends})
+    months = []
+    for r in trend_rows:
+        m = (r["month_end"].astimezone(clock.zone()) - timedelta(days=1)).date()
+        months.append({"month": f"{m.year:04d}-{m.month:02d}", "listed": r["listed"], "accepted": r["accepted"],
+                       "open": r["listed"] - r["accepted"],
+                       "drill": _link("/rectification-cases", township_code=township)})
+    return {
+        "month": per.month, "township_code": township,
+        "by_status": [{**_d(r), "drill": _link("/villages", township_code=township, status=r["status"])}
+                      for r in status_rows],
+        "by_category": [{**_d(r), "drill": _link("/villages", township_code=township, status=r["status"],
+                                                 category=r["category"])} for r in cat_rows],
+        "trend": months,
+    }
+
+
+# ---- pairing coverage ---------------------------------------------------------------------------
+
+
+def _active_pairings(day: Any) -> ColumnElement[bool]:
+    return (Pairing.start_date <= day) & or_(Pairing.end_date.is_(None), Pairing.end_date >= day)
+
+
+def _village_units() -> Any:
+    """Villages with their partner units on `day` and how many they need (the county's setting)."""
+    day = bindparam("day", type_=Date)
+    units = (select(func.count()).where(Pairing.village_id == Village.id, _active_pairings(day))
+             .correlate(Village).scalar_subquery())
+    required = func.coalesce(
+        select(PairingSettings.slots_per_village).where(PairingSettings.county_code == Village.county_code)
+        .correlate(Village).scalar_subquery(), bindparam("default_units", type_=Integer))
+    return units.label("units"), required.label("required")
+
+
+def _unit_load(p: Principal, township: bool) -> Any:
+    """Partner units with a pairing today in scope, with all their pairings today and capacity."""
+    day = bindparam("day", type_=Date)
+    in_scope = select(Pairing.partner_unit_id).join(Village, Village.id == Pairing.village_id).where(
+        _active_pairings(day), *_where(p, township))
+    load = (select(func.count()).where(Pairing.partner_unit_id == PartnerUnit.id, _active_pairings(day))
+            .correlate(PartnerUnit).scalar_subquery())
+    return select(PartnerUnit.id, PartnerUnit.code, PartnerUnit.name, PartnerUnit.capacity,
+                  load.label("villages")).where(PartnerUnit.id.in_(in_scope))
+
+
+async def pairing(reader: Reader, p: Principal, township: str | None, per: Period) -> dict[str, Any]:
+    values: dict[str, Any] = {"day": per.asof, "default_units": get_settings().units_per_village}
+    if township:
+        values["township_code"] = township
+
+    def villages() -> Any:
+        units, required = _village_units()
+        inner = (select(Village.township_code, Village.status, units, required)
+                 .where(*_where(p, bool(township)), _one_of(Village.status, [*LISTED, "accepted"])).subquery())
+        listed = _one_of(inner.c.status, LISTED)
+        return (select(inner.c.township_code, Division.name.label("township_name"),
+                       func.count().filter(listed).label("listed"),
+                       func.count().filter(listed & (inner.c.units >= inner.c.required)).label("covered"),
+                       func.count().filter(listed & (inner.c.units < inner.c.required)).label("below_required"),
+                       cast(func.coalesce(func.sum(func.greatest(inner.c.required - inner.c.units, 0))
+                                          .filter(listed), 0), Integer).label("missing_units"),
+                       func.count().filter((inner.c.status == "accepted") & (inner.c.units > 0))
+                       .label("accepted_holding"))
+                .join(Division, Division.code == inner.c.township_code)
+                .group_by(inner.c.township_code, Division.name).order_by(inner.c.township_code))
+
+    def units() -> Any:
+        u = _unit_load(p, bool(township)).subquery()
+        return select(func.count().label("units_paired"),
+                      func.count().filter(u.c.villages > u.c.capacity).label("over_capacity"),
+                      _isum(u.c.villages).label("pairings"))
+
+    rows = await _fetch(reader, _key("pair_villages", p, township), villages, values)
+    urow = (await _fetch(reader, _key("pair_units", p, township), units, values))[0]
+    totals = {k: sum(int(r[k]) for r in rows) for k in
+              ("listed", "covered", "below_required", "missing_units", "accepted_holding")}
+    return {
+        "month": per.month, "as_of": per.asof, "township_code": township,
+        "totals": {**totals, **_d(urow)},
+        "by_township": [_d(r) for r in rows],
+        "drill": {
+            "below_required": _rows_link("villages_below_units", township, month=per.month),
+            "over_capacity": _rows_link("units_over_capacity", township, month=per.month),
+            "accepted_holding": _rows_link("accepted_holding", township, month=per.month),
+            "pairings": _link("/pairings", current=True),
+        },
+    }
+
+
+# ---- cadre presence -----------------------------------------------------------------------------
+
+
+def _presence(p: Principal, township: bool) -> Any:
+    """One row per cadre and village of the month: posted days up to `asof`, days present that count,
+    flagged check-ins by review state, and the days required of this cadre (capped by posted days)."""
+    first, last, asof = (bindparam("first", type_=Date), bindparam("last", type_=Date),
+                         bindparam("asof", type_=Date))
+    scoped = select(Village.id).where(*_where(p, township))
+    one = literal_column("1", Integer)
+    span = (func.least(func.coalesce(Posting.end_date, asof), asof) - func.greatest(Posting.start_date, first)
+            + one)
+    posted = (select(Posting.cadre_id, Posting.village_id,
+                     func.sum(func.greatest(span, 0)).label("posted_days"))
+              .where(Posting.village_id.in_(scoped), Posting.start_date <= last,
+                     or_(Posting.end_date.is_(None), and_(Posting.end_date >= first,
+                                                          Posting.end_date >= Posting.start_date)))
+              .group_by(Posting.cadre_id, Posting.village_id).subquery("posted"))
+    flagged = func.cardinality(Checkin.flags) > 0
+    counts = or_(not_(flagged), CheckinReview.decision == "accepted")
+    seen = (select(Checkin.cadre_id, Checkin.village_id,
+                   func.count(func.distinct(Checkin.local_date)).filter(counts).label("days"),
+                   func.count().filter(flagged & CheckinReview.decision.is_(None)).label("flagged_pending"),
+                   func.count().filter(flagged & (CheckinReview.decision == "accepted")).label("flagged_accepted"),
+                   func.count().filter(flagged & (CheckinReview.decision == "rejected")).label("flagged_rejected"))
+            .outerjoin(CheckinReview, CheckinReview.checkin_id == Checkin.id)
+            .where(Checkin.village_id.in_(scoped), Checkin.local_date.between(first, last))
+            .group_by(Checkin.cadre_id, Checkin.village_id).subquery("seen"))
+    cadre_id = func.coalesce(posted.c.cadre_id, seen.c.cadre_id)
+    village_id = func.coalesce(posted.c.village_id, seen.c.village_id)
+    posted_days = func.coalesce(posted.c.posted_days, 0)
+    days = func.coalesce(seen.c.days, 0)
+    required = func.least(bindparam("required", type_=Integer), posted_days)
+    return select(
+        cadre_id.label("cadre_id"), village_id.label("village_id"), posted_days.label("posted_days"),
+        days.label("days"), required.label("required"), (days < required).label("below"),
+        func.coalesce(seen.c.flagged_pending, 0).label("flagged_pending"),
+        func.coalesce(seen.c.flagged_accepted, 0).label("flagged_accepted"),
+        func.coalesce(seen.c.flagged_rejected, 0).label("flagged_rejected"),
+    ).select_from(posted.join(seen, and_(posted.c.cadre_id == seen.c.cadre_id,
+                                         posted.c.village_id == seen.c.village_id), full=True))
+
+
+def _presence_values(per: Period, township: str | None) -> dict[str, Any]:
+    values: dict[str, Any] = {"first": per.first, "last": per.last, "asof": per.asof,
+                              "required": get_settings().cadre_required_days}
+    if township:
+        values["township_code"] = township
+    return values
+
+
+async def cadres(reader: Reader, p: Principal, township: str | None, per: Period) -> dict[str, Any]:
+    values = _presence_values(per, township)
+
+    def build() -> Any:
+        pr = _presence(p, bool(township)).subquery()
+        return (select(Village.township_code, Division.name.label("township_name"),
+                       func.count().label("cadres"),
+                       func.count().filter(pr.c.posted_days > 0).label("posted"),
+                       _isum(pr.c.days).label("days"),
+                       _isum(pr.c.posted_days).label("posted_days"),
+                       func.count().filter(pr.c.below).label("below_required"),
+                       _isum(pr.c.flagged_pending).label("flagged_pending"),
+                       _isum(pr.c.flagged_accepted).label("flagged_accepted"),
+                       _isum(pr.c.flagged_rejected).label("flagged_rejected"))
+                .join(Village, Village.id == pr.c.village_id)
+                .join(Division, Division.code == Village.township_code)
+                .group_by(Village.township_code, Division.name).order_by(Village.township_code))
+
+    rows = await _fetch(reader, _key("cadres", p, township), build, values)
+    keys = ("cadres", "posted", "days", "posted_days", "below_required", "flagged_pending", "flagged_accepted",
+            "flagged_rejected")
+    totals = {k: sum(int(r[k]) for r in rows) for k in keys}
+    return {
+        "month": per.month, "as_of": per.asof, "township_code": township,
+        "required_days": values["required"], "totals": totals,
+        "by_township": [_d(r) for r in rows],
+        "drill": {
+            "attendance": _link("/cadres/attendance", month=per.month, township_code=township),
+            "below_required": _rows_link("cadres_below_required", township, month=per.month),
+            "flagged": _link("/cadres/checkins", flagged=True, township_code=township, date_from=per.first,
+                             date_to=per.last),
+            "flagged_pending": _link("/cadres/checkins", flagged=True, reviewed=False, township_code=township,
+                                     date_from=per.first, date_to=per.last),
+        },
+    }
+
+
+# ---- task load beside the rectification outcome -------------------------------------------------
+
+
+def _village_tasks(p: Principal, township: bool) -> Any:
+    """Every village in scope with its tasks given by the month's end and those completed by then."""
+    end_at = bindparam("end_at", type_=DateTime(timezone=True))
+    given = Task.created_at < end_at
+    completed = given & _one_of(Task.status, ("done", "accepted")) & (Task.done_at < end_at)
+    return (select(Village.id, Village.code, Village.name, Village.township_code, Village.status,
+                   func.count(Task.id).filter(given).label("tasks"),
+                   func.count(Task.id).filter(completed).label("completed"),
+                   func.count(Task.id).filter(given & (Task.status == "overdue")).label("overdue"))
+            .select_from(Village).outerjoin(Task, Task.village_id == Village.id)
+            .where(*_where(p, township)).group_by(Village.id))
+
+
+def _bucket(col: Any) -> Any:
+    return case((col == 0, "0"), (col <= 2, "1-2"), (col <= 5, "3-5"), (col <= 10, "6-10"), else_="11+")
+
+
+async def tasks(reader: Reader, p: Principal, township: str | None, per: Period) -> dict[str, Any]:
+    values: dict[str, Any] = {"end_at": per.end_at}
+    if township:
+        values["township_code"] = township
+
+    def build() -> Any:
+        vt = _village_tasks(p, bool(township)).subquery()
+        bucket = _bucket(vt.c.tasks)
+        return (select(vt.c.status, bucket.label("load"), func.count().label("villages"),
+                       _isum(vt.c.tasks).label("tasks"),
+                       _isum(vt.c.completed).label("completed"),
+                       _isum(vt.c.overdue).label("overdue"))
+                .group_by(vt.c.status, bucket).order_by(vt.c.status, bucket))
+
+    rows = await _fetch(reader, _key("tasks", p, township), build, values)
+    by_status: dict[str, dict[str, int]] = {}
+    for r in rows:
+        s = by_status.setdefault(r["status"], {"villages": 0, "with_tasks": 0, "tasks": 0, "completed": 0,
+                                               "overdue": 0})
+        s["villages"] += r["villages"]
+        s["with_tasks"] += r["villages"] if r["load"] != "0" else 0
+        for k in ("tasks", "completed", "overdue"):
+            s[k] += int(r[k])
+    with_tasks = sum(s["with_tasks"] for s in by_status.values())
+    accepted = by_status.get("accepted", {}).get("with_tasks", 0)
+    thin = with_tasks < THIN_VILLAGES or accepted < THIN_ACCEPTED
+    return {
+        "month": per.month, "township_code": township,
+        "groups": [{**_d(r), "drill": _rows_link("task_load", township, month=per.month, status=r["status"],
+                                                 load=r["load"])} for r in rows],
+        "by_status": [{"status": k, **v, "drill": _link("/villages", township_code=township, status=k)}
+                      for k, v in sorted(by_status.items())],
+        "villages_with_tasks": with_tasks,
+        "caveat": {"thin": thin, "villages_with_tasks": with_tasks, "accepted_with_tasks": accepted,
+                   "min_villages": THIN_VILLAGES, "min_accepted": THIN_ACCEPTED},
+        "drill": {"villages": _rows_link("task_load", township, month=per.month),
+                  "tasks": _link("/tasks", township_code=township)},
+    }
+
+
+# ---- budget execution and waiting claims --------------------------------------------------------
+
+
+def _claim_waits(p: Principal, township: bool) -> Any:
+    """Claims waiting at a step, since they entered it (their trail), and whether too long."""
+    since = func.coalesce(
+        select(func.max(FundsEvent.at)).where(FundsEvent.entity == "claim", FundsEvent.entity_id == Claim.id,
+                                              FundsEvent.to_state == Claim.status)
+        .correlate(Claim).scalar_subquery(), Claim.submitted_at, Claim.updated_at)
+    step = case((Claim.status == "submitted", "sign"), (Claim.status == "township_approved", "pay"),
+                (Claim.needs_approval, "approve"), else_="pay_direct")
+    where = [*_claims_visible(p), _one_of(Claim.status, ("submitted", "committee_signed", "township_approved"))]
+    if township:
+        where.append(Claim.village_id.in_(select(Village.id).where(*_where(p, True))))
+    return select(Claim.id, Claim.village_id, Claim.amount, Claim.status, Claim.needs_approval,
+                  step.label("step"), since.label("since")).where(*where)
+
+
+async def funds(reader: Reader, p: Principal, township: str | None, per: Period) -> dict[str, Any]:
+    wait_days = get_settings().claim_wait_days
+    values: dict[str, Any] = {"year": per.year, "cutoff": clock.now() - timedelta(days=wait_days)}
+    if township:
+        values["township_code"] = township
+
+    def lines() -> Any:
+        return (select(BudgetLine.category, func.count().label("lines"),
+                       func.sum(BudgetLine.planned).label("planned"), func.sum(BudgetLine.approved).label("approved"),
+                       func.sum(BudgetLine.committed).label("committed"), func.sum(BudgetLine.paid).label("paid"))
+                .join(Budget, Budget.id == BudgetLine.budget_id).join(Village, Village.id == BudgetLine.village_id)
+                .where(*_where(p, bool(township)), Budget.year == bindparam("year", type_=Integer),
+                       _one_of(Budget.status, ("approved", "closed")))
+                .group_by(BudgetLine.category).order_by(BudgetLine.category))
+
+    def waits() -> Any:
+        w = _claim_waits(p, bool(township)).subquery()
+        cutoff = bindparam("cutoff", type_=DateTime(timezone=True))
+        return (select(w.c.step, func.count().label("waiting"), func.sum(w.c.amount).label("amount"),
+                       func.count().filter(w.c.since < cutoff).label("too_long"),
+                       func.min(w.c.since).label("oldest_since"))
+                .group_by(w.c.step).order_by(w.c.step))
+
+    line_rows = await _fetch(reader, _key("funds_lines", p, township), lines, values)
+    wait_rows = await _fetch(reader, _key("funds_waits", p, township), waits, values)
+    by_step = {r["step"]: r for r in wait_rows}
+    steps = []
+    for name, (status, needs) in WAITING_STEPS.items():
+        r = by_step.get(name)
+        steps.append({
+            "step": name, "status": status, "waiting": r["waiting"] if r else 0,
+            "amount": r["amount"] if r else "0.00", "too_long": r["too_long"] if r else 0,
+            "oldest_since": r["oldest_since"] if r else None,
+            "drill": _link("/funds/claims", status=status, needs_approval=needs, township_code=township),
+            "drill_too_long": _rows_link("claims_waiting", township, step=name),
+        })
+    return {
+        "month": per.month, "year": per.year, "township_code": township, "wait_days": wait_days,
+        "by_category": [{**_d(r), "drill": _link("/funds/budgets", year=per.year)} for r in line_rows],
+        "claims_waiting": steps,
+    }
+
+
+# ---- the panels ---------------------------------------------------------------------------------
+
+Panel = Callable[[Reader, Principal, str | None, Period], Any]
+PANELS: dict[str, Panel] = {
+    "rectification": rectification,
+    "pairing": pairing,
+    "cadres": cadres,
+    "tasks": tasks,
+    "funds": funds,
+    # EXTENSION: "disclosures" (compliance per township per month) and "discipline" (cases per year)
+    # are added here by their domains, with an export sheet in dashboards/export.py.
+}
+
+
+# ---- the rows behind a figure -------------------------------------------------------------------
+
+
+def _page(stmt: Any, order: Any) -> tuple[Callable[[], Any], Callable[[], Any]]:
+    sub = stmt.subquery("rows")
+
+    def count() -> Any:
+        return select(func.count()).select_from(sub)
+
+    def page() -> Any:
+        return (select(sub).order_by(*[sub.c[o] for o in order])
+                .limit(bindparam("limit", type_=Integer)).offset(bindparam("offset", type_=Integer)))
+
+    return count, page
+
+
+def _village_cols() -> list[Any]:
+    return [Village.code.label("village_code"), Village.name.label("village_name"), Village.township_code,
+            Village.status]
+
+
+def _figure(figure: str, p: Principal, township: bool, status: bool, load: bool, step: bool) -> tuple[Any, Any]:
+    if figure in ("villages_below_units", "accepted_holding"):
+        units, required = _village_units()
+        inner = select(*_village_cols(), units, required).where(*_where(p, township)).subquery()
+        cond = (_one_of(inner.c.status, LISTED) & (inner.c.units < inner.c.required)) if figure == "villages_below_units" \
+            else ((inner.c.status == "accepted") & (inner.c.units > 0))
+        return select(inner).where(cond), ("village_code",)
+    if figure == "units_over_capacity":
+        u = _unit_load(p, township).subquery()
+        return (select(u.c.code.label("unit_code"), u.c.name.label("unit_name"), u.c.capacity, u.c.villages)
+                .where(u.c.villages > u.c.capacity), ("unit_code",))
+    if figure == "cadres_below_required":
+        pr = _presence(p, township).subquery()
+        return (select(pr.c.cadre_id, Cadre.name.label("cadre_name"), *_village_cols(), pr.c.posted_days,
+                       pr.c.days, pr.c.required)
+                .join(Village, Village.id == pr.c.village_id).join(Cadre, Cadre.id == pr.c.cadre_id)
+                .where(pr.c.below), ("village_code", "cadre_id"))
+    if figure == "task_load":
+        vt = _village_tasks(p, township).subquery()
+        where = []
+        if status:
+            where.append(vt.c.status == bindparam("status", type_=String))
+        if load:
+            where.append(_bucket(vt.c.tasks) == bindparam("load", type_=String))
+        return (select(vt.c.code.label("village_code"), vt.c.name.label("village_name"), vt.c.township_code,
+                       vt.c.status, vt.c.tasks, vt.c.completed, vt.c.overdue).where(*where), ("village_code",))
+    if figure == "claims_waiting":
+        w = _claim_waits(p, township).subquery()
+        where = [w.c.since < bindparam("cutoff", type_=DateTime(timezone=True))]
+        if step:
+            where.append(w.c.step == bindparam("step", type_=String))
+        return (select(w.c.id.label("claim_id"), *_village_cols()[:3], w.c.amount, w.c.status.label("claim_status"),
+                       w.c.step, w.c.since).join(Village, Village.id == w.c.village_id).where(*where),
+                ("since", "claim_id"))
+    if figure == "measures_overdue":
+        return (select(Measure.id.label("measure_id"), Measure.case_id, *_village_cols()[:3], Measure.description,
+                       Measure.owner, Measure.deadline)
+                .join(Case, Case.id == Measure.case_id).join(Village, Village.id == Case.village_id)
+                .where(*_where(p, township), _one_of(Case.status, OPEN_CASES), Measure.done.is_(False),
+                       Measure.deadline < bindparam("today", type_=Date)), ("deadline", "measure_id"))
+    if figure == "scores_missing":
+        return (select(Round.id.label("round_id"), Round.title.label("round_title"), *_village_cols()[:3])
+                .join(RoundTownship, RoundTownship.round_id == Round.id)
+                .join(Village, Village.township_code == RoundTownship.township_code)
+                .where(*_where(p, township), _one_of(Round.status, ("open", "scoring")),
+                       RoundTownship.proposed_at.is_(None),
+                       ~exists().where(ScoreSheet.round_id == Round.id, ScoreSheet.village_id == Village.id)),
+                ("round_id", "village_code"))
+    raise KeyError(figure)
+
+
+FIGURES = ("villages_below_units", "accepted_holding", "units_over_capacity", "cadres_below_required", "task_load",
+           "claims_waiting", "measures_overdue", "scores_missing")
+
+
+def _figure_values(per: Period, township: str | None, status: str | None, load: str | None,
+                   step: str | None) -> dict[str, Any]:
+    values: dict[str, Any] = {
+        **_presence_values(per, township), "day": per.asof, "default_units": get_settings().units_per_village,
+        "end_at": per.end_at, "cutoff": clock.now() - timedelta(days=get_settings().claim_wait_days),
+        "today": clock.local_today(),
+    }
+    if status:
+        values["status"] = status
+    if load:
+        values["load"] = load
+    if step:
+        values["step"] = step
+    return values
+
+
+async def figure_rows(reader: Reader, p: Principal, figure: str, *, township: str | None, per: Period,
+                      status: str | None, load: str | None, step: str | None, limit: int,
+                      offset: int) -> tuple[list[dict[str, Any]], int]:
+    shape = (figure, village_clause_key(p), township is not None, status is not None, load is not None,
+             step is not None)
+    built: dict[str, Any] = {}
+
+    def stmts() -> tuple[Callable[[], Any], Callable[[], Any]]:
+        if "pair" not in built:
+            stmt, order = _figure(figure, p, township is not None, status is not None, load is not None,
+                                  step is not None)
+            built["pair"] = _page(stmt, order)
+        return built["pair"]
+
+    c_count = _STATEMENTS.get(("rows_count", *shape), lambda: stmts()[0]())
+    c_page = _STATEMENTS.get(("rows_page", *shape), lambda: stmts()[1]())
+    values = _figure_values(per, township, status, load, step)
+    total = await reader.fetchval(c_count, {k: v for k, v in values.items() if k in c_count.names})
+    page_values = {**values, "limit": limit, "offset": offset}
+    rows = await reader.fetch(c_page, {k: v for k, v in page_values.items() if k in c_page.names})
+    return [_d(r) for r in rows], int(total)
+
+
+# ---- to-do counts -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TodoSource:
+    key: str
+    roles: frozenset[Role]
+    count: Callable[[Principal], Any]  # a scalar subquery counting what the link lists
+    link: Callable[[Principal], str]
+
+
+def _claims_count(status: str, needs: bool | None) -> Callable[[Principal], Any]:
+    def build(p: Principal) -> Any:
+        where = [*_claims_visible(p), Claim.status == status]
+        if needs is not None:
+            where.append(Claim.needs_approval.is_(needs))
+        return select(func.count()).select_from(Claim).where(*where).scalar_subquery()
+    return build
+
+
+def _scoped_count(model: Any, *where: Any) -> Callable[[Principal], Any]:
+    def build(p: Principal) -> Any:
+        return (select(func.count()).select_from(model).join(Village, Village.id == model.village_id)
+                .where(village_clause(p), *where).scalar_subquery())
+    return build
+
+
+def _figure_count(figure: str) -> Callable[[Principal], Any]:
+    def build(p: Principal) -> Any:
+        stmt, _ = _figure(figure, p, False, False, False, False)
+        return select(func.count()).select_from(stmt.subquery()).scalar_subquery()
+    return build
+
+
+_R = Role
+_COUNTY, _TOWNSHIP = frozenset({_R.county_admin}), frozenset({_R.township_official})
+_JUDGES = frozenset({_R.county_admin, _R.township_official})
+TODO_SOURCES: tuple[TodoSource, ...] = (
+    TodoSource("claims_to_sign", frozenset({_R.supervision_committee}), _claims_count("submitted", None),
+               lambda p: _link("/funds/claims", status="submitted")),
+    TodoSource("claims_to_approve", _TOWNSHIP, _claims_count("committee_signed", True),
+               lambda p: _link("/funds/claims", status="committee_signed", needs_approval=True)),
+    TodoSource("claims_to_pay", frozenset({_R.township_agency}), _claims_count("township_approved", None),
+               lambda p: _link("/funds/claims", status="township_approved")),
+    TodoSource("claims_to_pay_direct", frozenset({_R.township_agency}), _claims_count("committee_signed", False),
+               lambda p: _link("/funds/claims", status="committee_signed", needs_approval=False)),
+    TodoSource("claim_drafts", frozenset({_R.village_committee}), _claims_count("draft", None),
+               lambda p: _link("/funds/claims", status="draft")),
+    TodoSource("budgets_to_approve", _TOWNSHIP, _scoped_count(Budget, Budget.status == "submitted"),
+               lambda p: _link("/funds/budgets", status="submitted")),
+    TodoSource("cases_to_accept", _COUNTY, _scoped_count(Case, Case.status == "submitted"),
+               lambda p: _link("/rectification-cases", status="submitted")),
+    TodoSource("scores_to_enter", _JUDGES, _figure_count("scores_missing"),
+               lambda p: _link("/dashboards/rows", figure="scores_missing")),
+    TodoSource("measures_overdue", frozenset({*_JUDGES, _R.village_committee}), _figure_count("measures_overdue"),
+               lambda p: _link("/dashboards/rows", figure="measures_overdue")),
+    TodoSource("tasks_to_accept", _JUDGES, _scoped_count(Task, Task.status == "done"),
+               lambda p: _link("/tasks", status="done")),
+    TodoSource("tasks_overdue", frozenset({_R.village_committee, _R.cadre, _R.partner_unit}),
+               _scoped_count(Task, Task.status == "overdue"), lambda p: _link("/tasks", status="overdue")),
+    TodoSource("checkins_to_review", _JUDGES,
+               _scoped_count(Checkin, func.cardinality(Checkin.flags) > 0,
+                             ~exists().where(CheckinReview.checkin_id == Checkin.id)),
+               lambda p: _link("/cadres/checkins", flagged=True, reviewed=False)),
+    # EXTENSION: disclosures to inspect (discipline inspector, township) and discipline cases to
+    # record are added by their domains as further TodoSource entries.
+)
+
+
+async def todo(reader: Reader, p: Principal) -> list[dict[str, Any]]:
+    sources = [s for s in TODO_SOURCES if p.role in s.roles]
+    if not sources:
+        return []
+    stmt = _STATEMENTS.get(("todo", p.role, village_clause_key(p)), lambda: select(
+        *[s.count(p).label(s.key) for s in sources]))
+    row = await reader.fetchrow(stmt, {"today": clock.local_today(), **_figure_values(
+        period(None), None, None, None, None)})
+    assert row is not None
+    return [{"key": s.key, "count": row[s.key], "link": s.link(p)} for s in sources]
+

@@ -1,0 +1,18 @@
+/** Shapes of the dashboards API, derived from the generated contract. */
+import type { ResponseBody } from '@/api/types'
+
+export type RectificationPanel = ResponseBody<'/api/v1/dashboards/rectification', 'get'>
+export type PairingPanel = ResponseBody<'/api/v1/dashboards/pairing', 'get'>
+export type CadrePanel = ResponseBody<'/api/v1/dashboards/cadres', 'get'>
+export type TaskPanel = ResponseBody<'/api/v1/dashboards/tasks', 'get'>
+export type FundsPanel = ResponseBody<'/api/v1/dashboards/funds', 'get'>
+export type TodoList = ResponseBody<'/api/v1/dashboards/todo', 'get'>
+export type PanelName = 'rectification' | 'pairing' | 'cadres' | 'tasks' | 'funds'
+
+export interface Panels {
+  rectification: RectificationPanel
+  pairing: PairingPanel
+  cadres: CadrePanel
+  tasks: TaskPanel
+  funds: FundsPanel
+}

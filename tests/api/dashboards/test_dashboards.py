@@ -1,0 +1,338 @@
+"""Dashboards: every aggregate equals a plain recount of the rows it sums (over the demo county plus a
+few rows added here), the scope holds (a township sees itself, a partner unit its villages), every
+to-do count equals the total of the list it opens, and every panel exports to XLSX that adds up."""
+
+import io
+from collections import Counter, defaultdict
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from typing import Any
+
+import httpx
+import pytest
+from openpyxl import load_workbook
+from sqlalchemy import select, update
+
+from cunzhi.auth.models import User
+from cunzhi.cadres.models import Cadre, Checkin, CheckinReview, Posting
+from cunzhi.divisions.models import Division
+from cunzhi.funds.models import Budget, BudgetLine, Claim
+from cunzhi.kit import clock
+from cunzhi.partners.models import Pairing, PartnerUnit
+from cunzhi.rectification.models import Case, Measure
+from cunzhi.tasks.models import Task
+from cunzhi.villages.models import Village
+
+COUNTY = "230199000000"
+T01 = "230199100000"
+T02 = "230199101000"
+BASE = "/api/v1/dashboards"
+REQUIRED = 20
+
+
+def this_month() -> str:
+    d = clock.local_today()
+    return f"{d.year:04d}-{d.month:02d}"
+
+
+def month_end(month: str) -> datetime:
+    y, m = int(month[:4]), int(month[5:])
+    nxt = date(y + (m == 12), m % 12 + 1, 1)
+    return datetime.combine(nxt, time(0), tzinfo=clock.zone())
+
+
+@pytest.fixture
+async def extra(db) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+    """Rows the demo lacks: an accepted village still paired, a unit over capacity, flagged check-ins
+    (one pending, one accepted, one rejected), an accepted case opened months ago, an overdue measure."""
+    today = clock.local_today()
+    villages = {v.code: v for v in (await db.execute(select(Village).where(Village.county_code == COUNTY))).scalars()}
+    t01 = sorted(c for c, v in villages.items() if v.township_code == T01)
+    units = (await db.execute(select(PartnerUnit).where(PartnerUnit.county_code == COUNTY)
+                              .order_by(PartnerUnit.id))).scalars().all()
+    accepted = villages[t01[1]]
+    await db.execute(update(Village).where(Village.id == accepted.id).values(status="accepted",
+                                                                             problem_categories=["weak_branch"]))
+    small = units[1]
+    await db.execute(update(PartnerUnit).where(PartnerUnit.id == small.id).values(capacity=1))
+    start = today - timedelta(days=40)
+    db.add_all([Pairing(partner_unit_id=small.id, village_id=accepted.id, start_date=start),
+                Pairing(partner_unit_id=small.id, village_id=villages[t01[5]].id, start_date=start),
+                Pairing(partner_unit_id=units[2].id, village_id=villages[t01[0]].id, start_date=start,
+                        end_date=today - timedelta(days=3), ended_reason="other", ended_by="t",
+                        ended_at=clock.now())])
+    opened = clock.now() - timedelta(days=150)
+    db.add(Case(village_id=accepted.id, status="accepted", categories=["weak_branch"], opened_at=opened,
+                accepted_by="admin", accepted_at=clock.now() - timedelta(days=45), version=1))
+    await db.flush()
+    open_case = (await db.execute(select(Case).where(Case.status == "open").order_by(Case.id))).scalars().first()
+    assert open_case is not None
+    db.add(Measure(case_id=open_case.id, description="=HYPERLINK(\"x\")", owner="张三",
+                   deadline=today - timedelta(days=2), created_by="t", version=1))
+    user_id = (await db.execute(select(User.id).where(User.username == "cadre01"))).scalar_one()
+    posted = (await db.execute(select(Posting).where(Posting.end_date.is_(None)).order_by(Posting.id))).scalars().all()
+    at = datetime.combine(today, time(8), tzinfo=clock.zone())
+    made = []
+    for i, (flags, decision) in enumerate([(["far_from_village"], None), (["poor_accuracy"], "accepted"),
+                                          (["late_upload"], "rejected")]):
+        posting = posted[1 + i]
+        c = Checkin(cadre_id=posting.cadre_id, village_id=posting.village_id, user_id=user_id, body_hash="t",
+                    checked_at=at, lat=45.0, lng=126.0, accuracy_m=10.0, flags=flags)
+        db.add(c)
+        made.append((c, decision))
+    await db.flush()
+    for c, decision in made:
+        if decision:
+            db.add(CheckinReview(checkin_id=c.id, village_id=c.village_id, decision=decision,
+                                 note=None if decision == "accepted" else "不在村", reviewed_by="admin"))
+    await db.flush()
+    return {"accepted": accepted.code, "small_unit": small.code}
+
+
+async def _get(client: httpx.AsyncClient, headers: dict[str, str], path: str, **params: Any) -> Any:
+    r = await client.get(BASE + path, params={k: v for k, v in params.items() if v is not None}, headers=headers)
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+def _figures(panel: Any) -> Any:
+    """A panel's numbers, without its links and the township it was asked for."""
+    if isinstance(panel, dict):
+        return {k: _figures(v) for k, v in panel.items() if k not in ("drill", "drill_too_long", "township_code")}
+    if isinstance(panel, list):
+        return [_figures(v) for v in panel]
+    return panel
+
+
+async def _villages(db, township: str | None = None) -> list[Village]:  # type: ignore[no-untyped-def]
+    stmt = select(Village).where(Village.county_code == COUNTY)
+    if township:
+        stmt = stmt.where(Village.township_code == township)
+    return list((await db.execute(stmt)).scalars())
+
+
+@pytest.mark.parametrize("township", [None, T01])
+async def test_rectification_panel_recounts(client, db, token_for, extra, township) -> None:  # type: ignore[no-untyped-def]
+    month = this_month()
+    got = await _get(client, await token_for("admin"), "/rectification", month=month, township_code=township)
+    vs = await _villages(db, township)
+    assert {r["status"]: r["villages"] for r in got["by_status"]} == dict(Counter(v.status for v in vs))
+    pairs = Counter((c, v.status) for v in vs if v.status != "normal" for c in v.problem_categories)
+    assert {(r["category"], r["status"]): r["villages"] for r in got["by_category"]} == dict(pairs)
+    ids = {v.id for v in vs}
+    cases = [c for c in (await db.execute(select(Case))).scalars() if c.village_id in ids]
+    assert len(got["trend"]) == 12 and got["trend"][-1]["month"] == month
+    for m in got["trend"]:
+        end = month_end(m["month"])
+        assert m["listed"] == sum(1 for c in cases if c.opened_at < end)
+        assert m["accepted"] == sum(1 for c in cases if c.accepted_at and c.accepted_at < end)
+    assert any(m["accepted"] for m in got["trend"])  # the fixture's case accepted 45 days ago
+    # the drill-down of a bar is the village list with that status and category
+    first = got["by_category"][0]
+    listed = (await client.get(first["drill"], headers=await token_for("admin"))).json()
+    assert listed["total"] == first["villages"]
+
+
+async def test_pairing_panel_recounts(client, db, token_for, extra) -> None:  # type: ignore[no-untyped-def]
+    h = await token_for("admin")
+    got = await _get(client, h, "/pairing", month=this_month())
+    day = clock.local_today()
+    active = [p for p in (await db.execute(select(Pairing))).scalars()
+              if p.start_date <= day and (p.end_date is None or p.end_date >= day)]
+    per_village = Counter(p.village_id for p in active)
+    vs = await _villages(db)
+    listed = [v for v in vs if v.status in ("weak", "rectifying")]
+    t = got["totals"]
+    assert t["listed"] == len(listed)
+    assert t["below_required"] == sum(1 for v in listed if per_village[v.id] < 2)
+    assert t["covered"] == t["listed"] - t["below_required"]
+    assert t["missing_units"] == sum(max(2 - per_village[v.id], 0) for v in listed)
+    assert t["accepted_holding"] == sum(1 for v in vs if v.status == "accepted" and per_village[v.id]) == 1
+    units = {u.id: u for u in (await db.execute(select(PartnerUnit))).scalars()}
+    per_unit = Counter(p.partner_unit_id for p in active)
+    assert t["over_capacity"] == sum(1 for u, n in per_unit.items() if n > units[u].capacity) == 1
+    assert t["units_paired"] == len(per_unit) and t["pairings"] == len(active)
+    rows = await _get(client, h, "/rows", figure="units_over_capacity")
+    assert [r["unit_code"] for r in rows["items"]] == [extra["small_unit"]]
+    rows = await _get(client, h, "/rows", figure="accepted_holding")
+    assert [r["village_code"] for r in rows["items"]] == [extra["accepted"]]
+    rows = await _get(client, h, "/rows", figure="villages_below_units", limit=200)
+    assert rows["total"] == t["below_required"] == len(rows["items"])
+
+
+async def test_cadre_panel_recounts_and_agrees_with_attendance(client, db, token_for, extra) -> None:  # type: ignore[no-untyped-def]
+    h = await token_for("admin")
+    month = this_month()
+    got = await _get(client, h, "/cadres", month=month)
+    first = date(int(month[:4]), int(month[5:]), 1)
+    asof = clock.local_today()
+    last = month_end(month).date() - timedelta(days=1)
+    posted: dict[tuple[int, int], int] = defaultdict(int)
+    for p in (await db.execute(select(Posting))).scalars():
+        if p.start_date <= last and (p.end_date is None or (p.end_date >= first and p.end_date >= p.start_date)):
+            posted[(p.cadre_id, p.village_id)] += max(0, (min(p.end_date or asof, asof) - max(p.start_date, first)).days + 1)
+    reviews = {r.checkin_id: r.decision for r in (await db.execute(select(CheckinReview))).scalars()}
+    days: dict[tuple[int, int], set[date]] = defaultdict(set)
+    flagged = Counter()
+    for c in (await db.execute(select(Checkin).where(Checkin.local_date.between(first, last)))).scalars():
+        key = (c.cadre_id, c.village_id)
+        days.setdefault(key, set())
+        if not c.flags or reviews.get(c.id) == "accepted":
+            days[key].add(c.local_date)
+        if c.flags:
+            flagged[reviews.get(c.id) or "pending"] += 1
+    pairs = set(posted) | set(days)
+    t = got["totals"]
+    assert t["cadres"] == len(pairs)
+    assert t["days"] == sum(len(d) for d in days.values())
+    assert t["posted_days"] == sum(posted.values())
+    assert t["below_required"] == sum(1 for k in pairs if len(days.get(k, ())) < min(REQUIRED, posted.get(k, 0)))
+    assert (t["flagged_pending"], t["flagged_accepted"], t["flagged_rejected"]) == (
+        flagged["pending"], flagged["accepted"], flagged["rejected"]) == (1, 1, 1)
+    att = (await client.get(got["drill"]["attendance"], headers=h)).json()["rows"]
+    assert sum(r["checkin_days"] for r in att) == t["days"]
+    assert sum(r["posted_days"] for r in att) == t["posted_days"]
+    below = await _get(client, h, "/rows", figure="cadres_below_required", month=month, limit=200)
+    assert below["total"] == t["below_required"]
+    pending = (await client.get(got["drill"]["flagged_pending"], headers=h)).json()["items"]
+    assert len(pending) == t["flagged_pending"]
+
+
+async def test_task_panel_recounts(client, db, token_for, extra) -> None:  # type: ignore[no-untyped-def]
+    h = await token_for("admin")
+    month = this_month()
+    got = await _get(client, h, "/tasks", month=month)
+    end = month_end(month)
+    tasks = [t for t in (await db.execute(select(Task))).scalars() if t.created_at < end]
+    load = Counter(t.village_id for t in tasks)
+    done = Counter(t.village_id for t in tasks if t.status in ("done", "accepted") and t.done_at and t.done_at < end)
+
+    def bucket(n: int) -> str:
+        return "0" if n == 0 else "1-2" if n <= 2 else "3-5" if n <= 5 else "6-10" if n <= 10 else "11+"
+
+    expect: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0, 0])
+    for v in await _villages(db):
+        g = expect[(v.status, bucket(load[v.id]))]
+        g[0] += 1
+        g[1] += load[v.id]
+        g[2] += done[v.id]
+    assert {(g["status"], g["load"]): [g["villages"], g["tasks"], g["completed"]] for g in got["groups"]} == expect
+    with_tasks = sum(1 for n in load.values() if n)
+    assert got["villages_with_tasks"] == with_tasks and got["caveat"]["thin"] is (with_tasks < 10 or True)
+    g = next(g for g in got["groups"] if g["load"] != "0")
+    rows = (await client.get(g["drill"], headers=h)).json()
+    assert rows["total"] == g["villages"] and sum(r["tasks"] for r in rows["items"]) == g["tasks"]
+
+
+async def test_funds_panel_recounts(client, db, token_for, extra) -> None:  # type: ignore[no-untyped-def]
+    h = await token_for("admin")
+    got = await _get(client, h, "/funds", month=this_month())
+    year = clock.local_today().year
+    sums: dict[str, list[Decimal]] = defaultdict(lambda: [Decimal(0)] * 4)
+    for line, status, y in (await db.execute(select(BudgetLine, Budget.status, Budget.year)
+                                            .join(Budget, Budget.id == BudgetLine.budget_id))).all():
+        if y == year and status in ("approved", "closed"):
+            s = sums[line.category]
+            sums[line.category] = [s[0] + line.planned, s[1] + line.approved, s[2] + line.committed, s[3] + line.paid]
+    assert {r["category"]: [Decimal(r[k]) for k in ("planned", "approved", "committed", "paid")]
+            for r in got["by_category"]} == dict(sums)
+    claims = list((await db.execute(select(Claim))).scalars())
+    steps = {s["step"]: s for s in got["claims_waiting"]}
+    assert steps["sign"]["waiting"] == sum(1 for c in claims if c.status == "submitted")
+    assert steps["approve"]["waiting"] == sum(1 for c in claims if c.status == "committee_signed" and c.needs_approval)
+    assert steps["pay_direct"]["waiting"] == sum(1 for c in claims
+                                                 if c.status == "committee_signed" and not c.needs_approval)
+    assert steps["pay"]["waiting"] == sum(1 for c in claims if c.status == "township_approved")
+    for s in steps.values():
+        listed = (await client.get(s["drill"], headers=h)).json()
+        assert listed["total"] == s["waiting"]
+    # Time passes: every waiting claim is now waiting too long.
+    with clock.travel(by=timedelta(days=30)):
+        later = await _get(client, h, "/funds", month=this_month())
+        for s in later["claims_waiting"]:
+            assert s["too_long"] == s["waiting"]
+            rows = (await client.get(s["drill_too_long"], headers=h)).json()
+            assert rows["total"] == s["waiting"]
+
+
+async def test_a_township_sees_only_itself(client, db, token_for, extra) -> None:  # type: ignore[no-untyped-def]
+    admin, t01 = await token_for("admin"), await token_for("township01")
+    for panel in ("rectification", "pairing", "cadres", "tasks", "funds"):
+        own = await _get(client, t01, f"/{panel}", month=this_month())
+        county_view = await _get(client, admin, f"/{panel}", month=this_month(), township_code=T01)
+        assert _figures(own) == _figures(county_view), panel
+        r = await client.get(f"{BASE}/{panel}", params={"township_code": T02}, headers=t01)
+        assert r.status_code == 404 and r.json()["code"] == "township_not_found"
+    own = await _get(client, t01, "/pairing")
+    assert [r["township_code"] for r in own["by_township"]] == [T01]
+
+
+async def test_a_partner_unit_sees_only_its_villages(client, db, token_for, extra) -> None:  # type: ignore[no-untyped-def]
+    h = await token_for("partner01")
+    unit_id = (await db.execute(select(User.partner_unit_id).where(User.username == "partner01"))).scalar_one()
+    day = clock.local_today()
+    mine = {p.village_id for p in (await db.execute(select(Pairing).where(Pairing.partner_unit_id == unit_id))).scalars()
+            if p.start_date <= day and (p.end_date is None or p.end_date >= day)}
+    got = await _get(client, h, "/rectification")
+    assert sum(r["villages"] for r in got["by_status"]) == len(mine) >= 1
+    rows = await _get(client, h, "/rows", figure="task_load")
+    codes = {v.code for v in await _villages(db) if v.id in mine}
+    assert {r["village_code"] for r in rows["items"]} == codes
+    cadres = await _get(client, h, "/cadres")
+    assert all(r["township_code"] == T01 for r in cadres["by_township"])
+
+
+@pytest.mark.parametrize("username", ["admin", "township01", "agency01", "committee01", "secretary01",
+                                      "partner01", "cadre01"])
+async def test_todo_counts_match_their_lists(client, db, token_for, extra, username) -> None:  # type: ignore[no-untyped-def]
+    h = await token_for(username)
+    todo = await _get(client, h, "/todo")
+    assert todo["items"], username
+    for item in todo["items"]:
+        r = await client.get(item["link"] + "&limit=200", headers=h)
+        assert r.status_code == 200, (item, r.text)
+        body = r.json()
+        listed = body["total"] if "total" in body else len(body["items"])
+        assert listed == item["count"], item
+    if username == "admin":
+        assert {i["key"]: i["count"] for i in todo["items"]}["measures_overdue"] >= 1
+
+
+@pytest.mark.parametrize("panel", ["rectification", "pairing", "cadres", "tasks", "funds"])
+async def test_every_panel_exports_and_adds_up(client, db, token_for, extra, panel) -> None:  # type: ignore[no-untyped-def]
+    h = await token_for("admin")
+    await db.execute(update(Division).where(Division.code == T01).values(name="=HYPERLINK(\"x\")"))
+    data = await _get(client, h, f"/{panel}", month=this_month(), township_code=T01)
+    r = await client.get(f"{BASE}/{panel}/export.xlsx", params={"month": this_month(), "township_code": T01},
+                         headers=h)
+    assert r.status_code == 200 and r.headers["content-type"].startswith("application/vnd.openxmlformats")
+    assert "filename*=UTF-8''" in r.headers["content-disposition"]
+    wb = load_workbook(io.BytesIO(r.content))
+    first = wb.worksheets[0]
+    headers = [c.value for c in first[1]]
+    assert all(any("\u4e00" <= ch <= "\u9fff" for ch in str(hd)) for hd in headers), headers
+    info = wb["说明"]
+    cell = info["B3"]
+    assert cell.value == "=HYPERLINK(\"x\")" and cell.data_type == "s"  # text, never a formula
+    body = [[c.value for c in row] for row in first.iter_rows(min_row=2)]
+    if panel == "rectification":
+        assert sum(r[1] for r in body) == sum(s["villages"] for s in data["by_status"])
+    elif panel == "pairing":
+        assert body[0][1] == data["totals"]["listed"] and body[2][1] == data["totals"]["below_required"]
+    elif panel == "cadres":
+        assert body[2][1] == data["totals"]["days"]
+    elif panel == "tasks":
+        assert sum(r[3] for r in body) == sum(s["tasks"] for s in data["by_status"])
+    else:
+        assert sum(Decimal(str(r[3])) for r in body) == sum(Decimal(c["approved"]) for c in data["by_category"])
+
+
+async def test_bad_input_is_a_clear_422(client, token_for) -> None:  # type: ignore[no-untyped-def]
+    h = await token_for("admin")
+    for path, params in [("/rectification", {"month": "2026-13"}), ("/cadres", {"month": "26-01"}),
+                         ("/rows", {"figure": "nope"}), ("/funds", {"township_code": "12"}),
+                         ("/rows", {"figure": "task_load", "load": "7"})]:
+        r = await client.get(BASE + path, params=params, headers=h)
+        assert r.status_code == 422 and r.headers["content-type"].startswith("application/problem+json"), (path, r.text)
+    r = await client.get(BASE + "/nope/export.xlsx", headers=h)
+    assert r.status_code == 422
