@@ -96,7 +96,7 @@ async def update_round(round_id: Id, body: RoundPatch, principal: PrincipalDep, 
 
 
 @router.post("/rounds/{round_id}/lock", response_model=RoundOut, name="rounds-lock",
-             responses={**PRECONDITIONS, **LOCKED}, summary="Lock the month once every village is inspected")
+             responses={**PRECONDITIONS, **LOCKED}, summary="Lock the month after its publish-by day, once no publication waits for inspection")
 async def lock_round(round_id: Id, principal: PrincipalDep, session: SessionDep, response: Response,
                      if_match: IfMatch = None) -> RoundOut:
     out = service.round_out(await service.lock_round(session, principal, round_id, if_match))

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import undefer
 
@@ -277,18 +277,24 @@ async def open_round(session: AsyncSession, p: Principal | None, r: Round) -> bo
 
 
 async def lock_round(session: AsyncSession, p: Principal, round_id: int, if_match: str | None) -> Round:
-    """Lock the month after the inspections: every village inspected (its latest publication judged)."""
+    """Lock the month after the inspections: past the publish-by day, with no publication waiting for
+    its inspection. A village that never published stays so, flagged late."""
     require(p, DISCLOSURES, DisclosureAction.lock, what="lock a disclosure month")
     r = await _writable_round(session, p, round_id)
     expected_version(if_match, r.version)
-    open_villages = (await session.execute(
+    if clock.local_today() <= r.publish_by:
+        raise Conflict("The month is locked after its publish-by day", code="round_not_due",
+                       extra={"publish_by": r.publish_by.isoformat()})
+    waiting = (await session.execute(
         select(Village.code).join(RoundVillage, RoundVillage.village_id == Village.id)
-        .where(RoundVillage.round_id == r.id,
-               RoundVillage.status.in_([VillageStatus.pending, VillageStatus.published]))
+        .where(RoundVillage.round_id == r.id, RoundVillage.status == VillageStatus.published)
         .order_by(Village.code))).scalars().all()
-    if open_villages:
-        raise Conflict("Every village is inspected before the month is locked", code="round_not_inspected",
-                       extra={"villages": list(open_villages)})
+    if waiting:
+        raise Conflict("Every published village is inspected before the month is locked",
+                       code="round_not_inspected", extra={"villages": list(waiting)})
+    await session.execute(update(RoundVillage).where(
+        RoundVillage.round_id == r.id, RoundVillage.status == VillageStatus.pending, RoundVillage.late.is_(False))
+        .values(late=True, version=RoundVillage.version + 1).execution_options(synchronize_session=False))
     r.status, r.locked_by, r.locked_at = RoundStatus.locked.value, p.name, clock.now()
     await session.flush()
     await audit.record(session, p, "disclosure_round.lock", "disclosure_round", r.id,

@@ -104,19 +104,30 @@ async def test_the_round_lifecycle(api, month_round, publish, db, client, auth) 
         board = await api("township01", "GET", f"{API}/rounds/{rid}")
         row = next(v for v in board["villages"] if v["village_code"] == VILLAGE)
         assert (row["status"], row["fix_by"]) == ("failed", "2027-03-15")
-        # locking waits for every village
+        # the month is not locked before its publish-by day
         locked = await api("township01", "POST", f"{API}/rounds/{rid}/lock", status=409,
                            headers={"If-Match": board["_etag"]})
-        assert locked["code"] == "round_not_inspected"
+        assert locked["code"] == "round_not_due"
     with clock.travel(date(2027, 3, 12)):  # after the publish-by day: the republish is late
         again = await publish(rid)
         assert again["status"] == "published" and again["publications"] == 2 and again["late"]
+        board = await api("township01", "GET", f"{API}/rounds/{rid}")
+        waiting = await api("township01", "POST", f"{API}/rounds/{rid}/lock", status=409,
+                            headers={"If-Match": board["_etag"]})
+        assert waiting["code"] == "round_not_inspected" and waiting["villages"] == [VILLAGE]
         page = await api("township01", "GET", base)
         passed = await api("township01", "POST", f"{base}/inspections", status=201, json={"result": "passed"},
                            headers={"If-Match": page["_etag"]})
         assert passed["result"] == "passed"
         page = await api("township01", "GET", base)
         assert page["status"] == "passed" and [i["result"] for i in page["inspections"]] == ["failed", "passed"]
+        board = await api("township01", "GET", f"{API}/rounds/{rid}")
+        done = await api("township01", "POST", f"{API}/rounds/{rid}/lock", headers={"If-Match": board["_etag"]})
+        assert done["status"] == "locked"
+        board = await api("township01", "GET", f"{API}/rounds/{rid}")
+        others = [v for v in board["villages"] if v["village_code"] != VILLAGE]
+        assert others and all(v["status"] == "pending" and v["late"] for v in others)
+        assert board["allowed_actions"] == ["correct"]
     kinds = (await db.execute(select(OutboxEvent.event_type).where(
         OutboxEvent.entity == "disclosure", OutboxEvent.payload["round_id"].as_integer() == rid)
         .order_by(OutboxEvent.id))).scalars().all()
