@@ -8,7 +8,7 @@ so the job may run as often as it likes."""
 
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import literal, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cunzhi.config import get_settings
@@ -36,7 +36,8 @@ async def open_month(session: AsyncSession, *, day: date | None = None) -> dict[
                                                           publish_by=publish_by))
         created += 1
     planned = (await session.execute(select(Round).where(
-        Round.status == RoundStatus.planned, (Round.year * 100 + Round.month) <= day.year * 100 + day.month)
+        Round.status == RoundStatus.planned,
+        tuple_(Round.year, Round.month) <= tuple_(literal(day.year), literal(day.month)))
         .with_for_update(skip_locked=True))).scalars().all()
     for r in planned:
         opened += await service.open_round(session, None, r)
