@@ -213,7 +213,7 @@ NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "Nothing publ
                    name="village-disclosures", responses=NOT_FOUND,
                    summary="The months a village has published (404 when it has published nothing)")
 async def public_village(village_code: VillageCode, request: Request, session: SessionDep) -> Response:
-    return await public.answer(session, request, public.village_months(session, village_code))
+    return await public.answer(session, request, lambda: public.village_months(session, village_code))
 
 
 @public_router.get("/villages/{village_code}/disclosures/{year}/{month}", response_model=PublicDisclosure,
@@ -222,7 +222,8 @@ async def public_village(village_code: VillageCode, request: Request, session: S
 async def public_disclosure(village_code: VillageCode, year: Annotated[int, Path(ge=2000, le=2100)],
                             month: Annotated[int, Path(ge=1, le=12)], request: Request,
                             session: SessionDep) -> Response:
-    return await public.answer(session, request, public.village_month(session, village_code, year, month))
+    return await public.answer(session, request,
+                               lambda: public.village_month(session, village_code, year, month))
 
 
 @public_router.get("/files/{file_id}", name="file", response_class=Response,
