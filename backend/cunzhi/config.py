@@ -85,6 +85,13 @@ class Settings(BaseSettings):
     # as waiting too long.
     cadre_required_days: int = Field(default=20, ge=1, le=31)
     claim_wait_days: int = Field(default=7, ge=1, le=365)
+    # The monthly disclosure: the publish-by day of a round the job opens (the township may move it),
+    # the requests one address may make per minute to the public endpoints (0: no limit), how long
+    # a public answer may be cached, and the address the villages' QR codes link to.
+    disclosure_publish_by_day: int = Field(default=10, ge=1, le=28)
+    public_rate_limit_per_minute: int = Field(default=60, ge=0, le=1_000_000)
+    public_cache_seconds: int = Field(default=300, ge=0, le=86_400)
+    public_base_url: str = "http://localhost:8000"
 
     @field_validator("timezone")
     @classmethod

@@ -72,6 +72,13 @@ async def _task_import(import_id: int) -> Any:
         raise
 
 
+async def _disclosure_month() -> Any:
+    from cunzhi.disclosures.jobs import run_month
+
+    async with unit_of_work() as session:
+        return await run_month(session)
+
+
 async def _purge_idempotency_keys() -> Any:
     from cunzhi.db import get_engine
     from cunzhi.kit.idempotency import purge_expired
@@ -117,7 +124,7 @@ async def _clean_up() -> Any:
             f"DELETE FROM outbox_events WHERE relayed_at < now() - interval '{KEEP_DONE}' RETURNING id"))).all())
         await session.execute(text(  # errors of jobs removed (here, or by hand)
             "DELETE FROM job_failures f WHERE NOT EXISTS (SELECT 1 FROM procrastinate_jobs j WHERE j.id = f.job_id)"))
-        windows_gone = await rate_limit.purge(session)  # API clients' request counts of past hours
+        windows_gone = await rate_limit.purge(session)  # API clients' and addresses' request counts
     return {"jobs": jobs_gone, "outbox": outbox_gone, "rate_windows": windows_gone}
 
 
@@ -147,6 +154,8 @@ JOBS: dict[str, Job] = {j.name: j for j in (
         summary="emit task.due_soon once for open tasks due within CUNZHI_TASK_REMIND_DAYS"),
     Job("tasks.import", _task_import,
         summary="import a task file kept by POST /api/v1/tasks/imports, all rows or none, with progress"),
+    Job("disclosures.month", _disclosure_month, cron="3 * * * *", lock="disclosures.month",
+        summary="open this month's disclosure rounds (from the county template) and flag late villages"),
     Job("idempotency.purge", _purge_idempotency_keys, cron="17 * * * *", lock="idempotency.purge",
         summary="delete Idempotency-Keys past their retention"),
     Job("audit.seal", _seal_audit, cron="* * * * *", lock="audit.seal",

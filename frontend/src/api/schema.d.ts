@@ -106,6 +106,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/audit-events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The county's audit log, newest first: filter by actor, entity and time; by cursor */
+        get: operations["audit-list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/api-clients": {
         parameters: {
             query?: never;
@@ -348,6 +365,40 @@ export interface paths {
         put?: never;
         /** Register a village (county admin) */
         post: operations["villages-create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/villages/positions/import": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Villages' positions from a CSV (村代码, 纬度, 经度): a dry run reports every bad row; the import writes all rows or none */
+        post: operations["villages-positions-import"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/villages/bulk": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Upsert up to 200 villages of the client's township by code, one result per item */
+        post: operations["villages-bulk_upsert"];
         delete?: never;
         options?: never;
         head?: never;
@@ -993,6 +1044,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/cadres/bulk": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Upsert up to 200 cadres by the township system's ids, one result per item */
+        post: operations["cadres-bulk_upsert"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/cadres/me/today": {
         parameters: {
             query?: never;
@@ -1424,6 +1492,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/tasks/bulk": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Upsert up to 200 tasks by the township system's ids, one result per item */
+        post: operations["tasks-bulk_upsert"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/tasks/import": {
         parameters: {
             query?: never;
@@ -1435,6 +1520,40 @@ export interface paths {
         put?: never;
         /** Import tasks from XLSX or CSV: a dry run reports every bad row; the import writes all or none */
         post: operations["tasks-import"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tasks/imports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Hand a task file (checked first with the dry run) to the worker; poll the import for progress */
+        post: operations["tasks-import-start"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tasks/imports/{import_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An import's progress and outcome (whoever started it, or the county) */
+        get: operations["tasks-import-get"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1538,6 +1657,314 @@ export interface paths {
         put?: never;
         /** Send a finished task back, with reasons */
         post: operations["tasks-send-back"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/public/villages/{village_code}/disclosures": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The months a village has published (404 when it has published nothing) */
+        get: operations["public-village-disclosures"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/public/villages/{village_code}/disclosures/{year}/{month}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** What a village published for a month, with the finance section checked against the books */
+        get: operations["public-village-disclosure"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/public/files/{file_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A file of a published disclosure */
+        get: operations["public-file"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/disclosures/template": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The county's template: the items every new round starts with */
+        get: operations["disclosures-template-get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/disclosures/template/items": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Template-Item-Create */
+        post: operations["disclosures-template-item-create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/disclosures/rounds": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Rounds in scope, newest month first */
+        get: operations["disclosures-rounds-list"];
+        put?: never;
+        /** Fix a township's round of a month (pre-filled from the county template) */
+        post: operations["disclosures-rounds-create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/disclosures/rounds/{round_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The month board: items, and each village's status (late and failed flagged) */
+        get: operations["disclosures-rounds-get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Move the publish-by day */
+        patch: operations["disclosures-rounds-update"];
+        trace?: never;
+    };
+    "/api/v1/disclosures/rounds/{round_id}/lock": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Lock the month after its publish-by day, once no publication waits for inspection */
+        post: operations["disclosures-rounds-lock"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/disclosures/rounds/{round_id}/items": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Add an item (new, or an update of an earlier month's item) */
+        post: operations["disclosures-items-create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/disclosures/rounds/{round_id}/items/{item_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Items-Update */
+        patch: operations["disclosures-items-update"];
+        trace?: never;
+    };
+    "/api/v1/disclosures/rounds/{round_id}/corrections": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Record, in this month, a correction of the locked month before (a reason is required) */
+        post: operations["disclosures-corrections-create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/disclosures/rounds/{round_id}/villages/{village_code}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A village's disclosure of the month: items, the latest publication (finance checked against the books), files, reviews and inspections */
+        get: operations["disclosures-village-get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/disclosures/rounds/{round_id}/villages/{village_code}/publish": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Publish (or republish after a failed inspection); the finance section comes from the books */
+        post: operations["disclosures-village-publish"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/disclosures/rounds/{round_id}/villages/{village_code}/files": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Upload an attachment (PDF or image) or the notice-board photo; it goes with the next publication */
+        post: operations["disclosures-village-file-upload"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/disclosures/rounds/{round_id}/villages/{village_code}/reviews": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The supervision committee's opinion, before or after publication */
+        post: operations["disclosures-village-review"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/disclosures/rounds/{round_id}/villages/{village_code}/inspections": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The township's inspection: passed, or failed with findings and a day to fix by */
+        post: operations["disclosures-village-inspect"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/disclosures/files/{file_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An attachment or notice-board photo */
+        get: operations["disclosures-files-get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/disclosures/villages/{village_code}/qr.{fmt}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The printable QR code of a village's public page, for the notice board */
+        get: operations["disclosures-village-qr"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1904,7 +2331,7 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        /** Change a draft claim's purpose or payee (village committee) */
+        /** Change a draft claim's purpose, payee, amount or line (village committee) */
         patch: operations["funds-claim_edit"];
         trace?: never;
     };
@@ -3095,6 +3522,70 @@ export interface components {
             /** Discipline Issues */
             discipline_issues: number;
         };
+        /** AuditEventOut */
+        AuditEventOut: {
+            /** Id */
+            id: number;
+            /**
+             * At
+             * Format: date-time
+             */
+            at: string;
+            /**
+             * Actor
+             * @description user:<id> or client:<id>
+             */
+            actor: string;
+            /** Actor Name */
+            actor_name: string;
+            /**
+             * Action
+             * @description e.g. village.update, claim.approve
+             */
+            action: string;
+            /** Entity */
+            entity: string;
+            /** Entity Id */
+            entity_id: string;
+            /** Before */
+            before: {
+                [key: string]: unknown;
+            } | null;
+            /** After */
+            after: {
+                [key: string]: unknown;
+            } | null;
+            /**
+             * Sealed
+             * @description Chained into the hash chain already (cunzhi audit verify)
+             */
+            sealed: boolean;
+        };
+        /** AuditPage */
+        AuditPage: {
+            /** Items */
+            items: components["schemas"]["AuditEventOut"][];
+            /** Next Cursor */
+            next_cursor: string | null;
+        };
+        /** BoardRow */
+        BoardRow: {
+            /** Village Code */
+            village_code: string;
+            /** Village Name */
+            village_name: string;
+            status: components["schemas"]["VillageStatus"];
+            /** Late */
+            late: boolean;
+            /** Fix By */
+            fix_by: string | null;
+            /** Published At */
+            published_at: string | null;
+            /** Reviews */
+            reviews: number;
+            /** Inspections */
+            inspections: number;
+        };
         /** Body_auth-token */
         "Body_auth-token": {
             /**
@@ -3126,6 +3617,12 @@ export interface components {
             /** File */
             file: string;
         };
+        /** Body_disclosures-village-file-upload */
+        "Body_disclosures-village-file-upload": {
+            /** File */
+            file: string;
+            kind: components["schemas"]["FileKind"];
+        };
         /** Body_divisions-import */
         "Body_divisions-import": {
             /**
@@ -3149,10 +3646,25 @@ export interface components {
              */
             dry_run: boolean;
         };
+        /** Body_tasks-import-start */
+        "Body_tasks-import-start": {
+            /** File */
+            file: string;
+        };
         /** Body_tasks-progress-photo-add */
         "Body_tasks-progress-photo-add": {
             /** File */
             file: string;
+        };
+        /** Body_villages-positions-import */
+        "Body_villages-positions-import": {
+            /** File */
+            file: string;
+            /**
+             * Dry Run
+             * @default true
+             */
+            dry_run: boolean;
         };
         /** BudgetApproveIn */
         BudgetApproveIn: {
@@ -3290,6 +3802,17 @@ export interface components {
             total_paid: string;
             /** Version */
             version: number;
+        };
+        /** BulkReport */
+        BulkReport: {
+            summary: components["schemas"]["Summary"];
+            /** Items */
+            items: components["schemas"]["ItemResult"][];
+        };
+        /** CadreBulk */
+        CadreBulk: {
+            /** Items */
+            items: components["schemas"]["CadreUpsert"][];
         };
         /** CadreCreate */
         CadreCreate: {
@@ -3531,6 +4054,33 @@ export interface components {
             /** Township Name */
             township_name: string;
         };
+        /**
+         * CadreUpsert
+         * @description One cadre the township system keeps, by its own id. Fields left out keep their value (on a
+         *     new cadre: their default).
+         */
+        CadreUpsert: {
+            /**
+             * External Id
+             * @description The township system's own id (1 to 64 of A-Z a-z 0-9 . _ : / -)
+             */
+            external_id: string;
+            /** Name */
+            name: string;
+            /** Phone */
+            phone?: string | null;
+            /** Home Unit */
+            home_unit: string;
+            /** Expertise */
+            expertise?: string[];
+            /**
+             * Active
+             * @default true
+             */
+            active: boolean;
+            /** Note */
+            note?: string | null;
+        };
         /** CadreVillageRef */
         CadreVillageRef: {
             /** Code */
@@ -3642,7 +4192,7 @@ export interface components {
             /** County Code */
             county_code: string;
             /** Items */
-            items: components["schemas"]["ItemOut"][];
+            items: components["schemas"]["cunzhi__tasks__schemas__ItemOut"][];
             /** Units */
             units: components["schemas"]["UnitOut"][];
             /**
@@ -3854,14 +4404,22 @@ export interface components {
         };
         /**
          * ClaimEditIn
-         * @description The fields of a draft claim to change; those left out stay as they are. The amount and the line
-         *     stay as filed (withdraw the draft and file it anew to change them).
+         * @description The fields of a draft claim to change; those left out stay as they are. A new amount or line
+         *     moves the draft's reservation (409 budget_exceeded when the line has not that much left); once the
+         *     claim is submitted nothing changes any more.
          */
         ClaimEditIn: {
             /** Purpose */
             purpose?: string | null;
             /** Payee */
             payee?: string | null;
+            /** Amount */
+            amount?: string | null;
+            /**
+             * Line Id
+             * @description Another line of the village's current approved budget
+             */
+            line_id?: number | null;
         };
         /** ClaimIn */
         ClaimIn: {
@@ -3969,7 +4527,7 @@ export interface components {
         };
         /** ConfirmOut */
         ConfirmOut: {
-            round: components["schemas"]["RoundOut"];
+            round: components["schemas"]["cunzhi__rectification__schemas__RoundOut"];
             /** Listed */
             listed: components["schemas"]["Listed"][];
             /** Skipped */
@@ -3990,6 +4548,46 @@ export interface components {
             kept: number;
             /** Ended */
             ended: number;
+        };
+        /** CorrectionIn */
+        CorrectionIn: {
+            /** Village Code */
+            village_code: string;
+            /**
+             * Item Id
+             * @description the corrected item of the locked month, if one
+             */
+            item_id?: number | null;
+            /** Reason */
+            reason: string;
+            /** Text */
+            text: string;
+        };
+        /** CorrectionOut */
+        CorrectionOut: {
+            /** Id */
+            id: number;
+            /** Round Id */
+            round_id: number;
+            /** Corrects Round Id */
+            corrects_round_id: number;
+            /** Corrects Period */
+            corrects_period: string;
+            /** Village Code */
+            village_code: string;
+            /** Item Id */
+            item_id: number | null;
+            /** Reason */
+            reason: string;
+            /** Text */
+            text: string;
+            /** Recorded By */
+            recorded_by: string;
+            /**
+             * Recorded At
+             * Format: date-time
+             */
+            recorded_at: string;
         };
         /** CriterionCreate */
         CriterionCreate: {
@@ -4253,11 +4851,28 @@ export interface components {
              */
             score_after?: number | null;
         };
+        /** EntryIn */
+        EntryIn: {
+            /** Item Id */
+            item_id: number;
+            /** Text */
+            text: string;
+        };
         /**
          * EntryKind
          * @enum {string}
          */
         EntryKind: "income" | "payment" | "reversal";
+        /** EntryOut */
+        EntryOut: {
+            /** Item Id */
+            item_id: number;
+            section: components["schemas"]["Section"];
+            /** Title */
+            title: string;
+            /** Text */
+            text: string;
+        };
         /** Exclusion */
         Exclusion: {
             /** Village Code */
@@ -4301,6 +4916,59 @@ export interface components {
             limit: number;
             /** Offset */
             offset: number;
+        };
+        /**
+         * FileKind
+         * @enum {string}
+         */
+        FileKind: "attachment" | "board_photo";
+        /** FileOut */
+        FileOut: {
+            /** Id */
+            id: number;
+            /** Kind */
+            kind: string;
+            /** Filename */
+            filename: string;
+            /** Content Type */
+            content_type: string;
+            /** Size */
+            size: number;
+            /** Sha256 */
+            sha256: string;
+            /**
+             * Uploaded At
+             * Format: date-time
+             */
+            uploaded_at: string;
+        };
+        /** FinanceOut */
+        FinanceOut: {
+            /** Period */
+            period: string;
+            /**
+             * Frozen
+             * @description the books as published
+             */
+            frozen: {
+                [key: string]: unknown;
+            };
+            /** Frozen Hash */
+            frozen_hash: string;
+            /** Current Hash */
+            current_hash: string;
+            /**
+             * Matches
+             * @description false when the books of the period changed after publication
+             */
+            matches: boolean;
+            /**
+             * Current
+             * @description the books as they stand now, when they differ
+             */
+            current: {
+                [key: string]: unknown;
+            } | null;
         };
         /** FlaggedDay */
         FlaggedDay: {
@@ -4397,7 +5065,7 @@ export interface components {
             round_id: number;
             /** Title */
             title: string;
-            round_status: components["schemas"]["RoundStatus"];
+            round_status: components["schemas"]["cunzhi__rectification__states__RoundStatus"];
             /**
              * Opened At
              * Format: date-time
@@ -4529,6 +5197,44 @@ export interface components {
          * @enum {string}
          */
         IncomeSource: "rent" | "subsidy" | "transfer" | "asset_sale" | "other";
+        /** InspectionIn */
+        InspectionIn: {
+            result: components["schemas"]["InspectionResult"];
+            /**
+             * Findings
+             * @default
+             */
+            findings: string;
+            /**
+             * Fix By
+             * @description required when failed: the day to fix by
+             */
+            fix_by?: string | null;
+        };
+        /** InspectionOut */
+        InspectionOut: {
+            /** Id */
+            id: number;
+            /** Publication Id */
+            publication_id: number;
+            result: components["schemas"]["InspectionResult"];
+            /** Findings */
+            findings: string;
+            /** Fix By */
+            fix_by: string | null;
+            /** Inspected By */
+            inspected_by: string;
+            /**
+             * Inspected At
+             * Format: date-time
+             */
+            inspected_at: string;
+        };
+        /**
+         * InspectionResult
+         * @enum {string}
+         */
+        InspectionResult: "passed" | "failed";
         /** InvoiceExemptionOut */
         InvoiceExemptionOut: {
             /** Reason */
@@ -4541,60 +5247,51 @@ export interface components {
              */
             granted_at: string;
         };
-        /** ItemIn */
-        ItemIn: {
-            category: components["schemas"]["Category"];
+        /** ItemError */
+        ItemError: {
+            /**
+             * Status
+             * @description The HTTP status a single write would have answered
+             */
+            status: number;
             /** Code */
             code: string;
-            /** Name */
-            name: string;
-            /** Default Unit */
-            default_unit?: string | null;
-            /** Description */
-            description?: string | null;
+            /** Detail */
+            detail: string;
             /**
-             * Sort
-             * @default 0
+             * Errors
+             * @description Field problems: loc (from the item), msg, type
              */
-            sort: number;
+            errors?: {
+                [key: string]: unknown;
+            }[] | null;
+        };
+        /**
+         * ItemKind
+         * @enum {string}
+         */
+        ItemKind: "new" | "update";
+        /** ItemResult */
+        ItemResult: {
             /**
-             * Active
-             * @default true
+             * Index
+             * @description Position of the item in the request (from 0)
              */
-            active: boolean;
-        };
-        /** ItemOut */
-        ItemOut: {
-            /** Id */
-            id: number;
-            category: components["schemas"]["Category"];
-            /** Code */
-            code: string;
-            /** Name */
-            name: string;
-            /** Default Unit */
-            default_unit: string | null;
-            /** Description */
-            description: string | null;
-            /** Sort */
-            sort: number;
-            /** Active */
-            active: boolean;
-            /** Version */
-            version: number;
-        };
-        /** ItemPatch */
-        ItemPatch: {
-            /** Name */
-            name?: string | null;
-            /** Default Unit */
-            default_unit?: string | null;
-            /** Description */
-            description?: string | null;
-            /** Sort */
-            sort?: number | null;
-            /** Active */
-            active?: boolean | null;
+            index: number;
+            /** External Id */
+            external_id: string;
+            result: components["schemas"]["Outcome"];
+            /**
+             * Id
+             * @description The record's id in Cunzhi (a village's code)
+             */
+            id?: string | null;
+            /**
+             * Version
+             * @description The record's version (its ETag) after the upsert
+             */
+            version?: number | null;
+            error?: components["schemas"]["ItemError"] | null;
         };
         /** JobOut */
         JobOut: {
@@ -5135,6 +5832,11 @@ export interface components {
             village_name: string;
             case_status: components["schemas"]["CaseStatus"];
         };
+        /**
+         * Outcome
+         * @enum {string}
+         */
+        Outcome: "created" | "updated" | "unchanged" | "error";
         /** Overview */
         Overview: {
             /** Month */
@@ -5527,8 +6229,11 @@ export interface components {
              * @description defaults to the caller's county
              */
             county_code?: string | null;
-            /** Strengths */
-            strengths?: string[];
+            /**
+             * Strengths
+             * @description what the unit brings (at least one): pairing matches on them
+             */
+            strengths: string[];
             /**
              * Capacity
              * @description villages it can help at once; defaults to the CUNZHI_VILLAGES_PER_UNIT setting
@@ -5573,7 +6278,10 @@ export interface components {
         PartnerUnitPatch: {
             /** Name */
             name?: string | null;
-            /** Strengths */
+            /**
+             * Strengths
+             * @description left out: unchanged; never empty
+             */
             strengths?: string[] | null;
             /** Capacity */
             capacity?: number | null;
@@ -5624,6 +6332,47 @@ export interface components {
              * Format: date-time
              */
             uploaded_at: string;
+        };
+        /** PositionImportReport */
+        PositionImportReport: {
+            /** Dry Run */
+            dry_run: boolean;
+            /** Rows */
+            rows: number;
+            /** Valid */
+            valid: number;
+            /** Errors */
+            errors: components["schemas"]["PositionRowError"][];
+            /**
+             * Updated
+             * @description Villages whose position changed
+             * @default 0
+             */
+            updated: number;
+            /**
+             * Unchanged
+             * @description Rows that gave a village the position it had
+             * @default 0
+             */
+            unchanged: number;
+        };
+        /** PositionRowError */
+        PositionRowError: {
+            /**
+             * Row
+             * @description Row number in the file (the header is row 1)
+             */
+            row: number;
+            /**
+             * Column
+             * @description The column's header, in Chinese
+             */
+            column: string;
+            /**
+             * Reason
+             * @description What is wrong, in Chinese
+             */
+            reason: string;
         };
         /**
          * Post
@@ -6180,6 +6929,105 @@ export interface components {
             /** Current */
             current: components["schemas"]["CurrentUnit"][];
         };
+        /** PublicCorrection */
+        PublicCorrection: {
+            /**
+             * Recorded On
+             * Format: date
+             */
+            recorded_on: string;
+            /** Reason */
+            reason: string;
+            /** Text */
+            text: string;
+        };
+        /** PublicDisclosure */
+        PublicDisclosure: {
+            /** Village Code */
+            village_code: string;
+            /** Village Name */
+            village_name: string;
+            /** Year */
+            year: number;
+            /** Month */
+            month: number;
+            /**
+             * Published On
+             * Format: date
+             */
+            published_on: string;
+            /** Late */
+            late: boolean;
+            /** Entries */
+            entries: components["schemas"]["PublicEntry"][];
+            finance: components["schemas"]["FinanceOut"];
+            /** Files */
+            files: components["schemas"]["PublicFile"][];
+            /** Corrections */
+            corrections: components["schemas"]["PublicCorrection"][];
+        };
+        /** PublicEntry */
+        PublicEntry: {
+            section: components["schemas"]["Section"];
+            /** Title */
+            title: string;
+            /** Text */
+            text: string;
+        };
+        /** PublicFile */
+        PublicFile: {
+            /** Id */
+            id: number;
+            /** Kind */
+            kind: string;
+            /** Filename */
+            filename: string;
+            /** Content Type */
+            content_type: string;
+            /** Url */
+            url: string;
+        };
+        /** PublicMonth */
+        PublicMonth: {
+            /** Year */
+            year: number;
+            /** Month */
+            month: number;
+        };
+        /** PublicVillage */
+        PublicVillage: {
+            /** Village Code */
+            village_code: string;
+            /** Village Name */
+            village_name: string;
+            /** Months */
+            months: components["schemas"]["PublicMonth"][];
+        };
+        /** PublicationOut */
+        PublicationOut: {
+            /** Id */
+            id: number;
+            /**
+             * Published At
+             * Format: date-time
+             */
+            published_at: string;
+            /** Late */
+            late: boolean;
+            /** Entries */
+            entries: components["schemas"]["EntryOut"][];
+            finance: components["schemas"]["FinanceOut"];
+            /** File Ids */
+            file_ids: number[];
+        };
+        /** PublishIn */
+        PublishIn: {
+            /**
+             * Entries
+             * @description the text of every party and village item; the finance item is generated and may not be given
+             */
+            entries: components["schemas"]["EntryIn"][];
+        };
         /** Reason */
         Reason: {
             /** Kind */
@@ -6405,6 +7253,29 @@ export interface components {
          * @enum {string}
          */
         ReviewDecision: "accepted" | "rejected";
+        /** ReviewIn */
+        ReviewIn: {
+            /** Opinion */
+            opinion: string;
+        };
+        /** ReviewOut */
+        ReviewOut: {
+            /** Id */
+            id: number;
+            /** Stage */
+            stage: string;
+            /** Publication Id */
+            publication_id: number | null;
+            /** Opinion */
+            opinion: string;
+            /** Reviewed By */
+            reviewed_by: string;
+            /**
+             * Reviewed At
+             * Format: date-time
+             */
+            reviewed_at: string;
+        };
         /**
          * Role
          * @enum {string}
@@ -6464,127 +7335,45 @@ export interface components {
             /** Max Score */
             max_score: number;
         };
-        /** RoundDetail */
-        RoundDetail: {
-            /** Id */
-            id: number;
-            /** County Code */
-            county_code: string;
-            /** Title */
-            title: string;
-            status: components["schemas"]["RoundStatus"];
+        /** RoundIn */
+        RoundIn: {
+            /** Township Code */
+            township_code: string;
+            /** Year */
+            year: number;
+            /** Month */
+            month: number;
             /**
-             * Weak Index
-             * @description A share in per cent as a decimal string: more than 0, at most 100, two decimals
-             * @example 60
+             * Publish By
+             * Format: date
+             * @description the day by which every village publishes; inside the month
              */
-            weak_index: string;
+            publish_by: string;
             /**
-             * Category Share
-             * @description A share in per cent as a decimal string: more than 0, at most 100, two decimals
-             * @example 60
+             * From Template
+             * @description pre-fill the county template's items
+             * @default true
              */
-            category_share: string;
-            /** Veto Share */
-            veto_share: string | null;
-            /** Case Deadline */
-            case_deadline: string | null;
-            /** Opened By */
-            opened_by: string;
-            /**
-             * Opened At
-             * Format: date-time
-             */
-            opened_at: string;
-            /** Proposed At */
-            proposed_at: string | null;
-            /** Confirmed By */
-            confirmed_by: string | null;
-            /** Confirmed At */
-            confirmed_at: string | null;
-            /** Closed By */
-            closed_by: string | null;
-            /** Closed At */
-            closed_at: string | null;
-            /** Close Reason */
-            close_reason: string | null;
-            /** Version */
-            version: number;
-            /** Townships Total */
-            townships_total: number;
-            /** Townships Proposed */
-            townships_proposed: number;
-            /** Criteria */
-            criteria: components["schemas"]["RoundCriterionOut"][];
-            /** Townships */
-            townships: components["schemas"]["RoundTownshipOut"][];
-            /**
-             * Allowed
-             * @description Same as allowed_actions (the older name)
-             */
-            allowed: string[];
-            /**
-             * Allowed Actions
-             * @description What the caller may do with the round now (open: close; proposed: confirm, close)
-             */
-            readonly allowed_actions: string[];
+            from_template: boolean;
         };
-        /** RoundOut */
-        RoundOut: {
-            /** Id */
-            id: number;
-            /** County Code */
-            county_code: string;
-            /** Title */
-            title: string;
-            status: components["schemas"]["RoundStatus"];
+        /** RoundList */
+        RoundList: {
+            /** Items */
+            items: components["schemas"]["cunzhi__disclosures__schemas__RoundOut"][];
+        };
+        /** RoundPatch */
+        RoundPatch: {
             /**
-             * Weak Index
-             * @description A share in per cent as a decimal string: more than 0, at most 100, two decimals
-             * @example 60
+             * Publish By
+             * Format: date
              */
-            weak_index: string;
-            /**
-             * Category Share
-             * @description A share in per cent as a decimal string: more than 0, at most 100, two decimals
-             * @example 60
-             */
-            category_share: string;
-            /** Veto Share */
-            veto_share: string | null;
-            /** Case Deadline */
-            case_deadline: string | null;
-            /** Opened By */
-            opened_by: string;
-            /**
-             * Opened At
-             * Format: date-time
-             */
-            opened_at: string;
-            /** Proposed At */
-            proposed_at: string | null;
-            /** Confirmed By */
-            confirmed_by: string | null;
-            /** Confirmed At */
-            confirmed_at: string | null;
-            /** Closed By */
-            closed_by: string | null;
-            /** Closed At */
-            closed_at: string | null;
-            /** Close Reason */
-            close_reason: string | null;
-            /** Version */
-            version: number;
-            /** Townships Total */
-            townships_total: number;
-            /** Townships Proposed */
-            townships_proposed: number;
+            publish_by: string;
         };
         /**
          * RoundStatus
          * @enum {string}
          */
-        RoundStatus: "open" | "scoring" | "proposed" | "confirmed" | "closed";
+        "RoundStatus-Input": "open" | "scoring" | "proposed" | "confirmed" | "closed";
         /** RoundTownshipOut */
         RoundTownshipOut: {
             /** Code */
@@ -6643,6 +7432,11 @@ export interface components {
             /** Sheets */
             sheets: components["schemas"]["SheetIn"][];
         };
+        /**
+         * Section
+         * @enum {string}
+         */
+        Section: "party" | "village" | "finance";
         /** SendBackIn */
         SendBackIn: {
             /** Reasons */
@@ -6913,6 +7707,29 @@ export interface components {
              */
             created_at: string;
         };
+        /** Summary */
+        Summary: {
+            /**
+             * Created
+             * @default 0
+             */
+            created: number;
+            /**
+             * Updated
+             * @default 0
+             */
+            updated: number;
+            /**
+             * Unchanged
+             * @default 0
+             */
+            unchanged: number;
+            /**
+             * Errors
+             * @default 0
+             */
+            errors: number;
+        };
         /** SurveyIn */
         SurveyIn: {
             /**
@@ -6994,6 +7811,11 @@ export interface components {
          * @enum {string}
          */
         SyncStatus: "created" | "duplicate" | "refused";
+        /** TaskBulk */
+        TaskBulk: {
+            /** Items */
+            items: components["schemas"]["TaskUpsert"][];
+        };
         /** TaskCaveat */
         TaskCaveat: {
             /**
@@ -7140,6 +7962,64 @@ export interface components {
             /** Drill */
             drill: string;
         };
+        /**
+         * TaskImportJob
+         * @description An import run by the worker: poll it until `status` is done, rejected or failed.
+         */
+        TaskImportJob: {
+            /** Id */
+            id: number;
+            /** @description queued → validating → writing → done; rejected: bad rows, nothing written; failed: the job broke, nothing written */
+            status: components["schemas"]["TaskImportStatus"];
+            /** File Name */
+            file_name: string;
+            /**
+             * Rows
+             * @description Task rows in the file
+             */
+            rows: number;
+            /**
+             * Written
+             * @description Rows handled so far by the writing step
+             */
+            written: number;
+            /**
+             * Share
+             * @description written / rows, for the progress bar
+             */
+            share: number;
+            /**
+             * Created
+             * @description Tasks created (when done)
+             */
+            created: number | null;
+            /**
+             * Skipped
+             * @description Rows already imported before (when done)
+             */
+            skipped: number | null;
+            /**
+             * Errors
+             * @description Every bad row (when rejected)
+             */
+            errors: components["schemas"]["TaskImportRowError"][];
+            /**
+             * Error
+             * @description Why the job failed, in Chinese
+             */
+            error: string | null;
+            /** Actor */
+            actor: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Started At */
+            started_at: string | null;
+            /** Finished At */
+            finished_at: string | null;
+        };
         /** TaskImportReport */
         TaskImportReport: {
             /** Dry Run */
@@ -7180,6 +8060,11 @@ export interface components {
              */
             reason: string;
         };
+        /**
+         * TaskImportStatus
+         * @enum {string}
+         */
+        TaskImportStatus: "queued" | "validating" | "writing" | "done" | "rejected" | "failed";
         /** TaskOut */
         TaskOut: {
             /** Id */
@@ -7327,6 +8212,46 @@ export interface components {
             /** Drill */
             drill: string;
         };
+        /**
+         * TaskUpsert
+         * @description One task the township system gives, by its own id: the fields of a new task. On an existing
+         *     one, the village and the item must stay as they are; the other fields are edited when they differ.
+         */
+        TaskUpsert: {
+            /** Village Code */
+            village_code: string;
+            /** Item Id */
+            item_id: number;
+            /** Title */
+            title: string;
+            /** Duties */
+            duties?: components["schemas"]["Duty"][];
+            /** Note */
+            note?: string | null;
+            /**
+             * Target
+             * @description A positive quantity
+             * @example 3.5
+             */
+            target: string;
+            /** Unit */
+            unit: string;
+            /**
+             * Due Date
+             * Format: date
+             */
+            due_date: string;
+            responsible_kind: components["schemas"]["Responsible"];
+            /** Partner Unit Id */
+            partner_unit_id?: number | null;
+            /** Cadre Id */
+            cadre_id?: number | null;
+            /**
+             * External Id
+             * @description The township system's own id (1 to 64 of A-Z a-z 0-9 . _ : / -)
+             */
+            external_id: string;
+        };
         /** TaskVillage */
         TaskVillage: {
             /** Code */
@@ -7337,6 +8262,50 @@ export interface components {
             township_code: string;
             /** Township Name */
             township_name: string;
+        };
+        /** TemplateItemIn */
+        TemplateItemIn: {
+            section: components["schemas"]["Section"];
+            /** Title */
+            title: string;
+            /**
+             * Guidance
+             * @default
+             */
+            guidance: string;
+            /**
+             * Sort
+             * @default 0
+             */
+            sort: number;
+            /**
+             * Active
+             * @default true
+             */
+            active: boolean;
+        };
+        /** TemplateItemOut */
+        TemplateItemOut: {
+            /** Id */
+            id: number;
+            section: components["schemas"]["Section"];
+            /** Title */
+            title: string;
+            /** Guidance */
+            guidance: string;
+            /** Sort */
+            sort: number;
+            /** Active */
+            active: boolean;
+        };
+        /** TemplateOut */
+        TemplateOut: {
+            /** County Code */
+            county_code: string;
+            /** Items */
+            items: components["schemas"]["TemplateItemOut"][];
+            /** Allowed Actions */
+            allowed_actions: string[];
         };
         /** TenderIn */
         TenderIn: {
@@ -7539,6 +8508,11 @@ export interface components {
              */
             note: string;
         };
+        /** VillageBulk */
+        VillageBulk: {
+            /** Items */
+            items: components["schemas"]["VillageUpsert"][];
+        };
         /** VillageCreate */
         VillageCreate: {
             /**
@@ -7606,6 +8580,34 @@ export interface components {
              * @description What the caller may do with the village (edit)
              */
             allowed_actions: string[];
+        };
+        /** VillageDisclosure */
+        VillageDisclosure: {
+            round: components["schemas"]["cunzhi__disclosures__schemas__RoundOut"];
+            /** Village Code */
+            village_code: string;
+            /** Village Name */
+            village_name: string;
+            status: components["schemas"]["VillageStatus"];
+            /** Late */
+            late: boolean;
+            /** Fix By */
+            fix_by: string | null;
+            /** Items */
+            items: components["schemas"]["cunzhi__disclosures__schemas__ItemOut"][];
+            publication: components["schemas"]["PublicationOut"] | null;
+            /** Publications */
+            publications: number;
+            /** Files */
+            files: components["schemas"]["FileOut"][];
+            /** Reviews */
+            reviews: components["schemas"]["ReviewOut"][];
+            /** Inspections */
+            inspections: components["schemas"]["InspectionOut"][];
+            /** Allowed Actions */
+            allowed_actions: string[];
+            /** Version */
+            version: number;
         };
         /** VillageHistory */
         VillageHistory: {
@@ -7695,6 +8697,46 @@ export interface components {
          * @enum {string}
          */
         VillageSort: "name" | "-name" | "code" | "-code" | "population" | "-population" | "party_member_count" | "-party_member_count" | "status";
+        /**
+         * VillageStatus
+         * @enum {string}
+         */
+        VillageStatus: "pending" | "published" | "passed" | "failed";
+        /**
+         * VillageUpsert
+         * @description One village of the caller's township, by its code (the external id). Fields left out keep
+         *     their value (on a new village: their default).
+         */
+        VillageUpsert: {
+            /**
+             * Code
+             * @description 12-digit village code
+             */
+            code: string;
+            /** Name */
+            name: string;
+            /**
+             * Population
+             * @default 0
+             */
+            population: number;
+            /**
+             * Households
+             * @default 0
+             */
+            households: number;
+            /** Secretary Name */
+            secretary_name?: string | null;
+            /**
+             * Party Member Count
+             * @default 0
+             */
+            party_member_count: number;
+            /** Lat */
+            lat?: number | null;
+            /** Lng */
+            lng?: number | null;
+        };
         /** WaitingStep */
         WaitingStep: {
             step: components["schemas"]["ClaimStep"];
@@ -7725,6 +8767,120 @@ export interface components {
         cunzhi__assets__schemas__ReasonIn: {
             /** Reason */
             reason: string;
+        };
+        /**
+         * RoundStatus
+         * @enum {string}
+         */
+        cunzhi__disclosures__rules__RoundStatus: "planned" | "open" | "locked";
+        /** ItemIn */
+        cunzhi__disclosures__schemas__ItemIn: {
+            section: components["schemas"]["Section"];
+            /** @default new */
+            kind: components["schemas"]["ItemKind"];
+            /**
+             * Updates Item Id
+             * @description for an update: the earlier month's item
+             */
+            updates_item_id?: number | null;
+            /** Title */
+            title: string;
+            /**
+             * Guidance
+             * @default
+             */
+            guidance: string;
+            /**
+             * Sort
+             * @default 0
+             */
+            sort: number;
+        };
+        /** ItemOut */
+        cunzhi__disclosures__schemas__ItemOut: {
+            /** Id */
+            id: number;
+            section: components["schemas"]["Section"];
+            kind: components["schemas"]["ItemKind"];
+            /** Updates Item Id */
+            updates_item_id: number | null;
+            /** Title */
+            title: string;
+            /** Guidance */
+            guidance: string;
+            /** Sort */
+            sort: number;
+            /** Version */
+            version: number;
+        };
+        /** ItemPatch */
+        cunzhi__disclosures__schemas__ItemPatch: {
+            /** Title */
+            title?: string | null;
+            /** Guidance */
+            guidance?: string | null;
+            /** Sort */
+            sort?: number | null;
+        };
+        /** RoundDetail */
+        cunzhi__disclosures__schemas__RoundDetail: {
+            /** Id */
+            id: number;
+            /** Township Code */
+            township_code: string;
+            /** Year */
+            year: number;
+            /** Month */
+            month: number;
+            /**
+             * Publish By
+             * Format: date
+             */
+            publish_by: string;
+            status: components["schemas"]["cunzhi__disclosures__rules__RoundStatus"];
+            /**
+             * Finance Period
+             * @description the month whose books the finance section shows, YYYY-MM
+             */
+            finance_period: string;
+            /** Locked At */
+            locked_at: string | null;
+            /** Version */
+            version: number;
+            /** Items */
+            items: components["schemas"]["cunzhi__disclosures__schemas__ItemOut"][];
+            /** Villages */
+            villages: components["schemas"]["BoardRow"][];
+            /** Corrections */
+            corrections: components["schemas"]["CorrectionOut"][];
+            /** Allowed Actions */
+            allowed_actions: string[];
+        };
+        /** RoundOut */
+        cunzhi__disclosures__schemas__RoundOut: {
+            /** Id */
+            id: number;
+            /** Township Code */
+            township_code: string;
+            /** Year */
+            year: number;
+            /** Month */
+            month: number;
+            /**
+             * Publish By
+             * Format: date
+             */
+            publish_by: string;
+            status: components["schemas"]["cunzhi__disclosures__rules__RoundStatus"];
+            /**
+             * Finance Period
+             * @description the month whose books the finance section shows, YYYY-MM
+             */
+            finance_period: string;
+            /** Locked At */
+            locked_at: string | null;
+            /** Version */
+            version: number;
         };
         /** EventOut */
         cunzhi__funds__schemas__EventOut: {
@@ -7882,6 +9038,182 @@ export interface components {
              * Format: date-time
              */
             proposed_at: string;
+        };
+        /** RoundDetail */
+        cunzhi__rectification__schemas__RoundDetail: {
+            /** Id */
+            id: number;
+            /** County Code */
+            county_code: string;
+            /** Title */
+            title: string;
+            status: components["schemas"]["cunzhi__rectification__states__RoundStatus"];
+            /**
+             * Weak Index
+             * @description A share in per cent as a decimal string: more than 0, at most 100, two decimals
+             * @example 60
+             */
+            weak_index: string;
+            /**
+             * Category Share
+             * @description A share in per cent as a decimal string: more than 0, at most 100, two decimals
+             * @example 60
+             */
+            category_share: string;
+            /** Veto Share */
+            veto_share: string | null;
+            /** Case Deadline */
+            case_deadline: string | null;
+            /** Opened By */
+            opened_by: string;
+            /**
+             * Opened At
+             * Format: date-time
+             */
+            opened_at: string;
+            /** Proposed At */
+            proposed_at: string | null;
+            /** Confirmed By */
+            confirmed_by: string | null;
+            /** Confirmed At */
+            confirmed_at: string | null;
+            /** Closed By */
+            closed_by: string | null;
+            /** Closed At */
+            closed_at: string | null;
+            /** Close Reason */
+            close_reason: string | null;
+            /** Version */
+            version: number;
+            /** Townships Total */
+            townships_total: number;
+            /** Townships Proposed */
+            townships_proposed: number;
+            /** Criteria */
+            criteria: components["schemas"]["RoundCriterionOut"][];
+            /** Townships */
+            townships: components["schemas"]["RoundTownshipOut"][];
+            /**
+             * Allowed
+             * @description Same as allowed_actions (the older name)
+             */
+            allowed: string[];
+            /**
+             * Allowed Actions
+             * @description What the caller may do with the round now (open: close; proposed: confirm, close)
+             */
+            readonly allowed_actions: string[];
+        };
+        /** RoundOut */
+        cunzhi__rectification__schemas__RoundOut: {
+            /** Id */
+            id: number;
+            /** County Code */
+            county_code: string;
+            /** Title */
+            title: string;
+            status: components["schemas"]["cunzhi__rectification__states__RoundStatus"];
+            /**
+             * Weak Index
+             * @description A share in per cent as a decimal string: more than 0, at most 100, two decimals
+             * @example 60
+             */
+            weak_index: string;
+            /**
+             * Category Share
+             * @description A share in per cent as a decimal string: more than 0, at most 100, two decimals
+             * @example 60
+             */
+            category_share: string;
+            /** Veto Share */
+            veto_share: string | null;
+            /** Case Deadline */
+            case_deadline: string | null;
+            /** Opened By */
+            opened_by: string;
+            /**
+             * Opened At
+             * Format: date-time
+             */
+            opened_at: string;
+            /** Proposed At */
+            proposed_at: string | null;
+            /** Confirmed By */
+            confirmed_by: string | null;
+            /** Confirmed At */
+            confirmed_at: string | null;
+            /** Closed By */
+            closed_by: string | null;
+            /** Closed At */
+            closed_at: string | null;
+            /** Close Reason */
+            close_reason: string | null;
+            /** Version */
+            version: number;
+            /** Townships Total */
+            townships_total: number;
+            /** Townships Proposed */
+            townships_proposed: number;
+        };
+        /**
+         * RoundStatus
+         * @enum {string}
+         */
+        cunzhi__rectification__states__RoundStatus: "open" | "scoring" | "proposed" | "confirmed" | "closed";
+        /** ItemIn */
+        cunzhi__tasks__schemas__ItemIn: {
+            category: components["schemas"]["Category"];
+            /** Code */
+            code: string;
+            /** Name */
+            name: string;
+            /** Default Unit */
+            default_unit?: string | null;
+            /** Description */
+            description?: string | null;
+            /**
+             * Sort
+             * @default 0
+             */
+            sort: number;
+            /**
+             * Active
+             * @default true
+             */
+            active: boolean;
+        };
+        /** ItemOut */
+        cunzhi__tasks__schemas__ItemOut: {
+            /** Id */
+            id: number;
+            category: components["schemas"]["Category"];
+            /** Code */
+            code: string;
+            /** Name */
+            name: string;
+            /** Default Unit */
+            default_unit: string | null;
+            /** Description */
+            description: string | null;
+            /** Sort */
+            sort: number;
+            /** Active */
+            active: boolean;
+            /** Version */
+            version: number;
+        };
+        /** ItemPatch */
+        cunzhi__tasks__schemas__ItemPatch: {
+            /** Name */
+            name?: string | null;
+            /** Default Unit */
+            default_unit?: string | null;
+            /** Description */
+            description?: string | null;
+            /** Sort */
+            sort?: number | null;
+            /** Active */
+            active?: boolean | null;
         };
         /**
          * ProblemDetails
@@ -8124,6 +9456,60 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Me"];
+                };
+            };
+            /** @description Client error: application/problem+json with a stable `code` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    "audit-list": {
+        parameters: {
+            query?: {
+                /** @description user:<id>, client:<id>, or part of the actor's name */
+                actor?: string | null;
+                /** @description e.g. village, claim */
+                entity?: string | null;
+                entity_id?: string | null;
+                /** @description an action or its prefix */
+                action?: string | null;
+                /** @description from this instant (inclusive) */
+                since?: string | null;
+                /** @description before this instant */
+                until?: string | null;
+                /** @description next_cursor of the previous page */
+                cursor?: number | null;
+                /** @description Page size (1 to 200) */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuditPage"];
+                };
+            };
+            /** @description Validation error (field problems in `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
             /** @description Client error: application/problem+json with a stable `code` */
@@ -9061,6 +10447,90 @@ export interface operations {
             };
         };
     };
+    "villages-positions-import": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": components["schemas"]["Body_villages-positions-import"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PositionImportReport"];
+                };
+            };
+            /** @description Validation error (field problems in `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Client error: application/problem+json with a stable `code` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    "villages-bulk_upsert": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["VillageBulk"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BulkReport"];
+                };
+            };
+            /** @description Validation error (field problems in `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Client error: application/problem+json with a stable `code` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
     "villages-get": {
         parameters: {
             query?: never;
@@ -9910,7 +11380,7 @@ export interface operations {
     "screening-list": {
         parameters: {
             query?: {
-                status?: components["schemas"]["RoundStatus"] | null;
+                status?: components["schemas"]["RoundStatus-Input"] | null;
             };
             header?: never;
             path?: never;
@@ -9924,7 +11394,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["RoundOut"][];
+                    "application/json": components["schemas"]["cunzhi__rectification__schemas__RoundOut"][];
                 };
             };
             /** @description Validation error (field problems in `errors`) */
@@ -9966,7 +11436,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["RoundDetail"];
+                    "application/json": components["schemas"]["cunzhi__rectification__schemas__RoundDetail"];
                 };
             };
             /** @description Validation error (field problems in `errors`) */
@@ -10006,7 +11476,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["RoundDetail"];
+                    "application/json": components["schemas"]["cunzhi__rectification__schemas__RoundDetail"];
                 };
             };
             /** @description Validation error (field problems in `errors`) */
@@ -10050,7 +11520,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["RoundOut"];
+                    "application/json": components["schemas"]["cunzhi__rectification__schemas__RoundOut"];
                 };
             };
             /** @description Validation error (field problems in `errors`) */
@@ -10293,7 +11763,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["RoundDetail"];
+                    "application/json": components["schemas"]["cunzhi__rectification__schemas__RoundDetail"];
                 };
             };
             /** @description Validation error (field problems in `errors`) */
@@ -11167,6 +12637,48 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["CadreOut"];
+                };
+            };
+            /** @description Validation error (field problems in `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Client error: application/problem+json with a stable `code` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    "cadres-bulk_upsert": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CadreBulk"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BulkReport"];
                 };
             };
             /** @description Validation error (field problems in `errors`) */
@@ -12401,7 +13913,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["ItemIn"];
+                "application/json": components["schemas"]["cunzhi__tasks__schemas__ItemIn"];
             };
         };
         responses: {
@@ -12411,7 +13923,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ItemOut"];
+                    "application/json": components["schemas"]["cunzhi__tasks__schemas__ItemOut"];
                 };
             };
             /** @description Validation error (field problems in `errors`) */
@@ -12448,7 +13960,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["ItemPatch"];
+                "application/json": components["schemas"]["cunzhi__tasks__schemas__ItemPatch"];
             };
         };
         responses: {
@@ -12458,7 +13970,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ItemOut"];
+                    "application/json": components["schemas"]["cunzhi__tasks__schemas__ItemOut"];
                 };
             };
             /** @description Stale If-Match */
@@ -12685,6 +14197,48 @@ export interface operations {
             };
         };
     };
+    "tasks-bulk_upsert": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TaskBulk"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BulkReport"];
+                };
+            };
+            /** @description Validation error (field problems in `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Client error: application/problem+json with a stable `code` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
     "tasks-import": {
         parameters: {
             query?: never;
@@ -12705,6 +14259,88 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["TaskImportReport"];
+                };
+            };
+            /** @description Validation error (field problems in `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Client error: application/problem+json with a stable `code` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    "tasks-import-start": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": components["schemas"]["Body_tasks-import-start"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TaskImportJob"];
+                };
+            };
+            /** @description Validation error (field problems in `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Client error: application/problem+json with a stable `code` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    "tasks-import-get": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                import_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TaskImportJob"];
                 };
             };
             /** @description Validation error (field problems in `errors`) */
@@ -13087,6 +14723,1134 @@ export interface operations {
             };
             /** @description If-Match missing */
             428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Client error: application/problem+json with a stable `code` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    "public-village-disclosures": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                village_code: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicVillage"];
+                };
+            };
+            /** @description Not modified (If-None-Match) */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Nothing published here */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Validation error (field problems in `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description rate_limited */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Client error: application/problem+json with a stable `code` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    "public-village-disclosure": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                village_code: string;
+                year: number;
+                month: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicDisclosure"];
+                };
+            };
+            /** @description Not modified (If-None-Match) */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Nothing published here */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Validation error (field problems in `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description rate_limited */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Client error: application/problem+json with a stable `code` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    "public-file": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                file_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/pdf": unknown;
+                    "image/jpeg": unknown;
+                    "image/png": unknown;
+                    "image/webp": unknown;
+                };
+            };
+            /** @description Not modified (If-None-Match) */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Nothing published here */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Validation error (field problems in `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description rate_limited */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Client error: application/problem+json with a stable `code` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    "disclosures-template-get": {
+        parameters: {
+            query?: {
+                /** @description defaults to the caller's county */
+                county_code?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TemplateOut"];
+                };
+            };
+            /** @description Validation error (field problems in `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Client error: application/problem+json with a stable `code` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    "disclosures-template-item-create": {
+        parameters: {
+            query?: {
+                /** @description defaults to the caller's county */
+                county_code?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TemplateItemIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TemplateItemOut"];
+                };
+            };
+            /** @description Validation error (field problems in `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Client error: application/problem+json with a stable `code` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    "disclosures-rounds-list": {
+        parameters: {
+            query?: {
+                township_code?: string | null;
+                year?: number | null;
+                month?: number | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RoundList"];
+                };
+            };
+            /** @description Validation error (field problems in `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Client error: application/problem+json with a stable `code` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    "disclosures-rounds-create": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RoundIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["cunzhi__disclosures__schemas__RoundOut"];
+                };
+            };
+            /** @description Validation error (field problems in `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Client error: application/problem+json with a stable `code` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    "disclosures-rounds-get": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                round_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["cunzhi__disclosures__schemas__RoundDetail"];
+                };
+            };
+            /** @description Validation error (field problems in `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Client error: application/problem+json with a stable `code` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    "disclosures-rounds-update": {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description ETag from GET */
+                "if-match": string;
+            };
+            path: {
+                round_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RoundPatch"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["cunzhi__disclosures__schemas__RoundOut"];
+                };
+            };
+            /** @description month_locked: the month is locked */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Stale If-Match */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Validation error (field problems in `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description If-Match missing */
+            428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Client error: application/problem+json with a stable `code` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    "disclosures-rounds-lock": {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description ETag from GET */
+                "if-match": string;
+            };
+            path: {
+                round_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["cunzhi__disclosures__schemas__RoundOut"];
+                };
+            };
+            /** @description month_locked: the month is locked */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Stale If-Match */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Validation error (field problems in `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description If-Match missing */
+            428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Client error: application/problem+json with a stable `code` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    "disclosures-items-create": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                round_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["cunzhi__disclosures__schemas__ItemIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["cunzhi__disclosures__schemas__ItemOut"];
+                };
+            };
+            /** @description month_locked: the month is locked */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Validation error (field problems in `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Client error: application/problem+json with a stable `code` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    "disclosures-items-update": {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description ETag from GET */
+                "if-match": string;
+            };
+            path: {
+                round_id: number;
+                item_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["cunzhi__disclosures__schemas__ItemPatch"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["cunzhi__disclosures__schemas__ItemOut"];
+                };
+            };
+            /** @description month_locked: the month is locked */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Stale If-Match */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Validation error (field problems in `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description If-Match missing */
+            428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Client error: application/problem+json with a stable `code` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    "disclosures-corrections-create": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                round_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CorrectionIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CorrectionOut"];
+                };
+            };
+            /** @description month_locked: the month is locked */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Validation error (field problems in `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Client error: application/problem+json with a stable `code` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    "disclosures-village-get": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                round_id: number;
+                village_code: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VillageDisclosure"];
+                };
+            };
+            /** @description Validation error (field problems in `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Client error: application/problem+json with a stable `code` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    "disclosures-village-publish": {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description ETag from GET */
+                "if-match": string;
+            };
+            path: {
+                round_id: number;
+                village_code: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PublishIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VillageDisclosure"];
+                };
+            };
+            /** @description month_locked: the month is locked */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Stale If-Match */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Validation error (field problems in `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description If-Match missing */
+            428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Client error: application/problem+json with a stable `code` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    "disclosures-village-file-upload": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                round_id: number;
+                village_code: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": components["schemas"]["Body_disclosures-village-file-upload"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FileOut"];
+                };
+            };
+            /** @description month_locked: the month is locked */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description file_too_large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Validation error (field problems in `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Client error: application/problem+json with a stable `code` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    "disclosures-village-review": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                round_id: number;
+                village_code: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReviewIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReviewOut"];
+                };
+            };
+            /** @description month_locked: the month is locked */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Validation error (field problems in `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Client error: application/problem+json with a stable `code` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    "disclosures-village-inspect": {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description ETag from GET */
+                "if-match": string;
+            };
+            path: {
+                round_id: number;
+                village_code: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["InspectionIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InspectionOut"];
+                };
+            };
+            /** @description month_locked: the month is locked */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Stale If-Match */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Validation error (field problems in `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description If-Match missing */
+            428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Client error: application/problem+json with a stable `code` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    "disclosures-files-get": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                file_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/pdf": unknown;
+                    "image/jpeg": unknown;
+                    "image/png": unknown;
+                    "image/webp": unknown;
+                };
+            };
+            /** @description Validation error (field problems in `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Client error: application/problem+json with a stable `code` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    "disclosures-village-qr": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                village_code: string;
+                fmt: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "image/svg+xml": unknown;
+                    "image/png": unknown;
+                };
+            };
+            /** @description Validation error (field problems in `errors`) */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -1,0 +1,235 @@
+"""Monthly disclosure (三务公开): the county template, rounds and items, villages' publications, files,
+reviews, inspections, the lock and corrections; the villages' QR codes; and the public, unauthenticated
+read of what was published. HTTP only: the rules are in service.py and public.py."""
+
+from typing import Annotated, Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, File, Form, Header, Path, Query, Request, Response, UploadFile
+
+from cunzhi.disclosures import public, service
+from cunzhi.disclosures.rules import FileKind
+from cunzhi.disclosures.schemas import (
+    CorrectionIn,
+    CorrectionOut,
+    FileOut,
+    InspectionIn,
+    InspectionOut,
+    ItemIn,
+    ItemOut,
+    ItemPatch,
+    PublicDisclosure,
+    PublicVillage,
+    PublishIn,
+    ReviewIn,
+    ReviewOut,
+    RoundDetail,
+    RoundIn,
+    RoundList,
+    RoundOut,
+    RoundPatch,
+    TemplateItemIn,
+    TemplateItemOut,
+    TemplateOut,
+    VillageDisclosure,
+)
+from cunzhi.funds.service import attachment_limit
+from cunzhi.kit.deps import PrincipalDep, SessionDep
+from cunzhi.kit.etag import etag
+
+router = APIRouter(prefix="/api/v1/disclosures", tags=["disclosures"])
+
+Id = Annotated[int, Path(ge=1, le=2_147_483_647)]
+VillageCode = Annotated[str, Path(pattern=r"^\d{12}$")]
+CountyCode = Annotated[str | None, Query(pattern=r"^\d{12}$", description="defaults to the caller's county")]
+IfMatch = Annotated[str | None, Header(description="ETag from GET")]
+PRECONDITIONS: dict[int | str, dict[str, Any]] = {412: {"description": "Stale If-Match"},
+                                                  428: {"description": "If-Match missing"}}
+LOCKED: dict[int | str, dict[str, Any]] = {409: {"description": "month_locked: the month is locked"}}
+FILE_TYPES: dict[str, dict[str, Any]] = {t: {} for t in service.ALLOWED_FILES}
+
+
+@router.get("/template", response_model=TemplateOut, name="template-get",
+            summary="The county's template: the items every new round starts with")
+async def get_template(principal: PrincipalDep, session: SessionDep, county_code: CountyCode = None) -> TemplateOut:
+    return await service.get_template(session, principal, county_code)
+
+
+@router.post("/template/items", response_model=TemplateItemOut, status_code=201, name="template-item-create")
+async def add_template_item(body: TemplateItemIn, principal: PrincipalDep, session: SessionDep,
+                            county_code: CountyCode = None) -> TemplateItemOut:
+    return await service.add_template_item(session, principal, county_code, body)
+
+
+@router.get("/rounds", response_model=RoundList, name="rounds-list", summary="Rounds in scope, newest month first")
+async def list_rounds(principal: PrincipalDep, session: SessionDep,
+                      township_code: Annotated[str | None, Query(pattern=r"^\d{12}$")] = None,
+                      year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
+                      month: Annotated[int | None, Query(ge=1, le=12)] = None) -> RoundList:
+    return RoundList(items=await service.list_rounds(session, principal, township_code=township_code, year=year,
+                                                     month=month))
+
+
+@router.post("/rounds", response_model=RoundOut, status_code=201, name="rounds-create",
+             summary="Fix a township's round of a month (pre-filled from the county template)")
+async def create_round(body: RoundIn, principal: PrincipalDep, session: SessionDep, response: Response) -> RoundOut:
+    out = service.round_out(await service.create_round(session, principal, body))
+    response.headers["Location"] = f"/api/v1/disclosures/rounds/{out.id}"
+    response.headers["ETag"] = etag(out.version)
+    return out
+
+
+@router.get("/rounds/{round_id}", response_model=RoundDetail, name="rounds-get",
+            summary="The month board: items, and each village's status (late and failed flagged)")
+async def get_round(round_id: Id, principal: PrincipalDep, session: SessionDep, response: Response) -> RoundDetail:
+    out = await service.get_round(session, principal, round_id)
+    response.headers["ETag"] = etag(out.version)
+    return out
+
+
+@router.patch("/rounds/{round_id}", response_model=RoundOut, name="rounds-update",
+              responses={**PRECONDITIONS, **LOCKED}, summary="Move the publish-by day")
+async def update_round(round_id: Id, body: RoundPatch, principal: PrincipalDep, session: SessionDep,
+                       response: Response, if_match: IfMatch = None) -> RoundOut:
+    out = service.round_out(await service.update_round(session, principal, round_id, body, if_match))
+    response.headers["ETag"] = etag(out.version)
+    return out
+
+
+@router.post("/rounds/{round_id}/lock", response_model=RoundOut, name="rounds-lock",
+             responses={**PRECONDITIONS, **LOCKED},
+             summary="Lock the month after its publish-by day, once no publication waits for inspection")
+async def lock_round(round_id: Id, principal: PrincipalDep, session: SessionDep, response: Response,
+                     if_match: IfMatch = None) -> RoundOut:
+    out = service.round_out(await service.lock_round(session, principal, round_id, if_match))
+    response.headers["ETag"] = etag(out.version)
+    return out
+
+
+@router.post("/rounds/{round_id}/items", response_model=ItemOut, status_code=201, name="items-create",
+             responses=LOCKED, summary="Add an item (new, or an update of an earlier month's item)")
+async def add_item(round_id: Id, body: ItemIn, principal: PrincipalDep, session: SessionDep) -> ItemOut:
+    return await service.add_item(session, principal, round_id, body)
+
+
+@router.patch("/rounds/{round_id}/items/{item_id}", response_model=ItemOut, name="items-update",
+              responses={**PRECONDITIONS, **LOCKED})
+async def update_item(round_id: Id, item_id: Id, body: ItemPatch, principal: PrincipalDep, session: SessionDep,
+                      response: Response, if_match: IfMatch = None) -> ItemOut:
+    out = await service.update_item(session, principal, round_id, item_id, body, if_match)
+    response.headers["ETag"] = etag(out.version)
+    return out
+
+
+@router.post("/rounds/{round_id}/corrections", response_model=CorrectionOut, status_code=201,
+             name="corrections-create", responses=LOCKED,
+             summary="Record, in this month, a correction of the locked month before (a reason is required)")
+async def add_correction(round_id: Id, body: CorrectionIn, principal: PrincipalDep,
+                         session: SessionDep) -> CorrectionOut:
+    return await service.add_correction(session, principal, round_id, body)
+
+
+@router.get("/rounds/{round_id}/villages/{village_code}", response_model=VillageDisclosure, name="village-get",
+            summary="A village's disclosure of the month: items, the latest publication (finance checked "
+                    "against the books), files, reviews and inspections")
+async def get_village(round_id: Id, village_code: VillageCode, principal: PrincipalDep, session: SessionDep,
+                      response: Response) -> VillageDisclosure:
+    out = await service.get_village_disclosure(session, principal, round_id, village_code)
+    response.headers["ETag"] = etag(out.version)
+    return out
+
+
+async def _village(session: SessionDep, principal: PrincipalDep, round_id: int, village_code: str,
+                   response: Response) -> VillageDisclosure:
+    out = await service.get_village_disclosure(session, principal, round_id, village_code)
+    response.headers["ETag"] = etag(out.version)
+    return out
+
+
+@router.post("/rounds/{round_id}/villages/{village_code}/publish", response_model=VillageDisclosure,
+             name="village-publish", responses={**PRECONDITIONS, **LOCKED},
+             summary="Publish (or republish after a failed inspection); the finance section comes from the books")
+async def publish(round_id: Id, village_code: VillageCode, body: PublishIn, principal: PrincipalDep,
+                  session: SessionDep, response: Response, if_match: IfMatch = None) -> VillageDisclosure:
+    await service.publish(session, principal, round_id, village_code, body, if_match)
+    return await _village(session, principal, round_id, village_code, response)
+
+
+@router.post("/rounds/{round_id}/villages/{village_code}/files", response_model=FileOut, status_code=201,
+             name="village-file-upload", responses={**LOCKED, 413: {"description": "file_too_large"}},
+             summary="Upload an attachment (PDF or image) or the notice-board photo; it goes with the next "
+                     "publication")
+async def upload(round_id: Id, village_code: VillageCode, principal: PrincipalDep, session: SessionDep,
+                 file: Annotated[UploadFile, File()], kind: Annotated[FileKind, Form()]) -> FileOut:
+    content = await file.read(attachment_limit() + 1)
+    f = await service.add_file(session, principal, round_id, village_code, kind=kind,
+                               filename=file.filename or kind.value, content=content)
+    return FileOut.model_validate(f, from_attributes=True)
+
+
+@router.post("/rounds/{round_id}/villages/{village_code}/reviews", response_model=ReviewOut, status_code=201,
+             name="village-review", responses=LOCKED,
+             summary="The supervision committee's opinion, before or after publication")
+async def review(round_id: Id, village_code: VillageCode, body: ReviewIn, principal: PrincipalDep,
+                 session: SessionDep) -> ReviewOut:
+    return ReviewOut.model_validate(await service.review(session, principal, round_id, village_code, body),
+                                    from_attributes=True)
+
+
+@router.post("/rounds/{round_id}/villages/{village_code}/inspections", response_model=InspectionOut,
+             status_code=201, name="village-inspect", responses={**PRECONDITIONS, **LOCKED},
+             summary="The township's inspection: passed, or failed with findings and a day to fix by")
+async def inspect(round_id: Id, village_code: VillageCode, body: InspectionIn, principal: PrincipalDep,
+                  session: SessionDep, if_match: IfMatch = None) -> InspectionOut:
+    ins = await service.inspect(session, principal, round_id, village_code, body, if_match)
+    return InspectionOut.model_validate(ins, from_attributes=True)
+
+
+@router.get("/files/{file_id}", name="files-get", response_class=Response,
+            responses={200: {"content": FILE_TYPES}}, summary="An attachment or notice-board photo")
+async def get_file(file_id: Id, principal: PrincipalDep, session: SessionDep) -> Response:
+    f = await service.get_file(session, principal, file_id)
+    return Response(f.content, media_type=f.content_type, headers={
+        "Content-Disposition": f"inline; filename*=UTF-8''{quote(f.filename)}",
+        "Cache-Control": "private, max-age=86400, immutable"})
+
+
+@router.get("/villages/{village_code}/qr.{fmt}", name="village-qr", response_class=Response,
+            responses={200: {"content": {"image/svg+xml": {}, "image/png": {}}}},
+            summary="The printable QR code of a village's public page, for the notice board")
+async def village_qr(village_code: VillageCode, fmt: Annotated[str, Path(pattern="^(svg|png)$")],
+                     principal: PrincipalDep, session: SessionDep) -> Response:
+    body, media, link = await public.qr_code(session, principal, village_code, fmt)
+    return Response(body, media_type=media, headers={"X-Link": link, "Cache-Control": "private, max-age=3600"})
+
+
+# ---- public: no login ---------------------------------------------------------------------------
+
+public_router = APIRouter(prefix="/api/v1/public", tags=["public"])
+NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "Nothing published here"},
+                                              304: {"description": "Not modified (If-None-Match)"},
+                                              429: {"description": "rate_limited"}}
+
+
+@public_router.get("/villages/{village_code}/disclosures", response_model=PublicVillage,
+                   name="village-disclosures", responses=NOT_FOUND,
+                   summary="The months a village has published (404 when it has published nothing)")
+async def public_village(village_code: VillageCode, request: Request, session: SessionDep) -> Response:
+    return await public.answer(session, request, lambda: public.village_months(session, village_code))
+
+
+@public_router.get("/villages/{village_code}/disclosures/{year}/{month}", response_model=PublicDisclosure,
+                   name="village-disclosure", responses=NOT_FOUND,
+                   summary="What a village published for a month, with the finance section checked against the books")
+async def public_disclosure(village_code: VillageCode, year: Annotated[int, Path(ge=2000, le=2100)],
+                            month: Annotated[int, Path(ge=1, le=12)], request: Request,
+                            session: SessionDep) -> Response:
+    return await public.answer(session, request,
+                               lambda: public.village_month(session, village_code, year, month))
+
+
+@public_router.get("/files/{file_id}", name="file", response_class=Response,
+                   responses={200: {"content": FILE_TYPES}, **NOT_FOUND},
+                   summary="A file of a published disclosure")
+async def public_file(file_id: Id, request: Request, session: SessionDep) -> Response:
+    return await public.file_answer(session, request, file_id)

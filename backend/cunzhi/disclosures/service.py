@@ -1,0 +1,609 @@
+"""The rules of the monthly disclosure: the county's template, rounds and their items, a village's
+publication (the finance section generated from its ledger), files, the supervision committee's
+reviews, the township's inspections, the lock and corrections. Services flush, never commit.
+
+Every write into a round goes through `_writable_round`, which locks the round's row and refuses a
+locked month (`month_locked`, 409): the lock itself takes the same row lock, so a write and the lock
+never interleave."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from datetime import date
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import undefer
+
+from cunzhi.cadres.rules import sniff_image
+from cunzhi.disclosures import finance
+from cunzhi.disclosures.models import (
+    Correction,
+    File,
+    Inspection,
+    Item,
+    Publication,
+    Review,
+    Round,
+    RoundVillage,
+    TemplateItem,
+)
+from cunzhi.disclosures.permissions import DISCLOSURES, DisclosureAction
+from cunzhi.disclosures.rules import (
+    INSPECTABLE,
+    PUBLISHABLE,
+    FileKind,
+    InspectionResult,
+    ItemKind,
+    RoundStatus,
+    Section,
+    VillageStatus,
+)
+from cunzhi.disclosures.schemas import (
+    BoardRow,
+    CorrectionIn,
+    CorrectionOut,
+    EntryOut,
+    FileOut,
+    FinanceOut,
+    InspectionIn,
+    InspectionOut,
+    ItemIn,
+    ItemOut,
+    ItemPatch,
+    PublicationOut,
+    PublishIn,
+    ReviewIn,
+    ReviewOut,
+    RoundDetail,
+    RoundIn,
+    RoundOut,
+    RoundPatch,
+    TemplateItemIn,
+    TemplateItemOut,
+    TemplateOut,
+    VillageDisclosure,
+)
+from cunzhi.divisions.models import Division
+from cunzhi.funds.service import attachment_limit
+from cunzhi.kit import audit, clock, events
+from cunzhi.kit.codes import DivisionLevel
+from cunzhi.kit.errors import Conflict, DomainError, NotFound, Unprocessable
+from cunzhi.kit.etag import expected_version
+from cunzhi.kit.permissions import allowed, require
+from cunzhi.kit.principal import Principal
+from cunzhi.kit.scope import managed_county, readable_county, village_clause
+from cunzhi.villages.models import Village
+
+ENTITY = "disclosure"
+
+
+class MonthLocked(Conflict):
+    code, title = "month_locked", "The month is locked: record a correction in the next month instead"
+
+
+class FileRefused(Unprocessable):
+    code, title = "file_refused", "The file was refused"
+
+
+class FileTooLarge(DomainError):
+    status, code, title = 413, "file_too_large", "The file is larger than allowed"
+
+
+def field_error(loc: str, msg: str, code: str) -> Unprocessable:
+    return Unprocessable(msg, code=code, errors=[{"loc": ["body", loc], "msg": msg, "type": "value_error"}])
+
+
+def _period(year: int, month: int) -> str:
+    return f"{year:04d}-{month:02d}"
+
+
+# ---- template -------------------------------------------------------------------------------
+
+def _template_out(t: TemplateItem) -> TemplateItemOut:
+    return TemplateItemOut(id=t.id, section=Section(t.section), title=t.title, guidance=t.guidance, sort=t.sort,
+                           active=t.active)
+
+
+async def get_template(session: AsyncSession, p: Principal, county_code: str | None) -> TemplateOut:
+    county = await readable_county(session, p, county_code, via_village=True)
+    rows = (await session.execute(select(TemplateItem).where(TemplateItem.county_code == county)
+                                  .order_by(TemplateItem.section, TemplateItem.sort, TemplateItem.id))).scalars()
+    return TemplateOut(county_code=county, items=[_template_out(t) for t in rows],
+                       allowed_actions=[a.value for a in allowed(p, DISCLOSURES, [DisclosureAction.edit_template])])
+
+
+async def add_template_item(session: AsyncSession, p: Principal, county_code: str | None,
+                            data: TemplateItemIn) -> TemplateItemOut:
+    require(p, DISCLOSURES, DisclosureAction.edit_template, what="edit the disclosure template")
+    county = await managed_county(session, p, county_code)
+    t = TemplateItem(county_code=county, **data.model_dump())
+    session.add(t)
+    await session.flush()
+    await audit.record(session, p, "disclosure_template.create", "disclosure_template_item", t.id,
+                       after=audit.snapshot(t))
+    return _template_out(t)
+
+
+# ---- rounds ---------------------------------------------------------------------------------
+
+def round_out(r: Round) -> RoundOut:
+    fy, fm = finance.finance_period(r.year, r.month)
+    return RoundOut(id=r.id, township_code=r.township_code, year=r.year, month=r.month, publish_by=r.publish_by,
+                    status=RoundStatus(r.status), finance_period=_period(fy, fm), locked_at=r.locked_at,
+                    version=r.version)
+
+
+def _item_out(i: Item) -> ItemOut:
+    return ItemOut(id=i.id, section=Section(i.section), kind=ItemKind(i.kind), updates_item_id=i.updates_item_id,
+                   title=i.title, guidance=i.guidance, sort=i.sort, version=i.version)
+
+
+def _township_visible(p: Principal, township_code: Any) -> Any:
+    """A clause: the township has a village `p` sees."""
+    return select(Village.id).where(Village.township_code == township_code, village_clause(p)).exists()
+
+
+async def _round(session: AsyncSession, p: Principal, round_id: int, *, for_update: bool = False) -> Round:
+    stmt = select(Round).where(Round.id == round_id, _township_visible(p, Round.township_code))
+    if for_update:
+        stmt = stmt.with_for_update(of=Round)
+    r = (await session.execute(stmt)).scalar_one_or_none()
+    if r is None:
+        raise NotFound("Round not found", code="round_not_found")
+    return r
+
+
+async def _writable_round(session: AsyncSession, p: Principal, round_id: int) -> Round:
+    r = await _round(session, p, round_id, for_update=True)
+    if r.status == RoundStatus.locked:
+        raise MonthLocked(f"{_period(r.year, r.month)} is locked", extra={"round_id": r.id})
+    return r
+
+
+def _check_publish_by(year: int, month: int, publish_by: date) -> None:
+    if (publish_by.year, publish_by.month) != (year, month):
+        raise field_error("publish_by", "must be a day of the round's month", "publish_by_outside_month")
+
+
+async def _township_in_reach(session: AsyncSession, p: Principal, township_code: str) -> None:
+    level = (await session.execute(select(Division.level).where(Division.code == township_code))).scalar()
+    visible = (await session.execute(select(_township_visible(p, township_code)))).scalar()
+    if level != DivisionLevel.township.value or not visible:
+        raise field_error("township_code", "not a township you manage", "unknown_township")
+
+
+async def create_round(session: AsyncSession, p: Principal | None, data: RoundIn) -> Round:
+    """A township's round of a month, its items pre-filled from the county template, one row per
+    village. `p` None: the job opening the month (status open at once)."""
+    if p is not None:
+        require(p, DISCLOSURES, DisclosureAction.manage_round, what="open disclosure rounds")
+        await _township_in_reach(session, p, data.township_code)
+    _check_publish_by(data.year, data.month, data.publish_by)
+    existing = (await session.execute(select(Round.id).where(
+        Round.township_code == data.township_code, Round.year == data.year, Round.month == data.month))).scalar()
+    if existing is not None:
+        raise Conflict("The township already has a round for this month", code="round_exists",
+                       extra={"round_id": existing})
+    today = clock.local_today()
+    status = RoundStatus.open if p is None or (data.year, data.month) <= (today.year, today.month) \
+        else RoundStatus.planned
+    r = Round(township_code=data.township_code, year=data.year, month=data.month, publish_by=data.publish_by,
+              status=status.value, opened_by=p.name if p else "system", opened_at=clock.now())
+    session.add(r)
+    await session.flush()
+    tmpl: Sequence[TemplateItem] = []
+    if data.from_template:
+        county = (await session.execute(select(Division.parent_code).where(
+            Division.code == data.township_code))).scalar_one()
+        tmpl = (await session.execute(select(TemplateItem).where(
+            TemplateItem.county_code == county, TemplateItem.active)
+            .order_by(TemplateItem.section, TemplateItem.sort, TemplateItem.id))).scalars().all()
+        session.add_all([Item(round_id=r.id, section=t.section, kind=ItemKind.new.value, title=t.title,
+                              guidance=t.guidance, sort=t.sort, template_item_id=t.id) for t in tmpl])
+    if not any(t.section == Section.finance for t in tmpl):
+        session.add(Item(round_id=r.id, section=Section.finance.value, kind=ItemKind.new.value,
+                         title="财务收支情况", guidance="由账簿生成", sort=0))
+    village_ids = (await session.execute(select(Village.id).where(
+        Village.township_code == data.township_code).order_by(Village.id))).scalars().all()
+    session.add_all([RoundVillage(round_id=r.id, village_id=v) for v in village_ids])
+    await session.flush()
+    await audit.record(session, p, "disclosure_round.create", "disclosure_round", r.id, after=audit.snapshot(r))
+    return r
+
+
+async def list_rounds(session: AsyncSession, p: Principal, *, township_code: str | None, year: int | None,
+                      month: int | None) -> list[RoundOut]:
+    stmt = select(Round).where(_township_visible(p, Round.township_code))
+    if township_code:
+        stmt = stmt.where(Round.township_code == township_code)
+    if year:
+        stmt = stmt.where(Round.year == year)
+    if month:
+        stmt = stmt.where(Round.month == month)
+    rows = (await session.execute(stmt.order_by(Round.year.desc(), Round.month.desc(), Round.township_code)
+                                  .limit(200))).scalars()
+    return [round_out(r) for r in rows]
+
+
+def _round_actions(p: Principal, r: Round) -> list[str]:
+    if r.status == RoundStatus.locked:
+        return [a.value for a in allowed(p, DISCLOSURES, [DisclosureAction.correct])]
+    return [a.value for a in allowed(p, DISCLOSURES, [DisclosureAction.manage_round, DisclosureAction.lock,
+                                                      DisclosureAction.correct])]
+
+
+async def get_round(session: AsyncSession, p: Principal, round_id: int) -> RoundDetail:
+    r = await _round(session, p, round_id)
+    items = (await session.execute(select(Item).where(Item.round_id == r.id)
+                                   .order_by(Item.section, Item.sort, Item.id))).scalars().all()
+    reviews = select(func.count()).where(Review.round_village_id == RoundVillage.id).scalar_subquery()
+    inspections = select(func.count()).where(Inspection.round_village_id == RoundVillage.id).scalar_subquery()
+    rows = (await session.execute(
+        select(Village.code, Village.name, RoundVillage.status, RoundVillage.late, RoundVillage.fix_by,
+               RoundVillage.published_at, reviews, inspections)
+        .join(Village, Village.id == RoundVillage.village_id)
+        .where(RoundVillage.round_id == r.id, village_clause(p)).order_by(Village.code))).all()
+    board = [BoardRow(village_code=c, village_name=n, status=VillageStatus(s), late=lt, fix_by=fb, published_at=pa,
+                      reviews=rv, inspections=ins) for c, n, s, lt, fb, pa, rv, ins in rows]
+    return RoundDetail(**round_out(r).model_dump(), items=[_item_out(i) for i in items], villages=board,
+                       corrections=await _corrections(session, p, r.id), allowed_actions=_round_actions(p, r))
+
+
+async def update_round(session: AsyncSession, p: Principal, round_id: int, data: RoundPatch,
+                       if_match: str | None) -> Round:
+    require(p, DISCLOSURES, DisclosureAction.manage_round, what="change disclosure rounds")
+    r = await _writable_round(session, p, round_id)
+    expected_version(if_match, r.version)
+    _check_publish_by(r.year, r.month, data.publish_by)
+    before = {"publish_by": r.publish_by}
+    r.publish_by = data.publish_by
+    await session.flush()
+    await audit.record(session, p, "disclosure_round.update", "disclosure_round", r.id, before=before,
+                       after={"publish_by": r.publish_by})
+    return r
+
+
+async def open_round(session: AsyncSession, p: Principal | None, r: Round) -> bool:
+    if r.status != RoundStatus.planned:
+        return False
+    r.status = RoundStatus.open.value
+    await session.flush()
+    await audit.record(session, p, "disclosure_round.open", "disclosure_round", r.id,
+                       after={"year": r.year, "month": r.month, "township_code": r.township_code})
+    return True
+
+
+async def lock_round(session: AsyncSession, p: Principal, round_id: int, if_match: str | None) -> Round:
+    """Lock the month after the inspections: past the publish-by day, with no publication waiting for
+    its inspection. A village that never published stays so, flagged late."""
+    require(p, DISCLOSURES, DisclosureAction.lock, what="lock a disclosure month")
+    r = await _writable_round(session, p, round_id)
+    expected_version(if_match, r.version)
+    if clock.local_today() <= r.publish_by:
+        raise Conflict("The month is locked after its publish-by day", code="round_not_due",
+                       extra={"publish_by": r.publish_by.isoformat()})
+    waiting = (await session.execute(
+        select(Village.code).join(RoundVillage, RoundVillage.village_id == Village.id)
+        .where(RoundVillage.round_id == r.id, RoundVillage.status == VillageStatus.published)
+        .order_by(Village.code))).scalars().all()
+    if waiting:
+        raise Conflict("Every published village is inspected before the month is locked",
+                       code="round_not_inspected", extra={"villages": list(waiting)})
+    await session.execute(update(RoundVillage).where(
+        RoundVillage.round_id == r.id, RoundVillage.status == VillageStatus.pending, RoundVillage.late.is_(False))
+        .values(late=True, version=RoundVillage.version + 1).execution_options(synchronize_session=False))
+    r.status, r.locked_by, r.locked_at = RoundStatus.locked.value, p.name, clock.now()
+    await session.flush()
+    await audit.record(session, p, "disclosure_round.lock", "disclosure_round", r.id,
+                       after={"year": r.year, "month": r.month, "township_code": r.township_code})
+    return r
+
+
+# ---- items ----------------------------------------------------------------------------------
+
+async def add_item(session: AsyncSession, p: Principal, round_id: int, data: ItemIn) -> ItemOut:
+    require(p, DISCLOSURES, DisclosureAction.manage_round, what="fix disclosure items")
+    r = await _writable_round(session, p, round_id)
+    if data.section == Section.finance:
+        raise field_error("section", "the finance item is generated from the books", "finance_generated")
+    if (data.kind == ItemKind.update) != (data.updates_item_id is not None):
+        raise field_error("updates_item_id", "an update names the earlier item, a new item does not",
+                          "update_needs_item")
+    if data.updates_item_id is not None:
+        earlier = (await session.execute(
+            select(Round.year, Round.month).join(Item, Item.round_id == Round.id)
+            .where(Item.id == data.updates_item_id, Round.township_code == r.township_code))).first()
+        if earlier is None or (earlier.year, earlier.month) >= (r.year, r.month):
+            raise field_error("updates_item_id", "not an item of an earlier month of this township",
+                              "unknown_item")
+    item = Item(round_id=r.id, section=data.section.value, kind=data.kind.value,
+                updates_item_id=data.updates_item_id, title=data.title, guidance=data.guidance, sort=data.sort)
+    session.add(item)
+    await session.flush()
+    await audit.record(session, p, "disclosure_item.create", "disclosure_item", item.id, after=audit.snapshot(item))
+    return _item_out(item)
+
+
+async def update_item(session: AsyncSession, p: Principal, round_id: int, item_id: int, data: ItemPatch,
+                      if_match: str | None) -> ItemOut:
+    require(p, DISCLOSURES, DisclosureAction.manage_round, what="fix disclosure items")
+    r = await _writable_round(session, p, round_id)
+    item = (await session.execute(select(Item).where(Item.id == item_id, Item.round_id == r.id)
+                                  .with_for_update())).scalar_one_or_none()
+    if item is None:
+        raise NotFound("Item not found", code="item_not_found")
+    expected_version(if_match, item.version)
+    if item.section == Section.finance:
+        raise Conflict("The finance item is generated from the books", code="finance_generated")
+    changes = data.model_dump(exclude_unset=True, exclude_none=True)
+    before = {k: getattr(item, k) for k in changes}
+    for k, v in changes.items():
+        setattr(item, k, v)
+    await session.flush()
+    await audit.record(session, p, "disclosure_item.update", "disclosure_item", item.id, before=before, after=changes)
+    return _item_out(item)
+
+
+# ---- a village's disclosure -------------------------------------------------------------------
+
+async def _round_village(session: AsyncSession, p: Principal, r: Round, village_code: str, *,
+                         for_update: bool = False) -> tuple[RoundVillage, Village]:
+    stmt = (select(RoundVillage, Village).join(Village, Village.id == RoundVillage.village_id)
+            .where(RoundVillage.round_id == r.id, Village.code == village_code, village_clause(p)))
+    if for_update:
+        stmt = stmt.with_for_update(of=RoundVillage)
+    row = (await session.execute(stmt)).first()
+    if row is None:
+        raise NotFound(f"Village {village_code} not found in this round", code="village_not_found")
+    return row[0], row[1]
+
+
+async def _items(session: AsyncSession, round_id: int) -> Sequence[Item]:
+    return (await session.execute(select(Item).where(Item.round_id == round_id)
+                                  .order_by(Item.section, Item.sort, Item.id))).scalars().all()
+
+
+async def finance_view(session: AsyncSession, pub: Publication) -> FinanceOut:
+    frozen = pub.finance
+    current = await finance.village_books(session, pub.village_id, frozen["year"], frozen["month"])
+    current_hash = finance.books_hash(current)
+    matches = current_hash == pub.finance_hash
+    return FinanceOut(period=_period(frozen["year"], frozen["month"]), frozen=frozen, frozen_hash=pub.finance_hash,
+                      current_hash=current_hash, matches=matches, current=None if matches else current)
+
+
+async def publication_out(session: AsyncSession, pub: Publication, items: Sequence[Item]) -> PublicationOut:
+    by_id = {i.id: i for i in items}
+    entries = [EntryOut(item_id=e["item_id"], section=Section(by_id[e["item_id"]].section),
+                        title=by_id[e["item_id"]].title, text=e["text"])
+               for e in pub.entries if e["item_id"] in by_id]
+    return PublicationOut(id=pub.id, published_at=pub.published_at, late=pub.late, entries=entries,
+                          finance=await finance_view(session, pub), file_ids=list(pub.file_ids))
+
+
+async def latest_publication(session: AsyncSession, rv_id: int) -> tuple[Publication | None, int]:
+    pubs = (await session.execute(select(Publication).where(Publication.round_village_id == rv_id)
+                                  .order_by(Publication.id.desc()))).scalars().all()
+    return (pubs[0] if pubs else None), len(pubs)
+
+
+def _village_actions(p: Principal, r: Round, rv: RoundVillage) -> list[str]:
+    if r.status == RoundStatus.locked:
+        return []
+    candidates = [DisclosureAction.upload, DisclosureAction.review]
+    if r.status == RoundStatus.open and rv.status in PUBLISHABLE:
+        candidates.insert(0, DisclosureAction.publish)
+    if rv.status in INSPECTABLE:
+        candidates.append(DisclosureAction.inspect)
+    return [a.value for a in allowed(p, DISCLOSURES, candidates)]
+
+
+async def get_village_disclosure(session: AsyncSession, p: Principal, round_id: int,
+                                 village_code: str) -> VillageDisclosure:
+    r = await _round(session, p, round_id)
+    rv, village = await _round_village(session, p, r, village_code)
+    items = await _items(session, r.id)
+    pub, count = await latest_publication(session, rv.id)
+    files = (await session.execute(select(File).where(File.round_village_id == rv.id).order_by(File.id))).scalars()
+    reviews = (await session.execute(select(Review).where(Review.round_village_id == rv.id)
+                                     .order_by(Review.id))).scalars()
+    inspections = (await session.execute(select(Inspection).where(Inspection.round_village_id == rv.id)
+                                         .order_by(Inspection.id))).scalars()
+    return VillageDisclosure(
+        round=round_out(r), village_code=village.code, village_name=village.name, status=VillageStatus(rv.status),
+        late=rv.late, fix_by=rv.fix_by, items=[_item_out(i) for i in items],
+        publication=await publication_out(session, pub, items) if pub else None, publications=count,
+        files=[FileOut.model_validate(f, from_attributes=True) for f in files],
+        reviews=[ReviewOut.model_validate(x, from_attributes=True) for x in reviews],
+        inspections=[InspectionOut.model_validate(x, from_attributes=True) for x in inspections],
+        allowed_actions=_village_actions(p, r, rv), version=rv.version)
+
+
+def event_payload(r: Round, village: Village, rv: RoundVillage, **extra: Any) -> dict[str, Any]:
+    return {"round_id": r.id, "year": r.year, "month": r.month, "township_code": r.township_code,
+            "village_code": village.code, "status": rv.status, "late": rv.late, **extra}
+
+
+async def publish(session: AsyncSession, p: Principal, round_id: int, village_code: str, data: PublishIn,
+                  if_match: str | None) -> RoundVillage:
+    """Publish (or, after a failed inspection, republish) the village's items. The text of every
+    party and village item is given; the finance section is read from the ledger and frozen."""
+    require(p, DISCLOSURES, DisclosureAction.publish, what="publish disclosures")
+    r = await _writable_round(session, p, round_id)
+    rv, village = await _round_village(session, p, r, village_code, for_update=True)
+    expected_version(if_match, rv.version)
+    if r.status != RoundStatus.open:
+        raise Conflict("The month is not open yet", code="round_not_open")
+    if rv.status not in PUBLISHABLE:
+        raise Conflict(f"A {rv.status} disclosure is not published again", code="already_published",
+                       extra={"current_status": rv.status})
+    items = {i.id: i for i in await _items(session, r.id)}
+    for n, e in enumerate(data.entries):
+        item = items.get(e.item_id)
+        if item is None:
+            raise Unprocessable("Not an item of this round", code="unknown_item", errors=[
+                {"loc": ["body", "entries", n, "item_id"], "msg": "not an item of this round", "type": "value_error"}])
+        if item.section == Section.finance:
+            raise Unprocessable("The finance section is generated from the books and cannot be typed",
+                                code="finance_generated", errors=[{"loc": ["body", "entries", n, "item_id"],
+                                                                   "msg": "generated from the books",
+                                                                   "type": "value_error"}])
+    given = {e.item_id for e in data.entries}
+    missing = [i.id for i in items.values() if i.section != Section.finance and i.id not in given]
+    if missing:
+        raise field_error("entries", f"every item needs its text; missing: {missing}", "items_missing")
+    fy, fm = finance.finance_period(r.year, r.month)
+    books = await finance.village_books(session, village.id, fy, fm)
+    file_ids = list((await session.execute(select(File.id).where(File.round_village_id == rv.id)
+                                           .order_by(File.id))).scalars())
+    late = clock.local_today() > r.publish_by
+    pub = Publication(round_village_id=rv.id, round_id=r.id, village_id=village.id,
+                      entries=[{"item_id": e.item_id, "text": e.text} for e in data.entries],
+                      finance=books, finance_hash=finance.books_hash(books), file_ids=file_ids,
+                      late=late, published_by=p.name, published_at=clock.now())
+    session.add(pub)
+    rv.status, rv.published_at, rv.fix_by = VillageStatus.published.value, pub.published_at, None
+    rv.late = rv.late or late
+    await session.flush()
+    await events.emit(session, p, "disclosure.published", ENTITY, rv.id,
+                      after=event_payload(r, village, rv, publication_id=pub.id, finance_hash=pub.finance_hash))
+    return rv
+
+
+ALLOWED_FILES = ("application/pdf", "image/jpeg", "image/png", "image/webp")
+
+
+def sniff_file(content: bytes) -> str | None:
+    if content.startswith(b"%PDF-"):
+        return "application/pdf"
+    return sniff_image(content)
+
+
+async def add_file(session: AsyncSession, p: Principal, round_id: int, village_code: str, *, kind: FileKind,
+                   filename: str, content: bytes) -> File:
+    """An attachment (PDF or image) or the notice-board photo (an image), stored in the database as the
+    funds' invoices are (same size limit); it goes with the village's next publication."""
+    require(p, DISCLOSURES, DisclosureAction.upload, what="upload disclosure files")
+    r = await _writable_round(session, p, round_id)
+    rv, village = await _round_village(session, p, r, village_code)
+    limit = attachment_limit()
+    if len(content) > limit:
+        raise FileTooLarge(f"A file holds at most {limit} bytes", extra={"max_bytes": limit})
+    media = sniff_file(content) if content else None
+    if media is None or (kind == FileKind.board_photo and not media.startswith("image/")):
+        raise FileRefused("Upload a PDF or an image (a photo of the notice board is an image)",
+                          extra={"accepted": list(ALLOWED_FILES)})
+    name = (filename or kind.value).replace("/", "_").replace("\\", "_").strip()[:200] or kind.value
+    f = File(round_village_id=rv.id, village_id=village.id, kind=kind.value, filename=name, content_type=media,
+             size=len(content), sha256=hashlib.sha256(content).hexdigest(), content=content, uploaded_by=p.name)
+    session.add(f)
+    await session.flush()
+    await audit.record(session, p, "disclosure_file.upload", "disclosure_file", f.id,
+                       after={"round_id": r.id, "village_code": village.code, "kind": f.kind, "size": f.size,
+                              "sha256": f.sha256})
+    return f
+
+
+async def get_file(session: AsyncSession, p: Principal, file_id: int) -> File:
+    f = (await session.execute(
+        select(File).join(Village, Village.id == File.village_id)
+        .where(File.id == file_id, village_clause(p)).options(undefer(File.content)))).scalar_one_or_none()
+    if f is None:
+        raise NotFound("File not found", code="file_not_found")
+    return f
+
+
+async def review(session: AsyncSession, p: Principal, round_id: int, village_code: str, data: ReviewIn) -> Review:
+    require(p, DISCLOSURES, DisclosureAction.review, what="review disclosures")
+    r = await _writable_round(session, p, round_id)
+    rv, village = await _round_village(session, p, r, village_code)
+    pub, _ = await latest_publication(session, rv.id)
+    stage = "before_publication" if rv.status == VillageStatus.pending else "after_publication"
+    rev = Review(round_village_id=rv.id, publication_id=pub.id if pub and stage == "after_publication" else None,
+                 stage=stage, opinion=data.opinion, reviewed_by=p.name, reviewed_at=clock.now())
+    session.add(rev)
+    await session.flush()
+    await audit.record(session, p, "disclosure.review", ENTITY, rv.id,
+                       after={"review_id": rev.id, "stage": stage, "village_code": village.code})
+    return rev
+
+
+async def inspect(session: AsyncSession, p: Principal, round_id: int, village_code: str, data: InspectionIn,
+                  if_match: str | None) -> Inspection:
+    require(p, DISCLOSURES, DisclosureAction.inspect, what="inspect disclosures")
+    r = await _writable_round(session, p, round_id)
+    rv, village = await _round_village(session, p, r, village_code, for_update=True)
+    expected_version(if_match, rv.version)
+    if rv.status not in INSPECTABLE:
+        raise Conflict("Only a published disclosure not yet inspected is inspected",
+                       code="not_published" if rv.status == VillageStatus.pending else "already_inspected",
+                       extra={"current_status": rv.status})
+    if data.result == InspectionResult.failed:
+        if not data.findings.strip():
+            raise field_error("findings", "a failed inspection says what is wrong", "findings_required")
+        if data.fix_by is None or data.fix_by < clock.local_today():
+            raise field_error("fix_by", "a failed inspection gives a day to fix by, not in the past",
+                              "fix_by_required")
+    pub, _ = await latest_publication(session, rv.id)
+    assert pub is not None
+    ins = Inspection(round_village_id=rv.id, publication_id=pub.id, result=data.result.value,
+                     findings=data.findings, fix_by=data.fix_by if data.result == InspectionResult.failed else None,
+                     inspected_by=p.name, inspected_at=clock.now())
+    session.add(ins)
+    rv.status = VillageStatus.passed.value if data.result == InspectionResult.passed else VillageStatus.failed.value
+    rv.fix_by = ins.fix_by
+    await session.flush()
+    after = event_payload(r, village, rv, inspection_id=ins.id, findings=ins.findings, fix_by=ins.fix_by)
+    if data.result == InspectionResult.failed:
+        await events.emit(session, p, "disclosure.failed", ENTITY, rv.id, after=after)
+    else:
+        await audit.record(session, p, "disclosure.passed", ENTITY, rv.id, after=after)
+    return ins
+
+
+# ---- corrections ----------------------------------------------------------------------------
+
+async def _corrections(session: AsyncSession, p: Principal, round_id: int) -> list[CorrectionOut]:
+    corrected = Round.__table__.alias("corrected")
+    rows = (await session.execute(
+        select(Correction, Village.code, corrected.c.year, corrected.c.month)
+        .join(Village, Village.id == Correction.village_id)
+        .join(corrected, corrected.c.id == Correction.corrects_round_id)
+        .where(Correction.round_id == round_id, village_clause(p)).order_by(Correction.id))).all()
+    return [CorrectionOut(id=c.id, round_id=c.round_id, corrects_round_id=c.corrects_round_id,
+                          corrects_period=_period(y, m), village_code=code, item_id=c.item_id, reason=c.reason,
+                          text=c.text, recorded_by=c.recorded_by, recorded_at=c.recorded_at)
+            for c, code, y, m in rows]
+
+
+async def add_correction(session: AsyncSession, p: Principal, round_id: int, data: CorrectionIn) -> CorrectionOut:
+    """A correction of the locked month before this round's month, recorded in this round."""
+    require(p, DISCLOSURES, DisclosureAction.correct, what="record corrections")
+    r = await _writable_round(session, p, round_id)
+    py, pm = finance.finance_period(r.year, r.month)  # the month before
+    prev = (await session.execute(select(Round).where(
+        Round.township_code == r.township_code, Round.year == py, Round.month == pm))).scalar_one_or_none()
+    if prev is None or prev.status != RoundStatus.locked:
+        raise Conflict("A correction is recorded in the month after a locked month; the month before this one "
+                       "is not locked", code="previous_not_locked")
+    village = (await session.execute(select(Village).where(
+        Village.code == data.village_code, Village.township_code == r.township_code, village_clause(p)))
+    ).scalar_one_or_none()
+    if village is None:
+        raise field_error("village_code", "not a village of this township", "unknown_village")
+    if data.item_id is not None:
+        found = (await session.execute(select(Item.id).where(Item.id == data.item_id,
+                                                             Item.round_id == prev.id))).scalar()
+        if found is None:
+            raise field_error("item_id", "not an item of the corrected month", "unknown_item")
+    c = Correction(round_id=r.id, corrects_round_id=prev.id, village_id=village.id, item_id=data.item_id,
+                   reason=data.reason.strip(), text=data.text, recorded_by=p.name, recorded_at=clock.now())
+    session.add(c)
+    await session.flush()
+    await audit.record(session, p, "disclosure.correct", "disclosure_correction", c.id, after=audit.snapshot(c))
+    return CorrectionOut(id=c.id, round_id=r.id, corrects_round_id=prev.id, corrects_period=_period(py, pm),
+                         village_code=village.code, item_id=c.item_id, reason=c.reason, text=c.text,
+                         recorded_by=c.recorded_by, recorded_at=c.recorded_at)
