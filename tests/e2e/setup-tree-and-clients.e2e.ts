@@ -8,6 +8,11 @@ async function token(base: string, clientId: string, secret: string): Promise<nu
   return (await fetch(`${base}/api/v1/auth/token`, { method: 'POST', body })).status
 }
 
+async function password(base: string, username: string, secret: string): Promise<number> {
+  const body = new URLSearchParams({ grant_type: 'password', username, password: secret })
+  return (await fetch(`${base}/api/v1/auth/token`, { method: 'POST', body })).status
+}
+
 describe('county set-up', () => {
   const j = useJourney('setup-tree-and-clients')
 
@@ -65,6 +70,44 @@ describe('county set-up', () => {
     await page.locator('[data-test=audit-search]').click()
     await audit.getByText('没有符合条件的记录').waitFor()
     await s.shot('setup-audit-log')
+  })
+
+  it('adds an account, resets its password, the person changes it, and signs in with it', async () => {
+    const s = await j.desktop()
+    const page = s.page
+    await login(page, 'admin')
+    await page.goto('/setup/users')
+    await settled(page)
+    await page.locator('[data-test=user-add]').click()
+    await field(page, 'user-username').fill('zhenxin01')
+    await field(page, 'user-display-name').fill('新任干部')
+    await field(page, 'user-scope').fill('230199100000')
+    await field(page, 'user-password').fill('chushi2026')
+    await page.locator('[data-test=user-save]').click()
+    const table = page.locator('[data-test=user-table]')
+    await table.getByText('zhenxin01').waitFor()
+    expect(await password(j.baseURL(), 'zhenxin01', 'chushi2026')).toBe(200)
+
+    await page.locator('[data-test=user-edit-zhenxin01]').click()
+    await field(page, 'user-password').fill('chongzhi2026')
+    await page.locator('[data-test=user-save]').click()
+    await page.getByText('密码已重置').waitFor()
+    expect(await password(j.baseURL(), 'zhenxin01', 'chushi2026')).toBe(401)
+
+    // The person changes their own password from the user menu.
+    const own = await j.desktop()
+    await login(own.page, 'zhenxin01', 'chongzhi2026')
+    await own.page.locator('[data-test=user-menu]').click()
+    await own.page.locator('[data-test=change-password]').click()
+    await field(own.page, 'password-current').fill('chongzhi2026')
+    await field(own.page, 'password-new').fill('ziji2026ab')
+    await field(own.page, 'password-again').fill('ziji2026ab')
+    await own.page.locator('[data-test=password-save]').click()
+    await own.page.getByText('密码已修改').waitFor()
+    expect(await password(j.baseURL(), 'zhenxin01', 'ziji2026ab')).toBe(200)
+    await own.shot('setup-own-password')
+
+    await s.shot('setup-users')
   })
 
   it('loads townships and villages from a file after a dry run, and explains bad rows', async () => {

@@ -58,6 +58,11 @@ export const useOfflineStore = defineStore('offline', () => {
     await queue.remove(key)
   }
 
+  async function retry(key: string): Promise<void> {
+    await queue.retry(key)
+    await reload()
+  }
+
   /** Starts listening for the network; idempotent. */
   function start(): void {
     if (started || typeof window === 'undefined') return
@@ -81,5 +86,5 @@ export const useOfflineStore = defineStore('offline', () => {
     timer = null
   }
 
-  return { items, pending, failed, syncing, online, lastReport, reload, sync, submit, discard, start, stop }
+  return { items, pending, failed, syncing, online, lastReport, reload, sync, submit, discard, retry, start, stop }
 })

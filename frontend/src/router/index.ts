@@ -31,6 +31,7 @@ export const routes: RouteRecordRaw[] = [
         component: () => import('@/mobile/MobileFrame.vue'),
         children: [
           { path: '', name: 'm-home', component: () => import('@/mobile/MobileHome.vue'), meta: { titleKey: 'mobile.home' } },
+          { path: 'outbox', name: 'm-outbox', component: () => import('@/mobile/MobileOutbox.vue'), meta: { titleKey: 'mobile.offlineQueue' } },
           { path: 'me', name: 'm-me', component: () => import('@/mobile/MobileMe.vue'), meta: { titleKey: 'mobile.me' } },
           ...mobileChildren,
           { path: ':pathMatch(.*)*', name: 'm-not-found', redirect: { name: 'm-home' } },

@@ -85,6 +85,14 @@ export const useAuthStore = defineStore('auth', () => {
     }
   }
 
+  /** Change one's own password: every other session ends, this one carries on with the new pair. */
+  async function changePassword(currentPassword: string, newPassword: string): Promise<void> {
+    const pair = await unwrap(api.POST('/api/v1/users/me/password', {
+      body: { current_password: currentPassword, new_password: newPassword },
+    }))
+    adopt(tokensFrom(pair))
+  }
+
   async function fetchMe(): Promise<Me> {
     const data = await unwrap(api.GET('/api/v1/auth/me'))
     me.value = data
@@ -196,6 +204,7 @@ export const useAuthStore = defineStore('auth', () => {
     hasRole,
     login,
     logout,
+    changePassword,
     fetchMe,
     ensureMe,
     refresh,

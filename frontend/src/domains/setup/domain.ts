@@ -17,6 +17,18 @@ export default defineDomain({
       meta: { titleKey: 'setup.apiClients', roles: ['county_admin'] },
     },
     {
+      path: 'setup/users',
+      name: 'setup-users',
+      component: () => import('./desktop/UserList.vue'),
+      meta: { titleKey: 'setup.usersMenu', roles: ['county_admin'] },
+    },
+    {
+      path: 'account/password',
+      name: 'setup-password',
+      component: () => import('./desktop/PasswordView.vue'),
+      meta: { titleKey: 'setup.password.title' },
+    },
+    {
       path: 'setup/audit-log',
       name: 'setup-audit-log',
       component: () => import('./desktop/AuditLog.vue'),

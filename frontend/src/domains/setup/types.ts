@@ -12,3 +12,5 @@ export type Subscription = ResponseBody<'/api/v1/api-clients/{client_id}/webhook
 export type SubscriptionCreated = ResponseBody<'/api/v1/api-clients/{client_id}/webhooks', 'post'>
 export type Delivery = ResponseBody<'/api/v1/api-clients/{client_id}/webhooks/{subscription_id}/deliveries', 'get'>[number]
 export type AuditEvent = ResponseBody<'/api/v1/audit-events', 'get'>['items'][number]
+export type UserAccount = ResponseBody<'/api/v1/users/{user_id}', 'get'>
+export type UserRole = UserAccount['role']
