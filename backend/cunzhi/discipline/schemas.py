@@ -47,7 +47,7 @@ ViolationField = Annotated[Violation, Field(description=described(VIOLATION_LABE
 OutcomeField = Annotated[Outcome, Field(description=described(OUTCOME_LABELS))]
 
 
-class CaseCreate(Body):
+class DisciplineCaseCreate(Body):
     case_number: CaseNumber
     filed_on: FiledOn
     village_code: VillageCode
@@ -58,7 +58,7 @@ class CaseCreate(Body):
     notes: Notes = None
 
 
-class CasePatch(Body):
+class DisciplineCasePatch(Body):
     """Only the fields sent change; `notes: null` clears the notes, the others may not be null."""
 
     case_number: CaseNumber | None = None
@@ -71,18 +71,18 @@ class CasePatch(Body):
     notes: Notes = None
 
 
-class CaseVillage(BaseModel):
+class DisciplineCaseVillage(BaseModel):
     code: str
     name: str
     township_code: str
     township_name: str
 
 
-class CaseOut(BaseModel):
+class DisciplineCaseOut(BaseModel):
     id: int
     case_number: str
     filed_on: date
-    village: CaseVillage
+    village: DisciplineCaseVillage
     person_role: CadreRole
     person_name: str | None = Field(description="null unless the caller is a discipline committee")
     violation: Violation
@@ -97,11 +97,11 @@ class CaseOut(BaseModel):
     allowed_actions: list[str]
 
 
-class CaseList(Page[CaseOut]):
+class DisciplineCaseList(Page[DisciplineCaseOut]):
     allowed_actions: list[str] = Field(description="`create`, `read_names`: what the caller may do in the register")
 
 
-class YearCount(BaseModel):
+class DisciplineYearCount(BaseModel):
     year: int
     cases: int
     previous_year_cases: int
@@ -112,11 +112,11 @@ class YearCount(BaseModel):
                     "(PostgreSQL numeric round); null when the year before had no case")
 
 
-class CaseStats(BaseModel):
+class DisciplineCaseStats(BaseModel):
     county_code: str | None
     township_code: str | None
     village_code: str | None
     violation: Violation | None
     from_year: int
     to_year: int
-    years: list[YearCount] = Field(description="every year from from_year to to_year, oldest first")
+    years: list[DisciplineYearCount] = Field(description="every year from from_year to to_year, oldest first")

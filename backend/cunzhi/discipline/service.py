@@ -15,7 +15,15 @@ from sqlalchemy.orm import aliased
 
 from cunzhi.discipline.models import DisciplineCase
 from cunzhi.discipline.permissions import CASES, CaseAction, case_actions, register_actions
-from cunzhi.discipline.schemas import CaseCreate, CaseList, CaseOut, CasePatch, CaseStats, CaseVillage, YearCount
+from cunzhi.discipline.schemas import (
+    DisciplineCaseCreate,
+    DisciplineCaseList,
+    DisciplineCaseOut,
+    DisciplineCasePatch,
+    DisciplineCaseStats,
+    DisciplineCaseVillage,
+    DisciplineYearCount,
+)
 from cunzhi.divisions.models import Division
 from cunzhi.kit import audit, clock, events
 from cunzhi.kit.errors import Conflict, NotFound, Unprocessable
@@ -43,12 +51,12 @@ def _query() -> Any:
             .join(Township, Township.code == Village.township_code))
 
 
-def _out(row: Any, p: Principal) -> CaseOut:
+def _out(row: Any, p: Principal) -> DisciplineCaseOut:
     c: DisciplineCase = row[0]
     names = may(p, CASES, CaseAction.read_names)
-    return CaseOut(
+    return DisciplineCaseOut(
         id=c.id, case_number=c.case_number, filed_on=c.filed_on,
-        village=CaseVillage(code=row[1], name=row[2], township_code=row[3], township_name=row[4]),
+        village=DisciplineCaseVillage(code=row[1], name=row[2], township_code=row[3], township_name=row[4]),
         person_role=c.person_role, person_name=c.person_name if names else None, violation=c.violation,
         outcome=c.outcome, notes=c.notes if names else None, names_visible=names, created_by=c.created_by,
         updated_by=c.updated_by, created_at=c.created_at, updated_at=c.updated_at, version=c.version,
@@ -90,7 +98,7 @@ def _where(p: Principal, f: CaseFilter) -> list[ColumnElement[bool]]:
     return where
 
 
-async def list_cases(session: AsyncSession, p: Principal, f: CaseFilter, *, limit: int, offset: int) -> CaseList:
+async def list_cases(session: AsyncSession, p: Principal, f: CaseFilter, *, limit: int, offset: int) -> DisciplineCaseList:
     require(p, CASES, CaseAction.read, what="read the discipline-case register")
     await _check_filter(session, p, f)
     where = _where(p, f)
@@ -99,11 +107,11 @@ async def list_cases(session: AsyncSession, p: Principal, f: CaseFilter, *, limi
     rows = (await session.execute(_query().where(*where).order_by(DisciplineCase.filed_on.desc(),
                                                                   DisciplineCase.id.desc())
                                   .limit(limit).offset(offset))).all()
-    return CaseList(items=[_out(r, p) for r in rows], total=int(total), limit=limit, offset=offset,
+    return DisciplineCaseList(items=[_out(r, p) for r in rows], total=int(total), limit=limit, offset=offset,
                     allowed_actions=register_actions(p))
 
 
-async def get_case(session: AsyncSession, p: Principal, case_id: int) -> CaseOut:
+async def get_case(session: AsyncSession, p: Principal, case_id: int) -> DisciplineCaseOut:
     require(p, CASES, CaseAction.read, what="read the discipline-case register")
     row = (await session.execute(_query().where(DisciplineCase.id == case_id, village_clause(p)))).first()
     if row is None:
@@ -114,7 +122,7 @@ async def get_case(session: AsyncSession, p: Principal, case_id: int) -> CaseOut
 # ---- yearly counts ------------------------------------------------------------------------------
 
 async def stats(session: AsyncSession, p: Principal, f: CaseFilter, *, from_year: int | None,
-                to_year: int | None) -> CaseStats:
+                to_year: int | None) -> DisciplineCaseStats:
     """Cases per year of filing in `p`'s scope (narrowed by the filter), every year from `from_year`
     (default: the first year with a case, else `to_year`) to `to_year` (default: this year on the
     county's calendar), each with the year before's count, the change and the change in percent.
@@ -148,11 +156,11 @@ async def stats(session: AsyncSession, p: Principal, f: CaseFilter, *, from_year
                    else_=None)
     rows = (await session.execute(select(per_year.c.y, per_year.c.cases, per_year.c.previous, change, percent)
                                   .where(per_year.c.previous.is_not(None)).order_by(per_year.c.y))).all()
-    years = [YearCount(year=y, cases=int(c), previous_year_cases=int(prev), change=int(d),
+    years = [DisciplineYearCount(year=y, cases=int(c), previous_year_cases=int(prev), change=int(d),
                        change_percent=None if pct is None else f"{Decimal(pct):.1f}")
              for y, c, prev, d, pct in rows]
     county = county_prefix(p) if p.division_level == "county" else None
-    return CaseStats(county_code=county, township_code=f.township_code or (
+    return DisciplineCaseStats(county_code=county, township_code=f.township_code or (
         p.division_code if p.division_level == "township" else None), village_code=f.village_code,
         violation=f.violation, from_year=years[0].year if years else hi, to_year=hi, years=years)
 
@@ -199,7 +207,7 @@ async def _save(session: AsyncSession, c: DisciplineCase) -> None:
         raise
 
 
-async def create_case(session: AsyncSession, p: Principal, data: CaseCreate) -> CaseOut:
+async def create_case(session: AsyncSession, p: Principal, data: DisciplineCaseCreate) -> DisciplineCaseOut:
     require(p, CASES, CaseAction.create, what="file discipline cases")
     v = await _village(session, p, data.village_code)
     _check_filed_on(data.filed_on)
@@ -215,8 +223,8 @@ async def create_case(session: AsyncSession, p: Principal, data: CaseCreate) -> 
 _REQUIRED = ("case_number", "filed_on", "village_code", "person_role", "person_name", "violation", "outcome")
 
 
-async def update_case(session: AsyncSession, p: Principal, case_id: int, data: CasePatch,
-                      if_match: str | None) -> CaseOut:
+async def update_case(session: AsyncSession, p: Principal, case_id: int, data: DisciplineCasePatch,
+                      if_match: str | None) -> DisciplineCaseOut:
     c = (await session.execute(select(DisciplineCase).join(Village, Village.id == DisciplineCase.village_id)
                                .where(DisciplineCase.id == case_id, village_clause(p))
                                .with_for_update(of=DisciplineCase))).scalar_one_or_none()

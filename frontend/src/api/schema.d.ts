@@ -3365,42 +3365,6 @@ export interface components {
             /** Township Name */
             township_name: string;
         };
-        /** CaseCreate */
-        CaseCreate: {
-            /**
-             * Case Number
-             * @description The committee's case number (案件编号), unique in the county
-             * @example 松纪案〔2013〕3号
-             */
-            case_number: string;
-            /**
-             * Filed On
-             * Format: date
-             * @description The day the case was filed (立案日期), not in the future
-             */
-            filed_on: string;
-            /**
-             * Village Code
-             * @description The village's 12-digit code
-             */
-            village_code: string;
-            /** @description `branch_secretary` 村党支部书记; `branch_committee_member` 村党支部委员; `village_head` 村委会主任; `village_committee_member` 村委会委员; `supervision_committee_member` 村务监督委员会成员; `village_accountant` 村会计（报账员）; `other_cadre` 其他村干部 */
-            person_role: components["schemas"]["CadreRole"];
-            /**
-             * Person Name
-             * @description The person's name (seen only by the discipline committees)
-             */
-            person_name: string;
-            /** @description `embezzlement` 侵占挪用集体资金; `relief_funds_misuse` 截留挪用惠农扶贫资金; `bribery` 索贿受贿; `assets_resources` 违规处置集体资产资源; `election_misconduct` 选举违纪（拉票贿选）; `frugality_rules` 违反中央八项规定精神; `favouritism` 优亲厚友、侵害群众利益; `disclosure_failure` 村务公开不实; `dereliction` 失职失责; `other` 其他违法违纪 */
-            violation: components["schemas"]["Violation"];
-            /**
-             * @description `pending` 处理中; `no_sanction` 免予处分; `admonition` 诫勉谈话; `warning` 警告; `serious_warning` 严重警告; `removal_from_post` 撤销党内职务; `probation` 留党察看; `expulsion` 开除党籍; `judicial_transfer` 移送司法机关
-             * @default pending
-             */
-            outcome: components["schemas"]["Outcome"];
-            /** Notes */
-            notes?: string | null;
-        };
         /** CaseDetail */
         CaseDetail: {
             /** Id */
@@ -3455,76 +3419,47 @@ export interface components {
              */
             readonly allowed_actions: string[];
         };
-        /** CaseList */
-        CaseList: {
-            /** Items */
-            items: components["schemas"]["cunzhi__discipline__schemas__CaseOut"][];
-            /** Total */
-            total: number;
-            /** Limit */
-            limit: number;
-            /** Offset */
-            offset: number;
-            /**
-             * Allowed Actions
-             * @description `create`, `read_names`: what the caller may do in the register
-             */
-            allowed_actions: string[];
-        };
-        /**
-         * CasePatch
-         * @description Only the fields sent change; `notes: null` clears the notes, the others may not be null.
-         */
-        CasePatch: {
-            /** Case Number */
-            case_number?: string | null;
-            /** Filed On */
-            filed_on?: string | null;
+        /** CaseOut */
+        CaseOut: {
+            /** Id */
+            id: number;
             /** Village Code */
-            village_code?: string | null;
-            person_role?: components["schemas"]["CadreRole"] | null;
-            /** Person Name */
-            person_name?: string | null;
-            violation?: components["schemas"]["Violation"] | null;
-            outcome?: components["schemas"]["Outcome"] | null;
-            /** Notes */
-            notes?: string | null;
-        };
-        /** CaseStats */
-        CaseStats: {
-            /** County Code */
-            county_code: string | null;
+            village_code: string;
+            /** Village Name */
+            village_name: string;
             /** Township Code */
-            township_code: string | null;
-            /** Village Code */
-            village_code: string | null;
-            violation: components["schemas"]["Violation"] | null;
-            /** From Year */
-            from_year: number;
-            /** To Year */
-            to_year: number;
+            township_code: string;
+            /** Round Id */
+            round_id: number | null;
+            /** Round Title */
+            round_title: string | null;
+            status: components["schemas"]["CaseStatus"];
+            village_status: components["schemas"]["RectificationStatus"];
+            /** Categories */
+            categories: components["schemas"]["ProblemCategory"][];
+            /** Deadline */
+            deadline: string | null;
             /**
-             * Years
-             * @description every year from from_year to to_year, oldest first
+             * Opened At
+             * Format: date-time
              */
-            years: components["schemas"]["YearCount"][];
+            opened_at: string;
+            /** Accepted By */
+            accepted_by: string | null;
+            /** Accepted At */
+            accepted_at: string | null;
+            /** Measures Total */
+            measures_total: number;
+            /** Measures Open */
+            measures_open: number;
+            /** Version */
+            version: number;
         };
         /**
          * CaseStatus
          * @enum {string}
          */
         CaseStatus: "open" | "rectifying" | "submitted" | "accepted";
-        /** CaseVillage */
-        CaseVillage: {
-            /** Code */
-            code: string;
-            /** Name */
-            name: string;
-            /** Township Code */
-            township_code: string;
-            /** Township Name */
-            township_name: string;
-        };
         /** CatalogueOut */
         CatalogueOut: {
             /** County Code */
@@ -4027,6 +3962,172 @@ export interface components {
             /** Log */
             log: components["schemas"]["AttemptOut"][];
         };
+        /** DisciplineCaseCreate */
+        DisciplineCaseCreate: {
+            /**
+             * Case Number
+             * @description The committee's case number (案件编号), unique in the county
+             * @example 松纪案〔2013〕3号
+             */
+            case_number: string;
+            /**
+             * Filed On
+             * Format: date
+             * @description The day the case was filed (立案日期), not in the future
+             */
+            filed_on: string;
+            /**
+             * Village Code
+             * @description The village's 12-digit code
+             */
+            village_code: string;
+            /** @description `branch_secretary` 村党支部书记; `branch_committee_member` 村党支部委员; `village_head` 村委会主任; `village_committee_member` 村委会委员; `supervision_committee_member` 村务监督委员会成员; `village_accountant` 村会计（报账员）; `other_cadre` 其他村干部 */
+            person_role: components["schemas"]["CadreRole"];
+            /**
+             * Person Name
+             * @description The person's name (seen only by the discipline committees)
+             */
+            person_name: string;
+            /** @description `embezzlement` 侵占挪用集体资金; `relief_funds_misuse` 截留挪用惠农扶贫资金; `bribery` 索贿受贿; `assets_resources` 违规处置集体资产资源; `election_misconduct` 选举违纪（拉票贿选）; `frugality_rules` 违反中央八项规定精神; `favouritism` 优亲厚友、侵害群众利益; `disclosure_failure` 村务公开不实; `dereliction` 失职失责; `other` 其他违法违纪 */
+            violation: components["schemas"]["Violation"];
+            /**
+             * @description `pending` 处理中; `no_sanction` 免予处分; `admonition` 诫勉谈话; `warning` 警告; `serious_warning` 严重警告; `removal_from_post` 撤销党内职务; `probation` 留党察看; `expulsion` 开除党籍; `judicial_transfer` 移送司法机关
+             * @default pending
+             */
+            outcome: components["schemas"]["Outcome"];
+            /** Notes */
+            notes?: string | null;
+        };
+        /** DisciplineCaseList */
+        DisciplineCaseList: {
+            /** Items */
+            items: components["schemas"]["DisciplineCaseOut"][];
+            /** Total */
+            total: number;
+            /** Limit */
+            limit: number;
+            /** Offset */
+            offset: number;
+            /**
+             * Allowed Actions
+             * @description `create`, `read_names`: what the caller may do in the register
+             */
+            allowed_actions: string[];
+        };
+        /** DisciplineCaseOut */
+        DisciplineCaseOut: {
+            /** Id */
+            id: number;
+            /** Case Number */
+            case_number: string;
+            /**
+             * Filed On
+             * Format: date
+             */
+            filed_on: string;
+            village: components["schemas"]["DisciplineCaseVillage"];
+            person_role: components["schemas"]["CadreRole"];
+            /**
+             * Person Name
+             * @description null unless the caller is a discipline committee
+             */
+            person_name: string | null;
+            violation: components["schemas"]["Violation"];
+            outcome: components["schemas"]["Outcome"];
+            /**
+             * Notes
+             * @description null unless the caller is a discipline committee (notes may name people)
+             */
+            notes: string | null;
+            /** Names Visible */
+            names_visible: boolean;
+            /** Created By */
+            created_by: string;
+            /** Updated By */
+            updated_by: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+            /** Version */
+            version: number;
+            /** Allowed Actions */
+            allowed_actions: string[];
+        };
+        /**
+         * DisciplineCasePatch
+         * @description Only the fields sent change; `notes: null` clears the notes, the others may not be null.
+         */
+        DisciplineCasePatch: {
+            /** Case Number */
+            case_number?: string | null;
+            /** Filed On */
+            filed_on?: string | null;
+            /** Village Code */
+            village_code?: string | null;
+            person_role?: components["schemas"]["CadreRole"] | null;
+            /** Person Name */
+            person_name?: string | null;
+            violation?: components["schemas"]["Violation"] | null;
+            outcome?: components["schemas"]["Outcome"] | null;
+            /** Notes */
+            notes?: string | null;
+        };
+        /** DisciplineCaseStats */
+        DisciplineCaseStats: {
+            /** County Code */
+            county_code: string | null;
+            /** Township Code */
+            township_code: string | null;
+            /** Village Code */
+            village_code: string | null;
+            violation: components["schemas"]["Violation"] | null;
+            /** From Year */
+            from_year: number;
+            /** To Year */
+            to_year: number;
+            /**
+             * Years
+             * @description every year from from_year to to_year, oldest first
+             */
+            years: components["schemas"]["DisciplineYearCount"][];
+        };
+        /** DisciplineCaseVillage */
+        DisciplineCaseVillage: {
+            /** Code */
+            code: string;
+            /** Name */
+            name: string;
+            /** Township Code */
+            township_code: string;
+            /** Township Name */
+            township_name: string;
+        };
+        /** DisciplineYearCount */
+        DisciplineYearCount: {
+            /** Year */
+            year: number;
+            /** Cases */
+            cases: number;
+            /** Previous Year Cases */
+            previous_year_cases: number;
+            /**
+             * Change
+             * @description cases minus the year before's
+             */
+            change: number;
+            /**
+             * Change Percent
+             * @description change on the year before in percent, one decimal, rounded half away from zero (PostgreSQL numeric round); null when the year before had no case
+             */
+            change_percent: string | null;
+        };
         /** DisposalIn */
         DisposalIn: {
             method: components["schemas"]["DisposalMethod"];
@@ -4189,7 +4290,7 @@ export interface components {
         };
         /** HistoryCase */
         HistoryCase: {
-            case: components["schemas"]["cunzhi__rectification__schemas__CaseOut"];
+            case: components["schemas"]["CaseOut"];
             /** Problems */
             problems: components["schemas"]["ProblemOut"][];
             /** Measures */
@@ -5005,7 +5106,7 @@ export interface components {
         /** Page[CaseOut] */
         Page_CaseOut_: {
             /** Items */
-            items: components["schemas"]["cunzhi__rectification__schemas__CaseOut"][];
+            items: components["schemas"]["CaseOut"][];
             /** Total */
             total: number;
             /** Limit */
@@ -7293,25 +7394,6 @@ export interface components {
          * @enum {string}
          */
         Violation: "embezzlement" | "relief_funds_misuse" | "bribery" | "assets_resources" | "election_misconduct" | "frugality_rules" | "favouritism" | "disclosure_failure" | "dereliction" | "other";
-        /** YearCount */
-        YearCount: {
-            /** Year */
-            year: number;
-            /** Cases */
-            cases: number;
-            /** Previous Year Cases */
-            previous_year_cases: number;
-            /**
-             * Change
-             * @description cases minus the year before's
-             */
-            change: number;
-            /**
-             * Change Percent
-             * @description change on the year before in percent, one decimal, rounded half away from zero (PostgreSQL numeric round); null when the year before had no case
-             */
-            change_percent: string | null;
-        };
         /** NoteIn */
         cunzhi__assets__schemas__NoteIn: {
             /**
@@ -7324,52 +7406,6 @@ export interface components {
         cunzhi__assets__schemas__ReasonIn: {
             /** Reason */
             reason: string;
-        };
-        /** CaseOut */
-        cunzhi__discipline__schemas__CaseOut: {
-            /** Id */
-            id: number;
-            /** Case Number */
-            case_number: string;
-            /**
-             * Filed On
-             * Format: date
-             */
-            filed_on: string;
-            village: components["schemas"]["CaseVillage"];
-            person_role: components["schemas"]["CadreRole"];
-            /**
-             * Person Name
-             * @description null unless the caller is a discipline committee
-             */
-            person_name: string | null;
-            violation: components["schemas"]["Violation"];
-            outcome: components["schemas"]["Outcome"];
-            /**
-             * Notes
-             * @description null unless the caller is a discipline committee (notes may name people)
-             */
-            notes: string | null;
-            /** Names Visible */
-            names_visible: boolean;
-            /** Created By */
-            created_by: string;
-            /** Updated By */
-            updated_by: string;
-            /**
-             * Created At
-             * Format: date-time
-             */
-            created_at: string;
-            /**
-             * Updated At
-             * Format: date-time
-             */
-            updated_at: string;
-            /** Version */
-            version: number;
-            /** Allowed Actions */
-            allowed_actions: string[];
         };
         /** EventOut */
         cunzhi__funds__schemas__EventOut: {
@@ -7462,42 +7498,6 @@ export interface components {
              * @description What the caller may do with it now (its role and the state)
              */
             allowed_actions: string[];
-        };
-        /** CaseOut */
-        cunzhi__rectification__schemas__CaseOut: {
-            /** Id */
-            id: number;
-            /** Village Code */
-            village_code: string;
-            /** Village Name */
-            village_name: string;
-            /** Township Code */
-            township_code: string;
-            /** Round Id */
-            round_id: number | null;
-            /** Round Title */
-            round_title: string | null;
-            status: components["schemas"]["CaseStatus"];
-            village_status: components["schemas"]["RectificationStatus"];
-            /** Categories */
-            categories: components["schemas"]["ProblemCategory"][];
-            /** Deadline */
-            deadline: string | null;
-            /**
-             * Opened At
-             * Format: date-time
-             */
-            opened_at: string;
-            /** Accepted By */
-            accepted_by: string | null;
-            /** Accepted At */
-            accepted_at: string | null;
-            /** Measures Total */
-            measures_total: number;
-            /** Measures Open */
-            measures_open: number;
-            /** Version */
-            version: number;
         };
         /** EventOut */
         cunzhi__rectification__schemas__EventOut: {
@@ -12809,7 +12809,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["CaseList"];
+                    "application/json": components["schemas"]["DisciplineCaseList"];
                 };
             };
             /** @description Validation error (field problems in `errors`) */
@@ -12841,7 +12841,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["CaseCreate"];
+                "application/json": components["schemas"]["DisciplineCaseCreate"];
             };
         };
         responses: {
@@ -12851,7 +12851,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["cunzhi__discipline__schemas__CaseOut"];
+                    "application/json": components["schemas"]["DisciplineCaseOut"];
                 };
             };
             /** @description Validation error (field problems in `errors`) */
@@ -12895,7 +12895,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["CaseStats"];
+                    "application/json": components["schemas"]["DisciplineCaseStats"];
                 };
             };
             /** @description Validation error (field problems in `errors`) */
@@ -12935,7 +12935,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["cunzhi__discipline__schemas__CaseOut"];
+                    "application/json": components["schemas"]["DisciplineCaseOut"];
                 };
             };
             /** @description Validation error (field problems in `errors`) */
@@ -12972,7 +12972,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["CasePatch"];
+                "application/json": components["schemas"]["DisciplineCasePatch"];
             };
         };
         responses: {
@@ -12982,7 +12982,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["cunzhi__discipline__schemas__CaseOut"];
+                    "application/json": components["schemas"]["DisciplineCaseOut"];
                 };
             };
             /** @description Stale If-Match */
