@@ -29,7 +29,7 @@ from cunzhi.kit.inputs import RejectNulText
 # Domain packages whose `router` module (if present) is mounted, in menu order.
 DOMAINS = (
     "auth", "users", "divisions", "villages", "rectification", "partners", "cadres", "tasks",
-    "disclosures", "funds", "assets", "dashboards", "worker", "webhooks",
+    "disclosures", "discipline", "funds", "assets", "dashboards", "worker", "webhooks",
 )
 
 

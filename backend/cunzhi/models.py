@@ -13,7 +13,7 @@ from cunzhi.villages import models as _villages  # noqa: F401
 from cunzhi.webhooks import models as _webhooks  # noqa: F401
 from cunzhi.worker import models as _worker  # noqa: F401
 
-for _name in ("rectification", "cadres", "tasks", "disclosures", "funds", "assets"):
+for _name in ("rectification", "cadres", "tasks", "disclosures", "funds", "assets", "discipline"):
     try:
         importlib.import_module(f"cunzhi.{_name}.models")
     except ModuleNotFoundError as exc:

@@ -1971,6 +1971,59 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/discipline/cases": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Discipline cases in scope, latest filed first (names only for the discipline committees) */
+        get: operations["discipline-cases-list"];
+        put?: never;
+        /** File a discipline case (the discipline committees) */
+        post: operations["discipline-cases-create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/discipline/cases/stats": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Cases per year in scope with the change on the year before */
+        get: operations["discipline-cases-stats"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/discipline/cases/{case_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Cases-Get */
+        get: operations["discipline-cases-get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Edit a discipline case (If-Match with the ETag read) */
+        patch: operations["discipline-cases-update"];
+        trace?: never;
+    };
     "/api/v1/funds/townships/{township_code}/settings": {
         parameters: {
             query?: never;
@@ -3975,6 +4028,12 @@ export interface components {
             /** Note */
             note?: string | null;
         };
+        /**
+         * CadreRole
+         * @description The role the person held in the village when the case was filed.
+         * @enum {string}
+         */
+        CadreRole: "branch_secretary" | "branch_committee_member" | "village_head" | "village_committee_member" | "supervision_committee_member" | "village_accountant" | "other_cadre";
         /** CadreSettingsIn */
         CadreSettingsIn: {
             /**
@@ -4751,6 +4810,172 @@ export interface components {
             /** Log */
             log: components["schemas"]["AttemptOut"][];
         };
+        /** DisciplineCaseCreate */
+        DisciplineCaseCreate: {
+            /**
+             * Case Number
+             * @description The committee's case number (案件编号), unique in the county
+             * @example 松纪案〔2013〕3号
+             */
+            case_number: string;
+            /**
+             * Filed On
+             * Format: date
+             * @description The day the case was filed (立案日期), not in the future
+             */
+            filed_on: string;
+            /**
+             * Village Code
+             * @description The village's 12-digit code
+             */
+            village_code: string;
+            /** @description `branch_secretary` 村党支部书记; `branch_committee_member` 村党支部委员; `village_head` 村委会主任; `village_committee_member` 村委会委员; `supervision_committee_member` 村务监督委员会成员; `village_accountant` 村会计（报账员）; `other_cadre` 其他村干部 */
+            person_role: components["schemas"]["CadreRole"];
+            /**
+             * Person Name
+             * @description The person's name (seen only by the discipline committees)
+             */
+            person_name: string;
+            /** @description `embezzlement` 侵占挪用集体资金; `relief_funds_misuse` 截留挪用惠农扶贫资金; `bribery` 索贿受贿; `assets_resources` 违规处置集体资产资源; `election_misconduct` 选举违纪（拉票贿选）; `frugality_rules` 违反中央八项规定精神; `favouritism` 优亲厚友、侵害群众利益; `disclosure_failure` 村务公开不实; `dereliction` 失职失责; `other` 其他违法违纪 */
+            violation: components["schemas"]["Violation"];
+            /**
+             * @description `pending` 处理中; `no_sanction` 免予处分; `admonition` 诫勉谈话; `warning` 警告; `serious_warning` 严重警告; `removal_from_post` 撤销党内职务; `probation` 留党察看; `expulsion` 开除党籍; `judicial_transfer` 移送司法机关
+             * @default pending
+             */
+            outcome: components["schemas"]["Outcome-Input"];
+            /** Notes */
+            notes?: string | null;
+        };
+        /** DisciplineCaseList */
+        DisciplineCaseList: {
+            /** Items */
+            items: components["schemas"]["DisciplineCaseOut"][];
+            /** Total */
+            total: number;
+            /** Limit */
+            limit: number;
+            /** Offset */
+            offset: number;
+            /**
+             * Allowed Actions
+             * @description `create`, `read_names`: what the caller may do in the register
+             */
+            allowed_actions: string[];
+        };
+        /** DisciplineCaseOut */
+        DisciplineCaseOut: {
+            /** Id */
+            id: number;
+            /** Case Number */
+            case_number: string;
+            /**
+             * Filed On
+             * Format: date
+             */
+            filed_on: string;
+            village: components["schemas"]["DisciplineCaseVillage"];
+            person_role: components["schemas"]["CadreRole"];
+            /**
+             * Person Name
+             * @description null unless the caller is a discipline committee
+             */
+            person_name: string | null;
+            violation: components["schemas"]["Violation"];
+            outcome: components["schemas"]["cunzhi__discipline__rules__Outcome"];
+            /**
+             * Notes
+             * @description null unless the caller is a discipline committee (notes may name people)
+             */
+            notes: string | null;
+            /** Names Visible */
+            names_visible: boolean;
+            /** Created By */
+            created_by: string;
+            /** Updated By */
+            updated_by: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+            /** Version */
+            version: number;
+            /** Allowed Actions */
+            allowed_actions: string[];
+        };
+        /**
+         * DisciplineCasePatch
+         * @description Only the fields sent change; `notes: null` clears the notes, the others may not be null.
+         */
+        DisciplineCasePatch: {
+            /** Case Number */
+            case_number?: string | null;
+            /** Filed On */
+            filed_on?: string | null;
+            /** Village Code */
+            village_code?: string | null;
+            person_role?: components["schemas"]["CadreRole"] | null;
+            /** Person Name */
+            person_name?: string | null;
+            violation?: components["schemas"]["Violation"] | null;
+            outcome?: components["schemas"]["Outcome-Input"] | null;
+            /** Notes */
+            notes?: string | null;
+        };
+        /** DisciplineCaseStats */
+        DisciplineCaseStats: {
+            /** County Code */
+            county_code: string | null;
+            /** Township Code */
+            township_code: string | null;
+            /** Village Code */
+            village_code: string | null;
+            violation: components["schemas"]["Violation"] | null;
+            /** From Year */
+            from_year: number;
+            /** To Year */
+            to_year: number;
+            /**
+             * Years
+             * @description every year from from_year to to_year, oldest first
+             */
+            years: components["schemas"]["DisciplineYearCount"][];
+        };
+        /** DisciplineCaseVillage */
+        DisciplineCaseVillage: {
+            /** Code */
+            code: string;
+            /** Name */
+            name: string;
+            /** Township Code */
+            township_code: string;
+            /** Township Name */
+            township_name: string;
+        };
+        /** DisciplineYearCount */
+        DisciplineYearCount: {
+            /** Year */
+            year: number;
+            /** Cases */
+            cases: number;
+            /** Previous Year Cases */
+            previous_year_cases: number;
+            /**
+             * Change
+             * @description cases minus the year before's
+             */
+            change: number;
+            /**
+             * Change Percent
+             * @description change on the year before in percent, one decimal, rounded half away from zero (PostgreSQL numeric round); null when the year before had no case
+             */
+            change_percent: string | null;
+        };
         /** DisposalIn */
         DisposalIn: {
             method: components["schemas"]["DisposalMethod"];
@@ -5280,7 +5505,7 @@ export interface components {
             index: number;
             /** External Id */
             external_id: string;
-            result: components["schemas"]["Outcome"];
+            result: components["schemas"]["cunzhi__kit__bulk__Outcome"];
             /**
              * Id
              * @description The record's id in Cunzhi (a village's code)
@@ -5836,7 +6061,7 @@ export interface components {
          * Outcome
          * @enum {string}
          */
-        Outcome: "created" | "updated" | "unchanged" | "error";
+        "Outcome-Input": "pending" | "no_sanction" | "admonition" | "warning" | "serious_warning" | "removal_from_post" | "probation" | "expulsion" | "judicial_transfer";
         /** Overview */
         Overview: {
             /** Month */
@@ -8737,6 +8962,11 @@ export interface components {
             /** Lng */
             lng?: number | null;
         };
+        /**
+         * Violation
+         * @enum {string}
+         */
+        Violation: "embezzlement" | "relief_funds_misuse" | "bribery" | "assets_resources" | "election_misconduct" | "frugality_rules" | "favouritism" | "disclosure_failure" | "dereliction" | "other";
         /** WaitingStep */
         WaitingStep: {
             step: components["schemas"]["ClaimStep"];
@@ -8768,6 +8998,11 @@ export interface components {
             /** Reason */
             reason: string;
         };
+        /**
+         * Outcome
+         * @enum {string}
+         */
+        cunzhi__discipline__rules__Outcome: "pending" | "no_sanction" | "admonition" | "warning" | "serious_warning" | "removal_from_post" | "probation" | "expulsion" | "judicial_transfer";
         /**
          * RoundStatus
          * @enum {string}
@@ -8913,6 +9148,11 @@ export interface components {
             /** Reason */
             reason?: string | null;
         };
+        /**
+         * Outcome
+         * @enum {string}
+         */
+        cunzhi__kit__bulk__Outcome: "created" | "updated" | "unchanged" | "error";
         /** ProposalOut */
         cunzhi__partners__schemas__ProposalOut: {
             /** Id */
@@ -15851,6 +16091,243 @@ export interface operations {
             };
             /** @description Validation error (field problems in `errors`) */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Client error: application/problem+json with a stable `code` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    "discipline-cases-list": {
+        parameters: {
+            query?: {
+                year?: number | null;
+                township_code?: string | null;
+                village_code?: string | null;
+                violation?: components["schemas"]["Violation"] | null;
+                /** @description Page size (1 to 200) */
+                limit?: number;
+                offset?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DisciplineCaseList"];
+                };
+            };
+            /** @description Validation error (field problems in `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Client error: application/problem+json with a stable `code` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    "discipline-cases-create": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DisciplineCaseCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DisciplineCaseOut"];
+                };
+            };
+            /** @description Validation error (field problems in `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Client error: application/problem+json with a stable `code` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    "discipline-cases-stats": {
+        parameters: {
+            query?: {
+                township_code?: string | null;
+                village_code?: string | null;
+                violation?: components["schemas"]["Violation"] | null;
+                from_year?: number | null;
+                to_year?: number | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DisciplineCaseStats"];
+                };
+            };
+            /** @description Validation error (field problems in `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Client error: application/problem+json with a stable `code` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    "discipline-cases-get": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                case_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DisciplineCaseOut"];
+                };
+            };
+            /** @description Validation error (field problems in `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Client error: application/problem+json with a stable `code` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    "discipline-cases-update": {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description ETag from GET */
+                "if-match": string;
+            };
+            path: {
+                case_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DisciplineCasePatch"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DisciplineCaseOut"];
+                };
+            };
+            /** @description Stale If-Match */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Validation error (field problems in `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description If-Match missing */
+            428: {
                 headers: {
                     [name: string]: unknown;
                 };

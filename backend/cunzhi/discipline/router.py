@@ -1,0 +1,75 @@
+"""The discipline committees' register of discipline cases against village cadres (违法违纪案件):
+list with filters, yearly counts with the change on the year before, filing and editing a case.
+HTTP only: the rules are in service.py."""
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Header, Path, Query, Response
+
+from cunzhi.discipline import service
+from cunzhi.discipline.rules import Violation
+from cunzhi.discipline.schemas import (
+    DisciplineCaseCreate,
+    DisciplineCaseList,
+    DisciplineCaseOut,
+    DisciplineCasePatch,
+    DisciplineCaseStats,
+)
+from cunzhi.kit.deps import PrincipalDep, ReadSessionDep, SessionDep
+from cunzhi.kit.etag import etag
+from cunzhi.kit.pagination import Limit, Offset
+
+router = APIRouter(prefix="/api/v1/discipline", tags=["discipline"])
+
+Id = Annotated[int, Path(ge=1, le=2_147_483_647)]
+Code12 = Annotated[str | None, Query(pattern=r"^\d{12}$")]
+Year = Annotated[int | None, Query(ge=1990, le=2100)]
+IfMatch = Annotated[str | None, Header(description="ETag from GET")]
+PRECONDITIONS: dict[int | str, dict[str, Any]] = {412: {"description": "Stale If-Match"},
+                                                  428: {"description": "If-Match missing"}}
+
+
+def _with_etag(response: Response, out: DisciplineCaseOut) -> DisciplineCaseOut:
+    response.headers["ETag"] = etag(out.version)
+    return out
+
+
+@router.get("/cases", response_model=DisciplineCaseList, name="cases-list",
+            summary="Discipline cases in scope, latest filed first (names only for the discipline committees)")
+async def list_cases(principal: PrincipalDep, session: ReadSessionDep, year: Year = None,
+                     township_code: Code12 = None, village_code: Code12 = None, violation: Violation | None = None,
+                     limit: Limit = 50, offset: Offset = 0) -> DisciplineCaseList:
+    f = service.CaseFilter(year=year, township_code=township_code, village_code=village_code,
+                           violation=violation.value if violation else None)
+    return await service.list_cases(session, principal, f, limit=limit, offset=offset)
+
+
+@router.get("/cases/stats", response_model=DisciplineCaseStats, name="cases-stats",
+            summary="Cases per year in scope with the change on the year before")
+async def case_stats(principal: PrincipalDep, session: ReadSessionDep, township_code: Code12 = None,
+                     village_code: Code12 = None, violation: Violation | None = None, from_year: Year = None,
+                     to_year: Year = None) -> DisciplineCaseStats:
+    f = service.CaseFilter(township_code=township_code, village_code=village_code,
+                           violation=violation.value if violation else None)
+    return await service.stats(session, principal, f, from_year=from_year, to_year=to_year)
+
+
+@router.post("/cases", response_model=DisciplineCaseOut, status_code=201, name="cases-create",
+             summary="File a discipline case (the discipline committees)")
+async def create_case(body: DisciplineCaseCreate, principal: PrincipalDep, session: SessionDep,
+                      response: Response) -> DisciplineCaseOut:
+    out = await service.create_case(session, principal, body)
+    response.headers["Location"] = f"/api/v1/discipline/cases/{out.id}"
+    return _with_etag(response, out)
+
+
+@router.get("/cases/{case_id}", response_model=DisciplineCaseOut, name="cases-get")
+async def get_case(case_id: Id, principal: PrincipalDep, session: ReadSessionDep, response: Response) -> DisciplineCaseOut:
+    return _with_etag(response, await service.get_case(session, principal, case_id))
+
+
+@router.patch("/cases/{case_id}", response_model=DisciplineCaseOut, name="cases-update", responses=PRECONDITIONS,
+              summary="Edit a discipline case (If-Match with the ETag read)")
+async def update_case(case_id: Id, body: DisciplineCasePatch, principal: PrincipalDep, session: SessionDep,
+                      response: Response, if_match: IfMatch = None) -> DisciplineCaseOut:
+    return _with_etag(response, await service.update_case(session, principal, case_id, body, if_match))
