@@ -20,6 +20,8 @@ class Settings(BaseSettings):
     database_read_url: str | None = None
     db_pool_size: int = 10
     db_max_overflow: int = 10
+    # Connections of the hottest reads' own pool (the village list and a village), per process.
+    db_read_pool_size: int = Field(default=10, ge=1, le=1000)
 
     # Demo mode allows a generated secret key; any other run must be given one.
     demo: bool = False

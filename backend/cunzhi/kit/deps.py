@@ -3,6 +3,7 @@
 import time
 from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
@@ -13,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
 from cunzhi.config import get_settings
-from cunzhi.db import auth_session_scope, get_read_engine, read_session_scope, session_scope
+from cunzhi.db import auth_session_scope, get_read_pool, read_session_scope, session_scope
 from cunzhi.kit import client_scopes, rate_limit
 from cunzhi.kit.codes import Role
 from cunzhi.kit.errors import Forbidden, InvalidToken, NotAuthenticated
@@ -98,21 +99,6 @@ def _forget_committed(session: Session) -> None:
         principals.forget(subject)
 
 
-async def _reader(request: Request) -> AsyncIterator[Reader]:
-    """For the hottest reads (kit.prepared): a connection from the read engine's pool when the first
-    statement runs, with no session around it. Where requests get their own session (an override of
-    read_session_scope, as in tests), the statements run on that session instead."""
-    override = request.app.dependency_overrides.get(read_session_scope)
-    if override is None:
-        async with Reader(engine=get_read_engine()) as reader:
-            yield reader
-    else:
-        async with asynccontextmanager(override)() as session, Reader(session) as reader:
-            yield reader
-
-
-ReaderDep = Annotated[Reader, Depends(_reader)]
-
 _bearer = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
 
 
@@ -190,6 +176,29 @@ async def _look_up(session: AsyncSession, subject: str) -> Principal:
 
 
 PrincipalDep = Annotated[Principal, Depends(current_principal)]
+
+
+@dataclass(slots=True)
+class Read:
+    """What the hottest reads need, from one dependency: the caller, and a Reader (kit.prepared) to
+    run their statements inside `async with read.reader:` (a connection is taken for the block only)."""
+
+    principal: Principal
+    reader: Reader
+
+
+async def read_access(request: Request, token: Annotated[str | None, Depends(_bearer)]) -> Read:
+    """The caller, exactly as `current_principal` finds it, and a Reader on the read path's own pool
+    (kit.prepared.ReadPool). Where requests get their own session (an override of
+    read_session_scope, as in tests), the Reader opens that session for its block instead."""
+    principal = await current_principal(request, token)
+    override = request.app.dependency_overrides.get(read_session_scope)
+    if override is None:
+        return Read(principal, Reader(pool=get_read_pool()))
+    return Read(principal, Reader(sessions=asynccontextmanager(override)))
+
+
+ReadDep = Annotated[Read, Depends(read_access)]
 
 
 def require_roles(*roles: Role) -> Callable[..., Coroutine[Any, Any, Principal]]:
