@@ -53,6 +53,9 @@ class Settings(BaseSettings):
     client_rate_limit_per_minute: int = Field(default=120, ge=0, le=1_000_000)
 
     max_body_bytes: int = 2 * 1024 * 1024
+    # FastAPI's built-in OpenTelemetry (request spans, metrics, logs), for a deployment that configures
+    # a provider (opentelemetry-sdk and its OTEL_* variables). Off: nothing asked per request.
+    opentelemetry: bool = False
     static_dir: Path | None = REPO_DIR / "frontend" / "dist"
     cors_origins: list[str] = []
 

@@ -1,5 +1,6 @@
 """Annotated dependencies every router uses: the request's session and the caller."""
 
+import asyncio
 import time
 from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import asynccontextmanager
@@ -42,6 +43,8 @@ class PrincipalCache:
         self._entries: dict[str, tuple[float, Principal]] = {}
         # Bumped by every forget: a lookup that started before one does not store what it read.
         self.generation = 0
+        # Lookups under way, by subject: requests that miss meanwhile wait for the same answer.
+        self._pending: dict[str, asyncio.Future[Principal]] = {}
 
     def get(self, subject: str) -> Principal | None:
         entry = self._entries.get(subject)
@@ -63,10 +66,36 @@ class PrincipalCache:
     def forget(self, subject: str) -> None:
         self.generation += 1
         self._entries.pop(subject, None)
+        self._pending.pop(subject, None)  # a request from now on reads the account afresh
 
     def clear(self) -> None:
         self.generation += 1
         self._entries.clear()
+        self._pending.clear()
+
+    async def look_up(self, subject: str, lookup: Callable[[], Coroutine[Any, Any, Principal]]) -> Principal:
+        """`lookup()`'s answer, remembered; one lookup per subject at a time. When an entry expires
+        under load, every request in flight for that caller misses together: they share one query
+        instead of each asking the database (and the auth pool) the same question."""
+        pending = self._pending.get(subject)
+        if pending is None:
+            pending = asyncio.ensure_future(self._remember(subject, lookup))
+            self._pending[subject] = pending
+            pending.add_done_callback(lambda done: self._done(subject, done))
+        # Shielded: a waiter that goes away (client gone) does not cancel the others' answer.
+        return await asyncio.shield(pending)
+
+    async def _remember(self, subject: str, lookup: Callable[[], Coroutine[Any, Any, Principal]]) -> Principal:
+        generation = self.generation
+        principal = await lookup()
+        self.put(subject, principal, generation)
+        return principal
+
+    def _done(self, subject: str, done: asyncio.Future[Principal]) -> None:
+        if self._pending.get(subject) is done:
+            del self._pending[subject]
+        if not done.cancelled():
+            done.exception()  # seen: an InvalidToken nobody waited for any more is not "never retrieved"
 
 
 principals = PrincipalCache()
@@ -114,10 +143,13 @@ async def current_principal(request: Request, token: Annotated[str | None, Depen
     if principal is not None and principal.kind == "client" and claims.get("sv") != principal.secret_version:
         principal = None  # a token of a newer secret than the one cached here: read the client again
     if principal is None:
-        generation = principals.generation
-        async with _auth_session(request) as session:
-            principal = await _look_up(session, subject)
-        principals.put(subject, principal, generation)
+        async def lookup() -> Principal:
+            async with _auth_session(request) as session:
+                return await _look_up(session, subject)
+
+        principal = await principals.look_up(subject, lookup)
+        if principal.kind == "client" and claims.get("sv") != principal.secret_version:
+            principal = await lookup()  # the shared lookup may have begun before a rotation: ask alone
     if principal.kind == "client":
         # A token from before the secret was rotated or revoked is over.
         if claims.get("sv") != principal.secret_version:

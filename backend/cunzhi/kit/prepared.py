@@ -79,6 +79,12 @@ class Statements:
         return len(self._entries)
 
 
+async def _nothing_to_reset(_conn: asyncpg.Connection) -> None:
+    """A connection comes back as it left: the Reader sends only the SELECTs compiled here, which set
+    nothing, listen to nothing and lock nothing (asyncpg still rolls back a transaction left open).
+    asyncpg's default reset would cost a round trip (RESET ALL, UNLISTEN, ...) per request."""
+
+
 class ReadPool:
     """asyncpg's own pool for the Reader's statements, apart from SQLAlchemy's.
 
@@ -108,7 +114,8 @@ class ReadPool:
             self._opening, self._loop, self._pool = asyncio.Lock(), loop, None
         async with self._opening:
             if self._pool is None:
-                self._pool = await asyncpg.create_pool(min_size=1, max_size=self.size, **self.connect_args())
+                self._pool = await asyncpg.create_pool(min_size=1, max_size=self.size, reset=_nothing_to_reset,
+                                                       **self.connect_args())
         return self._pool
 
     async def acquire(self) -> asyncpg.Connection:
