@@ -20,6 +20,8 @@ class Settings(BaseSettings):
     database_read_url: str | None = None
     db_pool_size: int = 10
     db_max_overflow: int = 10
+    # Connections of the hottest reads' own pool (the village list and a village), per process.
+    db_read_pool_size: int = Field(default=10, ge=1, le=1000)
 
     # Demo mode allows a generated secret key; any other run must be given one.
     demo: bool = False
@@ -56,6 +58,9 @@ class Settings(BaseSettings):
     webhook_allow_private: bool = False
 
     max_body_bytes: int = 2 * 1024 * 1024
+    # FastAPI's built-in OpenTelemetry (request spans, metrics, logs), for a deployment that configures
+    # a provider (opentelemetry-sdk and its OTEL_* variables). Off: nothing asked per request.
+    opentelemetry: bool = False
     static_dir: Path | None = REPO_DIR / "frontend" / "dist"
     cors_origins: list[str] = []
 

@@ -16,6 +16,7 @@ from sqlalchemy.orm import DeclarativeBase
 from starlette.requests import Request
 
 from cunzhi.config import get_settings
+from cunzhi.kit.prepared import ReadPool
 from cunzhi.kit.uow import keeps_writes
 
 NAMING_CONVENTION = {
@@ -161,12 +162,16 @@ def _autocommit_sessionmaker(primary: bool) -> async_sessionmaker[AsyncSession]:
     # AUTOCOMMIT: each SELECT runs on its own, without a BEGIN and COMMIT round trip around it.
     engine = get_engine() if primary else get_read_engine()
     return async_sessionmaker(engine.execution_options(isolation_level="AUTOCOMMIT"),
-                              expire_on_commit=False, autoflush=False, info={NO_TRANSACTION: True})
+                              expire_on_commit=False, autoflush=False)
 
 
-# Marks the sessions above: nothing is begun on them, so a statement needs only a pooled connection,
-# which kit.prepared.Reader takes from the pool itself instead of through the session.
-NO_TRANSACTION = "cunzhi.no_transaction"
+@lru_cache
+def get_read_pool() -> ReadPool:
+    """The hottest reads' own asyncpg pool (kit.prepared): on CUNZHI_DATABASE_READ_URL (a replica)
+    or else the primary, CUNZHI_DB_READ_POOL_SIZE connections at most."""
+    settings = get_settings()
+    url = normalise_url(settings.database_read_url) if settings.database_read_url else database_url()
+    return ReadPool(url, settings.db_read_pool_size)
 
 
 # Where the idempotency layer leaves the session whose transaction it owns (see kit/idempotency.py).
@@ -224,6 +229,9 @@ async def dispose_engine() -> None:
         await get_read_engine().dispose()
     if get_engine.cache_info().currsize:
         await get_engine().dispose()
+    if get_read_pool.cache_info().currsize:
+        await get_read_pool().close()
+    get_read_pool.cache_clear()
     get_engine.cache_clear()
     get_read_engine.cache_clear()
     get_sessionmaker.cache_clear()

@@ -27,10 +27,15 @@ ONE_SQL = (f"SELECT {COLUMNS} FROM villages v JOIN divisions d ON d.code = v.tow
 pool: Any = None
 
 
+async def _no_reset(_conn: Any) -> None:
+    pass
+
+
 @asynccontextmanager
 async def lifespan(_app: Starlette) -> AsyncIterator[None]:
     global pool
-    pool = await asyncpg.create_pool(os.environ["BARE_DSN"], min_size=10, max_size=10)
+    # No reset query when a connection goes back, as on the API's read pool: both send only the reads.
+    pool = await asyncpg.create_pool(os.environ["BARE_DSN"], min_size=10, max_size=10, reset=_no_reset)
     yield
     await pool.close()
 

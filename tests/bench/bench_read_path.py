@@ -241,6 +241,12 @@ def run(args: argparse.Namespace) -> None:
                 ap, bp = statistics.median(x["p95"] for x in a), statistics.median(x["p95"] for x in b)
                 print(f"{op:<6}{connections:>6}{ar:>11.0f}{br:>12.0f}{ap:>9.2f}{bp:>9.2f}{ar / br:>7.2f}"
                       f"{targets[op]:>8.2f}")
+    except BaseException:
+        for s in servers:  # what the servers said, before their folder goes
+            s._log.flush()
+            tail = Path(s._log.name).read_text(errors="replace").splitlines()[-30:]
+            print(f"--- {s.name} log (last lines)", *tail, sep="\n", file=sys.stderr)
+        raise
     finally:
         for s in servers:
             s.stop()

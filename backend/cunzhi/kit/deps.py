@@ -1,8 +1,10 @@
 """Annotated dependencies every router uses: the request's session and the caller."""
 
+import asyncio
 import time
 from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
@@ -13,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
 from cunzhi.config import get_settings
-from cunzhi.db import auth_session_scope, get_read_engine, read_session_scope, session_scope
+from cunzhi.db import auth_session_scope, get_read_pool, read_session_scope, session_scope
 from cunzhi.kit import client_scopes, rate_limit
 from cunzhi.kit.codes import Role
 from cunzhi.kit.errors import Forbidden, InvalidToken, NotAuthenticated
@@ -41,6 +43,8 @@ class PrincipalCache:
         self._entries: dict[str, tuple[float, Principal]] = {}
         # Bumped by every forget: a lookup that started before one does not store what it read.
         self.generation = 0
+        # Lookups under way, by subject: requests that miss meanwhile wait for the same answer.
+        self._pending: dict[str, asyncio.Future[Principal]] = {}
 
     def get(self, subject: str) -> Principal | None:
         entry = self._entries.get(subject)
@@ -62,10 +66,36 @@ class PrincipalCache:
     def forget(self, subject: str) -> None:
         self.generation += 1
         self._entries.pop(subject, None)
+        self._pending.pop(subject, None)  # a request from now on reads the account afresh
 
     def clear(self) -> None:
         self.generation += 1
         self._entries.clear()
+        self._pending.clear()
+
+    async def look_up(self, subject: str, lookup: Callable[[], Coroutine[Any, Any, Principal]]) -> Principal:
+        """`lookup()`'s answer, remembered; one lookup per subject at a time. When an entry expires
+        under load, every request in flight for that caller misses together: they share one query
+        instead of each asking the database (and the auth pool) the same question."""
+        pending = self._pending.get(subject)
+        if pending is None:
+            pending = asyncio.ensure_future(self._remember(subject, lookup))
+            self._pending[subject] = pending
+            pending.add_done_callback(lambda done: self._done(subject, done))
+        # Shielded: a waiter that goes away (client gone) does not cancel the others' answer.
+        return await asyncio.shield(pending)
+
+    async def _remember(self, subject: str, lookup: Callable[[], Coroutine[Any, Any, Principal]]) -> Principal:
+        generation = self.generation
+        principal = await lookup()
+        self.put(subject, principal, generation)
+        return principal
+
+    def _done(self, subject: str, done: asyncio.Future[Principal]) -> None:
+        if self._pending.get(subject) is done:
+            del self._pending[subject]
+        if not done.cancelled():
+            done.exception()  # seen: an InvalidToken nobody waited for any more is not "never retrieved"
 
 
 principals = PrincipalCache()
@@ -98,21 +128,6 @@ def _forget_committed(session: Session) -> None:
         principals.forget(subject)
 
 
-async def _reader(request: Request) -> AsyncIterator[Reader]:
-    """For the hottest reads (kit.prepared): a connection from the read engine's pool when the first
-    statement runs, with no session around it. Where requests get their own session (an override of
-    read_session_scope, as in tests), the statements run on that session instead."""
-    override = request.app.dependency_overrides.get(read_session_scope)
-    if override is None:
-        async with Reader(engine=get_read_engine()) as reader:
-            yield reader
-    else:
-        async with asynccontextmanager(override)() as session, Reader(session) as reader:
-            yield reader
-
-
-ReaderDep = Annotated[Reader, Depends(_reader)]
-
 _bearer = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
 
 
@@ -128,10 +143,13 @@ async def current_principal(request: Request, token: Annotated[str | None, Depen
     if principal is not None and principal.kind == "client" and claims.get("sv") != principal.secret_version:
         principal = None  # a token of a newer secret than the one cached here: read the client again
     if principal is None:
-        generation = principals.generation
-        async with _auth_session(request) as session:
-            principal = await _look_up(session, subject)
-        principals.put(subject, principal, generation)
+        async def lookup() -> Principal:
+            async with _auth_session(request) as session:
+                return await _look_up(session, subject)
+
+        principal = await principals.look_up(subject, lookup)
+        if principal.kind == "client" and claims.get("sv") != principal.secret_version:
+            principal = await lookup()  # the shared lookup may have begun before a rotation: ask alone
     if principal.kind == "client":
         # A token from before the secret was rotated or revoked is over.
         if claims.get("sv") != principal.secret_version:
@@ -195,6 +213,29 @@ async def look_up_principal(session: AsyncSession, subject: str) -> Principal:
 
 
 PrincipalDep = Annotated[Principal, Depends(current_principal)]
+
+
+@dataclass(slots=True)
+class Read:
+    """What the hottest reads need, from one dependency: the caller, and a Reader (kit.prepared) to
+    run their statements inside `async with read.reader:` (a connection is taken for the block only)."""
+
+    principal: Principal
+    reader: Reader
+
+
+async def read_access(request: Request, token: Annotated[str | None, Depends(_bearer)]) -> Read:
+    """The caller, exactly as `current_principal` finds it, and a Reader on the read path's own pool
+    (kit.prepared.ReadPool). Where requests get their own session (an override of
+    read_session_scope, as in tests), the Reader opens that session for its block instead."""
+    principal = await current_principal(request, token)
+    override = request.app.dependency_overrides.get(read_session_scope)
+    if override is None:
+        return Read(principal, Reader(pool=get_read_pool()))
+    return Read(principal, Reader(sessions=asynccontextmanager(override)))
+
+
+ReadDep = Annotated[Read, Depends(read_access)]
 
 
 def require_roles(*roles: Role) -> Callable[..., Coroutine[Any, Any, Principal]]:

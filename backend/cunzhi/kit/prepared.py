@@ -1,4 +1,4 @@
-"""Hot reads: SQL compiled once per shape, sent on the session's own asyncpg connection.
+"""Hot reads: SQL compiled once per shape, sent straight to an asyncpg connection.
 
 For a short read, most of `session.execute` is per-call work around the statement (building and
 hashing it, the ORM context, wrapping the result), several times what the database needs. The most
@@ -7,28 +7,28 @@ which sort), with named `bindparam`s for the values that change from request to 
 compiled text and the order of its parameters are kept here; each request sends the text straight to
 asyncpg, which prepares it once per connection and then only binds and executes.
 
-The connection is the session's: a test's transaction, the read replica and the pool apply as they
-do to every other statement. Values the statement carries itself (a scope's division code) are bound
+The connection is one of the read path's own asyncpg pool (ReadPool: on the read replica when one is
+set, with no transaction around the statements), or a session's where one is given (a test's
+transaction, a write that reads). Values the statement carries itself (a scope's division code) are bound
 at compile time, so the shape's key must hold everything they were computed from. Database errors
 come out as SQLAlchemy's `DBAPIError`, like any other statement's (kit.errors answers them).
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Mapping, Sequence
+from contextlib import AbstractAsyncContextManager
 from typing import Any, NamedTuple
 
 import asyncpg
 from sqlalchemy.dialects.postgresql.asyncpg import PGDialect_asyncpg
-from sqlalchemy.engine.interfaces import PoolProxiedConnection
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.sql import ClauseElement
 from sqlalchemy.sql.compiler import SQLCompiler
-from sqlalchemy.util import greenlet_spawn
-
-from cunzhi.db import NO_TRANSACTION
 
 _DIALECT = PGDialect_asyncpg()  # type: ignore[no-untyped-call]  # numeric_dollar: $1, $2, asyncpg's own placeholders
 
@@ -79,46 +79,108 @@ class Statements:
         return len(self._entries)
 
 
+async def _nothing_to_reset(_conn: asyncpg.Connection) -> None:
+    """A connection comes back as it left: the Reader sends only the SELECTs compiled here, which set
+    nothing, listen to nothing and lock nothing (asyncpg still rolls back a transaction left open).
+    asyncpg's default reset would cost a round trip (RESET ALL, UNLISTEN, ...) per request."""
+
+
+class ReadPool:
+    """asyncpg's own pool for the Reader's statements, apart from SQLAlchemy's.
+
+    The hot reads hold a connection for one or two statements. SQLAlchemy's pool around asyncpg
+    costs more per checkout than those statements (a greenlet, a timeout, the fairy), and its
+    overflow connections are closed when they come back and opened again under the next burst;
+    asyncpg's pool keeps up to `size` connections open and hands them out directly. Opened on first
+    use in the running event loop (a new loop, as after a CLI step, gets a new pool)."""
+
+    def __init__(self, url: str, size: int) -> None:
+        self.url, self.size = url, size
+        self._pool: asyncpg.Pool | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._opening: asyncio.Lock | None = None
+
+    def connect_args(self) -> dict[str, Any]:
+        """What asyncpg.connect gets for the URL: SQLAlchemy's own reading of it (host lists,
+        ?ssl=...), less the options that are SQLAlchemy's adapter's and not asyncpg's."""
+        _args, kwargs = _DIALECT.create_connect_args(make_url(self.url))  # type: ignore[no-untyped-call]
+        for own in ("prepared_statement_cache_size", "prepared_statement_name_func", "async_fallback"):
+            kwargs.pop(own, None)
+        return dict(kwargs)
+
+    async def _open(self) -> asyncpg.Pool:
+        loop = asyncio.get_running_loop()
+        if self._opening is None or self._loop is not loop:
+            self._opening, self._loop, self._pool = asyncio.Lock(), loop, None
+        async with self._opening:
+            if self._pool is None:
+                self._pool = await asyncpg.create_pool(min_size=1, max_size=self.size, reset=_nothing_to_reset,
+                                                       **self.connect_args())
+        return self._pool
+
+    async def acquire(self) -> asyncpg.Connection:
+        pool = self._pool
+        if pool is None or self._loop is not asyncio.get_running_loop():
+            pool = await self._open()
+        return await pool.acquire()
+
+    async def release(self, conn: asyncpg.Connection) -> None:
+        if self._pool is not None:
+            await self._pool.release(conn)
+
+    async def close(self) -> None:
+        pool, self._pool, self._opening = self._pool, None, None
+        if pool is not None and self._loop is asyncio.get_running_loop():
+            await pool.close()
+
+
 class Reader:
-    """An asyncpg connection for statements from `Statements`; `async with` it.
+    """A connection for statements from `Statements`; `async with` it around them.
 
-    On an engine (`Reader(engine=...)`, the read path's dependency in kit.deps), or on a session with
-    nothing begun on it (a production read session, see cunzhi.db), a connection is checked out of
-    the pool when the first statement runs and back in at the end, without a session's transaction
-    and connection objects around it. On any other session (a test's, one in a transaction) the
-    statements run on the session's own connection and see what it sees."""
+    On a pool (`Reader(pool=...)`, the read path's, see kit.deps), a connection is taken from the
+    pool when the first statement runs and given back at the end of the block: no transaction, each
+    statement on its own. A pooled connection found dead by its first statement (the database was
+    restarted since it was last used) is dropped and the statement sent once more on another one,
+    which a read may safely do. On a session (a test's, one in a transaction) the statements run on
+    the session's own connection and see what it sees; `sessions` (a factory of a session's
+    context, as a test's override of the read session) opens one for the block."""
 
-    def __init__(self, session: AsyncSession | None = None, *, engine: AsyncEngine | None = None) -> None:
-        if (session is None) == (engine is None):
-            raise TypeError("a Reader reads through a session or an engine")
-        self.session, self.engine = session, engine
+    def __init__(self, session: AsyncSession | None = None, *, pool: ReadPool | None = None,
+                 sessions: Callable[[], AbstractAsyncContextManager[AsyncSession]] | None = None) -> None:
+        if sum(x is not None for x in (session, pool, sessions)) != 1:
+            raise TypeError("a Reader reads through a session, a pool or a session factory")
+        self.session, self.pool, self.sessions = session, pool, sessions
+        self._opened: AbstractAsyncContextManager[AsyncSession] | None = None
+        self._entered = False
         self._conn: AsyncConnection | None = None  # the session's
-        self._pooled: PoolProxiedConnection | None = None  # or our own from the pool
         self._driver: asyncpg.Connection | None = None
+        self._pooled: asyncpg.Connection | None = None  # or one from the pool
+        self._used = False  # a statement already ran on the pooled connection
 
     async def __aenter__(self) -> Reader:
+        if self.sessions is not None:
+            self._opened = self.sessions()
+            self.session = await self._opened.__aenter__()
+        self._entered = True
         return self
 
-    async def __aexit__(self, *_exc: object) -> None:
-        pooled, self._pooled, self._driver = self._pooled, None, None
+    async def __aexit__(self, *exc: Any) -> None:
+        self._entered = False
+        pooled, self._pooled, self._driver, self._conn = self._pooled, None, None, None
         if pooled is not None:
-            await greenlet_spawn(pooled.close)
-
-    def _pool_owner(self) -> AsyncEngine | None:
-        if self.engine is not None:
-            return self.engine
-        assert self.session is not None
-        bind = self.session.bind
-        if self.session.info.get(NO_TRANSACTION) and isinstance(bind, AsyncEngine) and not self.session.in_transaction():
-            return bind
-        return None
+            assert self.pool is not None
+            await self.pool.release(pooled)
+        if self._opened is not None:
+            opened, self._opened, self.session = self._opened, None, None
+            await opened.__aexit__(*exc)
 
     async def _connection(self) -> asyncpg.Connection:
         if self._driver is None:
-            engine = self._pool_owner()
-            if engine is not None:
-                self._pooled = await engine.raw_connection()
-                self._driver = self._pooled.driver_connection
+            if not self._entered:
+                raise RuntimeError("a Reader is used inside `async with` (its connection goes back at the end)")
+            if self.pool is not None:
+                self._pooled = self._driver = await self.pool.acquire()
+                self._used = False
             else:
                 assert self.session is not None
                 self._conn = await self.session.connection()
@@ -135,17 +197,33 @@ class Reader:
         return await self._run("fetchval", c, values)
 
     async def _run(self, method: str, c: Compiled, values: Mapping[str, Any]) -> Any:
-        driver = await self._connection()
         args: Sequence[Any] = c.arguments(values)
-        try:
-            return await getattr(driver, method)(c.sql, *args)
-        except asyncpg.PostgresError as exc:
-            raise DBAPIError(c.sql, args, exc) from exc
-        except (OSError, asyncpg.InterfaceError) as exc:
-            # The connection is gone: the pool must not hand it out again.
-            if self._pooled is not None:
-                pooled, self._pooled, self._driver = self._pooled, None, None
-                await greenlet_spawn(pooled.invalidate, exc)
-            elif self._conn is not None:
-                await self._conn.invalidate(exc)
-            raise DBAPIError(c.sql, args, exc, connection_invalidated=True) from exc
+        # Sent again once, on another connection, when the first statement on a pooled one finds it dead.
+        retry = self.pool is not None and not self._used
+        while True:
+            driver = await self._connection()
+            try:
+                result = await getattr(driver, method)(c.sql, *args)
+            except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError) as exc:
+                if not await self._drop(driver, exc):  # the connection is fine: the statement's own error
+                    raise DBAPIError(c.sql, args, exc) from exc
+                if not retry:
+                    raise DBAPIError(c.sql, args, exc, connection_invalidated=True) from exc
+                retry = False
+                continue
+            self._used = True
+            return result
+
+    async def _drop(self, driver: asyncpg.Connection, exc: BaseException) -> bool:
+        """Forget `driver` if `exc` left it closed (True); an error on a live connection is False."""
+        if not driver.is_closed():
+            return False
+        if self._pooled is not None:
+            pooled, self._pooled, self._driver = self._pooled, None, None
+            assert self.pool is not None
+            pooled.terminate()
+            await self.pool.release(pooled)  # the pool opens a new one in its place when next needed
+        elif self._conn is not None:
+            self._driver = None
+            await self._conn.invalidate(exc)
+        return True

@@ -5,7 +5,7 @@ from pydantic_core import to_json
 
 from cunzhi.kit.bulk import BulkReport
 from cunzhi.kit.codes import ProblemCategory, RectificationStatus
-from cunzhi.kit.deps import PrincipalDep, ReaderDep, SessionDep
+from cunzhi.kit.deps import PrincipalDep, ReadDep, SessionDep
 from cunzhi.kit.etag import etag
 from cunzhi.kit.pagination import Limit, Offset
 from cunzhi.kit.principal import Principal
@@ -28,8 +28,7 @@ Code = Annotated[str, Path(pattern=r"^\d{12}$", description="12-digit village co
 
 @router.get("", response_model=VillageList, name="list", summary="Villages in scope, filtered and sorted")
 async def list_villages(
-    principal: PrincipalDep,
-    reader: ReaderDep,
+    read: ReadDep,
     township_code: Annotated[str | None, Query(pattern=r"^\d{12}$")] = None,
     status: RectificationStatus | None = None,
     category: ProblemCategory | None = None,
@@ -38,8 +37,9 @@ async def list_villages(
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> Response:
-    items, total = await service.list_villages(reader, principal, township_code=township_code, status=status,
-                                               category=category, q=q, sort=sort, limit=limit, offset=offset)
+    async with read.reader as reader:
+        items, total = await service.list_villages(reader, read.principal, township_code=township_code, status=status,
+                                                   category=category, q=q, sort=sort, limit=limit, offset=offset)
     # The most frequent read: rows go straight to JSON, once, instead of through models validated twice.
     body = {"items": [dict(row) for row in items], "total": total, "limit": limit, "offset": offset}
     return Response(to_json(body), media_type="application/json")
@@ -74,9 +74,10 @@ async def bulk_upsert(body: VillageBulk, principal: PrincipalDep, session: Sessi
 
 @router.get("/{code}", response_model=VillageDetail, name="get",
             summary="A village's facts and rectification status, with its ETag")
-async def get_village(code: Code, principal: PrincipalDep, reader: ReaderDep) -> Response:
-    row = await service.get(reader, principal, code)
-    body = {**row, "allowed_actions": village_actions(principal)}
+async def get_village(code: Code, read: ReadDep) -> Response:
+    async with read.reader as reader:
+        row = await service.get(reader, read.principal, code)
+    body = {**row, "allowed_actions": village_actions(read.principal)}
     return Response(to_json(body), media_type="application/json", headers={"ETag": etag(row["version"])})
 
 

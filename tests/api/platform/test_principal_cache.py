@@ -69,3 +69,70 @@ async def test_lookup_racing_a_change_is_not_kept() -> None:
     principals.forget("user:1")
     principals.put("user:1", Principal(kind="user", id=1, name="x", role=Role.county_admin), generation)
     assert principals.get("user:1") is None
+
+
+
+def _someone(n: int):  # type: ignore[no-untyped-def]
+    from cunzhi.kit.codes import Role
+    from cunzhi.kit.principal import Principal
+
+    return Principal(kind="user", id=n, name=f"u{n}", role=Role.county_admin, division_code="230199000000",
+                     division_level="county")
+
+
+async def test_requests_missing_together_share_one_lookup():
+    """When the cached caller expires under load, the requests in flight for that caller ask the
+    database once between them, and each gets the answer; the next one finds it cached."""
+    from cunzhi.kit.deps import PrincipalCache
+
+    cache, calls = PrincipalCache(), []
+
+    async def lookup():  # type: ignore[no-untyped-def]
+        calls.append(1)
+        await asyncio.sleep(0.05)  # still under way when the others arrive
+        return _someone(len(calls))
+
+    answers = await asyncio.gather(*[cache.look_up("user:7", lookup) for _ in range(5)])
+    assert len(calls) == 1 and all(a is answers[0] for a in answers)
+    assert cache.get("user:7") is answers[0]
+
+
+async def test_a_refusal_reaches_every_waiter():
+    from cunzhi.kit.deps import PrincipalCache
+    from cunzhi.kit.errors import InvalidToken
+
+    cache, calls = PrincipalCache(), []
+
+    async def lookup():  # type: ignore[no-untyped-def]
+        calls.append(1)
+        await asyncio.sleep(0.02)
+        raise InvalidToken()
+
+    answers = await asyncio.gather(*[cache.look_up("user:8", lookup) for _ in range(3)], return_exceptions=True)
+    assert len(calls) == 1 and all(isinstance(a, InvalidToken) for a in answers)
+    assert cache.get("user:8") is None
+
+
+async def test_a_change_during_a_shared_lookup_is_read_afresh():
+    """A lookup under way when the account changes here (forget, as a deactivation's flush does) is
+    neither handed to requests that come after nor remembered."""
+    from cunzhi.kit.deps import PrincipalCache
+
+    cache, calls, release = PrincipalCache(), [], asyncio.Event()
+
+    async def lookup():  # type: ignore[no-untyped-def]
+        calls.append(1)
+        n = len(calls)
+        if n == 1:
+            await release.wait()
+        return _someone(n)
+
+    first = asyncio.ensure_future(cache.look_up("user:9", lookup))
+    await asyncio.sleep(0.01)
+    cache.forget("user:9")
+    second = asyncio.ensure_future(cache.look_up("user:9", lookup))
+    await asyncio.sleep(0.01)
+    release.set()
+    old, new = await first, await second
+    assert len(calls) == 2 and old.id == 1 and new.id == 2
+    assert cache.get("user:9") is new  # what was read before the change is not kept
