@@ -248,3 +248,13 @@ def require_roles(*roles: Role) -> Callable[..., Coroutine[Any, Any, Principal]]
         return principal
 
     return dep
+
+
+async def _open_reader(read: ReadDep) -> AsyncIterator[Reader]:
+    async with read.reader as reader:
+        yield reader
+
+
+# A Reader already entered for the whole request, for routes that run several statements (dashboards);
+# the hottest reads take ReadDep and enter it around their statements only.
+ReaderDep = Annotated[Reader, Depends(_open_reader)]
