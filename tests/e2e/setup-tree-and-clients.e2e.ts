@@ -94,6 +94,19 @@ describe('county set-up', () => {
     await page.getByText('密码已重置').waitFor()
     expect(await password(j.baseURL(), 'zhenxin01', 'chushi2026')).toBe(401)
 
+    // Deactivate (after the edit above bumped the account's version), then reactivate.
+    const row = table.locator('tr', { hasText: 'zhenxin01' })
+    await page.locator('[data-test=user-deactivate-zhenxin01]').click()
+    await page.locator('.el-message-box__btns .el-button--primary').click()
+    await row.getByText('已停用').waitFor()
+    await page.locator('[data-test=user-reactivate-zhenxin01]').waitFor()
+    expect(await password(j.baseURL(), 'zhenxin01', 'chongzhi2026')).toBe(401)
+    await s.shot('setup-user-deactivated')
+    await page.locator('[data-test=user-reactivate-zhenxin01]').click()
+    await page.locator('[data-test=user-deactivate-zhenxin01]').waitFor()
+    expect(await row.textContent()).not.toContain('已停用')
+    expect(await password(j.baseURL(), 'zhenxin01', 'chongzhi2026')).toBe(200)
+
     // The person changes their own password from the user menu.
     const own = await j.desktop()
     await login(own.page, 'zhenxin01', 'chongzhi2026')
