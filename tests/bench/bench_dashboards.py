@@ -109,7 +109,7 @@ async def load_more(scale: float) -> dict[str, Any]:
         user_id = await conn.fetchval(
             "INSERT INTO users (username, password_hash, display_name, role, village_id, is_active) "
             "VALUES ('bench-cadre', 'x', 'c', 'cadre', $1, true) RETURNING id", villages[0]["id"])
-        postings, checkins, reviews_for = [], [], []
+        postings, checkins = [], []
         per_cadre = max(1, _n(2_000_000, scale) // len(cadre_rows))
         for i, cr in enumerate(cadre_rows):
             v = villages[(i // cadres_per_village) % len(villages)]
@@ -217,7 +217,7 @@ class BareReader:
 
 def stats(samples: list[float]) -> tuple[float, float]:
     ordered = sorted(samples)
-    return statistics.median(ordered), ordered[min(len(ordered) - 1, int(round(0.95 * (len(ordered) - 1))))]
+    return statistics.median(ordered), ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
 
 
 async def time_bare(dsn: str, principal: Any, panel: str, n: int) -> list[float]:

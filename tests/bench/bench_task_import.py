@@ -160,7 +160,8 @@ async def run(args: argparse.Namespace) -> None:
                 seen: set[int] = set()
                 stop = asyncio.Event()
 
-                async def watch() -> None:
+                # Bound now: the watcher runs (and is awaited) inside this iteration only.
+                async def watch(stop: asyncio.Event = stop, import_id: int = import_id, seen: set[int] = seen) -> None:
                     while not stop.is_set():
                         p = (await client.get(f"/api/v1/tasks/imports/{import_id}", headers=headers)).json()
                         seen.add(p["written"])

@@ -14,7 +14,7 @@ from openpyxl import load_workbook
 from sqlalchemy import select, update
 
 from cunzhi.auth.models import User
-from cunzhi.cadres.models import Cadre, Checkin, CheckinReview, Posting
+from cunzhi.cadres.models import Checkin, CheckinReview, Posting
 from cunzhi.divisions.models import Division
 from cunzhi.funds.models import Budget, BudgetLine, Claim
 from cunzhi.kit import clock

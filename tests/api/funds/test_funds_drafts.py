@@ -2,8 +2,8 @@
 back to draft: reservations follow the amount and the line, every change is a step with its audit event,
 and everyone else, or any later state, is refused."""
 
-from funds_helpers import API, Cast, act, approved_budget, file_claim, line, ok, open_with_income
 import pytest
+from funds_helpers import API, Cast, act, approved_budget, file_claim, line, ok, open_with_income
 from sqlalchemy import select
 
 from cunzhi.kit.audit import AuditEvent

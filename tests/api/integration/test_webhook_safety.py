@@ -11,15 +11,15 @@ import secrets
 import asyncpg
 import httpx
 import pytest
+from cryptography.fernet import InvalidToken
 from sqlalchemy import select, text
 from standardwebhooks.webhooks import Webhook
+from test_webhooks import Receiver, _relay_all, _village_id
 
 from cunzhi.config import get_settings
 from cunzhi.kit import clock, crypto, events
 from cunzhi.webhooks import destinations, service
 from cunzhi.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookSubscription
-
-from test_webhooks import Receiver, _relay_all, _village_id
 
 
 @pytest.fixture(autouse=True)
@@ -127,7 +127,7 @@ async def test_secret_stored_encrypted(client, token_for, new_client, db, monkey
     assert secret not in stored and secret[6:] not in stored
     assert crypto.decrypt(stored) == secret
     # Another key cannot read it.
-    with pytest.raises(Exception):
+    with pytest.raises(InvalidToken):
         crypto.fernet_for("another-key-" + "y" * 40).decrypt(stored.encode())
     audit_rows = (await db.execute(text("SELECT coalesce(after::text, '') FROM audit_events "
                                         "WHERE entity = 'webhook_subscription' AND entity_id = :i"),

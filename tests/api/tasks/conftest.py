@@ -41,8 +41,8 @@ async def cadre01(db) -> int:  # type: ignore[no-untyped-def]
     """The cadre record of the demo account cadre01 (a task names the cadre, not the account)."""
     from sqlalchemy import select
 
-    from cunzhi.cadres.models import Cadre
     from cunzhi.auth.models import User
+    from cunzhi.cadres.models import Cadre
 
     return (await db.execute(select(Cadre.id).join(User, User.id == Cadre.user_id)
                              .where(User.username == "cadre01"))).scalar_one()

@@ -206,9 +206,8 @@ async def test_only_the_responsible_party_posts_progress(client: httpx.AsyncClie
                                                          db) -> None:
     from sqlalchemy import select
 
-    from cunzhi.partners.models import PartnerUnit
-
     from cunzhi.auth.models import User
+    from cunzhi.partners.models import PartnerUnit
 
     partner01_unit = (await db.execute(select(User.partner_unit_id).where(User.username == "partner01"))).scalar_one()
     other_unit = (await db.execute(select(PartnerUnit.id).where(PartnerUnit.id != partner01_unit)
