@@ -7,7 +7,7 @@ from sqlalchemy import CheckConstraint, Date, DateTime, ForeignKey, Index, Integ
 from sqlalchemy.orm import Mapped, mapped_column
 
 from cunzhi.db import Base
-from cunzhi.discipline.rules import CadreRole, Outcome, Violation
+from cunzhi.discipline.rules import CadreRole, CaseOutcome, Violation
 from cunzhi.kit.codes import sql_in
 
 
@@ -18,7 +18,7 @@ class DisciplineCase(Base):
         UniqueConstraint("county_code", "case_number", name="uq_discipline_cases_number"),
         CheckConstraint(f"person_role IN ({sql_in(CadreRole)})", name="person_role"),
         CheckConstraint(f"violation IN ({sql_in(Violation)})", name="violation"),
-        CheckConstraint(f"outcome IN ({sql_in(Outcome)})", name="outcome"),
+        CheckConstraint(f"outcome IN ({sql_in(CaseOutcome)})", name="outcome"),
         CheckConstraint("length(btrim(case_number)) > 0 AND length(btrim(person_name)) > 0", name="texts"),
         Index("ix_discipline_cases_county_filed", "county_code", "filed_on"),
         Index("ix_discipline_cases_village_filed", "village_id", "filed_on"),

@@ -30,7 +30,7 @@ class Violation(StrEnum):
     other = "other"
 
 
-class Outcome(StrEnum):
+class CaseOutcome(StrEnum):
     pending = "pending"
     no_sanction = "no_sanction"
     admonition = "admonition"
@@ -63,16 +63,16 @@ VIOLATION_LABELS: dict[Violation, str] = {
     Violation.dereliction: "失职失责",
     Violation.other: "其他违法违纪",
 }
-OUTCOME_LABELS: dict[Outcome, str] = {
-    Outcome.pending: "处理中",
-    Outcome.no_sanction: "免予处分",
-    Outcome.admonition: "诫勉谈话",
-    Outcome.warning: "警告",
-    Outcome.serious_warning: "严重警告",
-    Outcome.removal_from_post: "撤销党内职务",
-    Outcome.probation: "留党察看",
-    Outcome.expulsion: "开除党籍",
-    Outcome.judicial_transfer: "移送司法机关",
+OUTCOME_LABELS: dict[CaseOutcome, str] = {
+    CaseOutcome.pending: "处理中",
+    CaseOutcome.no_sanction: "免予处分",
+    CaseOutcome.admonition: "诫勉谈话",
+    CaseOutcome.warning: "警告",
+    CaseOutcome.serious_warning: "严重警告",
+    CaseOutcome.removal_from_post: "撤销党内职务",
+    CaseOutcome.probation: "留党察看",
+    CaseOutcome.expulsion: "开除党籍",
+    CaseOutcome.judicial_transfer: "移送司法机关",
 }
 
 

@@ -13,7 +13,7 @@ from cunzhi.discipline.rules import (
     ROLE_LABELS,
     VIOLATION_LABELS,
     CadreRole,
-    Outcome,
+    CaseOutcome,
     Violation,
     described,
 )
@@ -44,7 +44,7 @@ Notes = Annotated[str | None, Field(max_length=2000)]
 VillageCode = Annotated[str, Field(pattern=r"^\d{12}$", description="The village's 12-digit code")]
 RoleField = Annotated[CadreRole, Field(description=described(ROLE_LABELS))]
 ViolationField = Annotated[Violation, Field(description=described(VIOLATION_LABELS))]
-OutcomeField = Annotated[Outcome, Field(description=described(OUTCOME_LABELS))]
+OutcomeField = Annotated[CaseOutcome, Field(description=described(OUTCOME_LABELS))]
 
 
 class DisciplineCaseCreate(Body):
@@ -54,7 +54,7 @@ class DisciplineCaseCreate(Body):
     person_role: RoleField
     person_name: PersonName
     violation: ViolationField
-    outcome: OutcomeField = Outcome.pending
+    outcome: OutcomeField = CaseOutcome.pending
     notes: Notes = None
 
 
@@ -86,7 +86,7 @@ class DisciplineCaseOut(BaseModel):
     person_role: CadreRole
     person_name: str | None = Field(description="null unless the caller is a discipline committee")
     violation: Violation
-    outcome: Outcome
+    outcome: CaseOutcome
     notes: str | None = Field(description="null unless the caller is a discipline committee (notes may name people)")
     names_visible: bool
     created_by: str

@@ -14,8 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from cunzhi.config import get_settings
 from cunzhi.disclosures import service
 from cunzhi.disclosures.models import Round, RoundVillage
-from cunzhi.disclosures.rules import RoundStatus, VillageStatus
-from cunzhi.disclosures.schemas import RoundIn
+from cunzhi.disclosures.rules import DisclosureRoundStatus, VillageStatus
+from cunzhi.disclosures.schemas import DisclosureRoundIn
 from cunzhi.divisions.models import Division
 from cunzhi.kit import clock, events
 from cunzhi.kit.codes import DivisionLevel
@@ -32,11 +32,11 @@ async def open_month(session: AsyncSession, *, day: date | None = None) -> dict[
         .order_by(Division.code))).scalars().all()
     publish_by = day.replace(day=get_settings().disclosure_publish_by_day)
     for code in townships:
-        await service.create_round(session, None, RoundIn(township_code=code, year=day.year, month=day.month,
+        await service.create_round(session, None, DisclosureRoundIn(township_code=code, year=day.year, month=day.month,
                                                           publish_by=publish_by))
         created += 1
     planned = (await session.execute(select(Round).where(
-        Round.status == RoundStatus.planned,
+        Round.status == DisclosureRoundStatus.planned,
         tuple_(Round.year, Round.month) <= tuple_(literal(day.year), literal(day.month)))
         .with_for_update(skip_locked=True))).scalars().all()
     for r in planned:
@@ -49,7 +49,7 @@ async def flag_late(session: AsyncSession, *, day: date | None = None) -> int:
     rows = (await session.execute(
         select(RoundVillage, Round, Village).join(Round, Round.id == RoundVillage.round_id)
         .join(Village, Village.id == RoundVillage.village_id)
-        .where(Round.status == RoundStatus.open, Round.publish_by < day,
+        .where(Round.status == DisclosureRoundStatus.open, Round.publish_by < day,
                RoundVillage.status == VillageStatus.pending, RoundVillage.late.is_(False))
         .order_by(RoundVillage.id).with_for_update(of=RoundVillage, skip_locked=True))).all()
     for rv, r, village in rows:

@@ -24,7 +24,7 @@ from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import Mapped, deferred, mapped_column
 
 from cunzhi.db import Base
-from cunzhi.disclosures.rules import FileKind, InspectionResult, ItemKind, RoundStatus, Section, VillageStatus
+from cunzhi.disclosures.rules import DisclosureRoundStatus, FileKind, InspectionResult, ItemKind, Section, VillageStatus
 from cunzhi.kit.codes import sql_in
 
 
@@ -53,7 +53,7 @@ class Round(Base):
         CheckConstraint("year BETWEEN 2000 AND 2100", name="year_range"),
         CheckConstraint("extract(year FROM publish_by) = year AND extract(month FROM publish_by) = month",
                         name="publish_by_in_month"),
-        CheckConstraint(f"status IN ({sql_in(RoundStatus)})", name="status"),
+        CheckConstraint(f"status IN ({sql_in(DisclosureRoundStatus)})", name="status"),
         CheckConstraint("(status = 'locked') = (locked_at IS NOT NULL)", name="locked_at"),
     )
 
@@ -62,7 +62,7 @@ class Round(Base):
     year: Mapped[int] = mapped_column(SmallInteger)
     month: Mapped[int] = mapped_column(SmallInteger)
     publish_by: Mapped[date] = mapped_column(Date)
-    status: Mapped[str] = mapped_column(String(16), default=RoundStatus.open.value)
+    status: Mapped[str] = mapped_column(String(16), default=DisclosureRoundStatus.open.value)
     opened_by: Mapped[str] = mapped_column(String(100))
     opened_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     locked_by: Mapped[str | None] = mapped_column(String(100))

@@ -12,22 +12,22 @@ from cunzhi.disclosures.rules import FileKind
 from cunzhi.disclosures.schemas import (
     CorrectionIn,
     CorrectionOut,
+    DisclosureItemIn,
+    DisclosureItemOut,
+    DisclosureItemPatch,
+    DisclosureRoundDetail,
+    DisclosureRoundIn,
+    DisclosureRoundList,
+    DisclosureRoundOut,
+    DisclosureRoundPatch,
     FileOut,
     InspectionIn,
     InspectionOut,
-    ItemIn,
-    ItemOut,
-    ItemPatch,
     PublicDisclosure,
     PublicVillage,
     PublishIn,
     ReviewIn,
     ReviewOut,
-    RoundDetail,
-    RoundIn,
-    RoundList,
-    RoundOut,
-    RoundPatch,
     TemplateItemIn,
     TemplateItemOut,
     TemplateOut,
@@ -61,61 +61,62 @@ async def add_template_item(body: TemplateItemIn, principal: PrincipalDep, sessi
     return await service.add_template_item(session, principal, county_code, body)
 
 
-@router.get("/rounds", response_model=RoundList, name="rounds-list", summary="Rounds in scope, newest month first")
+@router.get("/rounds", response_model=DisclosureRoundList, name="rounds-list", summary="Rounds in scope, newest month first")
 async def list_rounds(principal: PrincipalDep, session: SessionDep,
                       township_code: Annotated[str | None, Query(pattern=r"^\d{12}$")] = None,
                       year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
-                      month: Annotated[int | None, Query(ge=1, le=12)] = None) -> RoundList:
-    return RoundList(items=await service.list_rounds(session, principal, township_code=township_code, year=year,
+                      month: Annotated[int | None, Query(ge=1, le=12)] = None) -> DisclosureRoundList:
+    return DisclosureRoundList(items=await service.list_rounds(session, principal, township_code=township_code, year=year,
                                                      month=month))
 
 
-@router.post("/rounds", response_model=RoundOut, status_code=201, name="rounds-create",
+@router.post("/rounds", response_model=DisclosureRoundOut, status_code=201, name="rounds-create",
              summary="Fix a township's round of a month (pre-filled from the county template)")
-async def create_round(body: RoundIn, principal: PrincipalDep, session: SessionDep, response: Response) -> RoundOut:
+async def create_round(body: DisclosureRoundIn, principal: PrincipalDep, session: SessionDep,
+                       response: Response) -> DisclosureRoundOut:
     out = service.round_out(await service.create_round(session, principal, body))
     response.headers["Location"] = f"/api/v1/disclosures/rounds/{out.id}"
     response.headers["ETag"] = etag(out.version)
     return out
 
 
-@router.get("/rounds/{round_id}", response_model=RoundDetail, name="rounds-get",
+@router.get("/rounds/{round_id}", response_model=DisclosureRoundDetail, name="rounds-get",
             summary="The month board: items, and each village's status (late and failed flagged)")
-async def get_round(round_id: Id, principal: PrincipalDep, session: SessionDep, response: Response) -> RoundDetail:
+async def get_round(round_id: Id, principal: PrincipalDep, session: SessionDep, response: Response) -> DisclosureRoundDetail:
     out = await service.get_round(session, principal, round_id)
     response.headers["ETag"] = etag(out.version)
     return out
 
 
-@router.patch("/rounds/{round_id}", response_model=RoundOut, name="rounds-update",
+@router.patch("/rounds/{round_id}", response_model=DisclosureRoundOut, name="rounds-update",
               responses={**PRECONDITIONS, **LOCKED}, summary="Move the publish-by day")
-async def update_round(round_id: Id, body: RoundPatch, principal: PrincipalDep, session: SessionDep,
-                       response: Response, if_match: IfMatch = None) -> RoundOut:
+async def update_round(round_id: Id, body: DisclosureRoundPatch, principal: PrincipalDep, session: SessionDep,
+                       response: Response, if_match: IfMatch = None) -> DisclosureRoundOut:
     out = service.round_out(await service.update_round(session, principal, round_id, body, if_match))
     response.headers["ETag"] = etag(out.version)
     return out
 
 
-@router.post("/rounds/{round_id}/lock", response_model=RoundOut, name="rounds-lock",
+@router.post("/rounds/{round_id}/lock", response_model=DisclosureRoundOut, name="rounds-lock",
              responses={**PRECONDITIONS, **LOCKED},
              summary="Lock the month after its publish-by day, once no publication waits for inspection")
 async def lock_round(round_id: Id, principal: PrincipalDep, session: SessionDep, response: Response,
-                     if_match: IfMatch = None) -> RoundOut:
+                     if_match: IfMatch = None) -> DisclosureRoundOut:
     out = service.round_out(await service.lock_round(session, principal, round_id, if_match))
     response.headers["ETag"] = etag(out.version)
     return out
 
 
-@router.post("/rounds/{round_id}/items", response_model=ItemOut, status_code=201, name="items-create",
+@router.post("/rounds/{round_id}/items", response_model=DisclosureItemOut, status_code=201, name="items-create",
              responses=LOCKED, summary="Add an item (new, or an update of an earlier month's item)")
-async def add_item(round_id: Id, body: ItemIn, principal: PrincipalDep, session: SessionDep) -> ItemOut:
+async def add_item(round_id: Id, body: DisclosureItemIn, principal: PrincipalDep, session: SessionDep) -> DisclosureItemOut:
     return await service.add_item(session, principal, round_id, body)
 
 
-@router.patch("/rounds/{round_id}/items/{item_id}", response_model=ItemOut, name="items-update",
+@router.patch("/rounds/{round_id}/items/{item_id}", response_model=DisclosureItemOut, name="items-update",
               responses={**PRECONDITIONS, **LOCKED})
-async def update_item(round_id: Id, item_id: Id, body: ItemPatch, principal: PrincipalDep, session: SessionDep,
-                      response: Response, if_match: IfMatch = None) -> ItemOut:
+async def update_item(round_id: Id, item_id: Id, body: DisclosureItemPatch, principal: PrincipalDep, session: SessionDep,
+                      response: Response, if_match: IfMatch = None) -> DisclosureItemOut:
     out = await service.update_item(session, principal, round_id, item_id, body, if_match)
     response.headers["ETag"] = etag(out.version)
     return out

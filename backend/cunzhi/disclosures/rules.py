@@ -22,7 +22,7 @@ class ItemKind(StrEnum):
     update = "update"  # an update of an item of an earlier month
 
 
-class RoundStatus(StrEnum):
+class DisclosureRoundStatus(StrEnum):
     planned = "planned"  # the township fixes the items; villages cannot publish yet
     open = "open"  # opened on the month's first day (by the job, or the township)
     locked = "locked"

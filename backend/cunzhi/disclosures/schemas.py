@@ -5,7 +5,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, Field
 
-from cunzhi.disclosures.rules import InspectionResult, ItemKind, RoundStatus, Section, VillageStatus
+from cunzhi.disclosures.rules import DisclosureRoundStatus, InspectionResult, ItemKind, Section, VillageStatus
 from cunzhi.kit.inputs import Body, BodyId, StrictBool, StrictInt, UniqueList
 
 Text200 = Annotated[str, Field(min_length=1, max_length=200)]
@@ -42,7 +42,7 @@ class TemplateOut(BaseModel):
 
 # ---- rounds ---------------------------------------------------------------------------------
 
-class RoundIn(Body):
+class DisclosureRoundIn(Body):
     township_code: Code12
     year: Annotated[StrictInt, Field(ge=2000, le=2100)]
     month: Annotated[StrictInt, Field(ge=1, le=12)]
@@ -50,11 +50,11 @@ class RoundIn(Body):
     from_template: StrictBool = Field(True, description="pre-fill the county template's items")
 
 
-class RoundPatch(Body):
+class DisclosureRoundPatch(Body):
     publish_by: date
 
 
-class ItemIn(Body):
+class DisclosureItemIn(Body):
     section: Section
     kind: ItemKind = ItemKind.new
     updates_item_id: BodyId | None = Field(None, description="for an update: the earlier month's item")
@@ -63,13 +63,13 @@ class ItemIn(Body):
     sort: Annotated[StrictInt, Field(ge=0, le=10000)] = 0
 
 
-class ItemPatch(Body):
+class DisclosureItemPatch(Body):
     title: Text200 | None = None
     guidance: Guidance | None = None
     sort: Annotated[StrictInt, Field(ge=0, le=10000)] | None = None
 
 
-class ItemOut(BaseModel):
+class DisclosureItemOut(BaseModel):
     id: int
     section: Section
     kind: ItemKind
@@ -91,24 +91,24 @@ class BoardRow(BaseModel):
     inspections: int
 
 
-class RoundOut(BaseModel):
+class DisclosureRoundOut(BaseModel):
     id: int
     township_code: str
     year: int
     month: int
     publish_by: date
-    status: RoundStatus
+    status: DisclosureRoundStatus
     finance_period: str = Field(description="the month whose books the finance section shows, YYYY-MM")
     locked_at: datetime | None
     version: int
 
 
-class RoundList(BaseModel):
-    items: list[RoundOut]
+class DisclosureRoundList(BaseModel):
+    items: list[DisclosureRoundOut]
 
 
-class RoundDetail(RoundOut):
-    items: list[ItemOut]
+class DisclosureRoundDetail(DisclosureRoundOut):
+    items: list[DisclosureItemOut]
     villages: list[BoardRow]
     corrections: list["CorrectionOut"]
     allowed_actions: list[str]
@@ -191,13 +191,13 @@ class InspectionOut(BaseModel):
 
 
 class VillageDisclosure(BaseModel):
-    round: RoundOut
+    round: DisclosureRoundOut
     village_code: str
     village_name: str
     status: VillageStatus
     late: bool
     fix_by: date | None
-    items: list[ItemOut]
+    items: list[DisclosureItemOut]
     publication: PublicationOut | None
     publications: int
     files: list[FileOut]
@@ -227,7 +227,7 @@ class CorrectionOut(BaseModel):
     recorded_at: datetime
 
 
-RoundDetail.model_rebuild()
+DisclosureRoundDetail.model_rebuild()
 
 
 # ---- public ---------------------------------------------------------------------------------

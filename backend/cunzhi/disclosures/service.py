@@ -34,10 +34,10 @@ from cunzhi.disclosures.permissions import DISCLOSURES, DisclosureAction
 from cunzhi.disclosures.rules import (
     INSPECTABLE,
     PUBLISHABLE,
+    DisclosureRoundStatus,
     FileKind,
     InspectionResult,
     ItemKind,
-    RoundStatus,
     Section,
     VillageStatus,
 )
@@ -45,22 +45,22 @@ from cunzhi.disclosures.schemas import (
     BoardRow,
     CorrectionIn,
     CorrectionOut,
+    DisclosureItemIn,
+    DisclosureItemOut,
+    DisclosureItemPatch,
+    DisclosureRoundDetail,
+    DisclosureRoundIn,
+    DisclosureRoundOut,
+    DisclosureRoundPatch,
     EntryOut,
     FileOut,
     FinanceOut,
     InspectionIn,
     InspectionOut,
-    ItemIn,
-    ItemOut,
-    ItemPatch,
     PublicationOut,
     PublishIn,
     ReviewIn,
     ReviewOut,
-    RoundDetail,
-    RoundIn,
-    RoundOut,
-    RoundPatch,
     TemplateItemIn,
     TemplateItemOut,
     TemplateOut,
@@ -129,15 +129,15 @@ async def add_template_item(session: AsyncSession, p: Principal, county_code: st
 
 # ---- rounds ---------------------------------------------------------------------------------
 
-def round_out(r: Round) -> RoundOut:
+def round_out(r: Round) -> DisclosureRoundOut:
     fy, fm = finance.finance_period(r.year, r.month)
-    return RoundOut(id=r.id, township_code=r.township_code, year=r.year, month=r.month, publish_by=r.publish_by,
-                    status=RoundStatus(r.status), finance_period=_period(fy, fm), locked_at=r.locked_at,
+    return DisclosureRoundOut(id=r.id, township_code=r.township_code, year=r.year, month=r.month, publish_by=r.publish_by,
+                    status=DisclosureRoundStatus(r.status), finance_period=_period(fy, fm), locked_at=r.locked_at,
                     version=r.version)
 
 
-def _item_out(i: Item) -> ItemOut:
-    return ItemOut(id=i.id, section=Section(i.section), kind=ItemKind(i.kind), updates_item_id=i.updates_item_id,
+def _item_out(i: Item) -> DisclosureItemOut:
+    return DisclosureItemOut(id=i.id, section=Section(i.section), kind=ItemKind(i.kind), updates_item_id=i.updates_item_id,
                    title=i.title, guidance=i.guidance, sort=i.sort, version=i.version)
 
 
@@ -158,7 +158,7 @@ async def _round(session: AsyncSession, p: Principal, round_id: int, *, for_upda
 
 async def _writable_round(session: AsyncSession, p: Principal, round_id: int) -> Round:
     r = await _round(session, p, round_id, for_update=True)
-    if r.status == RoundStatus.locked:
+    if r.status == DisclosureRoundStatus.locked:
         raise MonthLocked(f"{_period(r.year, r.month)} is locked", extra={"round_id": r.id})
     return r
 
@@ -175,7 +175,7 @@ async def _township_in_reach(session: AsyncSession, p: Principal, township_code:
         raise field_error("township_code", "not a township you manage", "unknown_township")
 
 
-async def create_round(session: AsyncSession, p: Principal | None, data: RoundIn) -> Round:
+async def create_round(session: AsyncSession, p: Principal | None, data: DisclosureRoundIn) -> Round:
     """A township's round of a month, its items pre-filled from the county template, one row per
     village. `p` None: the job opening the month (status open at once)."""
     if p is not None:
@@ -188,8 +188,8 @@ async def create_round(session: AsyncSession, p: Principal | None, data: RoundIn
         raise Conflict("The township already has a round for this month", code="round_exists",
                        extra={"round_id": existing})
     today = clock.local_today()
-    status = RoundStatus.open if p is None or (data.year, data.month) <= (today.year, today.month) \
-        else RoundStatus.planned
+    status = DisclosureRoundStatus.open if p is None or (data.year, data.month) <= (today.year, today.month) \
+        else DisclosureRoundStatus.planned
     r = Round(township_code=data.township_code, year=data.year, month=data.month, publish_by=data.publish_by,
               status=status.value, opened_by=p.name if p else "system", opened_at=clock.now())
     session.add(r)
@@ -215,7 +215,7 @@ async def create_round(session: AsyncSession, p: Principal | None, data: RoundIn
 
 
 async def list_rounds(session: AsyncSession, p: Principal, *, township_code: str | None, year: int | None,
-                      month: int | None) -> list[RoundOut]:
+                      month: int | None) -> list[DisclosureRoundOut]:
     stmt = select(Round).where(_township_visible(p, Round.township_code))
     if township_code:
         stmt = stmt.where(Round.township_code == township_code)
@@ -229,13 +229,13 @@ async def list_rounds(session: AsyncSession, p: Principal, *, township_code: str
 
 
 def _round_actions(p: Principal, r: Round) -> list[str]:
-    if r.status == RoundStatus.locked:
+    if r.status == DisclosureRoundStatus.locked:
         return [a.value for a in allowed(p, DISCLOSURES, [DisclosureAction.correct])]
     return [a.value for a in allowed(p, DISCLOSURES, [DisclosureAction.manage_round, DisclosureAction.lock,
                                                       DisclosureAction.correct])]
 
 
-async def get_round(session: AsyncSession, p: Principal, round_id: int) -> RoundDetail:
+async def get_round(session: AsyncSession, p: Principal, round_id: int) -> DisclosureRoundDetail:
     r = await _round(session, p, round_id)
     items = (await session.execute(select(Item).where(Item.round_id == r.id)
                                    .order_by(Item.section, Item.sort, Item.id))).scalars().all()
@@ -248,11 +248,11 @@ async def get_round(session: AsyncSession, p: Principal, round_id: int) -> Round
         .where(RoundVillage.round_id == r.id, village_clause(p)).order_by(Village.code))).all()
     board = [BoardRow(village_code=c, village_name=n, status=VillageStatus(s), late=lt, fix_by=fb, published_at=pa,
                       reviews=rv, inspections=ins) for c, n, s, lt, fb, pa, rv, ins in rows]
-    return RoundDetail(**round_out(r).model_dump(), items=[_item_out(i) for i in items], villages=board,
+    return DisclosureRoundDetail(**round_out(r).model_dump(), items=[_item_out(i) for i in items], villages=board,
                        corrections=await _corrections(session, p, r.id), allowed_actions=_round_actions(p, r))
 
 
-async def update_round(session: AsyncSession, p: Principal, round_id: int, data: RoundPatch,
+async def update_round(session: AsyncSession, p: Principal, round_id: int, data: DisclosureRoundPatch,
                        if_match: str | None) -> Round:
     require(p, DISCLOSURES, DisclosureAction.manage_round, what="change disclosure rounds")
     r = await _writable_round(session, p, round_id)
@@ -267,9 +267,9 @@ async def update_round(session: AsyncSession, p: Principal, round_id: int, data:
 
 
 async def open_round(session: AsyncSession, p: Principal | None, r: Round) -> bool:
-    if r.status != RoundStatus.planned:
+    if r.status != DisclosureRoundStatus.planned:
         return False
-    r.status = RoundStatus.open.value
+    r.status = DisclosureRoundStatus.open.value
     await session.flush()
     await audit.record(session, p, "disclosure_round.open", "disclosure_round", r.id,
                        after={"year": r.year, "month": r.month, "township_code": r.township_code})
@@ -295,7 +295,7 @@ async def lock_round(session: AsyncSession, p: Principal, round_id: int, if_matc
     await session.execute(update(RoundVillage).where(
         RoundVillage.round_id == r.id, RoundVillage.status == VillageStatus.pending, RoundVillage.late.is_(False))
         .values(late=True, version=RoundVillage.version + 1).execution_options(synchronize_session=False))
-    r.status, r.locked_by, r.locked_at = RoundStatus.locked.value, p.name, clock.now()
+    r.status, r.locked_by, r.locked_at = DisclosureRoundStatus.locked.value, p.name, clock.now()
     await session.flush()
     await audit.record(session, p, "disclosure_round.lock", "disclosure_round", r.id,
                        after={"year": r.year, "month": r.month, "township_code": r.township_code})
@@ -304,7 +304,7 @@ async def lock_round(session: AsyncSession, p: Principal, round_id: int, if_matc
 
 # ---- items ----------------------------------------------------------------------------------
 
-async def add_item(session: AsyncSession, p: Principal, round_id: int, data: ItemIn) -> ItemOut:
+async def add_item(session: AsyncSession, p: Principal, round_id: int, data: DisclosureItemIn) -> DisclosureItemOut:
     require(p, DISCLOSURES, DisclosureAction.manage_round, what="fix disclosure items")
     r = await _writable_round(session, p, round_id)
     if data.section == Section.finance:
@@ -327,8 +327,8 @@ async def add_item(session: AsyncSession, p: Principal, round_id: int, data: Ite
     return _item_out(item)
 
 
-async def update_item(session: AsyncSession, p: Principal, round_id: int, item_id: int, data: ItemPatch,
-                      if_match: str | None) -> ItemOut:
+async def update_item(session: AsyncSession, p: Principal, round_id: int, item_id: int, data: DisclosureItemPatch,
+                      if_match: str | None) -> DisclosureItemOut:
     require(p, DISCLOSURES, DisclosureAction.manage_round, what="fix disclosure items")
     r = await _writable_round(session, p, round_id)
     item = (await session.execute(select(Item).where(Item.id == item_id, Item.round_id == r.id)
@@ -391,10 +391,10 @@ async def latest_publication(session: AsyncSession, rv_id: int) -> tuple[Publica
 
 
 def _village_actions(p: Principal, r: Round, rv: RoundVillage) -> list[str]:
-    if r.status == RoundStatus.locked:
+    if r.status == DisclosureRoundStatus.locked:
         return []
     candidates = [DisclosureAction.upload, DisclosureAction.review]
-    if r.status == RoundStatus.open and rv.status in PUBLISHABLE:
+    if r.status == DisclosureRoundStatus.open and rv.status in PUBLISHABLE:
         candidates.insert(0, DisclosureAction.publish)
     if rv.status in INSPECTABLE:
         candidates.append(DisclosureAction.inspect)
@@ -435,7 +435,7 @@ async def publish(session: AsyncSession, p: Principal, round_id: int, village_co
     r = await _writable_round(session, p, round_id)
     rv, village = await _round_village(session, p, r, village_code, for_update=True)
     expected_version(if_match, rv.version)
-    if r.status != RoundStatus.open:
+    if r.status != DisclosureRoundStatus.open:
         raise Conflict("The month is not open yet", code="round_not_open")
     if rv.status not in PUBLISHABLE:
         raise Conflict(f"A {rv.status} disclosure is not published again", code="already_published",
@@ -586,7 +586,7 @@ async def add_correction(session: AsyncSession, p: Principal, round_id: int, dat
     py, pm = finance.finance_period(r.year, r.month)  # the month before
     prev = (await session.execute(select(Round).where(
         Round.township_code == r.township_code, Round.year == py, Round.month == pm))).scalar_one_or_none()
-    if prev is None or prev.status != RoundStatus.locked:
+    if prev is None or prev.status != DisclosureRoundStatus.locked:
         raise Conflict("A correction is recorded in the month after a locked month; the month before this one "
                        "is not locked", code="previous_not_locked")
     village = (await session.execute(select(Village).where(

@@ -4242,6 +4242,11 @@ export interface components {
             version: number;
         };
         /**
+         * CaseOutcome
+         * @enum {string}
+         */
+        CaseOutcome: "pending" | "no_sanction" | "admonition" | "warning" | "serious_warning" | "removal_from_post" | "probation" | "expulsion" | "judicial_transfer";
+        /**
          * CaseStatus
          * @enum {string}
          */
@@ -4251,7 +4256,7 @@ export interface components {
             /** County Code */
             county_code: string;
             /** Items */
-            items: components["schemas"]["cunzhi__tasks__schemas__ItemOut"][];
+            items: components["schemas"]["ItemOut"][];
             /** Units */
             units: components["schemas"]["UnitOut"][];
             /**
@@ -4586,7 +4591,7 @@ export interface components {
         };
         /** ConfirmOut */
         ConfirmOut: {
-            round: components["schemas"]["cunzhi__rectification__schemas__RoundOut"];
+            round: components["schemas"]["RoundOut"];
             /** Listed */
             listed: components["schemas"]["Listed"][];
             /** Skipped */
@@ -4842,7 +4847,7 @@ export interface components {
              * @description `pending` 处理中; `no_sanction` 免予处分; `admonition` 诫勉谈话; `warning` 警告; `serious_warning` 严重警告; `removal_from_post` 撤销党内职务; `probation` 留党察看; `expulsion` 开除党籍; `judicial_transfer` 移送司法机关
              * @default pending
              */
-            outcome: components["schemas"]["Outcome-Input"];
+            outcome: components["schemas"]["CaseOutcome"];
             /** Notes */
             notes?: string | null;
         };
@@ -4881,7 +4886,7 @@ export interface components {
              */
             person_name: string | null;
             violation: components["schemas"]["Violation"];
-            outcome: components["schemas"]["cunzhi__discipline__rules__Outcome"];
+            outcome: components["schemas"]["CaseOutcome"];
             /**
              * Notes
              * @description null unless the caller is a discipline committee (notes may name people)
@@ -4923,7 +4928,7 @@ export interface components {
             /** Person Name */
             person_name?: string | null;
             violation?: components["schemas"]["Violation"] | null;
-            outcome?: components["schemas"]["Outcome-Input"] | null;
+            outcome?: components["schemas"]["CaseOutcome"] | null;
             /** Notes */
             notes?: string | null;
         };
@@ -4976,6 +4981,154 @@ export interface components {
              */
             change_percent: string | null;
         };
+        /** DisclosureItemIn */
+        DisclosureItemIn: {
+            section: components["schemas"]["Section"];
+            /** @default new */
+            kind: components["schemas"]["ItemKind"];
+            /**
+             * Updates Item Id
+             * @description for an update: the earlier month's item
+             */
+            updates_item_id?: number | null;
+            /** Title */
+            title: string;
+            /**
+             * Guidance
+             * @default
+             */
+            guidance: string;
+            /**
+             * Sort
+             * @default 0
+             */
+            sort: number;
+        };
+        /** DisclosureItemOut */
+        DisclosureItemOut: {
+            /** Id */
+            id: number;
+            section: components["schemas"]["Section"];
+            kind: components["schemas"]["ItemKind"];
+            /** Updates Item Id */
+            updates_item_id: number | null;
+            /** Title */
+            title: string;
+            /** Guidance */
+            guidance: string;
+            /** Sort */
+            sort: number;
+            /** Version */
+            version: number;
+        };
+        /** DisclosureItemPatch */
+        DisclosureItemPatch: {
+            /** Title */
+            title?: string | null;
+            /** Guidance */
+            guidance?: string | null;
+            /** Sort */
+            sort?: number | null;
+        };
+        /** DisclosureRoundDetail */
+        DisclosureRoundDetail: {
+            /** Id */
+            id: number;
+            /** Township Code */
+            township_code: string;
+            /** Year */
+            year: number;
+            /** Month */
+            month: number;
+            /**
+             * Publish By
+             * Format: date
+             */
+            publish_by: string;
+            status: components["schemas"]["DisclosureRoundStatus"];
+            /**
+             * Finance Period
+             * @description the month whose books the finance section shows, YYYY-MM
+             */
+            finance_period: string;
+            /** Locked At */
+            locked_at: string | null;
+            /** Version */
+            version: number;
+            /** Items */
+            items: components["schemas"]["DisclosureItemOut"][];
+            /** Villages */
+            villages: components["schemas"]["BoardRow"][];
+            /** Corrections */
+            corrections: components["schemas"]["CorrectionOut"][];
+            /** Allowed Actions */
+            allowed_actions: string[];
+        };
+        /** DisclosureRoundIn */
+        DisclosureRoundIn: {
+            /** Township Code */
+            township_code: string;
+            /** Year */
+            year: number;
+            /** Month */
+            month: number;
+            /**
+             * Publish By
+             * Format: date
+             * @description the day by which every village publishes; inside the month
+             */
+            publish_by: string;
+            /**
+             * From Template
+             * @description pre-fill the county template's items
+             * @default true
+             */
+            from_template: boolean;
+        };
+        /** DisclosureRoundList */
+        DisclosureRoundList: {
+            /** Items */
+            items: components["schemas"]["DisclosureRoundOut"][];
+        };
+        /** DisclosureRoundOut */
+        DisclosureRoundOut: {
+            /** Id */
+            id: number;
+            /** Township Code */
+            township_code: string;
+            /** Year */
+            year: number;
+            /** Month */
+            month: number;
+            /**
+             * Publish By
+             * Format: date
+             */
+            publish_by: string;
+            status: components["schemas"]["DisclosureRoundStatus"];
+            /**
+             * Finance Period
+             * @description the month whose books the finance section shows, YYYY-MM
+             */
+            finance_period: string;
+            /** Locked At */
+            locked_at: string | null;
+            /** Version */
+            version: number;
+        };
+        /** DisclosureRoundPatch */
+        DisclosureRoundPatch: {
+            /**
+             * Publish By
+             * Format: date
+             */
+            publish_by: string;
+        };
+        /**
+         * DisclosureRoundStatus
+         * @enum {string}
+         */
+        DisclosureRoundStatus: "planned" | "open" | "locked";
         /** DisposalIn */
         DisposalIn: {
             method: components["schemas"]["DisposalMethod"];
@@ -5290,7 +5443,7 @@ export interface components {
             round_id: number;
             /** Title */
             title: string;
-            round_status: components["schemas"]["cunzhi__rectification__states__RoundStatus"];
+            round_status: components["schemas"]["RoundStatus"];
             /**
              * Opened At
              * Format: date-time
@@ -5491,11 +5644,66 @@ export interface components {
                 [key: string]: unknown;
             }[] | null;
         };
+        /** ItemIn */
+        ItemIn: {
+            category: components["schemas"]["Category"];
+            /** Code */
+            code: string;
+            /** Name */
+            name: string;
+            /** Default Unit */
+            default_unit?: string | null;
+            /** Description */
+            description?: string | null;
+            /**
+             * Sort
+             * @default 0
+             */
+            sort: number;
+            /**
+             * Active
+             * @default true
+             */
+            active: boolean;
+        };
         /**
          * ItemKind
          * @enum {string}
          */
         ItemKind: "new" | "update";
+        /** ItemOut */
+        ItemOut: {
+            /** Id */
+            id: number;
+            category: components["schemas"]["Category"];
+            /** Code */
+            code: string;
+            /** Name */
+            name: string;
+            /** Default Unit */
+            default_unit: string | null;
+            /** Description */
+            description: string | null;
+            /** Sort */
+            sort: number;
+            /** Active */
+            active: boolean;
+            /** Version */
+            version: number;
+        };
+        /** ItemPatch */
+        ItemPatch: {
+            /** Name */
+            name?: string | null;
+            /** Default Unit */
+            default_unit?: string | null;
+            /** Description */
+            description?: string | null;
+            /** Sort */
+            sort?: number | null;
+            /** Active */
+            active?: boolean | null;
+        };
         /** ItemResult */
         ItemResult: {
             /**
@@ -5505,7 +5713,7 @@ export interface components {
             index: number;
             /** External Id */
             external_id: string;
-            result: components["schemas"]["cunzhi__kit__bulk__Outcome"];
+            result: components["schemas"]["Outcome"];
             /**
              * Id
              * @description The record's id in Cunzhi (a village's code)
@@ -6061,7 +6269,7 @@ export interface components {
          * Outcome
          * @enum {string}
          */
-        "Outcome-Input": "pending" | "no_sanction" | "admonition" | "warning" | "serious_warning" | "removal_from_post" | "probation" | "expulsion" | "judicial_transfer";
+        Outcome: "created" | "updated" | "unchanged" | "error";
         /** Overview */
         Overview: {
             /** Month */
@@ -7560,45 +7768,127 @@ export interface components {
             /** Max Score */
             max_score: number;
         };
-        /** RoundIn */
-        RoundIn: {
-            /** Township Code */
-            township_code: string;
-            /** Year */
-            year: number;
-            /** Month */
-            month: number;
+        /** RoundDetail */
+        RoundDetail: {
+            /** Id */
+            id: number;
+            /** County Code */
+            county_code: string;
+            /** Title */
+            title: string;
+            status: components["schemas"]["RoundStatus"];
             /**
-             * Publish By
-             * Format: date
-             * @description the day by which every village publishes; inside the month
+             * Weak Index
+             * @description A share in per cent as a decimal string: more than 0, at most 100, two decimals
+             * @example 60
              */
-            publish_by: string;
+            weak_index: string;
             /**
-             * From Template
-             * @description pre-fill the county template's items
-             * @default true
+             * Category Share
+             * @description A share in per cent as a decimal string: more than 0, at most 100, two decimals
+             * @example 60
              */
-            from_template: boolean;
+            category_share: string;
+            /** Veto Share */
+            veto_share: string | null;
+            /** Case Deadline */
+            case_deadline: string | null;
+            /** Opened By */
+            opened_by: string;
+            /**
+             * Opened At
+             * Format: date-time
+             */
+            opened_at: string;
+            /** Proposed At */
+            proposed_at: string | null;
+            /** Confirmed By */
+            confirmed_by: string | null;
+            /** Confirmed At */
+            confirmed_at: string | null;
+            /** Closed By */
+            closed_by: string | null;
+            /** Closed At */
+            closed_at: string | null;
+            /** Close Reason */
+            close_reason: string | null;
+            /** Version */
+            version: number;
+            /** Townships Total */
+            townships_total: number;
+            /** Townships Proposed */
+            townships_proposed: number;
+            /** Criteria */
+            criteria: components["schemas"]["RoundCriterionOut"][];
+            /** Townships */
+            townships: components["schemas"]["RoundTownshipOut"][];
+            /**
+             * Allowed
+             * @description Same as allowed_actions (the older name)
+             */
+            allowed: string[];
+            /**
+             * Allowed Actions
+             * @description What the caller may do with the round now (open: close; proposed: confirm, close)
+             */
+            readonly allowed_actions: string[];
         };
-        /** RoundList */
-        RoundList: {
-            /** Items */
-            items: components["schemas"]["cunzhi__disclosures__schemas__RoundOut"][];
-        };
-        /** RoundPatch */
-        RoundPatch: {
+        /** RoundOut */
+        RoundOut: {
+            /** Id */
+            id: number;
+            /** County Code */
+            county_code: string;
+            /** Title */
+            title: string;
+            status: components["schemas"]["RoundStatus"];
             /**
-             * Publish By
-             * Format: date
+             * Weak Index
+             * @description A share in per cent as a decimal string: more than 0, at most 100, two decimals
+             * @example 60
              */
-            publish_by: string;
+            weak_index: string;
+            /**
+             * Category Share
+             * @description A share in per cent as a decimal string: more than 0, at most 100, two decimals
+             * @example 60
+             */
+            category_share: string;
+            /** Veto Share */
+            veto_share: string | null;
+            /** Case Deadline */
+            case_deadline: string | null;
+            /** Opened By */
+            opened_by: string;
+            /**
+             * Opened At
+             * Format: date-time
+             */
+            opened_at: string;
+            /** Proposed At */
+            proposed_at: string | null;
+            /** Confirmed By */
+            confirmed_by: string | null;
+            /** Confirmed At */
+            confirmed_at: string | null;
+            /** Closed By */
+            closed_by: string | null;
+            /** Closed At */
+            closed_at: string | null;
+            /** Close Reason */
+            close_reason: string | null;
+            /** Version */
+            version: number;
+            /** Townships Total */
+            townships_total: number;
+            /** Townships Proposed */
+            townships_proposed: number;
         };
         /**
          * RoundStatus
          * @enum {string}
          */
-        "RoundStatus-Input": "open" | "scoring" | "proposed" | "confirmed" | "closed";
+        RoundStatus: "open" | "scoring" | "proposed" | "confirmed" | "closed";
         /** RoundTownshipOut */
         RoundTownshipOut: {
             /** Code */
@@ -8808,7 +9098,7 @@ export interface components {
         };
         /** VillageDisclosure */
         VillageDisclosure: {
-            round: components["schemas"]["cunzhi__disclosures__schemas__RoundOut"];
+            round: components["schemas"]["DisclosureRoundOut"];
             /** Village Code */
             village_code: string;
             /** Village Name */
@@ -8819,7 +9109,7 @@ export interface components {
             /** Fix By */
             fix_by: string | null;
             /** Items */
-            items: components["schemas"]["cunzhi__disclosures__schemas__ItemOut"][];
+            items: components["schemas"]["DisclosureItemOut"][];
             publication: components["schemas"]["PublicationOut"] | null;
             /** Publications */
             publications: number;
@@ -8998,125 +9288,6 @@ export interface components {
             /** Reason */
             reason: string;
         };
-        /**
-         * Outcome
-         * @enum {string}
-         */
-        cunzhi__discipline__rules__Outcome: "pending" | "no_sanction" | "admonition" | "warning" | "serious_warning" | "removal_from_post" | "probation" | "expulsion" | "judicial_transfer";
-        /**
-         * RoundStatus
-         * @enum {string}
-         */
-        cunzhi__disclosures__rules__RoundStatus: "planned" | "open" | "locked";
-        /** ItemIn */
-        cunzhi__disclosures__schemas__ItemIn: {
-            section: components["schemas"]["Section"];
-            /** @default new */
-            kind: components["schemas"]["ItemKind"];
-            /**
-             * Updates Item Id
-             * @description for an update: the earlier month's item
-             */
-            updates_item_id?: number | null;
-            /** Title */
-            title: string;
-            /**
-             * Guidance
-             * @default
-             */
-            guidance: string;
-            /**
-             * Sort
-             * @default 0
-             */
-            sort: number;
-        };
-        /** ItemOut */
-        cunzhi__disclosures__schemas__ItemOut: {
-            /** Id */
-            id: number;
-            section: components["schemas"]["Section"];
-            kind: components["schemas"]["ItemKind"];
-            /** Updates Item Id */
-            updates_item_id: number | null;
-            /** Title */
-            title: string;
-            /** Guidance */
-            guidance: string;
-            /** Sort */
-            sort: number;
-            /** Version */
-            version: number;
-        };
-        /** ItemPatch */
-        cunzhi__disclosures__schemas__ItemPatch: {
-            /** Title */
-            title?: string | null;
-            /** Guidance */
-            guidance?: string | null;
-            /** Sort */
-            sort?: number | null;
-        };
-        /** RoundDetail */
-        cunzhi__disclosures__schemas__RoundDetail: {
-            /** Id */
-            id: number;
-            /** Township Code */
-            township_code: string;
-            /** Year */
-            year: number;
-            /** Month */
-            month: number;
-            /**
-             * Publish By
-             * Format: date
-             */
-            publish_by: string;
-            status: components["schemas"]["cunzhi__disclosures__rules__RoundStatus"];
-            /**
-             * Finance Period
-             * @description the month whose books the finance section shows, YYYY-MM
-             */
-            finance_period: string;
-            /** Locked At */
-            locked_at: string | null;
-            /** Version */
-            version: number;
-            /** Items */
-            items: components["schemas"]["cunzhi__disclosures__schemas__ItemOut"][];
-            /** Villages */
-            villages: components["schemas"]["BoardRow"][];
-            /** Corrections */
-            corrections: components["schemas"]["CorrectionOut"][];
-            /** Allowed Actions */
-            allowed_actions: string[];
-        };
-        /** RoundOut */
-        cunzhi__disclosures__schemas__RoundOut: {
-            /** Id */
-            id: number;
-            /** Township Code */
-            township_code: string;
-            /** Year */
-            year: number;
-            /** Month */
-            month: number;
-            /**
-             * Publish By
-             * Format: date
-             */
-            publish_by: string;
-            status: components["schemas"]["cunzhi__disclosures__rules__RoundStatus"];
-            /**
-             * Finance Period
-             * @description the month whose books the finance section shows, YYYY-MM
-             */
-            finance_period: string;
-            /** Locked At */
-            locked_at: string | null;
-            /** Version */
-            version: number;
-        };
         /** EventOut */
         cunzhi__funds__schemas__EventOut: {
             /** Id */
@@ -9148,11 +9319,6 @@ export interface components {
             /** Reason */
             reason?: string | null;
         };
-        /**
-         * Outcome
-         * @enum {string}
-         */
-        cunzhi__kit__bulk__Outcome: "created" | "updated" | "unchanged" | "error";
         /** ProposalOut */
         cunzhi__partners__schemas__ProposalOut: {
             /** Id */
@@ -9278,182 +9444,6 @@ export interface components {
              * Format: date-time
              */
             proposed_at: string;
-        };
-        /** RoundDetail */
-        cunzhi__rectification__schemas__RoundDetail: {
-            /** Id */
-            id: number;
-            /** County Code */
-            county_code: string;
-            /** Title */
-            title: string;
-            status: components["schemas"]["cunzhi__rectification__states__RoundStatus"];
-            /**
-             * Weak Index
-             * @description A share in per cent as a decimal string: more than 0, at most 100, two decimals
-             * @example 60
-             */
-            weak_index: string;
-            /**
-             * Category Share
-             * @description A share in per cent as a decimal string: more than 0, at most 100, two decimals
-             * @example 60
-             */
-            category_share: string;
-            /** Veto Share */
-            veto_share: string | null;
-            /** Case Deadline */
-            case_deadline: string | null;
-            /** Opened By */
-            opened_by: string;
-            /**
-             * Opened At
-             * Format: date-time
-             */
-            opened_at: string;
-            /** Proposed At */
-            proposed_at: string | null;
-            /** Confirmed By */
-            confirmed_by: string | null;
-            /** Confirmed At */
-            confirmed_at: string | null;
-            /** Closed By */
-            closed_by: string | null;
-            /** Closed At */
-            closed_at: string | null;
-            /** Close Reason */
-            close_reason: string | null;
-            /** Version */
-            version: number;
-            /** Townships Total */
-            townships_total: number;
-            /** Townships Proposed */
-            townships_proposed: number;
-            /** Criteria */
-            criteria: components["schemas"]["RoundCriterionOut"][];
-            /** Townships */
-            townships: components["schemas"]["RoundTownshipOut"][];
-            /**
-             * Allowed
-             * @description Same as allowed_actions (the older name)
-             */
-            allowed: string[];
-            /**
-             * Allowed Actions
-             * @description What the caller may do with the round now (open: close; proposed: confirm, close)
-             */
-            readonly allowed_actions: string[];
-        };
-        /** RoundOut */
-        cunzhi__rectification__schemas__RoundOut: {
-            /** Id */
-            id: number;
-            /** County Code */
-            county_code: string;
-            /** Title */
-            title: string;
-            status: components["schemas"]["cunzhi__rectification__states__RoundStatus"];
-            /**
-             * Weak Index
-             * @description A share in per cent as a decimal string: more than 0, at most 100, two decimals
-             * @example 60
-             */
-            weak_index: string;
-            /**
-             * Category Share
-             * @description A share in per cent as a decimal string: more than 0, at most 100, two decimals
-             * @example 60
-             */
-            category_share: string;
-            /** Veto Share */
-            veto_share: string | null;
-            /** Case Deadline */
-            case_deadline: string | null;
-            /** Opened By */
-            opened_by: string;
-            /**
-             * Opened At
-             * Format: date-time
-             */
-            opened_at: string;
-            /** Proposed At */
-            proposed_at: string | null;
-            /** Confirmed By */
-            confirmed_by: string | null;
-            /** Confirmed At */
-            confirmed_at: string | null;
-            /** Closed By */
-            closed_by: string | null;
-            /** Closed At */
-            closed_at: string | null;
-            /** Close Reason */
-            close_reason: string | null;
-            /** Version */
-            version: number;
-            /** Townships Total */
-            townships_total: number;
-            /** Townships Proposed */
-            townships_proposed: number;
-        };
-        /**
-         * RoundStatus
-         * @enum {string}
-         */
-        cunzhi__rectification__states__RoundStatus: "open" | "scoring" | "proposed" | "confirmed" | "closed";
-        /** ItemIn */
-        cunzhi__tasks__schemas__ItemIn: {
-            category: components["schemas"]["Category"];
-            /** Code */
-            code: string;
-            /** Name */
-            name: string;
-            /** Default Unit */
-            default_unit?: string | null;
-            /** Description */
-            description?: string | null;
-            /**
-             * Sort
-             * @default 0
-             */
-            sort: number;
-            /**
-             * Active
-             * @default true
-             */
-            active: boolean;
-        };
-        /** ItemOut */
-        cunzhi__tasks__schemas__ItemOut: {
-            /** Id */
-            id: number;
-            category: components["schemas"]["Category"];
-            /** Code */
-            code: string;
-            /** Name */
-            name: string;
-            /** Default Unit */
-            default_unit: string | null;
-            /** Description */
-            description: string | null;
-            /** Sort */
-            sort: number;
-            /** Active */
-            active: boolean;
-            /** Version */
-            version: number;
-        };
-        /** ItemPatch */
-        cunzhi__tasks__schemas__ItemPatch: {
-            /** Name */
-            name?: string | null;
-            /** Default Unit */
-            default_unit?: string | null;
-            /** Description */
-            description?: string | null;
-            /** Sort */
-            sort?: number | null;
-            /** Active */
-            active?: boolean | null;
         };
         /**
          * ProblemDetails
@@ -11620,7 +11610,7 @@ export interface operations {
     "screening-list": {
         parameters: {
             query?: {
-                status?: components["schemas"]["RoundStatus-Input"] | null;
+                status?: components["schemas"]["RoundStatus"] | null;
             };
             header?: never;
             path?: never;
@@ -11634,7 +11624,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["cunzhi__rectification__schemas__RoundOut"][];
+                    "application/json": components["schemas"]["RoundOut"][];
                 };
             };
             /** @description Validation error (field problems in `errors`) */
@@ -11676,7 +11666,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["cunzhi__rectification__schemas__RoundDetail"];
+                    "application/json": components["schemas"]["RoundDetail"];
                 };
             };
             /** @description Validation error (field problems in `errors`) */
@@ -11716,7 +11706,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["cunzhi__rectification__schemas__RoundDetail"];
+                    "application/json": components["schemas"]["RoundDetail"];
                 };
             };
             /** @description Validation error (field problems in `errors`) */
@@ -11760,7 +11750,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["cunzhi__rectification__schemas__RoundOut"];
+                    "application/json": components["schemas"]["RoundOut"];
                 };
             };
             /** @description Validation error (field problems in `errors`) */
@@ -12003,7 +11993,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["cunzhi__rectification__schemas__RoundDetail"];
+                    "application/json": components["schemas"]["RoundDetail"];
                 };
             };
             /** @description Validation error (field problems in `errors`) */
@@ -14153,7 +14143,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["cunzhi__tasks__schemas__ItemIn"];
+                "application/json": components["schemas"]["ItemIn"];
             };
         };
         responses: {
@@ -14163,7 +14153,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["cunzhi__tasks__schemas__ItemOut"];
+                    "application/json": components["schemas"]["ItemOut"];
                 };
             };
             /** @description Validation error (field problems in `errors`) */
@@ -14200,7 +14190,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["cunzhi__tasks__schemas__ItemPatch"];
+                "application/json": components["schemas"]["ItemPatch"];
             };
         };
         responses: {
@@ -14210,7 +14200,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["cunzhi__tasks__schemas__ItemOut"];
+                    "application/json": components["schemas"]["ItemOut"];
                 };
             };
             /** @description Stale If-Match */
@@ -15286,7 +15276,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["RoundList"];
+                    "application/json": components["schemas"]["DisclosureRoundList"];
                 };
             };
             /** @description Validation error (field problems in `errors`) */
@@ -15318,7 +15308,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["RoundIn"];
+                "application/json": components["schemas"]["DisclosureRoundIn"];
             };
         };
         responses: {
@@ -15328,7 +15318,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["cunzhi__disclosures__schemas__RoundOut"];
+                    "application/json": components["schemas"]["DisclosureRoundOut"];
                 };
             };
             /** @description Validation error (field problems in `errors`) */
@@ -15368,7 +15358,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["cunzhi__disclosures__schemas__RoundDetail"];
+                    "application/json": components["schemas"]["DisclosureRoundDetail"];
                 };
             };
             /** @description Validation error (field problems in `errors`) */
@@ -15405,7 +15395,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["RoundPatch"];
+                "application/json": components["schemas"]["DisclosureRoundPatch"];
             };
         };
         responses: {
@@ -15415,7 +15405,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["cunzhi__disclosures__schemas__RoundOut"];
+                    "application/json": components["schemas"]["DisclosureRoundOut"];
                 };
             };
             /** @description month_locked: the month is locked */
@@ -15485,7 +15475,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["cunzhi__disclosures__schemas__RoundOut"];
+                    "application/json": components["schemas"]["DisclosureRoundOut"];
                 };
             };
             /** @description month_locked: the month is locked */
@@ -15546,7 +15536,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["cunzhi__disclosures__schemas__ItemIn"];
+                "application/json": components["schemas"]["DisclosureItemIn"];
             };
         };
         responses: {
@@ -15556,7 +15546,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["cunzhi__disclosures__schemas__ItemOut"];
+                    "application/json": components["schemas"]["DisclosureItemOut"];
                 };
             };
             /** @description month_locked: the month is locked */
@@ -15603,7 +15593,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["cunzhi__disclosures__schemas__ItemPatch"];
+                "application/json": components["schemas"]["DisclosureItemPatch"];
             };
         };
         responses: {
@@ -15613,7 +15603,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["cunzhi__disclosures__schemas__ItemOut"];
+                    "application/json": components["schemas"]["DisclosureItemOut"];
                 };
             };
             /** @description month_locked: the month is locked */
