@@ -67,13 +67,17 @@ def read_rows(content: bytes, name: str | None) -> tuple[list[Any], list[tuple[i
             continue
     else:
         raise _refuse("文件无法读取：请使用XLSX或UTF-8编码的CSV")
-    reader = csv.reader(io.StringIO(text))
-    header = next(reader, [])
-    for n, cells in enumerate(reader, start=2):
-        if any(c.strip() for c in cells):
-            rows.append((n, cells))
-            if len(rows) > MAX_ROWS:
-                raise _refuse(f"一次最多导入{MAX_ROWS}行", "import_too_large")
+    # newline="": the csv module reads line ends itself, so a lone CR is a line end, not an error.
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = next(reader, [])
+        for n, cells in enumerate(reader, start=2):
+            if any(c.strip() for c in cells):
+                rows.append((n, cells))
+                if len(rows) > MAX_ROWS:
+                    raise _refuse(f"一次最多导入{MAX_ROWS}行", "import_too_large")
+    except csv.Error:
+        raise _refuse("文件无法读取：CSV格式不正确") from None
     return header, rows
 
 

@@ -68,8 +68,13 @@ def _number(raw: str, low: float, high: float, name: str) -> tuple[float | None,
 
 def parse(content: bytes, villages: dict[str, int]) -> tuple[int, list[_Row], list[PositionRowError]]:
     """(rows, good rows, errors); `villages` are the codes the caller may change."""
-    reader = csv.reader(io.StringIO(_decode(content)))
-    header = [h.strip().lower() for h in next(reader, [])]
+    # newline="": the csv module reads line ends itself, so a lone CR is a line end, not an error.
+    try:  # the upload is bounded by the body size limit, so reading it whole is cheap
+        table = list(csv.reader(io.StringIO(_decode(content), newline="")))
+    except csv.Error:
+        return 0, [], [PositionRowError(row=1, column="", reason="文件无法读取：CSV格式不正确")]
+    header = [h.strip().lower() for h in (table[0] if table else [])]
+    reader = iter(table[1:])
     index: dict[str, int] = {}
     for key, names in HEADERS.items():
         for i, h in enumerate(header):

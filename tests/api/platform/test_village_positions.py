@@ -75,3 +75,8 @@ async def test_who_may_import_positions_and_bad_files(client, token_for):  # typ
     r = await client.post("/api/v1/villages/positions/import", headers=h,
                           files={"file": ("p.csv", b"\xff\xfe\x00bad\x81", "text/csv")})
     assert (r.status_code == 422 and r.json()["code"] == "import_unreadable") or r.json()["errors"], r.text
+    # Line ends of every kind are line ends; a field past the csv module's limit is a reported error, not a 500.
+    r = await _post(client, h, f"村代码,纬度,经度\r{V_T01},45,126\r", True)
+    assert r.status_code == 200 and r.json()["valid"] == 1 and r.json()["errors"] == [], r.text
+    r = await _post(client, h, "a" * 200_000, True)
+    assert r.status_code == 200 and r.json()["errors"][0]["reason"] == "文件无法读取：CSV格式不正确", r.text
