@@ -52,7 +52,15 @@ def test_the_worker_runs_beside_the_server_and_stops_with_it(sig: signal.Signals
             assert proc.poll() is None, log.read_text()
             time.sleep(0.3)
         assert "worker started" in log.read_text(), log.read_text()
-        assert httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=5).status_code == 200
+        # The worker may log its start before uvicorn listens (the server's start-up runs its lifespan first).
+        while time.monotonic() < deadline:
+            try:
+                health = httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=5)
+                break
+            except httpx.ConnectError:
+                assert proc.poll() is None, log.read_text()
+                time.sleep(0.2)
+        assert health.status_code == 200
         [worker] = _children(proc.pid)
         proc.send_signal(sig)
         proc.wait(timeout=40)
