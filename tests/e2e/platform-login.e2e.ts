@@ -31,7 +31,7 @@ describe('login and the desktop shell', () => {
     await page.goto('/')
     await settled(page)
     const menu = (await page.locator('[data-test=side-menu] .el-menu-item').allTextContents()).map((t) => t.trim())
-    expect(menu.slice(0, 2)).toEqual(['首页', '村庄管理'])
+    expect(menu.slice(0, 3)).toEqual(['首页', '综合看板', '村庄管理'])
     expect(await page.locator('[data-test=welcome]').textContent()).toContain('欢迎回来')
     expect(Number(await page.locator('[data-test=stat-total] .num').textContent())).toBe(82)
     await s.shot('platform-home')
