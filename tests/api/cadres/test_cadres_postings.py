@@ -1,7 +1,7 @@
 """Postings (history kept, never rewritten), the account following its posting, and proposals from
 the matching engine with reasons, confirmation and staleness."""
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import httpx
 import pytest
@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from cunzhi.auth.models import User
 from cunzhi.cadres.models import Posting
 from cunzhi.cadres.service import today
+from cunzhi.kit import clock
 from cunzhi.kit.audit import AuditEvent
 from cunzhi.partners import matching
 
@@ -203,7 +204,7 @@ async def test_proposals_are_the_county_s(client: httpx.AsyncClient, auth) -> No
     p = (await client.post(f"{URL}/proposals", json={}, headers=await auth("admin"))).json()
     assert (await client.get(f"{URL}/proposals/{p['id']}", headers=await auth("township01"))).status_code == 404
     assert (await client.get(f"{URL}/proposals", headers=await auth("township01"))).json()["items"] == []
-    r = await client.post(f"{URL}/proposals", json={"start_date": (date.today() - timedelta(days=3)).isoformat()},
+    r = await client.post(f"{URL}/proposals", json={"start_date": (clock.local_today() - timedelta(days=3)).isoformat()},
                           headers=await auth("admin"))
     assert r.status_code == 422 and r.json()["code"] == "posting_start_in_past"
     r = await client.post(f"{URL}/proposals", json={"county_code": COUNTY, "post": "chair"},

@@ -8,6 +8,7 @@ from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from cunzhi.kit import clock
 from cunzhi.partners.models import Pairing
 
 FIRST_WEAK = "230199100200"
@@ -56,7 +57,7 @@ async def test_end_a_pairing(client: httpx.AsyncClient, auth) -> None:
     assert r.status_code == 200, r.text
     ended = r.json()
     assert ended["status"] == "ended" and ended["ended_reason"] == "unit_withdrawn"
-    assert ended["end_date"] == (date.today() - timedelta(days=1)).isoformat()
+    assert ended["end_date"] == (clock.local_today() - timedelta(days=1)).isoformat()
     assert ended["ended_by"] == "admin" and ended["ended_note"] == "机构改革"
 
     again = await client.post(url, json={"reason": "other"}, headers=h)

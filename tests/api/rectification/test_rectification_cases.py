@@ -1,11 +1,12 @@
 """Rectification cases: measures, notes, submission, acceptance (销号), return; history; cadre view."""
 
 import io
-from datetime import date, timedelta
+from datetime import timedelta
 
 import openpyxl
 from sqlalchemy import func, select, text
 
+from cunzhi.kit import clock
 from cunzhi.kit.audit import AuditEvent
 from cunzhi.rectification.models import Event
 
@@ -91,7 +92,7 @@ async def test_full_case_submit_return_accept_reopen(client, auth, confirmed_t02
     m, etag = await _measure(client, t, case_id)
     r = await client.post(
         f"{C}/{case_id}/notes",
-        json={"on_date": date.today().isoformat(), "text": "召开党员大会", "measure_id": m["id"]},
+        json={"on_date": clock.local_today().isoformat(), "text": "召开党员大会", "measure_id": m["id"]},
         headers=t,
     )
     assert r.status_code == 201 and r.json()["author"] == "township02"
@@ -175,7 +176,7 @@ async def test_case_scope(client, auth, confirmed_t02):
 async def test_bad_input_on_cases(client, auth, confirmed_t02):
     case_id = await _case_of(client, auth, confirmed_t02)
     h = await auth("township02")
-    tomorrow = (date.today() + timedelta(days=1)).isoformat()
+    tomorrow = (clock.local_today() + timedelta(days=1)).isoformat()
     r = await client.post(f"{C}/{case_id}/notes", json={"on_date": tomorrow, "text": "x"}, headers=h)
     assert r.status_code == 422 and r.json()["errors"][0]["type"] == "future_date"
     r = await client.post(f"{C}/{case_id}/notes", json={"on_date": "2026-01-01", "text": "x", "measure_id": 999999}, headers=h)
@@ -290,7 +291,6 @@ async def test_open_cases_export(client, auth, confirmed_t02):
 
 async def test_a_measure_deadline_already_past_is_a_field_error(client, auth, confirmed_t02):
     """A deadline before the county's today is refused on create and on change; today is fine."""
-    from cunzhi.kit import clock
 
     case_id = await _case_of(client, auth, confirmed_t02)
     h = await auth("township02")
