@@ -1,4 +1,4 @@
-"""`cunzhi serve | worker | migrate | seed-demo | create-user | export-openapi | audit verify`."""
+"""`cunzhi serve | worker | migrate | seed-demo | create-user | export-openapi | rotate-secrets | audit verify`."""
 
 import asyncio
 import json
@@ -260,6 +260,23 @@ def audit_verify() -> None:
             raise typer.Exit(1)
 
     _run(run())
+
+
+@app.command("rotate-secrets")
+def rotate_secrets() -> None:
+    """Re-encrypt the stored webhook signing secrets under CUNZHI_SECRET_KEY; the keys they were
+    encrypted with must be in CUNZHI_PREVIOUS_SECRET_KEYS. Run after changing the secret key."""
+    from cunzhi import models  # noqa: F401  (every table registered before the first query)
+    from cunzhi.db import get_sessionmaker
+    from cunzhi.webhooks.service import rotate_secrets as rotate
+
+    _resolve_database()
+
+    async def run() -> int:
+        async with get_sessionmaker()() as session, session.begin():
+            return await rotate(session)
+
+    typer.echo(f"{_run(run())} webhook secrets re-encrypted under the current key")
 
 
 @divisions_app.command("import")

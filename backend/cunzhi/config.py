@@ -26,6 +26,10 @@ class Settings(BaseSettings):
     # Demo mode allows a generated secret key; any other run must be given one.
     demo: bool = False
     secret_key: str | None = None
+    # Keys used before the current one, comma-separated: access tokens they signed are still
+    # accepted and webhook secrets they encrypted still read, until `cunzhi rotate-secrets` has
+    # re-encrypted those and the tokens have expired. Then drop them.
+    previous_secret_keys: str = ""
     jwt_issuer: str = "cunzhi"
     jwt_audience: str = "cunzhi-api"
     access_token_minutes: int = Field(default=15, ge=1, le=24 * 60)
@@ -128,7 +132,13 @@ class Settings(BaseSettings):
     def _secret_required_outside_demo(self) -> "Settings":
         if self.secret_key is not None and len(self.secret_key) < 32:
             raise ValueError("CUNZHI_SECRET_KEY must be at least 32 characters")
+        if any(len(k) < 32 for k in self.previous_keys):
+            raise ValueError("each of CUNZHI_PREVIOUS_SECRET_KEYS must be at least 32 characters")
         return self
+
+    @property
+    def previous_keys(self) -> list[str]:
+        return [k.strip() for k in self.previous_secret_keys.split(",") if k.strip()]
 
 
 @lru_cache

@@ -2,8 +2,9 @@
 
 Fernet (cryptography: AES-128-CBC with HMAC-SHA256, authenticated) with a key derived by HKDF-SHA256
 from CUNZHI_SECRET_KEY, under its own label so the token-signing key is never used as it is. A row
-read with another key fails loudly (`InvalidToken`) rather than signing with garbage. Changing
-CUNZHI_SECRET_KEY therefore needs the stored secrets re-encrypted (or the subscriptions recreated).
+read with another key fails loudly (`InvalidToken`) rather than signing with garbage. To change
+CUNZHI_SECRET_KEY, move the old one to CUNZHI_PREVIOUS_SECRET_KEYS (still read, never written) and
+run `cunzhi rotate-secrets`, which re-encrypts every stored secret under the new key.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 import base64
 from functools import lru_cache
 
-from cryptography.fernet import Fernet
+from cryptography.fernet import Fernet, MultiFernet
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
@@ -28,10 +29,12 @@ def _fernet(key: str) -> Fernet:
     return fernet_for(key)
 
 
-def _current() -> Fernet:
+def _current() -> MultiFernet:
+    """Encrypts with the current key; reads with it or any previous one."""
+    from cunzhi.config import get_settings
     from cunzhi.kit.security import secret_key
 
-    return _fernet(secret_key())
+    return MultiFernet([_fernet(secret_key()), *(_fernet(k) for k in get_settings().previous_keys)])
 
 
 def encrypt(plain: str) -> str:
@@ -40,3 +43,8 @@ def encrypt(plain: str) -> str:
 
 def decrypt(token: str) -> str:
     return _current().decrypt(token.encode("ascii")).decode()
+
+
+def rotate(token: str) -> str:
+    """The same secret, encrypted under the current key (from any key still known)."""
+    return _current().rotate(token.encode("ascii")).decode("ascii")

@@ -85,9 +85,9 @@ class _VerifiedTokens:
     MAX_ENTRIES = 10_000
 
     def __init__(self) -> None:
-        self._entries: dict[tuple[str, str, str, str], dict[str, Any]] = {}
+        self._entries: dict[tuple[str, str, str, str, str], dict[str, Any]] = {}
 
-    def get(self, key: tuple[str, str, str, str]) -> dict[str, Any] | None:
+    def get(self, key: tuple[str, str, str, str, str]) -> dict[str, Any] | None:
         claims = self._entries.get(key)
         if claims is None:
             return None
@@ -96,7 +96,7 @@ class _VerifiedTokens:
             return None
         return claims
 
-    def put(self, key: tuple[str, str, str, str], claims: dict[str, Any]) -> None:
+    def put(self, key: tuple[str, str, str, str, str], claims: dict[str, Any]) -> None:
         if len(self._entries) >= self.MAX_ENTRIES:
             self._entries.clear()
         self._entries[key] = claims
@@ -110,7 +110,7 @@ def decode_access_token(token: str) -> dict[str, Any]:
 
     The claims are the caller's to read, not to change (they are shared by every request with the token)."""
     settings = get_settings()
-    key = (token, secret_key(), settings.jwt_issuer, settings.jwt_audience)
+    key = (token, secret_key(), settings.previous_secret_keys, settings.jwt_issuer, settings.jwt_audience)
     known = _verified.get(key)
     if known is not None:
         return known
@@ -124,12 +124,21 @@ def _check_access_token(token: str) -> dict[str, Any]:
     header = jwt.get_unverified_header(token)
     if header.get("alg") != ALGORITHM:
         raise JWTError("unexpected algorithm")
-    claims: dict[str, Any] = jwt.decode(
-        token,
-        secret_key(),
-        algorithms=[ALGORITHM],
-        audience=settings.jwt_audience,
-        issuer=settings.jwt_issuer,
-        options={"require_exp": True, "require_iat": True, "require_aud": True, "require_iss": True, "require_sub": True},
-    )
-    return claims
+    first_error: JWTError | None = None
+    # The current key first; keys being rotated out still verify what they signed until it expires.
+    for key in (secret_key(), *settings.previous_keys):
+        try:
+            claims: dict[str, Any] = jwt.decode(
+                token,
+                key,
+                algorithms=[ALGORITHM],
+                audience=settings.jwt_audience,
+                issuer=settings.jwt_issuer,
+                options={"require_exp": True, "require_iat": True, "require_aud": True, "require_iss": True,
+                         "require_sub": True},
+            )
+            return claims
+        except JWTError as exc:
+            first_error = first_error or exc
+    assert first_error is not None
+    raise first_error

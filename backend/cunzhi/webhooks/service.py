@@ -249,3 +249,13 @@ async def deliver_due(session: AsyncSession, http: httpx.AsyncClient, *, limit: 
 async def pending_count(session: AsyncSession) -> int:
     return int((await session.execute(select(func.count()).select_from(WebhookDelivery)
                                       .where(WebhookDelivery.status == "pending"))).scalar_one())
+
+
+async def rotate_secrets(session: AsyncSession) -> int:
+    """Re-encrypt every stored signing secret under the current key (after CUNZHI_SECRET_KEY
+    changed and the old one moved to CUNZHI_PREVIOUS_SECRET_KEYS). Rows are locked so a delivery
+    reading one meanwhile gets either version, both readable. Returns how many were rewritten."""
+    subs = (await session.scalars(select(WebhookSubscription).order_by(WebhookSubscription.id).with_for_update())).all()
+    for sub in subs:
+        sub.secret_encrypted = crypto.rotate(sub.secret_encrypted)
+    return len(subs)

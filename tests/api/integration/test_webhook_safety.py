@@ -135,6 +135,53 @@ async def test_secret_stored_encrypted(client, token_for, new_client, db, monkey
     assert audit_rows and all(secret not in a and stored not in a for a in audit_rows)
 
 
+async def test_secret_key_rotation(client, token_for, new_client, db, monkeypatch):
+    """The old key moved to CUNZHI_PREVIOUS_SECRET_KEYS: its tokens still verify and its secrets
+    still read; `rotate-secrets` re-encrypts them under the new key; without the old key its tokens
+    are refused and the rotated secrets still read."""
+    from cunzhi.kit import security
+
+    _fake_dns(monkeypatch, {"hooks.township.example": ["93.184.216.34"]})
+    await new_client("safe-hook")
+    admin = await token_for("admin")
+    r = await _post(client, token_for, "https://hooks.township.example/cunzhi")
+    secret, sub_id = r.json()["secret"], r.json()["id"]
+    old_key, new_key = security.secret_key(), "rotated-key-" + "n" * 40
+    assert old_key != new_key
+
+    def stored() -> object:
+        return select(WebhookSubscription.secret_encrypted).where(WebhookSubscription.id == sub_id)
+
+    before = (await db.execute(stored())).scalar_one()
+    monkeypatch.setattr(security, "secret_key", lambda: new_key)
+    monkeypatch.setattr(get_settings(), "previous_secret_keys", old_key)
+    assert (await client.get("/api/v1/api-clients", headers=admin)).status_code == 200
+    assert crypto.decrypt(before) == secret
+
+    assert await service.rotate_secrets(db) >= 1
+    await db.commit()
+    after = (await db.execute(stored())).scalar_one()
+    assert after != before and crypto.fernet_for(new_key).decrypt(after.encode()).decode() == secret
+    with pytest.raises(InvalidToken):
+        crypto.fernet_for(old_key).decrypt(after.encode())
+
+    monkeypatch.setattr(get_settings(), "previous_secret_keys", "")
+    assert (await client.get("/api/v1/api-clients", headers=admin)).status_code == 401
+    assert crypto.decrypt(after) == secret
+    with pytest.raises(InvalidToken):
+        crypto.decrypt(before)
+
+
+def test_a_short_previous_key_is_refused(monkeypatch):  # type: ignore[no-untyped-def]
+    from pydantic import ValidationError
+
+    from cunzhi.config import Settings
+
+    monkeypatch.setenv("CUNZHI_PREVIOUS_SECRET_KEYS", "k" * 40 + ",short")
+    with pytest.raises(ValidationError, match="PREVIOUS_SECRET_KEYS"):
+        Settings()
+
+
 async def test_migration_encrypts_existing_secrets(engine):
     """0170 on a database at 0120 holding a plain secret: afterwards only the encrypted form is left,
     and the downgrade gives the plain one back."""

@@ -33,3 +33,10 @@ def test_audit_verify_command_reports_intact_chain():
     r = CliRunner().invoke(app, ["audit", "verify"])
     assert r.exit_code == 0, r.output
     assert "intact" in r.output
+
+
+def test_rotate_secrets_command_reports_what_it_rewrote():
+    r = CliRunner().invoke(app, ["rotate-secrets"])
+    assert r.exit_code == 0, r.output
+    assert "webhook secrets re-encrypted under the current key" in r.output
+    assert r.output.split()[0].isdigit()
