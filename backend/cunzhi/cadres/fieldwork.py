@@ -21,7 +21,7 @@ the offline batch sync, and the monthly attendance summary. The rules.
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
@@ -114,9 +114,15 @@ async def writer(session: AsyncSession, p: Principal, village_code: str | None =
     if row is None:
         raise Forbidden("This account has no village", code="not_a_stationed_cadre")
     village, tn = row
-    if village_code is not None and village_code != village.code:
+    w = Writer(cadre, village, tn)
+    _check_village(w, village_code)
+    return w
+
+
+def _check_village(w: Writer, village_code: str | None) -> None:
+    """A write naming a village names the cadre's own (any other is not found, as out of scope)."""
+    if village_code is not None and village_code != w.village.code:
         raise NotFound(f"Village {village_code} not found", code="village_not_found")
-    return Writer(cadre, village, tn)
 
 
 def _time_errors(code: str | None, field: str) -> None:
@@ -197,14 +203,34 @@ async def _checkin_by_key(session: AsyncSession, user_id: int, key: str) -> Chec
         select(Checkin).where(Checkin.user_id == user_id, Checkin.client_key == key))).scalar_one_or_none()
 
 
-async def _replayed_checkin(session: AsyncSession, w: Writer, existing: Checkin, digest: str) -> CheckinOut:
+def _check_checkin_replay(w: Writer, existing: Checkin, digest: str) -> None:
     if existing.body_hash != digest:
         raise Unprocessable("This Idempotency-Key was used with a different check-in", code="idempotency_key_reused")
     if existing.village_id != w.village.id:
         raise Conflict("This check-in was recorded for another village", code="idempotency_key_reused")
+
+
+async def _replayed_checkin(session: AsyncSession, w: Writer, existing: Checkin, digest: str) -> CheckinOut:
+    _check_checkin_replay(w, existing, digest)
     photos = await _photos(session, Photo.checkin_id, [existing.id])
     review = (await _reviews(session, [existing.id])).get(existing.id)
     return _checkin_out(existing, w.cadre.name, w.village, photos[existing.id], review)
+
+
+def _new_checkin(w: Writer, p: Principal, data: CheckinIn, key: str | None, digest: str,
+                 received: datetime) -> Checkin:
+    """The row a check-in arriving now becomes (time checked, presence flagged); not yet added."""
+    _time_errors(rules.client_time_problem(data.checked_at, received), "checked_at")
+    s = get_settings()
+    position = (w.village.lat, w.village.lng) if w.village.lat is not None and w.village.lng is not None else None
+    distance, flags = rules.checkin_flags(
+        lat=data.lat, lng=data.lng, accuracy_m=data.accuracy_m, checked_at=data.checked_at, received_at=received,
+        village=position, max_distance_m=s.checkin_max_distance_meters,
+        max_accuracy_m=s.checkin_max_accuracy_meters,
+        offline_tolerance=timedelta(hours=s.checkin_offline_tolerance_hours))
+    return Checkin(cadre_id=w.cadre.id, village_id=w.village.id, user_id=p.id, client_key=key, body_hash=digest,
+                   checked_at=data.checked_at, received_at=received, lat=data.lat, lng=data.lng,
+                   accuracy_m=data.accuracy_m, note=data.note, distance_m=distance, flags=flags)
 
 
 async def create_checkin(session: AsyncSession, p: Principal, data: CheckinIn,
@@ -214,23 +240,12 @@ async def create_checkin(session: AsyncSession, p: Principal, data: CheckinIn,
     digest = body_hash(data)
     if key is not None and (existing := await _checkin_by_key(session, p.id, key)) is not None:
         return await _replayed_checkin(session, w, existing, digest), False
-    received = now()
-    _time_errors(rules.client_time_problem(data.checked_at, received), "checked_at")
+    row = _new_checkin(w, p, data, key, digest, now())
     day = rules.local_date(data.checked_at)
     same_day = (await session.execute(select(Checkin.id).where(
         Checkin.cadre_id == w.cadre.id, Checkin.village_id == w.village.id, Checkin.local_date == day))).scalar()
     if same_day is not None:
         raise _already(day, same_day)
-    s = get_settings()
-    position = (w.village.lat, w.village.lng) if w.village.lat is not None and w.village.lng is not None else None
-    distance, flags = rules.checkin_flags(
-        lat=data.lat, lng=data.lng, accuracy_m=data.accuracy_m, checked_at=data.checked_at, received_at=received,
-        village=position, max_distance_m=s.checkin_max_distance_meters,
-        max_accuracy_m=s.checkin_max_accuracy_meters,
-        offline_tolerance=timedelta(hours=s.checkin_offline_tolerance_hours))
-    row = Checkin(cadre_id=w.cadre.id, village_id=w.village.id, user_id=p.id, client_key=key, body_hash=digest,
-                  checked_at=data.checked_at, received_at=received, lat=data.lat, lng=data.lng,
-                  accuracy_m=data.accuracy_m, note=data.note, distance_m=distance, flags=flags)
     try:
         async with session.begin_nested():
             session.add(row)
@@ -354,11 +369,27 @@ async def _log_by_key(session: AsyncSession, user_id: int, key: str) -> WorkLog 
         select(WorkLog).where(WorkLog.user_id == user_id, WorkLog.client_key == key))).scalar_one_or_none()
 
 
-async def _replayed_log(session: AsyncSession, w: Writer, existing: WorkLog, digest: str) -> LogOut:
+def _check_log_replay(w: Writer, existing: WorkLog, digest: str) -> None:
     if existing.body_hash != digest or existing.village_id != w.village.id:
         raise Unprocessable("This Idempotency-Key was used with a different work log", code="idempotency_key_reused")
+
+
+async def _replayed_log(session: AsyncSession, w: Writer, existing: WorkLog, digest: str) -> LogOut:
+    _check_log_replay(w, existing, digest)
     photos = await _photos(session, Photo.log_id, [existing.id])
     return _log_out(existing, w.cadre.name, w.village, photos[existing.id])
+
+
+def _new_log(w: Writer, p: Principal, data: LogIn, key: str | None, digest: str, received: datetime) -> WorkLog:
+    """The row a work log arriving now becomes (its times checked); not yet added."""
+    _time_errors(rules.client_time_problem(data.written_at, received), "written_at")
+    log_day = data.log_date or rules.local_date(data.written_at)
+    _time_errors(rules.log_date_problem(log_day, data.written_at), "log_date")
+    return WorkLog(cadre_id=w.cadre.id, village_id=w.village.id, user_id=p.id, client_key=key, body_hash=digest,
+                   written_at=data.written_at, log_date=log_day, text=data.text, roles=[r.value for r in data.roles],
+                   members_recruited=data.members_recruited, activities_held=data.activities_held,
+                   members_active=data.members_active, policy_issues=data.policy_issues,
+                   discipline_issues=data.discipline_issues, oversight_note=data.oversight_note)
 
 
 async def create_log(session: AsyncSession, p: Principal, data: LogIn, key: str | None) -> tuple[LogOut, bool]:
@@ -366,14 +397,7 @@ async def create_log(session: AsyncSession, p: Principal, data: LogIn, key: str 
     digest = body_hash(data)
     if key is not None and (existing := await _log_by_key(session, p.id, key)) is not None:
         return await _replayed_log(session, w, existing, digest), False
-    _time_errors(rules.client_time_problem(data.written_at, now()), "written_at")
-    log_day = data.log_date or rules.local_date(data.written_at)
-    _time_errors(rules.log_date_problem(log_day, data.written_at), "log_date")
-    row = WorkLog(cadre_id=w.cadre.id, village_id=w.village.id, user_id=p.id, client_key=key, body_hash=digest,
-                  written_at=data.written_at, log_date=log_day, text=data.text, roles=[r.value for r in data.roles],
-                  members_recruited=data.members_recruited, activities_held=data.activities_held,
-                  members_active=data.members_active, policy_issues=data.policy_issues,
-                  discipline_issues=data.discipline_issues, oversight_note=data.oversight_note)
+    row = _new_log(w, p, data, key, digest, now())
     try:
         async with session.begin_nested():
             session.add(row)
@@ -479,39 +503,139 @@ def _field_errors(exc: ValidationError, index: int) -> list[dict[str, Any]]:
 
 
 async def sync(session: AsyncSession, p: Principal, req: SyncRequest) -> SyncResponse:
-    """Applies each queued write on its own (a savepoint each): one refused item never sinks the others."""
-    await writer(session, p)  # the wrong role is refused as a whole (403)
-    results = [await _sync_one(session, p, i, item) for i, item in enumerate(req.items)]
-    return SyncResponse(results=results, created=sum(r.status == SyncStatus.created for r in results),
-                        duplicates=sum(r.status == SyncStatus.duplicate for r in results),
-                        refused=sum(r.status == SyncStatus.refused for r in results))
+    """Applies a phone's queued writes as the single POSTs would, in order, one refused item never
+    sinking the others; but in a few statements for the whole batch (a cadre back in signal after a
+    week sends hundreds): the stored keys and taken days read once, the new rows and their audit
+    events inserted together. A concurrent write of the same key or day makes the insert fail as a
+    whole; then the new items are decided one by one, as the single POSTs decide a race."""
+    w = await writer(session, p)  # the wrong role is refused as a whole (403)
+    results: list[SyncResult | None] = [None] * len(req.items)
+    parsed: list[tuple[int, SyncItem, CheckinIn | LogIn, str]] = []
+    for i, item in enumerate(req.items):
+        if item.kind not in {k.value for k in SyncKind}:
+            results[i] = _refused(i, item, 422, "unknown_kind", f"Unknown kind {item.kind!r}: checkin or log")
+            continue
+        try:
+            data: CheckinIn | LogIn = (CheckinIn if item.kind == SyncKind.checkin else LogIn).model_validate(item.body)
+        except ValidationError as exc:
+            results[i] = _refused(i, item, 422, "validation_error", "The request is not valid", _field_errors(exc, i))
+            continue
+        parsed.append((i, item, data, body_hash(data)))
+
+    stored_checkins = await _by_keys(session, Checkin, p.id, [it.key for _, it, d, _ in parsed
+                                                              if isinstance(d, CheckinIn)])
+    stored_logs = await _by_keys(session, WorkLog, p.id, [it.key for _, it, d, _ in parsed if isinstance(d, LogIn)])
+    days = {rules.local_date(d.checked_at) for _, _, d, _ in parsed if isinstance(d, CheckinIn)}
+    taken: dict[date, int | None] = dict((await session.execute(select(Checkin.local_date, Checkin.id).where(
+        Checkin.cadre_id == w.cadre.id, Checkin.village_id == w.village.id,
+        Checkin.local_date.in_(days)))).all()) if days else {}
+    received = now()
+    fresh: list[tuple[int, SyncItem, Checkin | WorkLog]] = []
+    replayed: list[tuple[int, SyncItem, Checkin | WorkLog]] = []
+    repeated: list[tuple[int, SyncItem]] = []  # the same write twice in one batch
+    in_batch: dict[tuple[str, str], str] = {}
+    for i, item, data, digest in parsed:
+        try:
+            _check_village(w, data.village_code)
+            if isinstance(data, CheckinIn):
+                if (old := stored_checkins.get(item.key)) is not None:
+                    _check_checkin_replay(w, old, digest)
+                    replayed.append((i, item, old))
+                    continue
+            elif (old_log := stored_logs.get(item.key)) is not None:
+                _check_log_replay(w, old_log, digest)
+                replayed.append((i, item, old_log))
+                continue
+            if (seen := in_batch.get((item.kind, item.key))) is not None:
+                if seen != digest:
+                    raise Unprocessable("This Idempotency-Key was used with a different write",
+                                        code="idempotency_key_reused")
+                repeated.append((i, item))
+                continue
+            row: Checkin | WorkLog
+            if isinstance(data, CheckinIn):
+                row = _new_checkin(w, p, data, item.key, digest, received)
+                day = rules.local_date(data.checked_at)
+                if day in taken:
+                    raise _already(day, taken[day])
+                taken[day] = None
+            else:
+                row = _new_log(w, p, data, item.key, digest, received)
+            in_batch[(item.kind, item.key)] = digest
+            fresh.append((i, item, row))
+        except DomainError as exc:
+            results[i] = _refused_by(i, item, exc)
+
+    try:
+        async with session.begin_nested():
+            session.add_all([row for _, _, row in fresh])
+            await session.flush()
+    except IntegrityError:
+        for i, item in [(i, item) for i, item, _ in fresh] + repeated:
+            results[i] = await _sync_one(session, p, i, item)
+        fresh, repeated = [], []
+    await audit.record_many(session, p, [
+        ("cadre_checkin.create", "cadre_checkin", row.id, audit.snapshot(row, "body_hash")) if isinstance(row, Checkin)
+        else ("cadre_log.create", "cadre_log", row.id, audit.snapshot(row, "body_hash")) for _, _, row in fresh])
+
+    by_key = {(item.kind, item.key): row for _, item, row in fresh}
+    checkin_ids = [r.id for _, _, r in replayed if isinstance(r, Checkin)]
+    log_ids = [r.id for _, _, r in replayed if isinstance(r, WorkLog)]
+    checkin_photos = await _photos(session, Photo.checkin_id, checkin_ids)
+    log_photos = await _photos(session, Photo.log_id, log_ids)
+    reviews = await _reviews(session, checkin_ids)
+    for i, item, row in fresh + replayed + [(i, item, by_key[(item.kind, item.key)]) for i, item in repeated]:
+        created = (i, item, row) in fresh
+        if isinstance(row, Checkin):
+            out_c = _checkin_out(row, w.cadre.name, w.village, checkin_photos.get(row.id, []), reviews.get(row.id))
+            results[i] = _done(i, item, created, checkin=out_c)
+        else:
+            results[i] = _done(i, item, created, log=_log_out(row, w.cadre.name, w.village, log_photos.get(row.id, [])))
+    done = [r for r in results if r is not None]
+    assert len(done) == len(req.items)
+    return SyncResponse(results=done, created=sum(r.status == SyncStatus.created for r in done),
+                        duplicates=sum(r.status == SyncStatus.duplicate for r in done),
+                        refused=sum(r.status == SyncStatus.refused for r in done))
+
+
+async def _by_keys(session: AsyncSession, model: Any, user_id: int, keys: list[str]) -> dict[str, Any]:
+    """Stored rows of `model` (Checkin or WorkLog) by the account's Idempotency-Keys."""
+    if not keys:
+        return {}
+    rows = (await session.execute(select(model).where(model.user_id == user_id, model.client_key.in_(keys)))).scalars()
+    return {r.client_key: r for r in rows}
+
+
+def _refused(index: int, item: SyncItem, status: int, code: str, detail: str,
+             errors: list[dict[str, Any]] | None = None) -> SyncResult:
+    return SyncResult(index=index, key=item.key, kind=item.kind, status=SyncStatus.refused, http_status=status,
+                      code=code, detail=detail, errors=errors)
+
+
+def _refused_by(index: int, item: SyncItem, exc: DomainError) -> SyncResult:
+    errors = [{**e, "loc": ["body", "items", index, *e["loc"]]} for e in exc.errors] if exc.errors else None
+    return _refused(index, item, exc.status, exc.code, exc.detail, errors)
+
+
+def _done(index: int, item: SyncItem, created: bool, *, checkin: CheckinOut | None = None,
+          log: LogOut | None = None) -> SyncResult:
+    return SyncResult(index=index, key=item.key, kind=item.kind,
+                      status=SyncStatus.created if created else SyncStatus.duplicate,
+                      http_status=201 if created else 200, checkin=checkin, log=log)
 
 
 async def _sync_one(session: AsyncSession, p: Principal, index: int, item: SyncItem) -> SyncResult:
-    def refused(status: int, code: str, detail: str, errors: list[dict[str, Any]] | None = None) -> SyncResult:
-        return SyncResult(index=index, key=item.key, kind=item.kind, status=SyncStatus.refused, http_status=status,
-                          code=code, detail=detail, errors=errors)
-
-    if item.kind not in {k.value for k in SyncKind}:
-        return refused(422, "unknown_kind", f"Unknown kind {item.kind!r}: checkin or log")
-    try:
-        data: CheckinIn | LogIn = (CheckinIn if item.kind == SyncKind.checkin else LogIn).model_validate(item.body)
-    except ValidationError as exc:
-        return refused(422, "validation_error", "The request is not valid", _field_errors(exc, index))
+    """One item on its own, in a savepoint: how a batch decides its new items after losing a race."""
+    data: CheckinIn | LogIn = (CheckinIn if item.kind == SyncKind.checkin else LogIn).model_validate(item.body)
     try:
         async with session.begin_nested():
             if isinstance(data, CheckinIn):
                 checkin, created = await create_checkin(session, p, data, item.key)
-                log = None
-            else:
-                log, created = await create_log(session, p, data, item.key)
-                checkin = None
+                return _done(index, item, created, checkin=checkin)
+            log, created = await create_log(session, p, data, item.key)
+            return _done(index, item, created, log=log)
     except DomainError as exc:
-        errors = [{**e, "loc": ["body", "items", index, *e["loc"]]} for e in exc.errors] if exc.errors else None
-        return refused(exc.status, exc.code, exc.detail, errors)
-    return SyncResult(index=index, key=item.key, kind=item.kind,
-                      status=SyncStatus.created if created else SyncStatus.duplicate,
-                      http_status=201 if created else 200, checkin=checkin, log=log)
+        return _refused_by(index, item, exc)
 
 
 # ------------------------------------------------------------------------------------------

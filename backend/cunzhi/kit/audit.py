@@ -100,6 +100,20 @@ async def record(
     return event
 
 
+async def record_many(session: AsyncSession, actor: Principal | None,
+                      entries: list[tuple[str, str, Any, dict[str, Any] | None]]) -> None:
+    """Append (action, entity, entity_id, after) events in one statement: a batch of writes."""
+    if not entries:
+        return
+    at = clock.now()
+    actor_key = actor.key if actor else "system"
+    actor_name = actor.name if actor else "system"
+    session.add_all([AuditEvent(at=at, actor=actor_key, actor_name=actor_name, action=action, entity=entity,
+                                entity_id=str(entity_id), before=None, after=_plain(after))
+                     for action, entity, entity_id, after in entries])
+    await session.flush()
+
+
 def _event_hash(prev_hash: str, ev: Any) -> str:
     return chain_hash(prev_hash, ev.at, ev.actor, ev.action, ev.entity, ev.entity_id, ev.before, ev.after)
 

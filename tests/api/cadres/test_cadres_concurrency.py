@@ -196,3 +196,32 @@ async def test_two_reviews_of_one_flagged_check_in_at_once(race, own_db: AsyncEn
                   ).scalars().all()
     assert len(reviews) == 1 and reviews[0].decision == winner.json()["review"]["decision"]
     assert len(events) == 1
+
+
+async def test_the_same_batch_twice_at_once_is_stored_once(race, own_db: AsyncEngine) -> None:  # type: ignore[no-untyped-def]
+    """A phone resends its queue while the first send is still running: both batches pass their checks,
+    then meet at the insert. Every log is stored once with one audit event; each item is created in
+    one answer and a duplicate in the other, and both answers name the same rows."""
+    from cunzhi.cadres.models import WorkLog
+    from cunzhi.kit.audit import AuditEvent
+
+    (a, b), h = race
+    at = (datetime.now(UTC) - timedelta(hours=3)).isoformat()
+    items = [{"key": f"queue-{i}", "kind": "log", "body": {"written_at": at, "text": f"走访第{i}户", "roles": ["informant"]}}
+             for i in range(5)]
+    first, second = await together(
+        own_db,
+        a.post("/api/v1/cadres/sync", json={"items": items}, headers=h),
+        b.post("/api/v1/cadres/sync", json={"items": items}, headers=h),
+        table="cadre_logs",
+    )
+    assert first.status_code == second.status_code == 200, (first.text, second.text)
+    one, two = first.json(), second.json()
+    assert sorted([one["created"], two["created"]]) == [0, 5] and one["duplicates"] + two["duplicates"] == 5
+    assert [r["log"]["id"] for r in one["results"]] == [r["log"]["id"] for r in two["results"]]
+    async with async_sessionmaker(own_db)() as s:
+        stored = (await s.execute(select(func.count()).select_from(WorkLog)
+                                  .where(WorkLog.client_key.like("queue-%")))).scalar_one()
+        audited = (await s.execute(select(func.count()).select_from(AuditEvent)
+                                   .where(AuditEvent.action == "cadre_log.create"))).scalar_one()
+    assert stored == 5 and audited == 5
