@@ -25,7 +25,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
-from sqlalchemy import ColumnElement, func, select, tuple_
+from sqlalchemy import ColumnElement, func, insert, select, tuple_
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import undefer
@@ -568,8 +568,8 @@ async def sync(session: AsyncSession, p: Principal, req: SyncRequest) -> SyncRes
 
     try:
         async with session.begin_nested():
-            session.add_all([row for _, _, row in fresh])
-            await session.flush()
+            stored = await _insert_all(session, [row for _, _, row in fresh])
+        fresh = [(i, item, stored[id(row)]) for i, item, row in fresh]
     except IntegrityError:
         for i, item in [(i, item) for i, item, _ in fresh] + repeated:
             results[i] = await _sync_one(session, p, i, item)
@@ -596,6 +596,20 @@ async def sync(session: AsyncSession, p: Principal, req: SyncRequest) -> SyncRes
     return SyncResponse(results=done, created=sum(r.status == SyncStatus.created for r in done),
                         duplicates=sum(r.status == SyncStatus.duplicate for r in done),
                         refused=sum(r.status == SyncStatus.refused for r in done))
+
+
+async def _insert_all(session: AsyncSession, rows: list[Checkin | WorkLog]) -> dict[int, Any]:
+    """One INSERT ... RETURNING per table for the new rows (the unit of work would send one per row
+    for these tables, whose defaults come back from the database); the stored rows by id() of the new."""
+    stored: dict[int, Any] = {}
+    for model in (Checkin, WorkLog):
+        mine = [r for r in rows if isinstance(r, model)]
+        if not mine:
+            continue
+        values = [{k: v for k, v in vars(r).items() if not k.startswith("_")} for r in mine]
+        got = (await session.scalars(insert(model).returning(model, sort_by_parameter_order=True), values)).all()
+        stored.update((id(new), row) for new, row in zip(mine, got, strict=True))
+    return stored
 
 
 async def _by_keys(session: AsyncSession, model: Any, user_id: int, keys: list[str]) -> dict[str, Any]:

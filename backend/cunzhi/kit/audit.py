@@ -18,7 +18,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import BigInteger, DateTime, Index, String, func, select, text
+from sqlalchemy import BigInteger, DateTime, Index, String, func, insert, select, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
@@ -108,10 +108,10 @@ async def record_many(session: AsyncSession, actor: Principal | None,
     at = clock.now()
     actor_key = actor.key if actor else "system"
     actor_name = actor.name if actor else "system"
-    session.add_all([AuditEvent(at=at, actor=actor_key, actor_name=actor_name, action=action, entity=entity,
-                                entity_id=str(entity_id), before=None, after=_plain(after))
-                     for action, entity, entity_id, after in entries])
-    await session.flush()
+    await session.execute(insert(AuditEvent), [
+        {"at": at, "actor": actor_key, "actor_name": actor_name, "action": action, "entity": entity,
+         "entity_id": str(entity_id), "after": _plain(after)}
+        for action, entity, entity_id, after in entries])
 
 
 def _event_hash(prev_hash: str, ev: Any) -> str:
