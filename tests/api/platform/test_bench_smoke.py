@@ -23,3 +23,15 @@ def test_read_path_bench_quick_run_prints_figures() -> None:
             assert re.search(rf"^{op}\s+\d+\s+1\s+{side}\s+\d+\s+[\d.]+\s+[\d.]+\s+[\d.]+$", r.stdout, re.M), r.stdout
         # The summary: req/s of both sides, both p95 and the ratio.
         assert re.search(rf"^{op}\s+\d+\s+\d+\s+\d+\s+[\d.]+\s+[\d.]+\s+\d+\.\d\d\s+0\.\d0$", r.stdout, re.M), r.stdout
+
+
+def test_sync_bench_small_run_prints_figures() -> None:
+    """The batch-sync benchmark on 60 items in batches of 20: it checks its own counts (created,
+    refused, duplicates on the replay) and prints a line per side."""
+    r = subprocess.run([sys.executable, str(ROOT / "tests" / "bench" / "bench_sync.py"), "--items", "60",
+                        "--batch", "20", "--rounds", "1"],
+                       capture_output=True, text=True, timeout=300, env=os.environ.copy(), check=False)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert re.search(r"^60 items in batches of 20: \d+ created, \d+ refused", r.stdout, re.M), r.stdout
+    for side in ("sync", "replay", "bare"):
+        assert re.search(rf"^{side}\s+\d+\.\d{{3}}\s+\d+\s+\d+\.\d$", r.stdout, re.M), r.stdout
