@@ -35,13 +35,12 @@ from sqlalchemy import (
     exists,
     func,
     literal_column,
-    not_,
     or_,
     select,
     true,
 )
 
-from cunzhi.cadres.models import Cadre, Checkin, CheckinReview, Posting
+from cunzhi.cadres.models import Cadre, Checkin, CheckinReview, Posting, PresenceMonth
 from cunzhi.config import get_settings
 from cunzhi.divisions.models import Division
 from cunzhi.funds.models import Budget, BudgetLine, Claim
@@ -309,16 +308,15 @@ def _presence(p: Principal, township: bool) -> Any:
                      or_(Posting.end_date.is_(None), and_(Posting.end_date >= first,
                                                           Posting.end_date >= Posting.start_date)))
               .group_by(Posting.cadre_id, Posting.village_id).subquery("posted"))
-    flagged = func.cardinality(Checkin.flags) > 0
-    counts = or_(not_(flagged), CheckinReview.decision == "accepted")
-    seen = (select(Checkin.cadre_id, Checkin.village_id,
-                   func.count(func.distinct(Checkin.local_date)).filter(counts).label("days"),
-                   func.count().filter(flagged & CheckinReview.decision.is_(None)).label("flagged_pending"),
-                   func.count().filter(flagged & (CheckinReview.decision == "accepted")).label("flagged_accepted"),
-                   func.count().filter(flagged & (CheckinReview.decision == "rejected")).label("flagged_rejected"))
-            .outerjoin(CheckinReview, CheckinReview.checkin_id == Checkin.id)
-            .where(Checkin.village_id.in_(scoped), Checkin.local_date.between(first, last))
-            .group_by(Checkin.cadre_id, Checkin.village_id).subquery("seen"))
+    # The month's check-ins as cadre_presence_months keeps them (triggers, same transaction): one
+    # row per cadre and village instead of a month of check-ins. A cadre checks in once a day per
+    # village, so its check-ins that count are its days present.
+    pm = PresenceMonth
+    seen = (select(pm.cadre_id, pm.village_id, pm.days, pm.flagged_pending, pm.flagged_accepted,
+                   pm.flagged_rejected)
+            .where(pm.village_id.in_(scoped), pm.month == first,
+                   pm.days + pm.flagged_pending + pm.flagged_rejected > 0)
+            .subquery("seen"))
     cadre_id = func.coalesce(posted.c.cadre_id, seen.c.cadre_id)
     village_id = func.coalesce(posted.c.village_id, seen.c.village_id)
     posted_days = func.coalesce(posted.c.posted_days, 0)
