@@ -52,7 +52,8 @@ async def load_more(scale: float) -> dict[str, Any]:
 
     Triggers (the ledger's balance, append-only guards) and foreign-key checks are skipped for the
     load (session_replication_role = replica); the accounts' balances are then set to their ledger
-    sums in one statement, so the data is what the triggers would have kept."""
+    sums in one statement and cadre_presence_months is rebuilt, so the data is what the triggers would
+    have kept."""
     import asyncpg
 
     rng = random.Random(17)
@@ -189,6 +190,8 @@ async def load_more(scale: float) -> dict[str, Any]:
             "UPDATE funds_accounts a SET balance = s.total FROM (SELECT village_id, sum(amount) AS total "
             "FROM funds_ledger_entries GROUP BY village_id) s WHERE s.village_id = a.village_id")
         await conn.execute("SET session_replication_role = origin")
+        # The load skipped the triggers that keep cadre_presence_months: fill it as they would have.
+        await conn.execute("SELECT cadre_presence_months_rebuild()")
         await conn.execute("ANALYZE")
         province_user = await conn.fetchval(
             "INSERT INTO users (username, password_hash, display_name, role, division_code, is_active) "
@@ -224,8 +227,10 @@ async def time_bare(dsn: str, principal: Any, panel: str, n: int) -> list[float]
     import asyncpg
 
     from cunzhi.dashboards import service
+    from cunzhi.kit.prepared import READ_SERVER_SETTINGS
 
-    conn = await asyncpg.connect(dsn)
+    # the read pool's session settings (JIT off), so both sides run the same plans
+    conn = await asyncpg.connect(dsn, server_settings=READ_SERVER_SETTINGS)
     try:
         reader = BareReader(conn)
         out = []

@@ -202,6 +202,26 @@ class Checkin(Base):
     __mapper_args__ = {"eager_defaults": True}
 
 
+class PresenceMonth(Base):
+    """Check-ins per cadre, village and month, kept by triggers (migration 0200) in the transaction of
+    each check-in and review: `days` that count (unflagged, or flagged and accepted) and flagged ones
+    by review state. The dashboards read this instead of a month of check-ins."""
+
+    __tablename__ = "cadre_presence_months"
+    __table_args__ = (
+        Index("ix_cadre_presence_months_village_month", "village_id", "month"),
+        Index("ix_cadre_presence_months_month", "month"),
+    )
+
+    cadre_id: Mapped[int] = mapped_column(ForeignKey("cadres.id"), primary_key=True)
+    village_id: Mapped[int] = mapped_column(ForeignKey("villages.id"), primary_key=True)
+    month: Mapped[date] = mapped_column(Date, primary_key=True)  # the month's first day
+    days: Mapped[int] = mapped_column(Integer)
+    flagged_pending: Mapped[int] = mapped_column(Integer)
+    flagged_accepted: Mapped[int] = mapped_column(Integer)
+    flagged_rejected: Mapped[int] = mapped_column(Integer)
+
+
 class CheckinReview(Base):
     """The county's or township's decision on a flagged check-in (accepted: it counts). Once each;
     append-only."""

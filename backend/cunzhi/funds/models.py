@@ -265,6 +265,8 @@ class Event(Base):
     __table_args__ = (
         CheckConstraint(f"entity IN ({sql_in(EventEntity)})", name="entity"),
         Index("ix_funds_events_entity", "entity", "entity_id", "id"),
+        # when a claim entered its status (the dashboards' claims waiting), one index probe each
+        Index("ix_funds_events_claim_state", "entity_id", "to_state", "at", postgresql_where=text("entity = 'claim'")),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)

@@ -11,10 +11,10 @@ from typing import Any
 import httpx
 import pytest
 from openpyxl import load_workbook
-from sqlalchemy import select, update
+from sqlalchemy import select, text, update
 
 from cunzhi.auth.models import User
-from cunzhi.cadres.models import Checkin, CheckinReview, Posting
+from cunzhi.cadres.models import Checkin, CheckinReview, Posting, PresenceMonth
 from cunzhi.divisions.models import Division
 from cunzhi.funds.models import Budget, BudgetLine, Claim
 from cunzhi.kit import clock
@@ -336,3 +336,55 @@ async def test_bad_input_is_a_clear_422(client, token_for) -> None:  # type: ign
         assert r.status_code == 422 and r.headers["content-type"].startswith("application/problem+json"), (path, r.text)
     r = await client.get(BASE + "/nope/export.xlsx", headers=h)
     assert r.status_code == 422
+
+
+async def _presence_recount(db) -> dict[tuple[int, int, date], tuple[int, int, int, int]]:  # type: ignore[no-untyped-def]
+    """cadre_presence_months as a plain recount of the check-ins and their reviews."""
+    reviews = {r.checkin_id: r.decision for r in (await db.execute(select(CheckinReview))).scalars()}
+    out: dict[tuple[int, int, date], list[int]] = defaultdict(lambda: [0, 0, 0, 0])
+    for c in (await db.execute(select(Checkin))).scalars():
+        row, decision = out[(c.cadre_id, c.village_id, c.local_date.replace(day=1))], reviews.get(c.id)
+        row[0] += not c.flags or decision == "accepted"
+        row[1] += bool(c.flags) and decision is None
+        row[2] += bool(c.flags) and decision == "accepted"
+        row[3] += bool(c.flags) and decision == "rejected"
+    return {k: (v[0], v[1], v[2], v[3]) for k, v in out.items()}
+
+
+async def _presence_table(db) -> dict[tuple[int, int, date], tuple[int, int, int, int]]:  # type: ignore[no-untyped-def]
+    return {(m.cadre_id, m.village_id, m.month): (m.days, m.flagged_pending, m.flagged_accepted, m.flagged_rejected)
+            for m in (await db.execute(select(PresenceMonth))).scalars() if m.days or m.flagged_pending
+            or m.flagged_rejected}
+
+
+async def test_presence_summary_follows_checkins_and_reviews(client, db, token_for, extra) -> None:  # type: ignore[no-untyped-def]
+    """The cadre panel reads cadre_presence_months: the triggers keep it equal to a recount after a
+    flagged check-in arrives and after it is reviewed, and the rebuild (for bulk loads) agrees."""
+    h = await token_for("admin")
+    assert await _presence_table(db) == await _presence_recount(db)
+    posting = (await db.execute(select(Posting).where(Posting.end_date.is_(None)).order_by(Posting.id))).scalars().all()[0]
+    today = clock.local_today()
+    prev_last = today.replace(day=1) - timedelta(days=1)
+    month = f"{prev_last.year:04d}-{prev_last.month:02d}"
+    taken = set((await db.execute(select(Checkin.local_date).where(
+        Checkin.cadre_id == posting.cadre_id, Checkin.village_id == posting.village_id))).scalars())
+    day = next(prev_last - timedelta(days=i) for i in range(28) if prev_last - timedelta(days=i) not in taken)
+    before = (await _get(client, h, "/cadres", month=month))["totals"]
+    user_id = (await db.execute(select(User.id).where(User.username == "cadre01"))).scalar_one()
+    c = Checkin(cadre_id=posting.cadre_id, village_id=posting.village_id, user_id=user_id, body_hash="t",
+                checked_at=datetime.combine(day, time(9), tzinfo=clock.zone()), lat=45.0, lng=126.0,
+                accuracy_m=10.0, flags=["far_from_village"])
+    db.add(c)
+    await db.flush()
+    assert await _presence_table(db) == await _presence_recount(db)
+    after = (await _get(client, h, "/cadres", month=month))["totals"]
+    assert (after["flagged_pending"], after["days"]) == (before["flagged_pending"] + 1, before["days"])
+    db.add(CheckinReview(checkin_id=c.id, village_id=c.village_id, decision="accepted", reviewed_by="admin"))
+    await db.flush()
+    assert await _presence_table(db) == await _presence_recount(db)
+    reviewed = (await _get(client, h, "/cadres", month=month))["totals"]
+    assert (reviewed["flagged_pending"], reviewed["flagged_accepted"], reviewed["days"]) == (
+        before["flagged_pending"], before["flagged_accepted"] + 1, before["days"] + 1)
+    kept = await _presence_table(db)
+    await db.execute(text("SELECT cadre_presence_months_rebuild()"))
+    assert await _presence_table(db) == kept
