@@ -1,0 +1,43 @@
+export const zhCN = {
+  disclosures: {
+    board: '村务公开月度看板',
+    township: '乡镇',
+    month: '月份',
+    noRound: '该月尚未安排公开',
+    village: '村',
+    status: '状态',
+    publishBy: '公开截止日',
+    publishedAt: '公开时间',
+    reviews: '监委会审阅',
+    inspections: '检查',
+    late: '逾期',
+    fixBy: '整改期限',
+    lock: '锁定本月',
+    lockConfirm: '锁定后本月的公开内容不能再修改，确定锁定吗？',
+    locked: '本月已锁定',
+    statuses: { pending: '未公开', published: '已公开', passed: '检查通过', failed: '检查不合格' },
+    roundStatuses: { planned: '筹备中', open: '公开中', locked: '已锁定' },
+  },
+}
+
+export const en: typeof zhCN = {
+  disclosures: {
+    board: 'Monthly disclosure board',
+    township: 'Township',
+    month: 'Month',
+    noRound: 'No disclosure round for this month',
+    village: 'Village',
+    status: 'Status',
+    publishBy: 'Publish by',
+    publishedAt: 'Published at',
+    reviews: 'Committee reviews',
+    inspections: 'Inspections',
+    late: 'Late',
+    fixBy: 'Fix by',
+    lock: 'Lock the month',
+    lockConfirm: 'Once locked, this month can no longer be changed. Lock it?',
+    locked: 'The month is locked',
+    statuses: { pending: 'Not published', published: 'Published', passed: 'Passed', failed: 'Failed' },
+    roundStatuses: { planned: 'Planned', open: 'Open', locked: 'Locked' },
+  },
+}
