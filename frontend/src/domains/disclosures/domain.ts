@@ -15,5 +15,23 @@ export default defineDomain({
       meta: { titleKey: 'disclosures.board', roles: BOARD_READERS },
     },
   ],
+  mobileRoutes: [
+    {
+      path: 'disclosure-review',
+      name: 'm-disclosure-review',
+      component: () => import('./mobile/CommitteeReview.vue'),
+      meta: { titleKey: 'disclosures.mobile.title', roles: ['supervision_committee'] },
+    },
+  ],
+  mobileShortcuts: [
+    {
+      key: 'disclosure-review',
+      labelKey: 'disclosures.mobile.shortcut',
+      icon: 'eye-o',
+      to: { name: 'm-disclosure-review' },
+      roles: ['supervision_committee'],
+      order: 32,
+    },
+  ],
   messages: { 'zh-CN': zhCN, en },
 })

@@ -17,6 +17,15 @@ export const zhCN = {
     locked: '本月已锁定',
     statuses: { pending: '未公开', published: '已公开', passed: '检查通过', failed: '检查不合格' },
     roundStatuses: { planned: '筹备中', open: '公开中', locked: '已锁定' },
+    mobile: {
+      title: '村务公开审阅',
+      shortcut: '审阅村务公开',
+      unpublished: '尚未公开',
+      opinion: '审阅意见',
+      opinionRequired: '请填写审阅意见',
+      send: '提交意见',
+      recorded: '意见已记录',
+    },
   },
 }
 
@@ -39,5 +48,14 @@ export const en: typeof zhCN = {
     locked: 'The month is locked',
     statuses: { pending: 'Not published', published: 'Published', passed: 'Passed', failed: 'Failed' },
     roundStatuses: { planned: 'Planned', open: 'Open', locked: 'Locked' },
+    mobile: {
+      title: 'Disclosure review',
+      shortcut: 'Review the disclosure',
+      unpublished: 'Not published yet',
+      opinion: 'Opinion',
+      opinionRequired: 'Please write your opinion',
+      send: 'Record opinion',
+      recorded: 'Opinion recorded',
+    },
   },
 }
