@@ -17,6 +17,7 @@ export const zhCN = {
     locked: '本月已锁定',
     statuses: { pending: '未公开', published: '已公开', passed: '检查通过', failed: '检查不合格' },
     roundStatuses: { planned: '筹备中', open: '公开中', locked: '已锁定' },
+    inspection: { title: '检查公开情况', result: '检查结论', findings: '检查意见', send: '记录检查', cancel: '取消', recorded: '检查已记录', action: '检查' },
     mobile: {
       title: '村务公开审阅',
       shortcut: '审阅村务公开',
@@ -48,6 +49,7 @@ export const en: typeof zhCN = {
     locked: 'The month is locked',
     statuses: { pending: 'Not published', published: 'Published', passed: 'Passed', failed: 'Failed' },
     roundStatuses: { planned: 'Planned', open: 'Open', locked: 'Locked' },
+    inspection: { title: 'Inspect the disclosure', result: 'Result', findings: 'Findings', send: 'Record inspection', cancel: 'Cancel', recorded: 'Inspection recorded', action: 'Inspect' },
     mobile: {
       title: 'Disclosure review',
       shortcut: 'Review the disclosure',
