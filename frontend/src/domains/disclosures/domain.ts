@@ -14,6 +14,12 @@ export default defineDomain({
       component: () => import('./desktop/MonthBoard.vue'),
       meta: { titleKey: 'disclosures.board', roles: BOARD_READERS },
     },
+    {
+      path: 'disclosure-board/:roundId(\\d+)/villages/:code(\\d{12})',
+      name: 'disclosure-village',
+      component: () => import('./desktop/VillageMonth.vue'),
+      meta: { titleKey: 'disclosures.page.title', roles: [...BOARD_READERS, 'village_committee'] },
+    },
   ],
   mobileRoutes: [
     {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { rowTone } from './types'
+import { entryErrors, isStale, itemsOf, monthActions, rowTone, type DisclosureItem } from './types'
 
 describe('rowTone', () => {
   it('marks a failed row above a late one, and a late one above its status', () => {
@@ -7,5 +7,44 @@ describe('rowTone', () => {
     expect(rowTone({ status: 'pending', late: true })).toBe('warning')
     expect(rowTone({ status: 'passed', late: false })).toBe('success')
     expect(rowTone({ status: 'published', late: false })).toBe('info')
+  })
+})
+
+const round = (status: 'planned' | 'open' | 'locked') =>
+  ({ status }) as unknown as Parameters<typeof monthActions>[1]['round']
+
+describe('monthActions', () => {
+  it('offers item editing to the township while the round is not locked', () => {
+    expect(monthActions(['manage_round', 'lock', 'correct'], { allowed_actions: ['inspect'], round: round('planned') }))
+      .toEqual({ editItems: true, publish: false, correct: true })
+    expect(monthActions(['correct'], { allowed_actions: [], round: round('locked') }))
+      .toEqual({ editItems: false, publish: false, correct: true })
+  })
+  it('offers publish only in an open round and when the server allows it', () => {
+    expect(monthActions([], { allowed_actions: ['publish', 'upload'], round: round('open') }).publish).toBe(true)
+    expect(monthActions([], { allowed_actions: ['publish'], round: round('planned') }).publish).toBe(false)
+    expect(monthActions([], { allowed_actions: ['upload'], round: round('open') }).publish).toBe(false)
+    expect(monthActions(['manage_round'], { allowed_actions: ['publish'], round: round('locked') }))
+      .toEqual({ editItems: false, publish: false, correct: false })
+  })
+})
+
+describe('itemsOf', () => {
+  const item = (id: number, section: DisclosureItem['section'], sort: number) =>
+    ({ id, section, sort, kind: 'new', updates_item_id: null, title: `i${id}`, guidance: '', version: 1 }) as DisclosureItem
+  it('keeps one section, by sort then id', () => {
+    const items = [item(3, 'party', 1), item(1, 'village', 0), item(2, 'party', 1), item(4, 'party', 0)]
+    expect(itemsOf(items, 'party').map((i) => i.id)).toEqual([4, 2, 3])
+    expect(itemsOf(items, 'finance')).toEqual([])
+  })
+})
+
+describe('isStale / entryErrors', () => {
+  it('treats 412 and 409 as stale, not 422', () => {
+    expect([412, 409, 422, 428].map(isStale)).toEqual([true, true, false, false])
+  })
+  it('puts an entry error on the item sent at that index', () => {
+    const sent = [{ item_id: 7 }, { item_id: 9 }]
+    expect(entryErrors(sent, { 'entries.1.text': '太长', entries: '缺少', 'entries.5.text': 'x' })).toEqual({ 9: '太长' })
   })
 })

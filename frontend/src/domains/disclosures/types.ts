@@ -12,3 +12,45 @@ export function rowTone(row: Pick<BoardRow, 'status' | 'late'>): 'danger' | 'war
   if (row.status === 'passed') return 'success'
   return 'info'
 }
+
+export type VillageDisclosure = components['schemas']['VillageDisclosure']
+export type DisclosureItem = components['schemas']['DisclosureItemOut']
+export type Section = DisclosureItem['section']
+export const SECTIONS: Section[] = ['party', 'village', 'finance']
+
+/** What the village month page offers, from the server's allowed actions (round and village). */
+export interface MonthActions {
+  editItems: boolean
+  publish: boolean
+  correct: boolean
+}
+
+export function monthActions(roundActions: readonly string[], village: Pick<VillageDisclosure, 'allowed_actions' | 'round'>): MonthActions {
+  const open = village.round.status !== 'locked'
+  return {
+    editItems: open && roundActions.includes('manage_round'),
+    publish: open && village.round.status === 'open' && village.allowed_actions.includes('publish'),
+    correct: roundActions.includes('correct'),
+  }
+}
+
+/** The items of one section in their order (sort, then id), as the server lists them. */
+export function itemsOf(items: readonly DisclosureItem[], section: Section): DisclosureItem[] {
+  return items.filter((i) => i.section === section).sort((a, b) => a.sort - b.sort || a.id - b.id)
+}
+
+/** A 412 (read before someone else's change) or 409 (the month moved on) means the page is stale. */
+export function isStale(status: number): boolean {
+  return status === 412 || status === 409
+}
+
+/** The server's `entries.N.text` / `entries.N.item_id` errors, keyed by the item they concern. */
+export function entryErrors(sent: readonly { item_id: number }[], fields: Record<string, string>): Record<number, string> {
+  const out: Record<number, string> = {}
+  for (const [key, msg] of Object.entries(fields)) {
+    const m = /^entries\.(\d+)\./.exec(key)
+    const entry = m ? sent[Number(m[1])] : undefined
+    if (entry && !(entry.item_id in out)) out[entry.item_id] = msg
+  }
+  return out
+}
