@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { entryErrors, isStale, itemsOf, monthActions, rowTone, type DisclosureItem } from './types'
+import { entryErrors, isStale, itemsOf, monthActions, nextSort, rowTone, type DisclosureItem } from './types'
 
 describe('rowTone', () => {
   it('marks a failed row above a late one, and a late one above its status', () => {
@@ -36,6 +36,11 @@ describe('itemsOf', () => {
     const items = [item(3, 'party', 1), item(1, 'village', 0), item(2, 'party', 1), item(4, 'party', 0)]
     expect(itemsOf(items, 'party').map((i) => i.id)).toEqual([4, 2, 3])
     expect(itemsOf(items, 'finance')).toEqual([])
+  })
+  it('puts a new item after the section\'s last', () => {
+    const items = [item(1, 'party', 20), item(2, 'village', 40)]
+    expect(nextSort(items, 'party')).toBe(30)
+    expect(nextSort(items, 'finance')).toBe(10)
   })
 })
 

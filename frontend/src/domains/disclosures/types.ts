@@ -39,6 +39,11 @@ export function itemsOf(items: readonly DisclosureItem[], section: Section): Dis
   return items.filter((i) => i.section === section).sort((a, b) => a.sort - b.sort || a.id - b.id)
 }
 
+/** A new item goes after the section's last one (template items are spaced by ten). */
+export function nextSort(items: readonly DisclosureItem[], section: Section): number {
+  return Math.min(10000, Math.max(0, ...items.filter((i) => i.section === section).map((i) => i.sort)) + 10)
+}
+
 /** A 412 (read before someone else's change) or 409 (the month moved on) means the page is stale. */
 export function isStale(status: number): boolean {
   return status === 412 || status === 409
