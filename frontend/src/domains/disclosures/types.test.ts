@@ -16,16 +16,18 @@ const round = (status: 'planned' | 'open' | 'locked') =>
 describe('monthActions', () => {
   it('offers item editing to the township while the round is not locked', () => {
     expect(monthActions(['manage_round', 'lock', 'correct'], { allowed_actions: ['inspect'], round: round('planned') }))
-      .toEqual({ editItems: true, publish: false, correct: true })
+      .toEqual({ editItems: true, publish: false, correct: true, upload: false })
     expect(monthActions(['correct'], { allowed_actions: [], round: round('locked') }))
-      .toEqual({ editItems: false, publish: false, correct: true })
+      .toEqual({ editItems: false, publish: false, correct: true, upload: false })
   })
   it('offers publish only in an open round and when the server allows it', () => {
     expect(monthActions([], { allowed_actions: ['publish', 'upload'], round: round('open') }).publish).toBe(true)
     expect(monthActions([], { allowed_actions: ['publish'], round: round('planned') }).publish).toBe(false)
-    expect(monthActions([], { allowed_actions: ['upload'], round: round('open') }).publish).toBe(false)
+    expect(monthActions([], { allowed_actions: ['upload'], round: round('open') })).toEqual({
+      editItems: false, publish: false, correct: false, upload: true,
+    })
     expect(monthActions(['manage_round'], { allowed_actions: ['publish'], round: round('locked') }))
-      .toEqual({ editItems: false, publish: false, correct: false })
+      .toEqual({ editItems: false, publish: false, correct: false, upload: false })
   })
 })
 

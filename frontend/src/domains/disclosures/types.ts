@@ -23,6 +23,7 @@ export interface MonthActions {
   editItems: boolean
   publish: boolean
   correct: boolean
+  upload: boolean
 }
 
 export function monthActions(roundActions: readonly string[], village: Pick<VillageDisclosure, 'allowed_actions' | 'round'>): MonthActions {
@@ -31,6 +32,7 @@ export function monthActions(roundActions: readonly string[], village: Pick<Vill
     editItems: open && roundActions.includes('manage_round'),
     publish: open && village.round.status === 'open' && village.allowed_actions.includes('publish'),
     correct: roundActions.includes('correct'),
+    upload: open && village.allowed_actions.includes('upload'),
   }
 }
 
