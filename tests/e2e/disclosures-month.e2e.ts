@@ -62,6 +62,11 @@ describe('village month of the disclosure', () => {
     await sec.page.goto(`/disclosure-board/${round.id}/villages/${village}`)
     await settled(sec.page)
     expect(await sec.page.locator('[data-test=add-item-party]').count()).toBe(0)
+    // An attachment goes with the publication.
+    await sec.page.locator('input[data-test=file-input]').setInputFiles({
+      name: '党费收缴明细.pdf', mimeType: 'application/pdf', buffer: Buffer.from('%PDF-1.4\n% test\n'),
+    })
+    await sec.page.locator('[data-test=files]', { hasText: '党费收缴明细.pdf' }).waitFor()
     const texts = sec.page.locator('textarea[data-test^=text-]')
     const n = await texts.count()
     expect(n).toBeGreaterThanOrEqual(5)
