@@ -47,8 +47,12 @@ describe('itemsOf', () => {
 })
 
 describe('isStale / entryErrors', () => {
-  it('treats 412 and 409 as stale, not 422', () => {
-    expect([412, 409, 422, 428].map(isStale)).toEqual([true, true, false, false])
+  it('treats 412 and a 409 about the month moving on as stale, not other conflicts or 422', () => {
+    expect(isStale(412)).toBe(true)
+    expect(isStale(409, 'month_locked')).toBe(true)
+    expect(isStale(409, 'already_published')).toBe(true)
+    expect(isStale(409, 'previous_not_locked')).toBe(false)
+    expect(isStale(422)).toBe(false)
   })
   it('puts an entry error on the item sent at that index', () => {
     const sent = [{ item_id: 7 }, { item_id: 9 }]

@@ -46,9 +46,13 @@ export function nextSort(items: readonly DisclosureItem[], section: Section): nu
   return Math.min(10000, Math.max(0, ...items.filter((i) => i.section === section).map((i) => i.sort)) + 10)
 }
 
-/** A 412 (read before someone else's change) or 409 (the month moved on) means the page is stale. */
-export function isStale(status: number): boolean {
-  return status === 412 || status === 409
+/**
+ * A 412 (read before someone else's change), or a 409 saying the month or the village moved on
+ * since the page was read, means the page is stale; other 409s (e.g. previous_not_locked) are not.
+ */
+const STALE_CONFLICTS = new Set(['month_locked', 'already_published', 'round_not_open'])
+export function isStale(status: number, code?: string): boolean {
+  return status === 412 || (status === 409 && STALE_CONFLICTS.has(code ?? ''))
 }
 
 /** The server's `entries.N.text` / `entries.N.item_id` errors, keyed by the item they concern. */
