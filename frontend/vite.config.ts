@@ -85,7 +85,8 @@ export default defineConfig({
         globPatterns: ['**/*.{js,css,html,svg,png,ico,webmanifest}'],
         globIgnores: ['**/d-*', '**/pwa-512*.png'],
         navigateFallback: '/index.html',
-        navigateFallbackDenylist: [/^\/api\//, /^\/docs/, /^\/openapi/, /^\/redoc/, /^\/public\//],
+        // public.html is its own page (the village's public disclosure), never the app's shell.
+        navigateFallbackDenylist: [/^\/api\//, /^\/docs/, /^\/openapi/, /^\/redoc/, /^\/public\//, /^\/public\.html/],
         cleanupOutdatedCaches: true,
       },
     }),
@@ -100,6 +101,11 @@ export default defineConfig({
     target: 'es2022',
     chunkSizeWarningLimit: 1200,
     rolldownOptions: {
+      // Two pages: the app, and the public village page the notice board's QR code opens.
+      input: {
+        index: fileURLToPath(new URL('./index.html', import.meta.url)),
+        public: fileURLToPath(new URL('./public.html', import.meta.url)),
+      },
       output: {
         // Chunks holding desktop-only libraries or desktop screens are prefixed "d-" so the
         // service worker leaves them out of the phone's precache.

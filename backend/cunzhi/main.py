@@ -183,7 +183,9 @@ def _spa(app: FastAPI, static_dir: Path) -> None:
         candidate = (root / path).resolve()
         if path and candidate.is_file() and candidate.is_relative_to(root):
             # Hashed names under assets/ never change content: cached for a year, never revalidated.
-            headers = {"Cache-Control": "public, max-age=31536000, immutable"} if "/assets/" in f"/{path}" else {}
+            # A page (public.html, the village page of the QR codes) names the current build's assets: revalidated.
+            headers = {"Cache-Control": "public, max-age=31536000, immutable"} if "/assets/" in f"/{path}" \
+                else {"Cache-Control": "no-cache"} if candidate.suffix == ".html" else {}
             return static_file(request, candidate, headers)
         # Mobile pages have their own entry when the build made one.
         mobile = root / "m" / "index.html"

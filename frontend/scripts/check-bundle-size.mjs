@@ -11,6 +11,9 @@
  * tests/api/platform/test_static_files.py fetches the same files through the API and sums the bytes
  * that really cross the wire.
  *
+ * The public village page (public.html, opened from the notice board's QR code by anyone's phone)
+ * is checked too: its JavaScript stays at or under 50 KB gzip and pulls in no UI library, nor Vue.
+ *
  * Usage: node scripts/check-bundle-size.mjs [--budget-kb 250]
  */
 import { readFileSync, existsSync, writeFileSync } from 'node:fs'
@@ -37,9 +40,9 @@ if (!existsSync(graphFile)) {
 const graph = JSON.parse(readFileSync(graphFile, 'utf8'))
 const byFile = new Map(graph.chunks.map((c) => [c.fileName, c]))
 
-const entries = graph.chunks.filter((c) => c.isEntry)
+const entries = graph.chunks.filter((c) => c.isEntry && c.facadeModuleId === 'index.html')
 if (entries.length !== 1) {
-  console.error(`expected one entry chunk, found ${entries.length}`)
+  console.error(`expected one entry chunk for index.html, found ${entries.length}`)
   process.exit(2)
 }
 const starts = [
@@ -104,5 +107,39 @@ if (total > budget) {
   console.error('desktop-only strings to src/domains/<name>/desktop-i18n.ts')
   failed = true
 }
+// -- the public page: its entry and everything it imports statically ---------------------------
+const PUBLIC_BUDGET = 50 * 1000
+const PUBLIC_FORBIDDEN = /(^|\/)node_modules\/(vant|element-plus|@element-plus|echarts|zrender|vue-echarts|vue-router|pinia|vue-i18n|@vue)\//
+const publicEntry = graph.chunks.find((c) => c.isEntry && c.facadeModuleId === 'public.html')
+if (!publicEntry) {
+  console.error('the entry chunk of public.html was not found in the build')
+  failed = true
+} else {
+  const files = new Set()
+  const todo = [publicEntry.fileName]
+  while (todo.length) {
+    const file = todo.pop()
+    if (files.has(file)) continue
+    files.add(file)
+    todo.push(...(byFile.get(file)?.imports ?? []))
+  }
+  let publicTotal = 0
+  for (const file of files) {
+    const shipped = join(dist, `${file}.gz`)
+    publicTotal += existsSync(shipped) ? readFileSync(shipped).length : readFileSync(join(dist, file)).length
+    for (const id of byFile.get(file)?.moduleIds ?? []) {
+      if (PUBLIC_FORBIDDEN.test(id)) {
+        console.error(`the public page pulls in ${id} (${file})`)
+        failed = true
+      }
+    }
+  }
+  console.log(`public page (JavaScript): ${kb(publicTotal)} kB gzip in ${files.size} files (budget ${PUBLIC_BUDGET / 1000} kB)`)
+  if (publicTotal > PUBLIC_BUDGET) {
+    console.error(`the public page is over its budget by ${((publicTotal - PUBLIC_BUDGET) / 1000).toFixed(1)} kB`)
+    failed = true
+  }
+}
+
 if (failed) process.exit(1)
 console.log('bundle check: ok')
