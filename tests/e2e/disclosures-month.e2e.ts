@@ -1,6 +1,6 @@
 /**
- * Disclosures: the township opens the month's round, opens a village from the board and adds a
- * party item; the village committee writes every item's text and publishes, and the finance section
+ * Disclosures: the township fixes the month's round on the empty board, opens a village from it
+ * and adds a party item; the village committee writes every item's text and publishes, and the finance section
  * appears frozen from the books with its hash.
  */
 import { describe, expect, it } from 'vitest'
@@ -26,27 +26,20 @@ describe('village month of the disclosure', () => {
   }
 
   it('adds an item on the village page and publishes the month', async () => {
-    // The round of this month for the secretary's township (the board has no "new round" yet).
     const secretary = await token('secretary01')
     const me = await call<{ scope: { code: string } }>(secretary, '/api/v1/auth/me')
     const village = me.scope.code
-    const township = village.slice(0, 9) + '000'
-    const official = await token('township01')
-    const now = new Date()
-    const [year, month] = [now.getFullYear(), now.getMonth() + 1]
-    const last = new Date(year, month, 0).getDate()
-    const round = await call<{ id: number }>(official, '/api/v1/disclosures/rounds', {
-      method: 'POST',
-      body: JSON.stringify({ township_code: township, year, month, publish_by: `${year}-${String(month).padStart(2, '0')}-${last}` }),
-    })
 
-    // The township official opens the village from the board and adds a party item.
+    // The township official fixes this month's round on the empty board, then opens the village
+    // and adds a party item.
     const town = await j.desktop()
     await login(town.page, 'township01')
     await town.page.goto('/disclosure-board')
     await settled(town.page)
+    await town.page.locator('[data-test=open-round]').click()
     await town.page.locator(`[data-test=open-${village}]`).click()
-    await town.page.waitForURL(`**/disclosure-board/${round.id}/villages/${village}`)
+    await town.page.waitForURL(`**/disclosure-board/*/villages/${village}`)
+    const round = { id: Number(/disclosure-board\/(\d+)\//.exec(town.page.url())![1]) }
     await settled(town.page)
     await town.page.locator('[data-test=add-item-party]').click()
     await town.page.locator('input[data-test=item-title]').fill('党费收缴情况')
