@@ -20,6 +20,12 @@ export default defineDomain({
       component: () => import('./desktop/VillageMonth.vue'),
       meta: { titleKey: 'disclosures.page.title', roles: [...BOARD_READERS, 'village_committee'] },
     },
+    {
+      path: 'disclosure-mine',
+      name: 'disclosure-mine',
+      component: () => import('./desktop/MyVillageMonth.vue'),
+      meta: { titleKey: 'disclosures.mine', roles: ['village_committee'] },
+    },
   ],
   mobileRoutes: [
     {

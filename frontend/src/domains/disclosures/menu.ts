@@ -2,5 +2,6 @@ import { Calendar } from '@element-plus/icons-vue'
 import { defineMenu } from '../types'
 
 export default defineMenu([
+  { key: 'disclosure-mine', labelKey: 'disclosures.mine', icon: Calendar, to: { name: 'disclosure-mine' }, order: 72 },
   { key: 'disclosure-board', labelKey: 'disclosures.board', icon: Calendar, to: { name: 'disclosure-board' }, order: 72 },
 ])
