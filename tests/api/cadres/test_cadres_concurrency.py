@@ -7,12 +7,9 @@ released both insert together and the unique constraint on (cadre, village, loca
 """
 
 import asyncio
-import os
-import secrets
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
-import asyncpg
 import httpx
 import pytest
 from sqlalchemy import func, select, text
@@ -20,53 +17,34 @@ from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
-    create_async_engine,
 )
-
-from cunzhi.db import normalise_url
 
 COUNTY, TOWNSHIP, VILLAGE = "239997000000", "239997100000", "239997100201"
 
 
-def _dsn(url: str, db: str) -> str:
-    head, _, tail = normalise_url(url).replace("postgresql+asyncpg://", "postgresql://", 1).partition("?")
-    return head.rsplit("/", 1)[0] + "/" + db + ("?" + tail if tail else "")
-
 
 @pytest.fixture(scope="module")
-async def own_db(engine: AsyncEngine) -> AsyncIterator[AsyncEngine]:
+async def own_db(own_database) -> AsyncIterator[AsyncEngine]:  # type: ignore[no-untyped-def]
     from cunzhi.auth.models import User
     from cunzhi.cadres.models import Cadre
-    from cunzhi.cli import run_migrations
     from cunzhi.divisions.models import Division
     from cunzhi.villages.models import Village
 
-    base = os.environ["DATABASE_URL"]
-    name = f"cunzhi_checkin_race_{secrets.token_hex(4)}"
-    admin = await asyncpg.connect(_dsn(base, "postgres"))
-    await admin.execute(f'CREATE DATABASE "{name}"')
-    url = normalise_url(_dsn(base, name)).replace("postgresql://", "postgresql+asyncpg://", 1)
-    try:
-        await asyncio.to_thread(run_migrations, url)
-        eng = create_async_engine(url, pool_size=6)
-        async with async_sessionmaker(eng, expire_on_commit=False)() as s, s.begin():
-            s.add(Division(code=COUNTY, name="竞态县", level="county"))
-            await s.flush()
-            s.add(Division(code=TOWNSHIP, name="竞态镇", level="township", parent_code=COUNTY))
-            await s.flush()
-            village = Village(code=VILLAGE, name="竞态村", township_code=TOWNSHIP, county_code=COUNTY, status="weak")
-            s.add(village)
-            await s.flush()
-            user = User(username="race_cadre", password_hash="x", display_name="驻村干部", role="cadre",
-                        village_id=village.id)
-            s.add(user)
-            await s.flush()
-            s.add(Cadre(county_code=COUNTY, name="竞态干部", home_unit="县局", user_id=user.id))
-        yield eng
-        await eng.dispose()
-    finally:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await admin.close()
+    eng = await own_database("cunzhi_checkin_race", pool_size=6)
+    async with async_sessionmaker(eng, expire_on_commit=False)() as s, s.begin():
+        s.add(Division(code=COUNTY, name="竞态县", level="county"))
+        await s.flush()
+        s.add(Division(code=TOWNSHIP, name="竞态镇", level="township", parent_code=COUNTY))
+        await s.flush()
+        village = Village(code=VILLAGE, name="竞态村", township_code=TOWNSHIP, county_code=COUNTY, status="weak")
+        s.add(village)
+        await s.flush()
+        user = User(username="race_cadre", password_hash="x", display_name="驻村干部", role="cadre",
+                    village_id=village.id)
+        s.add(user)
+        await s.flush()
+        s.add(Cadre(county_code=COUNTY, name="竞态干部", home_unit="县局", user_id=user.id))
+    yield eng
 
 
 @pytest.fixture(scope="module")

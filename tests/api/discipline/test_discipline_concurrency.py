@@ -6,57 +6,36 @@ The test holds the village's row lock (the inserts' foreign-key check waits for 
 requests wait, then lets them go together."""
 
 import asyncio
-import os
-import secrets
 from collections.abc import AsyncIterator
 
-import asyncpg
 import httpx
 import pytest
 from sqlalchemy import func, select, text
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
-
-from cunzhi.db import normalise_url
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 COUNTY, TOWNSHIP, VILLAGE = "239995000000", "239995100000", "239995100201"
 
 
-def _dsn(url: str, db: str) -> str:
-    head, _, tail = normalise_url(url).replace("postgresql+asyncpg://", "postgresql://", 1).partition("?")
-    return head.rsplit("/", 1)[0] + "/" + db + ("?" + tail if tail else "")
-
 
 @pytest.fixture(scope="module")
-async def own_db(engine: AsyncEngine) -> AsyncIterator[tuple[AsyncEngine, int]]:
+async def own_db(own_database) -> AsyncIterator[tuple[AsyncEngine, int]]:  # type: ignore[no-untyped-def]
     from cunzhi.auth.models import User
-    from cunzhi.cli import run_migrations
     from cunzhi.divisions.models import Division
     from cunzhi.villages.models import Village
 
-    base = os.environ["DATABASE_URL"]
-    name = f"cunzhi_discipline_race_{secrets.token_hex(4)}"
-    admin = await asyncpg.connect(_dsn(base, "postgres"))
-    await admin.execute(f'CREATE DATABASE "{name}"')
-    url = normalise_url(_dsn(base, name)).replace("postgresql://", "postgresql+asyncpg://", 1)
-    try:
-        await asyncio.to_thread(run_migrations, url)
-        eng = create_async_engine(url, pool_size=6)
-        async with async_sessionmaker(eng, expire_on_commit=False)() as s, s.begin():
-            s.add(Division(code=COUNTY, name="竞态县", level="county"))
-            await s.flush()
-            s.add(Division(code=TOWNSHIP, name="竞态镇", level="township", parent_code=COUNTY))
-            await s.flush()
-            village = Village(code=VILLAGE, name="竞态村", township_code=TOWNSHIP, county_code=COUNTY, status="weak")
-            s.add(village)
-            s.add(User(username="race_inspector", password_hash="x", display_name="竞态镇纪委",
-                       role="discipline_inspector", division_code=TOWNSHIP))
-            await s.flush()
-            village_id = village.id
-        yield eng, village_id
-        await eng.dispose()
-    finally:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await admin.close()
+    eng = await own_database("cunzhi_discipline_race", pool_size=6)
+    async with async_sessionmaker(eng, expire_on_commit=False)() as s, s.begin():
+        s.add(Division(code=COUNTY, name="竞态县", level="county"))
+        await s.flush()
+        s.add(Division(code=TOWNSHIP, name="竞态镇", level="township", parent_code=COUNTY))
+        await s.flush()
+        village = Village(code=VILLAGE, name="竞态村", township_code=TOWNSHIP, county_code=COUNTY, status="weak")
+        s.add(village)
+        s.add(User(username="race_inspector", password_hash="x", display_name="竞态镇纪委",
+                   role="discipline_inspector", division_code=TOWNSHIP))
+        await s.flush()
+        village_id = village.id
+    yield eng, village_id
 
 
 @pytest.fixture(scope="module")

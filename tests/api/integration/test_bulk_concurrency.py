@@ -3,63 +3,43 @@ unchanged. Real commits are needed, so this runs on a database of its own (migra
 minimal county). The test holds the first item's key lock until both requests wait for it."""
 
 import asyncio
-import os
-import secrets
 from collections.abc import AsyncIterator
 from datetime import timedelta
 
-import asyncpg
 import httpx
 import pytest
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from cunzhi.db import normalise_url
 from cunzhi.kit import clock
 
 COUNTY, TOWNSHIP, VILLAGE = "239995000000", "239995100000", "239995100201"
 
 
-def _dsn(url: str, db: str) -> str:
-    head, _, tail = normalise_url(url).replace("postgresql+asyncpg://", "postgresql://", 1).partition("?")
-    return head.rsplit("/", 1)[0] + "/" + db + ("?" + tail if tail else "")
-
 
 @pytest.fixture(scope="module")
-async def own_db(engine: AsyncEngine) -> AsyncIterator[tuple[AsyncEngine, int, int]]:
+async def own_db(own_database) -> AsyncIterator[tuple[AsyncEngine, int, int]]:  # type: ignore[no-untyped-def]
     from cunzhi.auth.models import ApiClient
-    from cunzhi.cli import run_migrations
     from cunzhi.divisions.models import Division
     from cunzhi.tasks.models import TaskItem, TaskUnit
     from cunzhi.villages.models import Village
 
-    base = os.environ["DATABASE_URL"]
-    name = f"cunzhi_bulk_race_{secrets.token_hex(4)}"
-    admin = await asyncpg.connect(_dsn(base, "postgres"))
-    await admin.execute(f'CREATE DATABASE "{name}"')
-    url = normalise_url(_dsn(base, name)).replace("postgresql://", "postgresql+asyncpg://", 1)
-    try:
-        await asyncio.to_thread(run_migrations, url)
-        eng = create_async_engine(url, pool_size=8)
-        async with async_sessionmaker(eng, expire_on_commit=False)() as s, s.begin():
-            s.add(Division(code=COUNTY, name="并发县", level="county"))
-            await s.flush()
-            s.add(Division(code=TOWNSHIP, name="并发镇", level="township", parent_code=COUNTY))
-            await s.flush()
-            s.add(Village(code=VILLAGE, name="并发村", township_code=TOWNSHIP, county_code=COUNTY, status="weak"))
-            s.add(TaskUnit(county_code=COUNTY, code="km", name="公里"))
-            item = TaskItem(county_code=COUNTY, category="construction", code="road", name="改路")
-            s.add(item)
-            client = ApiClient(client_id="race-sys", name="并发系统", secret_hash="x", division_code=TOWNSHIP,
-                               is_active=True, scopes=["villages:write", "cadres:write", "tasks:write"])
-            s.add(client)
-            await s.flush()
-            ids = (client.id, item.id)
-        yield eng, *ids
-        await eng.dispose()
-    finally:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await admin.close()
+    eng = await own_database("cunzhi_bulk_race", pool_size=8)
+    async with async_sessionmaker(eng, expire_on_commit=False)() as s, s.begin():
+        s.add(Division(code=COUNTY, name="并发县", level="county"))
+        await s.flush()
+        s.add(Division(code=TOWNSHIP, name="并发镇", level="township", parent_code=COUNTY))
+        await s.flush()
+        s.add(Village(code=VILLAGE, name="并发村", township_code=TOWNSHIP, county_code=COUNTY, status="weak"))
+        s.add(TaskUnit(county_code=COUNTY, code="km", name="公里"))
+        item = TaskItem(county_code=COUNTY, category="construction", code="road", name="改路")
+        s.add(item)
+        client = ApiClient(client_id="race-sys", name="并发系统", secret_hash="x", division_code=TOWNSHIP,
+                           is_active=True, scopes=["villages:write", "cadres:write", "tasks:write"])
+        s.add(client)
+        await s.flush()
+        ids = (client.id, item.id)
+    yield eng, *ids
 
 
 @pytest.fixture(scope="module")

@@ -7,17 +7,12 @@ wait there, then released together.
 """
 
 import asyncio
-import os
-import secrets
 from collections.abc import AsyncIterator
 
-import asyncpg
 import httpx
 import pytest
 from sqlalchemy import func, select, text
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
-
-from cunzhi.db import normalise_url
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 COUNTY, TOWNSHIP = "239998000000", "239998100000"
 VILLAGES = {
@@ -28,44 +23,28 @@ VILLAGES = {
 UNITS = {"PU-R1": ["economic"], "PU-R2": ["political_legal"], "PU-R3": ["party_mass"], "PU-R4": ["technical"]}
 
 
-def _dsn(url: str, db: str) -> str:
-    head, _, tail = normalise_url(url).replace("postgresql+asyncpg://", "postgresql://", 1).partition("?")
-    return head.rsplit("/", 1)[0] + "/" + db + ("?" + tail if tail else "")
-
 
 @pytest.fixture(scope="module")
-async def own_db(engine: AsyncEngine) -> AsyncIterator[AsyncEngine]:
+async def own_db(own_database) -> AsyncIterator[AsyncEngine]:  # type: ignore[no-untyped-def]
     from cunzhi.auth.models import User
-    from cunzhi.cli import run_migrations
     from cunzhi.divisions.models import Division
     from cunzhi.partners.models import PartnerUnit
     from cunzhi.villages.models import Village
 
-    base = os.environ["DATABASE_URL"]
-    name = f"cunzhi_pair_race_{secrets.token_hex(4)}"
-    admin = await asyncpg.connect(_dsn(base, "postgres"))
-    await admin.execute(f'CREATE DATABASE "{name}"')
-    url = normalise_url(_dsn(base, name)).replace("postgresql://", "postgresql+asyncpg://", 1)
-    try:
-        await asyncio.to_thread(run_migrations, url)
-        eng = create_async_engine(url, pool_size=6)
-        async with async_sessionmaker(eng, expire_on_commit=False)() as s, s.begin():
-            s.add(Division(code=COUNTY, name="竞态县", level="county"))
-            await s.flush()
-            s.add(Division(code=TOWNSHIP, name="竞态镇", level="township", parent_code=COUNTY))
-            await s.flush()
-            for i, (code, cats) in enumerate(VILLAGES.items()):
-                s.add(Village(code=code, name=f"竞态{i}村", township_code=TOWNSHIP, county_code=COUNTY,
-                              status="weak", problem_categories=cats))
-            for code, strengths in UNITS.items():
-                s.add(PartnerUnit(code=code, name=f"单位{code}", county_code=COUNTY, strengths=strengths))
-            s.add(User(username="race_admin", password_hash="x", display_name="县管理员", role="county_admin",
-                       division_code=COUNTY))
-        yield eng
-        await eng.dispose()
-    finally:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await admin.close()
+    eng = await own_database("cunzhi_pair_race", pool_size=6)
+    async with async_sessionmaker(eng, expire_on_commit=False)() as s, s.begin():
+        s.add(Division(code=COUNTY, name="竞态县", level="county"))
+        await s.flush()
+        s.add(Division(code=TOWNSHIP, name="竞态镇", level="township", parent_code=COUNTY))
+        await s.flush()
+        for i, (code, cats) in enumerate(VILLAGES.items()):
+            s.add(Village(code=code, name=f"竞态{i}村", township_code=TOWNSHIP, county_code=COUNTY,
+                          status="weak", problem_categories=cats))
+        for code, strengths in UNITS.items():
+            s.add(PartnerUnit(code=code, name=f"单位{code}", county_code=COUNTY, strengths=strengths))
+        s.add(User(username="race_admin", password_hash="x", display_name="县管理员", role="county_admin",
+                   division_code=COUNTY))
+    yield eng
 
 
 @pytest.fixture(scope="module")

@@ -7,66 +7,45 @@ the round's row lock until both are waiting there, then released together.
 """
 
 import asyncio
-import os
-import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable
 
-import asyncpg
 import httpx
 import pytest
 from sqlalchemy import func, select, text
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
-
-from cunzhi.db import normalise_url
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 COUNTY, TOWNSHIP = "239999000000", "239999100000"
 VILLAGES = ["239999100201", "239999100202", "239999100203"]
 
 
-def _dsn(url: str, db: str) -> str:
-    head, _, tail = normalise_url(url).replace("postgresql+asyncpg://", "postgresql://", 1).partition("?")
-    return head.rsplit("/", 1)[0] + "/" + db + ("?" + tail if tail else "")
-
 
 @pytest.fixture(scope="module")
-async def own_db(engine: AsyncEngine) -> AsyncIterator[tuple[AsyncEngine, str]]:
+async def own_db(own_database) -> AsyncIterator[tuple[AsyncEngine, str]]:  # type: ignore[no-untyped-def]
     from cunzhi.auth.models import User
-    from cunzhi.cli import run_migrations
     from cunzhi.divisions.models import Division
     from cunzhi.villages.models import Village
 
-    base = os.environ["DATABASE_URL"]
-    name = f"cunzhi_rect_race_{secrets.token_hex(4)}"
-    admin = await asyncpg.connect(_dsn(base, "postgres"))
-    await admin.execute(f'CREATE DATABASE "{name}"')
-    url = normalise_url(_dsn(base, name)).replace("postgresql://", "postgresql+asyncpg://", 1)
-    try:
-        await asyncio.to_thread(run_migrations, url)
-        eng = create_async_engine(url, pool_size=5)
-        async with async_sessionmaker(eng, expire_on_commit=False)() as s, s.begin():
-            s.add(Division(code=COUNTY, name="竞态县", level="county"))
-            await s.flush()
-            s.add(Division(code=TOWNSHIP, name="竞态镇", level="township", parent_code=COUNTY))
-            await s.flush()
-            for i, code in enumerate(VILLAGES):
-                s.add(Village(code=code, name=f"竞态{i}村", township_code=TOWNSHIP, county_code=COUNTY))
-            s.add(
-                User(username="race_admin", password_hash="x", display_name="县管理员", role="county_admin", division_code=COUNTY)
+    eng = await own_database("cunzhi_rect_race", pool_size=5)
+    async with async_sessionmaker(eng, expire_on_commit=False)() as s, s.begin():
+        s.add(Division(code=COUNTY, name="竞态县", level="county"))
+        await s.flush()
+        s.add(Division(code=TOWNSHIP, name="竞态镇", level="township", parent_code=COUNTY))
+        await s.flush()
+        for i, code in enumerate(VILLAGES):
+            s.add(Village(code=code, name=f"竞态{i}村", township_code=TOWNSHIP, county_code=COUNTY))
+        s.add(
+            User(username="race_admin", password_hash="x", display_name="县管理员", role="county_admin", division_code=COUNTY)
+        )
+        s.add(
+            User(
+                username="race_township",
+                password_hash="x",
+                display_name="镇干部",
+                role="township_official",
+                division_code=TOWNSHIP,
             )
-            s.add(
-                User(
-                    username="race_township",
-                    password_hash="x",
-                    display_name="镇干部",
-                    role="township_official",
-                    division_code=TOWNSHIP,
-                )
-            )
-        yield eng, url
-        await eng.dispose()
-    finally:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await admin.close()
+        )
+    yield eng, eng.url.render_as_string(hide_password=False)
 
 
 async def _race(eng: AsyncEngine, rid: int, *requests: Callable[[], Awaitable[httpx.Response]]) -> list[httpx.Response]:

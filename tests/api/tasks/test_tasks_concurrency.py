@@ -4,13 +4,10 @@ Real commits are needed, so this runs on a database of its own (migrated to head
 The test holds the task's row lock until both requests wait for it, then lets them go together."""
 
 import asyncio
-import os
-import secrets
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from decimal import Decimal
 
-import asyncpg
 import httpx
 import pytest
 from sqlalchemy import select, text
@@ -18,61 +15,43 @@ from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
-    create_async_engine,
 )
 
-from cunzhi.db import normalise_url
 from cunzhi.kit import clock
 
 COUNTY, TOWNSHIP, VILLAGE = "239996000000", "239996100000", "239996100201"
 
 
-def _dsn(url: str, db: str) -> str:
-    head, _, tail = normalise_url(url).replace("postgresql+asyncpg://", "postgresql://", 1).partition("?")
-    return head.rsplit("/", 1)[0] + "/" + db + ("?" + tail if tail else "")
-
 
 @pytest.fixture(scope="module")
-async def own_db(engine: AsyncEngine) -> AsyncIterator[tuple[AsyncEngine, int]]:
+async def own_db(own_database) -> AsyncIterator[tuple[AsyncEngine, int]]:  # type: ignore[no-untyped-def]
     from cunzhi.auth.models import User
-    from cunzhi.cli import run_migrations
     from cunzhi.divisions.models import Division
     from cunzhi.tasks.models import Task, TaskItem, TaskUnit
     from cunzhi.villages.models import Village
 
-    base = os.environ["DATABASE_URL"]
-    name = f"cunzhi_task_race_{secrets.token_hex(4)}"
-    admin = await asyncpg.connect(_dsn(base, "postgres"))
-    await admin.execute(f'CREATE DATABASE "{name}"')
-    url = normalise_url(_dsn(base, name)).replace("postgresql://", "postgresql+asyncpg://", 1)
-    try:
-        await asyncio.to_thread(run_migrations, url)
-        eng = create_async_engine(url, pool_size=6)
-        async with async_sessionmaker(eng, expire_on_commit=False)() as s, s.begin():
-            s.add(Division(code=COUNTY, name="竞态县", level="county"))
-            await s.flush()
-            s.add(Division(code=TOWNSHIP, name="竞态镇", level="township", parent_code=COUNTY))
-            await s.flush()
-            village = Village(code=VILLAGE, name="竞态村", township_code=TOWNSHIP, county_code=COUNTY, status="weak")
-            s.add(village)
-            s.add(User(username="race_township", password_hash="x", display_name="乡镇干部", role="township_official",
-                       division_code=TOWNSHIP))
-            s.add(TaskUnit(county_code=COUNTY, code="km", name="公里"))
-            item = TaskItem(county_code=COUNTY, category="construction", code="road", name="改路")
-            s.add(item)
-            await s.flush()
-            task = Task(county_code=COUNTY, village_id=village.id, item_id=item.id, title="修路", target=Decimal(5),
-                        unit="km", due_date=clock.local_today() + timedelta(days=30),
-                        responsible_kind="village_committee", status="planned", assigned_level="township",
-                        assigned_by="race_township")
-            s.add(task)
-            await s.flush()
-            task_id = task.id
-        yield eng, task_id
-        await eng.dispose()
-    finally:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await admin.close()
+    eng = await own_database("cunzhi_task_race", pool_size=6)
+    async with async_sessionmaker(eng, expire_on_commit=False)() as s, s.begin():
+        s.add(Division(code=COUNTY, name="竞态县", level="county"))
+        await s.flush()
+        s.add(Division(code=TOWNSHIP, name="竞态镇", level="township", parent_code=COUNTY))
+        await s.flush()
+        village = Village(code=VILLAGE, name="竞态村", township_code=TOWNSHIP, county_code=COUNTY, status="weak")
+        s.add(village)
+        s.add(User(username="race_township", password_hash="x", display_name="乡镇干部", role="township_official",
+                   division_code=TOWNSHIP))
+        s.add(TaskUnit(county_code=COUNTY, code="km", name="公里"))
+        item = TaskItem(county_code=COUNTY, category="construction", code="road", name="改路")
+        s.add(item)
+        await s.flush()
+        task = Task(county_code=COUNTY, village_id=village.id, item_id=item.id, title="修路", target=Decimal(5),
+                    unit="km", due_date=clock.local_today() + timedelta(days=30),
+                    responsible_kind="village_committee", status="planned", assigned_level="township",
+                    assigned_by="race_township")
+        s.add(task)
+        await s.flush()
+        task_id = task.id
+    yield eng, task_id
 
 
 @pytest.fixture(scope="module")
