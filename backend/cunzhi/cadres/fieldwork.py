@@ -444,7 +444,11 @@ async def list_logs(session: AsyncSession, p: Principal, *, village_code: str | 
 # ------------------------------------------------------------------------------------------
 
 
-async def add_photo(session: AsyncSession, p: Principal, kind: str, owner_id: int, content: bytes) -> PhotoOut:
+async def add_photo(session: AsyncSession, p: Principal, kind: str, owner_id: int,
+                    content: bytes) -> tuple[PhotoOut, bool]:
+    """Store a photo of one's own check-in or log; (photo, created). The same bytes sent again to
+    the same entry (a phone retrying an upload whose answer it never got) are the photo already
+    stored, answered again and not stored twice: the content's SHA-256 is the upload's key."""
     owner: Checkin | WorkLog | None
     if kind == "checkin":
         owner = (await session.execute(select(Checkin).where(
@@ -468,17 +472,27 @@ async def add_photo(session: AsyncSession, p: Principal, kind: str, owner_id: in
         raise PhotoTypeRefused("Attach a JPEG, PNG or WebP photo",
                                extra={"accepted": ["image/jpeg", "image/png", "image/webp"]})
     column = Photo.checkin_id if kind == "checkin" else Photo.log_id
+    digest = hashlib.sha256(content).hexdigest()
+    # The owner row is locked above, so two copies of one upload racing are serialised here.
+    same = (await session.execute(select(Photo).where(column == owner.id, Photo.sha256 == digest)
+                                  .order_by(Photo.id).limit(1))).scalar_one_or_none()
+    if same is not None:
+        return _photo_out(same), False
     count = (await session.execute(select(func.count()).select_from(Photo).where(column == owner.id))).scalar_one()
     if count >= MAX_PHOTOS[kind]:
         raise Conflict(f"At most {MAX_PHOTOS[kind]} photos each", code="too_many_photos",
                        extra={"max_photos": MAX_PHOTOS[kind]})
     photo = Photo(checkin_id=owner.id if kind == "checkin" else None, log_id=owner.id if kind == "log" else None,
                   village_id=owner.village_id, user_id=p.id, content_type=media_type, size=len(content),
-                  sha256=hashlib.sha256(content).hexdigest(), content=content, uploaded_by=p.name)
+                  sha256=digest, content=content, uploaded_by=p.name)
     session.add(photo)
     await session.flush()
     await audit.record(session, p, "cadre_photo.create", "cadre_photo", photo.id,
                        after=audit.snapshot(photo, "content"))
+    return _photo_out(photo), True
+
+
+def _photo_out(photo: Photo) -> PhotoOut:
     return PhotoOut(id=photo.id, content_type=photo.content_type, size=photo.size, sha256=photo.sha256,
                     uploaded_at=photo.uploaded_at)
 

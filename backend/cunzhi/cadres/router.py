@@ -62,6 +62,9 @@ PRECONDITIONS: dict[int | str, dict[str, Any]] = {412: {"description": "Stale If
 IMAGE_TYPES: dict[str, dict[str, Any]] = {"image/jpeg": {}, "image/png": {}, "image/webp": {}}
 
 
+PHOTO_AGAIN = "The same photo (same bytes) already added to this entry: the stored one, not a second copy"
+
+
 def _replayed(response: Response, created: bool) -> None:
     if not created:
         response.status_code = 200
@@ -254,12 +257,15 @@ async def create_checkin(body: CheckinIn, principal: PrincipalDep, session: Sess
 
 
 @router.post("/checkins/{checkin_id}/photos", response_model=PhotoOut, status_code=201, name="checkins-photo-add",
-             responses={413: {"description": "photo_too_large"}, 422: {"description": "photo_type_refused"}},
+             responses={200: {"model": PhotoOut, "description": PHOTO_AGAIN},
+                        413: {"description": "photo_too_large"}, 422: {"description": "photo_type_refused"}},
              summary="Add a photo (JPEG, PNG or WebP) to one's own check-in")
 async def add_checkin_photo(checkin_id: Id, file: Annotated[UploadFile, File()], principal: PrincipalDep,
-                            session: SessionDep) -> PhotoOut:
+                            session: SessionDep, response: Response) -> PhotoOut:
     content = await file.read(fieldwork.photo_limit() + 1)
-    return await fieldwork.add_photo(session, principal, "checkin", checkin_id, content)
+    out, created = await fieldwork.add_photo(session, principal, "checkin", checkin_id, content)
+    _replayed(response, created)
+    return out
 
 
 # ---- work logs ----------------------------------------------------------------------------
@@ -294,12 +300,15 @@ async def create_log(body: LogIn, principal: PrincipalDep, session: SessionDep, 
 
 
 @router.post("/logs/{log_id}/photos", response_model=PhotoOut, status_code=201, name="logs-photo-add",
-             responses={413: {"description": "photo_too_large"}, 422: {"description": "photo_type_refused"}},
+             responses={200: {"model": PhotoOut, "description": PHOTO_AGAIN},
+                        413: {"description": "photo_too_large"}, 422: {"description": "photo_type_refused"}},
              summary="Add a photo (JPEG, PNG or WebP) to one's own work log")
 async def add_log_photo(log_id: Id, file: Annotated[UploadFile, File()], principal: PrincipalDep,
-                        session: SessionDep) -> PhotoOut:
+                        session: SessionDep, response: Response) -> PhotoOut:
     content = await file.read(fieldwork.photo_limit() + 1)
-    return await fieldwork.add_photo(session, principal, "log", log_id, content)
+    out, created = await fieldwork.add_photo(session, principal, "log", log_id, content)
+    _replayed(response, created)
+    return out
 
 
 @router.get("/photos/{photo_id}", name="photos-get", response_class=Response,

@@ -13610,6 +13610,15 @@ export interface operations {
             };
         };
         responses: {
+            /** @description The same photo (same bytes) already added to this entry: the stored one, not a second copy */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PhotoOut"];
+                };
+            };
             /** @description Successful Response */
             201: {
                 headers: {
@@ -13767,6 +13776,15 @@ export interface operations {
             };
         };
         responses: {
+            /** @description The same photo (same bytes) already added to this entry: the stored one, not a second copy */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PhotoOut"];
+                };
+            };
             /** @description Successful Response */
             201: {
                 headers: {

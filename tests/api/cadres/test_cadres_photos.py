@@ -84,11 +84,15 @@ async def test_too_large_and_too_many(client: httpx.AsyncClient, auth, my_checki
                           headers=h)
     assert r.status_code == 413 and r.json()["code"] == "photo_too_large" and r.json()["max_bytes"] == 4096
     assert await table_count(db, Photo) == n
-    for _ in range(3):
-        r = await client.post(f"/api/v1/cadres/checkins/{my_checkin}/photos", files=upload(JPEG), headers=h)
+    for i in range(3):
+        r = await client.post(f"/api/v1/cadres/checkins/{my_checkin}/photos", files=upload(JPEG + bytes([i])),
+                              headers=h)
         assert r.status_code == 201
-    r = await client.post(f"/api/v1/cadres/checkins/{my_checkin}/photos", files=upload(JPEG), headers=h)
+    r = await client.post(f"/api/v1/cadres/checkins/{my_checkin}/photos", files=upload(JPEG + b"\x09"), headers=h)
     assert r.status_code == 409 and r.json()["code"] == "too_many_photos"
+    # the third one again (its answer was lost): the stored photo, not a refusal
+    r = await client.post(f"/api/v1/cadres/checkins/{my_checkin}/photos", files=upload(JPEG + bytes([2])), headers=h)
+    assert r.status_code == 200 and r.headers["Idempotent-Replayed"] == "true"
 
 
 async def test_only_the_author_adds_photos(client: httpx.AsyncClient, auth, my_checkin: int,
@@ -105,3 +109,27 @@ async def test_only_the_author_adds_photos(client: httpx.AsyncClient, auth, my_c
     assert r.status_code == 404 and r.json()["code"] == "checkin_not_found"
     r = await client.post(url, data={"x": "1"}, headers=await auth("cadre01"))
     assert r.status_code == 422
+
+
+async def test_an_upload_sent_twice_stores_one_photo(client: httpx.AsyncClient, auth, db: AsyncSession) -> None:
+    """A phone whose upload went through but whose answer was lost sends the same bytes again: one
+    photo is stored and the retry gets it back; other bytes, or another entry, are a photo of their own."""
+    h = await auth("cadre01")
+    r = await client.post("/api/v1/cadres/logs", json=log_body(), headers={**h, "Idempotency-Key": new_key()})
+    assert r.status_code == 201, r.text
+    log_id = r.json()["id"]
+    url = f"/api/v1/cadres/logs/{log_id}/photos"
+    n = await table_count(db, Photo)
+    first = await client.post(url, files=upload(JPEG, "a.jpg"), headers=h)
+    assert first.status_code == 201, first.text
+    assert "Idempotent-Replayed" not in first.headers
+    again = await client.post(url, files=upload(JPEG, "retry.jpg"), headers=h)  # new multipart boundary, same bytes
+    assert again.status_code == 200, again.text
+    assert again.headers["Idempotent-Replayed"] == "true" and again.json() == first.json()
+    assert await table_count(db, Photo) == n + 1
+    other = await client.post(url, files=upload(PNG, "b.png", "image/png"), headers=h)
+    assert other.status_code == 201 and other.json()["id"] != first.json()["id"]
+    assert await table_count(db, Photo) == n + 2
+    log = (await client.get("/api/v1/cadres/logs", params={"mine": "true"}, headers=h)).json()
+    [mine] = [g for g in log["items"] if g["id"] == log_id]
+    assert sorted(p["id"] for p in mine["photos"]) == sorted([first.json()["id"], other.json()["id"]])

@@ -1,7 +1,8 @@
 /**
- * Photos of writes that went into the offline queue: the queue holds JSON only, so the (already
- * shrunk) photo waits in localStorage under the write's Idempotency-Key, and is uploaded once the
- * check-in or work log it belongs to has reached the server (found by its client_key).
+ * Photos kept by an older version of the app: the queue then held JSON only, so a photo waited in
+ * localStorage under its write's Idempotency-Key, to be uploaded once the check-in or work log had
+ * reached the server (found by its client_key). New photos go through the queue itself, in
+ * IndexedDB (photos.ts); this only drains what an earlier version left behind.
  */
 export interface PendingPhoto {
   key: string
