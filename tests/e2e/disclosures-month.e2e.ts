@@ -171,4 +171,54 @@ describe('village month of the disclosure', () => {
     await page.locator('[data-test=pub-mismatch]').scrollIntoViewIfNeeded()
     await villager.shot('disclosures-public-mismatch', page)
   })
+
+  it('lets the supervision committee review an earlier month on its phone', async () => {
+    const { village, roundId } = month
+    expect(roundId, 'the first journey opened the round').toBeGreaterThan(0)
+    // Last month's round, fixed late by the township: still open, nothing published yet.
+    const official = await token('township01')
+    const now = await call<{ year: number; month: number; township_code: string; finance_period: string }>(
+      official, `/api/v1/disclosures/rounds/${roundId}`)
+    const [py, pm] = now.finance_period.split('-').map(Number) as [number, number]
+    const earlier = await call<{ id: number }>(official, '/api/v1/disclosures/rounds', {
+      method: 'POST',
+      body: JSON.stringify({ township_code: now.township_code, year: py, month: pm, publish_by: `${now.finance_period}-28` }),
+    })
+    const thisMonth = `${now.year}-${String(now.month).padStart(2, '0')}`
+
+    const s = await j.phone()
+    const { page } = s
+    await page.goto('/m/login')
+    await page.locator('input[name=username]').fill('committee01')
+    await page.locator('input[name=password]').fill(PASSWORD)
+    await page.locator('[data-test=m-login-submit]').click()
+    await page.waitForURL((url) => url.pathname === '/m/' || url.pathname === '/m')
+    await page.goto('/m/disclosure-review')
+    const head = page.locator('[data-test=m-disclosure-month] .van-cell__label')
+    await head.filter({ hasText: thisMonth }).waitFor() // the newest month under way first
+    expect(page.url()).toContain(`month=${thisMonth}`)
+
+    // The picker offers last month too; the committee opens it and records its opinion there.
+    await page.locator('[data-test=m-disclosure-months] .van-dropdown-menu__item').click()
+    await page.locator('.van-dropdown-item__option', { hasText: now.finance_period }).click()
+    await head.filter({ hasText: now.finance_period }).waitFor()
+    await page.waitForURL((url) => url.searchParams.get('month') === now.finance_period)
+    await settled(page)
+    const labels = await page.locator('[data-test=m-disclosure-items] .van-cell__label').allTextContents()
+    expect(labels.length).toBeGreaterThan(0)
+    expect(labels.every((l) => l.trim() === '尚未公开')).toBe(true)
+    await page.locator('[data-test=m-disclosure-opinion] textarea').fill('上月公开尚未张贴，请尽快公开')
+    await page.locator('[data-test=m-disclosure-send]').click()
+    await page.locator('.van-cell__title', { hasText: '上月公开尚未张贴' }).waitFor()
+    await s.shot('disclosures-committee-earlier-month')
+
+    // The opinion is on last month's page, not this month's; a reload keeps the month chosen.
+    const before = await call<{ reviews: { opinion: string; stage: string }[] }>(
+      official, `/api/v1/disclosures/rounds/${earlier.id}/villages/${village}`)
+    expect(before.reviews.map((r) => [r.opinion, r.stage])).toEqual([['上月公开尚未张贴，请尽快公开', 'before_publication']])
+    const current = await call<{ reviews: unknown[] }>(official, `/api/v1/disclosures/rounds/${roundId}/villages/${village}`)
+    expect(current.reviews).toEqual([])
+    await page.reload()
+    await head.filter({ hasText: now.finance_period }).waitFor()
+  })
 })
