@@ -94,21 +94,21 @@ async def _round(c: httpx.AsyncClient, h: dict[str, str], year: int, month: int)
 
 async def _meet(own_db: AsyncEngine, rid: int,
                 calls: list[Callable[[], Awaitable[httpx.Response]]]) -> list[httpx.Response]:
-    """Starts the calls (in this order) while the round's row is held, waits until both wait for it,
+    """Starts the calls (in this order, each once the one before waits) while the round's row is held,
     then lets them go at the same instant."""
     async with own_db.connect() as conn:
         await conn.execute(text("SELECT 1 FROM disclosure_rounds WHERE id = :i FOR UPDATE"), {"i": rid})
         futures = []
-        for call in calls:
+        for n, call in enumerate(calls, start=1):
             futures.append(asyncio.ensure_future(call()))
-            await asyncio.sleep(0.05)  # the first asks for the row first
-        waiting = 0
-        for _ in range(500):
-            waiting = (await conn.execute(text("SELECT count(*) FROM pg_locks WHERE NOT granted"))).scalar_one()
-            if waiting >= 2:
-                break
-            await asyncio.sleep(0.01)
-        assert waiting >= 2, "the requests never met at the round's row"
+            # The next one starts once this one waits for the row: the first asks for it first.
+            waiting = 0
+            for _ in range(1000):
+                waiting = (await conn.execute(text("SELECT count(*) FROM pg_locks WHERE NOT granted"))).scalar_one()
+                if waiting >= n:
+                    break
+                await asyncio.sleep(0.01)
+            assert waiting >= n, "the requests never met at the round's row"
         await conn.commit()
     return list(await asyncio.gather(*futures))
 
