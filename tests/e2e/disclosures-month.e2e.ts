@@ -1,13 +1,20 @@
 /**
  * Disclosures: the township fixes the month's round on the empty board, opens a village from it
  * and adds a party item; the village committee writes every item's text and publishes, and the finance section
- * appears frozen from the books with its hash.
+ * appears frozen from the books with its hash. The township inspects it; then the village's QR code is
+ * fetched and the link it encodes opened on a small phone without logging in: the published items and
+ * figures show, and after the agency reverses an entry of the disclosed month a reload shows the mismatch.
+ *
+ * Public answers are cacheable for five minutes by default; here for no time (revalidated by ETag
+ * at once) so that the reload shows the changed books.
  */
 import { describe, expect, it } from 'vitest'
 import { login, PASSWORD, settled, useJourney } from './harness/browser'
 
 describe('village month of the disclosure', () => {
-  const j = useJourney('disclosures-month')
+  const j = useJourney('disclosures-month', { env: { CUNZHI_PUBLIC_CACHE_SECONDS: '0' } })
+  /** Set by the first journey, used by the second. */
+  const month = { village: '', roundId: 0, entryId: 0 }
 
   async function token(username: string): Promise<string> {
     const body = new URLSearchParams({ grant_type: 'password', username, password: PASSWORD })
@@ -40,7 +47,20 @@ describe('village month of the disclosure', () => {
     await town.page.locator(`[data-test=open-${village}]`).click()
     await town.page.waitForURL(`**/disclosure-board/*/villages/${village}`)
     const round = { id: Number(/disclosure-board\/(\d+)\//.exec(town.page.url())![1]) }
+    Object.assign(month, { village, roundId: round.id })
     await settled(town.page)
+
+    // The books of the month disclosed (the month before the round's) hold an income the agency booked
+    // then. The API books only on today, so this one is written as the agency's desk would have then.
+    const { finance_period: period } = await call<{ finance_period: string }>(
+      await token('township01'), `/api/v1/disclosures/rounds/${round.id}`)
+    month.entryId = Number(j.sql(
+      `INSERT INTO funds_ledger_entries (village_id, kind, amount, booked_on, source, description, booked_by,
+         received_on, payer, voucher_no)
+       SELECT id, 'income', 2600.00, DATE '${period}-20', 'rent', '村集体厂房租金', '乡镇代理记账员',
+         DATE '${period}-20', '永平村农机合作社', '收-${period}-1' FROM villages WHERE code = '${village}'
+       RETURNING id`))
+    expect(month.entryId).toBeGreaterThan(0)
     await town.page.locator('[data-test=add-item-party]').click()
     await town.page.locator('input[data-test=item-title]').fill('党费收缴情况')
     await town.page.locator('[data-test=item-save]').click()
@@ -73,5 +93,132 @@ describe('village month of the disclosure', () => {
     expect(await sec.page.locator('[data-test=publish]').count()).toBe(0)
     await sec.page.locator('[data-test=section-finance]').scrollIntoViewIfNeeded()
     await sec.shot('disclosures-month', sec.page)
+  })
+
+  it('is inspected, opened from its QR code on a small phone, and shows a later reversal', async () => {
+    const { village, roundId, entryId } = month
+    expect(roundId, 'the first journey opened the round').toBeGreaterThan(0)
+
+    // The township inspects the published village from the board: passed.
+    const town = await j.desktop()
+    await login(town.page, 'township01')
+    await town.page.goto('/disclosure-board')
+    await settled(town.page)
+    await town.page.locator(`[data-test=inspect-${village}]`).click()
+    await town.page.locator('[data-test=findings] textarea, textarea[data-test=findings]').first().fill('公开内容齐全，张贴及时')
+    await town.page.locator('[data-test=inspection-send]').click()
+    await town.page.locator('[data-test=board] tr', { hasText: '检查通过' }).waitFor()
+    expect(await town.page.locator(`[data-test=inspect-${village}]`).count()).toBe(0)
+
+    // The printable QR code of the village, as the township prints it for the notice board. No QR
+    // decoder is at hand here: the link is the one the server states it encodes (X-Link); that the
+    // image is a true QR code of that link is checked in the API tests by regenerating it.
+    const official = await token('township01')
+    const qr = await fetch(`${j.baseURL()}/api/v1/disclosures/villages/${village}/qr.svg`, {
+      headers: { Authorization: `Bearer ${official}` },
+    })
+    expect(qr.status).toBe(200)
+    expect(qr.headers.get('content-type')).toMatch(/^image\/svg\+xml/)
+    expect(await qr.text()).toMatch(/<svg[^>]*>[\s\S]*<path/)
+    const link = qr.headers.get('x-link') ?? ''
+    expect(link).toBe(`${j.baseURL()}/public.html?village=${village}`)
+    const png = await fetch(`${j.baseURL()}/api/v1/disclosures/villages/${village}/qr.png`, {
+      headers: { Authorization: `Bearer ${official}` },
+    })
+    expect(png.headers.get('x-link')).toBe(link)
+    expect(Buffer.from(await png.arrayBuffer()).subarray(1, 4).toString()).toBe('PNG')
+
+    // A villager scans it with a cheap phone: no account, 360×740.
+    const villager = await j.phone('zh-CN', { width: 360, height: 740 })
+    const page = villager.page
+    await page.goto(link)
+    await page.locator('[data-test=pub-month]').waitFor()
+    expect(await page.locator('[data-test=pub-village]').textContent()).toBeTruthy()
+    expect(page.url()).not.toContain('/login')
+    const party = page.locator('[data-test=pub-section-party]')
+    await party.locator('[data-test=pub-item-title]', { hasText: '党费收缴情况' }).waitFor()
+    const texts = await page.locator('[data-test=pub-item-text]').allTextContents()
+    expect(texts.length).toBeGreaterThanOrEqual(5)
+    expect(texts.every((t) => /^本月情况说明 \d+$/.test(t))).toBe(true)
+    await page.locator('[data-test=pub-files]', { hasText: '党费收缴明细.pdf' }).waitFor()
+    const finance = page.locator('[data-test=pub-section-finance] [data-test=pub-finance]')
+    expect(await finance.locator('[data-test=pub-figure-income]').textContent()).toBe('2,600.00 元')
+    expect(await finance.locator('[data-test=pub-entry]', { hasText: '村集体厂房租金' }).count()).toBe(1)
+    expect(await page.locator('[data-test=pub-mismatch]').count()).toBe(0)
+    expect(await page.locator('[data-test=pub-finance-current]').count()).toBe(0)
+    // Nothing internal: no one's name, no review or inspection.
+    const body = (await page.locator('body').textContent()) ?? ''
+    for (const word of ['乡镇代理记账员', '永平村农机合作社', '公开内容齐全', '检查通过']) expect(body).not.toContain(word)
+    // Good on a small phone: nothing wider than the screen.
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(360)
+    await villager.shot('disclosures-public-phone', page)
+
+    // The agency reverses the month's income after publication (a wrong booking).
+    await call(await token('agency01'), `/api/v1/funds/ledger/${entryId}/reverse`, {
+      method: 'POST', body: JSON.stringify({ reason: '租金重复入账，冲销' }),
+    })
+
+    // The villager reloads: the page says the published figures no longer match the books.
+    await page.reload()
+    await page.locator('[data-test=pub-mismatch]').waitFor()
+    expect(await page.locator('[data-test=pub-mismatch]').getAttribute('role')).toBe('alert')
+    expect(await page.locator('[data-test=pub-mismatch]').textContent()).toContain('不一致')
+    // What was published stays as it was; the books as they stand now show the entry reversed.
+    expect(await finance.locator('[data-test=pub-figure-income]').textContent()).toBe('2,600.00 元')
+    expect(await finance.locator('[data-test=pub-entry]', { hasText: '村集体厂房租金' }).count()).toBe(1)
+    const current = page.locator('[data-test=pub-finance-current]')
+    expect(await current.locator('[data-test=pub-entry-reversed]', { hasText: '村集体厂房租金' }).count()).toBe(1)
+    await page.locator('[data-test=pub-mismatch]').scrollIntoViewIfNeeded()
+    await villager.shot('disclosures-public-mismatch', page)
+  })
+
+  it('lets the supervision committee review an earlier month on its phone', async () => {
+    const { village, roundId } = month
+    expect(roundId, 'the first journey opened the round').toBeGreaterThan(0)
+    // Last month's round, fixed late by the township: still open, nothing published yet.
+    const official = await token('township01')
+    const now = await call<{ year: number; month: number; township_code: string; finance_period: string }>(
+      official, `/api/v1/disclosures/rounds/${roundId}`)
+    const [py, pm] = now.finance_period.split('-').map(Number) as [number, number]
+    const earlier = await call<{ id: number }>(official, '/api/v1/disclosures/rounds', {
+      method: 'POST',
+      body: JSON.stringify({ township_code: now.township_code, year: py, month: pm, publish_by: `${now.finance_period}-28` }),
+    })
+    const thisMonth = `${now.year}-${String(now.month).padStart(2, '0')}`
+
+    const s = await j.phone()
+    const { page } = s
+    await page.goto('/m/login')
+    await page.locator('input[name=username]').fill('committee01')
+    await page.locator('input[name=password]').fill(PASSWORD)
+    await page.locator('[data-test=m-login-submit]').click()
+    await page.waitForURL((url) => url.pathname === '/m/' || url.pathname === '/m')
+    await page.goto('/m/disclosure-review')
+    const head = page.locator('[data-test=m-disclosure-month] .van-cell__label')
+    await head.filter({ hasText: thisMonth }).waitFor() // the newest month under way first
+    expect(page.url()).toContain(`month=${thisMonth}`)
+
+    // The picker offers last month too; the committee opens it and records its opinion there.
+    await page.locator('[data-test=m-disclosure-months] .van-dropdown-menu__item').click()
+    await page.locator('.van-dropdown-item__option', { hasText: now.finance_period }).click()
+    await head.filter({ hasText: now.finance_period }).waitFor()
+    await page.waitForURL((url) => url.searchParams.get('month') === now.finance_period)
+    await settled(page)
+    const labels = await page.locator('[data-test=m-disclosure-items] .van-cell__label').allTextContents()
+    expect(labels.length).toBeGreaterThan(0)
+    expect(labels.every((l) => l.trim() === '尚未公开')).toBe(true)
+    await page.locator('[data-test=m-disclosure-opinion] textarea').fill('上月公开尚未张贴，请尽快公开')
+    await page.locator('[data-test=m-disclosure-send]').click()
+    await page.locator('.van-cell__title', { hasText: '上月公开尚未张贴' }).waitFor()
+    await s.shot('disclosures-committee-earlier-month')
+
+    // The opinion is on last month's page, not this month's; a reload keeps the month chosen.
+    const before = await call<{ reviews: { opinion: string; stage: string }[] }>(
+      official, `/api/v1/disclosures/rounds/${earlier.id}/villages/${village}`)
+    expect(before.reviews.map((r) => [r.opinion, r.stage])).toEqual([['上月公开尚未张贴，请尽快公开', 'before_publication']])
+    const current = await call<{ reviews: unknown[] }>(official, `/api/v1/disclosures/rounds/${roundId}/villages/${village}`)
+    expect(current.reviews).toEqual([])
+    await page.reload()
+    await head.filter({ hasText: now.finance_period }).waitFor()
   })
 })

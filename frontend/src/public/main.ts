@@ -74,13 +74,14 @@ function langLink(): HTMLElement {
 }
 
 function figures(books: Books, test: string): HTMLElement {
-  const rows: [string, string][] = [
-    [w.opening, books.opening_balance], [w.income, books.income], [w.incomeReversed, books.income_reversed],
-    [w.spending, books.spending], [w.spendingReversed, books.spending_reversed], [w.closing, books.closing_balance],
+  const rows: [string, string, string][] = [
+    ['opening', w.opening, books.opening_balance], ['income', w.income, books.income],
+    ['income-reversed', w.incomeReversed, books.income_reversed], ['spending', w.spending, books.spending],
+    ['spending-reversed', w.spendingReversed, books.spending_reversed], ['closing', w.closing, books.closing_balance],
   ]
   const box = h('div', { class: 'books', 'data-test': test },
-    h('dl', { class: 'figures' }, ...rows.flatMap(([k, v], i) => [
-      h('dt', {}, k), h('dd', { 'data-figure': String(i) }, `${money(v)} ${w.yuan}`)])))
+    h('dl', { class: 'figures' }, ...rows.flatMap(([key, k, v], i) => [
+      h('dt', {}, k), h('dd', { 'data-figure': String(i), 'data-test': `pub-figure-${key}` }, `${money(v)} ${w.yuan}`)])))
   if (books.spending_by_line.length) {
     box.append(h('h4', {}, w.byLine), h('ul', { class: 'lines' }, ...books.spending_by_line.map((l) =>
       h('li', {}, h('span', {}, l.budget_line), h('span', { class: 'num' }, `${money(l.paid)} ${w.yuan}`,
@@ -89,7 +90,7 @@ function figures(books: Books, test: string): HTMLElement {
   box.append(h('h4', {}, w.entries))
   box.append(books.entries.length
     ? h('ul', { class: 'entries' }, ...books.entries.map((e) =>
-      h('li', { class: e.reversed ? 'struck' : '' },
+      h('li', { class: e.reversed ? 'struck' : '', 'data-test': e.reversed ? 'pub-entry-reversed' : 'pub-entry' },
         h('div', { class: 'row' }, h('span', {}, `${e.booked_on} ${w.kinds[e.kind] ?? e.kind}`),
           h('span', { class: 'num' }, `${money(e.amount)} ${w.yuan}`)),
         h('div', { class: 'muted' }, e.description, e.budget_line ? ` · ${e.budget_line}` : '',
@@ -108,7 +109,8 @@ function fileView(f: FileRef): HTMLElement {
 function section(key: SectionKey, d: Disclosure): HTMLElement {
   const items = d.entries.filter((e) => e.section === key)
   const el = h('section', { 'data-test': `pub-section-${key}` }, h('h3', {}, w[key]),
-    ...items.map((e) => h('article', { class: 'item' }, h('h4', {}, e.title), h('p', { class: 'text' }, e.text))))
+    ...items.map((e) => h('article', { class: 'item', 'data-test': 'pub-item' },
+      h('h4', { 'data-test': 'pub-item-title' }, e.title), h('p', { class: 'text', 'data-test': 'pub-item-text' }, e.text))))
   if (key === 'finance') {
     const f = d.finance
     el.append(h('p', { class: 'muted' }, `${w.period} ${periodLabel(f.period, lang)}`))

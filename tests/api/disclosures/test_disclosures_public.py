@@ -126,3 +126,88 @@ async def test_a_village_qr_code_links_to_its_public_page(api, client, auth) -> 
     assert (await client.get(f"{API}/villages/{VILLAGE}/qr.svg", headers=await auth("township02"))).status_code == 404
     assert (await client.get(f"{API}/villages/{VILLAGE}/qr.gif", headers=await auth("township01"))).status_code == 422
     assert (await client.get(f"{API}/villages/{VILLAGE}/qr.svg")).status_code == 401
+
+
+def _svg_modules(svg: str) -> list[list[bool]]:
+    """The dark modules of segno's SVG drawing (one path of horizontal runs: M x y, h n, m dx dy),
+    as rows of the whole image in module units, quiet zone included."""
+    import re
+
+    width = int(re.search(r'width="(\d+)"', svg).group(1)) // int(re.search(r"scale\((\d+)\)", svg).group(1))  # type: ignore[union-attr]
+    d = re.search(r' d="([^"]+)"', svg).group(1)  # type: ignore[union-attr]
+    grid = [[False] * width for _ in range(width)]
+    x = y = 0.0
+    for cmd, args in re.findall(r"([MmHh])([-\d. ]+)", d):
+        nums = [float(n) for n in args.split()]
+        if cmd == "M":
+            x, y = nums
+        elif cmd == "m":
+            x, y = x + nums[0], y + nums[1]
+        else:
+            run = int(nums[0]) if cmd == "h" else int(nums[0] - x)
+            for k in range(run):
+                grid[int(y)][int(x) + k] = True
+            x += run
+    return grid
+
+
+def _png_modules(png: bytes, scale: int) -> list[list[bool]]:
+    """The dark modules of a 1-bit greyscale PNG (PNG spec: IHDR, IDAT, the five row filters), read at
+    each module's centre."""
+    import struct
+    import zlib
+
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    pos, idat, header = 8, b"", b""
+    while pos < len(png):
+        (length,), kind = struct.unpack(">I", png[pos:pos + 4]), png[pos + 4:pos + 8]
+        data = png[pos + 8:pos + 8 + length]
+        header = data if kind == b"IHDR" else header
+        idat += data if kind == b"IDAT" else b""
+        pos += 12 + length
+    w, h, depth, colour, _, _, interlace = struct.unpack(">IIBBBBB", header)
+    assert (depth, colour, interlace) == (1, 0, 0) and w == h and w % scale == 0
+    raw, stride = zlib.decompress(idat), (w + 7) // 8
+    rows: list[bytes] = []
+    prev = bytes(stride)
+    for r in range(h):  # undo the rows' filters (one byte per pixel group at this depth)
+        kind, line = raw[r * (stride + 1)], bytearray(raw[r * (stride + 1) + 1:(r + 1) * (stride + 1)])
+        for i in range(stride):
+            a, b, c = (line[i - 1] if i else 0), prev[i], (prev[i - 1] if i else 0)
+            p = a + b - c
+            paeth = a if abs(p - a) <= min(abs(p - b), abs(p - c)) else b if abs(p - b) <= abs(p - c) else c
+            line[i] = (line[i] + (0, a, b, (a + b) // 2, paeth)[kind]) & 0xFF
+        rows.append(prev := bytes(line))
+
+    def dark(px: int, py: int) -> bool:
+        return not (rows[py][px // 8] >> (7 - px % 8)) & 1
+
+    n = w // scale
+    return [[dark(c * scale + scale // 2, r * scale + scale // 2) for c in range(n)] for r in range(n)]
+
+
+async def test_the_qr_codes_encode_the_link_they_state(client, auth) -> None:  # type: ignore[no-untyped-def]
+    """Read back module by module, the SVG and the PNG are the QR code of the stated link (as segno
+    encodes it, error level M), with the three finder patterns and the quiet zone of a real QR code."""
+    import segno
+
+    h = await auth("township01")
+    svg = await client.get(f"{API}/villages/{VILLAGE}/qr.svg", headers=h)
+    png = await client.get(f"{API}/villages/{VILLAGE}/qr.png", headers=h)
+    link = svg.headers["X-Link"]
+    assert png.headers["X-Link"] == link
+    assert link == f"{get_settings().public_base_url.rstrip('/')}/public.html?village={VILLAGE}"
+    expected = [[bool(v) for v in row] for row in segno.make(link, error="m").matrix]
+    n = len(expected)
+    finder = [[r in (0, 6) or c in (0, 6) or (2 <= r <= 4 and 2 <= c <= 4) for c in range(7)] for r in range(7)]
+    for image in (_svg_modules(svg.text), _png_modules(png.content, scale=10)):
+        assert len(image) == n + 8  # a quiet zone of four modules each side
+        assert not any(image[r][c] for r in range(n + 8) for c in range(n + 8)
+                       if min(r, c) < 4 or max(r, c) >= n + 4)
+        symbol = [row[4:4 + n] for row in image[4:4 + n]]
+        assert symbol == expected
+        for r0, c0 in ((0, 0), (0, n - 7), (n - 7, 0)):
+            assert [row[c0:c0 + 7] for row in symbol[r0:r0 + 7]] == finder
+    # Another link makes another code: the comparison tells them apart.
+    other = [[bool(v) for v in row] for row in segno.make(link + "0", error="m").matrix]
+    assert other != expected

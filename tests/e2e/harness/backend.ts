@@ -121,7 +121,11 @@ export interface RunningBackend {
 
 /** A fresh copy of the demo database and a server on a free port (with the job worker beside it
  * when a journey needs deferred jobs to run, e.g. a task import). */
-export async function startBackend(config: E2EConfig, name: string, options: { worker?: boolean } = {}): Promise<RunningBackend> {
+export async function startBackend(
+  config: E2EConfig,
+  name: string,
+  options: { worker?: boolean; env?: NodeJS.ProcessEnv } = {},
+): Promise<RunningBackend> {
   const db = `${config.prefix}_${name.replace(/[^a-z0-9]+/gi, '_').toLowerCase().slice(0, 24)}_${randomBytes(3).toString('hex')}`
   const t0 = Date.now()
   admin(config.adminUrl, `CREATE DATABASE "${db}" TEMPLATE "${config.templateDb}"`)
@@ -136,7 +140,8 @@ export async function startBackend(config: E2EConfig, name: string, options: { w
     const args = ['serve', '--host', '127.0.0.1', '--port', String(port), ...(options.worker ? ['--with-worker'] : [])]
     server = spawn(CLI, args, {
       cwd: BACKEND,
-      env: serverEnv(config, db),
+      // The villages' QR codes link to this server's public page.
+      env: { ...serverEnv(config, db), CUNZHI_PUBLIC_BASE_URL: `http://127.0.0.1:${port}`, ...options.env },
       stdio: ['ignore', 'pipe', 'pipe'],
     })
     if (server.pid) appendFileSync(config.pidFile, `${server.pid}\n`)

@@ -8,12 +8,14 @@
  *   await login(s.page, 'admin')
  *   await s.shot('villages-list')
  *   s.allowHttpError(412, '/api/v1/villages/')  // an expected failed request is not an error
+ *   const v = await j.phone('zh-CN', { width: 360, height: 740 })  // a smaller phone
+ *   j.sql('SELECT ...')                          // SQL on the journey's database (setup only)
  */
 import { join } from 'node:path'
 import { afterAll, afterEach, beforeAll, expect, inject } from 'vitest'
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
 import { SCREENSHOTS } from './paths'
-import { startBackend, type RunningBackend } from './backend'
+import { admin, startBackend, withDb, type E2EConfig, type RunningBackend } from './backend'
 
 export const PASSWORD = 'cunzhi2026'
 export const DESKTOP = { width: 1366, height: 768 }
@@ -76,13 +78,15 @@ function watch(page: Page, errors: string[], allowed: Allowed[]): void {
   page.on('pageerror', (err) => errors.push(`uncaught: ${err.message}`))
 }
 
-export function useJourney(name = 'journey', options: { worker?: boolean } = {}) {
+export function useJourney(name = 'journey', options: { worker?: boolean; env?: NodeJS.ProcessEnv } = {}) {
   let browser: Browser | null = null
   let backend: RunningBackend | null = null
+  let config: E2EConfig | null = null
   const sessions: Session[] = []
 
   beforeAll(async () => {
-    backend = await startBackend(inject('e2e'), name, options)
+    config = inject('e2e')
+    backend = await startBackend(config, name, options)
     browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS })
   })
 
@@ -107,13 +111,13 @@ export function useJourney(name = 'journey', options: { worker?: boolean } = {})
     await backend?.stop()
   })
 
-  async function open(kind: 'desktop' | 'phone', locale = 'zh-CN'): Promise<Session> {
+  async function open(kind: 'desktop' | 'phone', locale = 'zh-CN', size?: { width: number; height: number }): Promise<Session> {
     if (!browser) throw new Error('browser not started')
     if (!backend) throw new Error('backend not started')
     const context = await browser.newContext({
       baseURL: backend.baseURL,
       locale,
-      viewport: kind === 'phone' ? PHONE : DESKTOP,
+      viewport: size ?? (kind === 'phone' ? PHONE : DESKTOP),
       ...(kind === 'phone' ? { isMobile: true, hasTouch: true, deviceScaleFactor: 2, userAgent: PHONE_UA } : {}),
     })
     context.setDefaultTimeout(15_000)
@@ -141,7 +145,12 @@ export function useJourney(name = 'journey', options: { worker?: boolean } = {})
     /** The server's URL (for direct API calls with fetch). */
     baseURL: () => backend?.baseURL ?? '',
     desktop: (locale?: string) => open('desktop', locale),
-    phone: (locale?: string) => open('phone', locale),
+    phone: (locale?: string, size?: { width: number; height: number }) => open('phone', locale, size),
+    /** Runs SQL on the journey's own database (for setup the API cannot do); the first column of each row. */
+    sql: (query: string): string => {
+      if (!config || !backend) throw new Error('backend not started')
+      return admin(withDb(config.adminUrl, backend.db), query)
+    },
   }
 }
 

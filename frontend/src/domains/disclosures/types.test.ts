@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest'
-import { entryErrors, isStale, itemsOf, monthActions, nextSort, rowTone, type DisclosureItem } from './types'
+import {
+  entryErrors, isStale, itemsOf, monthActions, nextSort, pickReviewMonth, reviewMonths, rowTone, type DisclosureItem,
+} from './types'
 
 describe('rowTone', () => {
   it('marks a failed row above a late one, and a late one above its status', () => {
@@ -57,5 +59,28 @@ describe('isStale / entryErrors', () => {
   it('puts an entry error on the item sent at that index', () => {
     const sent = [{ item_id: 7 }, { item_id: 9 }]
     expect(entryErrors(sent, { 'entries.1.text': '太长', entries: '缺少', 'entries.5.text': 'x' })).toEqual({ 9: '太长' })
+  })
+})
+
+describe('reviewMonths and pickReviewMonth', () => {
+  const r = (id: number, year: number, month: number, status: 'planned' | 'open' | 'locked') => ({ id, year, month, status })
+  const rounds = [r(3, 2026, 11, 'locked'), r(7, 2027, 1, 'planned'), r(5, 2026, 12, 'open'), r(1, 2026, 9, 'locked')]
+
+  it('offers every month the committee can see, newest first, each once', () => {
+    expect(reviewMonths(rounds).map((m) => [m.key, m.roundId])).toEqual([
+      ['2027-01', 7], ['2026-12', 5], ['2026-11', 3], ['2026-09', 1],
+    ])
+    expect(reviewMonths([r(4, 2026, 12, 'open'), r(2, 2026, 12, 'locked')]).map((m) => m.roundId)).toEqual([2])
+    expect(reviewMonths([])).toEqual([])
+  })
+
+  it('shows the month asked for, else the newest one under way, else the newest planned one', () => {
+    const months = reviewMonths(rounds)
+    expect(pickReviewMonth(months)?.key).toBe('2026-12')
+    expect(pickReviewMonth(months, '2026-09')?.roundId).toBe(1)
+    expect(pickReviewMonth(months, '2026-10')?.key).toBe('2026-12') // not a month it can see
+    expect(pickReviewMonth(months, ['2026-09'])?.key).toBe('2026-12')
+    expect(pickReviewMonth(reviewMonths([r(7, 2027, 1, 'planned')]))?.roundId).toBe(7)
+    expect(pickReviewMonth([])).toBeUndefined()
   })
 })

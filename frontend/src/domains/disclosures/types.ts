@@ -65,3 +65,41 @@ export function entryErrors(sent: readonly { item_id: number }[], fields: Record
   }
   return out
 }
+
+/** A month the supervision committee can open on its phone: one round of its township. */
+export interface ReviewMonth {
+  roundId: number
+  /** YYYY-MM, as in the page's address (?month=). */
+  key: string
+  status: DisclosureRound['status']
+}
+
+export function monthKeyOf(r: Pick<DisclosureRound, 'year' | 'month'>): string {
+  return `${r.year}-${String(r.month).padStart(2, '0')}`
+}
+
+/**
+ * The months the committee can still see, newest first, one per month (the API lists its
+ * township's rounds; a second round of the same month, were there one, is not offered twice).
+ */
+export function reviewMonths(rounds: readonly Pick<DisclosureRound, 'id' | 'year' | 'month' | 'status'>[]): ReviewMonth[] {
+  const seen = new Set<string>()
+  const out: ReviewMonth[] = []
+  const newest = [...rounds].sort((a, b) => b.year - a.year || b.month - a.month || a.id - b.id)
+  for (const r of newest) {
+    const key = monthKeyOf(r)
+    if (seen.has(key)) continue
+    seen.add(key)
+    out.push({ roundId: r.id, key, status: r.status })
+  }
+  return out
+}
+
+/**
+ * The month shown: the one asked for (?month=YYYY-MM) when the committee can see it, otherwise the
+ * newest month already under way (open or locked), otherwise the newest planned one.
+ */
+export function pickReviewMonth(months: readonly ReviewMonth[], wanted?: unknown): ReviewMonth | undefined {
+  const asked = typeof wanted === 'string' ? months.find((m) => m.key === wanted) : undefined
+  return asked ?? months.find((m) => m.status !== 'planned') ?? months[0]
+}
