@@ -1,4 +1,4 @@
-/** Platform: a stationed cadre opens the site on a phone, gets the phone pages, logs in. */
+/** Platform: a stationed cadre opens the site on a phone, gets the phone pages, logs in, follows the to-do. */
 import { describe, expect, it } from 'vitest'
 import { useJourney, PASSWORD } from './harness/browser'
 
@@ -35,9 +35,26 @@ describe('phone pages', () => {
     // The phone never loads the desktop chunks (Element Plus, ECharts).
     expect(scripts.filter((p) => p.includes('/assets/d-'))).toEqual([])
 
-    // Offline: a banner says writes will be uploaded later.
+    // The to-do: today's check-in not made yet, with its count; the row (a thumb's height) opens the check-in page.
+    const row = page.locator('[data-test=m-todo-checkin_missing]')
+    await row.waitFor()
+    expect(await row.textContent()).toContain('今日尚未打卡')
+    expect(await row.locator('[data-test=m-todo-count]').textContent()).toBe('1')
+    expect((await row.boundingBox())?.height ?? 0).toBeGreaterThanOrEqual(44)
+    await row.scrollIntoViewIfNeeded()
+    await s.shot('mobile-home-todo')
+    await row.click()
+    await page.waitForURL(/\/m\/checkin$/)
+    await page.locator('[data-test=m-checkin-not-yet]').waitFor() // the page the row promised: not checked in yet
+    await page.waitForLoadState('networkidle')
+
+    // Offline: a banner says writes will be uploaded later; the home keeps the to-do last loaded, badged.
     await s.context.setOffline(true)
     await page.locator('[data-test=offline-banner]').waitFor()
+    await page.locator('[data-test=tab-m-home]').click()
+    await page.locator('[data-test=m-todo-offline]').waitFor()
+    expect(await page.locator('[data-test=m-todo-checkin_missing] [data-test=m-todo-count]').textContent()).toBe('1')
+    await s.shot('mobile-home-todo-offline')
     await s.context.setOffline(false)
     await page.locator('[data-test=offline-banner]').waitFor({ state: 'detached' })
 

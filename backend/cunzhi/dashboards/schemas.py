@@ -27,6 +27,12 @@ class Figure(StrEnum):
     claims_waiting = "claims_waiting"
     measures_overdue = "measures_overdue"
     scores_missing = "scores_missing"
+    disclosures_to_inspect = "disclosures_to_inspect"
+    disclosures_to_publish = "disclosures_to_publish"
+    disclosures_to_review = "disclosures_to_review"
+    cases_to_hand_in = "cases_to_hand_in"
+    checkin_missing = "checkin_missing"
+    log_missing = "log_missing"
 
 
 class LoadBucket(StrEnum):

@@ -40,8 +40,11 @@ from sqlalchemy import (
     true,
 )
 
-from cunzhi.cadres.models import Cadre, Checkin, CheckinReview, Posting, PresenceMonth
+from cunzhi.cadres.models import Cadre, Checkin, CheckinReview, Posting, PresenceMonth, WorkLog
 from cunzhi.config import get_settings
+from cunzhi.disclosures.models import Publication, RoundVillage
+from cunzhi.disclosures.models import Review as DisclosureReview
+from cunzhi.disclosures.models import Round as DisclosureRound
 from cunzhi.divisions.models import Division
 from cunzhi.funds.models import Budget, BudgetLine, Claim
 from cunzhi.funds.models import Event as FundsEvent
@@ -55,6 +58,7 @@ from cunzhi.kit.scope import village_clause, village_clause_key
 from cunzhi.partners.models import Pairing, PairingSettings, PartnerUnit
 from cunzhi.rectification.models import Case, Measure, Round, RoundTownship, ScoreSheet
 from cunzhi.tasks.models import Task
+from cunzhi.tasks.rules import PENDING as TASKS_PENDING
 from cunzhi.villages.models import Village
 
 _STATEMENTS = Statements()
@@ -594,11 +598,59 @@ def _figure(figure: str, p: Principal, township: bool, status: bool, load: bool,
                        RoundTownship.proposed_at.is_(None),
                        ~exists().where(ScoreSheet.round_id == Round.id, ScoreSheet.village_id == Village.id)),
                 ("round_id", "village_code"))
+    if figure in DISCLOSURE_FIGURES:
+        return _disclosure_figure(figure, p, township)
+    if figure == "cases_to_hand_in":
+        return (select(Case.id.label("case_id"), *_village_cols()[:3], Case.opened_at)
+                .join(Village, Village.id == Case.village_id)
+                .where(*_where(p, township), Case.status == "rectifying",
+                       exists().where(Measure.case_id == Case.id),
+                       ~exists().where(Measure.case_id == Case.id, Measure.done.is_(False))),
+                ("case_id",))
+    if figure in ("checkin_missing", "log_missing"):
+        today = bindparam("today", type_=Date)
+        done = exists().where(Checkin.cadre_id == Posting.cadre_id, Checkin.village_id == Posting.village_id,
+                              Checkin.local_date == today) if figure == "checkin_missing" else \
+            exists().where(WorkLog.cadre_id == Posting.cadre_id, WorkLog.village_id == Posting.village_id,
+                           WorkLog.log_date == today)
+        return (select(Posting.id.label("posting_id"), Posting.cadre_id, Cadre.name.label("cadre_name"),
+                       *_village_cols()[:3])
+                .join(Cadre, Cadre.id == Posting.cadre_id).join(Village, Village.id == Posting.village_id)
+                .where(*_where(p, township), Cadre.user_id == bindparam("user_id", type_=Integer), Cadre.active,
+                       Posting.start_date <= today, or_(Posting.end_date.is_(None), Posting.end_date >= today), ~done),
+                ("posting_id",))
     raise KeyError(figure)
 
 
+DISCLOSURE_FIGURES = ("disclosures_to_inspect", "disclosures_to_publish", "disclosures_to_review")
+
+
+def _disclosure_figure(figure: str, p: Principal, township: bool) -> tuple[Any, Any]:
+    """A village's disclosure of a month waiting on someone: the township's inspection (published, the
+    month not locked), the village's publication (pending or failed, the month open), the supervision
+    committee's review of what was published (no review of the latest publication yet)."""
+    rv, r = RoundVillage, DisclosureRound
+    where: list[Any] = [*_where(p, township)]
+    if figure == "disclosures_to_inspect":
+        where += [r.status != "locked", rv.status == "published"]
+    elif figure == "disclosures_to_publish":
+        where += [r.status == "open", _one_of(rv.status, ("pending", "failed"))]
+    else:
+        latest = (select(func.max(Publication.id)).where(Publication.round_village_id == rv.id)
+                  .correlate(rv).scalar_subquery())
+        where += [r.status != "locked", rv.status == "published",
+                  ~exists().where(DisclosureReview.round_village_id == rv.id,
+                                  DisclosureReview.stage == "after_publication",
+                                  DisclosureReview.publication_id == latest)]
+    return (select(r.id.label("round_id"), r.year, r.month, r.publish_by, *_village_cols()[:3],
+                   rv.status.label("disclosure_status"), rv.late, rv.fix_by)
+            .join(rv, rv.round_id == r.id).join(Village, Village.id == rv.village_id).where(*where),
+            ("round_id", "village_code"))
+
+
 FIGURES = ("villages_below_units", "accepted_holding", "units_over_capacity", "cadres_below_required", "task_load",
-           "claims_waiting", "measures_overdue", "scores_missing")
+           "claims_waiting", "measures_overdue", "scores_missing", *DISCLOSURE_FIGURES, "cases_to_hand_in",
+           "checkin_missing", "log_missing")
 
 
 def _figure_values(per: Period, township: str | None, status: str | None, load: str | None,
@@ -633,11 +685,16 @@ async def figure_rows(reader: Reader, p: Principal, figure: str, *, township: st
 
     c_count = _STATEMENTS.get(("rows_count", *shape), lambda: stmts()[0]())
     c_page = _STATEMENTS.get(("rows_page", *shape), lambda: stmts()[1]())
-    values = _figure_values(per, township, status, load, step)
+    values = {**_figure_values(per, township, status, load, step), "user_id": _user_id(p)}
     total = await reader.fetchval(c_count, {k: v for k, v in values.items() if k in c_count.names})
     page_values = {**values, "limit": limit, "offset": offset}
     rows = await reader.fetch(c_page, {k: v for k, v in page_values.items() if k in c_page.names})
     return [_d(r) for r in rows], int(total)
+
+
+def _user_id(p: Principal) -> int:
+    """The caller's user id, for the figures of one's own work (0, matching no one, for a machine client)."""
+    return p.id if p.kind == "user" else 0
 
 
 # ---- to-do counts -------------------------------------------------------------------------------
@@ -694,7 +751,7 @@ TODO_SOURCES: tuple[TodoSource, ...] = (
                lambda p: _link("/rectification-cases", status="submitted")),
     TodoSource("scores_to_enter", _JUDGES, _figure_count("scores_missing"),
                lambda p: _link("/dashboards/rows", figure="scores_missing")),
-    TodoSource("measures_overdue", frozenset({*_JUDGES, _R.village_committee}), _figure_count("measures_overdue"),
+    TodoSource("measures_overdue", frozenset({*_JUDGES, _R.village_committee, _R.cadre}), _figure_count("measures_overdue"),
                lambda p: _link("/dashboards/rows", figure="measures_overdue")),
     TodoSource("tasks_to_accept", _JUDGES, _scoped_count(Task, Task.status == "done"),
                lambda p: _link("/tasks", status="done")),
@@ -704,9 +761,33 @@ TODO_SOURCES: tuple[TodoSource, ...] = (
                _scoped_count(Checkin, func.cardinality(Checkin.flags) > 0,
                              ~exists().where(CheckinReview.checkin_id == Checkin.id)),
                lambda p: _link("/cadres/checkins", flagged=True, reviewed=False)),
-    # EXTENSION: disclosures to inspect (discipline inspector, township) and discipline cases to
-    # record are added by their domains as further TodoSource entries.
+    TodoSource("tasks_due", frozenset({_R.village_committee, _R.cadre, _R.partner_unit}),
+               _scoped_count(Task, _one_of(Task.status, TASKS_PENDING),
+                             Task.due_date >= bindparam("today", type_=Date),
+                             Task.due_date <= bindparam("due_soon_to", type_=Date)),
+               lambda p: _link("/tasks", pending=True, due_from=clock.local_today().isoformat(),
+                               due_to=_due_soon_to().isoformat())),
+    TodoSource("cases_to_hand_in", _TOWNSHIP, _figure_count("cases_to_hand_in"),
+               lambda p: _link("/dashboards/rows", figure="cases_to_hand_in")),
+    TodoSource("disclosures_to_inspect", frozenset({_R.township_official, _R.discipline_inspector}),
+               _figure_count("disclosures_to_inspect"),
+               lambda p: _link("/dashboards/rows", figure="disclosures_to_inspect")),
+    TodoSource("disclosures_to_publish", frozenset({_R.village_committee}), _figure_count("disclosures_to_publish"),
+               lambda p: _link("/dashboards/rows", figure="disclosures_to_publish")),
+    TodoSource("disclosures_to_review", frozenset({_R.supervision_committee}),
+               _figure_count("disclosures_to_review"),
+               lambda p: _link("/dashboards/rows", figure="disclosures_to_review")),
+    TodoSource("checkin_missing", frozenset({_R.cadre}), _figure_count("checkin_missing"),
+               lambda p: _link("/dashboards/rows", figure="checkin_missing")),
+    TodoSource("log_missing", frozenset({_R.cadre}), _figure_count("log_missing"),
+               lambda p: _link("/dashboards/rows", figure="log_missing")),
+    # EXTENSION: discipline cases to record are added by their domain as further TodoSource entries.
 )
+
+
+def _due_soon_to() -> date:
+    """The last due day a task counts as due soon: CUNZHI_TASK_REMIND_DAYS from today, as the reminder job."""
+    return clock.local_today() + timedelta(days=get_settings().task_remind_days)
 
 
 async def todo(reader: Reader, p: Principal) -> list[dict[str, Any]]:
@@ -715,8 +796,9 @@ async def todo(reader: Reader, p: Principal) -> list[dict[str, Any]]:
         return []
     stmt = _STATEMENTS.get(("todo", p.role, village_clause_key(p)), lambda: select(
         *[s.count(p).label(s.key) for s in sources]))
-    row = await reader.fetchrow(stmt, {"today": clock.local_today(), **_figure_values(
-        period(None), None, None, None, None)})
+    values = {**_figure_values(period(None), None, None, None, None), "user_id": _user_id(p),
+              "due_soon_to": _due_soon_to()}
+    row = await reader.fetchrow(stmt, {k: v for k, v in values.items() if k in stmt.names})
     assert row is not None
     return [{"key": s.key, "count": row[s.key], "link": s.link(p)} for s in sources]
 

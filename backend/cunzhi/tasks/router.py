@@ -89,13 +89,14 @@ async def create_unit(body: UnitIn, principal: PrincipalDep, session: SessionDep
 
 def _filter(village_code: str | None, township_code: str | None, category: Category | None, item_id: int | None,
             status: TaskStatus | None, responsible_kind: Responsible | None, partner_unit_id: int | None,
-            cadre_id: int | None, due_from: date | None, due_to: date | None, q: str | None) -> service.TaskFilter:
+            cadre_id: int | None, due_from: date | None, due_to: date | None, q: str | None,
+            pending: bool = False) -> service.TaskFilter:
     return service.TaskFilter(village_code=village_code, township_code=township_code,
                               category=category.value if category else None, item_id=item_id,
                               status=status.value if status else None,
                               responsible_kind=responsible_kind.value if responsible_kind else None,
                               partner_unit_id=partner_unit_id, cadre_id=cadre_id, due_from=due_from, due_to=due_to,
-                              q=q)
+                              q=q, pending=pending)
 
 
 OptId = Annotated[int | None, Query(ge=1, le=2_147_483_647)]
@@ -107,9 +108,11 @@ async def list_tasks(principal: PrincipalDep, session: SessionDep, village_code:
                      township_code: Code12 = None, category: Category | None = None, item_id: OptId = None,
                      status: TaskStatus | None = None, responsible_kind: Responsible | None = None,
                      partner_unit_id: OptId = None, cadre_id: OptId = None, due_from: date | None = None,
-                     due_to: date | None = None, q: Q = None, limit: Limit = 50, offset: Offset = 0) -> TaskList:
+                     due_to: date | None = None, q: Q = None,
+                     pending: Annotated[bool, Query(description="only tasks planned or in progress")] = False,
+                     limit: Limit = 50, offset: Offset = 0) -> TaskList:
     f = _filter(village_code, township_code, category, item_id, status, responsible_kind, partner_unit_id, cadre_id,
-                due_from, due_to, q)
+                due_from, due_to, q, pending)
     items, total = await service.list_tasks(session, principal, f, limit=limit, offset=offset)
     return TaskList(items=items, total=total, limit=limit, offset=offset)
 

@@ -54,6 +54,9 @@ class TaskStatus(StrEnum):
     accepted = "accepted"
 
 
+PENDING = (TaskStatus.planned.value, TaskStatus.in_progress.value)
+"""Statuses of a task still being worked on before its due date (the to-do's "due soon")."""
+
 STATUS_ZH = {"planned": "未开始", "in_progress": "进行中", "done": "已完成", "overdue": "已逾期", "accepted": "已验收"}
 
 

@@ -29,7 +29,7 @@ from cunzhi.partners.models import PartnerUnit
 from cunzhi.tasks import rules
 from cunzhi.tasks.models import Task, TaskHistory, TaskItem, TaskPhoto, TaskUnit
 from cunzhi.tasks.permissions import TASKS, TaskAction, assigning_level, is_responsible, may_judge, task_actions
-from cunzhi.tasks.rules import TASK_MACHINE, Responsible, TaskEvent, TaskStatus
+from cunzhi.tasks.rules import PENDING, TASK_MACHINE, Responsible, TaskEvent, TaskStatus
 from cunzhi.tasks.schemas import (
     CatalogueOut,
     HistoryOut,
@@ -212,6 +212,7 @@ class TaskFilter:
     due_from: date | None = None
     due_to: date | None = None
     q: str | None = None
+    pending: bool = False
 
 
 def _filters(f: TaskFilter) -> list[ColumnElement[bool]]:
@@ -226,6 +227,8 @@ def _filters(f: TaskFilter) -> list[ColumnElement[bool]]:
         where.append(Task.item_id == f.item_id)
     if f.status:
         where.append(Task.status == f.status)
+    if f.pending:
+        where.append(Task.status.in_(PENDING))
     if f.responsible_kind:
         where.append(Task.responsible_kind == f.responsible_kind)
     if f.partner_unit_id:

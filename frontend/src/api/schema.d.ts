@@ -5280,7 +5280,7 @@ export interface components {
          * Figure
          * @enum {string}
          */
-        Figure: "villages_below_units" | "accepted_holding" | "units_over_capacity" | "cadres_below_required" | "task_load" | "claims_waiting" | "measures_overdue" | "scores_missing";
+        Figure: "villages_below_units" | "accepted_holding" | "units_over_capacity" | "cadres_below_required" | "task_load" | "claims_waiting" | "measures_overdue" | "scores_missing" | "disclosures_to_inspect" | "disclosures_to_publish" | "disclosures_to_review" | "cases_to_hand_in" | "checkin_missing" | "log_missing";
         /** FigureRows */
         FigureRows: {
             figure: components["schemas"]["Figure"];
@@ -14319,6 +14319,8 @@ export interface operations {
                 due_to?: string | null;
                 /** @description title or village name contains */
                 q?: string | null;
+                /** @description only tasks planned or in progress */
+                pending?: boolean;
                 /** @description Page size (1 to 200) */
                 limit?: number;
                 offset?: number;

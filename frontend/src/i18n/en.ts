@@ -101,6 +101,11 @@ const en: MessageSchema = {
     serverBusy: 'the server was busy',
     offlineQueue: 'Offline queue',
     settings: 'Settings',
+    todo: 'To do',
+    noTodo: 'Nothing to do',
+    todoDesktop: '{n} more to do on the desktop',
+    offlineBadge: 'Offline',
+    offlineShowing: 'Offline: showing the to-do last loaded',
   },
   enums: {
     status: {

@@ -100,6 +100,11 @@ const zhCN = {
     serverBusy: '服务器暂时繁忙',
     offlineQueue: '离线待传',
     settings: '设置',
+    todo: '待办事项',
+    noTodo: '暂无待办事项',
+    todoDesktop: '另有 {n} 项待办需在电脑端处理',
+    offlineBadge: '离线',
+    offlineShowing: '离线中，显示上次加载的待办',
   },
   enums: {
     status: {

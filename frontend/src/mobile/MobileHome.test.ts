@@ -51,3 +51,47 @@ describe('the phone home', () => {
     expect((await home('cadre', VILLAGE)).find('[data-test=m-use-desktop]').exists()).toBe(false)
   })
 })
+
+describe('the phone to-do', () => {
+  const TODO = { role: 'cadre', items: [
+    { key: 'checkin_missing', count: 1, link: '/api/v1/dashboards/rows?figure=checkin_missing' },
+    { key: 'tasks_due', count: 0, link: '/api/v1/tasks?pending=true' },
+    { key: 'tasks_overdue', count: 2, link: '/api/v1/tasks?status=overdue' },
+  ] }
+
+  async function mountWith(fetcher: (url: string) => Promise<Response>) {
+    setLocale('zh-CN')
+    vi.stubGlobal('fetch', async (input: Request | string) => fetcher(typeof input === 'string' ? input : input.url))
+    const pinia = createPinia()
+    setActivePinia(pinia)
+    useAuthStore().me = { id: 1, username: 'cadre01', display_name: '某人', phone: null, role: 'cadre', scope: VILLAGE }
+    const router = createRouter({
+      history: createMemoryHistory(),
+      routes: [{ path: '/m/', name: 'm-home', component: MobileHome },
+        { path: '/m/checkin', name: 'm-checkin', component: { template: '<div />' } },
+        { path: '/m/tasks', name: 'm-tasks', component: { template: '<div />' } },
+        { path: '/m/:p(.*)*', name: 'm-any', component: { template: '<div />' } }],
+    })
+    await router.push('/m/')
+    const wrapper = mount(MobileHome, { global: { plugins: [pinia, router, i18n] } })
+    await flushPromises()
+    return wrapper
+  }
+
+  it('lists the caller\'s items with counts, each opening its phone page, and keeps them for offline', async () => {
+    localStorage.clear()
+    const w = await mountWith(async (url) => url.includes('/dashboards/todo')
+      ? new Response(JSON.stringify(TODO), { status: 200, headers: { 'Content-Type': 'application/json' } })
+      : new Response('{}', { status: 404, headers: { 'Content-Type': 'application/problem+json' } }))
+    const rows = w.findAll('[data-test^=m-todo-]').filter((r) => r.attributes('href'))
+    expect(rows.map((r) => [r.attributes('data-test'), r.attributes('href')])).toEqual([
+      ['m-todo-checkin_missing', '/m/checkin'], ['m-todo-tasks_overdue', '/m/tasks'], ['m-todo-tasks_due', '/m/tasks']])
+    expect(w.find('[data-test=m-todo-checkin_missing]').text()).toContain('今日尚未打卡')
+    expect(w.find('[data-test=m-todo-tasks_overdue] [data-test=m-todo-count]').text()).toBe('2')
+    expect(w.find('[data-test=m-todo-offline]').exists()).toBe(false)
+
+    const off = await mountWith(async () => { throw new TypeError('Failed to fetch') })
+    expect(off.find('[data-test=m-todo-tasks_overdue] [data-test=m-todo-count]').text()).toBe('2')
+    expect(off.find('[data-test=m-todo-offline]').text()).toContain('离线')
+  })
+})
