@@ -7558,11 +7558,21 @@ export interface components {
         };
         /** Reason */
         Reason: {
-            /** Kind */
-            kind: string;
-            /** Criterion */
+            /**
+             * Kind
+             * @description index_reached / index_below: `index` against `threshold`; veto_reached, category_reached, most_severe: the criterion's `score` of `min`..`max`, its `severity` % and the `threshold` %
+             * @enum {string}
+             */
+            kind: "index_reached" | "veto_reached" | "category_reached" | "most_severe" | "index_below";
+            /**
+             * Criterion
+             * @description the criterion's code (its name is in the round's criteria)
+             */
             criterion: string | null;
-            /** Text */
+            /**
+             * Text
+             * @description the reason in Chinese; a client in another language builds it from kind and params
+             */
             text: string;
             /** Params */
             params: {
