@@ -273,3 +273,21 @@ def test_reason_as_dict_is_json_ready() -> None:
     d = a.reasons[0].as_dict()
     assert set(d) == {"kind", "criterion", "text", "params"}
     assert all(isinstance(v, str) for v in d["params"].values())
+
+
+def test_every_reason_kind_is_in_the_contract_with_its_params() -> None:
+    """The SPA writes each reason from its kind and params in the reader's language."""
+    from typing import get_args
+
+    from cunzhi.rectification.schemas import ScreeningReasonKind
+
+    veto = Thresholds(veto_share=Decimal(90))
+    seen: dict[str, set[str]] = {}
+    for scores, t in ((ZERO, Thresholds()), (sheet(weak_economy=10, weak_branch=10), Thresholds()),
+                      (sheet(weak_economy=10), veto), (sheet(**{c.code: 7 for c in SIX}), Thresholds(category_share=Decimal(90)))):
+        for r in assess("v", SIX, scores, t).reasons:
+            seen.setdefault(r.kind, set()).update(r.params)
+    assert set(seen) == set(get_args(ScreeningReasonKind))
+    assert seen["index_below"] == seen["index_reached"] == {"index", "threshold"}
+    for kind in ("veto_reached", "category_reached", "most_severe"):
+        assert seen[kind] == {"score", "min", "max", "severity", "threshold"}

@@ -356,7 +356,10 @@ async def get_cadre(cadre_id: Id, principal: PrincipalDep, session: SessionDep, 
     return out
 
 
-@router.patch("/{cadre_id:int}", response_model=CadreOut, name="update", responses=PRECONDITIONS)
+@router.patch("/{cadre_id:int}", response_model=CadreOut, name="update", responses=PRECONDITIONS,
+              summary="Change a stationed cadre's name, home unit, expertise or whether active",
+              description="The county administrator of the cadre's county only. A field sent as null is refused (422); "
+                          "postings change through the postings operations, not here.")
 async def update_cadre(cadre_id: Id, body: CadrePatch, principal: PrincipalDep, session: SessionDep,
                        response: Response, if_match: IfMatch = None) -> CadreOut:
     out = await service.update_cadre(session, principal, cadre_id, body, if_match)

@@ -63,7 +63,10 @@ async def create_case(body: DisciplineCaseCreate, principal: PrincipalDep, sessi
     return _with_etag(response, out)
 
 
-@router.get("/cases/{case_id}", response_model=DisciplineCaseOut, name="cases-get")
+@router.get("/cases/{case_id}", response_model=DisciplineCaseOut, name="cases-get",
+            summary="Read one discipline case, with its ETag",
+            description="Callers who may read the register, for cases in their scope (404 otherwise); "
+                        "names only for the discipline committees.")
 async def get_case(case_id: Id, principal: PrincipalDep, session: ReadSessionDep, response: Response) -> DisciplineCaseOut:
     return _with_etag(response, await service.get_case(session, principal, case_id))
 

@@ -55,7 +55,10 @@ async def get_template(principal: PrincipalDep, session: SessionDep, county_code
     return await service.get_template(session, principal, county_code)
 
 
-@router.post("/template/items", response_model=TemplateItemOut, status_code=201, name="template-item-create")
+@router.post("/template/items", response_model=TemplateItemOut, status_code=201, name="template-item-create",
+             summary="Add an item to the county's disclosure template",
+             description="County administrator only. Rounds fixed from now on start with the item; rounds "
+                         "already fixed keep their items.")
 async def add_template_item(body: TemplateItemIn, principal: PrincipalDep, session: SessionDep,
                             county_code: CountyCode = None) -> TemplateItemOut:
     return await service.add_template_item(session, principal, county_code, body)
@@ -114,7 +117,10 @@ async def add_item(round_id: Id, body: DisclosureItemIn, principal: PrincipalDep
 
 
 @router.patch("/rounds/{round_id}/items/{item_id}", response_model=DisclosureItemOut, name="items-update",
-              responses={**PRECONDITIONS, **LOCKED})
+              responses={**PRECONDITIONS, **LOCKED}, summary="Change an item of a month's disclosure round",
+              description="The township that manages the round, while the month is not locked (409 "
+                          "`month_locked`). The finance item comes from the books and is not edited (409 "
+                          "`finance_generated`).")
 async def update_item(round_id: Id, item_id: Id, body: DisclosureItemPatch, principal: PrincipalDep, session: SessionDep,
                       response: Response, if_match: IfMatch = None) -> DisclosureItemOut:
     out = await service.update_item(session, principal, round_id, item_id, body, if_match)

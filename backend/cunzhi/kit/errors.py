@@ -190,6 +190,11 @@ _PROBLEM_CONTENT = {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Prob
 _METHODS = ("get", "put", "post", "delete", "patch", "head", "options", "trace")
 
 
+IF_MATCH_NOTE = ("Send `If-Match` with the ETag of your last read of this record: without it the answer is 428 "
+                 "`precondition_required`; when someone changed the record since, 412 `precondition_failed` "
+                 "(read it again, then apply your change to what you read).")
+
+
 def _require_if_match(operation: dict[str, Any], responses: dict[str, Any]) -> None:
     """An update taking If-Match answers 428 without it (kit.etag.expected_version): the header is
     optional for FastAPI only so that its absence is our 428 rather than a 422. The contract says
@@ -200,6 +205,8 @@ def _require_if_match(operation: dict[str, Any], responses: dict[str, Any]) -> N
             parameter["schema"] = {"type": "string", "title": "If-Match", "examples": ['W/"1"']}
             responses.setdefault("428", {"description": "If-Match missing"})
             responses.setdefault("412", {"description": "Stale If-Match"})
+            if IF_MATCH_NOTE not in operation.get("description", ""):
+                operation["description"] = "\n\n".join(x for x in (operation.get("description"), IF_MATCH_NOTE) if x)
 
 
 def document_problems(spec: dict[str, Any]) -> dict[str, Any]:

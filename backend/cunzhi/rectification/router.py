@@ -52,7 +52,8 @@ async def list_criteria(session: SessionDep, principal: PrincipalDep, include_in
     return await criteria.list_criteria(session, principal, include_inactive=include_inactive)
 
 
-@criteria_router.post("", response_model=s.CriterionOut, status_code=201, name="create", summary="Add a criterion")
+@criteria_router.post("", response_model=s.CriterionOut, status_code=201, name="create",
+                       summary="Add a screening criterion to the county's list")
 async def create_criterion(
     body: s.CriterionCreate, session: SessionDep, principal: PrincipalDep, _: CountyDep, response: Response
 ) -> s.CriterionOut:
@@ -71,7 +72,8 @@ async def save_default_criteria(session: SessionDep, principal: PrincipalDep, _:
     return await criteria.save_default_criteria(session, principal)
 
 
-@criteria_router.patch("/{criterion_id}", response_model=s.CriterionOut, name="update", summary="Change a criterion")
+@criteria_router.patch("/{criterion_id}", response_model=s.CriterionOut, name="update",
+                        summary="Change a screening criterion of the county")
 async def update_criterion(
     criterion_id: Id,
     body: s.CriterionUpdate,
@@ -271,7 +273,8 @@ async def get_case(case_id: Id, session: SessionDep, principal: PrincipalDep, re
 
 
 @cases_router.post(
-    "/{case_id}/problems", response_model=s.ProblemOut, status_code=201, name="add_problem", summary="Add a problem"
+    "/{case_id}/problems", response_model=s.ProblemOut, status_code=201, name="add_problem",
+    summary="Add a problem found later to an open rectification case"
 )
 async def add_problem(
     case_id: Id, body: s.ProblemIn, session: SessionDep, principal: PrincipalDep, _: WriterDep

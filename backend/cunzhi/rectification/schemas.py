@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, Field, PlainSerializer, StringConstraints, WithJsonSchema, computed_field
 
@@ -199,10 +199,16 @@ class SheetDetail(SheetOut):
     revisions: list[ScoreRevisionOut] = Field(description="Every revision, newest first (the first is the current one)")
 
 
+#: why the rules proposed a village or not (scoring.assess); `params` carry the figures of each kind
+ScreeningReasonKind = Literal["index_reached", "veto_reached", "category_reached", "most_severe", "index_below"]
+
+
 class Reason(BaseModel):
-    kind: str
-    criterion: str | None
-    text: str
+    kind: ScreeningReasonKind = Field(
+        description="index_reached / index_below: `index` against `threshold`; veto_reached, category_reached, "
+                    "most_severe: the criterion's `score` of `min`..`max`, its `severity` % and the `threshold` %")
+    criterion: str | None = Field(description="the criterion's code (its name is in the round's criteria)")
+    text: str = Field(description="the reason in Chinese; a client in another language builds it from kind and params")
     params: dict[str, str]
 
 

@@ -62,7 +62,10 @@ async def get_catalogue(principal: PrincipalDep, session: SessionDep, county_cod
     return await service.get_catalogue(session, principal, county_code)
 
 
-@router.post("/catalogue/items", response_model=ItemOut, status_code=201, name="catalogue-item-create")
+@router.post("/catalogue/items", response_model=ItemOut, status_code=201, name="catalogue-item-create",
+             summary="Add an item to the county's task catalogue",
+             description="County administrator only. The item's default unit must be a unit of the catalogue (422 "
+                         "`unknown_unit`); an item code already in the catalogue answers 409.")
 async def create_item(body: ItemIn, principal: PrincipalDep, session: SessionDep, response: Response,
                       county_code: CountyCode = None) -> ItemOut:
     out = await service.create_item(session, principal, county_code, body)
@@ -71,7 +74,8 @@ async def create_item(body: ItemIn, principal: PrincipalDep, session: SessionDep
 
 
 @router.patch("/catalogue/items/{item_id}", response_model=ItemOut, name="catalogue-item-update",
-              responses=PRECONDITIONS)
+              responses=PRECONDITIONS, summary="Change or retire an item of the county's task catalogue",
+              description="County administrator only. Tasks already given keep what they were given.")
 async def update_item(item_id: Id, body: ItemPatch, principal: PrincipalDep, session: SessionDep,
                       response: Response, if_match: IfMatch = None) -> ItemOut:
     out = await service.update_item(session, principal, item_id, body, if_match)
@@ -79,7 +83,9 @@ async def update_item(item_id: Id, body: ItemPatch, principal: PrincipalDep, ses
     return out
 
 
-@router.post("/catalogue/units", response_model=UnitOut, status_code=201, name="catalogue-unit-create")
+@router.post("/catalogue/units", response_model=UnitOut, status_code=201, name="catalogue-unit-create",
+             summary="Add a unit of measure to the county's task catalogue",
+             description="County administrator only; a unit code already in the catalogue answers 409.")
 async def create_unit(body: UnitIn, principal: PrincipalDep, session: SessionDep,
                       county_code: CountyCode = None) -> UnitOut:
     return await service.create_unit(session, principal, county_code, body)
@@ -185,7 +191,9 @@ async def get_task(task_id: Id, principal: PrincipalDep, session: SessionDep, re
     return out
 
 
-@router.patch("/{task_id}", response_model=TaskOut, name="update", responses=PRECONDITIONS)
+@router.patch("/{task_id}", response_model=TaskOut, name="update", responses=PRECONDITIONS,
+              summary="Change an open task's title, target, unit, due date or duties",
+              description="The level that gave the task. A task no longer open answers 409 `task_not_editable`.")
 async def update_task(task_id: Id, body: TaskPatch, principal: PrincipalDep, session: SessionDep,
                       response: Response, if_match: IfMatch = None) -> TaskOut:
     return _with_etag(response, await service.update_task(session, principal, task_id, body, if_match))

@@ -16,7 +16,9 @@ BigId = Annotated[int, Path(ge=1, le=2**63 - 1)]
 router = APIRouter(prefix="/api/v1/api-clients/{client_id}/webhooks", tags=["webhooks"])
 
 
-@router.get("", response_model=list[SubscriptionOut], name="list")
+@router.get("", response_model=list[SubscriptionOut], name="list",
+            summary="List the webhook subscriptions of an API client",
+            description="County administrator of the client's county only; signing secrets are never shown again.")
 async def list_subscriptions(client_id: ClientId, admin: Admin, session: SessionDep) -> list[SubscriptionOut]:
     return await service.list_subscriptions(session, admin, client_id)
 
@@ -28,7 +30,9 @@ async def create_subscription(client_id: ClientId, body: SubscriptionCreate, adm
     return await service.create_subscription(session, admin, client_id, body)
 
 
-@router.post("/{subscription_id}/deactivate", response_model=SubscriptionOut, name="deactivate")
+@router.post("/{subscription_id}/deactivate", response_model=SubscriptionOut, name="deactivate",
+             summary="Deactivate a webhook subscription: no new events go to it",
+             description="County administrator only. Its delivery log stays readable.")
 async def deactivate_subscription(client_id: ClientId, subscription_id: Id, admin: Admin,
                                   session: SessionDep) -> SubscriptionOut:
     return await service.deactivate_subscription(session, admin, client_id, subscription_id)

@@ -172,7 +172,10 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        /** Rename a client or change its scopes (If-Match required) */
+        /**
+         * Rename a client or change its scopes (If-Match required)
+         * @description Send `If-Match` with the ETag of your last read of this record: without it the answer is 428 `precondition_required`; when someone changed the record since, 412 `precondition_failed` (read it again, then apply your change to what you read).
+         */
         patch: operations["api-clients-update"];
         trace?: never;
     };
@@ -296,7 +299,10 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        /** Change an account (If-Match required); a new password ends all its sessions */
+        /**
+         * Change an account (If-Match required); a new password ends all its sessions
+         * @description Send `If-Match` with the ETag of your last read of this record: without it the answer is 428 `precondition_required`; when someone changed the record since, 412 `precondition_failed` (read it again, then apply your change to what you read).
+         */
         patch: operations["users-update"];
         trace?: never;
     };
@@ -349,7 +355,10 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        /** Rename a division (If-Match required) */
+        /**
+         * Rename a division (If-Match required)
+         * @description Send `If-Match` with the ETag of your last read of this record: without it the answer is 428 `precondition_required`; when someone changed the record since, 412 `precondition_failed` (read it again, then apply your change to what you read).
+         */
         patch: operations["divisions-update"];
         trace?: never;
     };
@@ -419,7 +428,10 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        /** Change a village's facts (If-Match required) */
+        /**
+         * Change a village's facts (If-Match required)
+         * @description Send `If-Match` with the ETag of your last read of this record: without it the answer is 428 `precondition_required`; when someone changed the record since, 412 `precondition_failed` (read it again, then apply your change to what you read).
+         */
         patch: operations["villages-update"];
         trace?: never;
     };
@@ -483,7 +495,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Add a problem */
+        /** Add a problem found later to an open rectification case */
         post: operations["rectification-add_problem"];
         delete?: never;
         options?: never;
@@ -521,7 +533,10 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        /** Mark a measure done, or change it */
+        /**
+         * Mark a measure done, or change it
+         * @description Send `If-Match` with the ETag of your last read of this record: without it the answer is 428 `precondition_required`; when someone changed the record since, 412 `precondition_failed` (read it again, then apply your change to what you read).
+         */
         patch: operations["rectification-update_measure"];
         trace?: never;
     };
@@ -620,7 +635,7 @@ export interface paths {
         /** The county's screening criteria */
         get: operations["criteria-list"];
         put?: never;
-        /** Add a criterion */
+        /** Add a screening criterion to the county's list */
         post: operations["criteria-create"];
         delete?: never;
         options?: never;
@@ -658,7 +673,10 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        /** Change a criterion */
+        /**
+         * Change a screening criterion of the county
+         * @description Send `If-Match` with the ETag of your last read of this record: without it the answer is 428 `precondition_required`; when someone changed the record since, 412 `precondition_failed` (read it again, then apply your change to what you read).
+         */
         patch: operations["criteria-update"];
         trace?: never;
     };
@@ -775,7 +793,10 @@ export interface paths {
         };
         /** One village's score sheet with its revisions (ETag for a correction) */
         get: operations["screening-sheet"];
-        /** Correct a saved score sheet (whole sheet; If-Match) until the township hands in */
+        /**
+         * Correct a saved score sheet (whole sheet; If-Match) until the township hands in
+         * @description Send `If-Match` with the ETag of your last read of this record: without it the answer is 428 `precondition_required`; when someone changed the record since, 412 `precondition_failed` (read it again, then apply your change to what you read).
+         */
         put: operations["screening-correct_scores"];
         post?: never;
         delete?: never;
@@ -981,7 +1002,10 @@ export interface paths {
         };
         /** The county's pairing settings */
         get: operations["pairing-settings-get"];
-        /** Change the county's pairing settings */
+        /**
+         * Change the county's pairing settings
+         * @description Send `If-Match` with the ETag of your last read of this record: without it the answer is 428 `precondition_required`; when someone changed the record since, 412 `precondition_failed` (read it again, then apply your change to what you read).
+         */
         put: operations["pairing-settings-update"];
         post?: never;
         delete?: never;
@@ -1022,7 +1046,10 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        /** Change a partner unit (If-Match required) */
+        /**
+         * Change a partner unit (If-Match required)
+         * @description Send `If-Match` with the ETag of your last read of this record: without it the answer is 428 `precondition_required`; when someone changed the record since, 412 `precondition_failed` (read it again, then apply your change to what you read).
+         */
         patch: operations["partner-units-update"];
         trace?: never;
     };
@@ -1087,7 +1114,10 @@ export interface paths {
         };
         /** Expertise list, weight table and cadres per village of a county */
         get: operations["cadres-settings-get"];
-        /** Change the county's cadre posting settings */
+        /**
+         * Change the county's cadre posting settings
+         * @description Send `If-Match` with the ETag of your last read of this record: without it the answer is 428 `precondition_required`; when someone changed the record since, 412 `precondition_failed` (read it again, then apply your change to what you read).
+         */
         put: operations["cadres-settings-update"];
         post?: never;
         delete?: never;
@@ -1368,7 +1398,12 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        /** Update */
+        /**
+         * Change a stationed cadre's name, home unit, expertise or whether active
+         * @description The county administrator of the cadre's county only. A field sent as null is refused (422); postings change through the postings operations, not here.
+         *
+         *     Send `If-Match` with the ETag of your last read of this record: without it the answer is 428 `precondition_required`; when someone changed the record since, 412 `precondition_failed` (read it again, then apply your change to what you read).
+         */
         patch: operations["cadres-update"];
         trace?: never;
     };
@@ -1415,7 +1450,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Catalogue-Item-Create */
+        /**
+         * Add an item to the county's task catalogue
+         * @description County administrator only. The item's default unit must be a unit of the catalogue (422 `unknown_unit`); an item code already in the catalogue answers 409.
+         */
         post: operations["tasks-catalogue-item-create"];
         delete?: never;
         options?: never;
@@ -1436,7 +1474,12 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        /** Catalogue-Item-Update */
+        /**
+         * Change or retire an item of the county's task catalogue
+         * @description County administrator only. Tasks already given keep what they were given.
+         *
+         *     Send `If-Match` with the ETag of your last read of this record: without it the answer is 428 `precondition_required`; when someone changed the record since, 412 `precondition_failed` (read it again, then apply your change to what you read).
+         */
         patch: operations["tasks-catalogue-item-update"];
         trace?: never;
     };
@@ -1449,7 +1492,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Catalogue-Unit-Create */
+        /**
+         * Add a unit of measure to the county's task catalogue
+         * @description County administrator only; a unit code already in the catalogue answers 409.
+         */
         post: operations["tasks-catalogue-unit-create"];
         delete?: never;
         options?: never;
@@ -1591,7 +1637,12 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        /** Update */
+        /**
+         * Change an open task's title, target, unit, due date or duties
+         * @description The level that gave the task. A task no longer open answers 409 `task_not_editable`.
+         *
+         *     Send `If-Match` with the ETag of your last read of this record: without it the answer is 428 `precondition_required`; when someone changed the record since, 412 `precondition_failed` (read it again, then apply your change to what you read).
+         */
         patch: operations["tasks-update"];
         trace?: never;
     };
@@ -1638,7 +1689,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Accept a finished task (the level that gave it) */
+        /**
+         * Accept a finished task (the level that gave it)
+         * @description Send `If-Match` with the ETag of your last read of this record: without it the answer is 428 `precondition_required`; when someone changed the record since, 412 `precondition_failed` (read it again, then apply your change to what you read).
+         */
         post: operations["tasks-accept"];
         delete?: never;
         options?: never;
@@ -1655,7 +1709,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Send a finished task back, with reasons */
+        /**
+         * Send a finished task back, with reasons
+         * @description Send `If-Match` with the ETag of your last read of this record: without it the answer is 428 `precondition_required`; when someone changed the record since, 412 `precondition_failed` (read it again, then apply your change to what you read).
+         */
         post: operations["tasks-send-back"];
         delete?: never;
         options?: never;
@@ -1740,7 +1797,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Template-Item-Create */
+        /**
+         * Add an item to the county's disclosure template
+         * @description County administrator only. Rounds fixed from now on start with the item; rounds already fixed keep their items.
+         */
         post: operations["disclosures-template-item-create"];
         delete?: never;
         options?: never;
@@ -1780,7 +1840,10 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        /** Move the publish-by day */
+        /**
+         * Move the publish-by day
+         * @description Send `If-Match` with the ETag of your last read of this record: without it the answer is 428 `precondition_required`; when someone changed the record since, 412 `precondition_failed` (read it again, then apply your change to what you read).
+         */
         patch: operations["disclosures-rounds-update"];
         trace?: never;
     };
@@ -1793,7 +1856,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Lock the month after its publish-by day, once no publication waits for inspection */
+        /**
+         * Lock the month after its publish-by day, once no publication waits for inspection
+         * @description Send `If-Match` with the ETag of your last read of this record: without it the answer is 428 `precondition_required`; when someone changed the record since, 412 `precondition_failed` (read it again, then apply your change to what you read).
+         */
         post: operations["disclosures-rounds-lock"];
         delete?: never;
         options?: never;
@@ -1831,7 +1897,12 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        /** Items-Update */
+        /**
+         * Change an item of a month's disclosure round
+         * @description The township that manages the round, while the month is not locked (409 `month_locked`). The finance item comes from the books and is not edited (409 `finance_generated`).
+         *
+         *     Send `If-Match` with the ETag of your last read of this record: without it the answer is 428 `precondition_required`; when someone changed the record since, 412 `precondition_failed` (read it again, then apply your change to what you read).
+         */
         patch: operations["disclosures-items-update"];
         trace?: never;
     };
@@ -1878,7 +1949,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Publish (or republish after a failed inspection); the finance section comes from the books */
+        /**
+         * Publish (or republish after a failed inspection); the finance section comes from the books
+         * @description Send `If-Match` with the ETag of your last read of this record: without it the answer is 428 `precondition_required`; when someone changed the record since, 412 `precondition_failed` (read it again, then apply your change to what you read).
+         */
         post: operations["disclosures-village-publish"];
         delete?: never;
         options?: never;
@@ -1929,7 +2003,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** The township's inspection: passed, or failed with findings and a day to fix by */
+        /**
+         * The township's inspection: passed, or failed with findings and a day to fix by
+         * @description Send `If-Match` with the ETag of your last read of this record: without it the answer is 428 `precondition_required`; when someone changed the record since, 412 `precondition_failed` (read it again, then apply your change to what you read).
+         */
         post: operations["disclosures-village-inspect"];
         delete?: never;
         options?: never;
@@ -2013,14 +2090,20 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Cases-Get */
+        /**
+         * Read one discipline case, with its ETag
+         * @description Callers who may read the register, for cases in their scope (404 otherwise); names only for the discipline committees.
+         */
         get: operations["discipline-cases-get"];
         put?: never;
         post?: never;
         delete?: never;
         options?: never;
         head?: never;
-        /** Edit a discipline case (If-Match with the ETag read) */
+        /**
+         * Edit a discipline case (If-Match with the ETag read)
+         * @description Send `If-Match` with the ETag of your last read of this record: without it the answer is 428 `precondition_required`; when someone changed the record since, 412 `precondition_failed` (read it again, then apply your change to what you read).
+         */
         patch: operations["discipline-cases-update"];
         trace?: never;
     };
@@ -2205,7 +2288,10 @@ export interface paths {
         };
         /** A budget with its lines, amendments and trail */
         get: operations["funds-budget_get"];
-        /** Replace the lines of a draft or returned budget (village committee) */
+        /**
+         * Replace the lines of a draft or returned budget (village committee)
+         * @description Send `If-Match` with the ETag of your last read of this record: without it the answer is 428 `precondition_required`; when someone changed the record since, 412 `precondition_failed` (read it again, then apply your change to what you read).
+         */
         put: operations["funds-budget_edit"];
         post?: never;
         delete?: never;
@@ -2384,7 +2470,10 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        /** Change a draft claim's purpose, payee, amount or line (village committee) */
+        /**
+         * Change a draft claim's purpose, payee, amount or line (village committee)
+         * @description Send `If-Match` with the ETag of your last read of this record: without it the answer is 428 `precondition_required`; when someone changed the record since, 412 `precondition_failed` (read it again, then apply your change to what you read).
+         */
         patch: operations["funds-claim_edit"];
         trace?: never;
     };
@@ -3026,7 +3115,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List */
+        /**
+         * List the webhook subscriptions of an API client
+         * @description County administrator of the client's county only; signing secrets are never shown again.
+         */
         get: operations["webhooks-list"];
         put?: never;
         /** Subscribe the client's URL to event types; the signing secret is in this answer only */
@@ -3046,7 +3138,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Deactivate */
+        /**
+         * Deactivate a webhook subscription: no new events go to it
+         * @description County administrator only. Its delivery log stays readable.
+         */
         post: operations["webhooks-deactivate"];
         delete?: never;
         options?: never;
@@ -7463,11 +7558,21 @@ export interface components {
         };
         /** Reason */
         Reason: {
-            /** Kind */
-            kind: string;
-            /** Criterion */
+            /**
+             * Kind
+             * @description index_reached / index_below: `index` against `threshold`; veto_reached, category_reached, most_severe: the criterion's `score` of `min`..`max`, its `severity` % and the `threshold` %
+             * @enum {string}
+             */
+            kind: "index_reached" | "veto_reached" | "category_reached" | "most_severe" | "index_below";
+            /**
+             * Criterion
+             * @description the criterion's code (its name is in the round's criteria)
+             */
             criterion: string | null;
-            /** Text */
+            /**
+             * Text
+             * @description the reason in Chinese; a client in another language builds it from kind and params
+             */
             text: string;
             /** Params */
             params: {
