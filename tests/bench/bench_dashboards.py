@@ -1,6 +1,6 @@
 """The dashboards over HTTP against the same panels' SQL on a bare asyncpg connection.
 
-    backend/.venv/bin/python tests/bench/bench_dashboards.py [--quick] [--scale 1.0] [--requests 40]
+    backend/.venv/bin/python tests/bench/bench_dashboards.py [--quick] [--scale 1.0] [--requests 40] [--panels tasks,funds]
 
 Builds a scratch database on DATABASE_URL's server (default postgresql://postgres@127.0.0.1:5432),
 migrates it and loads a province with COPY: the divisions and villages of bench_read_path.load
@@ -52,8 +52,8 @@ async def load_more(scale: float) -> dict[str, Any]:
 
     Triggers (the ledger's balance, append-only guards) and foreign-key checks are skipped for the
     load (session_replication_role = replica); the accounts' balances are then set to their ledger
-    sums in one statement and cadre_presence_months is rebuilt, so the data is what the triggers would
-    have kept."""
+    sums in one statement and cadre_presence_months and task_village_summaries are rebuilt, so the
+    data is what the triggers would have kept."""
     import asyncpg
 
     rng = random.Random(17)
@@ -190,8 +190,10 @@ async def load_more(scale: float) -> dict[str, Any]:
             "UPDATE funds_accounts a SET balance = s.total FROM (SELECT village_id, sum(amount) AS total "
             "FROM funds_ledger_entries GROUP BY village_id) s WHERE s.village_id = a.village_id")
         await conn.execute("SET session_replication_role = origin")
-        # The load skipped the triggers that keep cadre_presence_months: fill it as they would have.
+        # The load skipped the triggers that keep cadre_presence_months and task_village_summaries:
+        # fill them as they would have.
         await conn.execute("SELECT cadre_presence_months_rebuild()")
+        await conn.execute("SELECT task_village_summaries_rebuild()")
         await conn.execute("ANALYZE")
         province_user = await conn.fetchval(
             "INSERT INTO users (username, password_hash, display_name, role, division_code, is_active) "
@@ -304,7 +306,7 @@ def run(args: argparse.Namespace) -> None:
         print(f"{'panel':<14}{'scope':<10}{'http p50':>10}{'http p95':>10}{'bare p50':>10}{'bare p95':>10}"
               f"{'ratio p50':>10}{'ratio p95':>10}{'target':>14}", flush=True)
         for scope, (token, principal) in who.items():
-            for panel in PANELS:
+            for panel in args.panels:
                 n = args.requests if scope == "county" else max(5, args.requests // 4)
                 h50, h95 = stats(time_http(api.base, token, f"/api/v1/dashboards/{panel}", n))
                 b50, b95 = stats(asyncio.run(time_bare(dsn, principal, panel, n)))
@@ -326,7 +328,12 @@ def main() -> None:
     parser.add_argument("--per-county", type=int, default=100)
     parser.add_argument("--scale", type=float, default=1.0, help="rows below the villages, times this")
     parser.add_argument("--requests", type=int, default=40)
+    parser.add_argument("--panels", default=",".join(PANELS), help="comma-separated panels to time (default: all)")
     args = parser.parse_args()
+    args.panels = [p for p in args.panels.split(",") if p]
+    unknown = set(args.panels) - set(PANELS)
+    if unknown:
+        parser.error(f"unknown panels: {', '.join(sorted(unknown))}")
     if args.quick:
         args.counties, args.per_county, args.scale, args.requests = 4, 60, 0.01, 5
     run(args)

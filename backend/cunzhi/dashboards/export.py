@@ -11,10 +11,12 @@ from typing import Any
 
 from openpyxl import Workbook
 
+from cunzhi.discipline.rules import OUTCOME_LABELS, VIOLATION_LABELS, CaseOutcome, Violation
 from cunzhi.rectification.export import CATEGORY_ZH, VILLAGE_STATUS_ZH, _sheet, filename
 
 PANEL_ZH = {"rectification": "软弱涣散村整顿", "pairing": "结对包扶", "cadres": "驻村干部在岗",
-            "tasks": "任务与整顿成效", "funds": "预算执行与报账"}
+            "tasks": "任务与整顿成效", "funds": "预算执行与报账", "disclosures": "村务公开合规",
+            "discipline": "违纪违法案件"}
 BUDGET_CATEGORY_ZH = {"office": "办公经费", "allowances": "干部报酬", "public_works": "公益事业",
                       "production": "生产发展", "welfare": "社会救助", "maintenance": "维修维护", "other": "其他"}
 STEP_ZH = {"sign": "待村务监督委员会签字", "approve": "待乡镇审批", "pay_direct": "待支付（无需审批）",
@@ -92,9 +94,28 @@ def funds(wb: Workbook, d: dict[str, Any]) -> None:
             for r in d["claims_waiting"]])
 
 
+def disclosures(wb: Workbook, d: dict[str, Any]) -> None:
+    heads = ["应公开村数", "未公开", "已公开待检查", "检查通过", "检查未通过", "逾期"]
+    keys = ["villages", "pending", "published", "passed", "failed", "late"]
+    _sheet(wb, "分乡镇", ["乡镇代码", "乡镇", *heads],
+           [[r["township_code"], r["township_name"], *[r[k] for k in keys]] for r in d["by_township"]]
+           + [["合计", "", *[d["totals"][k] for k in keys]]], first=True)
+    _sheet(wb, "逐月情况", ["月份", *heads], [[r["month"], *[r[k] for k in keys]] for r in d["trend"]])
+
+
+def discipline(wb: Workbook, d: dict[str, Any]) -> None:
+    _sheet(wb, "逐年案件", ["年份", "立案数", "较上年增减"],
+           [[r["year"], r["cases"], "" if r["change"] is None else r["change"]] for r in d["by_year"]], first=True)
+    _sheet(wb, f"{d['year']}年按违纪类型", ["违纪类型", "案件数"],
+           [[VIOLATION_LABELS.get(Violation(r["violation"]), r["violation"]), r["cases"]] for r in d["by_violation"]])
+    _sheet(wb, f"{d['year']}年按处理结果", ["处理结果", "案件数"],
+           [[OUTCOME_LABELS.get(CaseOutcome(r["outcome"]), r["outcome"]), r["cases"]] for r in d["by_outcome"]])
+
+
 SHEETS: dict[str, Callable[[Workbook, dict[str, Any]], None]] = {
     "rectification": rectification, "pairing": pairing, "cadres": cadres, "tasks": tasks, "funds": funds,
-    # EXTENSION: the disclosure and discipline panels add their sheet writers here.
+    "disclosures": disclosures, "discipline": discipline,
+    # EXTENSION: a further panel adds its sheet writer here.
 }
 
 

@@ -12,6 +12,8 @@ from cunzhi.dashboards import export, service
 from cunzhi.dashboards.schemas import (
     CadrePanel,
     ClaimStep,
+    DisciplinePanel,
+    DisclosurePanel,
     Figure,
     FigureRows,
     FundsPanel,
@@ -24,6 +26,7 @@ from cunzhi.dashboards.schemas import (
     TaskPanel,
     TodoList,
 )
+from cunzhi.disclosures.rules import VillageStatus
 from cunzhi.divisions.models import Division
 from cunzhi.kit.codes import RectificationStatus
 from cunzhi.kit.deps import PrincipalDep, ReaderDep
@@ -94,19 +97,38 @@ async def funds(principal: PrincipalDep, reader: ReaderDep, month: Month = None,
     return _json(await _panel("funds", reader, principal, township_code, month))
 
 
+@router.get("/disclosures", response_model=DisclosurePanel, name="disclosures",
+            summary="Disclosure compliance per township per month: villages pending, published, passed, failed, late")
+async def disclosures(principal: PrincipalDep, reader: ReaderDep, month: Month = None,
+                      township_code: Township = None) -> Response:
+    return _json(await _panel("disclosures", reader, principal, township_code, month))
+
+
+@router.get("/discipline", response_model=DisciplinePanel, name="discipline",
+            responses={403: {"description": "a role that does not read the discipline-case register"}},
+            summary="Discipline cases per year, and the year's by violation and outcome (counts, no names)")
+async def discipline(principal: PrincipalDep, reader: ReaderDep, month: Month = None,
+                     township_code: Township = None) -> Response:
+    return _json(await _panel("discipline", reader, principal, township_code, month))
+
+
 @router.get("/rows", response_model=FigureRows, name="rows", summary="The rows behind one figure of a panel")
 async def rows(
     principal: PrincipalDep, reader: ReaderDep, figure: Figure, month: Month = None, township_code: Township = None,
     status: Annotated[RectificationStatus | None, Query(description="task_load: the village's status")] = None,
     load: Annotated[LoadBucket | None, Query(description="task_load: the load bucket")] = None,
     step: Annotated[ClaimStep | None, Query(description="claims_waiting: the step")] = None,
+    disclosure_status: Annotated[VillageStatus | None, Query(
+        description="disclosure_villages: the village's state in the round")] = None,
+    late: Annotated[bool, Query(description="disclosure_villages: only villages that were late")] = False,
     limit: Limit = 50, offset: Offset = 0,
 ) -> Response:
     per = service.period(month)
     await service.check_township(reader, principal, township_code)
     items, total = await service.figure_rows(
         reader, principal, figure.value, township=township_code, per=per, status=status.value if status else None,
-        load=load.value if load else None, step=step.value if step else None, limit=limit, offset=offset)
+        load=load.value if load else None, step=step.value if step else None, limit=limit, offset=offset,
+        disclosure_status=disclosure_status.value if disclosure_status else None, late=late)
     return _json({"figure": figure.value, "items": items, "total": total, "limit": limit, "offset": offset})
 
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from cunzhi.discipline.rules import CaseOutcome, Violation
 from cunzhi.kit.codes import ProblemCategory, RectificationStatus
 
 
@@ -16,6 +17,8 @@ class PanelName(StrEnum):
     cadres = "cadres"
     tasks = "tasks"
     funds = "funds"
+    disclosures = "disclosures"
+    discipline = "discipline"
 
 
 class Figure(StrEnum):
@@ -33,6 +36,7 @@ class Figure(StrEnum):
     cases_to_hand_in = "cases_to_hand_in"
     checkin_missing = "checkin_missing"
     log_missing = "log_missing"
+    disclosure_villages = "disclosure_villages"
 
 
 class LoadBucket(StrEnum):
@@ -240,6 +244,85 @@ class FundsPanel(BaseModel):
 # ---- rows and to-do ----
 
 
+# ---- disclosures ----
+
+
+class DisclosureCounts(BaseModel):
+    villages: int = Field(description="villages in the township's round of the month")
+    pending: int = Field(description="not yet published")
+    published: int = Field(description="published, not yet inspected")
+    passed: int
+    failed: int
+    late: int = Field(description="published after the round's publish-by day, or not by then")
+
+
+class DisclosureTownship(DisclosureCounts):
+    township_code: str
+    township_name: str
+    round_id: int
+    drill: str
+    drill_late: str
+    drill_failed: str
+    drill_pending: str
+
+
+class DisclosureMonth(DisclosureCounts):
+    month: str
+    drill: str
+
+
+class DisclosureDrill(BaseModel):
+    villages: str
+    late: str
+    rounds: str
+
+
+class DisclosurePanel(BaseModel):
+    month: str
+    township_code: str | None
+    totals: DisclosureCounts = Field(description="the chosen month, over the townships that opened a round")
+    by_township: list[DisclosureTownship] = Field(description="the chosen month, one row per township with a round")
+    trend: list[DisclosureMonth] = Field(description="the chosen month and the 11 before, months with a round")
+    drill: DisclosureDrill
+
+
+# ---- discipline ----
+
+
+class DisciplineYear(BaseModel):
+    year: int
+    cases: int = Field(description="cases filed in the year")
+    change: int | None = Field(description="on the year before (None for the first year shown)")
+    drill: str
+
+
+class DisciplineViolationCount(BaseModel):
+    violation: Violation
+    cases: int
+    drill: str
+
+
+class DisciplineOutcomeCount(BaseModel):
+    outcome: CaseOutcome
+    cases: int
+    drill: str
+
+
+class DisciplineDrill(BaseModel):
+    cases: str
+
+
+class DisciplinePanel(BaseModel):
+    month: str
+    year: int
+    township_code: str | None
+    cases: int = Field(description="cases filed in the chosen month's year")
+    by_year: list[DisciplineYear] = Field(description="the chosen month's year and the 4 before")
+    by_violation: list[DisciplineViolationCount] = Field(description="the chosen year")
+    by_outcome: list[DisciplineOutcomeCount] = Field(description="the chosen year")
+    drill: DisciplineDrill
+
+
 class FigureRows(BaseModel):
     figure: Figure
     items: list[dict[str, Any]]
@@ -267,4 +350,4 @@ class PanelInfo(BaseModel):
 class Overview(BaseModel):
     month: str
     township_code: str | None
-    panels: list[PanelInfo] = Field(description="the panels this build has (disclosure and discipline come later)")
+    panels: list[PanelInfo] = Field(description="the panels this build has")

@@ -9,8 +9,8 @@ Each panel answers figures and, for each figure, a drill-down: the path and quer
 returns the rows behind it (an existing list endpoint with its own filters where one exists, else
 `GET /api/v1/dashboards/rows?figure=...`, whose filters are exactly the figure's).
 
-Extension points (marked EXTENSION below): disclosure compliance and discipline cases are built by
-their own domains; they add a panel to `PANELS` and their to-do items to `TODO_SOURCES`.
+Extension points (marked EXTENSION below): further panels add themselves to `PANELS` (with an export
+sheet in export.py) and their to-do items to `TODO_SOURCES`.
 """
 
 from __future__ import annotations
@@ -42,9 +42,12 @@ from sqlalchemy import (
 
 from cunzhi.cadres.models import Cadre, Checkin, CheckinReview, Posting, PresenceMonth, WorkLog
 from cunzhi.config import get_settings
+from cunzhi.discipline.models import DisciplineCase
+from cunzhi.discipline.permissions import CASES, CaseAction
 from cunzhi.disclosures.models import Publication, RoundVillage
 from cunzhi.disclosures.models import Review as DisclosureReview
 from cunzhi.disclosures.models import Round as DisclosureRound
+from cunzhi.disclosures.models import RoundVillage as DisclosureVillage
 from cunzhi.divisions.models import Division
 from cunzhi.funds.models import Budget, BudgetLine, Claim
 from cunzhi.funds.models import Event as FundsEvent
@@ -52,12 +55,13 @@ from cunzhi.funds.service import _claims_visible, _in_scope
 from cunzhi.kit import clock
 from cunzhi.kit.codes import Role
 from cunzhi.kit.errors import NotFound, Unprocessable
+from cunzhi.kit.permissions import require
 from cunzhi.kit.prepared import Reader, Statements
 from cunzhi.kit.principal import Principal
 from cunzhi.kit.scope import village_clause, village_clause_key
 from cunzhi.partners.models import Pairing, PairingSettings, PartnerUnit
 from cunzhi.rectification.models import Case, Measure, Round, RoundTownship, ScoreSheet
-from cunzhi.tasks.models import Task
+from cunzhi.tasks.models import Task, TaskVillageSummary
 from cunzhi.tasks.rules import PENDING as TASKS_PENDING
 from cunzhi.villages.models import Village
 
@@ -77,6 +81,8 @@ WAITING_STEPS = {  # claim step -> the status it waits in (and needs_approval, w
     "pay": ("township_approved", None),
 }
 LOAD_BUCKETS = ("0", "1-2", "3-5", "6-10", "11+")
+DISCLOSURE_MONTHS = 12  # the compliance trend: the chosen month and the 11 before it
+DISCIPLINE_YEARS = 5  # cases per year: the chosen month's year and the 4 before it
 
 
 # ---- the period and the filter ------------------------------------------------------------------
@@ -386,22 +392,31 @@ async def cadres(reader: Reader, p: Principal, township: str | None, per: Period
 
 def _village_tasks(p: Principal, township: bool) -> Any:
     """Every village in scope with its tasks given by the month's end and those completed by then."""
+    # task_village_summaries holds each village's tasks now (triggers, same transaction): one row per
+    # village instead of every task of the scope (500,000 at province scale). For a past month, the
+    # tasks created or completed since its end are taken away again (ix_tasks_created_at and
+    # ix_tasks_done_at find them; none for the current month).
     end_at = bindparam("end_at", type_=DateTime(timezone=True))
-    given = Task.created_at < end_at
-    completed = given & _one_of(Task.status, ("done", "accepted")) & (Task.done_at < end_at)
-    # Counted per village over the tasks alone, then joined: half the time of grouping the joined rows
-    # at province scale (500,000 tasks), and the scope's village ids still narrow the scan for a county.
-    per = (select(Task.village_id, func.count().filter(given).label("tasks"),
-                  func.count().filter(completed).label("completed"),
-                  func.count().filter(given & (Task.status == "overdue")).label("overdue"))
-           .where(Task.village_id.in_(select(Village.id).where(*_where(p, township))))
-           .group_by(Task.village_id).subquery("per"))
+    created_after = Task.created_at >= end_at
+    completed_now = _one_of(Task.status, ("done", "accepted")) & Task.done_at.is_not(None)
+    later = (select(Task.village_id, func.count().filter(created_after).label("tasks"),
+                    func.count().filter(completed_now & (created_after | (Task.done_at >= end_at))).label("completed"),
+                    func.count().filter(created_after & (Task.status == "overdue")).label("overdue"))
+             .where(Task.village_id.in_(select(Village.id).where(*_where(p, township))),
+                    or_(Task.created_at >= end_at, Task.done_at >= end_at))
+             .group_by(Task.village_id).subquery("later"))
+    s = TaskVillageSummary
     zero = literal_column("0", Integer)
+
+    def net(now: Any, after: Any) -> Any:
+        return func.coalesce(now, zero) - func.coalesce(after, zero)
+
     return (select(Village.id, Village.code, Village.name, Village.township_code, Village.status,
-                   func.coalesce(per.c.tasks, zero).label("tasks"),
-                   func.coalesce(per.c.completed, zero).label("completed"),
-                   func.coalesce(per.c.overdue, zero).label("overdue"))
-            .select_from(Village).outerjoin(per, per.c.village_id == Village.id)
+                   net(s.tasks, later.c.tasks).label("tasks"),
+                   net(s.completed, later.c.completed).label("completed"),
+                   net(s.overdue, later.c.overdue).label("overdue"))
+            .select_from(Village).outerjoin(s, s.village_id == Village.id)
+            .outerjoin(later, later.c.village_id == Village.id)
             .where(*_where(p, township)))
 
 
@@ -515,6 +530,113 @@ async def funds(reader: Reader, p: Principal, township: str | None, per: Period)
     }
 
 
+# ---- disclosure compliance per township and month -----------------------------------------------
+
+
+def _ym(year: Any, month: Any) -> Any:
+    return year * 12 + month
+
+
+async def disclosures(reader: Reader, p: Principal, township: str | None, per: Period) -> dict[str, Any]:
+    """Each township's round of each month (the chosen month and the 11 before): its villages by
+    state (pending, published, passed, failed) and how many were late."""
+    to_ym = per.first.year * 12 + per.first.month
+    values: dict[str, Any] = {"from_ym": to_ym - DISCLOSURE_MONTHS + 1, "to_ym": to_ym}
+    if township:
+        values["township_code"] = township
+
+    def build() -> Any:
+        r, rv = DisclosureRound, DisclosureVillage
+        ym = _ym(r.year, r.month)
+        return (select(r.year, r.month, Village.township_code, Division.name.label("township_name"),
+                       r.id.label("round_id"), func.count().label("villages"),
+                       *[func.count().filter(rv.status == s).label(s)
+                         for s in ("pending", "published", "passed", "failed")],
+                       func.count().filter(rv.late).label("late"))
+                .select_from(rv).join(r, r.id == rv.round_id).join(Village, Village.id == rv.village_id)
+                .join(Division, Division.code == Village.township_code)
+                .where(*_where(p, bool(township)), ym >= bindparam("from_ym", type_=Integer),
+                       ym <= bindparam("to_ym", type_=Integer))
+                .group_by(r.year, r.month, Village.township_code, Division.name, r.id)
+                .order_by(r.year, r.month, Village.township_code))
+
+    rows = await _fetch(reader, _key("disclosures", p, township), build, values)
+    keys = ("villages", "pending", "published", "passed", "failed", "late")
+    by_month: dict[str, dict[str, Any]] = {}
+    by_township = []
+    for r in rows:
+        month = f"{r['year']:04d}-{r['month']:02d}"
+        m = by_month.setdefault(month, {"month": month, **dict.fromkeys(keys, 0),
+                                        "drill": _rows_link("disclosure_villages", township, month=month)})
+        for k in keys:
+            m[k] += r[k]
+        if month == per.month:
+            t = r["township_code"]
+            by_township.append({
+                "township_code": t, "township_name": r["township_name"], "round_id": r["round_id"],
+                **{k: r[k] for k in keys},
+                "drill": _rows_link("disclosure_villages", t, month=month),
+                "drill_late": _rows_link("disclosure_villages", t, month=month, late=True),
+                "drill_failed": _rows_link("disclosure_villages", t, month=month, disclosure_status="failed"),
+                "drill_pending": _rows_link("disclosure_villages", t, month=month, disclosure_status="pending"),
+            })
+    totals = {k: sum(int(t[k]) for t in by_township) for k in keys}
+    return {
+        "month": per.month, "township_code": township, "totals": totals, "by_township": by_township,
+        "trend": [by_month[k] for k in sorted(by_month)],
+        "drill": {"villages": _rows_link("disclosure_villages", township, month=per.month),
+                  "late": _rows_link("disclosure_villages", township, month=per.month, late=True),
+                  "rounds": _link("/disclosures/rounds", township_code=township, year=per.year,
+                                  month=per.first.month)},
+    }
+
+
+# ---- discipline cases per year ------------------------------------------------------------------
+
+
+async def discipline(reader: Reader, p: Principal, township: str | None, per: Period) -> dict[str, Any]:
+    """Discipline cases filed per year (the chosen month's year and the 4 before), and that year's by
+    violation and outcome. Counts only: names stay in the register."""
+    require(p, CASES, CaseAction.read, what="read the discipline-case register")
+    values: dict[str, Any] = {"from_year": per.year - DISCIPLINE_YEARS + 1, "to_year": per.year}
+    if township:
+        values["township_code"] = township
+    year_of = cast(func.extract("year", DisciplineCase.filed_on), Integer)
+
+    def scoped(*cols: Any) -> Any:
+        return (select(*cols).select_from(DisciplineCase).join(Village, Village.id == DisciplineCase.village_id)
+                .where(*_where(p, bool(township))))
+
+    def by_year() -> Any:
+        return (scoped(year_of.label("year"), func.count().label("cases"))
+                .where(year_of >= bindparam("from_year", type_=Integer), year_of <= bindparam("to_year", type_=Integer))
+                .group_by(year_of).order_by(year_of))
+
+    def by(col: Any) -> Callable[[], Any]:
+        return lambda: (scoped(col, func.count().label("cases"))
+                        .where(year_of == bindparam("to_year", type_=Integer)).group_by(col).order_by(col))
+
+    year_rows = {r["year"]: r["cases"] for r in await _fetch(reader, _key("disc_years", p, township), by_year, values)}
+    one_year = {"to_year": per.year, **({"township_code": township} if township else {})}
+    violations = await _fetch(reader, _key("disc_violation", p, township), by(DisciplineCase.violation), one_year)
+    outcomes = await _fetch(reader, _key("disc_outcome", p, township), by(DisciplineCase.outcome), one_year)
+    years = []
+    for y in range(per.year - DISCIPLINE_YEARS + 1, per.year + 1):
+        n = int(year_rows.get(y, 0))
+        change = None if y == values["from_year"] else n - int(year_rows.get(y - 1, 0))
+        years.append({"year": y, "cases": n, "change": change,
+                      "drill": _link("/discipline/cases", year=y, township_code=township)})
+    return {
+        "month": per.month, "year": per.year, "township_code": township, "by_year": years,
+        "cases": int(year_rows.get(per.year, 0)),
+        "by_violation": [{**_d(r), "drill": _link("/discipline/cases", year=per.year, township_code=township,
+                                                  violation=r["violation"])} for r in violations],
+        "by_outcome": [{**_d(r), "drill": _link("/discipline/cases", year=per.year, township_code=township)}
+                       for r in outcomes],
+        "drill": {"cases": _link("/discipline/cases", year=per.year, township_code=township)},
+    }
+
+
 # ---- the panels ---------------------------------------------------------------------------------
 
 Panel = Callable[[Reader, Principal, str | None, Period], Any]
@@ -524,8 +646,9 @@ PANELS: dict[str, Panel] = {
     "cadres": cadres,
     "tasks": tasks,
     "funds": funds,
-    # EXTENSION: "disclosures" (compliance per township per month) and "discipline" (cases per year)
-    # are added here by their domains, with an export sheet in dashboards/export.py.
+    "disclosures": disclosures,
+    "discipline": discipline,
+    # EXTENSION: a further panel is added here, with an export sheet in dashboards/export.py.
 }
 
 
@@ -550,7 +673,8 @@ def _village_cols() -> list[Any]:
             Village.status]
 
 
-def _figure(figure: str, p: Principal, township: bool, status: bool, load: bool, step: bool) -> tuple[Any, Any]:
+def _figure(figure: str, p: Principal, township: bool, status: bool, load: bool, step: bool,
+            disclosure_status: bool = False, late: bool = False) -> tuple[Any, Any]:
     if figure in ("villages_below_units", "accepted_holding"):
         units, required = _village_units()
         inner = select(*_village_cols(), units, required).where(*_where(p, township)).subquery()
@@ -584,6 +708,18 @@ def _figure(figure: str, p: Principal, township: bool, status: bool, load: bool,
         return (select(w.c.id.label("claim_id"), *_village_cols()[:3], w.c.amount, w.c.status.label("claim_status"),
                        w.c.step, w.c.since).join(Village, Village.id == w.c.village_id).where(*where),
                 ("since", "claim_id"))
+    if figure == "disclosure_villages":
+        r, rv = DisclosureRound, DisclosureVillage
+        where = [*_where(p, township), r.year == bindparam("year", type_=Integer),
+                 r.month == bindparam("month_no", type_=Integer)]
+        if disclosure_status:
+            where.append(rv.status == bindparam("disclosure_status", type_=String))
+        if late:
+            where.append(rv.late.is_(True))
+        return (select(r.id.label("round_id"), *_village_cols()[:3], rv.status.label("disclosure_status"), rv.late,
+                       rv.published_at, rv.fix_by)
+                .select_from(rv).join(r, r.id == rv.round_id).join(Village, Village.id == rv.village_id)
+                .where(*where), ("township_code", "village_code"))
     if figure == "measures_overdue":
         return (select(Measure.id.label("measure_id"), Measure.case_id, *_village_cols()[:3], Measure.description,
                        Measure.owner, Measure.deadline)
@@ -650,16 +786,18 @@ def _disclosure_figure(figure: str, p: Principal, township: bool) -> tuple[Any, 
 
 FIGURES = ("villages_below_units", "accepted_holding", "units_over_capacity", "cadres_below_required", "task_load",
            "claims_waiting", "measures_overdue", "scores_missing", *DISCLOSURE_FIGURES, "cases_to_hand_in",
-           "checkin_missing", "log_missing")
+           "checkin_missing", "log_missing", "disclosure_villages")
 
 
 def _figure_values(per: Period, township: str | None, status: str | None, load: str | None,
-                   step: str | None) -> dict[str, Any]:
+                   step: str | None, disclosure_status: str | None = None) -> dict[str, Any]:
     values: dict[str, Any] = {
         **_presence_values(per, township), "day": per.asof, "default_units": get_settings().units_per_village,
         "end_at": per.end_at, "cutoff": clock.now() - timedelta(days=get_settings().claim_wait_days),
-        "today": clock.local_today(),
+        "today": clock.local_today(), "year": per.year, "month_no": per.first.month,
     }
+    if disclosure_status:
+        values["disclosure_status"] = disclosure_status
     if status:
         values["status"] = status
     if load:
@@ -671,21 +809,22 @@ def _figure_values(per: Period, township: str | None, status: str | None, load: 
 
 async def figure_rows(reader: Reader, p: Principal, figure: str, *, township: str | None, per: Period,
                       status: str | None, load: str | None, step: str | None, limit: int,
-                      offset: int) -> tuple[list[dict[str, Any]], int]:
+                      offset: int, disclosure_status: str | None = None,
+                      late: bool = False) -> tuple[list[dict[str, Any]], int]:
     shape = (figure, village_clause_key(p), township is not None, status is not None, load is not None,
-             step is not None)
+             step is not None, disclosure_status is not None, late)
     built: dict[str, Any] = {}
 
     def stmts() -> tuple[Callable[[], Any], Callable[[], Any]]:
         if "pair" not in built:
             stmt, order = _figure(figure, p, township is not None, status is not None, load is not None,
-                                  step is not None)
+                                  step is not None, disclosure_status is not None, late)
             built["pair"] = _page(stmt, order)
         return built["pair"]
 
     c_count = _STATEMENTS.get(("rows_count", *shape), lambda: stmts()[0]())
     c_page = _STATEMENTS.get(("rows_page", *shape), lambda: stmts()[1]())
-    values = {**_figure_values(per, township, status, load, step), "user_id": _user_id(p)}
+    values = {**_figure_values(per, township, status, load, step, disclosure_status), "user_id": _user_id(p)}
     total = await reader.fetchval(c_count, {k: v for k, v in values.items() if k in c_count.names})
     page_values = {**values, "limit": limit, "offset": offset}
     rows = await reader.fetch(c_page, {k: v for k, v in page_values.items() if k in c_page.names})

@@ -94,6 +94,8 @@ class Task(Base):
         CheckConstraint("(external_source IS NULL) = (external_id IS NULL)", name="external_pair"),
         Index("ix_tasks_village_status", "village_id", "status"),
         Index("ix_tasks_open_due", "due_date", postgresql_where="status IN ('planned', 'in_progress')"),
+        Index("ix_tasks_created_at", "created_at"),
+        Index("ix_tasks_done_at", "done_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -126,6 +128,28 @@ class Task(Base):
                                                  onupdate=func.now())
 
     __mapper_args__ = {"version_id_col": version, "eager_defaults": True}
+
+
+class TaskVillageSummary(Base):
+    """Each village's tasks now, kept by triggers (migration 0210) in the transaction of every insert,
+    update and delete of a task: by status, by responsible kind, `completed` (done or accepted, with a
+    completion time), `on_time` (completed on or before the due date, in the county's calendar). The
+    dashboards read this instead of every task of their scope."""
+
+    __tablename__ = "task_village_summaries"
+
+    village_id: Mapped[int] = mapped_column(ForeignKey("villages.id"), primary_key=True)
+    tasks: Mapped[int] = mapped_column(Integer, server_default="0")
+    planned: Mapped[int] = mapped_column(Integer, server_default="0")
+    in_progress: Mapped[int] = mapped_column(Integer, server_default="0")
+    done: Mapped[int] = mapped_column(Integer, server_default="0")
+    overdue: Mapped[int] = mapped_column(Integer, server_default="0")
+    accepted: Mapped[int] = mapped_column(Integer, server_default="0")
+    by_village_committee: Mapped[int] = mapped_column(Integer, server_default="0")
+    by_partner_unit: Mapped[int] = mapped_column(Integer, server_default="0")
+    by_cadre: Mapped[int] = mapped_column(Integer, server_default="0")
+    completed: Mapped[int] = mapped_column(Integer, server_default="0")
+    on_time: Mapped[int] = mapped_column(Integer, server_default="0")
 
 
 class TaskHistory(Base):

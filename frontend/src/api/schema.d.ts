@@ -3023,6 +3023,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/dashboards/disclosures": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Disclosure compliance per township per month: villages pending, published, passed, failed, late */
+        get: operations["dashboards-disclosures"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/dashboards/discipline": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Discipline cases per year, and the year's by violation and outcome (counts, no names) */
+        get: operations["dashboards-discipline"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/dashboards/rows": {
         parameters: {
             query?: never;
@@ -5057,6 +5091,74 @@ export interface components {
             /** Township Name */
             township_name: string;
         };
+        /** DisciplineDrill */
+        DisciplineDrill: {
+            /** Cases */
+            cases: string;
+        };
+        /** DisciplineOutcomeCount */
+        DisciplineOutcomeCount: {
+            outcome: components["schemas"]["CaseOutcome"];
+            /** Cases */
+            cases: number;
+            /** Drill */
+            drill: string;
+        };
+        /** DisciplinePanel */
+        DisciplinePanel: {
+            /** Month */
+            month: string;
+            /** Year */
+            year: number;
+            /** Township Code */
+            township_code: string | null;
+            /**
+             * Cases
+             * @description cases filed in the chosen month's year
+             */
+            cases: number;
+            /**
+             * By Year
+             * @description the chosen month's year and the 4 before
+             */
+            by_year: components["schemas"]["DisciplineYear"][];
+            /**
+             * By Violation
+             * @description the chosen year
+             */
+            by_violation: components["schemas"]["DisciplineViolationCount"][];
+            /**
+             * By Outcome
+             * @description the chosen year
+             */
+            by_outcome: components["schemas"]["DisciplineOutcomeCount"][];
+            drill: components["schemas"]["DisciplineDrill"];
+        };
+        /** DisciplineViolationCount */
+        DisciplineViolationCount: {
+            violation: components["schemas"]["Violation"];
+            /** Cases */
+            cases: number;
+            /** Drill */
+            drill: string;
+        };
+        /** DisciplineYear */
+        DisciplineYear: {
+            /** Year */
+            year: number;
+            /**
+             * Cases
+             * @description cases filed in the year
+             */
+            cases: number;
+            /**
+             * Change
+             * @description on the year before (None for the first year shown)
+             */
+            change: number | null;
+            /** Drill */
+            drill: string;
+        };
         /** DisciplineYearCount */
         DisciplineYearCount: {
             /** Year */
@@ -5075,6 +5177,42 @@ export interface components {
              * @description change on the year before in percent, one decimal, rounded half away from zero (PostgreSQL numeric round); null when the year before had no case
              */
             change_percent: string | null;
+        };
+        /** DisclosureCounts */
+        DisclosureCounts: {
+            /**
+             * Villages
+             * @description villages in the township's round of the month
+             */
+            villages: number;
+            /**
+             * Pending
+             * @description not yet published
+             */
+            pending: number;
+            /**
+             * Published
+             * @description published, not yet inspected
+             */
+            published: number;
+            /** Passed */
+            passed: number;
+            /** Failed */
+            failed: number;
+            /**
+             * Late
+             * @description published after the round's publish-by day, or not by then
+             */
+            late: number;
+        };
+        /** DisclosureDrill */
+        DisclosureDrill: {
+            /** Villages */
+            villages: string;
+            /** Late */
+            late: string;
+            /** Rounds */
+            rounds: string;
         };
         /** DisclosureItemIn */
         DisclosureItemIn: {
@@ -5124,6 +5262,57 @@ export interface components {
             guidance?: string | null;
             /** Sort */
             sort?: number | null;
+        };
+        /** DisclosureMonth */
+        DisclosureMonth: {
+            /**
+             * Villages
+             * @description villages in the township's round of the month
+             */
+            villages: number;
+            /**
+             * Pending
+             * @description not yet published
+             */
+            pending: number;
+            /**
+             * Published
+             * @description published, not yet inspected
+             */
+            published: number;
+            /** Passed */
+            passed: number;
+            /** Failed */
+            failed: number;
+            /**
+             * Late
+             * @description published after the round's publish-by day, or not by then
+             */
+            late: number;
+            /** Month */
+            month: string;
+            /** Drill */
+            drill: string;
+        };
+        /** DisclosurePanel */
+        DisclosurePanel: {
+            /** Month */
+            month: string;
+            /** Township Code */
+            township_code: string | null;
+            /** @description the chosen month, over the townships that opened a round */
+            totals: components["schemas"]["DisclosureCounts"];
+            /**
+             * By Township
+             * @description the chosen month, one row per township with a round
+             */
+            by_township: components["schemas"]["DisclosureTownship"][];
+            /**
+             * Trend
+             * @description the chosen month and the 11 before, months with a round
+             */
+            trend: components["schemas"]["DisclosureMonth"][];
+            drill: components["schemas"]["DisclosureDrill"];
         };
         /** DisclosureRoundDetail */
         DisclosureRoundDetail: {
@@ -5224,6 +5413,47 @@ export interface components {
          * @enum {string}
          */
         DisclosureRoundStatus: "planned" | "open" | "locked";
+        /** DisclosureTownship */
+        DisclosureTownship: {
+            /**
+             * Villages
+             * @description villages in the township's round of the month
+             */
+            villages: number;
+            /**
+             * Pending
+             * @description not yet published
+             */
+            pending: number;
+            /**
+             * Published
+             * @description published, not yet inspected
+             */
+            published: number;
+            /** Passed */
+            passed: number;
+            /** Failed */
+            failed: number;
+            /**
+             * Late
+             * @description published after the round's publish-by day, or not by then
+             */
+            late: number;
+            /** Township Code */
+            township_code: string;
+            /** Township Name */
+            township_name: string;
+            /** Round Id */
+            round_id: number;
+            /** Drill */
+            drill: string;
+            /** Drill Late */
+            drill_late: string;
+            /** Drill Failed */
+            drill_failed: string;
+            /** Drill Pending */
+            drill_pending: string;
+        };
         /** DisposalIn */
         DisposalIn: {
             method: components["schemas"]["DisposalMethod"];
@@ -5375,7 +5605,7 @@ export interface components {
          * Figure
          * @enum {string}
          */
-        Figure: "villages_below_units" | "accepted_holding" | "units_over_capacity" | "cadres_below_required" | "task_load" | "claims_waiting" | "measures_overdue" | "scores_missing" | "disclosures_to_inspect" | "disclosures_to_publish" | "disclosures_to_review" | "cases_to_hand_in" | "checkin_missing" | "log_missing";
+        Figure: "villages_below_units" | "accepted_holding" | "units_over_capacity" | "cadres_below_required" | "task_load" | "claims_waiting" | "measures_overdue" | "scores_missing" | "disclosures_to_inspect" | "disclosures_to_publish" | "disclosures_to_review" | "cases_to_hand_in" | "checkin_missing" | "log_missing" | "disclosure_villages";
         /** FigureRows */
         FigureRows: {
             figure: components["schemas"]["Figure"];
@@ -6373,7 +6603,7 @@ export interface components {
             township_code: string | null;
             /**
              * Panels
-             * @description the panels this build has (disclosure and discipline come later)
+             * @description the panels this build has
              */
             panels: components["schemas"]["PanelInfo"][];
         };
@@ -6745,7 +6975,7 @@ export interface components {
          * PanelName
          * @enum {string}
          */
-        PanelName: "rectification" | "pairing" | "cadres" | "tasks" | "funds";
+        PanelName: "rectification" | "pairing" | "cadres" | "tasks" | "funds" | "disclosures" | "discipline";
         /** PartnerUnitCreate */
         PartnerUnitCreate: {
             /** Code */
@@ -20106,6 +20336,101 @@ export interface operations {
             };
         };
     };
+    "dashboards-disclosures": {
+        parameters: {
+            query?: {
+                /** @description YYYY-MM; default: this month */
+                month?: string | null;
+                /** @description one township (default: the whole scope) */
+                township_code?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DisclosurePanel"];
+                };
+            };
+            /** @description Validation error (field problems in `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Client error: application/problem+json with a stable `code` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    "dashboards-discipline": {
+        parameters: {
+            query?: {
+                /** @description YYYY-MM; default: this month */
+                month?: string | null;
+                /** @description one township (default: the whole scope) */
+                township_code?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DisciplinePanel"];
+                };
+            };
+            /** @description a role that does not read the discipline-case register */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Validation error (field problems in `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Client error: application/problem+json with a stable `code` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
     "dashboards-rows": {
         parameters: {
             query: {
@@ -20120,6 +20445,10 @@ export interface operations {
                 load?: components["schemas"]["LoadBucket"] | null;
                 /** @description claims_waiting: the step */
                 step?: components["schemas"]["ClaimStep"] | null;
+                /** @description disclosure_villages: the village's state in the round */
+                disclosure_status?: components["schemas"]["VillageStatus"] | null;
+                /** @description disclosure_villages: only villages that were late */
+                late?: boolean;
                 /** @description Page size (1 to 200) */
                 limit?: number;
                 offset?: number;
