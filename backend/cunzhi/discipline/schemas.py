@@ -25,7 +25,7 @@ CaseNumber = Annotated[str, Field(min_length=1, max_length=40, pattern=_TRIMMED,
 PersonName = Annotated[str, Field(min_length=1, max_length=50, pattern=_TRIMMED,
                                   description="The person's name (seen only by the discipline committees)")]
 FiledOn = Annotated[BodyDate, Field(ge=date(1990, 1, 1),
-                                    description="The day the case was filed (立案日期), not in the future")]
+                                    description="The day the case was filed (立案日期), from 1990-01-01, not in the future")]
 Notes = Annotated[str | None, Field(max_length=2000)]
 VillageCode = Annotated[str, Field(pattern=r"^\d{12}$", description="The village's 12-digit code")]
 RoleField = Annotated[CadreRole, Field(description=described(ROLE_LABELS))]
