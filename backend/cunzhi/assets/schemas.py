@@ -11,7 +11,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstr
 from cunzhi.assets.models import AssetKind, DisposalMethod, ResourceKind
 from cunzhi.assets.workflows import AssetAction, AssetState, ResourceAction, ResourceState
 from cunzhi.funds.schemas import EventOut
-from cunzhi.kit.inputs import Body, StrictInt
+from cunzhi.kit.inputs import Body, BodyDate, StrictInt
 from cunzhi.kit.money import Money, PositiveMoney, plain_decimal
 from cunzhi.kit.pagination import Page
 
@@ -33,7 +33,7 @@ class AssetIn(_In):
     name: Text200
     kind: AssetKind
     location: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] = ""
-    acquired_on: date | None = None
+    acquired_on: BodyDate | None = None
     book_value: PositiveMoney
 
 
@@ -120,15 +120,15 @@ class ReserveIn(_In):
 
 class TenderIn(_In):
     notice: Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=2000)]
-    closes_on: date
+    closes_on: BodyDate
 
 
 class LettingIn(_In):
     tenant: Text200
     annual_rent: PositiveMoney
     bids: StrictInt = Field(ge=1, le=1000)
-    term_start: date
-    term_end: date
+    term_start: BodyDate
+    term_end: BodyDate
     note: Note = ""
 
     @model_validator(mode="after")

@@ -2,11 +2,11 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from cunzhi.kit import bulk
 from cunzhi.kit.codes import ProblemCategory
-from cunzhi.kit.inputs import Body, StrictBool, StrictFloat, StrictInt, UniqueList
+from cunzhi.kit.inputs import Body, BodyDate, BodyDateTime, StrictBool, StrictFloat, StrictInt, UniqueList
 from cunzhi.kit.pagination import CursorPage, Page
 from cunzhi.partners.matching import check_weight_table
 
@@ -235,9 +235,9 @@ class PostingCreate(Body):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
     village_code: VillageCode
     post: Post
-    start_date: date | None = Field(None, description="defaults to today; a current posting of the cadre "
+    start_date: BodyDate | None = Field(None, description="defaults to today; a current posting of the cadre "
                                                       "ends the day before")
-    end_date: date | None = None
+    end_date: BodyDate | None = None
     note: Text500 | None = None
 
     @model_validator(mode="after")
@@ -249,7 +249,7 @@ class PostingCreate(Body):
 
 class PostingEnd(Body):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-    end_date: date | None = Field(None, description="last day of the posting; defaults to yesterday")
+    end_date: BodyDate | None = Field(None, description="last day of the posting; defaults to yesterday")
     reason: PostingManualEndReason
     note: Text500 | None = None
 
@@ -288,8 +288,8 @@ class PostingEndingReason(StrEnum):
 class PostingProposalCreate(Body):
     model_config = ConfigDict(extra="forbid")
     county_code: CountyCode | None = Field(None, description="defaults to the caller's county")
-    start_date: date | None = Field(None, description="first day of the new postings; defaults to today")
-    end_date: date | None = None
+    start_date: BodyDate | None = Field(None, description="first day of the new postings; defaults to today")
+    end_date: BodyDate | None = None
     post: Post = Post.deputy_secretary
     allow_moves: StrictBool | None = Field(None, description="may current postings end to raise the score; "
                                                        "omitted: the county's setting")
@@ -446,7 +446,7 @@ Accuracy = Annotated[StrictFloat, Field(gt=0, le=100_000, allow_inf_nan=False, d
 
 class CheckinIn(Body):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-    checked_at: AwareDatetime = Field(description="when the cadre checked in, on the phone's clock, with its "
+    checked_at: BodyDateTime = Field(description="when the cadre checked in, on the phone's clock, with its "
                                                   "UTC offset; up to 7 days old (offline replay)")
     lat: Latitude
     lng: Longitude
@@ -521,8 +521,8 @@ class CheckinOut(BaseModel):
 
 class LogIn(Body):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-    written_at: AwareDatetime = Field(description="when it was written, on the phone's clock, with its UTC offset")
-    log_date: date | None = Field(None, description="the day the entry is about; defaults to the day of written_at")
+    written_at: BodyDateTime = Field(description="when it was written, on the phone's clock, with its UTC offset")
+    log_date: BodyDate | None = Field(None, description="the day the entry is about; defaults to the day of written_at")
     text: Text5000
     roles: UniqueList[SevenRole] = Field(min_length=1, max_length=7, description="the seven roles (七员) this work was in")
     members_recruited: Count = Field(0, description="三促进: party members recruited (developed)")

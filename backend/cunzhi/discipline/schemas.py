@@ -1,12 +1,10 @@
 """The API of the discipline-case register. Dates are ISO strings (never a number); the yearly
 change is an integer count and a percentage as a decimal string (one decimal, never a float)."""
 
-import re
 from datetime import date, datetime
-from typing import Annotated, Any
+from typing import Annotated
 
-from pydantic import BaseModel, BeforeValidator, Field
-from pydantic_core import PydanticCustomError
+from pydantic import BaseModel, Field
 
 from cunzhi.discipline.rules import (
     OUTCOME_LABELS,
@@ -17,7 +15,7 @@ from cunzhi.discipline.rules import (
     Violation,
     described,
 )
-from cunzhi.kit.inputs import Body
+from cunzhi.kit.inputs import Body, BodyDate
 from cunzhi.kit.pagination import Page
 
 _TRIMMED = r"^\S(?:.*\S)?$"  # no leading or trailing blanks
@@ -26,20 +24,8 @@ CaseNumber = Annotated[str, Field(min_length=1, max_length=40, pattern=_TRIMMED,
                                   examples=["松纪案〔2013〕3号"])]
 PersonName = Annotated[str, Field(min_length=1, max_length=50, pattern=_TRIMMED,
                                   description="The person's name (seen only by the discipline committees)")]
-_ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-
-
-def _iso_day(v: Any) -> Any:
-    """A day is a JSON string YYYY-MM-DD: never a timestamp number nor another spelling."""
-    if isinstance(v, date) and not isinstance(v, datetime):
-        return v
-    if not isinstance(v, str) or not _ISO_DAY.match(v):
-        raise PydanticCustomError("date_type", "Input should be a date as YYYY-MM-DD")
-    return v
-
-
-FiledOn = Annotated[date, BeforeValidator(_iso_day), Field(ge=date(1990, 1, 1),
-                                          description="The day the case was filed (立案日期), not in the future")]
+FiledOn = Annotated[BodyDate, Field(ge=date(1990, 1, 1),
+                                    description="The day the case was filed (立案日期), from 1990-01-01, not in the future")]
 Notes = Annotated[str | None, Field(max_length=2000)]
 VillageCode = Annotated[str, Field(pattern=r"^\d{12}$", description="The village's 12-digit code")]
 RoleField = Annotated[CadreRole, Field(description=described(ROLE_LABELS))]

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, Field
 
 from cunzhi.disclosures.rules import DisclosureRoundStatus, InspectionResult, ItemKind, Section, VillageStatus
-from cunzhi.kit.inputs import Body, BodyId, StrictBool, StrictInt, UniqueList
+from cunzhi.kit.inputs import Body, BodyDate, BodyId, StrictBool, StrictInt, UniqueList
 
 Text200 = Annotated[str, Field(min_length=1, max_length=200)]
 Guidance = Annotated[str, Field(max_length=2000)]
@@ -46,12 +46,12 @@ class DisclosureRoundIn(Body):
     township_code: Code12
     year: Annotated[StrictInt, Field(ge=2000, le=2100)]
     month: Annotated[StrictInt, Field(ge=1, le=12)]
-    publish_by: date = Field(description="the day by which every village publishes; inside the month")
+    publish_by: BodyDate = Field(description="the day by which every village publishes; inside the month")
     from_template: StrictBool = Field(True, description="pre-fill the county template's items")
 
 
 class DisclosureRoundPatch(Body):
-    publish_by: date
+    publish_by: BodyDate
 
 
 class DisclosureItemIn(Body):
@@ -177,7 +177,7 @@ class ReviewOut(BaseModel):
 class InspectionIn(Body):
     result: InspectionResult
     findings: Annotated[str, Field(max_length=5000)] = ""
-    fix_by: date | None = Field(None, description="required when failed: the day to fix by")
+    fix_by: BodyDate | None = Field(None, description="required when failed: the day to fix by")
 
 
 class InspectionOut(BaseModel):

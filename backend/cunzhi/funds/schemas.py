@@ -11,7 +11,7 @@ from cunzhi.funds.budgets import BudgetStatus
 from cunzhi.funds.claims import ClaimAction, ClaimState
 from cunzhi.funds.models import AmendmentStatus, BudgetCategory, IncomeSource
 from cunzhi.funds.statements import EntryKind
-from cunzhi.kit.inputs import Body, BodyId, StrictBool, StrictInt
+from cunzhi.kit.inputs import Body, BodyDate, BodyId, StrictBool, StrictInt
 from cunzhi.kit.money import Money, PositiveMoney
 
 Text200 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
@@ -62,7 +62,7 @@ class IncomeIn(_In):
     amount: PositiveMoney
     source: IncomeSource
     description: Text200
-    received_on: date = Field(description="The day the money arrived: not after today (the county's calendar)")
+    received_on: BodyDate = Field(description="The day the money arrived: not after today (the county's calendar)")
     payer: Text200 = Field(description="Who paid it (tenant, the county finance bureau, ...)")
     voucher_no: Voucher = Field(description="The number of the voucher it is booked on")
 

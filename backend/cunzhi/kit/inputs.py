@@ -14,8 +14,10 @@ so a larger number is a 422 for the field instead of an error from the database 
 `Body` is the base of every request body: an unknown field is refused (a typo is not silently
 dropped). Its numbers and flags are JSON numbers and booleans only, never "3", "0", 4.0 or 1 for
 true: `StrictInt`, `StrictBool`, `StrictFloat`, `BodyId` (or pydantic's `Strict()`), and money is
-`kit.money.Money`/`PositiveMoney`, a decimal string. Lists whose items must not repeat use
-`UniqueList[X]` (refused with type `unique_items`, and `uniqueItems` in the contract).
+`kit.money.Money`/`PositiveMoney`, a decimal string. A day is `BodyDate`, a JSON string "YYYY-MM-DD"
+(never a timestamp number, nor "2026-12-03T00:00:00"), and a moment is `BodyDateTime`, an RFC 3339
+string with its UTC offset ("2026-12-03T08:30:00+08:00" or "...Z"; never naive, never a number).
+Lists whose items must not repeat use `UniqueList[X]` (refused with type `unique_items`, and `uniqueItems` in the contract).
 tests/unit/test_request_contract.py walks every route's body to keep this so.
 """
 
@@ -23,10 +25,23 @@ import contextlib
 import json
 import re
 from collections.abc import Iterator
+from datetime import date, datetime
 from typing import Annotated, Any, TypeVar
 from urllib.parse import parse_qsl
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, Strict, StrictBool, StrictFloat, StrictInt
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    Strict,
+    StrictBool,
+    StrictFloat,
+    StrictInt,
+    WithJsonSchema,
+)
 from pydantic_core import PydanticCustomError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -38,7 +53,53 @@ Id = Annotated[int, Field(ge=1, le=INT4_MAX)]
 # A row id in a JSON body: a JSON integer, never "5" or 5.0.
 BodyId = Annotated[int, Strict(), Field(ge=1, le=INT4_MAX)]
 
-__all__ = ["INT4_MAX", "Body", "BodyId", "Id", "StrictBool", "StrictFloat", "StrictInt", "UniqueList"]
+__all__ = ["INT4_MAX", "Body", "BodyDate", "BodyDateTime", "BodyId", "Id", "StrictBool", "StrictFloat", "StrictInt",
+           "UniqueList"]
+
+DATE_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+DATETIME_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,6})?(Z|[+-][0-9]{2}:[0-9]{2})$"
+_DATE = re.compile(DATE_PATTERN)
+_DATETIME = re.compile(DATETIME_PATTERN)
+DATE_MESSAGE = 'must be a date string written like "2026-12-03"'
+DATETIME_MESSAGE = 'must be a date and time with its UTC offset, written like "2026-12-03T08:30:00+08:00"'
+
+
+def iso_date_text(v: object) -> object:
+    """A BeforeValidator for a day in a body: a string YYYY-MM-DD, never a number nor a date-time.
+
+    A `date` passes (the app's own values); a `datetime` does not (it is not a day)."""
+    if isinstance(v, date) and not isinstance(v, datetime):
+        return v
+    if not isinstance(v, str) or not _DATE.match(v):
+        raise PydanticCustomError("date_format", DATE_MESSAGE)
+    return v
+
+
+def iso_datetime_text(v: object) -> object:
+    """A BeforeValidator for a moment in a body: an RFC 3339 string with an offset (Z or +08:00).
+
+    A naive time is refused (which clock it was read on is unknown); so is a unix timestamp. An
+    aware `datetime` passes (the app's own values)."""
+    if isinstance(v, datetime) and v.utcoffset() is not None:
+        return v
+    if not isinstance(v, str) or not _DATETIME.match(v):
+        raise PydanticCustomError("datetime_format", DATETIME_MESSAGE)
+    return v
+
+
+# A day in a request body (see the module's docstring).
+BodyDate = Annotated[
+    date,
+    BeforeValidator(iso_date_text),
+    WithJsonSchema({"type": "string", "format": "date", "pattern": DATE_PATTERN, "examples": ["2026-12-03"]}),
+]
+# A moment in a request body, with its UTC offset (see the module's docstring).
+BodyDateTime = Annotated[
+    AwareDatetime,
+    BeforeValidator(iso_datetime_text),
+    WithJsonSchema({"type": "string", "format": "date-time", "pattern": DATETIME_PATTERN,
+                    "examples": ["2026-12-03T08:30:00+08:00"]}),
+]
 
 
 class Body(BaseModel):

@@ -5,7 +5,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, Strict, StrictBool, field_validator, model_validator
 
 from cunzhi.kit.codes import ProblemCategory
-from cunzhi.kit.inputs import Body, Id, UniqueList
+from cunzhi.kit.inputs import Body, BodyDate, Id, UniqueList
 from cunzhi.kit.pagination import Page
 from cunzhi.partners.matching import check_weight_table
 
@@ -183,7 +183,7 @@ PairingList = Page[PairingOut]
 
 class PairingEnd(Body):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-    end_date: date | None = Field(None, description="last day of the pairing; defaults to yesterday")
+    end_date: BodyDate | None = Field(None, description="last day of the pairing; defaults to yesterday")
     reason: ManualEndReason
     note: Annotated[str, Field(min_length=1, max_length=500)] | None = None
 
@@ -208,8 +208,8 @@ class PairRef(Body):
 class ProposalCreate(Body):
     model_config = ConfigDict(extra="forbid")
     county_code: CountyCode | None = Field(None, description="defaults to the caller's county")
-    start_date: date | None = Field(None, description="first day of the new pairings; defaults to today")
-    end_date: date | None = None
+    start_date: BodyDate | None = Field(None, description="first day of the new pairings; defaults to today")
+    end_date: BodyDate | None = None
     pins: list[PairRef] = Field(default_factory=list, max_length=2000)
     bans: list[PairRef] = Field(default_factory=list, max_length=2000)
 

@@ -10,7 +10,7 @@ from pydantic import BaseModel, BeforeValidator, Field, PlainSerializer, StringC
 
 from cunzhi.cadres.schemas import PostingOut
 from cunzhi.kit.codes import ProblemCategory, RectificationStatus
-from cunzhi.kit.inputs import Body, BodyId, StrictBool, StrictInt
+from cunzhi.kit.inputs import Body, BodyDate, BodyId, StrictBool, StrictInt
 from cunzhi.kit.money import plain_decimal
 from cunzhi.partners.schemas import PairingOut
 from cunzhi.rectification.states import CaseStatus, RoundStatus
@@ -102,7 +102,7 @@ class RoundCreate(Strict):
     township_codes: list[Code12] | None = Field(
         None, description="Townships the round covers; all townships of the county when left out", max_length=500
     )
-    case_deadline: date | None = Field(None, description="Deadline given to the cases this round opens")
+    case_deadline: BodyDate | None = Field(None, description="Deadline given to the cases this round opens")
 
 
 class RoundClose(Strict):
@@ -278,7 +278,7 @@ class ProblemOut(BaseModel):
 class MeasureIn(Strict):
     description: Text
     owner: ShortText
-    deadline: date
+    deadline: BodyDate
     problem_id: BodyId | None = None
 
 
@@ -286,7 +286,7 @@ class MeasureUpdate(Strict):
     done: StrictBool | None = None
     description: Text | None = None
     owner: ShortText | None = None
-    deadline: date | None = None
+    deadline: BodyDate | None = None
 
 
 class MeasureOut(BaseModel):
@@ -306,7 +306,7 @@ class MeasureOut(BaseModel):
 
 
 class NoteIn(Strict):
-    on_date: date
+    on_date: BodyDate
     text: Text
     measure_id: BodyId | None = None
 
@@ -326,7 +326,7 @@ class AcceptIn(Strict):
         None,
         description="Accepting a case the township has not handed in (still rectifying) needs the county's reason",
     )
-    release_on: date | None = Field(
+    release_on: BodyDate | None = Field(
         None,
         description="Last day of the village's pairings and postings; yesterday ends them now. Omitted: "
         "today + CUNZHI_ACCEPTED_RELEASE_DAYS",

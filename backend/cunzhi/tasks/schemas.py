@@ -8,7 +8,7 @@ from typing import Annotated
 from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, PlainSerializer, WithJsonSchema, field_validator
 
 from cunzhi.kit import bulk
-from cunzhi.kit.inputs import Body, BodyId, StrictBool, StrictInt
+from cunzhi.kit.inputs import Body, BodyDate, BodyDateTime, BodyId, StrictBool, StrictInt
 from cunzhi.kit.money import MONEY_PATTERN, POSITIVE_MONEY_PATTERN, plain_decimal
 from cunzhi.kit.pagination import Page
 from cunzhi.tasks.rules import Category, Duty, Responsible, TaskStatus
@@ -101,7 +101,7 @@ class TaskCreate(Body):
     note: Annotated[str | None, Field(max_length=2000)] = None
     target: PositiveQuantity
     unit: Code
-    due_date: date
+    due_date: BodyDate
     responsible_kind: Responsible
     partner_unit_id: BodyId | None = None
     cadre_id: BodyId | None = None
@@ -130,7 +130,7 @@ class TaskPatch(Body):
     note: Annotated[str | None, Field(max_length=2000)] = None
     target: PositiveQuantity | None = None
     unit: Code | None = None
-    due_date: date | None = None
+    due_date: BodyDate | None = None
     responsible_kind: Responsible | None = None
     partner_unit_id: BodyId | None = None
     cadre_id: BodyId | None = None
@@ -208,7 +208,7 @@ TaskList = Page[TaskOut]
 class ProgressIn(Body):
     amount: Quantity = Field(description="How much was done since the last update (added to the progress)")
     text: Annotated[str, Field(min_length=1, max_length=2000)]
-    at: datetime | None = Field(default=None, description="When it was written (the phone's clock, offline)")
+    at: BodyDateTime | None = Field(default=None, description="When it was written (the phone's clock, offline)")
 
 
 class ProgressOut(BaseModel):

@@ -4420,6 +4420,7 @@ export interface components {
              * Checked At
              * Format: date-time
              * @description when the cadre checked in, on the phone's clock, with its UTC offset; up to 7 days old (offline replay)
+             * @example 2026-12-03T08:30:00+08:00
              */
             checked_at: string;
             /** Lat */
@@ -4955,7 +4956,8 @@ export interface components {
             /**
              * Filed On
              * Format: date
-             * @description The day the case was filed (立案日期), not in the future
+             * @description The day the case was filed (立案日期), from 1990-01-01, not in the future
+             * @example 2026-12-03
              */
             filed_on: string;
             /**
@@ -5360,6 +5362,7 @@ export interface components {
              * Publish By
              * Format: date
              * @description the day by which every village publishes; inside the month
+             * @example 2026-12-03
              */
             publish_by: string;
             /**
@@ -5405,6 +5408,7 @@ export interface components {
             /**
              * Publish By
              * Format: date
+             * @example 2026-12-03
              */
             publish_by: string;
         };
@@ -5882,6 +5886,7 @@ export interface components {
              * Received On
              * Format: date
              * @description The day the money arrived: not after today (the county's calendar)
+             * @example 2026-12-03
              */
             received_on: string;
             /**
@@ -6177,11 +6182,13 @@ export interface components {
             /**
              * Term Start
              * Format: date
+             * @example 2026-12-03
              */
             term_start: string;
             /**
              * Term End
              * Format: date
+             * @example 2026-12-03
              */
             term_end: string;
             /**
@@ -6328,6 +6335,7 @@ export interface components {
              * Written At
              * Format: date-time
              * @description when it was written, on the phone's clock, with its UTC offset
+             * @example 2026-12-03T08:30:00+08:00
              */
             written_at: string;
             /**
@@ -6460,6 +6468,7 @@ export interface components {
             /**
              * Deadline
              * Format: date
+             * @example 2026-12-03
              */
             deadline: string;
             /** Problem Id */
@@ -8705,6 +8714,7 @@ export interface components {
             /**
              * Due Date
              * Format: date
+             * @example 2026-12-03
              */
             due_date: string;
             responsible_kind: components["schemas"]["Responsible"];
@@ -9089,6 +9099,7 @@ export interface components {
             /**
              * Due Date
              * Format: date
+             * @example 2026-12-03
              */
             due_date: string;
             responsible_kind: components["schemas"]["Responsible"];
@@ -9164,6 +9175,7 @@ export interface components {
             /**
              * Closes On
              * Format: date
+             * @example 2026-12-03
              */
             closes_on: string;
         };
@@ -9748,6 +9760,7 @@ export interface components {
             /**
              * On Date
              * Format: date
+             * @example 2026-12-03
              */
             on_date: string;
             /** Text */

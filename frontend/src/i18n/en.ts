@@ -186,6 +186,8 @@ const en: MessageSchema = {
       greater_than: 'Must be more than {limit}',
       less_than: 'Must be less than {limit}',
       date_parsing: 'Enter a valid date',
+      date_format: 'Enter a date, like 2026-12-03',
+      datetime_format: 'Enter a date and time with its time zone',
       date_from_datetime_parsing: 'Enter a valid date',
       datetime_parsing: 'Enter a valid time',
       enum: 'Not one of the choices',

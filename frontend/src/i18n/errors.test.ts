@@ -55,6 +55,8 @@ describe('problem+json errors', () => {
     expect(fieldErrorMessage({ msg: 'must be a decimal string', type: 'decimal_format' })).toBe('请输入数字，如 12.5')
     expect(fieldErrorMessage({ msg: 'must be today or later', type: 'past_date' })).toBe('日期已过，请选择今天或以后的日期')
     expect(fieldErrorMessage({ msg: 'repeated', type: 'unique_items' })).toBe('不能重复')
+    expect(fieldErrorMessage({ msg: 'must be a date string written like "2026-12-03"', type: 'date_format' }))
+      .toBe('请输入日期，如 2026-12-03')
     setLocale('en')
     expect(fieldErrorMessage({ msg: 'Something odd', type: 'odd' })).toBe('Something odd')
     expect(fieldErrorMessage({ msg: 'x', type: 'money_range' })).toBe('Amount out of range')
@@ -64,7 +66,8 @@ describe('problem+json errors', () => {
   it('has a Chinese and an English message for every field error type the server raises itself', async () => {
     const { default: zh } = await import('./zh-CN')
     const { default: en } = await import('./en')
-    for (const type of ['money_format', 'money_range', 'decimal_format', 'unique_items', 'bool_type', 'float_type']) {
+    for (const type of ['money_format', 'money_range', 'decimal_format', 'unique_items', 'bool_type', 'float_type',
+      'date_format', 'datetime_format']) {
       expect((zh.errors.field as Record<string, string>)[type], type).toBeTruthy()
       expect((en.errors.field as Record<string, string>)[type], type).toBeTruthy()
     }

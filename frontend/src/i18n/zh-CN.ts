@@ -185,6 +185,8 @@ const zhCN = {
       greater_than: '必须大于 {limit}',
       less_than: '必须小于 {limit}',
       date_parsing: '日期格式不正确',
+      date_format: '请输入日期，如 2026-12-03',
+      datetime_format: '请输入带时区的日期时间',
       date_from_datetime_parsing: '日期格式不正确',
       datetime_parsing: '时间格式不正确',
       enum: '不是可选的值',
