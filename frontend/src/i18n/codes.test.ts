@@ -125,7 +125,9 @@ const LISTS: Record<string, string[]> = {
     record_letting: true, end_letting: true,
   }),
   // dashboards and setup
-  'dashboards.panel': keys<S['PanelName']>({ rectification: true, pairing: true, cadres: true, tasks: true, funds: true }),
+  'dashboards.panel': keys<S['PanelName']>({
+    rectification: true, pairing: true, cadres: true, tasks: true, funds: true, disclosures: true, discipline: true,
+  }),
   'dashboards.budgetCategory': keys<S['BudgetCategory']>({
     office: true, allowances: true, public_works: true, production: true, welfare: true, maintenance: true, other: true,
   }),
