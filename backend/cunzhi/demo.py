@@ -17,10 +17,12 @@ from cunzhi.auth.models import User
 from cunzhi.divisions.models import Division
 from cunzhi.kit import audit
 from cunzhi.kit.codes import ProblemCategory, Role
+from cunzhi.kit.principal import Principal
 from cunzhi.kit.security import hash_password
 from cunzhi.kit.uow import unit_of_work
 from cunzhi.main import DOMAINS
 from cunzhi.partners.models import Pairing, PartnerUnit
+from cunzhi.rectification.scoring import DEFAULT_CRITERIA
 from cunzhi.villages.models import Village
 
 DEMO_PASSWORD = "cunzhi2026"
@@ -28,6 +30,7 @@ PROVINCE = ("230000000000", "黑龙江省")
 CITY = ("230100000000", "哈尔滨市")
 COUNTY = ("230199000000", "松江县")
 TOWNSHIPS = ["松江镇", "会发镇", "德善乡", "宝兴乡", "永建乡", "天门乡", "松南乡", "大罗密镇"]
+SCORED = {c.category for c in DEFAULT_CRITERIA}
 _FIRST = "东西南北前后新永长太兴富民德福安和春红胜"
 _SECOND = ["兴", "丰", "河", "山", "林", "发", "胜", "合", "利", "泉", "乐", "平", "阳", "光", "江", "城"]
 _SURNAMES = "王李张刘陈杨赵黄周吴徐孙马朱胡郭何高林罗"
@@ -48,6 +51,7 @@ class DemoContext:
     township_codes: list[str]
     village_ids: dict[str, int] = field(default_factory=dict)  # code -> id
     weak_village_codes: list[str] = field(default_factory=list)
+    weak_categories: dict[str, list[str]] = field(default_factory=dict)  # code -> the screening's findings
     user_ids: dict[str, int] = field(default_factory=dict)  # username -> id
     partner_unit_ids: dict[str, int] = field(default_factory=dict)  # code -> id
 
@@ -79,20 +83,23 @@ async def _base(session: AsyncSession) -> tuple[DemoContext, list[tuple[str, str
         t = i % len(TOWNSHIPS)
         code = f"{township_codes[t][:9]}{200 + i // len(TOWNSHIPS):03d}"
         population = rng.randrange(600, 4200)
-        # Every fifth village is listed as weak with one to three problems; township 01's first one always.
+        # Every fifth village is found weak with one to three problems by the demo's screening round
+        # (rectification/demo.py lists them); township 01's first one always. The villages start normal.
         weak = i % 5 == 0
         villages.append(Village(
             code=code, name=name, township_code=township_codes[t], county_code=COUNTY[0], population=population,
             households=population // rng.choice([3, 3, 4]), party_member_count=rng.randrange(18, 95),
-            secretary_name=rng.choice(_SURNAMES) + rng.choice(_GIVEN),
-            status="weak" if weak else "normal",
-            problem_categories=sorted(rng.sample(categories, rng.randrange(1, 4))) if weak else [],
+            secretary_name=rng.choice(_SURNAMES) + rng.choice(_GIVEN), status="normal", problem_categories=[],
         ))
+        if weak:
+            found = sorted(rng.sample(categories, rng.randrange(1, 4)))
+            # The screening's criteria score six of the categories; specialty farming is not one of them.
+            ctx.weak_categories[code] = [c for c in found if c in SCORED] or [ProblemCategory.weak_economy.value]
     session.add_all(villages)
     await session.flush()
     for v in villages:
         ctx.village_ids[v.code] = v.id
-        if v.status == "weak":
+        if v.code in ctx.weak_categories:
             ctx.weak_village_codes.append(v.code)
 
     units = [PartnerUnit(code=f"PU-{c}", name=n, county_code=COUNTY[0]) for c, n in PARTNER_UNITS]
@@ -130,6 +137,16 @@ async def _base(session: AsyncSession) -> tuple[DemoContext, list[tuple[str, str
         printed.append((username, role.value, str(where)))
     await audit.record(session, None, "demo.seed", "county", COUNTY[0], after={"villages": len(villages)})
     return ctx, printed
+
+
+async def principal(session: AsyncSession, username: str) -> Principal:
+    """A demo account as the services see it when it signs in (kit/deps.py)."""
+    user, level = (await session.execute(
+        select(User, Division.level).outerjoin(Division, Division.code == User.division_code)
+        .where(User.username == username)
+    )).one()
+    return Principal(kind="user", id=user.id, name=user.username, role=Role(user.role), division_code=user.division_code,
+                     division_level=level, village_id=user.village_id, partner_unit_id=user.partner_unit_id)
 
 
 async def accounts_with_scope(session: AsyncSession) -> list[tuple[str, str, str]]:
