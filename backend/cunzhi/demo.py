@@ -23,7 +23,6 @@ from cunzhi.kit.security import hash_password
 from cunzhi.kit.uow import unit_of_work
 from cunzhi.main import DOMAINS
 from cunzhi.partners.models import Pairing, PartnerUnit
-from cunzhi.rectification.scoring import DEFAULT_CRITERIA
 from cunzhi.villages.models import Village
 
 DEMO_PASSWORD = "cunzhi2026"
@@ -31,7 +30,6 @@ PROVINCE = ("230000000000", "黑龙江省")
 CITY = ("230100000000", "哈尔滨市")
 COUNTY = ("230199000000", "松江县")
 TOWNSHIPS = ["松江镇", "会发镇", "德善乡", "宝兴乡", "永建乡", "天门乡", "松南乡", "大罗密镇"]
-SCORED = {c.category for c in DEFAULT_CRITERIA}
 _FIRST = "东西南北前后新永长太兴富民德福安和春红胜"
 _SECOND = ["兴", "丰", "河", "山", "林", "发", "胜", "合", "利", "泉", "乐", "平", "阳", "光", "江", "城"]
 _SURNAMES = "王李张刘陈杨赵黄周吴徐孙马朱胡郭何高林罗"
@@ -93,9 +91,7 @@ async def _base(session: AsyncSession) -> DemoContext:
             secretary_name=rng.choice(_SURNAMES) + rng.choice(_GIVEN), status="normal", problem_categories=[],
         ))
         if weak:
-            found = sorted(rng.sample(categories, rng.randrange(1, 4)))
-            # The screening's criteria score six of the categories; specialty farming is not one of them.
-            ctx.weak_categories[code] = [c for c in found if c in SCORED] or [ProblemCategory.weak_economy.value]
+            ctx.weak_categories[code] = sorted(rng.sample(categories, rng.randrange(1, 4)))
     session.add_all(villages)
     await session.flush()
     for v in villages:

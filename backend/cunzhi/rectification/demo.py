@@ -19,8 +19,10 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cunzhi.kit import clock
-from cunzhi.rectification import proposals, rounds, schemas, scores
+from cunzhi.kit.codes import ProblemCategory
+from cunzhi.rectification import cases, proposals, rounds, schemas, scores
 from cunzhi.rectification.criteria import ensure_default_criteria
+from cunzhi.rectification.export import CATEGORY_ZH
 from cunzhi.rectification.scoring import DEFAULT_CRITERIA
 from cunzhi.villages.models import Village
 
@@ -36,10 +38,15 @@ def round_title(confirmed_year: int) -> str:
     return f"{confirmed_year}年软弱涣散村党组织集中排查"
 
 
+SCORED = {c.category for c in DEFAULT_CRITERIA}
+
+
 def sheet(code: str, found: list[str] | None, rng: random.Random) -> dict[str, int]:
     """Scores of one village: 8 or 9 of 10 on a criterion of a problem found (at the veto line), 1
-    to 4 elsewhere (well under it, and under the index line)."""
-    return {c.code: rng.randrange(8, 10) if found and c.category in found else rng.randrange(1, 5)
+    to 4 elsewhere (well under it, and under the index line). Specialty farming has no criterion: a
+    village found weak only there scores on its economy."""
+    scored = ([c for c in found if c in SCORED] or ["weak_economy"]) if found else []
+    return {c.code: rng.randrange(8, 10) if c.category in scored else rng.randrange(1, 5)
             for c in DEFAULT_CRITERIA}
 
 
@@ -66,5 +73,17 @@ async def seed(session: AsyncSession, ctx: DemoContext) -> None:
         with clock.travel(today - timedelta(days=OPENED_DAYS_AGO - 15 - i)):
             await proposals.propose_township(session, official, opened.id, township)
     with clock.travel(today - timedelta(days=CONFIRMED_DAYS_AGO)):
-        await proposals.confirm_round(session, admin, opened.id, schemas.ConfirmIn())
+        confirmed = await proposals.confirm_round(session, admin, opened.id, schemas.ConfirmIn())
+    # The townships add the problems no criterion scores (specialty farming) to the cases, by hand.
+    with clock.travel(today - timedelta(days=CONFIRMED_DAYS_AGO - 3)):
+        for listed in confirmed.listed:
+            found = ctx.weak_categories.get(listed.village_code, [])
+            extra = [c for c in found if c not in SCORED]
+            if not extra:
+                continue
+            t = ctx.township_codes.index(listed.village_code[:9] + "000") + 1
+            official = await principal(session, f"township{t:02d}")
+            for cat in extra:
+                await cases.add_problem(session, official, listed.case_id, schemas.ProblemIn(
+                    category=ProblemCategory(cat), description=CATEGORY_ZH.get(cat, cat)))
     await session.flush()
