@@ -2,7 +2,8 @@
 committee; about a fifth listed as weak. Deterministic, and loaded once (a second run is a no-op).
 
 Other domains add their own demo data with a module `cunzhi/<domain>/demo.py` that defines
-`async def seed(session, ctx: DemoContext) -> None`; it is called after the base data.
+`async def seed(session, ctx: DemoContext) -> None`; it is called after the base data. A module may
+also define `seed_late(session, ctx)`, called once every domain's `seed` has run.
 """
 
 import importlib
@@ -17,6 +18,7 @@ from cunzhi.auth.models import User
 from cunzhi.divisions.models import Division
 from cunzhi.kit import audit
 from cunzhi.kit.codes import ProblemCategory, Role
+from cunzhi.kit.principal import Principal
 from cunzhi.kit.security import hash_password
 from cunzhi.kit.uow import unit_of_work
 from cunzhi.main import DOMAINS
@@ -48,6 +50,7 @@ class DemoContext:
     township_codes: list[str]
     village_ids: dict[str, int] = field(default_factory=dict)  # code -> id
     weak_village_codes: list[str] = field(default_factory=list)
+    weak_categories: dict[str, list[str]] = field(default_factory=dict)  # code -> the screening's findings
     user_ids: dict[str, int] = field(default_factory=dict)  # username -> id
     partner_unit_ids: dict[str, int] = field(default_factory=dict)  # code -> id
 
@@ -58,7 +61,7 @@ def _village_names(n: int, rng: random.Random) -> list[str]:
     return names[:n]
 
 
-async def _base(session: AsyncSession) -> tuple[DemoContext, list[tuple[str, str, str]]]:
+async def _base(session: AsyncSession) -> DemoContext:
     rng = random.Random(2013)
     session.add_all([
         Division(code=PROVINCE[0], name=PROVINCE[1], level="province"),
@@ -79,20 +82,21 @@ async def _base(session: AsyncSession) -> tuple[DemoContext, list[tuple[str, str
         t = i % len(TOWNSHIPS)
         code = f"{township_codes[t][:9]}{200 + i // len(TOWNSHIPS):03d}"
         population = rng.randrange(600, 4200)
-        # Every fifth village is listed as weak with one to three problems; township 01's first one always.
+        # Every fifth village is found weak with one to three problems by the demo's screening round
+        # (rectification/demo.py lists them); township 01's first one always. The villages start normal.
         weak = i % 5 == 0
         villages.append(Village(
             code=code, name=name, township_code=township_codes[t], county_code=COUNTY[0], population=population,
             households=population // rng.choice([3, 3, 4]), party_member_count=rng.randrange(18, 95),
-            secretary_name=rng.choice(_SURNAMES) + rng.choice(_GIVEN),
-            status="weak" if weak else "normal",
-            problem_categories=sorted(rng.sample(categories, rng.randrange(1, 4))) if weak else [],
+            secretary_name=rng.choice(_SURNAMES) + rng.choice(_GIVEN), status="normal", problem_categories=[],
         ))
+        if weak:
+            ctx.weak_categories[code] = sorted(rng.sample(categories, rng.randrange(1, 4)))
     session.add_all(villages)
     await session.flush()
     for v in villages:
         ctx.village_ids[v.code] = v.id
-        if v.status == "weak":
+        if v.code in ctx.weak_categories:
             ctx.weak_village_codes.append(v.code)
 
     units = [PartnerUnit(code=f"PU-{c}", name=n, county_code=COUNTY[0]) for c, n in PARTNER_UNITS]
@@ -117,24 +121,29 @@ async def _base(session: AsyncSession) -> tuple[DemoContext, list[tuple[str, str
         ("committee01", Role.supervision_committee, f"{first_weak.name}村务监督委员会", {"village_id": first_weak.id}),
         ("partner01", Role.partner_unit, units[0].name, {"partner_unit_id": units[0].id}),
     ]
-    printed: list[tuple[str, str, str]] = []
-    for username, role, display, scope in accounts:
+    for n, (username, role, display, scope) in enumerate(accounts):
         user = User(username=username, password_hash=pw, display_name=display, role=role.value,
-                    phone=f"1390451{len(printed):04d}", **scope)
+                    phone=f"1390451{n:04d}", **scope)
         session.add(user)
         await session.flush()
         ctx.user_ids[username] = user.id
-        where = (scope.get("division_code") and next(
-            (n for c, n in zip(township_codes, TOWNSHIPS, strict=True) if c == scope["division_code"]), COUNTY[1])) \
-            or (scope.get("village_id") and first_weak.name) or units[0].name
-        printed.append((username, role.value, str(where)))
     await audit.record(session, None, "demo.seed", "county", COUNTY[0], after={"villages": len(villages)})
-    return ctx, printed
+    return ctx
+
+
+async def principal(session: AsyncSession, username: str) -> Principal:
+    """A demo account as the services see it when it signs in (kit/deps.py)."""
+    user, level = (await session.execute(
+        select(User, Division.level).outerjoin(Division, Division.code == User.division_code)
+        .where(User.username == username)
+    )).one()
+    return Principal(kind="user", id=user.id, name=user.username, role=Role(user.role), division_code=user.division_code,
+                     division_level=level, village_id=user.village_id, partner_unit_id=user.partner_unit_id)
 
 
 async def accounts_with_scope(session: AsyncSession) -> list[tuple[str, str, str]]:
-    """Every account with the name of its scope (a division, a village or a partner unit), as the
-    first start printed them."""
+    """Every account with the name of its scope (a division, a village or a partner unit): what the
+    first start and every later one print."""
     rows = (
         await session.execute(
             select(User.username, User.role, Division.name, Village.name, PartnerUnit.name)
@@ -152,13 +161,21 @@ async def seed() -> tuple[bool, list[tuple[str, str, str]]]:
         exists = (await session.execute(select(Division.code).where(Division.code == COUNTY[0]))).first()
         if exists:
             return False, await accounts_with_scope(session)
-        ctx, printed = await _base(session)
+        ctx = await _base(session)
+        modules = []
         for name in DOMAINS:
             try:
-                module = importlib.import_module(f"cunzhi.{name}.demo")
+                modules.append(importlib.import_module(f"cunzhi.{name}.demo"))
             except ModuleNotFoundError as exc:
                 if exc.name in (f"cunzhi.{name}.demo", f"cunzhi.{name}"):
                     continue
                 raise
+        for module in modules:
             await module.seed(session, ctx)
-        return True, printed
+        # A second pass for data that reads another domain's (a disclosure's books are the funds' ledger).
+        for module in modules:
+            if hasattr(module, "seed_late"):
+                await module.seed_late(session, ctx)
+        # Domains add accounts of their own (the township discipline committee, more villages' ones):
+        # listed from the database, as a later start lists them.
+        return True, await accounts_with_scope(session)

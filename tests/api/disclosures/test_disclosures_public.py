@@ -12,7 +12,7 @@ from cunzhi.config import get_settings
 from cunzhi.kit import clock
 
 PUBLIC = "/api/v1/public"
-OTHER_VILLAGE_T01 = "230199100201"
+OTHER_VILLAGE_T01 = "230199100202"  # no committee account in the demo: it never published
 # Keys that never appear in a public answer, at any depth.
 INTERNAL = {"published_by", "uploaded_by", "reviewed_by", "inspected_by", "recorded_by", "booked_by", "opened_by",
             "locked_by", "payer", "payee", "voucher_no", "user_id", "username", "display_name", "opinion",
@@ -58,8 +58,11 @@ async def test_public_answers_show_exactly_what_was_published(api, month_round, 
             assert r.status_code == 200, r.text
             assert r.headers["Cache-Control"].startswith("public, max-age=") and r.headers["ETag"]
         assert photo.status_code == 200 and photo.content == PNG
-        assert months.json() == {"village_code": VILLAGE, "village_name": months.json()["village_name"],
-                                 "months": [{"year": 2027, "month": 3}]}
+        listed = months.json()
+        assert set(listed) == {"village_code", "village_name", "months"} and listed["village_code"] == VILLAGE
+        # Newest first: this month, then the demo's locked months before it.
+        assert listed["months"][0] == {"year": 2027, "month": 3}
+        assert all((m["year"], m["month"]) < (2027, 3) for m in listed["months"][1:])
         body = month.json()
         assert sorted((e["section"], e["title"], e["text"]) for e in body["entries"]) == sorted(
             (e["section"], e["title"], e["text"]) for e in made["publication"]["entries"])
@@ -110,11 +113,11 @@ async def test_public_requests_are_limited_per_address(app, monkeypatch) -> None
     two = httpx.AsyncClient(transport=httpx.ASGITransport(app=app, client=("203.0.113.6", 1)),
                             base_url="http://testserver")
     async with one, two:
-        codes = [(await one.get(f"{PUBLIC}/villages/{VILLAGE}/disclosures")).status_code for _ in range(4)]
+        codes = [(await one.get(f"{PUBLIC}/villages/{OTHER_VILLAGE_T01}/disclosures")).status_code for _ in range(4)]
         assert codes == [404, 404, 404, 429]
-        limited = await one.get(f"{PUBLIC}/villages/{VILLAGE}/disclosures")
+        limited = await one.get(f"{PUBLIC}/villages/{OTHER_VILLAGE_T01}/disclosures")
         assert limited.json()["code"] == "rate_limited" and int(limited.headers["Retry-After"]) >= 1
-        assert (await two.get(f"{PUBLIC}/villages/{VILLAGE}/disclosures")).status_code == 404
+        assert (await two.get(f"{PUBLIC}/villages/{OTHER_VILLAGE_T01}/disclosures")).status_code == 404
 
 
 async def test_a_village_qr_code_links_to_its_public_page(api, client, auth) -> None:  # type: ignore[no-untyped-def]

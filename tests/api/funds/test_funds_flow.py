@@ -114,7 +114,8 @@ async def test_claim_over_the_limit_needs_township_approval(client, cast: Cast):
     r = await act(client, cast, "agency", over["id"], "pay")
     assert r.status_code == 409 and r.json()["code"] == "illegal_transition"
     queue = await ok(await client.get(f"{API}/claims", headers=cast.headers["official"],
-                                      params={"status": "committee_signed", "needs_approval": "true"}))
+                                      params={"status": "committee_signed", "needs_approval": "true",
+                                              "village_code": cast.village.code}))
     assert [c["id"] for c in queue["items"]] == [over["id"]]
     approved = await ok(await act(client, cast, "official", over["id"], "approve"))
     assert approved["status"] == "township_approved"

@@ -124,7 +124,8 @@ async def test_lists_never_leak_other_villages(client, cast: Cast, world):  # ty
         body = await ok(await client.get(f"{API}/{what}", headers=cast.headers["other_secretary"]))
         assert body["items"] == [] and body["total"] == 0, what
     demo = await ok(await client.get(f"{API}/claims", headers=cast.headers["outsider_agency"]))
-    assert demo["total"] > 0 and {c["village_code"] for c in demo["items"]} == {"230199100200"}
+    # township 01's agency: the claims of its demo villages, none of township 02's
+    assert demo["total"] > 0 and {c["village_code"] for c in demo["items"]} == {"230199100200", "230199100201"}
 
 
 async def test_settings_are_the_township_officials(client, cast: Cast):

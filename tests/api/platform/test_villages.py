@@ -55,12 +55,13 @@ async def test_get_with_etag_and_patch_with_if_match(client, token_for):
     r = await client.get(f"/api/v1/villages/{V_T01}", headers=h)
     assert r.status_code == 200
     etag = r.headers["ETag"]
-    assert etag == f'W/"{r.json()["version"]}"'
+    version = r.json()["version"]
+    assert etag == f'W/"{version}"'
     r = await client.patch(f"/api/v1/villages/{V_T01}", json={"population": 2000, "secretary_name": "李建国"},
                            headers={**h, "If-Match": etag})
     assert r.status_code == 200, r.text
-    assert r.json()["population"] == 2000 and r.json()["version"] == 2
-    assert r.headers["ETag"] == 'W/"2"'
+    assert r.json()["population"] == 2000 and r.json()["version"] == version + 1
+    assert r.headers["ETag"] == f'W/"{version + 1}"'
     # The old ETag is now stale.
     r = await client.patch(f"/api/v1/villages/{V_T01}", json={"population": 1}, headers={**h, "If-Match": etag})
     assert r.status_code == 412 and r.json()["code"] == "precondition_failed"
