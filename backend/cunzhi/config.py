@@ -22,6 +22,8 @@ class Settings(BaseSettings):
     db_max_overflow: int = 10
     # Connections of the hottest reads' own pool (the village list and a village), per process.
     db_read_pool_size: int = Field(default=10, ge=1, le=1000)
+    # How long a read waits for one of those connections before it is answered 503 (Retry-After: 1).
+    db_read_pool_timeout_seconds: float = Field(default=5.0, gt=0, le=300)
 
     # Demo mode allows a generated secret key; any other run must be given one.
     demo: bool = False

@@ -168,10 +168,11 @@ def _autocommit_sessionmaker(primary: bool) -> async_sessionmaker[AsyncSession]:
 @lru_cache
 def get_read_pool() -> ReadPool:
     """The hottest reads' own asyncpg pool (kit.prepared): on CUNZHI_DATABASE_READ_URL (a replica)
-    or else the primary, CUNZHI_DB_READ_POOL_SIZE connections at most."""
+    or else the primary, CUNZHI_DB_READ_POOL_SIZE connections, each request waiting
+    CUNZHI_DB_READ_POOL_TIMEOUT_SECONDS at most for one."""
     settings = get_settings()
     url = normalise_url(settings.database_read_url) if settings.database_read_url else database_url()
-    return ReadPool(url, settings.db_read_pool_size)
+    return ReadPool(url, settings.db_read_pool_size, settings.db_read_pool_timeout_seconds)
 
 
 # Where the idempotency layer leaves the session whose transaction it owns (see kit/idempotency.py).

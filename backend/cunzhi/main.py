@@ -28,6 +28,7 @@ from cunzhi.kit import client_scopes, errors
 from cunzhi.kit.errors import PROBLEM_JSON
 from cunzhi.kit.idempotency import IdempotencyMiddleware
 from cunzhi.kit.inputs import RejectNulText
+from cunzhi.kit.routing import DomainRouter
 
 # Domain packages whose `router` module (if present) is mounted, in menu order.
 DOMAINS = (
@@ -55,6 +56,8 @@ def domain_routers() -> list[APIRouter]:
         for attr in dir(module):
             value = getattr(module, attr)
             if isinstance(value, APIRouter) and value.routes:
+                if not isinstance(value, DomainRouter):  # every request would walk its routes (kit/routing.py)
+                    raise TypeError(f"{module_name}.{attr} is an APIRouter, not a kit.routing.DomainRouter")
                 found.append(value)
     return found
 

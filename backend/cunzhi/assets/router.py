@@ -2,7 +2,7 @@
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query
+from fastapi import Path, Query
 from pydantic import BaseModel
 
 from cunzhi.assets import service
@@ -39,9 +39,10 @@ from cunzhi.kit.deps import PrincipalDep, SessionDep
 from cunzhi.kit.inputs import INT4_MAX
 from cunzhi.kit.pagination import Limit, Offset
 from cunzhi.kit.principal import Principal
+from cunzhi.kit.routing import DomainRouter
 
-assets_router = APIRouter(prefix="/api/v1/assets", tags=["assets"])
-resources_router = APIRouter(prefix="/api/v1/resources", tags=["resources"])
+assets_router = DomainRouter(prefix="/api/v1/assets", tags=["assets"])
+resources_router = DomainRouter(prefix="/api/v1/resources", tags=["resources"])
 
 Id = Annotated[int, Path(ge=1, le=INT4_MAX)]
 VillageFilter = Annotated[str | None, Query(pattern=r"^\d{12}$")]

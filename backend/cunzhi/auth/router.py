@@ -1,13 +1,14 @@
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request, Response
+from fastapi import Form, Request, Response
 
 from cunzhi.auth import service
 from cunzhi.auth.schemas import Me, RefreshIn, TokenPair
 from cunzhi.kit.deps import PrincipalDep, SessionDep
 from cunzhi.kit.errors import Unprocessable
+from cunzhi.kit.routing import DomainRouter
 
-router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
+router = DomainRouter(prefix="/api/v1/auth", tags=["auth"])
 
 
 def _address(request: Request) -> str:

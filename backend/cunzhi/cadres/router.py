@@ -6,7 +6,7 @@ from datetime import date
 from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, File, Header, Path, Query, Response, UploadFile
+from fastapi import File, Header, Path, Query, Response, UploadFile
 
 from cunzhi.cadres import fieldwork, service
 from cunzhi.cadres.schemas import (
@@ -47,8 +47,9 @@ from cunzhi.kit.bulk import BulkReport
 from cunzhi.kit.deps import PrincipalDep, SessionDep
 from cunzhi.kit.etag import etag
 from cunzhi.kit.pagination import Limit, Offset
+from cunzhi.kit.routing import DomainRouter
 
-router = APIRouter(prefix="/api/v1/cadres", tags=["cadres"])
+router = DomainRouter(prefix="/api/v1/cadres", tags=["cadres"])
 
 Id = Annotated[int, Path(ge=1, le=2_147_483_647)]
 CountyCode = Annotated[str | None, Query(pattern=r"^\d{12}$", description="defaults to the caller's county")]

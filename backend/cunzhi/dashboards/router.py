@@ -4,7 +4,7 @@ counts. HTTP only; the SQL is in service.py. Every read is on the read path (Rea
 from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, Query, Response
+from fastapi import Query, Response
 from pydantic_core import to_json
 from sqlalchemy import String, bindparam, select
 
@@ -33,8 +33,9 @@ from cunzhi.kit.deps import PrincipalDep, ReaderDep
 from cunzhi.kit.pagination import Limit, Offset
 from cunzhi.kit.prepared import Reader
 from cunzhi.kit.principal import Principal
+from cunzhi.kit.routing import DomainRouter
 
-router = APIRouter(prefix="/api/v1/dashboards", tags=["dashboards"])
+router = DomainRouter(prefix="/api/v1/dashboards", tags=["dashboards"])
 
 Month = Annotated[str | None, Query(pattern=r"^\d{4}-\d{2}$", description="YYYY-MM; default: this month")]
 Township = Annotated[str | None, Query(pattern=r"^\d{12}$", description="one township (default: the whole scope)")]

@@ -4,7 +4,7 @@ HTTP only: the rules are in service.py."""
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Path, Query, Response
+from fastapi import Header, Path, Query, Response
 
 from cunzhi.discipline import service
 from cunzhi.discipline.rules import Violation
@@ -18,8 +18,9 @@ from cunzhi.discipline.schemas import (
 from cunzhi.kit.deps import PrincipalDep, ReadSessionDep, SessionDep
 from cunzhi.kit.etag import etag
 from cunzhi.kit.pagination import Limit, Offset
+from cunzhi.kit.routing import DomainRouter
 
-router = APIRouter(prefix="/api/v1/discipline", tags=["discipline"])
+router = DomainRouter(prefix="/api/v1/discipline", tags=["discipline"])
 
 Id = Annotated[int, Path(ge=1, le=2_147_483_647)]
 Code12 = Annotated[str | None, Query(pattern=r"^\d{12}$")]

@@ -5,7 +5,7 @@ read of what was published. HTTP only: the rules are in service.py and public.py
 from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, File, Form, Header, Path, Query, Request, Response, UploadFile
+from fastapi import File, Form, Header, Path, Query, Request, Response, UploadFile
 
 from cunzhi.disclosures import public, service
 from cunzhi.disclosures.rules import FileKind
@@ -36,8 +36,9 @@ from cunzhi.disclosures.schemas import (
 from cunzhi.funds.service import attachment_limit
 from cunzhi.kit.deps import PrincipalDep, SessionDep
 from cunzhi.kit.etag import etag
+from cunzhi.kit.routing import DomainRouter
 
-router = APIRouter(prefix="/api/v1/disclosures", tags=["disclosures"])
+router = DomainRouter(prefix="/api/v1/disclosures", tags=["disclosures"])
 
 Id = Annotated[int, Path(ge=1, le=2_147_483_647)]
 VillageCode = Annotated[str, Path(pattern=r"^\d{12}$")]
@@ -212,7 +213,7 @@ async def village_qr(village_code: VillageCode, fmt: Annotated[str, Path(pattern
 
 # ---- public: no login ---------------------------------------------------------------------------
 
-public_router = APIRouter(prefix="/api/v1/public", tags=["public"])
+public_router = DomainRouter(prefix="/api/v1/public", tags=["public"])
 NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "Nothing published here"},
                                               304: {"description": "Not modified (If-None-Match)"},
                                               429: {"description": "rate_limited"}}

@@ -1,6 +1,6 @@
 from typing import Annotated
 
-from fastapi import APIRouter, File, Header, Path, Query, Response, UploadFile
+from fastapi import File, Header, Path, Query, Response, UploadFile
 
 from cunzhi.divisions import service
 from cunzhi.divisions.schemas import DivisionList, DivisionOut, DivisionPatch, ImportReport, TownshipCreate
@@ -8,8 +8,9 @@ from cunzhi.kit.codes import DivisionLevel
 from cunzhi.kit.deps import PrincipalDep, SessionDep
 from cunzhi.kit.errors import Unprocessable
 from cunzhi.kit.etag import etag
+from cunzhi.kit.routing import DomainRouter
 
-router = APIRouter(prefix="/api/v1/divisions", tags=["divisions"])
+router = DomainRouter(prefix="/api/v1/divisions", tags=["divisions"])
 DivisionCode = Annotated[str, Path(pattern=r"^\d{12}$", description="12-digit division code")]
 MAX_IMPORT_BYTES = 2 * 1024 * 1024
 

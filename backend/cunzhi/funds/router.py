@@ -6,7 +6,7 @@ import dataclasses
 from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, File, Header, Path, Query, Response, UploadFile
+from fastapi import File, Header, Path, Query, Response, UploadFile
 
 from cunzhi.funds import drafts, service
 from cunzhi.funds.budgets import BudgetAction, BudgetStatus
@@ -47,8 +47,9 @@ from cunzhi.kit.etag import etag
 from cunzhi.kit.inputs import INT4_MAX
 from cunzhi.kit.pagination import CursorPage, Limit, Offset, Page
 from cunzhi.kit.principal import Principal
+from cunzhi.kit.routing import DomainRouter
 
-router = APIRouter(prefix="/api/v1/funds", tags=["funds"])
+router = DomainRouter(prefix="/api/v1/funds", tags=["funds"])
 
 Code = Annotated[str, Path(pattern=r"^\d{12}$", description="12-digit village code")]
 TownshipCode = Annotated[str, Path(pattern=r"^\d{12}$", description="12-digit township code")]

@@ -30,6 +30,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.sql import ClauseElement
 from sqlalchemy.sql.compiler import SQLCompiler
 
+from cunzhi.kit.errors import DomainError
+
 _DIALECT = PGDialect_asyncpg()  # type: ignore[no-untyped-call]  # numeric_dollar: $1, $2, asyncpg's own placeholders
 
 
@@ -90,6 +92,13 @@ async def _nothing_to_reset(_conn: asyncpg.Connection) -> None:
 READ_SERVER_SETTINGS = {"jit": "off"}
 
 
+class ReadPoolBusy(DomainError):
+    status, code, title = 503, "database_busy", "The database is busy"
+
+    def __init__(self) -> None:
+        super().__init__("No read connection came free in time; try again shortly", headers={"Retry-After": "1"})
+
+
 class ReadPool:
     """asyncpg's own pool for the Reader's statements, apart from SQLAlchemy's.
 
@@ -99,8 +108,8 @@ class ReadPool:
     asyncpg's pool keeps up to `size` connections open and hands them out directly. Opened on first
     use in the running event loop (a new loop, as after a CLI step, gets a new pool)."""
 
-    def __init__(self, url: str, size: int) -> None:
-        self.url, self.size = url, size
+    def __init__(self, url: str, size: int, acquire_timeout: float = 5.0) -> None:
+        self.url, self.size, self.acquire_timeout = url, size, acquire_timeout
         self._pool: asyncpg.Pool | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._opening: asyncio.Lock | None = None
@@ -120,15 +129,21 @@ class ReadPool:
             self._opening, self._loop, self._pool = asyncio.Lock(), loop, None
         async with self._opening:
             if self._pool is None:
-                self._pool = await asyncpg.create_pool(min_size=1, max_size=self.size, reset=_nothing_to_reset,
-                                                       **self.connect_args())
+                # All `size` connections opened at once: no request of a burst waits for a connect.
+                self._pool = await asyncpg.create_pool(min_size=self.size, max_size=self.size,
+                                                       reset=_nothing_to_reset, **self.connect_args())
         return self._pool
 
     async def acquire(self) -> asyncpg.Connection:
+        """A connection, or ReadPoolBusy (503) when none came free within `acquire_timeout` seconds:
+        a request waits that long at most instead of for ever behind a stuck burst."""
         pool = self._pool
         if pool is None or self._loop is not asyncio.get_running_loop():
             pool = await self._open()
-        return await pool.acquire()
+        try:
+            return await pool.acquire(timeout=self.acquire_timeout)
+        except TimeoutError:
+            raise ReadPoolBusy() from None
 
     async def release(self, conn: asyncpg.Connection) -> None:
         if self._pool is not None:
@@ -222,14 +237,24 @@ class Reader:
 
     async def _drop(self, driver: asyncpg.Connection, exc: BaseException) -> bool:
         """Forget `driver` if `exc` left it closed (True); an error on a live connection is False."""
-        if not driver.is_closed():
+        if not _closed(driver):
             return False
         if self._pooled is not None:
             pooled, self._pooled, self._driver = self._pooled, None, None
             assert self.pool is not None
-            pooled.terminate()
+            if pooled._con is not None:  # still ours (a lost connection the pool has already taken back)
+                pooled.terminate()
             await self.pool.release(pooled)  # the pool opens a new one in its place when next needed
         elif self._conn is not None:
             self._driver = None
             await self._conn.invalidate(exc)
         return True
+
+
+def _closed(driver: asyncpg.Connection) -> bool:
+    """Whether the connection is closed. asyncpg takes a pooled connection back from its holder the
+    moment the server ends it (the proxy is detached, and asking it anything raises InterfaceError),
+    so a detached proxy is a closed connection too."""
+    if isinstance(driver, asyncpg.pool.PoolConnectionProxy) and driver._con is None:
+        return True
+    return driver.is_closed()

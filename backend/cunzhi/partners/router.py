@@ -1,10 +1,11 @@
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Path, Query, Response
+from fastapi import Header, Path, Query, Response
 
 from cunzhi.kit.deps import PrincipalDep, SessionDep
 from cunzhi.kit.etag import etag
 from cunzhi.kit.pagination import Limit, Offset
+from cunzhi.kit.routing import DomainRouter
 from cunzhi.partners import service
 from cunzhi.partners.schemas import (
     ConfirmResult,
@@ -32,7 +33,7 @@ PRECONDITIONS: dict[int | str, dict[str, Any]] = {
     428: {"description": "If-Match missing"},
 }
 
-units = APIRouter(prefix="/api/v1/partner-units", tags=["partner-units"])
+units = DomainRouter(prefix="/api/v1/partner-units", tags=["partner-units"])
 UnitId = Annotated[int, Path(ge=1, le=2_147_483_647)]
 
 
@@ -79,7 +80,7 @@ async def update_unit(unit_id: UnitId, body: PartnerUnitPatch, principal: Princi
     return unit
 
 
-settings = APIRouter(prefix="/api/v1/pairing-settings", tags=["pairing-settings"])
+settings = DomainRouter(prefix="/api/v1/pairing-settings", tags=["pairing-settings"])
 
 
 @settings.get("", response_model=PairingSettingsOut, name="get", summary="The county's pairing settings")
@@ -100,7 +101,7 @@ async def update_settings(body: PairingSettingsIn, principal: PrincipalDep, sess
     return out
 
 
-proposals = APIRouter(prefix="/api/v1/pairing-proposals", tags=["pairing-proposals"])
+proposals = DomainRouter(prefix="/api/v1/pairing-proposals", tags=["pairing-proposals"])
 ProposalId = Annotated[int, Path(ge=1, le=2_147_483_647)]
 
 
@@ -143,7 +144,7 @@ async def confirm_proposal(proposal_id: ProposalId, principal: PrincipalDep, ses
     return await service.confirm_proposal(session, principal, proposal_id)
 
 
-pairings = APIRouter(prefix="/api/v1/pairings", tags=["pairings"])
+pairings = DomainRouter(prefix="/api/v1/pairings", tags=["pairings"])
 
 
 @pairings.get("", response_model=PairingList, name="list", summary="Pairings of partner units and villages in scope")

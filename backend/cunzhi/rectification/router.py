@@ -5,13 +5,14 @@ from __future__ import annotations
 from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, Header, Path, Query, Response
+from fastapi import Depends, Header, Path, Query, Response
 
 from cunzhi.kit.deps import PrincipalDep, SessionDep
 from cunzhi.kit.etag import etag
 from cunzhi.kit.inputs import Id
 from cunzhi.kit.pagination import Limit, Offset, Page
 from cunzhi.kit.permissions import gate
+from cunzhi.kit.routing import DomainRouter
 from cunzhi.rectification import cases, criteria, history, proposals, rounds, scores
 from cunzhi.rectification import schemas as s
 from cunzhi.rectification.permissions import RECT, RectAction
@@ -24,10 +25,10 @@ Code12 = Annotated[str, Path(pattern=r"^\d{12}$")]
 WriterDep = Annotated[object, Depends(gate(RECT, RectAction.write))]
 CountyDep = Annotated[object, Depends(gate(RECT, RectAction.county_desk))]
 
-criteria_router = APIRouter(prefix="/api/v1/criteria", tags=["criteria"])
-rounds_router = APIRouter(prefix="/api/v1/screening-rounds", tags=["screening"])
-cases_router = APIRouter(prefix="/api/v1/rectification-cases", tags=["rectification"])
-misc_router = APIRouter(prefix="/api/v1/rectification", tags=["rectification"])
+criteria_router = DomainRouter(prefix="/api/v1/criteria", tags=["criteria"])
+rounds_router = DomainRouter(prefix="/api/v1/screening-rounds", tags=["screening"])
+cases_router = DomainRouter(prefix="/api/v1/rectification-cases", tags=["rectification"])
+misc_router = DomainRouter(prefix="/api/v1/rectification", tags=["rectification"])
 
 
 def _xlsx(filename: str, fallback: str, body: bytes) -> Response:

@@ -5,12 +5,13 @@ from datetime import date
 from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, File, Form, Header, Path, Query, Response, UploadFile
+from fastapi import File, Form, Header, Path, Query, Response, UploadFile
 
 from cunzhi.kit.bulk import BulkReport
 from cunzhi.kit.deps import PrincipalDep, SessionDep
 from cunzhi.kit.etag import etag
 from cunzhi.kit.pagination import Limit, Offset
+from cunzhi.kit.routing import DomainRouter
 from cunzhi.tasks import imports, service, transfer
 from cunzhi.tasks.rules import Category, Responsible, TaskStatus
 from cunzhi.tasks.schemas import (
@@ -35,7 +36,7 @@ from cunzhi.tasks.schemas import (
     UnitOut,
 )
 
-router = APIRouter(prefix="/api/v1/tasks", tags=["tasks"])
+router = DomainRouter(prefix="/api/v1/tasks", tags=["tasks"])
 
 Id = Annotated[int, Path(ge=1, le=2_147_483_647)]
 CountyCode = Annotated[str | None, Query(pattern=r"^\d{12}$", description="defaults to the caller's county")]

@@ -1,6 +1,6 @@
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Path, Query, Response
+from fastapi import Depends, Header, Path, Query, Response
 from pydantic import AwareDatetime, Field
 
 from cunzhi.auth.schemas import TokenPair
@@ -11,6 +11,7 @@ from cunzhi.kit.etag import etag
 from cunzhi.kit.pagination import Limit, Offset
 from cunzhi.kit.permissions import gate
 from cunzhi.kit.principal import Principal
+from cunzhi.kit.routing import DomainRouter
 from cunzhi.users import audit_log, people, service
 from cunzhi.users.permissions import USERS, UserAction
 from cunzhi.users.schemas import (
@@ -31,10 +32,10 @@ from cunzhi.users.schemas import (
 IfMatch = Annotated[str | None, Header(description="ETag from GET")]
 # A gate in front of the services, which check the same table (jobs and the CLI pass it there).
 Admin = Annotated[Principal, Depends(gate(USERS, UserAction.manage_accounts, UserAction.manage_clients))]
-router = APIRouter(prefix="/api/v1/users", tags=["users"])
-clients_router = APIRouter(prefix="/api/v1/api-clients", tags=["api-clients"])
-people_router = APIRouter(prefix="/api/v1/people", tags=["people"])
-audit_router = APIRouter(prefix="/api/v1/audit-events", tags=["audit"])
+router = DomainRouter(prefix="/api/v1/users", tags=["users"])
+clients_router = DomainRouter(prefix="/api/v1/api-clients", tags=["api-clients"])
+people_router = DomainRouter(prefix="/api/v1/people", tags=["people"])
+audit_router = DomainRouter(prefix="/api/v1/audit-events", tags=["audit"])
 
 Usernames = Annotated[
     list[Annotated[str, Field(min_length=1, max_length=100)]],

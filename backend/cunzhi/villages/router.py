@@ -1,6 +1,6 @@
 from typing import Annotated
 
-from fastapi import APIRouter, File, Form, Header, Path, Query, Response, UploadFile
+from fastapi import File, Form, Header, Path, Query, Response, UploadFile
 from pydantic_core import to_json
 
 from cunzhi.kit.bulk import BulkReport
@@ -9,6 +9,7 @@ from cunzhi.kit.deps import PrincipalDep, ReadDep, SessionDep
 from cunzhi.kit.etag import etag
 from cunzhi.kit.pagination import Limit, Offset
 from cunzhi.kit.principal import Principal
+from cunzhi.kit.routing import DomainRouter
 from cunzhi.villages import positions, service
 from cunzhi.villages.permissions import village_actions
 from cunzhi.villages.schemas import (
@@ -22,7 +23,7 @@ from cunzhi.villages.schemas import (
 )
 from cunzhi.villages.service import VillageSort
 
-router = APIRouter(prefix="/api/v1/villages", tags=["villages"])
+router = DomainRouter(prefix="/api/v1/villages", tags=["villages"])
 Code = Annotated[str, Path(pattern=r"^\d{12}$", description="12-digit village code")]
 
 

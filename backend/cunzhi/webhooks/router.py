@@ -1,10 +1,11 @@
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import Depends, Path, Query
 
 from cunzhi.kit.deps import SessionDep
 from cunzhi.kit.permissions import gate
 from cunzhi.kit.principal import Principal
+from cunzhi.kit.routing import DomainRouter
 from cunzhi.users.permissions import USERS, UserAction
 from cunzhi.webhooks import service
 from cunzhi.webhooks.schemas import DeliveryOut, SubscriptionCreate, SubscriptionCreated, SubscriptionOut
@@ -13,7 +14,7 @@ Admin = Annotated[Principal, Depends(gate(USERS, UserAction.manage_clients))]
 ClientId = Annotated[str, Path(max_length=64)]
 Id = Annotated[int, Path(ge=1, le=2**31 - 1)]
 BigId = Annotated[int, Path(ge=1, le=2**63 - 1)]
-router = APIRouter(prefix="/api/v1/api-clients/{client_id}/webhooks", tags=["webhooks"])
+router = DomainRouter(prefix="/api/v1/api-clients/{client_id}/webhooks", tags=["webhooks"])
 
 
 @router.get("", response_model=list[SubscriptionOut], name="list",

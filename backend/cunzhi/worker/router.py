@@ -1,13 +1,14 @@
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query
+from fastapi import Path, Query
 
 from cunzhi.kit.deps import PrincipalDep, SessionDep
 from cunzhi.kit.pagination import Limit, Offset
+from cunzhi.kit.routing import DomainRouter
 from cunzhi.worker import service
 from cunzhi.worker.schemas import JobList, JobOut, JobStatus
 
-router = APIRouter(prefix="/api/v1/jobs", tags=["jobs"])
+router = DomainRouter(prefix="/api/v1/jobs", tags=["jobs"])
 
 
 @router.get("", response_model=JobList, name="list",

@@ -98,3 +98,34 @@ async def test_token_signed_with_another_key_is_refused_after_a_good_one(client,
     forged = _token(f"user:{user_id}", int(time.time()) + 600, key="another-key-" + "x" * 40)
     r = await client.get("/api/v1/villages", headers={"Authorization": f"Bearer {forged}"})
     assert r.status_code == 401
+
+
+def test_every_domain_router_passes_by_paths_outside_its_prefix() -> None:
+    """Routing asks a domain's routes only for paths under its prefix (kit/routing.py)."""
+    from starlette.routing import Match
+
+    from cunzhi.kit.routing import DomainRouter
+    from cunzhi.main import domain_routers
+
+    routers = domain_routers()
+    assert routers and all(isinstance(r, DomainRouter) for r in routers)
+    webhooks = next(r for r in routers if r.prefix == "/api/v1/api-clients/{client_id}/webhooks")
+    assert webhooks.literal_prefix == "/api/v1/api-clients/"
+    for r in routers:
+        assert all(route.path.startswith(r.literal_prefix) for route in r.routes)  # type: ignore[attr-defined]
+        assert r.matches({"type": "http", "path": "/elsewhere", "root_path": "", "method": "GET"}) == (Match.NONE, {})
+
+
+async def test_routing_answers_as_before(client, token_for):
+    """Under and outside the prefixes: the route, 405 with Allow, the slash redirect, 404 problems."""
+    h = await token_for("admin")
+    assert (await client.get(f"/api/v1/villages/{V_T01}", headers=h)).status_code == 200
+    r = await client.delete(f"/api/v1/villages/{V_T01}", headers=h)
+    assert r.status_code == 405 and r.headers["allow"] == "GET"
+    r = await client.get("/api/v1/villages/", headers=h)
+    assert r.status_code == 307 and r.headers["location"].endswith("/api/v1/villages")
+    for path in ("/api/v1/zzz", "/api/v1/villagesx"):
+        r = await client.get(path, headers=h)
+        assert r.status_code == 404 and r.json()["code"] == "not_found"
+    # A prefix with a path parameter (webhooks of a client) still routes.
+    assert (await client.get("/api/v1/api-clients/1/webhooks")).status_code == 401
