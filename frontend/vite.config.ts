@@ -88,6 +88,10 @@ export default defineConfig({
         // public.html is its own page (the village's public disclosure), never the app's shell.
         navigateFallbackDenylist: [/^\/api\//, /^\/docs/, /^\/openapi/, /^\/redoc/, /^\/public\//, /^\/public\.html/],
         cleanupOutdatedCaches: true,
+        // The first install takes over the page that installed it: a cadre who logged in with signal
+        // and lost it before any reload can still open the pages not visited yet (they come from the
+        // precache). Updates still wait for the person (registerType 'prompt': no skipWaiting).
+        clientsClaim: true,
       },
     }),
     chunkGraph(),

@@ -1,0 +1,234 @@
+/**
+ * Stationed cadres, fully offline: cadre01 opens the phone pages once with signal (the service
+ * worker installs the app), loses the signal, checks in with a photo and writes two work logs with
+ * a photo each; the page is reloaded with still no signal (the app starts from the service worker
+ * and the outbox in IndexedDB still holds everything), the signal returns and the outbox drains.
+ * The county then finds exactly one check-in and two logs of this run, each with exactly one photo,
+ * and a reload with signal sends nothing more.
+ */
+import { describe, expect, it } from 'vitest'
+import type { Page } from 'playwright-core'
+import { login, PASSWORD, settled, useJourney } from './harness/browser'
+
+const VILLAGE = '230199100200'
+// The village office's position in the demo data (cunzhi/cadres/demo.py, HOME): a few metres off.
+const HERE = { latitude: 45.7583, longitude: 126.6423, accuracy: 15 }
+// A 8x8 PNG (the phone shrinks it to a JPEG with a canvas before keeping it).
+const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAgAAAAICAIAAABLbSncAAAAEUlEQVR4nGM4YaOBFTEMLQkAdntLARs7+acAAAAASUVORK5CYII=', 'base64')
+const NOTE = '离线打卡：村部值班'
+const LOGS = ['离线日记一：走访独居老人4户', '离线日记二：协调修复村西机井']
+
+interface Photo {
+  id: number
+}
+interface Entry {
+  id: number
+  client_key: string | null
+  local_date?: string
+  note?: string | null
+  text?: string
+  photos: Photo[]
+}
+
+function shanghaiToday(): string {
+  return new Date(Date.now() + 8 * 3600 * 1000).toISOString().slice(0, 10)
+}
+
+/** Writes the cadre make (check-ins, logs, photos, sync); reads are not counted. */
+function countWrites(page: Page): string[] {
+  const writes: string[] = []
+  page.on('request', (r) => {
+    if (r.method() !== 'GET' && r.url().includes('/api/v1/cadres/')) writes.push(`${r.method()} ${new URL(r.url()).pathname}`)
+  })
+  return writes
+}
+
+async function outboxCount(page: Page): Promise<number> {
+  await page.goto('/m/outbox').catch(() => undefined)
+  await page.locator('[data-test=m-outbox]').waitFor()
+  return page.locator('[data-test=m-outbox-item]').count()
+}
+
+describe('cadres: check in and write logs with photos with no signal, reload, sync once', () => {
+  const j = useJourney('cadres-offline')
+
+  async function token(username: string): Promise<string> {
+    const body = new URLSearchParams({ grant_type: 'password', username, password: PASSWORD })
+    const r = await fetch(`${j.baseURL()}/api/v1/auth/token`, { method: 'POST', body })
+    expect(r.status).toBe(200)
+    return ((await r.json()) as { access_token: string }).access_token
+  }
+
+  async function get<T>(tok: string, path: string): Promise<T> {
+    const r = await fetch(`${j.baseURL()}${path}`, { headers: { Authorization: `Bearer ${tok}` } })
+    expect(r.status, await r.clone().text()).toBe(200)
+    return (await r.json()) as T
+  }
+
+  it('keeps everything through an offline reload and sends each record once', async () => {
+    const s = await j.phone()
+    const { page, context } = s
+    await context.grantPermissions(['geolocation'], { origin: j.baseURL() })
+    await context.setGeolocation(HERE)
+    // Chromium fetches the page icon again on route changes; offline that would be a console error
+    // of the browser's own, not of the app: answer it locally.
+    await context.route('**/favicon.svg', (route) =>
+      route.fulfill({ status: 200, contentType: 'image/svg+xml', body: '<svg xmlns="http://www.w3.org/2000/svg"/>' }),
+    )
+
+    // -- with signal: log in, open the pages once, let the service worker install ---------------
+    await page.goto('/m/login')
+    await page.locator('input[name=username]').fill('cadre01')
+    await page.locator('input[name=password]').fill(PASSWORD)
+    await page.locator('[data-test=m-login-submit]').click()
+    await page.waitForURL((url) => url.pathname === '/m/' || url.pathname === '/m')
+    await page.locator('[data-test=tab-m-logs]').click()
+    await page.locator('[data-test=m-log]').first().waitFor()
+    await page.locator('[data-test=tab-m-checkin]').click()
+    await page.locator('[data-test=m-checkin-not-yet]').waitFor()
+    expect(await page.locator('[data-test=m-checkin-village]').textContent()).toBeTruthy()
+    // the service worker has stored the app (precache) and took over: the app can start offline
+    await page.evaluate(() => navigator.serviceWorker.ready)
+    await expect
+      .poll(() => page.evaluate(async () => (await navigator.serviceWorker.ready).active?.state ?? null))
+      .toBe('activated')
+    // ... and controls this very page, before any reload: the pages not opened yet load offline too
+    await expect.poll(() => page.evaluate(() => navigator.serviceWorker.controller !== null)).toBe(true)
+    await page.waitForLoadState('networkidle')
+    const writes = countWrites(page)
+
+    // -- no signal: a check-in with a photo ------------------------------------------------------
+    await context.setOffline(true)
+    await page.locator('[data-test=offline-banner]').waitFor()
+    await page.locator('[data-test=m-checkin-note] textarea').fill(NOTE)
+    await page.locator('[data-test=m-checkin-file]').setInputFiles({ name: 'checkin.png', mimeType: 'image/png', buffer: PNG })
+    await page.locator('[data-test=m-checkin-preview]').waitFor()
+    await page.locator('[data-test=m-checkin-submit]').click()
+    await page.locator('[data-test=m-checkin-queued]').waitFor()
+    await s.shot('cadres-offline-checkin-queued')
+
+    // -- two work logs, a photo each -------------------------------------------------------------
+    await page.locator('[data-test=tab-m-logs]').click()
+    await page.waitForURL(/\/m\/logs$/)
+    for (const [i, text] of LOGS.entries()) {
+      await page.locator('[data-test=m-log-write]').click()
+      await page.waitForURL(/\/m\/logs\/new$/)
+      await page.locator('[data-test=m-log-text] textarea').fill(text)
+      await page.locator(`[data-test=m-log-roles] [data-role=${i === 0 ? 'informant' : 'coordinator'}]`).click()
+      await page.locator('[data-test=m-log-new] input[type=file]').setInputFiles({ name: `log-${i}.png`, mimeType: 'image/png', buffer: PNG })
+      await page.locator('[data-test=m-log-photo-item]').waitFor()
+      if (i === 0) await s.shot('cadres-offline-log-form')
+      await page.locator('[data-test=m-log-submit]').click()
+      await page.waitForURL(/\/m\/logs$/)
+    }
+    await expect.poll(() => page.locator('[data-test=m-log-waiting]').count()).toBe(2)
+    expect(writes).toEqual([])
+
+    // -- still no signal: the page is reloaded; the app starts and the outbox is still there ---------
+    await page.reload()
+    await page.locator('[data-test=offline-banner]').waitFor()
+    await page.locator('[data-test=m-logs]').waitFor()
+    await expect.poll(() => page.locator('[data-test=m-log-waiting]').count()).toBe(2)
+    for (const text of LOGS) await page.locator('[data-test=m-log-waiting]', { hasText: text }).waitFor()
+    await page.locator('[data-test=tab-m-checkin]').click()
+    await page.locator('[data-test=m-checkin-queued]').waitFor()
+    await page.locator('[data-test=tab-m-me]').click()
+    await page.locator('[data-test=m-outbox-link]').click()
+    await page.waitForURL(/\/m\/outbox$/)
+    const items = page.locator('[data-test=m-outbox-item]')
+    await expect.poll(() => items.count()).toBe(3)
+    // each entry carries its one photo, waiting beside it in IndexedDB
+    expect(await items.locator('.van-tag').allTextContents()).toEqual(['1张照片', '1张照片', '1张照片'])
+    const stored = await page.evaluate(
+      () =>
+        new Promise<{ path: string; photos: number }[]>((resolve, reject) => {
+          const req = indexedDB.open('cunzhi-offline')
+          req.onerror = () => reject(req.error)
+          req.onsuccess = () => {
+            const all = req.result.transaction('writes').objectStore('writes').getAll()
+            all.onsuccess = () => {
+              const rows = all.result as { path: string; then?: { files?: unknown[] }[] | null }[]
+              resolve(rows.map((w) => ({ path: w.path, photos: (w.then ?? []).reduce((n, f) => n + (f.files?.length ?? 0), 0) })))
+              req.result.close()
+            }
+          }
+        }),
+    )
+    expect(stored).toEqual([
+      { path: '/api/v1/cadres/checkins', photos: 1 },
+      { path: '/api/v1/cadres/logs', photos: 1 },
+      { path: '/api/v1/cadres/logs', photos: 1 },
+    ])
+    expect(writes).toEqual([])
+    await s.shot('cadres-offline-outbox-after-reload')
+
+    // -- the signal returns: the outbox drains -------------------------------------------------------
+    await context.setOffline(false)
+    await page.locator('[data-test=offline-banner]').waitFor({ state: 'detached' })
+    await expect.poll(() => items.count(), { timeout: 20_000 }).toBe(0)
+    await settled(page)
+    await s.shot('cadres-offline-outbox-drained')
+    // one batch for the three entries, then one upload per photo
+    expect(writes.filter((w) => w.endsWith('/sync'))).toEqual(['POST /api/v1/cadres/sync'])
+    expect(writes.filter((w) => w.endsWith('/photos')).length).toBe(3)
+    const sent = writes.length
+
+    // -- a reload with signal sends nothing more ------------------------------------------------------
+    await page.reload()
+    await page.locator('[data-test=m-outbox]').waitFor()
+    await page.waitForLoadState('networkidle')
+    await page.locator('[data-test=tab-m-logs]').click()
+    await page.locator('[data-test=m-log]', { hasText: LOGS[1]! }).waitFor()
+    await page.locator('[data-test=tab-m-checkin]').click()
+    await page.locator('[data-test=m-checkin-done]').waitFor()
+    await settled(page)
+    expect(await outboxCount(page)).toBe(0)
+    await settled(page)
+    expect(writes.length).toBe(sent)
+    await s.shot('cadres-offline-synced')
+  })
+
+  it('the county sees each record exactly once, with its photo', async () => {
+    const county = await token('admin')
+    const today = shanghaiToday()
+    const checkins = await get<{ items: Entry[] }>(
+      county,
+      `/api/v1/cadres/checkins?village_code=${VILLAGE}&date_from=${today}&date_to=${today}&limit=50`,
+    )
+    expect(checkins.items.map((c) => c.note)).toEqual([NOTE])
+    expect(checkins.items[0]!.photos.length).toBe(1)
+    expect(checkins.items[0]!.client_key).toBeTruthy()
+
+    const logs = await get<{ items: Entry[] }>(county, `/api/v1/cadres/logs?village_code=${VILLAGE}&limit=50`)
+    const ours = logs.items.filter((g) => LOGS.includes(g.text ?? ''))
+    expect(ours.map((g) => g.text).sort()).toEqual([...LOGS].sort())
+    for (const g of ours) expect(g.photos.length, g.text).toBe(1)
+    // the photo itself can be fetched by the county
+    const r = await fetch(`${j.baseURL()}/api/v1/cadres/photos/${ours[0]!.photos[0]!.id}`, { headers: { Authorization: `Bearer ${county}` } })
+    expect(r.status).toBe(200)
+    expect(r.headers.get('content-type')).toMatch(/^image\//)
+
+    // and no photo row beyond those three (an upload retried would add a second copy)
+    // (the query runs last: it blocks this process, and the server drops idle connections meanwhile)
+    const ids = [checkins.items[0]!.id, ...ours.map((g) => g.id)]
+    expect(Number(j.sql(`SELECT count(*) FROM cadre_photos WHERE checkin_id = ${ids[0]} OR log_id IN (${ids.slice(1).join(',')})`))).toBe(3)
+
+    // on the desktop: the village's field page, today checked in, each log once with its photo shown
+    const s = await j.desktop()
+    const { page } = s
+    await login(page, 'admin')
+    await page.goto(`/cadres/villages/${VILLAGE}`)
+    await page.locator('[data-test=checkin-calendar]').waitFor()
+    await page.locator(`[data-test=checkin-calendar] [data-day="${today}"]`).first().waitFor()
+    await page.locator('[data-test=log-entry]').first().waitFor()
+    await settled(page)
+    for (const text of LOGS) {
+      const entry = page.locator('[data-test=log-entry]', { hasText: text })
+      expect(await entry.count(), text).toBe(1)
+      await entry.locator('.photos img').first().waitFor()
+      expect(await entry.locator('.photos img').count(), text).toBe(1)
+    }
+    await page.locator('[data-test=log-entry]', { hasText: LOGS[1]! }).scrollIntoViewIfNeeded()
+    await s.shot('cadres-offline-county-field')
+  })
+})
