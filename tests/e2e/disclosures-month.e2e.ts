@@ -172,18 +172,22 @@ describe('village month of the disclosure', () => {
     await villager.shot('disclosures-public-mismatch', page)
   })
 
-  it('lets the supervision committee review an earlier month on its phone', async () => {
+  it('lets the supervision committee read an earlier month on its phone, and review the one under way', async () => {
     const { village, roundId } = month
     expect(roundId, 'the first journey opened the round').toBeGreaterThan(0)
-    // Last month's round, fixed late by the township: still open, nothing published yet.
+    // Last month's round is the demo's: published, reviewed by the committee, inspected and locked.
     const official = await token('township01')
     const now = await call<{ year: number; month: number; township_code: string; finance_period: string }>(
       official, `/api/v1/disclosures/rounds/${roundId}`)
     const [py, pm] = now.finance_period.split('-').map(Number) as [number, number]
-    const earlier = await call<{ id: number }>(official, '/api/v1/disclosures/rounds', {
-      method: 'POST',
-      body: JSON.stringify({ township_code: now.township_code, year: py, month: pm, publish_by: `${now.finance_period}-28` }),
-    })
+    const rounds = await call<{ items: { id: number; year: number; month: number; status: string }[] }>(
+      official, `/api/v1/disclosures/rounds?township_code=${now.township_code}`)
+    const earlier = rounds.items.find((r) => r.year === py && r.month === pm)
+    expect(earlier?.status).toBe('locked')
+    const reviewsOf = async (id: number): Promise<string[]> => (await call<{ reviews: { opinion: string }[] }>(
+      official, `/api/v1/disclosures/rounds/${id}/villages/${village}`)).reviews.map((r) => r.opinion)
+    const earlierReviews = await reviewsOf(earlier!.id)
+    expect(earlierReviews.length).toBeGreaterThan(0)
     const thisMonth = `${now.year}-${String(now.month).padStart(2, '0')}`
 
     const s = await j.phone()
@@ -198,27 +202,32 @@ describe('village month of the disclosure', () => {
     await head.filter({ hasText: thisMonth }).waitFor() // the newest month under way first
     expect(page.url()).toContain(`month=${thisMonth}`)
 
-    // The picker offers last month too; the committee opens it and records its opinion there.
+    // The picker offers last month, locked: what was published shows, with the committee's opinion,
+    // and no opinion can be added to it any more.
     await page.locator('[data-test=m-disclosure-months] .van-dropdown-menu__item').click()
-    await page.locator('.van-dropdown-item__option', { hasText: now.finance_period }).click()
+    await page.locator('.van-dropdown-item__option', { hasText: `${now.finance_period} · 已锁定` }).click()
     await head.filter({ hasText: now.finance_period }).waitFor()
     await page.waitForURL((url) => url.searchParams.get('month') === now.finance_period)
     await settled(page)
     const labels = await page.locator('[data-test=m-disclosure-items] .van-cell__label').allTextContents()
     expect(labels.length).toBeGreaterThan(0)
-    expect(labels.every((l) => l.trim() === '尚未公开')).toBe(true)
-    await page.locator('[data-test=m-disclosure-opinion] textarea').fill('上月公开尚未张贴，请尽快公开')
-    await page.locator('[data-test=m-disclosure-send]').click()
-    await page.locator('.van-cell__title', { hasText: '上月公开尚未张贴' }).waitFor()
+    expect(labels.some((l) => l.trim() === '尚未公开')).toBe(false)
+    await page.locator('.van-cell__title', { hasText: earlierReviews[0]! }).first().waitFor()
+    expect(await page.locator('[data-test=m-disclosure-opinion]').count()).toBe(0)
     await s.shot('disclosures-committee-earlier-month')
-
-    // The opinion is on last month's page, not this month's; a reload keeps the month chosen.
-    const before = await call<{ reviews: { opinion: string; stage: string }[] }>(
-      official, `/api/v1/disclosures/rounds/${earlier.id}/villages/${village}`)
-    expect(before.reviews.map((r) => [r.opinion, r.stage])).toEqual([['上月公开尚未张贴，请尽快公开', 'before_publication']])
-    const current = await call<{ reviews: unknown[] }>(official, `/api/v1/disclosures/rounds/${roundId}/villages/${village}`)
-    expect(current.reviews).toEqual([])
+    // A reload keeps the month chosen.
     await page.reload()
     await head.filter({ hasText: now.finance_period }).waitFor()
+
+    // Back on this month, the committee records its opinion: it lands on this month, not the last one.
+    await page.locator('[data-test=m-disclosure-months] .van-dropdown-menu__item').click()
+    await page.locator('.van-dropdown-item__option', { hasText: thisMonth }).click()
+    await head.filter({ hasText: thisMonth }).waitFor()
+    await settled(page)
+    await page.locator('[data-test=m-disclosure-opinion] textarea').fill('党费收缴情况请补充收缴人数')
+    await page.locator('[data-test=m-disclosure-send]').click()
+    await page.locator('.van-cell__title', { hasText: '党费收缴情况请补充收缴人数' }).waitFor()
+    expect(await reviewsOf(roundId)).toContain('党费收缴情况请补充收缴人数')
+    expect(await reviewsOf(earlier!.id)).toEqual(earlierReviews)
   })
 })

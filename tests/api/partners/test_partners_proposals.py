@@ -3,27 +3,40 @@
 from collections import Counter
 
 import httpx
-from sqlalchemy import select
+import pytest
+from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cunzhi.kit.audit import AuditEvent
 from cunzhi.partners import matching
 
 URL = "/api/v1/pairing-proposals"
-FIRST_WEAK = "230199100200"  # township 01, specialty farming; paired with the finance bureau in the demo
+FIRST_WEAK = "230199100200"  # township 01, weak economy and specialty farming; paired with the finance bureau in the demo
+# 民河村: the screening found only irregular party activities. The `needs_changed` fixture pairs it with
+# the commerce bureau (economic) from 2026-01-01, a pairing the proposal replaces.
+NEEDS_CHANGED = "230199104207"
+
+
+@pytest.fixture
+async def needs_changed(db: AsyncSession) -> int:
+    """A pairing made before the screening round, whose village's needs no longer fit the unit."""
+    return (await db.execute(text(
+        "INSERT INTO pairings (partner_unit_id, village_id, start_date, created_by) "
+        "SELECT u.id, v.id, DATE '2026-01-01', 'admin' FROM partner_units u, villages v "
+        "WHERE u.code = 'PU-SWJ' AND v.code = :v RETURNING id"), {"v": NEEDS_CHANGED})).scalar_one()
 
 
 def pairs(proposal: dict) -> set[tuple[str, int]]:
     return {(v["village_code"], u["partner_unit_id"]) for v in proposal["villages"] for u in v["units"]}
 
 
-async def test_proposal_is_complete_valid_and_optimal(propose) -> None:  # type: ignore[no-untyped-def]
+async def test_proposal_is_complete_valid_and_optimal(propose, needs_changed) -> None:  # type: ignore[no-untyped-def]
     p = await propose()
     assert p["status"] == "open" and p["stale"] is False
     t = p["totals"]
     assert t["villages"] == 17 and t["slots"] == 34
     assert t["covered"] == 34 and t["uncovered"] == 0 and t["villages_fully_covered"] == 17
-    assert t["existing"] == 1
+    assert t["existing"] == 2
     load = Counter(u["partner_unit_id"] for v in p["villages"] for u in v["units"])
     capacity = {u["partner_unit_id"]: u["capacity"] for u in p["units"]}
     assert all(n <= capacity[uid] for uid, n in load.items())
@@ -43,13 +56,20 @@ async def test_proposal_is_complete_valid_and_optimal(propose) -> None:  # type:
     )
     assert matching.solve(problem).totals.score == p["score"]
 
-    # a village with a specialty-farming need gets technical units, with the reason given
+    # a village with a specialty-farming need gets a technical unit, with the reason given
     first = next(v for v in p["villages"] if v["village_code"] == FIRST_WEAK)
-    assert first["categories"] == ["specialty_farming"]
-    assert all(u["reasons"] == [{"category": "specialty_farming", "strength": "technical", "weight": 3}]
+    assert sorted(first["categories"]) == ["specialty_farming", "weak_economy"]
+    assert any({"category": "specialty_farming", "strength": "technical", "weight": 3} in u["reasons"]
                for u in first["units"])
-    # its current unit (finance, economic: weight 1) is replaced: shown as ending
-    assert [(c["name"], c["ends"]) for c in first["current"]] == [("县财政局", True)]
+    # its current unit (finance, economic) still fits its weak economy: kept, not ending
+    assert [(c["name"], c["ends"]) for c in first["current"]] == [("县财政局", False)]
+    assert [u["code"] for u in first["units"] if u["kept"]] == ["PU-CZJ"]
+    # a village whose needs changed: its current unit (commerce, economic: weight 0) is replaced
+    changed = next(v for v in p["villages"] if v["village_code"] == NEEDS_CHANGED)
+    assert changed["categories"] == ["irregular_activity"]
+    assert [(c["name"], c["ends"]) for c in changed["current"]] == [("县商务局", True)]
+    assert all(u["reasons"] == [{"category": "irregular_activity", "strength": "party_mass", "weight": 2}]
+               for u in changed["units"])
     assert t["ending"] == 1
 
 
@@ -157,7 +177,7 @@ async def test_rerun_keeps_or_replaces_pins(client: httpx.AsyncClient, auth, uni
 
 
 async def test_confirm_creates_pairings_and_keeps_history(
-    client: httpx.AsyncClient, auth, unit_ids, propose, db: AsyncSession,  # type: ignore[no-untyped-def]
+    client: httpx.AsyncClient, auth, unit_ids, propose, db: AsyncSession, needs_changed,  # type: ignore[no-untyped-def]
 ) -> None:
     h = await auth("admin")
     ids = await unit_ids()
@@ -166,7 +186,7 @@ async def test_confirm_creates_pairings_and_keeps_history(
     r = await client.post(f"{URL}/{p['id']}/confirm", headers=h)
     assert r.status_code == 200, r.text
     res = r.json()
-    assert res["created"] == 34 and res["ended"] == 1 and res["kept"] == 0
+    assert res["created"] == 33 and res["ended"] == 1 and res["kept"] == 1
     assert res["proposal"]["status"] == "confirmed" and res["proposal"]["confirmed_by"] == "admin"
 
     # a second confirmation, and confirming a sibling made from the old state, are refused
@@ -186,8 +206,8 @@ async def test_confirm_creates_pairings_and_keeps_history(
         assert r.status_code == 404
 
     # the replaced pairing is history, not gone
-    hist = (await client.get(f"/api/v1/pairings/villages/{FIRST_WEAK}", headers=h)).json()
-    ended = [x for x in hist["items"] if x["partner_unit_code"] == "PU-CZJ" and x["start_date"] == "2026-01-01"]
+    hist = (await client.get(f"/api/v1/pairings/villages/{NEEDS_CHANGED}", headers=h)).json()
+    ended = [x for x in hist["items"] if x["partner_unit_code"] == "PU-SWJ" and x["start_date"] == "2026-01-01"]
     assert len(ended) == 1
     assert ended[0]["status"] == "ended" and ended[0]["ended_reason"] == "replaced"
     assert ended[0]["ended_by_proposal_id"] == p["id"] and ended[0]["ended_by"] == "admin"
@@ -204,7 +224,7 @@ async def test_confirm_creates_pairings_and_keeps_history(
 
     event = (await db.execute(select(AuditEvent).where(
         AuditEvent.action == "pairing_proposal.confirm", AuditEvent.entity_id == str(p["id"])))).scalar_one()
-    assert len(event.after["created"]) == 34 and event.after["ended"] == [1]
+    assert len(event.after["created"]) == 33 and event.after["ended"] == [needs_changed]
 
 
 async def test_stale_proposal_is_refused(client: httpx.AsyncClient, auth, unit_ids, propose) -> None:  # type: ignore[no-untyped-def]
