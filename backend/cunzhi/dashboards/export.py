@@ -105,7 +105,7 @@ def disclosures(wb: Workbook, d: dict[str, Any]) -> None:
 
 def discipline(wb: Workbook, d: dict[str, Any]) -> None:
     _sheet(wb, "逐年案件", ["年份", "立案数", "较上年增减"],
-           [[r["year"], r["cases"], "" if r["change"] is None else r["change"]] for r in d["by_year"]], first=True)
+           [[r["year"], r["cases"], r["change"]] for r in d["by_year"]], first=True)
     _sheet(wb, f"{d['year']}年按违纪类型", ["违纪类型", "案件数"],
            [[VIOLATION_LABELS.get(Violation(r["violation"]), r["violation"]), r["cases"]] for r in d["by_violation"]])
     _sheet(wb, f"{d['year']}年按处理结果", ["处理结果", "案件数"],

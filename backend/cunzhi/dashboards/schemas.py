@@ -292,7 +292,7 @@ class DisclosurePanel(BaseModel):
 class DisciplineYear(BaseModel):
     year: int
     cases: int = Field(description="cases filed in the year")
-    change: int | None = Field(description="on the year before (None for the first year shown)")
+    change: int = Field(description="on the year before (the first year shown too: its year before is counted)")
     drill: str
 
 

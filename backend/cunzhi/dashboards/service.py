@@ -595,10 +595,12 @@ async def disclosures(reader: Reader, p: Principal, township: str | None, per: P
 
 
 async def discipline(reader: Reader, p: Principal, township: str | None, per: Period) -> dict[str, Any]:
-    """Discipline cases filed per year (the chosen month's year and the 4 before), and that year's by
-    violation and outcome. Counts only: names stay in the register."""
+    """Discipline cases filed per year (the chosen month's year and the 4 before, each with its change
+    on the year before), and that year's by violation and outcome. Counts only: names stay in the register."""
     require(p, CASES, CaseAction.read, what="read the discipline-case register")
-    values: dict[str, Any] = {"from_year": per.year - DISCIPLINE_YEARS + 1, "to_year": per.year}
+    # One year more than is shown, so the first year shown has its change on the year before too.
+    first_year = per.year - DISCIPLINE_YEARS + 1
+    values: dict[str, Any] = {"from_year": first_year - 1, "to_year": per.year}
     if township:
         values["township_code"] = township
     year_of = cast(func.extract("year", DisciplineCase.filed_on), Integer)
@@ -621,10 +623,9 @@ async def discipline(reader: Reader, p: Principal, township: str | None, per: Pe
     violations = await _fetch(reader, _key("disc_violation", p, township), by(DisciplineCase.violation), one_year)
     outcomes = await _fetch(reader, _key("disc_outcome", p, township), by(DisciplineCase.outcome), one_year)
     years = []
-    for y in range(per.year - DISCIPLINE_YEARS + 1, per.year + 1):
+    for y in range(first_year, per.year + 1):
         n = int(year_rows.get(y, 0))
-        change = None if y == values["from_year"] else n - int(year_rows.get(y - 1, 0))
-        years.append({"year": y, "cases": n, "change": change,
+        years.append({"year": y, "cases": n, "change": n - int(year_rows.get(y - 1, 0)),
                       "drill": _link("/discipline/cases", year=y, township_code=township)})
     return {
         "month": per.month, "year": per.year, "township_code": township, "by_year": years,

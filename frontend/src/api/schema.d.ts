@@ -5155,9 +5155,9 @@ export interface components {
             cases: number;
             /**
              * Change
-             * @description on the year before (None for the first year shown)
+             * @description on the year before (the first year shown too: its year before is counted)
              */
-            change: number | null;
+            change: number;
             /** Drill */
             drill: string;
         };

@@ -37,10 +37,10 @@ async def _get(client: httpx.AsyncClient, h: dict[str, str], path: str, **params
 @pytest.fixture
 async def rounds(db) -> dict[str, Any]:  # type: ignore[no-untyped-def]
     """This month: T01's round (pending, passed late, failed, published) and T02's (passed, pending late);
-    two months ago: T01's round (two passed, one late)."""
+    three months ago (the demo's rounds are the two months before this): T01's round (two passed, one late)."""
     today = clock.local_today()
     first = date(today.year, today.month, 1)
-    before = (first - timedelta(days=40)).replace(day=1)
+    before = (first - timedelta(days=70)).replace(day=1)
     vs: dict[str, list[int]] = {}
     for v in (await db.execute(select(Village).where(Village.county_code == COUNTY).order_by(Village.code))).scalars():
         vs.setdefault(v.township_code, []).append(v.id)
@@ -124,8 +124,7 @@ async def test_discipline_panel_recounts_and_drills(client, db, token_for) -> No
         assert [r["year"] for r in got["by_year"]] == list(range(y - 4, y + 1))
         assert {r["year"]: r["cases"] for r in got["by_year"]} == {k: per_year[k] for k in range(y - 4, y + 1)}
         assert got["cases"] == per_year[y]
-        assert got["by_year"][0]["change"] is None
-        assert got["by_year"][-1]["change"] == per_year[y] - per_year[y - 1]
+        assert [r["change"] for r in got["by_year"]] == [per_year[k] - per_year[k - 1] for k in range(y - 4, y + 1)]
         this = [c for c in cases if c.filed_on.year == y]
         assert {r["violation"]: r["cases"] for r in got["by_violation"]} == dict(Counter(c.violation for c in this))
         assert {r["outcome"]: r["cases"] for r in got["by_outcome"]} == dict(Counter(c.outcome for c in this))
@@ -133,6 +132,31 @@ async def test_discipline_panel_recounts_and_drills(client, db, token_for) -> No
         assert listed["total"] == per_year[y]
         for r in got["by_violation"]:
             assert (await client.get(r["drill"] + "&limit=200", headers=h)).json()["total"] == r["cases"]
+
+
+async def test_the_first_year_shown_has_its_change_on_the_year_before(client, db, token_for) -> None:  # type: ignore[no-untyped-def]
+    """The year before the first shown is counted too: with cases filed in it, the first year's change
+    is its recount, not empty (nor the first year's own count)."""
+    h = await token_for("admin")
+    village = (await db.execute(select(Village).where(Village.county_code == COUNTY).order_by(Village.code))).scalars().first()
+    year = clock.local_today().year
+    before = year - 5  # the year before the first of the five shown
+    for i in range(3):
+        db.add(DisciplineCase(county_code=COUNTY, village_id=village.id, case_number=f"T-{before}-{i}",
+                              filed_on=date(before, 3, 1 + i), person_role="branch_secretary", person_name="某某",
+                              violation="embezzlement", outcome="warning", created_by="t", updated_by="t"))
+    await db.flush()
+    cases = (await db.execute(select(DisciplineCase).join(Village, Village.id == DisciplineCase.village_id)
+                              .where(Village.county_code == COUNTY))).scalars().all()
+    per_year = Counter(c.filed_on.year for c in cases)
+    assert per_year[before] >= 3
+    got = await _get(client, h, "/discipline", month=f"{year}-06")
+    first = got["by_year"][0]
+    assert first["year"] == before + 1
+    assert first["change"] == per_year[before + 1] - per_year[before]
+    assert [r["change"] for r in got["by_year"]] == [per_year[k] - per_year[k - 1] for k in range(before + 1, year + 1)]
+    # the year before is fetched, not shown
+    assert [r["year"] for r in got["by_year"]] == list(range(before + 1, year + 1))
 
 
 async def test_a_township_sees_only_itself(client, db, token_for, rounds) -> None:  # type: ignore[no-untyped-def]
