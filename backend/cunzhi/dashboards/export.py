@@ -95,8 +95,8 @@ def funds(wb: Workbook, d: dict[str, Any]) -> None:
 
 
 def disclosures(wb: Workbook, d: dict[str, Any]) -> None:
-    heads = ["应公开村数", "未公开", "已公开待检查", "检查通过", "检查未通过", "逾期"]
-    keys = ["villages", "pending", "published", "passed", "failed", "late"]
+    heads = ["应公开村数", "未公开", "已公开待检查", "检查通过", "检查未通过", "逾期", "更正"]
+    keys = ["villages", "pending", "published", "passed", "failed", "late", "corrections"]
     _sheet(wb, "分乡镇", ["乡镇代码", "乡镇", *heads],
            [[r["township_code"], r["township_name"], *[r[k] for k in keys]] for r in d["by_township"]]
            + [["合计", "", *[d["totals"][k] for k in keys]]], first=True)

@@ -254,6 +254,7 @@ class DisclosureCounts(BaseModel):
     passed: int
     failed: int
     late: int = Field(description="published after the round's publish-by day, or not by then")
+    corrections: int = Field(description="corrections of a locked month recorded in the round")
 
 
 class DisclosureTownship(DisclosureCounts):

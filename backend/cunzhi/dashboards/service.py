@@ -44,7 +44,7 @@ from cunzhi.cadres.models import Cadre, Checkin, CheckinReview, Posting, Presenc
 from cunzhi.config import get_settings
 from cunzhi.discipline.models import DisciplineCase
 from cunzhi.discipline.permissions import CASES, CaseAction
-from cunzhi.disclosures.models import Publication, RoundVillage
+from cunzhi.disclosures.models import Correction, Publication, RoundVillage
 from cunzhi.disclosures.models import Review as DisclosureReview
 from cunzhi.disclosures.models import Round as DisclosureRound
 from cunzhi.disclosures.models import RoundVillage as DisclosureVillage
@@ -539,7 +539,8 @@ def _ym(year: Any, month: Any) -> Any:
 
 async def disclosures(reader: Reader, p: Principal, township: str | None, per: Period) -> dict[str, Any]:
     """Each township's round of each month (the chosen month and the 11 before): its villages by
-    state (pending, published, passed, failed) and how many were late."""
+    state (pending, published, passed, failed), how many were late, and the corrections of locked months
+    recorded in it."""
     to_ym = per.first.year * 12 + per.first.month
     values: dict[str, Any] = {"from_ym": to_ym - DISCLOSURE_MONTHS + 1, "to_ym": to_ym}
     if township:
@@ -552,7 +553,10 @@ async def disclosures(reader: Reader, p: Principal, township: str | None, per: P
                        r.id.label("round_id"), func.count().label("villages"),
                        *[func.count().filter(rv.status == s).label(s)
                          for s in ("pending", "published", "passed", "failed")],
-                       func.count().filter(rv.late).label("late"))
+                       func.count().filter(rv.late).label("late"),
+                       _isum(select(func.count()).where(Correction.round_id == rv.round_id,
+                                                        Correction.village_id == rv.village_id)
+                             .correlate(rv).scalar_subquery()).label("corrections"))
                 .select_from(rv).join(r, r.id == rv.round_id).join(Village, Village.id == rv.village_id)
                 .join(Division, Division.code == Village.township_code)
                 .where(*_where(p, bool(township)), ym >= bindparam("from_ym", type_=Integer),
@@ -561,7 +565,7 @@ async def disclosures(reader: Reader, p: Principal, township: str | None, per: P
                 .order_by(r.year, r.month, Village.township_code))
 
     rows = await _fetch(reader, _key("disclosures", p, township), build, values)
-    keys = ("villages", "pending", "published", "passed", "failed", "late")
+    keys = ("villages", "pending", "published", "passed", "failed", "late", "corrections")
     by_month: dict[str, dict[str, Any]] = {}
     by_township = []
     for r in rows:

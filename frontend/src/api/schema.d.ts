@@ -5206,6 +5206,11 @@ export interface components {
              * @description published after the round's publish-by day, or not by then
              */
             late: number;
+            /**
+             * Corrections
+             * @description corrections of a locked month recorded in the round
+             */
+            corrections: number;
         };
         /** DisclosureDrill */
         DisclosureDrill: {
@@ -5291,6 +5296,11 @@ export interface components {
              * @description published after the round's publish-by day, or not by then
              */
             late: number;
+            /**
+             * Corrections
+             * @description corrections of a locked month recorded in the round
+             */
+            corrections: number;
             /** Month */
             month: string;
             /** Drill */
@@ -5443,6 +5453,11 @@ export interface components {
              * @description published after the round's publish-by day, or not by then
              */
             late: number;
+            /**
+             * Corrections
+             * @description corrections of a locked month recorded in the round
+             */
+            corrections: number;
             /** Township Code */
             township_code: string;
             /** Township Name */
