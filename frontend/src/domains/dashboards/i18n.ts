@@ -14,6 +14,8 @@ export const zhCN = {
     chooseTownship: '请先选择一个乡镇',
     back: '返回看板',
     noRows: '没有记录',
+    yes: '是',
+    no: '否',
     todo: '待办事项',
     noTodo: '暂无待办',
     caveat: '数据偏少（有任务的村 {villages} 个，其中已销号 {accepted} 个），对比仅供参考',
@@ -29,9 +31,12 @@ export const zhCN = {
     },
     disclosures: {
       villages: '应公开村数', pending: '未公开', published: '已公开待检查', passed: '检查通过', failed: '检查未通过',
-      late: '逾期', none: '本月没有乡镇开启村务公开', rate: '通过率',
+      late: '逾期', none: '本月没有乡镇开启村务公开', rate: '通过率', corrections: '更正往月公开',
+      noRound: '本月未开启三务公开',
     },
-    discipline: { cases: '立案数', change: '较上年', byViolation: '{year}年按违纪类型', none: '本年没有案件' },
+    discipline: {
+      cases: '立案数', change: '较上年', byViolation: '{year}年按违纪类型', none: '本年没有案件', yearCases: '{year}年立案数',
+    },
     trend: { listed: '累计列入', accepted: '累计销号', open: '未销号' },
     pairing: {
       listed: '需结对村',
@@ -103,7 +108,10 @@ export const zhCN = {
     },
     reportTitle: '{township}{month}工作月报',
     reportMade: '生成时间：{at}',
-    section: { rectification: '一、整顿情况', pairing: '二、结对包扶', cadres: '三、驻村干部', tasks: '四、压担子任务', funds: '五、三资与报账' },
+    section: {
+      rectification: '一、整顿情况', pairing: '二、结对包扶', cadres: '三、驻村干部', tasks: '四、压担子任务', funds: '五、三资与报账',
+      disclosures: '六、三务公开', discipline: '七、违纪案件',
+    },
   },
 }
 
@@ -123,6 +131,8 @@ export const en: typeof zhCN = {
     chooseTownship: 'Choose a township first',
     back: 'Back to the dashboard',
     noRows: 'No rows',
+    yes: 'Yes',
+    no: 'No',
     todo: 'To do',
     noTodo: 'Nothing to do',
     caveat: 'Thin data ({villages} villages with tasks, {accepted} of them accepted): read the comparison with care',
@@ -138,9 +148,12 @@ export const en: typeof zhCN = {
     },
     disclosures: {
       villages: 'Villages', pending: 'Not published', published: 'Published, to inspect', passed: 'Passed', failed: 'Failed',
-      late: 'Late', none: 'No township opened a disclosure round this month', rate: 'Passed',
+      late: 'Late', none: 'No township opened a disclosure round this month', rate: 'Passed', corrections: 'Corrections of past months',
+      noRound: 'No disclosure round this month',
     },
-    discipline: { cases: 'Cases filed', change: 'On the year before', byViolation: '{year} by violation', none: 'No cases this year' },
+    discipline: {
+      cases: 'Cases filed', change: 'On the year before', byViolation: '{year} by violation', none: 'No cases this year', yearCases: 'Cases filed in {year}',
+    },
     trend: { listed: 'Listed', accepted: 'Accepted', open: 'Open' },
     pairing: {
       listed: 'Villages to pair',
@@ -212,6 +225,9 @@ export const en: typeof zhCN = {
     },
     reportTitle: '{township} monthly report, {month}',
     reportMade: 'Made {at}',
-    section: { rectification: '1. Rectification', pairing: '2. Pairing', cadres: '3. Stationed cadres', tasks: '4. Tasks', funds: '5. Funds and claims' },
+    section: {
+      rectification: '1. Rectification', pairing: '2. Pairing', cadres: '3. Stationed cadres', tasks: '4. Tasks', funds: '5. Funds and claims',
+      disclosures: '6. Disclosures', discipline: '7. Discipline cases',
+    },
   },
 }
