@@ -171,6 +171,7 @@ class TaskGroup(BaseModel):
     villages: int
     tasks: int
     completed: int
+    on_time: int = Field(description="of the completed, completed on or before the due day")
     overdue: int
     drill: str
 
@@ -181,6 +182,7 @@ class TaskStatusGroup(BaseModel):
     with_tasks: int
     tasks: int
     completed: int
+    on_time: int = Field(description="of the completed, completed on or before the due day")
     overdue: int
     drill: str
 

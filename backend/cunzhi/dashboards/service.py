@@ -27,6 +27,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     Integer,
+    Numeric,
     String,
     and_,
     bindparam,
@@ -399,8 +400,12 @@ def _village_tasks(p: Principal, township: bool) -> Any:
     end_at = bindparam("end_at", type_=DateTime(timezone=True))
     created_after = Task.created_at >= end_at
     completed_now = _one_of(Task.status, ("done", "accepted")) & Task.done_at.is_not(None)
+    completed_later = completed_now & (created_after | (Task.done_at >= end_at))
+    # on time: completed on or before the due day in the county's calendar, as the summary counts it
+    on_time = cast(func.timezone(func.task_summaries_zone(), Task.done_at), Date) <= Task.due_date
     later = (select(Task.village_id, func.count().filter(created_after).label("tasks"),
-                    func.count().filter(completed_now & (created_after | (Task.done_at >= end_at))).label("completed"),
+                    func.count().filter(completed_later).label("completed"),
+                    func.count().filter(completed_later & on_time).label("on_time"),
                     func.count().filter(created_after & (Task.status == "overdue")).label("overdue"))
              .where(Task.village_id.in_(select(Village.id).where(*_where(p, township))),
                     or_(Task.created_at >= end_at, Task.done_at >= end_at))
@@ -414,6 +419,7 @@ def _village_tasks(p: Principal, township: bool) -> Any:
     return (select(Village.id, Village.code, Village.name, Village.township_code, Village.status,
                    net(s.tasks, later.c.tasks).label("tasks"),
                    net(s.completed, later.c.completed).label("completed"),
+                   net(s.on_time, later.c.on_time).label("on_time"),
                    net(s.overdue, later.c.overdue).label("overdue"))
             .select_from(Village).outerjoin(s, s.village_id == Village.id)
             .outerjoin(later, later.c.village_id == Village.id)
@@ -435,6 +441,7 @@ async def tasks(reader: Reader, p: Principal, township: str | None, per: Period)
         return (select(vt.c.status, bucket.label("load"), func.count().label("villages"),
                        _isum(vt.c.tasks).label("tasks"),
                        _isum(vt.c.completed).label("completed"),
+                       _isum(vt.c.on_time).label("on_time"),
                        _isum(vt.c.overdue).label("overdue"))
                 .group_by(vt.c.status, bucket).order_by(vt.c.status, bucket))
 
@@ -442,10 +449,10 @@ async def tasks(reader: Reader, p: Principal, township: str | None, per: Period)
     by_status: dict[str, dict[str, int]] = {}
     for r in rows:
         s = by_status.setdefault(r["status"], {"villages": 0, "with_tasks": 0, "tasks": 0, "completed": 0,
-                                               "overdue": 0})
+                                               "on_time": 0, "overdue": 0})
         s["villages"] += r["villages"]
         s["with_tasks"] += r["villages"] if r["load"] != "0" else 0
-        for k in ("tasks", "completed", "overdue"):
+        for k in ("tasks", "completed", "on_time", "overdue"):
             s[k] += int(r[k])
     with_tasks = sum(s["with_tasks"] for s in by_status.values())
     accepted = by_status.get("accepted", {}).get("with_tasks", 0)
@@ -703,8 +710,10 @@ def _figure(figure: str, p: Principal, township: bool, status: bool, load: bool,
             where.append(vt.c.status == bindparam("status", type_=String))
         if load:
             where.append(_bucket(vt.c.tasks) == bindparam("load", type_=String))
+        share = func.round(cast(vt.c.on_time, Numeric) / func.nullif(vt.c.completed, 0), 3)
         return (select(vt.c.code.label("village_code"), vt.c.name.label("village_name"), vt.c.township_code,
-                       vt.c.status, vt.c.tasks, vt.c.completed, vt.c.overdue).where(*where), ("village_code",))
+                       vt.c.status, vt.c.tasks, vt.c.completed, vt.c.on_time, share.label("on_time_share"),
+                       vt.c.overdue).where(*where), ("village_code",))
     if figure == "claims_waiting":
         w = _claim_waits(p, township).subquery()
         where = [w.c.since < bindparam("cutoff", type_=DateTime(timezone=True))]

@@ -8832,6 +8832,11 @@ export interface components {
             tasks: number;
             /** Completed */
             completed: number;
+            /**
+             * On Time
+             * @description of the completed, completed on or before the due day
+             */
+            on_time: number;
             /** Overdue */
             overdue: number;
             /** Drill */
@@ -9082,6 +9087,11 @@ export interface components {
             tasks: number;
             /** Completed */
             completed: number;
+            /**
+             * On Time
+             * @description of the completed, completed on or before the due day
+             */
+            on_time: number;
             /** Overdue */
             overdue: number;
             /** Drill */
