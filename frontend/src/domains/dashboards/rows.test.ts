@@ -26,6 +26,12 @@ describe('the rows page shows values as labels', () => {
     expect(cell('late', true)).toBe('Yes')
     expect(cell('late', false)).toBe('No')
   })
+  it('shows a share as a percentage, and no share as empty', () => {
+    const cell = translator('zh-CN')
+    expect(cell('on_time_share', '0.667')).toBe('66.7%')
+    expect(cell('on_time_share', '1.000')).toBe('100%')
+    expect(cell('on_time_share', null)).toBe('')
+  })
   it('leaves other values as they are, an unknown code too, and a missing value empty', () => {
     const cell = translator('zh-CN')
     expect(cell('disclosure_status', 'something_new')).toBe('something_new')

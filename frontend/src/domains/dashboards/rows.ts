@@ -9,7 +9,7 @@ const CODE_LABELS: Record<string, string[]> = {
   status: ['enums.status'],
 }
 
-/** A cell's text: null as empty, a list joined by 、, true/false as 是/否 (Yes/No), a code of a coded
+/** A cell's text: null as empty, a share (`*_share`, 0 to 1) as a percentage, a list joined by 、, true/false as 是/否 (Yes/No), a code of a coded
  * column as its label (an unknown code as it is), an object by its name or code. */
 export function cellText(key: string, value: unknown, t: Translate, te: Has): string {
   if (value === null || value === undefined) return ''
@@ -18,6 +18,9 @@ export function cellText(key: string, value: unknown, t: Translate, te: Has): st
   if (typeof value === 'object') {
     const o = value as Record<string, unknown>
     return String(o.name ?? o.code ?? JSON.stringify(o))
+  }
+  if (key.endsWith('_share') && (typeof value === 'string' || typeof value === 'number')) {
+    return `${Math.round(Number(value) * 1000) / 10}%`
   }
   if (typeof value === 'string') {
     for (const base of CODE_LABELS[key] ?? []) {
