@@ -1,12 +1,21 @@
 /** Dashboards: the county leader switches township and month, clicks from a chart to the rows behind
- * it, exports nothing broken, opens the township's printable monthly report; a township's home shows
+ * it, exports nothing broken, opens the township's printable monthly report (its disclosure and discipline
+ * sections show the API's figures); a township's home shows
  * its to-do list with counts that open their lists. */
 import { describe, expect, it } from 'vitest'
-import { login, settled, useJourney } from './harness/browser'
+import { login, PASSWORD, settled, useJourney } from './harness/browser'
 import { chooseOption, tableRows } from './harness/element'
 
 describe('dashboards', () => {
   const j = useJourney('dashboards')
+
+  async function apiGet<T>(username: string, path: string): Promise<T> {
+    const body = new URLSearchParams({ grant_type: 'password', username, password: PASSWORD })
+    const tok = ((await (await fetch(`${j.baseURL()}/api/v1/auth/token`, { method: 'POST', body })).json()) as { access_token: string }).access_token
+    const r = await fetch(`${j.baseURL()}${path}`, { headers: { Authorization: `Bearer ${tok}` } })
+    expect(r.status, await r.clone().text()).toBe(200)
+    return (await r.json()) as T
+  }
 
   it('switches township and month, clicks a chart through to its rows, prints the monthly report', async () => {
     const s = await j.desktop()
@@ -80,6 +89,32 @@ describe('dashboards', () => {
     expect(await page.locator('[data-test=print]').isVisible()).toBe(false)
     expect(await page.locator('[data-test=side-menu]').isVisible()).toBe(false)
     await s.shot('dashboards-report-print')
+    await page.emulateMedia({ media: 'screen' })
+
+    // Last month's report (the demo's township opened, published and inspected a round then): its
+    // 三务公开 and 违纪案件 sections show the figures the API gives for the township and month.
+    const now = new Date(Date.now() + 8 * 3600_000)
+    const last = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - 1, 1)).toISOString().slice(0, 7)
+    const query = `month=${last}&township_code=230199100000`
+    const disclosures = await apiGet<{ totals: Record<string, number>; by_township: unknown[] }>('admin', `/api/v1/dashboards/disclosures?${query}`)
+    const discipline = await apiGet<{ year: number; cases: number; by_year: { year: number; cases: number; change: number }[] }>('admin', `/api/v1/dashboards/discipline?${query}`)
+    expect(disclosures.by_township.length).toBe(1)
+    expect(disclosures.totals.villages).toBeGreaterThan(0)
+    await page.goto(`/dashboard/report?month=${last}&township=230199100000`)
+    await settled(page)
+    await page.locator('[data-test=report-disclosures-villages]').waitFor()
+    expect(await page.locator('[data-test=report-disclosures] h2').textContent()).toBe('六、三务公开')
+    for (const k of ['villages', 'pending', 'published', 'passed', 'failed', 'late', 'corrections']) {
+      expect(Number(await page.locator(`[data-test=report-disclosures-${k}]`).textContent()), k).toBe(disclosures.totals[k])
+    }
+    expect(await page.locator('[data-test=report-discipline] h2').textContent()).toBe('七、违纪案件')
+    const year = discipline.by_year.find((y) => y.year === discipline.year)!
+    expect(Number(await page.locator('[data-test=report-discipline-cases]').textContent())).toBe(discipline.cases)
+    expect(Number(await page.locator('[data-test=report-discipline-before]').textContent())).toBe(discipline.by_year.find((y) => y.year === discipline.year - 1)!.cases)
+    expect(Number(await page.locator('[data-test=report-discipline-change]').textContent())).toBe(year.change)
+    await page.emulateMedia({ media: 'print' })
+    expect(await page.locator('[data-test=report-discipline]').isVisible()).toBe(true)
+    await s.shot('dashboards-report-sections-print')
     await page.emulateMedia({ media: 'screen' })
   })
 

@@ -95,8 +95,8 @@ def funds(wb: Workbook, d: dict[str, Any]) -> None:
 
 
 def disclosures(wb: Workbook, d: dict[str, Any]) -> None:
-    heads = ["应公开村数", "未公开", "已公开待检查", "检查通过", "检查未通过", "逾期"]
-    keys = ["villages", "pending", "published", "passed", "failed", "late"]
+    heads = ["应公开村数", "未公开", "已公开待检查", "检查通过", "检查未通过", "逾期", "更正"]
+    keys = ["villages", "pending", "published", "passed", "failed", "late", "corrections"]
     _sheet(wb, "分乡镇", ["乡镇代码", "乡镇", *heads],
            [[r["township_code"], r["township_name"], *[r[k] for k in keys]] for r in d["by_township"]]
            + [["合计", "", *[d["totals"][k] for k in keys]]], first=True)
@@ -105,7 +105,7 @@ def disclosures(wb: Workbook, d: dict[str, Any]) -> None:
 
 def discipline(wb: Workbook, d: dict[str, Any]) -> None:
     _sheet(wb, "逐年案件", ["年份", "立案数", "较上年增减"],
-           [[r["year"], r["cases"], "" if r["change"] is None else r["change"]] for r in d["by_year"]], first=True)
+           [[r["year"], r["cases"], r["change"]] for r in d["by_year"]], first=True)
     _sheet(wb, f"{d['year']}年按违纪类型", ["违纪类型", "案件数"],
            [[VIOLATION_LABELS.get(Violation(r["violation"]), r["violation"]), r["cases"]] for r in d["by_violation"]])
     _sheet(wb, f"{d['year']}年按处理结果", ["处理结果", "案件数"],

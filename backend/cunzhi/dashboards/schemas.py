@@ -171,6 +171,7 @@ class TaskGroup(BaseModel):
     villages: int
     tasks: int
     completed: int
+    on_time: int = Field(description="of the completed, completed on or before the due day")
     overdue: int
     drill: str
 
@@ -181,6 +182,7 @@ class TaskStatusGroup(BaseModel):
     with_tasks: int
     tasks: int
     completed: int
+    on_time: int = Field(description="of the completed, completed on or before the due day")
     overdue: int
     drill: str
 
@@ -254,6 +256,7 @@ class DisclosureCounts(BaseModel):
     passed: int
     failed: int
     late: int = Field(description="published after the round's publish-by day, or not by then")
+    corrections: int = Field(description="corrections of a locked month recorded in the round")
 
 
 class DisclosureTownship(DisclosureCounts):
@@ -292,7 +295,7 @@ class DisclosurePanel(BaseModel):
 class DisciplineYear(BaseModel):
     year: int
     cases: int = Field(description="cases filed in the year")
-    change: int | None = Field(description="on the year before (None for the first year shown)")
+    change: int = Field(description="on the year before (the first year shown too: its year before is counted)")
     drill: str
 
 

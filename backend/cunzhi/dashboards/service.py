@@ -27,6 +27,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     Integer,
+    Numeric,
     String,
     and_,
     bindparam,
@@ -44,7 +45,7 @@ from cunzhi.cadres.models import Cadre, Checkin, CheckinReview, Posting, Presenc
 from cunzhi.config import get_settings
 from cunzhi.discipline.models import DisciplineCase
 from cunzhi.discipline.permissions import CASES, CaseAction
-from cunzhi.disclosures.models import Publication, RoundVillage
+from cunzhi.disclosures.models import Correction, Publication, RoundVillage
 from cunzhi.disclosures.models import Review as DisclosureReview
 from cunzhi.disclosures.models import Round as DisclosureRound
 from cunzhi.disclosures.models import RoundVillage as DisclosureVillage
@@ -399,8 +400,12 @@ def _village_tasks(p: Principal, township: bool) -> Any:
     end_at = bindparam("end_at", type_=DateTime(timezone=True))
     created_after = Task.created_at >= end_at
     completed_now = _one_of(Task.status, ("done", "accepted")) & Task.done_at.is_not(None)
+    completed_later = completed_now & (created_after | (Task.done_at >= end_at))
+    # on time: completed on or before the due day in the county's calendar, as the summary counts it
+    on_time = cast(func.timezone(func.task_summaries_zone(), Task.done_at), Date) <= Task.due_date
     later = (select(Task.village_id, func.count().filter(created_after).label("tasks"),
-                    func.count().filter(completed_now & (created_after | (Task.done_at >= end_at))).label("completed"),
+                    func.count().filter(completed_later).label("completed"),
+                    func.count().filter(completed_later & on_time).label("on_time"),
                     func.count().filter(created_after & (Task.status == "overdue")).label("overdue"))
              .where(Task.village_id.in_(select(Village.id).where(*_where(p, township))),
                     or_(Task.created_at >= end_at, Task.done_at >= end_at))
@@ -414,6 +419,7 @@ def _village_tasks(p: Principal, township: bool) -> Any:
     return (select(Village.id, Village.code, Village.name, Village.township_code, Village.status,
                    net(s.tasks, later.c.tasks).label("tasks"),
                    net(s.completed, later.c.completed).label("completed"),
+                   net(s.on_time, later.c.on_time).label("on_time"),
                    net(s.overdue, later.c.overdue).label("overdue"))
             .select_from(Village).outerjoin(s, s.village_id == Village.id)
             .outerjoin(later, later.c.village_id == Village.id)
@@ -435,6 +441,7 @@ async def tasks(reader: Reader, p: Principal, township: str | None, per: Period)
         return (select(vt.c.status, bucket.label("load"), func.count().label("villages"),
                        _isum(vt.c.tasks).label("tasks"),
                        _isum(vt.c.completed).label("completed"),
+                       _isum(vt.c.on_time).label("on_time"),
                        _isum(vt.c.overdue).label("overdue"))
                 .group_by(vt.c.status, bucket).order_by(vt.c.status, bucket))
 
@@ -442,10 +449,10 @@ async def tasks(reader: Reader, p: Principal, township: str | None, per: Period)
     by_status: dict[str, dict[str, int]] = {}
     for r in rows:
         s = by_status.setdefault(r["status"], {"villages": 0, "with_tasks": 0, "tasks": 0, "completed": 0,
-                                               "overdue": 0})
+                                               "on_time": 0, "overdue": 0})
         s["villages"] += r["villages"]
         s["with_tasks"] += r["villages"] if r["load"] != "0" else 0
-        for k in ("tasks", "completed", "overdue"):
+        for k in ("tasks", "completed", "on_time", "overdue"):
             s[k] += int(r[k])
     with_tasks = sum(s["with_tasks"] for s in by_status.values())
     accepted = by_status.get("accepted", {}).get("with_tasks", 0)
@@ -539,7 +546,8 @@ def _ym(year: Any, month: Any) -> Any:
 
 async def disclosures(reader: Reader, p: Principal, township: str | None, per: Period) -> dict[str, Any]:
     """Each township's round of each month (the chosen month and the 11 before): its villages by
-    state (pending, published, passed, failed) and how many were late."""
+    state (pending, published, passed, failed), how many were late, and the corrections of locked months
+    recorded in it."""
     to_ym = per.first.year * 12 + per.first.month
     values: dict[str, Any] = {"from_ym": to_ym - DISCLOSURE_MONTHS + 1, "to_ym": to_ym}
     if township:
@@ -552,7 +560,10 @@ async def disclosures(reader: Reader, p: Principal, township: str | None, per: P
                        r.id.label("round_id"), func.count().label("villages"),
                        *[func.count().filter(rv.status == s).label(s)
                          for s in ("pending", "published", "passed", "failed")],
-                       func.count().filter(rv.late).label("late"))
+                       func.count().filter(rv.late).label("late"),
+                       _isum(select(func.count()).where(Correction.round_id == rv.round_id,
+                                                        Correction.village_id == rv.village_id)
+                             .correlate(rv).scalar_subquery()).label("corrections"))
                 .select_from(rv).join(r, r.id == rv.round_id).join(Village, Village.id == rv.village_id)
                 .join(Division, Division.code == Village.township_code)
                 .where(*_where(p, bool(township)), ym >= bindparam("from_ym", type_=Integer),
@@ -561,7 +572,7 @@ async def disclosures(reader: Reader, p: Principal, township: str | None, per: P
                 .order_by(r.year, r.month, Village.township_code))
 
     rows = await _fetch(reader, _key("disclosures", p, township), build, values)
-    keys = ("villages", "pending", "published", "passed", "failed", "late")
+    keys = ("villages", "pending", "published", "passed", "failed", "late", "corrections")
     by_month: dict[str, dict[str, Any]] = {}
     by_township = []
     for r in rows:
@@ -595,10 +606,12 @@ async def disclosures(reader: Reader, p: Principal, township: str | None, per: P
 
 
 async def discipline(reader: Reader, p: Principal, township: str | None, per: Period) -> dict[str, Any]:
-    """Discipline cases filed per year (the chosen month's year and the 4 before), and that year's by
-    violation and outcome. Counts only: names stay in the register."""
+    """Discipline cases filed per year (the chosen month's year and the 4 before, each with its change
+    on the year before), and that year's by violation and outcome. Counts only: names stay in the register."""
     require(p, CASES, CaseAction.read, what="read the discipline-case register")
-    values: dict[str, Any] = {"from_year": per.year - DISCIPLINE_YEARS + 1, "to_year": per.year}
+    # One year more than is shown, so the first year shown has its change on the year before too.
+    first_year = per.year - DISCIPLINE_YEARS + 1
+    values: dict[str, Any] = {"from_year": first_year - 1, "to_year": per.year}
     if township:
         values["township_code"] = township
     year_of = cast(func.extract("year", DisciplineCase.filed_on), Integer)
@@ -621,10 +634,9 @@ async def discipline(reader: Reader, p: Principal, township: str | None, per: Pe
     violations = await _fetch(reader, _key("disc_violation", p, township), by(DisciplineCase.violation), one_year)
     outcomes = await _fetch(reader, _key("disc_outcome", p, township), by(DisciplineCase.outcome), one_year)
     years = []
-    for y in range(per.year - DISCIPLINE_YEARS + 1, per.year + 1):
+    for y in range(first_year, per.year + 1):
         n = int(year_rows.get(y, 0))
-        change = None if y == values["from_year"] else n - int(year_rows.get(y - 1, 0))
-        years.append({"year": y, "cases": n, "change": change,
+        years.append({"year": y, "cases": n, "change": n - int(year_rows.get(y - 1, 0)),
                       "drill": _link("/discipline/cases", year=y, township_code=township)})
     return {
         "month": per.month, "year": per.year, "township_code": township, "by_year": years,
@@ -698,8 +710,10 @@ def _figure(figure: str, p: Principal, township: bool, status: bool, load: bool,
             where.append(vt.c.status == bindparam("status", type_=String))
         if load:
             where.append(_bucket(vt.c.tasks) == bindparam("load", type_=String))
+        share = func.round(cast(vt.c.on_time, Numeric) / func.nullif(vt.c.completed, 0), 3)
         return (select(vt.c.code.label("village_code"), vt.c.name.label("village_name"), vt.c.township_code,
-                       vt.c.status, vt.c.tasks, vt.c.completed, vt.c.overdue).where(*where), ("village_code",))
+                       vt.c.status, vt.c.tasks, vt.c.completed, vt.c.on_time, share.label("on_time_share"),
+                       vt.c.overdue).where(*where), ("village_code",))
     if figure == "claims_waiting":
         w = _claim_waits(p, township).subquery()
         where = [w.c.since < bindparam("cutoff", type_=DateTime(timezone=True))]

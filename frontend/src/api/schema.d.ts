@@ -5155,9 +5155,9 @@ export interface components {
             cases: number;
             /**
              * Change
-             * @description on the year before (None for the first year shown)
+             * @description on the year before (the first year shown too: its year before is counted)
              */
-            change: number | null;
+            change: number;
             /** Drill */
             drill: string;
         };
@@ -5206,6 +5206,11 @@ export interface components {
              * @description published after the round's publish-by day, or not by then
              */
             late: number;
+            /**
+             * Corrections
+             * @description corrections of a locked month recorded in the round
+             */
+            corrections: number;
         };
         /** DisclosureDrill */
         DisclosureDrill: {
@@ -5291,6 +5296,11 @@ export interface components {
              * @description published after the round's publish-by day, or not by then
              */
             late: number;
+            /**
+             * Corrections
+             * @description corrections of a locked month recorded in the round
+             */
+            corrections: number;
             /** Month */
             month: string;
             /** Drill */
@@ -5443,6 +5453,11 @@ export interface components {
              * @description published after the round's publish-by day, or not by then
              */
             late: number;
+            /**
+             * Corrections
+             * @description corrections of a locked month recorded in the round
+             */
+            corrections: number;
             /** Township Code */
             township_code: string;
             /** Township Name */
@@ -8817,6 +8832,11 @@ export interface components {
             tasks: number;
             /** Completed */
             completed: number;
+            /**
+             * On Time
+             * @description of the completed, completed on or before the due day
+             */
+            on_time: number;
             /** Overdue */
             overdue: number;
             /** Drill */
@@ -9067,6 +9087,11 @@ export interface components {
             tasks: number;
             /** Completed */
             completed: number;
+            /**
+             * On Time
+             * @description of the completed, completed on or before the due day
+             */
+            on_time: number;
             /** Overdue */
             overdue: number;
             /** Drill */

@@ -13,7 +13,7 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 
 from cunzhi.discipline.models import DisciplineCase
-from cunzhi.disclosures.models import Round, RoundVillage
+from cunzhi.disclosures.models import Correction, Round, RoundVillage
 from cunzhi.kit import clock
 from cunzhi.villages.models import Village
 
@@ -36,8 +36,9 @@ async def _get(client: httpx.AsyncClient, h: dict[str, str], path: str, **params
 
 @pytest.fixture
 async def rounds(db) -> dict[str, Any]:  # type: ignore[no-untyped-def]
-    """This month: T01's round (pending, passed late, failed, published) and T02's (passed, pending late);
-    three months ago (the demo discloses the two months before this one): T01's round (two passed, one late)."""
+    """This month: T01's round (pending, passed late, failed, published; two corrections of its first
+    village and one of its second, of the older month) and T02's (passed, pending late);
+    three months ago (the demo's rounds are the two months before this): T01's round (two passed, one late)."""
     today = clock.local_today()
     first = date(today.year, today.month, 1)
     before = (first - timedelta(days=70)).replace(day=1)
@@ -47,6 +48,7 @@ async def rounds(db) -> dict[str, Any]:  # type: ignore[no-untyped-def]
     plan = [(T01, first, [("pending", False), ("passed", True), ("failed", False), ("published", False)]),
             (T02, first, [("passed", False), ("pending", True)]),
             (T01, before, [("passed", False), ("passed", True)])]
+    made: list[Round] = []
     for township, day, states in plan:
         r = Round(township_code=township, year=day.year, month=day.month, publish_by=day.replace(day=10),
                   status="open", opened_by="t", opened_at=clock.now())
@@ -54,6 +56,11 @@ async def rounds(db) -> dict[str, Any]:  # type: ignore[no-untyped-def]
         await db.flush()
         db.add_all([RoundVillage(round_id=r.id, village_id=vs[township][i], status=s, late=late)
                     for i, (s, late) in enumerate(states)])
+        made.append(r)
+    await db.flush()
+    older = made[2]
+    db.add_all([Correction(round_id=made[0].id, corrects_round_id=older.id, village_id=vs[T01][i], reason="填错金额",
+                           text="更正为 1200.00 元", recorded_by="t", recorded_at=clock.now()) for i in (0, 0, 1)])
     await db.flush()
     return {"this": _month(first), "before": _month(before)}
 
@@ -71,6 +78,13 @@ async def _recount_disclosures(db, month: str, township: str | None = None) -> d
         c["villages"] += 1
         c[status] += 1
         c["late"] += late
+    corr = (select(Village.township_code).select_from(Correction).join(Round, Round.id == Correction.round_id)
+            .join(Village, Village.id == Correction.village_id)
+            .where(Round.year == y, Round.month == m, Village.county_code == COUNTY))
+    if township:
+        corr = corr.where(Village.township_code == township)
+    for (t,) in (await db.execute(corr)).all():
+        out.setdefault(t, Counter())["corrections"] += 1
     return out
 
 
@@ -84,7 +98,7 @@ def _figures(panel: Any) -> Any:
 
 
 def _counts(row: dict[str, Any]) -> Counter[str]:
-    return +Counter({k: row[k] for k in ("villages", *STATES, "late")})
+    return +Counter({k: row[k] for k in ("villages", *STATES, "late", "corrections")})
 
 
 async def test_disclosure_panel_recounts_and_drills(client, db, token_for, rounds) -> None:  # type: ignore[no-untyped-def]
@@ -93,6 +107,7 @@ async def test_disclosure_panel_recounts_and_drills(client, db, token_for, round
     expect = await _recount_disclosures(db, rounds["this"])
     assert {r["township_code"]: _counts(r) for r in got["by_township"]} == expect
     assert expect[T01]["late"] == 1 and expect[T02]["pending"] == 1  # the fixture is what it says
+    assert expect[T01]["corrections"] == 3 and not expect[T02]["corrections"]
     total: Counter[str] = sum(expect.values(), Counter())
     assert _counts(got["totals"]) == total
     trend = {r["month"]: _counts(r) for r in got["trend"]}
@@ -124,8 +139,7 @@ async def test_discipline_panel_recounts_and_drills(client, db, token_for) -> No
         assert [r["year"] for r in got["by_year"]] == list(range(y - 4, y + 1))
         assert {r["year"]: r["cases"] for r in got["by_year"]} == {k: per_year[k] for k in range(y - 4, y + 1)}
         assert got["cases"] == per_year[y]
-        assert got["by_year"][0]["change"] is None
-        assert got["by_year"][-1]["change"] == per_year[y] - per_year[y - 1]
+        assert [r["change"] for r in got["by_year"]] == [per_year[k] - per_year[k - 1] for k in range(y - 4, y + 1)]
         this = [c for c in cases if c.filed_on.year == y]
         assert {r["violation"]: r["cases"] for r in got["by_violation"]} == dict(Counter(c.violation for c in this))
         assert {r["outcome"]: r["cases"] for r in got["by_outcome"]} == dict(Counter(c.outcome for c in this))
@@ -133,6 +147,31 @@ async def test_discipline_panel_recounts_and_drills(client, db, token_for) -> No
         assert listed["total"] == per_year[y]
         for r in got["by_violation"]:
             assert (await client.get(r["drill"] + "&limit=200", headers=h)).json()["total"] == r["cases"]
+
+
+async def test_the_first_year_shown_has_its_change_on_the_year_before(client, db, token_for) -> None:  # type: ignore[no-untyped-def]
+    """The year before the first shown is counted too: with cases filed in it, the first year's change
+    is its recount, not empty (nor the first year's own count)."""
+    h = await token_for("admin")
+    village = (await db.execute(select(Village).where(Village.county_code == COUNTY).order_by(Village.code))).scalars().first()
+    year = clock.local_today().year
+    before = year - 5  # the year before the first of the five shown
+    for i in range(3):
+        db.add(DisciplineCase(county_code=COUNTY, village_id=village.id, case_number=f"T-{before}-{i}",
+                              filed_on=date(before, 3, 1 + i), person_role="branch_secretary", person_name="某某",
+                              violation="embezzlement", outcome="warning", created_by="t", updated_by="t"))
+    await db.flush()
+    cases = (await db.execute(select(DisciplineCase).join(Village, Village.id == DisciplineCase.village_id)
+                              .where(Village.county_code == COUNTY))).scalars().all()
+    per_year = Counter(c.filed_on.year for c in cases)
+    assert per_year[before] >= 3
+    got = await _get(client, h, "/discipline", month=f"{year}-06")
+    first = got["by_year"][0]
+    assert first["year"] == before + 1
+    assert first["change"] == per_year[before + 1] - per_year[before]
+    assert [r["change"] for r in got["by_year"]] == [per_year[k] - per_year[k - 1] for k in range(before + 1, year + 1)]
+    # the year before is fetched, not shown
+    assert [r["year"] for r in got["by_year"]] == list(range(before + 1, year + 1))
 
 
 async def test_a_township_sees_only_itself(client, db, token_for, rounds) -> None:  # type: ignore[no-untyped-def]
@@ -181,6 +220,7 @@ async def test_the_panels_export_with_chinese_headers_that_add_up(client, db, to
         *townships, total = body
         assert total[0] == "合计" and total[2] == data["totals"]["villages"]
         assert sum(r[2] for r in townships) == total[2] and sum(r[7] for r in townships) == data["totals"]["late"]
+        assert headers[-1] == "更正" and total[-1] == data["totals"]["corrections"] == 3
     else:
         assert [r[1] for r in body] == [y["cases"] for y in data["by_year"]]
         second = [[c.value for c in row] for row in wb.worksheets[1].iter_rows(min_row=2)]

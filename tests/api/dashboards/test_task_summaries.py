@@ -72,16 +72,30 @@ async def check_panel(client: httpx.AsyncClient, h: dict[str, str], db, month: s
     done = Counter(t.village_id for t in given
                    if t.status in ("done", "accepted") and t.done_at is not None and t.done_at < end)
     late = Counter(t.village_id for t in given if t.status == "overdue")
+    on_time = Counter(t.village_id for t in given
+                      if t.status in ("done", "accepted") and t.done_at is not None and t.done_at < end
+                      and clock.local_date(t.done_at) <= t.due_date)
     where = [Village.county_code == COUNTY] + ([Village.township_code == township] if township else [])
-    expect: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0, 0, 0])
-    for v in (await db.execute(select(Village).where(*where))).scalars():
+    expect: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0, 0, 0, 0])
+    villages = list((await db.execute(select(Village).where(*where))).scalars())
+    for v in villages:
         g = expect[(v.status, _bucket(load[v.id]))]
         g[0] += 1
         g[1] += load[v.id]
         g[2] += done[v.id]
         g[3] += late[v.id]
-    assert {(g["status"], g["load"]): [g["villages"], g["tasks"], g["completed"], g["overdue"]]
+        g[4] += on_time[v.id]
+    assert {(g["status"], g["load"]): [g["villages"], g["tasks"], g["completed"], g["overdue"], g["on_time"]]
             for g in got["groups"]} == expect
+    # each village's share done on time, in the rows behind the panel
+    rows = (await client.get(got["drill"]["villages"] + "&limit=200", headers=h)).json()
+    assert rows["total"] == len(villages) <= 200
+    by_id = {v.code: v.id for v in villages}
+    for r in rows["items"]:
+        vid = by_id[r["village_code"]]
+        assert (r["completed"], r["on_time"]) == (done[vid], on_time[vid]), r
+        share = None if not done[vid] else round(on_time[vid] / done[vid], 3)
+        assert (None if r["on_time_share"] is None else float(r["on_time_share"])) == share, r
     return got
 
 
@@ -170,8 +184,10 @@ async def test_past_months_take_away_what_came_after(client: httpx.AsyncClient, 
     two_ago = (first - timedelta(days=50)).replace(day=15)
     at = datetime.combine(three_ago, time(10), tzinfo=clock.zone())
     done = datetime.combine(two_ago, time(10), tzinfo=clock.zone())
-    await db.execute(text("UPDATE tasks SET created_at = :c, done_at = :d, status = 'accepted', progress = target "
-                          "WHERE id = :id"), {"c": at, "d": done, "id": ids[0]})
+    # completed two months ago, five days after its due day: late, not on time
+    await db.execute(text("UPDATE tasks SET created_at = :c, done_at = :d, due_date = :due, status = 'accepted', "
+                          "progress = target WHERE id = :id"),
+                     {"c": at, "d": done, "due": two_ago - timedelta(days=5), "id": ids[0]})
     await db.execute(text("UPDATE tasks SET created_at = :c WHERE id = :id"),
                      {"c": datetime.combine(first, time(0, 30), tzinfo=clock.zone()), "id": ids[1]})
     months = [_month(three_ago - timedelta(days=31)), _month(three_ago), _month(two_ago),

@@ -50,7 +50,7 @@ async def work(db) -> dict[str, Any]:  # type: ignore[no-untyped-def]
                              .where(User.username == "secretary01"))).scalar_one()
     t01 = [v for v in vs if v.township_code == T01 and v.id != home.id]
     t02 = [v for v in vs if v.township_code == T02]
-    # an earlier month still open; the demo has disclosed and locked the two months before this one
+    # an earlier month still open: three months back (the demo's rounds of the two months before are locked)
     last = (today.replace(day=1) - timedelta(days=70)).replace(day=1)
 
     async def round_of(township: str, year: int, month: int, publish_by: Any) -> DisclosureRound:

@@ -14,6 +14,8 @@ export const zhCN = {
     chooseTownship: '请先选择一个乡镇',
     back: '返回看板',
     noRows: '没有记录',
+    yes: '是',
+    no: '否',
     todo: '待办事项',
     noTodo: '暂无待办',
     caveat: '数据偏少（有任务的村 {villages} 个，其中已销号 {accepted} 个），对比仅供参考',
@@ -29,9 +31,12 @@ export const zhCN = {
     },
     disclosures: {
       villages: '应公开村数', pending: '未公开', published: '已公开待检查', passed: '检查通过', failed: '检查未通过',
-      late: '逾期', none: '本月没有乡镇开启村务公开', rate: '通过率',
+      late: '逾期', none: '本月没有乡镇开启村务公开', rate: '通过率', corrections: '更正往月公开',
+      noRound: '本月未开启三务公开',
     },
-    discipline: { cases: '立案数', change: '较上年', byViolation: '{year}年按违纪类型', none: '本年没有案件' },
+    discipline: {
+      cases: '立案数', change: '较上年', byViolation: '{year}年按违纪类型', none: '本年没有案件', yearCases: '{year}年立案数',
+    },
     trend: { listed: '累计列入', accepted: '累计销号', open: '未销号' },
     pairing: {
       listed: '需结对村',
@@ -52,7 +57,7 @@ export const zhCN = {
       flagged_accepted: '已认可异常打卡',
       flagged_rejected: '已驳回异常打卡',
     },
-    tasks: { villages: '村数', tasks: '任务数', completed: '已完成', rate: '完成率', load: '任务量' },
+    tasks: { villages: '村数', tasks: '任务数', completed: '已完成', rate: '完成率', load: '任务量', onTime: '按期完成率' },
     load: { '0': '无任务', '1-2': '1-2项', '3-5': '3-5项', '6-10': '6-10项', '11+': '11项以上' },
     funds: {
       approved: '批准数',
@@ -99,11 +104,14 @@ export const zhCN = {
       step: '环节', since: '进入时间', measure_id: '措施编号', case_id: '案卷编号', description: '内容', owner: '责任人',
       deadline: '期限', round_id: '轮次编号', round_title: '排查轮次', overdue: '逾期',
       year: '年', month: '月', publish_by: '公开期限', disclosure_status: '公开状态', late: '逾期公开', fix_by: '整改期限',
-      opened_at: '立案时间', posting_id: '驻村编号', published_at: '公开时间',
+      opened_at: '立案时间', posting_id: '驻村编号', published_at: '公开时间', on_time: '按期完成', on_time_share: '按期完成率',
     },
     reportTitle: '{township}{month}工作月报',
     reportMade: '生成时间：{at}',
-    section: { rectification: '一、整顿情况', pairing: '二、结对包扶', cadres: '三、驻村干部', tasks: '四、压担子任务', funds: '五、三资与报账' },
+    section: {
+      rectification: '一、整顿情况', pairing: '二、结对包扶', cadres: '三、驻村干部', tasks: '四、压担子任务', funds: '五、三资与报账',
+      disclosures: '六、三务公开', discipline: '七、违纪案件',
+    },
   },
 }
 
@@ -123,6 +131,8 @@ export const en: typeof zhCN = {
     chooseTownship: 'Choose a township first',
     back: 'Back to the dashboard',
     noRows: 'No rows',
+    yes: 'Yes',
+    no: 'No',
     todo: 'To do',
     noTodo: 'Nothing to do',
     caveat: 'Thin data ({villages} villages with tasks, {accepted} of them accepted): read the comparison with care',
@@ -138,9 +148,12 @@ export const en: typeof zhCN = {
     },
     disclosures: {
       villages: 'Villages', pending: 'Not published', published: 'Published, to inspect', passed: 'Passed', failed: 'Failed',
-      late: 'Late', none: 'No township opened a disclosure round this month', rate: 'Passed',
+      late: 'Late', none: 'No township opened a disclosure round this month', rate: 'Passed', corrections: 'Corrections of past months',
+      noRound: 'No disclosure round this month',
     },
-    discipline: { cases: 'Cases filed', change: 'On the year before', byViolation: '{year} by violation', none: 'No cases this year' },
+    discipline: {
+      cases: 'Cases filed', change: 'On the year before', byViolation: '{year} by violation', none: 'No cases this year', yearCases: 'Cases filed in {year}',
+    },
     trend: { listed: 'Listed', accepted: 'Accepted', open: 'Open' },
     pairing: {
       listed: 'Villages to pair',
@@ -161,7 +174,7 @@ export const en: typeof zhCN = {
       flagged_accepted: 'Flagged, accepted',
       flagged_rejected: 'Flagged, rejected',
     },
-    tasks: { villages: 'Villages', tasks: 'Tasks', completed: 'Completed', rate: 'Completion', load: 'Load' },
+    tasks: { villages: 'Villages', tasks: 'Tasks', completed: 'Completed', rate: 'Completion', load: 'Load', onTime: 'Done on time' },
     load: { '0': 'None', '1-2': '1-2', '3-5': '3-5', '6-10': '6-10', '11+': '11 or more' },
     funds: {
       approved: 'Approved',
@@ -208,10 +221,14 @@ export const en: typeof zhCN = {
       step: 'Step', since: 'Since', measure_id: 'Measure', case_id: 'Case', description: 'Description', owner: 'Owner',
       deadline: 'Deadline', round_id: 'Round id', round_title: 'Round', overdue: 'Overdue',
       year: 'Year', month: 'Month', publish_by: 'Publish by', disclosure_status: 'Disclosure status', late: 'Late',
-      fix_by: 'Fix by', opened_at: 'Opened', posting_id: 'Posting', published_at: 'Published at',
+      fix_by: 'Fix by', opened_at: 'Opened', posting_id: 'Posting', published_at: 'Published at', on_time: 'Done on time',
+      on_time_share: 'Share done on time',
     },
     reportTitle: '{township} monthly report, {month}',
     reportMade: 'Made {at}',
-    section: { rectification: '1. Rectification', pairing: '2. Pairing', cadres: '3. Stationed cadres', tasks: '4. Tasks', funds: '5. Funds and claims' },
+    section: {
+      rectification: '1. Rectification', pairing: '2. Pairing', cadres: '3. Stationed cadres', tasks: '4. Tasks', funds: '5. Funds and claims',
+      disclosures: '6. Disclosures', discipline: '7. Discipline cases',
+    },
   },
 }
