@@ -73,6 +73,15 @@ describe('funds: the secretary files a claim on a phone', () => {
     expect(await page.locator('[data-test=m-claim-amount]').textContent()).toContain('380.00')
     expect(await status(page).textContent()).toBe('待监委会签字')
     expect(await title(page).textContent()).toBe('村部打印机硒鼓两支')
+    // Within the limit it says township approval is not needed, without "needs approval" as its label.
+    const approval = await page.locator('[data-test=m-claim-approval]').textContent()
+    expect(approval).toContain('乡镇审批')
+    expect(approval).toContain('不需要（单笔限额以内）')
+    expect(approval).not.toContain('需乡镇审批')
+    // People by display name: the filer and the trail's actors, never the user name.
+    await expect.poll(() => page.locator('[data-test=m-claim-created-by]').textContent()).toContain('党支部书记')
+    await expect.poll(() => page.locator('.van-steps').textContent()).toContain('党支部书记')
+    expect(await page.locator('.van-steps').textContent()).not.toContain('secretary01')
     await s.shot('funds-phone-claim-submitted')
 
     // -- taken back to draft before the committee signs, changed, submitted again ---------------

@@ -49,6 +49,13 @@ describe('rectification: from opening a round to accepting a case', () => {
     const township = await j.desktop()
     const tw = township.page
     await login(tw, 'township04')
+    // Another township's grid is "not found", with nothing to retry and no half title.
+    township.allowHttpError(404, 'township_code=230199100000')
+    await tw.goto(`${roundUrl}/townships/230199100000/scores`)
+    await tw.locator('[data-test=error-state]').waitFor()
+    expect(await tw.locator('[data-test=score-grid]').count()).toBe(0)
+    expect(await tw.locator('[data-test=error-state] button').count()).toBe(0)
+    expect(await tw.locator('[data-test=error-state]').textContent()).not.toContain('重试')
     await tw.goto(roundUrl)
     await settled(tw)
     await tw.locator(`[data-test=score-${TOWNSHIP}]`).click()
@@ -61,8 +68,26 @@ describe('rectification: from opening a round to accepting a case', () => {
     await expect(
       tw.locator(`[data-test=score-grid] tr[data-village="${WEAK}"] [data-row-state]`).getAttribute('data-row-state'),
     ).resolves.toBe('invalid')
+    // The reason is written under the cell, not only in a tooltip.
+    const reason = tw.locator(`[data-test^=cell-error-${WEAK}-]`)
+    expect(await reason.count()).toBe(1)
+    expect((await reason.textContent())?.trim()).toMatch(/\d/)
     await tw.keyboard.press('Backspace')
     await tw.keyboard.press('Backspace')
+    // The cursor is not dressed as an invalid cell: its border is not the danger red of a wrong one.
+    expect(await reason.count()).toBe(0)
+    const cursor = await tw.evaluate(() => {
+      const el = document.activeElement as HTMLElement
+      const danger = getComputedStyle(document.documentElement).getPropertyValue('--el-color-danger').trim()
+      const probe = document.createElement('div')
+      probe.style.color = danger
+      document.body.appendChild(probe)
+      const red = getComputedStyle(probe).color
+      probe.remove()
+      return { tag: el.tagName, border: getComputedStyle(el).borderTopColor, red }
+    })
+    expect(cursor.tag).toBe('INPUT')
+    expect(cursor.border).not.toBe(cursor.red)
     // Type every cell: the weak village 8 everywhere, the others 1; Enter moves on.
     for (let r = 0; r < 10; r++) {
       for (let c = 0; c < CRITERIA; c++) {

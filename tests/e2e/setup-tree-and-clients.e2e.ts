@@ -66,6 +66,8 @@ describe('county set-up', () => {
     await audit.getByText('api_client.create').waitFor()
     expect(await audit.textContent()).toContain('songjiang-sys')
     expect(await audit.textContent()).not.toContain('village.update')
+    // Who did it, by display name (the user name is the tooltip).
+    await expect.poll(() => audit.locator('[data-test=audit-row-actor]').first().textContent()).toBe('县委组织部管理员')
     await field(page, 'audit-entity').fill('no_such_thing')
     await page.locator('[data-test=audit-search]').click()
     await audit.getByText('没有符合条件的记录').waitFor()
