@@ -61,7 +61,7 @@ class Cluster:
         self.procs.append(proc)
         base = f"http://127.0.0.1:{port}"
         async with httpx.AsyncClient(base_url=base, timeout=2) as c:
-            for _ in range(300):
+            for _ in range(900):  # 90 s: a busy two-core machine starts the app slowly
                 assert proc.returncode is None, "the server exited"
                 try:
                     if (await c.get("/readyz")).status_code == 200:

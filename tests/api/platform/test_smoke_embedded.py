@@ -27,7 +27,7 @@ def _start(data_dir: Path, port: int) -> subprocess.Popen[bytes]:
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
 
 
-def _wait_ready(port: int, proc: subprocess.Popen[bytes], timeout: float = 60) -> None:
+def _wait_ready(port: int, proc: subprocess.Popen[bytes], timeout: float = 180) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
