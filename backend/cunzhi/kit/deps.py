@@ -128,10 +128,22 @@ def _forget_committed(session: Session) -> None:
         principals.forget(subject)
 
 
-_bearer = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
+TOKEN_URL = "/api/v1/auth/token"
 
 
-async def current_principal(request: Request, token: Annotated[str | None, Depends(_bearer)]) -> Principal:
+def bearer_token(request: Request) -> str | None:
+    """The token of an `Authorization: Bearer <token>` header, read as OAuth2PasswordBearer reads it
+    (the scheme in any case, the token stripped); None without one."""
+    authorization = request.headers.get("authorization")
+    if not authorization:
+        return None
+    scheme, _, token = authorization.partition(" ")
+    return token.strip() if scheme.lower() == "bearer" else None
+
+
+async def current_principal(request: Request) -> Principal:
+    """The caller, from the request's bearer token: 401 without a valid one, 403 for a client out of scope."""
+    token = bearer_token(request)
     if not token:
         raise NotAuthenticated(headers={"WWW-Authenticate": "Bearer"})
     try:
@@ -212,7 +224,26 @@ async def look_up_principal(session: AsyncSession, subject: str) -> Principal:
     return await _look_up(session, subject)
 
 
-PrincipalDep = Annotated[Principal, Depends(current_principal)]
+class _BearerScheme(OAuth2PasswordBearer):
+    """The contract's security scheme (OAuth2PasswordBearer, password flow at TOKEN_URL), as a
+    dependency that resolves the caller itself.
+
+    FastAPI lists an operation's `security` from the SecurityBase dependencies it finds, and puts
+    their schemes in the components, so a route depending on one of these keeps its requirement in
+    the contract. But where OAuth2PasswordBearer would be a sub-dependency handing the token on to
+    the caller's dependency (two dependencies to solve per request), a subclass's own `__call__`
+    reads the Authorization header directly (bearer_token) and returns the caller: one."""
+
+    def __init__(self) -> None:
+        super().__init__(tokenUrl=TOKEN_URL, scheme_name="OAuth2PasswordBearer", auto_error=False)
+
+
+class _Caller(_BearerScheme):
+    async def __call__(self, request: Request) -> Principal:  # type: ignore[override]
+        return await current_principal(request)
+
+
+PrincipalDep = Annotated[Principal, Depends(_Caller())]
 
 
 @dataclass(slots=True)
@@ -224,18 +255,23 @@ class Read:
     reader: Reader
 
 
-async def read_access(request: Request, token: Annotated[str | None, Depends(_bearer)]) -> Read:
+async def read_access(request: Request) -> Read:
     """The caller, exactly as `current_principal` finds it, and a Reader on the read path's own pool
     (kit.prepared.ReadPool). Where requests get their own session (an override of
     read_session_scope, as in tests), the Reader opens that session for its block instead."""
-    principal = await current_principal(request, token)
+    principal = await current_principal(request)
     override = request.app.dependency_overrides.get(read_session_scope)
     if override is None:
         return Read(principal, Reader(pool=get_read_pool()))
     return Read(principal, Reader(sessions=asynccontextmanager(override)))
 
 
-ReadDep = Annotated[Read, Depends(read_access)]
+class _ReadAccess(_BearerScheme):
+    async def __call__(self, request: Request) -> Read:  # type: ignore[override]
+        return await read_access(request)
+
+
+ReadDep = Annotated[Read, Depends(_ReadAccess())]
 
 
 def require_roles(*roles: Role) -> Callable[..., Coroutine[Any, Any, Principal]]:
