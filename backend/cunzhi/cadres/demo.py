@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select, update
 
 from cunzhi.auth.models import User
-from cunzhi.cadres.models import Cadre, Checkin, Posting, WorkLog
+from cunzhi.cadres.models import Cadre, Checkin, OversightFinding, Posting, WorkLog
 from cunzhi.cadres.rules import TIMEZONE, distance_m
 from cunzhi.kit import clock
 from cunzhi.villages.models import Village
@@ -100,5 +100,13 @@ async def seed(session: AsyncSession, ctx: DemoContext) -> None:
             cadre_id=me.id, village_id=village_id, user_id=user.id, client_key=f"demo-log-{i}", body_hash="demo",
             written_at=at, received_at=at + timedelta(minutes=3), log_date=day, text=text, roles=roles,
             members_recruited=rec, activities_held=act, members_active=mem, policy_issues=pol,
-            discipline_issues=dis, oversight_note=note))
+            discipline_issues=dis, oversight_note=note, activists_found=1 if rec else 0,
+            activity_attendance=act * (18 + i)))
+    await session.flush()
+    logs = (await session.execute(select(WorkLog).where(
+        WorkLog.village_id == village_id, WorkLog.policy_issues + WorkLog.discipline_issues > 0))).scalars().all()
+    for g in logs:
+        session.add(OversightFinding(log_id=g.id, village_id=g.village_id, cadre_id=g.cadre_id, found_on=g.log_date,
+                                     policy_issues=g.policy_issues, discipline_issues=g.discipline_issues,
+                                     text=g.oversight_note or ""))
     await session.flush()

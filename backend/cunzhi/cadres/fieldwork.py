@@ -31,7 +31,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import undefer
 
 from cunzhi.cadres import rules
-from cunzhi.cadres.models import Cadre, Checkin, CheckinReview, Photo, Posting, WorkLog
+from cunzhi.cadres.models import Cadre, Checkin, CheckinReview, OversightFinding, Photo, Posting, WorkLog
 from cunzhi.cadres.permissions import CADRES, CadreAction, checkin_actions
 from cunzhi.cadres.schemas import (
     AttendanceOut,
@@ -84,8 +84,18 @@ def photo_limit() -> int:
     return min(s.cadre_photo_max_bytes, s.max_body_bytes - 16 * 1024)
 
 
+# Fields added to the work log later: left out of the hash while 0, so a write queued on a phone
+# before they existed hashes as it did (its replay is still recognised).
+_LATER_LOG_FIELDS = ("activists_found", "activity_attendance")
+
+
 def body_hash(data: BaseModel) -> str:
-    raw = json.dumps(data.model_dump(mode="json"), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    dumped = data.model_dump(mode="json")
+    if isinstance(data, LogIn):
+        for k in _LATER_LOG_FIELDS:
+            if dumped.get(k) == 0:
+                del dumped[k]
+    raw = json.dumps(dumped, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
@@ -184,13 +194,15 @@ async def _reviews(session: AsyncSession, ids: list[int]) -> dict[int, CheckinRe
     return {r.checkin_id: r for r in rows}
 
 
-def _log_out(g: WorkLog, cadre_name: str, v: Village, photos: list[PhotoOut]) -> LogOut:
+def _log_out(g: WorkLog, cadre_name: str, v: Village, photos: list[PhotoOut],
+             finding_id: int | None = None) -> LogOut:
     return LogOut(id=g.id, cadre_id=g.cadre_id, cadre_name=cadre_name, village_code=v.code, village_name=v.name,
                   written_at=g.written_at, received_at=g.received_at, log_date=g.log_date, text=g.text,
                   roles=[SevenRole(r) for r in g.roles], members_recruited=g.members_recruited,
                   activities_held=g.activities_held, members_active=g.members_active,
+                  activists_found=g.activists_found, activity_attendance=g.activity_attendance,
                   policy_issues=g.policy_issues, discipline_issues=g.discipline_issues,
-                  oversight_note=g.oversight_note, client_key=g.client_key, photos=photos)
+                  oversight_note=g.oversight_note, finding_id=finding_id, client_key=g.client_key, photos=photos)
 
 
 # ------------------------------------------------------------------------------------------
@@ -377,7 +389,8 @@ def _check_log_replay(w: Writer, existing: WorkLog, digest: str) -> None:
 async def _replayed_log(session: AsyncSession, w: Writer, existing: WorkLog, digest: str) -> LogOut:
     _check_log_replay(w, existing, digest)
     photos = await _photos(session, Photo.log_id, [existing.id])
-    return _log_out(existing, w.cadre.name, w.village, photos[existing.id])
+    findings = await _finding_ids(session, [existing.id])
+    return _log_out(existing, w.cadre.name, w.village, photos[existing.id], findings.get(existing.id))
 
 
 def _new_log(w: Writer, p: Principal, data: LogIn, key: str | None, digest: str, received: datetime) -> WorkLog:
@@ -388,8 +401,29 @@ def _new_log(w: Writer, p: Principal, data: LogIn, key: str | None, digest: str,
     return WorkLog(cadre_id=w.cadre.id, village_id=w.village.id, user_id=p.id, client_key=key, body_hash=digest,
                    written_at=data.written_at, log_date=log_day, text=data.text, roles=[r.value for r in data.roles],
                    members_recruited=data.members_recruited, activities_held=data.activities_held,
-                   members_active=data.members_active, policy_issues=data.policy_issues,
+                   members_active=data.members_active, activists_found=data.activists_found,
+                   activity_attendance=data.activity_attendance, policy_issues=data.policy_issues,
                    discipline_issues=data.discipline_issues, oversight_note=data.oversight_note)
+
+
+async def _raise_findings(session: AsyncSession, logs: list[WorkLog]) -> dict[int, int]:
+    """One open oversight finding for each new log with an oversight count above 0 (one INSERT);
+    the finding ids by log id."""
+    values = [{"log_id": g.id, "village_id": g.village_id, "cadre_id": g.cadre_id, "found_on": g.log_date,
+               "policy_issues": g.policy_issues, "discipline_issues": g.discipline_issues,
+               "text": g.oversight_note} for g in logs if g.policy_issues + g.discipline_issues > 0]
+    if not values:
+        return {}
+    rows = (await session.execute(insert(OversightFinding).returning(
+        OversightFinding.log_id, OversightFinding.id), values)).all()
+    return dict(rows)
+
+
+async def _finding_ids(session: AsyncSession, log_ids: list[int]) -> dict[int, int]:
+    if not log_ids:
+        return {}
+    return dict((await session.execute(select(OversightFinding.log_id, OversightFinding.id).where(
+        OversightFinding.log_id.in_(log_ids)))).all())
 
 
 async def create_log(session: AsyncSession, p: Principal, data: LogIn, key: str | None) -> tuple[LogOut, bool]:
@@ -406,8 +440,9 @@ async def create_log(session: AsyncSession, p: Principal, data: LogIn, key: str 
         if key is not None and (existing := await _log_by_key(session, p.id, key)) is not None:
             return await _replayed_log(session, w, existing, digest), False
         raise
+    findings = await _raise_findings(session, [row])
     await audit.record(session, p, "cadre_log.create", "cadre_log", row.id, after=audit.snapshot(row, "body_hash"))
-    return _log_out(row, w.cadre.name, w.village, []), True
+    return _log_out(row, w.cadre.name, w.village, [], findings.get(row.id)), True
 
 
 async def list_logs(session: AsyncSession, p: Principal, *, village_code: str | None, cadre_id: int | None,
@@ -434,7 +469,8 @@ async def list_logs(session: AsyncSession, p: Principal, *, village_code: str | 
     more = len(rows) > limit
     rows = rows[:limit]
     photos = await _photos(session, Photo.log_id, [g.id for g, _, _ in rows])
-    items = [_log_out(g, name, v, photos[g.id]) for g, name, v in rows]
+    findings = await _finding_ids(session, [g.id for g, _, _ in rows])
+    items = [_log_out(g, name, v, photos[g.id], findings.get(g.id)) for g, name, v in rows]
     last = rows[-1][0] if rows else None
     return LogPage(items=items, next_cursor=rules.encode_cursor(last.log_date, last.id) if more and last else None)
 
@@ -584,10 +620,11 @@ async def sync(session: AsyncSession, p: Principal, req: SyncRequest) -> SyncRes
         async with session.begin_nested():
             stored = await _insert_all(session, [row for _, _, row in fresh])
         fresh = [(i, item, stored[id(row)]) for i, item, row in fresh]
+        new_findings = await _raise_findings(session, [r for _, _, r in fresh if isinstance(r, WorkLog)])
     except IntegrityError:
         for i, item in [(i, item) for i, item, _ in fresh] + repeated:
             results[i] = await _sync_one(session, p, i, item)
-        fresh, repeated = [], []
+        fresh, repeated, new_findings = [], [], {}
     await audit.record_many(session, p, [
         ("cadre_checkin.create", "cadre_checkin", row.id, audit.snapshot(row, "body_hash")) if isinstance(row, Checkin)
         else ("cadre_log.create", "cadre_log", row.id, audit.snapshot(row, "body_hash")) for _, _, row in fresh])
@@ -598,13 +635,15 @@ async def sync(session: AsyncSession, p: Principal, req: SyncRequest) -> SyncRes
     checkin_photos = await _photos(session, Photo.checkin_id, checkin_ids)
     log_photos = await _photos(session, Photo.log_id, log_ids)
     reviews = await _reviews(session, checkin_ids)
+    findings = {**await _finding_ids(session, log_ids), **new_findings}
     for i, item, row in fresh + replayed + [(i, item, by_key[(item.kind, item.key)]) for i, item in repeated]:
         created = (i, item, row) in fresh
         if isinstance(row, Checkin):
             out_c = _checkin_out(row, w.cadre.name, w.village, checkin_photos.get(row.id, []), reviews.get(row.id))
             results[i] = _done(i, item, created, checkin=out_c)
         else:
-            results[i] = _done(i, item, created, log=_log_out(row, w.cadre.name, w.village, log_photos.get(row.id, [])))
+            results[i] = _done(i, item, created, log=_log_out(row, w.cadre.name, w.village, log_photos.get(row.id, []),
+                                                              findings.get(row.id)))
     done = [r for r in results if r is not None]
     assert len(done) == len(req.items)
     return SyncResponse(results=done, created=sum(r.status == SyncStatus.created for r in done),

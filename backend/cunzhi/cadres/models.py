@@ -31,6 +31,7 @@ END_REASONS = ("replaced", "village_accepted", "recalled", "other")
 CHECKIN_FLAGS = ("far_from_village", "poor_accuracy", "late_upload", "village_unlocated")
 REVIEW_DECISIONS = ("accepted", "rejected")
 PROPOSAL_STATUSES = ("open", "confirmed", "superseded")
+FINDING_STATES = ("open", "following_up", "resolved")
 _CODES_RE = "^([a-z][a-z0-9_]{1,31}(,|$))*$"
 
 
@@ -244,8 +245,9 @@ class CheckinReview(Base):
 
 
 class WorkLog(Base):
-    """A dated work-log entry (民情日记) tagged with the seven roles, with the three promotions and
-    the two oversights reported as counts. Append-only."""
+    """A dated work-log entry (民情日记) tagged with the seven roles, with the three promotions
+    (members recruited, activists found, organisation activities held and their attendance, members
+    playing their part) and the two oversights reported as counts. Append-only."""
 
     __tablename__ = "cadre_logs"
     __table_args__ = (
@@ -255,6 +257,8 @@ class WorkLog(Base):
         CheckConstraint(
             "members_recruited >= 0 AND activities_held >= 0 AND members_active >= 0 "
             "AND policy_issues >= 0 AND discipline_issues >= 0", name="counts"),
+        CheckConstraint("activists_found >= 0 AND activity_attendance >= 0 "
+                        "AND (activity_attendance = 0 OR activities_held > 0)", name="promotion_counts"),
         CheckConstraint("policy_issues + discipline_issues = 0 OR oversight_note IS NOT NULL", name="oversight_note"),
         Index("ix_cadre_logs_village_day", "village_id", "log_date", "id"),
     )
@@ -273,9 +277,62 @@ class WorkLog(Base):
     members_recruited: Mapped[int] = mapped_column(Integer, default=0)
     activities_held: Mapped[int] = mapped_column(Integer, default=0)
     members_active: Mapped[int] = mapped_column(Integer, default=0)
+    activists_found: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    activity_attendance: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     policy_issues: Mapped[int] = mapped_column(Integer, default=0)
     discipline_issues: Mapped[int] = mapped_column(Integer, default=0)
     oversight_note: Mapped[str | None] = mapped_column(String(2000))
+
+    __mapper_args__ = {"eager_defaults": True}
+
+
+class OversightFinding(Base):
+    """A problem found with village cadres' policy work or discipline (两监督), raised by a work log
+    with an oversight count above 0, and followed up by the township or county: open, following_up,
+    resolved. The current state here; every move in `cadre_finding_events`."""
+
+    __tablename__ = "cadre_findings"
+    __table_args__ = (
+        CheckConstraint(f"state IN ({_in(FINDING_STATES)})", name="state"),
+        CheckConstraint("policy_issues >= 0 AND discipline_issues >= 0 AND policy_issues + discipline_issues > 0",
+                        name="counts"),
+        Index("ix_cadre_findings_village_day", "village_id", "found_on"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    log_id: Mapped[int] = mapped_column(ForeignKey("cadre_logs.id"), unique=True)
+    village_id: Mapped[int] = mapped_column(ForeignKey("villages.id"))
+    cadre_id: Mapped[int] = mapped_column(ForeignKey("cadres.id"))
+    found_on: Mapped[date] = mapped_column(Date)
+    policy_issues: Mapped[int] = mapped_column(Integer)
+    discipline_issues: Mapped[int] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(String(2000))
+    state: Mapped[str] = mapped_column(String(16), default="open", server_default="open")
+    state_by: Mapped[str | None] = mapped_column(String(100))
+    state_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    state_note: Mapped[str | None] = mapped_column(String(500))
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+    __mapper_args__ = {"eager_defaults": True}
+
+
+class FindingEvent(Base):
+    """One move of a finding's follow-up state: from, to, who, when, why. Append-only."""
+
+    __tablename__ = "cadre_finding_events"
+    __table_args__ = (
+        CheckConstraint(f"to_state IN ({_in(FINDING_STATES)})", name="to_state"),
+        CheckConstraint(f"from_state IN ({_in(FINDING_STATES)})", name="from_state"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    finding_id: Mapped[int] = mapped_column(ForeignKey("cadre_findings.id"), index=True)
+    from_state: Mapped[str] = mapped_column(String(16))
+    to_state: Mapped[str] = mapped_column(String(16))
+    note: Mapped[str | None] = mapped_column(String(500))
+    by: Mapped[str] = mapped_column(String(100))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
     __mapper_args__ = {"eager_defaults": True}
 

@@ -25,12 +25,16 @@ class CadreAction(StrEnum):
     fieldwork = "fieldwork"  # check in, keep the work log, add photos to one's own entries
     review_checkin = "review_checkin"  # accept or reject a flagged check-in
     sync = "sync"  # bulk upserts of the cadres a township system keeps
+    follow_up = "follow_up"  # move an oversight finding open -> following_up
+    resolve = "resolve"  # move an oversight finding following_up -> resolved
 
 
 _DESK = roles(Role.county_admin)
 CADRES: dict[CadreAction, frozenset[Role]] = {
     **{a: _DESK for a in CadreAction if a not in (CadreAction.fieldwork, CadreAction.review_checkin,
-                                                 CadreAction.sync)},
+                                                 CadreAction.sync, CadreAction.follow_up, CadreAction.resolve)},
+    CadreAction.follow_up: roles(Role.county_admin, Role.township_official),
+    CadreAction.resolve: roles(Role.county_admin, Role.township_official),
     CadreAction.sync: roles(Role.api_client),
     CadreAction.fieldwork: roles(Role.cadre),
     CadreAction.review_checkin: roles(Role.county_admin, Role.township_official),
@@ -66,3 +70,14 @@ def checkin_actions(p: Principal, *, flagged: bool, reviewed: bool) -> list[str]
     if not flagged or reviewed:
         return []
     return [a.value for a in allowed(p, CADRES, [CadreAction.review_checkin])]
+
+
+FINDING_MOVES = {"open": ("following_up", CadreAction.follow_up), "following_up": ("resolved", CadreAction.resolve)}
+
+
+def finding_actions(p: Principal, *, state: str) -> list[str]:
+    """The one move a finding's state allows next (the caller already reads its village)."""
+    move = FINDING_MOVES.get(state)
+    if move is None:
+        return []
+    return [a.value for a in allowed(p, CADRES, [move[1]])]

@@ -8,7 +8,7 @@ from urllib.parse import quote
 
 from fastapi import File, Header, Path, Query, Response, UploadFile
 
-from cunzhi.cadres import fieldwork, service
+from cunzhi.cadres import fieldwork, reports, service
 from cunzhi.cadres.schemas import (
     AttendanceOut,
     CadreBulk,
@@ -23,6 +23,11 @@ from cunzhi.cadres.schemas import (
     CheckinOut,
     CheckinPage,
     CheckinReviewIn,
+    FieldworkReportOut,
+    FindingList,
+    FindingOut,
+    FindingState,
+    FindingStateIn,
     LogIn,
     LogOut,
     LogPage,
@@ -345,6 +350,47 @@ async def attendance(
 ) -> AttendanceOut:
     return await fieldwork.attendance(session, principal, month=month, township_code=township_code,
                                       village_code=village_code)
+
+
+# ---- the three promotions and two oversights: report and findings --------------------------
+
+MonthQ = Annotated[str, Query(pattern=r"^[1-9][0-9]{3}-(0[1-9]|1[0-2])$", description="YYYY-MM")]
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@router.get("/reports/fieldwork", response_model=FieldworkReportOut, name="fieldwork-report",
+            summary="三促进 两监督 per village for a month: promotions, oversights and findings by follow-up state")
+async def fieldwork_report(principal: PrincipalDep, session: SessionDep, month: MonthQ,
+                           township_code: VillageCodeQ = None, village_code: VillageCodeQ = None) -> FieldworkReportOut:
+    return await reports.report(session, principal, month=month, township_code=township_code,
+                                village_code=village_code)
+
+
+@router.get("/reports/fieldwork/export.xlsx", name="fieldwork-report-export", response_class=Response,
+            responses={200: {"content": {XLSX: {}}, "description": "An XLSX workbook with Chinese headers"}},
+            summary="The fieldwork report and the month's findings as XLSX")
+async def fieldwork_report_export(principal: PrincipalDep, session: SessionDep, month: MonthQ,
+                                  township_code: VillageCodeQ = None) -> Response:
+    name, fallback, body = await reports.export(session, principal, month=month, township_code=township_code)
+    return Response(body, media_type=XLSX, headers={
+        "Content-Disposition": f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(name)}"})
+
+
+@router.get("/findings", response_model=FindingList, name="findings-list",
+            summary="Oversight findings raised by work logs in a month, with their follow-up state and history")
+async def list_findings(principal: PrincipalDep, session: SessionDep, month: MonthQ,
+                        township_code: VillageCodeQ = None, village_code: VillageCodeQ = None,
+                        state: FindingState | None = None) -> FindingList:
+    return await reports.list_findings(session, principal, month=month, township_code=township_code,
+                                       village_code=village_code, state=state)
+
+
+@router.post("/findings/{finding_id}/state", response_model=FindingOut, name="findings-move",
+             responses={409: {"description": "finding_transition_refused"}, 412: {"description": "version changed"}},
+             summary="Move a finding open -> following_up -> resolved (county or the village's township)")
+async def move_finding(finding_id: Id, body: FindingStateIn, principal: PrincipalDep,
+                       session: SessionDep) -> FindingOut:
+    return await reports.move_finding(session, principal, finding_id, body)
 
 
 # ---- one cadre (after the fixed paths) ----------------------------------------------------

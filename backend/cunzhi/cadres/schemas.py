@@ -528,6 +528,9 @@ class LogIn(Body):
     members_recruited: Count = Field(0, description="三促进: party members recruited (developed)")
     activities_held: Count = Field(0, description="三促进: organisation activities held")
     members_active: Count = Field(0, description="三促进: members playing their part")
+    activists_found: Count = Field(0, description="三促进: activists applying to join found (入党积极分子)")
+    activity_attendance: Count = Field(
+        0, description="三促进: people attending the organisation activities held; only with activities_held > 0")
     policy_issues: Count = Field(0, description="两监督: problems found with village cadres carrying out policy")
     discipline_issues: Count = Field(0, description="两监督: problems found with village cadres' discipline and law")
     oversight_note: Text2000 | None = Field(
@@ -545,6 +548,8 @@ class LogIn(Body):
     def _oversight(self) -> "LogIn":
         if (self.policy_issues or self.discipline_issues) and not self.oversight_note:
             raise ValueError("oversight_note is required when problems were found")
+        if self.activity_attendance and not self.activities_held:
+            raise ValueError("activity_attendance needs activities_held above 0")
         return self
 
 
@@ -562,9 +567,12 @@ class LogOut(BaseModel):
     members_recruited: int
     activities_held: int
     members_active: int
+    activists_found: int
+    activity_attendance: int
     policy_issues: int
     discipline_issues: int
     oversight_note: str | None
+    finding_id: int | None = Field(None, description="the oversight finding this entry raised, if any")
     client_key: str | None
     photos: list[PhotoOut]
 
@@ -673,3 +681,95 @@ class AttendanceOut(BaseModel):
     counted_until: date = Field(description="the last day counted: the month's last day, or today")
     township_code: str | None
     rows: list[AttendanceRow]
+
+
+# ------------------------------------------------------------------------------------------
+# Fieldwork report (三促进 两监督) and oversight findings
+# ------------------------------------------------------------------------------------------
+
+
+class FindingState(StrEnum):
+    open = "open"
+    following_up = "following_up"
+    resolved = "resolved"
+
+
+class FieldworkFigures(BaseModel):
+    logs: int = Field(description="work-log entries of the month")
+    members_recruited: int
+    activists_found: int
+    activities_held: int
+    activity_attendance: int = Field(description="people attending the organisation activities held")
+    members_active: int
+    policy_issues: int
+    discipline_issues: int
+    findings: int = Field(description="oversight findings raised this month")
+    findings_open: int = Field(description="of those, still open now")
+    findings_following_up: int
+    findings_resolved: int
+
+
+class FieldworkReportRow(FieldworkFigures):
+    village_code: str
+    village_name: str
+    township_code: str
+    township_name: str
+
+
+class FieldworkReportOut(BaseModel):
+    month: str
+    first_day: date
+    last_day: date
+    township_code: str | None
+    rows: list[FieldworkReportRow] = Field(description="one per village in scope, with or without work")
+    totals: FieldworkFigures
+
+
+class FindingEventOut(BaseModel):
+    from_state: FindingState
+    to_state: FindingState
+    note: str | None
+    by: str
+    at: datetime
+
+
+class FindingOut(BaseModel):
+    id: int
+    log_id: int
+    village_code: str
+    village_name: str
+    township_code: str
+    township_name: str
+    cadre_id: int
+    cadre_name: str
+    found_on: date
+    policy_issues: int
+    discipline_issues: int
+    text: str
+    state: FindingState
+    state_by: str | None
+    state_at: datetime | None
+    state_note: str | None
+    version: int
+    history: list[FindingEventOut]
+    allowed_actions: list[str] = Field(default_factory=list,
+                                       description="follow_up (to following_up), resolve (to resolved)")
+
+
+class FindingList(BaseModel):
+    month: str
+    township_code: str | None
+    items: list[FindingOut]
+
+
+class FindingStateIn(Body):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    state: FindingState = Field(description="open -> following_up -> resolved")
+    version: StrictInt = Field(ge=1, le=2_147_483_647, description="the finding's version as read")
+    note: Text500 | None = Field(None, description="what was done; required to resolve")
+
+    @model_validator(mode="after")
+    def _note(self) -> "FindingStateIn":
+        if self.state is FindingState.resolved and not self.note:
+            raise ValueError("resolving a finding needs a note")
+        return self

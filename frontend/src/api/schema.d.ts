@@ -1384,6 +1384,74 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/cadres/reports/fieldwork": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 三促进 两监督 per village for a month: promotions, oversights and findings by follow-up state */
+        get: operations["cadres-fieldwork-report"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/cadres/reports/fieldwork/export.xlsx": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The fieldwork report and the month's findings as XLSX */
+        get: operations["cadres-fieldwork-report-export"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/cadres/findings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Oversight findings raised by work logs in a month, with their follow-up state and history */
+        get: operations["cadres-findings-list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/cadres/findings/{finding_id}/state": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Move a finding open -> following_up -> resolved (county or the village's township) */
+        post: operations["cadres-findings-move"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/cadres/{cadre_id}": {
         parameters: {
             query?: never;
@@ -5620,6 +5688,115 @@ export interface components {
             /** Label */
             label: string;
         };
+        /** FieldworkFigures */
+        FieldworkFigures: {
+            /**
+             * Logs
+             * @description work-log entries of the month
+             */
+            logs: number;
+            /** Members Recruited */
+            members_recruited: number;
+            /** Activists Found */
+            activists_found: number;
+            /** Activities Held */
+            activities_held: number;
+            /**
+             * Activity Attendance
+             * @description people attending the organisation activities held
+             */
+            activity_attendance: number;
+            /** Members Active */
+            members_active: number;
+            /** Policy Issues */
+            policy_issues: number;
+            /** Discipline Issues */
+            discipline_issues: number;
+            /**
+             * Findings
+             * @description oversight findings raised this month
+             */
+            findings: number;
+            /**
+             * Findings Open
+             * @description of those, still open now
+             */
+            findings_open: number;
+            /** Findings Following Up */
+            findings_following_up: number;
+            /** Findings Resolved */
+            findings_resolved: number;
+        };
+        /** FieldworkReportOut */
+        FieldworkReportOut: {
+            /** Month */
+            month: string;
+            /**
+             * First Day
+             * Format: date
+             */
+            first_day: string;
+            /**
+             * Last Day
+             * Format: date
+             */
+            last_day: string;
+            /** Township Code */
+            township_code: string | null;
+            /**
+             * Rows
+             * @description one per village in scope, with or without work
+             */
+            rows: components["schemas"]["FieldworkReportRow"][];
+            totals: components["schemas"]["FieldworkFigures"];
+        };
+        /** FieldworkReportRow */
+        FieldworkReportRow: {
+            /**
+             * Logs
+             * @description work-log entries of the month
+             */
+            logs: number;
+            /** Members Recruited */
+            members_recruited: number;
+            /** Activists Found */
+            activists_found: number;
+            /** Activities Held */
+            activities_held: number;
+            /**
+             * Activity Attendance
+             * @description people attending the organisation activities held
+             */
+            activity_attendance: number;
+            /** Members Active */
+            members_active: number;
+            /** Policy Issues */
+            policy_issues: number;
+            /** Discipline Issues */
+            discipline_issues: number;
+            /**
+             * Findings
+             * @description oversight findings raised this month
+             */
+            findings: number;
+            /**
+             * Findings Open
+             * @description of those, still open now
+             */
+            findings_open: number;
+            /** Findings Following Up */
+            findings_following_up: number;
+            /** Findings Resolved */
+            findings_resolved: number;
+            /** Village Code */
+            village_code: string;
+            /** Village Name */
+            village_name: string;
+            /** Township Code */
+            township_code: string;
+            /** Township Name */
+            township_name: string;
+        };
         /**
          * Figure
          * @enum {string}
@@ -5691,6 +5868,95 @@ export interface components {
             current: {
                 [key: string]: unknown;
             } | null;
+        };
+        /** FindingEventOut */
+        FindingEventOut: {
+            from_state: components["schemas"]["FindingState"];
+            to_state: components["schemas"]["FindingState"];
+            /** Note */
+            note: string | null;
+            /** By */
+            by: string;
+            /**
+             * At
+             * Format: date-time
+             */
+            at: string;
+        };
+        /** FindingList */
+        FindingList: {
+            /** Month */
+            month: string;
+            /** Township Code */
+            township_code: string | null;
+            /** Items */
+            items: components["schemas"]["FindingOut"][];
+        };
+        /** FindingOut */
+        FindingOut: {
+            /** Id */
+            id: number;
+            /** Log Id */
+            log_id: number;
+            /** Village Code */
+            village_code: string;
+            /** Village Name */
+            village_name: string;
+            /** Township Code */
+            township_code: string;
+            /** Township Name */
+            township_name: string;
+            /** Cadre Id */
+            cadre_id: number;
+            /** Cadre Name */
+            cadre_name: string;
+            /**
+             * Found On
+             * Format: date
+             */
+            found_on: string;
+            /** Policy Issues */
+            policy_issues: number;
+            /** Discipline Issues */
+            discipline_issues: number;
+            /** Text */
+            text: string;
+            state: components["schemas"]["FindingState"];
+            /** State By */
+            state_by: string | null;
+            /** State At */
+            state_at: string | null;
+            /** State Note */
+            state_note: string | null;
+            /** Version */
+            version: number;
+            /** History */
+            history: components["schemas"]["FindingEventOut"][];
+            /**
+             * Allowed Actions
+             * @description follow_up (to following_up), resolve (to resolved)
+             */
+            allowed_actions?: string[];
+        };
+        /**
+         * FindingState
+         * @enum {string}
+         */
+        FindingState: "open" | "following_up" | "resolved";
+        /** FindingStateIn */
+        FindingStateIn: {
+            /** @description open -> following_up -> resolved */
+            state: components["schemas"]["FindingState"];
+            /**
+             * Version
+             * @description the finding's version as read
+             */
+            version: number;
+            /**
+             * Note
+             * @description what was done; required to resolve
+             */
+            note?: string | null;
         };
         /** FlaggedDay */
         FlaggedDay: {
@@ -6384,6 +6650,18 @@ export interface components {
              */
             members_active: number;
             /**
+             * Activists Found
+             * @description 三促进: activists applying to join found (入党积极分子)
+             * @default 0
+             */
+            activists_found: number;
+            /**
+             * Activity Attendance
+             * @description 三促进: people attending the organisation activities held; only with activities_held > 0
+             * @default 0
+             */
+            activity_attendance: number;
+            /**
              * Policy Issues
              * @description 两监督: problems found with village cadres carrying out policy
              * @default 0
@@ -6440,12 +6718,21 @@ export interface components {
             activities_held: number;
             /** Members Active */
             members_active: number;
+            /** Activists Found */
+            activists_found: number;
+            /** Activity Attendance */
+            activity_attendance: number;
             /** Policy Issues */
             policy_issues: number;
             /** Discipline Issues */
             discipline_issues: number;
             /** Oversight Note */
             oversight_note: string | null;
+            /**
+             * Finding Id
+             * @description the oversight finding this entry raised, if any
+             */
+            finding_id?: number | null;
             /** Client Key */
             client_key: string | null;
             /** Photos */
@@ -14301,6 +14588,197 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["AttendanceOut"];
+                };
+            };
+            /** @description Validation error (field problems in `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Client error: application/problem+json with a stable `code` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    "cadres-fieldwork-report": {
+        parameters: {
+            query: {
+                /** @description YYYY-MM */
+                month: string;
+                township_code?: string | null;
+                village_code?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FieldworkReportOut"];
+                };
+            };
+            /** @description Validation error (field problems in `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Client error: application/problem+json with a stable `code` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    "cadres-fieldwork-report-export": {
+        parameters: {
+            query: {
+                /** @description YYYY-MM */
+                month: string;
+                township_code?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description An XLSX workbook with Chinese headers */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": unknown;
+                };
+            };
+            /** @description Validation error (field problems in `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Client error: application/problem+json with a stable `code` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    "cadres-findings-list": {
+        parameters: {
+            query: {
+                /** @description YYYY-MM */
+                month: string;
+                township_code?: string | null;
+                village_code?: string | null;
+                state?: components["schemas"]["FindingState"] | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FindingList"];
+                };
+            };
+            /** @description Validation error (field problems in `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Client error: application/problem+json with a stable `code` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    "cadres-findings-move": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                finding_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FindingStateIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FindingOut"];
+                };
+            };
+            /** @description finding_transition_refused */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description version changed */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
             /** @description Validation error (field problems in `errors`) */

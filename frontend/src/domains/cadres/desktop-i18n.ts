@@ -1,6 +1,26 @@
 /** Stationed-cadre strings only the desktop screens use (merged by DesktopRoot; phones never load them). */
 export const zhCN = {
   cadres: {
+    report: {
+      findings: '发现问题（条）',
+      findingsTitle: '两监督发现的问题',
+      count: { findings: '合计', findings_open: '待处理', findings_following_up: '跟进中', findings_resolved: '已解决' },
+      state: { open: '待处理', following_up: '跟进中', resolved: '已解决' },
+      action: { follow_up: '开始跟进', resolve: '标记解决' },
+      prompt: { following_up: '跟进措施（可选）', resolved: '处理结果（必填）', open: '' },
+      noteRequired: '请写明处理结果',
+      notePlaceholder: '说明',
+      moved: '已改为“{state}”',
+      allStates: '全部状态',
+      noFindings: '本月没有发现问题',
+      noHistory: '尚未处理',
+      foundOn: '发现日期',
+      kind: '问题类型',
+      stateLabel: '处理状态',
+      actions: '操作',
+      export: '导出 Excel',
+      total: '合计',
+    },
     desk: {
       flaggedDays: '存疑天数',
       flaggedCheckins: '存疑打卡',
@@ -41,6 +61,7 @@ export const zhCN = {
       detail: '干部详情',
       villageField: '驻村情况',
       attendance: '考勤汇总',
+      fieldworkReport: '三促进两监督',
       proposals: '选派方案',
       proposal: '选派方案',
       settings: '选派规则',
@@ -152,6 +173,26 @@ export const zhCN = {
 
 export const en: typeof zhCN = {
   cadres: {
+    report: {
+      findings: 'Findings',
+      findingsTitle: 'Problems found (two oversights)',
+      count: { findings: 'All', findings_open: 'Open', findings_following_up: 'Following up', findings_resolved: 'Resolved' },
+      state: { open: 'Open', following_up: 'Following up', resolved: 'Resolved' },
+      action: { follow_up: 'Follow up', resolve: 'Resolve' },
+      prompt: { following_up: 'What is being done (optional)', resolved: 'How it was resolved (required)', open: '' },
+      noteRequired: 'Say how it was resolved',
+      notePlaceholder: 'Note',
+      moved: 'Now “{state}”',
+      allStates: 'All states',
+      noFindings: 'No problems found this month',
+      noHistory: 'Not followed up yet',
+      foundOn: 'Found on',
+      kind: 'Kind',
+      stateLabel: 'Follow-up',
+      actions: 'Actions',
+      export: 'Export Excel',
+      total: 'Total',
+    },
     desk: {
       flaggedDays: 'Flagged days',
       flaggedCheckins: 'Flagged check-ins',
@@ -192,6 +233,7 @@ export const en: typeof zhCN = {
       detail: 'Cadre',
       villageField: 'Field work',
       attendance: 'Attendance',
+      fieldworkReport: 'Promotions and oversights',
       proposals: 'Posting proposals',
       proposal: 'Posting proposal',
       settings: 'Posting rules',

@@ -38,6 +38,12 @@ export default defineDomain({
       meta: { titleKey: 'cadres.desk.attendance', roles: ATTENDANCE },
     },
     {
+      path: 'cadre-fieldwork-report',
+      name: 'cadre-fieldwork-report',
+      component: () => import('./desktop/FieldworkReport.vue'),
+      meta: { titleKey: 'cadres.desk.fieldworkReport', roles: ATTENDANCE },
+    },
+    {
       path: 'cadre-flagged-checkins',
       name: 'cadre-flagged-checkins',
       component: () => import('./desktop/FlaggedCheckins.vue'),

@@ -31,7 +31,9 @@ export const zhCN = {
     oversights: '两监督',
     promotion: {
       members_recruited: '发展党员（人）',
+      activists_found: '发现入党积极分子（人）',
       activities_held: '组织活动（次）',
+      activity_attendance: '组织活动参加人次',
       members_active: '党员发挥作用（人次）',
     },
     oversight: {
@@ -88,6 +90,7 @@ export const zhCN = {
       rolesRequired: '请至少选择一个角色',
       textRequired: '请填写工作内容',
       noteRequired: '发现问题时请写明问题',
+      attendanceNeedsActivity: '填写参加人次前请先填写组织活动次数',
       submit: '提交',
       saved: '民情日记已提交',
       logQueued: '当前离线，日记已保存，联网后自动上传',
@@ -158,7 +161,9 @@ export const en: typeof zhCN = {
     oversights: 'Two oversights',
     promotion: {
       members_recruited: 'Members recruited',
+      activists_found: 'Activists found',
       activities_held: 'Activities held',
+      activity_attendance: 'Activity attendance',
       members_active: 'Members playing their part',
     },
     oversight: {
@@ -215,6 +220,7 @@ export const en: typeof zhCN = {
       rolesRequired: 'Choose at least one role',
       textRequired: 'Write what was done',
       noteRequired: 'Describe the problems found',
+      attendanceNeedsActivity: 'Enter the activities held before their attendance',
       submit: 'Submit',
       saved: 'Work log entry submitted',
       logQueued: 'Offline: the entry is kept and uploaded later',

@@ -31,6 +31,13 @@ export type Attendance = ResponseBody<'/api/v1/cadres/attendance', 'get'>
 export type AttendanceRow = Attendance['rows'][number]
 export type SyncResponse = ResponseBody<'/api/v1/cadres/sync', 'post'>
 export type SyncResult = SyncResponse['results'][number]
+export type FieldworkReport = ResponseBody<'/api/v1/cadres/reports/fieldwork', 'get'>
+export type FieldworkReportRow = FieldworkReport['rows'][number]
+export type FindingList = ResponseBody<'/api/v1/cadres/findings', 'get'>
+export type Finding = FindingList['items'][number]
+export type FindingState = Finding['state']
+export type FindingStateIn = RequestBody<'/api/v1/cadres/findings/{finding_id}/state', 'post'>
+export const FINDING_STATES: FindingState[] = ['open', 'following_up', 'resolved']
 
 export const SEVEN_ROLES: SevenRole[] = [
   'informant',
@@ -44,5 +51,5 @@ export const SEVEN_ROLES: SevenRole[] = [
 export const POSTS: Post[] = ['deputy_secretary', 'committee_member']
 /** Expertise codes the shared messages know; a county may add others (their label comes from the settings). */
 export const KNOWN_EXPERTISE = ['mass_work', 'technical', 'organising'] as const
-export const PROMOTIONS = ['members_recruited', 'activities_held', 'members_active'] as const
+export const PROMOTIONS = ['members_recruited', 'activists_found', 'activities_held', 'activity_attendance', 'members_active'] as const
 export const OVERSIGHTS = ['policy_issues', 'discipline_issues'] as const
