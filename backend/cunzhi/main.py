@@ -7,9 +7,10 @@ import importlib
 import logging
 import mimetypes
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
@@ -18,6 +19,7 @@ from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
+from starlette.middleware.body_limit import RequestBodyLimitMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
@@ -62,12 +64,15 @@ def domain_routers() -> list[APIRouter]:
     return found
 
 
-class ProblemForTooLarge:
-    """max_body_size's 413 as our problem+json: Starlette's limiter, outside every middleware of
-    the app, answers a plain-text "Content Too Large" itself, whichever layer hit the limit."""
+BODY_LIMIT_KEY = "cunzhi.body_limit"
 
-    def __init__(self, app: ASGIApp, limit: int) -> None:
-        self.app, self.limit = app, limit
+
+class ProblemForTooLarge:
+    """The body limit's 413 as our problem+json: Starlette's limiter answers a plain-text "Content
+    Too Large" itself, whichever layer hit the limit."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -79,8 +84,9 @@ class ProblemForTooLarge:
             if message["type"] == "http.response.start" and message["status"] == 413 and not any(
                     k == b"content-type" and v.startswith(PROBLEM_JSON.encode()) for k, v in message.get("headers", [])):
                 replaced = True
+                limit = scope.get(BODY_LIMIT_KEY, get_settings().max_body_bytes)
                 too_big = errors.problem(413, "payload_too_large", "Request body too large",
-                                         f"The limit is {self.limit} bytes")
+                                         f"The limit is {limit} bytes")
                 await send({"type": "http.response.start", "status": 413, "headers": too_big.raw_headers})
                 await send({"type": "http.response.body", "body": too_big.body})
             elif not replaced:
@@ -89,9 +95,44 @@ class ProblemForTooLarge:
         await self.app(scope, receive, reshape)
 
 
+def _api_routes(routes: list[Any]) -> Iterator[APIRoute]:
+    for r in routes:
+        if isinstance(r, APIRoute):
+            yield r
+        else:  # an included DomainRouter (FastAPI keeps it as original_router), or a Mount
+            inner = getattr(r, "original_router", r)
+            if isinstance(getattr(inner, "routes", None), list):
+                yield from _api_routes(inner.routes)
+
+
+class BodyLimits:
+    """Every request body's limit: CUNZHI_MAX_BODY_BYTES, or a route's own larger max_body_size (the
+    import files'). Applied here, outside the idempotency and NUL layers that read the body first;
+    FastAPI's app-wide max_body_size would limit again at its router, below them, with the app's value,
+    and so refuse an import file those layers had already read. 413 before more than this is read,
+    whatever Content-Length says."""
+
+    def __init__(self, app: ASGIApp, routes: list[Any], default: int) -> None:
+        self.app, self.default = app, default
+        self.limited = RequestBodyLimitMiddleware(app, max_body_size=default)
+        self.routes = [(r.path_regex, r.methods or set(), r.max_body_size,
+                        RequestBodyLimitMiddleware(app, max_body_size=r.max_body_size))
+                       for r in _api_routes(routes) if r.max_body_size is not None and r.max_body_size != default]
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] not in ("POST", "PUT", "PATCH", "DELETE"):
+            return await self.app(scope, receive, send)
+        for regex, methods, limit, limited in self.routes:
+            if scope["method"] in methods and regex.match(scope["path"]):
+                scope[BODY_LIMIT_KEY] = limit
+                return await limited(scope, receive, send)
+        scope[BODY_LIMIT_KEY] = self.default
+        await self.limited(scope, receive, send)
+
+
 class CunzhiAPI(FastAPI):
     def build_middleware_stack(self) -> ASGIApp:
-        return ProblemForTooLarge(super().build_middleware_stack(), self.max_body_size or 0)
+        return ProblemForTooLarge(super().build_middleware_stack())
 
 
 # The SPA's policy: its scripts, styles, fonts and workers come from its own origin only, never
@@ -268,9 +309,6 @@ def create_app() -> FastAPI:
         openapi_url="/api/v1/openapi.json",
         docs_url=None,  # served by _docs() from the pinned Swagger UI package, no CDN
         redoc_url=None,
-        # Starlette's RequestBodyLimitMiddleware underneath: 413 before more than this is read,
-        # whatever Content-Length says (problem+json through errors.install).
-        max_body_size=settings.max_body_bytes,
         lifespan=lifespan,
         # FastAPI's own OpenTelemetry asks for the global providers on every request; off unless asked for.
         telemetry=None if settings.opentelemetry else {"tracing": False, "metrics": False, "logs": False},
@@ -308,6 +346,7 @@ def create_app() -> FastAPI:
     # Outermost: the client's address (throttling, audit) is the proxy's X-Forwarded-For only when the
     # peer is one of CUNZHI_TRUSTED_PROXIES; anyone else's header is ignored.
     app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)
+    app.add_middleware(BodyLimits, routes=list(app.routes), default=settings.max_body_bytes)
     if settings.static_dir and (settings.static_dir / "index.html").is_file():
         _spa(app, settings.static_dir)
     return app

@@ -2,6 +2,7 @@ from typing import Annotated
 
 from fastapi import File, Header, Path, Query, Response, UploadFile
 
+from cunzhi.config import IMPORT_MAX_BYTES
 from cunzhi.divisions import service
 from cunzhi.divisions.schemas import DivisionList, DivisionOut, DivisionPatch, ImportReport, TownshipCreate
 from cunzhi.kit.codes import DivisionLevel
@@ -37,6 +38,7 @@ async def create_township(body: TownshipCreate, principal: PrincipalDep, session
 
 
 @router.post("/import", response_model=ImportReport, name="import",
+             max_body_size=IMPORT_MAX_BYTES,
              summary="Load townships and villages from a CSV or XLSX file of 12-digit codes (bulk upsert by code)",
              responses={422: {"description": "A bad file (import_file_invalid) or bad rows (import_rows_invalid, "
                                              "errors[] with loc [\"file\", row, column]); nothing is written"}})

@@ -7,6 +7,7 @@ from urllib.parse import quote
 
 from fastapi import File, Form, Header, Path, Query, Response, UploadFile
 
+from cunzhi.config import IMPORT_MAX_BYTES
 from cunzhi.kit.bulk import BulkReport
 from cunzhi.kit.deps import PrincipalDep, SessionDep
 from cunzhi.kit.etag import etag
@@ -151,6 +152,7 @@ async def bulk_upsert(body: TaskBulk, principal: PrincipalDep, session: SessionD
 
 
 @router.post("/import", response_model=TaskImportReport, name="import",
+             max_body_size=IMPORT_MAX_BYTES,
              summary="Import tasks from XLSX or CSV: a dry run reports every bad row; the import writes all or none")
 async def import_tasks(principal: PrincipalDep, session: SessionDep, file: Annotated[UploadFile, File()],
                        dry_run: Annotated[bool, Form()] = True) -> TaskImportReport:
@@ -159,6 +161,7 @@ async def import_tasks(principal: PrincipalDep, session: SessionDep, file: Annot
 
 
 @router.post("/imports", response_model=TaskImportJob, status_code=202, name="import-start",
+             max_body_size=IMPORT_MAX_BYTES,
              responses={422: {"description": "import_unreadable, import_header_missing, import_empty, import_too_large"}},
              summary="Hand a task file (checked first with the dry run) to the worker; poll the import for progress")
 async def start_import(principal: PrincipalDep, session: SessionDep, response: Response,

@@ -3,6 +3,7 @@ from typing import Annotated
 from fastapi import File, Form, Header, Path, Query, Response, UploadFile
 from pydantic_core import to_json
 
+from cunzhi.config import IMPORT_MAX_BYTES
 from cunzhi.kit.bulk import BulkReport
 from cunzhi.kit.codes import ProblemCategory, RectificationStatus
 from cunzhi.kit.deps import PrincipalDep, ReadDep, SessionDep
@@ -51,6 +52,7 @@ def _detail(village: VillageOut, principal: Principal) -> VillageDetail:
 
 
 @router.post("/positions/import", response_model=PositionImportReport, name="positions-import",
+             max_body_size=IMPORT_MAX_BYTES,
              summary="Villages' positions from a CSV (村代码, 纬度, 经度): a dry run reports every bad row; "
                      "the import writes all rows or none")
 async def import_positions(principal: PrincipalDep, session: SessionDep, file: Annotated[UploadFile, File()],
