@@ -3,7 +3,7 @@
 
     pip install httpx standardwebhooks
     python township_client.py --base-url https://cunzhi.example.gov.cn \
-        --client-id songjiang-t01 --client-secret "$CUNZHI_CLIENT_SECRET"
+        --client-id songjiang-t01 --client-secret="$CUNZHI_CLIENT_SECRET"   # with "=": a secret may begin with "-"
 
 It gets a token by client credentials, pages through its township's villages, upserts villages,
 cadres and tasks in bulk (twice, to show that the second run changes nothing), edits a village with

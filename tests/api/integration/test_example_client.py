@@ -122,7 +122,8 @@ async def test_example_client_runs_against_a_live_server(live) -> None:  # type:
 
             run = await asyncio.create_subprocess_exec(
                 sys.executable, str(EXAMPLE), "--base-url", base, "--client-id", "example-sys",
-                "--client-secret", secret, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+                f"--client-secret={secret}",  # with "=": a secret may begin with "-"
+                stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
                 env={k: v for k, v in os.environ.items() if k != "PYTHONPATH"})
             stdout, stderr = await asyncio.wait_for(run.communicate(), timeout=120)
             out = stdout.decode()

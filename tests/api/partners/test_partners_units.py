@@ -142,7 +142,7 @@ async def test_nested_villages_follow_the_caller_s_scope(client: httpx.AsyncClie
     h = await auth("admin")
     # Township 02's official, an agency account and a township system of township 02.
     r = await client.post("/api/v1/users", headers=h, json={
-        "username": "agency02", "password": "a-strong-password", "display_name": "二镇代理中心",
+        "username": "agency02b", "password": "a-strong-password", "display_name": "二镇代理中心",
         "role": "township_agency", "division_code": "230199101000"})
     assert r.status_code == 201, r.text
     r = await client.post("/api/v1/api-clients", headers=h, json={
@@ -150,10 +150,10 @@ async def test_nested_villages_follow_the_caller_s_scope(client: httpx.AsyncClie
     secret = r.json()["client_secret"]
     tok = (await client.post("/api/v1/auth/token", data={
         "grant_type": "client_credentials", "client_id": "t02-system", "client_secret": secret})).json()
-    agency = (await client.post("/api/v1/auth/token", data={"username": "agency02", "password": "a-strong-password"})).json()
+    agency = (await client.post("/api/v1/auth/token", data={"username": "agency02b", "password": "a-strong-password"})).json()
     callers = {
         "township02": await auth("township02"),
-        "agency02": {"Authorization": f"Bearer {agency['access_token']}"},
+        "agency02b": {"Authorization": f"Bearer {agency['access_token']}"},
         "t02-system": {"Authorization": f"Bearer {tok['access_token']}"},
     }
     for who, headers in callers.items():
