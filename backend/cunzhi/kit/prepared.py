@@ -225,7 +225,7 @@ class Reader:
             driver = await self._connection()
             try:
                 result = await getattr(driver, method)(c.sql, *args)
-            except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError) as exc:
+            except (asyncpg.PostgresError, asyncpg.InterfaceError, asyncpg.InternalClientError, OSError) as exc:
                 if not await self._drop(driver, exc):  # the connection is fine: the statement's own error
                     raise DBAPIError(c.sql, args, exc) from exc
                 if not retry:
@@ -236,8 +236,10 @@ class Reader:
             return result
 
     async def _drop(self, driver: asyncpg.Connection, exc: BaseException) -> bool:
-        """Forget `driver` if `exc` left it closed (True); an error on a live connection is False."""
-        if not _closed(driver):
+        """Forget `driver` if `exc` left it closed (True); an error on a live connection is False.
+        An InternalClientError counts as closed: the server's farewell (FATAL, then the socket's end)
+        reached an idle connection before its closing did, and its protocol is left mid-error."""
+        if not _closed(driver) and not isinstance(exc, asyncpg.InternalClientError):
             return False
         if self._pooled is not None:
             pooled, self._pooled, self._driver = self._pooled, None, None

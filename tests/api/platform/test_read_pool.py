@@ -113,3 +113,25 @@ async def test_the_read_pool_opens_all_its_connections_at_once(database_url):
         assert pool._pool is not None and pool._pool.get_size() == 3  # no connect under the first burst
     finally:
         await pool.close()
+
+
+async def test_reads_just_after_the_server_ended_their_connection_are_sent_again(pool_of_one, database_url):
+    """The server's farewell (a FATAL message, then the socket's end) can reach an idle pooled
+    connection a moment before its closing does; a statement sent in between finds the protocol
+    mid-error (asyncpg's InternalClientError) and must be sent again on a new connection, not fail."""
+    from sqlalchemy import func, select
+
+    from cunzhi.kit.prepared import Reader, compile_statement
+
+    statement = compile_statement(select(func.pg_backend_pid()))
+    admin = await asyncpg.connect(_plain(database_url))
+    try:
+        for pause in (0, 0.0005, 0.001, 0.002) * 5:
+            async with Reader(pool=pool_of_one) as reader:
+                dead = await reader.fetchval(statement, {})
+            assert await admin.fetchval("SELECT pg_terminate_backend($1)", dead)
+            await asyncio.sleep(pause)
+            async with Reader(pool=pool_of_one) as reader:
+                assert await reader.fetchval(statement, {}) != dead
+    finally:
+        await admin.close()
