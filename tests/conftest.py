@@ -12,8 +12,10 @@ import shutil
 import socket
 import sys
 import tempfile
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -78,7 +80,13 @@ os.environ.setdefault("CUNZHI_LOGIN_MAX_FAILURES_PER_ADDRESS", "20")
 
 import asyncpg  # noqa: E402
 import httpx  # noqa: E402
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, create_async_engine  # noqa: E402
+from sqlalchemy.ext.asyncio import (  # noqa: E402
+    AsyncConnection,
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
 
 from cunzhi.db import normalise_url  # noqa: E402
 
@@ -148,6 +156,94 @@ async def own_database(engine: AsyncEngine) -> AsyncIterator[Callable[..., Await
     for name, eng in made:
         await eng.dispose()
         await _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@dataclass
+class RaceCounty:
+    """A minimal county committed on a database of its own, for races between requests that really
+    commit: the county, one township, its villages (code → id) and accounts (username → id)."""
+
+    engine: AsyncEngine
+    county: str
+    township: str
+    villages: dict[str, int]
+    users: dict[str, int]
+    _clients: list[httpx.AsyncClient] = field(default_factory=list)
+
+    @property
+    def maker(self) -> async_sessionmaker[AsyncSession]:
+        return async_sessionmaker(self.engine, expire_on_commit=False, autoflush=False)
+
+    def headers(self, username: str) -> dict[str, str]:
+        from cunzhi.kit.security import create_access_token
+
+        return {"Authorization": f"Bearer {create_access_token(f'user:{self.users[username]}')[0]}"}
+
+    def clients(self, n: int = 2, *, subnet: str = "10.9.0") -> list[httpx.AsyncClient]:
+        """`n` clients of one app whose every request has its own session and connection and commits,
+        each from an address of its own; closed when the module ends."""
+        from cunzhi.db import SESSION_SCOPES
+        from cunzhi.main import create_app
+
+        maker = self.maker
+
+        async def real_session() -> AsyncIterator[AsyncSession]:
+            async with maker() as session, session.begin():
+                yield session
+
+        app = create_app()
+        for scope in SESSION_SCOPES:
+            app.dependency_overrides[scope] = real_session
+        app.state.engine_getter = lambda: self.engine
+        made = [httpx.AsyncClient(transport=httpx.ASGITransport(app=app, client=(f"{subnet}.{i}", 40000)),
+                                  base_url="http://testserver") for i in range(1, n + 1)]
+        self._clients.extend(made)
+        return made
+
+
+@pytest.fixture(scope="module")
+async def race_county(own_database) -> AsyncIterator[Callable[..., Awaitable[RaceCounty]]]:  # type: ignore[no-untyped-def]
+    """Seeds a race county on a database of the module's own:
+    `rc = await race_county("cunzhi_task_race", county=..., township=..., villages=[...], users=[...])`.
+    `villages` is a list of codes or a mapping of code → the village's other columns (name, status…);
+    each user is (username, role, place[, display name]), place the county's, township's or a village's
+    code; `names` names the county, the township and a lone village."""
+    from cunzhi.auth.models import User
+    from cunzhi.divisions.models import Division
+    from cunzhi.villages.models import Village
+
+    made: list[RaceCounty] = []
+
+    async def make(prefix: str, *, county: str, township: str,
+                   villages: Sequence[str] | Mapping[str, Mapping[str, Any]],
+                   users: Sequence[tuple[str, ...]] = (), names: tuple[str, str, str] = ("竞态县", "竞态镇", "竞态村"),
+                   pool_size: int = 6) -> RaceCounty:
+        columns: Mapping[str, Mapping[str, Any]] = villages if isinstance(villages, Mapping) else {code: {} for code in villages}
+        eng = await own_database(prefix, pool_size=pool_size)
+        async with async_sessionmaker(eng, expire_on_commit=False)() as s, s.begin():
+            s.add(Division(code=county, name=names[0], level="county"))
+            await s.flush()
+            s.add(Division(code=township, name=names[1], level="township", parent_code=county))
+            await s.flush()
+            rows = {code: Village(**{"name": names[2] if len(columns) == 1 else f"竞态{i}村", **cols},
+                                  code=code, township_code=township, county_code=county)
+                    for i, (code, cols) in enumerate(columns.items())}
+            s.add_all(rows.values())
+            await s.flush()
+            accounts = [User(username=name, password_hash="x", display_name=shown[0] if shown else name, role=role,
+                             **({"village_id": rows[place].id} if place in rows else {"division_code": place}))
+                        for name, role, place, *shown in users]
+            s.add_all(accounts)
+            await s.flush()
+            rc = RaceCounty(eng, county, township, {c: v.id for c, v in rows.items()},
+                            {u.username: u.id for u in accounts})
+        made.append(rc)
+        return rc
+
+    yield make
+    for rc in made:
+        for c in rc._clients:
+            await c.aclose()
 
 
 @pytest.fixture

@@ -7,72 +7,35 @@ released both insert together and the unique constraint on (cadre, village, loca
 """
 
 import asyncio
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
 from sqlalchemy import func, select, text
-from sqlalchemy.ext.asyncio import (
-    AsyncEngine,
-    AsyncSession,
-    async_sessionmaker,
-)
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
 COUNTY, TOWNSHIP, VILLAGE = "239997000000", "239997100000", "239997100201"
 
 
-
 @pytest.fixture(scope="module")
-async def own_db(own_database) -> AsyncIterator[AsyncEngine]:  # type: ignore[no-untyped-def]
-    from cunzhi.auth.models import User
+async def county(race_county):  # type: ignore[no-untyped-def]
     from cunzhi.cadres.models import Cadre
-    from cunzhi.divisions.models import Division
-    from cunzhi.villages.models import Village
 
-    eng = await own_database("cunzhi_checkin_race", pool_size=6)
-    async with async_sessionmaker(eng, expire_on_commit=False)() as s, s.begin():
-        s.add(Division(code=COUNTY, name="竞态县", level="county"))
-        await s.flush()
-        s.add(Division(code=TOWNSHIP, name="竞态镇", level="township", parent_code=COUNTY))
-        await s.flush()
-        village = Village(code=VILLAGE, name="竞态村", township_code=TOWNSHIP, county_code=COUNTY, status="weak")
-        s.add(village)
-        await s.flush()
-        user = User(username="race_cadre", password_hash="x", display_name="驻村干部", role="cadre",
-                    village_id=village.id)
-        s.add(user)
-        await s.flush()
-        s.add(Cadre(county_code=COUNTY, name="竞态干部", home_unit="县局", user_id=user.id))
-    yield eng
+    rc = await race_county("cunzhi_checkin_race", county=COUNTY, township=TOWNSHIP, villages={VILLAGE: {"status": "weak"}},
+                           users=[("race_cadre", "cadre", VILLAGE, "驻村干部")])
+    async with rc.maker() as s, s.begin():
+        s.add(Cadre(county_code=COUNTY, name="竞态干部", home_unit="县局", user_id=rc.users["race_cadre"]))
+    return rc
 
 
 @pytest.fixture(scope="module")
-async def race(own_db: AsyncEngine) -> AsyncIterator[tuple[list[httpx.AsyncClient], dict[str, str]]]:
-    from cunzhi.auth.models import User
-    from cunzhi.db import SESSION_SCOPES
-    from cunzhi.kit.security import create_access_token
-    from cunzhi.main import create_app
+def own_db(county) -> AsyncEngine:  # type: ignore[no-untyped-def]
+    return county.engine  # type: ignore[no-any-return]
 
-    maker = async_sessionmaker(own_db, expire_on_commit=False, autoflush=False)
 
-    async def real_session() -> AsyncIterator[AsyncSession]:
-        async with maker() as session, session.begin():
-            yield session
-
-    app = create_app()
-    for scope in SESSION_SCOPES:
-        app.dependency_overrides[scope] = real_session
-    app.state.engine_getter = lambda: own_db
-    async with maker() as s:
-        uid = (await s.execute(select(User.id).where(User.username == "race_cadre"))).scalar_one()
-    token, _ = create_access_token(f"user:{uid}")
-    headers = {"Authorization": f"Bearer {token}"}
-    clients = [httpx.AsyncClient(transport=httpx.ASGITransport(app=app, client=(f"10.9.1.{i}", 40000)),
-                                 base_url="http://testserver") for i in (1, 2)]
-    yield clients, headers
-    for c in clients:
-        await c.aclose()
+@pytest.fixture(scope="module")
+def race(county) -> tuple[list[httpx.AsyncClient], dict[str, str]]:  # type: ignore[no-untyped-def]
+    return county.clients(subnet="10.9.1"), county.headers("race_cadre")
 
 
 async def together(eng: AsyncEngine, *requests, table: str = "cadre_checkins"):  # type: ignore[no-untyped-def]

@@ -6,64 +6,25 @@ The test holds the village's row lock (the inserts' foreign-key check waits for 
 requests wait, then lets them go together."""
 
 import asyncio
-from collections.abc import AsyncIterator
 
 import httpx
 import pytest
 from sqlalchemy import func, select, text
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import async_sessionmaker
 
 COUNTY, TOWNSHIP, VILLAGE = "239995000000", "239995100000", "239995100201"
 
 
-
 @pytest.fixture(scope="module")
-async def own_db(own_database) -> AsyncIterator[tuple[AsyncEngine, int]]:  # type: ignore[no-untyped-def]
-    from cunzhi.auth.models import User
-    from cunzhi.divisions.models import Division
-    from cunzhi.villages.models import Village
-
-    eng = await own_database("cunzhi_discipline_race", pool_size=6)
-    async with async_sessionmaker(eng, expire_on_commit=False)() as s, s.begin():
-        s.add(Division(code=COUNTY, name="竞态县", level="county"))
-        await s.flush()
-        s.add(Division(code=TOWNSHIP, name="竞态镇", level="township", parent_code=COUNTY))
-        await s.flush()
-        village = Village(code=VILLAGE, name="竞态村", township_code=TOWNSHIP, county_code=COUNTY, status="weak")
-        s.add(village)
-        s.add(User(username="race_inspector", password_hash="x", display_name="竞态镇纪委",
-                   role="discipline_inspector", division_code=TOWNSHIP))
-        await s.flush()
-        village_id = village.id
-    yield eng, village_id
+async def own_db(race_county):  # type: ignore[no-untyped-def]
+    return await race_county("cunzhi_discipline_race", county=COUNTY, township=TOWNSHIP,
+                             villages={VILLAGE: {"status": "weak"}},
+                             users=[("race_inspector", "discipline_inspector", TOWNSHIP, "竞态镇纪委")])
 
 
 @pytest.fixture(scope="module")
-async def race(own_db) -> AsyncIterator[tuple[list[httpx.AsyncClient], dict[str, str]]]:  # type: ignore[no-untyped-def]
-    from cunzhi.auth.models import User
-    from cunzhi.db import SESSION_SCOPES
-    from cunzhi.kit.security import create_access_token
-    from cunzhi.main import create_app
-
-    eng, _ = own_db
-    maker = async_sessionmaker(eng, expire_on_commit=False, autoflush=False)
-
-    async def real_session() -> AsyncIterator[AsyncSession]:
-        async with maker() as session, session.begin():
-            yield session
-
-    app = create_app()
-    for scope in SESSION_SCOPES:
-        app.dependency_overrides[scope] = real_session
-    app.state.engine_getter = lambda: eng
-    async with maker() as s:
-        uid = (await s.execute(select(User.id).where(User.username == "race_inspector"))).scalar_one()
-    token, _ = create_access_token(f"user:{uid}")
-    clients = [httpx.AsyncClient(transport=httpx.ASGITransport(app=app, client=(f"10.9.3.{i}", 40000)),
-                                 base_url="http://testserver") for i in (1, 2)]
-    yield clients, {"Authorization": f"Bearer {token}"}
-    for c in clients:
-        await c.aclose()
+def race(own_db) -> tuple[list[httpx.AsyncClient], dict[str, str]]:  # type: ignore[no-untyped-def]
+    return own_db.clients(subnet="10.9.3"), own_db.headers("race_inspector")
 
 
 def _body(name: str) -> dict[str, str]:
@@ -76,7 +37,7 @@ async def test_two_filings_of_one_case_number(race, own_db) -> None:  # type: ig
     from cunzhi.kit.events import OutboxEvent
 
     (a, b), h = race
-    eng, village_id = own_db
+    eng, village_id = own_db.engine, own_db.villages[VILLAGE]
     async with eng.connect() as conn:
         await conn.execute(text("SELECT 1 FROM villages WHERE id = :i FOR UPDATE"), {"i": village_id})
         calls = [asyncio.ensure_future(a.post("/api/v1/discipline/cases", headers=h, json=_body("甲"))),

@@ -5,13 +5,12 @@ Real commits are needed, so this runs on a database of its own (migrated to head
 The test holds the round's row lock until both requests wait for it, then lets them go together."""
 
 import asyncio
-from collections.abc import AsyncIterator
 from datetime import date
 
 import httpx
 import pytest
 from sqlalchemy import func, select, text
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
 from cunzhi.kit import clock
 
@@ -20,48 +19,20 @@ API = "/api/v1/disclosures"
 
 
 @pytest.fixture(scope="module")
-async def own_db(own_database) -> AsyncEngine:  # type: ignore[no-untyped-def]
-    from cunzhi.auth.models import User
-    from cunzhi.divisions.models import Division
-    from cunzhi.villages.models import Village
-
-    eng: AsyncEngine = await own_database("cunzhi_disclosure_race")
-    async with async_sessionmaker(eng, expire_on_commit=False)() as s, s.begin():
-        s.add(Division(code=COUNTY, name="竞态县", level="county"))
-        await s.flush()
-        s.add(Division(code=TOWNSHIP, name="竞态镇", level="township", parent_code=COUNTY))
-        await s.flush()
-        s.add(Village(code=VILLAGE, name="竞态村", township_code=TOWNSHIP, county_code=COUNTY, status="weak"))
-        s.add(User(username="race_township", password_hash="x", display_name="乡镇干部", role="township_official",
-                   division_code=TOWNSHIP))
-    return eng
+async def county(race_county):  # type: ignore[no-untyped-def]
+    return await race_county("cunzhi_disclosure_race", county=COUNTY, township=TOWNSHIP,
+                             villages={VILLAGE: {"status": "weak"}},
+                             users=[("race_township", "township_official", TOWNSHIP, "乡镇干部")])
 
 
 @pytest.fixture(scope="module")
-async def race(own_db: AsyncEngine) -> AsyncIterator[tuple[list[httpx.AsyncClient], dict[str, str]]]:
-    from cunzhi.auth.models import User
-    from cunzhi.db import SESSION_SCOPES
-    from cunzhi.kit.security import create_access_token
-    from cunzhi.main import create_app
+def own_db(county) -> AsyncEngine:  # type: ignore[no-untyped-def]
+    return county.engine  # type: ignore[no-any-return]
 
-    maker = async_sessionmaker(own_db, expire_on_commit=False, autoflush=False)
 
-    async def real_session() -> AsyncIterator[AsyncSession]:
-        async with maker() as session, session.begin():
-            yield session
-
-    app = create_app()
-    for scope in SESSION_SCOPES:
-        app.dependency_overrides[scope] = real_session
-    app.state.engine_getter = lambda: own_db
-    async with maker() as s:
-        uid = (await s.execute(select(User.id).where(User.username == "race_township"))).scalar_one()
-    token, _ = create_access_token(f"user:{uid}")
-    clients = [httpx.AsyncClient(transport=httpx.ASGITransport(app=app, client=(f"10.9.3.{i}", 40000)),
-                                 base_url="http://testserver") for i in (1, 2)]
-    yield clients, {"Authorization": f"Bearer {token}"}
-    for c in clients:
-        await c.aclose()
+@pytest.fixture(scope="module")
+def race(county) -> tuple[list[httpx.AsyncClient], dict[str, str]]:  # type: ignore[no-untyped-def]
+    return county.clients(subnet="10.9.3"), county.headers("race_township")
 
 
 async def test_lock_and_an_item_at_the_same_instant(race, own_db: AsyncEngine) -> None:  # type: ignore[no-untyped-def]

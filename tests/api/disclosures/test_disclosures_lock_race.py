@@ -8,14 +8,14 @@ ever written into a locked month.
 Real commits are needed, so this runs on a database of its own (migrated to head, a minimal county)."""
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from datetime import date, datetime
 from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import select, text
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from cunzhi.kit import clock
 
@@ -25,57 +25,23 @@ Clients = tuple[httpx.AsyncClient, httpx.AsyncClient]
 
 
 @pytest.fixture(scope="module")
-async def own_db(own_database) -> AsyncEngine:  # type: ignore[no-untyped-def]
-    from cunzhi.auth.models import User
-    from cunzhi.divisions.models import Division
-    from cunzhi.villages.models import Village
-
-    eng: AsyncEngine = await own_database("cunzhi_disclosure_lock_race")
-    async with async_sessionmaker(eng, expire_on_commit=False)() as s, s.begin():
-        s.add(Division(code=COUNTY, name="竞态二县", level="county"))
-        await s.flush()
-        s.add(Division(code=TOWNSHIP, name="竞态二镇", level="township", parent_code=COUNTY))
-        await s.flush()
-        v = Village(code=VILLAGE, name="竞态二村", township_code=TOWNSHIP, county_code=COUNTY, status="weak")
-        s.add(v)
-        await s.flush()
-        s.add_all([
-            User(username="lr_township", password_hash="x", display_name="乡镇干部", role="township_official",
-                 division_code=TOWNSHIP),
-            User(username="lr_secretary", password_hash="x", display_name="村书记", role="village_committee",
-                 village_id=v.id),
-            User(username="lr_committee", password_hash="x", display_name="监委会", role="supervision_committee",
-                 village_id=v.id),
-        ])
-    return eng
+async def county(race_county):  # type: ignore[no-untyped-def]
+    return await race_county("cunzhi_disclosure_lock_race", county=COUNTY, township=TOWNSHIP,
+                             villages={VILLAGE: {"status": "weak"}}, names=("竞态二县", "竞态二镇", "竞态二村"),
+                             users=[("lr_township", "township_official", TOWNSHIP, "乡镇干部"),
+                                    ("lr_secretary", "village_committee", VILLAGE, "村书记"),
+                                    ("lr_committee", "supervision_committee", VILLAGE, "监委会")])
 
 
 @pytest.fixture(scope="module")
-async def race(own_db: AsyncEngine) -> AsyncIterator[tuple[Clients, dict[str, dict[str, str]]]]:
-    from cunzhi.auth.models import User
-    from cunzhi.db import SESSION_SCOPES
-    from cunzhi.kit.security import create_access_token
-    from cunzhi.main import create_app
+def own_db(county) -> AsyncEngine:  # type: ignore[no-untyped-def]
+    return county.engine  # type: ignore[no-any-return]
 
-    maker = async_sessionmaker(own_db, expire_on_commit=False, autoflush=False)
 
-    async def real_session() -> AsyncIterator[AsyncSession]:
-        async with maker() as session, session.begin():
-            yield session
-
-    app = create_app()
-    for scope in SESSION_SCOPES:
-        app.dependency_overrides[scope] = real_session
-    app.state.engine_getter = lambda: own_db
-    headers: dict[str, dict[str, str]] = {}
-    async with maker() as s:
-        for username, uid in (await s.execute(select(User.username, User.id))).all():
-            headers[username.removeprefix("lr_")] = {"Authorization": f"Bearer {create_access_token(f'user:{uid}')[0]}"}
-    clients = [httpx.AsyncClient(transport=httpx.ASGITransport(app=app, client=(f"10.9.4.{i}", 40000)),
-                                 base_url="http://testserver") for i in (1, 2)]
-    yield (clients[0], clients[1]), headers
-    for c in clients:
-        await c.aclose()
+@pytest.fixture(scope="module")
+def race(county) -> tuple[Clients, dict[str, dict[str, str]]]:  # type: ignore[no-untyped-def]
+    a, b = county.clients(subnet="10.9.4")
+    return (a, b), {name.removeprefix("lr_"): county.headers(name) for name in county.users}
 
 
 async def _round(c: httpx.AsyncClient, h: dict[str, str], year: int, month: int) -> int:

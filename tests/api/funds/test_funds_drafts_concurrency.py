@@ -6,13 +6,12 @@ Real commits are needed, so this runs on a database of its own (migrated to head
 holds the line's row lock until both edits wait for it, then lets them go together."""
 
 import asyncio
-from collections.abc import AsyncIterator
 from decimal import Decimal
 
 import httpx
 import pytest
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from cunzhi.kit.clock import local_today
 
@@ -21,54 +20,30 @@ VILLAGE = "239995100201"
 
 
 @pytest.fixture(scope="module")
-async def own_db(own_database) -> AsyncEngine:  # type: ignore[no-untyped-def]
-    eng = await own_database("cunzhi_draft_race")
-    async with eng.begin() as conn:
-        for sql in ("INSERT INTO divisions (code, name, level) VALUES ('239995000000', '竞态县', 'county')",
-                    "INSERT INTO divisions (code, name, level, parent_code)"
-                    " VALUES ('239995100000', '竞态镇', 'township', '239995000000')",
-                    "INSERT INTO villages (code, name, township_code, county_code, population, households,"
-                    " party_member_count, status, problem_categories, version) VALUES ('239995100201', '竞态村',"
-                    " '239995100000', '239995000000', 1, 1, 1, 'normal', '{}', 1)"):
-            await conn.execute(text(sql))
-        village = (await conn.execute(text("SELECT id FROM villages WHERE code = :c"), {"c": VILLAGE})).scalar_one()
-        await conn.execute(text("INSERT INTO users (username, password_hash, display_name, role, village_id, is_active)"
-                                " VALUES ('race_secretary', 'x', '村书记', 'village_committee', :v, true)"),
-                           {"v": village})
+async def county(race_county):  # type: ignore[no-untyped-def]
+    rc = await race_county("cunzhi_draft_race", county="239995000000", township="239995100000",
+                           villages={VILLAGE: {"population": 1, "households": 1, "party_member_count": 1}},
+                           users=[("race_secretary", "village_committee", VILLAGE, "村书记")])
+    async with rc.engine.begin() as conn:
         budget = (await conn.execute(text("INSERT INTO funds_budgets (village_id, year, status, note, version) "
                                           "VALUES (:v, :y, 'approved', '', 1) RETURNING id"),
-                                     {"v": village, "y": local_today().year})).scalar_one()
+                                     {"v": rc.villages[VILLAGE], "y": local_today().year})).scalar_one()
         for pos, purpose in enumerate(("道路", "办公")):
             await conn.execute(text(
                 "INSERT INTO funds_budget_lines (budget_id, village_id, position, category, purpose, planned, approved)"
-                " VALUES (:b, :v, :p, 'public_works', :u, 1000, 1000)"), {"b": budget, "v": village, "p": pos, "u": purpose})
-    return eng
+                " VALUES (:b, :v, :p, 'public_works', :u, 1000, 1000)"),
+                {"b": budget, "v": rc.villages[VILLAGE], "p": pos, "u": purpose})
+    return rc
 
 
 @pytest.fixture(scope="module")
-async def race(own_db: AsyncEngine) -> AsyncIterator[tuple[list[httpx.AsyncClient], dict[str, str]]]:
-    from cunzhi.db import SESSION_SCOPES
-    from cunzhi.kit.security import create_access_token
-    from cunzhi.main import create_app
+def own_db(county) -> AsyncEngine:  # type: ignore[no-untyped-def]
+    return county.engine  # type: ignore[no-any-return]
 
-    maker = async_sessionmaker(own_db, expire_on_commit=False, autoflush=False)
 
-    async def real_session() -> AsyncIterator[AsyncSession]:
-        async with maker() as session, session.begin():
-            yield session
-
-    app = create_app()
-    for scope in SESSION_SCOPES:
-        app.dependency_overrides[scope] = real_session
-    app.state.engine_getter = lambda: own_db
-    async with own_db.connect() as conn:
-        uid = (await conn.execute(text("SELECT id FROM users WHERE username = 'race_secretary'"))).scalar_one()
-    token, _ = create_access_token(f"user:{uid}")
-    clients = [httpx.AsyncClient(transport=httpx.ASGITransport(app=app, client=(f"10.9.3.{i}", 40000)),
-                                 base_url="http://testserver") for i in (1, 2)]
-    yield clients, {"Authorization": f"Bearer {token}"}
-    for c in clients:
-        await c.aclose()
+@pytest.fixture(scope="module")
+def race(county) -> tuple[list[httpx.AsyncClient], dict[str, str]]:  # type: ignore[no-untyped-def]
+    return county.clients(subnet="10.9.3"), county.headers("race_secretary")
 
 
 async def _lines(eng: AsyncEngine) -> list[tuple[int, Decimal]]:

@@ -3,34 +3,27 @@ unchanged. Real commits are needed, so this runs on a database of its own (migra
 minimal county). The test holds the first item's key lock until both requests wait for it."""
 
 import asyncio
-from collections.abc import AsyncIterator
 from datetime import timedelta
+from typing import Any
 
 import httpx
 import pytest
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from cunzhi.kit import clock
 
 COUNTY, TOWNSHIP, VILLAGE = "239995000000", "239995100000", "239995100201"
 
 
-
 @pytest.fixture(scope="module")
-async def own_db(own_database) -> AsyncIterator[tuple[AsyncEngine, int, int]]:  # type: ignore[no-untyped-def]
+async def own_db(race_county) -> tuple[Any, int, int]:  # type: ignore[no-untyped-def]
     from cunzhi.auth.models import ApiClient
-    from cunzhi.divisions.models import Division
     from cunzhi.tasks.models import TaskItem, TaskUnit
-    from cunzhi.villages.models import Village
 
-    eng = await own_database("cunzhi_bulk_race", pool_size=8)
-    async with async_sessionmaker(eng, expire_on_commit=False)() as s, s.begin():
-        s.add(Division(code=COUNTY, name="并发县", level="county"))
-        await s.flush()
-        s.add(Division(code=TOWNSHIP, name="并发镇", level="township", parent_code=COUNTY))
-        await s.flush()
-        s.add(Village(code=VILLAGE, name="并发村", township_code=TOWNSHIP, county_code=COUNTY, status="weak"))
+    rc = await race_county("cunzhi_bulk_race", county=COUNTY, township=TOWNSHIP, villages={VILLAGE: {"status": "weak"}},
+                           names=("并发县", "并发镇", "并发村"), pool_size=8)
+    async with rc.maker() as s, s.begin():
         s.add(TaskUnit(county_code=COUNTY, code="km", name="公里"))
         item = TaskItem(county_code=COUNTY, category="construction", code="road", name="改路")
         s.add(item)
@@ -38,33 +31,16 @@ async def own_db(own_database) -> AsyncIterator[tuple[AsyncEngine, int, int]]:  
                            is_active=True, scopes=["villages:write", "cadres:write", "tasks:write"])
         s.add(client)
         await s.flush()
-        ids = (client.id, item.id)
-    yield eng, *ids
+        return rc, client.id, item.id
 
 
 @pytest.fixture(scope="module")
-async def race(own_db) -> AsyncIterator[tuple[list[httpx.AsyncClient], dict[str, str]]]:  # type: ignore[no-untyped-def]
-    from cunzhi.db import SESSION_SCOPES
+def race(own_db) -> tuple[list[httpx.AsyncClient], dict[str, str]]:  # type: ignore[no-untyped-def]
     from cunzhi.kit.security import create_access_token
-    from cunzhi.main import create_app
 
-    eng, client_id, _ = own_db
-    maker = async_sessionmaker(eng, expire_on_commit=False, autoflush=False)
-
-    async def real_session() -> AsyncIterator[AsyncSession]:
-        async with maker() as session, session.begin():
-            yield session
-
-    app = create_app()
-    for scope in SESSION_SCOPES:
-        app.dependency_overrides[scope] = real_session
-    app.state.engine_getter = lambda: eng
+    rc, client_id, _ = own_db
     token, _ = create_access_token(f"client:{client_id}", extra={"role": "api_client", "sv": 1})
-    clients = [httpx.AsyncClient(transport=httpx.ASGITransport(app=app, client=(f"10.9.3.{i}", 40000)),
-                                 base_url="http://testserver") for i in (1, 2)]
-    yield clients, {"Authorization": f"Bearer {token}"}
-    for c in clients:
-        await c.aclose()
+    return rc.clients(subnet="10.9.3"), {"Authorization": f"Bearer {token}"}
 
 
 async def _together(eng: AsyncEngine, lock_key: str, a: httpx.AsyncClient, b: httpx.AsyncClient, path: str,
@@ -91,7 +67,8 @@ def _outcomes(r: httpx.Response) -> list[str]:
 
 async def test_two_identical_bulk_upserts_at_once(race, own_db) -> None:  # type: ignore[no-untyped-def]
     (a, b), h = race
-    eng, _, item_id = own_db
+    rc, _, item_id = own_db
+    eng = rc.engine
     villages = {"items": [{"code": "239995100301", "name": "甲村"}, {"code": "239995100302", "name": "乙村"},
                           {"code": VILLAGE, "name": "并发村", "population": 900}]}
     first, second = await _together(eng, "bulk:village:239995100301", a, b, "/api/v1/villages/bulk", villages, h)

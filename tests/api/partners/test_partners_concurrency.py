@@ -7,12 +7,11 @@ wait there, then released together.
 """
 
 import asyncio
-from collections.abc import AsyncIterator
 
 import httpx
 import pytest
 from sqlalchemy import func, select, text
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
 COUNTY, TOWNSHIP = "239998000000", "239998100000"
 VILLAGES = {
@@ -23,56 +22,27 @@ VILLAGES = {
 UNITS = {"PU-R1": ["economic"], "PU-R2": ["political_legal"], "PU-R3": ["party_mass"], "PU-R4": ["technical"]}
 
 
-
 @pytest.fixture(scope="module")
-async def own_db(own_database) -> AsyncIterator[AsyncEngine]:  # type: ignore[no-untyped-def]
-    from cunzhi.auth.models import User
-    from cunzhi.divisions.models import Division
+async def county(race_county):  # type: ignore[no-untyped-def]
     from cunzhi.partners.models import PartnerUnit
-    from cunzhi.villages.models import Village
 
-    eng = await own_database("cunzhi_pair_race", pool_size=6)
-    async with async_sessionmaker(eng, expire_on_commit=False)() as s, s.begin():
-        s.add(Division(code=COUNTY, name="竞态县", level="county"))
-        await s.flush()
-        s.add(Division(code=TOWNSHIP, name="竞态镇", level="township", parent_code=COUNTY))
-        await s.flush()
-        for i, (code, cats) in enumerate(VILLAGES.items()):
-            s.add(Village(code=code, name=f"竞态{i}村", township_code=TOWNSHIP, county_code=COUNTY,
-                          status="weak", problem_categories=cats))
+    rc = await race_county("cunzhi_pair_race", county=COUNTY, township=TOWNSHIP,
+                           villages={code: {"status": "weak", "problem_categories": cats} for code, cats in VILLAGES.items()},
+                           users=[("race_admin", "county_admin", COUNTY, "县管理员")])
+    async with rc.maker() as s, s.begin():
         for code, strengths in UNITS.items():
             s.add(PartnerUnit(code=code, name=f"单位{code}", county_code=COUNTY, strengths=strengths))
-        s.add(User(username="race_admin", password_hash="x", display_name="县管理员", role="county_admin",
-                   division_code=COUNTY))
-    yield eng
+    return rc
 
 
 @pytest.fixture(scope="module")
-async def race(own_db: AsyncEngine) -> AsyncIterator[tuple[list[httpx.AsyncClient], dict[str, str]]]:
-    from cunzhi.auth.models import User
-    from cunzhi.db import SESSION_SCOPES
-    from cunzhi.kit.security import create_access_token
-    from cunzhi.main import create_app
+def own_db(county) -> AsyncEngine:  # type: ignore[no-untyped-def]
+    return county.engine  # type: ignore[no-any-return]
 
-    maker = async_sessionmaker(own_db, expire_on_commit=False, autoflush=False)
 
-    async def real_session() -> AsyncIterator[AsyncSession]:
-        async with maker() as session, session.begin():
-            yield session
-
-    app = create_app()
-    for scope in SESSION_SCOPES:
-        app.dependency_overrides[scope] = real_session
-    app.state.engine_getter = lambda: own_db
-    async with maker() as s:
-        uid = (await s.execute(select(User.id).where(User.username == "race_admin"))).scalar_one()
-    token, _ = create_access_token(f"user:{uid}")
-    headers = {"Authorization": f"Bearer {token}"}
-    clients = [httpx.AsyncClient(transport=httpx.ASGITransport(app=app, client=(f"10.9.0.{i}", 40000)),
-                                 base_url="http://testserver") for i in (1, 2)]
-    yield clients, headers
-    for c in clients:
-        await c.aclose()
+@pytest.fixture(scope="module")
+def race(county) -> tuple[list[httpx.AsyncClient], dict[str, str]]:  # type: ignore[no-untyped-def]
+    return county.clients(subnet="10.9.0"), county.headers("race_admin")
 
 
 async def together(eng: AsyncEngine, *requests):  # type: ignore[no-untyped-def]

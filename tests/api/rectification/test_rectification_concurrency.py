@@ -7,12 +7,12 @@ the round's row lock until both are waiting there, then released together.
 """
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 
 import httpx
 import pytest
 from sqlalchemy import func, select, text
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 COUNTY, TOWNSHIP = "239999000000", "239999100000"
 VILLAGES = ["239999100201", "239999100202", "239999100203"]
@@ -20,32 +20,10 @@ VILLAGES = ["239999100201", "239999100202", "239999100203"]
 
 
 @pytest.fixture(scope="module")
-async def own_db(own_database) -> AsyncIterator[tuple[AsyncEngine, str]]:  # type: ignore[no-untyped-def]
-    from cunzhi.auth.models import User
-    from cunzhi.divisions.models import Division
-    from cunzhi.villages.models import Village
-
-    eng = await own_database("cunzhi_rect_race", pool_size=5)
-    async with async_sessionmaker(eng, expire_on_commit=False)() as s, s.begin():
-        s.add(Division(code=COUNTY, name="竞态县", level="county"))
-        await s.flush()
-        s.add(Division(code=TOWNSHIP, name="竞态镇", level="township", parent_code=COUNTY))
-        await s.flush()
-        for i, code in enumerate(VILLAGES):
-            s.add(Village(code=code, name=f"竞态{i}村", township_code=TOWNSHIP, county_code=COUNTY))
-        s.add(
-            User(username="race_admin", password_hash="x", display_name="县管理员", role="county_admin", division_code=COUNTY)
-        )
-        s.add(
-            User(
-                username="race_township",
-                password_hash="x",
-                display_name="镇干部",
-                role="township_official",
-                division_code=TOWNSHIP,
-            )
-        )
-    yield eng, eng.url.render_as_string(hide_password=False)
+async def rect_county(race_county):  # type: ignore[no-untyped-def]
+    return await race_county("cunzhi_rect_race", county=COUNTY, township=TOWNSHIP, villages=VILLAGES, pool_size=5,
+                             users=[("race_admin", "county_admin", COUNTY, "县管理员"),
+                                    ("race_township", "township_official", TOWNSHIP, "镇干部")])
 
 
 async def _race(eng: AsyncEngine, rid: int, *requests: Callable[[], Awaitable[httpx.Response]]) -> list[httpx.Response]:
@@ -74,56 +52,37 @@ async def _race(eng: AsyncEngine, rid: int, *requests: Callable[[], Awaitable[ht
         return list(await asyncio.gather(*tasks))
 
 
-async def test_two_corrections_with_the_same_etag_one_wins(own_db: tuple[AsyncEngine, str]) -> None:
-    from cunzhi.auth.models import User
-    from cunzhi.db import SESSION_SCOPES
+async def test_two_corrections_with_the_same_etag_one_wins(rect_county) -> None:  # type: ignore[no-untyped-def]
     from cunzhi.kit.audit import AuditEvent
-    from cunzhi.kit.security import create_access_token
-    from cunzhi.main import create_app
     from cunzhi.rectification.models import ScoreSheet
     from cunzhi.villages.models import Village
 
-    eng, _ = own_db
-    maker = async_sessionmaker(eng, expire_on_commit=False, autoflush=False)
-
-    async def real_session() -> AsyncIterator[AsyncSession]:
-        async with maker() as session, session.begin():
-            yield session
-
-    app = create_app()
-    for scope in SESSION_SCOPES:
-        app.dependency_overrides[scope] = real_session
-    app.state.engine_getter = lambda: eng
-    async with maker() as s:
-        ids = dict((await s.execute(select(User.username, User.id))).all())
-    county, township = (
-        {"Authorization": "Bearer " + create_access_token(f"user:{ids[name]}")[0]} for name in ("race_admin", "race_township")
+    eng, maker = rect_county.engine, rect_county.maker
+    (client,) = rect_county.clients(1, subnet="10.9.5")
+    county, township = rect_county.headers("race_admin"), rect_county.headers("race_township")
+    r = await client.post("/api/v1/screening-rounds", json={"title": "竞态更正"}, headers=county)
+    assert r.status_code == 201, r.text
+    rid = r.json()["id"]
+    crit = [c["code"] for c in r.json()["criteria"]]
+    village = VILLAGES[0]
+    r = await client.post(
+        f"/api/v1/screening-rounds/{rid}/scores",
+        json={"sheets": [{"village_code": village, "scores": dict.fromkeys(crit, 1)}]},
+        headers=township,
     )
-
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
-        r = await client.post("/api/v1/screening-rounds", json={"title": "竞态更正"}, headers=county)
-        assert r.status_code == 201, r.text
-        rid = r.json()["id"]
-        crit = [c["code"] for c in r.json()["criteria"]]
-        village = VILLAGES[0]
-        r = await client.post(
-            f"/api/v1/screening-rounds/{rid}/scores",
-            json={"sheets": [{"village_code": village, "scores": dict.fromkeys(crit, 1)}]},
-            headers=township,
-        )
-        assert r.status_code == 201, r.text
-        url = f"/api/v1/screening-rounds/{rid}/scores/{village}"
-        etag = (await client.get(url, headers=township)).headers["etag"]
-        assert etag == 'W/"1"'
-        bodies = [{"scores": dict.fromkeys(crit, 4)}, {"scores": dict.fromkeys(crit, 6)}]
-        responses = await _race(
-            eng,
-            rid,
-            *[
-                (lambda b=b: client.put(url, json=b, headers={**township, "If-Match": etag}))  # type: ignore[misc]
-                for b in bodies
-            ],
-        )
+    assert r.status_code == 201, r.text
+    url = f"/api/v1/screening-rounds/{rid}/scores/{village}"
+    etag = (await client.get(url, headers=township)).headers["etag"]
+    assert etag == 'W/"1"'
+    bodies = [{"scores": dict.fromkeys(crit, 4)}, {"scores": dict.fromkeys(crit, 6)}]
+    responses = await _race(
+        eng,
+        rid,
+        *[
+            (lambda b=b: client.put(url, json=b, headers={**township, "If-Match": etag}))  # type: ignore[misc]
+            for b in bodies
+        ],
+    )
 
     codes = sorted(r.status_code for r in responses)
     assert codes == [200, 412], [r.text for r in responses]
@@ -154,45 +113,27 @@ async def test_two_corrections_with_the_same_etag_one_wins(own_db: tuple[AsyncEn
         assert corrections == 1
 
 
-async def test_two_confirmations_at_once_one_wins(own_db: tuple[AsyncEngine, str]) -> None:
-    from cunzhi.auth.models import User
-    from cunzhi.db import SESSION_SCOPES
+async def test_two_confirmations_at_once_one_wins(rect_county) -> None:  # type: ignore[no-untyped-def]
     from cunzhi.kit.audit import AuditEvent
-    from cunzhi.kit.security import create_access_token
-    from cunzhi.main import create_app
     from cunzhi.rectification.models import Case, Round
     from cunzhi.villages.models import Village
 
-    eng, _ = own_db
-    maker = async_sessionmaker(eng, expire_on_commit=False, autoflush=False)
+    eng, maker = rect_county.engine, rect_county.maker
+    (client,) = rect_county.clients(1, subnet="10.9.6")
+    h = rect_county.headers("race_admin")
+    r = await client.post("/api/v1/screening-rounds", json={"title": "竞态排查"}, headers=h)
+    assert r.status_code == 201, r.text
+    rid = r.json()["id"]
+    crit = [c["code"] for c in r.json()["criteria"]]
+    sheets = [{"village_code": v, "scores": {c: 9 if v != VILLAGES[2] else 1 for c in crit}} for v in VILLAGES]
+    r = await client.post(f"/api/v1/screening-rounds/{rid}/scores", json={"sheets": sheets}, headers=h)
+    assert r.status_code == 201, r.text
+    r = await client.post(f"/api/v1/screening-rounds/{rid}/townships/{TOWNSHIP}/proposal", headers=h)
+    assert r.status_code == 200 and r.json()["status"] == "proposed"
 
-    async def real_session() -> AsyncIterator[AsyncSession]:
-        async with maker() as session, session.begin():
-            yield session
-
-    app = create_app()
-    for scope in SESSION_SCOPES:
-        app.dependency_overrides[scope] = real_session
-    app.state.engine_getter = lambda: eng
-    async with maker() as s:
-        uid = (await s.execute(select(User.id).where(User.username == "race_admin"))).scalar_one()
-    h = {"Authorization": f"Bearer {create_access_token(f'user:{uid}')[0]}"}
-
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
-        r = await client.post("/api/v1/screening-rounds", json={"title": "竞态排查"}, headers=h)
-        assert r.status_code == 201, r.text
-        rid = r.json()["id"]
-        crit = [c["code"] for c in r.json()["criteria"]]
-        sheets = [{"village_code": v, "scores": {c: 9 if v != VILLAGES[2] else 1 for c in crit}} for v in VILLAGES]
-        r = await client.post(f"/api/v1/screening-rounds/{rid}/scores", json={"sheets": sheets}, headers=h)
-        assert r.status_code == 201, r.text
-        r = await client.post(f"/api/v1/screening-rounds/{rid}/townships/{TOWNSHIP}/proposal", headers=h)
-        assert r.status_code == 200 and r.json()["status"] == "proposed"
-
-        # Hold the round's row so both confirmations queue up behind it.
-        confirm = f"/api/v1/screening-rounds/{rid}/confirm"
-        responses = await _race(eng, rid, *[lambda: client.post(confirm, headers=h)] * 2)
+    # Hold the round's row so both confirmations queue up behind it.
+    confirm = f"/api/v1/screening-rounds/{rid}/confirm"
+    responses = await _race(eng, rid, *[lambda: client.post(confirm, headers=h)] * 2)
 
     codes = sorted(r.status_code for r in responses)
     assert codes == [200, 409], [r.text for r in responses]

@@ -64,4 +64,38 @@ describe('the promotions and oversights report', () => {
     expect(posted).toEqual([{ state: 'following_up', version: 1, note: '已约谈村支书' }])
     wrapper.unmount()
   }, 60_000)
+
+  it('writes a finding\'s times in the interface language and the county\'s zone', async () => {
+    setLocale('en')
+    mergeDomainModules({ desk })
+    const followed = {
+      ...finding, state: 'following_up', state_by: '李镇长', state_at: '2026-12-02T16:30:05Z', allowed_actions: [],
+      history: [{ at: '2026-12-02T16:30:05Z', by: '李镇长', from_state: 'open', to_state: 'following_up', note: null }],
+    }
+    vi.stubGlobal('fetch', async (input: Request) => {
+      const url = new URL(input.url)
+      const json = (b: unknown) => new Response(JSON.stringify(b), { headers: { 'Content-Type': 'application/json' } })
+      if (url.pathname === '/api/v1/cadres/reports/fieldwork') {
+        return json({ month: '2026-12', first_day: '2026-12-01', last_day: '2026-12-31', township_code: null, rows: [], totals: figures })
+      }
+      if (url.pathname === '/api/v1/cadres/findings') return json({ month: '2026-12', township_code: null, items: [followed] })
+      return new Response('{}', { status: 404 })
+    })
+    const router = createRouter({ history: createMemoryHistory(), routes: [{ path: '/', component: { template: '<div />' } }] })
+    const { default: Page } = await import('./desktop/FieldworkReport.vue')
+    const wrapper = mount(Page, { global: { plugins: [createPinia(), router, i18n] }, attachTo: document.body })
+    try {
+      await flushPromises()
+      await new Promise((r) => setTimeout(r, 20))
+      const table = wrapper.find('[data-test="findings-table"]')
+      // 16:30 UTC is past midnight in the county: the next day, 00:30, never "24:30" nor the browser's zone.
+      expect(table.text()).toContain('李镇长 12/3/2026, 00:30:05')
+      await table.find('.el-table__expand-icon').trigger('click')
+      await flushPromises()
+      expect(wrapper.find('.history').text()).toContain('12/3/2026, 00:30:05 李镇长')
+    } finally {
+      wrapper.unmount()
+      setLocale('zh-CN')
+    }
+  }, 60_000)
 })

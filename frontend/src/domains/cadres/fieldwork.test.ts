@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { addMonths, clientTime, monthDays, shanghaiDay, shanghaiMonth, shanghaiTime, weekday } from './time'
+import { addMonths, clientTime, countyDateTime, monthDays, shanghaiDay, shanghaiMonth, shanghaiTime, weekday } from './time'
 import { failureOf, fixOf, GeoError, locate } from './geo'
 import { attempts, fitWithin, fromDataUrl, toDataUrl } from './photo'
 import { addPending, flushPending, readPending, removePending } from './pending'
@@ -12,6 +12,12 @@ describe('days in Asia/Shanghai', () => {
     expect(shanghaiDay('2026-12-31T16:30:00Z')).toBe('2027-01-01')
     expect(shanghaiTime('2026-05-01T00:05:00Z')).toBe('08:05')
     expect(shanghaiMonth('2026-04-30T16:00:00Z')).toBe('2026-05')
+  })
+
+  it("writes a moment as the county's date and time in the interface language", () => {
+    expect(countyDateTime('2026-12-02T16:30:05Z', 'zh-CN')).toBe('2026/12/3 00:30:05')
+    expect(countyDateTime('2026-12-02T16:30:05Z', 'en')).toBe('12/3/2026, 00:30:05')
+    expect(countyDateTime('2026-12-03T08:30:05+08:00', 'en')).toBe('12/3/2026, 08:30:05')
   })
 
   it('sends the phone time with its offset', () => {

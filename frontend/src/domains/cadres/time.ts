@@ -21,6 +21,15 @@ export function shanghaiMonth(at: Date | string | number): string {
   return shanghaiDay(at).slice(0, 7)
 }
 
+/** The county's time zone: the server keeps its days in it (CUNZHI_TIMEZONE, Asia/Shanghai by default). */
+export const COUNTY_TIME_ZONE = 'Asia/Shanghai'
+
+/** A moment as the county's date and 24-hour time, written the way the interface's language writes
+ * them (`hourCycle`, not `hour12: false`, which writes midnight as 24:… in English). */
+export function countyDateTime(at: Date | string | number, locale: string): string {
+  return new Date(at).toLocaleString(locale, { timeZone: COUNTY_TIME_ZONE, hourCycle: 'h23' })
+}
+
 /** The phone's time for the server: an ISO string with its offset (UTC), so it is never ambiguous. */
 export function clientTime(at: Date = new Date()): string {
   return at.toISOString()
