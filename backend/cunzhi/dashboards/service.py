@@ -605,45 +605,66 @@ async def disclosures(reader: Reader, p: Principal, township: str | None, per: P
 # ---- discipline cases per year ------------------------------------------------------------------
 
 
+def _same_day(day: date, year: int) -> date:
+    """`day`'s month and day in `year` (29 February becomes the 28th in a common year)."""
+    try:
+        return day.replace(year=year)
+    except ValueError:
+        return day.replace(year=year, day=28)
+
+
 async def discipline(reader: Reader, p: Principal, township: str | None, per: Period) -> dict[str, Any]:
     """Discipline cases filed per year (the chosen month's year and the 4 before, each with its change
-    on the year before), and that year's by violation and outcome. Counts only: names stay in the register."""
+    on the year before), and the year so far by violation and outcome. Counts only: names stay in the
+    register. The chosen year counts from 1 January to the month's end (today within the current
+    month) and its change compares the same days of the year before; the earlier years are whole."""
     require(p, CASES, CaseAction.read, what="read the discipline-case register")
     # One year more than is shown, so the first year shown has its change on the year before too.
     first_year = per.year - DISCIPLINE_YEARS + 1
-    values: dict[str, Any] = {"from_year": first_year - 1, "to_year": per.year}
+    asof = per.asof
+    values: dict[str, Any] = {"from_day": date(first_year - 1, 1, 1), "asof": asof,
+                              "before_from": date(per.year - 1, 1, 1), "before_to": _same_day(asof, per.year - 1),
+                              "year_from": date(per.year, 1, 1)}
     if township:
         values["township_code"] = township
-    year_of = cast(func.extract("year", DisciplineCase.filed_on), Integer)
+    filed = DisciplineCase.filed_on
+    year_of = cast(func.extract("year", filed), Integer)
 
-    def scoped(*cols: Any) -> Any:
-        return (select(*cols).select_from(DisciplineCase).join(Village, Village.id == DisciplineCase.village_id)
-                .where(*_where(p, bool(township))))
+    def day(name: str) -> Any:
+        return bindparam(name, type_=Date)
 
-    def by_year() -> Any:
-        return (scoped(year_of.label("year"), func.count().label("cases"))
-                .where(year_of >= bindparam("from_year", type_=Integer), year_of <= bindparam("to_year", type_=Integer))
-                .group_by(year_of).order_by(year_of))
+    def build() -> Any:
+        # One pass over the scope's cases of the six years: per year (the chosen one up to `asof`),
+        # the year before's same days, and the year so far by violation and by outcome (grouping sets).
+        so_far = filed >= day("year_from")
+        return (select(year_of.label("year"), DisciplineCase.violation, DisciplineCase.outcome,
+                       func.count().label("cases"), func.count().filter(so_far).label("so_far"),
+                       func.count().filter(filed >= day("before_from"), filed <= day("before_to")).label("before"),
+                       func.grouping(year_of, DisciplineCase.violation, DisciplineCase.outcome).label("g"))
+                .select_from(DisciplineCase).join(Village, Village.id == DisciplineCase.village_id)
+                .where(*_where(p, bool(township)), filed >= day("from_day"), filed <= day("asof"))
+                .group_by(func.grouping_sets(year_of, DisciplineCase.violation, DisciplineCase.outcome)))
 
-    def by(col: Any) -> Callable[[], Any]:
-        return lambda: (scoped(col, func.count().label("cases"))
-                        .where(year_of == bindparam("to_year", type_=Integer)).group_by(col).order_by(col))
-
-    year_rows = {r["year"]: r["cases"] for r in await _fetch(reader, _key("disc_years", p, township), by_year, values)}
-    one_year = {"to_year": per.year, **({"township_code": township} if township else {})}
-    violations = await _fetch(reader, _key("disc_violation", p, township), by(DisciplineCase.violation), one_year)
-    outcomes = await _fetch(reader, _key("disc_outcome", p, township), by(DisciplineCase.outcome), one_year)
+    rows = await _fetch(reader, _key("discipline", p, township), build, values)
+    # grouping(year, violation, outcome): 3 = by year, 5 = by violation, 6 = by outcome (bits set
+    # for the columns not grouped). The violation and outcome sets only count the year so far.
+    year_rows = {r["year"]: int(r["cases"]) for r in rows if r["g"] == 3}
+    before = sum(int(r["before"]) for r in rows if r["g"] == 3)
+    violations = sorted((r for r in rows if r["g"] == 5 and r["so_far"]), key=lambda r: r["violation"])
+    outcomes = sorted((r for r in rows if r["g"] == 6 and r["so_far"]), key=lambda r: r["outcome"])
     years = []
     for y in range(first_year, per.year + 1):
-        n = int(year_rows.get(y, 0))
-        years.append({"year": y, "cases": n, "change": n - int(year_rows.get(y - 1, 0)),
+        n = year_rows.get(y, 0)
+        years.append({"year": y, "cases": n, "change": n - (before if y == per.year else year_rows.get(y - 1, 0)),
                       "drill": _link("/discipline/cases", year=y, township_code=township)})
     return {
         "month": per.month, "year": per.year, "township_code": township, "by_year": years,
-        "cases": int(year_rows.get(per.year, 0)),
-        "by_violation": [{**_d(r), "drill": _link("/discipline/cases", year=per.year, township_code=township,
-                                                  violation=r["violation"])} for r in violations],
-        "by_outcome": [{**_d(r), "drill": _link("/discipline/cases", year=per.year, township_code=township)}
+        "cases": year_rows.get(per.year, 0),
+        "by_violation": [{"violation": r["violation"], "cases": r["so_far"],
+                          "drill": _link("/discipline/cases", year=per.year, township_code=township,
+                                         violation=r["violation"])} for r in violations],
+        "by_outcome": [{"outcome": r["outcome"], "cases": r["so_far"],
+                        "drill": _link("/discipline/cases", year=per.year, township_code=township)}
                        for r in outcomes],
         "drill": {"cases": _link("/discipline/cases", year=per.year, township_code=township)},
     }
