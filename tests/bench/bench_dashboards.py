@@ -52,7 +52,7 @@ async def load_more(scale: float) -> dict[str, Any]:
 
     Triggers (the ledger's balance, append-only guards) and foreign-key checks are skipped for the
     load (session_replication_role = replica); the accounts' balances are then set to their ledger
-    sums in one statement and cadre_presence_months and task_village_summaries are rebuilt, so the
+    sums in one statement and cadre_presence_months, task_village_summaries and the claims' status_since are rebuilt, so the
     data is what the triggers would have kept."""
     import asyncpg
 
@@ -194,6 +194,7 @@ async def load_more(scale: float) -> dict[str, Any]:
         # fill them as they would have.
         await conn.execute("SELECT cadre_presence_months_rebuild()")
         await conn.execute("SELECT task_village_summaries_rebuild()")
+        await conn.execute("SELECT funds_claims_status_since_rebuild()")
         await conn.execute("ANALYZE")
         province_user = await conn.fetchval(
             "INSERT INTO users (username, password_hash, display_name, role, division_code, is_active) "
