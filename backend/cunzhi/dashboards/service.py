@@ -163,13 +163,13 @@ async def _fetch(reader: Reader, key: tuple[object, ...], build: Callable[[], An
 async def _fetch_sets(reader: Reader, key: tuple[object, ...], builds: Mapping[str, Callable[[], Any]],
                       values: Mapping[str, Any]) -> dict[str, list[dict[str, Any]]]:
     """Several row sets of one panel in one statement (one round trip): each set's rows as a JSON
-    array built by PostgreSQL, in the set's own order. For sets of codes, counts and text: a JSON
-    number comes back as a Python number, so money and timestamps stay in `_fetch`'s rows."""
+    array built by PostgreSQL, in the set's own order. A JSON
+    number with a fraction comes back as a Decimal (money is never a float), a timestamp as its ISO text."""
 
     def build() -> Any:
         cols = []
         for name, make in builds.items():
-            sub = make().subquery(name)
+            sub = make().subquery(f"{name}_set")  # an alias no column of the set is named after
             # as text: a session's connection decodes json itself, the read pool's does not
             agg = cast(func.coalesce(func.json_agg(sub.table_valued()), literal_column("'[]'::json")), Text)
             cols.append(select(agg).select_from(sub).scalar_subquery().label(name))
@@ -542,9 +542,10 @@ async def funds(reader: Reader, p: Principal, township: str | None, per: Period)
                        func.min(w.c.since).label("oldest_since"))
                 .group_by(w.c.step).order_by(w.c.step))
 
-    line_rows = await _fetch(reader, _key("funds_lines", p, township), lines, values)
-    wait_rows = await _fetch(reader, _key("funds_waits", p, township), waits, values)
-    by_step = {r["step"]: r for r in wait_rows}
+    sets = await _fetch_sets(reader, _key("funds", p, township), {"lines": lines, "waits": waits}, values)
+    line_rows = sets["lines"]
+    by_step = {r["step"]: {**r, "oldest_since": datetime.fromisoformat(r["oldest_since"])}
+               for r in sets["waits"]}
     steps = []
     for name, (status, needs) in WAITING_STEPS.items():
         r = by_step.get(name)
@@ -557,7 +558,7 @@ async def funds(reader: Reader, p: Principal, township: str | None, per: Period)
         })
     return {
         "month": per.month, "year": per.year, "township_code": township, "wait_days": wait_days,
-        "by_category": [{**_d(r), "drill": _link("/funds/budgets", year=per.year)} for r in line_rows],
+        "by_category": [{**r, "drill": _link("/funds/budgets", year=per.year)} for r in line_rows],
         "claims_waiting": steps,
     }
 
