@@ -14,8 +14,8 @@ sequentially over HTTP, for a county official and for a province-wide account: m
 `--requests` requests after a warm-up. In this process the same panel runs against a bare asyncpg
 connection: the statements the API sends (compiled once by kit.prepared), without HTTP, auth,
 the pool or JSON, timed the same way. Prints both and the ratio (targets: county p95 < 50 ms and
-<= 1.5x the bare query; province p95 < 500 ms). The database is dropped at the end. `--quick` is a
-smoke run on a small province.
+<= 1.5x the bare query; province p95 < 500 ms). The database is dropped at the end unless `--keep`
+(then `--db NAME` times again against it without loading). `--quick` is a smoke run on a small province.
 """
 
 from __future__ import annotations
@@ -52,7 +52,7 @@ async def load_more(scale: float) -> dict[str, Any]:
 
     Triggers (the ledger's balance, append-only guards) and foreign-key checks are skipped for the
     load (session_replication_role = replica); the accounts' balances are then set to their ledger
-    sums in one statement and cadre_presence_months and task_village_summaries are rebuilt, so the
+    sums in one statement and cadre_presence_months, task_village_summaries and the claims' status_since are rebuilt, so the
     data is what the triggers would have kept."""
     import asyncpg
 
@@ -194,6 +194,7 @@ async def load_more(scale: float) -> dict[str, Any]:
         # fill them as they would have.
         await conn.execute("SELECT cadre_presence_months_rebuild()")
         await conn.execute("SELECT task_village_summaries_rebuild()")
+        await conn.execute("SELECT funds_claims_status_since_rebuild()")
         await conn.execute("ANALYZE")
         province_user = await conn.fetchval(
             "INSERT INTO users (username, password_hash, display_name, role, division_code, is_active) "
@@ -279,17 +280,34 @@ def run(args: argparse.Namespace) -> None:
         finally:
             await conn.close()
 
-    asyncio.run(admin(f'CREATE DATABASE "{rp.DB}"'))
+    async def users() -> tuple[str, int, int]:
+        conn = await asyncpg.connect(rp._plain(rp._url(rp.DB)))
+        try:
+            county_row = await conn.fetchrow("SELECT id, division_code FROM users WHERE username = 'bench'")
+            province = await conn.fetchval("SELECT id FROM users WHERE username = 'bench-province'")
+            return county_row["division_code"], int(county_row["id"]), int(province)
+        finally:
+            await conn.close()
+
+    if args.db:
+        rp.DB = args.db
     tmp = Path(tempfile.mkdtemp(prefix="cunzhi-bench-dash-"))
     api = None
     try:
-        run_migrations(normalise_url(rp._url(rp.DB)))
-        t0 = time.perf_counter()
-        county, _one, county_user = asyncio.run(rp.load(args.counties, args.per_county))
-        counts = asyncio.run(load_more(args.scale))
-        print(f"loaded {args.counties * args.per_county} villages in {args.counties} counties and "
-              f"{ {k: v for k, v in counts.items() if k != 'province_user'} } in {time.perf_counter() - t0:.1f} s",
-              flush=True)
+        if args.db:  # a province loaded by an earlier --keep run
+            county, county_user, province_user = asyncio.run(users())
+            counts = {"province_user": province_user}
+        else:
+            asyncio.run(admin(f'CREATE DATABASE "{rp.DB}"'))
+            run_migrations(normalise_url(rp._url(rp.DB)))
+            t0 = time.perf_counter()
+            county, _one, county_user = asyncio.run(rp.load(args.counties, args.per_county))
+            counts = asyncio.run(load_more(args.scale))
+            print(f"loaded {args.counties * args.per_county} villages in {args.counties} counties and "
+                  f"{ {k: v for k, v in counts.items() if k != 'province_user'} } in {time.perf_counter() - t0:.1f} s",
+                  flush=True)
+            if args.keep:
+                print(f"kept database {rp.DB} (run again with --db {rp.DB}; drop it when done)", flush=True)
         env = {**os.environ, "DATABASE_URL": rp._url(rp.DB), "CUNZHI_STATIC_DIR": "", "CUNZHI_SECRET_KEY": rp.SECRET,
                "PYTHONPATH": str(ROOT / "backend")}
         api = rp.Server("api", "cunzhi.main:create_app", env, ROOT, tmp / "api.log")
@@ -317,7 +335,8 @@ def run(args: argparse.Namespace) -> None:
     finally:
         if api is not None:
             api.stop()
-        asyncio.run(admin(f'DROP DATABASE IF EXISTS "{rp.DB}" WITH (FORCE)'))
+        if not (args.keep or args.db):
+            asyncio.run(admin(f'DROP DATABASE IF EXISTS "{rp.DB}" WITH (FORCE)'))
         shutil.rmtree(tmp, ignore_errors=True)
 
 
@@ -328,6 +347,8 @@ def main() -> None:
     parser.add_argument("--per-county", type=int, default=100)
     parser.add_argument("--scale", type=float, default=1.0, help="rows below the villages, times this")
     parser.add_argument("--requests", type=int, default=40)
+    parser.add_argument("--keep", action="store_true", help="keep the loaded database (its name is printed)")
+    parser.add_argument("--db", help="time against a database kept by an earlier --keep run (not dropped)")
     parser.add_argument("--panels", default=",".join(PANELS), help="comma-separated panels to time (default: all)")
     args = parser.parse_args()
     args.panels = [p for p in args.panels.split(",") if p]

@@ -294,8 +294,10 @@ class DisclosurePanel(BaseModel):
 
 class DisciplineYear(BaseModel):
     year: int
-    cases: int = Field(description="cases filed in the year")
-    change: int = Field(description="on the year before (the first year shown too: its year before is counted)")
+    cases: int = Field(description="cases filed in the year (the chosen year: from 1 January to the chosen "
+                                   "month's end, today within the current month)")
+    change: int = Field(description="on the year before (the first year shown too: its year before is counted); "
+                                    "the chosen year's on the same days of the year before")
     drill: str
 
 
@@ -319,10 +321,11 @@ class DisciplinePanel(BaseModel):
     month: str
     year: int
     township_code: str | None
-    cases: int = Field(description="cases filed in the chosen month's year")
+    cases: int = Field(description="cases filed in the chosen month's year so far: from 1 January to the month's "
+                                   "end (today within the current month)")
     by_year: list[DisciplineYear] = Field(description="the chosen month's year and the 4 before")
-    by_violation: list[DisciplineViolationCount] = Field(description="the chosen year")
-    by_outcome: list[DisciplineOutcomeCount] = Field(description="the chosen year")
+    by_violation: list[DisciplineViolationCount] = Field(description="the chosen year so far")
+    by_outcome: list[DisciplineOutcomeCount] = Field(description="the chosen year so far")
     drill: DisciplineDrill
 
 

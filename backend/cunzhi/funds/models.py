@@ -196,6 +196,9 @@ class Claim(Base):
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now(), onupdate=func.now())
     # Set when the village first submits it: the supervision committee sees submitted claims only.
     submitted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # When it entered its status (its trail's latest event into it): kept by triggers (migration 0240)
+    # for the dashboard's waiting claims; NULL when the trail has no such event.
+    status_since: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     # A claim with no invoice goes on only with the township's recorded exemption (its reason).
     invoice_exemption_reason: Mapped[str | None] = mapped_column(Text)
     invoice_exempted_by: Mapped[str | None] = mapped_column(String(100))

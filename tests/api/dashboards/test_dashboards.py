@@ -16,7 +16,7 @@ from sqlalchemy import select, text, update
 from cunzhi.auth.models import User
 from cunzhi.cadres.models import Checkin, CheckinReview, Posting, PresenceMonth
 from cunzhi.divisions.models import Division
-from cunzhi.funds.models import Budget, BudgetLine, Claim
+from cunzhi.funds.models import Budget, BudgetLine, Claim, Event
 from cunzhi.kit import clock
 from cunzhi.partners.models import Pairing, PartnerUnit
 from cunzhi.rectification.models import Case, Measure
@@ -253,6 +253,56 @@ async def test_funds_panel_recounts(client, db, token_for, extra) -> None:  # ty
             assert s["too_long"] == s["waiting"]
             rows = (await client.get(s["drill_too_long"], headers=h)).json()
             assert rows["total"] == s["waiting"]
+
+
+async def _trail_since(db: Any) -> dict[int, datetime | None]:
+    """Each open claim's latest trail event into its current status, recounted from the trail."""
+    rows = (await db.execute(text(
+        "SELECT c.id, (SELECT max(e.at) FROM funds_events e WHERE e.entity = 'claim' AND e.entity_id = c.id "
+        "AND e.to_state = c.status) FROM funds_claims c WHERE c.status IN ('draft', 'submitted', 'committee_signed', "
+        "'township_approved')"))).all()
+    return dict(rows)  # type: ignore[arg-type]
+
+
+async def test_claims_wait_since_they_entered_their_status(client, db, token_for, extra) -> None:  # type: ignore[no-untyped-def]
+    """The oldest wait at each step is the trail's (the latest event into the claim's status), kept on the
+    claim by the trail's writes in either order: the event before the change of status, or after."""
+    h = await token_for("admin")
+    claims = {c.id: c for c in (await db.execute(select(Claim))).scalars()}
+    waiting = [c for c in claims.values() if c.status in ("submitted", "committee_signed", "township_approved")]
+    assert len(waiting) >= 2, "the demo has waiting claims"
+    first, second = waiting[0], waiting[1]
+    at = clock.now() - timedelta(days=3)
+    # the event first, then the change of status
+    db.add(Event(entity="claim", entity_id=first.id, village_id=first.village_id, action="step",
+                 from_state=first.status, to_state="township_approved", actor="user:1", actor_name="t",
+                 actor_role="township_official", at=at))
+    await db.flush()
+    await db.execute(update(Claim).where(Claim.id == first.id).values(status="township_approved"))
+    # the change of status, then the event
+    await db.execute(update(Claim).where(Claim.id == second.id).values(status="submitted" if second.status != "submitted"
+                                                                       else "committee_signed"))
+    new_status = (await db.execute(select(Claim.status).where(Claim.id == second.id))).scalar_one()
+    db.add(Event(entity="claim", entity_id=second.id, village_id=second.village_id, action="step",
+                 from_state=second.status, to_state=new_status, actor="user:1", actor_name="t",
+                 actor_role="township_official", at=at - timedelta(days=1)))
+    await db.flush()
+    trail = await _trail_since(db)
+    kept = dict((await db.execute(text("SELECT id, status_since FROM funds_claims WHERE id = ANY(:ids)"),
+                                  {"ids": list(trail)})).all())
+    assert kept == trail
+    assert kept[first.id] == at and kept[second.id] == at - timedelta(days=1)
+    rows = (await db.execute(text(
+        "SELECT id, status, needs_approval, submitted_at, updated_at FROM funds_claims "
+        "WHERE status IN ('submitted', 'committee_signed', 'township_approved')"))).all()
+    oldest: dict[str, datetime] = {}
+    for cid, status, needs, submitted_at, updated_at in rows:
+        step = {"submitted": "sign", "township_approved": "pay"}.get(status) or ("approve" if needs else "pay_direct")
+        since = trail[cid] or submitted_at or updated_at
+        oldest[step] = min(oldest.get(step, since), since)
+    got = await _get(client, h, "/funds", month=this_month())
+    assert {s["step"]: datetime.fromisoformat(s["oldest_since"]) for s in got["claims_waiting"]
+            if s["oldest_since"]} == oldest
 
 
 async def test_a_township_sees_only_itself(client, db, token_for, extra) -> None:  # type: ignore[no-untyped-def]

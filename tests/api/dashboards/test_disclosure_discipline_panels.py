@@ -135,7 +135,7 @@ async def test_discipline_panel_recounts_and_drills(client, db, token_for) -> No
     assert cases, "the demo files discipline cases"
     per_year = Counter(c.filed_on.year for c in cases)
     for y in sorted(per_year, reverse=True)[:2]:
-        got = await _get(client, h, "/discipline", month=f"{y}-06")
+        got = await _get(client, h, "/discipline", month=f"{y}-12")  # December: the year so far is the year
         assert [r["year"] for r in got["by_year"]] == list(range(y - 4, y + 1))
         assert {r["year"]: r["cases"] for r in got["by_year"]} == {k: per_year[k] for k in range(y - 4, y + 1)}
         assert got["cases"] == per_year[y]
@@ -154,7 +154,7 @@ async def test_the_first_year_shown_has_its_change_on_the_year_before(client, db
     is its recount, not empty (nor the first year's own count)."""
     h = await token_for("admin")
     village = (await db.execute(select(Village).where(Village.county_code == COUNTY).order_by(Village.code))).scalars().first()
-    year = clock.local_today().year
+    year = clock.local_today().year - 1  # a past year's December: each year shown is whole
     before = year - 5  # the year before the first of the five shown
     for i in range(3):
         db.add(DisciplineCase(county_code=COUNTY, village_id=village.id, case_number=f"T-{before}-{i}",
@@ -165,13 +165,47 @@ async def test_the_first_year_shown_has_its_change_on_the_year_before(client, db
                               .where(Village.county_code == COUNTY))).scalars().all()
     per_year = Counter(c.filed_on.year for c in cases)
     assert per_year[before] >= 3
-    got = await _get(client, h, "/discipline", month=f"{year}-06")
+    got = await _get(client, h, "/discipline", month=f"{year}-12")
     first = got["by_year"][0]
     assert first["year"] == before + 1
     assert first["change"] == per_year[before + 1] - per_year[before]
     assert [r["change"] for r in got["by_year"]] == [per_year[k] - per_year[k - 1] for k in range(before + 1, year + 1)]
     # the year before is fetched, not shown
     assert [r["year"] for r in got["by_year"]] == list(range(before + 1, year + 1))
+
+
+async def test_the_year_so_far_ends_with_the_chosen_month(client, db, token_for) -> None:  # type: ignore[no-untyped-def]
+    """June of last year counts that year's cases from 1 January to 30 June, not those filed later, and
+    its change compares the same days of the year before; the year before's own bar stays whole."""
+    h = await token_for("admin")
+    village = (await db.execute(select(Village).where(Village.county_code == COUNTY).order_by(Village.code))).scalars().first()
+    year = clock.local_today().year - 1
+    seeded = [(date(year, 2, 10), "embezzlement"), (date(year, 6, 30), "embezzlement"),
+              (date(year, 7, 1), "bribery"), (date(year, 11, 20), "bribery"),
+              (date(year - 1, 3, 5), "embezzlement"), (date(year - 1, 9, 9), "bribery")]
+    for i, (day, violation) in enumerate(seeded):
+        db.add(DisciplineCase(county_code=COUNTY, village_id=village.id, case_number=f"S-{year}-{i}", filed_on=day,
+                              person_role="branch_secretary", person_name="某某", violation=violation,
+                              outcome="warning", created_by="t", updated_by="t"))
+    await db.flush()
+    cases = (await db.execute(select(DisciplineCase).join(Village, Village.id == DisciplineCase.village_id)
+                              .where(Village.county_code == COUNTY))).scalars().all()
+
+    def between(first: date, last: date) -> list[DisciplineCase]:
+        return [c for c in cases if first <= c.filed_on <= last]
+
+    so_far = between(date(year, 1, 1), date(year, 6, 30))
+    same_days_before = between(date(year - 1, 1, 1), date(year - 1, 6, 30))
+    assert len(between(date(year, 7, 1), date(year, 12, 31))) >= 2, "cases after the chosen month"
+    got = await _get(client, h, "/discipline", month=f"{year}-06")
+    assert got["cases"] == len(so_far)
+    last = got["by_year"][-1]
+    assert last["year"] == year and last["cases"] == len(so_far)
+    assert last["change"] == len(so_far) - len(same_days_before)
+    whole_before = between(date(year - 1, 1, 1), date(year - 1, 12, 31))
+    assert got["by_year"][-2]["cases"] == len(whole_before)
+    assert {r["violation"]: r["cases"] for r in got["by_violation"]} == dict(Counter(c.violation for c in so_far))
+    assert {r["outcome"]: r["cases"] for r in got["by_outcome"]} == dict(Counter(c.outcome for c in so_far))
 
 
 async def test_a_township_sees_only_itself(client, db, token_for, rounds) -> None:  # type: ignore[no-untyped-def]
@@ -187,7 +221,8 @@ async def test_a_township_sees_only_itself(client, db, token_for, rounds) -> Non
     year = max(c.filed_on.year for c in (await db.execute(select(DisciplineCase))).scalars())
     mine = (await db.execute(select(DisciplineCase.id).join(Village, Village.id == DisciplineCase.village_id)
                              .where(Village.township_code == T01,
-                                    DisciplineCase.filed_on >= date(year, 1, 1)))).scalars().all()
+                                    DisciplineCase.filed_on >= date(year, 1, 1),
+                                    DisciplineCase.filed_on <= date(year, 6, 30)))).scalars().all()
     d = await _get(client, t01, "/discipline", month=f"{year}-06")
     assert d["cases"] == len(mine) and _figures(d) == _figures(
         await _get(client, admin, "/discipline", month=f"{year}-06", township_code=T01))
