@@ -5184,7 +5184,7 @@ export interface components {
             township_code: string | null;
             /**
              * Cases
-             * @description cases filed in the chosen month's year
+             * @description cases filed in the chosen month's year so far: from 1 January to the month's end (today within the current month)
              */
             cases: number;
             /**
@@ -5194,12 +5194,12 @@ export interface components {
             by_year: components["schemas"]["DisciplineYear"][];
             /**
              * By Violation
-             * @description the chosen year
+             * @description the chosen year so far
              */
             by_violation: components["schemas"]["DisciplineViolationCount"][];
             /**
              * By Outcome
-             * @description the chosen year
+             * @description the chosen year so far
              */
             by_outcome: components["schemas"]["DisciplineOutcomeCount"][];
             drill: components["schemas"]["DisciplineDrill"];
@@ -5218,12 +5218,12 @@ export interface components {
             year: number;
             /**
              * Cases
-             * @description cases filed in the year
+             * @description cases filed in the year (the chosen year: from 1 January to the chosen month's end, today within the current month)
              */
             cases: number;
             /**
              * Change
-             * @description on the year before (the first year shown too: its year before is counted)
+             * @description on the year before (the first year shown too: its year before is counted); the chosen year's on the same days of the year before
              */
             change: number;
             /** Drill */
