@@ -50,9 +50,9 @@ from cunzhi.disclosures.models import Review as DisclosureReview
 from cunzhi.disclosures.models import Round as DisclosureRound
 from cunzhi.disclosures.models import RoundVillage as DisclosureVillage
 from cunzhi.divisions.models import Division
+from cunzhi.funds import scope as funds_scope
 from cunzhi.funds.models import Budget, BudgetLine, Claim
 from cunzhi.funds.models import Event as FundsEvent
-from cunzhi.funds.service import _claims_visible, _in_scope
 from cunzhi.kit import clock
 from cunzhi.kit.codes import Role
 from cunzhi.kit.errors import NotFound, Unprocessable
@@ -479,12 +479,12 @@ def _claim_waits(p: Principal, township: bool) -> Any:
     # When each claim entered each status, over the trail of the villages in scope (an event carries
     # its claim's village): one pass joined by hash, not a probe per claim evaluated once per use.
     entered = (select(FundsEvent.entity_id, FundsEvent.to_state, func.max(FundsEvent.at).label("at"))
-               .where(FundsEvent.entity == "claim", _in_scope(p, FundsEvent.village_id))
+               .where(FundsEvent.entity == "claim", funds_scope.in_scope(p, FundsEvent.village_id))
                .group_by(FundsEvent.entity_id, FundsEvent.to_state).subquery("entered"))
     since = func.coalesce(entered.c.at, Claim.submitted_at, Claim.updated_at)
     step = case((Claim.status == "submitted", "sign"), (Claim.status == "township_approved", "pay"),
                 (Claim.needs_approval, "approve"), else_="pay_direct")
-    where = [*_claims_visible(p), _one_of(Claim.status, ("submitted", "committee_signed", "township_approved"))]
+    where = [*funds_scope.claims_visible(p), _one_of(Claim.status, ("submitted", "committee_signed", "township_approved"))]
     if township:
         where.append(Claim.village_id.in_(select(Village.id).where(*_where(p, True))))
     return (select(Claim.id, Claim.village_id, Claim.amount, Claim.status, Claim.needs_approval,
@@ -863,7 +863,7 @@ class TodoSource:
 
 def _claims_count(status: str, needs: bool | None) -> Callable[[Principal], Any]:
     def build(p: Principal) -> Any:
-        where = [*_claims_visible(p), Claim.status == status]
+        where = [*funds_scope.claims_visible(p), Claim.status == status]
         if needs is not None:
             where.append(Claim.needs_approval.is_(needs))
         return select(func.count()).select_from(Claim).where(*where).scalar_subquery()

@@ -48,6 +48,7 @@ from cunzhi.kit.inputs import INT4_MAX
 from cunzhi.kit.pagination import CursorPage, Limit, Offset, Page
 from cunzhi.kit.principal import Principal
 from cunzhi.kit.routing import DomainRouter
+from cunzhi.kit.uploads import upload_limit
 
 router = DomainRouter(prefix="/api/v1/funds", tags=["funds"])
 
@@ -483,7 +484,7 @@ async def attachment_upload(
     claim_id: RowId, file: Annotated[UploadFile, File()], principal: PrincipalDep,
     session: SessionDep,
 ) -> AttachmentOut:
-    content = await file.read(service.attachment_limit() + 1)
+    content = await file.read(upload_limit() + 1)
     att = await service.add_attachment(session, principal, claim_id, filename=file.filename or "invoice",
                                        content=content)
     return AttachmentOut.model_validate(att)

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from cunzhi.cadres import service as cadres_service
 from cunzhi.config import get_settings
 from cunzhi.divisions.models import Division
-from cunzhi.kit import audit, clock, events
+from cunzhi.kit import audit, clock, events, xlsx
 from cunzhi.kit.errors import Conflict, NotFound, Unprocessable
 from cunzhi.kit.etag import expected_version
 from cunzhi.kit.principal import Principal
@@ -575,4 +575,4 @@ async def export_open_cases(session: AsyncSession, p: Principal) -> tuple[str, s
             }
         )
     today = clock.local_today().isoformat()
-    return export.filename("未销号整顿村", today), f"open-cases-{today}.xlsx", export.cases_workbook(data)
+    return xlsx.filename("未销号整顿村", today), f"open-cases-{today}.xlsx", export.cases_workbook(data)
