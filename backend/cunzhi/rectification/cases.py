@@ -149,8 +149,8 @@ def measure_out(m: Measure, today: date | None = None) -> s.MeasureOut:
     )
 
 
-def event_out(e: Event) -> s.EventOut:
-    return s.EventOut(
+def event_out(e: Event) -> s.RectificationEventOut:
+    return s.RectificationEventOut(
         id=e.id,
         kind=e.kind,
         round_id=e.round_id,
@@ -377,7 +377,7 @@ async def update_measure(
     return measure_out(m)
 
 
-async def add_note(session: AsyncSession, p: Principal, case_id: int, data: s.NoteIn) -> s.NoteOut:
+async def add_note(session: AsyncSession, p: Principal, case_id: int, data: s.CaseNoteIn) -> s.NoteOut:
     require_writer(p)
     c, v = await _case(session, p, case_id, for_update=True)
     if c.status == states.CaseStatus.accepted.value:
