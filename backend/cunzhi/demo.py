@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from cunzhi.auth.models import User
 from cunzhi.divisions.models import Division
 from cunzhi.kit import audit
-from cunzhi.kit.codes import ProblemCategory, Role
+from cunzhi.kit.codes import DivisionLevel, ProblemCategory, Role
 from cunzhi.kit.principal import Principal
 from cunzhi.kit.security import hash_password
 from cunzhi.kit.uow import unit_of_work
@@ -139,6 +139,22 @@ async def principal(session: AsyncSession, username: str) -> Principal:
     )).one()
     return Principal(kind="user", id=user.id, name=user.username, role=Role(user.role), division_code=user.division_code,
                      division_level=level, village_id=user.village_id, partner_unit_id=user.partner_unit_id)
+
+
+def demo_principals(ctx: DemoContext, village_id: int) -> dict[str, Principal]:
+    """The demo accounts of township 01 and its first village, as services see them."""
+    township = ctx.township_codes[0]
+
+    def user(name: str, role: Role, **scope: object) -> Principal:
+        return Principal(kind="user", id=ctx.user_ids[name], name=name, role=role, **scope)  # type: ignore[arg-type]
+
+    return {
+        "agency": user("agency01", Role.township_agency, division_code=township, division_level=DivisionLevel.township),
+        "official": user("township01", Role.township_official, division_code=township,
+                         division_level=DivisionLevel.township),
+        "secretary": user("secretary01", Role.village_committee, village_id=village_id),
+        "committee": user("committee01", Role.supervision_committee, village_id=village_id),
+    }
 
 
 async def accounts_with_scope(session: AsyncSession) -> list[tuple[str, str, str]]:

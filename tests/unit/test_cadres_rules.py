@@ -18,8 +18,8 @@ from cunzhi.cadres.rules import (
     local_date,
     log_date_problem,
     month_bounds,
-    sniff_image,
 )
+from cunzhi.kit.uploads import sniff_image
 
 SERVER = datetime(2026, 5, 10, 4, 0, tzinfo=UTC)  # 12:00 in Shanghai
 

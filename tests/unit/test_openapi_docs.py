@@ -3,7 +3,8 @@
 A summary is a phrase of at least three words that is not the route's generated name ("List",
 "Catalogue-Item-Create"); every literal path segment is lower-case words joined by hyphens (path
 parameters such as {village_id} keep their names); an update taking If-Match says in its description
-what 428 and 412 mean.
+what 428 and 412 mean. Every schema is named for what it is: two classes of one name in different
+modules would be published under their module paths (`cunzhi__funds__schemas__EventOut`).
 """
 
 import re
@@ -61,4 +62,9 @@ def test_updates_taking_if_match_explain_412_and_428(spec: dict[str, Any]) -> No
             text = o.get("description", "")
             if "428" not in text or "412" not in text:
                 bad.append(f"{m} {p}")
+    assert bad == []
+
+
+def test_no_schema_is_named_after_its_module(spec: dict[str, Any]) -> None:
+    bad = sorted(name for name in spec["components"]["schemas"] if "__" in name)
     assert bad == []

@@ -12,8 +12,8 @@ from sqlalchemy import select
 from cunzhi.assets import service
 from cunzhi.assets.models import AssetKind, DisposalMethod, ResourceKind
 from cunzhi.assets.workflows import AssetAction, ResourceAction
-from cunzhi.funds.demo import demo_principals
-from cunzhi.funds.service import today
+from cunzhi.demo import demo_principals
+from cunzhi.kit import clock
 from cunzhi.villages.models import Village
 
 if TYPE_CHECKING:
@@ -66,7 +66,7 @@ async def seed(session: AsyncSession, ctx: DemoContext) -> None:
         (secretary, ResourceAction.survey, survey),
         (secretary, ResourceAction.value, value),
         (official, ResourceAction.approve, {"note": ""}),
-        (secretary, ResourceAction.open_tender, {"notice": "南洼鱼塘承包经营权公开招标公告", "closes_on": today()}),
+        (secretary, ResourceAction.open_tender, {"notice": "南洼鱼塘承包经营权公开招标公告", "closes_on": clock.local_today()}),
         (agency, ResourceAction.record_letting, {"tenant": "孙金山", "annual_rent": D("18000.00"), "bids": 4,
                                                  "term_start": date(2026, 1, 1), "term_end": date(2030, 12, 31),
                                                  "note": "县农村产权交易中心公开招标"}),
@@ -76,7 +76,7 @@ async def seed(session: AsyncSession, ctx: DemoContext) -> None:
         (secretary, ResourceAction.value, {**value, "reserve_rent": D("60000.00")}),
         (official, ResourceAction.approve, {"note": ""}),
         (secretary, ResourceAction.open_tender, {"notice": "北岗机动地承包经营权公开招标公告",
-                                                 "closes_on": today() + timedelta(days=20)}),
+                                                 "closes_on": clock.local_today() + timedelta(days=20)}),
     ])
     await resource("西山集体林", ResourceKind.forest, "520.00", "西山", [
         (secretary, ResourceAction.survey, {**survey, "surveyed_area": D("518.00")}),

@@ -12,11 +12,11 @@ from cunzhi.assets.schemas import (
     AssetDetail,
     AssetIn,
     AssetList,
+    AssetNoteIn,
     AssetOut,
+    AssetReasonIn,
     DisposalIn,
     LettingIn,
-    NoteIn,
-    ReasonIn,
     ReserveIn,
     ResourceDetail,
     ResourceIn,
@@ -34,7 +34,7 @@ from cunzhi.assets.workflows import (
     ResourceAction,
     ResourceState,
 )
-from cunzhi.funds.schemas import EventOut
+from cunzhi.funds.schemas import FundsEventOut
 from cunzhi.kit.deps import PrincipalDep, SessionDep
 from cunzhi.kit.inputs import INT4_MAX
 from cunzhi.kit.pagination import Limit, Offset
@@ -65,8 +65,8 @@ def _fields(view: service.ItemView, p: Principal) -> dict[str, Any]:
     }
 
 
-def _trail(view: service.ItemView) -> list[EventOut]:
-    return [EventOut.model_validate(e) for e in view.events]
+def _trail(view: service.ItemView) -> list[FundsEventOut]:
+    return [FundsEventOut.model_validate(e) for e in view.events]
 
 
 def _asset_detail(view: service.ItemView, p: Principal) -> AssetDetail:
@@ -112,8 +112,8 @@ def _asset_action(action: AssetAction, body_type: type[BaseModel], summary: str)
 
 
 _asset_action(AssetAction.value, ValuationIn, "Record a valuation (village committee or agency)")
-_asset_action(AssetAction.approve, NoteIn, "Approve the disposal at the recorded valuation (township official)")
-_asset_action(AssetAction.return_, ReasonIn, "Refuse the disposal, with reasons (township official)")
+_asset_action(AssetAction.approve, AssetNoteIn, "Approve the disposal at the recorded valuation (township official)")
+_asset_action(AssetAction.return_, AssetReasonIn, "Refuse the disposal, with reasons (township official)")
 _asset_action(AssetAction.dispose, DisposalIn, "Record the disposal; a sale's proceeds are booked as income (agency)")
 
 
@@ -156,9 +156,9 @@ def _resource_action(action: ResourceAction, body_type: type[BaseModel], summary
 
 _resource_action(ResourceAction.survey, SurveyIn, "Record the survey: area and boundaries")
 _resource_action(ResourceAction.value, ReserveIn, "Record the valuation: the reserve annual rent")
-_resource_action(ResourceAction.approve, NoteIn, "Approve letting by public tender (township official)")
-_resource_action(ResourceAction.return_, ReasonIn, "Refuse the letting, with reasons (township official)")
+_resource_action(ResourceAction.approve, AssetNoteIn, "Approve letting by public tender (township official)")
+_resource_action(ResourceAction.return_, AssetReasonIn, "Refuse the letting, with reasons (township official)")
 _resource_action(ResourceAction.open_tender, TenderIn, "Publish the tender notice")
-_resource_action(ResourceAction.tender_failed, ReasonIn, "Record a tender without an acceptable bid")
+_resource_action(ResourceAction.tender_failed, AssetReasonIn, "Record a tender without an acceptable bid")
 _resource_action(ResourceAction.record_letting, LettingIn, "Record the tender result and the letting")
-_resource_action(ResourceAction.end_letting, NoteIn, "End the letting; the resource can be let again")
+_resource_action(ResourceAction.end_letting, AssetNoteIn, "End the letting; the resource can be let again")

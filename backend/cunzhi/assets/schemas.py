@@ -10,7 +10,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstr
 
 from cunzhi.assets.models import AssetKind, DisposalMethod, ResourceKind
 from cunzhi.assets.workflows import AssetAction, AssetState, ResourceAction, ResourceState
-from cunzhi.funds.schemas import EventOut
+from cunzhi.funds.schemas import FundsEventOut
 from cunzhi.kit.inputs import Body, BodyDate, StrictInt
 from cunzhi.kit.money import Money, PositiveMoney, plain_decimal
 from cunzhi.kit.pagination import Page
@@ -43,11 +43,15 @@ class ValuationIn(_In):
     note: Note = ""
 
 
-class NoteIn(_In):
+class AssetNoteIn(_In):
+    """A step on an asset or a resource that takes an optional note (an approval, the end of a letting)."""
+
     note: Note = ""
 
 
-class ReasonIn(_In):
+class AssetReasonIn(_In):
+    """A step on an asset or a resource that needs its reason (a refusal, a failed tender)."""
+
     reason: Reason
 
 
@@ -92,7 +96,7 @@ class AssetOut(BaseModel):
 
 
 class AssetDetail(AssetOut):
-    trail: list[EventOut]
+    trail: list[FundsEventOut]
 
 
 AssetList = Page[AssetOut]
@@ -167,7 +171,7 @@ class ResourceOut(BaseModel):
 
 
 class ResourceDetail(ResourceOut):
-    trail: list[EventOut]
+    trail: list[FundsEventOut]
 
 
 ResourceList = Page[ResourceOut]

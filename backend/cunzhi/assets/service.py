@@ -24,6 +24,7 @@ from cunzhi.assets.workflows import (
 )
 from cunzhi.funds import service as funds
 from cunzhi.funds.models import Event, EventEntity, IncomeSource
+from cunzhi.kit import clock
 from cunzhi.kit.errors import Conflict, NotFound
 from cunzhi.kit.permissions import require
 from cunzhi.kit.principal import Principal
@@ -129,7 +130,7 @@ async def act_on_asset(
         asset.disposal_method = data["method"].value
         asset.disposal_proceeds = proceeds
         asset.counterparty = data.get("counterparty")
-        asset.disposed_on = funds.today()
+        asset.disposed_on = clock.local_today()
     asset.status = new.value
     await session.flush()
     await funds.record_step(session, p, entity=EventEntity.asset, entity_id=asset.id, village_id=village.id,
@@ -180,7 +181,7 @@ async def act_on_resource(
     elif action is ResourceAction.return_:
         res.reserve_rent = res.appraiser = None
     elif action is ResourceAction.open_tender:
-        if data["closes_on"] < funds.today():
+        if data["closes_on"] < clock.local_today():
             raise Conflict("The tender cannot close in the past", code="tender_closes_in_past")
         res.tender_notice, res.tender_closes_on = data["notice"], data["closes_on"]
     elif action is ResourceAction.record_letting:

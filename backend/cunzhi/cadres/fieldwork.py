@@ -65,6 +65,7 @@ from cunzhi.kit.errors import Conflict, DomainError, Forbidden, NotFound, Unproc
 from cunzhi.kit.permissions import require
 from cunzhi.kit.principal import Principal
 from cunzhi.kit.scope import village_clause, village_ids
+from cunzhi.kit.uploads import sniff_image, upload_limit
 from cunzhi.villages.models import Village
 
 MAX_PHOTOS = {"checkin": 3, "log": 6}
@@ -81,7 +82,7 @@ class PhotoTypeRefused(Unprocessable):
 def photo_limit() -> int:
     """Largest photo accepted: the setting, and never more than the request body limit leaves."""
     s = get_settings()
-    return min(s.cadre_photo_max_bytes, s.max_body_bytes - 16 * 1024)
+    return min(s.cadre_photo_max_bytes, upload_limit())
 
 
 # Fields added to the work log later: left out of the hash while 0, so a write queued on a phone
@@ -503,7 +504,7 @@ async def add_photo(session: AsyncSession, p: Principal, kind: str, owner_id: in
         raise PhotoTypeRefused("The photo is empty", extra={"accepted": ["image/jpeg", "image/png", "image/webp"]})
     if len(content) > limit:
         raise PhotoTooLarge(f"A photo holds at most {limit} bytes; shrink it first", extra={"max_bytes": limit})
-    media_type = rules.sniff_image(content)
+    media_type = sniff_image(content)
     if media_type is None:
         raise PhotoTypeRefused("Attach a JPEG, PNG or WebP photo",
                                extra={"accepted": ["image/jpeg", "image/png", "image/webp"]})

@@ -40,7 +40,7 @@ from cunzhi.kit.errors import Conflict, NotFound, PreconditionFailed, Unprocessa
 from cunzhi.kit.permissions import require
 from cunzhi.kit.principal import Principal
 from cunzhi.kit.scope import village_clause
-from cunzhi.rectification.export import _sheet, filename
+from cunzhi.kit.xlsx import add_sheet, filename
 from cunzhi.villages.models import Village
 
 LOG_FIGURES = ("members_recruited", "activists_found", "activities_held", "activity_attendance", "members_active",
@@ -185,17 +185,17 @@ async def export(session: AsyncSession, p: Principal, *, month: str,
     scope_name = data.rows[0].township_name if township_code and data.rows else "全部范围"
     wb = Workbook()
     heads = [FIGURE_ZH[k] for k in FIGURES]
-    _sheet(wb, "分村统计", ["乡镇代码", "乡镇", "村代码", "村", *heads],
-           [[r.township_code, r.township_name, r.village_code, r.village_name, *[getattr(r, k) for k in FIGURES]]
-            for r in data.rows] + [["合计", "", "", "", *[getattr(data.totals, k) for k in FIGURES]]], first=True)
-    _sheet(wb, "发现问题", ["乡镇", "村", "驻村干部", "发现日期", "落实政策问题", "遵纪守法问题", "问题", "处理状态",
-                        "处理人", "处理时间", "处理说明"],
-           [[f.township_name, f.village_name, f.cadre_name, f.found_on.isoformat(), f.policy_issues,
-             f.discipline_issues, f.text, STATE_ZH[f.state.value], f.state_by or "",
-             f.state_at.astimezone(rules.TIMEZONE).strftime("%Y-%m-%d %H:%M") if f.state_at else "",
-             f.state_note or ""] for f in found.items])
+    add_sheet(wb, "分村统计", ["乡镇代码", "乡镇", "村代码", "村", *heads],
+              [[r.township_code, r.township_name, r.village_code, r.village_name, *[getattr(r, k) for k in FIGURES]]
+               for r in data.rows] + [["合计", "", "", "", *[getattr(data.totals, k) for k in FIGURES]]], first=True)
+    add_sheet(wb, "发现问题", ["乡镇", "村", "驻村干部", "发现日期", "落实政策问题", "遵纪守法问题", "问题", "处理状态",
+                           "处理人", "处理时间", "处理说明"],
+              [[f.township_name, f.village_name, f.cadre_name, f.found_on.isoformat(), f.policy_issues,
+                f.discipline_issues, f.text, STATE_ZH[f.state.value], f.state_by or "",
+                f.state_at.astimezone(rules.TIMEZONE).strftime("%Y-%m-%d %H:%M") if f.state_at else "",
+                f.state_note or ""] for f in found.items])
     note = "三促进、两监督：驻村干部民情日记所报数字；发现问题按发现日期计入当月，状态为当前状态"
-    _sheet(wb, "说明", ["项目", "内容"], [["月份", month], ["范围", scope_name], ["说明", note]])
+    add_sheet(wb, "说明", ["项目", "内容"], [["月份", month], ["范围", scope_name], ["说明", note]])
     buf = io.BytesIO()
     wb.save(buf)
     return filename("三促进两监督", scope_name, month), f"fieldwork-{month}.xlsx", buf.getvalue()

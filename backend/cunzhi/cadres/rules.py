@@ -166,19 +166,3 @@ def decode_cursor(token: str) -> Cursor:
     if not 1 <= row_id <= 2**31 - 1:
         raise ValueError("bad cursor")
     return Cursor(date.fromisoformat(day_s), row_id)
-
-
-# ------------------------------------------------------------------------------------------
-# Photos: the type is read from the content, never from the name or the declared type
-# ------------------------------------------------------------------------------------------
-
-
-def sniff_image(content: bytes) -> str | None:
-    """image/jpeg, image/png or image/webp from the first bytes; None for anything else."""
-    if content.startswith(b"\xff\xd8\xff"):
-        return "image/jpeg"
-    if content.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "image/png"
-    if len(content) >= 12 and content[:4] == b"RIFF" and content[8:12] == b"WEBP":
-        return "image/webp"
-    return None

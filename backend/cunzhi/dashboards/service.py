@@ -54,8 +54,8 @@ from cunzhi.disclosures.models import Review as DisclosureReview
 from cunzhi.disclosures.models import Round as DisclosureRound
 from cunzhi.disclosures.models import RoundVillage as DisclosureVillage
 from cunzhi.divisions.models import Division
+from cunzhi.funds import scope as funds_scope
 from cunzhi.funds.models import Budget, BudgetLine, Claim
-from cunzhi.funds.service import _claims_visible
 from cunzhi.kit import clock
 from cunzhi.kit.codes import Role
 from cunzhi.kit.errors import NotFound, Unprocessable
@@ -511,7 +511,7 @@ def _claim_waits(p: Principal, township: bool) -> Any:
     since = func.coalesce(Claim.status_since, Claim.submitted_at, Claim.updated_at)
     step = case((Claim.status == "submitted", "sign"), (Claim.status == "township_approved", "pay"),
                 (Claim.needs_approval, "approve"), else_="pay_direct")
-    where = [*_claims_visible(p), _one_of(Claim.status, ("submitted", "committee_signed", "township_approved"))]
+    where = [*funds_scope.claims_visible(p), _one_of(Claim.status, ("submitted", "committee_signed", "township_approved"))]
     if township:
         where.append(Claim.village_id.in_(select(Village.id).where(*_where(p, True))))
     return (select(Claim.id, Claim.village_id, Claim.amount, Claim.status, Claim.needs_approval,
@@ -910,7 +910,7 @@ class TodoSource:
 
 def _claims_count(status: str, needs: bool | None) -> Callable[[Principal], Any]:
     def build(p: Principal) -> Any:
-        where = [*_claims_visible(p), Claim.status == status]
+        where = [*funds_scope.claims_visible(p), Claim.status == status]
         if needs is not None:
             where.append(Claim.needs_approval.is_(needs))
         return select(func.count()).select_from(Claim).where(*where).scalar_subquery()

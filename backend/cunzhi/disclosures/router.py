@@ -33,10 +33,10 @@ from cunzhi.disclosures.schemas import (
     TemplateOut,
     VillageDisclosure,
 )
-from cunzhi.funds.service import attachment_limit
 from cunzhi.kit.deps import PrincipalDep, SessionDep
 from cunzhi.kit.etag import etag
 from cunzhi.kit.routing import DomainRouter
+from cunzhi.kit.uploads import upload_limit
 
 router = DomainRouter(prefix="/api/v1/disclosures", tags=["disclosures"])
 
@@ -169,7 +169,7 @@ async def publish(round_id: Id, village_code: VillageCode, body: PublishIn, prin
                      "publication")
 async def upload(round_id: Id, village_code: VillageCode, principal: PrincipalDep, session: SessionDep,
                  file: Annotated[UploadFile, File()], kind: Annotated[FileKind, Form()]) -> FileOut:
-    content = await file.read(attachment_limit() + 1)
+    content = await file.read(upload_limit() + 1)
     f = await service.add_file(session, principal, round_id, village_code, kind=kind,
                                filename=file.filename or kind.value, content=content)
     return FileOut.model_validate(f, from_attributes=True)

@@ -17,7 +17,6 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import undefer
 
-from cunzhi.cadres.rules import sniff_image
 from cunzhi.disclosures import finance
 from cunzhi.disclosures.models import (
     Correction,
@@ -67,7 +66,6 @@ from cunzhi.disclosures.schemas import (
     VillageDisclosure,
 )
 from cunzhi.divisions.models import Division
-from cunzhi.funds.service import attachment_limit
 from cunzhi.kit import audit, clock, events
 from cunzhi.kit.codes import DivisionLevel
 from cunzhi.kit.errors import Conflict, DomainError, NotFound, Unprocessable
@@ -75,6 +73,7 @@ from cunzhi.kit.etag import expected_version
 from cunzhi.kit.permissions import allowed, require
 from cunzhi.kit.principal import Principal
 from cunzhi.kit.scope import managed_county, readable_county, village_clause
+from cunzhi.kit.uploads import sniff_image, upload_limit
 from cunzhi.villages.models import Village
 
 ENTITY = "disclosure"
@@ -489,7 +488,7 @@ async def add_file(session: AsyncSession, p: Principal, round_id: int, village_c
     require(p, DISCLOSURES, DisclosureAction.upload, what="upload disclosure files")
     r = await _writable_round(session, p, round_id)
     rv, village = await _round_village(session, p, r, village_code)
-    limit = attachment_limit()
+    limit = upload_limit()
     if len(content) > limit:
         raise FileTooLarge(f"A file holds at most {limit} bytes", extra={"max_bytes": limit})
     media = sniff_file(content) if content else None

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select
 
 from cunzhi.auth.models import User
+from cunzhi.demo import demo_principals
 from cunzhi.funds import service
 from cunzhi.funds.budgets import BudgetAction
 from cunzhi.funds.claims import ClaimAction
@@ -30,7 +31,7 @@ from cunzhi.funds.models import BudgetCategory, IncomeSource
 from cunzhi.funds.schemas import LineIn
 from cunzhi.funds.service import LineApproval
 from cunzhi.kit import clock
-from cunzhi.kit.codes import DivisionLevel, Role
+from cunzhi.kit.codes import Role
 from cunzhi.kit.principal import Principal
 from cunzhi.kit.security import hash_password
 from cunzhi.villages.models import Village
@@ -44,22 +45,6 @@ D = Decimal
 YEAR = 2026
 INVOICE = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 """A placeholder scanned invoice (a minimal PDF)."""
-
-
-def demo_principals(ctx: DemoContext, village_id: int) -> dict[str, Principal]:
-    """The demo accounts of township 01 and its first village, as services see them."""
-    township = ctx.township_codes[0]
-
-    def user(name: str, role: Role, **scope: object) -> Principal:
-        return Principal(kind="user", id=ctx.user_ids[name], name=name, role=role, **scope)  # type: ignore[arg-type]
-
-    return {
-        "agency": user("agency01", Role.township_agency, division_code=township, division_level=DivisionLevel.township),
-        "official": user("township01", Role.township_official, division_code=township,
-                         division_level=DivisionLevel.township),
-        "secretary": user("secretary01", Role.village_committee, village_id=village_id),
-        "committee": user("committee01", Role.supervision_committee, village_id=village_id),
-    }
 
 
 async def seed(session: AsyncSession, ctx: DemoContext) -> None:

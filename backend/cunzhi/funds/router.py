@@ -28,14 +28,14 @@ from cunzhi.funds.schemas import (
     ClaimIn,
     ClaimOut,
     ClaimReversalOut,
-    EventOut,
     ExemptionIn,
+    FundsEventOut,
+    FundsReasonIn,
     IncomeIn,
     InvoiceExemptionOut,
     LedgerEntryOut,
     LineOut,
     LineSpendingOut,
-    ReasonIn,
     ReverseIn,
     SettingsIn,
     SettingsOut,
@@ -48,6 +48,7 @@ from cunzhi.kit.inputs import INT4_MAX
 from cunzhi.kit.pagination import CursorPage, Limit, Offset, Page
 from cunzhi.kit.principal import Principal
 from cunzhi.kit.routing import DomainRouter
+from cunzhi.kit.uploads import upload_limit
 
 router = DomainRouter(prefix="/api/v1/funds", tags=["funds"])
 
@@ -73,8 +74,8 @@ ClaimList = Page[ClaimOut]
 # ---- shaping --------------------------------------------------------------------------------------
 
 
-def _events(events: Any) -> list[EventOut]:
-    return [EventOut.model_validate(e) for e in events]
+def _events(events: Any) -> list[FundsEventOut]:
+    return [FundsEventOut.model_validate(e) for e in events]
 
 
 def _budget_summary(view: service.BudgetView) -> dict[str, Any]:
@@ -323,7 +324,7 @@ async def budget_edit(
 def _budget_action(action: BudgetAction, summary: str) -> None:
     async def act(
         budget_id: RowId, principal: PrincipalDep, session: SessionDep, response: Response,
-        body: ReasonIn | None = None,
+        body: FundsReasonIn | None = None,
     ) -> BudgetOut:
         view = await service.act_on_budget(session, principal, budget_id, action,
                                            reason=body.reason if body else None)
@@ -369,7 +370,7 @@ async def amendment_request(
              responses=_CONFLICTS, summary="Approve an amendment (township official)")
 async def amendment_approve(
     amendment_id: RowId, principal: PrincipalDep, session: SessionDep,
-    body: ReasonIn | None = None,
+    body: FundsReasonIn | None = None,
 ) -> AmendmentOut:
     a = await service.decide_amendment(session, principal, amendment_id, approve=True,
                                        reason=body.reason if body else None)
@@ -379,7 +380,7 @@ async def amendment_approve(
 @router.post("/amendments/{amendment_id}/return", response_model=AmendmentOut, name="amendment_return",
              responses=_CONFLICTS, summary="Return an amendment with reasons (township official)")
 async def amendment_return(
-    amendment_id: RowId, body: ReasonIn, principal: PrincipalDep, session: SessionDep
+    amendment_id: RowId, body: FundsReasonIn, principal: PrincipalDep, session: SessionDep
 ) -> AmendmentOut:
     return _amendment_out(await service.decide_amendment(session, principal, amendment_id, approve=False,
                                                          reason=body.reason))
@@ -452,7 +453,7 @@ _CLAIM_SUMMARIES = {
 def _claim_action(action: ClaimAction) -> None:
     async def act(
         claim_id: RowId, principal: PrincipalDep, session: SessionDep,
-        body: ReasonIn | None = None,
+        body: FundsReasonIn | None = None,
     ) -> ClaimDetail:
         view = await service.act_on_claim(session, principal, claim_id, action, reason=body.reason if body else None)
         return await _claim_detail(session, view, principal)
@@ -483,7 +484,7 @@ async def attachment_upload(
     claim_id: RowId, file: Annotated[UploadFile, File()], principal: PrincipalDep,
     session: SessionDep,
 ) -> AttachmentOut:
-    content = await file.read(service.attachment_limit() + 1)
+    content = await file.read(upload_limit() + 1)
     att = await service.add_attachment(session, principal, claim_id, filename=file.filename or "invoice",
                                        content=content)
     return AttachmentOut.model_validate(att)

@@ -163,7 +163,9 @@ class BudgetApproveIn(_In):
     reason: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)] | None = None
 
 
-class EventOut(_Out):
+class FundsEventOut(_Out):
+    """One step in the trail of a budget, amendment, claim, asset or resource of the collective funds."""
+
     id: int
     action: str
     from_state: str | None
@@ -211,7 +213,7 @@ class BudgetOut(BudgetSummary):
     return_reason: str | None
     lines: list[LineOut]
     amendments: list[AmendmentOut]
-    trail: list[EventOut]
+    trail: list[FundsEventOut]
     allowed_actions: list[str] = Field(description="What the caller may do with it now (its role and the state)")
 
 
@@ -236,7 +238,9 @@ class ClaimEditIn(_In):
     line_id: BodyId | None = Field(None, description="Another line of the village's current approved budget")
 
 
-class ReasonIn(_In):
+class FundsReasonIn(_In):
+    """The reason given with a step on a budget, an amendment or a claim."""
+
     reason: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)] | None = None
 
 
@@ -299,4 +303,4 @@ class ClaimDetail(ClaimOut):
     invoice_exemption: InvoiceExemptionOut | None = Field(
         description="The township's exemption, for a claim with no invoice")
     reversal: ClaimReversalOut | None = Field(description="A reversed claim: who reversed its payment, when, why")
-    trail: list[EventOut]
+    trail: list[FundsEventOut]

@@ -27,7 +27,6 @@ from sqlalchemy import Select, case, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased, undefer
 
-from cunzhi.config import get_settings as get_app_settings
 from cunzhi.funds import claims as claim_rules
 from cunzhi.funds.budgets import BUDGET_MACHINE, EDITABLE, BudgetAction, BudgetStatus
 from cunzhi.funds.claims import ClaimAction, ClaimState
@@ -59,22 +58,20 @@ from cunzhi.funds.models import (
     LedgerEntry,
 )
 from cunzhi.funds.permissions import ATTACHABLE, BUDGET, CLAIM, FUNDS, FundsAction
+from cunzhi.funds.scope import claims_visible, in_scope
 from cunzhi.funds.statements import ZERO, EntryKind, LedgerItem, Statement, month_bounds, statement, year_bounds
 from cunzhi.kit import audit, clock, events
 from cunzhi.kit.errors import Conflict, NotFound, Unprocessable
 from cunzhi.kit.etag import expected_version
 from cunzhi.kit.permissions import may, require
 from cunzhi.kit.principal import Principal
-from cunzhi.kit.scope import get_village, village_ids
+from cunzhi.kit.scope import get_village
+from cunzhi.kit.uploads import upload_limit
 from cunzhi.villages.models import Village
 
 LOCAL_TZ = ZoneInfo("Asia/Shanghai")
 DEFAULT_SINGLE_CLAIM_LIMIT = Decimal("5000.00")
 """Used for a township that has not set its own limit (funds_settings)."""
-
-
-def today() -> date:
-    return clock.local_today()
 
 
 # ---- shared helpers -------------------------------------------------------------------------------
@@ -112,10 +109,6 @@ async def trail(session: AsyncSession, entity: EventEntity, entity_id: int) -> S
     return (await session.execute(stmt)).scalars().all()
 
 
-def _in_scope(p: Principal, village_col: Any) -> Any:
-    return village_col.in_(village_ids(p))
-
-
 # ---- settings -------------------------------------------------------------------------------------
 
 
@@ -138,12 +131,12 @@ async def single_claim_limit(session: AsyncSession, township_code: str) -> Limit
 def claims_open_for_year(year: int, setting: LimitSetting) -> bool:
     """A budget takes claims in its own year only (the county's calendar), unless the township
     set `other_year_claims` (for instance to let next year's works start in December)."""
-    return year == today().year or setting.other_year_claims
+    return year == clock.local_today().year or setting.other_year_claims
 
 
 async def get_settings(session: AsyncSession, p: Principal, township_code: str) -> LimitSetting:
     village = (await session.execute(
-        select(Village.township_code).where(Village.township_code == township_code, _in_scope(p, Village.id)).limit(1)
+        select(Village.township_code).where(Village.township_code == township_code, in_scope(p, Village.id)).limit(1)
     )).first()
     if village is None:
         raise NotFound("Township not found", code="township_not_found")
@@ -217,7 +210,7 @@ async def list_accounts(
     session: AsyncSession, p: Principal, *, township_code: str | None, limit: int, offset: int,
     village_code: str | None = None,
 ) -> tuple[list[AccountView], int]:
-    where = [_in_scope(p, Account.village_id)]
+    where = [in_scope(p, Account.village_id)]
     if township_code:
         where.append(Village.township_code == township_code)
     if village_code:
@@ -270,7 +263,7 @@ async def book_income(
     neither after the booking day nor in the future."""
     require(p, FUNDS, FundsAction.book_income, what="book income")
     village = await get_village(session, p, village_code)
-    booked_on = on or today()
+    booked_on = on or clock.local_today()
     received_on = received_on or booked_on
     if received_on > booked_on:
         raise Unprocessable("The money cannot have arrived after the day it is booked",
@@ -294,7 +287,7 @@ async def reverse_entry(
     """Undo an entry by a reversing one that points at it. Each entry is reversed at most once."""
     require(p, FUNDS, FundsAction.reverse_entry, what="reverse a ledger entry")
     original = (await session.execute(
-        select(LedgerEntry).where(LedgerEntry.id == entry_id, _in_scope(p, LedgerEntry.village_id)).with_for_update()
+        select(LedgerEntry).where(LedgerEntry.id == entry_id, in_scope(p, LedgerEntry.village_id)).with_for_update()
     )).scalar_one_or_none()
     if original is None:
         raise NotFound("Ledger entry not found", code="entry_not_found")
@@ -306,7 +299,7 @@ async def reverse_entry(
     effect = original.amount if original.kind == EntryKind.payment.value else -original.amount
     entry = LedgerEntry(
         village_id=original.village_id, kind=EntryKind.reversal.value, amount=original.amount,
-        booked_on=on or today(), description=reason[:200],
+        booked_on=on or clock.local_today(), description=reason[:200],
         line_id=original.line_id, claim_id=original.claim_id, reverses_id=original.id, booked_by=p.name,
     )
     claim: Claim | None = None
@@ -445,7 +438,7 @@ class BudgetView:
 
 async def _budget(session: AsyncSession, p: Principal, budget_id: int, *, lock: bool = False) -> tuple[Budget, Village]:
     stmt = select(Budget, Village).join(Village, Village.id == Budget.village_id).where(
-        Budget.id == budget_id, _in_scope(p, Budget.village_id)
+        Budget.id == budget_id, in_scope(p, Budget.village_id)
     )
     if lock:
         stmt = stmt.with_for_update(of=Budget)
@@ -481,7 +474,7 @@ async def list_budgets(
     limit: int,
     offset: int,
 ) -> tuple[list[BudgetView], int]:
-    where = [_in_scope(p, Budget.village_id)]
+    where = [in_scope(p, Budget.village_id)]
     if village_code:
         where.append(Village.code == village_code)
     if year:
@@ -633,7 +626,7 @@ async def request_amendment(
     require(p, FUNDS, FundsAction.request_amendment, what="request an amendment")
     row = (await session.execute(
         select(BudgetLine, Budget).join(Budget, Budget.id == BudgetLine.budget_id)
-        .where(BudgetLine.id == line_id, _in_scope(p, BudgetLine.village_id))
+        .where(BudgetLine.id == line_id, in_scope(p, BudgetLine.village_id))
     )).first()
     if row is None:
         raise NotFound("Budget line not found", code="line_not_found")
@@ -664,7 +657,7 @@ async def decide_amendment(
 ) -> Amendment:
     require(p, FUNDS, FundsAction.decide_amendment, what="decide an amendment")
     amendment = (await session.execute(
-        select(Amendment).where(Amendment.id == amendment_id, _in_scope(p, Amendment.village_id)).with_for_update()
+        select(Amendment).where(Amendment.id == amendment_id, in_scope(p, Amendment.village_id)).with_for_update()
     )).scalar_one_or_none()
     if amendment is None:
         raise NotFound("Amendment not found", code="amendment_not_found")
@@ -719,17 +712,8 @@ def _claims_query() -> Select[Claim, Village, int, str, str]:
     )
 
 
-def _claims_visible(p: Principal) -> list[Any]:
-    """The claims `p` may read: those of villages in scope; the supervision committee sees a claim only
-    once the village has submitted it (never the secretary's drafts, nor a draft withdrawn unsubmitted)."""
-    where = [_in_scope(p, Claim.village_id)]
-    if not may(p, FUNDS, FundsAction.read_drafts):
-        where += [Claim.submitted_at.is_not(None), Claim.status != ClaimState.draft]
-    return where
-
-
 async def get_claim(session: AsyncSession, p: Principal, claim_id: int) -> ClaimView:
-    row = (await session.execute(_claims_query().where(Claim.id == claim_id, *_claims_visible(p)))).first()
+    row = (await session.execute(_claims_query().where(Claim.id == claim_id, *claims_visible(p)))).first()
     if row is None:
         raise NotFound("Claim not found", code="claim_not_found")
     return ClaimView(*row)
@@ -746,7 +730,7 @@ async def list_claims(
     offset: int,
     township_code: str | None = None,
 ) -> tuple[list[ClaimView], int]:
-    where = _claims_visible(p)
+    where = claims_visible(p)
     if village_code:
         where.append(Village.code == village_code)
     if township_code:
@@ -781,8 +765,8 @@ async def claimable_line(session: AsyncSession, village: Village, line_id: int) 
     limit = await single_claim_limit(session, village.township_code)
     if not claims_open_for_year(year, limit):
         raise BudgetNotCurrentYear(
-            f"Claims name lines of the {today().year} budget; the township has not allowed claims on {year}'s",
-            extra={"budget_year": year, "current_year": today().year},
+            f"Claims name lines of the {clock.local_today().year} budget; the township has not allowed claims on {year}'s",
+            extra={"budget_year": year, "current_year": clock.local_today().year},
             errors=[{"loc": ["body", "line_id"], "msg": f"a line of the {year} budget, not the current year's",
                      "type": "budget_not_current_year"}])
     return budget_id, limit
@@ -848,7 +832,7 @@ async def act_on_claim(
     on: date | None = None,
 ) -> ClaimView:
     claim = (await session.execute(
-        select(Claim).where(Claim.id == claim_id, _in_scope(p, Claim.village_id)).with_for_update()
+        select(Claim).where(Claim.id == claim_id, in_scope(p, Claim.village_id)).with_for_update()
     )).scalar_one_or_none()
     hidden = claim is not None and not may(p, FUNDS, FundsAction.read_drafts) and (
         claim.submitted_at is None or claim.status == ClaimState.draft)
@@ -879,7 +863,7 @@ async def act_on_claim(
         data["released"] = claim.amount
     elif action is ClaimAction.pay:
         entry = LedgerEntry(
-            village_id=claim.village_id, kind=EntryKind.payment.value, amount=claim.amount, booked_on=on or today(),
+            village_id=claim.village_id, kind=EntryKind.payment.value, amount=claim.amount, booked_on=on or clock.local_today(),
             description=claim.purpose, line_id=claim.line_id, claim_id=claim.id,
             booked_by=p.name,
         )
@@ -931,7 +915,7 @@ async def exempt_invoice(session: AsyncSession, p: Principal, claim_id: int, *, 
     trail; it is granted once and never changed."""
     require(p, FUNDS, FundsAction.exempt_invoice, what="exempt a claim from invoices")
     claim = (await session.execute(
-        select(Claim).where(Claim.id == claim_id, _in_scope(p, Claim.village_id)).with_for_update()
+        select(Claim).where(Claim.id == claim_id, in_scope(p, Claim.village_id)).with_for_update()
     )).scalar_one_or_none()
     if claim is None:
         raise NotFound("Claim not found", code="claim_not_found")
@@ -972,11 +956,6 @@ def sniff(content: bytes) -> str | None:
 
 
 
-def attachment_limit() -> int:
-    """Largest invoice accepted: the request body limit (CUNZHI_MAX_BODY_BYTES) less room for the form."""
-    return get_app_settings().max_body_bytes - 16 * 1024
-
-
 async def add_attachment(
     session: AsyncSession, p: Principal, claim_id: int, *, filename: str, content: bytes
 ) -> Attachment:
@@ -989,13 +968,13 @@ async def add_attachment(
     """
     require(p, FUNDS, FundsAction.attach, what="attach invoices")
     claim = (await session.execute(
-        select(Claim).where(Claim.id == claim_id, _in_scope(p, Claim.village_id)).with_for_update()
+        select(Claim).where(Claim.id == claim_id, in_scope(p, Claim.village_id)).with_for_update()
     )).scalar_one_or_none()
     if claim is None:
         raise NotFound("Claim not found", code="claim_not_found")
     if claim.status not in ATTACHABLE:
         raise illegal("claim", claim.status, "attach")
-    limit = attachment_limit()
+    limit = upload_limit()
     if not content or len(content) > limit:
         raise AttachmentRefused(f"An attachment holds 1 to {limit} bytes", extra={"max_bytes": limit})
     media_type = sniff(content)
@@ -1021,7 +1000,7 @@ async def list_attachments(session: AsyncSession, claim_id: int) -> Sequence[Att
 async def get_attachment(session: AsyncSession, p: Principal, attachment_id: int) -> Attachment:
     att = (await session.execute(
         select(Attachment).join(Claim, Claim.id == Attachment.claim_id)
-        .where(Attachment.id == attachment_id, _in_scope(p, Claim.village_id))
+        .where(Attachment.id == attachment_id, in_scope(p, Claim.village_id))
         .options(undefer(Attachment.content))
     )).scalar_one_or_none()
     if att is None:

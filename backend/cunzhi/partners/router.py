@@ -12,6 +12,7 @@ from cunzhi.partners.schemas import (
     PairingEnd,
     PairingList,
     PairingOut,
+    PairingProposalOut,
     PairingSettingsIn,
     PairingSettingsOut,
     PartnerUnitCreate,
@@ -20,7 +21,6 @@ from cunzhi.partners.schemas import (
     PartnerUnitPatch,
     ProposalCreate,
     ProposalList,
-    ProposalOut,
     ProposalRerun,
     ProposalStatus,
     VillagePairingHistory,
@@ -113,25 +113,25 @@ async def list_proposals(principal: PrincipalDep, session: SessionDep, county_co
     return ProposalList(items=items, total=total, limit=limit, offset=offset)
 
 
-@proposals.post("", response_model=ProposalOut, status_code=201, name="create",
+@proposals.post("", response_model=PairingProposalOut, status_code=201, name="create",
                 summary="Compute an optimal county-wide pairing proposal")
 async def create_proposal(body: ProposalCreate, principal: PrincipalDep, session: SessionDep,
-                          response: Response) -> ProposalOut:
+                          response: Response) -> PairingProposalOut:
     out = await service.create_proposal(session, principal, body)
     response.headers["Location"] = f"/api/v1/pairing-proposals/{out.id}"
     return out
 
 
-@proposals.get("/{proposal_id}", response_model=ProposalOut, name="get",
+@proposals.get("/{proposal_id}", response_model=PairingProposalOut, name="get",
                summary="A pairing proposal with the reason for every match")
-async def get_proposal(proposal_id: ProposalId, principal: PrincipalDep, session: SessionDep) -> ProposalOut:
+async def get_proposal(proposal_id: ProposalId, principal: PrincipalDep, session: SessionDep) -> PairingProposalOut:
     return await service.get_proposal(session, principal, proposal_id)
 
 
-@proposals.post("/{proposal_id}/rerun", response_model=ProposalOut, status_code=201, name="rerun",
+@proposals.post("/{proposal_id}/rerun", response_model=PairingProposalOut, status_code=201, name="rerun",
                 summary="Re-run a proposal with pins and bans")
 async def rerun_proposal(proposal_id: ProposalId, body: ProposalRerun, principal: PrincipalDep,
-                         session: SessionDep, response: Response) -> ProposalOut:
+                         session: SessionDep, response: Response) -> PairingProposalOut:
     out = await service.rerun_proposal(session, principal, proposal_id, body)
     response.headers["Location"] = f"/api/v1/pairing-proposals/{out.id}"
     return out

@@ -318,7 +318,9 @@ class ProposalSummary(BaseModel):
     confirmed_at: datetime | None
 
 
-class ProposalOut(ProposalSummary):
+class PairingProposalOut(ProposalSummary):
+    """A proposed assignment of partner units to villages, in full."""
+
     fingerprint: str
     stale: bool = Field(description="units, villages, weights or pairings changed since the run")
     slots_per_village: int

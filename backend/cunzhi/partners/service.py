@@ -53,6 +53,7 @@ from cunzhi.partners.schemas import (
     HeldVillage,
     PairingEnd,
     PairingOut,
+    PairingProposalOut,
     PairingSettingsIn,
     PairingSettingsOut,
     PairingStatus,
@@ -61,7 +62,6 @@ from cunzhi.partners.schemas import (
     PartnerUnitOut,
     PartnerUnitPatch,
     ProposalCreate,
-    ProposalOut,
     ProposalRerun,
     ProposalStatus,
     ProposalSummary,
@@ -482,7 +482,7 @@ def _result_json(result: matching.Result) -> dict[str, Any]:
 
 
 async def _run(session: AsyncSession, p: Principal, county: str, start: date, end: date | None,
-               pins: list[PairRef], bans: list[PairRef], parent_id: int | None) -> ProposalOut:
+               pins: list[PairRef], bans: list[PairRef], parent_id: int | None) -> PairingProposalOut:
     snap = await snapshot(session, county, start)
     pin_ids = _resolve_pairs(snap, pins, "pins")
     ban_ids = _resolve_pairs(snap, bans, "bans")
@@ -517,7 +517,7 @@ async def _run(session: AsyncSession, p: Principal, county: str, start: date, en
     return _proposal_out(proposal, p, stale=False)
 
 
-async def create_proposal(session: AsyncSession, p: Principal, data: ProposalCreate) -> ProposalOut:
+async def create_proposal(session: AsyncSession, p: Principal, data: ProposalCreate) -> PairingProposalOut:
     county = await _county_for_write(session, p, PartnerAction.propose, data.county_code)
     start = data.start_date or today()
     if start < today():
@@ -526,7 +526,7 @@ async def create_proposal(session: AsyncSession, p: Principal, data: ProposalCre
     return await _run(session, p, county, start, data.end_date, data.pins, data.bans, None)
 
 
-async def rerun_proposal(session: AsyncSession, p: Principal, proposal_id: int, data: ProposalRerun) -> ProposalOut:
+async def rerun_proposal(session: AsyncSession, p: Principal, proposal_id: int, data: ProposalRerun) -> PairingProposalOut:
     parent = await _get_proposal(session, p, proposal_id)
     county = await _county_for_write(session, p, PartnerAction.rerun, parent.county_code)
     pins = data.pins if data.pins is not None else [PairRef(**x) for x in parent.inputs["pins"]]
@@ -558,7 +558,7 @@ def _summary(pr: PairingProposal) -> ProposalSummary:
     )
 
 
-def _proposal_out(pr: PairingProposal, p: Principal, *, stale: bool) -> ProposalOut:
+def _proposal_out(pr: PairingProposal, p: Principal, *, stale: bool) -> PairingProposalOut:
     inputs, result = pr.inputs, pr.result
     units = {u["id"]: u for u in inputs["units"]}
     by_village: dict[int, list[dict[str, Any]]] = {}
@@ -597,7 +597,7 @@ def _proposal_out(pr: PairingProposal, p: Principal, *, stale: bool) -> Proposal
         ))
     t = result["totals"]
     totals = ProposalTotals(**t, ending=ending, units=len(units), units_used=len(load))
-    return ProposalOut(
+    return PairingProposalOut(
         **_summary(pr).model_dump(), fingerprint=pr.fingerprint, stale=stale,
         slots_per_village=inputs["slots_per_village"], totals=totals,
         pins=[PairRef(**x) for x in inputs["pins"]], bans=[PairRef(**x) for x in inputs["bans"]],
@@ -621,7 +621,7 @@ async def _is_stale(session: AsyncSession, pr: PairingProposal) -> bool:
     return snap.fingerprint(pins, bans) != pr.fingerprint
 
 
-async def get_proposal(session: AsyncSession, p: Principal, proposal_id: int) -> ProposalOut:
+async def get_proposal(session: AsyncSession, p: Principal, proposal_id: int) -> PairingProposalOut:
     pr = await _get_proposal(session, p, proposal_id)
     return _proposal_out(pr, p, stale=await _is_stale(session, pr))
 

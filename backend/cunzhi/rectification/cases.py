@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from cunzhi.cadres import service as cadres_service
 from cunzhi.config import get_settings
 from cunzhi.divisions.models import Division
-from cunzhi.kit import audit, clock, events
+from cunzhi.kit import audit, clock, events, xlsx
 from cunzhi.kit.errors import Conflict, NotFound, Unprocessable
 from cunzhi.kit.etag import expected_version
 from cunzhi.kit.principal import Principal
@@ -149,8 +149,8 @@ def measure_out(m: Measure, today: date | None = None) -> s.MeasureOut:
     )
 
 
-def event_out(e: Event) -> s.EventOut:
-    return s.EventOut(
+def event_out(e: Event) -> s.RectificationEventOut:
+    return s.RectificationEventOut(
         id=e.id,
         kind=e.kind,
         round_id=e.round_id,
@@ -377,7 +377,7 @@ async def update_measure(
     return measure_out(m)
 
 
-async def add_note(session: AsyncSession, p: Principal, case_id: int, data: s.NoteIn) -> s.NoteOut:
+async def add_note(session: AsyncSession, p: Principal, case_id: int, data: s.CaseNoteIn) -> s.NoteOut:
     require_writer(p)
     c, v = await _case(session, p, case_id, for_update=True)
     if c.status == states.CaseStatus.accepted.value:
@@ -575,4 +575,4 @@ async def export_open_cases(session: AsyncSession, p: Principal) -> tuple[str, s
             }
         )
     today = clock.local_today().isoformat()
-    return export.filename("未销号整顿村", today), f"open-cases-{today}.xlsx", export.cases_workbook(data)
+    return xlsx.filename("未销号整顿村", today), f"open-cases-{today}.xlsx", export.cases_workbook(data)

@@ -1,9 +1,6 @@
 """XLSX exports with Chinese headers: a round's results and the open cases. Pure: rows in, bytes out.
 
-Every text cell is written as text, never as a formula: a village named `=HYPERLINK(...)` or a
-measure starting with `+`, `-` or `@` reads back as that text (and Excel shows it so, with the
-quote prefix). Control characters a workbook cannot hold are dropped, so an export works whatever
-was stored before they were refused at the door."""
+Cells are written by `kit.xlsx` (text as text, never a formula; no control characters)."""
 
 from __future__ import annotations
 
@@ -12,11 +9,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.worksheet import Worksheet
 
-from cunzhi.kit.inputs import strip_control
+from cunzhi.kit.xlsx import add_sheet
 
 CATEGORY_ZH = {
     "no_fit_secretary": "书记人选缺乏/轮流坐庄",
@@ -58,42 +52,6 @@ def categories_zh(codes: Sequence[str]) -> str:
     return "、".join(CATEGORY_ZH.get(c, c) for c in codes)
 
 
-# What a spreadsheet would read as the start of a formula (OWASP's list, with tab and CR).
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-_UNSAFE_NAME = str.maketrans({c: "_" for c in '\\/:*?"<>|'})
-
-
-def filename(*parts: str) -> str:
-    """A download's (Chinese) file name: the parts joined by "-", no path or reserved characters."""
-    return "-".join(strip_control(x).translate(_UNSAFE_NAME).strip() for x in parts if x) + ".xlsx"
-
-
-def _append(ws: Worksheet, row: Sequence[Any]) -> None:
-    """Append a row, writing every string as a string (never a formula) without control characters."""
-    ws.append([strip_control(v) if isinstance(v, str) else v for v in row])
-    for cell in ws[ws.max_row]:
-        if isinstance(cell.value, str):
-            cell.data_type = "s"
-            if cell.value.startswith(FORMULA_START):
-                cell.quotePrefix = True
-
-
-def _sheet(wb: Workbook, title: str, headers: list[str], rows: list[list[Any]], *, first: bool = False) -> None:
-    ws = wb.active if first else wb.create_sheet()
-    assert ws is not None
-    ws.title = title
-    _append(ws, headers)
-    for cell in ws[1]:
-        cell.font = Font(bold=True)
-        cell.alignment = Alignment(vertical="center", wrap_text=True)
-    for row in rows:
-        _append(ws, row)
-    ws.freeze_panes = "A2"
-    for i, h in enumerate(headers, start=1):
-        width = max([len(str(h)) * 2] + [min(len(str(r[i - 1] or "")) * 2, 60) for r in rows[:200]])
-        ws.column_dimensions[get_column_letter(i)].width = max(8, min(width + 2, 62))
-
-
 def round_workbook(
     *,
     title: str,
@@ -124,7 +82,7 @@ def round_workbook(
                 VILLAGE_STATUS_ZH.get(r.get("status") or "", r.get("status") or ""),
             ]
         )
-    _sheet(wb, "排查结果", headers, out, first=True)
+    add_sheet(wb, "排查结果", headers, out, first=True)
     info = [
         ["排查轮次", title],
         ["状态", ROUND_STATUS_ZH.get(status, status)],
@@ -132,7 +90,7 @@ def round_workbook(
         ["问题认定线（单项问题程度%）", thresholds.get("category_share", "")],
         ["一票否决线（单项问题程度%）", thresholds.get("veto_share") or "未设"],
     ]
-    _sheet(wb, "说明", ["项目", "内容"], info)
+    add_sheet(wb, "说明", ["项目", "内容"], info)
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
@@ -158,7 +116,7 @@ def cases_workbook(rows: Sequence[dict[str, Any]]) -> bytes:
         ]
         for r in rows
     ]
-    _sheet(wb, "未销号整顿村", CASE_HEADERS, out, first=True)
+    add_sheet(wb, "未销号整顿村", CASE_HEADERS, out, first=True)
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()

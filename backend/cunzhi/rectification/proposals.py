@@ -132,8 +132,8 @@ async def propose_township(session: AsyncSession, p: Principal, round_id: int, t
     return await get_round(session, p, r.id)
 
 
-def proposal_out(pr: Proposal, v: Village) -> s.ProposalOut:
-    return s.ProposalOut(
+def proposal_out(pr: Proposal, v: Village) -> s.ScreeningProposalOut:
+    return s.ScreeningProposalOut(
         village_code=v.code,
         village_name=v.name,
         township_code=v.township_code,
@@ -154,7 +154,7 @@ async def list_proposals(
     *,
     weak: bool | None = None,
     township_code: str | None = None,
-) -> list[s.ProposalOut]:
+) -> list[s.ScreeningProposalOut]:
     r = await find_round(session, p, round_id)
     stmt = (
         select(Proposal, Village)

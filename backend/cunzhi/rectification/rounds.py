@@ -9,7 +9,7 @@ from sqlalchemy import and_, func, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cunzhi.divisions.models import Division
-from cunzhi.kit import audit
+from cunzhi.kit import audit, xlsx
 from cunzhi.kit.codes import DivisionLevel
 from cunzhi.kit.errors import Conflict, NotFound, Unprocessable
 from cunzhi.kit.principal import Principal
@@ -339,4 +339,4 @@ async def export_round(session: AsyncSession, p: Principal, round_id: int) -> tu
             "veto_share": s._fmt(r.veto_share) if r.veto_share is not None else "",
         },
     )
-    return export.filename("排查结果", r.title), f"screening-round-{r.id}.xlsx", body
+    return xlsx.filename("排查结果", r.title), f"screening-round-{r.id}.xlsx", body

@@ -195,7 +195,7 @@ async def propose(
 
 
 @rounds_router.get(
-    "/{round_id}/proposals", response_model=list[s.ProposalOut], name="proposals", summary="The proposal, with reasons"
+    "/{round_id}/proposals", response_model=list[s.ScreeningProposalOut], name="proposals", summary="The proposal, with reasons"
 )
 async def list_proposals(
     round_id: Id,
@@ -203,7 +203,7 @@ async def list_proposals(
     principal: PrincipalDep,
     weak: bool | None = None,
     township_code: Annotated[str | None, Query(pattern=r"^\d{12}$")] = None,
-) -> list[s.ProposalOut]:
+) -> list[s.ScreeningProposalOut]:
     return await proposals.list_proposals(session, principal, round_id, weak=weak, township_code=township_code)
 
 
@@ -322,7 +322,7 @@ async def update_measure(
 @cases_router.post(
     "/{case_id}/notes", response_model=s.NoteOut, status_code=201, name="add_note", summary="Add a dated progress note"
 )
-async def add_note(case_id: Id, body: s.NoteIn, session: SessionDep, principal: PrincipalDep, _: WriterDep) -> s.NoteOut:
+async def add_note(case_id: Id, body: s.CaseNoteIn, session: SessionDep, principal: PrincipalDep, _: WriterDep) -> s.NoteOut:
     return await cases.add_note(session, principal, case_id, body)
 
 

@@ -212,7 +212,9 @@ class Reason(BaseModel):
     params: dict[str, str]
 
 
-class ProposalOut(BaseModel):
+class ScreeningProposalOut(BaseModel):
+    """What a screening round proposes for one village: weak or not, its problem categories and why."""
+
     village_code: str
     village_name: str
     township_code: str
@@ -305,7 +307,9 @@ class MeasureOut(BaseModel):
     version: int
 
 
-class NoteIn(Strict):
+class CaseNoteIn(Strict):
+    """A dated progress note on a rectification case, about the case or one of its measures."""
+
     on_date: BodyDate
     text: Text
     measure_id: BodyId | None = None
@@ -350,7 +354,9 @@ class ReturnIn(Strict):
     reasons: Text
 
 
-class EventOut(BaseModel):
+class RectificationEventOut(BaseModel):
+    """One event in the history of a screening round or a rectification case."""
+
     id: int
     kind: str
     round_id: int | None
@@ -386,7 +392,7 @@ class CaseDetail(CaseOut):
     problems: list[ProblemOut]
     measures: list[MeasureOut]
     notes: list[NoteOut]
-    timeline: list[EventOut]
+    timeline: list[RectificationEventOut]
     allowed: list[str] = Field(description="Same as allowed_actions (the older name)")
 
     @computed_field(description="What the caller may do with the case now (its role, the status, open measures)")
@@ -420,7 +426,7 @@ class HistoryRound(BaseModel):
     scored_by: str | None
     scored_at: datetime | None
     score_revisions: list[ScoreRevisionOut] = Field(description="Every revision of the village's sheet, newest first")
-    proposal: ProposalOut | None
+    proposal: ScreeningProposalOut | None
 
 
 class HistoryCase(BaseModel):
@@ -434,4 +440,4 @@ class VillageHistory(BaseModel):
     village: HistoryVillage
     rounds: list[HistoryRound]
     cases: list[HistoryCase]
-    events: list[EventOut]
+    events: list[RectificationEventOut]

@@ -16,7 +16,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased, undefer
 
 from cunzhi.cadres.models import Cadre
-from cunzhi.cadres.rules import sniff_image
 from cunzhi.divisions.models import Division
 from cunzhi.kit import audit, bulk, clock, events
 from cunzhi.kit.codes import Role
@@ -25,6 +24,7 @@ from cunzhi.kit.etag import expected_version
 from cunzhi.kit.permissions import allowed, require
 from cunzhi.kit.principal import Principal
 from cunzhi.kit.scope import managed_county, readable_county, village_clause
+from cunzhi.kit.uploads import sniff_image
 from cunzhi.partners.models import PartnerUnit
 from cunzhi.tasks import rules
 from cunzhi.tasks.models import Task, TaskHistory, TaskItem, TaskPhoto, TaskUnit

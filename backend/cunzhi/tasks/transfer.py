@@ -23,8 +23,8 @@ from cunzhi.kit.errors import Unprocessable
 from cunzhi.kit.permissions import require
 from cunzhi.kit.principal import Principal
 from cunzhi.kit.scope import principal_county, village_clause
+from cunzhi.kit.xlsx import add_sheet, filename
 from cunzhi.partners.models import PartnerUnit
-from cunzhi.rectification.export import _sheet, filename
 from cunzhi.tasks import rules
 from cunzhi.tasks.models import Task, TaskItem, TaskUnit
 from cunzhi.tasks.permissions import TASKS, TaskAction, assigning_level
@@ -230,7 +230,7 @@ async def export(session: AsyncSession, p: Principal, f: TaskFilter, *, fmt: str
     from openpyxl import Workbook
 
     wb = Workbook()
-    _sheet(wb, "任务", rules.COLUMNS, out, first=True)
+    add_sheet(wb, "任务", rules.COLUMNS, out, first=True)
     bio = io.BytesIO()
     wb.save(bio)
     return filename("任务", day), f"tasks-{day}.xlsx", bio.getvalue()

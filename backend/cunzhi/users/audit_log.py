@@ -22,11 +22,11 @@ from cunzhi.kit.principal import Principal
 from cunzhi.kit.scope import county_prefix
 from cunzhi.users.permissions import USERS, UserAction
 from cunzhi.users.schemas import AuditEventOut, AuditPage
-from cunzhi.users.service import _in_county
+from cunzhi.users.service import in_county
 
 
 def _actors(p: Principal) -> Any:
-    users = select(literal("user:") + cast(User.id, String)).where(_in_county(p))
+    users = select(literal("user:") + cast(User.id, String)).where(in_county(p))
     townships = select(Division.code).where(Division.parent_code == p.division_code)
     clients = select(literal("client:") + cast(ApiClient.id, String)).where(ApiClient.division_code.in_(townships))
     return AuditEvent.actor.in_(users.union_all(clients).scalar_subquery())

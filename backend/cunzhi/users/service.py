@@ -93,7 +93,7 @@ async def _out(session: AsyncSession, user: User) -> UserOut:
                    created_at=user.created_at, version=user.version)
 
 
-def _in_county(admin: Principal):  # type: ignore[no-untyped-def]
+def in_county(admin: Principal):  # type: ignore[no-untyped-def]
     """Users whose scope lies in the admin's county."""
     townships = select(Division.code).where(Division.parent_code == admin.division_code)
     villages = select(Village.id).where(Village.county_code == admin.division_code)
@@ -122,7 +122,7 @@ async def create_user(session: AsyncSession, admin: Principal, data: UserCreate,
 async def list_users(session: AsyncSession, admin: Principal, *, role: Role | None, q: str | None,
                      limit: int, offset: int) -> tuple[list[UserOut], int]:
     require(admin, USERS, UserAction.manage_accounts, detail=f"Role {admin.role.value} may not do this")
-    where = [_in_county(admin)]
+    where = [in_county(admin)]
     if role:
         where.append(User.role == role.value)
     if q:
@@ -135,7 +135,7 @@ async def list_users(session: AsyncSession, admin: Principal, *, role: Role | No
 
 
 async def _get(session: AsyncSession, admin: Principal, user_id: int) -> User:
-    user = (await session.execute(select(User).where(User.id == user_id, _in_county(admin)))).scalar_one_or_none()
+    user = (await session.execute(select(User).where(User.id == user_id, in_county(admin)))).scalar_one_or_none()
     if user is None:
         raise NotFound("User not found", code="user_not_found")
     return user

@@ -3566,7 +3566,7 @@ export interface components {
              */
             allowed_actions: components["schemas"]["AssetAction"][];
             /** Trail */
-            trail: components["schemas"]["cunzhi__funds__schemas__EventOut"][];
+            trail: components["schemas"]["FundsEventOut"][];
         };
         /** AssetIn */
         AssetIn: {
@@ -3594,6 +3594,17 @@ export interface components {
          * @enum {string}
          */
         AssetKind: "building" | "machinery" | "vehicle" | "facility" | "other";
+        /**
+         * AssetNoteIn
+         * @description A step on an asset or a resource that takes an optional note (an approval, the end of a letting).
+         */
+        AssetNoteIn: {
+            /**
+             * Note
+             * @default
+             */
+            note: string;
+        };
         /** AssetOut */
         AssetOut: {
             /** Id */
@@ -3641,6 +3652,14 @@ export interface components {
              * @description Of `actions`, those the caller may take
              */
             allowed_actions: components["schemas"]["AssetAction"][];
+        };
+        /**
+         * AssetReasonIn
+         * @description A step on an asset or a resource that needs its reason (a refusal, a failed tender).
+         */
+        AssetReasonIn: {
+            /** Reason */
+            reason: string;
         };
         /**
          * AssetState
@@ -4001,7 +4020,7 @@ export interface components {
             /** Amendments */
             amendments: components["schemas"]["AmendmentOut"][];
             /** Trail */
-            trail: components["schemas"]["cunzhi__funds__schemas__EventOut"][];
+            trail: components["schemas"]["FundsEventOut"][];
             /**
              * Allowed Actions
              * @description What the caller may do with it now (its role and the state)
@@ -4390,7 +4409,7 @@ export interface components {
             /** Notes */
             notes: components["schemas"]["NoteOut"][];
             /** Timeline */
-            timeline: components["schemas"]["cunzhi__rectification__schemas__EventOut"][];
+            timeline: components["schemas"]["RectificationEventOut"][];
             /**
              * Allowed
              * @description Same as allowed_actions (the older name)
@@ -4401,6 +4420,22 @@ export interface components {
              * @description What the caller may do with the case now (its role, the status, open measures)
              */
             readonly allowed_actions: string[];
+        };
+        /**
+         * CaseNoteIn
+         * @description A dated progress note on a rectification case, about the case or one of its measures.
+         */
+        CaseNoteIn: {
+            /**
+             * On Date
+             * Format: date
+             * @example 2026-12-03
+             */
+            on_date: string;
+            /** Text */
+            text: string;
+            /** Measure Id */
+            measure_id?: number | null;
         };
         /** CaseOut */
         CaseOut: {
@@ -4662,7 +4697,7 @@ export interface components {
             /** @description A reversed claim: who reversed its payment, when, why */
             reversal: components["schemas"]["ClaimReversalOut"] | null;
             /** Trail */
-            trail: components["schemas"]["cunzhi__funds__schemas__EventOut"][];
+            trail: components["schemas"]["FundsEventOut"][];
         };
         /**
          * ClaimEditIn
@@ -5972,6 +6007,35 @@ export interface components {
             /** @description None: waiting for review */
             review: components["schemas"]["ReviewDecision"] | null;
         };
+        /**
+         * FundsEventOut
+         * @description One step in the trail of a budget, amendment, claim, asset or resource of the collective funds.
+         */
+        FundsEventOut: {
+            /** Id */
+            id: number;
+            /** Action */
+            action: string;
+            /** From State */
+            from_state: string | null;
+            /** To State */
+            to_state: string;
+            /** Actor Name */
+            actor_name: string;
+            /** Actor Role */
+            actor_role: string;
+            /**
+             * At
+             * Format: date-time
+             */
+            at: string;
+            /** Reason */
+            reason: string | null;
+            /** Data */
+            data: {
+                [key: string]: unknown;
+            } | null;
+        };
         /** FundsPanel */
         FundsPanel: {
             /** Month */
@@ -5986,6 +6050,14 @@ export interface components {
             by_category: components["schemas"]["LineCategory"][];
             /** Claims Waiting */
             claims_waiting: components["schemas"]["WaitingStep"][];
+        };
+        /**
+         * FundsReasonIn
+         * @description The reason given with a step on a budget, an amendment or a claim.
+         */
+        FundsReasonIn: {
+            /** Reason */
+            reason?: string | null;
         };
         /**
          * HeldVillage
@@ -6072,7 +6144,7 @@ export interface components {
              * @description Every revision of the village's sheet, newest first
              */
             score_revisions: components["schemas"]["ScoreRevisionOut"][];
-            proposal: components["schemas"]["cunzhi__rectification__schemas__ProposalOut"] | null;
+            proposal: components["schemas"]["ScreeningProposalOut"] | null;
         };
         /** HistoryVillage */
         HistoryVillage: {
@@ -7182,6 +7254,70 @@ export interface components {
             by_township: components["schemas"]["PairingTownship"][];
             drill: components["schemas"]["PairingDrill"];
         };
+        /**
+         * PairingProposalOut
+         * @description A proposed assignment of partner units to villages, in full.
+         */
+        PairingProposalOut: {
+            /** Id */
+            id: number;
+            /** County Code */
+            county_code: string;
+            /** Parent Id */
+            parent_id: number | null;
+            status: components["schemas"]["ProposalStatus"];
+            /**
+             * Start Date
+             * Format: date
+             */
+            start_date: string;
+            /** End Date */
+            end_date: string | null;
+            /** Slots */
+            slots: number;
+            /** Covered */
+            covered: number;
+            /** Score */
+            score: number;
+            /** Kept */
+            kept: number;
+            /** Solve Ms */
+            solve_ms: number;
+            /** Created By */
+            created_by: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Confirmed By */
+            confirmed_by: string | null;
+            /** Confirmed At */
+            confirmed_at: string | null;
+            /** Fingerprint */
+            fingerprint: string;
+            /**
+             * Stale
+             * @description units, villages, weights or pairings changed since the run
+             */
+            stale: boolean;
+            /** Slots Per Village */
+            slots_per_village: number;
+            totals: components["schemas"]["ProposalTotals"];
+            /** Pins */
+            pins: components["schemas"]["PairRef"][];
+            /** Bans */
+            bans: components["schemas"]["PairRef"][];
+            /** Villages */
+            villages: components["schemas"]["ProposedVillage"][];
+            /** Units */
+            units: components["schemas"]["UnitLoad"][];
+            /**
+             * Allowed Actions
+             * @description What the caller may do with it now (its role and the state)
+             */
+            allowed_actions: string[];
+        };
         /** PairingSettingsIn */
         PairingSettingsIn: {
             /**
@@ -8129,6 +8265,37 @@ export interface components {
             /** Weight */
             weight: number;
         };
+        /**
+         * RectificationEventOut
+         * @description One event in the history of a screening round or a rectification case.
+         */
+        RectificationEventOut: {
+            /** Id */
+            id: number;
+            /** Kind */
+            kind: string;
+            /** Round Id */
+            round_id: number | null;
+            /** Case Id */
+            case_id: number | null;
+            /** From Status */
+            from_status: string | null;
+            /** To Status */
+            to_status: string | null;
+            /** Detail */
+            detail: {
+                [key: string]: unknown;
+            };
+            /** Actor */
+            actor: string;
+            /** Actor Name */
+            actor_name: string;
+            /**
+             * At
+             * Format: date-time
+             */
+            at: string;
+        };
         /** RectificationPanel */
         RectificationPanel: {
             /** Month */
@@ -8229,7 +8396,7 @@ export interface components {
              */
             allowed_actions: components["schemas"]["ResourceAction"][];
             /** Trail */
-            trail: components["schemas"]["cunzhi__funds__schemas__EventOut"][];
+            trail: components["schemas"]["FundsEventOut"][];
         };
         /** ResourceIn */
         ResourceIn: {
@@ -8592,6 +8759,34 @@ export interface components {
         ScoresIn: {
             /** Sheets */
             sheets: components["schemas"]["SheetIn"][];
+        };
+        /**
+         * ScreeningProposalOut
+         * @description What a screening round proposes for one village: weak or not, its problem categories and why.
+         */
+        ScreeningProposalOut: {
+            /** Village Code */
+            village_code: string;
+            /** Village Name */
+            village_name: string;
+            /** Township Code */
+            township_code: string;
+            /** Weak */
+            weak: boolean;
+            /** Index */
+            index: string;
+            /** Categories */
+            categories: components["schemas"]["ProblemCategory"][];
+            /** Reasons */
+            reasons: components["schemas"]["Reason"][];
+            village_status: components["schemas"]["RectificationStatus"];
+            /** Proposed By */
+            proposed_by: string;
+            /**
+             * Proposed At
+             * Format: date-time
+             */
+            proposed_at: string;
         };
         /**
          * Section
@@ -9791,7 +9986,7 @@ export interface components {
             /** Cases */
             cases: components["schemas"]["HistoryCase"][];
             /** Events */
-            events: components["schemas"]["cunzhi__rectification__schemas__EventOut"][];
+            events: components["schemas"]["RectificationEventOut"][];
         };
         /** VillageOut */
         VillageOut: {
@@ -9933,177 +10128,6 @@ export interface components {
             drill: string;
             /** Drill Too Long */
             drill_too_long: string;
-        };
-        /** NoteIn */
-        cunzhi__assets__schemas__NoteIn: {
-            /**
-             * Note
-             * @default
-             */
-            note: string;
-        };
-        /** ReasonIn */
-        cunzhi__assets__schemas__ReasonIn: {
-            /** Reason */
-            reason: string;
-        };
-        /** EventOut */
-        cunzhi__funds__schemas__EventOut: {
-            /** Id */
-            id: number;
-            /** Action */
-            action: string;
-            /** From State */
-            from_state: string | null;
-            /** To State */
-            to_state: string;
-            /** Actor Name */
-            actor_name: string;
-            /** Actor Role */
-            actor_role: string;
-            /**
-             * At
-             * Format: date-time
-             */
-            at: string;
-            /** Reason */
-            reason: string | null;
-            /** Data */
-            data: {
-                [key: string]: unknown;
-            } | null;
-        };
-        /** ReasonIn */
-        cunzhi__funds__schemas__ReasonIn: {
-            /** Reason */
-            reason?: string | null;
-        };
-        /** ProposalOut */
-        cunzhi__partners__schemas__ProposalOut: {
-            /** Id */
-            id: number;
-            /** County Code */
-            county_code: string;
-            /** Parent Id */
-            parent_id: number | null;
-            status: components["schemas"]["ProposalStatus"];
-            /**
-             * Start Date
-             * Format: date
-             */
-            start_date: string;
-            /** End Date */
-            end_date: string | null;
-            /** Slots */
-            slots: number;
-            /** Covered */
-            covered: number;
-            /** Score */
-            score: number;
-            /** Kept */
-            kept: number;
-            /** Solve Ms */
-            solve_ms: number;
-            /** Created By */
-            created_by: string;
-            /**
-             * Created At
-             * Format: date-time
-             */
-            created_at: string;
-            /** Confirmed By */
-            confirmed_by: string | null;
-            /** Confirmed At */
-            confirmed_at: string | null;
-            /** Fingerprint */
-            fingerprint: string;
-            /**
-             * Stale
-             * @description units, villages, weights or pairings changed since the run
-             */
-            stale: boolean;
-            /** Slots Per Village */
-            slots_per_village: number;
-            totals: components["schemas"]["ProposalTotals"];
-            /** Pins */
-            pins: components["schemas"]["PairRef"][];
-            /** Bans */
-            bans: components["schemas"]["PairRef"][];
-            /** Villages */
-            villages: components["schemas"]["ProposedVillage"][];
-            /** Units */
-            units: components["schemas"]["UnitLoad"][];
-            /**
-             * Allowed Actions
-             * @description What the caller may do with it now (its role and the state)
-             */
-            allowed_actions: string[];
-        };
-        /** EventOut */
-        cunzhi__rectification__schemas__EventOut: {
-            /** Id */
-            id: number;
-            /** Kind */
-            kind: string;
-            /** Round Id */
-            round_id: number | null;
-            /** Case Id */
-            case_id: number | null;
-            /** From Status */
-            from_status: string | null;
-            /** To Status */
-            to_status: string | null;
-            /** Detail */
-            detail: {
-                [key: string]: unknown;
-            };
-            /** Actor */
-            actor: string;
-            /** Actor Name */
-            actor_name: string;
-            /**
-             * At
-             * Format: date-time
-             */
-            at: string;
-        };
-        /** NoteIn */
-        cunzhi__rectification__schemas__NoteIn: {
-            /**
-             * On Date
-             * Format: date
-             * @example 2026-12-03
-             */
-            on_date: string;
-            /** Text */
-            text: string;
-            /** Measure Id */
-            measure_id?: number | null;
-        };
-        /** ProposalOut */
-        cunzhi__rectification__schemas__ProposalOut: {
-            /** Village Code */
-            village_code: string;
-            /** Village Name */
-            village_name: string;
-            /** Township Code */
-            township_code: string;
-            /** Weak */
-            weak: boolean;
-            /** Index */
-            index: string;
-            /** Categories */
-            categories: components["schemas"]["ProblemCategory"][];
-            /** Reasons */
-            reasons: components["schemas"]["Reason"][];
-            village_status: components["schemas"]["RectificationStatus"];
-            /** Proposed By */
-            proposed_by: string;
-            /**
-             * Proposed At
-             * Format: date-time
-             */
-            proposed_at: string;
         };
         /**
          * ProblemDetails
@@ -11810,7 +11834,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["cunzhi__rectification__schemas__NoteIn"];
+                "application/json": components["schemas"]["CaseNoteIn"];
             };
         };
         responses: {
@@ -12696,7 +12720,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["cunzhi__rectification__schemas__ProposalOut"][];
+                    "application/json": components["schemas"]["ScreeningProposalOut"][];
                 };
             };
             /** @description Validation error (field problems in `errors`) */
@@ -12997,7 +13021,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["cunzhi__partners__schemas__ProposalOut"];
+                    "application/json": components["schemas"]["PairingProposalOut"];
                 };
             };
             /** @description Validation error (field problems in `errors`) */
@@ -13037,7 +13061,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["cunzhi__partners__schemas__ProposalOut"];
+                    "application/json": components["schemas"]["PairingProposalOut"];
                 };
             };
             /** @description Validation error (field problems in `errors`) */
@@ -13081,7 +13105,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["cunzhi__partners__schemas__ProposalOut"];
+                    "application/json": components["schemas"]["PairingProposalOut"];
                 };
             };
             /** @description Validation error (field problems in `errors`) */
@@ -18010,7 +18034,7 @@ export interface operations {
         };
         requestBody?: {
             content: {
-                "application/json": components["schemas"]["cunzhi__funds__schemas__ReasonIn"] | null;
+                "application/json": components["schemas"]["FundsReasonIn"] | null;
             };
         };
         responses: {
@@ -18152,7 +18176,7 @@ export interface operations {
         };
         requestBody?: {
             content: {
-                "application/json": components["schemas"]["cunzhi__funds__schemas__ReasonIn"] | null;
+                "application/json": components["schemas"]["FundsReasonIn"] | null;
             };
         };
         responses: {
@@ -18223,7 +18247,7 @@ export interface operations {
         };
         requestBody?: {
             content: {
-                "application/json": components["schemas"]["cunzhi__funds__schemas__ReasonIn"] | null;
+                "application/json": components["schemas"]["FundsReasonIn"] | null;
             };
         };
         responses: {
@@ -18365,7 +18389,7 @@ export interface operations {
         };
         requestBody?: {
             content: {
-                "application/json": components["schemas"]["cunzhi__funds__schemas__ReasonIn"] | null;
+                "application/json": components["schemas"]["FundsReasonIn"] | null;
             };
         };
         responses: {
@@ -18436,7 +18460,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["cunzhi__funds__schemas__ReasonIn"];
+                "application/json": components["schemas"]["FundsReasonIn"];
             };
         };
         responses: {
@@ -18757,7 +18781,7 @@ export interface operations {
         };
         requestBody?: {
             content: {
-                "application/json": components["schemas"]["cunzhi__funds__schemas__ReasonIn"] | null;
+                "application/json": components["schemas"]["FundsReasonIn"] | null;
             };
         };
         responses: {
@@ -18828,7 +18852,7 @@ export interface operations {
         };
         requestBody?: {
             content: {
-                "application/json": components["schemas"]["cunzhi__funds__schemas__ReasonIn"] | null;
+                "application/json": components["schemas"]["FundsReasonIn"] | null;
             };
         };
         responses: {
@@ -18899,7 +18923,7 @@ export interface operations {
         };
         requestBody?: {
             content: {
-                "application/json": components["schemas"]["cunzhi__funds__schemas__ReasonIn"] | null;
+                "application/json": components["schemas"]["FundsReasonIn"] | null;
             };
         };
         responses: {
@@ -18970,7 +18994,7 @@ export interface operations {
         };
         requestBody?: {
             content: {
-                "application/json": components["schemas"]["cunzhi__funds__schemas__ReasonIn"] | null;
+                "application/json": components["schemas"]["FundsReasonIn"] | null;
             };
         };
         responses: {
@@ -19041,7 +19065,7 @@ export interface operations {
         };
         requestBody?: {
             content: {
-                "application/json": components["schemas"]["cunzhi__funds__schemas__ReasonIn"] | null;
+                "application/json": components["schemas"]["FundsReasonIn"] | null;
             };
         };
         responses: {
@@ -19112,7 +19136,7 @@ export interface operations {
         };
         requestBody?: {
             content: {
-                "application/json": components["schemas"]["cunzhi__funds__schemas__ReasonIn"] | null;
+                "application/json": components["schemas"]["FundsReasonIn"] | null;
             };
         };
         responses: {
@@ -19183,7 +19207,7 @@ export interface operations {
         };
         requestBody?: {
             content: {
-                "application/json": components["schemas"]["cunzhi__funds__schemas__ReasonIn"] | null;
+                "application/json": components["schemas"]["FundsReasonIn"] | null;
             };
         };
         responses: {
@@ -19671,7 +19695,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["cunzhi__assets__schemas__NoteIn"];
+                "application/json": components["schemas"]["AssetNoteIn"];
             };
         };
         responses: {
@@ -19742,7 +19766,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["cunzhi__assets__schemas__ReasonIn"];
+                "application/json": components["schemas"]["AssetReasonIn"];
             };
         };
         responses: {
@@ -20179,7 +20203,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["cunzhi__assets__schemas__NoteIn"];
+                "application/json": components["schemas"]["AssetNoteIn"];
             };
         };
         responses: {
@@ -20250,7 +20274,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["cunzhi__assets__schemas__ReasonIn"];
+                "application/json": components["schemas"]["AssetReasonIn"];
             };
         };
         responses: {
@@ -20392,7 +20416,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["cunzhi__assets__schemas__ReasonIn"];
+                "application/json": components["schemas"]["AssetReasonIn"];
             };
         };
         responses: {
@@ -20534,7 +20558,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["cunzhi__assets__schemas__NoteIn"];
+                "application/json": components["schemas"]["AssetNoteIn"];
             };
         };
         responses: {

@@ -14,7 +14,7 @@ from funds_helpers import (
     this_year,
 )
 
-from cunzhi.funds.service import today as china_today
+from cunzhi.kit.clock import local_today
 
 
 async def test_budget_returned_edited_approved_then_claim_paid(client, cast: Cast):
@@ -84,7 +84,7 @@ async def test_budget_returned_edited_approved_then_claim_paid(client, cast: Cas
     ledger = await ok(await client.get(f"{API}/villages/{code}/ledger", headers=agy))
     assert [(e["kind"], e["amount"], e["effect"]) for e in ledger["items"]] == [
         ("payment", "1200.50", "-1200.50"), ("income", "50000.00", "50000.00")]
-    today = china_today()
+    today = local_today()
     month = await ok(await client.get(f"{API}/villages/{code}/statements/monthly", headers=com,
                                       params={"year": today.year, "month": today.month}))
     year = await ok(await client.get(f"{API}/villages/{code}/statements/yearly", headers=com,
