@@ -19,6 +19,7 @@ from cunzhi.kit.etag import expected_version
 from cunzhi.kit.principal import Principal
 from cunzhi.kit.scope import get_village, village_clause
 from cunzhi.partners import service as partners_service
+from cunzhi.partners import views as partners_views
 from cunzhi.rectification import export, states
 from cunzhi.rectification import schemas as s
 from cunzhi.rectification.common import (
@@ -452,7 +453,7 @@ async def acceptance_plan(session: AsyncSession, p: Principal, case_id: int) -> 
         open_measures=len(await _open_measures(session, c.id)),
         default_release_on=_release_default(),
         earliest_release_on=today - timedelta(days=1),
-        pairings=await partners_service.village_pairings_now(session, p, v),
+        pairings=[partners_views.pairing_out(x) for x in await partners_service.village_pairings_now(session, p, v)],
         postings=await cadres_service.village_postings_now(session, p, v),
     )
 
@@ -486,7 +487,7 @@ async def accept_case(session: AsyncSession, p: Principal, case_id: int, data: s
     c.accepted_by, c.accepted_at = p.name, now()
     detail: dict[str, Any] = {
         "release_on": release_on,
-        "pairings_ended": [x.id for x in pairings],
+        "pairings_ended": [x.pairing.id for x in pairings],
         "postings_ended": [x.id for x in postings],
     }
     if data.note:
