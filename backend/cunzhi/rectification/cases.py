@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cunzhi.cadres import service as cadres_service
+from cunzhi.cadres import views as cadres_views
 from cunzhi.config import get_settings
 from cunzhi.divisions.models import Division
 from cunzhi.kit import audit, clock, events
@@ -454,7 +455,7 @@ async def acceptance_plan(session: AsyncSession, p: Principal, case_id: int) -> 
         default_release_on=_release_default(),
         earliest_release_on=today - timedelta(days=1),
         pairings=[partners_views.pairing_out(x) for x in await partners_service.village_pairings_now(session, p, v)],
-        postings=await cadres_service.village_postings_now(session, p, v),
+        postings=[cadres_views.posting_out(x) for x in await cadres_service.village_postings_now(session, p, v)],
     )
 
 
@@ -488,7 +489,7 @@ async def accept_case(session: AsyncSession, p: Principal, case_id: int, data: s
     detail: dict[str, Any] = {
         "release_on": release_on,
         "pairings_ended": [x.pairing.id for x in pairings],
-        "postings_ended": [x.id for x in postings],
+        "postings_ended": [x.posting.id for x in postings],
     }
     if data.note:
         detail["note"] = data.note
