@@ -213,7 +213,7 @@ def create_user(
     except DomainError as exc:
         typer.echo(f"error: {exc.code}: {exc.detail}", err=True)
         raise typer.Exit(2) from None
-    typer.echo(f"created {user.username} ({user.role.value}, {user.scope_kind} {user.scope_code})")
+    typer.echo(f"created {user.user.username} ({user.user.role}, {user.scope_kind} {user.scope_code})")
 
 
 @app.command("export-openapi")

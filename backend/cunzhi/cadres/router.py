@@ -8,7 +8,7 @@ from urllib.parse import quote
 
 from fastapi import File, Header, Path, Query, Response, UploadFile
 
-from cunzhi.cadres import fieldwork, reports, service
+from cunzhi.cadres import fieldwork, reports, service, views
 from cunzhi.cadres.schemas import (
     AttendanceOut,
     CadreBulk,
@@ -97,13 +97,13 @@ async def list_cadres(
     items, total = await service.list_cadres(session, principal, county_code=county_code, active=active,
                                              expertise=expertise, posted=posted, township_code=township_code, q=q,
                                              limit=limit, offset=offset)
-    return CadreList(items=items, total=total, limit=limit, offset=offset)
+    return CadreList(items=[views.cadre_out(v) for v in items], total=total, limit=limit, offset=offset)
 
 
 @router.post("", response_model=CadreOut, status_code=201, name="create", summary="Add a stationed cadre (county)")
 async def create_cadre(body: CadreCreate, principal: PrincipalDep, session: SessionDep,
                        response: Response) -> CadreOut:
-    out = await service.create_cadre(session, principal, body)
+    out = views.cadre_out(await service.create_cadre(session, principal, body))
     response.headers["ETag"] = etag(out.version)
     response.headers["Location"] = f"/api/v1/cadres/{out.id}"
     return out
@@ -130,7 +130,7 @@ async def me_today(principal: PrincipalDep, session: SessionDep) -> MyDay:
             summary="Expertise list, weight table and cadres per village of a county")
 async def get_settings(principal: PrincipalDep, session: SessionDep, response: Response,
                        county_code: CountyCode = None) -> CadreSettingsOut:
-    out = await service.get_settings(session, principal, county_code)
+    out = views.settings_out(await service.get_settings(session, principal, county_code))
     response.headers["ETag"] = etag(out.version)
     return out
 
@@ -139,7 +139,7 @@ async def get_settings(principal: PrincipalDep, session: SessionDep, response: R
             summary="Change the county's cadre posting settings")
 async def update_settings(body: CadreSettingsIn, principal: PrincipalDep, session: SessionDep, response: Response,
                           county_code: CountyCode = None, if_match: IfMatch = None) -> CadreSettingsOut:
-    out = await service.update_settings(session, principal, county_code, body, if_match)
+    out = views.settings_out(await service.update_settings(session, principal, county_code, body, if_match))
     response.headers["ETag"] = etag(out.version)
     return out
 
@@ -161,20 +161,22 @@ async def list_postings(
     items, total = await service.list_postings(session, principal, village_code=village_code, cadre_id=cadre_id,
                                                township_code=township_code, current=current, limit=limit,
                                                offset=offset)
-    return PostingList(items=items, total=total, limit=limit, offset=offset)
+    return PostingList(items=[views.posting_out(v) for v in items], total=total, limit=limit, offset=offset)
 
 
 @router.post("/postings/{posting_id}/end", response_model=PostingOut, name="postings-end",
              responses={409: {"description": "posting_ended"}}, summary="End a posting early, with a reason")
 async def end_posting(posting_id: Id, body: PostingEnd, principal: PrincipalDep, session: SessionDep) -> PostingOut:
-    return await service.end_posting(session, principal, posting_id, body)
+    return views.posting_out(await service.end_posting(session, principal, posting_id, body))
 
 
 @router.get("/villages/{village_code}/postings", response_model=VillagePostingHistory, name="village-postings",
             summary="Every cadre ever posted to a village")
 async def village_postings(village_code: Annotated[str, Path(pattern=r"^\d{12}$")], principal: PrincipalDep,
                            session: SessionDep) -> VillagePostingHistory:
-    return await service.village_history(session, principal, village_code)
+    village, township_name, postings = await service.village_history(session, principal, village_code)
+    return VillagePostingHistory(village=views.village_ref(village, township_name),
+                                 items=[views.posting_out(v) for v in postings])
 
 
 # ---- proposals ----------------------------------------------------------------------------
@@ -184,14 +186,14 @@ async def village_postings(village_code: Annotated[str, Path(pattern=r"^\d{12}$"
 async def list_proposals(principal: PrincipalDep, session: SessionDep, status: PostingProposalStatus | None = None,
                          limit: Limit = 20, offset: Offset = 0) -> PostingProposalList:
     items, total = await service.list_proposals(session, principal, status=status, limit=limit, offset=offset)
-    return PostingProposalList(items=items, total=total, limit=limit, offset=offset)
+    return PostingProposalList(items=[views.summary(r) for r in items], total=total, limit=limit, offset=offset)
 
 
 @router.post("/proposals", response_model=PostingProposalOut, status_code=201, name="proposals-create",
              summary="Propose postings: the best cadre for each weak village, with reasons")
 async def create_proposal(body: PostingProposalCreate, principal: PrincipalDep, session: SessionDep,
                           response: Response) -> PostingProposalOut:
-    out = await service.create_proposal(session, principal, body)
+    out = views.proposal_out(await service.create_proposal(session, principal, body))
     response.headers["Location"] = f"/api/v1/cadres/proposals/{out.id}"
     return out
 
@@ -201,7 +203,7 @@ async def create_proposal(body: PostingProposalCreate, principal: PrincipalDep, 
                                              "earliest")
 async def rerun_proposal(proposal_id: Id, body: PostingProposalRerun, principal: PrincipalDep, session: SessionDep,
                          response: Response) -> PostingProposalOut:
-    out = await service.rerun_proposal(session, principal, proposal_id, body)
+    out = views.proposal_out(await service.rerun_proposal(session, principal, proposal_id, body))
     response.headers["Location"] = f"/api/v1/cadres/proposals/{out.id}"
     return out
 
@@ -209,14 +211,14 @@ async def rerun_proposal(proposal_id: Id, body: PostingProposalRerun, principal:
 @router.get("/proposals/{proposal_id}", response_model=PostingProposalOut, name="proposals-get",
             summary="A posting proposal with the reason for every match")
 async def get_proposal(proposal_id: Id, principal: PrincipalDep, session: SessionDep) -> PostingProposalOut:
-    return await service.get_proposal(session, principal, proposal_id)
+    return views.proposal_out(await service.get_proposal(session, principal, proposal_id))
 
 
 @router.post("/proposals/{proposal_id}/confirm", response_model=PostingConfirmResult, name="proposals-confirm",
              responses={409: {"description": "posting_proposal_stale or posting_proposal_not_open"}},
              summary="Confirm a posting proposal: its matches become postings")
 async def confirm_proposal(proposal_id: Id, principal: PrincipalDep, session: SessionDep) -> PostingConfirmResult:
-    return await service.confirm_proposal(session, principal, proposal_id)
+    return views.confirm_out(await service.confirm_proposal(session, principal, proposal_id))
 
 
 # ---- check-ins ----------------------------------------------------------------------------
@@ -398,7 +400,7 @@ async def move_finding(finding_id: Id, body: FindingStateIn, principal: Principa
 
 @router.get("/{cadre_id:int}", response_model=CadreDetail, name="get", summary="A cadre with every posting")
 async def get_cadre(cadre_id: Id, principal: PrincipalDep, session: SessionDep, response: Response) -> CadreDetail:
-    out = await service.get_cadre(session, principal, cadre_id)
+    out = views.cadre_detail(await service.get_cadre(session, principal, cadre_id))
     response.headers["ETag"] = etag(out.version)
     return out
 
@@ -409,7 +411,7 @@ async def get_cadre(cadre_id: Id, principal: PrincipalDep, session: SessionDep, 
                           "postings change through the postings operations, not here.")
 async def update_cadre(cadre_id: Id, body: CadrePatch, principal: PrincipalDep, session: SessionDep,
                        response: Response, if_match: IfMatch = None) -> CadreOut:
-    out = await service.update_cadre(session, principal, cadre_id, body, if_match)
+    out = views.cadre_out(await service.update_cadre(session, principal, cadre_id, body, if_match))
     response.headers["ETag"] = etag(out.version)
     return out
 
@@ -418,4 +420,4 @@ async def update_cadre(cadre_id: Id, body: CadrePatch, principal: PrincipalDep, 
              responses={409: {"description": "posting_overlap or cadre_inactive"}},
              summary="Post a cadre to a village (a current posting ends the day before)")
 async def create_posting(cadre_id: Id, body: PostingCreate, principal: PrincipalDep, session: SessionDep) -> PostingOut:
-    return await service.create_posting(session, principal, cadre_id, body)
+    return views.posting_out(await service.create_posting(session, principal, cadre_id, body))

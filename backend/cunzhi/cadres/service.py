@@ -27,42 +27,24 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.exc import StaleDataError
 
 from cunzhi.auth.models import User
+from cunzhi.cadres import views
 from cunzhi.cadres.models import Cadre, CadreSettings, Posting, PostingProposal
 from cunzhi.cadres.permissions import CADRES, CadreAction, cadre_actions, posting_actions, proposal_actions
 from cunzhi.cadres.rules import DEFAULT_EXPERTISE
 from cunzhi.cadres.schemas import (
     CadreCreate,
-    CadreDetail,
-    CadreOut,
     CadrePatch,
     CadreSettingsIn,
-    CadreSettingsOut,
     CadreUpsert,
-    CadreVillageRef,
-    CurrentCadre,
-    EndingPosting,
-    Expertise,
-    MatchBasis,
-    Post,
-    PostingConfirmResult,
     PostingCreate,
     PostingEnd,
     PostingEndingReason,
     PostingEndReason,
-    PostingOut,
     PostingPairRef,
     PostingProposalCreate,
-    PostingProposalOut,
     PostingProposalRerun,
     PostingProposalStatus,
-    PostingProposalSummary,
-    PostingProposalTotals,
-    PostingProposedVillage,
-    PostingReasonOut,
     PostingStatus,
-    PostingUncoveredReason,
-    ProposedCadre,
-    VillagePostingHistory,
 )
 from cunzhi.divisions.models import Division
 from cunzhi.kit import audit, bulk, clock, events
@@ -170,19 +152,12 @@ async def load_settings(session: AsyncSession, county_code: str) -> Settings:
                     row.updated_at, row.allow_moves)
 
 
-def _settings_out(s: Settings) -> CadreSettingsOut:
-    return CadreSettingsOut(county_code=s.county_code, cadres_per_village=s.cadres_per_village,
-                            expertise=[Expertise(**e) for e in s.expertise], weights=s.weights,
-                            allow_moves=s.allow_moves, version=s.version,
-                            updated_by=s.updated_by, updated_at=s.updated_at)
-
-
-async def get_settings(session: AsyncSession, p: Principal, county_code: str | None) -> CadreSettingsOut:
-    return _settings_out(await load_settings(session, await _readable_county(session, p, county_code)))
+async def get_settings(session: AsyncSession, p: Principal, county_code: str | None) -> Settings:
+    return await load_settings(session, await _readable_county(session, p, county_code))
 
 
 async def update_settings(session: AsyncSession, p: Principal, county_code: str | None, data: CadreSettingsIn,
-                          if_match: str | None) -> CadreSettingsOut:
+                          if_match: str | None) -> Settings:
     code = await _readable_county(session, p, county_code)
     code = await _county_for_write(session, p, CadreAction.edit_settings, code)
     await _lock_county(session, code)
@@ -197,7 +172,7 @@ async def update_settings(session: AsyncSession, p: Principal, county_code: str 
     if missing:
         raise Conflict(f"Expertise still held by cadres: {', '.join(missing)}", code="expertise_in_use",
                        extra={"expertise": missing})
-    before = _settings_out(current).model_dump(mode="json")
+    before = views.settings_out(current).model_dump(mode="json")
     weights = {c.value: {e: w for e, w in sorted(r.items()) if w} for c, r in data.weights.items()}
     expertise = [e.model_dump() for e in data.expertise]
     allow_moves = current.allow_moves if data.allow_moves is None else data.allow_moves
@@ -214,9 +189,9 @@ async def update_settings(session: AsyncSession, p: Principal, county_code: str 
         await session.flush()
     except (StaleDataError, IntegrityError):
         raise PreconditionFailed() from None
-    out = _settings_out(await load_settings(session, code))
+    out = await load_settings(session, code)
     await audit.record(session, p, "cadre_settings.update", "cadre_settings", code, before=before,
-                       after=out.model_dump(mode="json"))
+                       after=views.settings_out(out).model_dump(mode="json"))
     return out
 
 
@@ -239,21 +214,39 @@ def active_on(day: date) -> ColumnElement[bool]:
     return (Posting.start_date <= day) & or_(Posting.end_date.is_(None), Posting.end_date >= day)
 
 
-def _village_ref(v: Village, township_name: str) -> CadreVillageRef:
-    return CadreVillageRef(code=v.code, name=v.name, township_code=v.township_code, township_name=township_name)
+@dataclass(frozen=True)
+class PostingView:
+    """A posting with its cadre's name, its village and township's name, its status on the day read
+    and what the caller may do with it."""
+
+    posting: Posting
+    cadre_name: str
+    village: Village
+    township_name: str
+    status: PostingStatus
+    allowed_actions: list[str]
 
 
-def _posting_out(pg: Posting, cadre_name: str, v: Village, township_name: str, day: date, p: Principal) -> PostingOut:
+def _posting_view(pg: Posting, cadre_name: str, v: Village, township_name: str, day: date,
+                  p: Principal) -> PostingView:
     status = posting_status(pg, day)
     open_ = pg.ended_at is None and status in (PostingStatus.current, PostingStatus.upcoming)
-    return PostingOut(
-        id=pg.id, cadre_id=pg.cadre_id, cadre_name=cadre_name, village=_village_ref(v, township_name),
-        post=Post(pg.post), start_date=pg.start_date, end_date=pg.end_date, status=status,
-        proposal_id=pg.proposal_id, note=pg.note, created_by=pg.created_by, created_at=pg.created_at,
-        ended_reason=PostingEndReason(pg.ended_reason) if pg.ended_reason else None, ended_note=pg.ended_note,
-        ended_by=pg.ended_by, ended_at=pg.ended_at,
-        allowed_actions=posting_actions(p, county_code=v.county_code, open_=open_),
-    )
+    return PostingView(pg, cadre_name, v, township_name, status,
+                       posting_actions(p, county_code=v.county_code, open_=open_))
+
+
+@dataclass(frozen=True)
+class CadreView:
+    cadre: Cadre
+    username: str | None
+    current_posting: PostingView | None
+
+
+@dataclass(frozen=True)
+class CadreDetailView:
+    cadre: CadreView
+    postings: list[PostingView]
+    allowed_actions: list[str]
 
 
 def postings_seen(p: Principal) -> ColumnElement[bool]:
@@ -272,15 +265,15 @@ def _postings_query() -> Select[Posting, Cadre, Village, str]:
 
 
 async def _current_postings(session: AsyncSession, p: Principal, cadre_ids: list[int],
-                            day: date) -> dict[int, PostingOut]:
+                            day: date) -> dict[int, PostingView]:
     if not cadre_ids:
         return {}
     rows = (await session.execute(
         _postings_query().where(Posting.cadre_id.in_(cadre_ids), active_on(day), postings_seen(p))
         .order_by(Posting.start_date.desc(), Posting.id.desc()))).all()
-    out: dict[int, PostingOut] = {}
+    out: dict[int, PostingView] = {}
     for pg, c, v, tn in rows:
-        out.setdefault(pg.cadre_id, _posting_out(pg, c.name, v, tn, day, p))
+        out.setdefault(pg.cadre_id, _posting_view(pg, c.name, v, tn, day, p))
     return out
 
 
@@ -292,12 +285,6 @@ async def _usernames(session: AsyncSession, user_ids: list[int]) -> dict[int, st
     return {uid: name for uid, name in rows}
 
 
-def _cadre_out(c: Cadre, username: str | None, current: PostingOut | None) -> CadreOut:
-    return CadreOut(id=c.id, county_code=c.county_code, name=c.name, phone=c.phone, home_unit=c.home_unit,
-                    expertise=sorted(c.expertise), active=c.active, user_id=c.user_id, username=username,
-                    note=c.note, current_posting=current, version=c.version)
-
-
 # ------------------------------------------------------------------------------------------
 # Cadres
 # ------------------------------------------------------------------------------------------
@@ -305,7 +292,7 @@ def _cadre_out(c: Cadre, username: str | None, current: PostingOut | None) -> Ca
 
 async def list_cadres(session: AsyncSession, p: Principal, *, county_code: str | None, active: bool | None,
                       expertise: str | None, posted: bool | None, township_code: str | None, q: str | None,
-                      limit: int, offset: int) -> tuple[list[CadreOut], int]:
+                      limit: int, offset: int) -> tuple[list[CadreView], int]:
     day = today()
     where: list[ColumnElement[bool]] = [cadre_clause(p)]
     if county_code:
@@ -330,7 +317,7 @@ async def list_cadres(session: AsyncSession, p: Principal, *, county_code: str |
         select(Cadre).where(*where).order_by(Cadre.name, Cadre.id).limit(limit).offset(offset))).scalars().all()
     current = await _current_postings(session, p, [c.id for c in cadres], day)
     names = await _usernames(session, [c.user_id for c in cadres if c.user_id])
-    return [_cadre_out(c, names.get(c.user_id) if c.user_id else None, current.get(c.id)) for c in cadres], int(total)
+    return [CadreView(c, names.get(c.user_id) if c.user_id else None, current.get(c.id)) for c in cadres], int(total)
 
 
 async def _get_cadre(session: AsyncSession, p: Principal, cadre_id: int, *, for_update: bool = False) -> Cadre:
@@ -343,22 +330,21 @@ async def _get_cadre(session: AsyncSession, p: Principal, cadre_id: int, *, for_
     return cadre
 
 
-async def _cadre_postings(session: AsyncSession, p: Principal, cadre_id: int, day: date) -> list[PostingOut]:
+async def _cadre_postings(session: AsyncSession, p: Principal, cadre_id: int, day: date) -> list[PostingView]:
     rows = (await session.execute(
         _postings_query().where(Posting.cadre_id == cadre_id, postings_seen(p))
         .order_by(Posting.start_date.desc(), Posting.id.desc()))).all()
-    return [_posting_out(pg, c.name, v, tn, day, p) for pg, c, v, tn in rows]
+    return [_posting_view(pg, c.name, v, tn, day, p) for pg, c, v, tn in rows]
 
 
-async def get_cadre(session: AsyncSession, p: Principal, cadre_id: int) -> CadreDetail:
+async def get_cadre(session: AsyncSession, p: Principal, cadre_id: int) -> CadreDetailView:
     cadre = await _get_cadre(session, p, cadre_id)
     day = today()
     postings = await _cadre_postings(session, p, cadre.id, day)
     current = next((x for x in postings if x.status == PostingStatus.current), None)
     names = await _usernames(session, [cadre.user_id] if cadre.user_id else [])
-    base = _cadre_out(cadre, names.get(cadre.user_id) if cadre.user_id else None, current)
-    return CadreDetail(**base.model_dump(), postings=postings,
-                       allowed_actions=cadre_actions(p, county_code=cadre.county_code, active=cadre.active))
+    base = CadreView(cadre, names.get(cadre.user_id) if cadre.user_id else None, current)
+    return CadreDetailView(base, postings, cadre_actions(p, county_code=cadre.county_code, active=cadre.active))
 
 
 async def my_cadre(session: AsyncSession, p: Principal) -> Cadre | None:
@@ -397,13 +383,13 @@ async def _user_to_link(session: AsyncSession, username: str, county_code: str, 
     return user
 
 
-async def create_cadre(session: AsyncSession, p: Principal, data: CadreCreate) -> CadreOut:
+async def create_cadre(session: AsyncSession, p: Principal, data: CadreCreate) -> CadreView:
     county = await _county_for_write(session, p, CadreAction.add_cadre, data.county_code)
     return await _insert_cadre(session, p, county, data)
 
 
 async def _insert_cadre(session: AsyncSession, p: Principal, county: str, data: CadreCreate,
-                        external: tuple[str, str] | None = None) -> CadreOut:
+                        external: tuple[str, str] | None = None) -> CadreView:
     """Add a cadre to `county` (the caller's right to has been checked); `external`: the township and
     its system's id for the cadre."""
     _check_expertise(data.expertise, await load_settings(session, county))
@@ -419,18 +405,18 @@ async def _insert_cadre(session: AsyncSession, p: Principal, county: str, data: 
         raise Conflict("That account is already linked to a cadre", code="account_already_linked") from None
     await session.refresh(cadre)
     await audit.record(session, p, "cadre.create", "cadre", cadre.id, after=audit.snapshot(cadre))
-    return _cadre_out(cadre, user.username if user else None, None)
+    return CadreView(cadre, user.username if user else None, None)
 
 
 async def update_cadre(session: AsyncSession, p: Principal, cadre_id: int, data: CadrePatch,
-                       if_match: str | None) -> CadreOut:
+                       if_match: str | None) -> CadreView:
     cadre = await _get_cadre(session, p, cadre_id)
     _require_admin(p, CadreAction.edit_cadre, cadre.county_code, "edits stationed cadres")
     expected_version(if_match, cadre.version)
     return await _apply_cadre(session, p, cadre, data.model_dump(exclude_unset=True))
 
 
-async def _apply_cadre(session: AsyncSession, p: Principal, cadre: Cadre, changes: dict[str, Any]) -> CadreOut:
+async def _apply_cadre(session: AsyncSession, p: Principal, cadre: Cadre, changes: dict[str, Any]) -> CadreView:
     """Change `cadre` (the caller's right to and the version have been checked)."""
     for f in ("name", "home_unit", "expertise", "active"):
         if f in changes and changes[f] is None:
@@ -454,8 +440,8 @@ async def _apply_cadre(session: AsyncSession, p: Principal, cadre: Cadre, change
     await audit.record(session, p, "cadre.update", "cadre", cadre.id, before=before, after=audit.snapshot(cadre))
     day = today()
     names = await _usernames(session, [cadre.user_id] if cadre.user_id else [])
-    return _cadre_out(cadre, names.get(cadre.user_id) if cadre.user_id else None,
-                      (await _current_postings(session, p, [cadre.id], day)).get(cadre.id))
+    return CadreView(cadre, names.get(cadre.user_id) if cadre.user_id else None,
+                     (await _current_postings(session, p, [cadre.id], day)).get(cadre.id))
 
 
 # ------------------------------------------------------------------------------------------
@@ -481,7 +467,7 @@ async def follow_posting(session: AsyncSession, p: Principal | None, cadre: Cadr
 
 async def list_postings(session: AsyncSession, p: Principal, *, village_code: str | None, cadre_id: int | None,
                         township_code: str | None, current: bool, limit: int,
-                        offset: int) -> tuple[list[PostingOut], int]:
+                        offset: int) -> tuple[list[PostingView], int]:
     day = today()
     stmt = _postings_query().where(village_clause(p))
     if village_code:
@@ -495,21 +481,22 @@ async def list_postings(session: AsyncSession, p: Principal, *, village_code: st
     total = (await session.execute(select(func.count()).select_from(stmt.subquery()))).scalar_one()
     rows = (await session.execute(
         stmt.order_by(Village.code, Posting.start_date.desc(), Posting.id.desc()).limit(limit).offset(offset))).all()
-    return [_posting_out(pg, c.name, v, tn, day, p) for pg, c, v, tn in rows], int(total)
+    return [_posting_view(pg, c.name, v, tn, day, p) for pg, c, v, tn in rows], int(total)
 
 
-async def village_history(session: AsyncSession, p: Principal, village_code: str) -> VillagePostingHistory:
+async def village_history(session: AsyncSession, p: Principal,
+                          village_code: str) -> tuple[Village, str, list[PostingView]]:
+    """The village, its township's name and its postings, newest first."""
     village = await get_village(session, p, village_code)
     tn = (await session.execute(select(Division.name).where(Division.code == village.township_code))).scalar_one()
     day = today()
     rows = (await session.execute(
         select(Posting, Cadre).join(Cadre, Cadre.id == Posting.cadre_id).where(Posting.village_id == village.id)
         .order_by(Posting.start_date.desc(), Posting.id.desc()))).all()
-    return VillagePostingHistory(village=_village_ref(village, tn),
-                                 items=[_posting_out(pg, c.name, village, tn, day, p) for pg, c in rows])
+    return village, tn, [_posting_view(pg, c.name, village, tn, day, p) for pg, c in rows]
 
 
-async def create_posting(session: AsyncSession, p: Principal, cadre_id: int, data: PostingCreate) -> PostingOut:
+async def create_posting(session: AsyncSession, p: Principal, cadre_id: int, data: PostingCreate) -> PostingView:
     cadre = await _get_cadre(session, p, cadre_id)
     _require_admin(p, CadreAction.post, cadre.county_code, "posts stationed cadres")
     village = await get_village(session, p, data.village_code)
@@ -559,21 +546,21 @@ async def create_posting(session: AsyncSession, p: Principal, cadre_id: int, dat
     if start <= day and (data.end_date is None or data.end_date >= day):
         await follow_posting(session, p, cadre, village.id, posting.id)
     tn = (await session.execute(select(Division.name).where(Division.code == village.township_code))).scalar_one()
-    return _posting_out(posting, cadre.name, village, tn, day, p)
+    return _posting_view(posting, cadre.name, village, tn, day, p)
 
 
-async def village_postings_now(session: AsyncSession, p: Principal, village: Village) -> list[PostingOut]:
+async def village_postings_now(session: AsyncSession, p: Principal, village: Village) -> list[PostingView]:
     """The village's current and coming postings (what accepting its case would end)."""
     day = today()
     rows = (await session.execute(
         _postings_query().where(Posting.village_id == village.id, Posting.ended_at.is_(None),
                                 or_(Posting.end_date.is_(None), Posting.end_date >= day))
         .order_by(Posting.start_date, Posting.id))).all()
-    return [_posting_out(pg, c.name, v, tn, day, p) for pg, c, v, tn in rows]
+    return [_posting_view(pg, c.name, v, tn, day, p) for pg, c, v, tn in rows]
 
 
 async def end_village_postings(session: AsyncSession, p: Principal, village: Village, last_day: date,
-                               *, note: str | None = None) -> list[PostingOut]:
+                               *, note: str | None = None) -> list[PostingView]:
     """End the village's current and coming postings on `last_day` (reason village_accepted), for
     the county accepting its case. A posting planned to end earlier keeps its end."""
     await _lock_county(session, village.county_code)
@@ -596,11 +583,11 @@ async def end_village_postings(session: AsyncSession, p: Principal, village: Vil
         await session.flush()
         await audit.record(session, p, "cadre_posting.end", "cadre_posting", posting.id, before=before,
                            after=audit.snapshot(posting))
-        out.append(_posting_out(posting, cadre.name, v, tn, day, p))
+        out.append(_posting_view(posting, cadre.name, v, tn, day, p))
     return out
 
 
-async def end_posting(session: AsyncSession, p: Principal, posting_id: int, data: PostingEnd) -> PostingOut:
+async def end_posting(session: AsyncSession, p: Principal, posting_id: int, data: PostingEnd) -> PostingView:
     row = (await session.execute(_postings_query().where(Posting.id == posting_id, village_clause(p)))).first()
     if row is None:
         raise NotFound(f"Posting {posting_id} not found", code="posting_not_found")
@@ -633,7 +620,7 @@ async def end_posting(session: AsyncSession, p: Principal, posting_id: int, data
     await session.flush()
     await events.emit(session, p, "cadre_posting.end", "cadre_posting", posting.id, before=before,
                       after=audit.snapshot(posting))
-    return _posting_out(posting, cadre.name, village, tn, day, p)
+    return _posting_view(posting, cadre.name, village, tn, day, p)
 
 
 # ------------------------------------------------------------------------------------------
@@ -769,14 +756,6 @@ def _ending(snap: Snapshot, result: matching.Result, pins: list[tuple[int, int]]
     return out
 
 
-def _basis(a: dict[str, Any]) -> MatchBasis:
-    if a.get("pinned") and not a["kept"]:
-        return MatchBasis.pinned
-    if a["kept"]:
-        return MatchBasis.kept
-    return MatchBasis.expertise if a["score"] > 0 else MatchBasis.coverage
-
-
 def _result_json(result: matching.Result, explicit_pins: set[tuple[int, int]] = set()) -> dict[str, Any]:  # noqa: B006
     t = result.totals
     return {
@@ -792,81 +771,27 @@ def _result_json(result: matching.Result, explicit_pins: set[tuple[int, int]] = 
     }
 
 
-def _summary(pr: PostingProposal) -> PostingProposalSummary:
-    return PostingProposalSummary(
-        id=pr.id, county_code=pr.county_code, status=PostingProposalStatus(pr.status), start_date=pr.start_date,
-        end_date=pr.end_date, post=Post(pr.post), slots=pr.slots, covered=pr.covered, score=pr.score, kept=pr.kept,
-        allow_moves=pr.allow_moves, parent_id=pr.parent_id,
-        created_by=pr.created_by, created_at=pr.created_at, confirmed_by=pr.confirmed_by,
-        confirmed_at=pr.confirmed_at,
-    )
+@dataclass(frozen=True)
+class ProposalView:
+    """A proposal, whether the county changed since it ran, and what the caller may do with it."""
+
+    proposal: PostingProposal
+    stale: bool
+    allowed_actions: list[str]
 
 
-def _proposal_out(pr: PostingProposal, p: Principal, *, stale: bool) -> PostingProposalOut:
-    inputs, result = pr.inputs, pr.result
-    cadres = {c["id"]: c for c in inputs["cadres"]}
-    by_village: dict[int, list[dict[str, Any]]] = {}
-    for a in result["assignments"]:
-        by_village.setdefault(a["village_id"], []).append(a)
-    uncovered = {u["village_id"]: u for u in result["uncovered"]}
-    assigned = {(a["village_id"], a["cadre_id"]) for a in result["assignments"]}
-    current_by_village: dict[int, list[dict[str, Any]]] = {}
-    for c in inputs["current"]:
-        current_by_village.setdefault(c["village_id"], []).append(c)
-    used: set[int] = set()
-    ending = 0
-    villages: list[PostingProposedVillage] = []
-    vcode = {v["id"]: v for v in inputs["villages"]}
-    ends = {e["posting_id"]: e for e in result.get("ending", [])}
-    for v in inputs["villages"]:
-        proposed = []
-        for a in by_village.get(v["id"], []):
-            c = cadres[a["cadre_id"]]
-            used.add(c["id"])
-            proposed.append(ProposedCadre(
-                cadre_id=c["id"], name=c["name"], home_unit=c["home_unit"], expertise=c["expertise"],
-                score=a["score"], kept=a["kept"], pinned=bool(a.get("pinned")), basis=_basis(a),
-                reasons=[PostingReasonOut(category=cat, expertise=e, weight=w) for cat, e, w in a["reasons"]]))
-        cur = []
-        for c in current_by_village.get(v["id"], []):
-            end = (c["village_id"], c["cadre_id"]) not in assigned
-            ending += end
-            why = ends.get(c["posting_id"])
-            moved_to = vcode.get(why["moved_to"]) if why and why["moved_to"] is not None else None
-            cur.append(CurrentCadre(posting_id=c["posting_id"], cadre_id=c["cadre_id"], name=c["cadre_name"],
-                                    ends=end, end_reason=PostingEndingReason(why["reason"]) if why else None,
-                                    moved_to_village_code=moved_to["code"] if moved_to else None))
-        unc = uncovered.get(v["id"])
-        villages.append(PostingProposedVillage(
-            village_code=v["code"], village_name=v["name"], township_code=v["township_code"],
-            township_name=v["township_name"], categories=v["categories"], slots=inputs["cadres_per_village"],
-            cadres=proposed, missing=unc["missing"] if unc else 0,
-            uncovered_reason=PostingUncoveredReason(unc["reason"]) if unc else None, current=cur))
-    idle = [ProposedCadre(cadre_id=c["id"], name=c["name"], home_unit=c["home_unit"], expertise=c["expertise"],
-                          score=0, reasons=[], kept=False)
-            for c in inputs["cadres"] if c["id"] not in used and c["capacity"] > 0]
-    current = {c["posting_id"]: c for c in inputs["current"]}
-    last_day = pr.start_date - timedelta(days=1)
-    ending_list = []
-    for e in result.get("ending", []):
-        c = current[e["posting_id"]]
-        v = vcode[c["village_id"]]
-        to = vcode.get(e["moved_to"]) if e["moved_to"] is not None else None
-        ending_list.append(EndingPosting(
-            posting_id=c["posting_id"], cadre_id=c["cadre_id"], cadre_name=c["cadre_name"], village_code=v["code"],
-            village_name=v["name"], reason=PostingEndingReason(e["reason"]), last_day=last_day,
-            moved_to_village_code=to["code"] if to else None, moved_to_village_name=to["name"] if to else None,
-            score_now=e["score_now"], score_after=e["score_after"]))
-    totals_in = {k: v for k, v in result["totals"].items() if k != "pinned"}
-    totals = PostingProposalTotals(**totals_in, ending=ending, cadres=len(cadres), cadres_used=len(used),
-                                   pinned=sum(1 for a in result["assignments"] if a.get("pinned")),
-                                   moved=sum(1 for e in ending_list if e.moved_to_village_code))
-    mine = proposal_actions(p, county_code=pr.county_code, open_=pr.status == PostingProposalStatus.open.value,
-                            stale=stale)
-    return PostingProposalOut(**_summary(pr).model_dump(), stale=stale, totals=totals, villages=villages, idle_cadres=idle,
-                              pins=[PostingPairRef(**x) for x in inputs.get("pins", [])],
-                              bans=[PostingPairRef(**x) for x in inputs.get("bans", [])],
-                              ending=ending_list, allowed_actions=mine)
+def _proposal_view(pr: PostingProposal, p: Principal, *, stale: bool) -> ProposalView:
+    return ProposalView(pr, stale, proposal_actions(p, county_code=pr.county_code,
+                                                    open_=pr.status == PostingProposalStatus.open.value, stale=stale))
+
+
+@dataclass(frozen=True)
+class Confirmed:
+    proposal: PostingProposal
+    created: int
+    kept: int
+    ended: int
+    accounts_moved: int
 
 
 async def _get_proposal(session: AsyncSession, p: Principal, proposal_id: int, *,
@@ -927,7 +852,7 @@ def _solve(problem: matching.Problem) -> matching.Result:
                             errors=errors) from None
 
 
-async def create_proposal(session: AsyncSession, p: Principal, data: PostingProposalCreate) -> PostingProposalOut:
+async def create_proposal(session: AsyncSession, p: Principal, data: PostingProposalCreate) -> ProposalView:
     county = await _county_for_write(session, p, CadreAction.propose, data.county_code)
     start = data.start_date or today()
     if start < today():
@@ -943,7 +868,7 @@ async def create_proposal(session: AsyncSession, p: Principal, data: PostingProp
 
 async def _run(session: AsyncSession, p: Principal, county: str, start: date, end: date | None, post: str,
                allow_moves: bool | None, pins: list[PostingPairRef], bans: list[PostingPairRef],
-               parent_id: int | None) -> PostingProposalOut:
+               parent_id: int | None) -> ProposalView:
     snap = await snapshot(session, county, start, post)
     moves = snap.settings.allow_moves if allow_moves is None else allow_moves
     pin_ids = _resolve_pairs(snap, pins, "pins")
@@ -968,11 +893,11 @@ async def _run(session: AsyncSession, p: Principal, county: str, start: date, en
         "fingerprint": pr.fingerprint, "slots": pr.slots, "covered": pr.covered, "score": pr.score, "kept": pr.kept,
         "allow_moves": moves, "pins": inputs["pins"], "bans": inputs["bans"],
         "ending": [e["posting_id"] for e in stored["ending"]]})
-    return _proposal_out(pr, p, stale=False)
+    return _proposal_view(pr, p, stale=False)
 
 
 async def rerun_proposal(session: AsyncSession, p: Principal, proposal_id: int,
-                         data: PostingProposalRerun) -> PostingProposalOut:
+                         data: PostingProposalRerun) -> ProposalView:
     parent = await _get_proposal(session, p, proposal_id)
     county = await _county_for_write(session, p, CadreAction.propose, parent.county_code)
     pins = data.pins if data.pins is not None else [PostingPairRef(**x) for x in parent.inputs.get("pins", [])]
@@ -983,13 +908,13 @@ async def rerun_proposal(session: AsyncSession, p: Principal, proposal_id: int,
     return await _run(session, p, county, start, end, parent.post, moves, pins, bans, parent.id)
 
 
-async def get_proposal(session: AsyncSession, p: Principal, proposal_id: int) -> PostingProposalOut:
+async def get_proposal(session: AsyncSession, p: Principal, proposal_id: int) -> ProposalView:
     pr = await _get_proposal(session, p, proposal_id)
-    return _proposal_out(pr, p, stale=await _is_stale(session, pr))
+    return _proposal_view(pr, p, stale=await _is_stale(session, pr))
 
 
 async def list_proposals(session: AsyncSession, p: Principal, *, status: PostingProposalStatus | None, limit: int,
-                         offset: int) -> tuple[list[PostingProposalSummary], int]:
+                         offset: int) -> tuple[list[PostingProposal], int]:
     prefix = county_prefix(p)
     where: list[ColumnElement[bool]] = [
         PostingProposal.county_code.startswith(prefix) if prefix is not None else false()]
@@ -998,10 +923,10 @@ async def list_proposals(session: AsyncSession, p: Principal, *, status: Posting
     total = (await session.execute(select(func.count()).select_from(PostingProposal).where(*where))).scalar_one()
     rows = (await session.execute(select(PostingProposal).where(*where).order_by(PostingProposal.id.desc())
                                   .limit(limit).offset(offset))).scalars().all()
-    return [_summary(r) for r in rows], int(total)
+    return list(rows), int(total)
 
 
-async def confirm_proposal(session: AsyncSession, p: Principal, proposal_id: int) -> PostingConfirmResult:
+async def confirm_proposal(session: AsyncSession, p: Principal, proposal_id: int) -> Confirmed:
     pr = await _get_proposal(session, p, proposal_id)
     county = await _county_for_write(session, p, CadreAction.confirm, pr.county_code)
     await _lock_county(session, county)
@@ -1056,8 +981,7 @@ async def confirm_proposal(session: AsyncSession, p: Principal, proposal_id: int
     await events.emit(session, p, "cadre_proposal.confirm", "cadre_proposal", pr.id, after={
         "county_code": county, "start_date": day.isoformat(), "created": [x.id for x in created], "ended": to_end,
         "kept": kept, "accounts_moved": moved})
-    return PostingConfirmResult(proposal=_summary(pr), created=len(created), kept=kept, ended=len(to_end),
-                         accounts_moved=moved)
+    return Confirmed(pr, created=len(created), kept=kept, ended=len(to_end), accounts_moved=moved)
 
 
 # ------------------------------------------------------------------------------------------
@@ -1084,11 +1008,11 @@ async def bulk_upsert(session: AsyncSession, p: Principal, items: list[CadreUpse
         if cadre is None:
             out = await _insert_cadre(session, p, county, CadreCreate(county_code=county, **fields),
                                       external=(township, item.external_id))
-            return bulk.Outcome.created, str(out.id), out.version
+            return bulk.Outcome.created, str(out.cadre.id), out.cadre.version
         diff = bulk.changed(cadre, fields)
         if not diff:
             return bulk.Outcome.unchanged, str(cadre.id), cadre.version
         out = await _apply_cadre(session, p, cadre, diff)
-        return bulk.Outcome.updated, str(out.id), out.version
+        return bulk.Outcome.updated, str(out.cadre.id), out.cadre.version
 
     return await bulk.run(session, items, lambda i: i.external_id, apply)

@@ -14,6 +14,7 @@ from cunzhi.discipline.schemas import (
     DisciplineCaseOut,
     DisciplineCasePatch,
     DisciplineCaseStats,
+    DisciplineCaseVillage,
 )
 from cunzhi.kit.deps import PrincipalDep, ReadSessionDep, SessionDep
 from cunzhi.kit.etag import etag
@@ -30,9 +31,20 @@ PRECONDITIONS: dict[int | str, dict[str, Any]] = {412: {"description": "Stale If
                                                   428: {"description": "If-Match missing"}}
 
 
-def _with_etag(response: Response, out: DisciplineCaseOut) -> DisciplineCaseOut:
-    response.headers["ETag"] = etag(out.version)
-    return out
+def _case_out(v: service.CaseView) -> DisciplineCaseOut:
+    c = v.case  # the person's name and the notes from the view, which holds them only for who may read them
+    return DisciplineCaseOut(
+        id=c.id, case_number=c.case_number, filed_on=c.filed_on,
+        village=DisciplineCaseVillage(code=v.village_code, name=v.village_name, township_code=v.township_code,
+                                      township_name=v.township_name),
+        person_role=c.person_role, person_name=v.person_name, violation=c.violation, outcome=c.outcome,
+        notes=v.notes, names_visible=v.names_visible, created_by=c.created_by, updated_by=c.updated_by,
+        created_at=c.created_at, updated_at=c.updated_at, version=c.version, allowed_actions=v.allowed_actions)
+
+
+def _with_etag(response: Response, view: service.CaseView) -> DisciplineCaseOut:
+    response.headers["ETag"] = etag(view.case.version)
+    return _case_out(view)
 
 
 @router.get("/cases", response_model=DisciplineCaseList, name="cases-list",
@@ -42,7 +54,9 @@ async def list_cases(principal: PrincipalDep, session: ReadSessionDep, year: Yea
                      limit: Limit = 50, offset: Offset = 0) -> DisciplineCaseList:
     f = service.CaseFilter(year=year, township_code=township_code, village_code=village_code,
                            violation=violation.value if violation else None)
-    return await service.list_cases(session, principal, f, limit=limit, offset=offset)
+    items, total, actions = await service.list_cases(session, principal, f, limit=limit, offset=offset)
+    return DisciplineCaseList(items=[_case_out(v) for v in items], total=total, limit=limit, offset=offset,
+                              allowed_actions=actions)
 
 
 @router.get("/cases/stats", response_model=DisciplineCaseStats, name="cases-stats",
@@ -59,9 +73,9 @@ async def case_stats(principal: PrincipalDep, session: ReadSessionDep, township_
              summary="File a discipline case (the discipline committees)")
 async def create_case(body: DisciplineCaseCreate, principal: PrincipalDep, session: SessionDep,
                       response: Response) -> DisciplineCaseOut:
-    out = await service.create_case(session, principal, body)
-    response.headers["Location"] = f"/api/v1/discipline/cases/{out.id}"
-    return _with_etag(response, out)
+    view = await service.create_case(session, principal, body)
+    response.headers["Location"] = f"/api/v1/discipline/cases/{view.case.id}"
+    return _with_etag(response, view)
 
 
 @router.get("/cases/{case_id}", response_model=DisciplineCaseOut, name="cases-get",

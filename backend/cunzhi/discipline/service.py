@@ -17,11 +17,8 @@ from cunzhi.discipline.models import DisciplineCase
 from cunzhi.discipline.permissions import CASES, CaseAction, case_actions, register_actions
 from cunzhi.discipline.schemas import (
     DisciplineCaseCreate,
-    DisciplineCaseList,
-    DisciplineCaseOut,
     DisciplineCasePatch,
     DisciplineCaseStats,
-    DisciplineCaseVillage,
     DisciplineYearCount,
 )
 from cunzhi.divisions.models import Division
@@ -51,16 +48,26 @@ def _query() -> Any:
             .join(Township, Township.code == Village.township_code))
 
 
-def _out(row: Any, p: Principal) -> DisciplineCaseOut:
+@dataclass(frozen=True)
+class CaseView:
+    """A case as `p` may read it: the person's name and the notes are None unless `p` reads names."""
+
+    case: DisciplineCase
+    village_code: str
+    village_name: str
+    township_code: str
+    township_name: str
+    person_name: str | None
+    notes: str | None
+    names_visible: bool
+    allowed_actions: list[str]
+
+
+def _view(row: Any, p: Principal) -> CaseView:
     c: DisciplineCase = row[0]
     names = may(p, CASES, CaseAction.read_names)
-    return DisciplineCaseOut(
-        id=c.id, case_number=c.case_number, filed_on=c.filed_on,
-        village=DisciplineCaseVillage(code=row[1], name=row[2], township_code=row[3], township_name=row[4]),
-        person_role=c.person_role, person_name=c.person_name if names else None, violation=c.violation,
-        outcome=c.outcome, notes=c.notes if names else None, names_visible=names, created_by=c.created_by,
-        updated_by=c.updated_by, created_at=c.created_at, updated_at=c.updated_at, version=c.version,
-        allowed_actions=case_actions(p))
+    return CaseView(c, row[1], row[2], row[3], row[4], person_name=c.person_name if names else None,
+                    notes=c.notes if names else None, names_visible=names, allowed_actions=case_actions(p))
 
 
 @dataclass
@@ -98,7 +105,9 @@ def _where(p: Principal, f: CaseFilter) -> list[ColumnElement[bool]]:
     return where
 
 
-async def list_cases(session: AsyncSession, p: Principal, f: CaseFilter, *, limit: int, offset: int) -> DisciplineCaseList:
+async def list_cases(session: AsyncSession, p: Principal, f: CaseFilter, *, limit: int,
+                     offset: int) -> tuple[list[CaseView], int, list[str]]:
+    """A page of cases, the count of all that match and what `p` may do with the register."""
     require(p, CASES, CaseAction.read, what="read the discipline-case register")
     await _check_filter(session, p, f)
     where = _where(p, f)
@@ -107,16 +116,15 @@ async def list_cases(session: AsyncSession, p: Principal, f: CaseFilter, *, limi
     rows = (await session.execute(_query().where(*where).order_by(DisciplineCase.filed_on.desc(),
                                                                   DisciplineCase.id.desc())
                                   .limit(limit).offset(offset))).all()
-    return DisciplineCaseList(items=[_out(r, p) for r in rows], total=int(total), limit=limit, offset=offset,
-                    allowed_actions=register_actions(p))
+    return [_view(r, p) for r in rows], int(total), register_actions(p)
 
 
-async def get_case(session: AsyncSession, p: Principal, case_id: int) -> DisciplineCaseOut:
+async def get_case(session: AsyncSession, p: Principal, case_id: int) -> CaseView:
     require(p, CASES, CaseAction.read, what="read the discipline-case register")
     row = (await session.execute(_query().where(DisciplineCase.id == case_id, village_clause(p)))).first()
     if row is None:
         raise NotFound("Case not found", code="case_not_found")
-    return _out(row, p)
+    return _view(row, p)
 
 
 # ---- yearly counts ------------------------------------------------------------------------------
@@ -207,7 +215,7 @@ async def _save(session: AsyncSession, c: DisciplineCase) -> None:
         raise
 
 
-async def create_case(session: AsyncSession, p: Principal, data: DisciplineCaseCreate) -> DisciplineCaseOut:
+async def create_case(session: AsyncSession, p: Principal, data: DisciplineCaseCreate) -> CaseView:
     require(p, CASES, CaseAction.create, what="file discipline cases")
     v = await _village(session, p, data.village_code)
     _check_filed_on(data.filed_on)
@@ -224,7 +232,7 @@ _REQUIRED = ("case_number", "filed_on", "village_code", "person_role", "person_n
 
 
 async def update_case(session: AsyncSession, p: Principal, case_id: int, data: DisciplineCasePatch,
-                      if_match: str | None) -> DisciplineCaseOut:
+                      if_match: str | None) -> CaseView:
     c = (await session.execute(select(DisciplineCase).join(Village, Village.id == DisciplineCase.village_id)
                                .where(DisciplineCase.id == case_id, village_clause(p))
                                .with_for_update(of=DisciplineCase))).scalar_one_or_none()

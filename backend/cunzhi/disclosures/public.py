@@ -11,6 +11,7 @@ hash of its body; a matching If-None-Match gets 304) and Cache-Control: public."
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import io
 import json
@@ -26,6 +27,7 @@ from cunzhi.config import get_settings
 from cunzhi.disclosures import service
 from cunzhi.disclosures.models import Correction, File, Item, Publication, Round
 from cunzhi.disclosures.schemas import (
+    FinanceOut,
     PublicCorrection,
     PublicDisclosure,
     PublicEntry,
@@ -106,7 +108,7 @@ async def village_month(session: AsyncSession, code: str, year: int, month: int)
     return PublicDisclosure(
         village_code=v.code, village_name=v.name, year=r.year, month=r.month,
         published_on=clock.local_date(pub.published_at), late=pub.late, entries=entries,
-        finance=await service.finance_view(session, pub),
+        finance=FinanceOut(**dataclasses.asdict(await service.finance_view(session, pub))),
         files=[PublicFile(id=f.id, kind=f.kind, filename=f.filename, content_type=f.content_type,
                           url=f"/api/v1/public/files/{f.id}") for f in files],
         corrections=[PublicCorrection(recorded_on=clock.local_date(c.recorded_at), reason=c.reason, text=c.text)

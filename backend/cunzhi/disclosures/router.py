@@ -2,14 +2,17 @@
 reviews, inspections, the lock and corrections; the villages' QR codes; and the public, unauthenticated
 read of what was published. HTTP only: the rules are in service.py and public.py."""
 
+import dataclasses
 from typing import Annotated, Any
 from urllib.parse import quote
 
 from fastapi import File, Form, Header, Path, Query, Request, Response, UploadFile
 
 from cunzhi.disclosures import public, service
-from cunzhi.disclosures.rules import FileKind
+from cunzhi.disclosures.models import Item, Round, TemplateItem
+from cunzhi.disclosures.rules import DisclosureRoundStatus, FileKind, ItemKind, Section, VillageStatus
 from cunzhi.disclosures.schemas import (
+    BoardRow,
     CorrectionIn,
     CorrectionOut,
     DisclosureItemIn,
@@ -20,9 +23,12 @@ from cunzhi.disclosures.schemas import (
     DisclosureRoundList,
     DisclosureRoundOut,
     DisclosureRoundPatch,
+    EntryOut,
     FileOut,
+    FinanceOut,
     InspectionIn,
     InspectionOut,
+    PublicationOut,
     PublicDisclosure,
     PublicVillage,
     PublishIn,
@@ -50,10 +56,66 @@ LOCKED: dict[int | str, dict[str, Any]] = {409: {"description": "month_locked: t
 FILE_TYPES: dict[str, dict[str, Any]] = {t: {} for t in service.ALLOWED_FILES}
 
 
+# ---- shaping the services' rows and views into the API's models ----------------------------------
+
+def _template_item_out(t: TemplateItem) -> TemplateItemOut:
+    return TemplateItemOut(id=t.id, section=Section(t.section), title=t.title, guidance=t.guidance, sort=t.sort,
+                           active=t.active)
+
+
+def _round_out(r: Round) -> DisclosureRoundOut:
+    return DisclosureRoundOut(id=r.id, township_code=r.township_code, year=r.year, month=r.month,
+                              publish_by=r.publish_by, status=DisclosureRoundStatus(r.status),
+                              finance_period=service.finance_period(r), locked_at=r.locked_at, version=r.version)
+
+
+def _item_out(i: Item) -> DisclosureItemOut:
+    return DisclosureItemOut(id=i.id, section=Section(i.section), kind=ItemKind(i.kind),
+                             updates_item_id=i.updates_item_id, title=i.title, guidance=i.guidance, sort=i.sort,
+                             version=i.version)
+
+
+def _correction_out(v: service.CorrectionView) -> CorrectionOut:
+    c = v.correction
+    return CorrectionOut(id=c.id, round_id=c.round_id, corrects_round_id=c.corrects_round_id,
+                         corrects_period=v.corrects_period, village_code=v.village_code, item_id=c.item_id,
+                         reason=c.reason, text=c.text, recorded_by=c.recorded_by, recorded_at=c.recorded_at)
+
+
+def _round_detail(v: service.RoundDetailView) -> DisclosureRoundDetail:
+    return DisclosureRoundDetail(
+        **_round_out(v.round).model_dump(), items=[_item_out(i) for i in v.items],
+        villages=[BoardRow(**dataclasses.asdict(b)) for b in v.villages],
+        corrections=[_correction_out(c) for c in v.corrections], allowed_actions=v.allowed_actions)
+
+
+def _publication_out(v: service.PublicationView) -> PublicationOut:
+    pub, by_id = v.publication, {i.id: i for i in v.items}
+    entries = [EntryOut(item_id=e["item_id"], section=Section(by_id[e["item_id"]].section),
+                        title=by_id[e["item_id"]].title, text=e["text"])
+               for e in pub.entries if e["item_id"] in by_id]
+    return PublicationOut(id=pub.id, published_at=pub.published_at, late=pub.late, entries=entries,
+                          finance=FinanceOut(**dataclasses.asdict(v.finance)), file_ids=list(pub.file_ids))
+
+
+def _village_out(v: service.VillageView) -> VillageDisclosure:
+    rv = v.round_village
+    return VillageDisclosure(
+        round=_round_out(v.round), village_code=v.village.code, village_name=v.village.name,
+        status=VillageStatus(rv.status), late=rv.late, fix_by=rv.fix_by, items=[_item_out(i) for i in v.items],
+        publication=_publication_out(v.publication) if v.publication else None, publications=v.publications,
+        files=[FileOut.model_validate(f, from_attributes=True) for f in v.files],
+        reviews=[ReviewOut.model_validate(x, from_attributes=True) for x in v.reviews],
+        inspections=[InspectionOut.model_validate(x, from_attributes=True) for x in v.inspections],
+        allowed_actions=v.allowed_actions, version=rv.version)
+
+
 @router.get("/template", response_model=TemplateOut, name="template-get",
             summary="The county's template: the items every new round starts with")
 async def get_template(principal: PrincipalDep, session: SessionDep, county_code: CountyCode = None) -> TemplateOut:
-    return await service.get_template(session, principal, county_code)
+    v = await service.get_template(session, principal, county_code)
+    return TemplateOut(county_code=v.county_code, items=[_template_item_out(t) for t in v.items],
+                       allowed_actions=v.allowed_actions)
 
 
 @router.post("/template/items", response_model=TemplateItemOut, status_code=201, name="template-item-create",
@@ -62,7 +124,7 @@ async def get_template(principal: PrincipalDep, session: SessionDep, county_code
                          "already fixed keep their items.")
 async def add_template_item(body: TemplateItemIn, principal: PrincipalDep, session: SessionDep,
                             county_code: CountyCode = None) -> TemplateItemOut:
-    return await service.add_template_item(session, principal, county_code, body)
+    return _template_item_out(await service.add_template_item(session, principal, county_code, body))
 
 
 @router.get("/rounds", response_model=DisclosureRoundList, name="rounds-list", summary="Rounds in scope, newest month first")
@@ -70,15 +132,15 @@ async def list_rounds(principal: PrincipalDep, session: SessionDep,
                       township_code: Annotated[str | None, Query(pattern=r"^\d{12}$")] = None,
                       year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
                       month: Annotated[int | None, Query(ge=1, le=12)] = None) -> DisclosureRoundList:
-    return DisclosureRoundList(items=await service.list_rounds(session, principal, township_code=township_code, year=year,
-                                                     month=month))
+    rounds = await service.list_rounds(session, principal, township_code=township_code, year=year, month=month)
+    return DisclosureRoundList(items=[_round_out(r) for r in rounds])
 
 
 @router.post("/rounds", response_model=DisclosureRoundOut, status_code=201, name="rounds-create",
              summary="Fix a township's round of a month (pre-filled from the county template)")
 async def create_round(body: DisclosureRoundIn, principal: PrincipalDep, session: SessionDep,
                        response: Response) -> DisclosureRoundOut:
-    out = service.round_out(await service.create_round(session, principal, body))
+    out = _round_out(await service.create_round(session, principal, body))
     response.headers["Location"] = f"/api/v1/disclosures/rounds/{out.id}"
     response.headers["ETag"] = etag(out.version)
     return out
@@ -87,7 +149,7 @@ async def create_round(body: DisclosureRoundIn, principal: PrincipalDep, session
 @router.get("/rounds/{round_id}", response_model=DisclosureRoundDetail, name="rounds-get",
             summary="The month board: items, and each village's status (late and failed flagged)")
 async def get_round(round_id: Id, principal: PrincipalDep, session: SessionDep, response: Response) -> DisclosureRoundDetail:
-    out = await service.get_round(session, principal, round_id)
+    out = _round_detail(await service.get_round(session, principal, round_id))
     response.headers["ETag"] = etag(out.version)
     return out
 
@@ -96,7 +158,7 @@ async def get_round(round_id: Id, principal: PrincipalDep, session: SessionDep, 
               responses={**PRECONDITIONS, **LOCKED}, summary="Move the publish-by day")
 async def update_round(round_id: Id, body: DisclosureRoundPatch, principal: PrincipalDep, session: SessionDep,
                        response: Response, if_match: IfMatch = None) -> DisclosureRoundOut:
-    out = service.round_out(await service.update_round(session, principal, round_id, body, if_match))
+    out = _round_out(await service.update_round(session, principal, round_id, body, if_match))
     response.headers["ETag"] = etag(out.version)
     return out
 
@@ -106,7 +168,7 @@ async def update_round(round_id: Id, body: DisclosureRoundPatch, principal: Prin
              summary="Lock the month after its publish-by day, once no publication waits for inspection")
 async def lock_round(round_id: Id, principal: PrincipalDep, session: SessionDep, response: Response,
                      if_match: IfMatch = None) -> DisclosureRoundOut:
-    out = service.round_out(await service.lock_round(session, principal, round_id, if_match))
+    out = _round_out(await service.lock_round(session, principal, round_id, if_match))
     response.headers["ETag"] = etag(out.version)
     return out
 
@@ -114,7 +176,7 @@ async def lock_round(round_id: Id, principal: PrincipalDep, session: SessionDep,
 @router.post("/rounds/{round_id}/items", response_model=DisclosureItemOut, status_code=201, name="items-create",
              responses=LOCKED, summary="Add an item (new, or an update of an earlier month's item)")
 async def add_item(round_id: Id, body: DisclosureItemIn, principal: PrincipalDep, session: SessionDep) -> DisclosureItemOut:
-    return await service.add_item(session, principal, round_id, body)
+    return _item_out(await service.add_item(session, principal, round_id, body))
 
 
 @router.patch("/rounds/{round_id}/items/{item_id}", response_model=DisclosureItemOut, name="items-update",
@@ -124,7 +186,7 @@ async def add_item(round_id: Id, body: DisclosureItemIn, principal: PrincipalDep
                           "`finance_generated`).")
 async def update_item(round_id: Id, item_id: Id, body: DisclosureItemPatch, principal: PrincipalDep, session: SessionDep,
                       response: Response, if_match: IfMatch = None) -> DisclosureItemOut:
-    out = await service.update_item(session, principal, round_id, item_id, body, if_match)
+    out = _item_out(await service.update_item(session, principal, round_id, item_id, body, if_match))
     response.headers["ETag"] = etag(out.version)
     return out
 
@@ -134,7 +196,7 @@ async def update_item(round_id: Id, item_id: Id, body: DisclosureItemPatch, prin
              summary="Record, in this month, a correction of the locked month before (a reason is required)")
 async def add_correction(round_id: Id, body: CorrectionIn, principal: PrincipalDep,
                          session: SessionDep) -> CorrectionOut:
-    return await service.add_correction(session, principal, round_id, body)
+    return _correction_out(await service.add_correction(session, principal, round_id, body))
 
 
 @router.get("/rounds/{round_id}/villages/{village_code}", response_model=VillageDisclosure, name="village-get",
@@ -142,14 +204,14 @@ async def add_correction(round_id: Id, body: CorrectionIn, principal: PrincipalD
                     "against the books), files, reviews and inspections")
 async def get_village(round_id: Id, village_code: VillageCode, principal: PrincipalDep, session: SessionDep,
                       response: Response) -> VillageDisclosure:
-    out = await service.get_village_disclosure(session, principal, round_id, village_code)
+    out = _village_out(await service.get_village_disclosure(session, principal, round_id, village_code))
     response.headers["ETag"] = etag(out.version)
     return out
 
 
 async def _village(session: SessionDep, principal: PrincipalDep, round_id: int, village_code: str,
                    response: Response) -> VillageDisclosure:
-    out = await service.get_village_disclosure(session, principal, round_id, village_code)
+    out = _village_out(await service.get_village_disclosure(session, principal, round_id, village_code))
     response.headers["ETag"] = etag(out.version)
     return out
 

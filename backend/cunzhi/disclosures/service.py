@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import func, select, update
@@ -41,29 +42,15 @@ from cunzhi.disclosures.rules import (
     VillageStatus,
 )
 from cunzhi.disclosures.schemas import (
-    BoardRow,
     CorrectionIn,
-    CorrectionOut,
     DisclosureItemIn,
-    DisclosureItemOut,
     DisclosureItemPatch,
-    DisclosureRoundDetail,
     DisclosureRoundIn,
-    DisclosureRoundOut,
     DisclosureRoundPatch,
-    EntryOut,
-    FileOut,
-    FinanceOut,
     InspectionIn,
-    InspectionOut,
-    PublicationOut,
     PublishIn,
     ReviewIn,
-    ReviewOut,
     TemplateItemIn,
-    TemplateItemOut,
-    TemplateOut,
-    VillageDisclosure,
 )
 from cunzhi.divisions.models import Division
 from cunzhi.kit import audit, clock, events
@@ -99,23 +86,95 @@ def _period(year: int, month: int) -> str:
     return f"{year:04d}-{month:02d}"
 
 
+def finance_period(r: Round) -> str:
+    """The month a round's finance section covers (the month before the round's)."""
+    return _period(*finance.finance_period(r.year, r.month))
+
+
+# ---- what the reads return (the router shapes them) --------------------------------------------
+
+@dataclass(frozen=True)
+class TemplateView:
+    county_code: str
+    items: Sequence[TemplateItem]
+    allowed_actions: list[str]
+
+
+@dataclass(frozen=True)
+class BoardLine:
+    """A village's line on the month board."""
+
+    village_code: str
+    village_name: str
+    status: str
+    late: bool
+    fix_by: date | None
+    published_at: datetime | None
+    reviews: int
+    inspections: int
+
+
+@dataclass(frozen=True)
+class CorrectionView:
+    correction: Correction
+    corrects_period: str
+    village_code: str
+
+
+@dataclass(frozen=True)
+class RoundDetailView:
+    round: Round
+    items: Sequence[Item]
+    villages: list[BoardLine]
+    corrections: list[CorrectionView]
+    allowed_actions: list[str]
+
+
+@dataclass(frozen=True)
+class FinanceCheck:
+    """A publication's frozen finance section against the books as they are now."""
+
+    period: str
+    frozen: dict[str, Any]
+    frozen_hash: str
+    current_hash: str
+    matches: bool
+    current: dict[str, Any] | None
+
+
+@dataclass(frozen=True)
+class PublicationView:
+    publication: Publication
+    items: Sequence[Item]
+    finance: FinanceCheck
+
+
+@dataclass(frozen=True)
+class VillageView:
+    round: Round
+    village: Village
+    round_village: RoundVillage
+    items: Sequence[Item]
+    publication: PublicationView | None
+    publications: int
+    files: Sequence[File]
+    reviews: Sequence[Review]
+    inspections: Sequence[Inspection]
+    allowed_actions: list[str]
+
+
 # ---- template -------------------------------------------------------------------------------
 
-def _template_out(t: TemplateItem) -> TemplateItemOut:
-    return TemplateItemOut(id=t.id, section=Section(t.section), title=t.title, guidance=t.guidance, sort=t.sort,
-                           active=t.active)
-
-
-async def get_template(session: AsyncSession, p: Principal, county_code: str | None) -> TemplateOut:
+async def get_template(session: AsyncSession, p: Principal, county_code: str | None) -> TemplateView:
     county = await readable_county(session, p, county_code, via_village=True)
     rows = (await session.execute(select(TemplateItem).where(TemplateItem.county_code == county)
                                   .order_by(TemplateItem.section, TemplateItem.sort, TemplateItem.id))).scalars()
-    return TemplateOut(county_code=county, items=[_template_out(t) for t in rows],
-                       allowed_actions=[a.value for a in allowed(p, DISCLOSURES, [DisclosureAction.edit_template])])
+    return TemplateView(county_code=county, items=rows.all(),
+                        allowed_actions=[a.value for a in allowed(p, DISCLOSURES, [DisclosureAction.edit_template])])
 
 
 async def add_template_item(session: AsyncSession, p: Principal, county_code: str | None,
-                            data: TemplateItemIn) -> TemplateItemOut:
+                            data: TemplateItemIn) -> TemplateItem:
     require(p, DISCLOSURES, DisclosureAction.edit_template, what="edit the disclosure template")
     county = await managed_county(session, p, county_code)
     t = TemplateItem(county_code=county, **data.model_dump())
@@ -123,22 +182,10 @@ async def add_template_item(session: AsyncSession, p: Principal, county_code: st
     await session.flush()
     await audit.record(session, p, "disclosure_template.create", "disclosure_template_item", t.id,
                        after=audit.snapshot(t))
-    return _template_out(t)
+    return t
 
 
 # ---- rounds ---------------------------------------------------------------------------------
-
-def round_out(r: Round) -> DisclosureRoundOut:
-    fy, fm = finance.finance_period(r.year, r.month)
-    return DisclosureRoundOut(id=r.id, township_code=r.township_code, year=r.year, month=r.month, publish_by=r.publish_by,
-                    status=DisclosureRoundStatus(r.status), finance_period=_period(fy, fm), locked_at=r.locked_at,
-                    version=r.version)
-
-
-def _item_out(i: Item) -> DisclosureItemOut:
-    return DisclosureItemOut(id=i.id, section=Section(i.section), kind=ItemKind(i.kind), updates_item_id=i.updates_item_id,
-                   title=i.title, guidance=i.guidance, sort=i.sort, version=i.version)
-
 
 def _township_visible(p: Principal, township_code: Any) -> Any:
     """A clause: the township has a village `p` sees."""
@@ -214,7 +261,7 @@ async def create_round(session: AsyncSession, p: Principal | None, data: Disclos
 
 
 async def list_rounds(session: AsyncSession, p: Principal, *, township_code: str | None, year: int | None,
-                      month: int | None) -> list[DisclosureRoundOut]:
+                      month: int | None) -> Sequence[Round]:
     stmt = select(Round).where(_township_visible(p, Round.township_code))
     if township_code:
         stmt = stmt.where(Round.township_code == township_code)
@@ -224,7 +271,7 @@ async def list_rounds(session: AsyncSession, p: Principal, *, township_code: str
         stmt = stmt.where(Round.month == month)
     rows = (await session.execute(stmt.order_by(Round.year.desc(), Round.month.desc(), Round.township_code)
                                   .limit(200))).scalars()
-    return [round_out(r) for r in rows]
+    return rows.all()
 
 
 def _round_actions(p: Principal, r: Round) -> list[str]:
@@ -234,7 +281,7 @@ def _round_actions(p: Principal, r: Round) -> list[str]:
                                                       DisclosureAction.correct])]
 
 
-async def get_round(session: AsyncSession, p: Principal, round_id: int) -> DisclosureRoundDetail:
+async def get_round(session: AsyncSession, p: Principal, round_id: int) -> RoundDetailView:
     r = await _round(session, p, round_id)
     items = (await session.execute(select(Item).where(Item.round_id == r.id)
                                    .order_by(Item.section, Item.sort, Item.id))).scalars().all()
@@ -245,10 +292,8 @@ async def get_round(session: AsyncSession, p: Principal, round_id: int) -> Discl
                RoundVillage.published_at, reviews, inspections)
         .join(Village, Village.id == RoundVillage.village_id)
         .where(RoundVillage.round_id == r.id, village_clause(p)).order_by(Village.code))).all()
-    board = [BoardRow(village_code=c, village_name=n, status=VillageStatus(s), late=lt, fix_by=fb, published_at=pa,
-                      reviews=rv, inspections=ins) for c, n, s, lt, fb, pa, rv, ins in rows]
-    return DisclosureRoundDetail(**round_out(r).model_dump(), items=[_item_out(i) for i in items], villages=board,
-                       corrections=await _corrections(session, p, r.id), allowed_actions=_round_actions(p, r))
+    return RoundDetailView(round=r, items=items, villages=[BoardLine(*row) for row in rows],
+                           corrections=await _corrections(session, p, r.id), allowed_actions=_round_actions(p, r))
 
 
 async def update_round(session: AsyncSession, p: Principal, round_id: int, data: DisclosureRoundPatch,
@@ -303,7 +348,7 @@ async def lock_round(session: AsyncSession, p: Principal, round_id: int, if_matc
 
 # ---- items ----------------------------------------------------------------------------------
 
-async def add_item(session: AsyncSession, p: Principal, round_id: int, data: DisclosureItemIn) -> DisclosureItemOut:
+async def add_item(session: AsyncSession, p: Principal, round_id: int, data: DisclosureItemIn) -> Item:
     require(p, DISCLOSURES, DisclosureAction.manage_round, what="fix disclosure items")
     r = await _writable_round(session, p, round_id)
     if data.section == Section.finance:
@@ -323,11 +368,11 @@ async def add_item(session: AsyncSession, p: Principal, round_id: int, data: Dis
     session.add(item)
     await session.flush()
     await audit.record(session, p, "disclosure_item.create", "disclosure_item", item.id, after=audit.snapshot(item))
-    return _item_out(item)
+    return item
 
 
 async def update_item(session: AsyncSession, p: Principal, round_id: int, item_id: int, data: DisclosureItemPatch,
-                      if_match: str | None) -> DisclosureItemOut:
+                      if_match: str | None) -> Item:
     require(p, DISCLOSURES, DisclosureAction.manage_round, what="fix disclosure items")
     r = await _writable_round(session, p, round_id)
     item = (await session.execute(select(Item).where(Item.id == item_id, Item.round_id == r.id)
@@ -343,7 +388,7 @@ async def update_item(session: AsyncSession, p: Principal, round_id: int, item_i
         setattr(item, k, v)
     await session.flush()
     await audit.record(session, p, "disclosure_item.update", "disclosure_item", item.id, before=before, after=changes)
-    return _item_out(item)
+    return item
 
 
 # ---- a village's disclosure -------------------------------------------------------------------
@@ -365,22 +410,13 @@ async def _items(session: AsyncSession, round_id: int) -> Sequence[Item]:
                                   .order_by(Item.section, Item.sort, Item.id))).scalars().all()
 
 
-async def finance_view(session: AsyncSession, pub: Publication) -> FinanceOut:
+async def finance_view(session: AsyncSession, pub: Publication) -> FinanceCheck:
     frozen = pub.finance
     current = await finance.village_books(session, pub.village_id, frozen["year"], frozen["month"])
     current_hash = finance.books_hash(current)
     matches = current_hash == pub.finance_hash
-    return FinanceOut(period=_period(frozen["year"], frozen["month"]), frozen=frozen, frozen_hash=pub.finance_hash,
-                      current_hash=current_hash, matches=matches, current=None if matches else current)
-
-
-async def publication_out(session: AsyncSession, pub: Publication, items: Sequence[Item]) -> PublicationOut:
-    by_id = {i.id: i for i in items}
-    entries = [EntryOut(item_id=e["item_id"], section=Section(by_id[e["item_id"]].section),
-                        title=by_id[e["item_id"]].title, text=e["text"])
-               for e in pub.entries if e["item_id"] in by_id]
-    return PublicationOut(id=pub.id, published_at=pub.published_at, late=pub.late, entries=entries,
-                          finance=await finance_view(session, pub), file_ids=list(pub.file_ids))
+    return FinanceCheck(period=_period(frozen["year"], frozen["month"]), frozen=frozen, frozen_hash=pub.finance_hash,
+                        current_hash=current_hash, matches=matches, current=None if matches else current)
 
 
 async def latest_publication(session: AsyncSession, rv_id: int) -> tuple[Publication | None, int]:
@@ -401,7 +437,7 @@ def _village_actions(p: Principal, r: Round, rv: RoundVillage) -> list[str]:
 
 
 async def get_village_disclosure(session: AsyncSession, p: Principal, round_id: int,
-                                 village_code: str) -> VillageDisclosure:
+                                 village_code: str) -> VillageView:
     r = await _round(session, p, round_id)
     rv, village = await _round_village(session, p, r, village_code)
     items = await _items(session, r.id)
@@ -411,14 +447,11 @@ async def get_village_disclosure(session: AsyncSession, p: Principal, round_id: 
                                      .order_by(Review.id))).scalars()
     inspections = (await session.execute(select(Inspection).where(Inspection.round_village_id == rv.id)
                                          .order_by(Inspection.id))).scalars()
-    return VillageDisclosure(
-        round=round_out(r), village_code=village.code, village_name=village.name, status=VillageStatus(rv.status),
-        late=rv.late, fix_by=rv.fix_by, items=[_item_out(i) for i in items],
-        publication=await publication_out(session, pub, items) if pub else None, publications=count,
-        files=[FileOut.model_validate(f, from_attributes=True) for f in files],
-        reviews=[ReviewOut.model_validate(x, from_attributes=True) for x in reviews],
-        inspections=[InspectionOut.model_validate(x, from_attributes=True) for x in inspections],
-        allowed_actions=_village_actions(p, r, rv), version=rv.version)
+    return VillageView(
+        round=r, village=village, round_village=rv, items=items,
+        publication=PublicationView(pub, items, await finance_view(session, pub)) if pub else None,
+        publications=count, files=files.all(), reviews=reviews.all(), inspections=inspections.all(),
+        allowed_actions=_village_actions(p, r, rv))
 
 
 def event_payload(r: Round, village: Village, rv: RoundVillage, **extra: Any) -> dict[str, Any]:
@@ -565,20 +598,17 @@ async def inspect(session: AsyncSession, p: Principal, round_id: int, village_co
 
 # ---- corrections ----------------------------------------------------------------------------
 
-async def _corrections(session: AsyncSession, p: Principal, round_id: int) -> list[CorrectionOut]:
+async def _corrections(session: AsyncSession, p: Principal, round_id: int) -> list[CorrectionView]:
     corrected = Round.__table__.alias("corrected")
     rows = (await session.execute(
         select(Correction, Village.code, corrected.c.year, corrected.c.month)
         .join(Village, Village.id == Correction.village_id)
         .join(corrected, corrected.c.id == Correction.corrects_round_id)
         .where(Correction.round_id == round_id, village_clause(p)).order_by(Correction.id))).all()
-    return [CorrectionOut(id=c.id, round_id=c.round_id, corrects_round_id=c.corrects_round_id,
-                          corrects_period=_period(y, m), village_code=code, item_id=c.item_id, reason=c.reason,
-                          text=c.text, recorded_by=c.recorded_by, recorded_at=c.recorded_at)
-            for c, code, y, m in rows]
+    return [CorrectionView(c, _period(y, m), code) for c, code, y, m in rows]
 
 
-async def add_correction(session: AsyncSession, p: Principal, round_id: int, data: CorrectionIn) -> CorrectionOut:
+async def add_correction(session: AsyncSession, p: Principal, round_id: int, data: CorrectionIn) -> CorrectionView:
     """A correction of the locked month before this round's month, recorded in this round."""
     require(p, DISCLOSURES, DisclosureAction.correct, what="record corrections")
     r = await _writable_round(session, p, round_id)
@@ -603,6 +633,4 @@ async def add_correction(session: AsyncSession, p: Principal, round_id: int, dat
     session.add(c)
     await session.flush()
     await audit.record(session, p, "disclosure.correct", "disclosure_correction", c.id, after=audit.snapshot(c))
-    return CorrectionOut(id=c.id, round_id=r.id, corrects_round_id=prev.id, corrects_period=_period(py, pm),
-                         village_code=village.code, item_id=c.item_id, reason=c.reason, text=c.text,
-                         recorded_by=c.recorded_by, recorded_at=c.recorded_at)
+    return CorrectionView(c, _period(py, pm), village.code)

@@ -4,16 +4,23 @@ from fastapi import File, Header, Path, Query, Response, UploadFile
 
 from cunzhi.config import IMPORT_MAX_BYTES
 from cunzhi.divisions import service
+from cunzhi.divisions.models import Division
 from cunzhi.divisions.schemas import DivisionList, DivisionOut, DivisionPatch, ImportReport, TownshipCreate
 from cunzhi.kit.codes import DivisionLevel
 from cunzhi.kit.deps import PrincipalDep, SessionDep
 from cunzhi.kit.errors import Unprocessable
 from cunzhi.kit.etag import etag
+from cunzhi.kit.principal import Principal
 from cunzhi.kit.routing import DomainRouter
 
 router = DomainRouter(prefix="/api/v1/divisions", tags=["divisions"])
 DivisionCode = Annotated[str, Path(pattern=r"^\d{12}$", description="12-digit division code")]
 MAX_IMPORT_BYTES = 2 * 1024 * 1024
+
+
+def _division_out(p: Principal, d: Division) -> DivisionOut:
+    return DivisionOut(code=d.code, name=d.name, level=DivisionLevel(d.level), parent_code=d.parent_code,
+                       version=d.version, allowed_actions=service.division_actions(p, d))
 
 
 @router.get("", response_model=DivisionList, name="list", summary="Townships (and the county) in scope")
@@ -24,7 +31,7 @@ async def list_divisions(
     parent_code: Annotated[str | None, Query(pattern=r"^\d{12}$")] = None,
 ) -> DivisionList:
     items = await service.list_divisions(session, principal, level=level, parent_code=parent_code)
-    return DivisionList(items=[service.to_out(principal, d) for d in items], total=len(items))
+    return DivisionList(items=[_division_out(principal, d) for d in items], total=len(items))
 
 
 @router.post("", response_model=DivisionOut, status_code=201, name="create",
@@ -34,7 +41,7 @@ async def create_township(body: TownshipCreate, principal: PrincipalDep, session
     division = await service.create_township(session, principal, body)
     response.headers["ETag"] = etag(division.version)
     response.headers["Location"] = f"/api/v1/divisions/{division.code}"
-    return service.to_out(principal, division)
+    return _division_out(principal, division)
 
 
 @router.post("/import", response_model=ImportReport, name="import",
@@ -60,7 +67,7 @@ async def get_division(code: DivisionCode, principal: PrincipalDep, session: Ses
                        response: Response) -> DivisionOut:
     division = await service.get_division(session, principal, code)
     response.headers["ETag"] = etag(division.version)
-    return service.to_out(principal, division)
+    return _division_out(principal, division)
 
 
 @router.patch("/{code}", response_model=DivisionOut, name="update", summary="Rename a division (If-Match required)",
@@ -71,4 +78,4 @@ async def rename_division(
 ) -> DivisionOut:
     division = await service.rename(session, principal, code, body, if_match)
     response.headers["ETag"] = etag(division.version)
-    return service.to_out(principal, division)
+    return _division_out(principal, division)

@@ -8,7 +8,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from cunzhi.divisions import importer
 from cunzhi.divisions.models import Division
 from cunzhi.divisions.permissions import DIVISIONS, DivisionAction
-from cunzhi.divisions.schemas import DivisionOut, DivisionPatch, TownshipCreate
+from cunzhi.divisions.schemas import DivisionPatch, TownshipCreate
 from cunzhi.kit import audit
 from cunzhi.kit.codes import DivisionLevel
 from cunzhi.kit.errors import Conflict, Forbidden, NotFound, PreconditionFailed, Unprocessable
@@ -38,8 +38,8 @@ def _manages(p: Principal, d: Division) -> bool:
         d.code == p.division_code or d.parent_code == p.division_code)
 
 
-def to_out(p: Principal, d: Division) -> DivisionOut:
-    """With what `p` may do here: rename its county or a township; on the county, add a township and
+def division_actions(p: Principal, d: Division) -> list[str]:
+    """What `p` may do here: rename its county or a township; on the county, add a township and
     import the tree; on a township, add a village (the villages' table)."""
     actions: list[str] = []
     if _manages(p, d):
@@ -48,8 +48,7 @@ def to_out(p: Principal, d: Division) -> DivisionOut:
             actions += [a.value for a in allowed(p, DIVISIONS, [DivisionAction.add, DivisionAction.import_tree])]
         elif d.level == DivisionLevel.township.value and may(p, VILLAGES, VillageAction.add):
             actions.append("add_village")
-    return DivisionOut(code=d.code, name=d.name, level=DivisionLevel(d.level), parent_code=d.parent_code,
-                       version=d.version, allowed_actions=actions)
+    return actions
 
 
 async def list_divisions(session: AsyncSession, p: Principal, *, level: DivisionLevel | None,

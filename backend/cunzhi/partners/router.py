@@ -6,7 +6,7 @@ from cunzhi.kit.deps import PrincipalDep, SessionDep
 from cunzhi.kit.etag import etag
 from cunzhi.kit.pagination import Limit, Offset
 from cunzhi.kit.routing import DomainRouter
-from cunzhi.partners import service
+from cunzhi.partners import service, views
 from cunzhi.partners.schemas import (
     ConfirmResult,
     PairingEnd,
@@ -50,14 +50,14 @@ async def list_units(
 ) -> PartnerUnitList:
     items, total = await service.list_units(session, principal, county_code=county_code, active=active,
                                             strength=strength, q=q, limit=limit, offset=offset)
-    return PartnerUnitList(items=items, total=total, limit=limit, offset=offset)
+    return PartnerUnitList(items=[views.unit_out(v) for v in items], total=total, limit=limit, offset=offset)
 
 
 @units.post("", response_model=PartnerUnitOut, status_code=201, name="create",
             summary="Register a partner unit with its strengths and capacity")
 async def create_unit(body: PartnerUnitCreate, principal: PrincipalDep, session: SessionDep,
                       response: Response) -> PartnerUnitOut:
-    unit = await service.create_unit(session, principal, body)
+    unit = views.unit_out(await service.create_unit(session, principal, body))
     response.headers["ETag"] = etag(unit.version)
     response.headers["Location"] = f"/api/v1/partner-units/{unit.id}"
     return unit
@@ -66,7 +66,7 @@ async def create_unit(body: PartnerUnitCreate, principal: PrincipalDep, session:
 @units.get("/{unit_id}", response_model=PartnerUnitOut, name="get",
            summary="A partner unit with its current villages, with its ETag")
 async def get_unit(unit_id: UnitId, principal: PrincipalDep, session: SessionDep, response: Response) -> PartnerUnitOut:
-    unit = await service.get_unit(session, principal, unit_id)
+    unit = views.unit_out(await service.get_unit(session, principal, unit_id))
     response.headers["ETag"] = etag(unit.version)
     return unit
 
@@ -75,7 +75,7 @@ async def get_unit(unit_id: UnitId, principal: PrincipalDep, session: SessionDep
              summary="Change a partner unit (If-Match required)")
 async def update_unit(unit_id: UnitId, body: PartnerUnitPatch, principal: PrincipalDep, session: SessionDep,
                       response: Response, if_match: IfMatch = None) -> PartnerUnitOut:
-    unit = await service.update_unit(session, principal, unit_id, body, if_match)
+    unit = views.unit_out(await service.update_unit(session, principal, unit_id, body, if_match))
     response.headers["ETag"] = etag(unit.version)
     return unit
 
@@ -86,7 +86,7 @@ settings = DomainRouter(prefix="/api/v1/pairing-settings", tags=["pairing-settin
 @settings.get("", response_model=PairingSettingsOut, name="get", summary="The county's pairing settings")
 async def get_settings(principal: PrincipalDep, session: SessionDep, response: Response,
                        county_code: CountyCode = None) -> PairingSettingsOut:
-    out = await service.get_settings(session, principal, county_code)
+    out = views.settings_out(await service.get_settings(session, principal, county_code))
     response.headers["ETag"] = etag(out.version)
     return out
 
@@ -96,7 +96,7 @@ async def get_settings(principal: PrincipalDep, session: SessionDep, response: R
 async def update_settings(body: PairingSettingsIn, principal: PrincipalDep, session: SessionDep,
                           response: Response, county_code: CountyCode = None,
                           if_match: IfMatch = None) -> PairingSettingsOut:
-    out = await service.update_settings(session, principal, county_code, body, if_match)
+    out = views.settings_out(await service.update_settings(session, principal, county_code, body, if_match))
     response.headers["ETag"] = etag(out.version)
     return out
 
@@ -110,14 +110,14 @@ async def list_proposals(principal: PrincipalDep, session: SessionDep, county_co
                          status: ProposalStatus | None = None, limit: Limit = 20, offset: Offset = 0) -> ProposalList:
     items, total = await service.list_proposals(session, principal, county_code=county_code, status=status,
                                                 limit=limit, offset=offset)
-    return ProposalList(items=items, total=total, limit=limit, offset=offset)
+    return ProposalList(items=[views.summary(r) for r in items], total=total, limit=limit, offset=offset)
 
 
 @proposals.post("", response_model=PairingProposalOut, status_code=201, name="create",
                 summary="Compute an optimal county-wide pairing proposal")
 async def create_proposal(body: ProposalCreate, principal: PrincipalDep, session: SessionDep,
                           response: Response) -> PairingProposalOut:
-    out = await service.create_proposal(session, principal, body)
+    out = views.proposal_out(await service.create_proposal(session, principal, body))
     response.headers["Location"] = f"/api/v1/pairing-proposals/{out.id}"
     return out
 
@@ -125,14 +125,14 @@ async def create_proposal(body: ProposalCreate, principal: PrincipalDep, session
 @proposals.get("/{proposal_id}", response_model=PairingProposalOut, name="get",
                summary="A pairing proposal with the reason for every match")
 async def get_proposal(proposal_id: ProposalId, principal: PrincipalDep, session: SessionDep) -> PairingProposalOut:
-    return await service.get_proposal(session, principal, proposal_id)
+    return views.proposal_out(await service.get_proposal(session, principal, proposal_id))
 
 
 @proposals.post("/{proposal_id}/rerun", response_model=PairingProposalOut, status_code=201, name="rerun",
                 summary="Re-run a proposal with pins and bans")
 async def rerun_proposal(proposal_id: ProposalId, body: ProposalRerun, principal: PrincipalDep,
                          session: SessionDep, response: Response) -> PairingProposalOut:
-    out = await service.rerun_proposal(session, principal, proposal_id, body)
+    out = views.proposal_out(await service.rerun_proposal(session, principal, proposal_id, body))
     response.headers["Location"] = f"/api/v1/pairing-proposals/{out.id}"
     return out
 
@@ -141,7 +141,7 @@ async def rerun_proposal(proposal_id: ProposalId, body: ProposalRerun, principal
                 responses={409: {"description": "proposal_stale or proposal_not_open"}},
                 summary="Confirm a proposal: its matches become pairings")
 async def confirm_proposal(proposal_id: ProposalId, principal: PrincipalDep, session: SessionDep) -> ConfirmResult:
-    return await service.confirm_proposal(session, principal, proposal_id)
+    return views.confirm_out(await service.confirm_proposal(session, principal, proposal_id))
 
 
 pairings = DomainRouter(prefix="/api/v1/pairings", tags=["pairings"])
@@ -160,17 +160,19 @@ async def list_pairings(
     items, total = await service.list_pairings(session, principal, village_code=village_code,
                                                partner_unit_id=partner_unit_id, current=current, limit=limit,
                                                offset=offset)
-    return PairingList(items=items, total=total, limit=limit, offset=offset)
+    return PairingList(items=[views.pairing_out(v) for v in items], total=total, limit=limit, offset=offset)
 
 
 @pairings.get("/villages/{village_code}", response_model=VillagePairingHistory, name="village-history",
               summary="A village's pairings, current and past")
 async def village_history(village_code: Annotated[str, Path(pattern=r"^\d{12}$")], principal: PrincipalDep,
                           session: SessionDep) -> VillagePairingHistory:
-    return await service.village_history(session, principal, village_code)
+    village, history = await service.village_history(session, principal, village_code)
+    return VillagePairingHistory(village_code=village.code, village_name=village.name,
+                                 items=[views.pairing_out(v) for v in history])
 
 
 @pairings.post("/{pairing_id}/end", response_model=PairingOut, name="end", summary="End a pairing early, with a reason")
 async def end_pairing(pairing_id: Annotated[int, Path(ge=1, le=2_147_483_647)], body: PairingEnd,
                       principal: PrincipalDep, session: SessionDep) -> PairingOut:
-    return await service.end_pairing(session, principal, pairing_id, body)
+    return views.pairing_out(await service.end_pairing(session, principal, pairing_id, body))

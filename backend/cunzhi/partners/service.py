@@ -43,37 +43,20 @@ from cunzhi.kit.scope import (
     sees_county,
     village_clause,
 )
-from cunzhi.partners import matching
+from cunzhi.partners import matching, views
 from cunzhi.partners.models import Pairing, PairingProposal, PairingSettings, PartnerUnit
 from cunzhi.partners.permissions import PARTNERS, PartnerAction, pairing_actions, proposal_actions
 from cunzhi.partners.schemas import (
-    ConfirmResult,
-    CurrentUnit,
     EndReason,
-    HeldVillage,
     PairingEnd,
-    PairingOut,
-    PairingProposalOut,
     PairingSettingsIn,
-    PairingSettingsOut,
     PairingStatus,
     PairRef,
     PartnerUnitCreate,
-    PartnerUnitOut,
     PartnerUnitPatch,
     ProposalCreate,
     ProposalRerun,
     ProposalStatus,
-    ProposalSummary,
-    ProposalTotals,
-    ProposedUnit,
-    ProposedVillage,
-    ReasonOut,
-    Strength,
-    UncoveredReason,
-    UnitLoad,
-    VillagePairingHistory,
-    VillageRef,
 )
 from cunzhi.villages.models import Village
 
@@ -173,26 +156,18 @@ async def load_settings(session: AsyncSession, county_code: str, *, for_update: 
                     row.updated_by, row.updated_at)
 
 
-def _settings_out(s: Settings) -> PairingSettingsOut:
-    return PairingSettingsOut(
-        county_code=s.county_code, slots_per_village=s.slots_per_village,
-        strengths=[Strength(**x) for x in s.strengths], weights=s.weights, version=s.version,
-        updated_by=s.updated_by, updated_at=s.updated_at,
-    )
-
-
 async def _readable_county(session: AsyncSession, p: Principal, county_code: str | None) -> str:
     # township officials and partner units may read their own county's settings (strength labels)
     return await readable_county(session, p, county_code)
 
 
-async def get_settings(session: AsyncSession, p: Principal, county_code: str | None) -> PairingSettingsOut:
+async def get_settings(session: AsyncSession, p: Principal, county_code: str | None) -> Settings:
     code = await _readable_county(session, p, county_code)
-    return _settings_out(await load_settings(session, code))
+    return await load_settings(session, code)
 
 
 async def update_settings(session: AsyncSession, p: Principal, county_code: str | None, data: PairingSettingsIn,
-                          if_match: str | None) -> PairingSettingsOut:
+                          if_match: str | None) -> Settings:
     code = await _readable_county(session, p, county_code)
     code = await _county_for_write(session, p, PartnerAction.edit_settings, code)
     await _lock_county(session, code)
@@ -209,7 +184,7 @@ async def update_settings(session: AsyncSession, p: Principal, county_code: str 
     if missing:
         raise Conflict(f"Strengths still held by partner units: {', '.join(missing)}", code="strength_in_use",
                        extra={"strengths": missing})
-    before = _settings_out(current).model_dump(mode="json")
+    before = views.settings_out(current).model_dump(mode="json")
     weights = {c.value: {s: w for s, w in sorted(row_.items()) if w} for c, row_ in data.weights.items()}
     strengths = [s.model_dump() for s in data.strengths]
     if row is None:
@@ -228,9 +203,9 @@ async def update_settings(session: AsyncSession, p: Principal, county_code: str 
     except IntegrityError:
         raise PreconditionFailed() from None
     await session.refresh(row)
-    out = _settings_out(await load_settings(session, code))
+    out = await load_settings(session, code)
     await audit.record(session, p, "pairing_settings.update", "pairing_settings", code, before=before,
-                       after=out.model_dump(mode="json"))
+                       after=views.settings_out(out).model_dump(mode="json"))
     return out
 
 
@@ -239,10 +214,19 @@ async def update_settings(session: AsyncSession, p: Principal, county_code: str 
 # ------------------------------------------------------------------------------------------
 
 
-async def _current_villages(session: AsyncSession, p: Principal, unit_ids: list[int]) -> dict[int, list[VillageRef]]:
+@dataclass(frozen=True)
+class UnitView:
+    """A partner unit with its villages today (those the caller sees): code and name."""
+
+    unit: PartnerUnit
+    villages: list[tuple[str, str]]
+
+
+async def _current_villages(session: AsyncSession, p: Principal,
+                            unit_ids: list[int]) -> dict[int, list[tuple[str, str]]]:
     """Each unit's villages today, only those `p` sees (a township reads another township's unit
     without learning which of that township's villages are weak)."""
-    out: dict[int, list[VillageRef]] = {u: [] for u in unit_ids}
+    out: dict[int, list[tuple[str, str]]] = {u: [] for u in unit_ids}
     if not unit_ids:
         return out
     rows = (await session.execute(
@@ -251,20 +235,12 @@ async def _current_villages(session: AsyncSession, p: Principal, unit_ids: list[
         .order_by(Village.code)
     )).all()
     for uid, code, name in rows:
-        out[uid].append(VillageRef(code=code, name=name))
+        out[uid].append((code, name))
     return out
 
 
-def _unit_out(u: PartnerUnit, villages: list[VillageRef]) -> PartnerUnitOut:
-    return PartnerUnitOut(
-        id=u.id, code=u.code, name=u.name, county_code=u.county_code, strengths=sorted(u.strengths),
-        capacity=u.capacity, contact_name=u.contact_name, contact_phone=u.contact_phone, active=u.active,
-        current_villages=villages, version=u.version,
-    )
-
-
 async def list_units(session: AsyncSession, p: Principal, *, county_code: str | None, active: bool | None,
-                     strength: str | None, q: str | None, limit: int, offset: int) -> tuple[list[PartnerUnitOut], int]:
+                     strength: str | None, q: str | None, limit: int, offset: int) -> tuple[list[UnitView], int]:
     where = [await unit_clause(session, p)]
     if county_code:
         where.append(PartnerUnit.county_code == county_code)
@@ -280,7 +256,7 @@ async def list_units(session: AsyncSession, p: Principal, *, county_code: str | 
         select(PartnerUnit).where(*where).order_by(PartnerUnit.code).limit(limit).offset(offset)
     )).scalars().all()
     villages = await _current_villages(session, p, [u.id for u in units])
-    return [_unit_out(u, villages[u.id]) for u in units], int(total)
+    return [UnitView(u, villages[u.id]) for u in units], int(total)
 
 
 async def _get_unit(session: AsyncSession, p: Principal, unit_id: int, *, for_update: bool = False) -> PartnerUnit:
@@ -293,9 +269,9 @@ async def _get_unit(session: AsyncSession, p: Principal, unit_id: int, *, for_up
     return unit
 
 
-async def get_unit(session: AsyncSession, p: Principal, unit_id: int) -> PartnerUnitOut:
+async def get_unit(session: AsyncSession, p: Principal, unit_id: int) -> UnitView:
     unit = await _get_unit(session, p, unit_id)
-    return _unit_out(unit, (await _current_villages(session, p, [unit.id]))[unit.id])
+    return UnitView(unit, (await _current_villages(session, p, [unit.id]))[unit.id])
 
 
 def _check_strengths(strengths: list[str], settings: Settings) -> None:
@@ -306,7 +282,7 @@ def _check_strengths(strengths: list[str], settings: Settings) -> None:
              "type": "value_error"} for s in unknown])
 
 
-async def create_unit(session: AsyncSession, p: Principal, data: PartnerUnitCreate) -> PartnerUnitOut:
+async def create_unit(session: AsyncSession, p: Principal, data: PartnerUnitCreate) -> UnitView:
     county = await _county_for_write(session, p, PartnerAction.add_unit, data.county_code)
     _check_strengths(data.strengths, await load_settings(session, county))
     exists = (await session.execute(select(PartnerUnit.id).where(PartnerUnit.code == data.code))).scalar_one_or_none()
@@ -323,11 +299,11 @@ async def create_unit(session: AsyncSession, p: Principal, data: PartnerUnitCrea
         raise Conflict(f"Partner unit {data.code} already exists", code="partner_unit_exists") from None
     await session.refresh(unit)
     await audit.record(session, p, "partner_unit.create", "partner_unit", unit.id, after=audit.snapshot(unit))
-    return _unit_out(unit, [])
+    return UnitView(unit, [])
 
 
 async def update_unit(session: AsyncSession, p: Principal, unit_id: int, data: PartnerUnitPatch,
-                      if_match: str | None) -> PartnerUnitOut:
+                      if_match: str | None) -> UnitView:
     unit = await _get_unit(session, p, unit_id)
     _require_desk(p, PartnerAction.edit_unit, unit.county_code, "Only the county organisation department edits partner units")
     expected_version(if_match, unit.version)
@@ -348,7 +324,7 @@ async def update_unit(session: AsyncSession, p: Principal, unit_id: int, data: P
     await session.refresh(unit)
     await audit.record(session, p, "partner_unit.update", "partner_unit", unit.id, before=before,
                        after=audit.snapshot(unit))
-    return _unit_out(unit, (await _current_villages(session, p, [unit.id]))[unit.id])
+    return UnitView(unit, (await _current_villages(session, p, [unit.id]))[unit.id])
 
 
 # ------------------------------------------------------------------------------------------
@@ -481,8 +457,22 @@ def _result_json(result: matching.Result) -> dict[str, Any]:
     }
 
 
+@dataclass(frozen=True)
+class ProposalView:
+    """A proposal, whether the county changed since it ran, and what the caller may do with it."""
+
+    proposal: PairingProposal
+    stale: bool
+    allowed_actions: list[str]
+
+
+def _proposal_view(pr: PairingProposal, p: Principal, *, stale: bool) -> ProposalView:
+    return ProposalView(pr, stale, proposal_actions(p, county_code=pr.county_code,
+                                                    open_=pr.status == ProposalStatus.open.value, stale=stale))
+
+
 async def _run(session: AsyncSession, p: Principal, county: str, start: date, end: date | None,
-               pins: list[PairRef], bans: list[PairRef], parent_id: int | None) -> PairingProposalOut:
+               pins: list[PairRef], bans: list[PairRef], parent_id: int | None) -> ProposalView:
     snap = await snapshot(session, county, start)
     pin_ids = _resolve_pairs(snap, pins, "pins")
     ban_ids = _resolve_pairs(snap, bans, "bans")
@@ -514,10 +504,10 @@ async def _run(session: AsyncSession, p: Principal, county: str, start: date, en
         "score": proposal.score, "kept": proposal.kept,
         "pins": inputs["pins"], "bans": inputs["bans"],
     })
-    return _proposal_out(proposal, p, stale=False)
+    return _proposal_view(proposal, p, stale=False)
 
 
-async def create_proposal(session: AsyncSession, p: Principal, data: ProposalCreate) -> PairingProposalOut:
+async def create_proposal(session: AsyncSession, p: Principal, data: ProposalCreate) -> ProposalView:
     county = await _county_for_write(session, p, PartnerAction.propose, data.county_code)
     start = data.start_date or today()
     if start < today():
@@ -526,7 +516,7 @@ async def create_proposal(session: AsyncSession, p: Principal, data: ProposalCre
     return await _run(session, p, county, start, data.end_date, data.pins, data.bans, None)
 
 
-async def rerun_proposal(session: AsyncSession, p: Principal, proposal_id: int, data: ProposalRerun) -> PairingProposalOut:
+async def rerun_proposal(session: AsyncSession, p: Principal, proposal_id: int, data: ProposalRerun) -> ProposalView:
     parent = await _get_proposal(session, p, proposal_id)
     county = await _county_for_write(session, p, PartnerAction.rerun, parent.county_code)
     pins = data.pins if data.pins is not None else [PairRef(**x) for x in parent.inputs["pins"]]
@@ -549,67 +539,6 @@ async def _get_proposal(session: AsyncSession, p: Principal, proposal_id: int, *
     return proposal
 
 
-def _summary(pr: PairingProposal) -> ProposalSummary:
-    return ProposalSummary(
-        id=pr.id, county_code=pr.county_code, parent_id=pr.parent_id, status=ProposalStatus(pr.status),
-        start_date=pr.start_date, end_date=pr.end_date, slots=pr.slots, covered=pr.covered, score=pr.score,
-        kept=pr.kept, solve_ms=pr.solve_ms, created_by=pr.created_by, created_at=pr.created_at,
-        confirmed_by=pr.confirmed_by, confirmed_at=pr.confirmed_at,
-    )
-
-
-def _proposal_out(pr: PairingProposal, p: Principal, *, stale: bool) -> PairingProposalOut:
-    inputs, result = pr.inputs, pr.result
-    units = {u["id"]: u for u in inputs["units"]}
-    by_village: dict[int, list[dict[str, Any]]] = {}
-    for a in result["assignments"]:
-        by_village.setdefault(a["village_id"], []).append(a)
-    uncovered = {u["village_id"]: u for u in result["uncovered"]}
-    assigned_pairs = {(a["village_id"], a["unit_id"]) for a in result["assignments"]}
-    current_by_village: dict[int, list[dict[str, Any]]] = {}
-    for c in inputs["current"]:
-        current_by_village.setdefault(c["village_id"], []).append(c)
-    load: dict[int, int] = {}
-    villages: list[ProposedVillage] = []
-    ending = 0
-    for v in inputs["villages"]:
-        proposed = []
-        for a in by_village.get(v["id"], []):
-            u = units[a["unit_id"]]
-            load[u["id"]] = load.get(u["id"], 0) + 1
-            proposed.append(ProposedUnit(
-                partner_unit_id=u["id"], code=u["code"], name=u["name"], strengths=u["strengths"],
-                score=a["score"], pinned=a["pinned"], kept=a["kept"],
-                reasons=[ReasonOut(category=c, strength=s, weight=w) for c, s, w in a["reasons"]],
-            ))
-        cur = []
-        for c in current_by_village.get(v["id"], []):
-            ends = (c["village_id"], c["unit_id"]) not in assigned_pairs
-            ending += ends
-            cur.append(CurrentUnit(pairing_id=c["pairing_id"], partner_unit_id=c["unit_id"], name=c["unit_name"],
-                                   ends=ends))
-        unc = uncovered.get(v["id"])
-        villages.append(ProposedVillage(
-            village_code=v["code"], village_name=v["name"], township_code=v["township_code"],
-            township_name=v["township_name"], categories=v["categories"], slots=inputs["slots_per_village"],
-            units=proposed, missing=unc["missing"] if unc else 0,
-            uncovered_reason=UncoveredReason(unc["reason"]) if unc else None, current=cur,
-        ))
-    t = result["totals"]
-    totals = ProposalTotals(**t, ending=ending, units=len(units), units_used=len(load))
-    return PairingProposalOut(
-        **_summary(pr).model_dump(), fingerprint=pr.fingerprint, stale=stale,
-        slots_per_village=inputs["slots_per_village"], totals=totals,
-        pins=[PairRef(**x) for x in inputs["pins"]], bans=[PairRef(**x) for x in inputs["bans"]],
-        allowed_actions=proposal_actions(p, county_code=pr.county_code,
-                                         open_=pr.status == ProposalStatus.open.value, stale=stale),
-        villages=villages,
-        units=[UnitLoad(partner_unit_id=u["id"], code=u["code"], name=u["name"], strengths=u["strengths"],
-                        capacity=u["capacity"], assigned=load.get(u["id"], 0),
-                        held_by=[HeldVillage(**h) for h in u.get("held_by", [])]) for u in inputs["units"]],
-    )
-
-
 async def _is_stale(session: AsyncSession, pr: PairingProposal) -> bool:
     if pr.status != ProposalStatus.open.value:
         return False
@@ -621,13 +550,13 @@ async def _is_stale(session: AsyncSession, pr: PairingProposal) -> bool:
     return snap.fingerprint(pins, bans) != pr.fingerprint
 
 
-async def get_proposal(session: AsyncSession, p: Principal, proposal_id: int) -> PairingProposalOut:
+async def get_proposal(session: AsyncSession, p: Principal, proposal_id: int) -> ProposalView:
     pr = await _get_proposal(session, p, proposal_id)
-    return _proposal_out(pr, p, stale=await _is_stale(session, pr))
+    return _proposal_view(pr, p, stale=await _is_stale(session, pr))
 
 
 async def list_proposals(session: AsyncSession, p: Principal, *, county_code: str | None,
-                         status: ProposalStatus | None, limit: int, offset: int) -> tuple[list[ProposalSummary], int]:
+                         status: ProposalStatus | None, limit: int, offset: int) -> tuple[list[PairingProposal], int]:
     prefix = county_prefix(p)
     where: list[ColumnElement[bool]] = [
         PairingProposal.county_code.startswith(prefix) if prefix is not None else false()]
@@ -639,10 +568,18 @@ async def list_proposals(session: AsyncSession, p: Principal, *, county_code: st
     rows = (await session.execute(
         select(PairingProposal).where(*where).order_by(PairingProposal.id.desc()).limit(limit).offset(offset)
     )).scalars().all()
-    return [_summary(r) for r in rows], int(total)
+    return list(rows), int(total)
 
 
-async def confirm_proposal(session: AsyncSession, p: Principal, proposal_id: int) -> ConfirmResult:
+@dataclass(frozen=True)
+class Confirmed:
+    proposal: PairingProposal
+    created: int
+    kept: int
+    ended: int
+
+
+async def confirm_proposal(session: AsyncSession, p: Principal, proposal_id: int) -> Confirmed:
     pr = await _get_proposal(session, p, proposal_id)
     county = await _county_for_write(session, p, PartnerAction.confirm, pr.county_code)
     await _lock_county(session, county)
@@ -691,7 +628,7 @@ async def confirm_proposal(session: AsyncSession, p: Principal, proposal_id: int
         "county_code": county, "start_date": day.isoformat(), "created": [x.id for x in created],
         "ended": sorted(to_end), "kept": kept,
     })
-    return ConfirmResult(proposal=_summary(pr), created=len(created), kept=kept, ended=len(to_end))
+    return Confirmed(pr, created=len(created), kept=kept, ended=len(to_end))
 
 
 # ------------------------------------------------------------------------------------------
@@ -709,17 +646,19 @@ def pairing_status(pg: Pairing, day: date) -> PairingStatus:
     return PairingStatus.current
 
 
-def _pairing_out(pg: Pairing, v: Village, u: PartnerUnit, day: date, p: Principal) -> PairingOut:
+@dataclass(frozen=True)
+class PairingView:
+    pairing: Pairing
+    village: Village
+    unit: PartnerUnit
+    status: PairingStatus
+    allowed_actions: list[str]
+
+
+def _pairing_view(pg: Pairing, v: Village, u: PartnerUnit, day: date, p: Principal) -> PairingView:
     status = pairing_status(pg, day)
     open_ = pg.ended_at is None and status in (PairingStatus.current, PairingStatus.upcoming)
-    return PairingOut(
-        id=pg.id, village_code=v.code, village_name=v.name, partner_unit_id=u.id, partner_unit_code=u.code,
-        partner_unit_name=u.name, start_date=pg.start_date, end_date=pg.end_date, status=status,
-        proposal_id=pg.proposal_id, created_by=pg.created_by, created_at=pg.created_at,
-        ended_reason=EndReason(pg.ended_reason) if pg.ended_reason else None, ended_note=pg.ended_note,
-        ended_by=pg.ended_by, ended_at=pg.ended_at, ended_by_proposal_id=pg.ended_by_proposal_id,
-        allowed_actions=pairing_actions(p, county_code=v.county_code, open_=open_),
-    )
+    return PairingView(pg, v, u, status, pairing_actions(p, county_code=v.county_code, open_=open_))
 
 
 def _pairings_query(p: Principal) -> Select[Pairing, Village, PartnerUnit]:
@@ -732,7 +671,7 @@ def _pairings_query(p: Principal) -> Select[Pairing, Village, PartnerUnit]:
 
 async def list_pairings(session: AsyncSession, p: Principal, *, village_code: str | None,
                         partner_unit_id: int | None, current: bool, limit: int,
-                        offset: int) -> tuple[list[PairingOut], int]:
+                        offset: int) -> tuple[list[PairingView], int]:
     day = today()
     stmt = _pairings_query(p)
     if village_code:
@@ -744,10 +683,11 @@ async def list_pairings(session: AsyncSession, p: Principal, *, village_code: st
     rows = (await session.execute(
         stmt.order_by(Village.code, Pairing.start_date.desc(), Pairing.id.desc()).limit(limit).offset(offset)
     )).all()
-    return [_pairing_out(pg, v, u, day, p) for pg, v, u in rows], int(total)
+    return [_pairing_view(pg, v, u, day, p) for pg, v, u in rows], int(total)
 
 
-async def village_history(session: AsyncSession, p: Principal, village_code: str) -> VillagePairingHistory:
+async def village_history(session: AsyncSession, p: Principal,
+                          village_code: str) -> tuple[Village, list[PairingView]]:
     village = await get_village(session, p, village_code)
     day = today()
     rows = (await session.execute(
@@ -755,12 +695,11 @@ async def village_history(session: AsyncSession, p: Principal, village_code: str
         .where(Pairing.village_id == village.id)
         .order_by(Pairing.start_date.desc(), Pairing.id.desc())
     )).all()
-    return VillagePairingHistory(village_code=village.code, village_name=village.name,
-                                 items=[_pairing_out(pg, village, u, day, p) for pg, u in rows])
+    return village, [_pairing_view(pg, village, u, day, p) for pg, u in rows]
 
 
 async def end_village_pairings(session: AsyncSession, p: Principal, village: Village, last_day: date,
-                               *, note: str | None = None) -> list[PairingOut]:
+                               *, note: str | None = None) -> list[PairingView]:
     """End the village's current and coming pairings on `last_day` (reason village_accepted), for
     the county accepting its case: the units' places go back to weak villages. A pairing planned
     to end earlier keeps its end; one not yet begun by then ends before it starts."""
@@ -786,11 +725,11 @@ async def end_village_pairings(session: AsyncSession, p: Principal, village: Vil
         await session.flush()
         await audit.record(session, p, "pairing.end", "pairing", pairing.id, before=before,
                            after=audit.snapshot(pairing))
-        out.append(_pairing_out(pairing, village, unit, day, p))
+        out.append(_pairing_view(pairing, village, unit, day, p))
     return out
 
 
-async def village_pairings_now(session: AsyncSession, p: Principal, village: Village) -> list[PairingOut]:
+async def village_pairings_now(session: AsyncSession, p: Principal, village: Village) -> list[PairingView]:
     """The village's current and coming pairings (what accepting its case would end)."""
     day = today()
     rows = (await session.execute(
@@ -799,10 +738,10 @@ async def village_pairings_now(session: AsyncSession, p: Principal, village: Vil
                or_(Pairing.end_date.is_(None), Pairing.end_date >= day))
         .order_by(Pairing.start_date, Pairing.id)
     )).all()
-    return [_pairing_out(pg, village, u, day, p) for pg, u in rows]
+    return [_pairing_view(pg, village, u, day, p) for pg, u in rows]
 
 
-async def end_pairing(session: AsyncSession, p: Principal, pairing_id: int, data: PairingEnd) -> PairingOut:
+async def end_pairing(session: AsyncSession, p: Principal, pairing_id: int, data: PairingEnd) -> PairingView:
     row = (await session.execute(_pairings_query(p).where(Pairing.id == pairing_id))).first()
     if row is None:
         raise NotFound(f"Pairing {pairing_id} not found", code="pairing_not_found")
@@ -834,5 +773,5 @@ async def end_pairing(session: AsyncSession, p: Principal, pairing_id: int, data
     pairing.ended_at = _now()
     await session.flush()
     await events.emit(session, p, "pairing.end", "pairing", pairing.id, before=before, after=audit.snapshot(pairing))
-    return _pairing_out(pairing, village, unit, day, p)
+    return _pairing_view(pairing, village, unit, day, p)
 

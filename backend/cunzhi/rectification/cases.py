@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cunzhi.cadres import service as cadres_service
+from cunzhi.cadres import views as cadres_views
 from cunzhi.config import get_settings
 from cunzhi.divisions.models import Division
 from cunzhi.kit import audit, clock, events, xlsx
@@ -19,6 +20,7 @@ from cunzhi.kit.etag import expected_version
 from cunzhi.kit.principal import Principal
 from cunzhi.kit.scope import get_village, village_clause
 from cunzhi.partners import service as partners_service
+from cunzhi.partners import views as partners_views
 from cunzhi.rectification import export, states
 from cunzhi.rectification import schemas as s
 from cunzhi.rectification.common import (
@@ -452,8 +454,8 @@ async def acceptance_plan(session: AsyncSession, p: Principal, case_id: int) -> 
         open_measures=len(await _open_measures(session, c.id)),
         default_release_on=_release_default(),
         earliest_release_on=today - timedelta(days=1),
-        pairings=await partners_service.village_pairings_now(session, p, v),
-        postings=await cadres_service.village_postings_now(session, p, v),
+        pairings=[partners_views.pairing_out(x) for x in await partners_service.village_pairings_now(session, p, v)],
+        postings=[cadres_views.posting_out(x) for x in await cadres_service.village_postings_now(session, p, v)],
     )
 
 
@@ -486,8 +488,8 @@ async def accept_case(session: AsyncSession, p: Principal, case_id: int, data: s
     c.accepted_by, c.accepted_at = p.name, now()
     detail: dict[str, Any] = {
         "release_on": release_on,
-        "pairings_ended": [x.id for x in pairings],
-        "postings_ended": [x.id for x in postings],
+        "pairings_ended": [x.pairing.id for x in pairings],
+        "postings_ended": [x.posting.id for x in postings],
     }
     if data.note:
         detail["note"] = data.note

@@ -14,9 +14,11 @@ from cunzhi.kit.etag import etag
 from cunzhi.kit.pagination import Limit, Offset
 from cunzhi.kit.routing import DomainRouter
 from cunzhi.tasks import imports, service, transfer
+from cunzhi.tasks.models import TaskItem, TaskPhoto, TaskUnit
 from cunzhi.tasks.rules import Category, Responsible, TaskStatus
 from cunzhi.tasks.schemas import (
     CatalogueOut,
+    HistoryOut,
     ItemIn,
     ItemOut,
     ItemPatch,
@@ -33,6 +35,7 @@ from cunzhi.tasks.schemas import (
     TaskOut,
     TaskPatch,
     TaskPhotoOut,
+    TaskVillage,
     UnitIn,
     UnitOut,
 )
@@ -51,7 +54,47 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 IMAGE_TYPES: dict[str, dict[str, Any]] = {"image/jpeg": {}, "image/png": {}, "image/webp": {}}
 
 
-def _with_etag(response: Response, out: TaskOut) -> TaskOut:
+# ---- shaping the services' rows and views into the API's models ----------------------------------
+
+def _item_out(i: TaskItem) -> ItemOut:
+    return ItemOut(id=i.id, category=i.category, code=i.code, name=i.name, default_unit=i.default_unit,
+                   description=i.description, sort=i.sort, active=i.active, version=i.version)
+
+
+def _unit_out(u: TaskUnit) -> UnitOut:
+    return UnitOut(id=u.id, code=u.code, name=u.name, active=u.active, version=u.version)
+
+
+def _task_out(v: service.TaskView) -> TaskOut:
+    t = v.task
+    share = float(t.progress / t.target) if t.target else 0.0
+    return TaskOut(
+        id=t.id, village=TaskVillage(code=v.village_code, name=v.village_name, township_code=v.township_code,
+                                     township_name=v.township_name),
+        item_id=t.item_id, item_code=v.item_code, item_name=v.item_name, category=v.category, title=t.title,
+        duties=t.duties, note=t.note, target=t.target, unit=t.unit, unit_name=v.unit_name or t.unit,
+        progress=t.progress, share_done=round(share, 4), due_date=t.due_date,
+        responsible_kind=t.responsible_kind, partner_unit_id=t.partner_unit_id, partner_unit_name=v.partner_unit_name,
+        cadre_id=t.cadre_id, cadre_name=v.cadre_name, status=t.status, assigned_level=t.assigned_level,
+        assigned_by=t.assigned_by, done_at=t.done_at, accepted_at=t.accepted_at, created_at=t.created_at,
+        version=t.version, allowed_actions=v.allowed_actions)
+
+
+def _photo_out(ph: TaskPhoto) -> TaskPhotoOut:
+    return TaskPhotoOut(id=ph.id, content_type=ph.content_type, size=ph.size, sha256=ph.sha256,
+                        uploaded_at=ph.uploaded_at)
+
+
+def _history_out(v: service.HistoryView) -> HistoryOut:
+    h = v.entry
+    return HistoryOut(id=h.id, kind=h.kind, status_before=h.status_before, status_after=h.status_after,
+                      amount=h.amount, progress_after=h.progress_after, text=h.text, reasons=h.reasons,
+                      changes=h.changes, actor=h.actor, at=h.at, client_key=h.client_key,
+                      photos=[_photo_out(ph) for ph in v.photos])
+
+
+def _with_etag(response: Response, view: service.TaskView) -> TaskOut:
+    out = _task_out(view)
     response.headers["ETag"] = etag(out.version)
     return out
 
@@ -61,7 +104,9 @@ def _with_etag(response: Response, out: TaskOut) -> TaskOut:
 @router.get("/catalogue", response_model=CatalogueOut, name="catalogue-get",
             summary="The county's task catalogue: items of the four categories and units of measure")
 async def get_catalogue(principal: PrincipalDep, session: SessionDep, county_code: CountyCode = None) -> CatalogueOut:
-    return await service.get_catalogue(session, principal, county_code)
+    v = await service.get_catalogue(session, principal, county_code)
+    return CatalogueOut(county_code=v.county_code, items=[_item_out(i) for i in v.items],
+                        units=[_unit_out(u) for u in v.units], allowed_actions=v.allowed_actions)
 
 
 @router.post("/catalogue/items", response_model=ItemOut, status_code=201, name="catalogue-item-create",
@@ -70,7 +115,7 @@ async def get_catalogue(principal: PrincipalDep, session: SessionDep, county_cod
                          "`unknown_unit`); an item code already in the catalogue answers 409.")
 async def create_item(body: ItemIn, principal: PrincipalDep, session: SessionDep, response: Response,
                       county_code: CountyCode = None) -> ItemOut:
-    out = await service.create_item(session, principal, county_code, body)
+    out = _item_out(await service.create_item(session, principal, county_code, body))
     response.headers["ETag"] = etag(out.version)
     return out
 
@@ -80,7 +125,7 @@ async def create_item(body: ItemIn, principal: PrincipalDep, session: SessionDep
               description="County administrator only. Tasks already given keep what they were given.")
 async def update_item(item_id: Id, body: ItemPatch, principal: PrincipalDep, session: SessionDep,
                       response: Response, if_match: IfMatch = None) -> ItemOut:
-    out = await service.update_item(session, principal, item_id, body, if_match)
+    out = _item_out(await service.update_item(session, principal, item_id, body, if_match))
     response.headers["ETag"] = etag(out.version)
     return out
 
@@ -90,7 +135,7 @@ async def update_item(item_id: Id, body: ItemPatch, principal: PrincipalDep, ses
              description="County administrator only; a unit code already in the catalogue answers 409.")
 async def create_unit(body: UnitIn, principal: PrincipalDep, session: SessionDep,
                       county_code: CountyCode = None) -> UnitOut:
-    return await service.create_unit(session, principal, county_code, body)
+    return _unit_out(await service.create_unit(session, principal, county_code, body))
 
 
 # ---- tasks ----------------------------------------------------------------------------------
@@ -122,14 +167,14 @@ async def list_tasks(principal: PrincipalDep, session: SessionDep, village_code:
     f = _filter(village_code, township_code, category, item_id, status, responsible_kind, partner_unit_id, cadre_id,
                 due_from, due_to, q, pending)
     items, total = await service.list_tasks(session, principal, f, limit=limit, offset=offset)
-    return TaskList(items=items, total=total, limit=limit, offset=offset)
+    return TaskList(items=[_task_out(v) for v in items], total=total, limit=limit, offset=offset)
 
 
 @router.post("", response_model=TaskOut, status_code=201, name="create", summary="Give a village a task")
 async def create_task(body: TaskCreate, principal: PrincipalDep, session: SessionDep, response: Response) -> TaskOut:
-    out = await service.create_task(session, principal, body)
-    response.headers["Location"] = f"/api/v1/tasks/{out.id}"
-    return _with_etag(response, out)
+    view = await service.create_task(session, principal, body)
+    response.headers["Location"] = f"/api/v1/tasks/{view.task.id}"
+    return _with_etag(response, view)
 
 
 @router.get("/export", name="export", response_class=Response, summary="Tasks in scope, in the import's format",
@@ -190,9 +235,9 @@ async def get_photo(photo_id: Id, principal: PrincipalDep, session: SessionDep) 
 
 @router.get("/{task_id}", response_model=TaskDetail, name="get", summary="A task with its history and photos")
 async def get_task(task_id: Id, principal: PrincipalDep, session: SessionDep, response: Response) -> TaskDetail:
-    out = await service.get_task(session, principal, task_id)
-    response.headers["ETag"] = etag(out.version)
-    return out
+    v = await service.get_task(session, principal, task_id)
+    response.headers["ETag"] = etag(v.task.task.version)
+    return TaskDetail(**_task_out(v.task).model_dump(), history=[_history_out(h) for h in v.history])
 
 
 @router.patch("/{task_id}", response_model=TaskOut, name="update", responses=PRECONDITIONS,
@@ -211,8 +256,7 @@ async def post_progress(task_id: Id, body: ProgressIn, principal: PrincipalDep, 
     if not created:
         response.status_code = 200
         response.headers["Idempotent-Replayed"] = "true"
-    _with_etag(response, task)
-    return ProgressOut(task=task, update=update)
+    return ProgressOut(task=_with_etag(response, task), update=_history_out(update))
 
 
 @router.post("/{task_id}/progress/{update_id}/photos", response_model=TaskPhotoOut, status_code=201,
@@ -222,7 +266,7 @@ async def post_progress(task_id: Id, body: ProgressIn, principal: PrincipalDep, 
 async def add_photo(task_id: Id, update_id: Id, file: Annotated[UploadFile, File()], principal: PrincipalDep,
                     session: SessionDep) -> TaskPhotoOut:
     content = await file.read(service.photo_limit() + 1)
-    return await service.add_photo(session, principal, task_id, update_id, content)
+    return _photo_out(await service.add_photo(session, principal, task_id, update_id, content))
 
 
 @router.post("/{task_id}/accept", response_model=TaskOut, name="accept", responses=PRECONDITIONS,

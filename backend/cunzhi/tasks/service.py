@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -31,23 +32,15 @@ from cunzhi.tasks.models import Task, TaskHistory, TaskItem, TaskPhoto, TaskUnit
 from cunzhi.tasks.permissions import TASKS, TaskAction, assigning_level, is_responsible, may_judge, task_actions
 from cunzhi.tasks.rules import PENDING, TASK_MACHINE, Responsible, TaskEvent, TaskStatus
 from cunzhi.tasks.schemas import (
-    CatalogueOut,
-    HistoryOut,
     ItemIn,
-    ItemOut,
     ItemPatch,
     JudgeIn,
     ProgressIn,
     SendBackIn,
     TaskCreate,
-    TaskDetail,
-    TaskOut,
     TaskPatch,
-    TaskPhotoOut,
     TaskUpsert,
-    TaskVillage,
     UnitIn,
-    UnitOut,
 )
 from cunzhi.villages.models import Village
 
@@ -75,23 +68,54 @@ def field_error(loc: str, msg: str, code: str) -> Unprocessable:
 
 # ---- catalogue ------------------------------------------------------------------------------
 
-def _item_out(i: TaskItem) -> ItemOut:
-    return ItemOut(id=i.id, category=i.category, code=i.code, name=i.name, default_unit=i.default_unit,
-                   description=i.description, sort=i.sort, active=i.active, version=i.version)
+# ---- what the reads return (the router shapes them) --------------------------------------------
+
+@dataclass(frozen=True)
+class CatalogueView:
+    county_code: str
+    items: Sequence[TaskItem]
+    units: Sequence[TaskUnit]
+    allowed_actions: list[str]
 
 
-def _unit_out(u: TaskUnit) -> UnitOut:
-    return UnitOut(id=u.id, code=u.code, name=u.name, active=u.active, version=u.version)
+@dataclass(frozen=True)
+class TaskView:
+    """A task with the names it shows and what the caller may do with it."""
+
+    task: Task
+    village_code: str
+    village_name: str
+    township_code: str
+    township_name: str
+    item_code: str
+    item_name: str
+    category: str
+    unit_name: str | None
+    partner_unit_name: str | None
+    cadre_name: str | None
+    allowed_actions: list[str]
 
 
-async def get_catalogue(session: AsyncSession, p: Principal, county_code: str | None) -> CatalogueOut:
+@dataclass(frozen=True)
+class HistoryView:
+    entry: TaskHistory
+    photos: list[TaskPhoto]
+
+
+@dataclass(frozen=True)
+class TaskDetailView:
+    task: TaskView
+    history: list[HistoryView]
+
+
+async def get_catalogue(session: AsyncSession, p: Principal, county_code: str | None) -> CatalogueView:
     county = await readable_county(session, p, county_code, via_village=True)
     items = (await session.execute(select(TaskItem).where(TaskItem.county_code == county)
                                    .order_by(TaskItem.category, TaskItem.sort, TaskItem.id))).scalars().all()
     units = (await session.execute(select(TaskUnit).where(TaskUnit.county_code == county)
                                    .order_by(TaskUnit.id))).scalars().all()
-    return CatalogueOut(county_code=county, items=[_item_out(i) for i in items], units=[_unit_out(u) for u in units],
-                        allowed_actions=[a.value for a in allowed(p, TASKS, [TaskAction.edit_catalogue])])
+    return CatalogueView(county_code=county, items=items, units=units,
+                         allowed_actions=[a.value for a in allowed(p, TASKS, [TaskAction.edit_catalogue])])
 
 
 async def _catalogue_county(session: AsyncSession, p: Principal, county_code: str | None) -> str:
@@ -104,7 +128,7 @@ async def _unit_codes(session: AsyncSession, county: str) -> set[str]:
         TaskUnit.county_code == county, TaskUnit.active))).scalars())
 
 
-async def create_item(session: AsyncSession, p: Principal, county_code: str | None, data: ItemIn) -> ItemOut:
+async def create_item(session: AsyncSession, p: Principal, county_code: str | None, data: ItemIn) -> TaskItem:
     county = await _catalogue_county(session, p, county_code)
     if data.default_unit is not None and data.default_unit not in await _unit_codes(session, county):
         raise field_error("default_unit", "not a unit of the catalogue", "unknown_unit")
@@ -116,11 +140,11 @@ async def create_item(session: AsyncSession, p: Principal, county_code: str | No
     except IntegrityError:
         raise Conflict(f"The catalogue already has an item {data.code}", code="item_code_taken") from None
     await audit.record(session, p, "task_item.create", "task_item", item.id, after=audit.snapshot(item))
-    return _item_out(item)
+    return item
 
 
 async def update_item(session: AsyncSession, p: Principal, item_id: int, data: ItemPatch,
-                      if_match: str | None) -> ItemOut:
+                      if_match: str | None) -> TaskItem:
     require(p, TASKS, TaskAction.edit_catalogue, what="edit the task catalogue")
     item = (await session.execute(select(TaskItem).where(TaskItem.id == item_id).with_for_update())).scalar_one_or_none()
     if item is None:
@@ -139,10 +163,10 @@ async def update_item(session: AsyncSession, p: Principal, item_id: int, data: I
     item.updated_by = p.name
     await session.flush()
     await audit.record(session, p, "task_item.update", "task_item", item.id, before=before, after=audit.snapshot(item))
-    return _item_out(item)
+    return item
 
 
-async def create_unit(session: AsyncSession, p: Principal, county_code: str | None, data: UnitIn) -> UnitOut:
+async def create_unit(session: AsyncSession, p: Principal, county_code: str | None, data: UnitIn) -> TaskUnit:
     county = await _catalogue_county(session, p, county_code)
     unit = TaskUnit(county_code=county, **data.model_dump())
     try:
@@ -152,7 +176,7 @@ async def create_unit(session: AsyncSession, p: Principal, county_code: str | No
     except IntegrityError:
         raise Conflict(f"The catalogue already has a unit {data.code}", code="unit_code_taken") from None
     await audit.record(session, p, "task_unit.create", "task_unit", unit.id, after=audit.snapshot(unit))
-    return _unit_out(unit)
+    return unit
 
 
 # ---- reading tasks --------------------------------------------------------------------------
@@ -183,20 +207,12 @@ def _responsible(p: Principal, t: Task, my_cadre: int | None) -> bool:
                           partner_unit_id=t.partner_unit_id, cadre_id=t.cadre_id, my_cadre_id=my_cadre)
 
 
-def _task_out(row: Any, p: Principal, my_cadre: int | None) -> TaskOut:
+def _task_view(row: Any, p: Principal, my_cadre: int | None) -> TaskView:
     t: Task = row[0]
     vcode, vname, tcode, tname, icode, iname, category, uname, pname, cname = row[1:]
-    share = float(t.progress / t.target) if t.target else 0.0
-    return TaskOut(
-        id=t.id, village=TaskVillage(code=vcode, name=vname, township_code=tcode, township_name=tname),
-        item_id=t.item_id, item_code=icode, item_name=iname, category=category, title=t.title,
-        duties=t.duties, note=t.note, target=t.target, unit=t.unit, unit_name=uname or t.unit,
-        progress=t.progress, share_done=round(share, 4), due_date=t.due_date,
-        responsible_kind=t.responsible_kind, partner_unit_id=t.partner_unit_id, partner_unit_name=pname,
-        cadre_id=t.cadre_id, cadre_name=cname, status=t.status, assigned_level=t.assigned_level,
-        assigned_by=t.assigned_by, done_at=t.done_at, accepted_at=t.accepted_at, created_at=t.created_at,
-        version=t.version, allowed_actions=task_actions(p, status=t.status, assigned_level=t.assigned_level,
-                                                     responsible=_responsible(p, t, my_cadre)))
+    return TaskView(t, vcode, vname, tcode, tname, icode, iname, category, uname, pname, cname,
+                    task_actions(p, status=t.status, assigned_level=t.assigned_level,
+                                 responsible=_responsible(p, t, my_cadre)))
 
 
 @dataclass
@@ -246,7 +262,7 @@ def _filters(f: TaskFilter) -> list[ColumnElement[bool]]:
 
 
 async def list_tasks(session: AsyncSession, p: Principal, f: TaskFilter, *, limit: int,
-                     offset: int) -> tuple[list[TaskOut], int]:
+                     offset: int) -> tuple[list[TaskView], int]:
     where = [village_clause(p), *_filters(f)]
     total = (await session.execute(
         select(func.count()).select_from(Task).join(Village, Village.id == Task.village_id)
@@ -254,7 +270,7 @@ async def list_tasks(session: AsyncSession, p: Principal, f: TaskFilter, *, limi
     rows = (await session.execute(_task_query().where(*where).order_by(Task.due_date, Task.id)
                                   .limit(limit).offset(offset))).all()
     me = await my_cadre_id(session, p)
-    return [_task_out(r, p, me) for r in rows], int(total)
+    return [_task_view(r, p, me) for r in rows], int(total)
 
 
 async def all_tasks(session: AsyncSession, p: Principal, f: TaskFilter, cap: int = 50_000) -> list[Any]:
@@ -272,39 +288,28 @@ async def _locked_task(session: AsyncSession, p: Principal, task_id: int) -> Tas
     return task
 
 
-async def _read_task(session: AsyncSession, p: Principal, task_id: int) -> TaskOut:
+async def _read_task(session: AsyncSession, p: Principal, task_id: int) -> TaskView:
     row = (await session.execute(_task_query().where(Task.id == task_id, village_clause(p)))).first()
     if row is None:
         raise NotFound("Task not found", code="task_not_found")
-    return _task_out(row, p, await my_cadre_id(session, p))
+    return _task_view(row, p, await my_cadre_id(session, p))
 
 
-def _history_out(h: TaskHistory, photos: list[TaskPhotoOut]) -> HistoryOut:
-    return HistoryOut(id=h.id, kind=h.kind, status_before=h.status_before, status_after=h.status_after,
-                      amount=h.amount, progress_after=h.progress_after, text=h.text, reasons=h.reasons,
-                      changes=h.changes, actor=h.actor, at=h.at, client_key=h.client_key, photos=photos)
-
-
-def _photo_out(ph: TaskPhoto) -> TaskPhotoOut:
-    return TaskPhotoOut(id=ph.id, content_type=ph.content_type, size=ph.size, sha256=ph.sha256,
-                        uploaded_at=ph.uploaded_at)
-
-
-async def _photos_of(session: AsyncSession, history_ids: list[int]) -> dict[int, list[TaskPhotoOut]]:
-    out: dict[int, list[TaskPhotoOut]] = {i: [] for i in history_ids}
+async def _photos_of(session: AsyncSession, history_ids: list[int]) -> dict[int, list[TaskPhoto]]:
+    out: dict[int, list[TaskPhoto]] = {i: [] for i in history_ids}
     if history_ids:
         for ph in (await session.execute(select(TaskPhoto).where(TaskPhoto.history_id.in_(history_ids))
                                          .order_by(TaskPhoto.id))).scalars():
-            out[ph.history_id].append(_photo_out(ph))
+            out[ph.history_id].append(ph)
     return out
 
 
-async def get_task(session: AsyncSession, p: Principal, task_id: int) -> TaskDetail:
-    out = await _read_task(session, p, task_id)
+async def get_task(session: AsyncSession, p: Principal, task_id: int) -> TaskDetailView:
+    view = await _read_task(session, p, task_id)
     history = (await session.execute(select(TaskHistory).where(TaskHistory.task_id == task_id)
                                      .order_by(TaskHistory.id))).scalars().all()
     photos = await _photos_of(session, [h.id for h in history])
-    return TaskDetail(**out.model_dump(), history=[_history_out(h, photos[h.id]) for h in history])
+    return TaskDetailView(view, [HistoryView(h, photos[h.id]) for h in history])
 
 
 # ---- giving and editing tasks ---------------------------------------------------------------
@@ -355,13 +360,13 @@ def _history(task: Task, kind: str, before: str | None, p: Principal | None, **k
                        at=kw.pop("at", None) or clock.now(), **kw)
 
 
-async def create_task(session: AsyncSession, p: Principal, data: TaskCreate) -> TaskOut:
+async def create_task(session: AsyncSession, p: Principal, data: TaskCreate) -> TaskView:
     require(p, TASKS, TaskAction.create, what="give tasks")
     return await _insert_task(session, p, data)
 
 
 async def _insert_task(session: AsyncSession, p: Principal, data: TaskCreate,
-                       external: tuple[str, str] | None = None) -> TaskOut:
+                       external: tuple[str, str] | None = None) -> TaskView:
     """Give a village in `p`'s scope a task (the role has been checked); `external`: the township and
     its system's id for the task."""
     village = await _scoped_village(session, p, data.village_code)
@@ -386,7 +391,7 @@ _EDITABLE_FIELDS = ("title", "duties", "note", "target", "unit", "due_date", "re
 
 
 async def update_task(session: AsyncSession, p: Principal, task_id: int, data: TaskPatch,
-                      if_match: str | None) -> TaskOut:
+                      if_match: str | None) -> TaskView:
     task = await _locked_task(session, p, task_id)
     require(p, TASKS, TaskAction.edit, what="edit tasks")
     expected_version(if_match, task.version)
@@ -394,7 +399,7 @@ async def update_task(session: AsyncSession, p: Principal, task_id: int, data: T
     return await _edit_task(session, p, task, {k: getattr(data, k) for k in data.model_fields_set})
 
 
-async def _edit_task(session: AsyncSession, p: Principal, task: Task, changes: dict[str, Any]) -> TaskOut:
+async def _edit_task(session: AsyncSession, p: Principal, task: Task, changes: dict[str, Any]) -> TaskView:
     """Change a locked task (the role and the version have been checked)."""
     if task.status not in rules.EDITABLE:
         raise Conflict(f"A task that is {task.status} is not edited", code="task_not_editable",
@@ -469,15 +474,15 @@ async def _by_key(session: AsyncSession, user_id: int, key: str) -> TaskHistory 
 
 
 async def _replay(session: AsyncSession, p: Principal, existing: TaskHistory, task_id: int,
-                  digest: str) -> tuple[TaskOut, HistoryOut]:
+                  digest: str) -> tuple[TaskView, HistoryView]:
     if existing.body_hash != digest or existing.task_id != task_id:
         raise Unprocessable("This Idempotency-Key was used with a different update", code="idempotency_key_reused")
     photos = await _photos_of(session, [existing.id])
-    return await _read_task(session, p, task_id), _history_out(existing, photos[existing.id])
+    return await _read_task(session, p, task_id), HistoryView(existing, photos[existing.id])
 
 
 async def post_progress(session: AsyncSession, p: Principal, task_id: int, data: ProgressIn,
-                        key: str | None) -> tuple[TaskOut, HistoryOut, bool]:
+                        key: str | None) -> tuple[TaskView, HistoryView, bool]:
     """(task, update, True) when recorded now; the stored update and False for a replay of the same key."""
     task = await _locked_task(session, p, task_id)
     require(p, TASKS, TaskAction.report, what="post progress")
@@ -514,10 +519,10 @@ async def post_progress(session: AsyncSession, p: Principal, task_id: int, data:
             t, h = await _replay(session, p, existing, task_id, digest)
             return t, h, False
         raise
-    return await _read_task(session, p, task.id), _history_out(trail, []), True
+    return await _read_task(session, p, task.id), HistoryView(trail, []), True
 
 
-async def add_photo(session: AsyncSession, p: Principal, task_id: int, history_id: int, content: bytes) -> TaskPhotoOut:
+async def add_photo(session: AsyncSession, p: Principal, task_id: int, history_id: int, content: bytes) -> TaskPhoto:
     task = await _locked_task(session, p, task_id)
     require(p, TASKS, TaskAction.report, what="add evidence")
     h = (await session.execute(select(TaskHistory).where(TaskHistory.id == history_id,
@@ -544,7 +549,7 @@ async def add_photo(session: AsyncSession, p: Principal, task_id: int, history_i
     session.add(photo)
     await session.flush()
     await audit.record(session, p, "task_photo.create", "task_photo", photo.id, after=audit.snapshot(photo, "content"))
-    return _photo_out(photo)
+    return photo
 
 
 async def get_photo(session: AsyncSession, p: Principal, photo_id: int) -> TaskPhoto:
@@ -571,7 +576,7 @@ async def _judge(session: AsyncSession, p: Principal, task_id: int, action: Task
 
 
 async def accept_task(session: AsyncSession, p: Principal, task_id: int, data: JudgeIn,
-                      if_match: str | None) -> TaskOut:
+                      if_match: str | None) -> TaskView:
     task, before = await _judge(session, p, task_id, TaskAction.accept, TaskEvent.accept, if_match)
     task.status = TaskStatus.accepted.value
     task.accepted_at = clock.now()
@@ -582,7 +587,7 @@ async def accept_task(session: AsyncSession, p: Principal, task_id: int, data: J
 
 
 async def send_back(session: AsyncSession, p: Principal, task_id: int, data: SendBackIn,
-                    if_match: str | None) -> TaskOut:
+                    if_match: str | None) -> TaskView:
     task, before = await _judge(session, p, task_id, TaskAction.send_back, TaskEvent.send_back, if_match)
     task.status = rules.after_send_back(task.due_date, clock.local_today()).value
     task.done_at = None
@@ -615,7 +620,7 @@ async def bulk_upsert(session: AsyncSession, p: Principal, items: list[TaskUpser
         if row is None:
             out = await _insert_task(session, p, TaskCreate(**item.model_dump(exclude={"external_id"})),
                                      external=(township, item.external_id))
-            return bulk.Outcome.created, str(out.id), out.version
+            return bulk.Outcome.created, str(out.task.id), out.task.version
         task, village_code = row
         current = {"village_code": village_code, "item_id": task.item_id}
         for key, code in fixed.items():
@@ -625,6 +630,6 @@ async def bulk_upsert(session: AsyncSession, p: Principal, items: list[TaskUpser
         if not diff:
             return bulk.Outcome.unchanged, str(task.id), task.version
         out = await _edit_task(session, p, task, diff)
-        return bulk.Outcome.updated, str(out.id), out.version
+        return bulk.Outcome.updated, str(out.task.id), out.task.version
 
     return await bulk.run(session, items, lambda i: i.external_id, apply)

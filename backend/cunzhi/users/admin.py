@@ -9,12 +9,12 @@ from cunzhi.kit.principal import Principal
 from cunzhi.kit.uow import unit_of_work
 from cunzhi.partners.models import PartnerUnit
 from cunzhi.users import service
-from cunzhi.users.schemas import UserCreate, UserOut
+from cunzhi.users.schemas import UserCreate
 from cunzhi.villages.models import Village
 
 
 async def create_user_from_cli(*, username: str, role: str, scope: str | None, password: str,
-                               display_name: str, phone: str | None) -> UserOut:
+                               display_name: str, phone: str | None) -> service.UserView:
     async with unit_of_work() as session:
         fields: dict[str, str] = {}
         county: str | None = None

@@ -28,6 +28,7 @@ from cunzhi.users.schemas import (
     UserOut,
     UserPatch,
 )
+from cunzhi.users.service import ClientView, UserView
 
 IfMatch = Annotated[str | None, Header(description="ETag from GET")]
 # A gate in front of the services, which check the same table (jobs and the CLI pass it there).
@@ -42,6 +43,27 @@ Usernames = Annotated[
     Query(alias="username", min_length=1, max_length=100, description="A user name as records show it; repeat for more"),
 ]
 
+
+
+
+def _user_out(v: UserView) -> UserOut:
+    u = v.user
+    return UserOut(id=u.id, username=u.username, display_name=u.display_name, phone=u.phone, role=Role(u.role),
+                   scope_kind=v.scope_kind, scope_code=v.scope_code, is_active=u.is_active, created_at=u.created_at,
+                   version=u.version)
+
+
+def _client_out(v: ClientView) -> ApiClientOut:
+    c = v.client
+    return ApiClientOut(id=c.id, client_id=c.client_id, name=c.name, division_code=c.division_code,
+                        is_active=c.is_active, created_at=c.created_at, scopes=list(c.scopes or []),
+                        last_used_at=v.last_used_at, secret_rotated_at=c.secret_rotated_at,
+                        secret_revoked_at=c.secret_revoked_at, version=c.version, allowed_actions=v.allowed_actions)
+
+
+def _with_secret(created: tuple[ClientView, str]) -> ApiClientCreated:
+    view, secret = created
+    return ApiClientCreated(**_client_out(view).model_dump(), client_secret=secret)
 
 @people_router.get("/names", response_model=PeopleNames, name="names",
                    summary="Display names for user names shown in records",
@@ -58,12 +80,12 @@ async def list_users(admin: Admin, session: SessionDep, role: Role | None = None
                      q: Annotated[str | None, Query(min_length=1, max_length=64)] = None,
                      limit: Limit = 50, offset: Offset = 0) -> UserList:
     items, total = await service.list_users(session, admin, role=role, q=q, limit=limit, offset=offset)
-    return UserList(items=items, total=total, limit=limit, offset=offset)
+    return UserList(items=[_user_out(v) for v in items], total=total, limit=limit, offset=offset)
 
 
 @router.post("", response_model=UserOut, status_code=201, name="create", summary="Create an account with a role and a scope")
 async def create_user(body: UserCreate, admin: Admin, session: SessionDep, response: Response) -> UserOut:
-    out = await service.create_user(session, admin, body)
+    out = _user_out(await service.create_user(session, admin, body))
     response.headers["ETag"] = etag(out.version)
     return out
 
@@ -77,7 +99,7 @@ async def change_password(body: PasswordChange, principal: PrincipalDep, session
 @router.get("/{user_id}", response_model=UserOut, name="get", summary="An account, with its ETag")
 async def get_user(user_id: Annotated[int, Path(ge=1, le=2**31 - 1)], admin: Admin, session: SessionDep,
                    response: Response) -> UserOut:
-    out = await service.get_user(session, admin, user_id)
+    out = _user_out(await service.get_user(session, admin, user_id))
     response.headers["ETag"] = etag(out.version)
     return out
 
@@ -86,7 +108,7 @@ async def get_user(user_id: Annotated[int, Path(ge=1, le=2**31 - 1)], admin: Adm
               summary="Change an account (If-Match required); a new password ends all its sessions")
 async def update_user(user_id: Annotated[int, Path(ge=1, le=2**31 - 1)], body: UserPatch, admin: Admin,
                       session: SessionDep, response: Response, if_match: IfMatch = None) -> UserOut:
-    out = await service.update_user(session, admin, user_id, body, if_match)
+    out = _user_out(await service.update_user(session, admin, user_id, body, if_match))
     response.headers["ETag"] = etag(out.version)
     return out
 
@@ -96,7 +118,7 @@ ClientId = Annotated[str, Path(max_length=64)]
 
 @clients_router.get("", response_model=list[ApiClientOut], name="list", summary="Township systems' API clients of the county")
 async def list_api_clients(admin: Admin, session: SessionDep) -> list[ApiClientOut]:
-    return await service.list_api_clients(session, admin)
+    return [_client_out(v) for v in await service.list_api_clients(session, admin)]
 
 
 @clients_router.get("/scopes", response_model=ScopeList, name="scopes",
@@ -109,14 +131,14 @@ async def list_scopes(admin: Admin) -> ScopeList:
                      summary="Register a township system; its secret is in this answer only")
 async def create_api_client(body: ApiClientCreate, admin: Admin, session: SessionDep,
                             response: Response) -> ApiClientCreated:
-    out = await service.create_api_client(session, admin, body)
+    out = _with_secret(await service.create_api_client(session, admin, body))
     response.headers["ETag"] = etag(out.version)
     return out
 
 
 @clients_router.get("/{client_id}", response_model=ApiClientOut, name="get", summary="An API client with its scopes and last use")
 async def get_api_client(client_id: ClientId, admin: Admin, session: SessionDep, response: Response) -> ApiClientOut:
-    out = await service.get_api_client(session, admin, client_id)
+    out = _client_out(await service.get_api_client(session, admin, client_id))
     response.headers["ETag"] = etag(out.version)
     return out
 
@@ -125,7 +147,7 @@ async def get_api_client(client_id: ClientId, admin: Admin, session: SessionDep,
                       summary="Rename a client or change its scopes (If-Match required)")
 async def update_api_client(client_id: ClientId, body: ApiClientPatch, admin: Admin, session: SessionDep,
                             response: Response, if_match: IfMatch = None) -> ApiClientOut:
-    out = await service.update_api_client(session, admin, client_id, body, if_match)
+    out = _client_out(await service.update_api_client(session, admin, client_id, body, if_match))
     response.headers["ETag"] = etag(out.version)
     return out
 
@@ -133,19 +155,19 @@ async def update_api_client(client_id: ClientId, body: ApiClientPatch, admin: Ad
 @clients_router.post("/{client_id}/rotate-secret", response_model=ApiClientCreated, name="rotate_secret",
                      summary="A new secret, shown once: the old one and its tokens stop working")
 async def rotate_secret(client_id: ClientId, admin: Admin, session: SessionDep) -> ApiClientCreated:
-    return await service.rotate_api_client_secret(session, admin, client_id)
+    return _with_secret(await service.rotate_api_client_secret(session, admin, client_id))
 
 
 @clients_router.post("/{client_id}/revoke-secret", response_model=ApiClientOut, name="revoke_secret",
                      summary="Revoke the secret and its tokens at once; rotating makes a new one")
 async def revoke_secret(client_id: ClientId, admin: Admin, session: SessionDep) -> ApiClientOut:
-    return await service.revoke_api_client_secret(session, admin, client_id)
+    return _client_out(await service.revoke_api_client_secret(session, admin, client_id))
 
 
 @clients_router.post("/{client_id}/deactivate", response_model=ApiClientOut, name="deactivate",
                      summary="Deactivate an API client: its tokens stop working")
 async def deactivate_api_client(client_id: ClientId, admin: Admin, session: SessionDep) -> ApiClientOut:
-    return await service.set_api_client_active(session, admin, client_id, False)
+    return _client_out(await service.set_api_client_active(session, admin, client_id, False))
 
 
 @audit_router.get("", response_model=AuditPage, name="list",

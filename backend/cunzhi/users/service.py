@@ -1,6 +1,7 @@
 """Accounts of people and township systems, managed by the county organisation department."""
 
 import secrets
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, select
@@ -21,16 +22,7 @@ from cunzhi.kit.rate_limit import ClientRateWindow
 from cunzhi.kit.security import hash_password, verify_password
 from cunzhi.partners.models import PartnerUnit
 from cunzhi.users.permissions import USERS, UserAction
-from cunzhi.users.schemas import (
-    ApiClientCreate,
-    ApiClientCreated,
-    ApiClientOut,
-    ApiClientPatch,
-    PasswordChange,
-    UserCreate,
-    UserOut,
-    UserPatch,
-)
+from cunzhi.users.schemas import ApiClientCreate, ApiClientPatch, PasswordChange, UserCreate, UserPatch
 from cunzhi.villages.models import Village
 
 # Division roles at township level only: these work for one township.
@@ -79,7 +71,23 @@ async def _resolve_scope(session: AsyncSession, admin: Principal, data: UserCrea
     return {"partner_unit_id": pid}
 
 
-async def _out(session: AsyncSession, user: User) -> UserOut:
+@dataclass(frozen=True)
+class UserView:
+    """An account and where its scope lies (a division's, village's or partner unit's code)."""
+
+    user: User
+    scope_kind: str
+    scope_code: str
+
+
+@dataclass(frozen=True)
+class ClientView:
+    client: ApiClient
+    last_used_at: datetime | None  # its last token or its last request, whichever is later
+    allowed_actions: list[str]
+
+
+async def _view(session: AsyncSession, user: User) -> UserView:
     if user.division_code:
         kind, code = "division", user.division_code
     elif user.village_id:
@@ -88,9 +96,7 @@ async def _out(session: AsyncSession, user: User) -> UserOut:
     else:
         kind = "partner_unit"
         code = (await session.execute(select(PartnerUnit.code).where(PartnerUnit.id == user.partner_unit_id))).scalar_one()
-    return UserOut(id=user.id, username=user.username, display_name=user.display_name, phone=user.phone,
-                   role=Role(user.role), scope_kind=kind, scope_code=code, is_active=user.is_active,
-                   created_at=user.created_at, version=user.version)
+    return UserView(user, kind, code)
 
 
 def in_county(admin: Principal):  # type: ignore[no-untyped-def]
@@ -103,7 +109,7 @@ def in_county(admin: Principal):  # type: ignore[no-untyped-def]
 
 
 async def create_user(session: AsyncSession, admin: Principal, data: UserCreate,
-                      *, audit_actor: Principal | None = None) -> UserOut:
+                      *, audit_actor: Principal | None = None) -> UserView:
     require(admin, USERS, UserAction.manage_accounts, detail=f"Role {admin.role.value} may not do this")
     scope = await _resolve_scope(session, admin, data)
     taken = (await session.execute(select(User.id).where(func.lower(User.username) == data.username.lower()))).first()
@@ -116,11 +122,11 @@ async def create_user(session: AsyncSession, admin: Principal, data: UserCreate,
     await session.refresh(user)
     await audit.record(session, audit_actor or admin, "user.create", "user", user.id,
                        after=audit.snapshot(user, "password_hash"))
-    return await _out(session, user)
+    return await _view(session, user)
 
 
 async def list_users(session: AsyncSession, admin: Principal, *, role: Role | None, q: str | None,
-                     limit: int, offset: int) -> tuple[list[UserOut], int]:
+                     limit: int, offset: int) -> tuple[list[UserView], int]:
     require(admin, USERS, UserAction.manage_accounts, detail=f"Role {admin.role.value} may not do this")
     where = [in_county(admin)]
     if role:
@@ -131,7 +137,7 @@ async def list_users(session: AsyncSession, admin: Principal, *, role: Role | No
         where.append(User.username.ilike(pattern, escape="\\") | User.display_name.ilike(pattern, escape="\\"))
     total = (await session.execute(select(func.count()).select_from(User).where(*where))).scalar_one()
     users = (await session.execute(select(User).where(*where).order_by(User.username).limit(limit).offset(offset))).scalars()
-    return [await _out(session, u) for u in users], int(total)
+    return [await _view(session, u) for u in users], int(total)
 
 
 async def _get(session: AsyncSession, admin: Principal, user_id: int) -> User:
@@ -141,13 +147,13 @@ async def _get(session: AsyncSession, admin: Principal, user_id: int) -> User:
     return user
 
 
-async def get_user(session: AsyncSession, admin: Principal, user_id: int) -> UserOut:
+async def get_user(session: AsyncSession, admin: Principal, user_id: int) -> UserView:
     require(admin, USERS, UserAction.manage_accounts, detail=f"Role {admin.role.value} may not do this")
-    return await _out(session, await _get(session, admin, user_id))
+    return await _view(session, await _get(session, admin, user_id))
 
 
 async def update_user(session: AsyncSession, admin: Principal, user_id: int, data: UserPatch,
-                      if_match: str | None) -> UserOut:
+                      if_match: str | None) -> UserView:
     require(admin, USERS, UserAction.manage_accounts, detail=f"Role {admin.role.value} may not do this")
     user = await _get(session, admin, user_id)
     expected_version(if_match, user.version)
@@ -168,7 +174,7 @@ async def update_user(session: AsyncSession, admin: Principal, user_id: int, dat
     await session.flush()
     await audit.record(session, admin, "user.update", "user", user.id, before=before,
                        after=audit.snapshot(user, "password_hash"))
-    return await _out(session, user)
+    return await _view(session, user)
 
 
 async def change_own_password(session: AsyncSession, p: Principal, data: PasswordChange) -> TokenPair:
@@ -199,13 +205,9 @@ def _client_actions(admin: Principal, c: ApiClient) -> list[str]:
     return [a for a in CLIENT_ACTIONS if not (a == "revoke_secret" and c.secret_revoked_at is not None)]
 
 
-def _client_out(admin: Principal, c: ApiClient, last_request: datetime | None = None) -> ApiClientOut:
+def _client_view(admin: Principal, c: ApiClient, last_request: datetime | None = None) -> ClientView:
     last = max((t for t in (c.last_used_at, last_request) if t is not None), default=None)
-    return ApiClientOut(id=c.id, client_id=c.client_id, name=c.name, division_code=c.division_code,
-                        is_active=c.is_active, created_at=c.created_at, scopes=list(c.scopes or []),
-                        last_used_at=last, secret_rotated_at=c.secret_rotated_at,
-                        secret_revoked_at=c.secret_revoked_at, version=c.version,
-                        allowed_actions=_client_actions(admin, c))
+    return ClientView(c, last, _client_actions(admin, c))
 
 
 def _checked_scopes(scopes: list[str]) -> list[str]:
@@ -230,7 +232,8 @@ async def _last_requests(session: AsyncSession, ids: list[int]) -> dict[int, dat
 
 
 async def create_api_client(session: AsyncSession, admin: Principal, data: ApiClientCreate,
-                            *, secret: str | None = None) -> ApiClientCreated:
+                            *, secret: str | None = None) -> tuple[ClientView, str]:
+    """The new client and its secret (shown in this answer only)."""
     require(admin, USERS, UserAction.manage_clients, detail=f"Role {admin.role.value} may not do this")
     await _division_in_county(session, admin, data.division_code, Role.api_client)
     scopes = _checked_scopes(data.scopes if data.scopes is not None else client_scopes.default_scopes())
@@ -244,15 +247,15 @@ async def create_api_client(session: AsyncSession, admin: Principal, data: ApiCl
     await session.refresh(client)
     await audit.record(session, admin, "api_client.create", "api_client", client.id,
                        after=audit.snapshot(client, "secret_hash"))
-    return ApiClientCreated(**_client_out(admin, client).model_dump(), client_secret=secret)
+    return _client_view(admin, client), secret
 
 
-async def list_api_clients(session: AsyncSession, admin: Principal) -> list[ApiClientOut]:
+async def list_api_clients(session: AsyncSession, admin: Principal) -> list[ClientView]:
     require(admin, USERS, UserAction.manage_clients, detail=f"Role {admin.role.value} may not do this")
     rows = list((await session.execute(select(ApiClient).where(ApiClient.division_code.in_(_townships(admin)))
                                        .order_by(ApiClient.client_id))).scalars())
     last = await _last_requests(session, [c.id for c in rows])
-    return [_client_out(admin, c, last.get(c.id)) for c in rows]
+    return [_client_view(admin, c, last.get(c.id)) for c in rows]
 
 
 async def _get_client(session: AsyncSession, admin: Principal, client_id: str) -> ApiClient:
@@ -264,13 +267,13 @@ async def _get_client(session: AsyncSession, admin: Principal, client_id: str) -
     return client
 
 
-async def get_api_client(session: AsyncSession, admin: Principal, client_id: str) -> ApiClientOut:
+async def get_api_client(session: AsyncSession, admin: Principal, client_id: str) -> ClientView:
     client = await _get_client(session, admin, client_id)
-    return _client_out(admin, client, (await _last_requests(session, [client.id])).get(client.id))
+    return _client_view(admin, client, (await _last_requests(session, [client.id])).get(client.id))
 
 
 async def _changed(session: AsyncSession, admin: Principal, client: ApiClient, before: dict[str, object],
-                   action: str) -> ApiClientOut:
+                   action: str) -> ClientView:
     try:
         await session.flush()
     except StaleDataError:
@@ -278,11 +281,11 @@ async def _changed(session: AsyncSession, admin: Principal, client: ApiClient, b
     await session.refresh(client)
     await audit.record(session, admin, action, "api_client", client.id, before=before,
                        after=audit.snapshot(client, "secret_hash"))
-    return _client_out(admin, client, (await _last_requests(session, [client.id])).get(client.id))
+    return _client_view(admin, client, (await _last_requests(session, [client.id])).get(client.id))
 
 
 async def update_api_client(session: AsyncSession, admin: Principal, client_id: str, data: ApiClientPatch,
-                            if_match: str | None) -> ApiClientOut:
+                            if_match: str | None) -> ClientView:
     client = await _get_client(session, admin, client_id)
     expected_version(if_match, client.version)
     if not client.is_active:
@@ -300,7 +303,7 @@ async def update_api_client(session: AsyncSession, admin: Principal, client_id: 
 
 
 async def rotate_api_client_secret(session: AsyncSession, admin: Principal, client_id: str,
-                                   *, secret: str | None = None) -> ApiClientCreated:
+                                   *, secret: str | None = None) -> tuple[ClientView, str]:
     """A new secret, shown once; the old one and every token issued with it stop working."""
     client = await _get_client(session, admin, client_id)
     if not client.is_active:
@@ -311,11 +314,10 @@ async def rotate_api_client_secret(session: AsyncSession, admin: Principal, clie
     client.secret_version += 1
     client.secret_rotated_at = clock.now()
     client.secret_revoked_at = None
-    out = await _changed(session, admin, client, before, "api_client.rotate_secret")
-    return ApiClientCreated(**out.model_dump(), client_secret=secret)
+    return await _changed(session, admin, client, before, "api_client.rotate_secret"), secret
 
 
-async def revoke_api_client_secret(session: AsyncSession, admin: Principal, client_id: str) -> ApiClientOut:
+async def revoke_api_client_secret(session: AsyncSession, admin: Principal, client_id: str) -> ClientView:
     """The secret and its tokens stop working at once; a rotation makes a new one."""
     client = await _get_client(session, admin, client_id)
     if client.secret_revoked_at is not None:
@@ -326,7 +328,7 @@ async def revoke_api_client_secret(session: AsyncSession, admin: Principal, clie
     return await _changed(session, admin, client, before, "api_client.revoke_secret")
 
 
-async def set_api_client_active(session: AsyncSession, admin: Principal, client_id: str, active: bool) -> ApiClientOut:
+async def set_api_client_active(session: AsyncSession, admin: Principal, client_id: str, active: bool) -> ClientView:
     client = await _get_client(session, admin, client_id)
     before = audit.snapshot(client, "secret_hash")
     client.is_active = active

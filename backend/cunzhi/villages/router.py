@@ -19,7 +19,6 @@ from cunzhi.villages.schemas import (
     VillageCreate,
     VillageDetail,
     VillageList,
-    VillageOut,
     VillagePatch,
 )
 from cunzhi.villages.service import VillageSort
@@ -47,8 +46,15 @@ async def list_villages(
     return Response(to_json(body), media_type="application/json")
 
 
-def _detail(village: VillageOut, principal: Principal) -> VillageDetail:
-    return VillageDetail(**village.model_dump(), allowed_actions=village_actions(principal))
+def _detail(view: service.VillageView, principal: Principal) -> VillageDetail:
+    v = view.village
+    return VillageDetail(
+        code=v.code, name=v.name, township_code=v.township_code, township_name=view.township_name,
+        population=v.population, households=v.households, secretary_name=v.secretary_name,
+        party_member_count=v.party_member_count, status=RectificationStatus(v.status),
+        problem_categories=[ProblemCategory(c) for c in v.problem_categories], version=v.version,
+        lat=v.lat, lng=v.lng, allowed_actions=village_actions(principal),
+    )
 
 
 @router.post("/positions/import", response_model=PositionImportReport, name="positions-import",
@@ -63,10 +69,10 @@ async def import_positions(principal: PrincipalDep, session: SessionDep, file: A
 @router.post("", response_model=VillageDetail, status_code=201, name="create", summary="Register a village (county admin)")
 async def create_village(body: VillageCreate, principal: PrincipalDep, session: SessionDep,
                          response: Response) -> VillageDetail:
-    village = await service.create(session, principal, body)
-    response.headers["ETag"] = etag(village.version)
-    response.headers["Location"] = f"/api/v1/villages/{village.code}"
-    return _detail(village, principal)
+    view = await service.create(session, principal, body)
+    response.headers["ETag"] = etag(view.village.version)
+    response.headers["Location"] = f"/api/v1/villages/{view.village.code}"
+    return _detail(view, principal)
 
 
 @router.post("/bulk", response_model=BulkReport, name="bulk_upsert",
@@ -91,6 +97,6 @@ async def update_village(
     code: Code, body: VillagePatch, principal: PrincipalDep, session: SessionDep, response: Response,
     if_match: Annotated[str | None, Header(description="ETag from GET")] = None,
 ) -> VillageDetail:
-    village = await service.update(session, principal, code, body, if_match)
-    response.headers["ETag"] = etag(village.version)
-    return _detail(village, principal)
+    view = await service.update(session, principal, code, body, if_match)
+    response.headers["ETag"] = etag(view.village.version)
+    return _detail(view, principal)

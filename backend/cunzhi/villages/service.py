@@ -1,4 +1,5 @@
 from collections.abc import Mapping
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
@@ -18,7 +19,7 @@ from cunzhi.kit.principal import Principal
 from cunzhi.kit.scope import get_village, village_clause, village_clause_key
 from cunzhi.villages.models import Village
 from cunzhi.villages.permissions import VILLAGES, VillageAction
-from cunzhi.villages.schemas import VillageCreate, VillageOut, VillagePatch, VillageUpsert
+from cunzhi.villages.schemas import VillageCreate, VillagePatch, VillageUpsert
 
 
 class VillageSort(StrEnum):
@@ -33,14 +34,12 @@ class VillageSort(StrEnum):
     status = "status"
 
 
-def to_out(v: Village, township_name: str) -> VillageOut:
-    return VillageOut(
-        code=v.code, name=v.name, township_code=v.township_code, township_name=township_name,
-        population=v.population, households=v.households, secretary_name=v.secretary_name,
-        party_member_count=v.party_member_count, status=RectificationStatus(v.status),
-        problem_categories=[ProblemCategory(c) for c in v.problem_categories], version=v.version,
-        lat=v.lat, lng=v.lng,
-    )
+@dataclass(frozen=True)
+class VillageView:
+    """A village written just now, with its township's name."""
+
+    village: Village
+    township_name: str
 
 
 # The columns of VillageOut, in its order: reads select exactly these (no entity loading) and the
@@ -144,7 +143,7 @@ async def get(reader: Reader, p: Principal, code: str) -> Mapping[str, Any]:
     return row  # an asyncpg Record is a mapping
 
 
-async def create(session: AsyncSession, p: Principal, data: VillageCreate) -> VillageOut:
+async def create(session: AsyncSession, p: Principal, data: VillageCreate) -> VillageView:
     require(p, VILLAGES, VillageAction.add, detail="Only the county organisation department adds villages")
     township = (await session.execute(select(Division).where(
         Division.code == data.township_code, Division.level == DivisionLevel.township.value))).scalar_one_or_none()
@@ -155,7 +154,7 @@ async def create(session: AsyncSession, p: Principal, data: VillageCreate) -> Vi
     return await _insert(session, p, data, township)
 
 
-async def _insert(session: AsyncSession, p: Principal, data: VillageCreate, township: Division) -> VillageOut:
+async def _insert(session: AsyncSession, p: Principal, data: VillageCreate, township: Division) -> VillageView:
     """Add a village to `township` (the caller's right to has been checked)."""
     _check_position(data.lat, data.lng)
     if data.code[:9] != data.township_code[:9]:
@@ -177,17 +176,17 @@ async def _insert(session: AsyncSession, p: Principal, data: VillageCreate, town
     except IntegrityError:
         raise Conflict(f"Village {data.code} already exists", code="village_exists") from None
     await audit.record(session, p, "village.create", "village", village.code, after=audit.snapshot(village))
-    return to_out(village, township.name)
+    return VillageView(village, township.name)
 
 
-async def update(session: AsyncSession, p: Principal, code: str, data: VillagePatch, if_match: str | None) -> VillageOut:
+async def update(session: AsyncSession, p: Principal, code: str, data: VillagePatch, if_match: str | None) -> VillageView:
     village = await get_village(session, p, code)
     require(p, VILLAGES, VillageAction.edit, detail="Your role may not edit villages")
     expected_version(if_match, village.version)
     return await _apply(session, p, village, data.model_dump(exclude_unset=True))
 
 
-async def _apply(session: AsyncSession, p: Principal, village: Village, changes: dict[str, Any]) -> VillageOut:
+async def _apply(session: AsyncSession, p: Principal, village: Village, changes: dict[str, Any]) -> VillageView:
     """Change `village`'s facts (the caller's right to and the version have been checked)."""
     for field in ("name", "population", "households", "party_member_count"):
         if field in changes and changes[field] is None:
@@ -206,7 +205,7 @@ async def _apply(session: AsyncSession, p: Principal, village: Village, changes:
     await session.refresh(village)
     await audit.record(session, p, "village.update", "village", village.code, before=before,
                        after=audit.snapshot(village))
-    return to_out(village, await _township_name(session, village.township_code))
+    return VillageView(village, await _township_name(session, village.township_code))
 
 
 # ---- bulk upserts by township systems (kit/bulk.py) ------------------------------------------------
@@ -232,11 +231,11 @@ async def bulk_upsert(session: AsyncSession, p: Principal, items: list[VillageUp
         if village is None:
             out = await _insert(session, p, VillageCreate(code=item.code, township_code=township_code, **fields),
                                 township)
-            return bulk.Outcome.created, out.code, out.version
+            return bulk.Outcome.created, out.village.code, out.village.version
         diff = bulk.changed(village, fields)
         if not diff:
             return bulk.Outcome.unchanged, village.code, village.version
         out = await _apply(session, p, village, diff)
-        return bulk.Outcome.updated, out.code, out.version
+        return bulk.Outcome.updated, out.village.code, out.village.version
 
     return await bulk.run(session, items, lambda i: i.code, apply)

@@ -19,6 +19,8 @@ import base64
 import json
 import secrets
 import time
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -37,7 +39,7 @@ from cunzhi.users.permissions import USERS, UserAction
 from cunzhi.villages.models import Village
 from cunzhi.webhooks import destinations
 from cunzhi.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookSubscription
-from cunzhi.webhooks.schemas import AttemptOut, DeliveryOut, SubscriptionCreate, SubscriptionCreated, SubscriptionOut
+from cunzhi.webhooks.schemas import SubscriptionCreate
 
 DELIVER_TASK = "webhooks.deliver"
 MAX_ATTEMPTS = 8
@@ -69,13 +71,15 @@ async def _client(session: AsyncSession, admin: Principal, client_id: str) -> Ap
     return client
 
 
-def _sub_out(s: WebhookSubscription) -> SubscriptionOut:
-    return SubscriptionOut(id=s.id, url=s.url, event_types=list(s.event_types), is_active=s.is_active,
-                           created_at=s.created_at)
+@dataclass(frozen=True)
+class DeliveryView:
+    delivery: WebhookDelivery
+    attempts: Sequence[WebhookAttempt]
 
 
 async def create_subscription(session: AsyncSession, admin: Principal, client_id: str,
-                              data: SubscriptionCreate) -> SubscriptionCreated:
+                              data: SubscriptionCreate) -> tuple[WebhookSubscription, str]:
+    """The new subscription and its signing secret (shown in this answer only)."""
     client = await _client(session, admin, client_id)
     if not client.is_active:
         raise Conflict("A deactivated client gets no webhooks", code="api_client_inactive")
@@ -92,14 +96,15 @@ async def create_subscription(session: AsyncSession, admin: Principal, client_id
     await session.refresh(sub)
     await audit.record(session, admin, "webhook_subscription.create", "webhook_subscription", sub.id,
                        after=audit.snapshot(sub, "secret_encrypted"))
-    return SubscriptionCreated(**_sub_out(sub).model_dump(), secret=secret)
+    return sub, secret
 
 
-async def list_subscriptions(session: AsyncSession, admin: Principal, client_id: str) -> list[SubscriptionOut]:
+async def list_subscriptions(session: AsyncSession, admin: Principal,
+                             client_id: str) -> Sequence[WebhookSubscription]:
     client = await _client(session, admin, client_id)
     rows = (await session.execute(select(WebhookSubscription).where(WebhookSubscription.api_client_id == client.id)
                                   .order_by(WebhookSubscription.id))).scalars()
-    return [_sub_out(s) for s in rows]
+    return rows.all()
 
 
 async def _subscription(session: AsyncSession, admin: Principal, client_id: str, sub_id: int) -> WebhookSubscription:
@@ -111,36 +116,36 @@ async def _subscription(session: AsyncSession, admin: Principal, client_id: str,
     return sub
 
 
-async def deactivate_subscription(session: AsyncSession, admin: Principal, client_id: str, sub_id: int) -> SubscriptionOut:
+async def deactivate_subscription(session: AsyncSession, admin: Principal, client_id: str,
+                                  sub_id: int) -> WebhookSubscription:
     sub = await _subscription(session, admin, client_id, sub_id)
     before = audit.snapshot(sub, "secret_encrypted")
     sub.is_active = False
     await session.flush()
     await audit.record(session, admin, "webhook_subscription.deactivate", "webhook_subscription", sub.id,
                        before=before, after=audit.snapshot(sub, "secret_encrypted"))
-    return _sub_out(sub)
+    return sub
 
 
-async def _delivery_out(session: AsyncSession, d: WebhookDelivery) -> DeliveryOut:
-    attempts = (await session.execute(select(WebhookAttempt).where(WebhookAttempt.delivery_id == d.id)
-                                      .order_by(WebhookAttempt.id))).scalars()
-    return DeliveryOut(
-        id=d.id, message_id=d.message_id, event_type=d.event_type, status=d.status, attempts=d.attempts,
-        last_status_code=d.last_status_code, next_attempt_at=d.next_attempt_at, delivered_at=d.delivered_at,
-        created_at=d.created_at, payload=d.payload,
-        log=[AttemptOut(at=a.at, status_code=a.status_code, response_excerpt=a.response_excerpt, error=a.error,
-                        duration_ms=a.duration_ms) for a in attempts])
+async def _with_attempts(session: AsyncSession, deliveries: Sequence[WebhookDelivery]) -> list[DeliveryView]:
+    """The deliveries with their attempts, read in one query."""
+    log: dict[int, list[WebhookAttempt]] = {d.id: [] for d in deliveries}
+    if log:
+        for a in (await session.execute(select(WebhookAttempt).where(WebhookAttempt.delivery_id.in_(log))
+                                        .order_by(WebhookAttempt.id))).scalars():
+            log[a.delivery_id].append(a)
+    return [DeliveryView(d, log[d.id]) for d in deliveries]
 
 
 async def list_deliveries(session: AsyncSession, admin: Principal, client_id: str, sub_id: int,
-                          *, limit: int) -> list[DeliveryOut]:
+                          *, limit: int) -> list[DeliveryView]:
     sub = await _subscription(session, admin, client_id, sub_id)
     rows = (await session.execute(select(WebhookDelivery).where(WebhookDelivery.subscription_id == sub.id)
                                   .order_by(WebhookDelivery.id.desc()).limit(limit))).scalars().all()
-    return [await _delivery_out(session, d) for d in rows]
+    return await _with_attempts(session, rows)
 
 
-async def replay(session: AsyncSession, admin: Principal, client_id: str, sub_id: int, delivery_id: int) -> DeliveryOut:
+async def replay(session: AsyncSession, admin: Principal, client_id: str, sub_id: int, delivery_id: int) -> DeliveryView:
     """Queue a delivery again (delivered or failed alike), with a fresh set of attempts."""
     sub = await _subscription(session, admin, client_id, sub_id)
     d = (await session.execute(select(WebhookDelivery).where(
@@ -153,7 +158,7 @@ async def replay(session: AsyncSession, admin: Principal, client_id: str, sub_id
     await session.flush()
     await audit.record(session, admin, "webhook_delivery.replay", "webhook_delivery", d.id)
     await jobs.defer(session, DELIVER_TASK, lock=DELIVER_TASK, queueing_lock=DELIVER_TASK)
-    return await _delivery_out(session, d)
+    return (await _with_attempts(session, [d]))[0]
 
 
 # ---- the outbox consumer -------------------------------------------------------------------------
