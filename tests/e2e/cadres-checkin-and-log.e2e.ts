@@ -2,13 +2,20 @@
  * Stationed cadres: cadre01 checks in on a phone (390x844) — first without location permission
  * (a clear message), then with a position and a photo — writes a work log with roles, promotions
  * and an oversight, writes two more with no signal (kept, then sent together as one batch when the
- * signal returns); the township official then sees the check-in day and the logs on the desktop.
+ * signal returns); the township official then sees the check-in day and the logs on the desktop,
+ * and the county opens the 三促进两监督 report: the village's figures as the server counts them, the
+ * log's finding, which it moves to following up, and the month as an XLSX download.
  */
+import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import type { Page } from 'playwright-core'
 import { login, settled, useJourney, PASSWORD } from './harness/browser'
 
 const VILLAGE = '230199100200'
+const FINDING = '10月财务收支未按时公开'
+// The report table's columns after township and village (FieldworkReport.vue).
+const FIGURES = ['logs', 'members_recruited', 'activists_found', 'activities_held', 'activity_attendance', 'members_active',
+  'policy_issues', 'discipline_issues', 'findings', 'findings_open', 'findings_following_up', 'findings_resolved'] as const
 // An 8x8 PNG (the phone shrinks it to a JPEG with a canvas before upload).
 const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAgAAAAICAIAAABLbSncAAAAEUlEQVR4nGM4YaOBFTEMLQkAdntLARs7+acAAAAASUVORK5CYII=', 'base64')
 
@@ -147,5 +154,58 @@ describe('cadres: check in and keep a work log on a phone, read on the desktop',
     await settled(page)
     await page.locator('[data-test=cadre-table] a', { hasText: /./ }).first().waitFor()
     await s.shot('cadres-list-township')
+  })
+
+  it('the county reads the fieldwork report, moves the finding and downloads the month', async () => {
+    const s = await j.desktop()
+    const { page } = s
+    await login(page, 'admin')
+    const answered = page.waitForResponse((r) => new URL(r.url()).pathname === '/api/v1/cadres/reports/fieldwork' && r.ok())
+    await page.goto('/cadre-fieldwork-report')
+    const report = (await (await answered).json()) as { rows: ({ village_code: string; village_name: string } & Record<string, number>)[] }
+    await page.locator('[data-test=findings-table]').waitFor()
+    await settled(page)
+
+    // the village's figures as the server counts them, the phone's log among them
+    const mine = report.rows.find((r) => r.village_code === VILLAGE)!
+    expect(mine.logs).toBeGreaterThanOrEqual(3)
+    expect(mine.policy_issues).toBeGreaterThanOrEqual(1)
+    expect(mine.findings).toBeGreaterThanOrEqual(1)
+    const row = page.locator('[data-test=report-table] .el-table__body-wrapper tr', { hasText: mine.village_name }).first()
+    const cells = (await row.locator('td').allTextContents()).map((c) => c.trim())
+    expect(cells.slice(2, 2 + FIGURES.length)).toEqual(FIGURES.map((k) => String(mine[k])))
+
+    // the log's finding, open, moved to following up with a note
+    const finding = page.locator('[data-test=findings-table] .el-table__body-wrapper tr', { hasText: FINDING }).first()
+    await finding.waitFor()
+    expect(await finding.textContent()).toContain(mine.village_name)
+    expect(await finding.locator('[data-state]').getAttribute('data-state')).toBe('open')
+    await s.shot('cadres-fieldwork-report')
+    await finding.locator('[data-test=finding-follow_up]').click()
+    await page.locator('.el-message-box input').fill('已约谈村会计，限期公开')
+    const moved = page.waitForResponse((r) => /\/api\/v1\/cadres\/findings\/\d+\/state$/.test(new URL(r.url()).pathname))
+    await page.locator('.el-message-box__btns .el-button--primary').click()
+    expect((await moved).status()).toBe(200)
+    await expect.poll(() => finding.locator('[data-state]').getAttribute('data-state')).toBe('following_up')
+    expect(await finding.textContent()).toContain('已约谈村会计，限期公开')
+    await settled(page)
+    const after = page.locator('[data-test=report-table] .el-table__body-wrapper tr', { hasText: mine.village_name }).first()
+    const followingUp = 2 + FIGURES.indexOf('findings_following_up')
+    await expect.poll(async () => (await after.locator('td').nth(followingUp).textContent())?.trim()).toBe(String(mine.findings_following_up! + 1))
+    await s.shot('cadres-fieldwork-report-moved')
+
+    // the month as an XLSX: its headers, and a workbook of some size
+    const exported = page.waitForResponse((r) => new URL(r.url()).pathname === '/api/v1/cadres/reports/fieldwork/export.xlsx')
+    const download = page.waitForEvent('download')
+    await page.locator('[data-test=report-export]').click()
+    const r = await exported
+    expect(r.status()).toBe(200)
+    expect(r.headers()['content-type']).toBe('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet')
+    expect(r.headers()['content-disposition']).toMatch(/^attachment; filename="fieldwork-\d{4}-\d{2}\.xlsx"; filename\*=UTF-8''/)
+    const file = await download
+    expect(file.suggestedFilename()).toMatch(/^三促进两监督.*\.xlsx$/)
+    const bytes = readFileSync((await file.path())!)
+    expect(bytes.length).toBeGreaterThan(4000)
+    expect(bytes.subarray(0, 2).toString('latin1')).toBe('PK')
   })
 })

@@ -1,9 +1,10 @@
 /**
  * Stationed cadres, fully offline: cadre01 opens the phone pages once with signal (the service
- * worker installs the app), loses the signal, checks in with a photo and writes two work logs with
+ * worker installs the app), loses the signal, checks in with two photos and writes two work logs with
  * a photo each; the page is reloaded with still no signal (the app starts from the service worker
  * and the outbox in IndexedDB still holds everything), the signal returns and the outbox drains.
- * The county then finds exactly one check-in and two logs of this run, each with exactly one photo,
+ * The county then finds exactly one check-in (with both its photos) and two logs of this run, each
+ * with exactly one photo,
  * and a reload with signal sends nothing more.
  */
 import { describe, expect, it } from 'vitest'
@@ -15,6 +16,8 @@ const VILLAGE = '230199100200'
 const HERE = { latitude: 45.7583, longitude: 126.6423, accuracy: 15 }
 // A 8x8 PNG (the phone shrinks it to a JPEG with a canvas before keeping it).
 const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAgAAAAICAIAAABLbSncAAAAEUlEQVR4nGM4YaOBFTEMLQkAdntLARs7+acAAAAASUVORK5CYII=', 'base64')
+// A second picture of another colour: the same bytes twice on one entry are one photo (a retry).
+const PNG2 = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAgAAAAICAIAAABLbSncAAAAEUlEQVR4nGOQqziBFTEMLQkABkZXgRDDjAEAAAAASUVORK5CYII=', 'base64')
 const NOTE = '离线打卡：村部值班'
 const LOGS = ['离线日记一：走访独居老人4户', '离线日记二：协调修复村西机井']
 
@@ -97,12 +100,18 @@ describe('cadres: check in and write logs with photos with no signal, reload, sy
     await page.waitForLoadState('networkidle')
     const writes = countWrites(page)
 
-    // -- no signal: a check-in with a photo ------------------------------------------------------
+    // -- no signal: a check-in with two photos, the limit shown before it is reached -------------------
     await context.setOffline(true)
     await page.locator('[data-test=offline-banner]').waitFor()
     await page.locator('[data-test=m-checkin-note] textarea').fill(NOTE)
-    await page.locator('[data-test=m-checkin-file]').setInputFiles({ name: 'checkin.png', mimeType: 'image/png', buffer: PNG })
-    await page.locator('[data-test=m-checkin-preview]').waitFor()
+    const limit = page.locator('[data-test=m-checkin-photo-limit]')
+    await expect.poll(() => limit.textContent()).toMatch(/0\/3/)
+    await page.locator('[data-test=m-checkin-file]').setInputFiles({ name: 'checkin-1.png', mimeType: 'image/png', buffer: PNG })
+    await expect.poll(() => page.locator('[data-test=m-checkin-photo-item]').count()).toBe(1)
+    await page.locator('[data-test=m-checkin-file]').setInputFiles({ name: 'checkin-2.png', mimeType: 'image/png', buffer: PNG2 })
+    await expect.poll(() => page.locator('[data-test=m-checkin-photo-item]').count()).toBe(2)
+    expect(await limit.textContent()).toMatch(/2\/3/)
+    expect(await page.locator('[data-test=m-checkin-photo]').isEnabled()).toBe(true)
     await page.locator('[data-test=m-checkin-submit]').click()
     await page.locator('[data-test=m-checkin-queued]').waitFor()
     await s.shot('cadres-offline-checkin-queued')
@@ -137,8 +146,8 @@ describe('cadres: check in and write logs with photos with no signal, reload, sy
     await page.waitForURL(/\/m\/outbox$/)
     const items = page.locator('[data-test=m-outbox-item]')
     await expect.poll(() => items.count()).toBe(3)
-    // each entry carries its one photo, waiting beside it in IndexedDB
-    expect(await items.locator('.van-tag').allTextContents()).toEqual(['1张照片', '1张照片', '1张照片'])
+    // each entry carries its photos, waiting beside it in IndexedDB
+    expect(await items.locator('.van-tag').allTextContents()).toEqual(['2张照片', '1张照片', '1张照片'])
     const stored = await page.evaluate(
       () =>
         new Promise<{ path: string; photos: number }[]>((resolve, reject) => {
@@ -155,7 +164,7 @@ describe('cadres: check in and write logs with photos with no signal, reload, sy
         }),
     )
     expect(stored).toEqual([
-      { path: '/api/v1/cadres/checkins', photos: 1 },
+      { path: '/api/v1/cadres/checkins', photos: 2 },
       { path: '/api/v1/cadres/logs', photos: 1 },
       { path: '/api/v1/cadres/logs', photos: 1 },
     ])
@@ -170,7 +179,7 @@ describe('cadres: check in and write logs with photos with no signal, reload, sy
     await s.shot('cadres-offline-outbox-drained')
     // one batch for the three entries, then one upload per photo
     expect(writes.filter((w) => w.endsWith('/sync'))).toEqual(['POST /api/v1/cadres/sync'])
-    expect(writes.filter((w) => w.endsWith('/photos')).length).toBe(3)
+    expect(writes.filter((w) => w.endsWith('/photos')).length).toBe(4)
     const sent = writes.length
 
     // -- a reload with signal sends nothing more ------------------------------------------------------
@@ -188,7 +197,7 @@ describe('cadres: check in and write logs with photos with no signal, reload, sy
     await s.shot('cadres-offline-synced')
   })
 
-  it('the county sees each record exactly once, with its photo', async () => {
+  it('the county sees each record exactly once, with its photos', async () => {
     const county = await token('admin')
     const today = shanghaiToday()
     const checkins = await get<{ items: Entry[] }>(
@@ -196,7 +205,7 @@ describe('cadres: check in and write logs with photos with no signal, reload, sy
       `/api/v1/cadres/checkins?village_code=${VILLAGE}&date_from=${today}&date_to=${today}&limit=50`,
     )
     expect(checkins.items.map((c) => c.note)).toEqual([NOTE])
-    expect(checkins.items[0]!.photos.length).toBe(1)
+    expect(checkins.items[0]!.photos.length).toBe(2)
     expect(checkins.items[0]!.client_key).toBeTruthy()
 
     const logs = await get<{ items: Entry[] }>(county, `/api/v1/cadres/logs?village_code=${VILLAGE}&limit=50`)
@@ -208,10 +217,10 @@ describe('cadres: check in and write logs with photos with no signal, reload, sy
     expect(r.status).toBe(200)
     expect(r.headers.get('content-type')).toMatch(/^image\//)
 
-    // and no photo row beyond those three (an upload retried would add a second copy)
+    // and no photo row beyond those four (an upload retried would add a second copy)
     // (the query runs last: it blocks this process, and the server drops idle connections meanwhile)
     const ids = [checkins.items[0]!.id, ...ours.map((g) => g.id)]
-    expect(Number(j.sql(`SELECT count(*) FROM cadre_photos WHERE checkin_id = ${ids[0]} OR log_id IN (${ids.slice(1).join(',')})`))).toBe(3)
+    expect(Number(j.sql(`SELECT count(*) FROM cadre_photos WHERE checkin_id = ${ids[0]} OR log_id IN (${ids.slice(1).join(',')})`))).toBe(4)
 
     // on the desktop: the village's field page, today checked in, each log once with its photo shown
     const s = await j.desktop()

@@ -32,6 +32,7 @@ CHECKIN_FLAGS = ("far_from_village", "poor_accuracy", "late_upload", "village_un
 REVIEW_DECISIONS = ("accepted", "rejected")
 PROPOSAL_STATUSES = ("open", "confirmed", "superseded")
 FINDING_STATES = ("open", "following_up", "resolved")
+FINDING_KINDS = ("policy", "discipline")
 _CODES_RE = "^([a-z][a-z0-9_]{1,31}(,|$))*$"
 
 
@@ -287,23 +288,29 @@ class WorkLog(Base):
 
 
 class OversightFinding(Base):
-    """A problem found with village cadres' policy work or discipline (两监督), raised by a work log
-    with an oversight count above 0, and followed up by the township or county: open, following_up,
-    resolved. The current state here; every move in `cadre_finding_events`."""
+    """A problem found with village cadres' policy work or discipline (两监督), of one kind, and followed
+    up by the township or county (a discipline one by the discipline inspector too): open,
+    following_up, resolved. A work log with an oversight count above 0 raises one per kind found
+    (inserted without a kind, the trigger of migration 0240 splits it); the cadre may add more to the
+    log. The current state here; every move in `cadre_finding_events`."""
 
     __tablename__ = "cadre_findings"
     __table_args__ = (
         CheckConstraint(f"state IN ({_in(FINDING_STATES)})", name="state"),
         CheckConstraint("policy_issues >= 0 AND discipline_issues >= 0 AND policy_issues + discipline_issues > 0",
                         name="counts"),
+        CheckConstraint("(kind = 'policy' AND policy_issues > 0 AND discipline_issues = 0)"
+                        " OR (kind = 'discipline' AND discipline_issues > 0 AND policy_issues = 0)", name="kind"),
         Index("ix_cadre_findings_village_day", "village_id", "found_on"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    log_id: Mapped[int] = mapped_column(ForeignKey("cadre_logs.id"), unique=True)
+    log_id: Mapped[int] = mapped_column(ForeignKey("cadre_logs.id"), index=True)
     village_id: Mapped[int] = mapped_column(ForeignKey("villages.id"))
     cadre_id: Mapped[int] = mapped_column(ForeignKey("cadres.id"))
     found_on: Mapped[date] = mapped_column(Date)
+    # NULL only on the way in: the insert trigger sets it from the counts
+    kind: Mapped[str] = mapped_column(String(16), nullable=False)
     policy_issues: Mapped[int] = mapped_column(Integer)
     discipline_issues: Mapped[int] = mapped_column(Integer)
     text: Mapped[str] = mapped_column(String(2000))

@@ -2,7 +2,9 @@
 
 Desk work is the county organisation department's, in a county it sees (`kit.scope.sees_county`);
 check-ins and work logs are the stationed cadre's own. Flagged check-ins are reviewed by the county
-and by the township officials of the village (scope: the check-in's village is in theirs)."""
+and by the township officials of the village (scope: the check-in's village is in theirs). Oversight
+findings are followed up by the county and the village's township; those of the discipline kind by
+the discipline inspector of the village's township (or county) as well."""
 
 from __future__ import annotations
 
@@ -73,11 +75,21 @@ def checkin_actions(p: Principal, *, flagged: bool, reviewed: bool) -> list[str]
 
 
 FINDING_MOVES = {"open": ("following_up", CadreAction.follow_up), "following_up": ("resolved", CadreAction.resolve)}
+# Who moves a finding, by its kind: discipline problems are the discipline inspector's business too.
+FINDING_MOVERS: dict[str, frozenset[Role]] = {
+    "policy": CADRES[CadreAction.follow_up],
+    "discipline": CADRES[CadreAction.follow_up] | roles(Role.discipline_inspector),
+}
 
 
-def finding_actions(p: Principal, *, state: str) -> list[str]:
+def may_move_finding(p: Principal, *, kind: str) -> bool:
+    """Whether `p` moves findings of `kind` (the caller already reads the finding's village)."""
+    return p.role in FINDING_MOVERS[kind]
+
+
+def finding_actions(p: Principal, *, state: str, kind: str) -> list[str]:
     """The one move a finding's state allows next (the caller already reads its village)."""
     move = FINDING_MOVES.get(state)
-    if move is None:
+    if move is None or not may_move_finding(p, kind=kind):
         return []
-    return [a.value for a in allowed(p, CADRES, [move[1]])]
+    return [move[1].value]

@@ -5,9 +5,13 @@ findings those logs raised with their follow-up state.
 
 * Read by anyone whose scope holds the village, like the other cadres reads; a township or village
   out of scope is 404. One row per village in scope, with or without work, computed in SQL.
+* A finding is of one kind, policy or discipline. A work log's counts raise one per kind found; the
+  cadre who wrote the log may add more (the same kind and text again is the one already added).
 * A finding moves open -> following_up -> resolved, only forward and one step at a time, by the
-  county or the township of its village (the version as read is sent: a concurrent move is 412). Each
-  move is kept in `cadre_finding_events` (append-only) and audited.
+  county or the township of its village, and one of the discipline kind by the discipline inspector
+  of its township (or county) too. The version as read is sent and the row is locked: of two moves at
+  once one is made and the other answers 412. Each move is kept in `cadre_finding_events`
+  (append-only) and audited.
 """
 
 from __future__ import annotations
@@ -22,12 +26,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from cunzhi.cadres import rules
 from cunzhi.cadres.models import Cadre, FindingEvent, OversightFinding, WorkLog
-from cunzhi.cadres.permissions import CADRES, FINDING_MOVES, CadreAction, finding_actions
+from cunzhi.cadres.permissions import CADRES, FINDING_MOVES, CadreAction, finding_actions, may_move_finding
 from cunzhi.cadres.schemas import (
     FieldworkFigures,
     FieldworkReportOut,
     FieldworkReportRow,
     FindingEventOut,
+    FindingIn,
+    FindingKind,
     FindingList,
     FindingOut,
     FindingState,
@@ -36,7 +42,7 @@ from cunzhi.cadres.schemas import (
 from cunzhi.cadres.service import now
 from cunzhi.divisions.models import Division
 from cunzhi.kit import audit
-from cunzhi.kit.errors import Conflict, NotFound, PreconditionFailed, Unprocessable
+from cunzhi.kit.errors import Conflict, Forbidden, NotFound, PreconditionFailed, Unprocessable
 from cunzhi.kit.permissions import require
 from cunzhi.kit.principal import Principal
 from cunzhi.kit.scope import village_clause
@@ -53,6 +59,8 @@ FIGURE_ZH = {"logs": "民情日记（篇）", "members_recruited": "发展党员
              "findings": "发现问题（条）", "findings_open": "待处理", "findings_following_up": "跟进中",
              "findings_resolved": "已解决"}
 STATE_ZH = {"open": "待处理", "following_up": "跟进中", "resolved": "已解决"}
+KIND_ZH = {"policy": "落实政策", "discipline": "遵纪守法"}
+MOVERS = "Only the county or the village's township follows up findings (discipline ones: the inspector too)"
 
 
 def _month(month: str) -> tuple[date, date]:
@@ -113,9 +121,9 @@ def _finding_out(f: OversightFinding, v: Village, tname: str, cadre_name: str, h
     return FindingOut(
         id=f.id, log_id=f.log_id, village_code=v.code, village_name=v.name, township_code=v.township_code,
         township_name=tname, cadre_id=f.cadre_id, cadre_name=cadre_name, found_on=f.found_on,
-        policy_issues=f.policy_issues, discipline_issues=f.discipline_issues, text=f.text,
+        kind=FindingKind(f.kind), policy_issues=f.policy_issues, discipline_issues=f.discipline_issues, text=f.text,
         state=FindingState(f.state), state_by=f.state_by, state_at=f.state_at, state_note=f.state_note,
-        version=f.version, allowed_actions=finding_actions(p, state=f.state),
+        version=f.version, allowed_actions=finding_actions(p, state=f.state, kind=f.kind),
         history=[FindingEventOut(from_state=FindingState(e.from_state), to_state=FindingState(e.to_state),
                                  note=e.note, by=e.by, at=e.at) for e in history])
 
@@ -137,12 +145,15 @@ async def _histories(session: AsyncSession, ids: list[int]) -> dict[int, list[Fi
 
 
 async def list_findings(session: AsyncSession, p: Principal, *, month: str, township_code: str | None,
-                        village_code: str | None, state: FindingState | None) -> FindingList:
+                        village_code: str | None, state: FindingState | None,
+                        kind: FindingKind | None = None) -> FindingList:
     first, last = _month(month)
     scope = await _scope(session, p, township_code, village_code)
     stmt = _base().where(*scope, OversightFinding.found_on.between(first, last))
     if state is not None:
         stmt = stmt.where(OversightFinding.state == state.value)
+    if kind is not None:
+        stmt = stmt.where(OversightFinding.kind == kind.value)
     rows = (await session.execute(stmt.order_by(Village.township_code, Village.code, OversightFinding.found_on,
                                                 OversightFinding.id))).all()
     history = await _histories(session, [f.id for f, *_ in rows])
@@ -156,13 +167,13 @@ async def move_finding(session: AsyncSession, p: Principal, finding_id: int, dat
     if row is None:
         raise NotFound(f"Finding {finding_id} not found", code="finding_not_found")
     f, v, tn, cn = row
-    require(p, CADRES, CadreAction.follow_up, detail="Only the county or the village's township follows up findings")
+    if not may_move_finding(p, kind=f.kind):
+        raise Forbidden(MOVERS)
     move = FINDING_MOVES.get(f.state)
     if move is None or move[0] != data.state.value:
         allowed_next = move[0] if move else None
         raise Conflict(f"A finding {f.state} cannot move to {data.state.value}", code="finding_transition_refused",
                        extra={"state": f.state, "allowed": [allowed_next] if allowed_next else []})
-    require(p, CADRES, move[1], detail="Only the county or the village's township follows up findings")
     if data.version != f.version:
         raise PreconditionFailed("The finding was changed by someone else", extra={"version": f.version})
     before = audit.snapshot(f)
@@ -177,6 +188,36 @@ async def move_finding(session: AsyncSession, p: Principal, finding_id: int, dat
     return _finding_out(f, v, tn, cn, history[f.id], p)
 
 
+async def add_finding(session: AsyncSession, p: Principal, log_id: int, data: FindingIn) -> tuple[FindingOut, bool]:
+    """One more finding on one's own work log; (finding, created). The same kind and text again (a
+    phone retrying a write whose answer it never got) is the finding already added."""
+    log = (await session.execute(select(WorkLog).where(WorkLog.id == log_id, WorkLog.village_id.in_(
+        select(Village.id).where(village_clause(p)))).with_for_update())).scalar_one_or_none()
+    if log is None:
+        raise NotFound(f"Work log {log_id} not found", code="log_not_found")
+    require(p, CADRES, CadreAction.fieldwork, detail="Only the cadre who wrote the log adds findings to it")
+    if log.user_id != p.id:
+        raise Forbidden("Only the cadre who wrote the log adds findings to it")
+    # The log row is locked above, so two copies of one write racing are serialised here.
+    same = (await session.execute(select(OversightFinding.id).where(
+        OversightFinding.log_id == log.id, OversightFinding.kind == data.kind.value,
+        OversightFinding.text == data.text).order_by(OversightFinding.id).limit(1))).scalar_one_or_none()
+    created = same is None
+    if created:
+        discipline = data.kind is FindingKind.discipline
+        f = OversightFinding(log_id=log.id, village_id=log.village_id, cadre_id=log.cadre_id, found_on=log.log_date,
+                             kind=data.kind.value, policy_issues=0 if discipline else data.issues,
+                             discipline_issues=data.issues if discipline else 0, text=data.text)
+        session.add(f)
+        await session.flush()
+        await audit.record(session, p, "cadre_finding.create", "cadre_finding", f.id, after=audit.snapshot(f))
+        same = f.id
+    row = (await session.execute(_base().where(OversightFinding.id == same))).one()
+    f, v, tn, cn = row
+    history = await _histories(session, [f.id])
+    return _finding_out(f, v, tn, cn, history[f.id], p), created
+
+
 async def export(session: AsyncSession, p: Principal, *, month: str,
                  township_code: str | None) -> tuple[str, str, bytes]:
     """(Chinese file name, ASCII fallback, XLSX bytes): the report per village and the findings."""
@@ -188,10 +229,10 @@ async def export(session: AsyncSession, p: Principal, *, month: str,
     add_sheet(wb, "分村统计", ["乡镇代码", "乡镇", "村代码", "村", *heads],
               [[r.township_code, r.township_name, r.village_code, r.village_name, *[getattr(r, k) for k in FIGURES]]
                for r in data.rows] + [["合计", "", "", "", *[getattr(data.totals, k) for k in FIGURES]]], first=True)
-    add_sheet(wb, "发现问题", ["乡镇", "村", "驻村干部", "发现日期", "落实政策问题", "遵纪守法问题", "问题", "处理状态",
-                           "处理人", "处理时间", "处理说明"],
-              [[f.township_name, f.village_name, f.cadre_name, f.found_on.isoformat(), f.policy_issues,
-                f.discipline_issues, f.text, STATE_ZH[f.state.value], f.state_by or "",
+    add_sheet(wb, "发现问题", ["乡镇", "村", "驻村干部", "发现日期", "类别", "落实政策问题", "遵纪守法问题", "问题",
+                           "处理状态", "处理人", "处理时间", "处理说明"],
+              [[f.township_name, f.village_name, f.cadre_name, f.found_on.isoformat(), KIND_ZH[f.kind.value],
+                f.policy_issues, f.discipline_issues, f.text, STATE_ZH[f.state.value], f.state_by or "",
                 f.state_at.astimezone(rules.TIMEZONE).strftime("%Y-%m-%d %H:%M") if f.state_at else "",
                 f.state_note or ""] for f in found.items])
     note = "三促进、两监督：驻村干部民情日记所报数字；发现问题按发现日期计入当月，状态为当前状态"

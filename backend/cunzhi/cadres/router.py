@@ -24,6 +24,8 @@ from cunzhi.cadres.schemas import (
     CheckinPage,
     CheckinReviewIn,
     FieldworkReportOut,
+    FindingIn,
+    FindingKind,
     FindingList,
     FindingOut,
     FindingState,
@@ -382,14 +384,25 @@ async def fieldwork_report_export(principal: PrincipalDep, session: SessionDep, 
             summary="Oversight findings raised by work logs in a month, with their follow-up state and history")
 async def list_findings(principal: PrincipalDep, session: SessionDep, month: MonthQ,
                         township_code: VillageCodeQ = None, village_code: VillageCodeQ = None,
-                        state: FindingState | None = None) -> FindingList:
+                        state: FindingState | None = None, kind: FindingKind | None = None) -> FindingList:
     return await reports.list_findings(session, principal, month=month, township_code=township_code,
-                                       village_code=village_code, state=state)
+                                       village_code=village_code, state=state, kind=kind)
+
+
+@router.post("/logs/{log_id}/findings", response_model=FindingOut, status_code=201, name="logs-finding-add",
+             responses={200: {"model": FindingOut, "description": "The same kind and text again: the finding stored"}},
+             summary="Add an oversight finding (policy or discipline) to one's own work log")
+async def add_finding(log_id: Id, body: FindingIn, principal: PrincipalDep, session: SessionDep,
+                      response: Response) -> FindingOut:
+    out, created = await reports.add_finding(session, principal, log_id, body)
+    _replayed(response, created)
+    return out
 
 
 @router.post("/findings/{finding_id}/state", response_model=FindingOut, name="findings-move",
              responses={409: {"description": "finding_transition_refused"}, 412: {"description": "version changed"}},
-             summary="Move a finding open -> following_up -> resolved (county or the village's township)")
+             summary="Move a finding open -> following_up -> resolved (county or the village's township; "
+                     "a discipline one: the discipline inspector too)")
 async def move_finding(finding_id: Id, body: FindingStateIn, principal: PrincipalDep,
                        session: SessionDep) -> FindingOut:
     return await reports.move_finding(session, principal, finding_id, body)

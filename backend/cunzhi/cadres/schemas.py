@@ -694,6 +694,13 @@ class FindingState(StrEnum):
     resolved = "resolved"
 
 
+class FindingKind(StrEnum):
+    """两监督: oversight of the village cadres' policy work, or of their discipline."""
+
+    policy = "policy"
+    discipline = "discipline"
+
+
 class FieldworkFigures(BaseModel):
     logs: int = Field(description="work-log entries of the month")
     members_recruited: int
@@ -743,6 +750,8 @@ class FindingOut(BaseModel):
     cadre_id: int
     cadre_name: str
     found_on: date
+    kind: FindingKind = Field(description="policy: followed up by the county or township; discipline: by the "
+                                          "discipline inspector too")
     policy_issues: int
     discipline_issues: int
     text: str
@@ -760,6 +769,15 @@ class FindingList(BaseModel):
     month: str
     township_code: str | None
     items: list[FindingOut]
+
+
+class FindingIn(Body):
+    """One more finding on one's own work log (a log's counts raise one per kind by themselves)."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    kind: FindingKind
+    text: Text2000 = Field(description="the problem found")
+    issues: StrictInt = Field(1, ge=1, le=99, description="how many problems of its kind it is")
 
 
 class FindingStateIn(Body):

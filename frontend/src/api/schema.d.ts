@@ -1435,6 +1435,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/cadres/logs/{log_id}/findings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Add an oversight finding (policy or discipline) to one's own work log */
+        post: operations["cadres-logs-finding-add"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/cadres/findings/{finding_id}/state": {
         parameters: {
             query?: never;
@@ -1444,7 +1461,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Move a finding open -> following_up -> resolved (county or the village's township) */
+        /** Move a finding open -> following_up -> resolved (county or the village's township; a discipline one: the discipline inspector too) */
         post: operations["cadres-findings-move"];
         delete?: never;
         options?: never;
@@ -5918,6 +5935,30 @@ export interface components {
              */
             at: string;
         };
+        /**
+         * FindingIn
+         * @description One more finding on one's own work log (a log's counts raise one per kind by themselves).
+         */
+        FindingIn: {
+            kind: components["schemas"]["FindingKind"];
+            /**
+             * Text
+             * @description the problem found
+             */
+            text: string;
+            /**
+             * Issues
+             * @description how many problems of its kind it is
+             * @default 1
+             */
+            issues: number;
+        };
+        /**
+         * FindingKind
+         * @description 两监督: oversight of the village cadres' policy work, or of their discipline.
+         * @enum {string}
+         */
+        FindingKind: "policy" | "discipline";
         /** FindingList */
         FindingList: {
             /** Month */
@@ -5950,6 +5991,8 @@ export interface components {
              * Format: date
              */
             found_on: string;
+            /** @description policy: followed up by the county or township; discipline: by the discipline inspector too */
+            kind: components["schemas"]["FindingKind"];
             /** Policy Issues */
             policy_issues: number;
             /** Discipline Issues */
@@ -14727,6 +14770,7 @@ export interface operations {
                 township_code?: string | null;
                 village_code?: string | null;
                 state?: components["schemas"]["FindingState"] | null;
+                kind?: components["schemas"]["FindingKind"] | null;
             };
             header?: never;
             path?: never;
@@ -14741,6 +14785,59 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["FindingList"];
+                };
+            };
+            /** @description Validation error (field problems in `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Client error: application/problem+json with a stable `code` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    "cadres-logs-finding-add": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                log_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FindingIn"];
+            };
+        };
+        responses: {
+            /** @description The same kind and text again: the finding stored */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FindingOut"];
+                };
+            };
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FindingOut"];
                 };
             };
             /** @description Validation error (field problems in `errors`) */

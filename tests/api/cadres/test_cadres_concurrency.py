@@ -166,3 +166,64 @@ async def test_the_same_batch_twice_at_once_is_stored_once(race, own_db: AsyncEn
         audited = (await s.execute(select(func.count()).select_from(AuditEvent)
                                    .where(AuditEvent.action == "cadre_log.create"))).scalar_one()
     assert stored == 5 and audited == 5
+
+
+async def test_two_moves_of_one_finding_at_once(race, own_db: AsyncEngine) -> None:  # type: ignore[no-untyped-def]
+    """The township's discipline inspector and one of its officials move the same discipline finding
+    at the same instant, both from the version they read: the row lock lets one through (200) and the
+    other then reads the moved finding and is refused (409: it is following_up already); one state,
+    one history event, one audit event."""
+    from cunzhi.auth.models import User
+    from cunzhi.cadres.models import FindingEvent, OversightFinding
+    from cunzhi.kit.audit import AuditEvent
+    from cunzhi.kit.security import create_access_token
+
+    (a, b), h = race
+    r = await a.post("/api/v1/cadres/logs", headers={**h, "Idempotency-Key": "finding-race"}, json={
+        "written_at": datetime.now(UTC).isoformat(), "text": "走访发现问题", "roles": ["informant"],
+        "discipline_issues": 1, "oversight_note": "村干部违规收费"})
+    assert r.status_code == 201 and r.json()["finding_id"], r.text
+    fid = r.json()["finding_id"]
+    async with async_sessionmaker(own_db, expire_on_commit=False)() as s, s.begin():
+        movers = [User(username="race_inspector", password_hash="x", display_name="镇纪委", role="discipline_inspector",
+                       division_code=TOWNSHIP),
+                  User(username="race_t_move", password_hash="x", display_name="镇干部", role="township_official",
+                       division_code=TOWNSHIP)]
+        s.add_all(movers)
+        await s.flush()
+        tokens = [create_access_token(f"user:{u.id}")[0] for u in movers]
+    url = f"/api/v1/cadres/findings/{fid}/state"
+    # EXCLUSIVE conflicts with the row lock's ROW SHARE: both requests wait at their SELECT ... FOR UPDATE
+    first, second = await _held(own_db, "cadre_findings", "EXCLUSIVE", (
+        a.post(url, json={"state": "following_up", "version": 1, "note": "纪委核查"},
+               headers={"Authorization": f"Bearer {tokens[0]}"}),
+        b.post(url, json={"state": "following_up", "version": 1, "note": "镇里约谈"},
+               headers={"Authorization": f"Bearer {tokens[1]}"})))
+    assert sorted([first.status_code, second.status_code]) == [200, 409], (first.text, second.text)
+    winner, loser = (first, second) if first.status_code == 200 else (second, first)
+    assert loser.json()["code"] == "finding_transition_refused"
+    async with async_sessionmaker(own_db)() as s:
+        f = (await s.execute(select(OversightFinding).where(OversightFinding.id == fid))).scalar_one()
+        moves = (await s.execute(select(FindingEvent).where(FindingEvent.finding_id == fid))).scalars().all()
+        audited = (await s.execute(select(func.count()).select_from(AuditEvent).where(
+            AuditEvent.entity == "cadre_finding", AuditEvent.entity_id == str(fid)))).scalar_one()
+    assert (f.state, f.version, f.state_note) == ("following_up", 2, winner.json()["state_note"])
+    assert len(moves) == 1 and moves[0].note == f.state_note and audited == 1
+
+
+async def _held(eng: AsyncEngine, table: str, mode: str, requests):  # type: ignore[no-untyped-def]
+    """Hold `table` in `mode` until every request waits for it, then let them go together."""
+    async with eng.connect() as conn:
+        await conn.execute(text(f"LOCK TABLE {table} IN {mode} MODE"))
+        tasks = [asyncio.ensure_future(r) for r in requests]
+        waiting = 0
+        for _ in range(500):
+            waiting = (await conn.execute(text(
+                "SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation "
+                "WHERE c.relname = :t AND NOT l.granted"), {"t": table})).scalar_one()
+            if waiting == len(tasks):
+                break
+            await asyncio.sleep(0.01)
+        assert waiting == len(tasks), "the requests never met at the table"
+        await conn.commit()
+        return await asyncio.gather(*tasks)

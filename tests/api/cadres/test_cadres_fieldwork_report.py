@@ -62,7 +62,7 @@ async def test_the_report_equals_a_recount(client: httpx.AsyncClient, auth) -> N
     mine = rows[VILLAGE]
     for k, added in {"logs": 3, "members_recruited": 2, "activists_found": 3, "activities_held": 3,
                      "activity_attendance": 67, "members_active": 5, "policy_issues": 1, "discipline_issues": 2,
-                     "findings": 1, "findings_open": 1}.items():
+                     "findings": 2, "findings_open": 2}.items():  # one finding per kind found
         assert mine[k] == before[VILLAGE][k] + added, k
 
     # a recount from the logs and findings as listed
@@ -226,5 +226,7 @@ async def test_the_export_opens_and_adds_up(client: httpx.AsyncClient, auth) -> 
     assert total[i] == data["totals"]["activity_attendance"]
     assert {r[2] for r in body} == {row["village_code"] for row in data["rows"]}
     problems = list(wb["发现问题"].iter_rows(values_only=True))
-    assert problems[0][6] == "问题"
-    assert any(p[6] == "=HYPERLINK(\"x\")" and p[7] == "待处理" for p in problems[1:])  # text, never a formula
+    head = problems[0]
+    text, state, kind = head.index("问题"), head.index("处理状态"), head.index("类别")
+    assert any(p[text] == "=HYPERLINK(\"x\")" and p[state] == "待处理" and p[kind] == "落实政策"
+               for p in problems[1:])  # text, never a formula

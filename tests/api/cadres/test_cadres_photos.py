@@ -133,3 +133,16 @@ async def test_an_upload_sent_twice_stores_one_photo(client: httpx.AsyncClient, 
     log = (await client.get("/api/v1/cadres/logs", params={"mine": "true"}, headers=h)).json()
     [mine] = [g for g in log["items"] if g["id"] == log_id]
     assert sorted(p["id"] for p in mine["photos"]) == sorted([first.json()["id"], other.json()["id"]])
+
+
+def test_the_phone_knows_the_photo_limits_the_server_applies() -> None:
+    """The phone shows how many photos an entry takes before the cadre hits the limit; it must be this one."""
+    import re
+    from pathlib import Path
+
+    from cunzhi.cadres.fieldwork import MAX_PHOTOS
+
+    source = (Path(__file__).parents[3] / "frontend/src/domains/cadres/photos.ts").read_text(encoding="utf-8")
+    m = re.search(r"MAX_PHOTOS: Record<PhotoKind, number> = \{ checkins: (\d+), logs: (\d+) \}", source)
+    assert m is not None
+    assert {"checkin": int(m[1]), "log": int(m[2])} == MAX_PHOTOS

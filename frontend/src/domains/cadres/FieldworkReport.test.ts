@@ -16,8 +16,8 @@ const figures = {
 }
 const finding = {
   id: 7, log_id: 70, village_code: '230199100200', village_name: '一村', township_code: '230199100000',
-  township_name: '一镇', cadre_id: 1, cadre_name: '王干部', found_on: '2026-12-02', policy_issues: 1,
-  discipline_issues: 2, text: '村干部办事不公开', state: 'open', state_by: null, state_at: null, state_note: null,
+  township_name: '一镇', cadre_id: 1, cadre_name: '王干部', found_on: '2026-12-02', kind: 'discipline',
+  policy_issues: 0, discipline_issues: 2, text: '村干部办事不公开', state: 'open', state_by: null, state_at: null, state_note: null,
   version: 1, history: [], allowed_actions: ['follow_up'],
 }
 
