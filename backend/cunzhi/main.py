@@ -133,6 +133,16 @@ CONTENT_SECURITY_POLICY = (
 HSTS = "max-age=31536000; includeSubDomains"
 
 
+_ALWAYS = ((b"x-content-type-options", b"nosniff"), (b"referrer-policy", b"same-origin"),
+           (b"x-frame-options", b"DENY"), (b"content-security-policy", CONTENT_SECURITY_POLICY.encode()))
+# By (over TLS, an API path): built once rather than per answer.
+_SECURITY_HEADERS = {
+    (tls, api): (*_ALWAYS, *([(b"strict-transport-security", HSTS.encode())] if tls else []),
+                 *([(b"cache-control", b"no-store")] if api else []))
+    for tls in (False, True) for api in (False, True)
+}
+
+
 class SecurityHeaders:
     """On every answer: CSP, no framing, nosniff and same-origin referrers; HSTS when the request
     came over TLS (directly, or through a trusted proxy's X-Forwarded-Proto); API answers are never
@@ -147,12 +157,7 @@ class SecurityHeaders:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
-        extra = [(b"x-content-type-options", b"nosniff"), (b"referrer-policy", b"same-origin"),
-                 (b"x-frame-options", b"DENY"), (b"content-security-policy", CONTENT_SECURITY_POLICY.encode())]
-        if scope.get("scheme") == "https":
-            extra.append((b"strict-transport-security", HSTS.encode()))
-        if scope["path"].startswith("/api/"):
-            extra.append((b"cache-control", b"no-store"))
+        extra = _SECURITY_HEADERS[scope.get("scheme") == "https", scope["path"].startswith("/api/")]
 
         async def with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
