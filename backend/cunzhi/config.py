@@ -12,7 +12,7 @@ REPO_DIR = BACKEND_DIR.parent
 
 # Import files (tasks, divisions, village positions) may be larger than other request bodies: a
 # 50,000-row task file (the import's row limit) is about 3 MB as XLSX. Those routes declare it as
-# their max_body_size; main.RouteBodyLimits applies it before any middleware reads the body.
+# their max_body_size; main.BodyLimits applies it before any middleware reads the body.
 IMPORT_MAX_BYTES = 16 * 1024 * 1024
 
 

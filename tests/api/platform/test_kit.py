@@ -124,6 +124,22 @@ async def test_oversized_body_is_413(client, token_for):
     assert r.status_code == 413 and r.json()["code"] == "payload_too_large"
 
 
+async def test_oversized_body_without_length_is_413(client, token_for):
+    """A body sent in chunks, with no Content-Length to refuse it by, is stopped past the limit."""
+    from cunzhi.config import get_settings
+
+    limit = get_settings().max_body_bytes
+
+    async def chunks():  # type: ignore[no-untyped-def]
+        for _ in range(limit // 65536 + 2):
+            yield b"x" * 65536
+
+    r = await client.post("/api/v1/villages", content=chunks(), headers={**await token_for("admin"),
+                                                                         "Content-Type": "application/json"})
+    assert r.status_code == 413 and r.json()["detail"] == f"The limit is {limit} bytes"
+    assert r.headers["content-type"].startswith("application/problem+json")
+
+
 async def test_import_files_may_be_larger_than_other_bodies(client, token_for):
     """A 50,000-row task file is about 3 MB: the import routes take up to IMPORT_MAX_BYTES, and say
     their own limit when a file is larger still; other routes keep CUNZHI_MAX_BODY_BYTES."""
