@@ -8,6 +8,7 @@ import {
   countyThisMonth,
   countyTime,
   countyToday,
+  monthName,
   pickedDay,
 } from './time'
 
@@ -38,6 +39,11 @@ describe('county time', () => {
   it("writes the county's date alone in the interface language", () => {
     expect(countyDate('2026-12-02T23:30:00Z', 'en')).toBe('12/3/2026')
     expect(countyDate('2026-12-02T23:30:00Z', 'zh-CN')).toBe('2026/12/3')
+  })
+
+  it('names a month in the interface language', () => {
+    expect(monthName('2026-12', 'zh-CN')).toBe('2026年12月')
+    expect(monthName('2026-12', 'en')).toBe('December 2026')
   })
 
   it('steps months across years', () => {

@@ -97,3 +97,10 @@ export function addMonths(month: string, delta: number): string {
 export function weekday(day: string): number {
   return new Date(`${day}T00:00:00Z`).getUTCDay()
 }
+
+/** A month 'YYYY-MM' by name in the interface's language ("2026年12月", "December 2026"). */
+export function monthName(month: string, locale: string): string {
+  const [y, m] = month.split('-').map(Number) as [number, number]
+  if (!y || !m) return month
+  return new Date(Date.UTC(y, m - 1, 1)).toLocaleDateString(locale, { timeZone: 'UTC', year: 'numeric', month: 'long' })
+}
