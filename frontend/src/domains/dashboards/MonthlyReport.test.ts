@@ -23,7 +23,7 @@ async function report(query: string) {
   const pinia = createPinia()
   setActivePinia(pinia)
   useAuthStore().me = {
-    id: 1, username: 'u', display_name: '某人', phone: null, role: 'township_admin',
+    id: 1, username: 'u', display_name: '某人', phone: null, role: 'township_official',
     scope: { kind: 'division', code: '230199100000', name: '松江镇' },
   } as Me
   const router = createRouter({ history: createMemoryHistory(), routes: [{ path: '/dashboard/report', component: MonthlyReport }] })
