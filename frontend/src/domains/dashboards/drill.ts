@@ -18,10 +18,3 @@ export function listLink(list: unknown, limit: number, offset: number): string |
   params.set('offset', String(offset))
   return `${PREFIX}${path}?${params.toString()}`
 }
-
-/** A month 'YYYY-MM' moved by n months. */
-export function shiftMonth(month: string, n: number): string {
-  const [y, m] = month.split('-').map(Number) as [number, number]
-  const d = new Date(Date.UTC(y, m - 1 + n, 1))
-  return `${d.getUTCFullYear()}-${String(d.getUTCMonth() + 1).padStart(2, '0')}`
-}

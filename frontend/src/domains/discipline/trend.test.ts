@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { hasControl, shanghaiToday, trend, unsignedPercent } from './types'
+import { hasControl, trend, unsignedPercent } from './types'
+import { countyToday } from '@/utils/time'
 
 const y = (cases: number, previous: number, pct: string | null) => ({
   year: 2013,
@@ -19,7 +20,7 @@ describe('yearly change', () => {
     expect(trend(y(0, 0, null))).toBe('flat')
   })
   it('takes the day on the county calendar and spots control characters', () => {
-    expect(shanghaiToday(new Date('2026-12-01T17:00:00Z'))).toBe('2026-12-02')
+    expect(countyToday(new Date('2026-12-01T17:00:00Z'))).toBe('2026-12-02')
     expect(hasControl('李\u0007')).toBe(true)
     expect(hasControl('第一行\n第二行')).toBe(false)
   })

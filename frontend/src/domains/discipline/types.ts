@@ -56,11 +56,6 @@ export function unsignedPercent(y: YearCount): string {
   return (y.change_percent ?? '').replace(/^-/, '')
 }
 
-/** A day on the county's calendar (Asia/Shanghai) as YYYY-MM-DD. */
-export function shanghaiToday(now = new Date()): string {
-  return new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai', year: 'numeric', month: '2-digit', day: '2-digit' }).format(now)
-}
-
 /** Text with a control character the server refuses (all C0 but tab, LF, CR, and DEL). */
 export function hasControl(text: string): boolean {
   // eslint-disable-next-line no-control-regex
