@@ -1,17 +1,17 @@
 import { describe, expect, it } from 'vitest'
-import { addMonths, clientTime, countyDateTime, monthDays, shanghaiDay, shanghaiMonth, shanghaiTime, weekday } from './time'
+import { addMonths, clientTime, countyDateTime, monthDays, countyDay, countyMonth, countyTime, weekday } from '@/utils/time'
 import { failureOf, fixOf, GeoError, locate } from './geo'
 import { attempts, fitWithin, fromDataUrl, toDataUrl } from './photo'
 import { addPending, flushPending, readPending, removePending } from './pending'
 
 describe('days in Asia/Shanghai', () => {
   it('puts a moment on the day it is in Shanghai, whatever the phone zone', () => {
-    expect(shanghaiDay('2026-05-01T15:59:59Z')).toBe('2026-05-01')
-    expect(shanghaiDay('2026-05-01T16:00:00Z')).toBe('2026-05-02')
-    expect(shanghaiDay('2026-05-01T20:00:00-07:00')).toBe('2026-05-02')
-    expect(shanghaiDay('2026-12-31T16:30:00Z')).toBe('2027-01-01')
-    expect(shanghaiTime('2026-05-01T00:05:00Z')).toBe('08:05')
-    expect(shanghaiMonth('2026-04-30T16:00:00Z')).toBe('2026-05')
+    expect(countyDay('2026-05-01T15:59:59Z')).toBe('2026-05-01')
+    expect(countyDay('2026-05-01T16:00:00Z')).toBe('2026-05-02')
+    expect(countyDay('2026-05-01T20:00:00-07:00')).toBe('2026-05-02')
+    expect(countyDay('2026-12-31T16:30:00Z')).toBe('2027-01-01')
+    expect(countyTime('2026-05-01T00:05:00Z')).toBe('08:05')
+    expect(countyMonth('2026-04-30T16:00:00Z')).toBe('2026-05')
   })
 
   it("writes a moment as the county's date and time in the interface language", () => {
