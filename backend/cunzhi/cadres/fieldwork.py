@@ -684,17 +684,16 @@ def _json_value(v: Any) -> Any:
 
 async def _insert_all(session: AsyncSession, rows: list[tuple[str, dict[str, Any]]]) -> dict[tuple[str, str], Any]:
     """One INSERT ... SELECT FROM jsonb_to_recordset(...) per table for the new rows, all of them in one
-    parameter (no statement per row, no ORM object per row); the stored rows by (kind, key). Every
-    column the table's defaults would fill is in the values, so only the id and the computed columns
-    come back."""
+    parameter (no statement per row, no ORM object per row); the stored rows by (kind, key). The
+    columns left out of the values (id, computed, server defaults such as a log's received_at) come back."""
     stored: dict[tuple[str, str], Any] = {}
     for kind, model in ((SyncKind.checkin.value, Checkin), (SyncKind.log.value, WorkLog)):
         mine = [v for k, v in rows if k == kind]
         if not mine:
             continue
         table: Any = model.__table__
-        cols = [c for c in table.columns if c.key != "id" and c.computed is None]
-        back = ["id", "client_key", *(c.name for c in table.columns if c.computed is not None)]
+        cols = [c for c in table.columns if c.key in mine[0]]
+        back = ["client_key", *(c.name for c in table.columns if c.key not in mine[0])]
         names = ", ".join(c.name for c in cols)
         spec = ", ".join(f"{c.name} {c.type.compile(dialect=_PG)}" for c in cols)
         got = (await session.execute(text(
