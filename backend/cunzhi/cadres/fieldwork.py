@@ -25,7 +25,8 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
-from sqlalchemy import ColumnElement, func, insert, select, tuple_
+from sqlalchemy import ColumnElement, func, insert, select, text, tuple_
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import undefer
@@ -233,6 +234,11 @@ async def _replayed_checkin(session: AsyncSession, w: Writer, existing: Checkin,
 def _new_checkin(w: Writer, p: Principal, data: CheckinIn, key: str | None, digest: str,
                  received: datetime) -> Checkin:
     """The row a check-in arriving now becomes (time checked, presence flagged); not yet added."""
+    return Checkin(**_checkin_values(w, p, data, key, digest, received))
+
+
+def _checkin_values(w: Writer, p: Principal, data: CheckinIn, key: str | None, digest: str,
+                    received: datetime) -> dict[str, Any]:
     _time_errors(rules.client_time_problem(data.checked_at, received), "checked_at")
     s = get_settings()
     position = (w.village.lat, w.village.lng) if w.village.lat is not None and w.village.lng is not None else None
@@ -241,9 +247,9 @@ def _new_checkin(w: Writer, p: Principal, data: CheckinIn, key: str | None, dige
         village=position, max_distance_m=s.checkin_max_distance_meters,
         max_accuracy_m=s.checkin_max_accuracy_meters,
         offline_tolerance=timedelta(hours=s.checkin_offline_tolerance_hours))
-    return Checkin(cadre_id=w.cadre.id, village_id=w.village.id, user_id=p.id, client_key=key, body_hash=digest,
-                   checked_at=data.checked_at, received_at=received, lat=data.lat, lng=data.lng,
-                   accuracy_m=data.accuracy_m, note=data.note, distance_m=distance, flags=flags)
+    return dict(cadre_id=w.cadre.id, village_id=w.village.id, user_id=p.id, client_key=key, body_hash=digest,
+                checked_at=data.checked_at, received_at=received, lat=data.lat, lng=data.lng,
+                accuracy_m=data.accuracy_m, note=data.note, distance_m=distance, flags=flags)
 
 
 async def create_checkin(session: AsyncSession, p: Principal, data: CheckinIn,
@@ -396,15 +402,20 @@ async def _replayed_log(session: AsyncSession, w: Writer, existing: WorkLog, dig
 
 def _new_log(w: Writer, p: Principal, data: LogIn, key: str | None, digest: str, received: datetime) -> WorkLog:
     """The row a work log arriving now becomes (its times checked); not yet added."""
+    return WorkLog(**_log_values(w, p, data, key, digest, received))
+
+
+def _log_values(w: Writer, p: Principal, data: LogIn, key: str | None, digest: str,
+                received: datetime) -> dict[str, Any]:
     _time_errors(rules.client_time_problem(data.written_at, received), "written_at")
     log_day = data.log_date or rules.local_date(data.written_at)
     _time_errors(rules.log_date_problem(log_day, data.written_at), "log_date")
-    return WorkLog(cadre_id=w.cadre.id, village_id=w.village.id, user_id=p.id, client_key=key, body_hash=digest,
-                   written_at=data.written_at, log_date=log_day, text=data.text, roles=[r.value for r in data.roles],
-                   members_recruited=data.members_recruited, activities_held=data.activities_held,
-                   members_active=data.members_active, activists_found=data.activists_found,
-                   activity_attendance=data.activity_attendance, policy_issues=data.policy_issues,
-                   discipline_issues=data.discipline_issues, oversight_note=data.oversight_note)
+    return dict(cadre_id=w.cadre.id, village_id=w.village.id, user_id=p.id, client_key=key, body_hash=digest,
+                written_at=data.written_at, log_date=log_day, text=data.text, roles=[r.value for r in data.roles],
+                members_recruited=data.members_recruited, activities_held=data.activities_held,
+                members_active=data.members_active, activists_found=data.activists_found,
+                activity_attendance=data.activity_attendance, policy_issues=data.policy_issues,
+                discipline_issues=data.discipline_issues, oversight_note=data.oversight_note)
 
 
 async def _raise_findings(session: AsyncSession, logs: list[WorkLog]) -> dict[int, int]:
@@ -581,7 +592,8 @@ async def sync(session: AsyncSession, p: Principal, req: SyncRequest) -> SyncRes
         Checkin.cadre_id == w.cadre.id, Checkin.village_id == w.village.id,
         Checkin.local_date.in_(days)))).all()) if days else {}
     received = now()
-    fresh: list[tuple[int, SyncItem, Checkin | WorkLog]] = []
+    new: list[tuple[int, SyncItem, dict[str, Any]]] = []
+    fresh: list[tuple[int, SyncItem, Any]] = []
     replayed: list[tuple[int, SyncItem, Checkin | WorkLog]] = []
     repeated: list[tuple[int, SyncItem]] = []  # the same write twice in one batch
     in_batch: dict[tuple[str, str], str] = {}
@@ -603,32 +615,32 @@ async def sync(session: AsyncSession, p: Principal, req: SyncRequest) -> SyncRes
                                         code="idempotency_key_reused")
                 repeated.append((i, item))
                 continue
-            row: Checkin | WorkLog
             if isinstance(data, CheckinIn):
-                row = _new_checkin(w, p, data, item.key, digest, received)
+                values = _checkin_values(w, p, data, item.key, digest, received)
                 day = rules.local_date(data.checked_at)
                 if day in taken:
                     raise _already(day, taken[day])
                 taken[day] = None
             else:
-                row = _new_log(w, p, data, item.key, digest, received)
+                values = _log_values(w, p, data, item.key, digest, received)
             in_batch[(item.kind, item.key)] = digest
-            fresh.append((i, item, row))
+            new.append((i, item, values))
         except DomainError as exc:
             results[i] = _refused_by(i, item, exc)
 
     try:
         async with session.begin_nested():
-            stored = await _insert_all(session, [row for _, _, row in fresh])
-        fresh = [(i, item, stored[id(row)]) for i, item, row in fresh]
-        new_findings = await _raise_findings(session, [r for _, _, r in fresh if isinstance(r, WorkLog)])
+            stored = await _insert_all(session, [(item.kind, values) for _, item, values in new])
+        fresh = [(i, item, stored[(item.kind, item.key)]) for i, item, _ in new]
+        new_findings = await _raise_findings(session, [r for _, item, r in fresh if item.kind == SyncKind.log])
     except IntegrityError:
-        for i, item in [(i, item) for i, item, _ in fresh] + repeated:
+        for i, item in [(i, item) for i, item, _ in new] + repeated:
             results[i] = await _sync_one(session, p, i, item)
         fresh, repeated, new_findings = [], [], {}
     await audit.record_many(session, p, [
-        ("cadre_checkin.create", "cadre_checkin", row.id, audit.snapshot(row, "body_hash")) if isinstance(row, Checkin)
-        else ("cadre_log.create", "cadre_log", row.id, audit.snapshot(row, "body_hash")) for _, _, row in fresh])
+        ("cadre_checkin.create", "cadre_checkin", row.id, audit.snapshot(row, "body_hash"))
+        if item.kind == SyncKind.checkin
+        else ("cadre_log.create", "cadre_log", row.id, audit.snapshot(row, "body_hash")) for _, item, row in fresh])
 
     by_key = {(item.kind, item.key): row for _, item, row in fresh}
     checkin_ids = [r.id for _, _, r in replayed if isinstance(r, Checkin)]
@@ -637,9 +649,10 @@ async def sync(session: AsyncSession, p: Principal, req: SyncRequest) -> SyncRes
     log_photos = await _photos(session, Photo.log_id, log_ids)
     reviews = await _reviews(session, checkin_ids)
     findings = {**await _finding_ids(session, log_ids), **new_findings}
+    created_at = {i for i, _, _ in fresh}
     for i, item, row in fresh + replayed + [(i, item, by_key[(item.kind, item.key)]) for i, item in repeated]:
-        created = (i, item, row) in fresh
-        if isinstance(row, Checkin):
+        created = i in created_at
+        if item.kind == SyncKind.checkin:
             out_c = _checkin_out(row, w.cadre.name, w.village, checkin_photos.get(row.id, []), reviews.get(row.id))
             results[i] = _done(i, item, created, checkin=out_c)
         else:
@@ -652,17 +665,45 @@ async def sync(session: AsyncSession, p: Principal, req: SyncRequest) -> SyncRes
                         refused=sum(r.status == SyncStatus.refused for r in done))
 
 
-async def _insert_all(session: AsyncSession, rows: list[Checkin | WorkLog]) -> dict[int, Any]:
-    """One INSERT ... RETURNING per table for the new rows (the unit of work would send one per row
-    for these tables, whose defaults come back from the database); the stored rows by id() of the new."""
-    stored: dict[int, Any] = {}
-    for model in (Checkin, WorkLog):
-        mine = [r for r in rows if isinstance(r, model)]
+_PG = postgresql.dialect()  # type: ignore[no-untyped-call]
+
+
+class _Stored:
+    """A row just inserted, as its column values: what the shaping and the audit snapshot read,
+    without an ORM object (and its bookkeeping) for each of hundreds of rows."""
+
+    def __init__(self, table: Any, values: dict[str, Any]) -> None:
+        self.__table__ = table
+        self.__dict__.update(values)
+
+
+def _json_value(v: Any) -> Any:
+    if isinstance(v, datetime | date):
+        return v.isoformat()
+    raise TypeError(f"{type(v).__name__} is not JSON")
+
+
+async def _insert_all(session: AsyncSession, rows: list[tuple[str, dict[str, Any]]]) -> dict[tuple[str, str], Any]:
+    """One INSERT ... SELECT FROM jsonb_to_recordset(...) per table for the new rows, all of them in one
+    parameter (no statement per row, no ORM object per row); the stored rows by (kind, key). The
+    columns left out of the values (id, computed, server defaults such as a log's received_at) come back."""
+    stored: dict[tuple[str, str], Any] = {}
+    for kind, model in ((SyncKind.checkin.value, Checkin), (SyncKind.log.value, WorkLog)):
+        mine = [v for k, v in rows if k == kind]
         if not mine:
             continue
-        values = [{k: v for k, v in vars(r).items() if not k.startswith("_")} for r in mine]
-        got = (await session.scalars(insert(model).returning(model, sort_by_parameter_order=True), values)).all()
-        stored.update((id(new), row) for new, row in zip(mine, got, strict=True))
+        table: Any = model.__table__
+        cols = [c for c in table.columns if c.key in mine[0]]
+        back = ["client_key", *(c.name for c in table.columns if c.key not in mine[0])]
+        names = ", ".join(c.name for c in cols)
+        spec = ", ".join(f"{c.name} {c.type.compile(dialect=_PG)}" for c in cols)
+        got = (await session.execute(text(
+            f"INSERT INTO {table.name} ({names}) SELECT {names} FROM jsonb_to_recordset(CAST(:rows AS jsonb))"
+            f" AS r({spec}) RETURNING {', '.join(back)}"),
+            {"rows": json.dumps(mine, default=_json_value, ensure_ascii=False)})).mappings().all()
+        by_key = {v["client_key"]: v for v in mine}
+        for r in got:
+            stored[(kind, r["client_key"])] = _Stored(table, {**by_key[r["client_key"]], **r})
     return stored
 
 
