@@ -1,4 +1,4 @@
-/** Journeys run one file at a time, in file-name order, so a run is reproducible. */
+/** Journey files start in file-name order (one at a time unless CUNZHI_E2E_WORKERS says otherwise), so a run is reproducible. */
 import { BaseSequencer, type TestSpecification } from 'vitest/node'
 
 export default class FileNameSequencer extends BaseSequencer {

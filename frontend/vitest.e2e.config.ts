@@ -1,12 +1,14 @@
 /**
  * Browser journeys (tests/e2e/*.e2e.ts) against the real backend: `make e2e`.
- * The harness (tests/e2e/harness/global-setup.ts) starts the API with demo data once per run.
+ * The harness (tests/e2e/harness/global-setup.ts) builds the demo database once per run; each file
+ * gets its own copy and server (harness/backend.ts).
  */
 import './node-polyfills.ts'
 import { fileURLToPath, URL } from 'node:url'
 import { defineConfig } from 'vitest/config'
 import FileNameSequencer from './e2e-sequencer.ts'
 
+const workers = Math.max(1, Number(process.env.CUNZHI_E2E_WORKERS) || 1)
 const here = (p: string): string => fileURLToPath(new URL(p, import.meta.url))
 
 export default defineConfig({
@@ -21,7 +23,11 @@ export default defineConfig({
     include: ['**/*.e2e.ts'],
     globalSetup: [here('../tests/e2e/harness/global-setup.ts')],
     environment: 'node',
-    fileParallelism: false,
+    // One journey file at a time; CUNZHI_E2E_WORKERS=2 runs two (each has its own database copy,
+    // server and Chromium, so one file's start-up overlaps the other's browsing). Not the default:
+    // on an overloaded machine two at a time pushed the offline journey past its 60 s timeout.
+    fileParallelism: workers > 1,
+    maxWorkers: workers,
     sequence: { sequencer: FileNameSequencer },
     testTimeout: 60_000,
     hookTimeout: 180_000,

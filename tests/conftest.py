@@ -6,12 +6,14 @@ postgresql://postgres@127.0.0.1:5432/postgres) when something listens there; oth
 process starts the embedded PostgreSQL itself, with its data in a temporary folder, and stops it
 and removes the folder at the end. So `make test` needs no server installed."""
 
+import contextlib
 import os
 import secrets
 import shutil
 import socket
 import sys
 import tempfile
+import threading
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -56,6 +58,8 @@ def pytest_report_header(config: pytest.Config) -> str:
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
+    if _OWNS_TEMPLATES:
+        _drop_templates()
     if _EMBEDDED_DIR is not None:
         from cunzhi.db import stop_embedded
 
@@ -103,6 +107,102 @@ async def _admin(sql: str) -> None:
         await conn.close()
 
 
+# Two template databases per run, built once and cloned (CREATE DATABASE ... TEMPLATE, under a
+# second) instead of migrating (and seeding) again for each xdist worker and each own_database:
+# "<run>_schema" (migrated to head) and "<run>_demo" (the same plus the demo county). The run id is
+# set by the first process (the xdist controller) and inherited by its workers; the controller starts
+# the build while the workers collect, and whoever needs a template first takes the advisory lock and
+# builds it if it is still missing, so a run without xdist or a failed build still gets one.
+_RUN = os.environ.setdefault("CUNZHI_TEST_RUN", f"cunzhi_tpl_{os.getpid()}_{secrets.token_hex(3)}")
+_OWNS_TEMPLATES = "PYTEST_XDIST_WORKER" not in os.environ
+SCHEMA_TEMPLATE = f"{_RUN}_schema"
+DEMO_TEMPLATE = f"{_RUN}_demo"
+CUNZHI = ROOT / "backend" / ".venv" / "bin" / "cunzhi"
+
+
+async def _build_templates() -> None:
+    import asyncio
+
+    from cunzhi.cli import run_migrations
+
+    conn = await asyncpg.connect(_plain_dsn(_with_db(_BASE_URL, "postgres")))
+    try:
+        await conn.execute("SELECT pg_advisory_lock(hashtext($1))", _RUN)
+        present = {r[0] for r in await conn.fetch("SELECT datname FROM pg_database WHERE datname LIKE $1", f"{_RUN}%")}
+        # A database gets its final name only once complete; a "_wip" one is a build that died.
+        for wip in (n for n in present if n.endswith("_wip")):
+            await conn.execute(f'DROP DATABASE IF EXISTS "{wip}" WITH (FORCE)')
+        if SCHEMA_TEMPLATE not in present:
+            await conn.execute(f'CREATE DATABASE "{SCHEMA_TEMPLATE}_wip"')
+            await asyncio.to_thread(run_migrations, normalise_url(_with_db(_BASE_URL, f"{SCHEMA_TEMPLATE}_wip")))
+            await conn.execute(f'ALTER DATABASE "{SCHEMA_TEMPLATE}_wip" RENAME TO "{SCHEMA_TEMPLATE}"')
+        if DEMO_TEMPLATE not in present:
+            await _clone(conn, SCHEMA_TEMPLATE, f"{DEMO_TEMPLATE}_wip")
+            env = {**os.environ, "DATABASE_URL": _with_db(_BASE_URL, f"{DEMO_TEMPLATE}_wip")}
+            proc = await asyncio.create_subprocess_exec(str(CUNZHI), "seed-demo", env=env, cwd=ROOT,
+                                                        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
+            out, _ = await proc.communicate()
+            if proc.returncode != 0:
+                raise RuntimeError(f"cunzhi seed-demo failed:\n{out.decode()}")
+            await conn.execute(f'ALTER DATABASE "{DEMO_TEMPLATE}_wip" RENAME TO "{DEMO_TEMPLATE}"')
+    finally:
+        await conn.close()  # ends the session, and with it the advisory lock
+
+
+async def _clone(conn: asyncpg.Connection, template: str, name: str) -> None:
+    import asyncio
+
+    for attempt in range(50):
+        try:
+            await conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+            return
+        except asyncpg.ObjectInUseError:
+            # Another clone of the same template at this very moment: it takes well under a second.
+            if attempt == 49:
+                raise
+            await asyncio.sleep(0.2)
+
+
+async def _create_from(template: str, name: str) -> None:
+    await _build_templates()
+    conn = await asyncpg.connect(_plain_dsn(_with_db(_BASE_URL, "postgres")))
+    try:
+        await _clone(conn, template, name)
+    finally:
+        await conn.close()
+
+
+_early_build: threading.Thread | None = None
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    global _early_build
+    if not _OWNS_TEMPLATES or getattr(config.option, "collectonly", False):
+        return
+    import asyncio
+
+    def build() -> None:
+        # On failure the first test that needs a template builds it again, and reports the error.
+        with contextlib.suppress(BaseException):
+            asyncio.run(_build_templates())
+
+    _early_build = threading.Thread(target=build, name="test-templates", daemon=True)
+    _early_build.start()
+
+
+def _drop_templates() -> None:
+    import asyncio
+
+    if _early_build is not None:
+        _early_build.join()
+
+    async def drop() -> None:
+        for name in (DEMO_TEMPLATE, SCHEMA_TEMPLATE, f"{DEMO_TEMPLATE}_wip", f"{SCHEMA_TEMPLATE}_wip"):
+            await _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+    asyncio.run(drop())
+
+
 @pytest.fixture(scope="session")
 def database_url() -> str:
     return os.environ["DATABASE_URL"]
@@ -110,19 +210,8 @@ def database_url() -> str:
 
 @pytest.fixture(scope="session")
 async def engine() -> AsyncIterator[AsyncEngine]:
-    from cunzhi.cli import run_migrations
-    from cunzhi.db import get_engine
-
-    await _admin(f'CREATE DATABASE "{_TEST_DB}"')
+    await _create_from(DEMO_TEMPLATE, _TEST_DB)
     url = normalise_url(os.environ["DATABASE_URL"])
-    # Alembic runs its own event loop; run it in a thread so ours stays free.
-    import asyncio
-
-    await asyncio.to_thread(run_migrations, url)
-    from cunzhi.demo import seed
-
-    await seed()
-    await get_engine().dispose()
     eng = create_async_engine(url, pool_size=5, max_overflow=10)
     yield eng
     await eng.dispose()
@@ -133,21 +222,12 @@ async def engine() -> AsyncIterator[AsyncEngine]:
 async def own_database(engine: AsyncEngine) -> AsyncIterator[Callable[..., Awaitable[AsyncEngine]]]:
     """Databases of a module's own, migrated to head, for tests that need real commits (races between
     requests): `eng = await own_database("cunzhi_task_race")`. Each is dropped when the module ends."""
-    import asyncio
-
-    from cunzhi.cli import run_migrations
-
     made: list[tuple[str, AsyncEngine]] = []
 
     async def make(prefix: str, *, pool_size: int = 6) -> AsyncEngine:
         name = f"{prefix}_{secrets.token_hex(4)}"
-        await _admin(f'CREATE DATABASE "{name}"')
+        await _create_from(SCHEMA_TEMPLATE, name)
         url = normalise_url(_with_db(_BASE_URL, name))
-        try:
-            await asyncio.to_thread(run_migrations, url)
-        except BaseException:
-            await _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            raise
         eng = create_async_engine(url, pool_size=pool_size)
         made.append((name, eng))
         return eng

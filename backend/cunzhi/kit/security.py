@@ -16,8 +16,14 @@ from cunzhi.kit import clock
 
 ALGORITHM = "HS256"
 _hasher = PasswordHasher()
-# Verifying against this keeps an unknown username as slow as a wrong password.
-_DUMMY_HASH = _hasher.hash("cunzhi-timing-equaliser")
+
+
+@lru_cache
+def _dummy_hash() -> str:
+    """Verifying against this keeps an unknown username as slow as a wrong password. Made on first
+    use, not at import: an argon2 hash costs a fraction of a second in every process that imports
+    this module (each CLI command, server start, test worker), most of which never log anyone in."""
+    return _hasher.hash("cunzhi-timing-equaliser")
 
 
 class SecretKeyMissing(RuntimeError):
@@ -46,7 +52,7 @@ def hash_password(password: str) -> str:
 
 def verify_password(password: str, password_hash: str | None) -> bool:
     try:
-        return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
+        return _hasher.verify(password_hash or _dummy_hash(), password) and password_hash is not None
     except (VerificationError, InvalidHashError):
         return False
 
