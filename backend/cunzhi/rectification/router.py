@@ -13,7 +13,7 @@ from cunzhi.kit.inputs import Id
 from cunzhi.kit.pagination import Limit, Offset, Page
 from cunzhi.kit.permissions import gate
 from cunzhi.kit.routing import DomainRouter
-from cunzhi.rectification import cases, criteria, history, proposals, rounds, scores
+from cunzhi.rectification import cases, criteria, history, proposals, rounds, scores, views
 from cunzhi.rectification import schemas as s
 from cunzhi.rectification.permissions import RECT, RectAction
 from cunzhi.rectification.states import CaseStatus, RoundStatus
@@ -50,7 +50,7 @@ _XLSX_RESPONSE: dict[int | str, dict[str, Any]] = {
 
 @criteria_router.get("", response_model=list[s.CriterionOut], name="list", summary="The county's screening criteria")
 async def list_criteria(session: SessionDep, principal: PrincipalDep, include_inactive: bool = False) -> list[s.CriterionOut]:
-    return await criteria.list_criteria(session, principal, include_inactive=include_inactive)
+    return [views.criterion_out(c) for c in await criteria.list_criteria(session, principal, include_inactive=include_inactive)]
 
 
 @criteria_router.post("", response_model=s.CriterionOut, status_code=201, name="create",
@@ -58,7 +58,7 @@ async def list_criteria(session: SessionDep, principal: PrincipalDep, include_in
 async def create_criterion(
     body: s.CriterionCreate, session: SessionDep, principal: PrincipalDep, _: CountyDep, response: Response
 ) -> s.CriterionOut:
-    out = await criteria.create_criterion(session, principal, body)
+    out = views.criterion_out(await criteria.create_criterion(session, principal, body))
     response.headers["ETag"] = etag(out.version)
     return out
 
@@ -70,7 +70,7 @@ async def create_criterion(
     summary="Save the county's default criteria so each can be changed (no-op when it has criteria)",
 )
 async def save_default_criteria(session: SessionDep, principal: PrincipalDep, _: CountyDep) -> list[s.CriterionOut]:
-    return await criteria.save_default_criteria(session, principal)
+    return [views.criterion_out(c) for c in await criteria.save_default_criteria(session, principal)]
 
 
 @criteria_router.patch("/{criterion_id}", response_model=s.CriterionOut, name="update",
@@ -84,7 +84,7 @@ async def update_criterion(
     response: Response,
     if_match: IfMatch = None,
 ) -> s.CriterionOut:
-    out = await criteria.update_criterion(session, principal, criterion_id, body, if_match)
+    out = views.criterion_out(await criteria.update_criterion(session, principal, criterion_id, body, if_match))
     response.headers["ETag"] = etag(out.version)
     return out
 
