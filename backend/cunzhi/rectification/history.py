@@ -20,7 +20,7 @@ from cunzhi.rectification.models import (
     ScoreSheet,
 )
 from cunzhi.rectification.proposals import proposal_out
-from cunzhi.rectification.scores import revision_out
+from cunzhi.rectification.views import revision_out
 
 
 async def village_history(session: AsyncSession, p: Principal, village_code: str) -> s.VillageHistory:

@@ -126,7 +126,7 @@ async def score_grid(
     principal: PrincipalDep,
     township_code: Annotated[str | None, Query(pattern=r"^\d{12}$")] = None,
 ) -> list[s.SheetOut]:
-    return await scores.score_sheet_grid(session, principal, round_id, township_code=township_code)
+    return [views.sheet_out(x) for x in await scores.score_sheet_grid(session, principal, round_id, township_code=township_code)]
 
 
 @rounds_router.post(
@@ -139,7 +139,7 @@ async def score_grid(
 async def enter_scores(
     round_id: Id, body: s.ScoresIn, session: SessionDep, principal: PrincipalDep, _: WriterDep
 ) -> list[s.SheetOut]:
-    return await scores.enter_scores(session, principal, round_id, body)
+    return [views.sheet_out(x) for x in await scores.enter_scores(session, principal, round_id, body)]
 
 
 @rounds_router.get(
@@ -151,7 +151,7 @@ async def enter_scores(
 async def get_sheet(
     round_id: Id, village_code: Code12, session: SessionDep, principal: PrincipalDep, response: Response
 ) -> s.SheetDetail:
-    out = await scores.get_sheet(session, principal, round_id, village_code)
+    out = views.sheet_detail(await scores.get_sheet(session, principal, round_id, village_code))
     response.headers["ETag"] = etag(out.revision or 0)
     return out
 
@@ -177,7 +177,7 @@ async def correct_scores(
     response: Response,
     if_match: IfMatch = None,
 ) -> s.SheetOut:
-    out = await scores.correct_scores(session, principal, round_id, village_code, body, if_match)
+    out = views.sheet_out(await scores.correct_scores(session, principal, round_id, village_code, body, if_match))
     response.headers["ETag"] = etag(out.revision or 0)
     return out
 

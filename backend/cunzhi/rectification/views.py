@@ -9,7 +9,9 @@ from cunzhi.rectification import schemas as s
 
 if TYPE_CHECKING:
     from cunzhi.rectification.criteria import DefaultCriterion
-    from cunzhi.rectification.models import Criterion
+    from cunzhi.rectification.models import Criterion, ScoreSheet
+    from cunzhi.rectification.scores import SheetHistory, SheetView
+    from cunzhi.villages.models import Village
 
 
 def criterion_out(c: Criterion | DefaultCriterion) -> s.CriterionOut:
@@ -26,3 +28,31 @@ def criterion_out(c: Criterion | DefaultCriterion) -> s.CriterionOut:
         active=c.active,
         version=c.version,
     )
+
+
+def sheet_out(view: SheetView) -> s.SheetOut:
+    return _sheet(view.village, view.sheet)
+
+
+def _sheet(v: Village, sh: ScoreSheet | None) -> s.SheetOut:
+    return s.SheetOut(
+        village_code=v.code,
+        village_name=v.name,
+        township_code=v.township_code,
+        scores=dict(sh.scores) if sh else None,
+        scored_by=sh.scored_by if sh else None,
+        scored_at=sh.scored_at if sh else None,
+        revision=sh.revision if sh else None,
+    )
+
+
+def revision_out(sh: ScoreSheet) -> s.ScoreRevisionOut:
+    return s.ScoreRevisionOut(
+        revision=sh.revision, scores=dict(sh.scores), reason=sh.reason, scored_by=sh.scored_by, scored_at=sh.scored_at
+    )
+
+
+def sheet_detail(h: SheetHistory) -> s.SheetDetail:
+    """The current sheet with every revision, newest first."""
+    current = _sheet(h.village, h.revisions[-1])
+    return s.SheetDetail(**current.model_dump(), revisions=[revision_out(x) for x in reversed(h.revisions)])
