@@ -15,7 +15,7 @@ from cunzhi.kit.errors import Conflict, NotFound, Unprocessable
 from cunzhi.kit.principal import Principal
 from cunzhi.kit.scope import village_clause
 from cunzhi.rectification import schemas as s
-from cunzhi.rectification import scoring, states
+from cunzhi.rectification import scoring, states, views
 from cunzhi.rectification.common import (
     county_admin_county,
     current_sheet,
@@ -33,12 +33,20 @@ from cunzhi.rectification.models import (
     RoundTownship,
     ScoreSheet,
 )
-from cunzhi.rectification.rounds import find_round, get_round, round_criteria, round_out, scoring_open, thresholds
+from cunzhi.rectification.rounds import (
+    RoundDetailView,
+    find_round,
+    get_round,
+    round_criteria,
+    round_view,
+    scoring_open,
+    thresholds,
+)
 from cunzhi.rectification.states import ROUND, RoundEvent, VillageEvent
 from cunzhi.villages.models import Village
 
 
-async def propose_township(session: AsyncSession, p: Principal, round_id: int, township_code: str) -> s.RoundDetail:
+async def propose_township(session: AsyncSession, p: Principal, round_id: int, township_code: str) -> RoundDetailView:
     """A township hands in: the rules assess each of its villages; when every township has, the
     round is `proposed`."""
     require_writer(p)
@@ -327,4 +335,4 @@ async def confirm_round(session: AsyncSession, p: Principal, round_id: int, data
             "updated": [{"village": x.village_code, "categories": x.categories} for x in updated],
         },
     )
-    return s.ConfirmOut(round=await round_out(session, r), listed=listed, skipped=skipped, updated=updated)
+    return s.ConfirmOut(round=views.round_out(await round_view(session, r)), listed=listed, skipped=skipped, updated=updated)

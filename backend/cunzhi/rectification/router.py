@@ -94,24 +94,24 @@ async def update_criterion(
 
 @rounds_router.get("", response_model=list[s.RoundOut], name="list", summary="Screening rounds the caller can see")
 async def list_rounds(session: SessionDep, principal: PrincipalDep, status: RoundStatus | None = None) -> list[s.RoundOut]:
-    return await rounds.list_rounds(session, principal, status=status.value if status else None)
+    return [views.round_out(x) for x in await rounds.list_rounds(session, principal, status=status.value if status else None)]
 
 
 @rounds_router.post("", response_model=s.RoundDetail, status_code=201, name="open", summary="Open a screening round")
 async def open_round(body: s.RoundCreate, session: SessionDep, principal: PrincipalDep, _: CountyDep) -> s.RoundDetail:
-    return await rounds.open_round(session, principal, body)
+    return views.round_detail(await rounds.open_round(session, principal, body))
 
 
 @rounds_router.get("/{round_id}", response_model=s.RoundDetail, name="get", summary="A round with its criteria and townships")
 async def get_round(round_id: Id, session: SessionDep, principal: PrincipalDep) -> s.RoundDetail:
-    return await rounds.get_round(session, principal, round_id)
+    return views.round_detail(await rounds.get_round(session, principal, round_id))
 
 
 @rounds_router.post("/{round_id}/close", response_model=s.RoundOut, name="close", summary="Close a round unconfirmed")
 async def close_round(
     round_id: Id, body: s.RoundClose, session: SessionDep, principal: PrincipalDep, _: CountyDep
 ) -> s.RoundOut:
-    return await rounds.close_round(session, principal, round_id, body)
+    return views.round_out(await rounds.close_round(session, principal, round_id, body))
 
 
 @rounds_router.get(
@@ -191,7 +191,7 @@ async def correct_scores(
 async def propose(
     round_id: Id, township_code: Code12, session: SessionDep, principal: PrincipalDep, _: WriterDep
 ) -> s.RoundDetail:
-    return await proposals.propose_township(session, principal, round_id, township_code)
+    return views.round_detail(await proposals.propose_township(session, principal, round_id, township_code))
 
 
 @rounds_router.get(

@@ -10,6 +10,7 @@ from cunzhi.rectification import schemas as s
 if TYPE_CHECKING:
     from cunzhi.rectification.criteria import DefaultCriterion
     from cunzhi.rectification.models import Criterion, ScoreSheet
+    from cunzhi.rectification.rounds import RoundDetailView, RoundView
     from cunzhi.rectification.scores import SheetHistory, SheetView
     from cunzhi.villages.models import Village
 
@@ -56,3 +57,57 @@ def sheet_detail(h: SheetHistory) -> s.SheetDetail:
     """The current sheet with every revision, newest first."""
     current = _sheet(h.village, h.revisions[-1])
     return s.SheetDetail(**current.model_dump(), revisions=[revision_out(x) for x in reversed(h.revisions)])
+
+
+def round_out(view: RoundView) -> s.RoundOut:
+    r = view.round
+    return s.RoundOut(
+        id=r.id,
+        county_code=r.county_code,
+        title=r.title,
+        status=r.status,
+        weak_index=r.weak_index,
+        category_share=r.category_share,
+        veto_share=r.veto_share,
+        case_deadline=r.case_deadline,
+        opened_by=r.opened_by,
+        opened_at=r.opened_at,
+        proposed_at=r.proposed_at,
+        confirmed_by=r.confirmed_by,
+        confirmed_at=r.confirmed_at,
+        closed_by=r.closed_by,
+        closed_at=r.closed_at,
+        close_reason=r.close_reason,
+        version=r.version,
+        townships_total=view.townships_total,
+        townships_proposed=view.townships_proposed,
+    )
+
+
+def round_detail(view: RoundDetailView) -> s.RoundDetail:
+    return s.RoundDetail(
+        **round_out(view).model_dump(),
+        criteria=[
+            s.RoundCriterionOut(
+                code=c.code,
+                name=c.name,
+                category=c.category,
+                weight=c.weight,
+                min_score=c.min_score,
+                max_score=c.max_score,
+            )
+            for c in view.criteria
+        ],
+        townships=[
+            s.RoundTownshipOut(
+                code=t.township.township_code,
+                name=t.name,
+                villages=t.villages,
+                scored=t.scored,
+                proposed_by=t.township.proposed_by,
+                proposed_at=t.township.proposed_at,
+            )
+            for t in view.townships
+        ],
+        allowed=view.allowed_actions,
+    )
