@@ -19,8 +19,7 @@ from cunzhi.rectification.models import (
     Round,
     ScoreSheet,
 )
-from cunzhi.rectification.proposals import proposal_out
-from cunzhi.rectification.views import revision_out
+from cunzhi.rectification.views import proposal_out, revision_out
 
 
 async def village_history(session: AsyncSession, p: Principal, village_code: str) -> s.VillageHistory:

@@ -204,7 +204,8 @@ async def list_proposals(
     weak: bool | None = None,
     township_code: Annotated[str | None, Query(pattern=r"^\d{12}$")] = None,
 ) -> list[s.ScreeningProposalOut]:
-    return await proposals.list_proposals(session, principal, round_id, weak=weak, township_code=township_code)
+    rows = await proposals.list_proposals(session, principal, round_id, weak=weak, township_code=township_code)
+    return [views.proposal_out(pr, v) for pr, v in rows]
 
 
 @rounds_router.post(
@@ -216,7 +217,7 @@ async def list_proposals(
 async def confirm(
     round_id: Id, session: SessionDep, principal: PrincipalDep, _: CountyDep, body: s.ConfirmIn | None = None
 ) -> s.ConfirmOut:
-    return await proposals.confirm_round(session, principal, round_id, body or s.ConfirmIn())
+    return views.confirm_out(await proposals.confirm_round(session, principal, round_id, body or s.ConfirmIn()))
 
 
 @rounds_router.get(

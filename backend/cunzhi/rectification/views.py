@@ -9,7 +9,8 @@ from cunzhi.rectification import schemas as s
 
 if TYPE_CHECKING:
     from cunzhi.rectification.criteria import DefaultCriterion
-    from cunzhi.rectification.models import Criterion, ScoreSheet
+    from cunzhi.rectification.models import Criterion, Proposal, ScoreSheet
+    from cunzhi.rectification.proposals import Confirmed, ListedVillage
     from cunzhi.rectification.rounds import RoundDetailView, RoundView
     from cunzhi.rectification.scores import SheetHistory, SheetView
     from cunzhi.villages.models import Village
@@ -110,4 +111,35 @@ def round_detail(view: RoundDetailView) -> s.RoundDetail:
             for t in view.townships
         ],
         allowed=view.allowed_actions,
+    )
+
+
+def proposal_out(pr: Proposal, v: Village) -> s.ScreeningProposalOut:
+    return s.ScreeningProposalOut(
+        village_code=v.code,
+        village_name=v.name,
+        township_code=v.township_code,
+        weak=pr.weak,
+        index=pr.index,
+        categories=pr.categories,
+        reasons=[s.Reason(**x) for x in pr.reasons],
+        village_status=v.status,
+        proposed_by=pr.proposed_by,
+        proposed_at=pr.proposed_at,
+    )
+
+
+def _listed(x: ListedVillage) -> s.Listed:
+    return s.Listed(village_code=x.village_code, village_name=x.village_name, case_id=x.case_id, categories=x.categories)
+
+
+def confirm_out(c: Confirmed) -> s.ConfirmOut:
+    return s.ConfirmOut(
+        round=round_out(c.round),
+        listed=[_listed(x) for x in c.listed],
+        skipped=[
+            s.Skipped(village_code=x.village_code, village_name=x.village_name, reason=x.reason, detail=x.detail)
+            for x in c.skipped
+        ],
+        updated=[_listed(x) for x in c.updated],
     )
