@@ -257,7 +257,7 @@ async def list_cases(
         limit=limit,
         offset=offset,
     )
-    return Page(items=items, total=total, limit=limit, offset=offset)
+    return Page(items=[views.case_out(x) for x in items], total=total, limit=limit, offset=offset)
 
 
 @cases_router.get(
@@ -269,7 +269,7 @@ async def export_open_cases(session: SessionDep, principal: PrincipalDep) -> Res
 
 @cases_router.get("/{case_id}", response_model=s.CaseDetail, name="get", summary="A case with measures and timeline")
 async def get_case(case_id: Id, session: SessionDep, principal: PrincipalDep, response: Response) -> s.CaseDetail:
-    out = await cases.get_case(session, principal, case_id)
+    out = views.case_detail(await cases.get_case(session, principal, case_id))
     response.headers["ETag"] = etag(out.version)
     return out
 
@@ -281,7 +281,7 @@ async def get_case(case_id: Id, session: SessionDep, principal: PrincipalDep, re
 async def add_problem(
     case_id: Id, body: s.ProblemIn, session: SessionDep, principal: PrincipalDep, _: WriterDep
 ) -> s.ProblemOut:
-    return await cases.add_problem(session, principal, case_id, body)
+    return views.problem_out(await cases.add_problem(session, principal, case_id, body))
 
 
 @cases_router.post(
@@ -294,7 +294,7 @@ async def add_problem(
 async def add_measure(
     case_id: Id, body: s.MeasureIn, session: SessionDep, principal: PrincipalDep, _: WriterDep, response: Response
 ) -> s.MeasureOut:
-    out = await cases.add_measure(session, principal, case_id, body)
+    out = views.measure_out(await cases.add_measure(session, principal, case_id, body))
     response.headers["ETag"] = etag(out.version)
     return out
 
@@ -315,7 +315,7 @@ async def update_measure(
     response: Response,
     if_match: IfMatch = None,
 ) -> s.MeasureOut:
-    out = await cases.update_measure(session, principal, case_id, measure_id, body, if_match)
+    out = views.measure_out(await cases.update_measure(session, principal, case_id, measure_id, body, if_match))
     response.headers["ETag"] = etag(out.version)
     return out
 
@@ -324,7 +324,7 @@ async def update_measure(
     "/{case_id}/notes", response_model=s.NoteOut, status_code=201, name="add_note", summary="Add a dated progress note"
 )
 async def add_note(case_id: Id, body: s.CaseNoteIn, session: SessionDep, principal: PrincipalDep, _: WriterDep) -> s.NoteOut:
-    return await cases.add_note(session, principal, case_id, body)
+    return views.note_out(await cases.add_note(session, principal, case_id, body))
 
 
 @cases_router.post(
@@ -334,7 +334,7 @@ async def add_note(case_id: Id, body: s.CaseNoteIn, session: SessionDep, princip
     summary="Ask the county to accept (all measures done)",
 )
 async def submit(case_id: Id, session: SessionDep, principal: PrincipalDep, _: WriterDep) -> s.CaseDetail:
-    return await cases.submit_case(session, principal, case_id)
+    return views.case_detail(await cases.submit_case(session, principal, case_id))
 
 
 @cases_router.get(
@@ -344,7 +344,7 @@ async def submit(case_id: Id, session: SessionDep, principal: PrincipalDep, _: W
     summary="What accepting the case would do: the pairings and postings it ends, and the default last day",
 )
 async def acceptance(case_id: Id, session: SessionDep, principal: PrincipalDep, _: CountyDep) -> s.AcceptancePlan:
-    return await cases.acceptance_plan(session, principal, case_id)
+    return views.acceptance_out(await cases.acceptance_plan(session, principal, case_id))
 
 
 @cases_router.post(
@@ -356,7 +356,7 @@ async def acceptance(case_id: Id, session: SessionDep, principal: PrincipalDep, 
 async def accept(
     case_id: Id, session: SessionDep, principal: PrincipalDep, _: CountyDep, body: s.AcceptIn | None = None
 ) -> s.CaseDetail:
-    return await cases.accept_case(session, principal, case_id, body or s.AcceptIn())
+    return views.case_detail(await cases.accept_case(session, principal, case_id, body or s.AcceptIn()))
 
 
 @cases_router.post(
@@ -366,7 +366,7 @@ async def accept(
     summary="Send back to rectifying, with reasons; county only",
 )
 async def return_case(case_id: Id, body: s.ReturnIn, session: SessionDep, principal: PrincipalDep, _: CountyDep) -> s.CaseDetail:
-    return await cases.return_case(session, principal, case_id, body)
+    return views.case_detail(await cases.return_case(session, principal, case_id, body))
 
 
 # -- village views ----------------------------------------------------------------------------
@@ -393,7 +393,7 @@ async def open_measures(
     principal: PrincipalDep,
     village_code: Annotated[str | None, Query(pattern=r"^\d{12}$")] = None,
 ) -> list[s.OpenMeasureOut]:
-    return await cases.open_measures(session, principal, village_code=village_code)
+    return views.open_measures_out(await cases.open_measures(session, principal, village_code=village_code))
 
 
 routers = [criteria_router, rounds_router, cases_router, misc_router]

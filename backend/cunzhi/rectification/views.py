@@ -3,13 +3,18 @@ these; so does a village's history, which shows the same sheets, proposals and c
 
 from __future__ import annotations
 
+from datetime import date
 from typing import TYPE_CHECKING
 
+from cunzhi.cadres import views as cadres_views
+from cunzhi.kit import clock
+from cunzhi.partners import views as partners_views
 from cunzhi.rectification import schemas as s
 
 if TYPE_CHECKING:
+    from cunzhi.rectification.cases import AcceptanceView, CaseDetailView, CaseView, OpenMeasureView
     from cunzhi.rectification.criteria import DefaultCriterion
-    from cunzhi.rectification.models import Criterion, Proposal, ScoreSheet
+    from cunzhi.rectification.models import Criterion, Event, Measure, Note, Problem, Proposal, ScoreSheet
     from cunzhi.rectification.proposals import Confirmed, ListedVillage
     from cunzhi.rectification.rounds import RoundDetailView, RoundView
     from cunzhi.rectification.scores import SheetHistory, SheetView
@@ -143,3 +148,108 @@ def confirm_out(c: Confirmed) -> s.ConfirmOut:
         ],
         updated=[_listed(x) for x in c.updated],
     )
+
+
+def case_out(view: CaseView) -> s.CaseOut:
+    c, v = view.case, view.village
+    return s.CaseOut(
+        id=c.id,
+        village_code=v.code,
+        village_name=v.name,
+        township_code=v.township_code,
+        round_id=c.round_id,
+        round_title=view.round_title,
+        status=c.status,
+        village_status=v.status,
+        categories=c.categories,
+        deadline=c.deadline,
+        opened_at=c.opened_at,
+        accepted_by=c.accepted_by,
+        accepted_at=c.accepted_at,
+        measures_total=view.measures_total,
+        measures_open=view.measures_open,
+        version=c.version,
+    )
+
+
+def measure_out(m: Measure, today: date | None = None) -> s.MeasureOut:
+    """`overdue` against the county's today (pass it when shaping many measures at once)."""
+    today = today or clock.local_today()
+    return s.MeasureOut(
+        id=m.id,
+        case_id=m.case_id,
+        problem_id=m.problem_id,
+        description=m.description,
+        owner=m.owner,
+        deadline=m.deadline,
+        done=m.done,
+        done_at=m.done_at,
+        done_by=m.done_by,
+        overdue=(not m.done) and m.deadline < today,
+        created_by=m.created_by,
+        created_at=m.created_at,
+        version=m.version,
+    )
+
+
+def event_out(e: Event) -> s.RectificationEventOut:
+    return s.RectificationEventOut(
+        id=e.id,
+        kind=e.kind,
+        round_id=e.round_id,
+        case_id=e.case_id,
+        from_status=e.from_status,
+        to_status=e.to_status,
+        detail=e.detail or {},
+        actor=e.actor,
+        actor_name=e.actor_name,
+        at=e.at,
+    )
+
+
+def note_out(n: Note) -> s.NoteOut:
+    return s.NoteOut(id=n.id, measure_id=n.measure_id, on_date=n.on_date, text=n.text, author=n.author, created_at=n.created_at)
+
+
+def problem_out(pr: Problem) -> s.ProblemOut:
+    return s.ProblemOut(
+        id=pr.id, category=pr.category, description=pr.description, created_by=pr.created_by, created_at=pr.created_at
+    )
+
+
+def case_detail(view: CaseDetailView) -> s.CaseDetail:
+    today = clock.local_today()
+    return s.CaseDetail(
+        **case_out(view).model_dump(),
+        problems=[problem_out(x) for x in view.problems],
+        measures=[measure_out(m, today) for m in view.measures],
+        notes=[note_out(n) for n in view.notes],
+        timeline=[event_out(e) for e in view.timeline],
+        allowed=view.allowed_actions,
+    )
+
+
+def acceptance_out(view: AcceptanceView) -> s.AcceptancePlan:
+    return s.AcceptancePlan(
+        case_id=view.case.id,
+        case_status=view.case.status,
+        needs_override=view.needs_override,
+        open_measures=view.open_measures,
+        default_release_on=view.default_release_on,
+        earliest_release_on=view.earliest_release_on,
+        pairings=[partners_views.pairing_out(x) for x in view.pairings],
+        postings=[cadres_views.posting_out(x) for x in view.postings],
+    )
+
+
+def open_measures_out(items: list[OpenMeasureView]) -> list[s.OpenMeasureOut]:
+    today = clock.local_today()
+    return [
+        s.OpenMeasureOut(
+            **measure_out(x.measure, today).model_dump(),
+            village_code=x.village_code,
+            village_name=x.village_name,
+            case_status=x.case_status,
+        )
+        for x in items
+    ]
