@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
@@ -11,7 +12,6 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cunzhi.cadres import service as cadres_service
-from cunzhi.cadres import views as cadres_views
 from cunzhi.config import get_settings
 from cunzhi.divisions.models import Division
 from cunzhi.kit import audit, clock, events, xlsx
@@ -20,7 +20,6 @@ from cunzhi.kit.etag import expected_version
 from cunzhi.kit.principal import Principal
 from cunzhi.kit.scope import get_village, village_clause
 from cunzhi.partners import service as partners_service
-from cunzhi.partners import views as partners_views
 from cunzhi.rectification import export, states
 from cunzhi.rectification import schemas as s
 from cunzhi.rectification.common import (
@@ -71,25 +70,32 @@ def cases_query(p: Principal) -> Any:
     )
 
 
-def case_out(c: Case, v: Village, round_title: str | None, total: int, open_: int) -> s.CaseOut:
-    return s.CaseOut(
-        id=c.id,
-        village_code=v.code,
-        village_name=v.name,
-        township_code=v.township_code,
-        round_id=c.round_id,
-        round_title=round_title,
-        status=c.status,
-        village_status=v.status,
-        categories=c.categories,
-        deadline=c.deadline,
-        opened_at=c.opened_at,
-        accepted_by=c.accepted_by,
-        accepted_at=c.accepted_at,
-        measures_total=total,
-        measures_open=open_,
-        version=c.version,
-    )
+@dataclass(frozen=True)
+class CaseView:
+    """A case with its village, its round's title and how many of its measures are open."""
+
+    case: Case
+    village: Village
+    round_title: str | None
+    measures_total: int
+    measures_open: int
+
+
+def case_view(row: Any) -> CaseView:
+    """A row of `cases_query` as a view."""
+    c, v, round_title, total, open_ = row
+    return CaseView(c, v, round_title, total, open_)
+
+
+@dataclass(frozen=True)
+class CaseDetailView(CaseView):
+    """A case with its problems, measures, notes, timeline and what the caller may do with it."""
+
+    problems: list[Problem]
+    measures: list[Measure]
+    notes: list[Note]
+    timeline: list[Event]
+    allowed_actions: list[str]
 
 
 async def list_cases(
@@ -103,7 +109,7 @@ async def list_cases(
     village_code: str | None = None,
     limit: int = 50,
     offset: int = 0,
-) -> tuple[list[s.CaseOut], int]:
+) -> tuple[list[CaseView], int]:
     stmt = cases_query(p)
     if status:
         stmt = stmt.where(Case.status.in_(status))
@@ -119,7 +125,7 @@ async def list_cases(
     rows = (
         await session.execute(stmt.order_by(Village.township_code, Village.code, Case.id.desc()).limit(limit).offset(offset))
     ).all()
-    return [case_out(*row) for row in rows], total
+    return [case_view(row) for row in rows], total
 
 
 async def _case(session: AsyncSession, p: Principal, case_id: int, *, for_update: bool = False) -> tuple[Case, Village]:
@@ -130,50 +136,6 @@ async def _case(session: AsyncSession, p: Principal, case_id: int, *, for_update
     if row is None:
         raise NotFound("Rectification case not found", code="case_not_found")
     return row[0], row[1]
-
-
-def measure_out(m: Measure, today: date | None = None) -> s.MeasureOut:
-    today = today or clock.local_today()
-    return s.MeasureOut(
-        id=m.id,
-        case_id=m.case_id,
-        problem_id=m.problem_id,
-        description=m.description,
-        owner=m.owner,
-        deadline=m.deadline,
-        done=m.done,
-        done_at=m.done_at,
-        done_by=m.done_by,
-        overdue=(not m.done) and m.deadline < today,
-        created_by=m.created_by,
-        created_at=m.created_at,
-        version=m.version,
-    )
-
-
-def event_out(e: Event) -> s.RectificationEventOut:
-    return s.RectificationEventOut(
-        id=e.id,
-        kind=e.kind,
-        round_id=e.round_id,
-        case_id=e.case_id,
-        from_status=e.from_status,
-        to_status=e.to_status,
-        detail=e.detail or {},
-        actor=e.actor,
-        actor_name=e.actor_name,
-        at=e.at,
-    )
-
-
-def note_out(n: Note) -> s.NoteOut:
-    return s.NoteOut(id=n.id, measure_id=n.measure_id, on_date=n.on_date, text=n.text, author=n.author, created_at=n.created_at)
-
-
-def problem_out(pr: Problem) -> s.ProblemOut:
-    return s.ProblemOut(
-        id=pr.id, category=pr.category, description=pr.description, created_by=pr.created_by, created_at=pr.created_at
-    )
 
 
 async def case_parts(
@@ -199,22 +161,25 @@ def _case_allowed(p: Principal, c: Case, open_measures: int) -> list[str]:
     return case_actions(p, c.status, open_measures=open_measures)
 
 
-async def get_case(session: AsyncSession, p: Principal, case_id: int) -> s.CaseDetail:
+async def get_case(session: AsyncSession, p: Principal, case_id: int) -> CaseDetailView:
     row = (await session.execute(cases_query(p).where(Case.id == case_id))).first()
     if row is None:
         raise NotFound("Rectification case not found", code="case_not_found")
-    base = case_out(*row)
-    c = row[0]
+    base = case_view(row)
+    c = base.case
     problems, measures, notes = await case_parts(session, [c.id])
     timeline = (await session.execute(select(Event).where(Event.case_id == c.id).order_by(Event.id))).scalars().all()
-    today = clock.local_today()
-    return s.CaseDetail(
-        **base.model_dump(),
-        problems=[problem_out(x) for x in problems[c.id]],
-        measures=[measure_out(m, today) for m in measures[c.id]],
-        notes=[note_out(n) for n in notes[c.id]],
-        timeline=[event_out(e) for e in timeline],
-        allowed=_case_allowed(p, c, base.measures_open),
+    return CaseDetailView(
+        c,
+        base.village,
+        base.round_title,
+        base.measures_total,
+        base.measures_open,
+        problems=problems[c.id],
+        measures=measures[c.id],
+        notes=notes[c.id],
+        timeline=list(timeline),
+        allowed_actions=_case_allowed(p, c, base.measures_open),
     )
 
 
@@ -227,7 +192,7 @@ def _editable(c: Case) -> None:
         )
 
 
-async def add_problem(session: AsyncSession, p: Principal, case_id: int, data: s.ProblemIn) -> s.ProblemOut:
+async def add_problem(session: AsyncSession, p: Principal, case_id: int, data: s.ProblemIn) -> Problem:
     require_writer(p)
     c, v = await _case(session, p, case_id, for_update=True)
     _editable(c)
@@ -248,7 +213,7 @@ async def add_problem(session: AsyncSession, p: Principal, case_id: int, data: s
     )
     await session.flush()
     await audit.record(session, p, "rectification_problem.create", "rectification_problem", pr.id, after=audit.snapshot(pr))
-    return problem_out(pr)
+    return pr
 
 
 async def _move_case(
@@ -281,7 +246,7 @@ async def _move_case(
     await session.flush()
 
 
-async def add_measure(session: AsyncSession, p: Principal, case_id: int, data: s.MeasureIn) -> s.MeasureOut:
+async def add_measure(session: AsyncSession, p: Principal, case_id: int, data: s.MeasureIn) -> Measure:
     """Add a measure; the first one starts the rectification (case and village `rectifying`)."""
     require_writer(p)
     c, v = await _case(session, p, case_id, for_update=True)
@@ -320,7 +285,7 @@ async def add_measure(session: AsyncSession, p: Principal, case_id: int, data: s
         await audit.record(
             session, p, "rectification_case.start", "rectification_case", c.id, before=before, after=audit.snapshot(c)
         )
-    return measure_out(m)
+    return m
 
 
 def _deadline_not_past(deadline: date) -> None:
@@ -335,7 +300,7 @@ def _deadline_not_past(deadline: date) -> None:
 
 async def update_measure(
     session: AsyncSession, p: Principal, case_id: int, measure_id: int, data: s.MeasureUpdate, if_match: str | None
-) -> s.MeasureOut:
+) -> Measure:
     require_writer(p)
     c, v = await _case(session, p, case_id, for_update=True)
     m = (
@@ -376,10 +341,10 @@ async def update_measure(
     )
     await session.flush()
     await audit.record(session, p, "rectification_measure.update", "rectification_measure", m.id, before=before, after=after)
-    return measure_out(m)
+    return m
 
 
-async def add_note(session: AsyncSession, p: Principal, case_id: int, data: s.CaseNoteIn) -> s.NoteOut:
+async def add_note(session: AsyncSession, p: Principal, case_id: int, data: s.CaseNoteIn) -> Note:
     require_writer(p)
     c, v = await _case(session, p, case_id, for_update=True)
     if c.status == states.CaseStatus.accepted.value:
@@ -409,7 +374,7 @@ async def add_note(session: AsyncSession, p: Principal, case_id: int, data: s.Ca
     )
     await session.flush()
     await audit.record(session, p, "rectification_note.create", "rectification_note", n.id, after=audit.snapshot(n))
-    return note_out(n)
+    return n
 
 
 async def _open_measures(session: AsyncSession, case_id: int) -> list[int]:
@@ -422,7 +387,7 @@ async def _open_measures(session: AsyncSession, case_id: int) -> list[int]:
     )
 
 
-async def submit_case(session: AsyncSession, p: Principal, case_id: int) -> s.CaseDetail:
+async def submit_case(session: AsyncSession, p: Principal, case_id: int) -> CaseDetailView:
     require_writer(p)
     c, v = await _case(session, p, case_id, for_update=True)
     CASE.next(c.status, CaseEvent.submit)
@@ -441,25 +406,37 @@ def _release_default() -> date:
     return clock.local_today() + timedelta(days=get_settings().accepted_release_days)
 
 
-async def acceptance_plan(session: AsyncSession, p: Principal, case_id: int) -> s.AcceptancePlan:
+@dataclass(frozen=True)
+class AcceptanceView:
+    """What accepting a case would do: the pairings and postings it ends, and from which day."""
+
+    case: Case
+    needs_override: bool
+    open_measures: int
+    default_release_on: date
+    earliest_release_on: date
+    pairings: list[partners_service.PairingView]
+    postings: list[cadres_service.PostingView]
+
+
+async def acceptance_plan(session: AsyncSession, p: Principal, case_id: int) -> AcceptanceView:
     """What accepting the case would do: the village's pairings and postings it ends, and the
     default last day (CUNZHI_ACCEPTED_RELEASE_DAYS from today)."""
     county_admin_county(p)
     c, v = await _case(session, p, case_id)
     today = clock.local_today()
-    return s.AcceptancePlan(
-        case_id=c.id,
-        case_status=c.status,
+    return AcceptanceView(
+        case=c,
         needs_override=c.status != states.CaseStatus.submitted.value,
         open_measures=len(await _open_measures(session, c.id)),
         default_release_on=_release_default(),
         earliest_release_on=today - timedelta(days=1),
-        pairings=[partners_views.pairing_out(x) for x in await partners_service.village_pairings_now(session, p, v)],
-        postings=[cadres_views.posting_out(x) for x in await cadres_service.village_postings_now(session, p, v)],
+        pairings=await partners_service.village_pairings_now(session, p, v),
+        postings=await cadres_service.village_postings_now(session, p, v),
     )
 
 
-async def accept_case(session: AsyncSession, p: Principal, case_id: int, data: s.AcceptIn) -> s.CaseDetail:
+async def accept_case(session: AsyncSession, p: Principal, case_id: int, data: s.AcceptIn) -> CaseDetailView:
     """销号: only the county, only when every measure is done and the township has handed the case
     in (or the county overrides, with a reason). The village's pairings and postings end on the
     chosen day, so its partner units' places go back to weak villages."""
@@ -504,7 +481,7 @@ async def accept_case(session: AsyncSession, p: Principal, case_id: int, data: s
     return await get_case(session, p, c.id)
 
 
-async def return_case(session: AsyncSession, p: Principal, case_id: int, data: s.ReturnIn) -> s.CaseDetail:
+async def return_case(session: AsyncSession, p: Principal, case_id: int, data: s.ReturnIn) -> CaseDetailView:
     """Back to work, with reasons: a submitted case the county does not accept, or an accepted one
     whose acceptance failed (the village goes back to rectifying)."""
     county_admin_county(p)
@@ -526,7 +503,15 @@ async def return_case(session: AsyncSession, p: Principal, case_id: int, data: s
     return await get_case(session, p, c.id)
 
 
-async def open_measures(session: AsyncSession, p: Principal, *, village_code: str | None = None) -> list[s.OpenMeasureOut]:
+@dataclass(frozen=True)
+class OpenMeasureView:
+    measure: Measure
+    case_status: str
+    village_code: str
+    village_name: str
+
+
+async def open_measures(session: AsyncSession, p: Principal, *, village_code: str | None = None) -> list[OpenMeasureView]:
     """Measures not yet done in open cases of the villages the caller sees (a cadre: its village)."""
     stmt = (
         select(Measure, Case.status, Village.code, Village.name)
@@ -539,11 +524,7 @@ async def open_measures(session: AsyncSession, p: Principal, *, village_code: st
     if village_code is not None:
         await get_village(session, p, village_code)
         stmt = stmt.where(Village.code == village_code)
-    today = clock.local_today()
-    return [
-        s.OpenMeasureOut(**measure_out(m, today).model_dump(), village_code=code, village_name=name, case_status=cs)
-        for m, cs, code, name in (await session.execute(stmt)).all()
-    ]
+    return [OpenMeasureView(m, cs, code, name) for m, cs, code, name in (await session.execute(stmt)).all()]
 
 
 async def export_open_cases(session: AsyncSession, p: Principal) -> tuple[str, str, bytes]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 
 from sqlalchemy import func, select
@@ -21,20 +23,21 @@ from cunzhi.rectification.models import (
 )
 
 
-def _criterion_out(c: Criterion) -> s.CriterionOut:
-    return s.CriterionOut(
-        id=c.id,
-        county_code=c.county_code,
-        code=c.code,
-        name=c.name,
-        category=c.category,
-        weight=c.weight,
-        min_score=c.min_score,
-        max_score=c.max_score,
-        position=c.position,
-        active=c.active,
-        version=c.version,
-    )
+@dataclass(frozen=True)
+class DefaultCriterion:
+    """A default criterion as a county without criteria of its own sees it (not stored: no id, version 0)."""
+
+    county_code: str
+    code: str
+    name: str
+    category: str
+    weight: Decimal
+    min_score: int
+    max_score: int
+    position: int
+    active: bool = True
+    id: None = None
+    version: int = 0
 
 
 async def ensure_default_criteria(session: AsyncSession, county_code: str, p: Principal | None = None) -> None:
@@ -73,11 +76,10 @@ async def ensure_default_criteria(session: AsyncSession, county_code: str, p: Pr
         await audit.record(session, p, "screening_criterion.defaults", "county", county_code, after={"criteria": added})
 
 
-def _unsaved_defaults(county_code: str) -> list[s.CriterionOut]:
+def _unsaved_defaults(county_code: str) -> list[DefaultCriterion]:
     """The six default criteria as a county without criteria of its own sees them (not stored)."""
     return [
-        s.CriterionOut(
-            id=None,
+        DefaultCriterion(
             county_code=county_code,
             code=c.code,
             name=c.name,
@@ -86,14 +88,14 @@ def _unsaved_defaults(county_code: str) -> list[s.CriterionOut]:
             min_score=c.min_score,
             max_score=c.max_score,
             position=i * 10,
-            active=True,
-            version=0,
         )
         for i, c in enumerate(scoring.DEFAULT_CRITERIA)
     ]
 
 
-async def list_criteria(session: AsyncSession, p: Principal, *, include_inactive: bool = False) -> list[s.CriterionOut]:
+async def list_criteria(
+    session: AsyncSession, p: Principal, *, include_inactive: bool = False
+) -> Sequence[Criterion | DefaultCriterion]:
     """The county's criteria. Reading never writes: a county that has none of its own yet sees the
     defaults unsaved (id null); they are stored when it opens its first round or edits criteria."""
     county = await county_of(session, p)
@@ -109,10 +111,10 @@ async def list_criteria(session: AsyncSession, p: Principal, *, include_inactive
         ).scalar_one()
         if not have_any:
             return _unsaved_defaults(county)
-    return [_criterion_out(c) for c in rows]
+    return rows
 
 
-async def save_default_criteria(session: AsyncSession, p: Principal) -> list[s.CriterionOut]:
+async def save_default_criteria(session: AsyncSession, p: Principal) -> Sequence[Criterion | DefaultCriterion]:
     """Store the county's six default criteria so they can be edited one by one (nothing happens
     when the county has criteria already). Audited when it writes."""
     county = county_admin_county(p)
@@ -129,7 +131,7 @@ def _check_criterion(c: scoring.Criterion) -> None:
         )
 
 
-async def create_criterion(session: AsyncSession, p: Principal, data: s.CriterionCreate) -> s.CriterionOut:
+async def create_criterion(session: AsyncSession, p: Principal, data: s.CriterionCreate) -> Criterion:
     county = county_admin_county(p)
     await ensure_default_criteria(session, county, p)
     _check_criterion(scoring.Criterion(data.code, data.name, data.category.value, data.weight, data.min_score, data.max_score))
@@ -162,12 +164,12 @@ async def create_criterion(session: AsyncSession, p: Principal, data: s.Criterio
     except IntegrityError:
         raise Conflict(f"Criterion {data.code} exists", code="criterion_exists") from None
     await audit.record(session, p, "screening_criterion.create", "screening_criterion", c.id, after=audit.snapshot(c))
-    return _criterion_out(c)
+    return c
 
 
 async def update_criterion(
     session: AsyncSession, p: Principal, criterion_id: int, data: s.CriterionUpdate, if_match: str | None
-) -> s.CriterionOut:
+) -> Criterion:
     county = county_admin_county(p)
     c = (
         await session.execute(
@@ -202,4 +204,4 @@ async def update_criterion(
         before=before,
         after=audit.snapshot(c, "created_at", "updated_at"),
     )
-    return _criterion_out(c)
+    return c

@@ -68,12 +68,12 @@ async def seed(session: AsyncSession, ctx: DemoContext) -> None:
             select(Village.code).where(Village.township_code == township).order_by(Village.code)
         )).scalars().all()
         with clock.travel(today - timedelta(days=OPENED_DAYS_AGO - 5 - i)):
-            await scores.enter_scores(session, official, opened.id, schemas.ScoresIn(sheets=[
+            await scores.enter_scores(session, official, opened.round.id, schemas.ScoresIn(sheets=[
                 schemas.SheetIn(village_code=c, scores=sheet(c, ctx.weak_categories.get(c), rng)) for c in codes]))
         with clock.travel(today - timedelta(days=OPENED_DAYS_AGO - 15 - i)):
-            await proposals.propose_township(session, official, opened.id, township)
+            await proposals.propose_township(session, official, opened.round.id, township)
     with clock.travel(today - timedelta(days=CONFIRMED_DAYS_AGO)):
-        confirmed = await proposals.confirm_round(session, admin, opened.id, schemas.ConfirmIn())
+        confirmed = await proposals.confirm_round(session, admin, opened.round.id, schemas.ConfirmIn())
     # The townships add the problems no criterion scores (specialty farming) to the cases, by hand.
     with clock.travel(today - timedelta(days=CONFIRMED_DAYS_AGO - 3)):
         for listed in confirmed.listed:

@@ -11,7 +11,7 @@ from cunzhi.kit import clock
 from cunzhi.kit.principal import Principal
 from cunzhi.kit.scope import get_village
 from cunzhi.rectification import schemas as s
-from cunzhi.rectification.cases import case_out, case_parts, cases_query, event_out, measure_out, note_out, problem_out
+from cunzhi.rectification.cases import case_parts, case_view, cases_query
 from cunzhi.rectification.models import (
     Case,
     Event,
@@ -19,8 +19,7 @@ from cunzhi.rectification.models import (
     Round,
     ScoreSheet,
 )
-from cunzhi.rectification.proposals import proposal_out
-from cunzhi.rectification.scores import revision_out
+from cunzhi.rectification.views import case_out, event_out, measure_out, note_out, problem_out, proposal_out, revision_out
 
 
 async def village_history(session: AsyncSession, p: Principal, village_code: str) -> s.VillageHistory:
@@ -57,7 +56,7 @@ async def village_history(session: AsyncSession, p: Principal, village_code: str
     today = clock.local_today()
     cases = [
         s.HistoryCase(
-            case=case_out(*row),
+            case=case_out(case_view(row)),
             problems=[problem_out(x) for x in problems[row[0].id]],
             measures=[measure_out(m, today) for m in measures[row[0].id]],
             notes=[note_out(n) for n in notes[row[0].id]],

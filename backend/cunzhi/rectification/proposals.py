@@ -4,6 +4,7 @@ listed village gets a rectification case."""
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import and_, func, select
@@ -33,12 +34,21 @@ from cunzhi.rectification.models import (
     RoundTownship,
     ScoreSheet,
 )
-from cunzhi.rectification.rounds import find_round, get_round, round_criteria, round_out, scoring_open, thresholds
+from cunzhi.rectification.rounds import (
+    RoundDetailView,
+    RoundView,
+    find_round,
+    get_round,
+    round_criteria,
+    round_view,
+    scoring_open,
+    thresholds,
+)
 from cunzhi.rectification.states import ROUND, RoundEvent, VillageEvent
 from cunzhi.villages.models import Village
 
 
-async def propose_township(session: AsyncSession, p: Principal, round_id: int, township_code: str) -> s.RoundDetail:
+async def propose_township(session: AsyncSession, p: Principal, round_id: int, township_code: str) -> RoundDetailView:
     """A township hands in: the rules assess each of its villages; when every township has, the
     round is `proposed`."""
     require_writer(p)
@@ -132,19 +142,32 @@ async def propose_township(session: AsyncSession, p: Principal, round_id: int, t
     return await get_round(session, p, r.id)
 
 
-def proposal_out(pr: Proposal, v: Village) -> s.ScreeningProposalOut:
-    return s.ScreeningProposalOut(
-        village_code=v.code,
-        village_name=v.name,
-        township_code=v.township_code,
-        weak=pr.weak,
-        index=pr.index,
-        categories=pr.categories,
-        reasons=[s.Reason(**x) for x in pr.reasons],
-        village_status=v.status,
-        proposed_by=pr.proposed_by,
-        proposed_at=pr.proposed_at,
-    )
+@dataclass(frozen=True)
+class ListedVillage:
+    """A village the confirmation listed (with its new case), or whose open case gained categories."""
+
+    village_code: str
+    village_name: str
+    case_id: int
+    categories: list[str]
+
+
+@dataclass(frozen=True)
+class SkippedVillage:
+    """A village proposed as weak that got no case: `excluded` by the county or `already_listed`."""
+
+    village_code: str
+    village_name: str
+    reason: str
+    detail: str | None = None
+
+
+@dataclass(frozen=True)
+class Confirmed:
+    round: RoundView
+    listed: list[ListedVillage]
+    skipped: list[SkippedVillage]
+    updated: list[ListedVillage]
 
 
 async def list_proposals(
@@ -154,7 +177,7 @@ async def list_proposals(
     *,
     weak: bool | None = None,
     township_code: str | None = None,
-) -> list[s.ScreeningProposalOut]:
+) -> list[tuple[Proposal, Village]]:
     r = await find_round(session, p, round_id)
     stmt = (
         select(Proposal, Village)
@@ -166,7 +189,7 @@ async def list_proposals(
         stmt = stmt.where(Proposal.weak.is_(weak))
     if township_code:
         stmt = stmt.where(Village.township_code == township_code)
-    return [proposal_out(pr, v) for pr, v in (await session.execute(stmt)).all()]
+    return [(pr, v) for pr, v in (await session.execute(stmt)).all()]
 
 
 def _problem_texts(reasons: list[dict[str, Any]], crits: dict[str, scoring.Criterion]) -> dict[str, str]:
@@ -187,7 +210,7 @@ async def _add_findings(
     round_id: int,
     pr: Proposal,
     crits: dict[str, scoring.Criterion],
-) -> s.Listed | None:
+) -> ListedVillage | None:
     """A village already on the list is found weak again: its open case gains the round's new
     categories as problems (history kept), and the village's categories follow the case."""
     c = (
@@ -224,10 +247,10 @@ async def _add_findings(
     c.categories = [*c.categories, *new]
     await session.flush()
     await set_village_categories(session, p, v, list(c.categories), round_id=round_id, case_id=c.id)
-    return s.Listed(village_code=v.code, village_name=v.name, case_id=c.id, categories=new)
+    return ListedVillage(village_code=v.code, village_name=v.name, case_id=c.id, categories=new)
 
 
-async def confirm_round(session: AsyncSession, p: Principal, round_id: int, data: s.ConfirmIn) -> s.ConfirmOut:
+async def confirm_round(session: AsyncSession, p: Principal, round_id: int, data: s.ConfirmIn) -> Confirmed:
     """The county confirms the proposal: each weak village (not excluded, not already on the list)
     becomes `weak` with its categories and gets a case. Serialised on the round's row lock, so of
     two confirmations at once one wins and the other sees `confirmed` (409)."""
@@ -270,17 +293,17 @@ async def confirm_round(session: AsyncSession, p: Principal, round_id: int, data
     locked = await lock_villages(session, [pr.village_id for pr, _ in rows])
     r.status = new_status
     r.confirmed_by, r.confirmed_at = p.name, now()
-    listed: list[s.Listed] = []
-    skipped: list[s.Skipped] = []
-    updated: list[s.Listed] = []
+    listed: list[ListedVillage] = []
+    skipped: list[SkippedVillage] = []
+    updated: list[ListedVillage] = []
     for pr, code in rows:
         v = locked[pr.village_id]
         if code in excluded:
-            skipped.append(s.Skipped(village_code=code, village_name=v.name, reason="excluded", detail=excluded[code]))
+            skipped.append(SkippedVillage(village_code=code, village_name=v.name, reason="excluded", detail=excluded[code]))
             await record_event(session, p, village_id=v.id, kind="excluded", round_id=r.id, detail={"reason": excluded[code]})
             continue
         if v.status not in states.LISTABLE_VILLAGE_STATES:
-            skipped.append(s.Skipped(village_code=code, village_name=v.name, reason="already_listed", detail=v.status))
+            skipped.append(SkippedVillage(village_code=code, village_name=v.name, reason="already_listed", detail=v.status))
             await record_event(session, p, village_id=v.id, kind="already_listed", round_id=r.id, detail={"status": v.status})
             gained = await _add_findings(session, p, v, r.id, pr, crits)
             if gained is not None:
@@ -311,7 +334,7 @@ async def confirm_round(session: AsyncSession, p: Principal, round_id: int, data
         )
         await set_village_status(session, p, v, VillageEvent.list, categories=list(pr.categories), round_id=r.id, case_id=c.id)
         await audit.record(session, p, "rectification_case.open", "rectification_case", c.id, after=audit.snapshot(c))
-        listed.append(s.Listed(village_code=code, village_name=v.name, case_id=c.id, categories=pr.categories))
+        listed.append(ListedVillage(village_code=code, village_name=v.name, case_id=c.id, categories=list(pr.categories)))
     await session.flush()
     await audit.record(
         session,
@@ -327,4 +350,4 @@ async def confirm_round(session: AsyncSession, p: Principal, round_id: int, data
             "updated": [{"village": x.village_code, "categories": x.categories} for x in updated],
         },
     )
-    return s.ConfirmOut(round=await round_out(session, r), listed=listed, skipped=skipped, updated=updated)
+    return Confirmed(round=await round_view(session, r), listed=listed, skipped=skipped, updated=updated)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import and_, func, select, true
@@ -77,33 +78,41 @@ async def _round_counts(session: AsyncSession, round_ids: Sequence[int]) -> dict
     return {rid: (total, done) for rid, total, done in rows}
 
 
-def _round_out(r: Round, counts: tuple[int, int]) -> s.RoundOut:
-    return s.RoundOut(
-        id=r.id,
-        county_code=r.county_code,
-        title=r.title,
-        status=r.status,
-        weak_index=r.weak_index,
-        category_share=r.category_share,
-        veto_share=r.veto_share,
-        case_deadline=r.case_deadline,
-        opened_by=r.opened_by,
-        opened_at=r.opened_at,
-        proposed_at=r.proposed_at,
-        confirmed_by=r.confirmed_by,
-        confirmed_at=r.confirmed_at,
-        closed_by=r.closed_by,
-        closed_at=r.closed_at,
-        close_reason=r.close_reason,
-        version=r.version,
-        townships_total=counts[0],
-        townships_proposed=counts[1],
-    )
+@dataclass(frozen=True)
+class RoundView:
+    """A round with how many of its townships have handed in."""
+
+    round: Round
+    townships_total: int
+    townships_proposed: int
 
 
-async def round_out(session: AsyncSession, r: Round) -> s.RoundOut:
+@dataclass(frozen=True)
+class TownshipView:
+    """A township of a round with its name, its villages and how many of them are scored."""
+
+    township: RoundTownship
+    name: str
+    villages: int
+    scored: int
+
+
+@dataclass(frozen=True)
+class RoundDetailView(RoundView):
+    """A round with its criteria, the townships the caller sees and what the caller may do with it."""
+
+    criteria: list[scoring.Criterion]
+    townships: list[TownshipView]
+    allowed_actions: list[str]
+
+
+def _round_view(r: Round, counts: tuple[int, int]) -> RoundView:
+    return RoundView(r, *counts)
+
+
+async def round_view(session: AsyncSession, r: Round) -> RoundView:
     counts = await _round_counts(session, [r.id])
-    return _round_out(r, counts.get(r.id, (0, 0)))
+    return _round_view(r, counts.get(r.id, (0, 0)))
 
 
 def scoring_open(r: Round) -> None:
@@ -111,7 +120,7 @@ def scoring_open(r: Round) -> None:
         raise Conflict(f"Round is {r.status}: scoring is over", code="round_not_scoring", extra={"round_status": r.status})
 
 
-async def list_rounds(session: AsyncSession, p: Principal, *, status: str | None = None) -> list[s.RoundOut]:
+async def list_rounds(session: AsyncSession, p: Principal, *, status: str | None = None) -> list[RoundView]:
     clause = _round_visible(p)
     if clause is None:
         return []
@@ -120,7 +129,7 @@ async def list_rounds(session: AsyncSession, p: Principal, *, status: str | None
         stmt = stmt.where(Round.status == status)
     rounds = (await session.execute(stmt.order_by(Round.opened_at.desc(), Round.id.desc()).limit(200))).scalars().all()
     counts = await _round_counts(session, [r.id for r in rounds])
-    return [_round_out(r, counts.get(r.id, (0, 0))) for r in rounds]
+    return [_round_view(r, counts.get(r.id, (0, 0))) for r in rounds]
 
 
 async def round_criteria(session: AsyncSession, round_id: int) -> list[scoring.Criterion]:
@@ -144,7 +153,7 @@ def _round_allowed(p: Principal, r: Round) -> list[str]:
     return round_actions(p, r.status)
 
 
-async def get_round(session: AsyncSession, p: Principal, round_id: int) -> s.RoundDetail:
+async def get_round(session: AsyncSession, p: Principal, round_id: int) -> RoundDetailView:
     r = await find_round(session, p, round_id)
     crits = await round_criteria(session, r.id)
     village_count = (
@@ -167,37 +176,13 @@ async def get_round(session: AsyncSession, p: Principal, round_id: int) -> s.Rou
         .where(RoundTownship.round_id == r.id, _township_clause(p))
         .order_by(RoundTownship.township_code)
     )
-    townships = [
-        s.RoundTownshipOut(
-            code=rt.township_code,
-            name=name,
-            villages=vc,
-            scored=sc,
-            proposed_by=rt.proposed_by,
-            proposed_at=rt.proposed_at,
-        )
-        for rt, name, vc, sc in rows
-    ]
-    base = await round_out(session, r)
-    return s.RoundDetail(
-        **base.model_dump(),
-        criteria=[
-            s.RoundCriterionOut(
-                code=c.code,
-                name=c.name,
-                category=c.category,
-                weight=c.weight,
-                min_score=c.min_score,
-                max_score=c.max_score,
-            )
-            for c in crits
-        ],
-        townships=townships,
-        allowed=_round_allowed(p, r),
-    )
+    townships = [TownshipView(rt, name, vc, sc) for rt, name, vc, sc in rows]
+    counts = await _round_counts(session, [r.id])
+    return RoundDetailView(r, *counts.get(r.id, (0, 0)), criteria=crits, townships=townships,
+                           allowed_actions=_round_allowed(p, r))
 
 
-async def open_round(session: AsyncSession, p: Principal, data: s.RoundCreate) -> s.RoundDetail:
+async def open_round(session: AsyncSession, p: Principal, data: s.RoundCreate) -> RoundDetailView:
     county = county_admin_county(p)
     await ensure_default_criteria(session, county, p)
     all_townships = (
@@ -284,7 +269,7 @@ async def open_round(session: AsyncSession, p: Principal, data: s.RoundCreate) -
     return await get_round(session, p, r.id)
 
 
-async def close_round(session: AsyncSession, p: Principal, round_id: int, data: s.RoundClose) -> s.RoundOut:
+async def close_round(session: AsyncSession, p: Principal, round_id: int, data: s.RoundClose) -> RoundView:
     county_admin_county(p)
     r = await find_round(session, p, round_id, for_update=True)
     before = audit.snapshot(r)
@@ -292,7 +277,7 @@ async def close_round(session: AsyncSession, p: Principal, round_id: int, data: 
     r.closed_by, r.closed_at, r.close_reason = p.name, now(), data.reason
     await session.flush()
     await audit.record(session, p, "screening_round.close", "screening_round", r.id, before=before, after=audit.snapshot(r))
-    return await round_out(session, r)
+    return await round_view(session, r)
 
 
 async def export_round(session: AsyncSession, p: Principal, round_id: int) -> tuple[str, str, bytes]:

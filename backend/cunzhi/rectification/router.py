@@ -13,7 +13,7 @@ from cunzhi.kit.inputs import Id
 from cunzhi.kit.pagination import Limit, Offset, Page
 from cunzhi.kit.permissions import gate
 from cunzhi.kit.routing import DomainRouter
-from cunzhi.rectification import cases, criteria, history, proposals, rounds, scores
+from cunzhi.rectification import cases, criteria, history, proposals, rounds, scores, views
 from cunzhi.rectification import schemas as s
 from cunzhi.rectification.permissions import RECT, RectAction
 from cunzhi.rectification.states import CaseStatus, RoundStatus
@@ -50,7 +50,7 @@ _XLSX_RESPONSE: dict[int | str, dict[str, Any]] = {
 
 @criteria_router.get("", response_model=list[s.CriterionOut], name="list", summary="The county's screening criteria")
 async def list_criteria(session: SessionDep, principal: PrincipalDep, include_inactive: bool = False) -> list[s.CriterionOut]:
-    return await criteria.list_criteria(session, principal, include_inactive=include_inactive)
+    return [views.criterion_out(c) for c in await criteria.list_criteria(session, principal, include_inactive=include_inactive)]
 
 
 @criteria_router.post("", response_model=s.CriterionOut, status_code=201, name="create",
@@ -58,7 +58,7 @@ async def list_criteria(session: SessionDep, principal: PrincipalDep, include_in
 async def create_criterion(
     body: s.CriterionCreate, session: SessionDep, principal: PrincipalDep, _: CountyDep, response: Response
 ) -> s.CriterionOut:
-    out = await criteria.create_criterion(session, principal, body)
+    out = views.criterion_out(await criteria.create_criterion(session, principal, body))
     response.headers["ETag"] = etag(out.version)
     return out
 
@@ -70,7 +70,7 @@ async def create_criterion(
     summary="Save the county's default criteria so each can be changed (no-op when it has criteria)",
 )
 async def save_default_criteria(session: SessionDep, principal: PrincipalDep, _: CountyDep) -> list[s.CriterionOut]:
-    return await criteria.save_default_criteria(session, principal)
+    return [views.criterion_out(c) for c in await criteria.save_default_criteria(session, principal)]
 
 
 @criteria_router.patch("/{criterion_id}", response_model=s.CriterionOut, name="update",
@@ -84,7 +84,7 @@ async def update_criterion(
     response: Response,
     if_match: IfMatch = None,
 ) -> s.CriterionOut:
-    out = await criteria.update_criterion(session, principal, criterion_id, body, if_match)
+    out = views.criterion_out(await criteria.update_criterion(session, principal, criterion_id, body, if_match))
     response.headers["ETag"] = etag(out.version)
     return out
 
@@ -94,24 +94,24 @@ async def update_criterion(
 
 @rounds_router.get("", response_model=list[s.RoundOut], name="list", summary="Screening rounds the caller can see")
 async def list_rounds(session: SessionDep, principal: PrincipalDep, status: RoundStatus | None = None) -> list[s.RoundOut]:
-    return await rounds.list_rounds(session, principal, status=status.value if status else None)
+    return [views.round_out(x) for x in await rounds.list_rounds(session, principal, status=status.value if status else None)]
 
 
 @rounds_router.post("", response_model=s.RoundDetail, status_code=201, name="open", summary="Open a screening round")
 async def open_round(body: s.RoundCreate, session: SessionDep, principal: PrincipalDep, _: CountyDep) -> s.RoundDetail:
-    return await rounds.open_round(session, principal, body)
+    return views.round_detail(await rounds.open_round(session, principal, body))
 
 
 @rounds_router.get("/{round_id}", response_model=s.RoundDetail, name="get", summary="A round with its criteria and townships")
 async def get_round(round_id: Id, session: SessionDep, principal: PrincipalDep) -> s.RoundDetail:
-    return await rounds.get_round(session, principal, round_id)
+    return views.round_detail(await rounds.get_round(session, principal, round_id))
 
 
 @rounds_router.post("/{round_id}/close", response_model=s.RoundOut, name="close", summary="Close a round unconfirmed")
 async def close_round(
     round_id: Id, body: s.RoundClose, session: SessionDep, principal: PrincipalDep, _: CountyDep
 ) -> s.RoundOut:
-    return await rounds.close_round(session, principal, round_id, body)
+    return views.round_out(await rounds.close_round(session, principal, round_id, body))
 
 
 @rounds_router.get(
@@ -126,7 +126,7 @@ async def score_grid(
     principal: PrincipalDep,
     township_code: Annotated[str | None, Query(pattern=r"^\d{12}$")] = None,
 ) -> list[s.SheetOut]:
-    return await scores.score_sheet_grid(session, principal, round_id, township_code=township_code)
+    return [views.sheet_out(x) for x in await scores.score_sheet_grid(session, principal, round_id, township_code=township_code)]
 
 
 @rounds_router.post(
@@ -139,7 +139,7 @@ async def score_grid(
 async def enter_scores(
     round_id: Id, body: s.ScoresIn, session: SessionDep, principal: PrincipalDep, _: WriterDep
 ) -> list[s.SheetOut]:
-    return await scores.enter_scores(session, principal, round_id, body)
+    return [views.sheet_out(x) for x in await scores.enter_scores(session, principal, round_id, body)]
 
 
 @rounds_router.get(
@@ -151,7 +151,7 @@ async def enter_scores(
 async def get_sheet(
     round_id: Id, village_code: Code12, session: SessionDep, principal: PrincipalDep, response: Response
 ) -> s.SheetDetail:
-    out = await scores.get_sheet(session, principal, round_id, village_code)
+    out = views.sheet_detail(await scores.get_sheet(session, principal, round_id, village_code))
     response.headers["ETag"] = etag(out.revision or 0)
     return out
 
@@ -177,7 +177,7 @@ async def correct_scores(
     response: Response,
     if_match: IfMatch = None,
 ) -> s.SheetOut:
-    out = await scores.correct_scores(session, principal, round_id, village_code, body, if_match)
+    out = views.sheet_out(await scores.correct_scores(session, principal, round_id, village_code, body, if_match))
     response.headers["ETag"] = etag(out.revision or 0)
     return out
 
@@ -191,7 +191,7 @@ async def correct_scores(
 async def propose(
     round_id: Id, township_code: Code12, session: SessionDep, principal: PrincipalDep, _: WriterDep
 ) -> s.RoundDetail:
-    return await proposals.propose_township(session, principal, round_id, township_code)
+    return views.round_detail(await proposals.propose_township(session, principal, round_id, township_code))
 
 
 @rounds_router.get(
@@ -204,7 +204,8 @@ async def list_proposals(
     weak: bool | None = None,
     township_code: Annotated[str | None, Query(pattern=r"^\d{12}$")] = None,
 ) -> list[s.ScreeningProposalOut]:
-    return await proposals.list_proposals(session, principal, round_id, weak=weak, township_code=township_code)
+    rows = await proposals.list_proposals(session, principal, round_id, weak=weak, township_code=township_code)
+    return [views.proposal_out(pr, v) for pr, v in rows]
 
 
 @rounds_router.post(
@@ -216,7 +217,7 @@ async def list_proposals(
 async def confirm(
     round_id: Id, session: SessionDep, principal: PrincipalDep, _: CountyDep, body: s.ConfirmIn | None = None
 ) -> s.ConfirmOut:
-    return await proposals.confirm_round(session, principal, round_id, body or s.ConfirmIn())
+    return views.confirm_out(await proposals.confirm_round(session, principal, round_id, body or s.ConfirmIn()))
 
 
 @rounds_router.get(
@@ -256,7 +257,7 @@ async def list_cases(
         limit=limit,
         offset=offset,
     )
-    return Page(items=items, total=total, limit=limit, offset=offset)
+    return Page(items=[views.case_out(x) for x in items], total=total, limit=limit, offset=offset)
 
 
 @cases_router.get(
@@ -268,7 +269,7 @@ async def export_open_cases(session: SessionDep, principal: PrincipalDep) -> Res
 
 @cases_router.get("/{case_id}", response_model=s.CaseDetail, name="get", summary="A case with measures and timeline")
 async def get_case(case_id: Id, session: SessionDep, principal: PrincipalDep, response: Response) -> s.CaseDetail:
-    out = await cases.get_case(session, principal, case_id)
+    out = views.case_detail(await cases.get_case(session, principal, case_id))
     response.headers["ETag"] = etag(out.version)
     return out
 
@@ -280,7 +281,7 @@ async def get_case(case_id: Id, session: SessionDep, principal: PrincipalDep, re
 async def add_problem(
     case_id: Id, body: s.ProblemIn, session: SessionDep, principal: PrincipalDep, _: WriterDep
 ) -> s.ProblemOut:
-    return await cases.add_problem(session, principal, case_id, body)
+    return views.problem_out(await cases.add_problem(session, principal, case_id, body))
 
 
 @cases_router.post(
@@ -293,7 +294,7 @@ async def add_problem(
 async def add_measure(
     case_id: Id, body: s.MeasureIn, session: SessionDep, principal: PrincipalDep, _: WriterDep, response: Response
 ) -> s.MeasureOut:
-    out = await cases.add_measure(session, principal, case_id, body)
+    out = views.measure_out(await cases.add_measure(session, principal, case_id, body))
     response.headers["ETag"] = etag(out.version)
     return out
 
@@ -314,7 +315,7 @@ async def update_measure(
     response: Response,
     if_match: IfMatch = None,
 ) -> s.MeasureOut:
-    out = await cases.update_measure(session, principal, case_id, measure_id, body, if_match)
+    out = views.measure_out(await cases.update_measure(session, principal, case_id, measure_id, body, if_match))
     response.headers["ETag"] = etag(out.version)
     return out
 
@@ -323,7 +324,7 @@ async def update_measure(
     "/{case_id}/notes", response_model=s.NoteOut, status_code=201, name="add_note", summary="Add a dated progress note"
 )
 async def add_note(case_id: Id, body: s.CaseNoteIn, session: SessionDep, principal: PrincipalDep, _: WriterDep) -> s.NoteOut:
-    return await cases.add_note(session, principal, case_id, body)
+    return views.note_out(await cases.add_note(session, principal, case_id, body))
 
 
 @cases_router.post(
@@ -333,7 +334,7 @@ async def add_note(case_id: Id, body: s.CaseNoteIn, session: SessionDep, princip
     summary="Ask the county to accept (all measures done)",
 )
 async def submit(case_id: Id, session: SessionDep, principal: PrincipalDep, _: WriterDep) -> s.CaseDetail:
-    return await cases.submit_case(session, principal, case_id)
+    return views.case_detail(await cases.submit_case(session, principal, case_id))
 
 
 @cases_router.get(
@@ -343,7 +344,7 @@ async def submit(case_id: Id, session: SessionDep, principal: PrincipalDep, _: W
     summary="What accepting the case would do: the pairings and postings it ends, and the default last day",
 )
 async def acceptance(case_id: Id, session: SessionDep, principal: PrincipalDep, _: CountyDep) -> s.AcceptancePlan:
-    return await cases.acceptance_plan(session, principal, case_id)
+    return views.acceptance_out(await cases.acceptance_plan(session, principal, case_id))
 
 
 @cases_router.post(
@@ -355,7 +356,7 @@ async def acceptance(case_id: Id, session: SessionDep, principal: PrincipalDep, 
 async def accept(
     case_id: Id, session: SessionDep, principal: PrincipalDep, _: CountyDep, body: s.AcceptIn | None = None
 ) -> s.CaseDetail:
-    return await cases.accept_case(session, principal, case_id, body or s.AcceptIn())
+    return views.case_detail(await cases.accept_case(session, principal, case_id, body or s.AcceptIn()))
 
 
 @cases_router.post(
@@ -365,7 +366,7 @@ async def accept(
     summary="Send back to rectifying, with reasons; county only",
 )
 async def return_case(case_id: Id, body: s.ReturnIn, session: SessionDep, principal: PrincipalDep, _: CountyDep) -> s.CaseDetail:
-    return await cases.return_case(session, principal, case_id, body)
+    return views.case_detail(await cases.return_case(session, principal, case_id, body))
 
 
 # -- village views ----------------------------------------------------------------------------
@@ -392,7 +393,7 @@ async def open_measures(
     principal: PrincipalDep,
     village_code: Annotated[str | None, Query(pattern=r"^\d{12}$")] = None,
 ) -> list[s.OpenMeasureOut]:
-    return await cases.open_measures(session, principal, village_code=village_code)
+    return views.open_measures_out(await cases.open_measures(session, principal, village_code=village_code))
 
 
 routers = [criteria_router, rounds_router, cases_router, misc_router]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import and_, select
@@ -26,27 +27,25 @@ from cunzhi.rectification.states import ROUND, RoundEvent
 from cunzhi.villages.models import Village
 
 
-def sheet_out(v: Village, sh: ScoreSheet | None) -> s.SheetOut:
-    return s.SheetOut(
-        village_code=v.code,
-        village_name=v.name,
-        township_code=v.township_code,
-        scores=dict(sh.scores) if sh else None,
-        scored_by=sh.scored_by if sh else None,
-        scored_at=sh.scored_at if sh else None,
-        revision=sh.revision if sh else None,
-    )
+@dataclass(frozen=True)
+class SheetView:
+    """A village of the round with its current score sheet (None while it is not scored)."""
+
+    village: Village
+    sheet: ScoreSheet | None
 
 
-def revision_out(sh: ScoreSheet) -> s.ScoreRevisionOut:
-    return s.ScoreRevisionOut(
-        revision=sh.revision, scores=dict(sh.scores), reason=sh.reason, scored_by=sh.scored_by, scored_at=sh.scored_at
-    )
+@dataclass(frozen=True)
+class SheetHistory:
+    """A scored village with every revision of its sheet, oldest first (the last is current)."""
+
+    village: Village
+    revisions: list[ScoreSheet]
 
 
 async def score_sheet_grid(
     session: AsyncSession, p: Principal, round_id: int, *, township_code: str | None = None
-) -> list[s.SheetOut]:
+) -> list[SheetView]:
     r = await find_round(session, p, round_id)
     stmt = (
         select(Village, ScoreSheet)
@@ -61,7 +60,7 @@ async def score_sheet_grid(
     if township_code and not rows:
         # Not a township of this round, or not the caller's: no grid with a half title, a 404.
         raise NotFound("Township not found in this round", code="township_not_found")
-    return [sheet_out(v, sh) for v, sh in rows]
+    return [SheetView(v, sh) for v, sh in rows]
 
 
 async def _sheet_in_round(
@@ -92,11 +91,11 @@ async def _sheet_in_round(
     return v, rt, list(revisions)
 
 
-async def get_sheet(session: AsyncSession, p: Principal, round_id: int, village_code: str) -> s.SheetDetail:
+async def get_sheet(session: AsyncSession, p: Principal, round_id: int, village_code: str) -> SheetHistory:
     """One village's current sheet with every earlier revision (its ETag is the current revision)."""
     r = await find_round(session, p, round_id)
     v, _, revisions = await _sheet_in_round(session, p, r, village_code)
-    return s.SheetDetail(**sheet_out(v, revisions[-1]).model_dump(), revisions=[revision_out(x) for x in reversed(revisions)])
+    return SheetHistory(v, revisions)
 
 
 async def correct_scores(
@@ -106,7 +105,7 @@ async def correct_scores(
     village_code: str,
     data: s.SheetCorrection,
     if_match: str | None,
-) -> s.SheetOut:
+) -> SheetView:
     """Correct a saved sheet while its township has not handed in. The sheet is replaced whole
     (same validation as entering it); the earlier revision stays, superseded by the new one."""
     require_writer(p)
@@ -127,7 +126,7 @@ async def correct_scores(
         raise Unprocessable("Some scores are not valid", errors=[x.as_dict() for x in problems])
     scores = {c.code: int(data.scores[c.code]) for c in crits}
     if scores == dict(current.scores):
-        return sheet_out(v, current)  # nothing changed: no new revision
+        return SheetView(v, current)  # nothing changed: no new revision
     row = ScoreSheet(
         round_id=r.id,
         village_id=v.id,
@@ -176,10 +175,10 @@ async def correct_scores(
             "reason": data.reason,
         },
     )
-    return sheet_out(v, row)
+    return SheetView(v, row)
 
 
-async def enter_scores(session: AsyncSession, p: Principal, round_id: int, data: s.ScoresIn) -> list[s.SheetOut]:
+async def enter_scores(session: AsyncSession, p: Principal, round_id: int, data: s.ScoresIn) -> list[SheetView]:
     """Save whole score sheets (every criterion of the round) for villages; all or nothing."""
     require_writer(p)
     r = await find_round(session, p, round_id, for_update=True)
@@ -292,4 +291,4 @@ async def enter_scores(session: AsyncSession, p: Principal, round_id: int, data:
             row.id,
             after={"round_id": r.id, "village_code": sh.village_code, "scores": row.scores},
         )
-    return [sheet_out(villages[sh.village_code], row) for row, sh in zip(sheets, data.sheets, strict=True)]
+    return [SheetView(villages[sh.village_code], row) for row, sh in zip(sheets, data.sheets, strict=True)]
