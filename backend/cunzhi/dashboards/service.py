@@ -678,21 +678,24 @@ async def discipline(reader: Reader, p: Principal, township: str | None, per: Pe
     before = sum(int(r["before"]) for r in rows if r["g"] == 3)
     violations = sorted((r for r in rows if r["g"] == 5 and r["so_far"]), key=lambda r: r["violation"])
     outcomes = sorted((r for r in rows if r["g"] == 6 and r["so_far"]), key=lambda r: r["outcome"])
+    # The chosen year's links carry the days its figures counted, so the list's total is the figure.
+    so_far = {"filed_from": date(per.year, 1, 1), "filed_to": asof, "township_code": township}
     years = []
     for y in range(first_year, per.year + 1):
         n = year_rows.get(y, 0)
         years.append({"year": y, "cases": n, "change": n - (before if y == per.year else year_rows.get(y - 1, 0)),
-                      "drill": _link("/discipline/cases", year=y, township_code=township)})
+                      "drill": _link("/discipline/cases", **so_far) if y == per.year
+                      else _link("/discipline/cases", year=y, township_code=township)})
     return {
         "month": per.month, "year": per.year, "township_code": township, "by_year": years,
         "cases": year_rows.get(per.year, 0),
         "by_violation": [{"violation": r["violation"], "cases": r["so_far"],
-                          "drill": _link("/discipline/cases", year=per.year, township_code=township,
-                                         violation=r["violation"])} for r in violations],
+                          "drill": _link("/discipline/cases", **so_far, violation=r["violation"])}
+                         for r in violations],
         "by_outcome": [{"outcome": r["outcome"], "cases": r["so_far"],
-                        "drill": _link("/discipline/cases", year=per.year, township_code=township)}
+                        "drill": _link("/discipline/cases", **so_far, outcome=r["outcome"])}
                        for r in outcomes],
-        "drill": {"cases": _link("/discipline/cases", year=per.year, township_code=township)},
+        "drill": {"cases": _link("/discipline/cases", **so_far)},
     }
 
 

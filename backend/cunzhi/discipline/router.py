@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import Header, Path, Query, Response
 
 from cunzhi.discipline import service
-from cunzhi.discipline.rules import Violation
+from cunzhi.discipline.rules import CaseOutcome, Violation
 from cunzhi.discipline.schemas import (
     DisciplineCaseCreate,
     DisciplineCaseList,
@@ -18,6 +18,7 @@ from cunzhi.discipline.schemas import (
 )
 from cunzhi.kit.deps import PrincipalDep, ReadSessionDep, SessionDep
 from cunzhi.kit.etag import etag
+from cunzhi.kit.inputs import BodyDate
 from cunzhi.kit.pagination import Limit, Offset
 from cunzhi.kit.routing import DomainRouter
 
@@ -26,6 +27,9 @@ router = DomainRouter(prefix="/api/v1/discipline", tags=["discipline"])
 Id = Annotated[int, Path(ge=1, le=2_147_483_647)]
 Code12 = Annotated[str | None, Query(pattern=r"^\d{12}$")]
 Year = Annotated[int | None, Query(ge=1990, le=2100)]
+# A day filed between, inclusive: "YYYY-MM-DD" only (never a timestamp nor a date-time).
+FiledFrom = Annotated[BodyDate | None, Query(description="filed on or after this day (inclusive)")]
+FiledTo = Annotated[BodyDate | None, Query(description="filed on or before this day (inclusive)")]
 IfMatch = Annotated[str | None, Header(description="ETag from GET")]
 PRECONDITIONS: dict[int | str, dict[str, Any]] = {412: {"description": "Stale If-Match"},
                                                   428: {"description": "If-Match missing"}}
@@ -51,9 +55,11 @@ def _with_etag(response: Response, view: service.CaseView) -> DisciplineCaseOut:
             summary="Discipline cases in scope, latest filed first (names only for the discipline committees)")
 async def list_cases(principal: PrincipalDep, session: ReadSessionDep, year: Year = None,
                      township_code: Code12 = None, village_code: Code12 = None, violation: Violation | None = None,
+                     outcome: CaseOutcome | None = None, filed_from: FiledFrom = None, filed_to: FiledTo = None,
                      limit: Limit = 50, offset: Offset = 0) -> DisciplineCaseList:
     f = service.CaseFilter(year=year, township_code=township_code, village_code=village_code,
-                           violation=violation.value if violation else None)
+                           violation=violation.value if violation else None,
+                           outcome=outcome.value if outcome else None, filed_from=filed_from, filed_to=filed_to)
     items, total, actions = await service.list_cases(session, principal, f, limit=limit, offset=offset)
     return DisciplineCaseList(items=[_case_out(v) for v in items], total=total, limit=limit, offset=offset,
                               allowed_actions=actions)

@@ -5,6 +5,7 @@ the year before, aggregated in SQL. Services flush, never commit."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -76,10 +77,17 @@ class CaseFilter:
     township_code: str | None = None
     village_code: str | None = None
     violation: str | None = None
+    outcome: str | None = None
+    filed_from: date | None = None  # filed on or after this day
+    filed_to: date | None = None  # filed on or before this day
 
 
 async def _check_filter(session: AsyncSession, p: Principal, f: CaseFilter) -> None:
-    """A township or village named in a filter must be in scope: 404 otherwise (as for a read)."""
+    """A township or village named in a filter must be in scope: 404 otherwise (as for a read);
+    the days filed between must not be the wrong way round (422)."""
+    if f.filed_from is not None and f.filed_to is not None and f.filed_from > f.filed_to:
+        raise Unprocessable("filed_from is after filed_to", code="date_range_invalid", errors=[
+            {"loc": ["query", "filed_from"], "msg": "after filed_to", "type": "value_error"}])
     if f.village_code:
         found = (await session.execute(select(Village.id).where(
             Village.code == f.village_code, village_clause(p)))).scalar_one_or_none()
@@ -102,6 +110,12 @@ def _where(p: Principal, f: CaseFilter) -> list[ColumnElement[bool]]:
         where.append(Village.code == f.village_code)
     if f.violation:
         where.append(DisciplineCase.violation == f.violation)
+    if f.outcome:
+        where.append(DisciplineCase.outcome == f.outcome)
+    if f.filed_from is not None:
+        where.append(DisciplineCase.filed_on >= f.filed_from)
+    if f.filed_to is not None:
+        where.append(DisciplineCase.filed_on <= f.filed_to)
     return where
 
 

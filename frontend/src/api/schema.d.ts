@@ -17098,6 +17098,11 @@ export interface operations {
                 township_code?: string | null;
                 village_code?: string | null;
                 violation?: components["schemas"]["Violation"] | null;
+                outcome?: components["schemas"]["CaseOutcome"] | null;
+                /** @description filed on or after this day (inclusive) */
+                filed_from?: string | null;
+                /** @description filed on or before this day (inclusive) */
+                filed_to?: string | null;
                 /** @description Page size (1 to 200) */
                 limit?: number;
                 offset?: number;

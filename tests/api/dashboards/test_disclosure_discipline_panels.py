@@ -260,3 +260,35 @@ async def test_the_panels_export_with_chinese_headers_that_add_up(client, db, to
         assert [r[1] for r in body] == [y["cases"] for y in data["by_year"]]
         second = [[c.value for c in row] for row in wb.worksheets[1].iter_rows(min_row=2)]
         assert sum(r[1] for r in second) == data["cases"]
+
+
+@pytest.mark.parametrize(("user", "township"), [("admin", None), ("admin", T01), ("township01", None)])
+async def test_every_discipline_drill_lists_as_many_cases_as_its_figure(  # type: ignore[no-untyped-def]
+        client, db, token_for, user, township) -> None:
+    """June of last year: each link of the panel (the years, the year so far, by violation, by
+    outcome) opens a list whose total is the figure it came from, cases filed after June included."""
+    h = await token_for(user)
+    villages = (await db.execute(select(Village).where(Village.county_code == COUNTY)
+                                 .order_by(Village.code))).scalars().all()
+    by_township = {v.township_code: v for v in villages}
+    year = clock.local_today().year - 1
+    seeded = [(T01, date(year, 1, 1), "embezzlement", "warning"), (T01, date(year, 6, 30), "bribery", "pending"),
+              (T01, date(year, 7, 1), "embezzlement", "warning"), (T01, date(year, 12, 31), "bribery", "pending"),
+              (T02, date(year, 3, 3), "embezzlement", "warning"), (T02, date(year, 8, 8), "embezzlement", "warning"),
+              (T01, date(year - 1, 6, 30), "bribery", "warning"), (T01, date(year - 1, 7, 1), "bribery", "warning")]
+    for i, (t, day, violation, outcome) in enumerate(seeded):
+        db.add(DisciplineCase(county_code=COUNTY, village_id=by_township[t].id, case_number=f"D-{year}-{i}",
+                              filed_on=day, person_role="branch_secretary", person_name="某某", violation=violation,
+                              outcome=outcome, created_by="t", updated_by="t"))
+    await db.flush()
+    got = await _get(client, h, "/discipline", month=f"{year}-06", township_code=township)
+    assert got["by_violation"] and got["by_outcome"]
+    figures = [(got["drill"]["cases"], got["cases"])]
+    figures += [(r["drill"], r["cases"]) for r in got["by_year"]]
+    figures += [(r["drill"], r["cases"]) for r in (*got["by_violation"], *got["by_outcome"])]
+    for link, cases in figures:
+        r = await client.get(link + "&limit=200", headers=h)
+        assert r.status_code == 200, r.text
+        assert r.json()["total"] == cases, link
+        if township or user == "township01":
+            assert {c["village"]["township_code"] for c in r.json()["items"]} <= {T01}
