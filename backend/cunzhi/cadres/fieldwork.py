@@ -20,6 +20,7 @@ the offline batch sync, and the monthly attendance summary. The rules.
 
 import hashlib
 import json
+import logging
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -70,6 +71,8 @@ from cunzhi.kit.uploads import sniff_image, upload_limit
 from cunzhi.villages.models import Village
 
 MAX_PHOTOS = {"checkin": 3, "log": 6}
+
+logger = logging.getLogger(__name__)
 
 
 class PhotoTooLarge(DomainError):
@@ -633,7 +636,10 @@ async def sync(session: AsyncSession, p: Principal, req: SyncRequest) -> SyncRes
             stored = await _insert_all(session, [(item.kind, values) for _, item, values in new])
         fresh = [(i, item, stored[(item.kind, item.key)]) for i, item, _ in new]
         new_findings = await _raise_findings(session, [r for _, item, r in fresh if item.kind == SyncKind.log])
-    except IntegrityError:
+    except IntegrityError as exc:
+        # Seen in the logs: a clean batch should never come here (each item then costs statements of its own).
+        logger.warning("sync batch of %d new items lost a race (%s); deciding them one by one", len(new),
+                    getattr(exc.orig, "sqlstate", None) or type(exc.orig).__name__)
         for i, item in [(i, item) for i, item, _ in new] + repeated:
             results[i] = await _sync_one(session, p, i, item)
         fresh, repeated, new_findings = [], [], {}
