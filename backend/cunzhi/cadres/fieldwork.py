@@ -59,7 +59,7 @@ from cunzhi.cadres.schemas import (
     SyncResult,
     SyncStatus,
 )
-from cunzhi.cadres.service import my_cadre, now, today
+from cunzhi.cadres.service import now, today
 from cunzhi.config import get_settings
 from cunzhi.divisions.models import Division
 from cunzhi.kit import audit, events
@@ -120,15 +120,19 @@ async def writer(session: AsyncSession, p: Principal, village_code: str | None =
     require(p, CADRES, CadreAction.fieldwork, detail="Only stationed cadres check in and keep work logs")
     if p.kind != "user":
         raise Forbidden("Only stationed cadres check in and keep work logs")
-    cadre = await my_cadre(session, p)
+    # the cadre, the account's village and its township in one round trip (every write asks)
+    row = (await session.execute(
+        select(Cadre, Village, Division.name).select_from(Cadre)
+        .outerjoin(Village, Village.id == p.village_id)
+        .outerjoin(Division, Division.code == Village.township_code)
+        .where(Cadre.user_id == p.id))).first()
+    cadre = row[0] if row is not None else None
     if cadre is None or not cadre.active:
         raise Forbidden("This account is not linked to an active stationed cadre", code="not_a_stationed_cadre")
-    row = (await session.execute(
-        select(Village, Division.name).join(Division, Division.code == Village.township_code)
-        .where(Village.id == p.village_id))).first() if p.village_id is not None else None
-    if row is None:
+    assert row is not None
+    if row[1] is None or p.village_id is None:
         raise Forbidden("This account has no village", code="not_a_stationed_cadre")
-    village, tn = row
+    _, village, tn = row
     w = Writer(cadre, village, tn)
     _check_village(w, village_code)
     return w
@@ -587,13 +591,22 @@ async def sync(session: AsyncSession, p: Principal, req: SyncRequest) -> SyncRes
             continue
         parsed.append((i, item, data, body_hash(data)))
 
-    stored_checkins = await _by_keys(session, Checkin, p.id, [it.key for _, it, d, _ in parsed
-                                                              if isinstance(d, CheckinIn)])
+    checkin_keys = [it.key for _, it, d, _ in parsed if isinstance(d, CheckinIn)]
     stored_logs = await _by_keys(session, WorkLog, p.id, [it.key for _, it, d, _ in parsed if isinstance(d, LogIn)])
     days = {rules.local_date(d.checked_at) for _, _, d, _ in parsed if isinstance(d, CheckinIn)}
-    taken: dict[date, int | None] = dict((await session.execute(select(Checkin.local_date, Checkin.id).where(
-        Checkin.cadre_id == w.cadre.id, Checkin.village_id == w.village.id,
-        Checkin.local_date.in_(days)))).all()) if days else {}
+    # the stored check-ins by key and the days already taken: one read of the check-ins
+    stored_checkins: dict[str, Checkin] = {}
+    taken: dict[date, int | None] = {}
+    key_set = set(checkin_keys)
+    if days:
+        for c in (await session.execute(select(Checkin).where(
+                (Checkin.user_id == p.id) & Checkin.client_key.in_(checkin_keys)
+                | (Checkin.cadre_id == w.cadre.id) & (Checkin.village_id == w.village.id)
+                & Checkin.local_date.in_(days)))).scalars():
+            if c.user_id == p.id and c.client_key in key_set:
+                stored_checkins[c.client_key] = c
+            if c.cadre_id == w.cadre.id and c.village_id == w.village.id and c.local_date in days:
+                taken[c.local_date] = c.id
     received = now()
     new: list[tuple[int, SyncItem, dict[str, Any]]] = []
     fresh: list[tuple[int, SyncItem, Any]] = []
