@@ -204,14 +204,16 @@ async def _reviews(session: AsyncSession, ids: list[int]) -> dict[int, CheckinRe
 
 
 def _log_out(g: WorkLog, cadre_name: str, v: Village, photos: list[PhotoOut],
-             finding_id: int | None = None) -> LogOut:
+             finding_ids: list[int] | None = None) -> LogOut:
     return LogOut(id=g.id, cadre_id=g.cadre_id, cadre_name=cadre_name, village_code=v.code, village_name=v.name,
                   written_at=g.written_at, received_at=g.received_at, log_date=g.log_date, text=g.text,
                   roles=[SevenRole(r) for r in g.roles], members_recruited=g.members_recruited,
                   activities_held=g.activities_held, members_active=g.members_active,
                   activists_found=g.activists_found, activity_attendance=g.activity_attendance,
                   policy_issues=g.policy_issues, discipline_issues=g.discipline_issues,
-                  oversight_note=g.oversight_note, finding_id=finding_id, client_key=g.client_key, photos=photos)
+                  oversight_note=g.oversight_note,
+                  finding_id=finding_ids[0] if finding_ids else None, finding_ids=finding_ids or [],
+                  client_key=g.client_key, photos=photos)
 
 
 # ------------------------------------------------------------------------------------------
@@ -425,24 +427,31 @@ def _log_values(w: Writer, p: Principal, data: LogIn, key: str | None, digest: s
                 discipline_issues=data.discipline_issues, oversight_note=data.oversight_note)
 
 
-async def _raise_findings(session: AsyncSession, logs: list[WorkLog]) -> dict[int, int]:
-    """One open oversight finding for each new log with an oversight count above 0 (one INSERT);
-    the finding ids by log id."""
+async def raise_findings(session: AsyncSession, logs: list[Any]) -> dict[int, list[int]]:
+    """The open oversight findings of new logs, one per kind found (a policy one for policy_issues
+    above 0, a discipline one for discipline_issues above 0: each kind is followed up on its own), in
+    one INSERT; the finding ids by log id, the policy one first."""
     values = [{"log_id": g.id, "village_id": g.village_id, "cadre_id": g.cadre_id, "found_on": g.log_date,
-               "policy_issues": g.policy_issues, "discipline_issues": g.discipline_issues,
-               "text": g.oversight_note} for g in logs if g.policy_issues + g.discipline_issues > 0]
+               "kind": kind, "policy_issues": g.policy_issues if kind == "policy" else 0,
+               "discipline_issues": g.discipline_issues if kind == "discipline" else 0, "text": g.oversight_note or ""}
+              for g in logs for kind, n in (("policy", g.policy_issues), ("discipline", g.discipline_issues)) if n > 0]
     if not values:
         return {}
-    rows = (await session.execute(insert(OversightFinding).returning(
-        OversightFinding.log_id, OversightFinding.id), values)).all()
-    return dict(rows)
+    out: dict[int, list[int]] = {}
+    for log_id, finding_id in sorted((await session.execute(insert(OversightFinding).returning(
+            OversightFinding.log_id, OversightFinding.id), values)).all(), key=lambda r: r[1]):
+        out.setdefault(log_id, []).append(finding_id)
+    return out
 
 
-async def _finding_ids(session: AsyncSession, log_ids: list[int]) -> dict[int, int]:
+async def _finding_ids(session: AsyncSession, log_ids: list[int]) -> dict[int, list[int]]:
     if not log_ids:
         return {}
-    return dict((await session.execute(select(OversightFinding.log_id, OversightFinding.id).where(
-        OversightFinding.log_id.in_(log_ids)))).all())
+    out: dict[int, list[int]] = {}
+    for log_id, finding_id in (await session.execute(select(OversightFinding.log_id, OversightFinding.id).where(
+            OversightFinding.log_id.in_(log_ids)).order_by(OversightFinding.id))).all():
+        out.setdefault(log_id, []).append(finding_id)
+    return out
 
 
 async def create_log(session: AsyncSession, p: Principal, data: LogIn, key: str | None) -> tuple[LogOut, bool]:
@@ -459,7 +468,7 @@ async def create_log(session: AsyncSession, p: Principal, data: LogIn, key: str 
         if key is not None and (existing := await _log_by_key(session, p.id, key)) is not None:
             return await _replayed_log(session, w, existing, digest), False
         raise
-    findings = await _raise_findings(session, [row])
+    findings = await raise_findings(session, [row])
     await audit.record(session, p, "cadre_log.create", "cadre_log", row.id, after=audit.snapshot(row, "body_hash"))
     return _log_out(row, w.cadre.name, w.village, [], findings.get(row.id)), True
 
@@ -648,7 +657,7 @@ async def sync(session: AsyncSession, p: Principal, req: SyncRequest) -> SyncRes
         async with session.begin_nested():
             stored = await _insert_all(session, [(item.kind, values) for _, item, values in new])
         fresh = [(i, item, stored[(item.kind, item.key)]) for i, item, _ in new]
-        new_findings = await _raise_findings(session, [r for _, item, r in fresh if item.kind == SyncKind.log])
+        new_findings = await raise_findings(session, [r for _, item, r in fresh if item.kind == SyncKind.log])
     except IntegrityError as exc:
         # Seen in the logs: a clean batch should never come here (each item then costs statements of its own).
         logger.warning("sync batch of %d new items lost a race (%s); deciding them one by one", len(new),

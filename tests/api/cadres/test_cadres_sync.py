@@ -119,4 +119,7 @@ async def test_a_clean_batch_is_decided_as_a_whole(client: httpx.AsyncClient, au
     assert r.status_code == 200, r.text
     assert r.json()["created"] == 6, r.text
     assert not [rec for rec in caplog.records if rec.name == "cunzhi.cadres.fieldwork"], caplog.text
+    both = r.json()["results"][5]["log"]  # one finding per kind, as the single POST raises them
+    assert len(both["finding_ids"]) == 2 and both["finding_id"] == both["finding_ids"][0]
+    assert r.json()["results"][3]["log"]["finding_ids"] == []
     assert await table_count(db, Checkin) == n_c + 3 and await table_count(db, WorkLog) == n_l + 3
