@@ -123,3 +123,18 @@ async def test_a_clean_batch_is_decided_as_a_whole(client: httpx.AsyncClient, au
     assert len(both["finding_ids"]) == 2 and both["finding_id"] == both["finding_ids"][0]
     assert r.json()["results"][3]["log"]["finding_ids"] == []
     assert await table_count(db, Checkin) == n_c + 3 and await table_count(db, WorkLog) == n_l + 3
+    # each new row's audit event, appended unsealed, in the batch's order, holding the row as stored
+    from sqlalchemy import select
+
+    from cunzhi.kit.audit import AuditEvent
+
+    made = [(x["kind"], x["checkin"] or x["log"]) for x in r.json()["results"]]
+    events = (await db.execute(select(AuditEvent).where(AuditEvent.action.in_(
+        ["cadre_checkin.create", "cadre_log.create"])).order_by(AuditEvent.id.desc()).limit(6))).scalars().all()
+    assert [(e.action, e.entity_id) for e in reversed(events)] == [
+        (f"cadre_{kind}.create", str(row["id"])) for kind, row in made]
+    for e, (_, row) in zip(reversed(events), made, strict=True):
+        assert e.actor.startswith("user:") and e.before is None and e.seq is None and e.hash is None
+        assert e.after is not None and "body_hash" not in e.after
+        assert e.after["id"] == row["id"] and e.after["client_key"] == row["client_key"]
+    assert events[0].after is not None and events[0].after["policy_issues"] == 1
