@@ -660,8 +660,8 @@ async def sync(session: AsyncSession, p: Principal, req: SyncRequest) -> SyncRes
         new_findings = await raise_findings(session, [r for _, item, r in fresh if item.kind == SyncKind.log])
     except IntegrityError as exc:
         # Seen in the logs: a clean batch should never come here (each item then costs statements of its own).
-        logger.warning("sync batch of %d new items lost a race (%s); deciding them one by one", len(new),
-                    getattr(exc.orig, "sqlstate", None) or type(exc.orig).__name__)
+        logger.warning("sync batch of %d new items refused by the database (SQLSTATE %s); deciding them one by one",
+                       len(new), getattr(exc.orig, "sqlstate", None) or type(exc.orig).__name__)
         for i, item in [(i, item) for i, item, _ in new] + repeated:
             results[i] = await _sync_one(session, p, i, item)
         fresh, repeated, new_findings = [], [], {}
