@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select, update
 
 from cunzhi.auth.models import User
-from cunzhi.cadres.models import Cadre, Checkin, OversightFinding, Posting, WorkLog
+from cunzhi.cadres.fieldwork import raise_findings
+from cunzhi.cadres.models import Cadre, Checkin, Posting, WorkLog
 from cunzhi.cadres.rules import TIMEZONE, distance_m
 from cunzhi.kit import clock
 from cunzhi.villages.models import Village
@@ -105,8 +106,4 @@ async def seed(session: AsyncSession, ctx: DemoContext) -> None:
     await session.flush()
     logs = (await session.execute(select(WorkLog).where(
         WorkLog.village_id == village_id, WorkLog.policy_issues + WorkLog.discipline_issues > 0))).scalars().all()
-    for g in logs:
-        session.add(OversightFinding(log_id=g.id, village_id=g.village_id, cadre_id=g.cadre_id, found_on=g.log_date,
-                                     policy_issues=g.policy_issues, discipline_issues=g.discipline_issues,
-                                     text=g.oversight_note or ""))
-    await session.flush()
+    await raise_findings(session, list(logs))  # one per kind found, as a log's POST raises them

@@ -20,6 +20,7 @@ the offline batch sync, and the monthly attendance summary. The rules.
 
 import hashlib
 import json
+import logging
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -58,7 +59,7 @@ from cunzhi.cadres.schemas import (
     SyncResult,
     SyncStatus,
 )
-from cunzhi.cadres.service import my_cadre, now, today
+from cunzhi.cadres.service import now, today
 from cunzhi.config import get_settings
 from cunzhi.divisions.models import Division
 from cunzhi.kit import audit, events
@@ -70,6 +71,8 @@ from cunzhi.kit.uploads import sniff_image, upload_limit
 from cunzhi.villages.models import Village
 
 MAX_PHOTOS = {"checkin": 3, "log": 6}
+
+logger = logging.getLogger(__name__)
 
 
 class PhotoTooLarge(DomainError):
@@ -117,15 +120,19 @@ async def writer(session: AsyncSession, p: Principal, village_code: str | None =
     require(p, CADRES, CadreAction.fieldwork, detail="Only stationed cadres check in and keep work logs")
     if p.kind != "user":
         raise Forbidden("Only stationed cadres check in and keep work logs")
-    cadre = await my_cadre(session, p)
+    # the cadre, the account's village and its township in one round trip (every write asks)
+    row = (await session.execute(
+        select(Cadre, Village, Division.name).select_from(Cadre)
+        .outerjoin(Village, Village.id == p.village_id)
+        .outerjoin(Division, Division.code == Village.township_code)
+        .where(Cadre.user_id == p.id))).first()
+    cadre = row[0] if row is not None else None
     if cadre is None or not cadre.active:
         raise Forbidden("This account is not linked to an active stationed cadre", code="not_a_stationed_cadre")
-    row = (await session.execute(
-        select(Village, Division.name).join(Division, Division.code == Village.township_code)
-        .where(Village.id == p.village_id))).first() if p.village_id is not None else None
-    if row is None:
+    assert row is not None
+    if row[1] is None or p.village_id is None:
         raise Forbidden("This account has no village", code="not_a_stationed_cadre")
-    village, tn = row
+    _, village, tn = row
     w = Writer(cadre, village, tn)
     _check_village(w, village_code)
     return w
@@ -197,14 +204,16 @@ async def _reviews(session: AsyncSession, ids: list[int]) -> dict[int, CheckinRe
 
 
 def _log_out(g: WorkLog, cadre_name: str, v: Village, photos: list[PhotoOut],
-             finding_id: int | None = None) -> LogOut:
+             finding_ids: list[int] | None = None) -> LogOut:
     return LogOut(id=g.id, cadre_id=g.cadre_id, cadre_name=cadre_name, village_code=v.code, village_name=v.name,
                   written_at=g.written_at, received_at=g.received_at, log_date=g.log_date, text=g.text,
                   roles=[SevenRole(r) for r in g.roles], members_recruited=g.members_recruited,
                   activities_held=g.activities_held, members_active=g.members_active,
                   activists_found=g.activists_found, activity_attendance=g.activity_attendance,
                   policy_issues=g.policy_issues, discipline_issues=g.discipline_issues,
-                  oversight_note=g.oversight_note, finding_id=finding_id, client_key=g.client_key, photos=photos)
+                  oversight_note=g.oversight_note,
+                  finding_id=finding_ids[0] if finding_ids else None, finding_ids=finding_ids or [],
+                  client_key=g.client_key, photos=photos)
 
 
 # ------------------------------------------------------------------------------------------
@@ -418,24 +427,31 @@ def _log_values(w: Writer, p: Principal, data: LogIn, key: str | None, digest: s
                 discipline_issues=data.discipline_issues, oversight_note=data.oversight_note)
 
 
-async def _raise_findings(session: AsyncSession, logs: list[WorkLog]) -> dict[int, int]:
-    """One open oversight finding for each new log with an oversight count above 0 (one INSERT);
-    the finding ids by log id."""
+async def raise_findings(session: AsyncSession, logs: list[Any]) -> dict[int, list[int]]:
+    """The open oversight findings of new logs, one per kind found (a policy one for policy_issues
+    above 0, a discipline one for discipline_issues above 0: each kind is followed up on its own), in
+    one INSERT; the finding ids by log id, the policy one first."""
     values = [{"log_id": g.id, "village_id": g.village_id, "cadre_id": g.cadre_id, "found_on": g.log_date,
-               "policy_issues": g.policy_issues, "discipline_issues": g.discipline_issues,
-               "text": g.oversight_note} for g in logs if g.policy_issues + g.discipline_issues > 0]
+               "kind": kind, "policy_issues": g.policy_issues if kind == "policy" else 0,
+               "discipline_issues": g.discipline_issues if kind == "discipline" else 0, "text": g.oversight_note or ""}
+              for g in logs for kind, n in (("policy", g.policy_issues), ("discipline", g.discipline_issues)) if n > 0]
     if not values:
         return {}
-    rows = (await session.execute(insert(OversightFinding).returning(
-        OversightFinding.log_id, OversightFinding.id), values)).all()
-    return dict(rows)
+    out: dict[int, list[int]] = {}
+    for log_id, finding_id in sorted((await session.execute(insert(OversightFinding).returning(
+            OversightFinding.log_id, OversightFinding.id), values)).all(), key=lambda r: r[1]):
+        out.setdefault(log_id, []).append(finding_id)
+    return out
 
 
-async def _finding_ids(session: AsyncSession, log_ids: list[int]) -> dict[int, int]:
+async def _finding_ids(session: AsyncSession, log_ids: list[int]) -> dict[int, list[int]]:
     if not log_ids:
         return {}
-    return dict((await session.execute(select(OversightFinding.log_id, OversightFinding.id).where(
-        OversightFinding.log_id.in_(log_ids)))).all())
+    out: dict[int, list[int]] = {}
+    for log_id, finding_id in (await session.execute(select(OversightFinding.log_id, OversightFinding.id).where(
+            OversightFinding.log_id.in_(log_ids)).order_by(OversightFinding.id))).all():
+        out.setdefault(log_id, []).append(finding_id)
+    return out
 
 
 async def create_log(session: AsyncSession, p: Principal, data: LogIn, key: str | None) -> tuple[LogOut, bool]:
@@ -452,7 +468,7 @@ async def create_log(session: AsyncSession, p: Principal, data: LogIn, key: str 
         if key is not None and (existing := await _log_by_key(session, p.id, key)) is not None:
             return await _replayed_log(session, w, existing, digest), False
         raise
-    findings = await _raise_findings(session, [row])
+    findings = await raise_findings(session, [row])
     await audit.record(session, p, "cadre_log.create", "cadre_log", row.id, after=audit.snapshot(row, "body_hash"))
     return _log_out(row, w.cadre.name, w.village, [], findings.get(row.id)), True
 
@@ -584,13 +600,22 @@ async def sync(session: AsyncSession, p: Principal, req: SyncRequest) -> SyncRes
             continue
         parsed.append((i, item, data, body_hash(data)))
 
-    stored_checkins = await _by_keys(session, Checkin, p.id, [it.key for _, it, d, _ in parsed
-                                                              if isinstance(d, CheckinIn)])
+    checkin_keys = [it.key for _, it, d, _ in parsed if isinstance(d, CheckinIn)]
     stored_logs = await _by_keys(session, WorkLog, p.id, [it.key for _, it, d, _ in parsed if isinstance(d, LogIn)])
     days = {rules.local_date(d.checked_at) for _, _, d, _ in parsed if isinstance(d, CheckinIn)}
-    taken: dict[date, int | None] = dict((await session.execute(select(Checkin.local_date, Checkin.id).where(
-        Checkin.cadre_id == w.cadre.id, Checkin.village_id == w.village.id,
-        Checkin.local_date.in_(days)))).all()) if days else {}
+    # the stored check-ins by key and the days already taken: one read of the check-ins
+    stored_checkins: dict[str, Checkin] = {}
+    taken: dict[date, int | None] = {}
+    key_set = set(checkin_keys)
+    if days:
+        for c in (await session.execute(select(Checkin).where(
+                (Checkin.user_id == p.id) & Checkin.client_key.in_(checkin_keys)
+                | (Checkin.cadre_id == w.cadre.id) & (Checkin.village_id == w.village.id)
+                & Checkin.local_date.in_(days)))).scalars():
+            if c.user_id == p.id and c.client_key in key_set:
+                stored_checkins[c.client_key] = c
+            if c.cadre_id == w.cadre.id and c.village_id == w.village.id and c.local_date in days:
+                taken[c.local_date] = c.id
     received = now()
     new: list[tuple[int, SyncItem, dict[str, Any]]] = []
     fresh: list[tuple[int, SyncItem, Any]] = []
@@ -632,8 +657,11 @@ async def sync(session: AsyncSession, p: Principal, req: SyncRequest) -> SyncRes
         async with session.begin_nested():
             stored = await _insert_all(session, [(item.kind, values) for _, item, values in new])
         fresh = [(i, item, stored[(item.kind, item.key)]) for i, item, _ in new]
-        new_findings = await _raise_findings(session, [r for _, item, r in fresh if item.kind == SyncKind.log])
-    except IntegrityError:
+        new_findings = await raise_findings(session, [r for _, item, r in fresh if item.kind == SyncKind.log])
+    except IntegrityError as exc:
+        # Seen in the logs: a clean batch should never come here (each item then costs statements of its own).
+        logger.warning("sync batch of %d new items refused by the database (SQLSTATE %s); deciding them one by one",
+                       len(new), getattr(exc.orig, "sqlstate", None) or type(exc.orig).__name__)
         for i, item in [(i, item) for i, item, _ in new] + repeated:
             results[i] = await _sync_one(session, p, i, item)
         fresh, repeated, new_findings = [], [], {}

@@ -291,7 +291,7 @@ class OversightFinding(Base):
     """A problem found with village cadres' policy work or discipline (两监督), of one kind, and followed
     up by the township or county (a discipline one by the discipline inspector too): open,
     following_up, resolved. A work log with an oversight count above 0 raises one per kind found
-    (inserted without a kind, the trigger of migration 0240 splits it); the cadre may add more to the
+    (the service splits it: fieldwork._raise_findings); the cadre may add more to the
     log. The current state here; every move in `cadre_finding_events`."""
 
     __tablename__ = "cadre_findings"
@@ -309,7 +309,6 @@ class OversightFinding(Base):
     village_id: Mapped[int] = mapped_column(ForeignKey("villages.id"))
     cadre_id: Mapped[int] = mapped_column(ForeignKey("cadres.id"))
     found_on: Mapped[date] = mapped_column(Date)
-    # NULL only on the way in: the insert trigger sets it from the counts
     kind: Mapped[str] = mapped_column(String(16), nullable=False)
     policy_issues: Mapped[int] = mapped_column(Integer)
     discipline_issues: Mapped[int] = mapped_column(Integer)

@@ -572,7 +572,10 @@ class LogOut(BaseModel):
     policy_issues: int
     discipline_issues: int
     oversight_note: str | None
-    finding_id: int | None = Field(None, description="the oversight finding this entry raised, if any")
+    finding_id: int | None = Field(None, description="the first oversight finding of this entry, if any "
+                                                     "(kept for older clients: see finding_ids)")
+    finding_ids: list[int] = Field(default_factory=list, description="every oversight finding of this entry, "
+                                   "oldest first: one per kind it found (policy, discipline), then any added")
     client_key: str | None
     photos: list[PhotoOut]
 

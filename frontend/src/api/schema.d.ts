@@ -6845,9 +6845,14 @@ export interface components {
             oversight_note: string | null;
             /**
              * Finding Id
-             * @description the oversight finding this entry raised, if any
+             * @description the first oversight finding of this entry, if any (kept for older clients: see finding_ids)
              */
             finding_id?: number | null;
+            /**
+             * Finding Ids
+             * @description every oversight finding of this entry, oldest first: one per kind it found (policy, discipline), then any added
+             */
+            finding_ids?: number[];
             /** Client Key */
             client_key: string | null;
             /** Photos */

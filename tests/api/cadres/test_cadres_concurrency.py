@@ -227,3 +227,54 @@ async def _held(eng: AsyncEngine, table: str, mode: str, requests):  # type: ign
         assert waiting == len(tasks), "the requests never met at the table"
         await conn.commit()
         return await asyncio.gather(*tasks)
+
+
+async def test_a_mixed_batch_twice_at_once_falls_back_and_answers_alike(race, own_db: AsyncEngine,
+                                                                        caplog) -> None:  # type: ignore[no-untyped-def]
+    """The same queue (a check-in, a log, an invalid item, the log again, a second check-in that day)
+    sent by two phones at once: the loser's insert fails on the winner's keys and it decides its items
+    one by one (logged); each valid item is written and audited once, both answers name the same rows,
+    and the other items are answered the same in both."""
+    from cunzhi.cadres.models import Checkin, WorkLog
+    from cunzhi.kit.audit import AuditEvent
+
+    (a, b), h = race
+    at = (datetime.now(UTC) - timedelta(days=6)).isoformat()
+    later = (datetime.now(UTC) - timedelta(days=6) + timedelta(minutes=5)).isoformat()
+    checkin = {"checked_at": at, "lat": 45.7, "lng": 126.6, "accuracy_m": 10}
+    log = {"written_at": at, "text": "走访困难户", "roles": ["informant"], "policy_issues": 1, "discipline_issues": 1,
+           "oversight_note": "低保评议不公开"}
+    items = [{"key": "mixed-c", "kind": "checkin", "body": checkin},
+             {"key": "mixed-l", "kind": "log", "body": log},
+             {"key": "mixed-bad", "kind": "checkin", "body": {**checkin, "lat": 123}},
+             {"key": "mixed-l", "kind": "log", "body": log},
+             {"key": "mixed-c2", "kind": "checkin", "body": {**checkin, "checked_at": later}}]
+    with caplog.at_level("WARNING", logger="cunzhi.cadres.fieldwork"):
+        first, second = await together(
+            own_db,
+            a.post("/api/v1/cadres/sync", json={"items": items}, headers=h),
+            b.post("/api/v1/cadres/sync", json={"items": items}, headers=h),
+        )
+    assert first.status_code == second.status_code == 200, (first.text, second.text)
+    assert len([r for r in caplog.records if r.name == "cunzhi.cadres.fieldwork"]) == 1, caplog.text
+    one, two = first.json(), second.json()
+    assert sorted([one["created"], two["created"]]) == [0, 2], (one, two)
+    for out in (one, two):
+        got = [(r["index"], r["status"], r["code"]) for r in out["results"]]
+        assert got[2:] == [(2, "refused", "validation_error"), (3, "duplicate", None),
+                           (4, "refused", "already_checked_in")], got
+        assert {got[0][1], got[1][1]} <= {"created", "duplicate"}
+    assert one["results"][0]["checkin"]["id"] == two["results"][0]["checkin"]["id"]
+    assert one["results"][1]["log"]["id"] == two["results"][1]["log"]["id"] == one["results"][3]["log"]["id"]
+    assert one["results"][1]["log"]["finding_id"] == two["results"][1]["log"]["finding_id"] is not None
+    async with async_sessionmaker(own_db)() as s:
+        checkins = (await s.execute(select(func.count()).select_from(Checkin)
+                                    .where(Checkin.client_key.like("mixed-%")))).scalar_one()
+        logs = (await s.execute(select(func.count()).select_from(WorkLog)
+                                .where(WorkLog.client_key.like("mixed-%")))).scalar_one()
+        audited = [(await s.execute(select(func.count()).select_from(AuditEvent).where(
+            AuditEvent.action == action, AuditEvent.entity_id == str(row_id)))).scalar_one()
+            for action, row_id in (("cadre_checkin.create", one["results"][0]["checkin"]["id"]),
+                                   ("cadre_log.create", one["results"][1]["log"]["id"]))]
+    assert checkins == 1 and logs == 1
+    assert audited == [1, 1]

@@ -102,3 +102,39 @@ async def test_only_cadres_sync(client: httpx.AsyncClient, auth, db: AsyncSessio
         r = await client.post(URL, json={"items": [item]}, headers=await auth(username))
         assert r.status_code == 403, username
     assert await table_count(db, Checkin) == n
+
+
+async def test_a_clean_batch_is_decided_as_a_whole(client: httpx.AsyncClient, auth, db: AsyncSession,
+                                                   fresh_cadre_user, caplog) -> None:  # type: ignore[no-untyped-def]
+    """Check-ins and logs with nothing in their way go in together: the batch never falls back to
+    deciding its items one by one (which the service logs)."""
+    h = await auth("cadre_t1")
+    items = [{"key": new_key(), "kind": "checkin", "body": checkin_body(checked_at=days_ago(n))} for n in (3, 4, 5)]
+    items += [{"key": new_key(), "kind": "log", "body": log_body(written_at=days_ago(n, 20))} for n in (3, 4)]
+    items.append({"key": new_key(), "kind": "log", "body": log_body(
+        written_at=days_ago(5, 20), policy_issues=1, discipline_issues=1, oversight_note="低保评议不公开")})
+    n_c, n_l = await table_count(db, Checkin), await table_count(db, WorkLog)
+    with caplog.at_level("WARNING", logger="cunzhi.cadres.fieldwork"):
+        r = await client.post(URL, json={"items": items}, headers=h)
+    assert r.status_code == 200, r.text
+    assert r.json()["created"] == 6, r.text
+    assert not [rec for rec in caplog.records if rec.name == "cunzhi.cadres.fieldwork"], caplog.text
+    both = r.json()["results"][5]["log"]  # one finding per kind, as the single POST raises them
+    assert len(both["finding_ids"]) == 2 and both["finding_id"] == both["finding_ids"][0]
+    assert r.json()["results"][3]["log"]["finding_ids"] == []
+    assert await table_count(db, Checkin) == n_c + 3 and await table_count(db, WorkLog) == n_l + 3
+    # each new row's audit event, appended unsealed, in the batch's order, holding the row as stored
+    from sqlalchemy import select
+
+    from cunzhi.kit.audit import AuditEvent
+
+    made = [(x["kind"], x["checkin"] or x["log"]) for x in r.json()["results"]]
+    events = (await db.execute(select(AuditEvent).where(AuditEvent.action.in_(
+        ["cadre_checkin.create", "cadre_log.create"])).order_by(AuditEvent.id.desc()).limit(6))).scalars().all()
+    assert [(e.action, e.entity_id) for e in reversed(events)] == [
+        (f"cadre_{kind}.create", str(row["id"])) for kind, row in made]
+    for e, (_, row) in zip(reversed(events), made, strict=True):
+        assert e.actor.startswith("user:") and e.before is None and e.seq is None and e.hash is None
+        assert e.after is not None and "body_hash" not in e.after
+        assert e.after["id"] == row["id"] and e.after["client_key"] == row["client_key"]
+    assert events[0].after is not None and events[0].after["policy_issues"] == 1
