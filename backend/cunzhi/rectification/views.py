@@ -22,19 +22,7 @@ if TYPE_CHECKING:
 
 
 def criterion_out(c: Criterion | DefaultCriterion) -> s.CriterionOut:
-    return s.CriterionOut(
-        id=c.id,
-        county_code=c.county_code,
-        code=c.code,
-        name=c.name,
-        category=c.category,
-        weight=c.weight,
-        min_score=c.min_score,
-        max_score=c.max_score,
-        position=c.position,
-        active=c.active,
-        version=c.version,
-    )
+    return s.CriterionOut.model_validate(c, from_attributes=True)
 
 
 def sheet_out(view: SheetView) -> s.SheetOut:
