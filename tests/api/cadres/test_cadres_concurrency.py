@@ -38,10 +38,11 @@ def race(county) -> tuple[list[httpx.AsyncClient], dict[str, str]]:  # type: ign
     return county.clients(subnet="10.9.1"), county.headers("race_cadre")
 
 
-async def together(eng: AsyncEngine, *requests, table: str = "cadre_checkins"):  # type: ignore[no-untyped-def]
-    """Hold the table until every request waits at its INSERT, then let them race."""
+async def together(eng: AsyncEngine, *requests, table: str = "cadre_checkins",  # type: ignore[no-untyped-def]
+                   mode: str = "SHARE"):
+    """Hold the table in `mode` until every request waits for it (SHARE: at its INSERT), then let them race."""
     async with eng.connect() as conn:
-        await conn.execute(text(f"LOCK TABLE {table} IN SHARE MODE"))
+        await conn.execute(text(f"LOCK TABLE {table} IN {mode} MODE"))
         tasks = [asyncio.ensure_future(r) for r in requests]
         waiting = 0
         for _ in range(500):
@@ -194,11 +195,13 @@ async def test_two_moves_of_one_finding_at_once(race, own_db: AsyncEngine) -> No
         tokens = [create_access_token(f"user:{u.id}")[0] for u in movers]
     url = f"/api/v1/cadres/findings/{fid}/state"
     # EXCLUSIVE conflicts with the row lock's ROW SHARE: both requests wait at their SELECT ... FOR UPDATE
-    first, second = await _held(own_db, "cadre_findings", "EXCLUSIVE", (
+    first, second = await together(
+        own_db,
         a.post(url, json={"state": "following_up", "version": 1, "note": "纪委核查"},
                headers={"Authorization": f"Bearer {tokens[0]}"}),
         b.post(url, json={"state": "following_up", "version": 1, "note": "镇里约谈"},
-               headers={"Authorization": f"Bearer {tokens[1]}"})))
+               headers={"Authorization": f"Bearer {tokens[1]}"}),
+        table="cadre_findings", mode="EXCLUSIVE")
     assert sorted([first.status_code, second.status_code]) == [200, 409], (first.text, second.text)
     winner, loser = (first, second) if first.status_code == 200 else (second, first)
     assert loser.json()["code"] == "finding_transition_refused"
@@ -209,24 +212,6 @@ async def test_two_moves_of_one_finding_at_once(race, own_db: AsyncEngine) -> No
             AuditEvent.entity == "cadre_finding", AuditEvent.entity_id == str(fid)))).scalar_one()
     assert (f.state, f.version, f.state_note) == ("following_up", 2, winner.json()["state_note"])
     assert len(moves) == 1 and moves[0].note == f.state_note and audited == 1
-
-
-async def _held(eng: AsyncEngine, table: str, mode: str, requests):  # type: ignore[no-untyped-def]
-    """Hold `table` in `mode` until every request waits for it, then let them go together."""
-    async with eng.connect() as conn:
-        await conn.execute(text(f"LOCK TABLE {table} IN {mode} MODE"))
-        tasks = [asyncio.ensure_future(r) for r in requests]
-        waiting = 0
-        for _ in range(500):
-            waiting = (await conn.execute(text(
-                "SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation "
-                "WHERE c.relname = :t AND NOT l.granted"), {"t": table})).scalar_one()
-            if waiting == len(tasks):
-                break
-            await asyncio.sleep(0.01)
-        assert waiting == len(tasks), "the requests never met at the table"
-        await conn.commit()
-        return await asyncio.gather(*tasks)
 
 
 async def test_a_mixed_batch_twice_at_once_falls_back_and_answers_alike(race, own_db: AsyncEngine,
