@@ -184,9 +184,8 @@ export class OfflineQueue {
     for (const l of this.listeners) l()
   }
 
-  /** Stores a write; returns it with its Idempotency-Key. */
-  async enqueue(write: NewWrite): Promise<QueuedWrite> {
-    const item: QueuedWrite = {
+  private item(write: NewWrite): QueuedWrite {
+    return {
       key: write.idempotencyKey ?? newIdempotencyKey(),
       method: write.method,
       path: write.path,
@@ -200,6 +199,11 @@ export class OfflineQueue {
       files: write.files ?? null,
       then: keyed(write.then),
     }
+  }
+
+  /** Stores a write; returns it with its Idempotency-Key. */
+  async enqueue(write: NewWrite): Promise<QueuedWrite> {
+    const item = this.item(write)
     const db = await this.db()
     const tx = db.transaction(STORE, 'readwrite')
     const existing = await request(tx.objectStore(STORE).index('key').get(item.key))
@@ -248,6 +252,54 @@ export class OfflineQueue {
     if (item && item.state === 'failed') store.put({ ...item, state: 'pending', lastError: null })
     await done(tx)
     this.emit()
+  }
+
+  /**
+   * Adds a follow-up to a write still in the queue (waiting or refused), e.g. a finding on a work log
+   * not sent yet: it goes once that write has its id ("{id}"), with its own Idempotency-Key, given
+   * now. Returns the write as stored; null when it is no longer there (sent meanwhile: send the
+   * follow-up to its id instead).
+   */
+  async attach(key: string, follow: NewWrite): Promise<QueuedWrite | null> {
+    const [added] = keyed([follow]) ?? []
+    const db = await this.db()
+    const tx = db.transaction(STORE, 'readwrite')
+    const store = tx.objectStore(STORE)
+    const item = (await request(store.index('key').get(key))) as QueuedWrite | undefined
+    if (item) store.put({ ...item, then: [...(item.then ?? []), added!] })
+    await done(tx)
+    if (!item) return null
+    this.emit()
+    return { ...item, then: [...(item.then ?? []), added!] }
+  }
+
+  /**
+   * A write answered 2xx leaves the queue and its follow-ups take its place, in one transaction with
+   * the follow-ups read from the stored copy: one attached while the write was on its way is kept.
+   */
+  private async complete(write: QueuedWrite, response: Response): Promise<QueuedWrite[]> {
+    const body = await answerBody(response)
+    const db = await this.db()
+    const tx = db.transaction(STORE, 'readwrite')
+    const store = tx.objectStore(STORE)
+    const index = store.index('key')
+    const seq = await request(index.getKey(write.key))
+    const stored = seq === undefined ? undefined : ((await request(store.get(seq))) as QueuedWrite | undefined)
+    const out: QueuedWrite[] = []
+    for (const w of fill(stored ? stored.then : write.then, body)) {
+      const existing = w.idempotencyKey ? ((await request(index.get(w.idempotencyKey))) as QueuedWrite | undefined) : undefined
+      if (existing) {
+        out.push(existing)
+        continue
+      }
+      const item = this.item(w)
+      item.seq = (await request(store.add(item))) as number
+      out.push(item)
+    }
+    if (seq !== undefined) store.delete(seq)
+    await done(tx)
+    this.emit()
+    return out
   }
 
   /** Stores the follow-ups of `write` after its answer `response` (2xx); returns them. */
@@ -342,8 +394,7 @@ export class OfflineQueue {
   /** Handles one write's answer; sets `report.stoppedBy` when the replay must stop here. */
   private async settle(write: QueuedWrite, response: Response, report: ReplayReport, remaining: number): Promise<QueuedWrite[]> {
     if (response.ok) {
-      const next = await this.enqueueFollowUps(write, response)
-      await this.remove(write.key)
+      const next = await this.complete(write, response)
       report.sent += 1
       return next
     }
@@ -396,14 +447,21 @@ const PLACEHOLDER = /\{([a-z_][\w.]*)\}/gi
  */
 export async function followUps(write: Pick<QueuedWrite, 'then'>, response: Response): Promise<NewWrite[]> {
   if (!write.then?.length) return []
-  let body: unknown = null
+  return fill(write.then, await answerBody(response))
+}
+
+async function answerBody(response: Response): Promise<unknown> {
   try {
-    body = await response.clone().json()
+    return await response.clone().json()
   } catch {
-    /* no JSON answer */
+    return null // no JSON answer
   }
+}
+
+/** `then` with its placeholders filled from the answer `body`; those it cannot fill are dropped. */
+function fill(then: NewWrite[] | null | undefined, body: unknown): NewWrite[] {
   const out: NewWrite[] = []
-  for (const w of write.then) {
+  for (const w of then ?? []) {
     let missing = false
     const path = w.path.replace(PLACEHOLDER, (_m, name: string) => {
       const v = pick(body, name)

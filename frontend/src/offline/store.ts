@@ -54,6 +54,13 @@ export const useOfflineStore = defineStore('offline', () => {
     return result
   }
 
+  /** A write to send right after the queued write `key` (with its id); null when that one was sent already. */
+  async function attach(key: string, follow: NewWrite): Promise<QueuedWrite | null> {
+    const stored = await queue.attach(key, follow)
+    await reload()
+    return stored
+  }
+
   async function discard(key: string): Promise<void> {
     await queue.remove(key)
   }
@@ -86,5 +93,5 @@ export const useOfflineStore = defineStore('offline', () => {
     timer = null
   }
 
-  return { items, pending, failed, syncing, online, lastReport, reload, sync, submit, discard, retry, start, stop }
+  return { items, pending, failed, syncing, online, lastReport, reload, sync, submit, attach, discard, retry, start, stop }
 })
