@@ -96,6 +96,8 @@ const en: MessageSchema = {
     photos: '{n} photo(s)',
     queuedAt: 'Submitted {time}',
     discardPhotos: 'Its {n} photo(s) are discarded with it.',
+    discardRiding: 'The {n} record(s) waiting to go with it are discarded too.',
+    riding: 'Then: {labels}',
     lastAttempt: 'tried {n} time(s): {why}',
     noSignal: 'there was no signal',
     serverBusy: 'the server was busy',

@@ -95,6 +95,8 @@ const zhCN = {
     photos: '{n}张照片',
     queuedAt: '提交于 {time}',
     discardPhotos: '其中的{n}张照片也会一并放弃。',
+    discardRiding: '随它上传的{n}条记录也会一并放弃。',
+    riding: '随后上传：{labels}',
     lastAttempt: '已尝试{n}次，{why}',
     noSignal: '当时没有网络',
     serverBusy: '服务器暂时繁忙',

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import type { QueuedWrite } from '@/offline/queue'
-import { discardMessage, failureReason, lastAttempt, photoCount } from './outbox'
+import { discardMessage, failureReason, lastAttempt, photoCount, ridingLabels } from './outbox'
 
 const messages: Record<string, string> = {
   'errors.too_many_photos': '照片数量已达上限',
@@ -8,6 +8,7 @@ const messages: Record<string, string> = {
   'mobile.discardConfirm': '放弃这条？',
   'mobile.discardPendingConfirm': '还没有上传，放弃？',
   'mobile.discardPhotos': '其中{n}张照片也一并放弃。',
+  'mobile.discardRiding': '随它上传的{n}条记录也一并放弃。',
   'mobile.lastAttempt': '已尝试{n}次：{why}',
   'mobile.noSignal': '没有网络',
   'mobile.serverBusy': '服务器繁忙',
@@ -51,5 +52,13 @@ describe('the outbox', () => {
     expect(discardMessage(write({ state: 'failed' }), t)).toBe('放弃这条？')
     expect(discardMessage(write({ then: [{ method: 'POST', path: '/x/{id}/photos', files: [file] }] }), t))
       .toBe('还没有上传，放弃？ 其中1张照片也一并放弃。')
+  })
+
+  it('names the findings that ride on a log, and says they go with it when it is discarded', () => {
+    const w = write({ then: [{ method: 'POST', path: '/api/v1/cadres/logs/{id}/photos', files: [file] },
+      { method: 'POST', path: '/api/v1/cadres/logs/{id}/findings', body: {}, label: '发现问题 2026-05-01：账目不清' }] })
+    expect(ridingLabels(w)).toEqual(['发现问题 2026-05-01：账目不清'])
+    expect(discardMessage(w, t)).toBe('还没有上传，放弃？ 其中1张照片也一并放弃。 随它上传的1条记录也一并放弃。')
+    expect(ridingLabels(write({}))).toEqual([])
   })
 })

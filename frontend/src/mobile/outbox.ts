@@ -13,6 +13,12 @@ export function photoCount(w: Pick<QueuedWrite, 'files' | 'then'>): number {
   return (w.files?.length ?? 0) + (w.then ?? []).reduce((n, f) => n + (f.files?.length ?? 0), 0)
 }
 
+/** Labels of the writes (no photos) that ride on this one, sent once it has its id: e.g. the
+ * findings added to a work log still waiting here. */
+export function ridingLabels(w: Pick<QueuedWrite, 'then'>): string[] {
+  return (w.then ?? []).filter((f) => !f.files?.length).map((f) => f.label ?? `${f.method} ${f.path}`)
+}
+
 /** Why a write was refused, in the person's words when the code is known, with the code beside it. */
 export function failureReason(w: Pick<QueuedWrite, 'lastError'>, t: T, te: Te): string {
   const e = w.lastError
@@ -33,5 +39,6 @@ export function lastAttempt(w: Pick<QueuedWrite, 'state' | 'attempts' | 'lastErr
 export function discardMessage(w: Pick<QueuedWrite, 'state' | 'files' | 'then'>, t: T): string {
   const base = w.state === 'failed' ? t('mobile.discardConfirm') : t('mobile.discardPendingConfirm')
   const n = photoCount(w)
-  return n ? `${base} ${t('mobile.discardPhotos', { n })}` : base
+  const riding = ridingLabels(w).length
+  return [base, n ? t('mobile.discardPhotos', { n }) : '', riding ? t('mobile.discardRiding', { n: riding }) : ''].filter(Boolean).join(' ')
 }
