@@ -83,6 +83,20 @@ export default defineDomain({
       meta: { titleKey: 'cadres.logs', roles: ['cadre'] },
     },
     {
+      path: 'logs/:id(\\d+)',
+      name: 'm-log',
+      component: () => import('./mobile/WorkLogDetail.vue'),
+      props: true,
+      meta: { titleKey: 'cadres.logs', roles: ['cadre'] },
+    },
+    {
+      path: 'logs/waiting/:waitingKey',
+      name: 'm-log-waiting',
+      component: () => import('./mobile/WorkLogDetail.vue'),
+      props: true,
+      meta: { titleKey: 'cadres.logs', roles: ['cadre'] },
+    },
+    {
       path: 'logs/new',
       name: 'm-log-new',
       component: () => import('./mobile/WorkLogNew.vue'),
