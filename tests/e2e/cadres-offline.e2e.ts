@@ -1,10 +1,11 @@
 /**
  * Stationed cadres, fully offline: cadre01 opens the phone pages once with signal (the service
  * worker installs the app), loses the signal, checks in with two photos and writes two work logs with
- * a photo each; the page is reloaded with still no signal (the app starts from the service worker
+ * a photo each, and adds an oversight finding to the first log while it still waits (the form first
+ * refuses it empty); the page is reloaded with still no signal (the app starts from the service worker
  * and the outbox in IndexedDB still holds everything), the signal returns and the outbox drains.
  * The county then finds exactly one check-in (with both its photos) and two logs of this run, each
- * with exactly one photo,
+ * with exactly one photo, the first with the finding once (on the phone and in the desktop's report),
  * and a reload with signal sends nothing more.
  */
 import { describe, expect, it } from 'vitest'
@@ -20,6 +21,7 @@ const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAgAAAAICAIAAABLbSncAAAAEUlEQVR
 const PNG2 = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAgAAAAICAIAAABLbSncAAAAEUlEQVR4nGOQqziBFTEMLQkABkZXgRDDjAEAAAAASUVORK5CYII=', 'base64')
 const NOTE = '离线打卡：村部值班'
 const LOGS = ['离线日记一：走访独居老人4户', '离线日记二：协调修复村西机井']
+const FINDING = '离线补充：村会计公款私存未入账'
 
 interface Photo {
   id: number
@@ -131,6 +133,23 @@ describe('cadres: check in and write logs with photos with no signal, reload, sy
       await page.waitForURL(/\/m\/logs$/)
     }
     await expect.poll(() => page.locator('[data-test=m-log-waiting]').count()).toBe(2)
+
+    // -- an extra finding on the first log, still waiting: the form says what is missing first ----------
+    await page.locator('[data-test=m-log-waiting]', { hasText: LOGS[0]! }).click()
+    await page.waitForURL(/\/m\/logs\/waiting\//)
+    await page.locator('[data-test=m-log-entry]', { hasText: LOGS[0]! }).waitFor()
+    await page.locator('[data-test=m-findings-none]').waitFor()
+    await page.locator('[data-test=m-finding-submit]').click()
+    await page.locator('[data-test=m-finding-kind] .van-field__error-message', { hasText: '请选择问题类别' }).waitFor()
+    await page.locator('[data-test=m-finding-text] .van-field__error-message', { hasText: '请填写问题描述' }).waitFor()
+    await page.locator('[data-test=m-finding-kind] [data-kind=discipline]').click()
+    await page.locator('[data-test=m-finding-text] textarea').fill(FINDING)
+    await page.locator('[data-test=m-finding-submit]').click()
+    await page.locator('[data-test=m-finding-waiting]', { hasText: FINDING }).waitFor()
+    expect(await page.locator('[data-test=m-finding-form] .van-field__error-message').count()).toBe(0)
+    await s.shot('cadres-offline-finding-waiting')
+    await page.locator('[data-test=tab-m-logs]').click()
+    await page.waitForURL(/\/m\/logs$/)
     expect(writes).toEqual([])
 
     // -- still no signal: the page is reloaded; the app starts and the outbox is still there ---------
@@ -150,24 +169,33 @@ describe('cadres: check in and write logs with photos with no signal, reload, sy
     expect(await items.locator('.van-tag').allTextContents()).toEqual(['2张照片', '1张照片', '1张照片'])
     const stored = await page.evaluate(
       () =>
-        new Promise<{ path: string; photos: number }[]>((resolve, reject) => {
+        new Promise<{ path: string; photos: number; findings: string[] }[]>((resolve, reject) => {
           const req = indexedDB.open('cunzhi-offline')
           req.onerror = () => reject(req.error)
           req.onsuccess = () => {
             const all = req.result.transaction('writes').objectStore('writes').getAll()
             all.onsuccess = () => {
-              const rows = all.result as { path: string; then?: { files?: unknown[] }[] | null }[]
-              resolve(rows.map((w) => ({ path: w.path, photos: (w.then ?? []).reduce((n, f) => n + (f.files?.length ?? 0), 0) })))
+              const rows = all.result as { path: string; then?: { path: string; body?: { text?: string }; files?: unknown[] }[] | null }[]
+              resolve(
+                rows.map((w) => ({
+                  path: w.path,
+                  photos: (w.then ?? []).reduce((n, f) => n + (f.files?.length ?? 0), 0),
+                  findings: (w.then ?? []).filter((f) => f.path.endsWith('/{id}/findings')).map((f) => f.body?.text ?? ''),
+                })),
+              )
               req.result.close()
             }
           }
         }),
     )
     expect(stored).toEqual([
-      { path: '/api/v1/cadres/checkins', photos: 2 },
-      { path: '/api/v1/cadres/logs', photos: 1 },
-      { path: '/api/v1/cadres/logs', photos: 1 },
+      { path: '/api/v1/cadres/checkins', photos: 2, findings: [] },
+      { path: '/api/v1/cadres/logs', photos: 1, findings: [FINDING] },
+      { path: '/api/v1/cadres/logs', photos: 1, findings: [] },
     ])
+    // the outbox names the finding under its log
+    await items.filter({ hasText: FINDING }).waitFor()
+    expect(await items.filter({ hasText: FINDING }).count()).toBe(1)
     expect(writes).toEqual([])
     await s.shot('cadres-offline-outbox-after-reload')
 
@@ -180,6 +208,8 @@ describe('cadres: check in and write logs with photos with no signal, reload, sy
     // one batch for the three entries, then one upload per photo
     expect(writes.filter((w) => w.endsWith('/sync'))).toEqual(['POST /api/v1/cadres/sync'])
     expect(writes.filter((w) => w.endsWith('/photos')).length).toBe(4)
+    // and the finding once, to the id its log was given
+    expect(writes.filter((w) => w.endsWith('/findings'))).toEqual([expect.stringMatching(/^POST \/api\/v1\/cadres\/logs\/\d+\/findings$/)])
     const sent = writes.length
 
     // -- a reload with signal sends nothing more ------------------------------------------------------
@@ -188,6 +218,16 @@ describe('cadres: check in and write logs with photos with no signal, reload, sy
     await page.waitForLoadState('networkidle')
     await page.locator('[data-test=tab-m-logs]').click()
     await page.locator('[data-test=m-log]', { hasText: LOGS[1]! }).waitFor()
+    // the first log, opened: its finding once, open (not followed up yet)
+    await page.locator('[data-test=m-log]', { hasText: LOGS[0]! }).click()
+    await page.waitForURL(/\/m\/logs\/\d+$/)
+    const mine = page.locator('[data-test=m-finding]', { hasText: FINDING })
+    await mine.waitFor()
+    expect(await mine.count()).toBe(1)
+    expect(await mine.getAttribute('data-state')).toBe('open')
+    expect(await mine.textContent()).toContain('待处理')
+    expect(await page.locator('[data-test=m-finding-waiting]').count()).toBe(0)
+    await s.shot('cadres-offline-finding-sent')
     await page.locator('[data-test=tab-m-checkin]').click()
     await page.locator('[data-test=m-checkin-done]').waitFor()
     await settled(page)
@@ -212,6 +252,14 @@ describe('cadres: check in and write logs with photos with no signal, reload, sy
     const ours = logs.items.filter((g) => LOGS.includes(g.text ?? ''))
     expect(ours.map((g) => g.text).sort()).toEqual([...LOGS].sort())
     for (const g of ours) expect(g.photos.length, g.text).toBe(1)
+    // the finding added offline: once, on the first log, open
+    const month = today.slice(0, 7)
+    const found = await get<{ items: { log_id: number; kind: string; text: string; state: string }[] }>(
+      county,
+      `/api/v1/cadres/findings?month=${month}&village_code=${VILLAGE}`,
+    )
+    const first = ours.find((g) => g.text === LOGS[0])!
+    expect(found.items.filter((f) => f.text === FINDING).map((f) => [f.log_id, f.kind, f.state])).toEqual([[first.id, 'discipline', 'open']])
     // the photo itself can be fetched by the county
     const r = await fetch(`${j.baseURL()}/api/v1/cadres/photos/${ours[0]!.photos[0]!.id}`, { headers: { Authorization: `Bearer ${county}` } })
     expect(r.status).toBe(200)
@@ -239,5 +287,14 @@ describe('cadres: check in and write logs with photos with no signal, reload, sy
     }
     await page.locator('[data-test=log-entry]', { hasText: LOGS[1]! }).scrollIntoViewIfNeeded()
     await s.shot('cadres-offline-county-field')
+
+    // the county's report lists the finding once
+    await page.goto('/cadre-fieldwork-report')
+    const row = page.locator('[data-test=findings-table] .el-table__body-wrapper tr', { hasText: FINDING })
+    await row.first().waitFor()
+    await settled(page)
+    expect(await row.count()).toBe(1)
+    await row.first().scrollIntoViewIfNeeded()
+    await s.shot('cadres-offline-county-finding')
   })
 })
