@@ -174,3 +174,25 @@ describe('the outbox screen', () => {
     expect(await queue.list()).toEqual([])
   })
 })
+
+describe('a follow-up attached to a waiting write', () => {
+  it('rides on it while it waits or was refused, and is refused once the write has left', async () => {
+    const queue = new OfflineQueue({ factory: new IDBFactory(), dbName: 'attach' })
+    expect(await queue.attach('none', { method: 'POST', path: '/c/{id}/a' })).toBeNull()
+    await queue.enqueue({ method: 'POST', path: '/c', idempotencyKey: 'k-c' })
+    await queue.replay(async () => new Response(JSON.stringify({ code: 'log_date_too_old' }), { status: 422 }))
+    const stored = await queue.attach('k-c', { method: 'POST', path: '/c/{id}/a', label: 'a' })
+    expect(stored?.state).toBe('failed')
+    expect(stored?.then?.map((w) => [w.path, typeof w.idempotencyKey])).toEqual([['/c/{id}/a', 'string']])
+    expect((await queue.list())[0]!.then).toEqual(stored!.then)
+    await queue.retry('k-c')
+    const sent: string[] = []
+    await queue.replay(async (w) => {
+      sent.push(w.path)
+      return created(4)
+    })
+    expect(sent).toEqual(['/c', '/c/4/a'])
+    expect(await queue.attach('k-c', { method: 'POST', path: '/c/{id}/b' })).toBeNull()
+    expect(await queue.list()).toEqual([])
+  })
+})
