@@ -238,6 +238,25 @@ async def own_database(engine: AsyncEngine) -> AsyncIterator[Callable[..., Await
         await _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+@pytest.fixture(scope="module")
+async def fresh_database() -> AsyncIterator[Callable[..., Awaitable[str]]]:
+    """Databases of a module's own for tests that start `cunzhi serve` on them:
+    `url = await fresh_database("cunzhi_crash", demo=True)` is a DATABASE_URL of a copy of the
+    migrated schema (with the demo county when demo=True), cloned from the run's templates rather
+    than migrated and seeded again. Each is dropped when the module ends."""
+    made: list[str] = []
+
+    async def make(prefix: str, *, demo: bool = False) -> str:
+        name = f"{prefix}_{os.getpid()}_{secrets.token_hex(3)}"
+        await _create_from(DEMO_TEMPLATE if demo else SCHEMA_TEMPLATE, name)
+        made.append(name)
+        return _with_db(_BASE_URL, name)
+
+    yield make
+    for name in made:
+        await _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
 @dataclass
 class RaceCounty:
     """A minimal county committed on a database of its own, for races between requests that really

@@ -1,11 +1,10 @@
-"""Two API server processes on one freshly migrated database; 200 claims on one budget line fired
+"""Two API server processes on a database of their own (the migrated schema); 200 claims on one budget line fired
 from both at once. The line never commits more than approved, every claim is either accepted or
 refused with budget_exceeded, nothing is lost, and nothing is refused that would have fitted."""
 
 import asyncio
 import os
 import random
-import secrets
 import socket
 import sys
 from decimal import Decimal
@@ -14,7 +13,6 @@ from pathlib import Path
 import asyncpg
 import httpx
 
-from cunzhi.cli import run_migrations
 from cunzhi.db import normalise_url
 from cunzhi.kit.clock import local_today
 
@@ -32,17 +30,6 @@ def _free_port() -> int:
 
 def _plain(url: str) -> str:
     return normalise_url(url).replace("postgresql+asyncpg://", "postgresql://", 1)
-
-
-async def _fresh_database(base_url: str) -> tuple[str, str]:
-    name = f"cunzhi_funds_race_{os.getpid()}_{secrets.token_hex(3)}"
-    head, _, tail = base_url.partition("?")
-    url = head.rsplit("/", 1)[0] + "/" + name + ("?" + tail if tail else "")
-    admin = await asyncpg.connect(_plain(head.rsplit("/", 1)[0] + "/postgres" + ("?" + tail if tail else "")))
-    await admin.execute(f'CREATE DATABASE "{name}"')
-    await admin.close()
-    await asyncio.to_thread(run_migrations, normalise_url(url))
-    return name, url
 
 
 async def _seed(url: str) -> tuple[int, int]:
@@ -86,8 +73,8 @@ async def _wait_ready(base: str, proc: asyncio.subprocess.Process) -> None:
     raise AssertionError(f"{base} did not become ready")
 
 
-async def test_two_servers_200_claims_one_line(database_url, tmp_path):  # type: ignore[no-untyped-def]
-    name, url = await _fresh_database(database_url)
+async def test_two_servers_200_claims_one_line(fresh_database, tmp_path):  # type: ignore[no-untyped-def]
+    url = await fresh_database("cunzhi_funds_race")
     servers: list[asyncio.subprocess.Process] = []
     try:
         user, line = await _seed(url)
@@ -157,6 +144,3 @@ async def test_two_servers_200_claims_one_line(database_url, tmp_path):  # type:
             except TimeoutError:
                 s.kill()
                 await s.wait()
-        admin = await asyncpg.connect(_plain(database_url.rsplit("/", 1)[0] + "/postgres"))
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await admin.close()

@@ -5,18 +5,16 @@ for the task it created, verified by the example's receiver with `standardwebhoo
 
 import asyncio
 import os
-import secrets
 import socket
 import sys
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
 import asyncpg
 import httpx
 import pytest
 
-from cunzhi.cli import run_migrations
 from cunzhi.db import normalise_url
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -35,31 +33,18 @@ def _plain(url: str) -> str:
     return normalise_url(url).replace("postgresql+asyncpg://", "postgresql://", 1)
 
 
-def _with_db(url: str, name: str) -> str:
-    head, _, tail = url.partition("?")
-    return head.rsplit("/", 1)[0] + "/" + name + ("?" + tail if tail else "")
-
-
 def _env(url: str) -> dict[str, str]:
     return {**os.environ, "DATABASE_URL": url, "PYTHONPATH": str(ROOT / "backend"), "CUNZHI_STATIC_DIR": "",
             "CUNZHI_WEBHOOK_ALLOW_PRIVATE": "true"}
 
 
 @pytest.fixture(scope="module")
-async def live(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[tuple[str, str]]:
-    base_url = os.environ["DATABASE_URL"]
-    name = f"cunzhi_example_{os.getpid()}_{secrets.token_hex(3)}"
-    url = _with_db(base_url, name)
-    admin = await asyncpg.connect(_plain(_with_db(base_url, "postgres")))
-    await admin.execute(f'CREATE DATABASE "{name}"')
-    await admin.close()
+async def live(tmp_path_factory: pytest.TempPathFactory,
+               fresh_database: Callable[..., Awaitable[str]]) -> AsyncIterator[tuple[str, str]]:
+    url = await fresh_database("cunzhi_example", demo=True)
     log = tmp_path_factory.mktemp("example") / "server.log"
     proc = None
     try:
-        await asyncio.to_thread(run_migrations, normalise_url(url))
-        seeded = await asyncio.create_subprocess_exec(str(CUNZHI), "seed-demo", env=_env(url), cwd=ROOT,
-                                                      stdout=asyncio.subprocess.DEVNULL)
-        assert await seeded.wait() == 0
         port = _free_port()
         with log.open("wb") as out:
             proc = await asyncio.create_subprocess_exec(
@@ -86,9 +71,6 @@ async def live(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[tuple[
             except TimeoutError:
                 proc.kill()
                 await proc.wait()
-        admin = await asyncpg.connect(_plain(_with_db(base_url, "postgres")))
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await admin.close()
 
 
 async def test_example_client_runs_against_a_live_server(live) -> None:  # type: ignore[no-untyped-def]

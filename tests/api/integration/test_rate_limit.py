@@ -3,18 +3,16 @@ API processes share one count (requests fired at both at once)."""
 
 import asyncio
 import os
-import secrets
 import socket
 import sys
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
 import asyncpg
 import httpx
 import pytest
 
-from cunzhi.cli import run_migrations
 from cunzhi.config import get_settings
 from cunzhi.db import normalise_url
 
@@ -78,11 +76,6 @@ def _plain(url: str) -> str:
     return normalise_url(url).replace("postgresql+asyncpg://", "postgresql://", 1)
 
 
-def _with_db(url: str, name: str) -> str:
-    head, _, tail = url.partition("?")
-    return head.rsplit("/", 1)[0] + "/" + name + ("?" + tail if tail else "")
-
-
 async def _start(url: str, log: Path) -> tuple[str, asyncio.subprocess.Process]:
     env = {**os.environ, "DATABASE_URL": url, "CUNZHI_STATIC_DIR": "",
            "CUNZHI_CLIENT_RATE_LIMIT_PER_MINUTE": str(LIMIT), "CUNZHI_PRINCIPAL_CACHE_SECONDS": "5"}
@@ -105,21 +98,12 @@ async def _start(url: str, log: Path) -> tuple[str, asyncio.subprocess.Process]:
 
 
 @pytest.fixture(scope="module")
-async def two_servers(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[tuple[str, list[str]]]:
-    base_url = os.environ["DATABASE_URL"]
-    name = f"cunzhi_rl_{os.getpid()}_{secrets.token_hex(3)}"
-    url = _with_db(base_url, name)
-    admin = await asyncpg.connect(_plain(_with_db(base_url, "postgres")))
-    await admin.execute(f'CREATE DATABASE "{name}"')
-    await admin.close()
+async def two_servers(tmp_path_factory: pytest.TempPathFactory,
+                      fresh_database: Callable[..., Awaitable[str]]) -> AsyncIterator[tuple[str, list[str]]]:
+    url = await fresh_database("cunzhi_rl", demo=True)
     procs: list[asyncio.subprocess.Process] = []
     tmp = tmp_path_factory.mktemp("ratelimit")
     try:
-        await asyncio.to_thread(run_migrations, normalise_url(url))
-        seeded = await asyncio.create_subprocess_exec(
-            str(CUNZHI), "seed-demo", env={**os.environ, "DATABASE_URL": url}, cwd=ROOT,
-            stdout=asyncio.subprocess.DEVNULL)
-        assert await seeded.wait() == 0
         bases = []
         for i in range(2):
             base, proc = await _start(url, tmp / f"server{i}.log")
@@ -136,9 +120,6 @@ async def two_servers(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator
             except TimeoutError:
                 p.kill()
                 await p.wait()
-        admin = await asyncpg.connect(_plain(_with_db(base_url, "postgres")))
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await admin.close()
 
 
 async def test_limit_holds_across_two_processes_under_concurrent_requests(two_servers) -> None:

@@ -9,13 +9,12 @@ test-only hook); the client retries with the same key on the second process.
 
 import asyncio
 import os
-import secrets
 import signal
 import socket
 import sys
 import time
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -23,7 +22,6 @@ import asyncpg
 import httpx
 import pytest
 
-from cunzhi.cli import run_migrations
 from cunzhi.db import normalise_url
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -39,11 +37,6 @@ def _free_port() -> int:
 
 def _plain(url: str) -> str:
     return normalise_url(url).replace("postgresql+asyncpg://", "postgresql://", 1)
-
-
-def _with_db(url: str, name: str) -> str:
-    head, _, tail = url.partition("?")
-    return head.rsplit("/", 1)[0] + "/" + name + ("?" + tail if tail else "")
 
 
 class Cluster:
@@ -80,20 +73,10 @@ class Cluster:
 
 
 @pytest.fixture(scope="module")
-async def cluster(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Cluster]:
-    base_url = os.environ["DATABASE_URL"]
-    name = f"cunzhi_crash_{os.getpid()}_{secrets.token_hex(3)}"
-    url = _with_db(base_url, name)
-    admin = await asyncpg.connect(_plain(_with_db(base_url, "postgres")))
-    await admin.execute(f'CREATE DATABASE "{name}"')
-    await admin.close()
-    cl = Cluster(url, tmp_path_factory.mktemp("crash"))
+async def cluster(tmp_path_factory: pytest.TempPathFactory,
+                  fresh_database: Callable[..., Awaitable[str]]) -> AsyncIterator[Cluster]:
+    cl = Cluster(await fresh_database("cunzhi_crash", demo=True), tmp_path_factory.mktemp("crash"))
     try:
-        await asyncio.to_thread(run_migrations, normalise_url(url))
-        seeded = await asyncio.create_subprocess_exec(
-            str(CUNZHI), "seed-demo", env={**os.environ, "DATABASE_URL": url}, cwd=ROOT,
-            stdout=asyncio.subprocess.DEVNULL)
-        assert await seeded.wait() == 0
         cl.other, _ = await cl.start()  # where the retries go
         yield cl
     finally:
@@ -106,9 +89,6 @@ async def cluster(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Clu
             except TimeoutError:
                 p.kill()
                 await p.wait()
-        admin = await asyncpg.connect(_plain(_with_db(base_url, "postgres")))
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await admin.close()
 
 
 async def _headers(cl: Cluster, username: str) -> dict[str, str]:
