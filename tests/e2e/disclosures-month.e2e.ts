@@ -12,7 +12,7 @@ import { describe, expect, it } from 'vitest'
 import { login, PASSWORD, settled, useJourney } from './harness/browser'
 
 describe('village month of the disclosure', () => {
-  const j = useJourney('disclosures-month', { env: { CUNZHI_PUBLIC_CACHE_SECONDS: '0' } })
+  const j = useJourney('disclosures-month')
   /** Set by the first journey, used by the second. */
   const month = { village: '', roundId: 0, entryId: 0 }
 

@@ -55,6 +55,8 @@ export function serverEnv(config: E2EConfig, db: string): NodeJS.ProcessEnv {
     CUNZHI_DEMO: 'false',
     // Journeys subscribe example URLs that do not resolve here; the refusal is tested in the API tests.
     CUNZHI_WEBHOOK_ALLOW_PRIVATE: 'true',
+    // The public disclosure journey reads a page right after publishing; no browser cache between.
+    CUNZHI_PUBLIC_CACHE_SECONDS: '0',
   }
 }
 
@@ -111,6 +113,12 @@ export function stopPid(pid: number, child?: ChildProcess): Promise<void> {
   })
 }
 
+export interface BackendOptions {
+  /** The job worker beside the server, for journeys that need deferred jobs run (e.g. a task import). */
+  worker?: boolean
+  env?: NodeJS.ProcessEnv
+}
+
 export interface RunningBackend {
   baseURL: string
   db: string
@@ -124,7 +132,7 @@ export interface RunningBackend {
 export async function startBackend(
   config: E2EConfig,
   name: string,
-  options: { worker?: boolean; env?: NodeJS.ProcessEnv } = {},
+  options: BackendOptions = {},
 ): Promise<RunningBackend> {
   const db = `${config.prefix}_${name.replace(/[^a-z0-9]+/gi, '_').toLowerCase().slice(0, 24)}_${randomBytes(3).toString('hex')}`
   const t0 = Date.now()

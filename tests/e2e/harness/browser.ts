@@ -15,7 +15,8 @@ import { join } from 'node:path'
 import { afterAll, afterEach, beforeAll, expect, inject } from 'vitest'
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
 import { SCREENSHOTS } from './paths'
-import { admin, startBackend, withDb, type E2EConfig, type RunningBackend } from './backend'
+import { admin, withDb, type BackendOptions, type E2EConfig } from './backend'
+import { leaseBackend, type LeasedBackend } from './pool'
 
 export const PASSWORD = 'cunzhi2026'
 export const DESKTOP = { width: 1366, height: 768 }
@@ -78,21 +79,27 @@ function watch(page: Page, errors: string[], allowed: Allowed[]): void {
   page.on('pageerror', (err) => errors.push(`uncaught: ${err.message}`))
 }
 
-export function useJourney(name = 'journey', options: { worker?: boolean; env?: NodeJS.ProcessEnv } = {}) {
+export function useJourney(name = 'journey', options: BackendOptions = {}) {
   let browser: Browser | null = null
-  let backend: RunningBackend | null = null
+  let backend: LeasedBackend | null = null
   let config: E2EConfig | null = null
   const sessions: Session[] = []
 
   beforeAll(async () => {
     config = inject('e2e')
-    backend = await startBackend(config, name, options)
-    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS })
+    const launching = chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS })
+    try {
+      backend = await leaseBackend(inject('e2ePool'), name, options)
+    } catch (e) {
+      await (await launching).close()
+      throw e
+    }
+    browser = await launching
   })
 
   afterEach(async (ctx) => {
     if (ctx.task.result?.state === 'fail') {
-      const log = backend?.output().split('\n').filter((l) => /error|exception|traceback|^\s/i.test(l)).slice(-60).join('\n')
+      const log = (await backend?.output())?.split('\n').filter((l) => /error|exception|traceback|^\s/i.test(l)).slice(-60).join('\n')
       if (log) console.error(`server log (${backend?.db}):\n${log}`)
       const name = ctx.task.name.replace(/[^\w\u4e00-\u9fff-]+/g, '-').slice(0, 60)
       for (const [i, s] of sessions.entries()) {
@@ -108,7 +115,7 @@ export function useJourney(name = 'journey', options: { worker?: boolean; env?: 
 
   afterAll(async () => {
     await browser?.close()
-    await backend?.stop()
+    await backend?.release()
   })
 
   async function open(kind: 'desktop' | 'phone', locale = 'zh-CN', size?: { width: number; height: number }): Promise<Session> {

@@ -2,7 +2,8 @@
  * Once per `make e2e`: a template database `cunzhi_e2e_<pid>_tpl` on DATABASE_URL's server
  * (default postgresql://postgres@127.0.0.1:5432), migrated and seeded with the demo county, and a
  * private copy of frontend/dist (so a rebuild during the run cannot break it). Each journey file
- * then starts its own server on a copy of the template (harness/backend.ts). At the end every
+ * then gets its own server on a copy of the template (harness/backend.ts), started ahead of it by the
+ * server pool (harness/pool.ts). At the end every
  * server still listed is stopped by its PID and every database of the run is dropped.
  */
 import { randomBytes } from 'node:crypto'
@@ -11,11 +12,14 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { TestProject } from 'vitest/node'
 import { admin, cli, serverEnv, stopPid, withDb, type E2EConfig } from './backend'
+import { startPool, type Pool } from './pool'
 import { CLI, DIST, SCREENSHOTS } from './paths'
 
 declare module 'vitest' {
   export interface ProvidedContext {
     e2e: E2EConfig
+    /** The server pool's URL (harness/pool.ts). */
+    e2ePool: string
   }
 }
 
@@ -43,7 +47,9 @@ export default async function setup(project: TestProject): Promise<() => Promise
   }
   writeFileSync(config.pidFile, '')
 
+  let pool: Pool | null = null
   const teardown = async (): Promise<void> => {
+    await pool?.close()
     const pids = readFileSync(config.pidFile, 'utf8').split('\n').filter(Boolean).map(Number)
     for (const pid of pids) await stopPid(pid)
     const dbs = admin(config.adminUrl, `SELECT datname FROM pg_database WHERE datname LIKE '${prefix}\\_%'`)
@@ -57,6 +63,9 @@ export default async function setup(project: TestProject): Promise<() => Promise
     cli(['migrate'], env)
     cli(['seed-demo'], env)
     project.provide('e2e', config)
+    // One server waiting per journey worker (vitest.e2e.config.ts runs CUNZHI_E2E_WORKERS files at once).
+    pool = await startPool(config, Math.max(1, Number(process.env.CUNZHI_E2E_WORKERS) || 1))
+    project.provide('e2ePool', pool.url)
     return teardown
   } catch (e) {
     await teardown()
