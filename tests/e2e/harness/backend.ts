@@ -26,24 +26,38 @@ export function withDb(url: string, name: string): string {
   return `${head.replace(/\/[^/]*$/, '')}/${name}${tail ? `?${tail}` : ''}`
 }
 
+const ADMIN_SCRIPT = [
+  // asyncpg alone (importing the app's modules would cost a second or more on a busy machine).
+  'import asyncio, re, sys, asyncpg',
+  'url = re.sub(r"^(postgres|postgresql\\+asyncpg|postgresql\\+psycopg)://", "postgresql://", sys.argv[1])',
+  'async def main():',
+  '    conn = await asyncpg.connect(url)',
+  '    try:',
+  '        rows = await conn.fetch(sys.argv[2])',
+  '        print("\\n".join(str(r[0]) for r in rows))',
+  '    finally:',
+  '        await conn.close()',
+  'asyncio.run(main())',
+].join('\n')
+
 /** Runs SQL on the server's `postgres` database through the backend's own driver (no psql needed). */
 export function admin(adminUrl: string, sql: string): string {
-  const script = [
-    'import asyncio, sys, asyncpg',
-    'from cunzhi.db import normalise_url',
-    'url = normalise_url(sys.argv[1]).replace("postgresql+asyncpg://", "postgresql://", 1)',
-    'async def main():',
-    '    conn = await asyncpg.connect(url)',
-    '    try:',
-    '        rows = await conn.fetch(sys.argv[2])',
-    '        print("\\n".join(str(r[0]) for r in rows))',
-    '    finally:',
-    '        await conn.close()',
-    'asyncio.run(main())',
-  ].join('\n')
-  const res = spawnSync(PYTHON, ['-c', script, adminUrl, sql], { cwd: BACKEND, encoding: 'utf8' })
+  const res = spawnSync(PYTHON, ['-c', ADMIN_SCRIPT, adminUrl, sql], { cwd: BACKEND, encoding: 'utf8' })
   if (res.status !== 0) throw new Error(`database admin failed (${sql}): ${res.stderr}`)
   return res.stdout.trim()
+}
+
+/** The same without blocking the event loop (the server pool answers the journey files meanwhile). */
+export function adminAsync(adminUrl: string, sql: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(PYTHON, ['-c', ADMIN_SCRIPT, adminUrl, sql], { cwd: BACKEND, stdio: ['ignore', 'pipe', 'pipe'] })
+    let out = ''
+    let err = ''
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()))
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()))
+    child.on('error', reject)
+    child.on('close', (code) => (code === 0 ? resolve(out.trim()) : reject(new Error(`database admin failed (${sql}): ${err}`))))
+  })
 }
 
 export function serverEnv(config: E2EConfig, db: string): NodeJS.ProcessEnv {
@@ -136,10 +150,19 @@ export async function startBackend(
 ): Promise<RunningBackend> {
   const db = `${config.prefix}_${name.replace(/[^a-z0-9]+/gi, '_').toLowerCase().slice(0, 24)}_${randomBytes(3).toString('hex')}`
   const t0 = Date.now()
-  admin(config.adminUrl, `CREATE DATABASE "${db}" TEMPLATE "${config.templateDb}"`)
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await adminAsync(config.adminUrl, `CREATE DATABASE "${db}" TEMPLATE "${config.templateDb}"`)
+      break
+    } catch (e) {
+      // Another copy of the template at this very moment (the pool starts servers side by side).
+      if (attempt >= 50 || !String(e).includes('is being accessed by other users')) throw e
+      await new Promise((r) => setTimeout(r, 200))
+    }
+  }
   const t1 = Date.now()
-  const dropDb = (): void => {
-    admin(config.adminUrl, `DROP DATABASE IF EXISTS "${db}" WITH (FORCE)`)
+  const dropDb = async (): Promise<void> => {
+    await adminAsync(config.adminUrl, `DROP DATABASE IF EXISTS "${db}" WITH (FORCE)`)
   }
   let server: ChildProcess | null = null
   try {
@@ -175,12 +198,12 @@ export async function startBackend(
       output: () => output,
       stop: async () => {
         if (running.pid) await stopPid(running.pid, running)
-        dropDb()
+        await dropDb()
       },
     }
   } catch (e) {
     if (server?.pid) await stopPid(server.pid, server)
-    dropDb()
+    await dropDb()
     throw e
   }
 }

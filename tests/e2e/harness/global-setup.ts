@@ -1,6 +1,6 @@
 /**
- * Once per `make e2e`: a template database `cunzhi_e2e_<pid>_tpl` on DATABASE_URL's server
- * (default postgresql://postgres@127.0.0.1:5432), migrated and seeded with the demo county, and a
+ * Once per `make e2e`: a template database `cunzhi_e2e_<pid>_tpl` on DATABASE_URL's server (or the
+ * local one, or an embedded PostgreSQL: harness/database.ts), migrated and seeded with the demo county, and a
  * private copy of frontend/dist (so a rebuild during the run cannot break it). Each journey file
  * then gets its own server on a copy of the template (harness/backend.ts), started ahead of it by the
  * server pool (harness/pool.ts). At the end every
@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { TestProject } from 'vitest/node'
 import { admin, cli, serverEnv, stopPid, withDb, type E2EConfig } from './backend'
+import { findDatabase } from './database'
 import { startPool, type Pool } from './pool'
 import { CLI, DIST, SCREENSHOTS } from './paths'
 
@@ -37,8 +38,10 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const staticDir = join(work, 'dist')
   cpSync(DIST, staticDir, { recursive: true })
   const prefix = `cunzhi_e2e_${process.pid}`
+  const database = await findDatabase(work)
+  console.log(`[e2e] database: ${database.origin}`)
   const config: E2EConfig = {
-    adminUrl: withDb(process.env.DATABASE_URL || 'postgresql://postgres@127.0.0.1:5432/postgres', 'postgres'),
+    adminUrl: withDb(database.url, 'postgres'),
     templateDb: `${prefix}_tpl`,
     prefix,
     secretKey: randomBytes(32).toString('hex'),
@@ -54,6 +57,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     for (const pid of pids) await stopPid(pid)
     const dbs = admin(config.adminUrl, `SELECT datname FROM pg_database WHERE datname LIKE '${prefix}\\_%'`)
     for (const db of dbs.split('\n').filter(Boolean)) admin(config.adminUrl, `DROP DATABASE IF EXISTS "${db}" WITH (FORCE)`)
+    await database.stop()
     rmSync(work, { recursive: true, force: true })
   }
 
