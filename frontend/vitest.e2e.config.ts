@@ -28,6 +28,9 @@ export default defineConfig({
     // on an overloaded machine two at a time pushed the offline journey past its 60 s timeout.
     fileParallelism: workers > 1,
     maxWorkers: workers,
+    // The files share nothing but the harness modules (each has its own server, database and
+    // Chromium), so a worker process is reused across files rather than spawned for each.
+    isolate: false,
     sequence: { sequencer: FileNameSequencer },
     testTimeout: 60_000,
     hookTimeout: 180_000,
