@@ -9,7 +9,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: help run test backend-install backend-test openapi openapi-check lint bench bench-tools nginx-tools e2e
+.PHONY: help run test test-backend test-frontend backend-install backend-test openapi openapi-check lint bench bench-tools nginx-tools e2e
 
 help:
 	@echo "make run        install, build the SPA and start the API and the job worker with demo data on http://$(HOST):$(PORT)"
@@ -57,8 +57,23 @@ openapi-check: backend-install
 lint: backend-install
 	cd backend && .venv/bin/ruff check cunzhi migrations ../tests && .venv/bin/mypy cunzhi
 
-# frontend-check before backend-test: it builds frontend/dist, which the static-file tests serve.
-test: backend-install lint openapi-check frontend-check backend-test e2e
+# Everything installed and frontend/dist built first (the static-file tests serve it; apt-get runs in
+# one place), then two lanes at once, each printed as a block when it ends: the backend's lint,
+# contract check and tests, and the SPA's checks and browser journeys. The journeys spend most of
+# their time waiting on the browser, so they share the two cores with the API tests well.
+TEST_LANES ?= 2
+
+test: backend-install frontend-install bench-tools nginx-tools e2e-browser frontend-dist
+	@$(MAKE) --no-print-directory -j$(TEST_LANES) --output-sync=target test-backend test-frontend
+
+test-backend:
+	@$(MAKE) --no-print-directory lint
+	@$(MAKE) --no-print-directory openapi-check
+	@$(MAKE) --no-print-directory backend-test
+
+test-frontend:
+	@$(MAKE) --no-print-directory frontend-check
+	@$(MAKE) --no-print-directory e2e
 
 # wrk drives the HTTP benchmarks (tests/bench/bench_read_path.py; its smoke run is in backend-test).
 bench-tools:

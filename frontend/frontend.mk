@@ -35,7 +35,7 @@ frontend-dist: $(FE_DIST_STAMP)
 frontend-types: frontend-install
 	cd $(FE) && node_modules/.bin/openapi-typescript ../openapi/openapi.json -o src/api/schema.d.ts
 
-frontend-check: frontend-build
+frontend-check: frontend-dist
 	cd $(FE) && node_modules/.bin/vue-tsc --build
 	cd $(FE) && node_modules/.bin/vitest run
 	cd $(FE) && node scripts/check-bundle-size.mjs
@@ -47,5 +47,5 @@ e2e-browser:
 		apt-get update && apt-get install -y chromium fonts-noto-cjk; \
 	fi
 
-e2e: backend-install frontend-build e2e-browser
+e2e: backend-install frontend-dist e2e-browser
 	cd $(FE) && node_modules/.bin/vitest run --config vitest.e2e.config.ts
