@@ -554,7 +554,8 @@ async def funds(reader: Reader, p: Principal, township: str | None, per: Period)
             "amount": r["amount"] if r else "0.00", "too_long": r["too_long"] if r else 0,
             "oldest_since": r["oldest_since"] if r else None,
             "drill": _link("/funds/claims", status=status, needs_approval=needs, township_code=township),
-            "drill_too_long": _rows_link("claims_waiting", township, step=name),
+            "drill_too_long": _link("/funds/claims", status=status, needs_approval=needs, township_code=township,
+                                    waiting_over_days=wait_days),
         })
     return {
         "month": per.month, "year": per.year, "township_code": township, "wait_days": wait_days,

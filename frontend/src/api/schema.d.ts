@@ -18634,6 +18634,8 @@ export interface operations {
                 status?: components["schemas"]["ClaimState"][] | null;
                 needs_approval?: boolean | null;
                 township_code?: string | null;
+                /** @description only claims in their status for more than this many days (the dashboard's waiting too long) */
+                waiting_over_days?: number | null;
                 /** @description Page size (1 to 200) */
                 limit?: number;
                 offset?: number;

@@ -255,6 +255,32 @@ async def test_funds_panel_recounts(client, db, token_for, extra) -> None:  # ty
             assert rows["total"] == s["waiting"]
 
 
+@pytest.mark.parametrize("township", [None, T01])
+async def test_claims_waiting_too_long_open_the_claims_list_with_its_total(client, db, token_for, extra,
+                                                                            township) -> None:  # type: ignore[no-untyped-def]
+    """The "too long" figure's link is the claims list with `waiting_over_days`: its total is the figure, with
+    some claims of each step waiting too long and some not (one made old in its status, the rest fresh)."""
+    h = await token_for("admin")
+    waiting = list((await db.execute(select(Claim).where(Claim.status.in_(
+        ["submitted", "committee_signed", "township_approved"])).order_by(Claim.id))).scalars())
+    assert waiting
+    old = {c.id for c in waiting[::2]}
+    for c in waiting:
+        await db.execute(update(Claim).where(Claim.id == c.id).values(
+            status_since=clock.now() - timedelta(days=30 if c.id in old else 1)))
+    await db.flush()
+    got = await _get(client, h, "/funds", month=this_month(), township_code=township)
+    assert sum(s["too_long"] for s in got["claims_waiting"]) > 0
+    assert any(s["too_long"] < s["waiting"] for s in got["claims_waiting"])
+    for s in got["claims_waiting"]:
+        assert "waiting_over_days=7" in s["drill_too_long"] and s["drill_too_long"].startswith("/api/v1/funds/claims?")
+        listed = (await client.get(s["drill_too_long"], headers=h)).json()
+        assert listed["total"] == s["too_long"], s
+    for bad in ("0", "366", "x"):
+        r = await client.get("/api/v1/funds/claims", params={"waiting_over_days": bad}, headers=h)
+        assert r.status_code == 422 and r.headers["content-type"].startswith("application/problem+json"), r.text
+
+
 async def _trail_since(db: Any) -> dict[int, datetime | None]:
     """Each open claim's latest trail event into its current status, recounted from the trail."""
     rows = (await db.execute(text(
