@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { drillRoute, listLink } from './drill'
+import { drillRoute, listLink, withTownship } from './drill'
 
 type Named = { name: string; query: Record<string, unknown> }
 const route = (link: string) => drillRoute(link) as Named
@@ -75,5 +75,12 @@ describe('drill links', () => {
   it('falls back to the rows page for a filter a register does not take', () => {
     expect(route('/api/v1/villages?status=weak&q=x').name).toBe('dashboard-rows')
     expect(route('/api/v1/funds/budgets?year=2026').name).toBe('dashboard-rows')
+  })
+  it('narrows a link to a township once, whether or not it named one', () => {
+    expect(withTownship('/api/v1/cadres/attendance?month=2026-12&township_code=230199100000', '230199100000')).toBe(
+      '/api/v1/cadres/attendance?month=2026-12&township_code=230199100000',
+    )
+    expect(route(withTownship('/api/v1/cadres/attendance?month=2026-12', '230199101000')!).query).toEqual({ month: '2026-12', township_code: '230199101000' })
+    expect(withTownship(undefined, '230199100000')).toBeUndefined()
   })
 })

@@ -79,6 +79,15 @@ export function drillRoute(link: string): RouteLocationRaw {
   return { name: 'dashboard-rows', query: { list: link.slice(PREFIX.length) } }
 }
 
+/** A panel's link narrowed to one township (a chart's bar of that township): set, never repeated. */
+export function withTownship(link: string | undefined, code: string): string | undefined {
+  if (!link) return undefined
+  const [path, query = ''] = link.split('?', 2)
+  const params = new URLSearchParams(query)
+  params.set('township_code', code)
+  return `${path}?${params.toString()}`
+}
+
 /** The API link back from the rows page's `list` query (only paths under /api/v1/). */
 export function listLink(list: unknown, limit: number, offset: number): string | null {
   if (typeof list !== 'string' || !/^[a-z][a-z0-9/_.-]*(\?.*)?$/.test(list) || list.includes('..')) return null
