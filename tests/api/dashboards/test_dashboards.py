@@ -160,6 +160,29 @@ async def test_pairing_panel_recounts(client, db, token_for, extra) -> None:  # 
     assert rows["total"] == t["below_required"] == len(rows["items"])
 
 
+@pytest.mark.parametrize("township", [None, T01])
+async def test_pairing_gaps_open_the_village_register_with_the_panels_totals(client, db, token_for, extra,
+                                                                             township) -> None:  # type: ignore[no-untyped-def]
+    """The "short of units" and "accepted, still holding units" figures link to the village register with
+    `pairing` (on the panel's day): its total and its villages are the panel's, today and at a past month's end
+    (the fixture's pairing that ended 3 days ago still counted then)."""
+    h = await token_for("admin")
+    for month in (this_month(), (clock.local_today().replace(day=1) - timedelta(days=1)).strftime("%Y-%m")):
+        got = await _get(client, h, "/pairing", month=month, township_code=township)
+        for key, figure in (("below_required", "villages_below_units"), ("accepted_holding", "accepted_holding")):
+            link = got["drill"][key]
+            assert link.startswith("/api/v1/villages?") and f"pairing_on={got['as_of']}" in link, link
+            listed = (await client.get(link + "&limit=200", headers=h)).json()
+            assert listed["total"] == got["totals"][key], (month, key)
+            rows = await _get(client, h, "/rows", figure=figure, month=month, township_code=township, limit=200)
+            assert sorted(v["code"] for v in listed["items"]) == sorted(r["village_code"] for r in rows["items"])
+    assert got["totals"]["below_required"] > 0
+    for params in ({"pairing": "short"}, {"pairing": "short_of_units", "pairing_on": "2026-02-30"},
+                   {"pairing_on": "2026-01-31"}):
+        r = await client.get("/api/v1/villages", params=params, headers=h)
+        assert r.status_code == 422 and r.headers["content-type"].startswith("application/problem+json"), r.text
+
+
 async def test_cadre_panel_recounts_and_agrees_with_attendance(client, db, token_for, extra) -> None:  # type: ignore[no-untyped-def]
     h = await token_for("admin")
     month = this_month()

@@ -19,6 +19,12 @@ describe('drill links', () => {
     expect(listLink('../auth/me', 50, 0)).toBeNull()
     expect(listLink(undefined, 50, 0)).toBeNull()
   })
+  it('opens the village register for a pairing gap on the panel’s day', () => {
+    expect(route('/api/v1/villages?township_code=230199100000&pairing=short_of_units&pairing_on=2026-11-30')).toEqual({
+      name: 'villages',
+      query: { township: '230199100000', pairing: 'short_of_units', pairing_on: '2026-11-30' },
+    })
+  })
   it('opens the village register with its township, status and category', () => {
     expect(route('/api/v1/villages?township_code=230199100000&status=weak&category=weak_branch')).toEqual({
       name: 'villages',

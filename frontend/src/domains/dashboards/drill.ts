@@ -32,7 +32,7 @@ function only(p: Params, keys: Record<string, string>, name: string, fixed: Reco
 const SAME = <K extends string>(...keys: K[]): Record<K, K> => Object.fromEntries(keys.map((k) => [k, k])) as Record<K, K>
 
 const REGISTERS: Record<string, Register> = {
-  villages: (p) => only(p, { township_code: 'township', status: 'status', category: 'category' }, 'villages'),
+  villages: (p) => only(p, { township_code: 'township', status: 'status', category: 'category', pairing: 'pairing', pairing_on: 'pairing_on' }, 'villages'),
   'discipline/cases': (p) =>
     only(p, SAME('year', 'township_code', 'village_code', 'violation', 'outcome', 'filed_from', 'filed_to'), 'discipline-cases'),
   'funds/claims': (p) => only(p, SAME('status', 'needs_approval', 'township_code', 'waiting_over_days'), 'funds-claims'),
