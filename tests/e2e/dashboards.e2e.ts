@@ -138,6 +138,21 @@ describe('dashboards', () => {
     await page.locator('[data-test=filter-filed]').waitFor()
     expect(cases.cases > 0 ? await paginationTotal(page) : 0).toBe(cases.cases)
 
+    // The month's flagged check-ins not reviewed yet open the review list for the township and the month's days.
+    await page.goBack()
+    await page.waitForURL(/\/dashboard\?/)
+    await settled(page)
+    const flagged = Number(await page.locator('[data-test=cadres-flagged] .num').textContent())
+    await page.locator('[data-test=cadres-flagged]').click()
+    await page.waitForURL(/\/cadre-flagged-checkins\?/)
+    await settled(page)
+    const review = new URL(page.url()).searchParams
+    expect(review.get('township_code')).toBe('230199100000')
+    expect(review.get('date_from')).toBe(`${month}-01`)
+    expect(await page.locator('[data-test=flagged-pending-only] input').isChecked()).toBe(true)
+    expect(await page.locator('[data-test=flagged-township] .el-select__placeholder:not(.is-transparent)').textContent()).toContain('松江镇')
+    expect((await tableRows(page, 'flagged-table')).filter((r) => r.length > 1).length).toBe(flagged)
+
     // The township's monthly report, print-styled: printing leaves the menu and buttons off.
     await page.goto('/dashboard?township=230199100000')
     await settled(page)
