@@ -153,6 +153,18 @@ describe('dashboards', () => {
     expect(await page.locator('[data-test=flagged-township] .el-select__placeholder:not(.is-transparent)').textContent()).toContain('松江镇')
     expect((await tableRows(page, 'flagged-table')).filter((r) => r.length > 1).length).toBe(flagged)
 
+    // The township's disclosure villages of the month open its month board (the register of that round).
+    await page.goBack()
+    await page.waitForURL(/\/dashboard\?/)
+    await settled(page)
+    const disclosed = Number(await page.locator('[data-test=disclosures-villages] .num').textContent())
+    await page.locator('[data-test=disclosures-villages]').click()
+    await page.waitForURL(/\/disclosure-board\?/)
+    await settled(page)
+    expect(new URL(page.url()).searchParams.get('month')).toBe(month)
+    expect(await page.locator('[data-test=township] .el-select__placeholder:not(.is-transparent)').textContent()).toContain('松江镇')
+    if (disclosed > 0) expect((await tableRows(page, 'board')).filter((r) => r.length > 1).length).toBe(disclosed)
+
     // The township's monthly report, print-styled: printing leaves the menu and buttons off.
     await page.goto('/dashboard?township=230199100000')
     await settled(page)
