@@ -63,7 +63,8 @@ from cunzhi.kit.permissions import require
 from cunzhi.kit.prepared import Reader, Statements
 from cunzhi.kit.principal import Principal
 from cunzhi.kit.scope import village_clause, village_clause_key
-from cunzhi.partners.models import Pairing, PairingSettings, PartnerUnit
+from cunzhi.partners import coverage
+from cunzhi.partners.models import Pairing, PartnerUnit
 from cunzhi.rectification.models import Case, Measure, Round, RoundTownship, ScoreSheet
 from cunzhi.tasks.models import Task, TaskVillageSummary
 from cunzhi.tasks.rules import PENDING as TASKS_PENDING
@@ -77,7 +78,7 @@ THIN_VILLAGES = 10
 THIN_ACCEPTED = 3
 TREND_MONTHS = 12
 OPEN_CASES = ("open", "rectifying", "submitted")
-LISTED = ("weak", "rectifying")  # villages that need partner units and cadres
+LISTED = coverage.LISTED  # villages that need partner units and cadres
 WAITING_STEPS = {  # claim step -> the status it waits in (and needs_approval, when it matters)
     "sign": ("submitted", None),
     "approve": ("committee_signed", True),
@@ -261,19 +262,8 @@ async def rectification(reader: Reader, p: Principal, township: str | None, per:
 # ---- pairing coverage ---------------------------------------------------------------------------
 
 
-def _active_pairings(day: Any) -> ColumnElement[bool]:
-    return (Pairing.start_date <= day) & or_(Pairing.end_date.is_(None), Pairing.end_date >= day)
-
-
-def _village_units() -> Any:
-    """Villages with their partner units on `day` and how many they need (the county's setting)."""
-    day = bindparam("day", type_=Date)
-    units = (select(func.count()).where(Pairing.village_id == Village.id, _active_pairings(day))
-             .correlate(Village).scalar_subquery())
-    required = func.coalesce(
-        select(PairingSettings.slots_per_village).where(PairingSettings.county_code == Village.county_code)
-        .correlate(Village).scalar_subquery(), bindparam("default_units", type_=Integer))
-    return units.label("units"), required.label("required")
+_active_pairings = coverage.active_pairings
+_village_units = coverage.village_units
 
 
 def _unit_load(p: Principal, township: bool) -> Any:
@@ -323,9 +313,10 @@ async def pairing(reader: Reader, p: Principal, township: str | None, per: Perio
         "totals": {**totals, **urow},
         "by_township": rows,
         "drill": {
-            "below_required": _rows_link("villages_below_units", township, month=per.month),
+            "below_required": _link("/villages", township_code=township, pairing="short_of_units", pairing_on=per.asof),
             "over_capacity": _rows_link("units_over_capacity", township, month=per.month),
-            "accepted_holding": _rows_link("accepted_holding", township, month=per.month),
+            "accepted_holding": _link("/villages", township_code=township, pairing="accepted_holding",
+                                      pairing_on=per.asof),
             "pairings": _link("/pairings", current=True),
         },
     }
@@ -554,7 +545,8 @@ async def funds(reader: Reader, p: Principal, township: str | None, per: Period)
             "amount": r["amount"] if r else "0.00", "too_long": r["too_long"] if r else 0,
             "oldest_since": r["oldest_since"] if r else None,
             "drill": _link("/funds/claims", status=status, needs_approval=needs, township_code=township),
-            "drill_too_long": _rows_link("claims_waiting", township, step=name),
+            "drill_too_long": _link("/funds/claims", status=status, needs_approval=needs, township_code=township,
+                                    waiting_over_days=wait_days),
         })
     return {
         "month": per.month, "year": per.year, "township_code": township, "wait_days": wait_days,

@@ -397,10 +397,12 @@ async def claims_list(
     status: Annotated[list[ClaimState] | None, Query()] = None,
     needs_approval: bool | None = None,
     township_code: Annotated[str | None, Query(pattern=r"^\d{12}$")] = None,
+    waiting_over_days: Annotated[int | None, Query(ge=1, le=365, description=(
+        "only claims in their status for more than this many days (the dashboard's waiting too long)"))] = None,
     limit: Limit = 50, offset: Offset = 0,
 ) -> ClaimList:
     views, total = await service.list_claims(session, principal, village_code=village_code, status=status or [],
-                                             township_code=township_code,
+                                             township_code=township_code, waiting_over_days=waiting_over_days,
                                              needs_approval=needs_approval, limit=limit, offset=offset)
     return ClaimList(items=[ClaimOut(**_claim_fields(v)) for v in views], total=total, limit=limit, offset=offset)
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -719,6 +719,11 @@ async def get_claim(session: AsyncSession, p: Principal, claim_id: int) -> Claim
     return ClaimView(*row)
 
 
+def in_status_since() -> Any:
+    """When a claim entered its status (status_since, kept by the trail's triggers; older rows fall back)."""
+    return func.coalesce(Claim.status_since, Claim.submitted_at, Claim.updated_at)
+
+
 async def list_claims(
     session: AsyncSession,
     p: Principal,
@@ -729,6 +734,7 @@ async def list_claims(
     limit: int,
     offset: int,
     township_code: str | None = None,
+    waiting_over_days: int | None = None,
 ) -> tuple[list[ClaimView], int]:
     where = claims_visible(p)
     if village_code:
@@ -739,6 +745,9 @@ async def list_claims(
         where.append(Claim.status.in_([s.value for s in status]))
     if needs_approval is not None:
         where.append(Claim.needs_approval.is_(needs_approval))
+    if waiting_over_days is not None:
+        # The dashboard's "waiting too long": in its status since before the cutoff (the same clock).
+        where.append(in_status_since() < clock.now() - timedelta(days=waiting_over_days))
     base = _claims_query().where(*where)
     total = (await session.execute(select(func.count()).select_from(
         select(Claim.id).join(Village, Village.id == Claim.village_id).where(*where).subquery()))).scalar_one()

@@ -1,3 +1,4 @@
+from datetime import date
 from typing import Annotated
 
 from fastapi import File, Form, Header, Path, Query, Request, Response, UploadFile
@@ -7,6 +8,7 @@ from cunzhi.config import IMPORT_MAX_BYTES
 from cunzhi.kit.bulk import BulkReport
 from cunzhi.kit.codes import ProblemCategory, RectificationStatus
 from cunzhi.kit.deps import READ_ACCESS_SECURITY, PrincipalDep, SessionDep, read_access
+from cunzhi.kit.errors import Unprocessable
 from cunzhi.kit.etag import etag
 from cunzhi.kit.pagination import Limit, Offset
 from cunzhi.kit.principal import Principal
@@ -21,7 +23,7 @@ from cunzhi.villages.schemas import (
     VillageList,
     VillagePatch,
 )
-from cunzhi.villages.service import VillageSort
+from cunzhi.villages.service import PairingGap, VillageSort
 
 router = DomainRouter(prefix="/api/v1/villages", tags=["villages"])
 Code = Annotated[str, Path(pattern=r"^\d{12}$", description="12-digit village code")]
@@ -36,13 +38,20 @@ async def list_villages(
     category: ProblemCategory | None = None,
     q: Annotated[str | None, Query(min_length=1, max_length=50, description="Name contains, or code starts with")] = None,
     sort: VillageSort = VillageSort.code,
+    pairing: Annotated[PairingGap | None, Query(description=(
+        "only the villages of a pairing gap: listed villages short of partner units, accepted ones still holding some"))] = None,
+    pairing_on: Annotated[date | None, Query(description="the day the pairing gap is counted on (default today)")] = None,
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> Response:
+    if pairing_on is not None and pairing is None:
+        raise Unprocessable("pairing_on needs pairing", code="pairing_on_without_pairing", errors=[
+            {"loc": ["query", "pairing_on"], "msg": "only with pairing", "type": "value_error"}])
     read = await read_access(request)
     async with read.reader as reader:
         items, total = await service.list_villages(reader, read.principal, township_code=township_code, status=status,
-                                                   category=category, q=q, sort=sort, limit=limit, offset=offset)
+                                                   category=category, q=q, sort=sort, limit=limit, offset=offset,
+                                                   pairing=pairing, pairing_on=pairing_on)
     # The most frequent read: rows go straight to JSON, once, instead of through models validated twice.
     body = {"items": [dict(row) for row in items], "total": total, "limit": limit, "offset": offset}
     return Response(to_json(body), media_type="application/json")

@@ -1,5 +1,6 @@
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date
 from enum import StrEnum
 from typing import Any
 
@@ -8,8 +9,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.exc import StaleDataError
 
+from cunzhi.config import get_settings
 from cunzhi.divisions.models import Division
-from cunzhi.kit import audit, bulk
+from cunzhi.kit import audit, bulk, clock
 from cunzhi.kit.codes import DivisionLevel, ProblemCategory, RectificationStatus
 from cunzhi.kit.errors import Conflict, NotFound, PreconditionFailed, Unprocessable
 from cunzhi.kit.etag import expected_version
@@ -17,6 +19,7 @@ from cunzhi.kit.permissions import require
 from cunzhi.kit.prepared import Reader, Statements
 from cunzhi.kit.principal import Principal
 from cunzhi.kit.scope import get_village, village_clause, village_clause_key
+from cunzhi.partners import coverage
 from cunzhi.villages.models import Village
 from cunzhi.villages.permissions import VILLAGES, VillageAction
 from cunzhi.villages.schemas import VillageCreate, VillagePatch, VillageUpsert
@@ -110,21 +113,40 @@ def _filter_clauses(values: Mapping[str, Any]) -> list[ColumnElement[bool]]:
     return where
 
 
+class PairingGap(StrEnum):
+    """The pairing panel's gaps: listed villages short of partner units, accepted villages still holding some."""
+
+    short_of_units = "short_of_units"
+    accepted_holding = "accepted_holding"
+
+
+def _gap_clauses(gap: PairingGap | None) -> list[ColumnElement[bool]]:
+    if gap is None:
+        return []
+    return [coverage.short_of_units() if gap is PairingGap.short_of_units else coverage.accepted_holding()]
+
+
 async def list_villages(
     reader: Reader, p: Principal, *, township_code: str | None, status: RectificationStatus | None,
     category: ProblemCategory | None, q: str | None, sort: VillageSort, limit: int, offset: int,
+    pairing: PairingGap | None = None, pairing_on: date | None = None,
 ) -> tuple[list[Mapping[str, Any]], int]:
-    """A page of villages in `p`'s scope as rows shaped like VillageOut, and the total."""
+    """A page of villages in `p`'s scope as rows shaped like VillageOut, and the total. `pairing` keeps
+    the villages of one of the pairing panel's gaps on `pairing_on` (default today), as the panel counts them."""
     values = _filter_values(township_code, status, category, q)
-    shape = (village_clause_key(p), *sorted(values))
+    if pairing:
+        values |= {"day": pairing_on or clock.local_today(), "default_units": get_settings().units_per_village}
+    shape = (village_clause_key(p), pairing, *sorted(values))
 
     def count() -> Any:
-        return select(func.count()).select_from(Village).where(village_clause(p), *_filter_clauses(values))
+        return (select(func.count()).select_from(Village)
+                .where(village_clause(p), *_filter_clauses(values), *_gap_clauses(pairing)))
 
     def page() -> Any:
         column = getattr(Village, sort.value.lstrip("-"))
         order = column.desc() if sort.value.startswith("-") else column.asc()
-        return (_out_select().where(village_clause(p), *_filter_clauses(values)).order_by(order, Village.code)
+        return (_out_select().where(village_clause(p), *_filter_clauses(values), *_gap_clauses(pairing))
+                .order_by(order, Village.code)
                 .limit(bindparam("limit", type_=Integer)).offset(bindparam("offset", type_=Integer)))
 
     total = await reader.fetchval(_STATEMENTS.get(("count", *shape), count), values)

@@ -7243,6 +7243,12 @@ export interface components {
             /** Note */
             note?: string | null;
         };
+        /**
+         * PairingGap
+         * @description The pairing panel's gaps: listed villages short of partner units, accepted villages still holding some.
+         * @enum {string}
+         */
+        PairingGap: "short_of_units" | "accepted_holding";
         /** PairingOut */
         PairingOut: {
             /** Id */
@@ -11328,6 +11334,10 @@ export interface operations {
                 /** @description Name contains, or code starts with */
                 q?: string | null;
                 sort?: components["schemas"]["VillageSort"];
+                /** @description only the villages of a pairing gap: listed villages short of partner units, accepted ones still holding some */
+                pairing?: components["schemas"]["PairingGap"] | null;
+                /** @description the day the pairing gap is counted on (default today) */
+                pairing_on?: string | null;
                 /** @description Page size (1 to 200) */
                 limit?: number;
                 offset?: number;
@@ -18634,6 +18644,8 @@ export interface operations {
                 status?: components["schemas"]["ClaimState"][] | null;
                 needs_approval?: boolean | null;
                 township_code?: string | null;
+                /** @description only claims in their status for more than this many days (the dashboard's waiting too long) */
+                waiting_over_days?: number | null;
                 /** @description Page size (1 to 200) */
                 limit?: number;
                 offset?: number;

@@ -12,6 +12,12 @@ const en: MessageSchema = {
     updateNow: 'Reload',
   },
   common: {
+    allTownships: 'All townships',
+    waitingOver: 'In this step over {days} days',
+    dueBetween: 'Due {from} to {to}',
+    pendingOnly: 'Not done yet',
+    needsApproval: 'Needs township approval',
+    noApproval: 'No township approval',
     search: 'Search',
     reset: 'Reset',
     cancel: 'Cancel',

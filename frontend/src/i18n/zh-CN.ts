@@ -11,6 +11,12 @@ const zhCN = {
     updateNow: '刷新',
   },
   common: {
+    allTownships: '全部乡镇',
+    waitingOver: '在本环节超过 {days} 天',
+    dueBetween: '截止 {from} 至 {to}',
+    pendingOnly: '仅未完成',
+    needsApproval: '需乡镇审批',
+    noApproval: '无需乡镇审批',
     search: '搜索',
     reset: '重置',
     cancel: '取消',

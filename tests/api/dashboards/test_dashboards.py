@@ -160,6 +160,29 @@ async def test_pairing_panel_recounts(client, db, token_for, extra) -> None:  # 
     assert rows["total"] == t["below_required"] == len(rows["items"])
 
 
+@pytest.mark.parametrize("township", [None, T01])
+async def test_pairing_gaps_open_the_village_register_with_the_panels_totals(client, db, token_for, extra,
+                                                                             township) -> None:  # type: ignore[no-untyped-def]
+    """The "short of units" and "accepted, still holding units" figures link to the village register with
+    `pairing` (on the panel's day): its total and its villages are the panel's, today and at a past month's end
+    (the fixture's pairing that ended 3 days ago still counted then)."""
+    h = await token_for("admin")
+    for month in (this_month(), (clock.local_today().replace(day=1) - timedelta(days=1)).strftime("%Y-%m")):
+        got = await _get(client, h, "/pairing", month=month, township_code=township)
+        for key, figure in (("below_required", "villages_below_units"), ("accepted_holding", "accepted_holding")):
+            link = got["drill"][key]
+            assert link.startswith("/api/v1/villages?") and f"pairing_on={got['as_of']}" in link, link
+            listed = (await client.get(link + "&limit=200", headers=h)).json()
+            assert listed["total"] == got["totals"][key], (month, key)
+            rows = await _get(client, h, "/rows", figure=figure, month=month, township_code=township, limit=200)
+            assert sorted(v["code"] for v in listed["items"]) == sorted(r["village_code"] for r in rows["items"])
+    assert got["totals"]["below_required"] > 0
+    for params in ({"pairing": "short"}, {"pairing": "short_of_units", "pairing_on": "2026-02-30"},
+                   {"pairing_on": "2026-01-31"}):
+        r = await client.get("/api/v1/villages", params=params, headers=h)
+        assert r.status_code == 422 and r.headers["content-type"].startswith("application/problem+json"), r.text
+
+
 async def test_cadre_panel_recounts_and_agrees_with_attendance(client, db, token_for, extra) -> None:  # type: ignore[no-untyped-def]
     h = await token_for("admin")
     month = this_month()
@@ -253,6 +276,32 @@ async def test_funds_panel_recounts(client, db, token_for, extra) -> None:  # ty
             assert s["too_long"] == s["waiting"]
             rows = (await client.get(s["drill_too_long"], headers=h)).json()
             assert rows["total"] == s["waiting"]
+
+
+@pytest.mark.parametrize("township", [None, T01])
+async def test_claims_waiting_too_long_open_the_claims_list_with_its_total(client, db, token_for, extra,
+                                                                            township) -> None:  # type: ignore[no-untyped-def]
+    """The "too long" figure's link is the claims list with `waiting_over_days`: its total is the figure, with
+    some claims of each step waiting too long and some not (one made old in its status, the rest fresh)."""
+    h = await token_for("admin")
+    waiting = list((await db.execute(select(Claim).where(Claim.status.in_(
+        ["submitted", "committee_signed", "township_approved"])).order_by(Claim.id))).scalars())
+    assert waiting
+    old = {c.id for c in waiting[::2]}
+    for c in waiting:
+        await db.execute(update(Claim).where(Claim.id == c.id).values(
+            status_since=clock.now() - timedelta(days=30 if c.id in old else 1)))
+    await db.flush()
+    got = await _get(client, h, "/funds", month=this_month(), township_code=township)
+    assert sum(s["too_long"] for s in got["claims_waiting"]) > 0
+    assert any(s["too_long"] < s["waiting"] for s in got["claims_waiting"])
+    for s in got["claims_waiting"]:
+        assert "waiting_over_days=7" in s["drill_too_long"] and s["drill_too_long"].startswith("/api/v1/funds/claims?")
+        listed = (await client.get(s["drill_too_long"], headers=h)).json()
+        assert listed["total"] == s["too_long"], s
+    for bad in ("0", "366", "x"):
+        r = await client.get("/api/v1/funds/claims", params={"waiting_over_days": bad}, headers=h)
+        assert r.status_code == 422 and r.headers["content-type"].startswith("application/problem+json"), r.text
 
 
 async def _trail_since(db: Any) -> dict[int, datetime | None]:
