@@ -126,25 +126,30 @@ class Writer:
 
 
 async def writer(session: AsyncSession, p: Principal, village_code: str | None = None) -> Writer:
-    require(p, CADRES, CadreAction.fieldwork, detail="Only stationed cadres check in and keep work logs")
-    if p.kind != "user":
-        raise Forbidden("Only stationed cadres check in and keep work logs")
+    _may_write(p)
     # the cadre, the account's village and its township in one round trip (every write asks)
     row = (await session.execute(
         select(Cadre, Village, Division.name).select_from(Cadre)
         .outerjoin(Village, Village.id == p.village_id)
         .outerjoin(Division, Division.code == Village.township_code)
         .where(Cadre.user_id == p.id))).first()
-    cadre = row[0] if row is not None else None
-    if cadre is None or not cadre.active:
-        raise Forbidden("This account is not linked to an active stationed cadre", code="not_a_stationed_cadre")
-    assert row is not None
-    if row[1] is None or p.village_id is None:
-        raise Forbidden("This account has no village", code="not_a_stationed_cadre")
-    _, village, tn = row
-    w = Writer(cadre, village, tn)
+    w = _writer_of(p, *(row or (None, None, None)))
     _check_village(w, village_code)
     return w
+
+
+def _may_write(p: Principal) -> None:
+    require(p, CADRES, CadreAction.fieldwork, detail="Only stationed cadres check in and keep work logs")
+    if p.kind != "user":
+        raise Forbidden("Only stationed cadres check in and keep work logs")
+
+
+def _writer_of(p: Principal, cadre: Cadre | None, village: Village | None, township_name: str | None) -> Writer:
+    if cadre is None or not cadre.active:
+        raise Forbidden("This account is not linked to an active stationed cadre", code="not_a_stationed_cadre")
+    if village is None or p.village_id is None:
+        raise Forbidden("This account has no village", code="not_a_stationed_cadre")
+    return Writer(cadre, village, township_name or "")
 
 
 def _check_village(w: Writer, village_code: str | None) -> None:
@@ -596,7 +601,7 @@ async def sync(session: AsyncSession, p: Principal, req: SyncRequest) -> SyncRes
     and audit events written in another. A row the database refuses (a constraint) costs only that
     row: the batch is split around it. A concurrent write of the same key or day is skipped by the
     insert, and those items are decided one by one, as the single POSTs decide a race."""
-    w = await writer(session, p)  # the wrong role is refused as a whole (403)
+    _may_write(p)  # the wrong role is refused as a whole (403), as is an account without a cadre below
     results: list[SyncResult | None] = [None] * len(req.items)
     parsed: list[tuple[int, SyncItem, CheckinIn | LogIn, str]] = []
     for i, item in enumerate(req.items):
@@ -610,7 +615,7 @@ async def sync(session: AsyncSession, p: Principal, req: SyncRequest) -> SyncRes
             continue
         parsed.append((i, item, data, body_hash(data)))
 
-    stored_checkins, stored_logs, taken = await _stored_for(session, p, w, parsed)
+    w, stored_checkins, stored_logs, taken = await _writer_and_stored(session, p, parsed)
     received = now()
     new: list[tuple[int, SyncItem, dict[str, Any]]] = []
     answered: list[tuple[int, SyncItem, Any]] = []  # stored before: duplicates
@@ -721,45 +726,63 @@ _PHOTOS_JSON = ("(SELECT coalesce(jsonb_agg(jsonb_build_object('id', ph.id, 'con
                 " 'size', ph.size, 'sha256', ph.sha256, 'uploaded_at', ph.uploaded_at) ORDER BY ph.id), '[]')"
                 " FROM cadre_photos ph WHERE ph.{column} = {owner}.id)")
 _STORED_SQL = (
-    "SELECT 'log' AS kind, to_jsonb(g) AS row, " + _PHOTOS_JSON.format(column="log_id", owner="g") + " AS photos,"
+    # the writer (as `writer` reads it) and, beside it, what is stored under the batch's keys and days
+    "SELECT w.*, s.kind, s.row, s.photos, s.finding_ids, s.review FROM ("
+    " SELECT c.id AS cadre_id, c.name AS cadre_name, c.active, v.id AS village_id, v.code AS village_code,"
+    " v.name AS village_name, v.lat, v.lng, v.township_code, d.name AS township_name"
+    " FROM (SELECT 1) AS one LEFT JOIN cadres c ON c.user_id = :user_id"
+    " LEFT JOIN villages v ON v.id = CAST(:village_id AS integer) LEFT JOIN divisions d ON d.code = v.township_code"
+    ") w LEFT JOIN LATERAL ("
+    " SELECT 'log' AS kind, to_jsonb(g) AS row, " + _PHOTOS_JSON.format(column="log_id", owner="g") + " AS photos,"
     " ARRAY(SELECT f.id FROM cadre_findings f WHERE f.log_id = g.id ORDER BY f.id) AS finding_ids,"
-    " NULL::jsonb AS review FROM cadre_logs g"
-    " WHERE g.user_id = :user_id AND g.client_key = ANY(CAST(:log_keys AS varchar[]))"
+    # each key and day looked up in its unique index (an = ANY filter may scan all the account's rows)
+    " NULL::jsonb AS review FROM unnest(CAST(:log_keys AS varchar[])) AS k(key)"
+    " JOIN cadre_logs g ON g.user_id = :user_id AND g.client_key = k.key"
     " UNION ALL"
     " SELECT 'checkin', to_jsonb(c), " + _PHOTOS_JSON.format(column="checkin_id", owner="c") + ", NULL,"
     " (SELECT to_jsonb(r) FROM cadre_checkin_reviews r WHERE r.checkin_id = c.id) FROM cadre_checkins c"
-    " WHERE c.user_id = :user_id AND c.client_key = ANY(CAST(:checkin_keys AS varchar[]))"
-    " OR c.cadre_id = :cadre_id AND c.village_id = :village_id AND c.local_date = ANY(CAST(:days AS date[]))")
+    " WHERE c.id IN (SELECT ck.id FROM unnest(CAST(:checkin_keys AS varchar[])) AS k(key)"
+    "  JOIN cadre_checkins ck ON ck.user_id = :user_id AND ck.client_key = k.key"
+    "  UNION SELECT cd.id FROM unnest(CAST(:days AS date[])) AS d(day) JOIN cadre_checkins cd"
+    "  ON cd.cadre_id = w.cadre_id AND cd.village_id = w.village_id AND cd.local_date = d.day)"
+    ") s ON true")
 
 
-async def _stored_for(session: AsyncSession, p: Principal, w: Writer, parsed: list[tuple[int, SyncItem, Any, str]],
-                      ) -> tuple[dict[str, Any], dict[str, Any], dict[date, int | None]]:
-    """In one read: the account's stored check-ins and logs under the batch's keys (with their photos,
-    findings and review, for answering a replay) and the batch's days already checked in (their ids)."""
+async def _writer_and_stored(session: AsyncSession, p: Principal, parsed: list[tuple[int, SyncItem, Any, str]],
+                             ) -> tuple[Writer, dict[str, Any], dict[str, Any], dict[date, int | None]]:
+    """In one read: the writer, checked as `writer` checks it; the account's stored check-ins and
+    logs under the batch's keys (with their photos, findings and review, for answering a replay);
+    and the batch's days already checked in (their ids)."""
     checkin_keys = [it.key for _, it, d, _ in parsed if isinstance(d, CheckinIn)]
     log_keys = [it.key for _, it, d, _ in parsed if isinstance(d, LogIn)]
     days = sorted({rules.local_date(d.checked_at) for _, _, d, _ in parsed if isinstance(d, CheckinIn)})
+    got = (await session.execute(text(_STORED_SQL), {
+        "user_id": p.id, "village_id": p.village_id, "log_keys": log_keys, "checkin_keys": checkin_keys,
+        "days": days})).all()
+    head = got[0]
+    cadre = Cadre(id=head.cadre_id, name=head.cadre_name, active=head.active) if head.cadre_id is not None else None
+    village = Village(id=head.village_id, code=head.village_code, name=head.village_name, lat=head.lat, lng=head.lng,
+                      township_code=head.township_code) if head.village_id is not None else None
+    w = _writer_of(p, cadre, village, head.township_name)
     checkins: dict[str, Any] = {}
     logs: dict[str, Any] = {}
     taken: dict[date, int | None] = {}
-    if not parsed:
-        return checkins, logs, taken
     key_set, day_set = set(checkin_keys), set(days)
-    for kind, row, photos, finding_ids, review in (await session.execute(text(_STORED_SQL), {
-            "user_id": p.id, "log_keys": log_keys, "checkin_keys": checkin_keys, "cadre_id": w.cadre.id,
-            "village_id": w.village.id, "days": days})).all():
-        shots = [PhotoOut.model_validate(ph) for ph in photos]
-        if kind == "log":
-            g: Any = _Stored(_from_json(WorkLog.__table__, row), shots, list(finding_ids))
+    for r in got:
+        if r.kind is None:
+            continue
+        shots = [PhotoOut.model_validate(ph) for ph in r.photos]
+        if r.kind == "log":
+            g: Any = _Stored(_from_json(WorkLog.__table__, r.row), shots, list(r.finding_ids))
             logs[g.client_key] = g
             continue
-        c: Any = _Stored(_from_json(Checkin.__table__, row), shots,
-                    review=_Stored(_from_json(CheckinReview.__table__, review)) if review else None)
+        c: Any = _Stored(_from_json(Checkin.__table__, r.row), shots,
+                         review=_Stored(_from_json(CheckinReview.__table__, r.review)) if r.review else None)
         if c.user_id == p.id and c.client_key in key_set:
             checkins[c.client_key] = c
         if c.cadre_id == w.cadre.id and c.village_id == w.village.id and c.local_date in day_set:
             taken[c.local_date] = c.id
-    return checkins, logs, taken
+    return w, checkins, logs, taken
 
 
 _CHECKIN_COLUMNS = ("cadre_id", "village_id", "user_id", "client_key", "body_hash", "checked_at", "received_at", "lat",
@@ -818,16 +841,20 @@ async def _write_new(session: AsyncSession, p: Principal, new: list[tuple[int, S
         return
     checkins = [{"n": i, **v} for i, item, v in new if item.kind == SyncKind.checkin]
     logs = [{"n": i, **v} for i, item, v in new if item.kind == SyncKind.log]
+    # A savepoint of our own, left to the commit to release (a round trip less than begin_nested's):
+    # the statement's refusal undoes only it.
+    conn = await session.connection()
+    await conn.exec_driver_sql("SAVEPOINT sync_write")
     try:
-        async with session.begin_nested():
-            got = (await session.execute(text(_write_sql()), {
-                "checkins": json.dumps(checkins, default=_json_value, ensure_ascii=False),
-                "logs": json.dumps(logs, default=_json_value, ensure_ascii=False),
-                "at": clock.now(), "actor": p.key, "actor_name": p.name})).all()
+        got = (await session.execute(text(_write_sql()), {
+            "checkins": json.dumps(checkins, default=_json_value, ensure_ascii=False),
+            "logs": json.dumps(logs, default=_json_value, ensure_ascii=False),
+            "at": clock.now(), "actor": p.key, "actor_name": p.name})).all()
     except DBAPIError as exc:
         refusal = database_refusal(exc)
         if refusal is None:
             raise
+        await conn.exec_driver_sql("ROLLBACK TO SAVEPOINT sync_write")
         if len(new) > 1:
             half = len(new) // 2
             await _write_new(session, p, new[:half], rows, results)
