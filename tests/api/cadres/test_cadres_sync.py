@@ -206,3 +206,33 @@ async def test_a_row_the_database_refuses_costs_only_that_row(client: httpx.Asyn
     assert [x["log"]["id"] for x in again["results"][2:] if x["log"]] == [
         x["log"]["id"] for x in out["results"][2:] if x["log"]]
     assert await audit_count(db) == events + 17
+
+
+async def test_a_replay_answers_the_stored_rows_with_their_photos_findings_and_review(
+        client: httpx.AsyncClient, auth, fresh_cadre_user) -> None:  # type: ignore[no-untyped-def]
+    """A batch replaying writes stored earlier answers each as its single GET would show it: the
+    photos added since, the log's findings, a flagged check-in's review."""
+    jpeg = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x02" * 300
+    h = await auth("cadre_t1")
+    items = [{"key": new_key(), "kind": "checkin", "body": checkin_body(checked_at=days_ago(3), accuracy_m=900.0)},
+             {"key": new_key(), "kind": "log", "body": log_body(written_at=days_ago(3, 20), discipline_issues=2,
+                                                                  oversight_note="违规收费")}]
+    first = (await client.post(URL, json={"items": items}, headers=h)).json()
+    checkin, log = first["results"][0]["checkin"], first["results"][1]["log"]
+    assert "poor_accuracy" in checkin["flags"] and len(log["finding_ids"]) == 1, first
+    photo = (await client.post(f"/api/v1/cadres/logs/{log['id']}/photos", files={"file": ("p.jpg", jpeg, "image/jpeg")},
+                               headers=h)).json()
+    r = await client.post(f"/api/v1/cadres/checkins/{checkin['id']}/review", json={"decision": "accepted", "note": "核实"},
+                          headers=await auth("township01"))
+    assert r.status_code == 200, r.text
+    again = (await client.post(URL, json={"items": items}, headers=h)).json()
+    c, g = again["results"][0]["checkin"], again["results"][1]["log"]
+    assert [x["status"] for x in again["results"]] == ["duplicate", "duplicate"]
+    assert {k: c[k] for k in ("id", "local_date", "flags")} == {k: checkin[k] for k in ("id", "local_date", "flags")}
+    for k in ("checked_at", "received_at"):  # the same moments (a replay answers them from the database, in UTC)
+        assert datetime.fromisoformat(c[k]) == datetime.fromisoformat(checkin[k]), k
+    assert c["review"]["decision"] == "accepted" and c["review"]["note"] == "核实" and c["counts"] is True
+    assert g["id"] == log["id"] and g["finding_ids"] == log["finding_ids"] and g["finding_id"] == log["finding_id"]
+    assert [(p["id"], p["sha256"], p["size"]) for p in g["photos"]] == [(photo["id"], photo["sha256"], photo["size"])]
+    assert datetime.fromisoformat(g["written_at"]) == datetime.fromisoformat(log["written_at"])
+    assert g["log_date"] == log["log_date"] and g["roles"] == log["roles"] and g["text"] == log["text"]
