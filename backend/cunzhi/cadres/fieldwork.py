@@ -27,6 +27,7 @@ from functools import cache
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
+from pydantic_core import to_json
 from sqlalchemy import ColumnElement, Date, DateTime, func, insert, select, text, tuple_
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.exc import DBAPIError, IntegrityError
@@ -103,14 +104,17 @@ def photo_limit() -> int:
 _LATER_LOG_FIELDS = ("activists_found", "activity_attendance")
 
 
+# json.dumps(sort_keys=True, separators=(",", ":"), ensure_ascii=False), made once (a batch hashes hundreds)
+_HASH_JSON = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
 def body_hash(data: BaseModel) -> str:
     dumped = data.model_dump(mode="json")
     if isinstance(data, LogIn):
         for k in _LATER_LOG_FIELDS:
             if dumped.get(k) == 0:
                 del dumped[k]
-    raw = json.dumps(dumped, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(raw.encode()).hexdigest()
+    return hashlib.sha256(_HASH_JSON.encode(dumped).encode()).hexdigest()
 
 
 # ------------------------------------------------------------------------------------------
@@ -697,12 +701,6 @@ class _Stored:
         self.review = review
 
 
-def _json_value(v: Any) -> Any:
-    if isinstance(v, datetime | date):
-        return v.isoformat()
-    raise TypeError(f"{type(v).__name__} is not JSON")
-
-
 @cache
 def _temporal(table: Any) -> tuple[tuple[str, Any], ...]:
     """The table's date and time columns, with how to read them back from JSON."""
@@ -847,8 +845,7 @@ async def _write_new(session: AsyncSession, p: Principal, new: list[tuple[int, S
     await conn.exec_driver_sql("SAVEPOINT sync_write")
     try:
         got = (await session.execute(text(_write_sql()), {
-            "checkins": json.dumps(checkins, default=_json_value, ensure_ascii=False),
-            "logs": json.dumps(logs, default=_json_value, ensure_ascii=False),
+            "checkins": to_json(checkins).decode(), "logs": to_json(logs).decode(),
             "at": clock.now(), "actor": p.key, "actor_name": p.name})).all()
     except DBAPIError as exc:
         refusal = database_refusal(exc)
