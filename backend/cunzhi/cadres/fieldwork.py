@@ -28,7 +28,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 from pydantic_core import to_json
-from sqlalchemy import ColumnElement, Date, DateTime, func, insert, select, text, tuple_
+from sqlalchemy import ColumnElement, Date, DateTime, TextClause, func, insert, select, text, tuple_
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -754,7 +754,7 @@ async def _writer_and_stored(session: AsyncSession, p: Principal, parsed: list[t
     checkin_keys = [it.key for _, it, d, _ in parsed if isinstance(d, CheckinIn)]
     log_keys = [it.key for _, it, d, _ in parsed if isinstance(d, LogIn)]
     days = sorted({rules.local_date(d.checked_at) for _, _, d, _ in parsed if isinstance(d, CheckinIn)})
-    got = (await session.execute(text(_STORED_SQL), {
+    got = (await session.execute(_stored_sql(), {
         "user_id": p.id, "village_id": p.village_id, "log_keys": log_keys, "checkin_keys": checkin_keys,
         "days": days})).all()
     head = got[0]
@@ -791,7 +791,12 @@ _LOG_COLUMNS = ("cadre_id", "village_id", "user_id", "client_key", "body_hash", 
 
 
 @cache
-def _write_sql() -> str:
+def _stored_sql() -> TextClause:
+    return text(_STORED_SQL)
+
+
+@cache
+def _write_sql() -> TextClause:
     """One statement for a batch's new rows: the check-ins and the logs (each table's rows in one JSON
     parameter, in the batch's order; a row whose key or day a concurrent write took is skipped, not an
     error), the logs' findings (one per kind found, policy first) and an audit event for each row
@@ -802,7 +807,7 @@ def _write_sql() -> str:
         return f"SELECT * FROM jsonb_to_recordset(CAST(:{param} AS jsonb)) AS r(n integer, {spec})"
 
     cc, lc = ", ".join(_CHECKIN_COLUMNS), ", ".join(_LOG_COLUMNS)
-    return (
+    return text(
         f"WITH c_in AS ({recordset('checkins', Checkin.__table__, _CHECKIN_COLUMNS)}),"
         f" c_new AS (INSERT INTO cadre_checkins ({cc}) SELECT {cc} FROM c_in ORDER BY n"
         "  ON CONFLICT DO NOTHING RETURNING *),"
@@ -844,7 +849,7 @@ async def _write_new(session: AsyncSession, p: Principal, new: list[tuple[int, S
     conn = await session.connection()
     await conn.exec_driver_sql("SAVEPOINT sync_write")
     try:
-        got = (await session.execute(text(_write_sql()), {
+        got = (await session.execute(_write_sql(), {
             "checkins": to_json(checkins).decode(), "logs": to_json(logs).decode(),
             "at": clock.now(), "actor": p.key, "actor_name": p.name})).all()
     except DBAPIError as exc:
