@@ -22,13 +22,15 @@ import hashlib
 import json
 import logging
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, timezone
+from functools import cache
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
-from sqlalchemy import ColumnElement, func, insert, select, text, tuple_
+from pydantic_core import to_json
+from sqlalchemy import ColumnElement, Date, DateTime, TextClause, func, insert, select, text, tuple_
 from sqlalchemy.dialects import postgresql
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import undefer
 
@@ -62,8 +64,16 @@ from cunzhi.cadres.schemas import (
 from cunzhi.cadres.service import now, today
 from cunzhi.config import get_settings
 from cunzhi.divisions.models import Division
-from cunzhi.kit import audit, events
-from cunzhi.kit.errors import Conflict, DomainError, Forbidden, NotFound, Unprocessable
+from cunzhi.kit import audit, clock, events
+from cunzhi.kit.errors import (
+    Conflict,
+    DomainError,
+    Forbidden,
+    NotFound,
+    Unprocessable,
+    database_refusal,
+    sqlstate,
+)
 from cunzhi.kit.permissions import require
 from cunzhi.kit.principal import Principal
 from cunzhi.kit.scope import village_clause, village_ids
@@ -94,14 +104,17 @@ def photo_limit() -> int:
 _LATER_LOG_FIELDS = ("activists_found", "activity_attendance")
 
 
+# json.dumps(sort_keys=True, separators=(",", ":"), ensure_ascii=False), made once (a batch hashes hundreds)
+_HASH_JSON = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
 def body_hash(data: BaseModel) -> str:
     dumped = data.model_dump(mode="json")
     if isinstance(data, LogIn):
         for k in _LATER_LOG_FIELDS:
             if dumped.get(k) == 0:
                 del dumped[k]
-    raw = json.dumps(dumped, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(raw.encode()).hexdigest()
+    return hashlib.sha256(_HASH_JSON.encode(dumped).encode()).hexdigest()
 
 
 # ------------------------------------------------------------------------------------------
@@ -117,25 +130,30 @@ class Writer:
 
 
 async def writer(session: AsyncSession, p: Principal, village_code: str | None = None) -> Writer:
-    require(p, CADRES, CadreAction.fieldwork, detail="Only stationed cadres check in and keep work logs")
-    if p.kind != "user":
-        raise Forbidden("Only stationed cadres check in and keep work logs")
+    _may_write(p)
     # the cadre, the account's village and its township in one round trip (every write asks)
     row = (await session.execute(
         select(Cadre, Village, Division.name).select_from(Cadre)
         .outerjoin(Village, Village.id == p.village_id)
         .outerjoin(Division, Division.code == Village.township_code)
         .where(Cadre.user_id == p.id))).first()
-    cadre = row[0] if row is not None else None
-    if cadre is None or not cadre.active:
-        raise Forbidden("This account is not linked to an active stationed cadre", code="not_a_stationed_cadre")
-    assert row is not None
-    if row[1] is None or p.village_id is None:
-        raise Forbidden("This account has no village", code="not_a_stationed_cadre")
-    _, village, tn = row
-    w = Writer(cadre, village, tn)
+    w = _writer_of(p, *(row or (None, None, None)))
     _check_village(w, village_code)
     return w
+
+
+def _may_write(p: Principal) -> None:
+    require(p, CADRES, CadreAction.fieldwork, detail="Only stationed cadres check in and keep work logs")
+    if p.kind != "user":
+        raise Forbidden("Only stationed cadres check in and keep work logs")
+
+
+def _writer_of(p: Principal, cadre: Cadre | None, village: Village | None, township_name: str | None) -> Writer:
+    if cadre is None or not cadre.active:
+        raise Forbidden("This account is not linked to an active stationed cadre", code="not_a_stationed_cadre")
+    if village is None or p.village_id is None:
+        raise Forbidden("This account has no village", code="not_a_stationed_cadre")
+    return Writer(cadre, village, township_name or "")
 
 
 def _check_village(w: Writer, village_code: str | None) -> None:
@@ -583,14 +601,15 @@ def _field_errors(exc: ValidationError, index: int) -> list[dict[str, Any]]:
 async def sync(session: AsyncSession, p: Principal, req: SyncRequest) -> SyncResponse:
     """Applies a phone's queued writes as the single POSTs would, in order, one refused item never
     sinking the others; but in a few statements for the whole batch (a cadre back in signal after a
-    week sends hundreds): the stored keys and taken days read once, the new rows and their audit
-    events inserted together. A concurrent write of the same key or day makes the insert fail as a
-    whole; then the new items are decided one by one, as the single POSTs decide a race."""
-    w = await writer(session, p)  # the wrong role is refused as a whole (403)
+    week sends hundreds): the stored keys and taken days read in one, the new rows with their findings
+    and audit events written in another. A row the database refuses (a constraint) costs only that
+    row: the batch is split around it. A concurrent write of the same key or day is skipped by the
+    insert, and those items are decided one by one, as the single POSTs decide a race."""
+    _may_write(p)  # the wrong role is refused as a whole (403), as is an account without a cadre below
     results: list[SyncResult | None] = [None] * len(req.items)
     parsed: list[tuple[int, SyncItem, CheckinIn | LogIn, str]] = []
     for i, item in enumerate(req.items):
-        if item.kind not in {k.value for k in SyncKind}:
+        if item.kind not in _SYNC_KINDS:
             results[i] = _refused(i, item, 422, "unknown_kind", f"Unknown kind {item.kind!r}: checkin or log")
             continue
         try:
@@ -600,26 +619,10 @@ async def sync(session: AsyncSession, p: Principal, req: SyncRequest) -> SyncRes
             continue
         parsed.append((i, item, data, body_hash(data)))
 
-    checkin_keys = [it.key for _, it, d, _ in parsed if isinstance(d, CheckinIn)]
-    stored_logs = await _by_keys(session, WorkLog, p.id, [it.key for _, it, d, _ in parsed if isinstance(d, LogIn)])
-    days = {rules.local_date(d.checked_at) for _, _, d, _ in parsed if isinstance(d, CheckinIn)}
-    # the stored check-ins by key and the days already taken: one read of the check-ins
-    stored_checkins: dict[str, Checkin] = {}
-    taken: dict[date, int | None] = {}
-    key_set = set(checkin_keys)
-    if days:
-        for c in (await session.execute(select(Checkin).where(
-                (Checkin.user_id == p.id) & Checkin.client_key.in_(checkin_keys)
-                | (Checkin.cadre_id == w.cadre.id) & (Checkin.village_id == w.village.id)
-                & Checkin.local_date.in_(days)))).scalars():
-            if c.user_id == p.id and c.client_key in key_set:
-                stored_checkins[c.client_key] = c
-            if c.cadre_id == w.cadre.id and c.village_id == w.village.id and c.local_date in days:
-                taken[c.local_date] = c.id
+    w, stored_checkins, stored_logs, taken = await _writer_and_stored(session, p, parsed)
     received = now()
     new: list[tuple[int, SyncItem, dict[str, Any]]] = []
-    fresh: list[tuple[int, SyncItem, Any]] = []
-    replayed: list[tuple[int, SyncItem, Checkin | WorkLog]] = []
+    answered: list[tuple[int, SyncItem, Any]] = []  # stored before: duplicates
     repeated: list[tuple[int, SyncItem]] = []  # the same write twice in one batch
     in_batch: dict[tuple[str, str], str] = {}
     for i, item, data, digest in parsed:
@@ -628,11 +631,11 @@ async def sync(session: AsyncSession, p: Principal, req: SyncRequest) -> SyncRes
             if isinstance(data, CheckinIn):
                 if (old := stored_checkins.get(item.key)) is not None:
                     _check_checkin_replay(w, old, digest)
-                    replayed.append((i, item, old))
+                    answered.append((i, item, old))
                     continue
             elif (old_log := stored_logs.get(item.key)) is not None:
                 _check_log_replay(w, old_log, digest)
-                replayed.append((i, item, old_log))
+                answered.append((i, item, old_log))
                 continue
             if (seen := in_batch.get((item.kind, item.key))) is not None:
                 if seen != digest:
@@ -653,39 +656,28 @@ async def sync(session: AsyncSession, p: Principal, req: SyncRequest) -> SyncRes
         except DomainError as exc:
             results[i] = _refused_by(i, item, exc)
 
-    try:
-        async with session.begin_nested():
-            stored = await _insert_all(session, [(item.kind, values) for _, item, values in new])
-        fresh = [(i, item, stored[(item.kind, item.key)]) for i, item, _ in new]
-        new_findings = await raise_findings(session, [r for _, item, r in fresh if item.kind == SyncKind.log])
-    except IntegrityError as exc:
-        # Seen in the logs: a clean batch should never come here (each item then costs statements of its own).
-        logger.warning("sync batch of %d new items refused by the database (SQLSTATE %s); deciding them one by one",
-                       len(new), getattr(exc.orig, "sqlstate", None) or type(exc.orig).__name__)
-        for i, item in [(i, item) for i, item, _ in new] + repeated:
+    rows: dict[int, Any] = {}  # the rows stored now, by their item's index
+    await _write_new(session, p, new, rows, results)
+    raced = [(i, item) for i, item, _ in new if i not in rows and results[i] is None]
+    if raced:
+        # Seen in the logs: only a concurrent write of one of the keys or days comes here.
+        logger.warning("sync batch: %d of %d new items met a concurrent write of the same key or day; "
+                       "deciding them one by one", len(raced), len(new))
+        for i, item in raced:
             results[i] = await _sync_one(session, p, i, item)
-        fresh, repeated, new_findings = [], [], {}
-    await audit.record_many(session, p, [
-        ("cadre_checkin.create", "cadre_checkin", row.id, audit.snapshot(row, "body_hash"))
-        if item.kind == SyncKind.checkin
-        else ("cadre_log.create", "cadre_log", row.id, audit.snapshot(row, "body_hash")) for _, item, row in fresh])
+    first = {(item.kind, item.key): rows[i] for i, item, _ in new if i in rows}
+    for i, item in repeated:
+        if (row := first.get((item.kind, item.key))) is not None:
+            answered.append((i, item, row))
+        else:  # its first copy was refused or lost a race: answered as its single POST would be
+            results[i] = await _sync_one(session, p, i, item)
 
-    by_key = {(item.kind, item.key): row for _, item, row in fresh}
-    checkin_ids = [r.id for _, _, r in replayed if isinstance(r, Checkin)]
-    log_ids = [r.id for _, _, r in replayed if isinstance(r, WorkLog)]
-    checkin_photos = await _photos(session, Photo.checkin_id, checkin_ids)
-    log_photos = await _photos(session, Photo.log_id, log_ids)
-    reviews = await _reviews(session, checkin_ids)
-    findings = {**await _finding_ids(session, log_ids), **new_findings}
-    created_at = {i for i, _, _ in fresh}
-    for i, item, row in fresh + replayed + [(i, item, by_key[(item.kind, item.key)]) for i, item in repeated]:
-        created = i in created_at
+    name, village = w.cadre.name, w.village
+    for i, item, row in [(i, req.items[i], row) for i, row in rows.items()] + answered:
         if item.kind == SyncKind.checkin:
-            out_c = _checkin_out(row, w.cadre.name, w.village, checkin_photos.get(row.id, []), reviews.get(row.id))
-            results[i] = _done(i, item, created, checkin=out_c)
+            results[i] = _done(i, item, i in rows, checkin=_checkin_out(row, name, village, row.photos, row.review))
         else:
-            results[i] = _done(i, item, created, log=_log_out(row, w.cadre.name, w.village, log_photos.get(row.id, []),
-                                                              findings.get(row.id)))
+            results[i] = _done(i, item, i in rows, log=_log_out(row, name, village, row.photos, row.finding_ids))
     done = [r for r in results if r is not None]
     assert len(done) == len(req.items)
     return SyncResponse(results=done, created=sum(r.status == SyncStatus.created for r in done),
@@ -693,54 +685,197 @@ async def sync(session: AsyncSession, p: Principal, req: SyncRequest) -> SyncRes
                         refused=sum(r.status == SyncStatus.refused for r in done))
 
 
+_SYNC_KINDS = frozenset(k.value for k in SyncKind)
 _PG = postgresql.dialect()  # type: ignore[no-untyped-call]
 
 
 class _Stored:
-    """A row just inserted, as its column values: what the shaping and the audit snapshot read,
-    without an ORM object (and its bookkeeping) for each of hundreds of rows."""
+    """A stored row as its column values (what the shaping and the replay checks read), with its
+    photos, findings and review: no ORM object (and its bookkeeping) for each of hundreds of rows."""
 
-    def __init__(self, table: Any, values: dict[str, Any]) -> None:
-        self.__table__ = table
+    def __init__(self, values: dict[str, Any], photos: list[PhotoOut] | None = None,
+                 finding_ids: list[int] | None = None, review: Any = None) -> None:
         self.__dict__.update(values)
+        self.photos = photos or []
+        self.finding_ids = finding_ids or []
+        self.review = review
 
 
-def _json_value(v: Any) -> Any:
-    if isinstance(v, datetime | date):
-        return v.isoformat()
-    raise TypeError(f"{type(v).__name__} is not JSON")
+@cache
+def _temporal(table: Any) -> tuple[tuple[str, Any], ...]:
+    """The table's date and time columns, with how to read them back from JSON."""
+    out: list[tuple[str, Any]] = []
+    for c in table.columns:
+        if isinstance(c.type, DateTime):
+            out.append((c.key, datetime.fromisoformat))
+        elif isinstance(c.type, Date):
+            out.append((c.key, date.fromisoformat))
+    return tuple(out)
 
 
-async def _insert_all(session: AsyncSession, rows: list[tuple[str, dict[str, Any]]]) -> dict[tuple[str, str], Any]:
-    """One INSERT ... SELECT FROM jsonb_to_recordset(...) per table for the new rows, all of them in one
-    parameter (no statement per row, no ORM object per row); the stored rows by (kind, key). The
-    columns left out of the values (id, computed, server defaults such as a log's received_at) come back."""
-    stored: dict[tuple[str, str], Any] = {}
-    for kind, model in ((SyncKind.checkin.value, Checkin), (SyncKind.log.value, WorkLog)):
-        mine = [v for k, v in rows if k == kind]
-        if not mine:
+def _from_json(table: Any, row: dict[str, Any]) -> dict[str, Any]:
+    for key, parse in _temporal(table):
+        if row.get(key) is not None:
+            row[key] = parse(row[key])
+    return row
+
+
+_PHOTOS_JSON = ("(SELECT coalesce(jsonb_agg(jsonb_build_object('id', ph.id, 'content_type', ph.content_type,"
+                " 'size', ph.size, 'sha256', ph.sha256, 'uploaded_at', ph.uploaded_at) ORDER BY ph.id), '[]')"
+                " FROM cadre_photos ph WHERE ph.{column} = {owner}.id)")
+_STORED_SQL = (
+    # the writer (as `writer` reads it) and, beside it, what is stored under the batch's keys and days
+    "SELECT w.*, s.kind, s.row, s.photos, s.finding_ids, s.review FROM ("
+    " SELECT c.id AS cadre_id, c.name AS cadre_name, c.active, v.id AS village_id, v.code AS village_code,"
+    " v.name AS village_name, v.lat, v.lng, v.township_code, d.name AS township_name"
+    " FROM (SELECT 1) AS one LEFT JOIN cadres c ON c.user_id = :user_id"
+    " LEFT JOIN villages v ON v.id = CAST(:village_id AS integer) LEFT JOIN divisions d ON d.code = v.township_code"
+    ") w LEFT JOIN LATERAL ("
+    " SELECT 'log' AS kind, to_jsonb(g) AS row, " + _PHOTOS_JSON.format(column="log_id", owner="g") + " AS photos,"
+    " ARRAY(SELECT f.id FROM cadre_findings f WHERE f.log_id = g.id ORDER BY f.id) AS finding_ids,"
+    # each key and day looked up in its unique index (an = ANY filter may scan all the account's rows)
+    " NULL::jsonb AS review FROM unnest(CAST(:log_keys AS varchar[])) AS k(key)"
+    " JOIN cadre_logs g ON g.user_id = :user_id AND g.client_key = k.key"
+    " UNION ALL"
+    " SELECT 'checkin', to_jsonb(c), " + _PHOTOS_JSON.format(column="checkin_id", owner="c") + ", NULL,"
+    " (SELECT to_jsonb(r) FROM cadre_checkin_reviews r WHERE r.checkin_id = c.id) FROM cadre_checkins c"
+    " WHERE c.id IN (SELECT ck.id FROM unnest(CAST(:checkin_keys AS varchar[])) AS k(key)"
+    "  JOIN cadre_checkins ck ON ck.user_id = :user_id AND ck.client_key = k.key"
+    "  UNION SELECT cd.id FROM unnest(CAST(:days AS date[])) AS d(day) JOIN cadre_checkins cd"
+    "  ON cd.cadre_id = w.cadre_id AND cd.village_id = w.village_id AND cd.local_date = d.day)"
+    ") s ON true")
+
+
+async def _writer_and_stored(session: AsyncSession, p: Principal, parsed: list[tuple[int, SyncItem, Any, str]],
+                             ) -> tuple[Writer, dict[str, Any], dict[str, Any], dict[date, int | None]]:
+    """In one read: the writer, checked as `writer` checks it; the account's stored check-ins and
+    logs under the batch's keys (with their photos, findings and review, for answering a replay);
+    and the batch's days already checked in (their ids)."""
+    checkin_keys = [it.key for _, it, d, _ in parsed if isinstance(d, CheckinIn)]
+    log_keys = [it.key for _, it, d, _ in parsed if isinstance(d, LogIn)]
+    days = sorted({rules.local_date(d.checked_at) for _, _, d, _ in parsed if isinstance(d, CheckinIn)})
+    got = (await session.execute(_stored_sql(), {
+        "user_id": p.id, "village_id": p.village_id, "log_keys": log_keys, "checkin_keys": checkin_keys,
+        "days": days})).all()
+    head = got[0]
+    cadre = Cadre(id=head.cadre_id, name=head.cadre_name, active=head.active) if head.cadre_id is not None else None
+    village = Village(id=head.village_id, code=head.village_code, name=head.village_name, lat=head.lat, lng=head.lng,
+                      township_code=head.township_code) if head.village_id is not None else None
+    w = _writer_of(p, cadre, village, head.township_name)
+    checkins: dict[str, Any] = {}
+    logs: dict[str, Any] = {}
+    taken: dict[date, int | None] = {}
+    key_set, day_set = set(checkin_keys), set(days)
+    for r in got:
+        if r.kind is None:
             continue
-        table: Any = model.__table__
-        cols = [c for c in table.columns if c.key in mine[0]]
-        back = ["client_key", *(c.name for c in table.columns if c.key not in mine[0])]
-        names = ", ".join(c.name for c in cols)
-        spec = ", ".join(f"{c.name} {c.type.compile(dialect=_PG)}" for c in cols)
-        got = (await session.execute(text(
-            f"INSERT INTO {table.name} ({names}) SELECT {names} FROM jsonb_to_recordset(CAST(:rows AS jsonb))"
-            f" AS r({spec}) RETURNING {', '.join(back)}"),
-            {"rows": json.dumps(mine, default=_json_value, ensure_ascii=False)})).mappings().all()
-        by_key = {v["client_key"]: v for v in mine}
-        for r in got:
-            stored[(kind, r["client_key"])] = _Stored(table, {**by_key[r["client_key"]], **r})
-    return stored
+        shots = [PhotoOut.model_validate(ph) for ph in r.photos]
+        if r.kind == "log":
+            g: Any = _Stored(_from_json(WorkLog.__table__, r.row), shots, list(r.finding_ids))
+            logs[g.client_key] = g
+            continue
+        c: Any = _Stored(_from_json(Checkin.__table__, r.row), shots,
+                         review=_Stored(_from_json(CheckinReview.__table__, r.review)) if r.review else None)
+        if c.user_id == p.id and c.client_key in key_set:
+            checkins[c.client_key] = c
+        if c.cadre_id == w.cadre.id and c.village_id == w.village.id and c.local_date in day_set:
+            taken[c.local_date] = c.id
+    return w, checkins, logs, taken
 
 
-async def _by_keys(session: AsyncSession, model: Any, user_id: int, keys: list[str]) -> dict[str, Any]:
-    """Stored rows of `model` (Checkin or WorkLog) by the account's Idempotency-Keys."""
-    if not keys:
-        return {}
-    rows = (await session.execute(select(model).where(model.user_id == user_id, model.client_key.in_(keys)))).scalars()
-    return {r.client_key: r for r in rows}
+_CHECKIN_COLUMNS = ("cadre_id", "village_id", "user_id", "client_key", "body_hash", "checked_at", "received_at", "lat",
+                    "lng", "accuracy_m", "note", "distance_m", "flags")
+_LOG_COLUMNS = ("cadre_id", "village_id", "user_id", "client_key", "body_hash", "written_at", "log_date", "text",
+                "roles", "members_recruited", "activities_held", "members_active", "activists_found",
+                "activity_attendance", "policy_issues", "discipline_issues", "oversight_note")
+
+
+@cache
+def _stored_sql() -> TextClause:
+    return text(_STORED_SQL)
+
+
+@cache
+def _write_sql() -> TextClause:
+    """One statement for a batch's new rows: the check-ins and the logs (each table's rows in one JSON
+    parameter, in the batch's order; a row whose key or day a concurrent write took is skipped, not an
+    error), the logs' findings (one per kind found, policy first) and an audit event for each row
+    stored (holding the row as stored, without its body hash, unsealed, in the batch's order)."""
+
+    def recordset(param: str, table: Any, cols: tuple[str, ...]) -> str:
+        spec = ", ".join(f"{c} {table.c[c].type.compile(dialect=_PG)}" for c in cols)
+        return f"SELECT * FROM jsonb_to_recordset(CAST(:{param} AS jsonb)) AS r(n integer, {spec})"
+
+    cc, lc = ", ".join(_CHECKIN_COLUMNS), ", ".join(_LOG_COLUMNS)
+    return text(
+        f"WITH c_in AS ({recordset('checkins', Checkin.__table__, _CHECKIN_COLUMNS)}),"
+        f" c_new AS (INSERT INTO cadre_checkins ({cc}) SELECT {cc} FROM c_in ORDER BY n"
+        "  ON CONFLICT DO NOTHING RETURNING *),"
+        f" g_in AS ({recordset('logs', WorkLog.__table__, _LOG_COLUMNS)}),"
+        f" g_new AS (INSERT INTO cadre_logs ({lc}) SELECT {lc} FROM g_in ORDER BY n"
+        "  ON CONFLICT DO NOTHING RETURNING *),"
+        " c_out AS (SELECT i.n, c.* FROM c_new c JOIN c_in i ON i.client_key = c.client_key),"
+        " g_out AS (SELECT i.n, g.* FROM g_new g JOIN g_in i ON i.client_key = g.client_key),"
+        " f_new AS (INSERT INTO cadre_findings (log_id, village_id, cadre_id, found_on, kind, policy_issues,"
+        "  discipline_issues, text)"
+        "  SELECT g.id, g.village_id, g.cadre_id, g.log_date, k.kind, k.policy, k.discipline,"
+        "  coalesce(g.oversight_note, '') FROM g_out g CROSS JOIN LATERAL (VALUES"
+        "  (1, 'policy', g.policy_issues, 0), (2, 'discipline', 0, g.discipline_issues)) AS k(o, kind, policy,"
+        "  discipline) WHERE k.policy + k.discipline > 0 ORDER BY g.n, k.o RETURNING log_id, id),"
+        " a_new AS (INSERT INTO audit_events (at, actor, actor_name, action, entity, entity_id, after)"
+        "  SELECT CAST(:at AS timestamptz), CAST(:actor AS varchar), CAST(:actor_name AS varchar), e.action,"
+        "  e.entity, e.id::varchar, e.after FROM ("
+        "   SELECT c.n, 'cadre_checkin.create' AS action, 'cadre_checkin' AS entity, c.id,"
+        "   to_jsonb(c) - 'n' - 'body_hash' AS after FROM c_out c"
+        "   UNION ALL SELECT g.n, 'cadre_log.create', 'cadre_log', g.id, to_jsonb(g) - 'n' - 'body_hash' FROM g_out g"
+        "  ) e ORDER BY e.n)"
+        " SELECT c.n, c.id, c.received_at, c.local_date AS day, NULL::integer[] AS finding_ids FROM c_out c"
+        " UNION ALL SELECT g.n, g.id, g.received_at, g.log_date,"
+        " ARRAY(SELECT f.id FROM f_new f WHERE f.log_id = g.id ORDER BY f.id) FROM g_out g")
+
+
+async def _write_new(session: AsyncSession, p: Principal, new: list[tuple[int, SyncItem, dict[str, Any]]],
+                     rows: dict[int, Any], results: list[SyncResult | None]) -> None:
+    """Stores the new items in one statement, in a savepoint, into `rows` (by index). When the database
+    refuses the statement for a row's values (a constraint, SQLSTATE 22 or 23), the items are split in
+    halves and each half tried again, down to the refused items alone, which are answered as their
+    single POST would be (409 or 422): a refused row costs a few statements, the others keep the batch's."""
+    if not new:
+        return
+    checkins = [{"n": i, **v} for i, item, v in new if item.kind == SyncKind.checkin]
+    logs = [{"n": i, **v} for i, item, v in new if item.kind == SyncKind.log]
+    # A savepoint of our own, left to the commit to release (a round trip less than begin_nested's):
+    # the statement's refusal undoes only it.
+    conn = await session.connection()
+    await conn.exec_driver_sql("SAVEPOINT sync_write")
+    try:
+        got = (await session.execute(_write_sql(), {
+            "checkins": to_json(checkins).decode(), "logs": to_json(logs).decode(),
+            "at": clock.now(), "actor": p.key, "actor_name": p.name})).all()
+    except DBAPIError as exc:
+        refusal = database_refusal(exc)
+        if refusal is None:
+            raise
+        await conn.exec_driver_sql("ROLLBACK TO SAVEPOINT sync_write")
+        if len(new) > 1:
+            half = len(new) // 2
+            await _write_new(session, p, new[:half], rows, results)
+            await _write_new(session, p, new[half:], rows, results)
+            return
+        i, item, _ = new[0]
+        logger.warning("sync item %d (%s) refused by the database (SQLSTATE %s)", i, item.kind, sqlstate(exc))
+        status, code, _, detail = refusal
+        results[i] = _refused(i, item, status, code, detail)
+        return
+    values = {i: v for i, _, v in new}
+    for n, row_id, received_at, day, finding_ids in got:
+        row = {**values[n], "id": row_id, "received_at": received_at}
+        moment = "checked_at" if "checked_at" in row else "written_at"
+        # the phone's time with its own offset, as the single POST answers it, in a plain `timezone`:
+        # the parsed one's tzinfo makes each answer's validation several times slower
+        row[moment] = row[moment].replace(tzinfo=timezone(row[moment].utcoffset()))
+        row["local_date" if moment == "checked_at" else "log_date"] = day
+        rows[n] = _Stored(row, finding_ids=list(finding_ids or []))
 
 
 def _refused(index: int, item: SyncItem, status: int, code: str, detail: str,
@@ -762,7 +897,7 @@ def _done(index: int, item: SyncItem, created: bool, *, checkin: CheckinOut | No
 
 
 async def _sync_one(session: AsyncSession, p: Principal, index: int, item: SyncItem) -> SyncResult:
-    """One item on its own, in a savepoint: how a batch decides its new items after losing a race."""
+    """One item on its own, in a savepoint: how a batch decides an item that lost a race."""
     data: CheckinIn | LogIn = (CheckinIn if item.kind == SyncKind.checkin else LogIn).model_validate(item.body)
     try:
         async with session.begin_nested():
@@ -773,6 +908,11 @@ async def _sync_one(session: AsyncSession, p: Principal, index: int, item: SyncI
             return _done(index, item, created, log=log)
     except DomainError as exc:
         return _refused_by(index, item, exc)
+    except DBAPIError as exc:
+        if (refusal := database_refusal(exc)) is None:
+            raise
+        status, code, _, detail = refusal
+        return _refused(index, item, status, code, detail)
 
 
 # ------------------------------------------------------------------------------------------

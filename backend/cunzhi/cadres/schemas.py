@@ -34,6 +34,9 @@ class SevenRole(StrEnum):
     security_officer = "security_officer"  # 治安员
 
 
+_ROLE_ORDER = {r: i for i, r in enumerate(SevenRole)}  # the roles' order, for sorting a log's roles
+
+
 class PostingEndReason(StrEnum):
     replaced = "replaced"
     village_accepted = "village_accepted"
@@ -542,7 +545,7 @@ class LogIn(Body):
     def _roles(cls, v: list[SevenRole]) -> list[SevenRole]:
         if len(set(v)) != len(v):
             raise ValueError("roles must not repeat")
-        return sorted(v, key=lambda r: list(SevenRole).index(r))
+        return sorted(v, key=_ROLE_ORDER.__getitem__)
 
     @model_validator(mode="after")
     def _oversight(self) -> "LogIn":

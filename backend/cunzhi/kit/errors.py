@@ -148,16 +148,23 @@ def sqlstate(exc: DBAPIError) -> str:
     return str(getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None) or "")
 
 
-def database_problem(exc: DBAPIError) -> JSONResponse | None:
-    """The 4xx for a database error caused by the request's data, or None for a server fault."""
+def database_refusal(exc: DBAPIError) -> tuple[int, str, str, str] | None:
+    """(status, code, title, detail) for a database error caused by the request's data, or None for
+    a server fault: what `database_problem` answers, for callers that answer per item (a batch)."""
     state = sqlstate(exc)
     if state.startswith("22"):
-        return problem(422, "validation_error", "The request is not valid",
-                       _DATA_DETAILS.get(state, "A value is out of range or not valid"))
+        return 422, "validation_error", "The request is not valid", _DATA_DETAILS.get(
+            state, "A value is out of range or not valid")
     if state.startswith("23"):
-        return problem(409, "conflict", "Conflicts with the current state",
-                       _INTEGRITY_DETAILS.get(state, "Conflicts with stored data"))
+        return 409, "conflict", "Conflicts with the current state", _INTEGRITY_DETAILS.get(
+            state, "Conflicts with stored data")
     return None
+
+
+def database_problem(exc: DBAPIError) -> JSONResponse | None:
+    """The 4xx for a database error caused by the request's data, or None for a server fault."""
+    refusal = database_refusal(exc)
+    return problem(*refusal) if refusal is not None else None
 
 
 PROBLEM_SCHEMA: dict[str, Any] = {

@@ -138,3 +138,101 @@ async def test_a_clean_batch_is_decided_as_a_whole(client: httpx.AsyncClient, au
         assert e.after is not None and "body_hash" not in e.after
         assert e.after["id"] == row["id"] and e.after["client_key"] == row["client_key"]
     assert events[0].after is not None and events[0].after["policy_issues"] == 1
+
+
+async def test_a_row_the_database_refuses_costs_only_that_row(client: httpx.AsyncClient, auth, db: AsyncSession,
+                                                              connection, fresh_cadre_user,
+                                                              caplog) -> None:  # type: ignore[no-untyped-def]
+    """One log whose finding a constraint refuses (here a rule this test adds to the findings table)
+    is refused alone, answered as its single POST would be (409); the other items still go in
+    together (a few statements for the batch, never one per item) with their findings and audit
+    events, and a replay answers them as duplicates and that one as refused again."""
+    import math
+
+    from sqlalchemy import event, func, select, text
+
+    from cunzhi.cadres.models import OversightFinding
+
+    await db.execute(text("ALTER TABLE cadre_findings ADD CONSTRAINT ck_test_barred_note CHECK (text <> '拒收')"))
+    h = await auth("cadre_t1")
+    items = [{"key": new_key(), "kind": "checkin", "body": checkin_body(checked_at=days_ago(n))} for n in (2, 3)]
+    items += [{"key": new_key(), "kind": "log", "body": log_body(
+        written_at=days_ago(2 + n % 3, 20), policy_issues=n % 2, discipline_issues=1 if n % 4 == 0 else 0,
+        oversight_note="拒收" if n == 9 else f"问题{n}")} for n in range(16)]
+    bad = 2 + 9
+    n_c, n_l, n_f = await table_count(db, Checkin), await table_count(db, WorkLog), await table_count(db,
+                                                                                                      OversightFinding)
+    events = await audit_count(db)
+    inserts: list[str] = []
+
+    def count(conn, cursor, statement, params, context, executemany) -> None:  # type: ignore[no-untyped-def]
+        if "INSERT INTO cadre_logs" in statement:
+            inserts.append(statement)
+
+    event.listen(connection.sync_connection, "before_cursor_execute", count)
+    try:
+        with caplog.at_level("WARNING", logger="cunzhi.cadres.fieldwork"):
+            r = await client.post(URL, json={"items": items}, headers=h)
+    finally:
+        event.remove(connection.sync_connection, "before_cursor_execute", count)
+    assert r.status_code == 200, r.text
+    out = r.json()
+    assert (out["created"], out["duplicates"], out["refused"]) == (17, 0, 1), out
+    refused = out["results"][bad]
+    assert (refused["status"], refused["http_status"], refused["code"]) == ("refused", 409, "conflict"), refused
+    assert refused["detail"] and refused["log"] is None
+    for x, item in zip(out["results"], items, strict=True):
+        if x["index"] == bad:
+            continue
+        assert x["status"] == "created" and x["key"] == item["key"], x
+        if item["kind"] == "log":
+            b = item["body"]
+            assert len(x["log"]["finding_ids"]) == (b["policy_issues"] > 0) + (b["discipline_issues"] > 0), x
+    # split around the refused row, not one statement per item
+    assert len(inserts) <= 2 * math.ceil(math.log2(len(items))) + 1, len(inserts)
+    assert not [rec for rec in caplog.records if "one by one" in rec.getMessage()], caplog.text
+    assert await table_count(db, Checkin) == n_c + 2 and await table_count(db, WorkLog) == n_l + 15
+    wanted = sum((b["policy_issues"] > 0) + (b["discipline_issues"] > 0) for b in
+                 (it["body"] for i, it in enumerate(items) if it["kind"] == "log" and i != bad))
+    assert await table_count(db, OversightFinding) == n_f + wanted
+    assert await audit_count(db) == events + 17
+    barred = (await db.execute(select(func.count()).select_from(WorkLog).where(
+        WorkLog.client_key == items[bad]["key"]))).scalar_one()
+    assert barred == 0
+
+    again = (await client.post(URL, json={"items": items}, headers=h)).json()
+    assert (again["created"], again["duplicates"], again["refused"]) == (0, 17, 1), again
+    assert again["results"][bad]["code"] == "conflict"
+    assert [x["log"]["id"] for x in again["results"][2:] if x["log"]] == [
+        x["log"]["id"] for x in out["results"][2:] if x["log"]]
+    assert await audit_count(db) == events + 17
+
+
+async def test_a_replay_answers_the_stored_rows_with_their_photos_findings_and_review(
+        client: httpx.AsyncClient, auth, fresh_cadre_user) -> None:  # type: ignore[no-untyped-def]
+    """A batch replaying writes stored earlier answers each as its single GET would show it: the
+    photos added since, the log's findings, a flagged check-in's review."""
+    jpeg = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x02" * 300
+    h = await auth("cadre_t1")
+    items = [{"key": new_key(), "kind": "checkin", "body": checkin_body(checked_at=days_ago(3), accuracy_m=900.0)},
+             {"key": new_key(), "kind": "log", "body": log_body(written_at=days_ago(3, 20), discipline_issues=2,
+                                                                  oversight_note="违规收费")}]
+    first = (await client.post(URL, json={"items": items}, headers=h)).json()
+    checkin, log = first["results"][0]["checkin"], first["results"][1]["log"]
+    assert "poor_accuracy" in checkin["flags"] and len(log["finding_ids"]) == 1, first
+    photo = (await client.post(f"/api/v1/cadres/logs/{log['id']}/photos", files={"file": ("p.jpg", jpeg, "image/jpeg")},
+                               headers=h)).json()
+    r = await client.post(f"/api/v1/cadres/checkins/{checkin['id']}/review", json={"decision": "accepted", "note": "核实"},
+                          headers=await auth("township01"))
+    assert r.status_code == 200, r.text
+    again = (await client.post(URL, json={"items": items}, headers=h)).json()
+    c, g = again["results"][0]["checkin"], again["results"][1]["log"]
+    assert [x["status"] for x in again["results"]] == ["duplicate", "duplicate"]
+    assert {k: c[k] for k in ("id", "local_date", "flags")} == {k: checkin[k] for k in ("id", "local_date", "flags")}
+    for k in ("checked_at", "received_at"):  # the same moments (a replay answers them from the database, in UTC)
+        assert datetime.fromisoformat(c[k]) == datetime.fromisoformat(checkin[k]), k
+    assert c["review"]["decision"] == "accepted" and c["review"]["note"] == "核实" and c["counts"] is True
+    assert g["id"] == log["id"] and g["finding_ids"] == log["finding_ids"] and g["finding_id"] == log["finding_id"]
+    assert [(p["id"], p["sha256"], p["size"]) for p in g["photos"]] == [(photo["id"], photo["sha256"], photo["size"])]
+    assert datetime.fromisoformat(g["written_at"]) == datetime.fromisoformat(log["written_at"])
+    assert g["log_date"] == log["log_date"] and g["roles"] == log["roles"] and g["text"] == log["text"]
