@@ -100,26 +100,6 @@ async def record(
     return event
 
 
-async def record_many(session: AsyncSession, actor: Principal | None,
-                      entries: list[tuple[str, str, Any, dict[str, Any] | None]]) -> None:
-    """Append (action, entity, entity_id, after) events in one statement: a batch of writes. The
-    events travel as one JSON parameter (not a statement per row) and get their ids in the entries'
-    order; like `record`, unsealed and without a lock."""
-    if not entries:
-        return
-    rows = json.dumps([{"action": action, "entity": entity, "entity_id": str(entity_id), "after": _plain(after)}
-                       for action, entity, entity_id, after in entries], ensure_ascii=False)
-    await session.execute(text(
-        "INSERT INTO audit_events (at, actor, actor_name, action, entity, entity_id, after)"
-        " SELECT CAST(:at AS timestamptz), CAST(:actor AS varchar), CAST(:actor_name AS varchar),"
-        " r.action, r.entity, r.entity_id, r.after"
-        " FROM ROWS FROM (jsonb_to_recordset(CAST(:rows AS jsonb))"
-        " AS (action varchar, entity varchar, entity_id varchar, after jsonb))"
-        " WITH ORDINALITY AS r(action, entity, entity_id, after, n) ORDER BY r.n"),
-        {"at": clock.now(), "actor": actor.key if actor else "system",
-         "actor_name": actor.name if actor else "system", "rows": rows})
-
-
 def _event_hash(prev_hash: str, ev: Any) -> str:
     return chain_hash(prev_hash, ev.at, ev.actor, ev.action, ev.entity, ev.entity_id, ev.before, ev.after)
 
