@@ -10,11 +10,16 @@ its routes and the router can say so without asking them. What a path under the 
 unchanged: the same route, the same 405 for another method, the same slash redirect.
 
 Every domain router is one (main.py includes them at the root, with no prefix of its own).
+
+DirectRoute is the route class of the hottest reads (see its docstring).
 """
 
+from collections.abc import Callable, Coroutine
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request, Response
+from fastapi.dependencies.models import Dependant
+from fastapi.routing import APIRoute, _effective_route_context_var
 from starlette._utils import get_route_path
 from starlette.routing import Match
 from starlette.types import Scope
@@ -32,3 +37,71 @@ class DomainRouter(APIRouter):
         if not get_route_path(scope).startswith(self.literal_prefix):
             return Match.NONE, {}
         return super().matches(scope)
+
+    def direct_get(self, path: str, **kwargs: Any) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+        """`@router.get(path, ...)` for a DirectRoute (FastAPI's decorators take no route class)."""
+
+        def decorator(endpoint: Callable[..., Any]) -> Callable[..., Any]:
+            self.add_api_route(path, endpoint, methods=["GET"], route_class_override=DirectRoute, **kwargs)
+            return endpoint
+
+        return decorator
+
+
+class DirectRoute(APIRoute):
+    """A route whose endpoint takes only path parameters (and the Request) and returns a Response:
+    FastAPI's request handler is kept for the contract and for any request it has to refuse, but a
+    request whose path parameters validate goes to the endpoint directly.
+
+    For such a route FastAPI's handler solves no dependency and serialises nothing (a Response is
+    sent as it is), yet per request it still builds the dependency solution (an empty Response for
+    headers, the query, header and cookie lookups of parameters the route has none of, the error
+    lists), as much CPU as the single-village read's own work. Here each path parameter is validated
+    by the very field FastAPI would validate it with; when one fails, FastAPI's handler runs instead
+    and answers exactly as it would have (its 422), so no input reaches the endpoint that FastAPI would
+    have refused. Declaring anything else (a dependency, a query parameter, a body) is a TypeError at
+    startup: such a route needs FastAPI's handler."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        full = super().get_route_handler()
+        # As APIRoute does: an included route is built with its inclusion's context (its
+        # dependencies, those of the routers it was included through).
+        context = _effective_route_context_var.get()
+        dependant: Dependant = (context.dependant if context is not None and context.original_route is self
+                                else self.dependant)
+        _check_direct(self.path, dependant)
+        call = dependant.call
+        assert call is not None
+        fields = [(f.name, f.alias, f) for f in dependant.path_params]
+        request_name = dependant.request_param_name
+
+        async def handler(request: Request) -> Response:
+            params = request.path_params
+            values: dict[str, Any] = {}
+            for name, alias, field in fields:
+                value, errors = field.validate(params[alias], loc=("path", alias))
+                if errors:
+                    return await full(request)  # FastAPI's own answer to the bad parameter
+                values[name] = value
+            if request_name is not None:
+                values[request_name] = request
+            response = await call(**values)
+            if not isinstance(response, Response):
+                raise TypeError(f"{self.path}: a DirectRoute's endpoint returns a Response")
+            return response
+
+        return handler
+
+
+def _check_direct(path: str, d: Dependant) -> None:
+    import inspect
+
+    others = [kind for kind, present in (
+        ("dependencies", d.dependencies), ("query parameters", d.query_params), ("headers", d.header_params),
+        ("cookies", d.cookie_params), ("a body", d.body_params), ("a websocket", d.websocket_param_name),
+        ("a connection", d.http_connection_param_name), ("a Response", d.response_param_name),
+        ("background tasks", d.background_tasks_param_name), ("security scopes", d.security_scopes_param_name),
+    ) if present]
+    if others or not inspect.iscoroutinefunction(d.call):
+        raise TypeError(f"{path}: a DirectRoute's endpoint is a coroutine taking path parameters and the Request "
+                        f"only, not {', '.join(others) or 'a plain function'}")
