@@ -9,6 +9,11 @@ that does not start with the prefix's literal part (up to its first path paramet
 its routes and the router can say so without asking them. What a path under the prefix finds is
 unchanged: the same route, the same 405 for another method, the same slash redirect.
 
+And the router that matches is asked only once: FastAPI (this pinned version) walks its routes when the
+app asks whether it matches, and again when it hands the request on. The route the first walk found
+is kept in the request's scope and handed the request as FastAPI's second walk would have; anything
+but a plain API route found in full goes through FastAPI's own way.
+
 Every domain router is one (main.py includes them at the root, with no prefix of its own).
 
 DirectRoute is the route class of the hottest reads (see its docstring).
@@ -19,10 +24,22 @@ from typing import Any
 
 from fastapi import APIRouter, Request, Response
 from fastapi.dependencies.models import Dependant
-from fastapi.routing import APIRoute, _effective_route_context_var
+from fastapi.routing import (
+    _FASTAPI_EFFECTIVE_ROUTE_CONTEXT_KEY,
+    APIRoute,
+    _effective_route_context_var,
+    _get_fastapi_scope,
+    _get_scope_included_router,
+    _IncludedRouter,
+    _update_scope,
+)
+from fastapi.telemetry._api import _route_selected
 from starlette._utils import get_route_path
 from starlette.routing import Match
-from starlette.types import Scope
+from starlette.types import Receive, Scope, Send
+
+# Where a DomainRouter keeps the route its match found, for its handle() just after.
+_FOUND = "cunzhi.found_route"
 
 
 class DomainRouter(APIRouter):
@@ -34,9 +51,31 @@ class DomainRouter(APIRouter):
         self.literal_prefix = self.prefix.split("{", 1)[0]
 
     def matches(self, scope: Scope) -> tuple[Match, Scope]:
-        if not get_route_path(scope).startswith(self.literal_prefix):
+        path = get_route_path(scope)
+        if not path.startswith(self.literal_prefix):
             return Match.NONE, {}
-        return super().matches(scope)
+        included = _get_scope_included_router(scope)
+        if not isinstance(included, _IncludedRouter) or included.original_router is not self:
+            return super().matches(scope)
+        match, child_scope, route, context = included._match(scope)
+        if match is Match.FULL and isinstance(route, APIRoute) and context is not None:
+            scope[_FOUND] = (included, path, scope["method"], child_scope, route, context)
+        return match, child_scope
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        found = scope.pop(_FOUND, None)
+        if found is not None:
+            included, path, method, child_scope, route, context = found
+        if (found is None or included is not _get_scope_included_router(scope) or path != get_route_path(scope)
+                or method != scope["method"]):
+            return await super().handle(scope, receive, send)
+        # What FastAPI's _IncludedRouter._handle_selected does with an API route it found.
+        _update_scope(scope, child_scope)
+        _route_selected(scope=scope, path=getattr(context.starlette_route, "path_format", None) or context.path_format,
+                        mount=False)
+        _get_fastapi_scope(scope)[_FASTAPI_EFFECTIVE_ROUTE_CONTEXT_KEY] = context
+        scope["route"] = route
+        await route.handle(scope, receive, send)
 
     def direct_get(self, path: str, **kwargs: Any) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
         """`@router.get(path, ...)` for a DirectRoute (FastAPI's decorators take no route class)."""
