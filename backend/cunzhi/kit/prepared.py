@@ -143,15 +143,17 @@ class ReadPool:
             pool = await self._open()
         # Reserved before the wait, given back when the connection is back in asyncpg's queue: while
         # fewer than `size` are reserved, one is in the queue and is taken at once, so no timer is
-        # set (asyncpg's timeout costs a task and two timers per request, a tenth of a village read).
-        # A connection the server closed is opened again on the way, within asyncpg's connect timeout.
+        # set. A connection the server closed is opened again on the way, within asyncpg's connect
+        # timeout. Otherwise the wait is bounded by asyncio's own timeout rather than asyncpg's, which
+        # costs a task per acquire and sets a second timer around the release.
         busy = self._held >= self.size
         self._held += 1
         try:
             if not busy:
                 return await pool.acquire()
             try:
-                return await pool.acquire(timeout=self.acquire_timeout)
+                async with asyncio.timeout(self.acquire_timeout):
+                    return await pool.acquire()
             except TimeoutError:
                 raise ReadPoolBusy() from None
         except BaseException:
