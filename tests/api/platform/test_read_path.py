@@ -131,6 +131,32 @@ async def test_routing_answers_as_before(client, token_for):
     assert (await client.get("/api/v1/api-clients/1/webhooks")).status_code == 401
 
 
+async def test_the_matching_router_walks_its_routes_once(client, token_for, monkeypatch):
+    """The route found when the app asks the villages router whether it matches is the one handed the
+    request: the router's routes are walked once per request, not twice; the answers stay the same."""
+    from fastapi import routing
+
+    walks: list[str] = []
+    walk = routing._IncludedRouter._match
+
+    def counted(self, scope):  # type: ignore[no-untyped-def]
+        walks.append(self.original_router.prefix)
+        return walk(self, scope)
+
+    monkeypatch.setattr(routing._IncludedRouter, "_match", counted)
+    h = await token_for("admin")
+    r = await client.get(f"/api/v1/villages/{V_T01}", headers=h)
+    assert r.status_code == 200 and walks == ["/api/v1/villages"]
+    walks.clear()
+    r = await client.patch(f"/api/v1/villages/{V_T01}", headers={**h, "If-Match": r.headers["ETag"]},
+                           json={"secretary_name": "王建国"})
+    assert r.status_code == 200, r.text
+    assert walks == ["/api/v1/villages"]
+    walks.clear()
+    # 405: no route found in full, so FastAPI's own second walk answers it.
+    assert (await client.delete(f"/api/v1/villages/{V_T01}", headers=h)).status_code == 405
+
+
 async def test_a_bad_village_code_is_answered_by_fastapis_own_validation(client, token_for):
     """The single read skips FastAPI's handler only for a code that FastAPI's own field accepts; any
     other is FastAPI's 422, before the caller is even looked at (as before: with or without a token)."""
