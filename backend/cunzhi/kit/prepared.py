@@ -113,6 +113,7 @@ class ReadPool:
         self._pool: asyncpg.Pool | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._opening: asyncio.Lock | None = None
+        self._held = 0  # connections handed out and not yet given back
 
     def connect_args(self) -> dict[str, Any]:
         """What asyncpg.connect gets for the URL: SQLAlchemy's own reading of it (host lists,
@@ -126,7 +127,7 @@ class ReadPool:
     async def _open(self) -> asyncpg.Pool:
         loop = asyncio.get_running_loop()
         if self._opening is None or self._loop is not loop:
-            self._opening, self._loop, self._pool = asyncio.Lock(), loop, None
+            self._opening, self._loop, self._pool, self._held = asyncio.Lock(), loop, None, 0
         async with self._opening:
             if self._pool is None:
                 # All `size` connections opened at once: no request of a burst waits for a connect.
@@ -140,17 +141,34 @@ class ReadPool:
         pool = self._pool
         if pool is None or self._loop is not asyncio.get_running_loop():
             pool = await self._open()
+        # Reserved before the wait, given back when the connection is back in asyncpg's queue: while
+        # fewer than `size` are reserved, one is in the queue and is taken at once, so no timer is
+        # set. A connection the server closed is opened again on the way, within asyncpg's connect
+        # timeout. Otherwise the wait is bounded by asyncio's own timeout rather than asyncpg's, which
+        # costs a task per acquire and sets a second timer around the release.
+        busy = self._held >= self.size
+        self._held += 1
         try:
-            return await pool.acquire(timeout=self.acquire_timeout)
-        except TimeoutError:
-            raise ReadPoolBusy() from None
+            if not busy:
+                return await pool.acquire()
+            try:
+                async with asyncio.timeout(self.acquire_timeout):
+                    return await pool.acquire()
+            except TimeoutError:
+                raise ReadPoolBusy() from None
+        except BaseException:
+            self._held -= 1
+            raise
 
     async def release(self, conn: asyncpg.Connection) -> None:
         if self._pool is not None:
-            await self._pool.release(conn)
+            try:
+                await self._pool.release(conn)
+            finally:
+                self._held = max(0, self._held - 1)  # (not below 0 for a connection of a pool since closed)
 
     async def close(self) -> None:
-        pool, self._pool, self._opening = self._pool, None, None
+        pool, self._pool, self._opening, self._held = self._pool, None, None, 0
         if pool is not None and self._loop is asyncio.get_running_loop():
             await pool.close()
 

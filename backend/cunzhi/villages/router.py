@@ -92,8 +92,8 @@ async def bulk_upsert(body: VillageBulk, principal: PrincipalDep, session: Sessi
     return await service.bulk_upsert(session, principal, body.items)
 
 
-@router.get("/{code}", response_model=VillageDetail, name="get",
-            summary="A village's facts and rectification status, with its ETag", openapi_extra=READ_ACCESS_SECURITY)
+@router.direct_get("/{code}", response_model=VillageDetail, name="get", openapi_extra=READ_ACCESS_SECURITY,
+                   summary="A village's facts and rectification status, with its ETag")
 async def get_village(code: Code, request: Request) -> Response:
     read = await read_access(request)
     async with read.reader as reader:

@@ -129,3 +129,71 @@ async def test_routing_answers_as_before(client, token_for):
         assert r.status_code == 404 and r.json()["code"] == "not_found"
     # A prefix with a path parameter (webhooks of a client) still routes.
     assert (await client.get("/api/v1/api-clients/1/webhooks")).status_code == 401
+
+
+async def test_the_matching_router_walks_its_routes_once(client, token_for, monkeypatch):
+    """The route found when the app asks the villages router whether it matches is the one handed the
+    request: the router's routes are walked once per request, not twice; the answers stay the same."""
+    from fastapi import routing
+
+    walks: list[str] = []
+    walk = routing._IncludedRouter._match
+
+    def counted(self, scope):  # type: ignore[no-untyped-def]
+        walks.append(self.original_router.prefix)
+        return walk(self, scope)
+
+    monkeypatch.setattr(routing._IncludedRouter, "_match", counted)
+    h = await token_for("admin")
+    r = await client.get(f"/api/v1/villages/{V_T01}", headers=h)
+    assert r.status_code == 200 and walks == ["/api/v1/villages"]
+    walks.clear()
+    r = await client.patch(f"/api/v1/villages/{V_T01}", headers={**h, "If-Match": r.headers["ETag"]},
+                           json={"secretary_name": "王建国"})
+    assert r.status_code == 200, r.text
+    assert walks == ["/api/v1/villages"]
+    walks.clear()
+    # 405: no route found in full, so FastAPI's own second walk answers it.
+    assert (await client.delete(f"/api/v1/villages/{V_T01}", headers=h)).status_code == 405
+
+
+async def test_a_bad_village_code_is_answered_by_fastapis_own_validation(client, token_for):
+    """The single read skips FastAPI's handler only for a code that FastAPI's own field accepts; any
+    other is FastAPI's 422, before the caller is even looked at (as before: with or without a token)."""
+    h = await token_for("admin")
+    for code in ("23019910020", "2301991002000", "23019910020x", "2301991002 0"):
+        for headers in (h, {}):
+            r = await client.get(f"/api/v1/villages/{code}", headers=headers)
+            assert r.status_code == 422, (code, r.text)
+            assert r.headers["content-type"].startswith("application/problem+json")
+            (error,) = r.json()["errors"]
+            assert error["loc"] == ["path", "code"] and error["type"] == "string_pattern_mismatch", error
+    assert (await client.get(f"/api/v1/villages/{V_T01}", headers={})).status_code == 401
+
+
+def test_a_direct_route_takes_only_path_parameters_and_the_request():
+    import pytest
+    from fastapi import Query, Request, Response
+
+    from cunzhi.kit.deps import PrincipalDep
+    from cunzhi.kit.routing import DomainRouter
+
+    router = DomainRouter(prefix="/api/v1/things")
+
+    async def fine(code: str, request: Request) -> Response:
+        return Response()
+
+    router.direct_get("/{code}")(fine)
+
+    async def with_query(code: str, q: str = Query("")) -> Response:
+        return Response()
+
+    async def with_dependency(code: str, principal: PrincipalDep) -> Response:
+        return Response()
+
+    def not_a_coroutine(code: str) -> Response:
+        return Response()
+
+    for endpoint in (with_query, with_dependency, not_a_coroutine):
+        with pytest.raises(TypeError, match="DirectRoute"):
+            router.direct_get("/{code}/x")(endpoint)

@@ -10,7 +10,7 @@ import pytest
 
 from cunzhi.db import normalise_url, read_session_scope
 from cunzhi.kit import deps
-from cunzhi.kit.prepared import ReadPool
+from cunzhi.kit.prepared import ReadPool, ReadPoolBusy
 
 V_T01 = "230199100200"  # a village of township 01 (demo data, committed)
 
@@ -135,3 +135,34 @@ async def test_reads_just_after_the_server_ended_their_connection_are_sent_again
                 assert await reader.fetchval(statement, {}) != dead
     finally:
         await admin.close()
+
+
+async def test_a_burst_beyond_the_pool_is_served_and_the_pool_waits_only_when_all_are_out(engine, database_url):
+    """A connection is taken without a timer while one is free; a request finding all of them out
+    waits for one (the acquire timeout); after the burst every connection is accounted back."""
+    pool = ReadPool(normalise_url(database_url), 2, acquire_timeout=0.3)
+    try:
+
+        async def read() -> int:
+            conn = await pool.acquire()
+            try:
+                return int(await conn.fetchval("SELECT pg_backend_pid() FROM pg_sleep(0.01)"))
+            finally:
+                await pool.release(conn)
+
+        pids = await asyncio.gather(*(read() for _ in range(20)))  # ten times the pool, all served
+        assert len(set(pids)) == 2 and pool._held == 0
+        first, second = await pool.acquire(), await pool.acquire()
+        try:
+            started = time.monotonic()
+            with pytest.raises(ReadPoolBusy):
+                await pool.acquire()
+            assert time.monotonic() - started >= 0.25
+        finally:
+            await pool.release(first)
+        again = await pool.acquire()  # the freed one, at once
+        await pool.release(again)
+        await pool.release(second)
+        assert pool._held == 0
+    finally:
+        await pool.close()
