@@ -45,7 +45,7 @@ assets_router = DomainRouter(prefix="/api/v1/assets", tags=["assets"])
 resources_router = DomainRouter(prefix="/api/v1/resources", tags=["resources"])
 
 Id = Annotated[int, Path(ge=1, le=INT4_MAX)]
-VillageFilter = Annotated[str | None, Query(pattern=r"^\d{12}$")]
+VillageFilter = Annotated[str | None, Query(pattern=r"^[0-9]{12}$")]
 _ERRORS: dict[int | str, dict[str, Any]] = {
     403: {"description": "Not allowed for this role"},
     404: {"description": "Not found or out of scope"},

@@ -21,7 +21,7 @@ Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, m
 Area = Annotated[Decimal, BeforeValidator(plain_decimal), Field(gt=0, le=Decimal("9999999999.99"), decimal_places=2),
                  WithJsonSchema({"type": "string", "pattern": r"^(?!0+(\.0{1,2})?$)[0-9]{1,10}(\.[0-9]{1,2})?$",
                                  "description": "Area in square metres as a decimal string, more than 0"})]
-VillageCode = Annotated[str, StringConstraints(pattern=r"^\d{12}$")]
+VillageCode = Annotated[str, StringConstraints(pattern=r"^[0-9]{12}$")]
 
 
 class _In(Body):

@@ -59,8 +59,8 @@ from cunzhi.kit.routing import DomainRouter
 router = DomainRouter(prefix="/api/v1/cadres", tags=["cadres"])
 
 Id = Annotated[int, Path(ge=1, le=2_147_483_647)]
-CountyCode = Annotated[str | None, Query(pattern=r"^\d{12}$", description="defaults to the caller's county")]
-VillageCodeQ = Annotated[str | None, Query(pattern=r"^\d{12}$")]
+CountyCode = Annotated[str | None, Query(pattern=r"^[0-9]{12}$", description="defaults to the caller's county")]
+VillageCodeQ = Annotated[str | None, Query(pattern=r"^[0-9]{12}$")]
 IfMatch = Annotated[str | None, Header(description="ETag from GET")]
 IdemKey = Annotated[str | None, Header(alias="Idempotency-Key", pattern=r"^[!-~]{1,128}$",
                                        description="the phone's key for this write: a replay is stored once")]
@@ -90,7 +90,7 @@ async def list_cadres(
     active: bool | None = None,
     expertise: Annotated[str | None, Query(pattern=r"^[a-z][a-z0-9_]{1,31}$")] = None,
     posted: Annotated[bool | None, Query(description="true: posted today; false: not posted")] = None,
-    township_code: Annotated[str | None, Query(pattern=r"^\d{12}$", description="posted today in this township")]
+    township_code: Annotated[str | None, Query(pattern=r"^[0-9]{12}$", description="posted today in this township")]
     = None,
     q: Annotated[str | None, Query(min_length=1, max_length=50, description="name or home unit contains")] = None,
     limit: Limit = 50,
@@ -174,7 +174,7 @@ async def end_posting(posting_id: Id, body: PostingEnd, principal: PrincipalDep,
 
 @router.get("/villages/{village_code}/postings", response_model=VillagePostingHistory, name="village-postings",
             summary="Every cadre ever posted to a village")
-async def village_postings(village_code: Annotated[str, Path(pattern=r"^\d{12}$")], principal: PrincipalDep,
+async def village_postings(village_code: Annotated[str, Path(pattern=r"^[0-9]{12}$")], principal: PrincipalDep,
                            session: SessionDep) -> VillagePostingHistory:
     village, township_name, postings = await service.village_history(session, principal, village_code)
     return VillagePostingHistory(village=views.village_ref(village, township_name),
@@ -235,7 +235,7 @@ async def list_checkins(
     date_from: date | None = None,
     date_to: date | None = None,
     mine: Annotated[bool, Query(description="only the caller's own")] = False,
-    township_code: Annotated[str | None, Query(pattern=r"^\d{12}$")] = None,
+    township_code: Annotated[str | None, Query(pattern=r"^[0-9]{12}$")] = None,
     flagged: Annotated[bool | None, Query(description="true: only flagged ones (held for review)")] = None,
     reviewed: Annotated[bool | None, Query(description="false: not reviewed yet")] = None,
     cursor: Cursor = None,

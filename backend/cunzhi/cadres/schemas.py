@@ -11,8 +11,8 @@ from cunzhi.kit.pagination import CursorPage, Page
 from cunzhi.partners.matching import check_weight_table
 
 ExpertiseCode = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{1,31}$", description="expertise code, e.g. mass_work")]
-VillageCode = Annotated[str, Field(pattern=r"^\d{12}$")]
-CountyCode = Annotated[str, Field(pattern=r"^\d{12}$")]
+VillageCode = Annotated[str, Field(pattern=r"^[0-9]{12}$")]
+CountyCode = Annotated[str, Field(pattern=r"^[0-9]{12}$")]
 Phone = Annotated[str, Field(pattern=r"^[0-9+\- ]{5,20}$")]
 Weight = Annotated[StrictInt, Field(ge=0, le=10)]
 Count = Annotated[StrictInt, Field(ge=0, le=10_000)]

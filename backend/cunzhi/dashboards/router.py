@@ -37,8 +37,8 @@ from cunzhi.kit.routing import DomainRouter
 
 router = DomainRouter(prefix="/api/v1/dashboards", tags=["dashboards"])
 
-Month = Annotated[str | None, Query(pattern=r"^\d{4}-\d{2}$", description="YYYY-MM; default: this month")]
-Township = Annotated[str | None, Query(pattern=r"^\d{12}$", description="one township (default: the whole scope)")]
+Month = Annotated[str | None, Query(pattern=r"^[0-9]{4}-[0-9]{2}$", description="YYYY-MM; default: this month")]
+Township = Annotated[str | None, Query(pattern=r"^[0-9]{12}$", description="one township (default: the whole scope)")]
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 _XLSX_RESPONSE: dict[int | str, dict[str, Any]] = {
     200: {"content": {XLSX: {}}, "description": "An XLSX workbook with Chinese headers"}}

@@ -25,7 +25,7 @@ from cunzhi.kit.routing import DomainRouter
 router = DomainRouter(prefix="/api/v1/discipline", tags=["discipline"])
 
 Id = Annotated[int, Path(ge=1, le=2_147_483_647)]
-Code12 = Annotated[str | None, Query(pattern=r"^\d{12}$")]
+Code12 = Annotated[str | None, Query(pattern=r"^[0-9]{12}$")]
 Year = Annotated[int | None, Query(ge=1990, le=2100)]
 # A day filed between, inclusive: "YYYY-MM-DD" only (never a timestamp nor a date-time).
 FiledFrom = Annotated[BodyDate | None, Query(description="filed on or after this day (inclusive)")]

@@ -27,7 +27,7 @@ PersonName = Annotated[str, Field(min_length=1, max_length=50, pattern=_TRIMMED,
 FiledOn = Annotated[BodyDate, Field(ge=date(1990, 1, 1),
                                     description="The day the case was filed (立案日期), from 1990-01-01, not in the future")]
 Notes = Annotated[str | None, Field(max_length=2000)]
-VillageCode = Annotated[str, Field(pattern=r"^\d{12}$", description="The village's 12-digit code")]
+VillageCode = Annotated[str, Field(pattern=r"^[0-9]{12}$", description="The village's 12-digit code")]
 RoleField = Annotated[CadreRole, Field(description=described(ROLE_LABELS))]
 ViolationField = Annotated[Violation, Field(description=described(VIOLATION_LABELS))]
 OutcomeField = Annotated[CaseOutcome, Field(description=described(OUTCOME_LABELS))]
@@ -93,7 +93,7 @@ class DisciplineYearCount(BaseModel):
     previous_year_cases: int
     change: int = Field(description="cases minus the year before's")
     change_percent: str | None = Field(
-        pattern=r"^-?\d+\.\d$",
+        pattern=r"^-?[0-9]+\.[0-9]$",
         description="change on the year before in percent, one decimal, rounded half away from zero "
                     "(PostgreSQL numeric round); null when the year before had no case")
 

@@ -47,8 +47,8 @@ from cunzhi.kit.uploads import upload_limit
 router = DomainRouter(prefix="/api/v1/disclosures", tags=["disclosures"])
 
 Id = Annotated[int, Path(ge=1, le=2_147_483_647)]
-VillageCode = Annotated[str, Path(pattern=r"^\d{12}$")]
-CountyCode = Annotated[str | None, Query(pattern=r"^\d{12}$", description="defaults to the caller's county")]
+VillageCode = Annotated[str, Path(pattern=r"^[0-9]{12}$")]
+CountyCode = Annotated[str | None, Query(pattern=r"^[0-9]{12}$", description="defaults to the caller's county")]
 IfMatch = Annotated[str | None, Header(description="ETag from GET")]
 PRECONDITIONS: dict[int | str, dict[str, Any]] = {412: {"description": "Stale If-Match"},
                                                   428: {"description": "If-Match missing"}}
@@ -129,7 +129,7 @@ async def add_template_item(body: TemplateItemIn, principal: PrincipalDep, sessi
 
 @router.get("/rounds", response_model=DisclosureRoundList, name="rounds-list", summary="Rounds in scope, newest month first")
 async def list_rounds(principal: PrincipalDep, session: SessionDep,
-                      township_code: Annotated[str | None, Query(pattern=r"^\d{12}$")] = None,
+                      township_code: Annotated[str | None, Query(pattern=r"^[0-9]{12}$")] = None,
                       year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
                       month: Annotated[int | None, Query(ge=1, le=12)] = None) -> DisclosureRoundList:
     rounds = await service.list_rounds(session, principal, township_code=township_code, year=year, month=month)

@@ -12,7 +12,7 @@ Text200 = Annotated[str, Field(min_length=1, max_length=200)]
 Guidance = Annotated[str, Field(max_length=2000)]
 LongText = Annotated[str, Field(min_length=1, max_length=20000)]
 Reason = Annotated[str, Field(min_length=1, max_length=2000, pattern=r"\S")]
-Code12 = Annotated[str, Field(pattern=r"^\d{12}$")]
+Code12 = Annotated[str, Field(pattern=r"^[0-9]{12}$")]
 
 
 # ---- template -------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ from cunzhi.kit.principal import Principal
 from cunzhi.kit.routing import DomainRouter
 
 router = DomainRouter(prefix="/api/v1/divisions", tags=["divisions"])
-DivisionCode = Annotated[str, Path(pattern=r"^\d{12}$", description="12-digit division code")]
+DivisionCode = Annotated[str, Path(pattern=r"^[0-9]{12}$", description="12-digit division code")]
 MAX_IMPORT_BYTES = 2 * 1024 * 1024
 
 
@@ -28,7 +28,7 @@ async def list_divisions(
     principal: PrincipalDep,
     session: SessionDep,
     level: DivisionLevel | None = None,
-    parent_code: Annotated[str | None, Query(pattern=r"^\d{12}$")] = None,
+    parent_code: Annotated[str | None, Query(pattern=r"^[0-9]{12}$")] = None,
 ) -> DivisionList:
     items = await service.list_divisions(session, principal, level=level, parent_code=parent_code)
     return DivisionList(items=[_division_out(principal, d) for d in items], total=len(items))

@@ -28,7 +28,7 @@ class TownshipCreate(Body):
     """A new township of the caller's county: its 12-digit code starts with the county's first 6 digits."""
 
     model_config = ConfigDict(extra="forbid")
-    code: Annotated[str, Field(pattern=r"^\d{12}$")]
+    code: Annotated[str, Field(pattern=r"^[0-9]{12}$")]
     name: Name
 
 

@@ -52,8 +52,8 @@ from cunzhi.kit.uploads import upload_limit
 
 router = DomainRouter(prefix="/api/v1/funds", tags=["funds"])
 
-Code = Annotated[str, Path(pattern=r"^\d{12}$", description="12-digit village code")]
-TownshipCode = Annotated[str, Path(pattern=r"^\d{12}$", description="12-digit township code")]
+Code = Annotated[str, Path(pattern=r"^[0-9]{12}$", description="12-digit village code")]
+TownshipCode = Annotated[str, Path(pattern=r"^[0-9]{12}$", description="12-digit township code")]
 Year = Annotated[int, Query(ge=2000, le=2100)]
 RowId = Annotated[int, Path(ge=1, le=INT4_MAX)]  # int4 keys: larger ids are a 422 for the field
 LEDGER_ID_MAX = 2**63 - 1  # ledger entries have BIGINT keys
@@ -207,8 +207,8 @@ async def settings_update(
 @router.get("/accounts", response_model=AccountList, name="accounts_list", summary="Village accounts in scope")
 async def accounts_list(
     principal: PrincipalDep, session: SessionDep,
-    township_code: Annotated[str | None, Query(pattern=r"^\d{12}$")] = None,
-    village_code: Annotated[str | None, Query(pattern=r"^\d{12}$",
+    township_code: Annotated[str | None, Query(pattern=r"^[0-9]{12}$")] = None,
+    village_code: Annotated[str | None, Query(pattern=r"^[0-9]{12}$",
                                               description="one village's account (an empty list when none is open)")] = None,
     limit: Limit = 50, offset: Offset = 0,
 ) -> AccountList:
@@ -242,7 +242,7 @@ async def income_book(code: Code, body: IncomeIn, principal: PrincipalDep, sessi
             summary="The village's ledger, newest first, by cursor")
 async def ledger_list(
     code: Code, principal: PrincipalDep, session: SessionDep,
-    cursor: Annotated[str | None, Query(pattern=r"^\d{1,18}$", description="next_cursor of the previous page")] = None,
+    cursor: Annotated[str | None, Query(pattern=r"^[0-9]{1,18}$", description="next_cursor of the previous page")] = None,
     limit: Limit = 50,
 ) -> LedgerPage:
     views, next_id = await service.ledger_page(session, principal, code,
@@ -280,7 +280,7 @@ async def statement_yearly(code: Code, year: Year, principal: PrincipalDep, sess
 @router.get("/budgets", response_model=BudgetList, name="budgets_list", summary="Budgets in scope")
 async def budgets_list(
     principal: PrincipalDep, session: SessionDep,
-    village_code: Annotated[str | None, Query(pattern=r"^\d{12}$")] = None,
+    village_code: Annotated[str | None, Query(pattern=r"^[0-9]{12}$")] = None,
     year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
     status: BudgetStatus | None = None,
     limit: Limit = 50, offset: Offset = 0,
@@ -393,10 +393,10 @@ async def amendment_return(
             summary="Claims in scope; the township's queue is status=committee_signed&needs_approval=true")
 async def claims_list(
     principal: PrincipalDep, session: SessionDep,
-    village_code: Annotated[str | None, Query(pattern=r"^\d{12}$")] = None,
+    village_code: Annotated[str | None, Query(pattern=r"^[0-9]{12}$")] = None,
     status: Annotated[list[ClaimState] | None, Query()] = None,
     needs_approval: bool | None = None,
-    township_code: Annotated[str | None, Query(pattern=r"^\d{12}$")] = None,
+    township_code: Annotated[str | None, Query(pattern=r"^[0-9]{12}$")] = None,
     waiting_over_days: Annotated[int | None, Query(ge=1, le=365, description=(
         "only claims in their status for more than this many days (the dashboard's waiting too long)"))] = None,
     limit: Limit = 50, offset: Offset = 0,

@@ -4,7 +4,7 @@ import re
 
 from cunzhi.kit.errors import PreconditionFailed, PreconditionRequired
 
-_ETAG = re.compile(r'^(?:W/)?"(\d+)"$')
+_ETAG = re.compile(r'^(?:W/)?"([0-9]+)"$')
 
 
 def etag(version: int) -> str:

@@ -26,7 +26,7 @@ from cunzhi.partners.schemas import (
     VillagePairingHistory,
 )
 
-CountyCode = Annotated[str | None, Query(pattern=r"^\d{12}$", description="defaults to the caller's county")]
+CountyCode = Annotated[str | None, Query(pattern=r"^[0-9]{12}$", description="defaults to the caller's county")]
 IfMatch = Annotated[str | None, Header(description="ETag from GET")]
 PRECONDITIONS: dict[int | str, dict[str, Any]] = {
     412: {"description": "Stale If-Match"},
@@ -151,7 +151,7 @@ pairings = DomainRouter(prefix="/api/v1/pairings", tags=["pairings"])
 async def list_pairings(
     principal: PrincipalDep,
     session: SessionDep,
-    village_code: Annotated[str | None, Query(pattern=r"^\d{12}$")] = None,
+    village_code: Annotated[str | None, Query(pattern=r"^[0-9]{12}$")] = None,
     partner_unit_id: Annotated[int | None, Query(ge=1, le=2_147_483_647)] = None,
     current: Annotated[bool, Query(description="only pairings in force today")] = True,
     limit: Limit = 100,
@@ -165,7 +165,7 @@ async def list_pairings(
 
 @pairings.get("/villages/{village_code}", response_model=VillagePairingHistory, name="village-history",
               summary="A village's pairings, current and past")
-async def village_history(village_code: Annotated[str, Path(pattern=r"^\d{12}$")], principal: PrincipalDep,
+async def village_history(village_code: Annotated[str, Path(pattern=r"^[0-9]{12}$")], principal: PrincipalDep,
                           session: SessionDep) -> VillagePairingHistory:
     village, history = await service.village_history(session, principal, village_code)
     return VillagePairingHistory(village_code=village.code, village_name=village.name,

@@ -11,8 +11,8 @@ from cunzhi.partners.matching import check_weight_table
 
 StrengthCode = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{1,31}$", description="strength code, e.g. economic")]
 UnitCode = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$")]
-VillageCode = Annotated[str, Field(pattern=r"^\d{12}$")]
-CountyCode = Annotated[str, Field(pattern=r"^\d{12}$")]
+VillageCode = Annotated[str, Field(pattern=r"^[0-9]{12}$")]
+CountyCode = Annotated[str, Field(pattern=r"^[0-9]{12}$")]
 Name = Annotated[str, Field(min_length=1, max_length=100)]
 # Numbers and flags in request bodies are JSON numbers and booleans, not "3", "0" or false for 0.
 Weight = Annotated[int, Strict(), Field(ge=0, le=10)]

@@ -20,7 +20,7 @@ from cunzhi.rectification.states import CaseStatus, RoundStatus
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 IfMatch = Annotated[str | None, Header(description='ETag from a GET (W/"n")')]
-Code12 = Annotated[str, Path(pattern=r"^\d{12}$")]
+Code12 = Annotated[str, Path(pattern=r"^[0-9]{12}$")]
 # Gates in front of the services, which check the same table (so a wrong role is 403 before the body is read).
 WriterDep = Annotated[object, Depends(gate(RECT, RectAction.write))]
 CountyDep = Annotated[object, Depends(gate(RECT, RectAction.county_desk))]
@@ -124,7 +124,7 @@ async def score_grid(
     round_id: Id,
     session: SessionDep,
     principal: PrincipalDep,
-    township_code: Annotated[str | None, Query(pattern=r"^\d{12}$")] = None,
+    township_code: Annotated[str | None, Query(pattern=r"^[0-9]{12}$")] = None,
 ) -> list[s.SheetOut]:
     return [views.sheet_out(x) for x in await scores.score_sheet_grid(session, principal, round_id, township_code=township_code)]
 
@@ -202,7 +202,7 @@ async def list_proposals(
     session: SessionDep,
     principal: PrincipalDep,
     weak: bool | None = None,
-    township_code: Annotated[str | None, Query(pattern=r"^\d{12}$")] = None,
+    township_code: Annotated[str | None, Query(pattern=r"^[0-9]{12}$")] = None,
 ) -> list[s.ScreeningProposalOut]:
     rows = await proposals.list_proposals(session, principal, round_id, weak=weak, township_code=township_code)
     return [views.proposal_out(pr, v) for pr, v in rows]
@@ -240,8 +240,8 @@ async def list_cases(
     principal: PrincipalDep,
     status: Annotated[list[CaseStatus] | None, Query()] = None,
     open: Annotated[bool, Query(description="Only cases not yet accepted")] = False,
-    township_code: Annotated[str | None, Query(pattern=r"^\d{12}$")] = None,
-    village_code: Annotated[str | None, Query(pattern=r"^\d{12}$")] = None,
+    township_code: Annotated[str | None, Query(pattern=r"^[0-9]{12}$")] = None,
+    village_code: Annotated[str | None, Query(pattern=r"^[0-9]{12}$")] = None,
     round_id: Id | None = None,
     limit: Limit = 50,
     offset: Offset = 0,
@@ -391,7 +391,7 @@ async def village_history(village_code: Code12, session: SessionDep, principal: 
 async def open_measures(
     session: SessionDep,
     principal: PrincipalDep,
-    village_code: Annotated[str | None, Query(pattern=r"^\d{12}$")] = None,
+    village_code: Annotated[str | None, Query(pattern=r"^[0-9]{12}$")] = None,
 ) -> list[s.OpenMeasureOut]:
     return views.open_measures_out(await cases.open_measures(session, principal, village_code=village_code))
 

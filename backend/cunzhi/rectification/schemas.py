@@ -41,7 +41,7 @@ Weight = Annotated[
                     "description": "A weight as a decimal string: more than 0, at most 1000, two decimals"}),
 ]
 Index = Annotated[Decimal, PlainSerializer(_fmt, return_type=str, when_used="always")]
-Code12 = Annotated[str, StringConstraints(pattern=r"^\d{12}$")]
+Code12 = Annotated[str, StringConstraints(pattern=r"^[0-9]{12}$")]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 CriterionCode = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{1,39}$")]

@@ -43,8 +43,8 @@ from cunzhi.tasks.schemas import (
 router = DomainRouter(prefix="/api/v1/tasks", tags=["tasks"])
 
 Id = Annotated[int, Path(ge=1, le=2_147_483_647)]
-CountyCode = Annotated[str | None, Query(pattern=r"^\d{12}$", description="defaults to the caller's county")]
-Code12 = Annotated[str | None, Query(pattern=r"^\d{12}$")]
+CountyCode = Annotated[str | None, Query(pattern=r"^[0-9]{12}$", description="defaults to the caller's county")]
+Code12 = Annotated[str | None, Query(pattern=r"^[0-9]{12}$")]
 IfMatch = Annotated[str | None, Header(description="ETag from GET")]
 IdemKey = Annotated[str | None, Header(alias="Idempotency-Key", pattern=r"^[!-~]{1,128}$",
                                        description="the phone's key for this update: a replay is stored once")]

@@ -129,7 +129,7 @@ COLUMNS = ["村代码", "事项编码", "任务名称", "村干部职责", "目�
 COLUMN_KEYS = ["village_code", "item_code", "title", "duties", "target", "unit", "due_date", "responsible_kind",
                "responsible", "note"]
 REQUIRED = {"village_code", "item_code", "title", "target", "unit", "due_date", "responsible_kind"}
-_VILLAGE = re.compile(r"^\d{12}$")
+_VILLAGE = re.compile(r"^[0-9]{12}$")
 _ZH_TO_DUTY = {v: k for k, v in DUTY_ZH.items()}
 _ZH_TO_RESP = {v: k for k, v in RESPONSIBLE_ZH.items()}
 MAX_TARGET = Decimal("999999999999.99")
@@ -189,7 +189,7 @@ def parse_date(v: Any) -> date | None:
     if isinstance(v, date):
         return v
     s = _text(v).replace("/", "-").replace(".", "-")
-    m = re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})", s)
+    m = re.fullmatch(r"([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})", s)
     if not m:
         return None
     try:

@@ -94,7 +94,7 @@ class CatalogueOut(BaseModel):
 # ---- tasks ----------------------------------------------------------------------------------
 
 class TaskCreate(Body):
-    village_code: Annotated[str, Field(pattern=r"^\d{12}$")]
+    village_code: Annotated[str, Field(pattern=r"^[0-9]{12}$")]
     item_id: BodyId
     title: Text200
     duties: list[Duty] = Field(default_factory=list, max_length=3)

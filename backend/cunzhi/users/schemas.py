@@ -17,8 +17,8 @@ class UserScopeIn(Body):
     a village code, or a partner unit code."""
 
     model_config = ConfigDict(extra="forbid")
-    division_code: Annotated[str, Field(pattern=r"^\d{12}$")] | None = None
-    village_code: Annotated[str, Field(pattern=r"^\d{12}$")] | None = None
+    division_code: Annotated[str, Field(pattern=r"^[0-9]{12}$")] | None = None
+    village_code: Annotated[str, Field(pattern=r"^[0-9]{12}$")] | None = None
     partner_unit_code: Annotated[str, Field(min_length=1, max_length=32)] | None = None
 
 
@@ -69,7 +69,7 @@ class ApiClientCreate(Body):
     model_config = ConfigDict(extra="forbid")
     client_id: Username
     name: Annotated[str, Field(min_length=1, max_length=100)]
-    division_code: Annotated[str, Field(pattern=r"^\d{12}$")]
+    division_code: Annotated[str, Field(pattern=r"^[0-9]{12}$")]
     scopes: list[ScopeName] | None = Field(
         None, max_length=64, description="What it may call (GET /api/v1/api-clients/scopes); omitted: every read scope")
 

@@ -99,7 +99,7 @@ def parse(content: bytes, villages: dict[str, int]) -> tuple[int, list[_Row], li
 
         code = cell("code").strip()
         bad = len(errors)
-        if not (len(code) == 12 and code.isdigit()):
+        if not (len(code) == 12 and code.isascii() and code.isdigit()):
             errors.append(PositionRowError(row=n, column="村代码", reason="村代码应为12位数字"))
         elif code not in villages:
             errors.append(PositionRowError(row=n, column="村代码", reason="村代码不存在或不在您的管辖范围内"))

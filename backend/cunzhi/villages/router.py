@@ -26,14 +26,14 @@ from cunzhi.villages.schemas import (
 from cunzhi.villages.service import PairingGap, VillageSort
 
 router = DomainRouter(prefix="/api/v1/villages", tags=["villages"])
-Code = Annotated[str, Path(pattern=r"^\d{12}$", description="12-digit village code")]
+Code = Annotated[str, Path(pattern=r"^[0-9]{12}$", description="12-digit village code")]
 
 
 @router.get("", response_model=VillageList, name="list", summary="Villages in scope, filtered and sorted",
             openapi_extra=READ_ACCESS_SECURITY)
 async def list_villages(
     request: Request,
-    township_code: Annotated[str | None, Query(pattern=r"^\d{12}$")] = None,
+    township_code: Annotated[str | None, Query(pattern=r"^[0-9]{12}$")] = None,
     status: RectificationStatus | None = None,
     category: ProblemCategory | None = None,
     q: Annotated[str | None, Query(min_length=1, max_length=50, description="Name contains, or code starts with")] = None,

@@ -7,7 +7,7 @@ from cunzhi.kit.codes import ProblemCategory, RectificationStatus
 from cunzhi.kit.inputs import Body, StrictFloat, StrictInt, UniqueList
 from cunzhi.kit.pagination import Page
 
-VillageCode = Annotated[str, Field(pattern=r"^\d{12}$", description="12-digit village code")]
+VillageCode = Annotated[str, Field(pattern=r"^[0-9]{12}$", description="12-digit village code")]
 Name = Annotated[str, Field(min_length=1, max_length=100)]
 Count = Annotated[StrictInt, Field(ge=0, le=10_000_000)]
 PersonName = Annotated[str, Field(min_length=1, max_length=50)]
@@ -41,7 +41,7 @@ class VillageCreate(Body):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
     code: VillageCode
     name: Name
-    township_code: Annotated[str, Field(pattern=r"^\d{12}$")]
+    township_code: Annotated[str, Field(pattern=r"^[0-9]{12}$")]
     population: Count = 0
     households: Count = 0
     secretary_name: PersonName | None = None

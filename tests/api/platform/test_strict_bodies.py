@@ -84,3 +84,19 @@ async def test_attendance_month_refuses_month_zero(client, token_for, month):
     r = await client.get("/api/v1/cadres/attendance", params={"month": month}, headers=await token_for("admin"))
     assert r.status_code == 422
     assert r.json()["errors"][0]["loc"] == ["query", "month"]
+
+
+FULL_WIDTH = "２３０１９９１００２００"  # V01 in full-width digits: Unicode's \d matches them, a code must not
+
+
+@pytest.mark.parametrize("method,path,params,body,loc", [
+    ("GET", f"/api/v1/villages/{FULL_WIDTH}", None, None, ["path", "code"]),
+    ("GET", "/api/v1/villages", {"township_code": "２３０１９９１０００００"}, None, ["query", "township_code"]),
+    ("GET", "/api/v1/dashboards/rectification", {"month": "２０２６-０１"}, None, ["query", "month"]),
+    ("POST", "/api/v1/villages", None,
+     {"code": "２３０１９９１００２９９", "name": "x", "township_code": "230199100000"}, ["body", "code"]),
+])
+async def test_codes_and_months_take_ascii_digits_only(client, token_for, method, path, params, body, loc):
+    r = await client.request(method, path, params=params, json=body, headers=await token_for("admin"))
+    assert r.status_code == 422, r.text
+    assert any(e["loc"][: len(loc)] == loc for e in r.json()["errors"]), r.json()
