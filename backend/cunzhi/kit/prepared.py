@@ -122,6 +122,9 @@ class ReadPool:
         for own in ("prepared_statement_cache_size", "prepared_statement_name_func", "async_fallback"):
             kwargs.pop(own, None)
         kwargs["server_settings"] = {**READ_SERVER_SETTINGS, **kwargs.get("server_settings", {})}
+        # A connection the server closed is opened again inside an untimed acquire: bound that
+        # connect by the same time a request would wait for a free connection (asyncpg's is 60 s).
+        kwargs.setdefault("timeout", self.acquire_timeout)
         return dict(kwargs)
 
     async def _open(self) -> asyncpg.Pool:
@@ -143,8 +146,8 @@ class ReadPool:
             pool = await self._open()
         # Reserved before the wait, given back when the connection is back in asyncpg's queue: while
         # fewer than `size` are reserved, one is in the queue and is taken at once, so no timer is
-        # set. A connection the server closed is opened again on the way, within asyncpg's connect
-        # timeout. Otherwise the wait is bounded by asyncio's own timeout rather than asyncpg's, which
+        # set. A connection the server closed is opened again on the way, within the connect timeout
+        # (connect_args). Otherwise the wait is bounded by asyncio's own timeout rather than asyncpg's, which
         # costs a task per acquire and sets a second timer around the release.
         busy = self._held >= self.size
         self._held += 1

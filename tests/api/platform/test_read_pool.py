@@ -166,3 +166,10 @@ async def test_a_burst_beyond_the_pool_is_served_and_the_pool_waits_only_when_al
         assert pool._held == 0
     finally:
         await pool.close()
+
+
+def test_a_reconnect_inside_an_untimed_acquire_is_bounded_by_the_acquire_timeout() -> None:
+    from cunzhi.kit.prepared import ReadPool
+
+    pool = ReadPool("postgresql+asyncpg://postgres@127.0.0.1:5432/x", size=2, acquire_timeout=3.0)
+    assert pool.connect_args()["timeout"] == 3.0
