@@ -32,7 +32,9 @@ export default defineConfig({
     // Chromium), so a worker process is reused across files rather than spawned for each.
     isolate: false,
     sequence: { sequencer: FileNameSequencer },
-    testTimeout: 60_000,
+    // A journey takes 10-50 s alone; make test runs them beside the API tests on two cores, where
+    // the longest took past 60 s without anything being wrong.
+    testTimeout: 120_000,
     hookTimeout: 180_000,
     teardownTimeout: 60_000,
     reporters: ['default'],
