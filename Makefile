@@ -45,7 +45,7 @@ run: $(RUN_STAMP) frontend-dist
 PYTEST_WORKERS ?= 2
 
 backend-test: backend-install bench-tools nginx-tools
-	$(BIN)/pytest -q -n $(PYTEST_WORKERS)
+	$(BIN)/pytest -q -n $(PYTEST_WORKERS) --durations=25
 
 openapi: backend-install
 	$(BIN)/cunzhi export-openapi
