@@ -7,6 +7,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 PROBLEM_JSON = "application/problem+json"
@@ -266,6 +267,16 @@ def install(app: FastAPI) -> None:
 
         logging.getLogger("cunzhi").warning("request refused by the database: SQLSTATE %s", sqlstate(exc))
         return response
+
+    @app.exception_handler(PoolTimeout)
+    async def _pool_busy(_: Request, exc: PoolTimeout) -> JSONResponse:
+        # Every connection of the pool was out for the pool's whole timeout: an overload, not a bug.
+        # Nothing was written (an idempotent POST keeps no answer for a 5xx), so the client retries.
+        import logging
+
+        logging.getLogger("cunzhi").warning("no database connection came free in time: answered 503")
+        return problem(503, "database_busy", "The database is busy",
+                       "No database connection came free in time; try again shortly", headers={"Retry-After": "1"})
 
     @app.exception_handler(DomainError)
     async def _domain(_: Request, exc: DomainError) -> JSONResponse:

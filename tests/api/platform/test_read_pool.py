@@ -173,3 +173,33 @@ def test_a_reconnect_inside_an_untimed_acquire_is_bounded_by_the_acquire_timeout
 
     pool = ReadPool("postgresql+asyncpg://postgres@127.0.0.1:5432/x", size=2, acquire_timeout=3.0)
     assert pool.connect_args()["timeout"] == 3.0
+
+
+async def test_a_write_that_finds_no_free_connection_is_503_with_retry_after(engine, database_url) -> None:  # type: ignore[no-untyped-def]
+    """The write side's pool (SQLAlchemy's) ran out for its whole timeout: a 503 the client may
+    retry, as the read pool answers, not a 500 that also drops the connection."""
+    import httpx
+    from sqlalchemy import text
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    from cunzhi.main import create_app
+
+    tiny = create_async_engine(normalise_url(database_url), pool_size=1, max_overflow=0, pool_timeout=0.2)
+    app = create_app()
+
+    @app.post("/test-only/write")
+    async def write() -> dict[str, int]:
+        async with tiny.connect() as conn:
+            return {"one": (await conn.execute(text("SELECT 1"))).scalar_one()}
+
+    try:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as c:
+            assert (await c.post("/test-only/write")).json() == {"one": 1}
+            async with tiny.connect():  # the pool's only connection is out
+                r = await c.post("/test-only/write")
+            assert r.status_code == 503 and r.headers["Retry-After"] == "1"
+            assert r.headers["content-type"].startswith("application/problem+json")
+            assert r.json()["code"] == "database_busy"
+            assert (await c.post("/test-only/write")).status_code == 200  # and served once one is free
+    finally:
+        await tiny.dispose()
