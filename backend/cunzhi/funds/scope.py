@@ -1,9 +1,12 @@
-"""Which rows of collective funds a principal may read. Shared by the funds services and the
-dashboards' funds panel, so the two never disagree on what a role sees."""
+"""Which rows of collective funds a principal may read, and when a claim entered its status. Shared
+by the funds services and the dashboards' funds panel, so the two never disagree on what a role
+sees or on how long a claim has waited."""
 
 from __future__ import annotations
 
 from typing import Any
+
+from sqlalchemy import func
 
 from cunzhi.funds.claims import ClaimState
 from cunzhi.funds.models import Claim
@@ -25,3 +28,9 @@ def claims_visible(p: Principal) -> list[Any]:
     if not may(p, FUNDS, FundsAction.read_drafts):
         where += [Claim.submitted_at.is_not(None), Claim.status != ClaimState.draft]
     return where
+
+
+def in_status_since() -> Any:
+    """When a claim entered its status: funds_claims.status_since, kept by the trail's triggers (the
+    latest event into the status); rows from before it fall back to submitted_at, then updated_at."""
+    return func.coalesce(Claim.status_since, Claim.submitted_at, Claim.updated_at)

@@ -58,7 +58,7 @@ from cunzhi.funds.models import (
     LedgerEntry,
 )
 from cunzhi.funds.permissions import ATTACHABLE, BUDGET, CLAIM, FUNDS, FundsAction
-from cunzhi.funds.scope import claims_visible, in_scope
+from cunzhi.funds.scope import claims_visible, in_scope, in_status_since
 from cunzhi.funds.statements import ZERO, EntryKind, LedgerItem, Statement, month_bounds, statement, year_bounds
 from cunzhi.kit import audit, clock, events
 from cunzhi.kit.errors import Conflict, NotFound, Unprocessable
@@ -717,11 +717,6 @@ async def get_claim(session: AsyncSession, p: Principal, claim_id: int) -> Claim
     if row is None:
         raise NotFound("Claim not found", code="claim_not_found")
     return ClaimView(*row)
-
-
-def in_status_since() -> Any:
-    """When a claim entered its status (status_since, kept by the trail's triggers; older rows fall back)."""
-    return func.coalesce(Claim.status_since, Claim.submitted_at, Claim.updated_at)
 
 
 async def list_claims(

@@ -44,10 +44,10 @@ async def list_villages(
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> Response:
+    read = await read_access(request)  # first: a request without a valid token is 401 whatever it asks
     if pairing_on is not None and pairing is None:
         raise Unprocessable("pairing_on needs pairing", code="pairing_on_without_pairing", errors=[
             {"loc": ["query", "pairing_on"], "msg": "only with pairing", "type": "value_error"}])
-    read = await read_access(request)
     async with read.reader as reader:
         items, total = await service.list_villages(reader, read.principal, township_code=township_code, status=status,
                                                    category=category, q=q, sort=sort, limit=limit, offset=offset,

@@ -181,6 +181,8 @@ async def test_pairing_gaps_open_the_village_register_with_the_panels_totals(cli
                    {"pairing_on": "2026-01-31"}):
         r = await client.get("/api/v1/villages", params=params, headers=h)
         assert r.status_code == 422 and r.headers["content-type"].startswith("application/problem+json"), r.text
+    # Without a token the same well-typed request is 401, not the 422 that needs a caller to reach.
+    assert (await client.get("/api/v1/villages", params={"pairing_on": "2026-01-31"})).status_code == 401
 
 
 async def test_cadre_panel_recounts_and_agrees_with_attendance(client, db, token_for, extra) -> None:  # type: ignore[no-untyped-def]
