@@ -336,8 +336,10 @@ async def get_photo(photo_id: Id, principal: PrincipalDep, session: SessionDep) 
 
 @router.post("/sync", response_model=SyncResponse, name="sync",
              summary="Apply up to 100 queued check-ins and work logs, each on its own, each with its own key")
-async def sync(body: SyncRequest, principal: PrincipalDep, session: SessionDep) -> SyncResponse:
-    return await fieldwork.sync(session, principal, body)
+async def sync(body: SyncRequest, principal: PrincipalDep, session: SessionDep) -> Response:
+    result = await fieldwork.sync(session, principal, body)
+    # Serialised once: returned as a model, FastAPI would validate the hundred results again first.
+    return Response(result.model_dump_json(), media_type="application/json")
 
 
 # ---- attendance ---------------------------------------------------------------------------
