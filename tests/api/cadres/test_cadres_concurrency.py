@@ -7,7 +7,7 @@ released both insert together and the unique constraint on (cadre, village, loca
 """
 
 import asyncio
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 import httpx
 import pytest
@@ -224,8 +224,12 @@ async def test_a_mixed_batch_twice_at_once_falls_back_and_answers_alike(race, ow
     from cunzhi.kit.audit import AuditEvent
 
     (a, b), h = race
-    at = (datetime.now(UTC) - timedelta(days=6)).isoformat()
-    later = (datetime.now(UTC) - timedelta(days=6) + timedelta(minutes=5)).isoformat()
+    # Ten in the morning, county time, six days ago: five minutes later is the same day at any hour
+    # the test runs (from now, it crossed midnight when run just before it).
+    from cunzhi.kit import clock
+
+    morning = datetime.combine(clock.local_today() - timedelta(days=6), time(10), tzinfo=clock.zone())
+    at, later = morning.isoformat(), (morning + timedelta(minutes=5)).isoformat()
     checkin = {"checked_at": at, "lat": 45.7, "lng": 126.6, "accuracy_m": 10}
     log = {"written_at": at, "text": "走访困难户", "roles": ["informant"], "policy_issues": 1, "discipline_issues": 1,
            "oversight_note": "低保评议不公开"}
