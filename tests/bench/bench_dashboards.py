@@ -263,6 +263,23 @@ async def time_pair(dsn: str, base: str, token: str, principal: Any, panel: str,
         await conn.close()
 
 
+def http_floor(base: str, token: str, n: int) -> list[float]:
+    """`n` timed GET /api/v1/auth/me (after 3 untimed): what any authenticated request costs over
+    HTTP here (client, uvicorn, middleware, auth, one small statement), for reading a panel's gap."""
+    import httpx
+
+    samples = []
+    with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {token}"}, timeout=60) as client:
+        for i in range(n + 3):
+            t = time.perf_counter()
+            r = client.get("/api/v1/auth/me")
+            if r.status_code != 200:
+                raise SystemExit(f"auth/me: {r.status_code} {r.text[:300]}")
+            if i >= 3:
+                samples.append((time.perf_counter() - t) * 1000)
+    return samples
+
+
 def run(args: argparse.Namespace) -> None:
     import asyncpg
 
@@ -333,6 +350,9 @@ def run(args: argparse.Namespace) -> None:
                 ok = (h95 < 50 and h95 / b95 <= 1.5) if scope == "county" else h95 < 500
                 print(f"{panel:<14}{scope:<10}{h50:>10.1f}{h95:>10.1f}{b50:>10.1f}{b95:>10.1f}{h50 / b50:>10.2f}"
                       f"{h95 / b95:>10.2f}{target:>14}{'' if ok else '  MISSED'}", flush=True)
+        f50, f95 = stats(http_floor(api.base, who["county"][0], args.requests))
+        print(f"HTTP floor (GET /api/v1/auth/me, county account): p50 {f50:.1f} ms, p95 {f95:.1f} ms; "
+              "a panel's HTTP time less this is what the panel itself costs over HTTP", flush=True)
     finally:
         if api is not None:
             api.stop()
