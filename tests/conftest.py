@@ -219,23 +219,21 @@ async def engine() -> AsyncIterator[AsyncEngine]:
 
 
 @pytest.fixture(scope="module")
-async def own_database(engine: AsyncEngine) -> AsyncIterator[Callable[..., Awaitable[AsyncEngine]]]:
+async def own_database(engine: AsyncEngine, fresh_database: Callable[..., Awaitable[str]],
+                       ) -> AsyncIterator[Callable[..., Awaitable[AsyncEngine]]]:
     """Databases of a module's own, migrated to head, for tests that need real commits (races between
-    requests): `eng = await own_database("cunzhi_task_race")`. Each is dropped when the module ends."""
-    made: list[tuple[str, AsyncEngine]] = []
+    requests): `eng = await own_database("cunzhi_task_race")`. Each is dropped when the module ends
+    (by fresh_database, after its engine is disposed here)."""
+    made: list[AsyncEngine] = []
 
     async def make(prefix: str, *, pool_size: int = 6) -> AsyncEngine:
-        name = f"{prefix}_{secrets.token_hex(4)}"
-        await _create_from(SCHEMA_TEMPLATE, name)
-        url = normalise_url(_with_db(_BASE_URL, name))
-        eng = create_async_engine(url, pool_size=pool_size)
-        made.append((name, eng))
+        eng = create_async_engine(normalise_url(await fresh_database(prefix)), pool_size=pool_size)
+        made.append(eng)
         return eng
 
     yield make
-    for name, eng in made:
+    for eng in made:
         await eng.dispose()
-        await _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @pytest.fixture(scope="module")
@@ -307,6 +305,7 @@ async def race_county(own_database) -> AsyncIterator[Callable[..., Awaitable[Rac
     `villages` is a list of codes or a mapping of code → the village's other columns (name, status…);
     each user is (username, role, place[, display name]), place the county's, township's or a village's
     code; `names` names the county, the township and a lone village."""
+    from cunzhi import models  # noqa: F401  (every table registered: User refers to partner_units)
     from cunzhi.auth.models import User
     from cunzhi.divisions.models import Division
     from cunzhi.villages.models import Village
