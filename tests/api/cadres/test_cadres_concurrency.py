@@ -11,6 +11,7 @@ from datetime import UTC, datetime, time, timedelta
 
 import httpx
 import pytest
+from racing import until_waiting
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
@@ -44,15 +45,7 @@ async def together(eng: AsyncEngine, *requests, table: str = "cadre_checkins",  
     async with eng.connect() as conn:
         await conn.execute(text(f"LOCK TABLE {table} IN {mode} MODE"))
         tasks = [asyncio.ensure_future(r) for r in requests]
-        waiting = 0
-        for _ in range(500):
-            waiting = (await conn.execute(text(
-                "SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation "
-                "WHERE c.relname = :t AND NOT l.granted"), {"t": table})).scalar_one()
-            if waiting == len(tasks):
-                break
-            await asyncio.sleep(0.01)
-        assert waiting == len(tasks), "the requests never met at the table"
+        await until_waiting(conn, len(tasks), "the requests never met at the table")
         await conn.commit()  # releases the lock: both inserts go at once
         return await asyncio.gather(*tasks)
 

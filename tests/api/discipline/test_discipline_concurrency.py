@@ -9,6 +9,7 @@ import asyncio
 
 import httpx
 import pytest
+from racing import until_waiting
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
@@ -42,13 +43,7 @@ async def test_two_filings_of_one_case_number(race, own_db) -> None:  # type: ig
         await conn.execute(text("SELECT 1 FROM villages WHERE id = :i FOR UPDATE"), {"i": village_id})
         calls = [asyncio.ensure_future(a.post("/api/v1/discipline/cases", headers=h, json=_body("甲"))),
                  asyncio.ensure_future(b.post("/api/v1/discipline/cases", headers=h, json=_body("乙")))]
-        waiting = 0
-        for _ in range(500):
-            waiting = (await conn.execute(text("SELECT count(*) FROM pg_locks WHERE NOT granted"))).scalar_one()
-            if waiting >= 2:
-                break
-            await asyncio.sleep(0.01)
-        assert waiting >= 2, "the filings never met at the village"
+        await until_waiting(conn, 2, "the filings never met at the village")
         await conn.commit()
     first, second = await asyncio.gather(*calls)
     assert sorted([first.status_code, second.status_code]) == [201, 409], (first.text, second.text)

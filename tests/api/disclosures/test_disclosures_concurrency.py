@@ -9,6 +9,7 @@ from datetime import date
 
 import httpx
 import pytest
+from racing import until_waiting
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
@@ -54,13 +55,7 @@ async def test_lock_and_an_item_at_the_same_instant(race, own_db: AsyncEngine) -
                                                   headers={**h, "If-Match": board.headers["ETag"]})),
                      asyncio.ensure_future(b.post(f"{API}/rounds/{rid}/items", headers=h,
                                                   json={"section": "party", "title": "临时补充"}))]
-            waiting = 0
-            for _ in range(500):
-                waiting = (await conn.execute(text("SELECT count(*) FROM pg_locks WHERE NOT granted"))).scalar_one()
-                if waiting >= 2:
-                    break
-                await asyncio.sleep(0.01)
-            assert waiting >= 2, "the requests never met at the round's row"
+            await until_waiting(conn, 2, "the requests never met at the round's row")
             await conn.commit()
         locked, added = await asyncio.gather(*calls)
     assert locked.status_code == 200, locked.text

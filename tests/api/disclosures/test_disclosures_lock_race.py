@@ -14,6 +14,7 @@ from typing import Any
 
 import httpx
 import pytest
+from racing import until_waiting
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -68,13 +69,7 @@ async def _meet(own_db: AsyncEngine, rid: int,
         for n, call in enumerate(calls, start=1):
             futures.append(asyncio.ensure_future(call()))
             # The next one starts once this one waits for the row: the first asks for it first.
-            waiting = 0
-            for _ in range(1000):
-                waiting = (await conn.execute(text("SELECT count(*) FROM pg_locks WHERE NOT granted"))).scalar_one()
-                if waiting >= n:
-                    break
-                await asyncio.sleep(0.01)
-            assert waiting >= n, "the requests never met at the round's row"
+            await until_waiting(conn, n, "the requests never met at the round's row")
         await conn.commit()
     return list(await asyncio.gather(*futures))
 

@@ -10,6 +10,7 @@ from decimal import Decimal
 
 import httpx
 import pytest
+from racing import until_waiting
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -63,13 +64,7 @@ async def _together(eng: AsyncEngine, lock_sql: str, *calls):  # type: ignore[no
     async with eng.connect() as conn:
         await conn.execute(text(lock_sql))
         futures = [asyncio.ensure_future(c) for c in calls]
-        waiting = 0
-        for _ in range(500):
-            waiting = (await conn.execute(text("SELECT count(*) FROM pg_locks WHERE NOT granted"))).scalar_one()
-            if waiting >= len(calls):
-                break
-            await asyncio.sleep(0.01)
-        assert waiting >= len(calls), "the edits never met at the line"
+        await until_waiting(conn, len(calls), "the edits never met at the line")
         await conn.commit()
     return await asyncio.gather(*futures)
 

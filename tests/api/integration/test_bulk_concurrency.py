@@ -8,6 +8,7 @@ from typing import Any
 
 import httpx
 import pytest
+from racing import until_waiting
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -48,14 +49,7 @@ async def _together(eng: AsyncEngine, lock_key: str, a: httpx.AsyncClient, b: ht
     async with eng.connect() as conn:
         await conn.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:k, 0))"), {"k": lock_key})
         calls = [asyncio.ensure_future(c.post(path, json=body, headers=h)) for c in (a, b)]
-        waiting = 0
-        for _ in range(1000):
-            waiting = (await conn.execute(text("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' "
-                                               "AND NOT granted"))).scalar_one()
-            if waiting >= 2:
-                break
-            await asyncio.sleep(0.01)
-        assert waiting >= 2, "the two requests never met at the lock"
+        await until_waiting(conn, 2, "the two requests never met at the lock")
         await conn.commit()
     return list(await asyncio.gather(*calls))
 

@@ -10,6 +10,7 @@ import asyncio
 
 import httpx
 import pytest
+from racing import until_waiting
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
@@ -50,14 +51,7 @@ async def together(eng: AsyncEngine, *requests):  # type: ignore[no-untyped-def]
     async with eng.connect() as conn:
         await conn.execute(text("SELECT pg_advisory_lock(hashtext(:k))"), {"k": "cunzhi.pairings." + COUNTY})
         tasks = [asyncio.ensure_future(r) for r in requests]
-        for _ in range(500):
-            waiting = (await conn.execute(text(
-                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted"
-                " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"))).scalar_one()
-            if waiting == len(tasks):
-                break
-            await asyncio.sleep(0.01)
-        assert waiting == len(tasks), "the requests never met at the lock"
+        await until_waiting(conn, len(tasks), "the requests never met at the lock")
         await conn.execute(text("SELECT pg_advisory_unlock(hashtext(:k))"), {"k": "cunzhi.pairings." + COUNTY})
         await conn.commit()
         return await asyncio.gather(*tasks)

@@ -11,6 +11,7 @@ from typing import Any
 
 import httpx
 import pytest
+from racing import until_waiting
 from sqlalchemy import text
 
 from cunzhi.kit import clock
@@ -57,13 +58,7 @@ async def test_two_updates_with_the_same_etag(race, own_db) -> None:  # type: ig
         await conn.execute(text("SELECT 1 FROM tasks WHERE id = :i FOR UPDATE"), {"i": task_id})
         calls = [asyncio.ensure_future(a.patch(url, headers=headers, json={"title": "甲改"})),
                  asyncio.ensure_future(b.patch(url, headers=headers, json={"title": "乙改"}))]
-        waiting = 0
-        for _ in range(500):
-            waiting = (await conn.execute(text("SELECT count(*) FROM pg_locks WHERE NOT granted"))).scalar_one()
-            if waiting >= 2:
-                break
-            await asyncio.sleep(0.01)
-        assert waiting >= 2, "the updates never met at the row"
+        await until_waiting(conn, 2, "the updates never met at the row")
         await conn.commit()
     first, second = await asyncio.gather(*calls)
     assert sorted([first.status_code, second.status_code]) == [200, 412], (first.text, second.text)
