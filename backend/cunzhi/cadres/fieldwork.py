@@ -303,9 +303,22 @@ async def create_checkin(session: AsyncSession, p: Principal, data: CheckinIn,
         if "uq_cadre_checkins_once_a_day" in str(exc.orig):
             raise _already(day, None) from None
         raise
-    await audit.record(session, p, "cadre_checkin.create", "cadre_checkin", row.id,
-                       after=audit.snapshot(row, "body_hash"))
+    event = await audit.record(session, p, "cadre_checkin.create", "cadre_checkin", row.id,
+                               after=audit.snapshot(row, "body_hash"))
+    if row.flags:
+        await events.publish(session, p, FLAGGED, "cadre_checkin", row.id,
+                             _flagged(w, row.checked_at, row.flags, row.distance_m), audit_event_id=event.id)
     return _checkin_out(row, w.cadre.name, w.village, []), True
+
+
+#: The event a township system hears of a check-in that cannot count as presence until reviewed.
+FLAGGED = "cadre_checkin.flagged"
+
+
+def _flagged(w: Writer, checked_at: datetime, flags: list[str], distance_m: float | None) -> dict[str, Any]:
+    """The payload of a flagged check-in's event: where, who, when, and why it was flagged."""
+    return {"village_id": w.village.id, "village_code": w.village.code, "cadre_id": w.cadre.id,
+            "cadre_name": w.cadre.name, "checked_at": checked_at, "flags": flags, "distance_m": distance_m}
 
 
 def _already(day: date, checkin_id: int | None) -> Conflict:
@@ -625,6 +638,7 @@ async def sync(session: AsyncSession, p: Principal, req: SyncRequest) -> SyncRes
     answered: list[tuple[int, SyncItem, Any]] = []  # stored before: duplicates
     repeated: list[tuple[int, SyncItem]] = []  # the same write twice in one batch
     in_batch: dict[tuple[str, str], str] = {}
+    flagged: dict[int, dict[str, Any]] = {}  # the events of flagged new check-ins, by index
     for i, item, data, digest in parsed:
         try:
             _check_village(w, data.village_code)
@@ -649,6 +663,8 @@ async def sync(session: AsyncSession, p: Principal, req: SyncRequest) -> SyncRes
                 if day in taken:
                     raise _already(day, taken[day])
                 taken[day] = None
+                if values["flags"]:
+                    flagged[i] = _flagged(w, data.checked_at, values["flags"], values["distance_m"])
             else:
                 values = _log_values(w, p, data, item.key, digest, received)
             in_batch[(item.kind, item.key)] = digest
@@ -657,7 +673,9 @@ async def sync(session: AsyncSession, p: Principal, req: SyncRequest) -> SyncRes
             results[i] = _refused_by(i, item, exc)
 
     rows: dict[int, Any] = {}  # the rows stored now, by their item's index
-    await _write_new(session, p, new, rows, results)
+    await _write_new(session, p, new, flagged, rows, results)
+    if any(i in rows for i in flagged):
+        events.relay_after_commit(session)
     raced = [(i, item) for i, item, _ in new if i not in rows and results[i] is None]
     if raced:
         # Seen in the logs: only a concurrent write of one of the keys or days comes here.
@@ -800,15 +818,16 @@ def _write_sql() -> TextClause:
     """One statement for a batch's new rows: the check-ins and the logs (each table's rows in one JSON
     parameter, in the batch's order; a row whose key or day a concurrent write took is skipped, not an
     error), the logs' findings (one per kind found, policy first) and an audit event for each row
-    stored (holding the row as stored, without its body hash, unsealed, in the batch's order)."""
+    stored (holding the row as stored, without its body hash, unsealed, in the batch's order), and a
+    flagged check-in's `cadre_checkin.flagged` event in the outbox."""
 
-    def recordset(param: str, table: Any, cols: tuple[str, ...]) -> str:
+    def recordset(param: str, table: Any, cols: tuple[str, ...], extra: str = "") -> str:
         spec = ", ".join(f"{c} {table.c[c].type.compile(dialect=_PG)}" for c in cols)
-        return f"SELECT * FROM jsonb_to_recordset(CAST(:{param} AS jsonb)) AS r(n integer, {spec})"
+        return f"SELECT * FROM jsonb_to_recordset(CAST(:{param} AS jsonb)) AS r(n integer, {spec}{extra})"
 
     cc, lc = ", ".join(_CHECKIN_COLUMNS), ", ".join(_LOG_COLUMNS)
     return text(
-        f"WITH c_in AS ({recordset('checkins', Checkin.__table__, _CHECKIN_COLUMNS)}),"
+        f"WITH c_in AS ({recordset('checkins', Checkin.__table__, _CHECKIN_COLUMNS, ', event jsonb')}),"
         f" c_new AS (INSERT INTO cadre_checkins ({cc}) SELECT {cc} FROM c_in ORDER BY n"
         "  ON CONFLICT DO NOTHING RETURNING *),"
         f" g_in AS ({recordset('logs', WorkLog.__table__, _LOG_COLUMNS)}),"
@@ -828,21 +847,27 @@ def _write_sql() -> TextClause:
         "   SELECT c.n, 'cadre_checkin.create' AS action, 'cadre_checkin' AS entity, c.id,"
         "   to_jsonb(c) - 'n' - 'body_hash' AS after FROM c_out c"
         "   UNION ALL SELECT g.n, 'cadre_log.create', 'cadre_log', g.id, to_jsonb(g) - 'n' - 'body_hash' FROM g_out g"
-        "  ) e ORDER BY e.n)"
+        "  ) e ORDER BY e.n RETURNING id, entity, entity_id),"
+        # a flagged check-in's event, in the outbox beside its audit event (as events.publish writes it)
+        " o_new AS (INSERT INTO outbox_events (event_type, entity, entity_id, actor, payload, audit_event_id,"
+        "  created_at) SELECT :flagged, 'cadre_checkin', a.entity_id, CAST(:actor AS varchar), i.event, a.id,"
+        "  CAST(:at AS timestamptz) FROM c_out c JOIN c_in i ON i.n = c.n JOIN a_new a"
+        "  ON a.entity = 'cadre_checkin' AND a.entity_id = c.id::varchar WHERE i.event IS NOT NULL ORDER BY c.n)"
         " SELECT c.n, c.id, c.received_at, c.local_date AS day, NULL::integer[] AS finding_ids FROM c_out c"
         " UNION ALL SELECT g.n, g.id, g.received_at, g.log_date,"
         " ARRAY(SELECT f.id FROM f_new f WHERE f.log_id = g.id ORDER BY f.id) FROM g_out g")
 
 
 async def _write_new(session: AsyncSession, p: Principal, new: list[tuple[int, SyncItem, dict[str, Any]]],
-                     rows: dict[int, Any], results: list[SyncResult | None]) -> None:
+                     flagged: dict[int, dict[str, Any]], rows: dict[int, Any],
+                     results: list[SyncResult | None]) -> None:
     """Stores the new items in one statement, in a savepoint, into `rows` (by index). When the database
     refuses the statement for a row's values (a constraint, SQLSTATE 22 or 23), the items are split in
     halves and each half tried again, down to the refused items alone, which are answered as their
     single POST would be (409 or 422): a refused row costs a few statements, the others keep the batch's."""
     if not new:
         return
-    checkins = [{"n": i, **v} for i, item, v in new if item.kind == SyncKind.checkin]
+    checkins = [{"n": i, **v, "event": flagged.get(i)} for i, item, v in new if item.kind == SyncKind.checkin]
     logs = [{"n": i, **v} for i, item, v in new if item.kind == SyncKind.log]
     # A savepoint of our own, left to the commit to release (a round trip less than begin_nested's):
     # the statement's refusal undoes only it.
@@ -851,7 +876,7 @@ async def _write_new(session: AsyncSession, p: Principal, new: list[tuple[int, S
     try:
         got = (await session.execute(_write_sql(), {
             "checkins": to_json(checkins).decode(), "logs": to_json(logs).decode(),
-            "at": clock.now(), "actor": p.key, "actor_name": p.name})).all()
+            "at": clock.now(), "actor": p.key, "actor_name": p.name, "flagged": FLAGGED})).all()
     except DBAPIError as exc:
         refusal = database_refusal(exc)
         if refusal is None:
@@ -859,8 +884,8 @@ async def _write_new(session: AsyncSession, p: Principal, new: list[tuple[int, S
         await conn.exec_driver_sql("ROLLBACK TO SAVEPOINT sync_write")
         if len(new) > 1:
             half = len(new) // 2
-            await _write_new(session, p, new[:half], rows, results)
-            await _write_new(session, p, new[half:], rows, results)
+            await _write_new(session, p, new[:half], flagged, rows, results)
+            await _write_new(session, p, new[half:], flagged, rows, results)
             return
         i, item, _ = new[0]
         logger.warning("sync item %d (%s) refused by the database (SQLSTATE %s)", i, item.kind, sqlstate(exc))

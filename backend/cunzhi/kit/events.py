@@ -70,13 +70,21 @@ async def emit(
         await session.flush()
     event = await audit.record(session, principal, event_type, audit_entity or entity, entity_id,
                                before=before, after=after)
-    body = to_jsonable_python(payload if payload is not None else (after or {}))  # Decimal as a string
+    return await publish(session, principal, event_type, entity, entity_id,
+                         payload if payload is not None else (after or {}), audit_event_id=event.id)
+
+
+async def publish(session: AsyncSession, principal: Principal | None, event_type: str, entity: str, entity_id: Any,
+                  payload: dict[str, Any], *, audit_event_id: int | None) -> OutboxEvent:
+    """The outbox row alone, for a change whose audit event is already recorded under another
+    action (a check-in stored, and flagged: one audit event, one `cadre_checkin.flagged` event)."""
     row = OutboxEvent(event_type=event_type, entity=entity, entity_id=str(entity_id),
-                      actor=principal.key if principal else "system", payload=body,
-                      audit_event_id=event.id, created_at=clock.now())
+                      actor=principal.key if principal else "system",
+                      payload=to_jsonable_python(payload),  # Decimal as a string
+                      audit_event_id=audit_event_id, created_at=clock.now())
     session.add(row)
     await session.flush()
-    _nudge_after_commit(session)
+    relay_after_commit(session)
     return row
 
 
@@ -153,7 +161,7 @@ async def pending(session: AsyncSession) -> int:
         select(func.count()).select_from(OutboxEvent).where(OutboxEvent.relayed_at.is_(None)))).scalar_one())
 
 
-def _nudge_after_commit(session: AsyncSession) -> None:
+def relay_after_commit(session: AsyncSession) -> None:
     """Ask the worker to relay now rather than at its next tick (only once the change committed)."""
     from cunzhi.kit import jobs
     from cunzhi.kit.uow import after_commit
