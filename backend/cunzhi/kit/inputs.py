@@ -25,7 +25,7 @@ import contextlib
 import json
 import re
 from collections.abc import Iterator
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 from typing import Annotated, Any, TypeVar
 from urllib.parse import parse_qsl
 
@@ -93,10 +93,19 @@ BodyDate = Annotated[
     BeforeValidator(iso_date_text),
     WithJsonSchema({"type": "string", "format": "date", "pattern": DATE_PATTERN, "examples": ["2026-12-03"]}),
 ]
+def plain_offset(v: datetime) -> datetime:
+    """An AfterValidator: the parsed moment's offset as a stdlib `timezone`. Pydantic's own tzinfo
+    answers `utcoffset()` several times slower, and every comparison, `astimezone` and later
+    validation of the moment asks it (a phone's batch sync holds hundreds)."""
+    offset = v.utcoffset()
+    return v if type(v.tzinfo) is timezone or offset is None else v.replace(tzinfo=timezone(offset))
+
+
 # A moment in a request body, with its UTC offset (see the module's docstring).
 BodyDateTime = Annotated[
     AwareDatetime,
     BeforeValidator(iso_datetime_text),
+    AfterValidator(plain_offset),
     WithJsonSchema({"type": "string", "format": "date-time", "pattern": DATETIME_PATTERN,
                     "examples": ["2026-12-03T08:30:00+08:00"]}),
 ]

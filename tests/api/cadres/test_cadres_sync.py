@@ -236,3 +236,34 @@ async def test_a_replay_answers_the_stored_rows_with_their_photos_findings_and_r
     assert [(p["id"], p["sha256"], p["size"]) for p in g["photos"]] == [(photo["id"], photo["sha256"], photo["size"])]
     assert datetime.fromisoformat(g["written_at"]) == datetime.fromisoformat(log["written_at"])
     assert g["log_date"] == log["log_date"] and g["roles"] == log["roles"] and g["text"] == log["text"]
+
+
+def _moments(row: dict) -> dict:  # type: ignore[type-arg]
+    """The row with its moments as moments: a list answers them in UTC, the write in the phone's offset."""
+    return {k: datetime.fromisoformat(v) if k.endswith("_at") and v else v for k, v in row.items()}
+
+
+async def test_the_answer_is_the_contract_s_and_the_single_reads(client: httpx.AsyncClient, auth,
+                                                                  fresh_cadre_user) -> None:  # type: ignore[no-untyped-def]
+    """The batch's answer is built without validating each row again: it must still be exactly what
+    the contract's model accepts, and each row what the single reads of the same rows answer."""
+    from cunzhi.cadres.schemas import SyncResponse
+
+    h = await auth("cadre_t1")
+    items = [{"key": new_key(), "kind": "checkin", "body": checkin_body(checked_at=days_ago(4))},
+             {"key": new_key(), "kind": "log", "body": log_body(written_at=days_ago(4, 20), roles=["clerk", "mediator"],
+                                                               policy_issues=1, oversight_note="公开栏未更新")},
+             {"key": new_key(), "kind": "log", "body": log_body(roles=[])}]
+    for sent in (items, items):  # stored now, then every row a duplicate answered from what is stored
+        r = await client.post(URL, json={"items": sent}, headers=h)
+        assert r.status_code == 200, r.text
+        answer = r.json()
+        assert SyncResponse.model_validate(answer).model_dump(mode="json") == answer
+        checkin, log = answer["results"][0]["checkin"], answer["results"][1]["log"]
+        listed = (await client.get("/api/v1/cadres/checkins", params={"mine": True, "limit": 100},
+                                   headers=h)).json()["items"]
+        assert _moments(next(c for c in listed if c["id"] == checkin["id"])) == _moments(checkin)
+        logs = (await client.get("/api/v1/cadres/logs", params={"mine": True, "limit": 100},
+                                 headers=h)).json()["items"]
+        assert _moments(next(g for g in logs if g["id"] == log["id"])) == _moments(log)
+        assert answer["results"][2]["status"] == "refused"
