@@ -22,7 +22,14 @@ class TemplateItemIn(Body):
     title: Text200
     guidance: Guidance = ""
     sort: Annotated[StrictInt, Field(ge=0, le=10000)] = 0
-    active: StrictBool = True
+
+
+class TemplateItemPatch(Body):
+    """The fields to change; the section stays (turn the item off and add another instead)."""
+
+    title: Text200 | None = None
+    guidance: Guidance | None = None
+    sort: Annotated[StrictInt, Field(ge=0, le=10000)] | None = None
 
 
 class TemplateItemOut(BaseModel):
@@ -31,7 +38,9 @@ class TemplateItemOut(BaseModel):
     title: str
     guidance: str
     sort: int
-    active: bool
+    active: bool = Field(description="false once turned off: new rounds no longer start with it")
+    retired_at: datetime | None
+    version: int
 
 
 class TemplateOut(BaseModel):
