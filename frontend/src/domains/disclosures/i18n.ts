@@ -62,6 +62,20 @@ export const zhCN = {
       stale: '本页内容已被他人修改，请重新加载后再操作',
       reload: '重新加载',
     },
+    template: {
+      title: '公开事项模板',
+      hint: '乡镇新安排的月度公开按此模板预填事项；已安排的月份不受修改和停用影响。',
+      add: '新增模板事项',
+      edit: '修改',
+      retire: '停用',
+      retireConfirm: '停用“{title}”后，新安排的月度公开不再包含此事项。确定停用吗？',
+      active: '使用中',
+      retired: '已停用',
+      section: '类别',
+      sort: '排序',
+      saved: '模板事项已保存',
+      retiredOk: '模板事项已停用',
+    },
     mobile: {
       title: '村务公开审阅',
       shortcut: '审阅村务公开',
@@ -85,6 +99,7 @@ export const zhCN = {
     already_published: '已发布的公开在检查前不能再次发布',
     previous_not_locked: '上月尚未锁定，无需更正',
     finance_generated: '财务部分由账簿生成，不能手工填写',
+    template_item_retired: '该模板事项已停用',
   },
 }
 
@@ -152,6 +167,20 @@ export const en: typeof zhCN = {
       stale: 'Someone else changed this page; reload it, then try again',
       reload: 'Reload',
     },
+    template: {
+      title: 'Disclosure template',
+      hint: 'New monthly rounds of the townships start with these items; rounds already fixed keep theirs.',
+      add: 'Add template item',
+      edit: 'Edit',
+      retire: 'Turn off',
+      retireConfirm: 'Once "{title}" is turned off, new rounds no longer include it. Turn it off?',
+      active: 'In use',
+      retired: 'Turned off',
+      section: 'Section',
+      sort: 'Order',
+      saved: 'Template item saved',
+      retiredOk: 'Template item turned off',
+    },
     mobile: {
       title: 'Disclosure review',
       shortcut: 'Review the disclosure',
@@ -175,5 +204,6 @@ export const en: typeof zhCN = {
     already_published: 'A published disclosure is not published again before its inspection',
     previous_not_locked: 'Last month is not locked; there is nothing to correct',
     finance_generated: 'The finance section comes from the books and cannot be typed',
+    template_item_retired: 'The template item is turned off',
   },
 }
