@@ -29,10 +29,12 @@ from cunzhi.kit.codes import sql_in
 
 
 class TemplateItem(Base):
-    """An item the county's template pre-fills in every new round."""
+    """An item the county's template pre-fills in every new round, until it is turned off (retired:
+    kept, with who and when, for the rounds that were pre-filled with it)."""
 
     __tablename__ = "disclosure_template_items"
-    __table_args__ = (CheckConstraint(f"section IN ({sql_in(Section)})", name="section"),)
+    __table_args__ = (CheckConstraint(f"section IN ({sql_in(Section)})", name="section"),
+                      CheckConstraint("active = (retired_at IS NULL)", name="retired"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     county_code: Mapped[str] = mapped_column(ForeignKey("divisions.code"), index=True)
@@ -41,6 +43,11 @@ class TemplateItem(Base):
     guidance: Mapped[str] = mapped_column(String(2000), default="", server_default="")
     sort: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     active: Mapped[bool] = mapped_column(Boolean, default=True, server_default="true")
+    retired_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    retired_by: Mapped[str | None] = mapped_column(String(100))
+    version: Mapped[int] = mapped_column(Integer, nullable=False, server_default="1")
+
+    __mapper_args__ = {"version_id_col": version, "eager_defaults": True}
 
 
 class Round(Base):

@@ -1,6 +1,6 @@
 """Who may do what with disclosures. Keyed by `Role`; checked with `kit.permissions` inside the service.
 
-The county keeps the template; the township (its officials, and the discipline inspectors) opens
+The county (its administrator) keeps the template; the township (its officials, and the discipline inspectors) opens
 rounds, fixes the items, inspects, locks and records corrections; the village committee publishes and
 uploads files; the supervision committee reviews. Scope is checked apart: out of scope is not found."""
 
@@ -25,7 +25,7 @@ class DisclosureAction(StrEnum):
 
 _TOWNSHIP = roles(Role.township_official, Role.discipline_inspector)
 DISCLOSURES: dict[DisclosureAction, frozenset[Role]] = {
-    DisclosureAction.edit_template: roles(Role.county_admin, Role.discipline_inspector),
+    DisclosureAction.edit_template: roles(Role.county_admin),
     DisclosureAction.manage_round: _TOWNSHIP,
     DisclosureAction.publish: roles(Role.village_committee),
     DisclosureAction.upload: roles(Role.village_committee),

@@ -11,7 +11,6 @@ hash of its body; a matching If-None-Match gets 304) and Cache-Control: public."
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import io
 import json
@@ -27,11 +26,12 @@ from cunzhi.config import get_settings
 from cunzhi.disclosures import service
 from cunzhi.disclosures.models import Correction, File, Item, Publication, Round
 from cunzhi.disclosures.schemas import (
-    FinanceOut,
+    PublicBooks,
     PublicCorrection,
     PublicDisclosure,
     PublicEntry,
     PublicFile,
+    PublicFinance,
     PublicMonth,
     PublicVillage,
 )
@@ -108,11 +108,19 @@ async def village_month(session: AsyncSession, code: str, year: int, month: int)
     return PublicDisclosure(
         village_code=v.code, village_name=v.name, year=r.year, month=r.month,
         published_on=clock.local_date(pub.published_at), late=pub.late, entries=entries,
-        finance=FinanceOut(**dataclasses.asdict(await service.finance_view(session, pub))),
+        finance=public_finance(await service.finance_view(session, pub)),
         files=[PublicFile(id=f.id, kind=f.kind, filename=f.filename, content_type=f.content_type,
                           url=f"/api/v1/public/files/{f.id}") for f in files],
         corrections=[PublicCorrection(recorded_on=clock.local_date(c.recorded_at), reason=c.reason, text=c.text)
                      for c in corrections])
+
+
+def public_finance(check: service.FinanceCheck) -> PublicFinance:
+    """The finance section for the public: the stored books projected onto PublicBooks (which leaves
+    the ledger's entry ids out); the stored books and their hash are untouched."""
+    return PublicFinance(period=check.period, frozen=PublicBooks.model_validate(check.frozen),
+                         frozen_hash=check.frozen_hash, current_hash=check.current_hash, matches=check.matches,
+                         current=PublicBooks.model_validate(check.current) if check.current is not None else None)
 
 
 async def file_answer(session: AsyncSession, request: Request, file_id: int) -> Response:

@@ -36,6 +36,7 @@ from cunzhi.disclosures.schemas import (
     ReviewOut,
     TemplateItemIn,
     TemplateItemOut,
+    TemplateItemPatch,
     TemplateOut,
     VillageDisclosure,
 )
@@ -60,7 +61,7 @@ FILE_TYPES: dict[str, dict[str, Any]] = {t: {} for t in service.ALLOWED_FILES}
 
 def _template_item_out(t: TemplateItem) -> TemplateItemOut:
     return TemplateItemOut(id=t.id, section=Section(t.section), title=t.title, guidance=t.guidance, sort=t.sort,
-                           active=t.active)
+                           active=t.active, retired_at=t.retired_at, version=t.version)
 
 
 def _round_out(r: Round) -> DisclosureRoundOut:
@@ -122,9 +123,37 @@ async def get_template(principal: PrincipalDep, session: SessionDep, county_code
              summary="Add an item to the county's disclosure template",
              description="County administrator only. Rounds fixed from now on start with the item; rounds "
                          "already fixed keep their items.")
-async def add_template_item(body: TemplateItemIn, principal: PrincipalDep, session: SessionDep,
+async def add_template_item(body: TemplateItemIn, principal: PrincipalDep, session: SessionDep, response: Response,
                             county_code: CountyCode = None) -> TemplateItemOut:
-    return _template_item_out(await service.add_template_item(session, principal, county_code, body))
+    out = _template_item_out(await service.add_template_item(session, principal, county_code, body))
+    response.headers["ETag"] = etag(out.version)
+    return out
+
+
+RETIRED: dict[int | str, dict[str, Any]] = {409: {"description": "template_item_retired: the item is turned off"}}
+
+
+@router.patch("/template/items/{item_id}", response_model=TemplateItemOut, name="template-item-update",
+              responses={**PRECONDITIONS, **RETIRED}, summary="Change an item of the county's disclosure template",
+              description="County administrator only, under the item's ETag (`version` from GET /template, "
+                          "sent as If-Match W/\"version\"). Rounds fixed from now on take the new text; "
+                          "rounds already fixed keep theirs.")
+async def update_template_item(item_id: Id, body: TemplateItemPatch, principal: PrincipalDep, session: SessionDep,
+                               response: Response, if_match: IfMatch = None) -> TemplateItemOut:
+    out = _template_item_out(await service.update_template_item(session, principal, item_id, body, if_match))
+    response.headers["ETag"] = etag(out.version)
+    return out
+
+
+@router.post("/template/items/{item_id}/retire", response_model=TemplateItemOut, name="template-item-retire",
+             responses={**PRECONDITIONS, **RETIRED}, summary="Turn a template item off",
+             description="County administrator only, under the item's ETag. New rounds no longer start with "
+                         "the item; it is kept, and rounds already fixed keep theirs.")
+async def retire_template_item(item_id: Id, principal: PrincipalDep, session: SessionDep, response: Response,
+                               if_match: IfMatch = None) -> TemplateItemOut:
+    out = _template_item_out(await service.retire_template_item(session, principal, item_id, if_match))
+    response.headers["ETag"] = etag(out.version)
+    return out
 
 
 @router.get("/rounds", response_model=DisclosureRoundList, name="rounds-list", summary="Rounds in scope, newest month first")

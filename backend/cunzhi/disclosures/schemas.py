@@ -6,6 +6,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, Field
 
 from cunzhi.disclosures.rules import DisclosureRoundStatus, InspectionResult, ItemKind, Section, VillageStatus
+from cunzhi.funds.statements import EntryKind
 from cunzhi.kit.inputs import Body, BodyDate, BodyId, StrictBool, StrictInt, UniqueList
 
 Text200 = Annotated[str, Field(min_length=1, max_length=200)]
@@ -22,7 +23,14 @@ class TemplateItemIn(Body):
     title: Text200
     guidance: Guidance = ""
     sort: Annotated[StrictInt, Field(ge=0, le=10000)] = 0
-    active: StrictBool = True
+
+
+class TemplateItemPatch(Body):
+    """The fields to change; the section stays (turn the item off and add another instead)."""
+
+    title: Text200 | None = None
+    guidance: Guidance | None = None
+    sort: Annotated[StrictInt, Field(ge=0, le=10000)] | None = None
 
 
 class TemplateItemOut(BaseModel):
@@ -31,7 +39,9 @@ class TemplateItemOut(BaseModel):
     title: str
     guidance: str
     sort: int
-    active: bool
+    active: bool = Field(description="false once turned off: new rounds no longer start with it")
+    retired_at: datetime | None
+    version: int
 
 
 class TemplateOut(BaseModel):
@@ -263,6 +273,53 @@ class PublicCorrection(BaseModel):
     text: str
 
 
+Money = Annotated[str, Field(pattern=r"^-?[0-9]+\.[0-9]{2}$", description="yuan, two decimals, as a string")]
+
+
+class PublicLineSpending(BaseModel):
+    budget_line: str
+    paid: Money
+    reversed: Money
+
+
+class PublicBookEntry(BaseModel):
+    """One entry of the period's books as the public reads it: no ledger ids, nor who booked it, the
+    payer, payee or voucher."""
+
+    booked_on: date
+    kind: EntryKind
+    amount: Money
+    description: str
+    budget_line: str | None
+    reversed: bool = Field(description="a later entry reverses this one")
+
+
+class PublicBooks(BaseModel):
+    year: int
+    month: int
+    opening_balance: Money
+    income: Money
+    income_reversed: Money
+    spending: Money
+    spending_reversed: Money
+    closing_balance: Money
+    spending_by_line: list[PublicLineSpending]
+    entries: list[PublicBookEntry]
+
+
+class PublicFinance(BaseModel):
+    """The finance section as published (frozen) and, when the books of the period changed since,
+    as they stand now. The hashes are those of the books as stored (with their ledger ids), so they
+    are not recomputed from this projection."""
+
+    period: str
+    frozen: PublicBooks
+    frozen_hash: str
+    current_hash: str
+    matches: bool = Field(description="false when the books of the period changed after publication")
+    current: PublicBooks | None
+
+
 class PublicDisclosure(BaseModel):
     village_code: str
     village_name: str
@@ -271,6 +328,6 @@ class PublicDisclosure(BaseModel):
     published_on: date
     late: bool
     entries: list[PublicEntry]
-    finance: FinanceOut
+    finance: PublicFinance
     files: list[PublicFile]
     corrections: list[PublicCorrection]

@@ -51,6 +51,7 @@ from cunzhi.disclosures.schemas import (
     PublishIn,
     ReviewIn,
     TemplateItemIn,
+    TemplateItemPatch,
 )
 from cunzhi.divisions.models import Division
 from cunzhi.kit import audit, clock, events
@@ -59,7 +60,7 @@ from cunzhi.kit.errors import Conflict, DomainError, NotFound, Unprocessable
 from cunzhi.kit.etag import expected_version
 from cunzhi.kit.permissions import allowed, require
 from cunzhi.kit.principal import Principal
-from cunzhi.kit.scope import managed_county, readable_county, village_clause
+from cunzhi.kit.scope import managed_county, readable_county, sees_county, village_clause
 from cunzhi.kit.uploads import sniff_image, upload_limit
 from cunzhi.villages.models import Village
 
@@ -182,6 +183,53 @@ async def add_template_item(session: AsyncSession, p: Principal, county_code: st
     await session.flush()
     await audit.record(session, p, "disclosure_template.create", "disclosure_template_item", t.id,
                        after=audit.snapshot(t))
+    return t
+
+
+async def _template_item(session: AsyncSession, p: Principal, item_id: int) -> TemplateItem:
+    """A template item of a county `p` keeps, its row locked; 404 otherwise (another county's too)."""
+    require(p, DISCLOSURES, DisclosureAction.edit_template, what="edit the disclosure template")
+    t = (await session.execute(select(TemplateItem).where(TemplateItem.id == item_id)
+                               .with_for_update())).scalar_one_or_none()
+    if t is None or not sees_county(p, t.county_code):
+        raise NotFound("Template item not found", code="template_item_not_found")
+    return t
+
+
+class TemplateItemRetired(Conflict):
+    code, title = "template_item_retired", "The template item is turned off"
+
+
+async def update_template_item(session: AsyncSession, p: Principal, item_id: int, data: TemplateItemPatch,
+                               if_match: str | None) -> TemplateItem:
+    """Change a template item's title, guidance or order. Rounds fixed from now on start with the new
+    text; rounds already fixed keep theirs."""
+    t = await _template_item(session, p, item_id)
+    expected_version(if_match, t.version)
+    if not t.active:
+        raise TemplateItemRetired("A turned-off template item is not changed; add a new one")
+    changes = data.model_dump(exclude_unset=True, exclude_none=True)
+    before = {k: getattr(t, k) for k in changes}
+    for k, v in changes.items():
+        setattr(t, k, v)
+    await session.flush()
+    await audit.record(session, p, "disclosure_template.update", "disclosure_template_item", t.id,
+                       before=before, after=changes)
+    return t
+
+
+async def retire_template_item(session: AsyncSession, p: Principal, item_id: int,
+                               if_match: str | None) -> TemplateItem:
+    """Turn a template item off: new rounds no longer start with it; it is kept (rounds already
+    pre-filled with it name it)."""
+    t = await _template_item(session, p, item_id)
+    expected_version(if_match, t.version)
+    if not t.active:
+        raise TemplateItemRetired("The template item is already turned off")
+    t.active, t.retired_at, t.retired_by = False, clock.now(), p.name
+    await session.flush()
+    await audit.record(session, p, "disclosure_template.retire", "disclosure_template_item", t.id,
+                       before={"active": True}, after={"active": False, "retired_at": t.retired_at})
     return t
 
 

@@ -1893,6 +1893,50 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/disclosures/template/items/{item_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Change an item of the county's disclosure template
+         * @description County administrator only, under the item's ETag (`version` from GET /template, sent as If-Match W/"version"). Rounds fixed from now on take the new text; rounds already fixed keep theirs.
+         *
+         *     Send `If-Match` with the ETag of your last read of this record: without it the answer is 428 `precondition_required`; when someone changed the record since, 412 `precondition_failed` (read it again, then apply your change to what you read).
+         */
+        patch: operations["disclosures-template-item-update"];
+        trace?: never;
+    };
+    "/api/v1/disclosures/template/items/{item_id}/retire": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Turn a template item off
+         * @description County administrator only, under the item's ETag. New rounds no longer start with the item; it is kept, and rounds already fixed keep theirs.
+         *
+         *     Send `If-Match` with the ETag of your last read of this record: without it the answer is 428 `precondition_required`; when someone changed the record since, 412 `precondition_failed` (read it again, then apply your change to what you read).
+         */
+        post: operations["disclosures-template-item-retire"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/disclosures/rounds": {
         parameters: {
             query?: never;
@@ -8188,6 +8232,74 @@ export interface components {
             /** Current */
             current: components["schemas"]["CurrentUnit"][];
         };
+        /**
+         * PublicBookEntry
+         * @description One entry of the period's books as the public reads it: no ledger ids, nor who booked it, the
+         *     payer, payee or voucher.
+         */
+        PublicBookEntry: {
+            /**
+             * Booked On
+             * Format: date
+             */
+            booked_on: string;
+            kind: components["schemas"]["EntryKind"];
+            /**
+             * Amount
+             * @description yuan, two decimals, as a string
+             */
+            amount: string;
+            /** Description */
+            description: string;
+            /** Budget Line */
+            budget_line: string | null;
+            /**
+             * Reversed
+             * @description a later entry reverses this one
+             */
+            reversed: boolean;
+        };
+        /** PublicBooks */
+        PublicBooks: {
+            /** Year */
+            year: number;
+            /** Month */
+            month: number;
+            /**
+             * Opening Balance
+             * @description yuan, two decimals, as a string
+             */
+            opening_balance: string;
+            /**
+             * Income
+             * @description yuan, two decimals, as a string
+             */
+            income: string;
+            /**
+             * Income Reversed
+             * @description yuan, two decimals, as a string
+             */
+            income_reversed: string;
+            /**
+             * Spending
+             * @description yuan, two decimals, as a string
+             */
+            spending: string;
+            /**
+             * Spending Reversed
+             * @description yuan, two decimals, as a string
+             */
+            spending_reversed: string;
+            /**
+             * Closing Balance
+             * @description yuan, two decimals, as a string
+             */
+            closing_balance: string;
+            /** Spending By Line */
+            spending_by_line: components["schemas"]["PublicLineSpending"][];
+            /** Entries */
+            entries: components["schemas"]["PublicBookEntry"][];
+        };
         /** PublicCorrection */
         PublicCorrection: {
             /**
@@ -8219,7 +8331,7 @@ export interface components {
             late: boolean;
             /** Entries */
             entries: components["schemas"]["PublicEntry"][];
-            finance: components["schemas"]["FinanceOut"];
+            finance: components["schemas"]["PublicFinance"];
             /** Files */
             files: components["schemas"]["PublicFile"][];
             /** Corrections */
@@ -8245,6 +8357,42 @@ export interface components {
             content_type: string;
             /** Url */
             url: string;
+        };
+        /**
+         * PublicFinance
+         * @description The finance section as published (frozen) and, when the books of the period changed since,
+         *     as they stand now. The hashes are those of the books as stored (with their ledger ids), so they
+         *     are not recomputed from this projection.
+         */
+        PublicFinance: {
+            /** Period */
+            period: string;
+            frozen: components["schemas"]["PublicBooks"];
+            /** Frozen Hash */
+            frozen_hash: string;
+            /** Current Hash */
+            current_hash: string;
+            /**
+             * Matches
+             * @description false when the books of the period changed after publication
+             */
+            matches: boolean;
+            current: components["schemas"]["PublicBooks"] | null;
+        };
+        /** PublicLineSpending */
+        PublicLineSpending: {
+            /** Budget Line */
+            budget_line: string;
+            /**
+             * Paid
+             * @description yuan, two decimals, as a string
+             */
+            paid: string;
+            /**
+             * Reversed
+             * @description yuan, two decimals, as a string
+             */
+            reversed: string;
         };
         /** PublicMonth */
         PublicMonth: {
@@ -9700,11 +9848,6 @@ export interface components {
              * @default 0
              */
             sort: number;
-            /**
-             * Active
-             * @default true
-             */
-            active: boolean;
         };
         /** TemplateItemOut */
         TemplateItemOut: {
@@ -9717,8 +9860,27 @@ export interface components {
             guidance: string;
             /** Sort */
             sort: number;
-            /** Active */
+            /**
+             * Active
+             * @description false once turned off: new rounds no longer start with it
+             */
             active: boolean;
+            /** Retired At */
+            retired_at: string | null;
+            /** Version */
+            version: number;
+        };
+        /**
+         * TemplateItemPatch
+         * @description The fields to change; the section stays (turn the item off and add another instead).
+         */
+        TemplateItemPatch: {
+            /** Title */
+            title?: string | null;
+            /** Guidance */
+            guidance?: string | null;
+            /** Sort */
+            sort?: number | null;
         };
         /** TemplateOut */
         TemplateOut: {
@@ -16246,6 +16408,150 @@ export interface operations {
             };
             /** @description Validation error (field problems in `errors`) */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Client error: application/problem+json with a stable `code` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    "disclosures-template-item-update": {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description ETag from GET */
+                "if-match": string;
+            };
+            path: {
+                item_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TemplateItemPatch"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TemplateItemOut"];
+                };
+            };
+            /** @description template_item_retired: the item is turned off */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Stale If-Match */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Validation error (field problems in `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description If-Match missing */
+            428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Client error: application/problem+json with a stable `code` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    "disclosures-template-item-retire": {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description ETag from GET */
+                "if-match": string;
+            };
+            path: {
+                item_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TemplateItemOut"];
+                };
+            };
+            /** @description template_item_retired: the item is turned off */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Stale If-Match */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Validation error (field problems in `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description If-Match missing */
+            428: {
                 headers: {
                     [name: string]: unknown;
                 };

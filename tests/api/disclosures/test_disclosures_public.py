@@ -17,7 +17,16 @@ OTHER_VILLAGE_T01 = "230199100202"  # no committee account in the demo: it never
 INTERNAL = {"published_by", "uploaded_by", "reviewed_by", "inspected_by", "recorded_by", "booked_by", "opened_by",
             "locked_by", "payer", "payee", "voucher_no", "user_id", "username", "display_name", "opinion",
             "findings", "inspections", "reviews", "allowed_actions", "sha256", "version", "status", "round_id",
-            "phone", "id_card", "guidance", "fix_by", "publication_id", "village_id", "actor"}
+            "phone", "id_card", "guidance", "fix_by", "publication_id", "village_id", "actor",
+            # the ledger's and the disclosure's own ids
+            "entry_id", "reverses_entry_id", "reverses_id", "line_id", "claim_id", "account_id", "item_id",
+            "updates_item_id", "template_item_id", "round_village_id", "file_ids"}
+FUNDS = "/api/v1/funds"
+
+
+def internal_ids(value: Any) -> set[str]:
+    """Keys naming an internal row, at any depth (a file's `id` is its public address, in `url` too)."""
+    return {k for k in keys(value) if k.endswith("_id") or k.endswith("_ids")}
 
 
 def keys(value: Any) -> set[str]:
@@ -28,7 +37,21 @@ def keys(value: Any) -> set[str]:
     return set()
 
 
+def _income(amount: str, voucher: str) -> dict[str, str]:
+    return {"amount": amount, "source": "transfer", "description": "村级运转经费", "payer": "县财政局",
+            "voucher_no": voucher, "received_on": clock.local_today().isoformat()}
+
+
 async def _published_month(api, month_round, publish, client, auth) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+    # February's books (the finance period of March's round): two incomes, the second reversed in February
+    with clock.travel(date(2027, 2, 10)):
+        if not (await api("agency01", "GET", f"{FUNDS}/accounts?village_code={VILLAGE}"))["items"]:
+            await api("agency01", "POST", f"{FUNDS}/villages/{VILLAGE}/account", status=201)
+        first = await api("agency01", "POST", f"{FUNDS}/villages/{VILLAGE}/income", status=201,
+                          json=_income("800.00", "收-2702-7"))
+        second = await api("agency01", "POST", f"{FUNDS}/villages/{VILLAGE}/income", status=201,
+                           json=_income("50.00", "收-2702-8"))
+        await api("agency01", "POST", f"{FUNDS}/ledger/{second['id']}/reverse", status=201, json={"reason": "重复入账"})
     r = await month_round(2027, 3)
     base = f"{API}/rounds/{r['id']}/villages/{VILLAGE}"
     with clock.travel(date(2027, 3, 2)):
@@ -40,6 +63,9 @@ async def _published_month(api, month_round, publish, client, auth) -> dict[str,
         page = await api("township01", "GET", base)
         await api("township01", "POST", f"{base}/inspections", status=201, headers={"If-Match": page["_etag"]},
                   json={"result": "failed", "findings": "检查发现：内部整改意见", "fix_by": "2027-03-20"})
+    # and February's first income reversed in March: the page shows the books as they stand now too
+    with clock.travel(date(2027, 3, 4)):
+        await api("agency01", "POST", f"{FUNDS}/ledger/{first['id']}/reverse", status=201, json={"reason": "退回"})
     return {"round": r, "publication": done["publication"], "file_id": up.json()["id"]}
 
 
@@ -66,7 +92,15 @@ async def test_public_answers_show_exactly_what_was_published(api, month_round, 
         body = month.json()
         assert sorted((e["section"], e["title"], e["text"]) for e in body["entries"]) == sorted(
             (e["section"], e["title"], e["text"]) for e in made["publication"]["entries"])
-        assert body["finance"]["frozen"] == made["publication"]["finance"]["frozen"]
+        # the books as published, less the ledger's ids (kept in the stored books and their hash)
+        stored = made["publication"]["finance"]
+        assert {"entry_id", "reverses_entry_id"} <= set(stored["frozen"]["entries"][0])
+        assert any(e["reverses_entry_id"] for e in stored["frozen"]["entries"])
+        assert body["finance"]["frozen"] == {**stored["frozen"], "entries": [
+            {k: v for k, v in e.items() if k not in ("entry_id", "reverses_entry_id")}
+            for e in stored["frozen"]["entries"]]}
+        assert body["finance"]["frozen_hash"] == stored["frozen_hash"]
+        assert body["finance"]["matches"] is False and body["finance"]["current"]["entries"]
         assert [f["url"] for f in body["files"]] == [f"{PUBLIC}/files/{made['file_id']}"]
         # a matching If-None-Match: 304, nothing sent
         again = await anon.get(f"{PUBLIC}/villages/{VILLAGE}/disclosures/2027/3",
@@ -74,7 +108,7 @@ async def test_public_answers_show_exactly_what_was_published(api, month_round, 
         assert again.status_code == 304 and again.content == b""
         # no internal or personal field, nor the review's and inspection's words, nor anyone's name
         for r in answers:
-            found = keys(r.json()) & INTERNAL
+            found = keys(r.json()) & INTERNAL | internal_ids(r.json())
             assert not found, (r.request.url, found)
             text = r.text
             for secret in ("监委会意见", "检查发现", "县财政局", "收-", "党支部书记", "村务监督委员会", "干部",

@@ -21,6 +21,12 @@ export default defineDomain({
       meta: { titleKey: 'disclosures.page.title', roles: [...BOARD_READERS, 'village_committee'] },
     },
     {
+      path: 'disclosure-template',
+      name: 'disclosure-template',
+      component: () => import('./desktop/TemplateItems.vue'),
+      meta: { titleKey: 'disclosures.template.title', roles: ['county_admin'] },
+    },
+    {
       path: 'disclosure-mine',
       name: 'disclosure-mine',
       component: () => import('./desktop/MyVillageMonth.vue'),
