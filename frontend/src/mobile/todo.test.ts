@@ -11,6 +11,7 @@ describe('the phone to-do', () => {
     expect(phoneRoute('log_missing', 'cadre')).toEqual({ name: 'm-log-new' })
     expect(phoneRoute('tasks_due', 'cadre')).toEqual({ name: 'm-tasks' })
     expect(phoneRoute('tasks_overdue', 'village_committee')).toEqual({ name: 'm-tasks' })
+    expect(phoneRoute('tasks_due', 'partner_unit')).toEqual({ name: 'm-tasks' }) // a partner unit responsible for tasks
     expect(phoneRoute('claims_to_sign', 'supervision_committee')).toEqual({ name: 'm-claims' })
     expect(phoneRoute('claim_drafts', 'village_committee')).toEqual({ name: 'm-claims' })
     expect(phoneRoute('disclosures_to_review', 'supervision_committee')).toEqual({ name: 'm-disclosure-review' })
@@ -21,7 +22,6 @@ describe('the phone to-do', () => {
     expect(phoneRoute('budgets_to_approve', 'township_official')).toBeNull()
     expect(phoneRoute('disclosures_to_inspect', 'township_official')).toBeNull()
     expect(phoneRoute('disclosures_to_publish', 'village_committee')).toBeNull()
-    expect(phoneRoute('tasks_due', 'partner_unit')).toBeNull() // the partner unit has no phone task list
     expect(phoneRoute('measures_overdue', 'county_admin')).toBeNull()
     expect(phoneRoute('unknown_key', 'cadre')).toBeNull()
     expect(phoneRoute('tasks_due', null)).toBeNull()
@@ -42,7 +42,7 @@ describe('the phone to-do', () => {
 
   it('only names phone routes that exist and that the role may open', () => {
     const router = createRouter({ history: createMemoryHistory(), routes })
-    const roles = ['cadre', 'village_committee', 'supervision_committee'] as const
+    const roles = ['cadre', 'village_committee', 'supervision_committee', 'partner_unit'] as const
     const keys = ['claims_to_sign', 'claim_drafts', 'disclosures_to_review', 'tasks_due', 'tasks_overdue', 'measures_overdue',
       'checkin_missing', 'log_missing']
     let seen = 0
@@ -57,6 +57,6 @@ describe('the phone to-do', () => {
         expect(roleAllows(resolved, role), `${key} ${role}`).toBe(true)
       }
     }
-    expect(seen).toBe(12)
+    expect(seen).toBe(14)
   })
 })

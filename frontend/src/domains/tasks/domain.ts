@@ -4,7 +4,8 @@ import { en, zhCN } from './i18n'
 
 const DESK: Role[] = ['county_admin', 'discipline_inspector', 'township_official', 'township_agency', 'partner_unit']
 const ASSIGNERS: Role[] = ['county_admin', 'township_official']
-const REPORTERS: Role[] = ['cadre', 'village_committee']
+// The responsible parties post progress on the phone: a committee, a stationed cadre, a partner unit.
+const REPORTERS: Role[] = ['cadre', 'village_committee', 'partner_unit']
 
 export default defineDomain({
   name: 'tasks',
