@@ -289,6 +289,7 @@ describe('village month of the disclosure', () => {
     await town.page.locator('.board-head .el-tag', { hasText: '已锁定' }).waitFor()
     expect(await town.page.locator('[data-test=lock]').count()).toBe(0)
     expect(await town.page.locator('[data-test=round-publish-by-save]').count()).toBe(0)
+    await town.shot('disclosures-board-locked', town.page)
 
     // The township downloads the village's QR code from the board (SVG and PNG) and opens its print view.
     const [svg] = await Promise.all([town.page.waitForEvent('download'), town.page.locator(`[data-test=qr-svg-${village}]`).click()])
