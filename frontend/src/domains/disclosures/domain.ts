@@ -27,6 +27,12 @@ export default defineDomain({
       meta: { titleKey: 'disclosures.template.title', roles: ['county_admin'] },
     },
     {
+      path: 'disclosure-qr/:code(\\d{12})',
+      name: 'disclosure-qr',
+      component: () => import('./desktop/QrPrint.vue'),
+      meta: { titleKey: 'disclosures.desk.qr.title', roles: [...BOARD_READERS, 'village_committee'] },
+    },
+    {
       path: 'disclosure-mine',
       name: 'disclosure-mine',
       component: () => import('./desktop/MyVillageMonth.vue'),
