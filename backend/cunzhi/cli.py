@@ -18,6 +18,8 @@ import typer
 from cunzhi.config import BACKEND_DIR, REPO_DIR
 
 T = TypeVar("T")
+#: every field-error type the server raises, read by the SPA's i18n tests
+FIELD_TYPES_FILE = REPO_DIR / "frontend" / "src" / "i18n" / "field-error-types.json"
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="Cunzhi (村治) command line")
 audit_app = typer.Typer(no_args_is_help=True, help="The audit log")
 app.add_typer(audit_app, name="audit")
@@ -221,21 +223,29 @@ def export_openapi(
     out: Annotated[Path, typer.Option(help="Where to write the contract")] = REPO_DIR / "openapi" / "openapi.json",
     check: Annotated[bool, typer.Option("--check", help="Fail if the file differs instead of writing")] = False,
 ) -> None:
-    """Write the OpenAPI contract without starting a server."""
+    """Write the OpenAPI contract without starting a server, and the list of field-error types the
+    server raises (frontend/src/i18n/field-error-types.json, which the SPA's tests require a message for)."""
+    from cunzhi.kit.field_types import collect
     from cunzhi.main import create_app
 
     os.environ.setdefault("CUNZHI_STATIC_DIR", "")
-    text = json.dumps(create_app().openapi(), indent=2, ensure_ascii=False, sort_keys=False) + "\n"
+    outputs = [
+        (out, json.dumps(create_app().openapi(), indent=2, ensure_ascii=False, sort_keys=False) + "\n"),
+        (FIELD_TYPES_FILE, json.dumps(collect(), indent=2) + "\n"),
+    ]
     if check:
-        current = out.read_text() if out.exists() else ""
-        if current != text:
-            typer.echo(f"error: {out} is out of date; run `make openapi` and commit it", err=True)
+        stale = [path for path, text in outputs if (path.read_text() if path.exists() else "") != text]
+        for path in stale:
+            typer.echo(f"error: {path} is out of date; run `make openapi` and commit it", err=True)
+        if stale:
             raise typer.Exit(1)
-        typer.echo(f"{out} is up to date")
+        for path, _ in outputs:
+            typer.echo(f"{path} is up to date")
         return
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(text)
-    typer.echo(f"wrote {out}")
+    for path, text in outputs:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+        typer.echo(f"wrote {path}")
 
 
 @audit_app.command("verify")

@@ -3,7 +3,9 @@
 A summary is a phrase of at least three words that is not the route's generated name ("List",
 "Catalogue-Item-Create"); every literal path segment is lower-case words joined by hyphens (path
 parameters such as {village_id} keep their names); an update taking If-Match says in its description
-what 428 and 412 mean. Every schema is named for what it is: two classes of one name in different
+what 428 and 412 mean. Every operation has a description (its router function's docstring): a sentence
+or two of at least eight words on what it does, who may call it and its notable errors, not a copy of
+the summary. Every schema is named for what it is: two classes of one name in different
 modules would be published under their module paths (`cunzhi__funds__schemas__EventOut`).
 """
 
@@ -67,4 +69,13 @@ def test_updates_taking_if_match_explain_412_and_428(spec: dict[str, Any]) -> No
 
 def test_no_schema_is_named_after_its_module(spec: dict[str, Any]) -> None:
     bad = sorted(name for name in spec["components"]["schemas"] if "__" in name)
+    assert bad == []
+
+
+def test_every_operation_has_a_description(spec: dict[str, Any]) -> None:
+    bad = []
+    for m, p, o in _operations(spec):
+        text = " ".join(o.get("description", "").split())
+        if len(text.split()) < 8 or text.rstrip(".") == o.get("summary", "").rstrip("."):
+            bad.append(f"{m} {p}")
     assert bad == []

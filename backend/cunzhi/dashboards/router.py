@@ -57,6 +57,9 @@ async def _panel(name: str, reader: Reader, p: Principal, township: str | None, 
 @router.get("", response_model=Overview, name="overview", summary="The panels there are, with their exports")
 async def overview(principal: PrincipalDep, reader: ReaderDep, month: Month = None,
                    township_code: Township = None) -> Overview:
+    """The dashboard panels there are for the month and township asked, each with the address of its XLSX export.
+    Any signed-in role, counted over its own scope; a township outside the scope is 404 and a month not written
+    YYYY-MM is 422."""
     per = service.period(month)
     await service.check_township(reader, principal, township_code)
     return Overview(month=per.month, township_code=township_code, panels=[
@@ -67,6 +70,9 @@ async def overview(principal: PrincipalDep, reader: ReaderDep, month: Month = No
             summary="Weak villages by problem category and status, and the trend of cases")
 async def rectification(principal: PrincipalDep, reader: ReaderDep, month: Month = None,
                         township_code: Township = None) -> Response:
+    """The rectification panel: weak villages by problem category and status, and the trend of cases opened,
+    accepted and still open. Any signed-in role, counted over its own scope; a township outside the scope is 404
+    and a month not written YYYY-MM is 422."""
     return _json(await _panel("rectification", reader, principal, township_code, month))
 
 
@@ -74,6 +80,9 @@ async def rectification(principal: PrincipalDep, reader: ReaderDep, month: Month
             summary="Pairing coverage: villages short of units, units over capacity, accepted villages holding units")
 async def pairing(principal: PrincipalDep, reader: ReaderDep, month: Month = None,
                   township_code: Township = None) -> Response:
+    """The pairing panel: listed villages short of partner units, units over capacity and accepted villages still
+    holding units. Any signed-in role, counted over its own scope; a township outside the scope is 404 and a
+    month not written YYYY-MM is 422."""
     return _json(await _panel("pairing", reader, principal, township_code, month))
 
 
@@ -81,6 +90,9 @@ async def pairing(principal: PrincipalDep, reader: ReaderDep, month: Month = Non
             summary="Cadre presence in the month: days in village, cadres below the required days, flagged check-ins")
 async def cadres(principal: PrincipalDep, reader: ReaderDep, month: Month = None,
                  township_code: Township = None) -> Response:
+    """The stationed-cadre panel for the month: days in the village, cadres below the required days and flagged
+    check-ins. Any signed-in role, counted over its own scope; a township outside the scope is 404 and a month
+    not written YYYY-MM is 422."""
     return _json(await _panel("cadres", reader, principal, township_code, month))
 
 
@@ -88,6 +100,8 @@ async def cadres(principal: PrincipalDep, reader: ReaderDep, month: Month = None
             summary="Task load and completion per village beside its rectification outcome")
 async def tasks(principal: PrincipalDep, reader: ReaderDep, month: Month = None,
                 township_code: Township = None) -> Response:
+    """The task panel: task load and completion per village beside its rectification outcome. Any signed-in role,
+    counted over its own scope; a township outside the scope is 404 and a month not written YYYY-MM is 422."""
     return _json(await _panel("tasks", reader, principal, township_code, month))
 
 
@@ -95,6 +109,9 @@ async def tasks(principal: PrincipalDep, reader: ReaderDep, month: Month = None,
             summary="Budget execution by line category, and claims waiting at each step")
 async def funds(principal: PrincipalDep, reader: ReaderDep, month: Month = None,
                 township_code: Township = None) -> Response:
+    """The funds panel: budget execution by line category and the claims waiting at each step (sign, approve, pay).
+    Any signed-in role, counted over its own scope; a township outside the scope is 404 and a month not written
+    YYYY-MM is 422."""
     return _json(await _panel("funds", reader, principal, township_code, month))
 
 
@@ -102,6 +119,9 @@ async def funds(principal: PrincipalDep, reader: ReaderDep, month: Month = None,
             summary="Disclosure compliance per township per month: villages pending, published, passed, failed, late")
 async def disclosures(principal: PrincipalDep, reader: ReaderDep, month: Month = None,
                       township_code: Township = None) -> Response:
+    """The disclosure panel: compliance per township for the month, villages pending, published, passed, failed and
+    late. Any signed-in role, counted over its own scope; a township outside the scope is 404 and a month not
+    written YYYY-MM is 422."""
     return _json(await _panel("disclosures", reader, principal, township_code, month))
 
 
@@ -110,6 +130,8 @@ async def disclosures(principal: PrincipalDep, reader: ReaderDep, month: Month =
             summary="Discipline cases per year, and the year's by violation and outcome (counts, no names)")
 async def discipline(principal: PrincipalDep, reader: ReaderDep, month: Month = None,
                      township_code: Township = None) -> Response:
+    """The discipline panel: cases per year and the year's cases by violation and outcome, as counts without names.
+    For the roles that read the discipline register (403 for others); a township outside the scope is 404."""
     return _json(await _panel("discipline", reader, principal, township_code, month))
 
 
@@ -124,6 +146,9 @@ async def rows(
     late: Annotated[bool, Query(description="disclosure_villages: only villages that were late")] = False,
     limit: Limit = 50, offset: Offset = 0,
 ) -> Response:
+    """The rows behind one figure of a panel (the villages, cadres, tasks or claims it counts), paged. The filters
+    each figure takes are listed on them. Any signed-in role, counted over its own scope; a township outside the
+    scope is 404 and a month not written YYYY-MM is 422."""
     per = service.period(month)
     await service.check_township(reader, principal, township_code)
     items, total = await service.figure_rows(
@@ -135,6 +160,8 @@ async def rows(
 
 @router.get("/todo", response_model=TodoList, name="todo", summary="The caller's to-do counts, each with its list")
 async def todo(principal: PrincipalDep, reader: ReaderDep) -> Response:
+    """The caller's to-do counts for their role (scores to enter, claims to sign or approve, measures due, reports
+    to review), each with the address of its list. Any signed-in role."""
     return _json({"role": principal.role.value, "items": await service.todo(reader, principal)})
 
 
@@ -146,6 +173,8 @@ _TOWNSHIP_NAME = service._STATEMENTS.get(("township_name",), lambda: select(Divi
             response_class=Response, responses=_XLSX_RESPONSE)
 async def export_panel(panel: PanelName, principal: PrincipalDep, reader: ReaderDep, month: Month = None,
                        township_code: Township = None) -> Response:
+    """One dashboard panel as an XLSX workbook with Chinese headers and a Chinese file name (RFC 6266 filename*).
+    Any role that may read the panel, over its own scope; an unknown panel or township outside the scope is 404."""
     data = await _panel(panel.value, reader, principal, township_code, month)
     scope_name = (await reader.fetchval(_TOWNSHIP_NAME, {"code": township_code})) if township_code else "全部范围"
     name, fallback, body = export.workbook(panel.value, data, scope_name)

@@ -57,6 +57,9 @@ async def list_cases(principal: PrincipalDep, session: ReadSessionDep, year: Yea
                      township_code: Code12 = None, village_code: Code12 = None, violation: Violation | None = None,
                      outcome: CaseOutcome | None = None, filed_from: FiledFrom = None, filed_to: FiledTo = None,
                      limit: Limit = 50, offset: Offset = 0) -> DisciplineCaseList:
+    """Discipline cases in the caller's scope, latest filed first, filtered by village, violation, outcome and
+    filing dates. Names of the people concerned only for the discipline committees; the county admin, township
+    officials and township systems read cases without names."""
     f = service.CaseFilter(year=year, township_code=township_code, village_code=village_code,
                            violation=violation.value if violation else None,
                            outcome=outcome.value if outcome else None, filed_from=filed_from, filed_to=filed_to)
@@ -70,6 +73,9 @@ async def list_cases(principal: PrincipalDep, session: ReadSessionDep, year: Yea
 async def case_stats(principal: PrincipalDep, session: ReadSessionDep, township_code: Code12 = None,
                      village_code: Code12 = None, violation: Violation | None = None, from_year: Year = None,
                      to_year: Year = None) -> DisciplineCaseStats:
+    """Cases per year in the caller's scope with the change on the year before, by violation and outcome. For the
+    discipline inspector, the county admin, township officials and township systems; a from_year after to_year is
+    422."""
     f = service.CaseFilter(township_code=township_code, village_code=village_code,
                            violation=violation.value if violation else None)
     return await service.stats(session, principal, f, from_year=from_year, to_year=to_year)
@@ -79,6 +85,8 @@ async def case_stats(principal: PrincipalDep, session: ReadSessionDep, township_
              summary="File a discipline case (the discipline committees)")
 async def create_case(body: DisciplineCaseCreate, principal: PrincipalDep, session: SessionDep,
                       response: Response) -> DisciplineCaseOut:
+    """Files a discipline case against a village cadre: violation, role, facts and outcome. For the discipline
+    committees only (403 for other roles); a village outside the scope is 404."""
     view = await service.create_case(session, principal, body)
     response.headers["Location"] = f"/api/v1/discipline/cases/{view.case.id}"
     return _with_etag(response, view)

@@ -114,6 +114,8 @@ def _village_out(v: service.VillageView) -> VillageDisclosure:
 @router.get("/template", response_model=TemplateOut, name="template-get",
             summary="The county's template: the items every new round starts with")
 async def get_template(principal: PrincipalDep, session: SessionDep, county_code: CountyCode = None) -> TemplateOut:
+    """The county's disclosure template: the items every new round starts with, by section (party, village,
+    finance). Any signed-in role of the county; the county admin and the discipline inspector change it."""
     v = await service.get_template(session, principal, county_code)
     return TemplateOut(county_code=v.county_code, items=[_template_item_out(t) for t in v.items],
                        allowed_actions=v.allowed_actions)
@@ -161,6 +163,8 @@ async def list_rounds(principal: PrincipalDep, session: SessionDep,
                       township_code: Annotated[str | None, Query(pattern=r"^[0-9]{12}$")] = None,
                       year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
                       month: Annotated[int | None, Query(ge=1, le=12)] = None) -> DisclosureRoundList:
+    """Disclosure rounds (a township's month) in the caller's scope, newest month first, with their state and counts
+    of villages by status. Any role that sees the townships."""
     rounds = await service.list_rounds(session, principal, township_code=township_code, year=year, month=month)
     return DisclosureRoundList(items=[_round_out(r) for r in rounds])
 
@@ -169,6 +173,8 @@ async def list_rounds(principal: PrincipalDep, session: SessionDep,
              summary="Fix a township's round of a month (pre-filled from the county template)")
 async def create_round(body: DisclosureRoundIn, principal: PrincipalDep, session: SessionDep,
                        response: Response) -> DisclosureRoundOut:
+    """Fixes a township's disclosure round for a month, pre-filled with the county template's items. For township
+    officials and the discipline inspector; a round of that month already there is 409."""
     out = _round_out(await service.create_round(session, principal, body))
     response.headers["Location"] = f"/api/v1/disclosures/rounds/{out.id}"
     response.headers["ETag"] = etag(out.version)
@@ -178,6 +184,8 @@ async def create_round(body: DisclosureRoundIn, principal: PrincipalDep, session
 @router.get("/rounds/{round_id}", response_model=DisclosureRoundDetail, name="rounds-get",
             summary="The month board: items, and each village's status (late and failed flagged)")
 async def get_round(round_id: Id, principal: PrincipalDep, session: SessionDep, response: Response) -> DisclosureRoundDetail:
+    """The month board of a round: its items and each village's status, with late and failed villages flagged. Any
+    role whose scope holds the township; outside it is 404."""
     out = _round_detail(await service.get_round(session, principal, round_id))
     response.headers["ETag"] = etag(out.version)
     return out
@@ -205,6 +213,8 @@ async def lock_round(round_id: Id, principal: PrincipalDep, session: SessionDep,
 @router.post("/rounds/{round_id}/items", response_model=DisclosureItemOut, status_code=201, name="items-create",
              responses=LOCKED, summary="Add an item (new, or an update of an earlier month's item)")
 async def add_item(round_id: Id, body: DisclosureItemIn, principal: PrincipalDep, session: SessionDep) -> DisclosureItemOut:
+    """Adds an item to an open round: a new one, or an update of an item of an earlier month. For township officials
+    and the discipline inspector; a locked round is 409."""
     return _item_out(await service.add_item(session, principal, round_id, body))
 
 
@@ -225,6 +235,9 @@ async def update_item(round_id: Id, item_id: Id, body: DisclosureItemPatch, prin
              summary="Record, in this month, a correction of the locked month before (a reason is required)")
 async def add_correction(round_id: Id, body: CorrectionIn, principal: PrincipalDep,
                          session: SessionDep) -> CorrectionOut:
+    """Records in this month's round a correction of the locked month before, with the reason it is needed. For
+    township officials and the discipline inspector; a month before that is not locked is 409, an item not of
+    that month 422."""
     return _correction_out(await service.add_correction(session, principal, round_id, body))
 
 
@@ -233,6 +246,9 @@ async def add_correction(round_id: Id, body: CorrectionIn, principal: PrincipalD
                     "against the books), files, reviews and inspections")
 async def get_village(round_id: Id, village_code: VillageCode, principal: PrincipalDep, session: SessionDep,
                       response: Response) -> VillageDisclosure:
+    """A village's disclosure of the month: items, the latest publication (finance checked against the books),
+    files, the supervision committee's reviews and the township's inspections. Any role whose scope holds the
+    village."""
     out = _village_out(await service.get_village_disclosure(session, principal, round_id, village_code))
     response.headers["ETag"] = etag(out.version)
     return out
@@ -260,6 +276,9 @@ async def publish(round_id: Id, village_code: VillageCode, body: PublishIn, prin
                      "publication")
 async def upload(round_id: Id, village_code: VillageCode, principal: PrincipalDep, session: SessionDep,
                  file: Annotated[UploadFile, File()], kind: Annotated[FileKind, Form()]) -> FileOut:
+    """Uploads an attachment (PDF or image, checked by content) or the notice-board photo for a village's
+    disclosure; it goes with the next publication. For the village committee; another file type is 422, a too-
+    large file 413."""
     content = await file.read(upload_limit() + 1)
     f = await service.add_file(session, principal, round_id, village_code, kind=kind,
                                filename=file.filename or kind.value, content=content)
@@ -271,6 +290,8 @@ async def upload(round_id: Id, village_code: VillageCode, principal: PrincipalDe
              summary="The supervision committee's opinion, before or after publication")
 async def review(round_id: Id, village_code: VillageCode, body: ReviewIn, principal: PrincipalDep,
                  session: SessionDep) -> ReviewOut:
+    """Records the supervision committee's opinion of a village's disclosure, before or after publication. For the
+    village's supervision committee only (403 for other roles); a village outside the scope is 404."""
     return ReviewOut.model_validate(await service.review(session, principal, round_id, village_code, body),
                                     from_attributes=True)
 
@@ -287,6 +308,8 @@ async def inspect(round_id: Id, village_code: VillageCode, body: InspectionIn, p
 @router.get("/files/{file_id}", name="files-get", response_class=Response,
             responses={200: {"content": FILE_TYPES}}, summary="An attachment or notice-board photo")
 async def get_file(file_id: Id, principal: PrincipalDep, session: SessionDep) -> Response:
+    """An attachment or notice-board photo of a village's disclosure, with its content type. Any role whose scope
+    holds the village; outside it is 404."""
     f = await service.get_file(session, principal, file_id)
     return Response(f.content, media_type=f.content_type, headers={
         "Content-Disposition": f"inline; filename*=UTF-8''{quote(f.filename)}",
@@ -298,6 +321,8 @@ async def get_file(file_id: Id, principal: PrincipalDep, session: SessionDep) ->
             summary="The printable QR code of a village's public page, for the notice board")
 async def village_qr(village_code: VillageCode, fmt: Annotated[str, Path(pattern="^(svg|png)$")],
                      principal: PrincipalDep, session: SessionDep) -> Response:
+    """The printable QR code (PNG or SVG) of a village's public disclosure page, for the notice board. Any role
+    whose scope holds the village."""
     body, media, link = await public.qr_code(session, principal, village_code, fmt)
     return Response(body, media_type=media, headers={"X-Link": link, "Cache-Control": "private, max-age=3600"})
 
@@ -314,6 +339,8 @@ NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "Nothing publ
                    name="village-disclosures", responses=NOT_FOUND,
                    summary="The months a village has published (404 when it has published nothing)")
 async def public_village(village_code: VillageCode, request: Request, session: SessionDep) -> Response:
+    """The months a village has published its disclosure, for the public page behind the notice board's QR code. No
+    sign-in; a village that has published nothing is 404."""
     return await public.answer(session, request, lambda: public.village_months(session, village_code))
 
 
@@ -323,6 +350,8 @@ async def public_village(village_code: VillageCode, request: Request, session: S
 async def public_disclosure(village_code: VillageCode, year: Annotated[int, Path(ge=2000, le=2100)],
                             month: Annotated[int, Path(ge=1, le=12)], request: Request,
                             session: SessionDep) -> Response:
+    """What a village published for a month (party, village and finance sections), with the finance section checked
+    against the ledger. No sign-in; a month not published is 404."""
     return await public.answer(session, request,
                                lambda: public.village_month(session, village_code, year, month))
 
@@ -331,4 +360,6 @@ async def public_disclosure(village_code: VillageCode, year: Annotated[int, Path
                    responses={200: {"content": FILE_TYPES}, **NOT_FOUND},
                    summary="A file of a published disclosure")
 async def public_file(file_id: Id, request: Request, session: SessionDep) -> Response:
+    """An attachment or notice-board photo of a published disclosure, for the public page. No sign-in; a file of an
+    unpublished disclosure is 404."""
     return await public.file_answer(session, request, file_id)

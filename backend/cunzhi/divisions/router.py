@@ -30,6 +30,8 @@ async def list_divisions(
     level: DivisionLevel | None = None,
     parent_code: Annotated[str | None, Query(pattern=r"^[0-9]{12}$")] = None,
 ) -> DivisionList:
+    """The county and its townships within the caller's scope (a township official sees their own township), each
+    with its code and name, filtered by level and parent. Any signed-in role."""
     items = await service.list_divisions(session, principal, level=level, parent_code=parent_code)
     return DivisionList(items=[_division_out(principal, d) for d in items], total=len(items))
 
@@ -38,6 +40,8 @@ async def list_divisions(
              summary="Add a township to your county")
 async def create_township(body: TownshipCreate, principal: PrincipalDep, session: SessionDep,
                           response: Response) -> DivisionOut:
+    """Adds a township to the county admin's county; its code must start with the county's first six digits and be a
+    township code. County admin only; an existing code is 409 division_exists."""
     division = await service.create_township(session, principal, body)
     response.headers["ETag"] = etag(division.version)
     response.headers["Location"] = f"/api/v1/divisions/{division.code}"
@@ -55,6 +59,9 @@ async def import_divisions(
     session: SessionDep,
     dry_run: Annotated[bool, Query(description="Check and report only; write nothing")] = False,
 ) -> ImportReport:
+    """Loads townships and villages from a CSV or XLSX file of 12-digit codes, upserting by code; a dry run reports
+    every bad row, the import writes all rows or none. County admin only; a file with missing columns or bad rows
+    is 422."""
     data = await file.read(MAX_IMPORT_BYTES + 1)
     if len(data) > MAX_IMPORT_BYTES:
         raise Unprocessable(f"The file is larger than {MAX_IMPORT_BYTES} bytes", code="import_file_invalid")
@@ -65,6 +72,8 @@ async def import_divisions(
 @router.get("/{code}", response_model=DivisionOut, name="get", summary="A division: county or township")
 async def get_division(code: DivisionCode, principal: PrincipalDep, session: SessionDep,
                        response: Response) -> DivisionOut:
+    """One division (the county or a township) in the caller's scope with its name and parent. Any signed-in role; a
+    division outside the scope is 404."""
     division = await service.get_division(session, principal, code)
     response.headers["ETag"] = etag(division.version)
     return _division_out(principal, division)

@@ -181,6 +181,8 @@ def _statement_out(view: service.StatementView) -> StatementOut:
 @router.get("/townships/{township_code}/settings", response_model=SettingsOut, name="settings_get",
             summary="The township's single-claim limit (claims above it need township approval)")
 async def settings_get(township_code: TownshipCode, principal: PrincipalDep, session: SessionDep) -> SettingsOut:
+    """The township's funds settings: the single-claim limit above which claims need township approval, and whether
+    claims may name another year's lines. Any role whose scope holds the township."""
     return _settings_out(await service.get_settings(session, principal, township_code))
 
 
@@ -196,6 +198,9 @@ def _settings_out(s: service.LimitSetting) -> SettingsOut:
 async def settings_update(
     township_code: TownshipCode, body: SettingsIn, principal: PrincipalDep, session: SessionDep
 ) -> SettingsOut:
+    """Sets the township's single-claim limit and whether claims may name lines of another year's budget. For the
+    township official or the county admin; If-Match is required: 428 without it, 412 when the settings changed
+    since they were read."""
     s = await service.set_settings(session, principal, township_code, body.single_claim_limit,
                                    other_year_claims=body.other_year_claims)
     return _settings_out(s)
@@ -212,6 +217,8 @@ async def accounts_list(
                                               description="one village's account (an empty list when none is open)")] = None,
     limit: Limit = 50, offset: Offset = 0,
 ) -> AccountList:
+    """The village accounts in the caller's scope with their balances (derived from the ledger). Any role that sees
+    the villages."""
     items, total = await service.list_accounts(session, principal, township_code=township_code, limit=limit,
                                                offset=offset, village_code=village_code)
     return AccountList(items=[_account_out(a, principal) for a in items], total=total, limit=limit, offset=offset)
@@ -220,18 +227,24 @@ async def accounts_list(
 @router.post("/villages/{code}/account", response_model=AccountOut, status_code=201, name="account_open",
              responses=_CONFLICTS, summary="Open the village's account (township agency)")
 async def account_open(code: Code, principal: PrincipalDep, session: SessionDep) -> AccountOut:
+    """Opens a village's collective account with a zero balance; money then moves only through ledger entries. For
+    the township agency; an account already open is 409."""
     return _account_out(await service.open_account(session, principal, code), principal)
 
 
 @router.get("/villages/{code}/account", response_model=AccountOut, name="account_get",
             summary="The village's account and balance")
 async def account_get(code: Code, principal: PrincipalDep, session: SessionDep) -> AccountOut:
+    """A village's account: its balance from the ledger and the actions the caller may take. Any role whose scope
+    holds the village; a village without an account is 404 account_missing."""
     return _account_out(await service.get_account(session, principal, code), principal)
 
 
 @router.post("/villages/{code}/income", response_model=LedgerEntryOut, status_code=201, name="income_book",
              responses=_CONFLICTS, summary="Book income in full (township agency)")
 async def income_book(code: Code, body: IncomeIn, principal: PrincipalDep, session: SessionDep) -> LedgerEntryOut:
+    """Books income in full into the village's append-only ledger: amount, source, payer, voucher number and the day
+    received (not after the day booked). For the township agency; an entry is never edited, only reversed."""
     entry = await service.book_income(session, principal, code, amount=body.amount, source=body.source,
                                       description=body.description, received_on=body.received_on,
                                       payer=body.payer, voucher_no=body.voucher_no)
@@ -245,6 +258,8 @@ async def ledger_list(
     cursor: Annotated[str | None, Query(pattern=r"^[0-9]{1,18}$", description="next_cursor of the previous page")] = None,
     limit: Limit = 50,
 ) -> LedgerPage:
+    """The village's ledger entries, newest first and paged by cursor, each with its kind, amount, effect on the
+    balance and reversal links. Any role whose scope holds the village."""
     views, next_id = await service.ledger_page(session, principal, code,
                                                before_id=int(cursor) if cursor else None, limit=limit)
     return LedgerPage(items=[_entry_out(v) for v in views], next_cursor=str(next_id) if next_id else None)
@@ -255,6 +270,8 @@ async def ledger_list(
 async def entry_reverse(
     entry_id: Annotated[int, Path(ge=1, le=LEDGER_ID_MAX)], body: ReverseIn, principal: PrincipalDep, session: SessionDep
 ) -> LedgerEntryOut:
+    """Corrects a ledger entry by a reversing entry of the opposite effect, with the reason; the original stays and
+    a paid claim shows the reversal. For the township agency; an entry reversed already, or a reversal, is 409."""
     entry = await service.reverse_entry(session, principal, entry_id, reason=body.reason)
     original = await session.get(type(entry), entry_id)
     return _entry_out(service.EntryView(entry, original.kind if original else None, None))
@@ -265,12 +282,16 @@ async def entry_reverse(
 async def statement_monthly(
     code: Code, year: Year, month: Annotated[int, Query(ge=1, le=12)], principal: PrincipalDep, session: SessionDep
 ) -> StatementOut:
+    """A village's monthly statement computed from the ledger: opening balance, income by source, payments by line
+    category and closing balance. Any role whose scope holds the village."""
     return _statement_out(await service.village_statement(session, principal, code, year=year, month=month))
 
 
 @router.get("/villages/{code}/statements/yearly", response_model=StatementOut, name="statement_yearly",
             summary="Yearly statement from the ledger")
 async def statement_yearly(code: Code, year: Year, principal: PrincipalDep, session: SessionDep) -> StatementOut:
+    """A village's yearly statement computed from the ledger, with the budget lines' planned, approved and spent
+    amounts. Any role whose scope holds the village."""
     return _statement_out(await service.village_statement(session, principal, code, year=year))
 
 
@@ -285,6 +306,8 @@ async def budgets_list(
     status: BudgetStatus | None = None,
     limit: Limit = 50, offset: Offset = 0,
 ) -> BudgetList:
+    """The village budgets in the caller's scope, filtered by village, year and status. Any role that sees the
+    villages; the supervision committee sees no drafts."""
     views, total = await service.list_budgets(session, principal, village_code=village_code, year=year,
                                               status=status, limit=limit, offset=offset)
     return BudgetList(items=[BudgetSummary(**_budget_summary(v)) for v in views], total=total, limit=limit,
@@ -296,6 +319,8 @@ async def budgets_list(
 async def budget_create(
     code: Code, body: BudgetIn, principal: PrincipalDep, session: SessionDep, response: Response
 ) -> BudgetOut:
+    """Drafts a village's budget for a year with its lines (category, purpose, amount). For the village committee; a
+    budget of that year already there is 409."""
     view = await service.create_budget(session, principal, code, year=body.year, note=body.note, lines=body.lines)
     response.headers["Location"] = f"/api/v1/funds/budgets/{view.budget.id}"
     return _budget_out(view, principal, response)
@@ -306,6 +331,8 @@ async def budget_create(
 async def budget_get(
     budget_id: RowId, principal: PrincipalDep, session: SessionDep, response: Response
 ) -> BudgetOut:
+    """A budget with its lines (planned, approved, reserved and spent), amendments and trail, and the actions the
+    caller may take. Any role whose scope holds the village; outside it is 404."""
     return _budget_out(await service.get_budget(session, principal, budget_id), principal, response)
 
 
@@ -321,7 +348,7 @@ async def budget_edit(
     return _budget_out(view, principal, response)
 
 
-def _budget_action(action: BudgetAction, summary: str) -> None:
+def _budget_action(action: BudgetAction, summary: str, description: str) -> None:
     async def act(
         budget_id: RowId, principal: PrincipalDep, session: SessionDep, response: Response,
         body: FundsReasonIn | None = None,
@@ -332,10 +359,13 @@ def _budget_action(action: BudgetAction, summary: str) -> None:
 
     name = "return" if action is BudgetAction.return_ else action.value
     router.add_api_route(f"/budgets/{{budget_id}}/{name}", act, methods=["POST"], response_model=BudgetOut,
-                         name=f"budget_{name}", summary=summary, responses=_CONFLICTS)
+                         name=f"budget_{name}", summary=summary, description=description,
+                         responses=_CONFLICTS)
 
 
-_budget_action(BudgetAction.submit, "Submit the budget for township approval (village committee)")
+_budget_action(BudgetAction.submit, "Submit the budget for township approval (village committee)",
+               "Hands a draft or returned budget to the township for approval; its lines can no longer be edited. "
+               "For the village committee; a budget in another state is 409.")
 
 
 @router.post("/budgets/{budget_id}/approve", response_model=BudgetOut, name="budget_approve", responses=_CONFLICTS,
@@ -353,8 +383,12 @@ async def budget_approve(
     return _budget_out(view, principal, response)
 
 
-_budget_action(BudgetAction.return_, "Return the budget with reasons (township official)")
-_budget_action(BudgetAction.close, "Close the budget year: no more claims (township official)")
+_budget_action(BudgetAction.return_, "Return the budget with reasons (township official)",
+               "Returns a submitted budget to the village committee with the reasons, to be changed and submitted "
+               "again. For the township official; a missing reason is 422, a budget not submitted 409.")
+_budget_action(BudgetAction.close, "Close the budget year: no more claims (township official)",
+               "Closes an approved budget at the end of its year: no claim may name its lines any more. For the "
+               "township official; a budget not approved, or with claims still open, is 409.")
 
 
 @router.post("/lines/{line_id}/amendments", response_model=AmendmentOut, status_code=201, name="amendment_request",
@@ -362,6 +396,8 @@ _budget_action(BudgetAction.close, "Close the budget year: no more claims (towns
 async def amendment_request(
     line_id: RowId, body: AmendmentIn, principal: PrincipalDep, session: SessionDep
 ) -> AmendmentOut:
+    """Asks the township to change an approved line's amount, with the reason; the line keeps its amount until
+    approved. For the village committee; a line already below what is reserved and spent is 409."""
     a = await service.request_amendment(session, principal, line_id, new_amount=body.new_amount, reason=body.reason)
     return _amendment_out(a)
 
@@ -372,6 +408,8 @@ async def amendment_approve(
     amendment_id: RowId, principal: PrincipalDep, session: SessionDep,
     body: FundsReasonIn | None = None,
 ) -> AmendmentOut:
+    """Approves a pending amendment: the line's approved amount changes. For the township official; an amendment no
+    longer pending is 409, an amount below what is spent 409."""
     a = await service.decide_amendment(session, principal, amendment_id, approve=True,
                                        reason=body.reason if body else None)
     return _amendment_out(a)
@@ -382,6 +420,8 @@ async def amendment_approve(
 async def amendment_return(
     amendment_id: RowId, body: FundsReasonIn, principal: PrincipalDep, session: SessionDep
 ) -> AmendmentOut:
+    """Returns a pending amendment with the reasons; the line keeps its amount. For the township official; a missing
+    reason is 422."""
     return _amendment_out(await service.decide_amendment(session, principal, amendment_id, approve=False,
                                                          reason=body.reason))
 
@@ -401,6 +441,9 @@ async def claims_list(
         "only claims in their status for more than this many days (the dashboard's waiting too long)"))] = None,
     limit: Limit = 50, offset: Offset = 0,
 ) -> ClaimList:
+    """Spending claims in the caller's scope, filtered by village, status and whether they need approval; the
+    township's queue is status=committee_signed&needs_approval=true. Any role that sees the villages; the
+    supervision committee sees submitted claims only."""
     views, total = await service.list_claims(session, principal, village_code=village_code, status=status or [],
                                              township_code=township_code, waiting_over_days=waiting_over_days,
                                              needs_approval=needs_approval, limit=limit, offset=offset)
@@ -413,6 +456,9 @@ async def claims_list(
 async def claim_create(
     code: Code, body: ClaimIn, principal: PrincipalDep, session: SessionDep, response: Response
 ) -> ClaimDetail:
+    """Files a draft spending claim against a line of the current year's approved budget, reserving its amount. For
+    the village committee; an amount above what is left on the line is 409, a line of another year 422
+    budget_not_current_year."""
     view = await service.create_claim(session, principal, code, line_id=body.line_id, amount=body.amount,
                                       purpose=body.purpose, payee=body.payee)
     response.headers["Location"] = f"/api/v1/funds/claims/{view.claim.id}"
@@ -422,6 +468,8 @@ async def claim_create(
 @router.get("/claims/{claim_id}", response_model=ClaimDetail, name="claim_get",
             summary="A claim with its attachments and approval trail; its ETag changes with every step")
 async def claim_get(claim_id: RowId, principal: PrincipalDep, session: SessionDep, response: Response) -> ClaimDetail:
+    """A claim with its invoices, exemption, reversal, approval trail and the actions the caller may take now; its
+    ETag changes with every step. Any role whose scope holds the village (the supervision committee: not drafts)."""
     view = await service.get_claim(session, principal, claim_id)
     response.headers["ETag"] = await drafts.claim_etag(session, claim_id)
     return await _claim_detail(session, view, principal)
@@ -439,6 +487,26 @@ async def claim_edit(
                                    changes={k: v for k, v in body if v is not None})
     response.headers["ETag"] = await drafts.claim_etag(session, claim_id)
     return await _claim_detail(session, view, principal)
+
+
+_CLAIM_DESCRIPTIONS = {
+    ClaimAction.submit: "Submits a draft claim to the village's supervision committee; it needs an invoice or an approved "
+                        "exemption. For the village committee; no invoice is 409, a claim in another state 409.",
+    ClaimAction.sign: "The village's supervision committee signs a submitted claim after checking its invoices; a claim "
+                      "within the single-claim limit can then be paid, one above it goes to the township. For the "
+                      "supervision committee only; a claim in another state is 409.",
+    ClaimAction.approve: "The township approves a signed claim above the single-claim limit, so that it can be paid. For "
+                         "the township official; a claim without an invoice or exemption, or in another state, is 409.",
+    ClaimAction.pay: "Pays a signed (and, above the limit, approved) claim: a payment entry is written to the village's "
+                     "ledger and the line's reservation becomes spent. For the township agency; no invoice, a claim in "
+                     "another state or a balance too low is 409.",
+    ClaimAction.reject: "Rejects a claim with the reasons, releasing the amount reserved on its line. For the supervision "
+                        "committee, the township official or the township agency at their step; a missing reason is 422.",
+    ClaimAction.withdraw: "The village committee withdraws its own claim before it is paid, releasing the amount reserved "
+                          "on its line. A paid or rejected claim is 409.",
+    ClaimAction.recall: "The village committee takes a submitted claim that is not yet signed back to draft, to change "
+                        "it. A signed claim is 409.",
+}
 
 
 _CLAIM_SUMMARIES = {
@@ -461,7 +529,8 @@ def _claim_action(action: ClaimAction) -> None:
         return await _claim_detail(session, view, principal)
 
     router.add_api_route(f"/claims/{{claim_id}}/{action.value}", act, methods=["POST"], response_model=ClaimDetail,
-                         name=f"claim_{action.value}", summary=_CLAIM_SUMMARIES[action], responses=_CONFLICTS)
+                         name=f"claim_{action.value}", summary=_CLAIM_SUMMARIES[action],
+                         description=_CLAIM_DESCRIPTIONS[action], responses=_CONFLICTS)
 
 
 for _action in ROUTED_ACTIONS:
@@ -474,6 +543,8 @@ for _action in ROUTED_ACTIONS:
 async def claim_exempt_invoice(
     claim_id: RowId, body: ExemptionIn, principal: PrincipalDep, session: SessionDep
 ) -> ClaimDetail:
+    """Lets a claim for an expense that has no invoice go on, recording who allowed it and why. For the township
+    official; a claim that has an invoice, or is past approval, is 409."""
     view = await service.exempt_invoice(session, principal, claim_id, reason=body.reason)
     return await _claim_detail(session, view, principal)
 
@@ -486,6 +557,8 @@ async def attachment_upload(
     claim_id: RowId, file: Annotated[UploadFile, File()], principal: PrincipalDep,
     session: SessionDep,
 ) -> AttachmentOut:
+    """Attaches an invoice (PDF, JPEG or PNG, checked by content) to a claim that is not yet signed. For the village
+    committee; another file type is 422, a too-large file 413, a signed claim 409."""
     content = await file.read(upload_limit() + 1)
     att = await service.add_attachment(session, principal, claim_id, filename=file.filename or "invoice",
                                        content=content)
@@ -498,6 +571,8 @@ async def attachment_upload(
 async def attachment_download(
     attachment_id: RowId, principal: PrincipalDep, session: SessionDep
 ) -> Response:
+    """Downloads a claim's invoice as it was uploaded. Any role whose scope holds the claim's village; outside it is
+    404."""
     att: Attachment = await service.get_attachment(session, principal, attachment_id)
     return Response(
         att.content, media_type=att.content_type,

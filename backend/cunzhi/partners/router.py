@@ -48,6 +48,8 @@ async def list_units(
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> PartnerUnitList:
+    """Partner units in the caller's scope with their strengths, capacity and current villages (only the villages
+    the caller may see). Read by the county, townships and API clients with partners:read."""
     items, total = await service.list_units(session, principal, county_code=county_code, active=active,
                                             strength=strength, q=q, limit=limit, offset=offset)
     return PartnerUnitList(items=[views.unit_out(v) for v in items], total=total, limit=limit, offset=offset)
@@ -57,6 +59,8 @@ async def list_units(
             summary="Register a partner unit with its strengths and capacity")
 async def create_unit(body: PartnerUnitCreate, principal: PrincipalDep, session: SessionDep,
                       response: Response) -> PartnerUnitOut:
+    """Registers a partner unit of the county with its strengths, capacity and contact. County admin only; a unit of
+    the same name is 409 partner_unit_exists."""
     unit = views.unit_out(await service.create_unit(session, principal, body))
     response.headers["ETag"] = etag(unit.version)
     response.headers["Location"] = f"/api/v1/partner-units/{unit.id}"
@@ -66,6 +70,8 @@ async def create_unit(body: PartnerUnitCreate, principal: PrincipalDep, session:
 @units.get("/{unit_id}", response_model=PartnerUnitOut, name="get",
            summary="A partner unit with its current villages, with its ETag")
 async def get_unit(unit_id: UnitId, principal: PrincipalDep, session: SessionDep, response: Response) -> PartnerUnitOut:
+    """One partner unit with its strengths, capacity and current villages (filtered by the caller's scope), with its
+    ETag. Any role that sees partner units; another county's unit is 404."""
     unit = views.unit_out(await service.get_unit(session, principal, unit_id))
     response.headers["ETag"] = etag(unit.version)
     return unit
@@ -86,6 +92,8 @@ settings = DomainRouter(prefix="/api/v1/pairing-settings", tags=["pairing-settin
 @settings.get("", response_model=PairingSettingsOut, name="get", summary="The county's pairing settings")
 async def get_settings(principal: PrincipalDep, session: SessionDep, response: Response,
                        county_code: CountyCode = None) -> PairingSettingsOut:
+    """The county's pairing settings: default capacity, how many units a village needs and the weights of strengths against
+    problem categories. Readable within the county; the county admin changes them."""
     out = views.settings_out(await service.get_settings(session, principal, county_code))
     response.headers["ETag"] = etag(out.version)
     return out
@@ -108,6 +116,8 @@ ProposalId = Annotated[int, Path(ge=1, le=2_147_483_647)]
 @proposals.get("", response_model=ProposalList, name="list", summary="Pairing proposals of the county")
 async def list_proposals(principal: PrincipalDep, session: SessionDep, county_code: CountyCode = None,
                          status: ProposalStatus | None = None, limit: Limit = 20, offset: Offset = 0) -> ProposalList:
+    """The county's pairing proposals, newest first, with their state (open, confirmed,
+    superseded) and coverage. Readable within the county; only the county admin proposes and confirms."""
     items, total = await service.list_proposals(session, principal, county_code=county_code, status=status,
                                                 limit=limit, offset=offset)
     return ProposalList(items=[views.summary(r) for r in items], total=total, limit=limit, offset=offset)
@@ -117,6 +127,8 @@ async def list_proposals(principal: PrincipalDep, session: SessionDep, county_co
                 summary="Compute an optimal county-wide pairing proposal")
 async def create_proposal(body: ProposalCreate, principal: PrincipalDep, session: SessionDep,
                           response: Response) -> PairingProposalOut:
+    """Computes an optimal county-wide pairing of weak villages with partner units (capacity, strengths, kept pairs)
+    and stores it as an open proposal. County admin only; a start day in the past is 422 start_in_past."""
     out = views.proposal_out(await service.create_proposal(session, principal, body))
     response.headers["Location"] = f"/api/v1/pairing-proposals/{out.id}"
     return out
@@ -125,6 +137,8 @@ async def create_proposal(body: ProposalCreate, principal: PrincipalDep, session
 @proposals.get("/{proposal_id}", response_model=PairingProposalOut, name="get",
                summary="A pairing proposal with the reason for every match")
 async def get_proposal(proposal_id: ProposalId, principal: PrincipalDep, session: SessionDep) -> PairingProposalOut:
+    """A pairing proposal with every match and its reason, the villages left uncovered and why, and the units held
+    by accepted villages. Readable within the county; another county's proposal is 404."""
     return views.proposal_out(await service.get_proposal(session, principal, proposal_id))
 
 
@@ -132,6 +146,9 @@ async def get_proposal(proposal_id: ProposalId, principal: PrincipalDep, session
                 summary="Re-run a proposal with pins and bans")
 async def rerun_proposal(proposal_id: ProposalId, body: ProposalRerun, principal: PrincipalDep,
                          session: SessionDep, response: Response) -> PairingProposalOut:
+    """Computes the proposal again with pins (pairs that must be kept) and bans (pairs that must not be made); the
+    old proposal is superseded. County admin only; pins and bans that cannot all hold are 422
+    pairing_input_conflict."""
     out = views.proposal_out(await service.rerun_proposal(session, principal, proposal_id, body))
     response.headers["Location"] = f"/api/v1/pairing-proposals/{out.id}"
     return out
@@ -141,6 +158,8 @@ async def rerun_proposal(proposal_id: ProposalId, body: ProposalRerun, principal
                 responses={409: {"description": "proposal_stale or proposal_not_open"}},
                 summary="Confirm a proposal: its matches become pairings")
 async def confirm_proposal(proposal_id: ProposalId, principal: PrincipalDep, session: SessionDep) -> ConfirmResult:
+    """Confirms an open proposal: its matches become pairings from its start day. County admin only; a proposal no
+    longer open or overtaken by changes is 409 (proposal_not_open, proposal_stale, pairing_overlap)."""
     return views.confirm_out(await service.confirm_proposal(session, principal, proposal_id))
 
 
@@ -157,6 +176,9 @@ async def list_pairings(
     limit: Limit = 100,
     offset: Offset = 0,
 ) -> PairingList:
+    """Pairings of partner units and weak villages in the caller's scope, filtered by village, unit and whether they
+    are current. Any role that sees the villages (a township sees its own villages' pairings); nested villages
+    never leave the scope."""
     items, total = await service.list_pairings(session, principal, village_code=village_code,
                                                partner_unit_id=partner_unit_id, current=current, limit=limit,
                                                offset=offset)
@@ -167,6 +189,8 @@ async def list_pairings(
               summary="A village's pairings, current and past")
 async def village_history(village_code: Annotated[str, Path(pattern=r"^[0-9]{12}$")], principal: PrincipalDep,
                           session: SessionDep) -> VillagePairingHistory:
+    """A village's pairings, current, upcoming and past, with the reason each ended. Any role whose scope holds the
+    village; a village outside it is 404."""
     village, history = await service.village_history(session, principal, village_code)
     return VillagePairingHistory(village_code=village.code, village_name=village.name,
                                  items=[views.pairing_out(v) for v in history])
@@ -175,4 +199,6 @@ async def village_history(village_code: Annotated[str, Path(pattern=r"^[0-9]{12}
 @pairings.post("/{pairing_id}/end", response_model=PairingOut, name="end", summary="End a pairing early, with a reason")
 async def end_pairing(pairing_id: Annotated[int, Path(ge=1, le=2_147_483_647)], body: PairingEnd,
                       principal: PrincipalDep, session: SessionDep) -> PairingOut:
+    """Ends a pairing early on a given day with a reason (replaced, village accepted, unit withdrawn, other). County
+    admin only; an ended pairing is 409 pairing_ended, an end date outside the pairing 422 invalid_end_date."""
     return views.pairing_out(await service.end_pairing(session, principal, pairing_id, body))

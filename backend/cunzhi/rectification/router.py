@@ -50,6 +50,8 @@ _XLSX_RESPONSE: dict[int | str, dict[str, Any]] = {
 
 @criteria_router.get("", response_model=list[s.CriterionOut], name="list", summary="The county's screening criteria")
 async def list_criteria(session: SessionDep, principal: PrincipalDep, include_inactive: bool = False) -> list[s.CriterionOut]:
+    """The county's screening criteria (the six defaults until the county saves its own), each with its category,
+    weight and score range. Any signed-in role of the county."""
     return [views.criterion_out(c) for c in await criteria.list_criteria(session, principal, include_inactive=include_inactive)]
 
 
@@ -58,6 +60,8 @@ async def list_criteria(session: SessionDep, principal: PrincipalDep, include_in
 async def create_criterion(
     body: s.CriterionCreate, session: SessionDep, principal: PrincipalDep, _: CountyDep, response: Response
 ) -> s.CriterionOut:
+    """Adds a screening criterion to the county's list with its code, name, problem category, weight and score
+    range. County admin only; a code in use is 409 criterion_exists, an invalid criterion 422."""
     out = views.criterion_out(await criteria.create_criterion(session, principal, body))
     response.headers["ETag"] = etag(out.version)
     return out
@@ -70,6 +74,8 @@ async def create_criterion(
     summary="Save the county's default criteria so each can be changed (no-op when it has criteria)",
 )
 async def save_default_criteria(session: SessionDep, principal: PrincipalDep, _: CountyDep) -> list[s.CriterionOut]:
+    """Stores the county's six default criteria so that each can be changed one by one; does nothing when the county
+    has criteria already. County admin only."""
     return [views.criterion_out(c) for c in await criteria.save_default_criteria(session, principal)]
 
 
@@ -94,16 +100,23 @@ async def update_criterion(
 
 @rounds_router.get("", response_model=list[s.RoundOut], name="list", summary="Screening rounds the caller can see")
 async def list_rounds(session: SessionDep, principal: PrincipalDep, status: RoundStatus | None = None) -> list[s.RoundOut]:
+    """Screening rounds the caller can see, newest first, with their status and how many townships handed in. Any
+    signed-in role of the county."""
     return [views.round_out(x) for x in await rounds.list_rounds(session, principal, status=status.value if status else None)]
 
 
 @rounds_router.post("", response_model=s.RoundDetail, status_code=201, name="open", summary="Open a screening round")
 async def open_round(body: s.RoundCreate, session: SessionDep, principal: PrincipalDep, _: CountyDep) -> s.RoundDetail:
+    """Opens a screening round for townships of the county with the criteria in force and the thresholds (weak
+    index, category share, veto share). County admin only; no townships is 422 no_townships, an unknown township
+    422."""
     return views.round_detail(await rounds.open_round(session, principal, body))
 
 
 @rounds_router.get("/{round_id}", response_model=s.RoundDetail, name="get", summary="A round with its criteria and townships")
 async def get_round(round_id: Id, session: SessionDep, principal: PrincipalDep) -> s.RoundDetail:
+    """A screening round with its criteria, thresholds, townships and their progress, and the actions the caller may
+    take. Any role of the county; a township official sees their own township."""
     return views.round_detail(await rounds.get_round(session, principal, round_id))
 
 
@@ -111,6 +124,9 @@ async def get_round(round_id: Id, session: SessionDep, principal: PrincipalDep) 
 async def close_round(
     round_id: Id, body: s.RoundClose, session: SessionDep, principal: PrincipalDep, _: CountyDep
 ) -> s.RoundOut:
+    """Closes a round without confirming it, with the reason; its scores stay on record
+    and no case opens. County
+    admin only; a confirmed or closed round is 409."""
     return views.round_out(await rounds.close_round(session, principal, round_id, body))
 
 
@@ -126,6 +142,8 @@ async def score_grid(
     principal: PrincipalDep,
     township_code: Annotated[str | None, Query(pattern=r"^[0-9]{12}$")] = None,
 ) -> list[s.SheetOut]:
+    """The scoring grid of a round: the villages of a township in the caller's scope with their score sheets. Any
+    role whose scope holds the township; a township outside it is 404."""
     return [views.sheet_out(x) for x in await scores.score_sheet_grid(session, principal, round_id, township_code=township_code)]
 
 
@@ -139,6 +157,8 @@ async def score_grid(
 async def enter_scores(
     round_id: Id, body: s.ScoresIn, session: SessionDep, principal: PrincipalDep, _: WriterDep
 ) -> list[s.SheetOut]:
+    """Enters whole score sheets for villages of the round, once per village and all or nothing. For the county
+    admin and the township's official; a village scored already is 409, a bad score 422 with the cell."""
     return [views.sheet_out(x) for x in await scores.enter_scores(session, principal, round_id, body)]
 
 
@@ -151,6 +171,8 @@ async def enter_scores(
 async def get_sheet(
     round_id: Id, village_code: Code12, session: SessionDep, principal: PrincipalDep, response: Response
 ) -> s.SheetDetail:
+    """One village's score sheet in a round with its revisions, and the ETag a correction must send. Any role whose
+    scope holds the village; a village outside it, or without a sheet, is 404."""
     out = views.sheet_detail(await scores.get_sheet(session, principal, round_id, village_code))
     response.headers["ETag"] = etag(out.revision or 0)
     return out
@@ -191,6 +213,8 @@ async def correct_scores(
 async def propose(
     round_id: Id, township_code: Code12, session: SessionDep, principal: PrincipalDep, _: WriterDep
 ) -> s.RoundDetail:
+    """Hands in a township's scores: the rules propose its weak villages, each with its reasons. For the county
+    admin and the township's official; villages not yet scored are 409 scores_incomplete."""
     return views.round_detail(await proposals.propose_township(session, principal, round_id, township_code))
 
 
@@ -204,6 +228,8 @@ async def list_proposals(
     weak: bool | None = None,
     township_code: Annotated[str | None, Query(pattern=r"^[0-9]{12}$")] = None,
 ) -> list[s.ScreeningProposalOut]:
+    """The round's proposal: every scored village with its index, categories, reasons and whether it is proposed as
+    weak. Any role of the county that sees the villages."""
     rows = await proposals.list_proposals(session, principal, round_id, weak=weak, township_code=township_code)
     return [views.proposal_out(pr, v) for pr, v in rows]
 
@@ -217,6 +243,8 @@ async def list_proposals(
 async def confirm(
     round_id: Id, session: SessionDep, principal: PrincipalDep, _: CountyDep, body: s.ConfirmIn | None = None
 ) -> s.ConfirmOut:
+    """Confirms the round's proposal: the proposed villages, minus those excluded with a reason, become weak and get
+    rectification cases. County admin only; a round not fully proposed is 409, an exclusion without a reason 422."""
     return views.confirm_out(await proposals.confirm_round(session, principal, round_id, body or s.ConfirmIn()))
 
 
@@ -228,6 +256,8 @@ async def confirm(
     responses=_XLSX_RESPONSE,
 )
 async def export_round(round_id: Id, session: SessionDep, principal: PrincipalDep) -> Response:
+    """The round's results as an XLSX workbook: each village's scores, index and reasons, every cell written as
+    text. Any role that may read the round."""
     return _xlsx(*await rounds.export_round(session, principal, round_id))
 
 
@@ -246,6 +276,8 @@ async def list_cases(
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> Page[s.CaseOut]:
+    """Rectification cases of the villages in the caller's scope, filtered by round, township, status and overdue
+    measures. Any role that sees the villages; a cadre sees their own village's case."""
     items, total = await cases.list_cases(
         session,
         principal,
@@ -264,11 +296,15 @@ async def list_cases(
     "/export.xlsx", name="export_open", summary="Open cases as XLSX", response_class=Response, responses=_XLSX_RESPONSE
 )
 async def export_open_cases(session: SessionDep, principal: PrincipalDep) -> Response:
+    """The open rectification cases in the caller's scope as an XLSX workbook (village, problems, measures,
+    deadlines), every cell written as text. Any role that may read the cases."""
     return _xlsx(*await cases.export_open_cases(session, principal))
 
 
 @cases_router.get("/{case_id}", response_model=s.CaseDetail, name="get", summary="A case with measures and timeline")
 async def get_case(case_id: Id, session: SessionDep, principal: PrincipalDep, response: Response) -> s.CaseDetail:
+    """One rectification case with its problems, measures, notes and timeline, and the actions the caller may take.
+    Any role whose scope holds the village; outside it is 404."""
     out = views.case_detail(await cases.get_case(session, principal, case_id))
     response.headers["ETag"] = etag(out.version)
     return out
@@ -281,6 +317,9 @@ async def get_case(case_id: Id, session: SessionDep, principal: PrincipalDep, re
 async def add_problem(
     case_id: Id, body: s.ProblemIn, session: SessionDep, principal: PrincipalDep, _: WriterDep
 ) -> s.ProblemOut:
+    """Adds a problem found later to an open case; the village's problem categories follow, with history. For the
+    county admin and the village's township official; an accepted case is 409
+    case_not_editable."""
     return views.problem_out(await cases.add_problem(session, principal, case_id, body))
 
 
@@ -294,6 +333,9 @@ async def add_problem(
 async def add_measure(
     case_id: Id, body: s.MeasureIn, session: SessionDep, principal: PrincipalDep, _: WriterDep, response: Response
 ) -> s.MeasureOut:
+    """Adds a rectification measure with its deadline (today or later) and responsible person; the first measure
+    starts the rectification. For the county admin and the village's township official; a past deadline is 422
+    past_date."""
     out = views.measure_out(await cases.add_measure(session, principal, case_id, body))
     response.headers["ETag"] = etag(out.version)
     return out
@@ -324,6 +366,9 @@ async def update_measure(
     "/{case_id}/notes", response_model=s.NoteOut, status_code=201, name="add_note", summary="Add a dated progress note"
 )
 async def add_note(case_id: Id, body: s.CaseNoteIn, session: SessionDep, principal: PrincipalDep, _: WriterDep) -> s.NoteOut:
+    """Adds a dated progress note to a case, optionally naming the measure it is about. For the county admin and the
+    village's township official; a date in the future is 422 future_date, a measure of another case 422
+    unknown_measure."""
     return views.note_out(await cases.add_note(session, principal, case_id, body))
 
 
@@ -334,6 +379,8 @@ async def add_note(case_id: Id, body: s.CaseNoteIn, session: SessionDep, princip
     summary="Ask the county to accept (all measures done)",
 )
 async def submit(case_id: Id, session: SessionDep, principal: PrincipalDep, _: WriterDep) -> s.CaseDetail:
+    """The township hands the case in for the county's acceptance once every measure is done. For the county admin
+    and the village's township official; open measures are 409 open_measures."""
     return views.case_detail(await cases.submit_case(session, principal, case_id))
 
 
@@ -344,6 +391,8 @@ async def submit(case_id: Id, session: SessionDep, principal: PrincipalDep, _: W
     summary="What accepting the case would do: the pairings and postings it ends, and the default last day",
 )
 async def acceptance(case_id: Id, session: SessionDep, principal: PrincipalDep, _: CountyDep) -> s.AcceptancePlan:
+    """What accepting the case would do: the pairings and postings of the village it ends, and the default last day
+    from the county's settings. County admin only; another county's case is 404."""
     return views.acceptance_out(await cases.acceptance_plan(session, principal, case_id))
 
 
@@ -356,6 +405,8 @@ async def acceptance(case_id: Id, session: SessionDep, principal: PrincipalDep, 
 async def accept(
     case_id: Id, session: SessionDep, principal: PrincipalDep, _: CountyDep, body: s.AcceptIn | None = None
 ) -> s.CaseDetail:
+    """Accepts (销号) a handed-in case: the village leaves the weak list and its pairings and postings end now or on
+    the day given. County admin only; a case not handed in needs an override reason, else 409."""
     return views.case_detail(await cases.accept_case(session, principal, case_id, body or s.AcceptIn()))
 
 
@@ -366,6 +417,8 @@ async def accept(
     summary="Send back to rectifying, with reasons; county only",
 )
 async def return_case(case_id: Id, body: s.ReturnIn, session: SessionDep, principal: PrincipalDep, _: CountyDep) -> s.CaseDetail:
+    """Sends a handed-in case back to rectifying, with the reasons the township must answer. County admin only; a
+    case that was not handed in is 409 illegal_transition."""
     return views.case_detail(await cases.return_case(session, principal, case_id, body))
 
 
@@ -379,6 +432,8 @@ async def return_case(case_id: Id, body: s.ReturnIn, session: SessionDep, princi
     summary="A village's whole screening and rectification history",
 )
 async def village_history(village_code: Code12, session: SessionDep, principal: PrincipalDep) -> s.VillageHistory:
+    """A village's whole screening and rectification history: the rounds that scored it, its cases, problems,
+    measures and status changes. Any role whose scope holds the village; outside it is 404."""
     return await history.village_history(session, principal, village_code)
 
 
@@ -393,6 +448,8 @@ async def open_measures(
     principal: PrincipalDep,
     village_code: Annotated[str | None, Query(pattern=r"^[0-9]{12}$")] = None,
 ) -> list[s.OpenMeasureOut]:
+    """Rectification measures not yet done in the caller's villages, soonest deadline first (a cadre sees their own
+    village's). For the phone and the to-do list; any role with villages in scope."""
     return views.open_measures_out(await cases.open_measures(session, principal, village_code=village_code))
 
 

@@ -104,6 +104,8 @@ def _with_etag(response: Response, view: service.TaskView) -> TaskOut:
 @router.get("/catalogue", response_model=CatalogueOut, name="catalogue-get",
             summary="The county's task catalogue: items of the four categories and units of measure")
 async def get_catalogue(principal: PrincipalDep, session: SessionDep, county_code: CountyCode = None) -> CatalogueOut:
+    """The county's task catalogue: the items of the four categories (seven helps, construction, poverty relief,
+    industry) and their units of measure. Any signed-in role of the county."""
     v = await service.get_catalogue(session, principal, county_code)
     return CatalogueOut(county_code=v.county_code, items=[_item_out(i) for i in v.items],
                         units=[_unit_out(u) for u in v.units], allowed_actions=v.allowed_actions)
@@ -164,6 +166,9 @@ async def list_tasks(principal: PrincipalDep, session: SessionDep, village_code:
                      due_to: date | None = None, q: Q = None,
                      pending: Annotated[bool, Query(description="only tasks planned or in progress")] = False,
                      limit: Limit = 50, offset: Offset = 0) -> TaskList:
+    """Tasks of the villages in the caller's scope, soonest due first, filtered by village, category, status and
+    responsible party, with the actions the caller may take. Any role that sees the villages, and API clients
+    with tasks:read."""
     f = _filter(village_code, township_code, category, item_id, status, responsible_kind, partner_unit_id, cadre_id,
                 due_from, due_to, q, pending)
     items, total = await service.list_tasks(session, principal, f, limit=limit, offset=offset)
@@ -172,6 +177,9 @@ async def list_tasks(principal: PrincipalDep, session: SessionDep, village_code:
 
 @router.post("", response_model=TaskOut, status_code=201, name="create", summary="Give a village a task")
 async def create_task(body: TaskCreate, principal: PrincipalDep, session: SessionDep, response: Response) -> TaskOut:
+    """Gives a village in the caller's scope a task from the catalogue with a target, a responsible party and a due
+    date. For the county admin and township officials (403 for others); a village outside the scope is 404, a due
+    date in the past 422."""
     view = await service.create_task(session, principal, body)
     response.headers["Location"] = f"/api/v1/tasks/{view.task.id}"
     return _with_etag(response, view)
@@ -183,6 +191,8 @@ async def export_tasks(principal: PrincipalDep, session: SessionDep,
                        format: Annotated[str, Query(pattern="^(xlsx|csv)$")] = "xlsx",
                        village_code: Code12 = None, township_code: Code12 = None, category: Category | None = None,
                        status: TaskStatus | None = None) -> Response:
+    """The tasks in the caller's scope as an XLSX file in the import's format, so that it can be edited and imported
+    again. Any role that may read the tasks."""
     f = _filter(village_code, township_code, category, None, status, None, None, None, None, None, None)
     name, fallback, body = await transfer.export(session, principal, f, fmt=format)
     media = XLSX if format == "xlsx" else "text/csv; charset=utf-8"
@@ -193,6 +203,8 @@ async def export_tasks(principal: PrincipalDep, session: SessionDep,
 @router.post("/bulk", response_model=BulkReport, name="bulk_upsert",
              summary="Upsert up to 200 tasks by the township system's ids, one result per item")
 async def bulk_upsert(body: TaskBulk, principal: PrincipalDep, session: SessionDep) -> BulkReport:
+    """For township systems (API clients with tasks:write): adds or updates up to 200 tasks by the system's own ids,
+    one result per item; an item naming a village outside the client's township is refused on its own."""
     return await service.bulk_upsert(session, principal, body.items)
 
 
@@ -201,6 +213,8 @@ async def bulk_upsert(body: TaskBulk, principal: PrincipalDep, session: SessionD
              summary="Import tasks from XLSX or CSV: a dry run reports every bad row; the import writes all or none")
 async def import_tasks(principal: PrincipalDep, session: SessionDep, file: Annotated[UploadFile, File()],
                        dry_run: Annotated[bool, Form()] = True) -> TaskImportReport:
+    """Imports tasks from an XLSX or CSV file. A dry run reports every bad row; the import writes every row or none.
+    For the county admin and township officials; a file that cannot be read or has bad rows is 422."""
     content = await file.read()
     return await transfer.run_import(session, principal, content, file.filename, dry_run=dry_run)
 
@@ -211,6 +225,8 @@ async def import_tasks(principal: PrincipalDep, session: SessionDep, file: Annot
              summary="Hand a task file (checked first with the dry run) to the worker; poll the import for progress")
 async def start_import(principal: PrincipalDep, session: SessionDep, response: Response,
                        file: Annotated[UploadFile, File()]) -> TaskImportJob:
+    """Hands a task file, checked first as a dry run, to the worker and answers the import to poll for progress
+    (202). For the county admin and township officials; a file that cannot be read is 422."""
     content = await file.read()
     out = await imports.start(session, principal, content, file.filename)
     response.headers["Location"] = f"/api/v1/tasks/imports/{out.id}"
@@ -220,12 +236,16 @@ async def start_import(principal: PrincipalDep, session: SessionDep, response: R
 @router.get("/imports/{import_id}", response_model=TaskImportJob, name="import-get",
             summary="An import's progress and outcome (whoever started it, or the county)")
 async def get_import(import_id: Id, principal: PrincipalDep, session: SessionDep) -> TaskImportJob:
+    """An import's progress and outcome: state, rows read and written, and the bad rows. Whoever started it, or the
+    county admin; another person's import is 404."""
     return await imports.get(session, principal, import_id)
 
 
 @router.get("/photos/{photo_id}", name="photos-get", response_class=Response,
             responses={200: {"content": IMAGE_TYPES}}, summary="An evidence photo of a progress update")
 async def get_photo(photo_id: Id, principal: PrincipalDep, session: SessionDep) -> Response:
+    """An evidence photo of a task's progress update, as the image it was uploaded as. Any role whose scope holds
+    the task's village; outside it is 404."""
     photo = await service.get_photo(session, principal, photo_id)
     ext = photo.content_type.split("/")[1]
     return Response(photo.content, media_type=photo.content_type, headers={
@@ -235,6 +255,8 @@ async def get_photo(photo_id: Id, principal: PrincipalDep, session: SessionDep) 
 
 @router.get("/{task_id}", response_model=TaskDetail, name="get", summary="A task with its history and photos")
 async def get_task(task_id: Id, principal: PrincipalDep, session: SessionDep, response: Response) -> TaskDetail:
+    """One task with its progress history, evidence photos and the actions the caller may take. Any role whose scope
+    holds the task's village; outside it is 404."""
     v = await service.get_task(session, principal, task_id)
     response.headers["ETag"] = etag(v.task.task.version)
     return TaskDetail(**_task_out(v.task).model_dump(), history=[_history_out(h) for h in v.history])
@@ -252,6 +274,9 @@ async def update_task(task_id: Id, body: TaskPatch, principal: PrincipalDep, ses
              summary="Post a progress update (the phone may replay it with its Idempotency-Key)")
 async def post_progress(task_id: Id, body: ProgressIn, principal: PrincipalDep, session: SessionDep,
                         response: Response, key: IdemKey = None) -> ProgressOut:
+    """Posts a progress update on a task (amount done, note) by its responsible party: the stationed cadre, the
+    village committee or the partner unit. The phone may
+    replay it with its Idempotency-Key; anyone else is 403 not_responsible, an accepted task 409 task_closed."""
     task, update, created = await service.post_progress(session, principal, task_id, body, key)
     if not created:
         response.status_code = 200
@@ -265,6 +290,8 @@ async def post_progress(task_id: Id, body: ProgressIn, principal: PrincipalDep, 
              summary="Add an evidence photo (JPEG, PNG or WebP) to one's own progress update")
 async def add_photo(task_id: Id, update_id: Id, file: Annotated[UploadFile, File()], principal: PrincipalDep,
                     session: SessionDep) -> TaskPhotoOut:
+    """Adds an evidence photo (JPEG, PNG or WebP, checked by content) to one's own progress update. Only the author of the
+    update; another file type is 422 photo_type_refused, a too-large file 413, more than the photos allowed 409."""
     content = await file.read(service.photo_limit() + 1)
     return _photo_out(await service.add_photo(session, principal, task_id, update_id, content))
 

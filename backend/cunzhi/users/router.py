@@ -79,12 +79,16 @@ async def people_names(usernames: Usernames, principal: PrincipalDep, session: R
 async def list_users(admin: Admin, session: SessionDep, role: Role | None = None,
                      q: Annotated[str | None, Query(min_length=1, max_length=64)] = None,
                      limit: Limit = 50, offset: Offset = 0) -> UserList:
+    """Accounts of the county with their roles and scopes, searchable by user name or display name (% and _ match
+    themselves). County admin only; others get 403."""
     items, total = await service.list_users(session, admin, role=role, q=q, limit=limit, offset=offset)
     return UserList(items=[_user_out(v) for v in items], total=total, limit=limit, offset=offset)
 
 
 @router.post("", response_model=UserOut, status_code=201, name="create", summary="Create an account with a role and a scope")
 async def create_user(body: UserCreate, admin: Admin, session: SessionDep, response: Response) -> UserOut:
+    """Creates an account with a role and a scope (county, township or village) that must fit the role. County admin
+    only; a taken user name is 409 username_taken, a scope outside the county 422."""
     out = _user_out(await service.create_user(session, admin, body))
     response.headers["ETag"] = etag(out.version)
     return out
@@ -93,12 +97,17 @@ async def create_user(body: UserCreate, admin: Admin, session: SessionDep, respo
 @router.post("/me/password", response_model=TokenPair, name="change_password",
              summary="Change your own password: every session ends, this one gets a fresh token pair")
 async def change_password(body: PasswordChange, principal: PrincipalDep, session: SessionDep) -> TokenPair:
+    """Changes the caller's own password after checking the current one: every refresh token of the account is
+    revoked and this answer carries a fresh token pair. Any signed-in person; a wrong current password is 422
+    wrong_password."""
     return await service.change_own_password(session, principal, body)
 
 
 @router.get("/{user_id}", response_model=UserOut, name="get", summary="An account, with its ETag")
 async def get_user(user_id: Annotated[int, Path(ge=1, le=2**31 - 1)], admin: Admin, session: SessionDep,
                    response: Response) -> UserOut:
+    """One account of the county with its role, scope and state, and its ETag for a later PATCH. County admin only (403 for
+    others); an account outside the county is 404."""
     out = _user_out(await service.get_user(session, admin, user_id))
     response.headers["ETag"] = etag(out.version)
     return out
@@ -118,12 +127,16 @@ ClientId = Annotated[str, Path(max_length=64)]
 
 @clients_router.get("", response_model=list[ApiClientOut], name="list", summary="Township systems' API clients of the county")
 async def list_api_clients(admin: Admin, session: SessionDep) -> list[ApiClientOut]:
+    """The county's API clients (township systems) with their scopes, state and last use. County admin only; others
+    get 403."""
     return [_client_out(v) for v in await service.list_api_clients(session, admin)]
 
 
 @clients_router.get("/scopes", response_model=ScopeList, name="scopes",
                     summary="Every scope an API client may be given (from the route table)")
 async def list_scopes(admin: Admin) -> ScopeList:
+    """Every scope an API client may be given, each with the operations it opens, taken from the route table. County
+    admin only."""
     return ScopeList(items=client_scopes.known_scopes())
 
 
@@ -131,6 +144,8 @@ async def list_scopes(admin: Admin) -> ScopeList:
                      summary="Register a township system; its secret is in this answer only")
 async def create_api_client(body: ApiClientCreate, admin: Admin, session: SessionDep,
                             response: Response) -> ApiClientCreated:
+    """Registers a township system as an API client of a township with the scopes it may use; its secret is in this
+    answer only. County admin only; a taken client id is 409 and an unknown scope 422."""
     out = _with_secret(await service.create_api_client(session, admin, body))
     response.headers["ETag"] = etag(out.version)
     return out
@@ -138,6 +153,8 @@ async def create_api_client(body: ApiClientCreate, admin: Admin, session: Sessio
 
 @clients_router.get("/{client_id}", response_model=ApiClientOut, name="get", summary="An API client with its scopes and last use")
 async def get_api_client(client_id: ClientId, admin: Admin, session: SessionDep, response: Response) -> ApiClientOut:
+    """One API client with its township, scopes, state and last use (never its secret). County admin only; a client
+    of another county is 404."""
     out = _client_out(await service.get_api_client(session, admin, client_id))
     response.headers["ETag"] = etag(out.version)
     return out
@@ -155,18 +172,24 @@ async def update_api_client(client_id: ClientId, body: ApiClientPatch, admin: Ad
 @clients_router.post("/{client_id}/rotate-secret", response_model=ApiClientCreated, name="rotate_secret",
                      summary="A new secret, shown once: the old one and its tokens stop working")
 async def rotate_secret(client_id: ClientId, admin: Admin, session: SessionDep) -> ApiClientCreated:
+    """Gives the API client a new secret, shown once in this answer; the old secret and every token issued with it
+    stop working at once. County admin only; a deactivated client is 409."""
     return _with_secret(await service.rotate_api_client_secret(session, admin, client_id))
 
 
 @clients_router.post("/{client_id}/revoke-secret", response_model=ApiClientOut, name="revoke_secret",
                      summary="Revoke the secret and its tokens at once; rotating makes a new one")
 async def revoke_secret(client_id: ClientId, admin: Admin, session: SessionDep) -> ApiClientOut:
+    """Revokes the API client's secret and its tokens at once without issuing a new one (rotate to make one). County
+    admin only; a secret already revoked is 409."""
     return _client_out(await service.revoke_api_client_secret(session, admin, client_id))
 
 
 @clients_router.post("/{client_id}/deactivate", response_model=ApiClientOut, name="deactivate",
                      summary="Deactivate an API client: its tokens stop working")
 async def deactivate_api_client(client_id: ClientId, admin: Admin, session: SessionDep) -> ApiClientOut:
+    """Deactivates an API client: its secret and tokens stop working and it gets no webhooks. County admin only;
+    this cannot be undone through the API."""
     return _client_out(await service.set_api_client_active(session, admin, client_id, False))
 
 
@@ -184,5 +207,7 @@ async def list_audit_events(
     cursor: Annotated[int | None, Query(ge=1, le=2**63 - 1, description="next_cursor of the previous page")] = None,
     limit: Limit = 50,
 ) -> AuditPage:
+    """The county's audit log, newest first and paged by cursor: who did what to which record and when, filtered by
+    actor, entity and time. For the county admin and the discipline inspector; others get 403."""
     return await audit_log.list_events(session, principal, actor=actor, entity=entity, entity_id=entity_id,
                                        action=action, since=since, until=until, cursor=cursor, limit=limit)

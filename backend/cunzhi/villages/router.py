@@ -44,6 +44,9 @@ async def list_villages(
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> Response:
+    """A page of the villages in the caller's scope (the county, a township or one village), filtered by township,
+    status, problem category, name or code, and sorted. `pairing` keeps the villages of a pairing gap;
+    `pairing_on` without `pairing` is 422. Read by every role and by API clients with villages:read."""
     read = await read_access(request)  # first: a request without a valid token is 401 whatever it asks
     if pairing_on is not None and pairing is None:
         raise Unprocessable("pairing_on needs pairing", code="pairing_on_without_pairing", errors=[
@@ -74,12 +77,17 @@ def _detail(view: service.VillageView, principal: Principal) -> VillageDetail:
                      "the import writes all rows or none")
 async def import_positions(principal: PrincipalDep, session: SessionDep, file: Annotated[UploadFile, File()],
                            dry_run: Annotated[bool, Form()] = True) -> PositionImportReport:
+    """Sets villages' latitude and longitude from a CSV file (村代码, 纬度, 经度). A dry run reports every bad row; the
+    import writes every row or none. For the county admin; codes outside the county, bad numbers or a file that
+    cannot be read are 422."""
     return await positions.run_import(session, principal, await file.read(), dry_run=dry_run)
 
 
 @router.post("", response_model=VillageDetail, status_code=201, name="create", summary="Register a village (county admin)")
 async def create_village(body: VillageCreate, principal: PrincipalDep, session: SessionDep,
                          response: Response) -> VillageDetail:
+    """Registers a new village under a township of the county admin's county and answers it with its ETag and
+    Location. An unknown township is 422; an existing code is 409; other roles get 403."""
     view = await service.create(session, principal, body)
     response.headers["ETag"] = etag(view.village.version)
     response.headers["Location"] = f"/api/v1/villages/{view.village.code}"
@@ -89,12 +97,17 @@ async def create_village(body: VillageCreate, principal: PrincipalDep, session: 
 @router.post("/bulk", response_model=BulkReport, name="bulk_upsert",
              summary="Upsert up to 200 villages of the client's township by code, one result per item")
 async def bulk_upsert(body: VillageBulk, principal: PrincipalDep, session: SessionDep) -> BulkReport:
+    """For township systems (API clients with villages:write): adds or updates up to 200 villages of the client's
+    township by code, one result per item. Status and problem categories are never upserted; a code outside the
+    township is refused item by item."""
     return await service.bulk_upsert(session, principal, body.items)
 
 
 @router.direct_get("/{code}", response_model=VillageDetail, name="get", openapi_extra=READ_ACCESS_SECURITY,
                    summary="A village's facts and rectification status, with its ETag")
 async def get_village(code: Code, request: Request) -> Response:
+    """One village's facts, rectification status and problem categories, with its ETag and the actions the caller
+    may take. Any role whose scope holds the village; outside the scope it is 404."""
     read = await read_access(request)
     async with read.reader as reader:
         row = await service.get(reader, read.principal, code)

@@ -44,6 +44,8 @@ async def list_subscriptions(client_id: ClientId, admin: Admin, session: Session
              summary="Subscribe the client's URL to event types; the signing secret is in this answer only")
 async def create_subscription(client_id: ClientId, body: SubscriptionCreate, admin: Admin,
                               session: SessionDep) -> SubscriptionCreated:
+    """Subscribes an API client's HTTPS URL to event types; the signing secret is in this answer only. County admin
+    only; a URL that points at a private address or does not resolve is 422, a deactivated client 409."""
     sub, secret = await service.create_subscription(session, admin, client_id, body)
     return SubscriptionCreated(**_sub_out(sub).model_dump(), secret=secret)
 
@@ -60,6 +62,8 @@ async def deactivate_subscription(client_id: ClientId, subscription_id: Id, admi
             summary="The delivery log, newest first: attempts, status codes, response excerpts")
 async def list_deliveries(client_id: ClientId, subscription_id: Id, admin: Admin, session: SessionDep,
                           limit: Annotated[int, Query(ge=1, le=200)] = 50) -> list[DeliveryOut]:
+    """The delivery log of a webhook subscription, newest first: event, attempts, response status codes and
+    excerpts. County admin only; an unknown subscription is 404."""
     return [_delivery_out(v) for v in await service.list_deliveries(session, admin, client_id, subscription_id,
                                                                    limit=limit)]
 
@@ -68,4 +72,6 @@ async def list_deliveries(client_id: ClientId, subscription_id: Id, admin: Admin
              summary="Send a delivery again (queued at once, with fresh attempts)")
 async def replay(client_id: ClientId, subscription_id: Id, delivery_id: BigId, admin: Admin,
                  session: SessionDep) -> DeliveryOut:
+    """Queues a webhook delivery again at once, with fresh attempts, for example after the township system was down.
+    County admin only; an inactive subscription is 409."""
     return _delivery_out(await service.replay(session, admin, client_id, subscription_id, delivery_id))

@@ -11,7 +11,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The process is alive */
+        /**
+         * The process is alive
+         * @description Answers 200 while the process runs, without touching the database: the liveness probe. No sign-in.
+         */
         get: operations["health-live"];
         put?: never;
         post?: never;
@@ -28,7 +31,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The database answers */
+        /**
+         * The database answers
+         * @description Answers 200 when the database answers a query, 503 database_unavailable otherwise (the driver's error
+         *     goes to the log, not to the caller): the readiness probe. No sign-in.
+         */
         get: operations["health-ready"];
         put?: never;
         post?: never;
@@ -47,7 +54,13 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Log in: password grant for people, client_credentials for township systems */
+        /**
+         * Log in: password grant for people, client_credentials for township systems
+         * @description Logs in and answers an access token and a refresh token: the password grant for people (username and
+         *     password), the client_credentials grant for township systems (client id and secret, scopes limited to the
+         *     client's). Wrong credentials are 401 invalid_credentials; repeated failures for an account or an address are
+         *     429 too_many_attempts with Retry-After.
+         */
         post: operations["auth-token"];
         delete?: never;
         options?: never;
@@ -64,7 +77,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Rotate a refresh token */
+        /**
+         * Rotate a refresh token
+         * @description Exchanges a refresh token for a new access and refresh token pair; the old refresh token stops working.
+         *     Anyone holding a valid refresh token; a reused, revoked or expired one is 401 and revokes its whole family.
+         */
         post: operations["auth-refresh"];
         delete?: never;
         options?: never;
@@ -81,7 +98,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Revoke a refresh token and its family */
+        /**
+         * Revoke a refresh token and its family
+         * @description Revokes the refresh token given and every token rotated from it, so that session ends; the access token
+         *     lapses on its own. Anyone holding the token; logging out twice is not an error.
+         */
         post: operations["auth-logout"];
         delete?: never;
         options?: never;
@@ -96,7 +117,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Who am I, with role and scope */
+        /**
+         * Who am I, with role and scope
+         * @description The signed-in person or township system: user name, display name, role, scope (county, township or village)
+         *     and, for API clients, their scopes. Any valid access token; without one it is 401.
+         */
         get: operations["auth-me"];
         put?: never;
         post?: never;
@@ -113,7 +138,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The county's audit log, newest first: filter by actor, entity and time; by cursor */
+        /**
+         * The county's audit log, newest first: filter by actor, entity and time; by cursor
+         * @description The county's audit log, newest first and paged by cursor: who did what to which record and when, filtered by
+         *     actor, entity and time. For the county admin and the discipline inspector; others get 403.
+         */
         get: operations["audit-list"];
         put?: never;
         post?: never;
@@ -130,10 +159,18 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Township systems' API clients of the county */
+        /**
+         * Township systems' API clients of the county
+         * @description The county's API clients (township systems) with their scopes, state and last use. County admin only; others
+         *     get 403.
+         */
         get: operations["api-clients-list"];
         put?: never;
-        /** Register a township system; its secret is in this answer only */
+        /**
+         * Register a township system; its secret is in this answer only
+         * @description Registers a township system as an API client of a township with the scopes it may use; its secret is in this
+         *     answer only. County admin only; a taken client id is 409 and an unknown scope 422.
+         */
         post: operations["api-clients-create"];
         delete?: never;
         options?: never;
@@ -148,7 +185,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Every scope an API client may be given (from the route table) */
+        /**
+         * Every scope an API client may be given (from the route table)
+         * @description Every scope an API client may be given, each with the operations it opens, taken from the route table. County
+         *     admin only.
+         */
         get: operations["api-clients-scopes"];
         put?: never;
         post?: never;
@@ -165,7 +206,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** An API client with its scopes and last use */
+        /**
+         * An API client with its scopes and last use
+         * @description One API client with its township, scopes, state and last use (never its secret). County admin only; a client
+         *     of another county is 404.
+         */
         get: operations["api-clients-get"];
         put?: never;
         post?: never;
@@ -188,7 +233,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** A new secret, shown once: the old one and its tokens stop working */
+        /**
+         * A new secret, shown once: the old one and its tokens stop working
+         * @description Gives the API client a new secret, shown once in this answer; the old secret and every token issued with it
+         *     stop working at once. County admin only; a deactivated client is 409.
+         */
         post: operations["api-clients-rotate_secret"];
         delete?: never;
         options?: never;
@@ -205,7 +254,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Revoke the secret and its tokens at once; rotating makes a new one */
+        /**
+         * Revoke the secret and its tokens at once; rotating makes a new one
+         * @description Revokes the API client's secret and its tokens at once without issuing a new one (rotate to make one). County
+         *     admin only; a secret already revoked is 409.
+         */
         post: operations["api-clients-revoke_secret"];
         delete?: never;
         options?: never;
@@ -222,7 +275,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Deactivate an API client: its tokens stop working */
+        /**
+         * Deactivate an API client: its tokens stop working
+         * @description Deactivates an API client: its secret and tokens stop working and it gets no webhooks. County admin only;
+         *     this cannot be undone through the API.
+         */
         post: operations["api-clients-deactivate"];
         delete?: never;
         options?: never;
@@ -257,10 +314,18 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Accounts of the county, searchable by name */
+        /**
+         * Accounts of the county, searchable by name
+         * @description Accounts of the county with their roles and scopes, searchable by user name or display name (% and _ match
+         *     themselves). County admin only; others get 403.
+         */
         get: operations["users-list"];
         put?: never;
-        /** Create an account with a role and a scope */
+        /**
+         * Create an account with a role and a scope
+         * @description Creates an account with a role and a scope (county, township or village) that must fit the role. County admin
+         *     only; a taken user name is 409 username_taken, a scope outside the county 422.
+         */
         post: operations["users-create"];
         delete?: never;
         options?: never;
@@ -277,7 +342,12 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Change your own password: every session ends, this one gets a fresh token pair */
+        /**
+         * Change your own password: every session ends, this one gets a fresh token pair
+         * @description Changes the caller's own password after checking the current one: every refresh token of the account is
+         *     revoked and this answer carries a fresh token pair. Any signed-in person; a wrong current password is 422
+         *     wrong_password.
+         */
         post: operations["users-change_password"];
         delete?: never;
         options?: never;
@@ -292,7 +362,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** An account, with its ETag */
+        /**
+         * An account, with its ETag
+         * @description One account of the county with its role, scope and state, and its ETag for a later PATCH. County admin only (403 for
+         *     others); an account outside the county is 404.
+         */
         get: operations["users-get"];
         put?: never;
         post?: never;
@@ -313,10 +387,18 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Townships (and the county) in scope */
+        /**
+         * Townships (and the county) in scope
+         * @description The county and its townships within the caller's scope (a township official sees their own township), each
+         *     with its code and name, filtered by level and parent. Any signed-in role.
+         */
         get: operations["divisions-list"];
         put?: never;
-        /** Add a township to your county */
+        /**
+         * Add a township to your county
+         * @description Adds a township to the county admin's county; its code must start with the county's first six digits and be a
+         *     township code. County admin only; an existing code is 409 division_exists.
+         */
         post: operations["divisions-create"];
         delete?: never;
         options?: never;
@@ -333,7 +415,12 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Load townships and villages from a CSV or XLSX file of 12-digit codes (bulk upsert by code) */
+        /**
+         * Load townships and villages from a CSV or XLSX file of 12-digit codes (bulk upsert by code)
+         * @description Loads townships and villages from a CSV or XLSX file of 12-digit codes, upserting by code; a dry run reports
+         *     every bad row, the import writes all rows or none. County admin only; a file with missing columns or bad rows
+         *     is 422.
+         */
         post: operations["divisions-import"];
         delete?: never;
         options?: never;
@@ -348,7 +435,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A division: county or township */
+        /**
+         * A division: county or township
+         * @description One division (the county or a township) in the caller's scope with its name and parent. Any signed-in role; a
+         *     division outside the scope is 404.
+         */
         get: operations["divisions-get"];
         put?: never;
         post?: never;
@@ -369,10 +460,19 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Villages in scope, filtered and sorted */
+        /**
+         * Villages in scope, filtered and sorted
+         * @description A page of the villages in the caller's scope (the county, a township or one village), filtered by township,
+         *     status, problem category, name or code, and sorted. `pairing` keeps the villages of a pairing gap;
+         *     `pairing_on` without `pairing` is 422. Read by every role and by API clients with villages:read.
+         */
         get: operations["villages-list"];
         put?: never;
-        /** Register a village (county admin) */
+        /**
+         * Register a village (county admin)
+         * @description Registers a new village under a township of the county admin's county and answers it with its ETag and
+         *     Location. An unknown township is 422; an existing code is 409; other roles get 403.
+         */
         post: operations["villages-create"];
         delete?: never;
         options?: never;
@@ -389,7 +489,12 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Villages' positions from a CSV (村代码, 纬度, 经度): a dry run reports every bad row; the import writes all rows or none */
+        /**
+         * Villages' positions from a CSV (村代码, 纬度, 经度): a dry run reports every bad row; the import writes all rows or none
+         * @description Sets villages' latitude and longitude from a CSV file (村代码, 纬度, 经度). A dry run reports every bad row; the
+         *     import writes every row or none. For the county admin; codes outside the county, bad numbers or a file that
+         *     cannot be read are 422.
+         */
         post: operations["villages-positions-import"];
         delete?: never;
         options?: never;
@@ -406,7 +511,12 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Upsert up to 200 villages of the client's township by code, one result per item */
+        /**
+         * Upsert up to 200 villages of the client's township by code, one result per item
+         * @description For township systems (API clients with villages:write): adds or updates up to 200 villages of the client's
+         *     township by code, one result per item. Status and problem categories are never upserted; a code outside the
+         *     township is refused item by item.
+         */
         post: operations["villages-bulk_upsert"];
         delete?: never;
         options?: never;
@@ -421,7 +531,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A village's facts and rectification status, with its ETag */
+        /**
+         * A village's facts and rectification status, with its ETag
+         * @description One village's facts, rectification status and problem categories, with its ETag and the actions the caller
+         *     may take. Any role whose scope holds the village; outside the scope it is 404.
+         */
         get: operations["villages-get"];
         put?: never;
         post?: never;
@@ -442,7 +556,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Rectification cases the caller can see */
+        /**
+         * Rectification cases the caller can see
+         * @description Rectification cases of the villages in the caller's scope, filtered by round, township, status and overdue
+         *     measures. Any role that sees the villages; a cadre sees their own village's case.
+         */
         get: operations["rectification-list"];
         put?: never;
         post?: never;
@@ -459,7 +577,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Open cases as XLSX */
+        /**
+         * Open cases as XLSX
+         * @description The open rectification cases in the caller's scope as an XLSX workbook (village, problems, measures,
+         *     deadlines), every cell written as text. Any role that may read the cases.
+         */
         get: operations["rectification-export_open"];
         put?: never;
         post?: never;
@@ -476,7 +598,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A case with measures and timeline */
+        /**
+         * A case with measures and timeline
+         * @description One rectification case with its problems, measures, notes and timeline, and the actions the caller may take.
+         *     Any role whose scope holds the village; outside it is 404.
+         */
         get: operations["rectification-get"];
         put?: never;
         post?: never;
@@ -495,7 +621,12 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Add a problem found later to an open rectification case */
+        /**
+         * Add a problem found later to an open rectification case
+         * @description Adds a problem found later to an open case; the village's problem categories follow, with history. For the
+         *     county admin and the village's township official; an accepted case is 409
+         *     case_not_editable.
+         */
         post: operations["rectification-add_problem"];
         delete?: never;
         options?: never;
@@ -512,7 +643,12 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Add a measure (the first one starts the rectification) */
+        /**
+         * Add a measure (the first one starts the rectification)
+         * @description Adds a rectification measure with its deadline (today or later) and responsible person; the first measure
+         *     starts the rectification. For the county admin and the village's township official; a past deadline is 422
+         *     past_date.
+         */
         post: operations["rectification-add_measure"];
         delete?: never;
         options?: never;
@@ -549,7 +685,12 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Add a dated progress note */
+        /**
+         * Add a dated progress note
+         * @description Adds a dated progress note to a case, optionally naming the measure it is about. For the county admin and the
+         *     village's township official; a date in the future is 422 future_date, a measure of another case 422
+         *     unknown_measure.
+         */
         post: operations["rectification-add_note"];
         delete?: never;
         options?: never;
@@ -566,7 +707,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Ask the county to accept (all measures done) */
+        /**
+         * Ask the county to accept (all measures done)
+         * @description The township hands the case in for the county's acceptance once every measure is done. For the county admin
+         *     and the village's township official; open measures are 409 open_measures.
+         */
         post: operations["rectification-submit"];
         delete?: never;
         options?: never;
@@ -581,7 +726,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** What accepting the case would do: the pairings and postings it ends, and the default last day */
+        /**
+         * What accepting the case would do: the pairings and postings it ends, and the default last day
+         * @description What accepting the case would do: the pairings and postings of the village it ends, and the default last day
+         *     from the county's settings. County admin only; another county's case is 404.
+         */
         get: operations["rectification-acceptance"];
         put?: never;
         post?: never;
@@ -600,7 +749,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Accept the case (销号); county only, after the township's hand-in or with an override reason */
+        /**
+         * Accept the case (销号); county only, after the township's hand-in or with an override reason
+         * @description Accepts (销号) a handed-in case: the village leaves the weak list and its pairings and postings end now or on
+         *     the day given. County admin only; a case not handed in needs an override reason, else 409.
+         */
         post: operations["rectification-accept"];
         delete?: never;
         options?: never;
@@ -617,7 +770,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Send back to rectifying, with reasons; county only */
+        /**
+         * Send back to rectifying, with reasons; county only
+         * @description Sends a handed-in case back to rectifying, with the reasons the township must answer. County admin only; a
+         *     case that was not handed in is 409 illegal_transition.
+         */
         post: operations["rectification-return"];
         delete?: never;
         options?: never;
@@ -632,10 +789,18 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The county's screening criteria */
+        /**
+         * The county's screening criteria
+         * @description The county's screening criteria (the six defaults until the county saves its own), each with its category,
+         *     weight and score range. Any signed-in role of the county.
+         */
         get: operations["criteria-list"];
         put?: never;
-        /** Add a screening criterion to the county's list */
+        /**
+         * Add a screening criterion to the county's list
+         * @description Adds a screening criterion to the county's list with its code, name, problem category, weight and score
+         *     range. County admin only; a code in use is 409 criterion_exists, an invalid criterion 422.
+         */
         post: operations["criteria-create"];
         delete?: never;
         options?: never;
@@ -652,7 +817,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Save the county's default criteria so each can be changed (no-op when it has criteria) */
+        /**
+         * Save the county's default criteria so each can be changed (no-op when it has criteria)
+         * @description Stores the county's six default criteria so that each can be changed one by one; does nothing when the county
+         *     has criteria already. County admin only.
+         */
         post: operations["criteria-save_defaults"];
         delete?: never;
         options?: never;
@@ -687,7 +856,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A village's whole screening and rectification history */
+        /**
+         * A village's whole screening and rectification history
+         * @description A village's whole screening and rectification history: the rounds that scored it, its cases, problems,
+         *     measures and status changes. Any role whose scope holds the village; outside it is 404.
+         */
         get: operations["rectification-village_history"];
         put?: never;
         post?: never;
@@ -704,7 +877,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Measures not yet done in the caller's villages (a cadre: its own village) */
+        /**
+         * Measures not yet done in the caller's villages (a cadre: its own village)
+         * @description Rectification measures not yet done in the caller's villages, soonest deadline first (a cadre sees their own
+         *     village's). For the phone and the to-do list; any role with villages in scope.
+         */
         get: operations["rectification-open_measures"];
         put?: never;
         post?: never;
@@ -721,10 +898,19 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Screening rounds the caller can see */
+        /**
+         * Screening rounds the caller can see
+         * @description Screening rounds the caller can see, newest first, with their status and how many townships handed in. Any
+         *     signed-in role of the county.
+         */
         get: operations["screening-list"];
         put?: never;
-        /** Open a screening round */
+        /**
+         * Open a screening round
+         * @description Opens a screening round for townships of the county with the criteria in force and the thresholds (weak
+         *     index, category share, veto share). County admin only; no townships is 422 no_townships, an unknown township
+         *     422.
+         */
         post: operations["screening-open"];
         delete?: never;
         options?: never;
@@ -739,7 +925,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A round with its criteria and townships */
+        /**
+         * A round with its criteria and townships
+         * @description A screening round with its criteria, thresholds, townships and their progress, and the actions the caller may
+         *     take. Any role of the county; a township official sees their own township.
+         */
         get: operations["screening-get"];
         put?: never;
         post?: never;
@@ -758,7 +948,12 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Close a round unconfirmed */
+        /**
+         * Close a round unconfirmed
+         * @description Closes a round without confirming it, with the reason; its scores stay on record
+         *     and no case opens. County
+         *     admin only; a confirmed or closed round is 409.
+         */
         post: operations["screening-close"];
         delete?: never;
         options?: never;
@@ -773,10 +968,18 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The scoring grid: villages and their scores */
+        /**
+         * The scoring grid: villages and their scores
+         * @description The scoring grid of a round: the villages of a township in the caller's scope with their score sheets. Any
+         *     role whose scope holds the township; a township outside it is 404.
+         */
         get: operations["screening-scores"];
         put?: never;
-        /** Enter whole score sheets for villages (once per village; all or nothing) */
+        /**
+         * Enter whole score sheets for villages (once per village; all or nothing)
+         * @description Enters whole score sheets for villages of the round, once per village and all or nothing. For the county
+         *     admin and the township's official; a village scored already is 409, a bad score 422 with the cell.
+         */
         post: operations["screening-enter_scores"];
         delete?: never;
         options?: never;
@@ -791,7 +994,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** One village's score sheet with its revisions (ETag for a correction) */
+        /**
+         * One village's score sheet with its revisions (ETag for a correction)
+         * @description One village's score sheet in a round with its revisions, and the ETag a correction must send. Any role whose
+         *     scope holds the village; a village outside it, or without a sheet, is 404.
+         */
         get: operations["screening-sheet"];
         /**
          * Correct a saved score sheet (whole sheet; If-Match) until the township hands in
@@ -814,7 +1021,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Hand in a township: the rules propose its weak villages with reasons */
+        /**
+         * Hand in a township: the rules propose its weak villages with reasons
+         * @description Hands in a township's scores: the rules propose its weak villages, each with its reasons. For the county
+         *     admin and the township's official; villages not yet scored are 409 scores_incomplete.
+         */
         post: operations["screening-propose"];
         delete?: never;
         options?: never;
@@ -829,7 +1040,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The proposal, with reasons */
+        /**
+         * The proposal, with reasons
+         * @description The round's proposal: every scored village with its index, categories, reasons and whether it is proposed as
+         *     weak. Any role of the county that sees the villages.
+         */
         get: operations["screening-proposals"];
         put?: never;
         post?: never;
@@ -848,7 +1063,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Confirm the proposal: villages become weak and get rectification cases */
+        /**
+         * Confirm the proposal: villages become weak and get rectification cases
+         * @description Confirms the round's proposal: the proposed villages, minus those excluded with a reason, become weak and get
+         *     rectification cases. County admin only; a round not fully proposed is 409, an exclusion without a reason 422.
+         */
         post: operations["screening-confirm"];
         delete?: never;
         options?: never;
@@ -863,7 +1082,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The round's results as XLSX */
+        /**
+         * The round's results as XLSX
+         * @description The round's results as an XLSX workbook: each village's scores, index and reasons, every cell written as
+         *     text. Any role that may read the round.
+         */
         get: operations["screening-export"];
         put?: never;
         post?: never;
@@ -880,7 +1103,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Pairings of partner units and villages in scope */
+        /**
+         * Pairings of partner units and villages in scope
+         * @description Pairings of partner units and weak villages in the caller's scope, filtered by village, unit and whether they
+         *     are current. Any role that sees the villages (a township sees its own villages' pairings); nested villages
+         *     never leave the scope.
+         */
         get: operations["pairings-list"];
         put?: never;
         post?: never;
@@ -897,7 +1125,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A village's pairings, current and past */
+        /**
+         * A village's pairings, current and past
+         * @description A village's pairings, current, upcoming and past, with the reason each ended. Any role whose scope holds the
+         *     village; a village outside it is 404.
+         */
         get: operations["pairings-village-history"];
         put?: never;
         post?: never;
@@ -916,7 +1148,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** End a pairing early, with a reason */
+        /**
+         * End a pairing early, with a reason
+         * @description Ends a pairing early on a given day with a reason (replaced, village accepted, unit withdrawn, other). County
+         *     admin only; an ended pairing is 409 pairing_ended, an end date outside the pairing 422 invalid_end_date.
+         */
         post: operations["pairings-end"];
         delete?: never;
         options?: never;
@@ -931,10 +1167,18 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Pairing proposals of the county */
+        /**
+         * Pairing proposals of the county
+         * @description The county's pairing proposals, newest first, with their state (open, confirmed,
+         *     superseded) and coverage. Readable within the county; only the county admin proposes and confirms.
+         */
         get: operations["pairing-proposals-list"];
         put?: never;
-        /** Compute an optimal county-wide pairing proposal */
+        /**
+         * Compute an optimal county-wide pairing proposal
+         * @description Computes an optimal county-wide pairing of weak villages with partner units (capacity, strengths, kept pairs)
+         *     and stores it as an open proposal. County admin only; a start day in the past is 422 start_in_past.
+         */
         post: operations["pairing-proposals-create"];
         delete?: never;
         options?: never;
@@ -949,7 +1193,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A pairing proposal with the reason for every match */
+        /**
+         * A pairing proposal with the reason for every match
+         * @description A pairing proposal with every match and its reason, the villages left uncovered and why, and the units held
+         *     by accepted villages. Readable within the county; another county's proposal is 404.
+         */
         get: operations["pairing-proposals-get"];
         put?: never;
         post?: never;
@@ -968,7 +1216,12 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Re-run a proposal with pins and bans */
+        /**
+         * Re-run a proposal with pins and bans
+         * @description Computes the proposal again with pins (pairs that must be kept) and bans (pairs that must not be made); the
+         *     old proposal is superseded. County admin only; pins and bans that cannot all hold are 422
+         *     pairing_input_conflict.
+         */
         post: operations["pairing-proposals-rerun"];
         delete?: never;
         options?: never;
@@ -985,7 +1238,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Confirm a proposal: its matches become pairings */
+        /**
+         * Confirm a proposal: its matches become pairings
+         * @description Confirms an open proposal: its matches become pairings from its start day. County admin only; a proposal no
+         *     longer open or overtaken by changes is 409 (proposal_not_open, proposal_stale, pairing_overlap).
+         */
         post: operations["pairing-proposals-confirm"];
         delete?: never;
         options?: never;
@@ -1000,7 +1257,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The county's pairing settings */
+        /**
+         * The county's pairing settings
+         * @description The county's pairing settings: default capacity, how many units a village needs and the weights of strengths against
+         *     problem categories. Readable within the county; the county admin changes them.
+         */
         get: operations["pairing-settings-get"];
         /**
          * Change the county's pairing settings
@@ -1021,10 +1282,18 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Partner units in scope, with their current villages */
+        /**
+         * Partner units in scope, with their current villages
+         * @description Partner units in the caller's scope with their strengths, capacity and current villages (only the villages
+         *     the caller may see). Read by the county, townships and API clients with partners:read.
+         */
         get: operations["partner-units-list"];
         put?: never;
-        /** Register a partner unit with its strengths and capacity */
+        /**
+         * Register a partner unit with its strengths and capacity
+         * @description Registers a partner unit of the county with its strengths, capacity and contact. County admin only; a unit of
+         *     the same name is 409 partner_unit_exists.
+         */
         post: operations["partner-units-create"];
         delete?: never;
         options?: never;
@@ -1039,7 +1308,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A partner unit with its current villages, with its ETag */
+        /**
+         * A partner unit with its current villages, with its ETag
+         * @description One partner unit with its strengths, capacity and current villages (filtered by the caller's scope), with its
+         *     ETag. Any role that sees partner units; another county's unit is 404.
+         */
         get: operations["partner-units-get"];
         put?: never;
         post?: never;
@@ -1060,10 +1333,19 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Stationed cadres in scope */
+        /**
+         * Stationed cadres in scope
+         * @description Stationed cadres (第一书记 and work-team members) in the caller's scope with their unit, expertise and current
+         *     posting, filtered and searchable by name. Any role that sees the villages; a township sees postings in its
+         *     own villages only.
+         */
         get: operations["cadres-list"];
         put?: never;
-        /** Add a stationed cadre (county) */
+        /**
+         * Add a stationed cadre (county)
+         * @description Adds a stationed cadre of the county with their unit, post and expertise. County admin only; an account already
+         *     linked to another cadre is 409 account_already_linked.
+         */
         post: operations["cadres-create"];
         delete?: never;
         options?: never;
@@ -1080,7 +1362,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Upsert up to 200 cadres by the township system's ids, one result per item */
+        /**
+         * Upsert up to 200 cadres by the township system's ids, one result per item
+         * @description For township systems (API clients with cadres:write): adds or updates up to 200 cadres by the system's own
+         *     ids, one result per item; postings are never upserted.
+         */
         post: operations["cadres-bulk_upsert"];
         delete?: never;
         options?: never;
@@ -1095,7 +1381,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The calling cadre's village, posting and today's check-in (phone) */
+        /**
+         * The calling cadre's village, posting and today's check-in (phone)
+         * @description The signed-in cadre's village, current posting and today's check-in, for the phone's start page. Cadres only;
+         *     an account not linked to an active stationed cadre, or with no village, is 403 not_a_stationed_cadre.
+         */
         get: operations["cadres-me-today"];
         put?: never;
         post?: never;
@@ -1112,7 +1402,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Expertise list, weight table and cadres per village of a county */
+        /**
+         * Expertise list, weight table and cadres per village of a county
+         * @description A county's cadre settings: the expertise list, the weights of expertise against problem categories and the
+         *     cadres each village needs. Any signed-in role of the county; the county admin changes them.
+         */
         get: operations["cadres-settings-get"];
         /**
          * Change the county's cadre posting settings
@@ -1133,7 +1427,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Postings of cadres to villages in scope */
+        /**
+         * Postings of cadres to villages in scope
+         * @description Postings of cadres to villages in the caller's scope, filtered by village, cadre and whether they are
+         *     current. Any role that sees the villages; a township sees the postings in its own villages only.
+         */
         get: operations["cadres-postings-list"];
         put?: never;
         post?: never;
@@ -1152,7 +1450,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** End a posting early, with a reason */
+        /**
+         * End a posting early, with a reason
+         * @description Ends a posting early on a given day with a reason (replaced, village accepted, recalled, other). County admin
+         *     only; an ended posting is 409, an end date outside the posting 422.
+         */
         post: operations["cadres-postings-end"];
         delete?: never;
         options?: never;
@@ -1167,7 +1469,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Every cadre ever posted to a village */
+        /**
+         * Every cadre ever posted to a village
+         * @description Every cadre ever posted to a village, current and past, with the reason each posting ended. Any role whose
+         *     scope holds the village; outside it is 404.
+         */
         get: operations["cadres-village-postings"];
         put?: never;
         post?: never;
@@ -1184,10 +1490,18 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Posting proposals of the county */
+        /**
+         * Posting proposals of the county
+         * @description The county's posting proposals, newest first, with their state and coverage. Readable within the county; only
+         *     the county admin proposes and confirms.
+         */
         get: operations["cadres-proposals-list"];
         put?: never;
-        /** Propose postings: the best cadre for each weak village, with reasons */
+        /**
+         * Propose postings: the best cadre for each weak village, with reasons
+         * @description Proposes postings: the best available cadre for each weak village by expertise against its problem
+         *     categories, with the reasons, stored as an open proposal. County admin only; a start day in the past is 422.
+         */
         post: operations["cadres-proposals-create"];
         delete?: never;
         options?: never;
@@ -1204,7 +1518,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Run a proposal again (changed pins, bans or moves), from today at the earliest */
+        /**
+         * Run a proposal again (changed pins, bans or moves), from today at the earliest
+         * @description Runs a proposal again with changed pins, bans or moves, from today at the earliest; the old proposal is
+         *     superseded. County admin only; pins and bans that cannot all hold are 422 posting_input_conflict.
+         */
         post: operations["cadres-proposals-rerun"];
         delete?: never;
         options?: never;
@@ -1219,7 +1537,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A posting proposal with the reason for every match */
+        /**
+         * A posting proposal with the reason for every match
+         * @description A posting proposal with every match and its reason, the cadres it moves or ends and the villages left
+         *     uncovered. Readable within the county; another county's proposal is 404.
+         */
         get: operations["cadres-proposals-get"];
         put?: never;
         post?: never;
@@ -1238,7 +1560,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Confirm a posting proposal: its matches become postings */
+        /**
+         * Confirm a posting proposal: its matches become postings
+         * @description Confirms an open posting proposal: its matches become postings and the postings it replaces end the day
+         *     before. County admin only; a proposal no longer open or overtaken by changes is 409.
+         */
         post: operations["cadres-proposals-confirm"];
         delete?: never;
         options?: never;
@@ -1253,10 +1579,19 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Check-ins, newest day first */
+        /**
+         * Check-ins, newest day first
+         * @description Cadres' check-ins in the caller's scope, newest day first, with position flags (far from the village, poor
+         *     accuracy, late upload) and their review. Any role that sees the villages; a cadre sees their own.
+         */
         get: operations["cadres-checkins-list"];
         put?: never;
-        /** Check in (cadre, own village; once a day; the phone's time up to 7 days old) */
+        /**
+         * Check in (cadre, own village; once a day; the phone's time up to 7 days old)
+         * @description A cadre checks in at their own village, once a day, with the phone's position and time (up to 7 days old).
+         *     Cadres only; a second check-in of the day is
+         *     409 already_checked_in, a phone time in the future or too old 422.
+         */
         post: operations["cadres-checkins-create"];
         delete?: never;
         options?: never;
@@ -1273,7 +1608,12 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Accept or reject a flagged check-in (county or township; once) */
+        /**
+         * Accept or reject a flagged check-in (county or township; once)
+         * @description Accepts or rejects a flagged check-in, once, with a note. For the county admin and the village's township
+         *     official; a check-in reviewed already
+         *     is 409 checkin_already_reviewed, one without flags 409 checkin_not_flagged.
+         */
         post: operations["cadres-checkins-review"];
         delete?: never;
         options?: never;
@@ -1290,7 +1630,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Add a photo (JPEG, PNG or WebP) to one's own check-in */
+        /**
+         * Add a photo (JPEG, PNG or WebP) to one's own check-in
+         * @description Adds a photo (JPEG, PNG or WebP, checked by content) to one's own check-in. Only the cadre who checked in;
+         *     another file type is 422, a too-large file 413.
+         */
         post: operations["cadres-checkins-photo-add"];
         delete?: never;
         options?: never;
@@ -1305,10 +1649,18 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Work logs, newest day first */
+        /**
+         * Work logs, newest day first
+         * @description Cadres' work logs in the caller's scope, newest day first: what was done, the seven roles taken and the
+         *     promotion and oversight counts. Any role that sees the villages; a cadre sees their own.
+         */
         get: operations["cadres-logs-list"];
         put?: never;
-        /** Write a work log entry (cadre, own village) */
+        /**
+         * Write a work log entry (cadre, own village)
+         * @description A cadre writes a work log entry for their own village: the day (not after today and not too long before), the
+         *     roles taken, the work and its counts. Cadres only; a bad day is 422.
+         */
         post: operations["cadres-logs-create"];
         delete?: never;
         options?: never;
@@ -1325,7 +1677,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Add a photo (JPEG, PNG or WebP) to one's own work log */
+        /**
+         * Add a photo (JPEG, PNG or WebP) to one's own work log
+         * @description Adds a photo (JPEG, PNG or WebP, checked by content) to one's own work log. Only the cadre who wrote it;
+         *     another file type is 422, a too-large file 413.
+         */
         post: operations["cadres-logs-photo-add"];
         delete?: never;
         options?: never;
@@ -1340,7 +1696,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A photo of a check-in or work log */
+        /**
+         * A photo of a check-in or work log
+         * @description A photo of a check-in or a work log, as the image it was uploaded as. Any role whose scope holds the village;
+         *     outside it is 404.
+         */
         get: operations["cadres-photos-get"];
         put?: never;
         post?: never;
@@ -1359,7 +1719,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Apply up to 100 queued check-ins and work logs, each on its own, each with its own key */
+        /**
+         * Apply up to 100 queued check-ins and work logs, each on its own, each with its own key
+         * @description Applies up to 100 check-ins and work logs queued on the phone while offline, each on its own with its own
+         *     idempotency key, and answers each item's outcome. Cadres only; one bad item does not stop the others.
+         */
         post: operations["cadres-sync"];
         delete?: never;
         options?: never;
@@ -1374,7 +1738,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Check-in days, work logs, promotions and oversights per cadre for a month */
+        /**
+         * Check-in days, work logs, promotions and oversights per cadre for a month
+         * @description Per cadre for a month: days checked in, work logs, promotions and oversights, against the days required in
+         *     the village. Any role over its own scope; a
+         *     township outside it is 404, a month not written YYYY-MM 422.
+         */
         get: operations["cadres-attendance"];
         put?: never;
         post?: never;
@@ -1391,7 +1760,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** 三促进 两监督 per village for a month: promotions, oversights and findings by follow-up state */
+        /**
+         * 三促进 两监督 per village for a month: promotions, oversights and findings by follow-up state
+         * @description The 三促进 两监督 report for a month per village: promotions, oversights and findings by follow-up state, with
+         *     totals. Any role over its own scope; a township outside it is 404.
+         */
         get: operations["cadres-fieldwork-report"];
         put?: never;
         post?: never;
@@ -1408,7 +1781,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The fieldwork report and the month's findings as XLSX */
+        /**
+         * The fieldwork report and the month's findings as XLSX
+         * @description The fieldwork report and the month's findings as an XLSX workbook with a Chinese file name. Any
+         *     role over its own scope; a township outside it is 404.
+         */
         get: operations["cadres-fieldwork-report-export"];
         put?: never;
         post?: never;
@@ -1425,7 +1802,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Oversight findings raised by work logs in a month, with their follow-up state and history */
+        /**
+         * Oversight findings raised by work logs in a month, with their follow-up state and history
+         * @description Oversight findings raised by work logs in a month, with their follow-up state and history, filtered by
+         *     township. Any role over its own scope; a township outside it is 404.
+         */
         get: operations["cadres-findings-list"];
         put?: never;
         post?: never;
@@ -1444,7 +1825,12 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Add an oversight finding (policy or discipline) to one's own work log */
+        /**
+         * Add an oversight finding (policy or discipline) to one's own work log
+         * @description Adds an oversight finding (a policy or a discipline issue) to one's own work log. Only the cadre who wrote
+         *     the log; another cadre is 403; the same kind and text again answers the finding
+         *     already added.
+         */
         post: operations["cadres-logs-finding-add"];
         delete?: never;
         options?: never;
@@ -1461,7 +1847,12 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Move a finding open -> following_up -> resolved (county or the village's township; a discipline one: the discipline inspector too) */
+        /**
+         * Move a finding open -> following_up -> resolved (county or the village's township; a discipline one: the discipline inspector too)
+         * @description Moves a finding one step forward, open -> following_up -> resolved, with a note; the version read must be
+         *     sent. For the county and the village's township (a discipline finding: the discipline inspector too); a stale
+         *     version is 412, another step 409.
+         */
         post: operations["cadres-findings-move"];
         delete?: never;
         options?: never;
@@ -1476,7 +1867,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A cadre with every posting */
+        /**
+         * A cadre with every posting
+         * @description One stationed cadre with every posting visible to the caller, and their ETag. Any role that sees the cadre; a
+         *     township sees the postings in its own villages only; otherwise 404.
+         */
         get: operations["cadres-get"];
         put?: never;
         post?: never;
@@ -1501,7 +1896,12 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Post a cadre to a village (a current posting ends the day before) */
+        /**
+         * Post a cadre to a village (a current posting ends the day before)
+         * @description Posts a cadre to a village from a day; a current posting of the cadre ends the day before. County admin only;
+         *     an inactive cadre or a period
+         *     overlapping another posting is 409, a village outside the county 422.
+         */
         post: operations["cadres-postings-create"];
         delete?: never;
         options?: never;
@@ -1516,7 +1916,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The county's task catalogue: items of the four categories and units of measure */
+        /**
+         * The county's task catalogue: items of the four categories and units of measure
+         * @description The county's task catalogue: the items of the four categories (seven helps, construction, poverty relief,
+         *     industry) and their units of measure. Any signed-in role of the county.
+         */
         get: operations["tasks-catalogue-get"];
         put?: never;
         post?: never;
@@ -1595,10 +1999,20 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Tasks in scope, soonest due first */
+        /**
+         * Tasks in scope, soonest due first
+         * @description Tasks of the villages in the caller's scope, soonest due first, filtered by village, category, status and
+         *     responsible party, with the actions the caller may take. Any role that sees the villages, and API clients
+         *     with tasks:read.
+         */
         get: operations["tasks-list"];
         put?: never;
-        /** Give a village a task */
+        /**
+         * Give a village a task
+         * @description Gives a village in the caller's scope a task from the catalogue with a target, a responsible party and a due
+         *     date. For the county admin and township officials (403 for others); a village outside the scope is 404, a due
+         *     date in the past 422.
+         */
         post: operations["tasks-create"];
         delete?: never;
         options?: never;
@@ -1613,7 +2027,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Tasks in scope, in the import's format */
+        /**
+         * Tasks in scope, in the import's format
+         * @description The tasks in the caller's scope as an XLSX file in the import's format, so that it can be edited and imported
+         *     again. Any role that may read the tasks.
+         */
         get: operations["tasks-export"];
         put?: never;
         post?: never;
@@ -1632,7 +2050,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Upsert up to 200 tasks by the township system's ids, one result per item */
+        /**
+         * Upsert up to 200 tasks by the township system's ids, one result per item
+         * @description For township systems (API clients with tasks:write): adds or updates up to 200 tasks by the system's own ids,
+         *     one result per item; an item naming a village outside the client's township is refused on its own.
+         */
         post: operations["tasks-bulk_upsert"];
         delete?: never;
         options?: never;
@@ -1649,7 +2071,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Import tasks from XLSX or CSV: a dry run reports every bad row; the import writes all or none */
+        /**
+         * Import tasks from XLSX or CSV: a dry run reports every bad row; the import writes all or none
+         * @description Imports tasks from an XLSX or CSV file. A dry run reports every bad row; the import writes every row or none.
+         *     For the county admin and township officials; a file that cannot be read or has bad rows is 422.
+         */
         post: operations["tasks-import"];
         delete?: never;
         options?: never;
@@ -1666,7 +2092,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Hand a task file (checked first with the dry run) to the worker; poll the import for progress */
+        /**
+         * Hand a task file (checked first with the dry run) to the worker; poll the import for progress
+         * @description Hands a task file, checked first as a dry run, to the worker and answers the import to poll for progress
+         *     (202). For the county admin and township officials; a file that cannot be read is 422.
+         */
         post: operations["tasks-import-start"];
         delete?: never;
         options?: never;
@@ -1681,7 +2111,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** An import's progress and outcome (whoever started it, or the county) */
+        /**
+         * An import's progress and outcome (whoever started it, or the county)
+         * @description An import's progress and outcome: state, rows read and written, and the bad rows. Whoever started it, or the
+         *     county admin; another person's import is 404.
+         */
         get: operations["tasks-import-get"];
         put?: never;
         post?: never;
@@ -1698,7 +2132,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** An evidence photo of a progress update */
+        /**
+         * An evidence photo of a progress update
+         * @description An evidence photo of a task's progress update, as the image it was uploaded as. Any role whose scope holds
+         *     the task's village; outside it is 404.
+         */
         get: operations["tasks-photos-get"];
         put?: never;
         post?: never;
@@ -1715,7 +2153,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A task with its history and photos */
+        /**
+         * A task with its history and photos
+         * @description One task with its progress history, evidence photos and the actions the caller may take. Any role whose scope
+         *     holds the task's village; outside it is 404.
+         */
         get: operations["tasks-get"];
         put?: never;
         post?: never;
@@ -1740,7 +2182,12 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Post a progress update (the phone may replay it with its Idempotency-Key) */
+        /**
+         * Post a progress update (the phone may replay it with its Idempotency-Key)
+         * @description Posts a progress update on a task (amount done, note) by its responsible party: the stationed cadre, the
+         *     village committee or the partner unit. The phone may
+         *     replay it with its Idempotency-Key; anyone else is 403 not_responsible, an accepted task 409 task_closed.
+         */
         post: operations["tasks-progress"];
         delete?: never;
         options?: never;
@@ -1757,7 +2204,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Add an evidence photo (JPEG, PNG or WebP) to one's own progress update */
+        /**
+         * Add an evidence photo (JPEG, PNG or WebP) to one's own progress update
+         * @description Adds an evidence photo (JPEG, PNG or WebP, checked by content) to one's own progress update. Only the author of the
+         *     update; another file type is 422 photo_type_refused, a too-large file 413, more than the photos allowed 409.
+         */
         post: operations["tasks-progress-photo-add"];
         delete?: never;
         options?: never;
@@ -1812,7 +2263,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The months a village has published (404 when it has published nothing) */
+        /**
+         * The months a village has published (404 when it has published nothing)
+         * @description The months a village has published its disclosure, for the public page behind the notice board's QR code. No
+         *     sign-in; a village that has published nothing is 404.
+         */
         get: operations["public-village-disclosures"];
         put?: never;
         post?: never;
@@ -1829,7 +2284,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** What a village published for a month, with the finance section checked against the books */
+        /**
+         * What a village published for a month, with the finance section checked against the books
+         * @description What a village published for a month (party, village and finance sections), with the finance section checked
+         *     against the ledger. No sign-in; a month not published is 404.
+         */
         get: operations["public-village-disclosure"];
         put?: never;
         post?: never;
@@ -1846,7 +2305,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A file of a published disclosure */
+        /**
+         * A file of a published disclosure
+         * @description An attachment or notice-board photo of a published disclosure, for the public page. No sign-in; a file of an
+         *     unpublished disclosure is 404.
+         */
         get: operations["public-file"];
         put?: never;
         post?: never;
@@ -1863,7 +2326,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The county's template: the items every new round starts with */
+        /**
+         * The county's template: the items every new round starts with
+         * @description The county's disclosure template: the items every new round starts with, by section (party, village,
+         *     finance). Any signed-in role of the county; the county admin and the discipline inspector change it.
+         */
         get: operations["disclosures-template-get"];
         put?: never;
         post?: never;
@@ -1944,10 +2411,18 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Rounds in scope, newest month first */
+        /**
+         * Rounds in scope, newest month first
+         * @description Disclosure rounds (a township's month) in the caller's scope, newest month first, with their state and counts
+         *     of villages by status. Any role that sees the townships.
+         */
         get: operations["disclosures-rounds-list"];
         put?: never;
-        /** Fix a township's round of a month (pre-filled from the county template) */
+        /**
+         * Fix a township's round of a month (pre-filled from the county template)
+         * @description Fixes a township's disclosure round for a month, pre-filled with the county template's items. For township
+         *     officials and the discipline inspector; a round of that month already there is 409.
+         */
         post: operations["disclosures-rounds-create"];
         delete?: never;
         options?: never;
@@ -1962,7 +2437,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The month board: items, and each village's status (late and failed flagged) */
+        /**
+         * The month board: items, and each village's status (late and failed flagged)
+         * @description The month board of a round: its items and each village's status, with late and failed villages flagged. Any
+         *     role whose scope holds the township; outside it is 404.
+         */
         get: operations["disclosures-rounds-get"];
         put?: never;
         post?: never;
@@ -2005,7 +2484,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Add an item (new, or an update of an earlier month's item) */
+        /**
+         * Add an item (new, or an update of an earlier month's item)
+         * @description Adds an item to an open round: a new one, or an update of an item of an earlier month. For township officials
+         *     and the discipline inspector; a locked round is 409.
+         */
         post: operations["disclosures-items-create"];
         delete?: never;
         options?: never;
@@ -2044,7 +2527,12 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Record, in this month, a correction of the locked month before (a reason is required) */
+        /**
+         * Record, in this month, a correction of the locked month before (a reason is required)
+         * @description Records in this month's round a correction of the locked month before, with the reason it is needed. For
+         *     township officials and the discipline inspector; a month before that is not locked is 409, an item not of
+         *     that month 422.
+         */
         post: operations["disclosures-corrections-create"];
         delete?: never;
         options?: never;
@@ -2059,7 +2547,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A village's disclosure of the month: items, the latest publication (finance checked against the books), files, reviews and inspections */
+        /**
+         * A village's disclosure of the month: items, the latest publication (finance checked against the books), files, reviews and inspections
+         * @description A village's disclosure of the month: items, the latest publication (finance checked against the books),
+         *     files, the supervision committee's reviews and the township's inspections. Any role whose scope holds the
+         *     village.
+         */
         get: operations["disclosures-village-get"];
         put?: never;
         post?: never;
@@ -2098,7 +2591,12 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Upload an attachment (PDF or image) or the notice-board photo; it goes with the next publication */
+        /**
+         * Upload an attachment (PDF or image) or the notice-board photo; it goes with the next publication
+         * @description Uploads an attachment (PDF or image, checked by content) or the notice-board photo for a village's
+         *     disclosure; it goes with the next publication. For the village committee; another file type is 422, a too-
+         *     large file 413.
+         */
         post: operations["disclosures-village-file-upload"];
         delete?: never;
         options?: never;
@@ -2115,7 +2613,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** The supervision committee's opinion, before or after publication */
+        /**
+         * The supervision committee's opinion, before or after publication
+         * @description Records the supervision committee's opinion of a village's disclosure, before or after publication. For the
+         *     village's supervision committee only (403 for other roles); a village outside the scope is 404.
+         */
         post: operations["disclosures-village-review"];
         delete?: never;
         options?: never;
@@ -2150,7 +2652,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** An attachment or notice-board photo */
+        /**
+         * An attachment or notice-board photo
+         * @description An attachment or notice-board photo of a village's disclosure, with its content type. Any role whose scope
+         *     holds the village; outside it is 404.
+         */
         get: operations["disclosures-files-get"];
         put?: never;
         post?: never;
@@ -2167,7 +2673,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The printable QR code of a village's public page, for the notice board */
+        /**
+         * The printable QR code of a village's public page, for the notice board
+         * @description The printable QR code (PNG or SVG) of a village's public disclosure page, for the notice board. Any role
+         *     whose scope holds the village.
+         */
         get: operations["disclosures-village-qr"];
         put?: never;
         post?: never;
@@ -2184,10 +2694,19 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Discipline cases in scope, latest filed first (names only for the discipline committees) */
+        /**
+         * Discipline cases in scope, latest filed first (names only for the discipline committees)
+         * @description Discipline cases in the caller's scope, latest filed first, filtered by village, violation, outcome and
+         *     filing dates. Names of the people concerned only for the discipline committees; the county admin, township
+         *     officials and township systems read cases without names.
+         */
         get: operations["discipline-cases-list"];
         put?: never;
-        /** File a discipline case (the discipline committees) */
+        /**
+         * File a discipline case (the discipline committees)
+         * @description Files a discipline case against a village cadre: violation, role, facts and outcome. For the discipline
+         *     committees only (403 for other roles); a village outside the scope is 404.
+         */
         post: operations["discipline-cases-create"];
         delete?: never;
         options?: never;
@@ -2202,7 +2721,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Cases per year in scope with the change on the year before */
+        /**
+         * Cases per year in scope with the change on the year before
+         * @description Cases per year in the caller's scope with the change on the year before, by violation and outcome. For the
+         *     discipline inspector, the county admin, township officials and township systems; a from_year after to_year is
+         *     422.
+         */
         get: operations["discipline-cases-stats"];
         put?: never;
         post?: never;
@@ -2243,9 +2767,18 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The township's single-claim limit (claims above it need township approval) */
+        /**
+         * The township's single-claim limit (claims above it need township approval)
+         * @description The township's funds settings: the single-claim limit above which claims need township approval, and whether
+         *     claims may name another year's lines. Any role whose scope holds the township.
+         */
         get: operations["funds-settings_get"];
-        /** Set the township's single-claim limit and whether claims may name another year's lines (township official) */
+        /**
+         * Set the township's single-claim limit and whether claims may name another year's lines (township official)
+         * @description Sets the township's single-claim limit and whether claims may name lines of another year's budget. For the
+         *     township official or the county admin; If-Match is required: 428 without it, 412 when the settings changed
+         *     since they were read.
+         */
         put: operations["funds-settings_update"];
         post?: never;
         delete?: never;
@@ -2261,7 +2794,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Village accounts in scope */
+        /**
+         * Village accounts in scope
+         * @description The village accounts in the caller's scope with their balances (derived from the ledger). Any role that sees
+         *     the villages.
+         */
         get: operations["funds-accounts_list"];
         put?: never;
         post?: never;
@@ -2278,10 +2815,18 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The village's account and balance */
+        /**
+         * The village's account and balance
+         * @description A village's account: its balance from the ledger and the actions the caller may take. Any role whose scope
+         *     holds the village; a village without an account is 404 account_missing.
+         */
         get: operations["funds-account_get"];
         put?: never;
-        /** Open the village's account (township agency) */
+        /**
+         * Open the village's account (township agency)
+         * @description Opens a village's collective account with a zero balance; money then moves only through ledger entries. For
+         *     the township agency; an account already open is 409.
+         */
         post: operations["funds-account_open"];
         delete?: never;
         options?: never;
@@ -2298,7 +2843,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Book income in full (township agency) */
+        /**
+         * Book income in full (township agency)
+         * @description Books income in full into the village's append-only ledger: amount, source, payer, voucher number and the day
+         *     received (not after the day booked). For the township agency; an entry is never edited, only reversed.
+         */
         post: operations["funds-income_book"];
         delete?: never;
         options?: never;
@@ -2313,7 +2862,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The village's ledger, newest first, by cursor */
+        /**
+         * The village's ledger, newest first, by cursor
+         * @description The village's ledger entries, newest first and paged by cursor, each with its kind, amount, effect on the
+         *     balance and reversal links. Any role whose scope holds the village.
+         */
         get: operations["funds-ledger_list"];
         put?: never;
         post?: never;
@@ -2332,7 +2885,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Correct an entry by a reversing entry (township agency) */
+        /**
+         * Correct an entry by a reversing entry (township agency)
+         * @description Corrects a ledger entry by a reversing entry of the opposite effect, with the reason; the original stays and
+         *     a paid claim shows the reversal. For the township agency; an entry reversed already, or a reversal, is 409.
+         */
         post: operations["funds-entry_reverse"];
         delete?: never;
         options?: never;
@@ -2347,7 +2904,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Monthly statement from the ledger */
+        /**
+         * Monthly statement from the ledger
+         * @description A village's monthly statement computed from the ledger: opening balance, income by source, payments by line
+         *     category and closing balance. Any role whose scope holds the village.
+         */
         get: operations["funds-statement_monthly"];
         put?: never;
         post?: never;
@@ -2364,7 +2925,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Yearly statement from the ledger */
+        /**
+         * Yearly statement from the ledger
+         * @description A village's yearly statement computed from the ledger, with the budget lines' planned, approved and spent
+         *     amounts. Any role whose scope holds the village.
+         */
         get: operations["funds-statement_yearly"];
         put?: never;
         post?: never;
@@ -2381,7 +2946,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Budgets in scope */
+        /**
+         * Budgets in scope
+         * @description The village budgets in the caller's scope, filtered by village, year and status. Any role that sees the
+         *     villages; the supervision committee sees no drafts.
+         */
         get: operations["funds-budgets_list"];
         put?: never;
         post?: never;
@@ -2400,7 +2969,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Draft the village's budget for a year (village committee) */
+        /**
+         * Draft the village's budget for a year (village committee)
+         * @description Drafts a village's budget for a year with its lines (category, purpose, amount). For the village committee; a
+         *     budget of that year already there is 409.
+         */
         post: operations["funds-budget_create"];
         delete?: never;
         options?: never;
@@ -2415,7 +2988,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A budget with its lines, amendments and trail */
+        /**
+         * A budget with its lines, amendments and trail
+         * @description A budget with its lines (planned, approved, reserved and spent), amendments and trail, and the actions the
+         *     caller may take. Any role whose scope holds the village; outside it is 404.
+         */
         get: operations["funds-budget_get"];
         /**
          * Replace the lines of a draft or returned budget (village committee)
@@ -2438,7 +3015,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Submit the budget for township approval (village committee) */
+        /**
+         * Submit the budget for township approval (village committee)
+         * @description Hands a draft or returned budget to the township for approval; its lines can no longer be edited. For the village committee; a budget in another state is 409.
+         */
         post: operations["funds-budget_submit"];
         delete?: never;
         options?: never;
@@ -2475,7 +3055,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Return the budget with reasons (township official) */
+        /**
+         * Return the budget with reasons (township official)
+         * @description Returns a submitted budget to the village committee with the reasons, to be changed and submitted again. For the township official; a missing reason is 422, a budget not submitted 409.
+         */
         post: operations["funds-budget_return"];
         delete?: never;
         options?: never;
@@ -2492,7 +3075,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Close the budget year: no more claims (township official) */
+        /**
+         * Close the budget year: no more claims (township official)
+         * @description Closes an approved budget at the end of its year: no claim may name its lines any more. For the township official; a budget not approved, or with claims still open, is 409.
+         */
         post: operations["funds-budget_close"];
         delete?: never;
         options?: never;
@@ -2509,7 +3095,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Ask to change an approved line's amount (village committee) */
+        /**
+         * Ask to change an approved line's amount (village committee)
+         * @description Asks the township to change an approved line's amount, with the reason; the line keeps its amount until
+         *     approved. For the village committee; a line already below what is reserved and spent is 409.
+         */
         post: operations["funds-amendment_request"];
         delete?: never;
         options?: never;
@@ -2526,7 +3116,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Approve an amendment (township official) */
+        /**
+         * Approve an amendment (township official)
+         * @description Approves a pending amendment: the line's approved amount changes. For the township official; an amendment no
+         *     longer pending is 409, an amount below what is spent 409.
+         */
         post: operations["funds-amendment_approve"];
         delete?: never;
         options?: never;
@@ -2543,7 +3137,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Return an amendment with reasons (township official) */
+        /**
+         * Return an amendment with reasons (township official)
+         * @description Returns a pending amendment with the reasons; the line keeps its amount. For the township official; a missing
+         *     reason is 422.
+         */
         post: operations["funds-amendment_return"];
         delete?: never;
         options?: never;
@@ -2558,7 +3156,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Claims in scope; the township's queue is status=committee_signed&needs_approval=true */
+        /**
+         * Claims in scope; the township's queue is status=committee_signed&needs_approval=true
+         * @description Spending claims in the caller's scope, filtered by village, status and whether they need approval; the
+         *     township's queue is status=committee_signed&needs_approval=true. Any role that sees the villages; the
+         *     supervision committee sees submitted claims only.
+         */
         get: operations["funds-claims_list"];
         put?: never;
         post?: never;
@@ -2577,7 +3180,12 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** File a spending claim against a budget line, reserving its amount (village committee) */
+        /**
+         * File a spending claim against a budget line, reserving its amount (village committee)
+         * @description Files a draft spending claim against a line of the current year's approved budget, reserving its amount. For
+         *     the village committee; an amount above what is left on the line is 409, a line of another year 422
+         *     budget_not_current_year.
+         */
         post: operations["funds-claim_create"];
         delete?: never;
         options?: never;
@@ -2592,7 +3200,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A claim with its attachments and approval trail; its ETag changes with every step */
+        /**
+         * A claim with its attachments and approval trail; its ETag changes with every step
+         * @description A claim with its invoices, exemption, reversal, approval trail and the actions the caller may take now; its
+         *     ETag changes with every step. Any role whose scope holds the village (the supervision committee: not drafts).
+         */
         get: operations["funds-claim_get"];
         put?: never;
         post?: never;
@@ -2615,7 +3227,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Submit the claim to the supervision committee (village committee) */
+        /**
+         * Submit the claim to the supervision committee (village committee)
+         * @description Submits a draft claim to the village's supervision committee; it needs an invoice or an approved exemption. For the village committee; no invoice is 409, a claim in another state 409.
+         */
         post: operations["funds-claim_submit"];
         delete?: never;
         options?: never;
@@ -2632,7 +3247,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Sign the claim (the village's supervision committee) */
+        /**
+         * Sign the claim (the village's supervision committee)
+         * @description The village's supervision committee signs a submitted claim after checking its invoices; a claim within the single-claim limit can then be paid, one above it goes to the township. For the supervision committee only; a claim in another state is 409.
+         */
         post: operations["funds-claim_sign"];
         delete?: never;
         options?: never;
@@ -2649,7 +3267,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Approve a claim above the single-claim limit (township official) */
+        /**
+         * Approve a claim above the single-claim limit (township official)
+         * @description The township approves a signed claim above the single-claim limit, so that it can be paid. For the township official; a claim without an invoice or exemption, or in another state, is 409.
+         */
         post: operations["funds-claim_approve"];
         delete?: never;
         options?: never;
@@ -2666,7 +3287,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Pay the claim, writing the ledger (township agency) */
+        /**
+         * Pay the claim, writing the ledger (township agency)
+         * @description Pays a signed (and, above the limit, approved) claim: a payment entry is written to the village's ledger and the line's reservation becomes spent. For the township agency; no invoice, a claim in another state or a balance too low is 409.
+         */
         post: operations["funds-claim_pay"];
         delete?: never;
         options?: never;
@@ -2683,7 +3307,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Reject the claim with reasons, releasing its reservation */
+        /**
+         * Reject the claim with reasons, releasing its reservation
+         * @description Rejects a claim with the reasons, releasing the amount reserved on its line. For the supervision committee, the township official or the township agency at their step; a missing reason is 422.
+         */
         post: operations["funds-claim_reject"];
         delete?: never;
         options?: never;
@@ -2700,7 +3327,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Withdraw the claim, releasing its reservation (village committee) */
+        /**
+         * Withdraw the claim, releasing its reservation (village committee)
+         * @description The village committee withdraws its own claim before it is paid, releasing the amount reserved on its line. A paid or rejected claim is 409.
+         */
         post: operations["funds-claim_withdraw"];
         delete?: never;
         options?: never;
@@ -2717,7 +3347,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Take a submitted claim not yet signed back to draft, to change it (village committee) */
+        /**
+         * Take a submitted claim not yet signed back to draft, to change it (village committee)
+         * @description The village committee takes a submitted claim that is not yet signed back to draft, to change it. A signed claim is 409.
+         */
         post: operations["funds-claim_recall"];
         delete?: never;
         options?: never;
@@ -2734,7 +3367,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Let a claim with no invoice go on, recording why (township official) */
+        /**
+         * Let a claim with no invoice go on, recording why (township official)
+         * @description Lets a claim for an expense that has no invoice go on, recording who allowed it and why. For the township
+         *     official; a claim that has an invoice, or is past approval, is 409.
+         */
         post: operations["funds-claim_exempt_invoice"];
         delete?: never;
         options?: never;
@@ -2751,7 +3388,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Attach an invoice (PDF, JPEG or PNG) to a claim not yet signed (village committee) */
+        /**
+         * Attach an invoice (PDF, JPEG or PNG) to a claim not yet signed (village committee)
+         * @description Attaches an invoice (PDF, JPEG or PNG, checked by content) to a claim that is not yet signed. For the village
+         *     committee; another file type is 422, a too-large file 413, a signed claim 409.
+         */
         post: operations["funds-attachment_upload"];
         delete?: never;
         options?: never;
@@ -2766,7 +3407,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Download an attachment */
+        /**
+         * Download an attachment
+         * @description Downloads a claim's invoice as it was uploaded. Any role whose scope holds the claim's village; outside it is
+         *     404.
+         */
         get: operations["funds-attachment_download"];
         put?: never;
         post?: never;
@@ -2783,10 +3428,18 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Collective assets in scope */
+        /**
+         * Collective assets in scope
+         * @description Collective assets (buildings, machinery, vehicles, facilities) of the villages in the caller's scope,
+         *     filtered by village and state, with the actions the caller may take. Any role that sees the villages.
+         */
         get: operations["assets-list"];
         put?: never;
-        /** Register an asset (village committee or township agency) */
+        /**
+         * Register an asset (village committee or township agency)
+         * @description Registers a collective asset of a village in the caller's scope: kind, name, location, book value. For the
+         *     village committee or the township agency (403 for others); a village outside the scope is 404.
+         */
         post: operations["assets-create"];
         delete?: never;
         options?: never;
@@ -2801,7 +3454,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** An asset with its steps */
+        /**
+         * An asset with its steps
+         * @description One collective asset with its valuation, approval and disposal steps and the actions the caller may take now.
+         *     Any role whose scope holds its village; outside the scope it is 404.
+         */
         get: operations["assets-get"];
         put?: never;
         post?: never;
@@ -2820,7 +3477,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Record a valuation (village committee or agency) */
+        /**
+         * Record a valuation (village committee or agency)
+         * @description Records the valuation of a registered asset (amount, valuer, date) before its disposal. For the village committee or the township agency. Any other state is 409 illegal_transition; an asset outside the caller's scope is 404.
+         */
         post: operations["assets-value"];
         delete?: never;
         options?: never;
@@ -2837,7 +3497,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Approve the disposal at the recorded valuation (township official) */
+        /**
+         * Approve the disposal at the recorded valuation (township official)
+         * @description Approves disposing of a valued asset at its recorded valuation, with an optional note. For the township official. Any other state is 409 illegal_transition; an asset outside the caller's scope is 404.
+         */
         post: operations["assets-approve"];
         delete?: never;
         options?: never;
@@ -2854,7 +3517,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Refuse the disposal, with reasons (township official) */
+        /**
+         * Refuse the disposal, with reasons (township official)
+         * @description Refuses the disposal of a valued asset and returns it with the reasons, to be valued again. For the township official. Any other state is 409 illegal_transition; an asset outside the caller's scope is 404.
+         */
         post: operations["assets-return"];
         delete?: never;
         options?: never;
@@ -2871,7 +3537,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Record the disposal; a sale's proceeds are booked as income (agency) */
+        /**
+         * Record the disposal; a sale's proceeds are booked as income (agency)
+         * @description Records the disposal of an approved asset (sale, auction, scrapping or transfer); a sale's proceeds are booked into the village ledger as income. For the township agency. Any other state is 409 illegal_transition; an asset outside the caller's scope is 404.
+         */
         post: operations["assets-dispose"];
         delete?: never;
         options?: never;
@@ -2886,10 +3555,18 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Collective resources in scope */
+        /**
+         * Collective resources in scope
+         * @description Collective resources (land, ponds, forest, grassland) of the villages in the caller's scope, filtered by
+         *     village and state, with their current letting. Any role that sees the villages.
+         */
         get: operations["resources-list"];
         put?: never;
-        /** Register a resource: land, pond, forest (village committee or township agency) */
+        /**
+         * Register a resource: land, pond, forest (village committee or township agency)
+         * @description Registers a collective resource of a village in the caller's scope: kind, name, location and area. For the
+         *     village committee or the township agency (403 for others); a village outside the scope is 404.
+         */
         post: operations["resources-create"];
         delete?: never;
         options?: never;
@@ -2904,7 +3581,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A resource with its steps */
+        /**
+         * A resource with its steps
+         * @description One collective resource with its survey, valuation, approval, tender and letting steps and the actions the
+         *     caller may take now. Any role whose scope holds its village; outside the scope it is 404.
+         */
         get: operations["resources-get"];
         put?: never;
         post?: never;
@@ -2923,7 +3604,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Record the survey: area and boundaries */
+        /**
+         * Record the survey: area and boundaries
+         * @description Records the survey of a registered resource: its area and boundaries. For the village committee or the township agency. Any other state is 409 illegal_transition; a resource outside the caller's scope is 404.
+         */
         post: operations["resources-survey"];
         delete?: never;
         options?: never;
@@ -2940,7 +3624,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Record the valuation: the reserve annual rent */
+        /**
+         * Record the valuation: the reserve annual rent
+         * @description Records the valuation of a surveyed resource: the reserve annual rent below which it is not let. For the village committee or the township agency. Any other state is 409 illegal_transition; a resource outside the caller's scope is 404.
+         */
         post: operations["resources-value"];
         delete?: never;
         options?: never;
@@ -2957,7 +3644,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Approve letting by public tender (township official) */
+        /**
+         * Approve letting by public tender (township official)
+         * @description Approves letting a valued resource by public tender, with an optional note. For the township official; Any other state is 409 illegal_transition; a resource outside the caller's scope is 404.
+         */
         post: operations["resources-approve"];
         delete?: never;
         options?: never;
@@ -2974,7 +3664,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Refuse the letting, with reasons (township official) */
+        /**
+         * Refuse the letting, with reasons (township official)
+         * @description Refuses letting a valued resource and returns it with the reasons. For the township official. Any other state is 409 illegal_transition; a resource outside the caller's scope is 404.
+         */
         post: operations["resources-return"];
         delete?: never;
         options?: never;
@@ -2991,7 +3684,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Publish the tender notice */
+        /**
+         * Publish the tender notice
+         * @description Publishes the tender notice of an approved resource (dates and terms), opening the tender. For the village committee or the township agency. Any other state is 409 illegal_transition; a resource outside the caller's scope is 404.
+         */
         post: operations["resources-open_tender"];
         delete?: never;
         options?: never;
@@ -3008,7 +3704,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Record a tender without an acceptable bid */
+        /**
+         * Record a tender without an acceptable bid
+         * @description Records that a tender closed without an acceptable bid, with the reason; the resource can be tendered again. For the village committee or the township agency. Any other state is 409 illegal_transition; a resource outside the caller's scope is 404.
+         */
         post: operations["resources-tender_failed"];
         delete?: never;
         options?: never;
@@ -3025,7 +3724,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Record the tender result and the letting */
+        /**
+         * Record the tender result and the letting
+         * @description Records the tender result and the letting: tenant, annual rent (not below the reserve) and term. For the village committee or the township agency. Any other state is 409 illegal_transition; a resource outside the caller's scope is 404.
+         */
         post: operations["resources-record_letting"];
         delete?: never;
         options?: never;
@@ -3042,7 +3744,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** End the letting; the resource can be let again */
+        /**
+         * End the letting; the resource can be let again
+         * @description Ends the current letting of a resource, with an optional note; the resource can be let again. For the village committee or the township agency. Any other state is 409 illegal_transition; a resource outside the caller's scope is 404.
+         */
         post: operations["resources-end_letting"];
         delete?: never;
         options?: never;
@@ -3057,7 +3762,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The panels there are, with their exports */
+        /**
+         * The panels there are, with their exports
+         * @description The dashboard panels there are for the month and township asked, each with the address of its XLSX export.
+         *     Any signed-in role, counted over its own scope; a township outside the scope is 404 and a month not written
+         *     YYYY-MM is 422.
+         */
         get: operations["dashboards-overview"];
         put?: never;
         post?: never;
@@ -3074,7 +3784,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Weak villages by problem category and status, and the trend of cases */
+        /**
+         * Weak villages by problem category and status, and the trend of cases
+         * @description The rectification panel: weak villages by problem category and status, and the trend of cases opened,
+         *     accepted and still open. Any signed-in role, counted over its own scope; a township outside the scope is 404
+         *     and a month not written YYYY-MM is 422.
+         */
         get: operations["dashboards-rectification"];
         put?: never;
         post?: never;
@@ -3091,7 +3806,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Pairing coverage: villages short of units, units over capacity, accepted villages holding units */
+        /**
+         * Pairing coverage: villages short of units, units over capacity, accepted villages holding units
+         * @description The pairing panel: listed villages short of partner units, units over capacity and accepted villages still
+         *     holding units. Any signed-in role, counted over its own scope; a township outside the scope is 404 and a
+         *     month not written YYYY-MM is 422.
+         */
         get: operations["dashboards-pairing"];
         put?: never;
         post?: never;
@@ -3108,7 +3828,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Cadre presence in the month: days in village, cadres below the required days, flagged check-ins */
+        /**
+         * Cadre presence in the month: days in village, cadres below the required days, flagged check-ins
+         * @description The stationed-cadre panel for the month: days in the village, cadres below the required days and flagged
+         *     check-ins. Any signed-in role, counted over its own scope; a township outside the scope is 404 and a month
+         *     not written YYYY-MM is 422.
+         */
         get: operations["dashboards-cadres"];
         put?: never;
         post?: never;
@@ -3125,7 +3850,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Task load and completion per village beside its rectification outcome */
+        /**
+         * Task load and completion per village beside its rectification outcome
+         * @description The task panel: task load and completion per village beside its rectification outcome. Any signed-in role,
+         *     counted over its own scope; a township outside the scope is 404 and a month not written YYYY-MM is 422.
+         */
         get: operations["dashboards-tasks"];
         put?: never;
         post?: never;
@@ -3142,7 +3871,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Budget execution by line category, and claims waiting at each step */
+        /**
+         * Budget execution by line category, and claims waiting at each step
+         * @description The funds panel: budget execution by line category and the claims waiting at each step (sign, approve, pay).
+         *     Any signed-in role, counted over its own scope; a township outside the scope is 404 and a month not written
+         *     YYYY-MM is 422.
+         */
         get: operations["dashboards-funds"];
         put?: never;
         post?: never;
@@ -3159,7 +3893,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Disclosure compliance per township per month: villages pending, published, passed, failed, late */
+        /**
+         * Disclosure compliance per township per month: villages pending, published, passed, failed, late
+         * @description The disclosure panel: compliance per township for the month, villages pending, published, passed, failed and
+         *     late. Any signed-in role, counted over its own scope; a township outside the scope is 404 and a month not
+         *     written YYYY-MM is 422.
+         */
         get: operations["dashboards-disclosures"];
         put?: never;
         post?: never;
@@ -3176,7 +3915,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Discipline cases per year, and the year's by violation and outcome (counts, no names) */
+        /**
+         * Discipline cases per year, and the year's by violation and outcome (counts, no names)
+         * @description The discipline panel: cases per year and the year's cases by violation and outcome, as counts without names.
+         *     For the roles that read the discipline register (403 for others); a township outside the scope is 404.
+         */
         get: operations["dashboards-discipline"];
         put?: never;
         post?: never;
@@ -3193,7 +3936,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The rows behind one figure of a panel */
+        /**
+         * The rows behind one figure of a panel
+         * @description The rows behind one figure of a panel (the villages, cadres, tasks or claims it counts), paged. The filters
+         *     each figure takes are listed on them. Any signed-in role, counted over its own scope; a township outside the
+         *     scope is 404 and a month not written YYYY-MM is 422.
+         */
         get: operations["dashboards-rows"];
         put?: never;
         post?: never;
@@ -3210,7 +3958,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The caller's to-do counts, each with its list */
+        /**
+         * The caller's to-do counts, each with its list
+         * @description The caller's to-do counts for their role (scores to enter, claims to sign or approve, measures due, reports
+         *     to review), each with the address of its list. Any signed-in role.
+         */
         get: operations["dashboards-todo"];
         put?: never;
         post?: never;
@@ -3227,7 +3979,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** One panel as XLSX with Chinese headers */
+        /**
+         * One panel as XLSX with Chinese headers
+         * @description One dashboard panel as an XLSX workbook with Chinese headers and a Chinese file name (RFC 6266 filename*).
+         *     Any role that may read the panel, over its own scope; an unknown panel or township outside the scope is 404.
+         */
         get: operations["dashboards-export"];
         put?: never;
         post?: never;
@@ -3244,7 +4000,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** What the worker ran, runs and will run (county admin only), newest first */
+        /**
+         * What the worker ran, runs and will run (county admin only), newest first
+         * @description The background jobs the worker ran, is running and will run (exports, imports, webhook deliveries,
+         *     reminders), newest first, filtered by status and
+         *     task. County admin only.
+         */
         get: operations["jobs-list"];
         put?: never;
         post?: never;
@@ -3261,7 +4022,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** One job, with the error of its last failure */
+        /**
+         * One job, with the error of its last failure
+         * @description One background job with its state, attempts, timing and the error of its last failure. County admin only; an
+         *     unknown job is 404.
+         */
         get: operations["jobs-get"];
         put?: never;
         post?: never;
@@ -3284,7 +4049,11 @@ export interface paths {
          */
         get: operations["webhooks-list"];
         put?: never;
-        /** Subscribe the client's URL to event types; the signing secret is in this answer only */
+        /**
+         * Subscribe the client's URL to event types; the signing secret is in this answer only
+         * @description Subscribes an API client's HTTPS URL to event types; the signing secret is in this answer only. County admin
+         *     only; a URL that points at a private address or does not resolve is 422, a deactivated client 409.
+         */
         post: operations["webhooks-create"];
         delete?: never;
         options?: never;
@@ -3319,7 +4088,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The delivery log, newest first: attempts, status codes, response excerpts */
+        /**
+         * The delivery log, newest first: attempts, status codes, response excerpts
+         * @description The delivery log of a webhook subscription, newest first: event, attempts, response status codes and
+         *     excerpts. County admin only; an unknown subscription is 404.
+         */
         get: operations["webhooks-deliveries"];
         put?: never;
         post?: never;
@@ -3338,7 +4111,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Send a delivery again (queued at once, with fresh attempts) */
+        /**
+         * Send a delivery again (queued at once, with fresh attempts)
+         * @description Queues a webhook delivery again at once, with fresh attempts, for example after the township system was down.
+         *     County admin only; an inactive subscription is 409.
+         */
         post: operations["webhooks-replay"];
         delete?: never;
         options?: never;

@@ -128,7 +128,7 @@ export function fieldErrorMessage(e: { msg: string; type?: string; ctx?: unknown
   if (key && te(key)) {
     const fromCtx = isTree(e.ctx) ? (e.ctx.ge ?? e.ctx.le ?? e.ctx.limit) : undefined
     const fromMsg = /(-?\d+(?:\.\d+)?)\D*$/.exec(e.msg)?.[1]
-    return t(key, { limit: String(fromCtx ?? fromMsg ?? '') })
+    return t(key, { limit: String(fromCtx ?? fromMsg ?? ''), msg: e.msg })
   }
   // A type with no message of its own: the server's English text only in the English interface.
   return i18n.global.locale.value === 'en' && e.msg ? e.msg : t('errors.field.invalid')

@@ -65,16 +65,23 @@ describe('the promotions and oversights report', () => {
     wrapper.unmount()
   }, 60_000)
 
-  it('writes a finding\'s times in the interface language and the county\'s zone', async () => {
+  it('writes a finding\'s times in the interface language and the county\'s zone, and people by their names', async () => {
     setLocale('en')
     mergeDomainModules({ desk })
     const followed = {
-      ...finding, state: 'following_up', state_by: '李镇长', state_at: '2026-12-02T16:30:05Z', allowed_actions: [],
-      history: [{ at: '2026-12-02T16:30:05Z', by: '李镇长', from_state: 'open', to_state: 'following_up', note: null }],
+      ...finding, state: 'following_up', state_by: 'township01', state_at: '2026-12-02T16:30:05Z', allowed_actions: [],
+      history: [
+        { at: '2026-12-02T16:30:05Z', by: 'township01', from_state: 'open', to_state: 'following_up', note: null },
+        { at: '2026-12-02T16:40:00Z', by: 'system', from_state: 'following_up', to_state: 'resolved', note: null },
+      ],
     }
     vi.stubGlobal('fetch', async (input: Request) => {
       const url = new URL(input.url)
       const json = (b: unknown) => new Response(JSON.stringify(b), { headers: { 'Content-Type': 'application/json' } })
+      if (url.pathname === '/api/v1/people/names') {
+        const asked = url.searchParams.getAll('username')
+        return json({ items: asked.filter((u) => u === 'township01').map((u) => ({ username: u, display_name: '李镇长' })) })
+      }
       if (url.pathname === '/api/v1/cadres/reports/fieldwork') {
         return json({ month: '2026-12', first_day: '2026-12-01', last_day: '2026-12-31', township_code: null, rows: [], totals: figures })
       }
@@ -92,7 +99,11 @@ describe('the promotions and oversights report', () => {
       expect(table.text()).toContain('李镇长 12/3/2026, 00:30:05')
       await table.find('.el-table__expand-icon').trigger('click')
       await flushPromises()
-      expect(wrapper.find('.history').text()).toContain('12/3/2026, 00:30:05 李镇长')
+      const history = wrapper.find('.history').text()
+      expect(history).toContain('12/3/2026, 00:30:05 李镇长')
+      expect(history).not.toContain('township01')
+      expect(history).not.toContain('system')
+      expect(history).toContain(i18n.global.t('common.system'))
     } finally {
       wrapper.unmount()
       setLocale('zh-CN')

@@ -50,7 +50,8 @@ export const zhCN = {
       receivedOn: '到账日期',
       voucherHint: '如：收-2026-015、收字第15号',
       incomeConfirm: '将 {amount} 元（{payer}，凭证号 {voucher}）记入账簿。入账后不能修改或删除，只能冲销。确定入账？',
-      reverseConfirm: '将冲销第 {id} 笔记录（{amount} 元）。确定冲销？',
+      reverseConfirm: '将冲销第 {id} 笔记录：{date} {kind}「{description}」{amount} 元{party}。账簿将记一笔方向相反的冲销记录，原记录保留；冲销后不能撤销。理由：{reason}。确定冲销？',
+      reverseParty: '（{name}）',
     },
     statement: {
       monthly: '月报',
@@ -436,7 +437,8 @@ export const en: typeof zhCN = {
       receivedOn: 'Received on',
       voucherHint: 'e.g. 收-2026-015',
       incomeConfirm: 'Book {amount} yuan ({payer}, voucher {voucher}) into the ledger? A booked entry is never edited or deleted, only reversed.',
-      reverseConfirm: 'Reverse entry {id} ({amount} yuan)?',
+      reverseConfirm: 'Reverse entry {id}: {date} {kind} “{description}”, {amount} yuan{party}? The ledger books an opposite entry and keeps the original; a reversal cannot be undone. Reason: {reason}.',
+      reverseParty: ' ({name})',
     },
     statement: {
       monthly: 'Monthly',
