@@ -178,6 +178,8 @@ describe('county set-up', () => {
     await pickRange('最近一小时')
     await audit.getByText('api_client.rotate_secret').waitFor()
     expect(await audit.textContent()).toContain('api_client.create')
+    // Each row says when, as the county's date and time.
+    expect(await audit.locator('[data-test=audit-row-at]').first().textContent()).toMatch(/\d{4}.*\d{2}:\d{2}/)
     await s.shot('setup-audit-log')
   })
 
@@ -245,6 +247,7 @@ describe('county set-up', () => {
         (await attempts.locator('td:nth-child(2)').allTextContents()).map((c) => c.trim())
       await expect.poll(codes).toEqual(['500'])
       expect(await attempts.first().textContent()).toContain('try later')
+      expect(await attempts.first().locator('td:nth-child(1)').textContent()).toMatch(/\d{4}.*\d{2}:\d{2}/)
       await s.shot('setup-webhook-log-failed')
 
       // Replayed from the screen: the log reads itself again and shows the new attempt (500 again).
