@@ -196,6 +196,38 @@ async def test_add_and_rename_a_township_with_if_match(client, token_for, db):
     assert r.status_code == 404
 
 
+
+async def test_rename_a_village_with_if_match(client, token_for, db):
+    """A village is renamed by PATCH /villages/{code} with the If-Match of its read: none is 428, a
+    stale one 412 and changes nothing, the right one renames it (audited) and bumps the ETag."""
+    h = await token_for("admin")
+    code = "230199100200"
+    url = f"/api/v1/villages/{code}"
+    first = await client.get(url, headers=h)
+    assert first.status_code == 200, first.text
+    old, etag = first.json()["name"], first.headers["ETag"]
+    assert (await client.patch(url, json={"name": "更名村"}, headers=h)).status_code == 428
+    r = await client.patch(url, json={"name": "更名村"}, headers={**h, "If-Match": etag})
+    assert r.status_code == 200, r.text
+    assert r.json()["name"] == "更名村" and r.headers["ETag"] != etag
+    current = r.headers["ETag"]
+    assert await _village_name(db, code) == "更名村"
+    # The first read's ETag is now stale: refused, and the name stays.
+    r = await client.patch(url, json={"name": "又改名村"}, headers={**h, "If-Match": etag})
+    assert r.status_code == 412 and r.json()["code"] == "precondition_failed"
+    assert await _village_name(db, code) == "更名村"
+    listed = await client.get("/api/v1/villages", params={"township_code": "230199100000", "limit": 200}, headers=h)
+    assert {v["code"]: v["name"] for v in listed.json()["items"]}[code] == "更名村"
+    trail = (await db.execute(text(
+        "SELECT before->>'name', after->>'name' FROM audit_events WHERE action = 'village.update' AND entity_id = :c"
+        " ORDER BY id DESC LIMIT 1"), {"c": code})).one()
+    assert tuple(trail) == (old, "更名村")
+    # A blank name is refused by the contract, before any write.
+    r = await client.patch(url, json={"name": "  "}, headers={**h, "If-Match": current})
+    assert r.status_code == 422 and r.json()["errors"][0]["loc"] == ["body", "name"]
+    assert await _village_name(db, code) == "更名村"
+
+
 def _plain(url: str) -> str:
     return normalise_url(url).replace("postgresql+asyncpg://", "postgresql://", 1)
 
