@@ -3,7 +3,9 @@ as XLSX (openpyxl) or CSV (UTF-8, with or without BOM; GB18030 as written by old
 
 A dry run validates every row and writes nothing; the import validates the same way and writes all
 rows or none, in the request's transaction. Each row's key (village, item, title, due date) is unique
-per county, so the same file imported twice adds nothing the second time."""
+per county, so the same file imported twice adds nothing the second time. The CSV export writes a
+cell starting with = + - @ behind one quote (a spreadsheet reads it as text) and the CSV import drops
+exactly that quote, so an exported CSV imported again is the same tasks too."""
 
 from __future__ import annotations
 
