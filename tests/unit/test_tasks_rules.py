@@ -47,7 +47,8 @@ def test_overdue_and_due_soon() -> None:
 
 
 LK = rules.Lookups(villages={"230199100200": 1}, items={"road": (7, "construction")}, units={"km", "公里"},
-                   partner_units={"PU-A": 3}, cadres={"5": 5, "张三": 5}, earliest_due=date(2026, 1, 1))
+                   partner_units={"PU-A": 3, "PU-B": 4}, cadres={"5": 5, "张三": 5, "6": 6},
+                   earliest_due=date(2026, 1, 1), paired={(3, 1)}, posted={(5, 1)})
 
 
 def _row(**kw: object) -> dict[str, object]:
@@ -77,6 +78,15 @@ def test_bad_rows_name_the_column(override: dict[str, object], column: str) -> N
     assert good == []
     assert [(e.row, e.column) for e in errors] == [(7, column)]
     assert all(e.reason for e in errors)
+
+
+def test_the_party_must_belong_to_the_village() -> None:
+    good, errors = rules.validate_rows([(2, _row(responsible_kind="包村单位", responsible="PU-A"))], LK)
+    assert errors == [] and good[0].partner_unit_id == 3
+    good, errors = rules.validate_rows([(2, _row(responsible_kind="包村单位", responsible="PU-B")),
+                                        (3, _row(title="另一条", responsible="6"))], LK)
+    assert good == [] and [(e.row, e.column) for e in errors] == [(2, "责任方"), (3, "责任方")]
+    assert "未与村230199100200结对" in errors[0].reason and "未派驻村230199100200" in errors[1].reason
 
 
 def test_a_row_already_imported_is_not_refused_for_its_past_due_date() -> None:

@@ -1,10 +1,10 @@
 """Who may do what with tasks. Keyed by `Role`; checked with `kit.permissions` inside the service.
 
 The county keeps the catalogue; the county and townships give, edit, import, accept and return tasks
-(a township only those it gave: the assigning level accepts); only the task's responsible party posts
-progress: the village committee of that village for a committee's task, the users of the partner unit
-named on the task, or the cadre assigned to it (`is_responsible`). Scope is checked apart: a task out of
-scope is not found."""
+(a township only those it gave: the assigning level edits, accepts and returns them, `may_judge`);
+only the task's responsible party posts progress: the village committee of that village for a
+committee's task, the users of the partner unit named on the task, or the cadre assigned to it
+(`is_responsible`). Scope is checked apart: a task out of scope is not found."""
 
 from __future__ import annotations
 
@@ -46,7 +46,7 @@ def assigning_level(p: Principal) -> str:
 
 
 def may_judge(p: Principal, assigned_level: str) -> bool:
-    """The level that gave a task accepts or returns it; the county may judge every task."""
+    """The level that gave a task edits, accepts or returns it; the county may do so with every task."""
     return assigning_level(p) == "county" or assigned_level == "township"
 
 
@@ -68,7 +68,8 @@ def task_actions(p: Principal, *, status: str, assigned_level: str, responsible:
     """The table crossed with what the task's status permits; `report` only for the responsible party."""
     candidates: list[TaskAction] = []
     if status in EDITABLE:
-        candidates += [TaskAction.edit] + ([TaskAction.report] if responsible else [])
+        candidates += ([TaskAction.edit] if may_judge(p, assigned_level) else []) + (
+            [TaskAction.report] if responsible else [])
     if TASK_MACHINE.allows(status, TaskEvent.accept) and may_judge(p, assigned_level):
         candidates += [TaskAction.accept, TaskAction.send_back]
     return [a.value for a in allowed(p, TASKS, candidates)]

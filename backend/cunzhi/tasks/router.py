@@ -5,7 +5,7 @@ from datetime import date
 from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import File, Form, Header, Path, Query, Response, UploadFile
+from fastapi import Depends, File, Form, Header, Path, Query, Response, UploadFile
 
 from cunzhi.config import IMPORT_MAX_BYTES
 from cunzhi.kit.bulk import BulkReport
@@ -38,6 +38,7 @@ from cunzhi.tasks.schemas import (
     TaskVillage,
     UnitIn,
     UnitOut,
+    UnitPatch,
 )
 
 router = DomainRouter(prefix="/api/v1/tasks", tags=["tasks"])
@@ -135,17 +136,39 @@ async def update_item(item_id: Id, body: ItemPatch, principal: PrincipalDep, ses
 @router.post("/catalogue/units", response_model=UnitOut, status_code=201, name="catalogue-unit-create",
              summary="Add a unit of measure to the county's task catalogue",
              description="County administrator only; a unit code already in the catalogue answers 409.")
-async def create_unit(body: UnitIn, principal: PrincipalDep, session: SessionDep,
+async def create_unit(body: UnitIn, principal: PrincipalDep, session: SessionDep, response: Response,
                       county_code: CountyCode = None) -> UnitOut:
-    return _unit_out(await service.create_unit(session, principal, county_code, body))
+    out = _unit_out(await service.create_unit(session, principal, county_code, body))
+    response.headers["ETag"] = etag(out.version)
+    return out
+
+
+@router.patch("/catalogue/units/{unit_id}", response_model=UnitOut, name="catalogue-unit-update",
+              responses=PRECONDITIONS, summary="Rename or retire a unit of measure of the county's task catalogue",
+              description="County administrator only, with If-Match. A retired unit (`active: false`) is refused "
+                          "for new tasks and imports (422 `unknown_unit`); tasks already counted in it keep it. "
+                          "A name another unit of the county has (as its name or code) answers 409 "
+                          "`unit_name_taken`.")
+async def update_unit(unit_id: Id, body: UnitPatch, principal: PrincipalDep, session: SessionDep,
+                      response: Response, if_match: IfMatch = None) -> UnitOut:
+    out = _unit_out(await service.update_unit(session, principal, unit_id, body, if_match))
+    response.headers["ETag"] = etag(out.version)
+    return out
 
 
 # ---- tasks ----------------------------------------------------------------------------------
 
-def _filter(village_code: str | None, township_code: str | None, category: Category | None, item_id: int | None,
-            status: TaskStatus | None, responsible_kind: Responsible | None, partner_unit_id: int | None,
-            cadre_id: int | None, due_from: date | None, due_to: date | None, q: str | None,
-            pending: bool = False) -> service.TaskFilter:
+OptId = Annotated[int | None, Query(ge=1, le=2_147_483_647)]
+Q = Annotated[str | None, Query(min_length=1, max_length=50, description="title or village name contains")]
+
+
+def _filter(village_code: Code12 = None, township_code: Code12 = None, category: Category | None = None,
+            item_id: OptId = None, status: TaskStatus | None = None, responsible_kind: Responsible | None = None,
+            partner_unit_id: OptId = None, cadre_id: OptId = None, due_from: date | None = None,
+            due_to: date | None = None, q: Q = None,
+            pending: Annotated[bool, Query(description="only tasks planned or in progress")] = False,
+            ) -> service.TaskFilter:
+    """The board's filters, one definition for the list and the export (an export is what the board shows)."""
     return service.TaskFilter(village_code=village_code, township_code=township_code,
                               category=category.value if category else None, item_id=item_id,
                               status=status.value if status else None,
@@ -154,23 +177,15 @@ def _filter(village_code: str | None, township_code: str | None, category: Categ
                               q=q, pending=pending)
 
 
-OptId = Annotated[int | None, Query(ge=1, le=2_147_483_647)]
-Q = Annotated[str | None, Query(min_length=1, max_length=50, description="title or village name contains")]
+Filters = Annotated[service.TaskFilter, Depends(_filter)]
 
 
 @router.get("", response_model=TaskList, name="list", summary="Tasks in scope, soonest due first")
-async def list_tasks(principal: PrincipalDep, session: SessionDep, village_code: Code12 = None,
-                     township_code: Code12 = None, category: Category | None = None, item_id: OptId = None,
-                     status: TaskStatus | None = None, responsible_kind: Responsible | None = None,
-                     partner_unit_id: OptId = None, cadre_id: OptId = None, due_from: date | None = None,
-                     due_to: date | None = None, q: Q = None,
-                     pending: Annotated[bool, Query(description="only tasks planned or in progress")] = False,
-                     limit: Limit = 50, offset: Offset = 0) -> TaskList:
-    """Tasks of the villages in the caller's scope, soonest due first, filtered by village, category, status and
-    responsible party, with the actions the caller may take. Any role that sees the villages, and API clients
-    with tasks:read."""
-    f = _filter(village_code, township_code, category, item_id, status, responsible_kind, partner_unit_id, cadre_id,
-                due_from, due_to, q, pending)
+async def list_tasks(principal: PrincipalDep, session: SessionDep, f: Filters, limit: Limit = 50,
+                     offset: Offset = 0) -> TaskList:
+    """Tasks of the villages in the caller's scope, soonest due first, filtered by village, category, item, status,
+    responsible party, due dates and text, with the actions the caller may take. Any role that sees the villages,
+    and API clients with tasks:read."""
     items, total = await service.list_tasks(session, principal, f, limit=limit, offset=offset)
     return TaskList(items=[_task_out(v) for v in items], total=total, limit=limit, offset=offset)
 
@@ -186,14 +201,12 @@ async def create_task(body: TaskCreate, principal: PrincipalDep, session: Sessio
 
 
 @router.get("/export", name="export", response_class=Response, summary="Tasks in scope, in the import's format",
+            description="Takes the list's filters: a filtered board exports the tasks it shows.",
             responses={200: {"content": {XLSX: {}, "text/csv": {}}}})
-async def export_tasks(principal: PrincipalDep, session: SessionDep,
-                       format: Annotated[str, Query(pattern="^(xlsx|csv)$")] = "xlsx",
-                       village_code: Code12 = None, township_code: Code12 = None, category: Category | None = None,
-                       status: TaskStatus | None = None) -> Response:
-    """The tasks in the caller's scope as an XLSX file in the import's format, so that it can be edited and imported
-    again. Any role that may read the tasks."""
-    f = _filter(village_code, township_code, category, None, status, None, None, None, None, None, None)
+async def export_tasks(principal: PrincipalDep, session: SessionDep, f: Filters,
+                       format: Annotated[str, Query(pattern="^(xlsx|csv)$")] = "xlsx") -> Response:
+    """The tasks in the caller's scope that the board's filters select, as an XLSX or CSV file in the import's
+    format, so that it can be edited and imported again. Any role that may read the tasks."""
     name, fallback, body = await transfer.export(session, principal, f, fmt=format)
     media = XLSX if format == "xlsx" else "text/csv; charset=utf-8"
     return Response(body, media_type=media, headers={

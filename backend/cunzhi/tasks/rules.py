@@ -153,6 +153,8 @@ class Lookups:
     cadres: dict[str, int]  # str(id) or name -> id
     earliest_due: date | None = None
     existing_keys: set[str] = field(default_factory=set)  # rows already in the county: skipped, not refused
+    paired: set[tuple[int, int]] = field(default_factory=set)  # (partner unit id, village id) paired today
+    posted: set[tuple[int, int]] = field(default_factory=set)  # (cadre id, village id) posted today
 
 
 @dataclass
@@ -279,6 +281,8 @@ def validate_row(n: int, values: dict[str, Any], lk: Lookups, errors: list[RowEr
             bad("responsible", "包村单位须填写单位编码")
         elif v["responsible"] not in lk.partner_units:
             bad("responsible", "包村单位不存在")
+        elif village_id is not None and (lk.partner_units[v["responsible"]], village_id) not in lk.paired:
+            bad("responsible", f"包村单位“{v['responsible']}”目前未与村{v['village_code']}结对")
         else:
             partner_unit_id = lk.partner_units[v["responsible"]]
     elif kind == Responsible.cadre:
@@ -286,6 +290,8 @@ def validate_row(n: int, values: dict[str, Any], lk: Lookups, errors: list[RowEr
             bad("responsible", "驻村干部须填写干部编号或姓名")
         elif v["responsible"] not in lk.cadres:
             bad("responsible", "驻村干部不存在")
+        elif village_id is not None and (lk.cadres[v["responsible"]], village_id) not in lk.posted:
+            bad("responsible", f"驻村干部“{v['responsible']}”目前未派驻村{v['village_code']}")
         else:
             cadre_id = lk.cadres[v["responsible"]]
     if len(v["note"]) > 2000:

@@ -54,6 +54,14 @@ class UnitIn(Body):
     active: StrictBool = True
 
 
+class UnitPatch(Body):
+    """Rename a unit (tasks keep its code) or retire it (`active: false`: refused for new tasks and
+    imports; tasks already counted in it keep it)."""
+
+    name: Annotated[str | None, Field(min_length=1, max_length=20)] = None
+    active: StrictBool | None = None
+
+
 class ItemOut(BaseModel):
     id: int
     category: Category
@@ -244,7 +252,8 @@ class TaskImportReport(BaseModel):
     valid: int
     errors: list[TaskImportRowError]
     created: int = 0
-    skipped: int = Field(0, description="Rows already imported before (the same file twice adds nothing)")
+    skipped: int = Field(0, description="Rows already imported before, which the import skips (the same file "
+                                        "twice adds nothing); on a dry run, how many it would skip")
 
 
 class TaskImportStatus(StrEnum):

@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased, undefer
 
-from cunzhi.cadres.models import Cadre
+from cunzhi.cadres.models import Cadre, Posting
 from cunzhi.divisions.models import Division
 from cunzhi.kit import audit, bulk, clock, events
 from cunzhi.kit.codes import Role
@@ -24,9 +24,9 @@ from cunzhi.kit.errors import Conflict, DomainError, Forbidden, NotFound, Unproc
 from cunzhi.kit.etag import expected_version
 from cunzhi.kit.permissions import allowed, require
 from cunzhi.kit.principal import Principal
-from cunzhi.kit.scope import managed_county, readable_county, village_clause
+from cunzhi.kit.scope import active_pairings_on, lock_county, managed_county, readable_county, village_clause
 from cunzhi.kit.uploads import sniff_image
-from cunzhi.partners.models import PartnerUnit
+from cunzhi.partners.models import Pairing, PartnerUnit
 from cunzhi.tasks import rules
 from cunzhi.tasks.models import Task, TaskHistory, TaskItem, TaskPhoto, TaskUnit
 from cunzhi.tasks.permissions import TASKS, TaskAction, assigning_level, is_responsible, may_judge, task_actions
@@ -41,6 +41,7 @@ from cunzhi.tasks.schemas import (
     TaskPatch,
     TaskUpsert,
     UnitIn,
+    UnitPatch,
 )
 from cunzhi.villages.models import Village
 
@@ -166,8 +167,22 @@ async def update_item(session: AsyncSession, p: Principal, item_id: int, data: I
     return item
 
 
+async def _check_unit_name(session: AsyncSession, county: str, name: str, unit_id: int | None) -> None:
+    """An import names a unit by its code or its name: no two units of the county may answer to one word."""
+    clash = (await session.execute(select(TaskUnit.id).where(
+        TaskUnit.county_code == county, or_(TaskUnit.name == name, TaskUnit.code == name),
+        TaskUnit.id != (unit_id or 0)).limit(1))).scalar()
+    if clash is not None:
+        raise Conflict(f"Another unit of the catalogue is called {name}", code="unit_name_taken")
+
+
 async def create_unit(session: AsyncSession, p: Principal, county_code: str | None, data: UnitIn) -> TaskUnit:
     county = await _catalogue_county(session, p, county_code)
+    await lock_county(session, "task_units:", county)
+    if (await session.execute(select(TaskUnit.id).where(TaskUnit.county_code == county,
+                                                        TaskUnit.code == data.code))).scalar() is not None:
+        raise Conflict(f"The catalogue already has a unit {data.code}", code="unit_code_taken")
+    await _check_unit_name(session, county, data.name, None)
     unit = TaskUnit(county_code=county, **data.model_dump())
     try:
         async with session.begin_nested():
@@ -176,6 +191,36 @@ async def create_unit(session: AsyncSession, p: Principal, county_code: str | No
     except IntegrityError:
         raise Conflict(f"The catalogue already has a unit {data.code}", code="unit_code_taken") from None
     await audit.record(session, p, "task_unit.create", "task_unit", unit.id, after=audit.snapshot(unit))
+    return unit
+
+
+async def update_unit(session: AsyncSession, p: Principal, unit_id: int, data: UnitPatch,
+                      if_match: str | None) -> TaskUnit:
+    """Rename or retire a unit (audited). Tasks keep the unit's code, so a rename shows on them at once;
+    a retired unit is refused for new tasks, edits that pick it and imports, while the tasks already
+    counted in it keep it (and may be edited otherwise)."""
+    require(p, TASKS, TaskAction.edit_catalogue, what="edit the task catalogue")
+    unit = (await session.execute(select(TaskUnit).where(TaskUnit.id == unit_id).with_for_update())
+            ).scalar_one_or_none()
+    if unit is None:
+        raise NotFound("Unit not found", code="unit_not_found")
+    await managed_county(session, p, unit.county_code)
+    expected_version(if_match, unit.version)
+    changes = data.model_dump(exclude_unset=True)
+    for key in ("name", "active"):
+        if key in changes and changes[key] is None:
+            raise field_error(key, "may not be null", "validation_error")
+    if "name" in changes and changes["name"] != unit.name:
+        await lock_county(session, "task_units:", unit.county_code)
+        await _check_unit_name(session, unit.county_code, changes["name"], unit.id)
+    before = audit.snapshot(unit)
+    for key, value in changes.items():
+        setattr(unit, key, value)
+    if not changes:
+        return unit
+    await session.flush()
+    action = "task_unit.retire" if before["active"] and not unit.active else "task_unit.update"
+    await audit.record(session, p, action, "task_unit", unit.id, before=before, after=audit.snapshot(unit))
     return unit
 
 
@@ -314,13 +359,36 @@ async def get_task(session: AsyncSession, p: Principal, task_id: int) -> TaskDet
 
 # ---- giving and editing tasks ---------------------------------------------------------------
 
-async def _check_refs(session: AsyncSession, county: str, village: Village, *, item_id: int, unit: str,
-                      kind: str, partner_unit_id: int | None, cadre_id: int | None) -> None:
-    item = (await session.execute(select(TaskItem).where(TaskItem.id == item_id))).scalar_one_or_none()
-    if item is None or item.county_code != county or not item.active:
-        raise field_error("item_id", "not an active item of the county's catalogue", "unknown_item")
-    if unit not in await _unit_codes(session, county):
-        raise field_error("unit", "not a unit of the county's catalogue", "unknown_unit")
+async def _check_refs(session: AsyncSession, county: str, village: Village, *, item_id: int | None, unit: str | None,
+                      kind: str | None, partner_unit_id: int | None = None, cadre_id: int | None = None) -> None:
+    """The catalogue entries and the responsible party a task names. `None` for `item_id`, `unit` or
+    `kind`: not checked (an edit checks only what it changes)."""
+    if item_id is not None:
+        item = (await session.execute(select(TaskItem).where(TaskItem.id == item_id))).scalar_one_or_none()
+        if item is None or item.county_code != county or not item.active:
+            raise field_error("item_id", "not an active item of the county's catalogue", "unknown_item")
+    if unit is not None and unit not in await _unit_codes(session, county):
+        raise field_error("unit", "not an active unit of the county's catalogue", "unknown_unit")
+    if kind is not None:
+        await _check_responsible(session, county, village, kind, partner_unit_id, cadre_id)
+
+
+def posted_on(day: date) -> ColumnElement[bool]:
+    """Postings in force on `day` (as cadres.service.active_on)."""
+    return (Posting.start_date <= day) & or_(Posting.end_date.is_(None), Posting.end_date >= day)
+
+
+async def _check_responsible(session: AsyncSession, county: str, village: Village, kind: str,
+                             partner_unit_id: int | None, cadre_id: int | None) -> None:
+    """The party named must belong to the village: a partner unit paired with it today, a cadre posted
+    there today (the committee is always the village's own). Checked when a task is given and whenever
+    an edit (or a bulk upsert, or an import) names its party.
+
+    A pairing or posting that ends later does not touch the task: it stays in the village's list with
+    the party it names, its history intact, and the assigning level gives it to someone else by an
+    edit naming a party of the village. Until then the former party no longer sees it (its scope
+    follows the pairing or posting), so it posts no more progress."""
+    day = clock.local_today()
     if kind == Responsible.partner_unit:
         if partner_unit_id is None or cadre_id is not None:
             raise field_error("partner_unit_id", "a partner unit is responsible: name it (and no cadre)",
@@ -329,6 +397,12 @@ async def _check_refs(session: AsyncSession, county: str, village: Village, *, i
             PartnerUnit.id == partner_unit_id, PartnerUnit.county_code == county))).scalar()
         if ok is None:
             raise field_error("partner_unit_id", "no such partner unit in the county", "unknown_partner_unit")
+        paired = (await session.execute(select(Pairing.id).where(
+            Pairing.partner_unit_id == partner_unit_id, Pairing.village_id == village.id,
+            active_pairings_on(day)).limit(1))).scalar()
+        if paired is None:
+            raise field_error("partner_unit_id", f"the partner unit is not paired with village {village.code} now",
+                              "partner_unit_not_paired")
     elif kind == Responsible.cadre:
         if cadre_id is None or partner_unit_id is not None:
             raise field_error("cadre_id", "a cadre is responsible: name the cadre (and no partner unit)",
@@ -337,6 +411,10 @@ async def _check_refs(session: AsyncSession, county: str, village: Village, *, i
                                                            Cadre.active))).scalar()
         if ok is None:
             raise field_error("cadre_id", "no such active cadre in the county", "unknown_cadre")
+        posted = (await session.execute(select(Posting.id).where(
+            Posting.cadre_id == cadre_id, Posting.village_id == village.id, posted_on(day)).limit(1))).scalar()
+        if posted is None:
+            raise field_error("cadre_id", f"the cadre is not posted to village {village.code} now", "cadre_not_posted")
     elif partner_unit_id is not None or cadre_id is not None:
         raise field_error("responsible_kind", "the village committee is responsible: name no unit or cadre",
                           "responsible_invalid")
@@ -394,6 +472,8 @@ async def update_task(session: AsyncSession, p: Principal, task_id: int, data: T
                       if_match: str | None) -> TaskView:
     task = await _locked_task(session, p, task_id)
     require(p, TASKS, TaskAction.edit, what="edit tasks")
+    if not may_judge(p, task.assigned_level):
+        raise Forbidden("The county gave this task: the county edits it", code="not_assigning_level")
     expected_version(if_match, task.version)
     # the values, not their JSON form
     return await _edit_task(session, p, task, {k: getattr(data, k) for k in data.model_fields_set})
@@ -414,9 +494,14 @@ async def _edit_task(session: AsyncSession, p: Principal, task: Task, changes: d
     merged["duties"] = [str(d) for d in merged["duties"]]
     merged["responsible_kind"] = str(merged["responsible_kind"])
     village = (await session.execute(select(Village).where(Village.id == task.village_id))).scalar_one()
-    await _check_refs(session, task.county_code, village, item_id=task.item_id, unit=merged["unit"],
-                      kind=merged["responsible_kind"], partner_unit_id=merged["partner_unit_id"],
-                      cadre_id=merged["cadre_id"])
+    # Only what the edit changes is checked: a task keeps a unit retired since, and a party whose
+    # pairing or posting has ended since, until an edit names another (see _check_responsible).
+    party = ("responsible_kind", "partner_unit_id", "cadre_id")
+    party_changed = any(merged[k] != getattr(task, k) for k in party)
+    await _check_refs(session, task.county_code, village, item_id=None,
+                      unit=merged["unit"] if merged["unit"] != task.unit else None,
+                      kind=merged["responsible_kind"] if party_changed else None,
+                      partner_unit_id=merged["partner_unit_id"], cadre_id=merged["cadre_id"])
     if "due_date" in changes and merged["due_date"] != task.due_date:
         _check_due(merged["due_date"])
     if merged["target"] < task.progress:

@@ -3,7 +3,9 @@ as XLSX (openpyxl) or CSV (UTF-8, with or without BOM; GB18030 as written by old
 
 A dry run validates every row and writes nothing; the import validates the same way and writes all
 rows or none, in the request's transaction. Each row's key (village, item, title, due date) is unique
-per county, so the same file imported twice adds nothing the second time."""
+per county, so the same file imported twice adds nothing the second time. The CSV export writes a
+cell starting with = + - @ behind one quote (a spreadsheet reads it as text) and the CSV import drops
+exactly that quote, so an exported CSV imported again is the same tasks too."""
 
 from __future__ import annotations
 
@@ -17,19 +19,19 @@ from openpyxl import load_workbook
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from cunzhi.cadres.models import Cadre
+from cunzhi.cadres.models import Cadre, Posting
 from cunzhi.kit import clock, events
 from cunzhi.kit.errors import Unprocessable
 from cunzhi.kit.permissions import require
 from cunzhi.kit.principal import Principal
-from cunzhi.kit.scope import principal_county, village_clause
+from cunzhi.kit.scope import active_pairings_on, principal_county, village_clause
 from cunzhi.kit.xlsx import add_sheet, filename
-from cunzhi.partners.models import PartnerUnit
+from cunzhi.partners.models import Pairing, PartnerUnit
 from cunzhi.tasks import rules
 from cunzhi.tasks.models import Task, TaskItem, TaskUnit
 from cunzhi.tasks.permissions import TASKS, TaskAction, assigning_level
 from cunzhi.tasks.schemas import TaskImportReport, TaskImportRowError
-from cunzhi.tasks.service import TaskFilter, all_tasks
+from cunzhi.tasks.service import TaskFilter, all_tasks, posted_on
 from cunzhi.villages.models import Village
 
 MAX_ROWS = 50_000
@@ -39,6 +41,20 @@ XLSX_MAGIC = b"PK\x03\x04"
 
 def _refuse(msg: str, code: str = "import_unreadable") -> Unprocessable:
     return Unprocessable(msg, code=code, errors=[{"loc": ["body", "file"], "msg": msg, "type": "value_error"}])
+
+
+FORMULA_START = ("=", "+", "-", "@")
+
+
+def quote_cell(v: Any) -> Any:
+    """A CSV cell a spreadsheet would read as a formula, written with a leading quote (the export)."""
+    return "'" + v if isinstance(v, str) and v.startswith(FORMULA_START) else v
+
+
+def unquote_cell(v: str) -> str:
+    """What `quote_cell` wrote, read back (the import of a CSV): exactly one leading quote before = + - @
+    is dropped, so an exported file imported again is the same tasks; any other quote is kept."""
+    return v[1:] if len(v) > 1 and v[0] == "'" and v[1] in FORMULA_START else v
 
 
 def read_rows(content: bytes, name: str | None) -> tuple[list[Any], list[tuple[int, list[Any]]]]:
@@ -73,7 +89,7 @@ def read_rows(content: bytes, name: str | None) -> tuple[list[Any], list[tuple[i
         header = next(reader, [])
         for n, cells in enumerate(reader, start=2):
             if any(c.strip() for c in cells):
-                rows.append((n, cells))
+                rows.append((n, [unquote_cell(c) for c in cells]))
                 if len(rows) > MAX_ROWS:
                     raise _refuse(f"一次最多导入{MAX_ROWS}行", "import_too_large")
     except csv.Error:
@@ -101,8 +117,14 @@ async def lookups(session: AsyncSession, p: Principal, county: str) -> rules.Loo
     cadres.update({n: ids[0] for n, ids in names.items() if len(ids) == 1 and n not in cadres})
     existing: set[str] = set((await session.execute(select(Task.import_key).where(
         Task.county_code == county, Task.import_key.is_not(None)))).scalars())  # type: ignore[arg-type]
+    day = clock.local_today()
+    in_county = select(Village.id).where(Village.county_code == county)
+    paired = {(u, v) for u, v in (await session.execute(select(Pairing.partner_unit_id, Pairing.village_id).where(
+        Pairing.village_id.in_(in_county), active_pairings_on(day)))).all()}
+    posted = {(c, v) for c, v in (await session.execute(select(Posting.cadre_id, Posting.village_id).where(
+        Posting.village_id.in_(in_county), posted_on(day)))).all()}
     return rules.Lookups(villages=villages, items=items, units=units, partner_units=pus, cadres=cadres,
-                         earliest_due=clock.local_today(), existing_keys=existing)
+                         earliest_due=day, existing_keys=existing, paired=paired, posted=posted)
 
 
 async def _unit_codes_by_name(session: AsyncSession, county: str) -> dict[str, str]:
@@ -152,7 +174,9 @@ async def prepare(session: AsyncSession, p: Principal, content: bytes, name: str
     lk = await lookups(session, p, county)
     good, bad = rules.validate_rows(values, lk)
     report = TaskImportReport(dry_run=dry_run, rows=len(raw), valid=len(good),
-                              errors=[TaskImportRowError(row=e.row, column=e.column, reason=e.reason) for e in bad])
+                              errors=[TaskImportRowError(row=e.row, column=e.column, reason=e.reason) for e in bad],
+                              # the rows a real import would skip as imported before (write() counts them again)
+                              skipped=sum(1 for r in good if r.key in lk.existing_keys))
     return Prepared(county, report, good if not bad else [])
 
 
@@ -225,7 +249,7 @@ async def export(session: AsyncSession, p: Principal, f: TaskFilter, *, fmt: str
         w.writerow(rules.COLUMNS)
         for row in out:
             # A cell a spreadsheet would read as a formula is written with a leading quote.
-            w.writerow([("'" + c) if isinstance(c, str) and c.startswith(("=", "+", "-", "@")) else c for c in row])
+            w.writerow([quote_cell(c) for c in row])
         return f"任务-{day}.csv", f"tasks-{day}.csv", ("\ufeff" + buf.getvalue()).encode("utf-8")
     from openpyxl import Workbook
 

@@ -1992,6 +1992,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/tasks/catalogue/units/{unit_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Rename or retire a unit of measure of the county's task catalogue
+         * @description County administrator only, with If-Match. A retired unit (`active: false`) is refused for new tasks and imports (422 `unknown_unit`); tasks already counted in it keep it. A name another unit of the county has (as its name or code) answers 409 `unit_name_taken`.
+         *
+         *     Send `If-Match` with the ETag of your last read of this record: without it the answer is 428 `precondition_required`; when someone changed the record since, 412 `precondition_failed` (read it again, then apply your change to what you read).
+         */
+        patch: operations["tasks-catalogue-unit-update"];
+        trace?: never;
+    };
     "/api/v1/tasks": {
         parameters: {
             query?: never;
@@ -2001,9 +2023,9 @@ export interface paths {
         };
         /**
          * Tasks in scope, soonest due first
-         * @description Tasks of the villages in the caller's scope, soonest due first, filtered by village, category, status and
-         *     responsible party, with the actions the caller may take. Any role that sees the villages, and API clients
-         *     with tasks:read.
+         * @description Tasks of the villages in the caller's scope, soonest due first, filtered by village, category, item, status,
+         *     responsible party, due dates and text, with the actions the caller may take. Any role that sees the villages,
+         *     and API clients with tasks:read.
          */
         get: operations["tasks-list"];
         put?: never;
@@ -2029,8 +2051,7 @@ export interface paths {
         };
         /**
          * Tasks in scope, in the import's format
-         * @description The tasks in the caller's scope as an XLSX file in the import's format, so that it can be edited and imported
-         *     again. Any role that may read the tasks.
+         * @description Takes the list's filters: a filtered board exports the tasks it shows.
          */
         get: operations["tasks-export"];
         put?: never;
@@ -10378,7 +10399,7 @@ export interface components {
             created: number;
             /**
              * Skipped
-             * @description Rows already imported before (the same file twice adds nothing)
+             * @description Rows already imported before, which the import skips (the same file twice adds nothing); on a dry run, how many it would skip
              * @default 0
              */
             skipped: number;
@@ -10799,6 +10820,17 @@ export interface components {
             active: boolean;
             /** Version */
             version: number;
+        };
+        /**
+         * UnitPatch
+         * @description Rename a unit (tasks keep its code) or retire it (`active: false`: refused for new tasks and
+         *     imports; tasks already counted in it keep it).
+         */
+        UnitPatch: {
+            /** Name */
+            name?: string | null;
+            /** Active */
+            active?: boolean | null;
         };
         /** UserCreate */
         UserCreate: {
@@ -16230,9 +16262,77 @@ export interface operations {
             };
         };
     };
+    "tasks-catalogue-unit-update": {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description ETag from GET */
+                "if-match": string;
+            };
+            path: {
+                unit_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UnitPatch"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UnitOut"];
+                };
+            };
+            /** @description Stale If-Match */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Validation error (field problems in `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description If-Match missing */
+            428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Client error: application/problem+json with a stable `code` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
     "tasks-list": {
         parameters: {
             query?: {
+                /** @description Page size (1 to 200) */
+                limit?: number;
+                offset?: number;
                 village_code?: string | null;
                 township_code?: string | null;
                 category?: components["schemas"]["Category"] | null;
@@ -16247,9 +16347,6 @@ export interface operations {
                 q?: string | null;
                 /** @description only tasks planned or in progress */
                 pending?: boolean;
-                /** @description Page size (1 to 200) */
-                limit?: number;
-                offset?: number;
             };
             header?: never;
             path?: never;
@@ -16335,7 +16432,17 @@ export interface operations {
                 village_code?: string | null;
                 township_code?: string | null;
                 category?: components["schemas"]["Category"] | null;
+                item_id?: number | null;
                 status?: components["schemas"]["TaskStatus"] | null;
+                responsible_kind?: components["schemas"]["Responsible"] | null;
+                partner_unit_id?: number | null;
+                cadre_id?: number | null;
+                due_from?: string | null;
+                due_to?: string | null;
+                /** @description title or village name contains */
+                q?: string | null;
+                /** @description only tasks planned or in progress */
+                pending?: boolean;
             };
             header?: never;
             path?: never;

@@ -116,3 +116,79 @@ async def test_export_reads_back_in_the_import_format(client: httpx.AsyncClient,
     assert back.json()["errors"] == [] and back.json()["created"] == 0, back.json()
     c = await client.get("/api/v1/tasks/export", params={"format": "csv"}, headers=h)
     assert c.status_code == 200 and c.content.startswith("\ufeff".encode())
+
+
+async def test_a_csv_export_imported_again_adds_nothing(client: httpx.AsyncClient, auth, new_task, db) -> None:  # type: ignore[no-untyped-def]
+    """The export quotes a cell starting with = + - @; the import drops exactly that quote."""
+    titles = ["-减少危房", "=SUM(1)", "+加装路灯", "@全体村民", "'引号开头", "''两个引号"]
+    for t in titles:
+        await new_task(title=t)
+    h = await auth("township01")
+    c = await client.get("/api/v1/tasks/export", params={"format": "csv", "q": "灯"}, headers=h)
+    cells = list(csv.reader(io.StringIO(c.content.decode("utf-8-sig"))))
+    assert [row[2] for row in cells[1:]] == ["'+加装路灯"]  # a spreadsheet reads it as text
+    c = await client.get("/api/v1/tasks/export", params={"format": "csv"}, headers=h)
+    before = await _count(db)
+    back = await _post(client, h, c.content, "export.csv", False)
+    assert back.json()["errors"] == [] and back.json()["created"] == 0, back.json()
+    assert back.json()["skipped"] == back.json()["rows"]
+    assert await _count(db) == before
+    # a title that starts with a quote of its own keeps it
+    own = [[VILLAGE, "road", "'=不是公式", "", "1", "km", due(40), "村委会", "", ""],
+           [VILLAGE, "road", "'普通引号", "", "1", "km", due(40), "村委会", "", ""]]
+    r = await _post(client, h, csv_bytes(own), "own.csv", False)
+    assert r.json()["created"] == 2, r.json()
+    got = {i["title"] for i in (await client.get("/api/v1/tasks", params={"q": "引号", "limit": 200},
+                                                headers=h)).json()["items"]}
+    assert {"'普通引号", "'引号开头", "''两个引号"} <= got
+    assert (await client.get("/api/v1/tasks", params={"q": "不是公式"}, headers=h)).json()["items"][0][
+        "title"] == "=不是公式"
+
+
+async def test_export_takes_the_lists_filters(client: httpx.AsyncClient, auth, new_task, items, cadre01) -> None:  # type: ignore[no-untyped-def]
+    made = [await new_task(title="筛选导出一", due_date=due(5)),
+            await new_task(title="筛选导出二", due_date=due(50)),
+            await new_task(title="筛选导出三", due_date=due(6), item_id=items["toilet"], unit="household"),
+            await new_task(title="筛选导出四", due_date=due(7), responsible_kind="cadre", cadre_id=cadre01)]
+    done = await client.post(f"/api/v1/tasks/{made[0]['id']}/progress", headers=await auth("secretary01"),
+                             json={"amount": "10", "text": "完成"})
+    assert done.json()["task"]["status"] == "done"
+    h = await auth("township01")
+    cases: list[dict[str, object]] = [
+        {"q": "筛选导出"}, {"q": "筛选导出", "due_from": due(6), "due_to": due(7)},
+        {"q": "筛选导出", "pending": "true"}, {"q": "筛选导出", "item_id": items["toilet"]},
+        {"q": "筛选导出", "responsible_kind": "cadre"}, {"q": "筛选导出", "cadre_id": cadre01},
+        {"q": "筛选导出", "status": "done"}, {"q": "筛选导出", "village_code": VILLAGE, "category": "construction"},
+    ]
+    for params in cases:
+        shown = (await client.get("/api/v1/tasks", params={**params, "limit": 200}, headers=h)).json()["items"]
+        r = await client.get("/api/v1/tasks/export", params={**params, "format": "csv"}, headers=h)
+        assert r.status_code == 200, (params, r.text)
+        exported = [row[2] for row in csv.reader(io.StringIO(r.content.decode("utf-8-sig")))][1:]
+        assert sorted(exported) == sorted(i["title"] for i in shown), params
+    assert len((await client.get("/api/v1/tasks", params=cases[1], headers=h)).json()["items"]) == 2
+    r = await client.get("/api/v1/tasks/export", params={"due_from": "2026-02-30"}, headers=h)
+    assert r.status_code == 422
+
+
+async def test_a_dry_run_says_how_many_rows_it_would_skip(client: httpx.AsyncClient, auth, db) -> None:  # type: ignore[no-untyped-def]
+    h = await auth("township01")
+    assert (await _post(client, h, csv_bytes(GOOD[:1]), "t.csv", False)).json()["created"] == 1
+    r = await _post(client, h, csv_bytes(GOOD), "t.csv", True)
+    assert r.json()["valid"] == 2 and r.json()["skipped"] == 1 and r.json()["created"] == 0, r.json()
+    real = await _post(client, h, csv_bytes(GOOD), "t.csv", False)
+    assert real.json()["created"] == 1 and real.json()["skipped"] == 1
+
+
+async def test_a_dry_run_of_2000_rows_through_the_api(client: httpx.AsyncClient, auth, db) -> None:  # type: ignore[no-untyped-def]
+    from test_tasks_import_job import _rows
+
+    rows = _rows(2000)
+    rows[1234] = [VILLAGE, "road", "坏日期", "", "1", "km", "2026-02-30", "村委会", "", ""]
+    before = await _count(db)
+    r = await _post(client, await auth("township01"), xlsx(rows), "2000.xlsx", True)
+    assert r.status_code == 200, r.text
+    report = r.json()
+    assert report["rows"] == 2000 and report["valid"] == 1999 and report["skipped"] == 0
+    assert [(e["row"], e["column"]) for e in report["errors"]] == [(1236, "截止日期")]
+    assert await _count(db) == before

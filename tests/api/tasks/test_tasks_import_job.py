@@ -122,3 +122,56 @@ async def test_bad_files_start_no_job(client: httpx.AsyncClient, auth, db) -> No
     after = (await db.execute(text("SELECT count(*) FROM procrastinate_jobs WHERE task_name = 'tasks.import'"))
              ).scalar_one()
     assert after == jobs_before
+
+
+async def test_a_job_that_breaks_after_its_first_chunk_writes_nothing_and_says_failed(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The real job (`tasks.import` of the worker's registry, its own unit of work, really committed):
+    the step after the first chunk raises; the tasks of that chunk go with the rolled-back transaction
+    and the screen reads `failed` with the reason."""
+    import secrets
+
+    import pytest
+
+    from cunzhi.auth.models import User
+    from cunzhi.db import get_sessionmaker
+    from cunzhi.tasks import transfer
+    from cunzhi.tasks.models import TaskImport
+    from cunzhi.worker.tasks import JOBS
+
+    tag = f"中途失败{secrets.token_hex(3)}"
+    rows = [[VILLAGE, "road", f"{tag}{i:05d}", "", "1", "km", due(30), "村委会", "", ""] for i in range(1500)]
+    maker = get_sessionmaker()
+    async with maker() as s, s.begin():
+        uid = (await s.execute(select(User.id).where(User.username == "township01"))).scalar_one()
+        row = TaskImport(county_code="230199000000", user_id=uid, actor="township01", file_name="fail.csv",
+                         content=csv_bytes(rows), status="queued", rows=len(rows), written=0)
+        s.add(row)
+        await s.flush()
+        import_id = row.id
+    real_set = imports._set
+    reached: list[int] = []
+
+    async def breaks_after_first_chunk(i: int, **values: Any) -> None:
+        await real_set(i, **values)
+        if values.get("written", 0) >= transfer.CHUNK:
+            reached.append(values["written"])
+            raise RuntimeError("connection lost")
+
+    monkeypatch.setattr(imports, "_set", breaks_after_first_chunk)
+    tasks_of = select(func.count()).select_from(Task).where(Task.title.startswith(tag))
+    try:
+        with pytest.raises(RuntimeError, match="connection lost"):
+            await JOBS["tasks.import"].run(import_id=import_id)
+        assert reached == [transfer.CHUNK]  # the first chunk was written (in the transaction) before it broke
+        async with maker() as s:
+            assert (await s.execute(tasks_of)).scalar_one() == 0
+            got = (await s.execute(select(TaskImport).where(TaskImport.id == import_id))).scalar_one()
+            assert got.status == "failed" and got.finished_at is not None
+            assert got.error and "导入失败" in got.error
+            assert got.created is None
+            n_history = (await s.execute(text("SELECT count(*) FROM task_history h JOIN tasks t ON t.id = h.task_id "
+                                              "WHERE t.title LIKE :t"), {"t": tag + "%"})).scalar_one()
+            assert n_history == 0
+    finally:
+        async with maker() as s, s.begin():
+            await s.execute(text("DELETE FROM task_imports WHERE id = :i"), {"i": import_id})

@@ -203,7 +203,7 @@ async def _someone_elses(client: httpx.AsyncClient, auth, new_task, user: str, *
 
 
 async def test_only_the_responsible_party_posts_progress(client: httpx.AsyncClient, auth, new_task, cadre01,  # type: ignore[no-untyped-def]
-                                                         db) -> None:
+                                                         db, items) -> None:
     from sqlalchemy import select
 
     from cunzhi.auth.models import User
@@ -224,11 +224,11 @@ async def test_only_the_responsible_party_posts_progress(client: httpx.AsyncClie
     mine = await _someone_elses(client, auth, new_task, "partner01", responsible_kind="partner_unit",
                                 partner_unit_id=partner01_unit, title="本单位任务")
     assert mine.status_code == 201, mine.text
-    # another unit's task in the same village: partner01 is refused (if that unit is paired it may read it)
-    t = await new_task(responsible_kind="partner_unit", partner_unit_id=other_unit, title="别的单位")
-    r = await client.post(f"/api/v1/tasks/{t['id']}/progress", headers=await auth("partner01"),
-                          json={"amount": "1", "text": "x"})
-    assert r.status_code in (403, 404) and r.json()["code"] in ("not_responsible", "task_not_found")
+    # another unit is not paired with the village: no task names it (test_tasks_parties.py)
+    r = await client.post("/api/v1/tasks", json=task_body(items["road"], responsible_kind="partner_unit",
+                                                          partner_unit_id=other_unit, title="别的单位"),
+                          headers=await auth("township01"))
+    assert r.status_code == 422 and r.json()["code"] == "partner_unit_not_paired", r.text
     # a cadre's task: the cadre assigned, not the committee
     r = await _someone_elses(client, auth, new_task, "secretary01", responsible_kind="cadre", cadre_id=cadre01,
                              title="干部任务一")
