@@ -35,9 +35,19 @@ class ScopeMissing(Forbidden):
     code, title = "scope_missing", "The API client lacks the scope this operation needs"
 
 
-def area_of(route: APIRoute) -> str:
-    parts = getattr(route.endpoint, "__module__", "").split(".")
+def area_of_module(module: str) -> str:
+    """The domain package of a module (`cunzhi.funds.service` -> `funds`), "default" outside one."""
+    parts = module.split(".")
     return parts[1] if len(parts) > 1 and parts[0] == "cunzhi" else "default"
+
+
+def area_of(route: APIRoute) -> str:
+    return area_of_module(getattr(route.endpoint, "__module__", ""))
+
+
+def read_scope(area: str) -> str:
+    """The scope that lets a client read `area`'s data (and hear its events, webhooks/service.py)."""
+    return f"{area}:read"
 
 
 def required_scope(route: APIRoute) -> str | None:
@@ -47,8 +57,7 @@ def required_scope(route: APIRoute) -> str | None:
         return None
     if area in CLOSED or area == "default":
         return NEVER
-    kind = "read" if set(route.methods or ()) <= READ_METHODS else "write"
-    return f"{area}:{kind}"
+    return read_scope(area) if set(route.methods or ()) <= READ_METHODS else f"{area}:write"
 
 
 def install(router: APIRouter) -> None:
