@@ -3439,6 +3439,8 @@ export interface components {
              * @description What it may call (GET /api/v1/api-clients/scopes); omitted: every read scope
              */
             scopes?: string[] | null;
+            /** Rate Limit Per Minute */
+            rate_limit_per_minute?: number | null;
         };
         /** ApiClientCreated */
         ApiClientCreated: {
@@ -3471,6 +3473,16 @@ export interface components {
              * @description Set while its secret is revoked: no token is issued
              */
             secret_revoked_at: string | null;
+            /**
+             * Rate Limit Per Minute
+             * @description Its own limit; null: the server's default; 0: none
+             */
+            rate_limit_per_minute: number | null;
+            /**
+             * Effective Rate Limit Per Minute
+             * @description The limit that applies now (0: none)
+             */
+            effective_rate_limit_per_minute: number;
             /** Version */
             version: number;
             /**
@@ -3515,6 +3527,16 @@ export interface components {
              * @description Set while its secret is revoked: no token is issued
              */
             secret_revoked_at: string | null;
+            /**
+             * Rate Limit Per Minute
+             * @description Its own limit; null: the server's default; 0: none
+             */
+            rate_limit_per_minute: number | null;
+            /**
+             * Effective Rate Limit Per Minute
+             * @description The limit that applies now (0: none)
+             */
+            effective_rate_limit_per_minute: number;
             /** Version */
             version: number;
             /**
@@ -3529,6 +3551,11 @@ export interface components {
             name?: string | null;
             /** Scopes */
             scopes?: string[] | null;
+            /**
+             * Rate Limit Per Minute
+             * @description null: back to the server's default
+             */
+            rate_limit_per_minute?: number | null;
         };
         /**
          * AssetAction
