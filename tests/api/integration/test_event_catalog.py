@@ -53,10 +53,8 @@ def _record_step_types(call: ast.Call) -> set[str]:
     """The types a `record_step(entity=EventEntity.x, action=...)` call can emit."""
     entity, action = _kw(call, "entity"), _kw(call, "action")
     assert entity is not None and action is not None
-    if isinstance(entity, ast.Attribute):
-        entities = [entity.attr]
-    else:  # assets' _register: asset or resource
-        entities = ["asset", "resource"]
+    # assets' _register names its entity from the item's type: an asset or a resource
+    entities = [entity.attr] if isinstance(entity, ast.Attribute) else ["asset", "resource"]
     if isinstance(action, ast.Constant):
         actions = {str(action.value)}
     elif (isinstance(action, ast.Attribute) and action.attr == "value" and isinstance(action.value, ast.Attribute)
