@@ -24,7 +24,7 @@ ROLE_GATED = {"rectification:write"}
 
 def _operations(contract: dict, scope: str) -> list[tuple[str, str]]:  # type: ignore[type-arg]
     ops = [(m.upper(), _url(p, op)) for p, item in contract["paths"].items() for m, op in item.items()
-           if op.get("x-required-scope") == scope]
+           if op.get("x-required-scope") == scope and op.get("security")]  # public ones take no token
     # Reads first: the likeliest to answer a plain request.
     return sorted(ops, key=lambda o: (o[0] != "GET", o[1], o[0]))
 
