@@ -27,6 +27,7 @@ from cunzhi import models  # noqa: F401  (every table registered before the firs
 from cunzhi.config import get_settings
 from cunzhi.db import get_engine
 from cunzhi.kit import client_scopes, errors
+from cunzhi.kit.deps import TOKEN_URL
 from cunzhi.kit.errors import PROBLEM_JSON
 from cunzhi.kit.idempotency import IdempotencyMiddleware
 from cunzhi.kit.inputs import RejectNulText
@@ -328,6 +329,7 @@ def create_app() -> FastAPI:
     for router in domain_routers():
         client_scopes.install(router)  # the scope each operation needs, from the route table
         app.include_router(router)
+    client_scopes.document(app, "OAuth2PasswordBearer", TOKEN_URL)
 
     app.state.engine_getter = get_engine
     app.add_middleware(RejectNulText)  # innermost: sees the body the idempotency layer replays

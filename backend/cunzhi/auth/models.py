@@ -45,6 +45,7 @@ class ApiClient(Base):
     """A township system that calls the API with client credentials, scoped to its township."""
 
     __tablename__ = "api_clients"
+    __table_args__ = (CheckConstraint("rate_limit_per_minute BETWEEN 0 AND 100000", name="rate_limit"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     client_id: Mapped[str] = mapped_column(String(64), unique=True)
@@ -62,6 +63,8 @@ class ApiClient(Base):
     secret_revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     # The last token issued to it (requests since then: the rate-limit windows, see the service).
     last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Its requests a minute (kit/rate_limit.py); None: CUNZHI_CLIENT_RATE_LIMIT_PER_MINUTE; 0: no limit.
+    rate_limit_per_minute: Mapped[int | None] = mapped_column(Integer)
     version: Mapped[int] = mapped_column(Integer, nullable=False, server_default="1")
 
     __mapper_args__ = {"version_id_col": version}

@@ -137,10 +137,13 @@ def _read_csv(data: bytes) -> list[list[str]]:
     except csv.Error:
         dialect = csv.excel
     rows = []
-    for i, values in enumerate(csv.reader(io.StringIO(text), dialect)):
-        if i > MAX_ROWS + 1:
-            raise ImportFileInvalid(f"行数超过上限 {MAX_ROWS}")
-        rows.append([v.strip() for v in values])
+    try:
+        for i, values in enumerate(csv.reader(io.StringIO(text), dialect)):
+            if i > MAX_ROWS + 1:
+                raise ImportFileInvalid(f"行数超过上限 {MAX_ROWS}")
+            rows.append([v.strip() for v in values])
+    except csv.Error as exc:  # a field past the csv module's limit, a stray NUL: a bad file, not a 500
+        raise ImportFileInvalid(f"CSV 文件无法读取：{exc}") from None
     return rows
 
 

@@ -15,7 +15,7 @@ from cunzhi.kit.routing import DomainRouter
 
 router = DomainRouter(prefix="/api/v1/divisions", tags=["divisions"])
 DivisionCode = Annotated[str, Path(pattern=r"^[0-9]{12}$", description="12-digit division code")]
-MAX_IMPORT_BYTES = 2 * 1024 * 1024
+MAX_IMPORT_BYTES = IMPORT_MAX_BYTES  # what the route's body limit admits, read in full
 
 
 def _division_out(p: Principal, d: Division) -> DivisionOut:

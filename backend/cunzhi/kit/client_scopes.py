@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, FastAPI
 from fastapi.routing import APIRoute
 
 from cunzhi.kit.errors import Forbidden
@@ -29,15 +29,27 @@ EXTRA_KEY = "x-required-scope"
 NEVER = "none"
 
 _known: set[str] = set()
+# (path, method) of the operations that need no scope, for the contract (document()).
+_free: set[tuple[str, str]] = set()
 
 
 class ScopeMissing(Forbidden):
     code, title = "scope_missing", "The API client lacks the scope this operation needs"
 
 
-def area_of(route: APIRoute) -> str:
-    parts = getattr(route.endpoint, "__module__", "").split(".")
+def area_of_module(module: str) -> str:
+    """The domain package of a module (`cunzhi.funds.service` -> `funds`), "default" outside one."""
+    parts = module.split(".")
     return parts[1] if len(parts) > 1 and parts[0] == "cunzhi" else "default"
+
+
+def area_of(route: APIRoute) -> str:
+    return area_of_module(getattr(route.endpoint, "__module__", ""))
+
+
+def read_scope(area: str) -> str:
+    """The scope that lets a client read `area`'s data (and hear its events, webhooks/service.py)."""
+    return f"{area}:read"
 
 
 def required_scope(route: APIRoute) -> str | None:
@@ -47,8 +59,7 @@ def required_scope(route: APIRoute) -> str | None:
         return None
     if area in CLOSED or area == "default":
         return NEVER
-    kind = "read" if set(route.methods or ()) <= READ_METHODS else "write"
-    return f"{area}:{kind}"
+    return read_scope(area) if set(route.methods or ()) <= READ_METHODS else f"{area}:write"
 
 
 def install(router: APIRouter) -> None:
@@ -63,6 +74,8 @@ def install(router: APIRouter) -> None:
         route.openapi_extra = extra
         if scope and scope != NEVER:
             _known.add(scope)
+        if scope is None:
+            _free.update((route.path_format, m.lower()) for m in route.methods or ())
 
 
 def known_scopes() -> list[str]:
@@ -80,9 +93,15 @@ def default_scopes() -> list[str]:
 
 
 def check(principal: Principal, route: Any) -> None:
-    """403 `scope_missing` when a client calls a route its scopes do not cover."""
-    if principal.kind != "client" or not isinstance(route, APIRoute):
+    """403 `scope_missing` when a client calls a route its scopes do not cover.
+
+    A client's request that reaches this without a matched API route (a mount, a plain Starlette
+    route, a caller outside the routing) is refused too: what the route table does not describe is
+    not open to a client. A path no route matches never gets here (its 404 comes first)."""
+    if principal.kind != "client":
         return
+    if not isinstance(route, APIRoute):
+        raise ScopeMissing("API clients may not call this operation", keep_writes=True)
     needed = (route.openapi_extra or {}).get(EXTRA_KEY, NEVER) if route.path.startswith("/api/") else NEVER
     if needed is None:
         return
@@ -92,3 +111,30 @@ def check(principal: Principal, route: Any) -> None:
         # keep_writes: the rate-limit count of this refused call stays (nothing else was written yet).
         raise ScopeMissing(f"This operation needs the scope {needed}", extra={"required_scope": needed},
                            keep_writes=True)
+
+
+def document(app: FastAPI, scheme: str, token_url: str) -> None:
+    """Finish the contract once FastAPI has built it: an operation that needs no scope says so
+    (`x-required-scope: null`; FastAPI leaves a None extra out), and the OAuth2 scheme `scheme`
+    gains the clientCredentials flow (township systems) listing every scope."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is not None:
+            return app.openapi_schema
+        schema = build()
+        for path, method in _free:
+            op = schema.get("paths", {}).get(path, {}).get(method)
+            if op is not None:
+                op[EXTRA_KEY] = None
+        found = schema.get("components", {}).get("securitySchemes", {}).get(scheme)
+        if found is not None:
+            found.setdefault("flows", {})["clientCredentials"] = {
+                "tokenUrl": token_url,
+                "scopes": {s: (f"Read the {s.split(':')[0]} operations (GET)" if s.endswith(":read")
+                               else f"Change through the {s.split(':')[0]} operations (POST, PUT, PATCH, DELETE)")
+                           for s in sorted(_known)},
+            }
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

@@ -229,7 +229,8 @@ async def _look_up(session: AsyncSession, subject: str) -> Principal:
         client, level = crow
         principal = Principal(kind="client", id=client.id, name=client.client_id, role=Role.api_client,
                               division_code=client.division_code, division_level=level,
-                              scopes=frozenset(client.scopes or ()), secret_version=client.secret_version)
+                              scopes=frozenset(client.scopes or ()), secret_version=client.secret_version,
+                              rate_limit_per_minute=client.rate_limit_per_minute)
     return principal
 
 

@@ -18,6 +18,8 @@ class Principal:
     # An API client's scopes (kit/client_scopes.py) and the version of its secret its tokens carry.
     scopes: frozenset[str] | None = None
     secret_version: int | None = None
+    # An API client's own requests-a-minute limit (None: the server's; 0: none), kit/rate_limit.py.
+    rate_limit_per_minute: int | None = None
 
     @property
     def key(self) -> str:

@@ -48,10 +48,18 @@ _HIT = text(
 )
 
 
+def client_limit(own: int | None) -> int:
+    """The limit that applies to a client whose own setting is `own` (None: the server's; 0: none)."""
+    return get_settings().client_rate_limit_per_minute if own is None else own
+
+
 async def hit(session: AsyncSession, principal: Principal) -> None:
-    """Count one request of an API client; 429 with Retry-After past CUNZHI_CLIENT_RATE_LIMIT_PER_MINUTE."""
-    limit = get_settings().client_rate_limit_per_minute
-    if principal.kind != "client" or limit <= 0:
+    """Count one request of an API client; 429 with Retry-After past its limit: its own
+    (api_clients.rate_limit_per_minute) or else CUNZHI_CLIENT_RATE_LIMIT_PER_MINUTE; 0 is none."""
+    if principal.kind != "client":
+        return
+    limit = client_limit(principal.rate_limit_per_minute)
+    if limit <= 0:
         return
     hits, left = (await session.execute(_HIT, {"client": principal.id, "w": WINDOW_SECONDS})).one()
     if hits > limit:

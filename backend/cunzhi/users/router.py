@@ -4,7 +4,7 @@ from fastapi import Depends, Header, Path, Query, Response
 from pydantic import AwareDatetime, Field
 
 from cunzhi.auth.schemas import TokenPair
-from cunzhi.kit import client_scopes
+from cunzhi.kit import client_scopes, rate_limit
 from cunzhi.kit.codes import Role
 from cunzhi.kit.deps import PrincipalDep, ReadSessionDep, SessionDep
 from cunzhi.kit.etag import etag
@@ -58,7 +58,9 @@ def _client_out(v: ClientView) -> ApiClientOut:
     return ApiClientOut(id=c.id, client_id=c.client_id, name=c.name, division_code=c.division_code,
                         is_active=c.is_active, created_at=c.created_at, scopes=list(c.scopes or []),
                         last_used_at=v.last_used_at, secret_rotated_at=c.secret_rotated_at,
-                        secret_revoked_at=c.secret_revoked_at, version=c.version, allowed_actions=v.allowed_actions)
+                        secret_revoked_at=c.secret_revoked_at, rate_limit_per_minute=c.rate_limit_per_minute,
+                        effective_rate_limit_per_minute=rate_limit.client_limit(c.rate_limit_per_minute),
+                        version=c.version, allowed_actions=v.allowed_actions)
 
 
 def _with_secret(created: tuple[ClientView, str]) -> ApiClientCreated:

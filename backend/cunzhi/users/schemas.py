@@ -10,6 +10,9 @@ from cunzhi.kit.pagination import CursorPage, Page
 Username = Annotated[str, Field(pattern=r"^[A-Za-z0-9_.-]{3,64}$")]
 Password = Annotated[str, Field(min_length=8, max_length=256)]
 Phone = Annotated[str, Field(pattern=r"^\+?[0-9-]{5,20}$")]
+RateLimit = Annotated[int, Field(ge=0, le=100_000, strict=True, description=(
+    "Requests a minute this client may make; 0: no limit; null: the server's default "
+    "(CUNZHI_CLIENT_RATE_LIMIT_PER_MINUTE)"))]
 
 
 class UserScopeIn(Body):
@@ -72,12 +75,14 @@ class ApiClientCreate(Body):
     division_code: Annotated[str, Field(pattern=r"^[0-9]{12}$")]
     scopes: list[ScopeName] | None = Field(
         None, max_length=64, description="What it may call (GET /api/v1/api-clients/scopes); omitted: every read scope")
+    rate_limit_per_minute: RateLimit | None = None
 
 
 class ApiClientPatch(Body):
     model_config = ConfigDict(extra="forbid")
     name: Annotated[str, Field(min_length=1, max_length=100)] | None = None
     scopes: list[ScopeName] | None = Field(None, max_length=64)
+    rate_limit_per_minute: RateLimit | None = Field(None, description="null: back to the server's default")
 
 
 class ApiClientOut(BaseModel):
@@ -91,6 +96,8 @@ class ApiClientOut(BaseModel):
     last_used_at: datetime | None = Field(description="Its last token or request")
     secret_rotated_at: datetime | None
     secret_revoked_at: datetime | None = Field(description="Set while its secret is revoked: no token is issued")
+    rate_limit_per_minute: int | None = Field(description="Its own limit; null: the server's default; 0: none")
+    effective_rate_limit_per_minute: int = Field(description="The limit that applies now (0: none)")
     version: int
     allowed_actions: list[str] = Field(description="edit, rotate_secret, revoke_secret, deactivate")
 

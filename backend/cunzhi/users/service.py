@@ -241,7 +241,8 @@ async def create_api_client(session: AsyncSession, admin: Principal, data: ApiCl
         raise Conflict(f"Client id {data.client_id} is taken", code="client_id_taken")
     secret = secret or secrets.token_urlsafe(32)
     client = ApiClient(client_id=data.client_id, secret_hash=hash_password(secret), name=data.name,
-                       division_code=data.division_code, scopes=scopes)
+                       division_code=data.division_code, scopes=scopes,
+                       rate_limit_per_minute=data.rate_limit_per_minute)
     session.add(client)
     await session.flush()
     await session.refresh(client)
@@ -299,6 +300,8 @@ async def update_api_client(session: AsyncSession, admin: Principal, client_id: 
         client.name = changes["name"]
     if "scopes" in changes:
         client.scopes = _checked_scopes(changes["scopes"])
+    if "rate_limit_per_minute" in changes:  # null: back to the server's default
+        client.rate_limit_per_minute = changes["rate_limit_per_minute"]
     return await _changed(session, admin, client, before, "api_client.update")
 
 

@@ -1,10 +1,12 @@
 """Webhooks: township systems hear about events of their township.
 
 - The county admin subscribes an API client's URL to event types (exact, a prefix ending in ".",
-  or "*"); the signing secret (Standard Webhooks, `whsec_...`) is shown once.
+  or "*") that some listed event type matches (webhooks/catalog.py); the signing secret (Standard
+  Webhooks, `whsec_...`) is shown once.
 - The outbox consumer `webhooks` (kit/events.py) runs in the relay's transaction: for an event
   about a village (its payload names `village_id`), every active subscription of an active client
-  of that village's township whose types match gets a delivery row, and a delivery job is queued.
+  of that village's township whose types match, and whose client holds the read scope of the
+  event's area (catalog.py: `funds:read` for claims), gets a delivery row, and a delivery job is queued.
   Events come only from committed changes, so a rolled-back write sends nothing.
 - The job `webhooks.deliver` (every minute, and right after deliveries are queued) POSTs each due
   delivery, signed with the `standardwebhooks` package (headers webhook-id, webhook-timestamp,
@@ -25,7 +27,7 @@ from datetime import timedelta
 from typing import Any
 
 import httpx
-from sqlalchemy import func, select
+from sqlalchemy import any_, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from standardwebhooks.webhooks import Webhook
 
@@ -37,7 +39,7 @@ from cunzhi.kit.permissions import require
 from cunzhi.kit.principal import Principal
 from cunzhi.users.permissions import USERS, UserAction
 from cunzhi.villages.models import Village
-from cunzhi.webhooks import destinations
+from cunzhi.webhooks import catalog, destinations
 from cunzhi.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookSubscription
 from cunzhi.webhooks.schemas import SubscriptionCreate
 
@@ -54,8 +56,7 @@ def retry_delay(attempts: int) -> int:
     return int(min(FIRST_RETRY_SECONDS * 2 ** min(attempts - 1, 20), MAX_RETRY_SECONDS))
 
 
-def matches(patterns: list[str], event_type: str) -> bool:
-    return any(p == "*" or p == event_type or (p.endswith(".") and event_type.startswith(p)) for p in patterns)
+matches = catalog.matches
 
 
 # ---- subscriptions (the county admin) ----------------------------------------------------------
@@ -83,6 +84,12 @@ async def create_subscription(session: AsyncSession, admin: Principal, client_id
     client = await _client(session, admin, client_id)
     if not client.is_active:
         raise Conflict("A deactivated client gets no webhooks", code="api_client_inactive")
+    unknown = [(i, t) for i, t in enumerate(data.event_types) if not catalog.pattern_reaches(t)]
+    if unknown:
+        raise Unprocessable("No event sent to webhooks has this type (docs/integration.md lists them)",
+                            code="webhook_event_unknown", errors=[
+                                {"loc": ["body", "event_types", i], "msg": f"{t} matches no event sent to webhooks",
+                                 "type": "webhook_event_unknown"} for i, t in unknown])
     try:
         await destinations.check(str(data.url))
     except destinations.DestinationRefused as exc:
@@ -176,12 +183,17 @@ async def _township_of(session: AsyncSession, payload: dict[str, Any]) -> str | 
 
 @events.consumer("webhooks", "*")
 async def enqueue(session: AsyncSession, event: events.Delivered) -> None:
+    kind = catalog.EVENT_TYPES.get(event.event_type)
+    if kind is None:
+        return  # not a listed type (webhooks/catalog.py): no area, so no client may hear it
     township = await _township_of(session, event.payload)
     if township is None:
         return  # not about one village: no township system is told
+    # Only clients that may read the event's area hear it (a villages:read client gets no claims).
     subs = (await session.execute(
         select(WebhookSubscription).join(ApiClient, ApiClient.id == WebhookSubscription.api_client_id)
-        .where(WebhookSubscription.is_active, ApiClient.is_active, ApiClient.division_code == township))).scalars().all()
+        .where(WebhookSubscription.is_active, ApiClient.is_active, ApiClient.division_code == township,
+               any_(ApiClient.scopes) == kind.scope))).scalars().all()
     now = clock.now()
     queued = 0
     for sub in subs:

@@ -4281,6 +4281,8 @@ export interface components {
              * @description What it may call (GET /api/v1/api-clients/scopes); omitted: every read scope
              */
             scopes?: string[] | null;
+            /** Rate Limit Per Minute */
+            rate_limit_per_minute?: number | null;
         };
         /** ApiClientCreated */
         ApiClientCreated: {
@@ -4313,6 +4315,16 @@ export interface components {
              * @description Set while its secret is revoked: no token is issued
              */
             secret_revoked_at: string | null;
+            /**
+             * Rate Limit Per Minute
+             * @description Its own limit; null: the server's default; 0: none
+             */
+            rate_limit_per_minute: number | null;
+            /**
+             * Effective Rate Limit Per Minute
+             * @description The limit that applies now (0: none)
+             */
+            effective_rate_limit_per_minute: number;
             /** Version */
             version: number;
             /**
@@ -4357,6 +4369,16 @@ export interface components {
              * @description Set while its secret is revoked: no token is issued
              */
             secret_revoked_at: string | null;
+            /**
+             * Rate Limit Per Minute
+             * @description Its own limit; null: the server's default; 0: none
+             */
+            rate_limit_per_minute: number | null;
+            /**
+             * Effective Rate Limit Per Minute
+             * @description The limit that applies now (0: none)
+             */
+            effective_rate_limit_per_minute: number;
             /** Version */
             version: number;
             /**
@@ -4371,6 +4393,11 @@ export interface components {
             name?: string | null;
             /** Scopes */
             scopes?: string[] | null;
+            /**
+             * Rate Limit Per Minute
+             * @description null: back to the server's default
+             */
+            rate_limit_per_minute?: number | null;
         };
         /**
          * AssetAction
