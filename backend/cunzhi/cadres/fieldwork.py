@@ -313,7 +313,7 @@ async def create_checkin(session: AsyncSession, p: Principal, data: CheckinIn,
                                after=audit.snapshot(row, "body_hash"))
     if row.flags:
         await events.publish(session, p, FLAGGED, "cadre_checkin", row.id,
-                             _flagged(w, row.checked_at, row.flags, row.distance_m), audit_event_id=event.id)
+                             _flagged(w, row.checked_at, row.flags, row.distance_m, row.id), audit_event_id=event.id)
     return _checkin_out(row, w.cadre.name, w.village, []), True
 
 
@@ -321,10 +321,14 @@ async def create_checkin(session: AsyncSession, p: Principal, data: CheckinIn,
 FLAGGED = "cadre_checkin.flagged"
 
 
-def _flagged(w: Writer, checked_at: datetime, flags: list[str], distance_m: float | None) -> dict[str, Any]:
-    """The payload of a flagged check-in's event: where, who, when, and why it was flagged."""
-    return {"village_id": w.village.id, "village_code": w.village.code, "cadre_id": w.cadre.id,
-            "cadre_name": w.cadre.name, "checked_at": checked_at, "flags": flags, "distance_m": distance_m}
+def _flagged(w: Writer, checked_at: datetime, flags: list[str], distance_m: float | None,
+             checkin_id: int | None = None) -> dict[str, Any]:
+    """The payload of a flagged check-in's event, keyed as its review's (`cadre_checkin.review`), with
+    when it was made and how far from the village; the batch adds `checkin_id` once the row is stored."""
+    out: dict[str, Any] = {"cadre_id": w.cadre.id, "village_code": w.village.code,
+                           "local_date": rules.local_date(checked_at).isoformat(), "checked_at": checked_at,
+                           "flags": flags, "distance_m": distance_m}
+    return out if checkin_id is None else {"checkin_id": checkin_id, **out}
 
 
 def _already(day: date, checkin_id: int | None) -> Conflict:
@@ -856,7 +860,8 @@ def _write_sql() -> TextClause:
         "  ) e ORDER BY e.n RETURNING id, entity, entity_id),"
         # a flagged check-in's event, in the outbox beside its audit event (as events.publish writes it)
         " o_new AS (INSERT INTO outbox_events (event_type, entity, entity_id, actor, payload, audit_event_id,"
-        "  created_at) SELECT :flagged, 'cadre_checkin', a.entity_id, CAST(:actor AS varchar), i.event, a.id,"
+        "  created_at) SELECT :flagged, 'cadre_checkin', a.entity_id, CAST(:actor AS varchar),"
+        "  jsonb_build_object('checkin_id', c.id) || i.event, a.id,"
         "  CAST(:at AS timestamptz) FROM c_out c JOIN c_in i ON i.n = c.n JOIN a_new a"
         "  ON a.entity = 'cadre_checkin' AND a.entity_id = c.id::varchar WHERE i.event IS NOT NULL ORDER BY c.n)"
         " SELECT c.n, c.id, c.received_at, c.local_date AS day, NULL::integer[] AS finding_ids FROM c_out c"

@@ -113,7 +113,7 @@ EVENT_TYPES: dict[str, EventType] = {e.name: e for e in [
     EventType("cadre_proposal.confirm", "cunzhi.cadres.service",
               ("county_code", "start_date", "created", "ended", "kept", "accounts_moved")),
     EventType("cadre_checkin.review", "cunzhi.cadres.fieldwork", (*_CHECKIN, "decision", "note")),
-    EventType("cadre_checkin.flagged", "cunzhi.cadres.fieldwork", _CHECKIN),
+    EventType("cadre_checkin.flagged", "cunzhi.cadres.fieldwork", (*_CHECKIN, "checked_at", "distance_m")),
 ]}
 
 

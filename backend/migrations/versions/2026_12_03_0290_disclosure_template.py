@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0290_disclosure_template"
-down_revision: str | Sequence[str] | None = "0260_findings_in_service"
+down_revision: str | Sequence[str] | None = "0270_client_rate_limits"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -241,6 +241,7 @@ const en: MessageSchema = {
       unknown_scope: 'Unknown scope',
       wrong_password: 'The current password is wrong',
       webhook_url_private_address: 'The address is private or local and cannot receive webhooks',
+      webhook_event_unknown: 'No event of this type is sent to township systems',
       webhook_url_unresolvable: 'The address’s host name does not resolve',
       bool_parsing: 'Choose yes or no',
       decimal_parsing: 'Enter a number',

@@ -240,6 +240,7 @@ const zhCN = {
       unknown_scope: '未知的权限范围',
       wrong_password: '当前密码不正确',
       webhook_url_private_address: '该地址指向内网或本机，不能接收推送',
+      webhook_event_unknown: '没有这种类型的推送事件',
       webhook_url_unresolvable: '该地址的域名无法解析',
       bool_parsing: '请选择是或否',
       decimal_parsing: '请输入数字',

@@ -39,7 +39,8 @@ async def test_a_flagged_check_in_is_an_event_an_unflagged_one_is_not(client: ht
     assert audited.action == "cadre_checkin.create" and audited.entity_id == str(far.json()["id"])
     assert event.payload["village_code"] == VILLAGE and event.payload["flags"] == ["far_from_village"]
     assert event.payload["distance_m"] == far.json()["distance_m"] > 900_000
-    assert event.payload["cadre_name"] == far.json()["cadre_name"]
+    assert event.payload["checkin_id"] == far.json()["id"] and event.payload["cadre_id"] == far.json()["cadre_id"]
+    assert event.payload["local_date"] == far.json()["local_date"]
     assert datetime.fromisoformat(event.payload["checked_at"]) == datetime.fromisoformat(far.json()["checked_at"])
     # the phone's replay of the same write is no second event
     again = await client.post("/api/v1/cadres/checkins", json=body, headers=await auth("cadre01", key))
@@ -70,7 +71,8 @@ async def test_the_batch_writes_each_flagged_check_in_s_event_once(client: httpx
         assert audited.action == "cadre_checkin.create" and audited.entity_id == str(c["id"])
         assert event.actor == audited.actor and event.created_at == audited.at
         assert event.payload["village_code"] == c["village_code"] and event.payload["flags"] == ["late_upload"]
-        assert event.payload["cadre_name"] == c["cadre_name"] and event.payload["distance_m"] == c["distance_m"]
+        assert event.payload["checkin_id"] == c["id"] and event.payload["cadre_id"] == c["cadre_id"]
+        assert event.payload["local_date"] == c["local_date"] and event.payload["distance_m"] == c["distance_m"]
         assert datetime.fromisoformat(event.payload["checked_at"]) == datetime.fromisoformat(c["checked_at"])
     # the same batch again: duplicates, no new events
     again = await client.post("/api/v1/cadres/sync", json={"items": items}, headers=h)
