@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import csv
 import io
-import zipfile
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,7 +29,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cunzhi.divisions.models import Division
-from cunzhi.kit import audit
+from cunzhi.kit import audit, xlsx
 from cunzhi.kit.codes import DivisionLevel, RectificationStatus
 from cunzhi.kit.errors import Unprocessable
 from cunzhi.kit.inputs import has_control
@@ -105,22 +104,13 @@ def _cell(value: Any) -> str:
 
 
 def _read_xlsx(data: bytes) -> list[list[str]]:
-    import openpyxl
-
     try:
-        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
-        raise ImportFileInvalid(f"不是有效的 XLSX 文件：{type(exc).__name__}") from None
-    try:
-        sheet = book.worksheets[0]
-        rows = []
-        for i, values in enumerate(sheet.iter_rows(values_only=True)):
-            if i > MAX_ROWS + 1:
-                raise ImportFileInvalid(f"行数超过上限 {MAX_ROWS}")
-            rows.append([_cell(v) for v in values])
-        return rows
-    finally:
-        book.close()
+        table = xlsx.first_sheet(data)
+    except xlsx.UnreadableSheet as exc:
+        raise ImportFileInvalid(f"不是有效的 XLSX 文件：{exc}") from None
+    if len(table) > MAX_ROWS + 2:
+        raise ImportFileInvalid(f"行数超过上限 {MAX_ROWS}")
+    return [[_cell(v) for v in values] for values in table]
 
 
 def _read_csv(data: bytes) -> list[list[str]]:

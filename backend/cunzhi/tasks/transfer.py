@@ -15,12 +15,11 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-from openpyxl import load_workbook
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cunzhi.cadres.models import Cadre, Posting
-from cunzhi.kit import clock, events
+from cunzhi.kit import clock, events, xlsx
 from cunzhi.kit.errors import Unprocessable
 from cunzhi.kit.permissions import require
 from cunzhi.kit.principal import Principal
@@ -62,18 +61,15 @@ def read_rows(content: bytes, name: str | None) -> tuple[list[Any], list[tuple[i
     rows: list[tuple[int, list[Any]]] = []
     if content.startswith(XLSX_MAGIC):
         try:
-            wb = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-        except Exception:  # a damaged or foreign zip: the client's file, not our fault
+            table = xlsx.first_sheet(content)
+        except xlsx.UnreadableSheet:
             raise _refuse("文件无法读取：不是有效的XLSX文件") from None
-        ws = wb.worksheets[0]
-        it = ws.iter_rows(values_only=True)
-        header = list(next(it, ()) or ())
-        for n, cells in enumerate(it, start=2):
-            if any(c not in (None, "") for c in cells):
-                rows.append((n, list(cells)))
+        header: list[Any] = list(table[0]) if table else []
+        for n, row in enumerate(table[1:], start=2):
+            if any(c not in (None, "") for c in row):
+                rows.append((n, list(row)))
                 if len(rows) > MAX_ROWS:
                     raise _refuse(f"一次最多导入{MAX_ROWS}行", "import_too_large")
-        wb.close()
         return header, rows
     for encoding in ("utf-8-sig", "gb18030"):
         try:
