@@ -196,7 +196,7 @@ describe('county set-up', () => {
 
   it('delivers webhooks to a receiver that fails twice; the log shows each attempt and replays', async () => {
     const base = j.baseURL()
-    await registerClient(base, 'hook-sys', ['villages:read'])
+    await registerClient(base, 'hook-sys', ['villages:read', 'tasks:read']) // a task event needs tasks:read
     const hook = await receiver(2)
     try {
       const s = await j.desktop()
