@@ -2,9 +2,11 @@
 requests, waits here until they all wait for that lock, then lets them go at the same instant."""
 
 import asyncio
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 # Only this database's waiters count: the run's other databases are clones of one template (the same
 # table oids) whose tests wait for locks of their own at the same time. A waiter holds or awaits at
@@ -25,3 +27,17 @@ async def until_waiting(conn: AsyncConnection, n: int, what: str) -> None:
             return
         await asyncio.sleep(0.01)
     raise AssertionError(f"{what}: {waiting} of {n} waiting")
+
+
+async def meet_at_row(engine: AsyncEngine, table: str, row_id: int, calls: list[Callable[[], Awaitable[Any]]],
+                      what: str) -> list[Any]:
+    """Holds `table`'s row `row_id`, starts the calls in this order (each once the one before waits
+    for the row, so the first asks for it first), then lets them go at the same instant."""
+    async with engine.connect() as conn:
+        await conn.execute(text(f"SELECT 1 FROM {table} WHERE id = :i FOR UPDATE"), {"i": row_id})
+        futures = []
+        for n, call in enumerate(calls, start=1):
+            futures.append(asyncio.ensure_future(call()))
+            await until_waiting(conn, n, what)
+        await conn.commit()
+    return list(await asyncio.gather(*futures))

@@ -7,14 +7,13 @@ ever written into a locked month.
 
 Real commits are needed, so this runs on a database of its own (migrated to head, a minimal county)."""
 
-import asyncio
 from collections.abc import Awaitable, Callable
 from datetime import date, datetime
 from typing import Any
 
 import httpx
 import pytest
-from racing import until_waiting
+from racing import meet_at_row
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -61,17 +60,7 @@ async def _round(c: httpx.AsyncClient, h: dict[str, str], year: int, month: int)
 
 async def _meet(own_db: AsyncEngine, rid: int,
                 calls: list[Callable[[], Awaitable[httpx.Response]]]) -> list[httpx.Response]:
-    """Starts the calls (in this order, each once the one before waits) while the round's row is held,
-    then lets them go at the same instant."""
-    async with own_db.connect() as conn:
-        await conn.execute(text("SELECT 1 FROM disclosure_rounds WHERE id = :i FOR UPDATE"), {"i": rid})
-        futures = []
-        for n, call in enumerate(calls, start=1):
-            futures.append(asyncio.ensure_future(call()))
-            # The next one starts once this one waits for the row: the first asks for it first.
-            await until_waiting(conn, n, "the requests never met at the round's row")
-        await conn.commit()
-    return list(await asyncio.gather(*futures))
+    return await meet_at_row(own_db, "disclosure_rounds", rid, calls, "the requests never met at the round's row")
 
 
 async def _locked_at(own_db: AsyncEngine, rid: int) -> datetime | None:

@@ -6,13 +6,12 @@ Each pair is fired over two HTTP clients after both requests wait on the round's
 its lock until both wait, then lets them go together). Real commits are needed, so this runs on a
 database of its own (migrated to head, a minimal county)."""
 
-import asyncio
 from collections.abc import Awaitable, Callable
 from datetime import date
 
 import httpx
 import pytest
-from racing import until_waiting
+from racing import meet_at_row
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -56,13 +55,7 @@ async def _round(c: httpx.AsyncClient, h: dict[str, str], month: int) -> int:
 
 async def _together(own_db: AsyncEngine, rid: int,
                     calls: list[Callable[[], Awaitable[httpx.Response]]]) -> list[httpx.Response]:
-    """Starts the calls while the round's row is held; lets them go once both wait for it."""
-    async with own_db.connect() as conn:
-        await conn.execute(text("SELECT 1 FROM disclosure_rounds WHERE id = :i FOR UPDATE"), {"i": rid})
-        futures = [asyncio.ensure_future(call()) for call in calls]
-        await until_waiting(conn, len(calls), "the requests never met at the round's row")
-        await conn.commit()
-    return list(await asyncio.gather(*futures))
+    return await meet_at_row(own_db, "disclosure_rounds", rid, calls, "the requests never met at the round's row")
 
 
 async def _count(own_db: AsyncEngine, table: str, rid: int) -> int:
