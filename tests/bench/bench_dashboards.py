@@ -53,8 +53,9 @@ async def load_more(scale: float) -> dict[str, Any]:
 
     Triggers (the ledger's balance, append-only guards) and foreign-key checks are skipped for the
     load (session_replication_role = replica); the accounts' balances are then set to their ledger
-    sums in one statement and cadre_presence_months, task_village_summaries and the claims' status_since are rebuilt, so the
-    data is what the triggers would have kept."""
+    sums in one statement and cadre_presence_months, task_village_summaries,
+    task_village_category_summaries and the claims' status_since are rebuilt, so the data is what the
+    triggers would have kept."""
     import asyncpg
 
     rng = random.Random(17)
@@ -191,10 +192,11 @@ async def load_more(scale: float) -> dict[str, Any]:
             "UPDATE funds_accounts a SET balance = s.total FROM (SELECT village_id, sum(amount) AS total "
             "FROM funds_ledger_entries GROUP BY village_id) s WHERE s.village_id = a.village_id")
         await conn.execute("SET session_replication_role = origin")
-        # The load skipped the triggers that keep cadre_presence_months and task_village_summaries:
+        # The load skipped the triggers that keep cadre_presence_months and the task summaries:
         # fill them as they would have.
         await conn.execute("SELECT cadre_presence_months_rebuild()")
         await conn.execute("SELECT task_village_summaries_rebuild()")
+        await conn.execute("SELECT task_village_category_summaries_rebuild()")
         await conn.execute("SELECT funds_claims_status_since_rebuild()")
         await conn.execute("ANALYZE")
         province_user = await conn.fetchval(

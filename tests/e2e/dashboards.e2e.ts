@@ -106,6 +106,18 @@ describe('dashboards', () => {
     expect(Number(await page.locator('[data-test=rows-total]').textContent())).toBe(rows.length)
     await s.shot('dashboards-rows')
 
+    // A figure of the task panel by kind opens its villages on the rows page, the kind among its filters.
+    await page.locator('[data-test=rows-back]').click()
+    await settled(page)
+    const kind = page.locator('[data-test=tasks-by-kind] [data-test=kind-villages]').first()
+    const kindVillages = Number(await kind.textContent())
+    await kind.click()
+    await page.waitForURL(/\/dashboard\/rows/)
+    await settled(page)
+    expect(decodeURIComponent(page.url())).toContain('category=')
+    expect(await page.locator('[data-test=rows-filter-category]').textContent()).toContain('任务类别')
+    expect(Number(await page.locator('[data-test=rows-total]').textContent())).toBe(kindVillages)
+
     // A waiting claims figure opens the claims register with the step's status and the township.
     await page.locator('[data-test=rows-back]').click()
     await settled(page)

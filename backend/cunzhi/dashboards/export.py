@@ -14,6 +14,7 @@ from openpyxl import Workbook
 from cunzhi.discipline.rules import OUTCOME_LABELS, VIOLATION_LABELS, CaseOutcome, Violation
 from cunzhi.kit.xlsx import add_sheet, filename
 from cunzhi.rectification.export import CATEGORY_ZH, VILLAGE_STATUS_ZH
+from cunzhi.tasks.rules import CATEGORY_ZH as TASK_CATEGORY_ZH
 
 PANEL_ZH = {"rectification": "软弱涣散村整顿", "pairing": "结对包扶", "cadres": "驻村干部在岗",
             "tasks": "任务与整顿成效", "funds": "预算执行与报账", "disclosures": "村务公开合规",
@@ -78,6 +79,9 @@ def tasks(wb: Workbook, d: dict[str, Any]) -> None:
     add_sheet(wb, "按任务量", ["整顿状态", "任务量", "村数", "任务数", "已完成", "逾期"],
               [[_status(r["status"]), LOAD_ZH.get(r["load"], r["load"]), r["villages"], r["tasks"], r["completed"],
                 r["overdue"]] for r in d["groups"]])
+    add_sheet(wb, "按任务类别", ["任务类别", "整顿状态", "有该类任务的村", "任务数", "已完成", "按期完成", "逾期"],
+              [[TASK_CATEGORY_ZH.get(r["category"], r["category"]), _status(r["status"]), r["villages"], r["tasks"],
+                r["completed"], r["on_time"], r["overdue"]] for r in d["by_category"]])
     c = d["caveat"]
     add_sheet(wb, "数据说明", ["项目", "内容"], [
         ["有任务的村", c["villages_with_tasks"]], ["其中已销号", c["accepted_with_tasks"]],

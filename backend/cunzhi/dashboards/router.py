@@ -34,6 +34,7 @@ from cunzhi.kit.pagination import Limit, Offset
 from cunzhi.kit.prepared import Reader
 from cunzhi.kit.principal import Principal
 from cunzhi.kit.routing import DomainRouter
+from cunzhi.tasks.rules import Category as TaskCategory
 
 router = DomainRouter(prefix="/api/v1/dashboards", tags=["dashboards"])
 
@@ -140,6 +141,8 @@ async def rows(
     principal: PrincipalDep, reader: ReaderDep, figure: Figure, month: Month = None, township_code: Township = None,
     status: Annotated[RectificationStatus | None, Query(description="task_load: the village's status")] = None,
     load: Annotated[LoadBucket | None, Query(description="task_load: the load bucket")] = None,
+    category: Annotated[TaskCategory | None, Query(
+        description="task_load: only tasks of this kind, per village with tasks of that kind")] = None,
     step: Annotated[ClaimStep | None, Query(description="claims_waiting: the step")] = None,
     disclosure_status: Annotated[VillageStatus | None, Query(
         description="disclosure_villages: the village's state in the round")] = None,
@@ -154,7 +157,8 @@ async def rows(
     items, total = await service.figure_rows(
         reader, principal, figure.value, township=township_code, per=per, status=status.value if status else None,
         load=load.value if load else None, step=step.value if step else None, limit=limit, offset=offset,
-        disclosure_status=disclosure_status.value if disclosure_status else None, late=late)
+        disclosure_status=disclosure_status.value if disclosure_status else None, late=late,
+        category=category.value if category else None)
     return _json({"figure": figure.value, "items": items, "total": total, "limit": limit, "offset": offset})
 
 

@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field
 
 from cunzhi.discipline.rules import CaseOutcome, Violation
 from cunzhi.kit.codes import ProblemCategory, RectificationStatus
+from cunzhi.tasks.rules import Category
 
 
 class PanelName(StrEnum):
@@ -187,6 +188,17 @@ class TaskStatusGroup(BaseModel):
     drill: str
 
 
+class TaskCategoryGroup(BaseModel):
+    category: Category = Field(description="the kind of task: its catalogue item's category")
+    status: RectificationStatus = Field(description="the village's rectification status")
+    villages: int = Field(description="villages of this status with tasks of this kind")
+    tasks: int
+    completed: int
+    on_time: int = Field(description="of the completed, completed on or before the due day")
+    overdue: int
+    drill: str
+
+
 class TaskCaveat(BaseModel):
     thin: bool = Field(description="too few villages to read the comparison as evidence")
     villages_with_tasks: int
@@ -205,6 +217,8 @@ class TaskPanel(BaseModel):
     township_code: str | None
     groups: list[TaskGroup]
     by_status: list[TaskStatusGroup]
+    by_category: list[TaskCategoryGroup] = Field(
+        description="per kind of task and the village's rectification status (only villages with tasks of that kind)")
     villages_with_tasks: int
     caveat: TaskCaveat
     drill: TaskDrill

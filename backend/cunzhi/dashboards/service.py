@@ -66,8 +66,9 @@ from cunzhi.kit.scope import village_clause, village_clause_key
 from cunzhi.partners import coverage
 from cunzhi.partners.models import Pairing, PartnerUnit
 from cunzhi.rectification.models import Case, Measure, Round, RoundTownship, ScoreSheet
-from cunzhi.tasks.models import Task, TaskVillageSummary
+from cunzhi.tasks.models import Task, TaskItem, TaskVillageCategorySummary, TaskVillageSummary
 from cunzhi.tasks.rules import PENDING as TASKS_PENDING
+from cunzhi.tasks.rules import Category
 from cunzhi.villages.models import Village
 
 _STATEMENTS = Statements()
@@ -86,6 +87,7 @@ WAITING_STEPS = {  # claim step -> the status it waits in (and needs_approval, w
     "pay": ("township_approved", None),
 }
 LOAD_BUCKETS = ("0", "1-2", "3-5", "6-10", "11+")
+CATEGORY_ORDER = {c.value: i for i, c in enumerate(Category)}  # the kinds of tasks as domain.md lists them
 DISCLOSURE_MONTHS = 12  # the compliance trend: the chosen month and the 11 before it
 DISCIPLINE_YEARS = 5  # cases per year: the chosen month's year and the 4 before it
 
@@ -447,6 +449,47 @@ def _village_tasks(p: Principal, township: bool) -> Any:
             .where(*_where(p, township)))
 
 
+def _village_category_tasks(p: Principal, township: bool, category: bool) -> Any:
+    """Each village in scope with tasks of a kind (the category of their catalogue item): its tasks of
+    that kind given by the month's end and those completed by then, as `_village_tasks` counts them.
+    With `category`, only that kind's (bound as `category`)."""
+    # task_village_category_summaries (triggers, migration 0340) holds them now; a past month takes
+    # away the tasks created or completed since its end, as above. Every (village, category) that has
+    # such tasks has a summary row (they exist now), so the summary's rows are the ones to correct.
+    end_at = bindparam("end_at", type_=DateTime(timezone=True))
+    created_after = Task.created_at >= end_at
+    completed_now = _one_of(Task.status, ("done", "accepted")) & Task.done_at.is_not(None)
+    completed_later = completed_now & (created_after | (Task.done_at >= end_at))
+    on_time = cast(func.timezone(func.task_summaries_zone(), Task.done_at), Date) <= Task.due_date
+    s = TaskVillageCategorySummary
+    later_where = [Task.village_id.in_(select(Village.id).where(*_where(p, township))),
+                   or_(Task.created_at >= end_at, Task.done_at >= end_at)]
+    where = [*_where(p, township)]
+    if category:
+        later_where.append(TaskItem.category == bindparam("category", type_=String))
+        where.append(s.category == bindparam("category", type_=String))
+    later = (select(Task.village_id, TaskItem.category, func.count().filter(created_after).label("tasks"),
+                    func.count().filter(completed_later).label("completed"),
+                    func.count().filter(completed_later & on_time).label("on_time"),
+                    func.count().filter(created_after & (Task.status == "overdue")).label("overdue"))
+             .join(TaskItem, TaskItem.id == Task.item_id).where(*later_where)
+             .group_by(Task.village_id, TaskItem.category).subquery("later_by_category"))
+    zero = literal_column("0", Integer)
+
+    def net(now: Any, after: Any) -> Any:
+        return now - func.coalesce(after, zero)
+
+    inner = (select(Village.id, Village.code, Village.name, Village.township_code, Village.status, s.category,
+                    net(s.tasks, later.c.tasks).label("tasks"),
+                    net(s.completed, later.c.completed).label("completed"),
+                    net(s.on_time, later.c.on_time).label("on_time"),
+                    net(s.overdue, later.c.overdue).label("overdue"))
+             .select_from(s).join(Village, Village.id == s.village_id)
+             .outerjoin(later, and_(later.c.village_id == s.village_id, later.c.category == s.category))
+             .where(*where)).subquery("by_category")
+    return select(inner).where(inner.c.tasks > 0)
+
+
 def _bucket(col: Any) -> Any:
     return case((col == 0, "0"), (col <= 2, "1-2"), (col <= 5, "3-5"), (col <= 10, "6-10"), else_="11+")
 
@@ -456,7 +499,7 @@ async def tasks(reader: Reader, p: Principal, township: str | None, per: Period)
     if township:
         values["township_code"] = township
 
-    def build() -> Any:
+    def groups() -> Any:
         vt = _village_tasks(p, bool(township)).subquery()
         bucket = _bucket(vt.c.tasks)
         return (select(vt.c.status, bucket.label("load"), func.count().label("villages"),
@@ -466,7 +509,18 @@ async def tasks(reader: Reader, p: Principal, township: str | None, per: Period)
                        _isum(vt.c.overdue).label("overdue"))
                 .group_by(vt.c.status, bucket).order_by(vt.c.status, bucket))
 
-    rows = await _fetch(reader, _key("tasks", p, township), build, values)
+    def by_category() -> Any:
+        vc = _village_category_tasks(p, bool(township), False).subquery()
+        return (select(vc.c.category, vc.c.status, func.count().label("villages"),
+                       _isum(vc.c.tasks).label("tasks"),
+                       _isum(vc.c.completed).label("completed"),
+                       _isum(vc.c.on_time).label("on_time"),
+                       _isum(vc.c.overdue).label("overdue"))
+                .group_by(vc.c.category, vc.c.status).order_by(vc.c.category, vc.c.status))
+
+    sets = await _fetch_sets(reader, _key("tasks", p, township), {"groups": groups, "by_category": by_category},
+                             values)
+    rows = sets["groups"]
     by_status: dict[str, dict[str, int]] = {}
     for r in rows:
         s = by_status.setdefault(r["status"], {"villages": 0, "with_tasks": 0, "tasks": 0, "completed": 0,
@@ -484,6 +538,10 @@ async def tasks(reader: Reader, p: Principal, township: str | None, per: Period)
                                                  load=r["load"])} for r in rows],
         "by_status": [{"status": k, **v, "drill": _link("/villages", township_code=township, status=k)}
                       for k, v in sorted(by_status.items())],
+        "by_category": [{**r, "drill": _rows_link("task_load", township, month=per.month, status=r["status"],
+                                                  category=r["category"])}
+                        for r in sorted(sets["by_category"], key=lambda r: (CATEGORY_ORDER[r["category"]],
+                                                                             r["status"]))],
         "villages_with_tasks": with_tasks,
         "caveat": {"thin": thin, "villages_with_tasks": with_tasks, "accepted_with_tasks": accepted,
                    "min_villages": THIN_VILLAGES, "min_accepted": THIN_ACCEPTED},
@@ -727,7 +785,7 @@ def _village_cols() -> list[Any]:
 
 
 def _figure(figure: str, p: Principal, township: bool, status: bool, load: bool, step: bool,
-            disclosure_status: bool = False, late: bool = False) -> tuple[Any, Any]:
+            disclosure_status: bool = False, late: bool = False, category: bool = False) -> tuple[Any, Any]:
     if figure in ("villages_below_units", "accepted_holding"):
         units, required = _village_units()
         inner = select(*_village_cols(), units, required).where(*_where(p, township)).subquery()
@@ -745,15 +803,17 @@ def _figure(figure: str, p: Principal, township: bool, status: bool, load: bool,
                 .join(Village, Village.id == pr.c.village_id).join(Cadre, Cadre.id == pr.c.cadre_id)
                 .where(pr.c.below), ("village_code", "cadre_id"))
     if figure == "task_load":
-        vt = _village_tasks(p, township).subquery()
+        # With a category: that kind's tasks per village, only the villages that have some.
+        vt = (_village_category_tasks(p, township, True) if category else _village_tasks(p, township)).subquery()
         where = []
         if status:
             where.append(vt.c.status == bindparam("status", type_=String))
         if load:
             where.append(_bucket(vt.c.tasks) == bindparam("load", type_=String))
         share = func.round(cast(vt.c.on_time, Numeric) / func.nullif(vt.c.completed, 0), 3)
+        kind = [vt.c.category] if category else []
         return (select(vt.c.code.label("village_code"), vt.c.name.label("village_name"), vt.c.township_code,
-                       vt.c.status, vt.c.tasks, vt.c.completed, vt.c.on_time, share.label("on_time_share"),
+                       vt.c.status, *kind, vt.c.tasks, vt.c.completed, vt.c.on_time, share.label("on_time_share"),
                        vt.c.overdue).where(*where), ("village_code",))
     if figure == "claims_waiting":
         w = _claim_waits(p, township).subquery()
@@ -845,7 +905,8 @@ FIGURES = ("villages_below_units", "accepted_holding", "units_over_capacity", "c
 
 
 def _figure_values(per: Period, township: str | None, status: str | None, load: str | None,
-                   step: str | None, disclosure_status: str | None = None) -> dict[str, Any]:
+                   step: str | None, disclosure_status: str | None = None,
+                   category: str | None = None) -> dict[str, Any]:
     values: dict[str, Any] = {
         **_presence_values(per, township), "day": per.asof, "default_units": get_settings().units_per_village,
         "end_at": per.end_at, "cutoff": clock.now() - timedelta(days=get_settings().claim_wait_days),
@@ -853,6 +914,8 @@ def _figure_values(per: Period, township: str | None, status: str | None, load: 
     }
     if disclosure_status:
         values["disclosure_status"] = disclosure_status
+    if category:
+        values["category"] = category
     if status:
         values["status"] = status
     if load:
@@ -865,21 +928,22 @@ def _figure_values(per: Period, township: str | None, status: str | None, load: 
 async def figure_rows(reader: Reader, p: Principal, figure: str, *, township: str | None, per: Period,
                       status: str | None, load: str | None, step: str | None, limit: int,
                       offset: int, disclosure_status: str | None = None,
-                      late: bool = False) -> tuple[list[dict[str, Any]], int]:
+                      late: bool = False, category: str | None = None) -> tuple[list[dict[str, Any]], int]:
     shape = (figure, village_clause_key(p), township is not None, status is not None, load is not None,
-             step is not None, disclosure_status is not None, late)
+             step is not None, disclosure_status is not None, late, category is not None)
     built: dict[str, Any] = {}
 
     def stmts() -> tuple[Callable[[], Any], Callable[[], Any]]:
         if "pair" not in built:
             stmt, order = _figure(figure, p, township is not None, status is not None, load is not None,
-                                  step is not None, disclosure_status is not None, late)
+                                  step is not None, disclosure_status is not None, late, category is not None)
             built["pair"] = _page(stmt, order)
         return built["pair"]
 
     c_count = _STATEMENTS.get(("rows_count", *shape), lambda: stmts()[0]())
     c_page = _STATEMENTS.get(("rows_page", *shape), lambda: stmts()[1]())
-    values = {**_figure_values(per, township, status, load, step, disclosure_status), "user_id": _user_id(p)}
+    values = {**_figure_values(per, township, status, load, step, disclosure_status, category),
+              "user_id": _user_id(p)}
     total = await reader.fetchval(c_count, {k: v for k, v in values.items() if k in c_count.names})
     page_values = {**values, "limit": limit, "offset": offset}
     rows = await reader.fetch(c_page, {k: v for k, v in page_values.items() if k in c_page.names})

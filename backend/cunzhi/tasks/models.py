@@ -152,6 +152,22 @@ class TaskVillageSummary(Base):
     on_time: Mapped[int] = mapped_column(Integer, server_default="0")
 
 
+class TaskVillageCategorySummary(Base):
+    """Each village's tasks now per category of their catalogue item, kept by triggers (migration 0340)
+    in the transaction of every insert, update and delete of a task: `completed`, `on_time` and
+    `overdue` as in `TaskVillageSummary`. The task panel's by-kind figures read this."""
+
+    __tablename__ = "task_village_category_summaries"
+    __table_args__ = (CheckConstraint(f"category IN ({sql_in(Category)})", name="category"),)
+
+    village_id: Mapped[int] = mapped_column(ForeignKey("villages.id"), primary_key=True)
+    category: Mapped[str] = mapped_column(String(20), primary_key=True)
+    tasks: Mapped[int] = mapped_column(Integer, server_default="0")
+    completed: Mapped[int] = mapped_column(Integer, server_default="0")
+    on_time: Mapped[int] = mapped_column(Integer, server_default="0")
+    overdue: Mapped[int] = mapped_column(Integer, server_default="0")
+
+
 class TaskHistory(Base):
     """What happened to a task, one row per event, never changed (trigger). A progress update carries
     the amount added and the progress after; a return carries its reasons."""

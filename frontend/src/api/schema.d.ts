@@ -10199,6 +10199,31 @@ export interface components {
             /** Items */
             items: components["schemas"]["TaskUpsert"][];
         };
+        /** TaskCategoryGroup */
+        TaskCategoryGroup: {
+            /** @description the kind of task: its catalogue item's category */
+            category: components["schemas"]["Category"];
+            /** @description the village's rectification status */
+            status: components["schemas"]["RectificationStatus"];
+            /**
+             * Villages
+             * @description villages of this status with tasks of this kind
+             */
+            villages: number;
+            /** Tasks */
+            tasks: number;
+            /** Completed */
+            completed: number;
+            /**
+             * On Time
+             * @description of the completed, completed on or before the due day
+             */
+            on_time: number;
+            /** Overdue */
+            overdue: number;
+            /** Drill */
+            drill: string;
+        };
         /** TaskCaveat */
         TaskCaveat: {
             /**
@@ -10539,6 +10564,11 @@ export interface components {
             groups: components["schemas"]["TaskGroup"][];
             /** By Status */
             by_status: components["schemas"]["TaskStatusGroup"][];
+            /**
+             * By Category
+             * @description per kind of task and the village's rectification status (only villages with tasks of that kind)
+             */
+            by_category: components["schemas"]["TaskCategoryGroup"][];
             /** Villages With Tasks */
             villages_with_tasks: number;
             caveat: components["schemas"]["TaskCaveat"];
@@ -22319,6 +22349,8 @@ export interface operations {
                 status?: components["schemas"]["RectificationStatus"] | null;
                 /** @description task_load: the load bucket */
                 load?: components["schemas"]["LoadBucket"] | null;
+                /** @description task_load: only tasks of this kind, per village with tasks of that kind */
+                category?: components["schemas"]["Category"] | null;
                 /** @description claims_waiting: the step */
                 step?: components["schemas"]["ClaimStep"] | null;
                 /** @description disclosure_villages: the village's state in the round */

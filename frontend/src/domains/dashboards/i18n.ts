@@ -57,7 +57,10 @@ export const zhCN = {
       flagged_accepted: '已认可异常打卡',
       flagged_rejected: '已驳回异常打卡',
     },
-    tasks: { villages: '村数', tasks: '任务数', completed: '已完成', rate: '完成率', load: '任务量', onTime: '按期完成率' },
+    tasks: {
+      villages: '村数', tasks: '任务数', completed: '已完成', rate: '完成率', load: '任务量', onTime: '按期完成率',
+      byKind: '按任务类别', kind: '任务类别', status: '整顿状态', kindVillages: '有该类任务的村', overdue: '逾期', noKinds: '本月没有任务',
+    },
     load: { '0': '无任务', '1-2': '1-2项', '3-5': '3-5项', '6-10': '6-10项', '11+': '11项以上' },
     funds: {
       approved: '批准数',
@@ -105,7 +108,10 @@ export const zhCN = {
       deadline: '期限', round_id: '轮次编号', round_title: '排查轮次', overdue: '逾期',
       year: '年', month: '月', publish_by: '公开期限', disclosure_status: '公开状态', late: '逾期公开', fix_by: '整改期限',
       opened_at: '立案时间', posting_id: '驻村编号', published_at: '公开时间', on_time: '按期完成', on_time_share: '按期完成率',
+      category: '任务类别',
     },
+    filters: '筛选条件',
+    filter: { month: '月份', township_code: '乡镇', status: '整顿状态', load: '任务量', category: '任务类别', step: '环节', disclosure_status: '公开状态', late: '逾期公开' },
     reportTitle: '{township}{month}工作月报',
     reportMade: '生成时间：{at}',
     section: {
@@ -174,7 +180,11 @@ export const en: typeof zhCN = {
       flagged_accepted: 'Flagged, accepted',
       flagged_rejected: 'Flagged, rejected',
     },
-    tasks: { villages: 'Villages', tasks: 'Tasks', completed: 'Completed', rate: 'Completion', load: 'Load', onTime: 'Done on time' },
+    tasks: {
+      villages: 'Villages', tasks: 'Tasks', completed: 'Completed', rate: 'Completion', load: 'Load', onTime: 'Done on time',
+      byKind: 'By kind of task', kind: 'Kind of task', status: 'Rectification status', kindVillages: 'Villages with such tasks', overdue: 'Overdue',
+      noKinds: 'No tasks this month',
+    },
     load: { '0': 'None', '1-2': '1-2', '3-5': '3-5', '6-10': '6-10', '11+': '11 or more' },
     funds: {
       approved: 'Approved',
@@ -222,7 +232,12 @@ export const en: typeof zhCN = {
       deadline: 'Deadline', round_id: 'Round id', round_title: 'Round', overdue: 'Overdue',
       year: 'Year', month: 'Month', publish_by: 'Publish by', disclosure_status: 'Disclosure status', late: 'Late',
       fix_by: 'Fix by', opened_at: 'Opened', posting_id: 'Posting', published_at: 'Published at', on_time: 'Done on time',
-      on_time_share: 'Share done on time',
+      on_time_share: 'Share done on time', category: 'Kind of task',
+    },
+    filters: 'Filters',
+    filter: {
+      month: 'Month', township_code: 'Township', status: 'Rectification status', load: 'Load', category: 'Kind of task', step: 'Step',
+      disclosure_status: 'Disclosure status', late: 'Late only',
     },
     reportTitle: '{township} monthly report, {month}',
     reportMade: 'Made {at}',

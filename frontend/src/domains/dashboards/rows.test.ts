@@ -1,7 +1,8 @@
-import { describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it } from 'vitest'
 import { createI18n } from 'vue-i18n'
 import { en, zhCN } from './i18n'
-import { cellText } from './rows'
+import { i18n as app, setLocale } from '@/i18n'
+import { cellText, filterTags } from './rows'
 
 function translator(locale: 'zh-CN' | 'en') {
   const i18n = createI18n({ legacy: false, locale, messages: { 'zh-CN': zhCN, en } })
@@ -40,5 +41,31 @@ describe('the rows page shows values as labels', () => {
     expect(cell('fix_by', null)).toBe('')
     expect(cell('owners', ['甲', '乙'])).toBe('甲、乙')
     expect(cell('unit', { name: '县财政局', code: 'U1' })).toBe('县财政局')
+  })
+})
+
+describe('the rows page shows what its list is filtered by', () => {
+  // the app's messages: the kinds are the task domain's labels, the statuses the shared ones
+  function tags(locale: 'zh-CN' | 'en', list: unknown) {
+    setLocale(locale)
+    return filterTags(list, (k) => app.global.t(k), (k) => app.global.te(k))
+  }
+  afterEach(() => setLocale('zh-CN'))
+  it('names a kind of task, the status, the load and the month, in Chinese', () => {
+    expect(tags('zh-CN', 'dashboards/rows?figure=task_load&township_code=230199100000&month=2026-12&status=accepted&category=seven_helps&load=1-2')).toEqual([
+      { key: 'township_code', label: '乡镇', value: '230199100000' },
+      { key: 'month', label: '月份', value: '2026-12' },
+      { key: 'status', label: '整顿状态', value: '已销号' },
+      { key: 'category', label: '任务类别', value: '七帮' },
+      { key: 'load', label: '任务量', value: '1-2项' },
+    ])
+  })
+  it('in English, and a yes/no filter as such; nothing for a list without filters', () => {
+    expect(tags('en', 'dashboards/rows?figure=task_load&category=industry&late=true')).toEqual([
+      { key: 'category', label: 'Kind of task', value: 'Industry support' },
+      { key: 'late', label: 'Late only', value: 'Yes' },
+    ])
+    expect(tags('en', 'dashboards/rows?figure=task_load')).toEqual([])
+    expect(tags('en', undefined)).toEqual([])
   })
 })

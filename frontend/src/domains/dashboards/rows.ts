@@ -7,6 +7,8 @@ type Has = (key: string) => boolean
 const CODE_LABELS: Record<string, string[]> = {
   disclosure_status: ['dashboards.disclosures'],
   status: ['enums.status'],
+  category: ['tasks.category', 'enums.category'],
+  load: ['dashboards.load'],
 }
 
 /** A cell's text: null as empty, a share (`*_share`, 0 to 1) as a percentage, a list joined by 、, true/false as 是/否 (Yes/No), a code of a coded
@@ -28,4 +30,24 @@ export function cellText(key: string, value: unknown, t: Translate, te: Has): st
     }
   }
   return String(value)
+}
+
+/** What a rows page's list is filtered by (the figure's own filters, not the figure or the page), each
+ * with its label and its value's label: `{ key: 'category', label: '任务类别', value: '七帮' }`. */
+export interface FilterTag {
+  key: string
+  label: string
+  value: string
+}
+
+export function filterTags(list: unknown, t: Translate, te: Has): FilterTag[] {
+  if (typeof list !== 'string') return []
+  const params = new URLSearchParams(list.split('?', 2)[1] ?? '')
+  const out: FilterTag[] = []
+  for (const [key, value] of params) {
+    if (key === 'figure' || key === 'limit' || key === 'offset') continue
+    const label = te(`dashboards.filter.${key}`) ? t(`dashboards.filter.${key}`) : key
+    out.push({ key, label, value: cellText(key, value === 'true' ? true : value === 'false' ? false : value, t, te) })
+  }
+  return out
 }
