@@ -761,16 +761,21 @@ _STORED_SQL = (
     ") w LEFT JOIN LATERAL ("
     " SELECT 'log' AS kind, to_jsonb(g) AS row, " + _PHOTOS_JSON.format(column="log_id", owner="g") + " AS photos,"
     " ARRAY(SELECT f.id FROM cadre_findings f WHERE f.log_id = g.id ORDER BY f.id) AS finding_ids,"
-    # each key and day looked up in its unique index (an = ANY filter may scan all the account's rows)
-    " NULL::jsonb AS review FROM unnest(CAST(:log_keys AS varchar[])) AS k(key)"
-    " JOIN cadre_logs g ON g.user_id = :user_id AND g.client_key = k.key"
+    # Each key and day looked up in its unique index: a LATERAL ... LIMIT 1 per key (both indexes are
+    # unique) is not turned into a join, which the planner, misjudging the account's rows (stale or no
+    # statistics), ran as a scan of all the account's logs or all check-ins hashed: 1.7 ms a batch
+    # for a cadre with 2,000 logs, growing with each one, against 0.2 ms.
+    " NULL::jsonb AS review FROM unnest(CAST(:log_keys AS varchar[])) AS k(key) CROSS JOIN LATERAL"
+    " (SELECT * FROM cadre_logs x WHERE x.user_id = :user_id AND x.client_key = k.key LIMIT 1) g"
     " UNION ALL"
     " SELECT 'checkin', to_jsonb(c), " + _PHOTOS_JSON.format(column="checkin_id", owner="c") + ", NULL,"
-    " (SELECT to_jsonb(r) FROM cadre_checkin_reviews r WHERE r.checkin_id = c.id) FROM cadre_checkins c"
-    " WHERE c.id IN (SELECT ck.id FROM unnest(CAST(:checkin_keys AS varchar[])) AS k(key)"
-    "  JOIN cadre_checkins ck ON ck.user_id = :user_id AND ck.client_key = k.key"
-    "  UNION SELECT cd.id FROM unnest(CAST(:days AS date[])) AS d(day) JOIN cadre_checkins cd"
-    "  ON cd.cadre_id = w.cadre_id AND cd.village_id = w.village_id AND cd.local_date = d.day)"
+    " (SELECT to_jsonb(r) FROM cadre_checkin_reviews r WHERE r.checkin_id = c.id) FROM ("
+    "  SELECT ck.id FROM unnest(CAST(:checkin_keys AS varchar[])) AS k(key) CROSS JOIN LATERAL"
+    "  (SELECT x.id FROM cadre_checkins x WHERE x.user_id = :user_id AND x.client_key = k.key LIMIT 1) ck"
+    "  UNION SELECT cd.id FROM unnest(CAST(:days AS date[])) AS d(day) CROSS JOIN LATERAL"
+    "  (SELECT x.id FROM cadre_checkins x WHERE x.cadre_id = w.cadre_id AND x.village_id = w.village_id"
+    "  AND x.local_date = d.day LIMIT 1) cd"
+    " ) ids CROSS JOIN LATERAL (SELECT * FROM cadre_checkins x WHERE x.id = ids.id LIMIT 1) c"
     ") s ON true")
 
 
