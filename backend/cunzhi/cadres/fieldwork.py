@@ -24,7 +24,7 @@ import logging
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import cache
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 from pydantic_core import to_json
@@ -206,18 +206,40 @@ def counts(flags: list[str], decision: str | None) -> bool:
     return not flags or decision == ReviewDecision.accepted.value
 
 
+_M = TypeVar("_M", bound=BaseModel)
+_set = object.__setattr__
+
+
+def _built(cls: type[_M], values: dict[str, Any]) -> _M:
+    """`cls.model_construct(**values)` for values naming every field, in the fields' order (the order
+    of the answer's JSON), at a fifth of its cost: model_construct looks each field up by its aliases
+    and defaults, a third of a batch's Python time for its hundreds of answers. Plain models only (no
+    extra fields, private attributes or post-init: test_cadres_answers holds the two equal)."""
+    assert list(values) == list(cls.__pydantic_fields__), cls
+    m = cls.__new__(cls)
+    _set(m, "__dict__", values)
+    _set(m, "__pydantic_fields_set__", set(values))
+    _set(m, "__pydantic_extra__", None)
+    _set(m, "__pydantic_private__", None)
+    return m
+
+
+_FLAG = {f.value: f for f in CheckinFlag}
+_ROLE = {r.value: r for r in SevenRole}
+
+
 def _checkin_out(c: Checkin, cadre_name: str, v: Village, photos: list[PhotoOut],
                  review: CheckinReview | None = None, p: Principal | None = None) -> CheckinOut:
     flags = list(c.flags or [])
     # Built from stored, typed values: constructed, not validated again (a batch answers hundreds);
     # test_cadres_sync validates the batch's answer against the contract's model.
-    return CheckinOut.model_construct(
+    return _built(CheckinOut, dict(
         id=c.id, cadre_id=c.cadre_id, cadre_name=cadre_name, village_code=v.code, village_name=v.name,
         checked_at=c.checked_at, received_at=c.received_at, local_date=c.local_date, lat=c.lat, lng=c.lng,
         accuracy_m=c.accuracy_m, note=c.note, client_key=c.client_key, photos=photos, distance_m=c.distance_m,
-        flags=[CheckinFlag(f) for f in flags], review=_review_out(review),
+        flags=[_FLAG[f] for f in flags], review=_review_out(review),
         counts=counts(flags, review.decision if review else None),
-        allowed_actions=checkin_actions(p, flagged=bool(flags), reviewed=review is not None) if p is not None else [])
+        allowed_actions=checkin_actions(p, flagged=bool(flags), reviewed=review is not None) if p is not None else []))
 
 
 async def _reviews(session: AsyncSession, ids: list[int]) -> dict[int, CheckinReview]:
@@ -229,15 +251,15 @@ async def _reviews(session: AsyncSession, ids: list[int]) -> dict[int, CheckinRe
 
 def _log_out(g: WorkLog, cadre_name: str, v: Village, photos: list[PhotoOut],
              finding_ids: list[int] | None = None) -> LogOut:
-    return LogOut.model_construct(
+    return _built(LogOut, dict(
         id=g.id, cadre_id=g.cadre_id, cadre_name=cadre_name, village_code=v.code, village_name=v.name,
         written_at=g.written_at, received_at=g.received_at, log_date=g.log_date, text=g.text,
-        roles=[SevenRole(r) for r in g.roles], members_recruited=g.members_recruited,
+        roles=[_ROLE[r] for r in g.roles], members_recruited=g.members_recruited,
         activities_held=g.activities_held, members_active=g.members_active, activists_found=g.activists_found,
         activity_attendance=g.activity_attendance, policy_issues=g.policy_issues,
         discipline_issues=g.discipline_issues, oversight_note=g.oversight_note,
         finding_id=finding_ids[0] if finding_ids else None, finding_ids=finding_ids or [],
-        client_key=g.client_key, photos=photos)
+        client_key=g.client_key, photos=photos))
 
 
 # ------------------------------------------------------------------------------------------
@@ -928,9 +950,10 @@ def _refused_by(index: int, item: SyncItem, exc: DomainError) -> SyncResult:
 
 def _done(index: int, item: SyncItem, created: bool, *, checkin: CheckinOut | None = None,
           log: LogOut | None = None) -> SyncResult:
-    return SyncResult.model_construct(index=index, key=item.key, kind=item.kind,
-                                      status=SyncStatus.created if created else SyncStatus.duplicate,
-                                      http_status=201 if created else 200, checkin=checkin, log=log)
+    return _built(SyncResult, dict(index=index, key=item.key, kind=item.kind,
+                                   status=SyncStatus.created if created else SyncStatus.duplicate,
+                                   http_status=201 if created else 200, code=None, detail=None, errors=None,
+                                   checkin=checkin, log=log))
 
 
 async def _sync_one(session: AsyncSession, p: Principal, index: int, item: SyncItem) -> SyncResult:
