@@ -1,10 +1,11 @@
 """Dashboards: panels of aggregates, the rows behind each figure, XLSX exports and each role's to-do
-counts. HTTP only; the SQL is in service.py. Every read is on the read path (ReaderDep)."""
+counts. HTTP only; the SQL is in service.py. Every read is on the read path (ReaderDep, or read_access
+in the panels)."""
 
 from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import Query, Response
+from fastapi import Query, Request, Response
 from pydantic_core import to_json
 from sqlalchemy import String, bindparam, select
 
@@ -29,7 +30,7 @@ from cunzhi.dashboards.schemas import (
 from cunzhi.disclosures.rules import VillageStatus
 from cunzhi.divisions.models import Division
 from cunzhi.kit.codes import RectificationStatus
-from cunzhi.kit.deps import PrincipalDep, ReaderDep
+from cunzhi.kit.deps import READ_ACCESS_SECURITY, PrincipalDep, ReaderDep, current_principal, read_access
 from cunzhi.kit.pagination import Limit, Offset
 from cunzhi.kit.prepared import Reader
 from cunzhi.kit.principal import Principal
@@ -55,85 +56,98 @@ async def _panel(name: str, reader: Reader, p: Principal, township: str | None, 
     return await service.PANELS[name](reader, p, township, per)
 
 
-@router.get("", response_model=Overview, name="overview", summary="The panels there are, with their exports")
-async def overview(principal: PrincipalDep, reader: ReaderDep, month: Month = None,
-                   township_code: Township = None) -> Overview:
+async def _panel_json(name: str, request: Request, township: str | None, month: str | None) -> Response:
+    read = await read_access(request)
+    async with read.reader as reader:
+        body = await _panel(name, reader, read.principal, township, month)
+    return _json(body)
+
+
+# The overview and the panels: DirectRoutes (kit.routing), the caller found first as a dependency would
+# find it (a request without a valid token is 401 whatever it asks), then the month and township
+# validated by FastAPI's own fields, with no dependency for FastAPI to solve: what it spends per
+# request on those is as much as a county panel's own Python.
+_DIRECT: dict[str, Any] = {"first": current_principal, "openapi_extra": READ_ACCESS_SECURITY}
+
+
+@router.direct_get("", response_model=Overview, name="overview", summary="The panels there are, with their exports",
+                   **_DIRECT)
+async def overview(request: Request, month: Month = None, township_code: Township = None) -> Response:
     """The dashboard panels there are for the month and township asked, each with the address of its XLSX export.
     Any signed-in role, counted over its own scope; a township outside the scope is 404 and a month not written
     YYYY-MM is 422."""
     per = service.period(month)
-    await service.check_township(reader, principal, township_code)
-    return Overview(month=per.month, township_code=township_code, panels=[
-        PanelInfo(name=n, export=f"/api/v1/dashboards/{n}/export.xlsx") for n in service.PANELS])
+    read = await read_access(request)
+    async with read.reader as reader:
+        await service.check_township(reader, read.principal, township_code)
+    return _json(Overview(month=per.month, township_code=township_code, panels=[
+        PanelInfo(name=n, export=f"/api/v1/dashboards/{n}/export.xlsx") for n in service.PANELS]))
 
 
-@router.get("/rectification", response_model=RectificationPanel, name="rectification",
-            summary="Weak villages by problem category and status, and the trend of cases")
-async def rectification(principal: PrincipalDep, reader: ReaderDep, month: Month = None,
-                        township_code: Township = None) -> Response:
+@router.direct_get("/rectification", response_model=RectificationPanel, name="rectification",
+                   summary="Weak villages by problem category and status, and the trend of cases", **_DIRECT)
+async def rectification(request: Request, month: Month = None, township_code: Township = None) -> Response:
     """The rectification panel: weak villages by problem category and status, and the trend of cases opened,
     accepted and still open. Any signed-in role, counted over its own scope; a township outside the scope is 404
     and a month not written YYYY-MM is 422."""
-    return _json(await _panel("rectification", reader, principal, township_code, month))
+    return await _panel_json("rectification", request, township_code, month)
 
 
-@router.get("/pairing", response_model=PairingPanel, name="pairing",
-            summary="Pairing coverage: villages short of units, units over capacity, accepted villages holding units")
-async def pairing(principal: PrincipalDep, reader: ReaderDep, month: Month = None,
-                  township_code: Township = None) -> Response:
+@router.direct_get("/pairing", response_model=PairingPanel, name="pairing",
+                   summary="Pairing coverage: villages short of units, units over capacity, accepted villages holding units",
+                   **_DIRECT)
+async def pairing(request: Request, month: Month = None, township_code: Township = None) -> Response:
     """The pairing panel: listed villages short of partner units, units over capacity and accepted villages still
     holding units. Any signed-in role, counted over its own scope; a township outside the scope is 404 and a
     month not written YYYY-MM is 422."""
-    return _json(await _panel("pairing", reader, principal, township_code, month))
+    return await _panel_json("pairing", request, township_code, month)
 
 
-@router.get("/cadres", response_model=CadrePanel, name="cadres",
-            summary="Cadre presence in the month: days in village, cadres below the required days, flagged check-ins")
-async def cadres(principal: PrincipalDep, reader: ReaderDep, month: Month = None,
-                 township_code: Township = None) -> Response:
+@router.direct_get("/cadres", response_model=CadrePanel, name="cadres",
+                   summary="Cadre presence in the month: days in village, cadres below the required days, flagged check-ins",
+                   **_DIRECT)
+async def cadres(request: Request, month: Month = None, township_code: Township = None) -> Response:
     """The stationed-cadre panel for the month: days in the village, cadres below the required days and flagged
     check-ins. Any signed-in role, counted over its own scope; a township outside the scope is 404 and a month
     not written YYYY-MM is 422."""
-    return _json(await _panel("cadres", reader, principal, township_code, month))
+    return await _panel_json("cadres", request, township_code, month)
 
 
-@router.get("/tasks", response_model=TaskPanel, name="tasks",
-            summary="Task load and completion per village beside its rectification outcome")
-async def tasks(principal: PrincipalDep, reader: ReaderDep, month: Month = None,
-                township_code: Township = None) -> Response:
+@router.direct_get("/tasks", response_model=TaskPanel, name="tasks",
+                   summary="Task load and completion per village beside its rectification outcome", **_DIRECT)
+async def tasks(request: Request, month: Month = None, township_code: Township = None) -> Response:
     """The task panel: task load and completion per village beside its rectification outcome. Any signed-in role,
     counted over its own scope; a township outside the scope is 404 and a month not written YYYY-MM is 422."""
-    return _json(await _panel("tasks", reader, principal, township_code, month))
+    return await _panel_json("tasks", request, township_code, month)
 
 
-@router.get("/funds", response_model=FundsPanel, name="funds",
-            summary="Budget execution by line category, and claims waiting at each step")
-async def funds(principal: PrincipalDep, reader: ReaderDep, month: Month = None,
-                township_code: Township = None) -> Response:
+@router.direct_get("/funds", response_model=FundsPanel, name="funds",
+                   summary="Budget execution by line category, and claims waiting at each step", **_DIRECT)
+async def funds(request: Request, month: Month = None, township_code: Township = None) -> Response:
     """The funds panel: budget execution by line category and the claims waiting at each step (sign, approve, pay).
     Any signed-in role, counted over its own scope; a township outside the scope is 404 and a month not written
     YYYY-MM is 422."""
-    return _json(await _panel("funds", reader, principal, township_code, month))
+    return await _panel_json("funds", request, township_code, month)
 
 
-@router.get("/disclosures", response_model=DisclosurePanel, name="disclosures",
-            summary="Disclosure compliance per township per month: villages pending, published, passed, failed, late")
-async def disclosures(principal: PrincipalDep, reader: ReaderDep, month: Month = None,
-                      township_code: Township = None) -> Response:
+@router.direct_get("/disclosures", response_model=DisclosurePanel, name="disclosures",
+                   summary="Disclosure compliance per township per month: villages pending, published, passed, failed, late",
+                   **_DIRECT)
+async def disclosures(request: Request, month: Month = None, township_code: Township = None) -> Response:
     """The disclosure panel: compliance per township for the month, villages pending, published, passed, failed and
     late. Any signed-in role, counted over its own scope; a township outside the scope is 404 and a month not
     written YYYY-MM is 422."""
-    return _json(await _panel("disclosures", reader, principal, township_code, month))
+    return await _panel_json("disclosures", request, township_code, month)
 
 
-@router.get("/discipline", response_model=DisciplinePanel, name="discipline",
-            responses={403: {"description": "a role that does not read the discipline-case register"}},
-            summary="Discipline cases per year, and the year's by violation and outcome (counts, no names)")
-async def discipline(principal: PrincipalDep, reader: ReaderDep, month: Month = None,
-                     township_code: Township = None) -> Response:
+@router.direct_get("/discipline", response_model=DisciplinePanel, name="discipline",
+                   responses={403: {"description": "a role that does not read the discipline-case register"}},
+                   summary="Discipline cases per year, and the year's by violation and outcome (counts, no names)",
+                   **_DIRECT)
+async def discipline(request: Request, month: Month = None, township_code: Township = None) -> Response:
     """The discipline panel: cases per year and the year's cases by violation and outcome, as counts without names.
     For the roles that read the discipline register (403 for others); a township outside the scope is 404."""
-    return _json(await _panel("discipline", reader, principal, township_code, month))
+    return await _panel_json("discipline", request, township_code, month)
 
 
 @router.get("/rows", response_model=FigureRows, name="rows", summary="The rows behind one figure of a panel")

@@ -16,10 +16,11 @@ but a plain API route found in full goes through FastAPI's own way.
 
 Every domain router is one (main.py includes them at the root, with no prefix of its own).
 
-DirectRoute is the route class of the hottest reads (see its docstring).
+DirectRoute is the route class of the hottest reads and the dashboard panels (see its docstring).
 """
 
-from collections.abc import Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
+from copy import deepcopy
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
@@ -77,29 +78,38 @@ class DomainRouter(APIRouter):
         scope["route"] = route
         await route.handle(scope, receive, send)
 
-    def direct_get(self, path: str, **kwargs: Any) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-        """`@router.get(path, ...)` for a DirectRoute (FastAPI's decorators take no route class)."""
+    def direct_get(self, path: str, *, first: Callable[[Request], Awaitable[Any]] | None = None,
+                   **kwargs: Any) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+        """`@router.get(path, ...)` for a DirectRoute (FastAPI's decorators take no route class).
+        `first(request)` is awaited before any parameter is validated: what a dependency of the route
+        would have done first (finding the caller, so a request without a token is 401 whatever it asks)."""
+        route_class = DirectRoute if first is None else type("DirectRoute", (DirectRoute,), {"first": staticmethod(first)})
 
         def decorator(endpoint: Callable[..., Any]) -> Callable[..., Any]:
-            self.add_api_route(path, endpoint, methods=["GET"], route_class_override=DirectRoute, **kwargs)
+            self.add_api_route(path, endpoint, methods=["GET"], route_class_override=route_class, **kwargs)
             return endpoint
 
         return decorator
 
 
 class DirectRoute(APIRoute):
-    """A route whose endpoint takes only path parameters (and the Request) and returns a Response:
-    FastAPI's request handler is kept for the contract and for any request it has to refuse, but a
-    request whose path parameters validate goes to the endpoint directly.
+    """A route whose endpoint takes only path parameters, single-valued query parameters (and the
+    Request) and returns a Response: FastAPI's request handler is kept for the contract and for any
+    request it has to refuse, but a request whose parameters validate goes to the endpoint directly.
 
     For such a route FastAPI's handler solves no dependency and serialises nothing (a Response is
     sent as it is), yet per request it still builds the dependency solution (an empty Response for
-    headers, the query, header and cookie lookups of parameters the route has none of, the error
-    lists), as much CPU as the single-village read's own work. Here each path parameter is validated
-    by the very field FastAPI would validate it with; when one fails, FastAPI's handler runs instead
-    and answers exactly as it would have (its 422), so no input reaches the endpoint that FastAPI would
-    have refused. Declaring anything else (a dependency, a query parameter, a body) is a TypeError at
-    startup: such a route needs FastAPI's handler."""
+    headers, the header and cookie lookups of parameters the route has none of, the error lists, each
+    query parameter's kind worked out again), as much CPU as the single-village read's own work. Here
+    each parameter is validated by the very field FastAPI would validate it with, an absent query
+    parameter taking its default as FastAPI's does; when one fails, FastAPI's handler runs instead and
+    answers exactly as it would have (its 422), so no input reaches the endpoint that FastAPI would
+    have refused. Declaring anything else (a dependency, a list or model query parameter, one read
+    under several names, a body) is a TypeError at startup: such a route needs FastAPI's handler.
+
+    `first` (see DomainRouter.direct_get) runs before the parameters are validated, on every request."""
+
+    first: Callable[[Request], Awaitable[Any]] | None = None
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         full = super().get_route_handler()
@@ -112,9 +122,14 @@ class DirectRoute(APIRoute):
         call = dependant.call
         assert call is not None
         fields = [(f.name, f.alias, f) for f in dependant.path_params]
+        query = [(f.name, f.alias, f, f.field_info.is_required(), bool(f.field_info.validate_default))
+                 for f in dependant.query_params]
         request_name = dependant.request_param_name
+        first = self.first
 
         async def handler(request: Request) -> Response:
+            if first is not None:
+                await first(request)
             params = request.path_params
             values: dict[str, Any] = {}
             for name, alias, field in fields:
@@ -122,6 +137,23 @@ class DirectRoute(APIRoute):
                 if errors:
                     return await full(request)  # FastAPI's own answer to the bad parameter
                 values[name] = value
+            if query:
+                received, given = request.query_params, {}
+                for name, alias, field, required, validate_default in query:
+                    raw = received.get(alias)
+                    if raw is None:  # absent: the default, as FastAPI gives it (validated if asked)
+                        if required:
+                            return await full(request)
+                        value = deepcopy(field.default)
+                        if not validate_default:
+                            values[name] = given[name] = value
+                            continue
+                    else:
+                        value = raw
+                    value, errors = field.validate(value, given, loc=("query", alias))
+                    if errors:
+                        return await full(request)
+                    values[name] = given[name] = value
             if request_name is not None:
                 values[request_name] = request
             response = await call(**values)
@@ -132,15 +164,28 @@ class DirectRoute(APIRoute):
         return handler
 
 
+def _plain_query(field: Any) -> bool:
+    """A query parameter read as FastAPI reads it with `query_params.get(alias)`: one value, no model,
+    no JSON, no other alias to look under."""
+    from fastapi._compat import field_annotation_is_sequence
+    from fastapi.dependencies.utils import _get_param_aliases, _get_param_model, _is_json_field
+
+    return (_get_param_model(field) is None and not _is_json_field(field)
+            and not field_annotation_is_sequence(field.field_info.annotation)
+            and _get_param_aliases(field) == [(field.alias, field.alias)])
+
+
 def _check_direct(path: str, d: Dependant) -> None:
     import inspect
 
     others = [kind for kind, present in (
-        ("dependencies", d.dependencies), ("query parameters", d.query_params), ("headers", d.header_params),
+        ("dependencies", d.dependencies), ("list, model or many-named query parameters",
+                                           [f for f in d.query_params if not _plain_query(f)]),
+        ("headers", d.header_params),
         ("cookies", d.cookie_params), ("a body", d.body_params), ("a websocket", d.websocket_param_name),
         ("a connection", d.http_connection_param_name), ("a Response", d.response_param_name),
         ("background tasks", d.background_tasks_param_name), ("security scopes", d.security_scopes_param_name),
     ) if present]
     if others or not inspect.iscoroutinefunction(d.call):
-        raise TypeError(f"{path}: a DirectRoute's endpoint is a coroutine taking path parameters and the Request "
-                        f"only, not {', '.join(others) or 'a plain function'}")
+        raise TypeError(f"{path}: a DirectRoute's endpoint is a coroutine taking path and query parameters and the "
+                        f"Request only, not {', '.join(others) or 'a plain function'}")

@@ -437,6 +437,18 @@ async def test_bad_input_is_a_clear_422(client, token_for) -> None:  # type: ign
         assert r.status_code == 422 and r.headers["content-type"].startswith("application/problem+json"), (path, r.text)
     r = await client.get(BASE + "/nope/export.xlsx", headers=h)
     assert r.status_code == 422
+    # The panels and the overview validate the month and township with FastAPI's own fields: its errors,
+    # and the caller found first (a request without a token is 401 whatever it asks).
+    for path in ("", "/rectification", "/pairing", "/cadres", "/tasks", "/funds", "/disclosures", "/discipline"):
+        for params, field in (({"month": "26-01"}, "month"), ({"township_code": "12", "month": this_month()},
+                                                                "township_code")):
+            r = await client.get(BASE + path, params=params, headers=h)
+            assert r.status_code == 422, (path, r.text)
+            (error,) = r.json()["errors"]
+            assert error["loc"] == ["query", field] and error["type"] == "string_pattern_mismatch", (path, error)
+            assert (await client.get(BASE + path, params=params)).status_code == 401, path
+            r = await client.get(BASE + path, params=params, headers={"Authorization": "Bearer nope"})
+            assert r.status_code == 401 and r.json()["code"] == "invalid_token", path
 
 
 async def _presence_recount(db) -> dict[tuple[int, int, date], tuple[int, int, int, int]]:  # type: ignore[no-untyped-def]

@@ -171,7 +171,7 @@ async def test_a_bad_village_code_is_answered_by_fastapis_own_validation(client,
     assert (await client.get(f"/api/v1/villages/{V_T01}", headers={})).status_code == 401
 
 
-def test_a_direct_route_takes_only_path_parameters_and_the_request():
+def test_a_direct_route_takes_only_path_and_single_query_parameters_and_the_request():
     import pytest
     from fastapi import Query, Request, Response
 
@@ -180,12 +180,12 @@ def test_a_direct_route_takes_only_path_parameters_and_the_request():
 
     router = DomainRouter(prefix="/api/v1/things")
 
-    async def fine(code: str, request: Request) -> Response:
+    async def fine(code: str, request: Request, q: str = Query(""), n: int | None = None) -> Response:
         return Response()
 
     router.direct_get("/{code}")(fine)
 
-    async def with_query(code: str, q: str = Query("")) -> Response:
+    async def with_query(code: str, q: list[str] = Query([])) -> Response:
         return Response()
 
     async def with_dependency(code: str, principal: PrincipalDep) -> Response:
@@ -197,3 +197,40 @@ def test_a_direct_route_takes_only_path_parameters_and_the_request():
     for endpoint in (with_query, with_dependency, not_a_coroutine):
         with pytest.raises(TypeError, match="DirectRoute"):
             router.direct_get("/{code}/x")(endpoint)
+
+
+async def test_a_direct_route_validates_its_query_as_fastapi_does_after_its_first_step():
+    """Query parameters: an absent one takes its default, a given one (under its alias) is converted by its field, a bad one
+    is FastAPI's own 422; `first` runs before any of it (its refusal is the answer)."""
+    import httpx
+    from fastapi import FastAPI, Query, Request, Response
+
+    from cunzhi.kit.errors import Forbidden, install
+    from cunzhi.kit.routing import DomainRouter
+
+    router = DomainRouter(prefix="/api/v1/things")
+    seen: list[object] = []
+
+    async def gate(request: Request) -> None:
+        if request.headers.get("x-let") != "in":
+            raise Forbidden("no")
+
+    async def thing(code: str, request: Request, n: int = Query(5, ge=1),
+                    tag: str | None = Query(None, alias="t")) -> Response:
+        seen.append((code, n, tag))
+        return Response("ok")
+
+    router.direct_get("/{code}", first=gate)(thing)
+    app = FastAPI()
+    install(app)
+    app.include_router(router)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as c:
+        let = {"x-let": "in"}
+        assert (await c.get("/api/v1/things/a", headers=let)).text == "ok"
+        assert (await c.get("/api/v1/things/b?n=7&t=x&tag=y", headers=let)).status_code == 200
+        assert seen == [("a", 5, None), ("b", 7, "x")]
+        for bad in ("0", "x", ""):
+            r = await c.get(f"/api/v1/things/c?n={bad}", headers=let)
+            assert r.status_code == 422 and r.json()["errors"][0]["loc"] == ["query", "n"], r.text
+            assert (await c.get(f"/api/v1/things/c?n={bad}")).status_code == 403
+    assert len(seen) == 2
