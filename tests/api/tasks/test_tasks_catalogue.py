@@ -11,6 +11,8 @@ async def test_the_catalogue_has_the_four_categories_and_units(client: httpx.Asy
     assert body["county_code"] == COUNTY
     assert {i["category"] for i in body["items"]} == {"seven_helps", "construction", "poverty_relief", "industry"}
     assert len([i for i in body["items"] if i["category"] == "seven_helps"]) == 7
+    # The seed's county keeps 19 poverty-relief policy measures (扶贫解困政策措施).
+    assert len([i for i in body["items"] if i["category"] == "poverty_relief"]) == 19
     assert {"km", "household", "duck", "bag", "mu"} <= {u["code"] for u in body["units"]}
     assert body["allowed_actions"] == []
     admin = (await client.get("/api/v1/tasks/catalogue", headers=await auth("admin"))).json()
