@@ -9,6 +9,7 @@ from typing import Any
 
 import httpx
 import pytest
+from dashboards_helpers import BASE, COUNTY, T01, T02, month_of
 from openpyxl import load_workbook
 from sqlalchemy import select
 
@@ -17,15 +18,7 @@ from cunzhi.disclosures.models import Correction, Round, RoundVillage
 from cunzhi.kit import clock
 from cunzhi.villages.models import Village
 
-COUNTY = "230199000000"
-T01 = "230199100000"
-T02 = "230199101000"
-BASE = "/api/v1/dashboards"
 STATES = ("pending", "published", "passed", "failed")
-
-
-def _month(d: date) -> str:
-    return f"{d.year:04d}-{d.month:02d}"
 
 
 async def _get(client: httpx.AsyncClient, h: dict[str, str], path: str, **params: Any) -> Any:
@@ -62,7 +55,7 @@ async def rounds(db) -> dict[str, Any]:  # type: ignore[no-untyped-def]
     db.add_all([Correction(round_id=made[0].id, corrects_round_id=older.id, village_id=vs[T01][i], reason="填错金额",
                            text="更正为 1200.00 元", recorded_by="t", recorded_at=clock.now()) for i in (0, 0, 1)])
     await db.flush()
-    return {"this": _month(first), "before": _month(before)}
+    return {"this": month_of(first), "before": month_of(before)}
 
 
 async def _recount_disclosures(db, month: str, township: str | None = None) -> dict[str, Counter[str]]:  # type: ignore[no-untyped-def]
@@ -174,7 +167,7 @@ async def test_the_first_year_shown_has_its_change_on_the_year_before(client, db
     assert [r["year"] for r in got["by_year"]] == list(range(before + 1, year + 1))
 
 
-async def test_the_year_so_far_ends_with_the_chosen_month(client, db, token_for) -> None:  # type: ignore[no-untyped-def]
+async def test_the_year_so_far_ends_with_the_chosenmonth_of(client, db, token_for) -> None:  # type: ignore[no-untyped-def]
     """June of last year counts that year's cases from 1 January to 30 June, not those filed later, and
     its change compares the same days of the year before; the year before's own bar stays whole."""
     h = await token_for("admin")

@@ -14,6 +14,7 @@ from typing import Any
 
 import httpx
 import pytest
+from dashboards_helpers import BASE, COUNTY, T01, T02, month_end, month_of
 from openpyxl import load_workbook
 from sqlalchemy import insert, select, text, update
 
@@ -22,20 +23,7 @@ from cunzhi.tasks.models import Task, TaskItem, TaskVillageCategorySummary
 from cunzhi.tasks.rules import CATEGORY_ZH, Category
 from cunzhi.villages.models import Village
 
-COUNTY = "230199000000"
-T01 = "230199100000"
-T02 = "230199101000"
-BASE = "/api/v1/dashboards"
 COUNTS = ("tasks", "completed", "on_time", "overdue")
-
-
-def _month(d: date) -> str:
-    return f"{d.year:04d}-{d.month:02d}"
-
-
-def _end(month: str) -> datetime:
-    y, m = int(month[:4]), int(month[5:])
-    return datetime.combine(date(y + (m == 12), m % 12 + 1, 1), time(0), tzinfo=clock.zone())
 
 
 def _at(day: date, hour: int = 10) -> datetime:
@@ -53,7 +41,7 @@ async def _recount(db, month: str | None = None,  # type: ignore[no-untyped-def]
     """(village id, category) -> its tasks given by the month's end (all of them without a month), those
     completed by then, completed on time (county's calendar) and overdue."""
     db.expire_all()
-    end = _end(month) if month else None
+    end = month_end(month) if month else None
     stmt = (select(Task, TaskItem.category).join(TaskItem, TaskItem.id == Task.item_id)
             .join(Village, Village.id == Task.village_id).where(Village.county_code == COUNTY))
     if township:
@@ -212,13 +200,13 @@ async def test_the_panel_by_kind_recounts_this_month_and_past_ones(client, db, t
     admin = await token_for("admin")
     today = clock.local_today()
     first = today.replace(day=1)
-    last = _month(first - timedelta(days=1))
-    two_ago = _month(first - timedelta(days=40))
+    last = month_of(first - timedelta(days=1))
+    two_ago = month_of(first - timedelta(days=40))
     seen: dict[str, Any] = {}
-    for m in (_month(first - timedelta(days=100)), two_ago, last, _month(today)):
+    for m in (month_of(first - timedelta(days=100)), two_ago, last, month_of(today)):
         seen[m] = await check_panel(client, admin, db, m)
         await check_panel(client, admin, db, m, T01)
-    now, before = seen[_month(today)], seen[last]
+    now, before = seen[month_of(today)], seen[last]
 
     def fig(panel: Any, category: str, status: str) -> dict[str, Any]:
         return next(g for g in panel["by_category"] if (g["category"], g["status"]) == (category, status))
@@ -237,7 +225,7 @@ async def test_the_panel_by_kind_recounts_this_month_and_past_ones(client, db, t
 
 async def test_the_rows_behind_a_kind_are_its_villages(client, db, token_for, spread) -> None:  # type: ignore[no-untyped-def]
     admin = await token_for("admin")
-    month = _month(clock.local_today())
+    month = month_of(clock.local_today())
     panel = await check_panel(client, admin, db, month)
     codes = {vid: code for code, (vid, _) in spread["villages"].items()}
     status = await _statuses(db)
@@ -259,7 +247,7 @@ async def test_the_rows_behind_a_kind_are_its_villages(client, db, token_for, sp
             assert (None if x["on_time_share"] is None else float(x["on_time_share"])) == share
     # a kind alone, over every status: only villages with tasks of that kind, a past month too
     for category in Category:
-        for m in (month, _month(clock.local_today().replace(day=1) - timedelta(days=1))):
+        for m in (month, month_of(clock.local_today().replace(day=1) - timedelta(days=1))):
             rows = (await client.get(f"{BASE}/rows", params={"figure": "task_load", "category": category.value,
                                                               "month": m, "limit": 200}, headers=admin)).json()
             expect = {codes[vid]: c["tasks"] for (vid, cat), c in (await _recount(db, m)).items()
@@ -282,7 +270,7 @@ async def test_a_bad_category_is_a_clear_422(client, token_for) -> None:  # type
 
 async def test_a_township_sees_only_its_villages_by_kind(client, db, token_for, spread) -> None:  # type: ignore[no-untyped-def]
     admin, t01 = await token_for("admin"), await token_for("township01")
-    month = _month(clock.local_today())
+    month = month_of(clock.local_today())
     own = await check_panel(client, t01, db, month, T01)
     r = await client.get(f"{BASE}/tasks", params={"month": month}, headers=t01)
     mine = r.json()["by_category"]
@@ -302,7 +290,7 @@ async def test_a_township_sees_only_its_villages_by_kind(client, db, token_for, 
 
 async def test_the_export_has_the_kinds_in_chinese_and_adds_up(client, token_for, spread) -> None:  # type: ignore[no-untyped-def]
     h = await token_for("admin")
-    month = _month(clock.local_today())
+    month = month_of(clock.local_today())
     data = (await client.get(f"{BASE}/tasks", params={"month": month}, headers=h)).json()
     r = await client.get(f"{BASE}/tasks/export.xlsx", params={"month": month}, headers=h)
     assert r.status_code == 200

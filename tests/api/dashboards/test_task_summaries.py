@@ -8,6 +8,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 import httpx
+from dashboards_helpers import BASE, COUNTY, T01, month_end, month_of
 from sqlalchemy import select, text
 
 from cunzhi.auth.models import User
@@ -17,21 +18,9 @@ from cunzhi.tasks.jobs import sweep_overdue
 from cunzhi.tasks.models import Task, TaskVillageSummary
 from cunzhi.villages.models import Village
 
-COUNTY = "230199000000"
 VILLAGE = "230199100200"
-T01 = "230199100000"
-BASE = "/api/v1/dashboards"
 COUNTS = ("tasks", "planned", "in_progress", "done", "overdue", "accepted", "by_village_committee",
           "by_partner_unit", "by_cadre", "completed", "on_time")
-
-
-def _month(d: date) -> str:
-    return f"{d.year:04d}-{d.month:02d}"
-
-
-def _end(month: str) -> datetime:
-    y, m = int(month[:4]), int(month[5:])
-    return datetime.combine(date(y + (m == 12), m % 12 + 1, 1), time(0), tzinfo=clock.zone())
 
 
 def _bucket(n: int) -> str:
@@ -66,7 +55,7 @@ async def check_panel(client: httpx.AsyncClient, h: dict[str, str], db, month: s
                          headers=h)
     assert r.status_code == 200, r.text
     got = r.json()
-    end = _end(month)
+    end = month_end(month)
     given = [t for t in await _tasks(db) if t.created_at < end]
     load = Counter(t.village_id for t in given)
     done = Counter(t.village_id for t in given
@@ -101,7 +90,7 @@ async def check_panel(client: httpx.AsyncClient, h: dict[str, str], db, month: s
 
 async def _check(client, h, db, *months: str) -> None:  # type: ignore[no-untyped-def]
     await check_summary(db)
-    for m in months or (_month(clock.local_today()),):
+    for m in months or (month_of(clock.local_today()),):
         await check_panel(client, h, db, m)
 
 
@@ -151,7 +140,7 @@ async def test_the_summary_follows_every_write_and_the_panel_recounts(client: ht
     with clock.travel(later):
         assert await sweep_overdue(db) >= 1
         assert (await db.get(Task, c["id"], populate_existing=True)).status == "overdue"  # type: ignore[union-attr]
-        await _check(client, admin, db, _month(later))
+        await _check(client, admin, db, month_of(later))
     # a task moved to another village, then deleted
     other = (await db.execute(select(Village.id).where(Village.township_code == T01, Village.code != VILLAGE)
                               .order_by(Village.code))).scalars().first()
@@ -190,8 +179,8 @@ async def test_past_months_take_away_what_came_after(client: httpx.AsyncClient, 
                      {"c": at, "d": done, "due": two_ago - timedelta(days=5), "id": ids[0]})
     await db.execute(text("UPDATE tasks SET created_at = :c WHERE id = :id"),
                      {"c": datetime.combine(first, time(0, 30), tzinfo=clock.zone()), "id": ids[1]})
-    months = [_month(three_ago - timedelta(days=31)), _month(three_ago), _month(two_ago),
-              _month(first - timedelta(days=1)), _month(today)]
+    months = [month_of(three_ago - timedelta(days=31)), month_of(three_ago), month_of(two_ago),
+              month_of(first - timedelta(days=1)), month_of(today)]
     await check_summary(db)
     seen = {}
     for m in months:
