@@ -380,10 +380,11 @@ async def get_photo(photo_id: Id, principal: PrincipalDep, session: SessionDep) 
 
 
 @router.post("/sync", response_model=SyncResponse, name="sync",
-             summary="Apply up to 100 queued check-ins and work logs, each on its own, each with its own key")
+             summary="Apply up to 1,000 queued check-ins and work logs, each on its own, each with its own key")
 async def sync(body: SyncRequest, principal: PrincipalDep, session: SessionDep) -> Response:
-    """Applies up to 100 check-ins and work logs queued on the phone while offline, each on its own with its own
-    idempotency key, and answers each item's outcome. Cadres only; one bad item does not stop the others."""
+    """Applies up to 1,000 check-ins and work logs queued on the phone while offline (a week's), each on its own
+    with its own idempotency key, and answers each item's outcome. Cadres only; one bad item does not stop the
+    others. A body over the request limit (CUNZHI_MAX_BODY_BYTES, 2 MiB by default) is 413: send fewer items."""
     result = await fieldwork.sync(session, principal, body)
     # Serialised once: returned as a model, FastAPI would validate the hundred results again first.
     return Response(result.model_dump_json(), media_type="application/json")

@@ -614,9 +614,15 @@ class SyncItem(Body):
     body: dict[str, Any] = Field(description="the body the single POST would take")
 
 
+# A week offline is some 1,000 writes (a check-in a day and the logs): one request can carry them all.
+# The phone still sends chunks of 100, for a weak signal's sake; the body limit (CUNZHI_MAX_BODY_BYTES)
+# bounds a batch of long texts first.
+SYNC_MAX_ITEMS = 1000
+
+
 class SyncRequest(Body):
     model_config = ConfigDict(extra="forbid")
-    items: list[SyncItem] = Field(min_length=1, max_length=100)
+    items: list[SyncItem] = Field(min_length=1, max_length=SYNC_MAX_ITEMS)
 
 
 class SyncStatus(StrEnum):

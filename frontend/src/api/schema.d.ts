@@ -1720,9 +1720,10 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Apply up to 100 queued check-ins and work logs, each on its own, each with its own key
-         * @description Applies up to 100 check-ins and work logs queued on the phone while offline, each on its own with its own
-         *     idempotency key, and answers each item's outcome. Cadres only; one bad item does not stop the others.
+         * Apply up to 1,000 queued check-ins and work logs, each on its own, each with its own key
+         * @description Applies up to 1,000 check-ins and work logs queued on the phone while offline (a week's), each on its own
+         *     with its own idempotency key, and answers each item's outcome. Cadres only; one bad item does not stop the
+         *     others. A body over the request limit (CUNZHI_MAX_BODY_BYTES, 2 MiB by default) is 413: send fewer items.
          */
         post: operations["cadres-sync"];
         delete?: never;

@@ -87,12 +87,36 @@ async def test_the_batch_itself_must_be_well_formed(client: httpx.AsyncClient, a
     h = await auth("cadre01")
     n = await table_count(db, Checkin)
     item = {"key": "k", "kind": "checkin", "body": checkin_body()}
-    for body in ({"items": []}, {"items": [item] * 101}, {"items": [{**item, "key": ""}]},
+    for body in ({"items": []}, {"items": [item] * 1001}, {"items": [{**item, "key": ""}]},
                  {"items": [{**item, "key": "k" * 129}]}, {"items": [{**item, "key": "with space"}]},
                  {"items": [{"kind": "checkin", "body": {}}]}, {"items": "all"}, {}):
         r = await client.post(URL, json=body, headers=h)
         assert r.status_code == 422, (body, r.text)
     assert await table_count(db, Checkin) == n
+
+
+async def test_a_week_offline_goes_in_one_batch(client: httpx.AsyncClient, auth, db: AsyncSession,
+                                                fresh_cadre_user) -> None:  # type: ignore[no-untyped-def]
+    """A week's queue of 1,000 writes (a check-in a day, the rest logs) is taken in one request, each item
+    stored once with its audit event; a batch over the request body limit is 413 and writes nothing."""
+    h = await auth("cadre_t1")
+    items = [{"key": new_key(), "kind": "checkin", "body": checkin_body(checked_at=days_ago(d))} for d in range(1, 8)]
+    items += [{"key": new_key(), "kind": "log", "body": log_body(written_at=days_ago(1 + i % 7, 8 + i % 12),
+                                                                 text=f"走访农户第{i}户")} for i in range(993)]
+    n_c, n_l, events = await table_count(db, Checkin), await table_count(db, WorkLog), await audit_count(db)
+    r = await client.post(URL, json={"items": items}, headers=h)
+    assert r.status_code == 200, r.text
+    out = r.json()
+    assert (out["created"], out["duplicates"], out["refused"]) == (1000, 0, 0)
+    assert [x["index"] for x in out["results"]] == list(range(1000))
+    assert await table_count(db, Checkin) == n_c + 7 and await table_count(db, WorkLog) == n_l + 993
+    assert await audit_count(db) == events + 1000
+
+    long = [{"key": new_key(), "kind": "log", "body": log_body(text="村" * 5000)} for _ in range(200)]  # 3 MB
+    r = await client.post(URL, json={"items": long}, headers=h)
+    assert r.status_code == 413, r.text
+    assert r.json()["code"] == "payload_too_large"
+    assert await table_count(db, WorkLog) == n_l + 993
 
 
 async def test_only_cadres_sync(client: httpx.AsyncClient, auth, db: AsyncSession) -> None:
