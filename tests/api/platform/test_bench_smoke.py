@@ -32,6 +32,8 @@ def test_sync_bench_small_run_prints_figures() -> None:
                         "--batch", "20", "--rounds", "1"],
                        capture_output=True, text=True, timeout=300, env=os.environ.copy(), check=False)
     assert r.returncode == 0, r.stdout + r.stderr
-    assert re.search(r"^60 items in batches of 20: \d+ created, \d+ refused", r.stdout, re.M), r.stdout
+    assert re.search(r"^60 items a round, median of 1 rounds", r.stdout, re.M), r.stdout
+    counts = re.search(r"^\s+\((\d+) created, (\d+) refused\)$", r.stdout, re.M)
+    assert counts and int(counts[1]) + int(counts[2]) == 60 and int(counts[2]) > 0, r.stdout
     for side in ("sync", "replay", "bare"):
-        assert re.search(rf"^{side}\s+\d+\.\d{{3}}\s+\d+\s+\d+\.\d$", r.stdout, re.M), r.stdout
+        assert re.search(rf"^\s+20\s+{side}\s+\d+\.\d{{3}}\s+\d+\s+\d+\.\d$", r.stdout, re.M), r.stdout
