@@ -246,7 +246,8 @@ describe('village month of the disclosure', () => {
     const failedEntry = sec.page.locator('[data-test=inspections] [data-test=inspection-entry]').first()
     expect(await failedEntry.locator('[data-test=inspection-result]').textContent()).toContain('检查不合格')
     expect(await failedEntry.locator('[data-test=inspection-fix-by]').textContent()).toBe(fixBy)
-    expect(await failedEntry.locator('[data-test=inspection-by]').textContent()).toBe(displayName('township01'))
+    // The display name comes in a batch after the page (utils/people): wait for it, not the user name first shown.
+    await failedEntry.locator('[data-test=inspection-by]', { hasText: new RegExp(`^${displayName('township01')}$`) }).waitFor()
     await sec.page.locator('[data-test=reviews] [data-test=review-opinion]', { hasText: OPINION }).waitFor()
     await sec.page.locator('[data-test=failed-alert]').scrollIntoViewIfNeeded()
     await sec.shot('disclosures-failed-village', sec.page)
