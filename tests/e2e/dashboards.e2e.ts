@@ -185,6 +185,17 @@ describe('dashboards', () => {
     await settled(page)
     await page.locator('[data-test=report-title]').waitFor()
     expect(await page.locator('[data-test=report-title]').textContent()).toContain('松江镇')
+    // Its tasks by kind: each kind's tasks and overdue ones, summed over the statuses the API gives.
+    const taskPanel = await apiGet<{ by_category: { category: string; tasks: number; overdue: number }[] }>(
+      'admin', `/api/v1/dashboards/tasks?month=${new URL(page.url()).searchParams.get('month')}&township_code=230199100000`)
+    const kinds = [...new Set(taskPanel.by_category.map((r) => r.category))]
+    expect(kinds.length).toBeGreaterThan(0)
+    expect(await page.locator('[data-test=report-task-kinds] tr').count()).toBe(kinds.length + 1)
+    for (const k of kinds) {
+      const cells = await page.locator(`[data-test=report-kind-${k}] td`).allTextContents()
+      const of = taskPanel.by_category.filter((r) => r.category === k)
+      expect([Number(cells[1]), Number(cells[4])], k).toEqual([of.reduce((n, r) => n + r.tasks, 0), of.reduce((n, r) => n + r.overdue, 0)])
+    }
     await s.shot('dashboards-report')
     await page.emulateMedia({ media: 'print' })
     expect(await page.locator('[data-test=print]').isVisible()).toBe(false)

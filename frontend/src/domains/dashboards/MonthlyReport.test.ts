@@ -7,14 +7,16 @@ import { i18n, setLocale } from '@/i18n'
 import type { Me } from '@/api/types'
 import { useAuthStore } from '@/stores/auth'
 
-// No figures: the test is about the title and the time the report was made.
+// The figures each test sets (none for the title and the time the report was made).
+const figures = vi.hoisted(() => ({ panels: {} as Record<string, unknown> }))
 vi.mock('./panels', () => ({
-  usePanels: () => ({ panels: ref({}), loading: ref(false), error: ref(null), load: async () => {} }),
+  usePanels: () => ({ panels: ref(figures.panels), loading: ref(false), error: ref(null), load: async () => {} }),
 }))
 
 const { default: MonthlyReport } = await import('./desktop/MonthlyReport.vue')
 
 afterEach(() => {
+  figures.panels = {}
   vi.useRealTimers()
   setLocale('zh-CN')
 })
@@ -53,5 +55,23 @@ describe('the printable monthly report', () => {
     setLocale('zh-CN')
     const w = await report('')
     expect(w.find('[data-test=report-title]').text()).toBe('松江镇2026年12月工作月报')
+  })
+
+  it('sums the month\'s tasks by kind over the rectification statuses', async () => {
+    setLocale('zh-CN')
+    const row = (category: string, status: string, n: number[]) =>
+      ({ category, status, villages: n[0], tasks: n[1], completed: n[2], on_time: n[3], overdue: n[4], drill: '' })
+    figures.panels = {
+      tasks: {
+        by_status: [], caveat: { thin: false, villages_with_tasks: 6, accepted_with_tasks: 2 },
+        by_category: [row('seven_helps', 'accepted', [2, 5, 4, 3, 0]), row('seven_helps', 'weak', [1, 2, 0, 0, 1]),
+          row('industry', 'rectifying', [3, 6, 2, 2, 1])],
+      },
+    }
+    const w = await report('?month=2026-11')
+    const cells = (k: string) => w.find(`[data-test=report-kind-${k}]`).findAll('th, td').map((c) => c.text())
+    expect(cells('seven_helps')).toEqual(['七帮', '3', '7', '4', '75%', '1'])
+    expect(cells('industry')).toEqual(['产业富民', '3', '6', '2', '100%', '1'])
+    expect(w.findAll('[data-test=report-task-kinds] tr')).toHaveLength(3)
   })
 })
