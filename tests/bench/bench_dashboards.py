@@ -216,19 +216,26 @@ async def load_more(scale: float) -> dict[str, Any]:
 
 
 class BareReader:
-    """kit.prepared's Reader over one bare asyncpg connection: the same compiled statements, nothing around."""
+    """kit.prepared's Reader over one bare asyncpg connection: the same compiled statements, nothing
+    around. A statement planned each time (a province's) is prepared for its run, as the Reader does."""
 
     def __init__(self, conn: Any) -> None:
         self.conn = conn
 
+    async def _run(self, method: str, c: Any, values: Any) -> Any:
+        args = c.arguments(values)
+        if c.plan_each_time:
+            return await getattr(await self.conn.prepare(c.sql), method)(*args)
+        return await getattr(self.conn, method)(c.sql, *args)
+
     async def fetch(self, c: Any, values: Any) -> Any:
-        return await self.conn.fetch(c.sql, *c.arguments(values))
+        return await self._run("fetch", c, values)
 
     async def fetchrow(self, c: Any, values: Any) -> Any:
-        return await self.conn.fetchrow(c.sql, *c.arguments(values))
+        return await self._run("fetchrow", c, values)
 
     async def fetchval(self, c: Any, values: Any) -> Any:
-        return await self.conn.fetchval(c.sql, *c.arguments(values))
+        return await self._run("fetchval", c, values)
 
 
 class Client:

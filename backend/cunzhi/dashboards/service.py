@@ -60,9 +60,9 @@ from cunzhi.kit import clock
 from cunzhi.kit.codes import Role
 from cunzhi.kit.errors import NotFound, Unprocessable
 from cunzhi.kit.permissions import require
-from cunzhi.kit.prepared import Reader, Statements
+from cunzhi.kit.prepared import Compiled, Reader, Statements
 from cunzhi.kit.principal import Principal
-from cunzhi.kit.scope import village_clause, village_clause_key
+from cunzhi.kit.scope import spans_counties, village_clause, village_clause_key
 from cunzhi.partners import coverage
 from cunzhi.partners.models import Pairing, PartnerUnit
 from cunzhi.rectification.models import Case, Measure, Round, RoundTownship, ScoreSheet
@@ -158,12 +158,17 @@ def _key(name: str, p: Principal, township: str | None, *extra: object) -> tuple
     return (name, village_clause_key(p), township is not None, *extra)
 
 
-async def _fetch(reader: Reader, key: tuple[object, ...], build: Callable[[], Any],
+def _statement(p: Principal, key: tuple[object, ...], build: Callable[[], Any]) -> Compiled:
+    """The statement of shape `key` (which holds `p`'s scope), planned each time over many counties."""
+    return _STATEMENTS.get(key, build, plan_each_time=spans_counties(p))
+
+
+async def _fetch(reader: Reader, p: Principal, key: tuple[object, ...], build: Callable[[], Any],
                  values: Mapping[str, Any]) -> list[Any]:
-    return await reader.fetch(_STATEMENTS.get(key, build), values)
+    return await reader.fetch(_statement(p, key, build), values)
 
 
-async def _fetch_sets(reader: Reader, key: tuple[object, ...], builds: Mapping[str, Callable[[], Any]],
+async def _fetch_sets(reader: Reader, p: Principal, key: tuple[object, ...], builds: Mapping[str, Callable[[], Any]],
                       values: Mapping[str, Any]) -> dict[str, list[dict[str, Any]]]:
     """Several row sets of one panel in one statement (one round trip): each set's rows as a JSON
     array built by PostgreSQL, in the set's own order. A JSON
@@ -178,7 +183,7 @@ async def _fetch_sets(reader: Reader, key: tuple[object, ...], builds: Mapping[s
             cols.append(select(agg).select_from(sub).scalar_subquery().label(name))
         return select(*cols)
 
-    row = await reader.fetchrow(_STATEMENTS.get(key, build), values)
+    row = await reader.fetchrow(_statement(p, key, build), values)
     assert row is not None
     return {name: json.loads(row[name], parse_float=Decimal) for name in builds}
 
@@ -187,7 +192,7 @@ async def check_township(reader: Reader, p: Principal, township: str | None) -> 
     """404 for a township none of whose villages `p` sees (existence does not leak)."""
     if township is None:
         return
-    found = await reader.fetchval(_STATEMENTS.get(_key("township", p, township), lambda: select(
+    found = await reader.fetchval(_statement(p, _key("township", p, township), lambda: select(
         exists().where(*_where(p, True)))), {"township_code": township})
     if not found:
         raise NotFound(f"Township {township} not found", code="township_not_found")
@@ -245,7 +250,7 @@ async def rectification(reader: Reader, p: Principal, township: str | None, per:
     ends = _month_ends(per, TREND_MONTHS)
     labels = [f"{m.year:04d}-{m.month:02d}" for m in ((e.astimezone(clock.zone()) - timedelta(days=1)).date()
                                                       for e in ends)]
-    sets = await _fetch_sets(reader, _key("rectification", p, township),
+    sets = await _fetch_sets(reader, p, _key("rectification", p, township),
                              {"by_status": by_status, "by_category": by_category, "trend": trend},
                              {**values, "ends": ends, "labels": labels})
     status_rows, cat_rows = sets["by_status"], sets["by_category"]
@@ -306,7 +311,7 @@ async def pairing(reader: Reader, p: Principal, township: str | None, per: Perio
                       func.count().filter(u.c.villages > u.c.capacity).label("over_capacity"),
                       _isum(u.c.villages).label("pairings"))
 
-    sets = await _fetch_sets(reader, _key("pairing", p, township), {"villages": villages, "units": units}, values)
+    sets = await _fetch_sets(reader, p, _key("pairing", p, township), {"villages": villages, "units": units}, values)
     rows, urow = sets["villages"], sets["units"][0]
     totals = {k: sum(int(r[k]) for r in rows) for k in
               ("listed", "covered", "below_required", "missing_units", "accepted_holding")}
@@ -392,7 +397,7 @@ async def cadres(reader: Reader, p: Principal, township: str | None, per: Period
                 .join(Division, Division.code == Village.township_code)
                 .group_by(Village.township_code, Division.name).order_by(Village.township_code))
 
-    rows = await _fetch(reader, _key("cadres", p, township), build, values)
+    rows = await _fetch(reader, p, _key("cadres", p, township), build, values)
     keys = ("cadres", "posted", "days", "posted_days", "below_required", "flagged_pending", "flagged_accepted",
             "flagged_rejected")
     totals = {k: sum(int(r[k]) for r in rows) for k in keys}
@@ -518,7 +523,7 @@ async def tasks(reader: Reader, p: Principal, township: str | None, per: Period)
                        _isum(vc.c.overdue).label("overdue"))
                 .group_by(vc.c.category, vc.c.status).order_by(vc.c.category, vc.c.status))
 
-    sets = await _fetch_sets(reader, _key("tasks", p, township), {"groups": groups, "by_category": by_category},
+    sets = await _fetch_sets(reader, p, _key("tasks", p, township), {"groups": groups, "by_category": by_category},
                              values)
     rows = sets["groups"]
     by_status: dict[str, dict[str, int]] = {}
@@ -590,7 +595,7 @@ async def funds(reader: Reader, p: Principal, township: str | None, per: Period)
                        func.min(w.c.since).label("oldest_since"))
                 .group_by(w.c.step).order_by(w.c.step))
 
-    sets = await _fetch_sets(reader, _key("funds", p, township), {"lines": lines, "waits": waits}, values)
+    sets = await _fetch_sets(reader, p, _key("funds", p, township), {"lines": lines, "waits": waits}, values)
     line_rows = sets["lines"]
     by_step = {r["step"]: {**r, "oldest_since": datetime.fromisoformat(r["oldest_since"])}
                for r in sets["waits"]}
@@ -646,7 +651,7 @@ async def disclosures(reader: Reader, p: Principal, township: str | None, per: P
                 .group_by(r.year, r.month, Village.township_code, Division.name, r.id)
                 .order_by(r.year, r.month, Village.township_code))
 
-    rows = await _fetch(reader, _key("disclosures", p, township), build, values)
+    rows = await _fetch(reader, p, _key("disclosures", p, township), build, values)
     keys = ("villages", "pending", "published", "passed", "failed", "late", "corrections")
     by_month: dict[str, dict[str, Any]] = {}
     by_township = []
@@ -720,7 +725,7 @@ async def discipline(reader: Reader, p: Principal, township: str | None, per: Pe
                 .where(*_where(p, bool(township)), filed >= day("from_day"), filed <= day("asof"))
                 .group_by(func.grouping_sets(year_of, DisciplineCase.violation, DisciplineCase.outcome)))
 
-    rows = await _fetch(reader, _key("discipline", p, township), build, values)
+    rows = await _fetch(reader, p, _key("discipline", p, township), build, values)
     # grouping(year, violation, outcome): 3 = by year, 5 = by violation, 6 = by outcome (bits set
     # for the columns not grouped). The violation and outcome sets only count the year so far.
     year_rows = {r["year"]: int(r["cases"]) for r in rows if r["g"] == 3}
@@ -940,8 +945,8 @@ async def figure_rows(reader: Reader, p: Principal, figure: str, *, township: st
             built["pair"] = _page(stmt, order)
         return built["pair"]
 
-    c_count = _STATEMENTS.get(("rows_count", *shape), lambda: stmts()[0]())
-    c_page = _STATEMENTS.get(("rows_page", *shape), lambda: stmts()[1]())
+    c_count = _statement(p, ("rows_count", *shape), lambda: stmts()[0]())
+    c_page = _statement(p, ("rows_page", *shape), lambda: stmts()[1]())
     values = {**_figure_values(per, township, status, load, step, disclosure_status, category),
               "user_id": _user_id(p)}
     total = await reader.fetchval(c_count, {k: v for k, v in values.items() if k in c_count.names})
@@ -1052,7 +1057,7 @@ async def todo(reader: Reader, p: Principal) -> list[dict[str, Any]]:
     sources = [s for s in TODO_SOURCES if p.role in s.roles]
     if not sources:
         return []
-    stmt = _STATEMENTS.get(("todo", p.role, village_clause_key(p)), lambda: select(
+    stmt = _statement(p, ("todo", p.role, village_clause_key(p)), lambda: select(
         *[s.count(p).label(s.key) for s in sources]))
     values = {**_figure_values(period(None), None, None, None, None), "user_id": _user_id(p),
               "due_soon_to": _due_soon_to()}

@@ -49,6 +49,12 @@ def village_clause_key(p: Principal) -> tuple[object, ...]:
     return (p.division_code, p.division_level, p.village_id, p.partner_unit_id, day)
 
 
+def spans_counties(p: Principal) -> bool:
+    """A province's or a city's scope: its aggregates run over many counties' rows, where a generic plan
+    misjudges ranges. Their statements are planned for their values each time (kit.prepared)."""
+    return p.division_code is not None and p.division_level in (DivisionLevel.province, DivisionLevel.city)
+
+
 def village_ids(p: Principal) -> Select[int]:
     """Ids of the villages `p` may see, for `Model.village_id.in_(village_ids(p))`."""
     return select(Village.id).where(village_clause(p))
