@@ -220,13 +220,12 @@ class BareReader:
     around. A statement planned each time (a province's) is prepared for its run, as the Reader does."""
 
     def __init__(self, conn: Any) -> None:
-        self.conn = conn
+        from cunzhi.kit.prepared import send
+
+        self.conn, self.send = conn, send
 
     async def _run(self, method: str, c: Any, values: Any) -> Any:
-        args = c.arguments(values)
-        if c.plan_each_time:
-            return await getattr(await self.conn.prepare(c.sql), method)(*args)
-        return await getattr(self.conn, method)(c.sql, *args)
+        return await self.send(self.conn, method, c, c.arguments(values))
 
     async def fetch(self, c: Any, values: Any) -> Any:
         return await self._run("fetch", c, values)

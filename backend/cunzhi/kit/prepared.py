@@ -69,6 +69,14 @@ def compile_statement(stmt: ClauseElement, *, plan_each_time: bool = False) -> C
                     plan_each_time)
 
 
+async def send(driver: asyncpg.Connection, method: str, c: Compiled, args: Sequence[Any]) -> Any:
+    """`c` run with `args` by the connection's `method` (fetch, fetchrow, fetchval): as the connection's
+    cached statement, or as a statement of its own, planned for these values, when `c.plan_each_time`."""
+    if c.plan_each_time:
+        return await getattr(await driver.prepare(c.sql), method)(*args)
+    return await getattr(driver, method)(c.sql, *args)
+
+
 class Statements:
     """Compiled statements by shape key, the least recently used forgotten beyond `maxsize`."""
 
@@ -257,10 +265,7 @@ class Reader:
         while True:
             driver = await self._connection()
             try:
-                if c.plan_each_time:  # a statement of its own, planned for these values
-                    result = await getattr(await driver.prepare(c.sql), method)(*args)
-                else:
-                    result = await getattr(driver, method)(c.sql, *args)
+                result = await send(driver, method, c, args)
             except (asyncpg.PostgresError, asyncpg.InterfaceError, asyncpg.InternalClientError, OSError) as exc:
                 if not await self._drop(driver, exc):  # the connection is fine: the statement's own error
                     raise DBAPIError(c.sql, args, exc) from exc
