@@ -241,6 +241,13 @@ describe('county set-up', () => {
       })
       expect(created.status, await created.clone().text()).toBe(201)
       await until('the first delivery attempt', () => hook.got.length >= 1)
+      // The receiver has the request before the worker records its answer, which the log reads: wait for the record.
+      const admin = await person(base, 'admin')
+      const hooks = `${base}/api/v1/api-clients/hook-sys/webhooks`
+      const [subscription] = (await (await fetch(hooks, { headers: admin })).json()) as { id: number }[]
+      await until('the first attempt recorded', async () =>
+        ((await (await fetch(`${hooks}/${subscription!.id}/deliveries`, { headers: admin })).json()) as { attempts: number }[])
+          .some((d) => d.attempts >= 1))
 
       // The log: one delivery, its attempt with the receiver's 500 and answer, still pending a retry.
       await row.locator('[data-test^=webhook-log-]').click()
