@@ -1,5 +1,5 @@
-"""The read-path benchmark's quickest run, so it cannot rot: it starts both servers, loads with COPY,
-drives them with wrk and prints its figures. Not a timing check: the figures are only looked for."""
+"""The benchmarks' quickest runs, so they cannot rot: each loads its data, drives the API and prints
+its figures. Not a timing check: the figures are only looked for."""
 
 import os
 import re
@@ -37,3 +37,16 @@ def test_sync_bench_small_run_prints_figures() -> None:
     assert counts and int(counts[1]) + int(counts[2]) == 60 and int(counts[2]) > 0, r.stdout
     for side in ("sync", "replay", "bare"):
         assert re.search(rf"^\s+20\s+{side}\s+\d+\.\d{{3}}\s+\d+\s+\d+\.\d$", r.stdout, re.M), r.stdout
+
+
+def test_dashboard_bench_quick_run_prints_figures() -> None:
+    """The dashboard benchmark on a small province: a line per panel and scope with both sides'
+    figures (the run stops if the API's answer differs from the bare statements'), then the floors."""
+    r = subprocess.run([sys.executable, str(ROOT / "tests" / "bench" / "bench_dashboards.py"), "--quick"],
+                       capture_output=True, text=True, timeout=300, env=os.environ.copy(), check=False)
+    assert r.returncode == 0, r.stdout + r.stderr
+    for scope in ("county", "province"):
+        for panel in ("rectification", "pairing", "cadres", "tasks", "funds"):
+            assert re.search(rf"^{panel}\s+{scope}(\s+\d+\.\d){{4}}(\s+\d+\.\d\d){{2}}\s+<", r.stdout, re.M), r.stdout
+    for path in ("/healthz", "/api/v1/dashboards"):
+        assert re.search(rf"\(GET {path}, county account\): p50 \d+\.\d\d ms, p95 \d+\.\d\d ms$", r.stdout, re.M), r.stdout
