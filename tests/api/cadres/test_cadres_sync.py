@@ -100,9 +100,13 @@ async def test_a_week_offline_goes_in_one_batch(client: httpx.AsyncClient, auth,
     """A week's queue of 1,000 writes (a check-in a day, the rest logs) is taken in one request, each item
     stored once with its audit event; a batch over the request body limit is 413 and writes nothing."""
     h = await auth("cadre_t1")
-    items = [{"key": new_key(), "kind": "checkin", "body": checkin_body(checked_at=days_ago(d))} for d in range(1, 8)]
-    items += [{"key": new_key(), "kind": "log", "body": log_body(written_at=days_ago(1 + i % 7, 8 + i % 12),
-                                                                 text=f"走访农户第{i}户")} for i in range(993)]
+    # The week begins just inside the window (rules.MAX_AGE), whatever the hour the test runs at: a day's
+    # fixed hour seven days back is outside it until that hour comes round today.
+    start = datetime.now(SHANGHAI) - timedelta(days=7, minutes=-10)
+    items = [{"key": new_key(), "kind": "checkin", "body": checkin_body(checked_at=(start + timedelta(days=d)).isoformat())}
+             for d in range(7)]
+    items += [{"key": new_key(), "kind": "log", "body": log_body(
+        written_at=(start + timedelta(days=i % 7, minutes=i)).isoformat(), text=f"走访农户第{i}户")} for i in range(993)]
     n_c, n_l, events = await table_count(db, Checkin), await table_count(db, WorkLog), await audit_count(db)
     r = await client.post(URL, json={"items": items}, headers=h)
     assert r.status_code == 200, r.text
