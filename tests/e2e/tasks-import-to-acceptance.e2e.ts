@@ -9,7 +9,7 @@
  */
 import { describe, expect, it } from 'vitest'
 import { login, settled, useJourney, PASSWORD, type Session } from './harness/browser'
-import { chooseOption } from './harness/element'
+import { chooseOption, searchOption } from './harness/element'
 
 const VILLAGE = '230199100200'
 const STAMP = Date.now() % 100000
@@ -112,9 +112,7 @@ describe('tasks: import, desk and phone updates, a return, acceptance', () => {
     expect(await dialog.locator('.el-form-item.is-error').count()).toBeGreaterThanOrEqual(6)
     await s.shot('tasks-form-errors')
 
-    await dialog.locator('[data-test=task-form-village]').click()
-    await page.keyboard.type(village)
-    await page.locator('.el-select-dropdown__item:visible', { hasText: village }).first().click()
+    await searchOption(page, dialog, 'task-form-village', village, village)
     await chooseOption(page, 'task-form-category', '产业富民')
     await chooseOption(page, 'task-form-item', '樱桃谷鸭养殖')
     await dialog.locator('input[data-test=task-form-title]').fill(GIVEN)
@@ -126,9 +124,7 @@ describe('tasks: import, desk and phone updates, a return, acceptance', () => {
     await dialog.getByText('目标数量须大于0').waitFor()
     await dialog.getByText('请选择负责的包村单位').waitFor()
     await dialog.locator('input[data-test=task-form-target]').fill('500')
-    await dialog.locator('[data-test=task-form-partner-unit]').click()
-    await page.keyboard.type(unit.slice(0, 4))
-    await page.locator('.el-select-dropdown__item:visible', { hasText: unit }).first().click()
+    await searchOption(page, dialog, 'task-form-partner-unit', unit.slice(0, 4), unit)
     expect(posts).toEqual([]) // nothing was sent while the form was wrong
     await dialog.locator('[data-test=task-form-save]').click()
     await page.waitForURL(/\/tasks\/\d+$/)
